@@ -1,0 +1,78 @@
+/** Small filesystem helpers: atomic writes, safe reads, watching a directory for a file. */
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export function ensureDir(dir: string, mode = 0o700): void {
+  mkdirSync(dir, { recursive: true, mode });
+}
+
+/** Writes `content` to a temp file beside `file` and renames it into place. */
+export function writeFileAtomic(file: string, content: string, mode = 0o600): void {
+  ensureDir(dirname(file));
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, content, { mode });
+  renameSync(tmp, file);
+}
+
+export function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function appendText(file: string, text: string): void {
+  ensureDir(dirname(file));
+  appendFileSync(file, text);
+}
+
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Reads bytes [from, from+max) of `file` as UTF-8 (a split multibyte char at the edge becomes U+FFFD). */
+export function readFrom(file: string, from: number, max = 1 << 20): { text: string; next: number } {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return { text: '', next: from };
+  }
+  try {
+    const buf = Buffer.alloc(max);
+    const n = readSync(fd, buf, 0, max, from);
+    return { text: buf.subarray(0, n).toString('utf8'), next: from + n };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Watches `dir` (created if missing) and calls `onChange(filename)` for every change in it. */
+export function watchDir(dir: string, onChange: (name: string | null) => void): FSWatcher | undefined {
+  try {
+    ensureDir(dir);
+    const w = watch(dir, { persistent: false }, (_event, name) => onChange(name ? String(name) : null));
+    w.on('error', () => { /* the directory may go away with its worktree */ });
+    return w;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Watches one file for appends; `onChange` fires on every write. */
+export function watchFile(file: string, onChange: () => void): FSWatcher | undefined {
+  try {
+    if (!existsSync(file)) writeFileSync(file, '', { flag: 'a' });
+    const w = watch(file, { persistent: false }, () => onChange());
+    w.on('error', () => { /* the file may be removed with its session */ });
+    return w;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Process trees from /proc: finding an agent's descendants and stopping them politely
+ * (SIGTERM, wait, SIGKILL). Linux only, like the rest of crewmux's process handling.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Parent pid of `pid`, or undefined when it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The comm field may hold spaces and parens; the ppid is the 2nd field after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `root` and all its descendants, parents before children. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    const ppid = parentOf(pid);
+    if (ppid === undefined) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(pid);
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalAll(pids: number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try { process.kill(pid, sig); } catch { /* already gone */ }
+  }
+}
+
+/**
+ * Stops `root` and its descendants: SIGTERM, up to `graceMs` (default 2 000) for them to exit, then
+ * SIGKILL. Resolves when none is alive or after the SIGKILL wait.
+ */
+export async function killTree(root: number, graceMs = 2_000): Promise<void> {
+  const pids = processTree(root).filter(isAlive);
+  if (pids.length === 0) return;
+  signalAll(pids, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && pids.some(isAlive)) await new Promise((r) => setTimeout(r, 50));
+  const left = pids.filter(isAlive);
+  if (left.length) {
+    signalAll(left, 'SIGKILL');
+    const end = Date.now() + 1_000;
+    while (Date.now() < end && left.some(isAlive)) await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * tmux, in crewmux's vocabulary (after claude-squad's tmux package). Every call goes through `exec`
+ * with an explicit argv; targets are ids (%pane, @window) or `=name` for sessions, because
+ * `-t name` does prefix matching and `=name` is exact.
+ */
+import { exec, type ExecResult } from './exec.js';
+
+export interface TmuxOptions {
+  /** `-L` socket name; undefined uses the user's default server. */
+  socket?: string;
+  /** `-f` config file; tests pass /dev/null so a user's tmux.conf cannot change behaviour. */
+  configFile?: string;
+  /** Binary, default `tmux`. */
+  binary?: string;
+  /** Observer of every argv sent, for unit tests and tracing. */
+  onCommand?: (argv: string[]) => void;
+}
+
+export interface PaneInfo {
+  paneId: string;
+  windowId: string;
+  windowName: string;
+  paneIndex: number;
+  pid: number;
+  dead: boolean;
+  deadStatus: number | null;
+  deadSignal: number | null;
+  currentCommand: string;
+}
+
+export interface SpawnPane {
+  cwd: string;
+  /** Shell command line run by tmux's default shell; build it with shellJoin. */
+  command: string;
+  env?: Record<string, string>;
+}
+
+const PANE_FORMAT = '#{pane_id}\t#{window_id}\t#{window_name}\t#{pane_index}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_current_command}';
+
+export type Tmux = ReturnType<typeof createTmux>;
+
+export function createTmux(opts: TmuxOptions = {}) {
+  const binary = opts.binary ?? 'tmux';
+  const base = [...(opts.socket ? ['-L', opts.socket] : []), ...(opts.configFile ? ['-f', opts.configFile] : [])];
+
+  async function run(args: string[], reject = true): Promise<ExecResult> {
+    const argv = [...base, ...args];
+    opts.onCommand?.([binary, ...argv]);
+    return exec(binary, argv, { timeoutMs: 15_000, reject });
+  }
+  const envFlags = (env?: Record<string, string>) => Object.entries(env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const ids = (r: ExecResult) => {
+    const [paneId, windowId] = r.stdout.trim().split('\t');
+    return { paneId: paneId!, windowId: windowId! };
+  };
+
+  return {
+    /** The argv prefix (binary and socket flags) for commands run elsewhere, e.g. attach. */
+    argv: (args: string[]) => [binary, ...base, ...args],
+    socket: opts.socket,
+
+    async version(): Promise<string> {
+      const r = await run(['-V']);
+      return r.stdout.trim();
+    },
+
+    async hasSession(name: string): Promise<boolean> {
+      const r = await run(['has-session', '-t', `=${name}`], false);
+      return r.exitCode === 0;
+    },
+
+    /** Creates a detached session whose first window runs `command`; returns its first pane. */
+    async newSession(name: string, window: string, p: SpawnPane, size = { width: 200, height: 50 }) {
+      const r = await run(['new-session', '-d', '-s', name, '-n', window, '-x', String(size.width), '-y', String(size.height),
+        '-c', p.cwd, ...envFlags(p.env), '-P', '-F', '#{pane_id}\t#{window_id}', p.command]);
+      return ids(r);
+    },
+
+    async newWindow(session: string, window: string, p: SpawnPane, opts2: { detached?: boolean } = {}) {
+      const r = await run(['new-window', ...(opts2.detached === false ? [] : ['-d']), '-t', `=${session}:`, '-n', window,
+        '-c', p.cwd, ...envFlags(p.env), '-P', '-F', '#{pane_id}\t#{window_id}', p.command]);
+      return ids(r);
+    },
+
+    async splitWindow(targetWindowId: string, p: SpawnPane): Promise<string> {
+      const r = await run(['split-window', '-d', '-t', targetWindowId, '-c', p.cwd, ...envFlags(p.env), '-P', '-F', '#{pane_id}', p.command]);
+      return r.stdout.trim();
+    },
+
+    /** Replaces the pane's process (killing the old one) with `command`. */
+    async respawnPane(paneId: string, p: SpawnPane): Promise<void> {
+      await run(['respawn-pane', '-k', '-t', paneId, '-c', p.cwd, ...envFlags(p.env), p.command]);
+    },
+
+    async setWindowOption(windowId: string, name: string, value: string): Promise<void> {
+      await run(['set-option', '-w', '-t', windowId, name, value]);
+    },
+
+    async setSessionOption(session: string, name: string, value: string): Promise<void> {
+      await run(['set-option', '-t', `=${session}`, name, value]);
+    },
+
+    /** Streams the pane's output to `shellCommand` (e.g. `cat >> log`); only output from now on. */
+    async pipePane(paneId: string, shellCommand: string): Promise<void> {
+      await run(['pipe-pane', '-o', '-t', paneId, shellCommand]);
+    },
+
+    async selectLayout(windowId: string, layout = 'tiled'): Promise<void> {
+      await run(['select-layout', '-t', windowId, layout], false);
+    },
+
+    async selectWindow(windowId: string): Promise<void> {
+      await run(['select-window', '-t', windowId], false);
+    },
+
+    /** Every pane of the session, dead ones included (remain-on-exit keeps them). */
+    async listPanes(session: string): Promise<PaneInfo[]> {
+      const r = await run(['list-panes', '-s', '-t', `=${session}`, '-F', PANE_FORMAT], false);
+      if (r.exitCode !== 0) return [];
+      return r.stdout.split('\n').filter(Boolean).map((line) => {
+        const [paneId, windowId, windowName, idx, pid, dead, status, signal, cmd] = line.split('\t');
+        return {
+          paneId: paneId!, windowId: windowId!, windowName: windowName!, paneIndex: Number(idx), pid: Number(pid),
+          dead: dead === '1', deadStatus: status ? Number(status) : null, deadSignal: signal ? Number(signal) : null,
+          currentCommand: cmd ?? '',
+        };
+      });
+    },
+
+    /** The pane's visible screen plus `history` lines of scrollback, escapes removed. */
+    async capturePane(paneId: string, history = 0): Promise<string> {
+      const r = await run(['capture-pane', '-p', '-J', '-t', paneId, ...(history > 0 ? ['-S', String(-history)] : [])], false);
+      return r.exitCode === 0 ? r.stdout : '';
+    },
+
+    /** Loads a file into a named paste buffer (text never passes through a shell). */
+    async loadBuffer(name: string, file: string): Promise<void> {
+      await run(['load-buffer', '-b', name, file]);
+    },
+
+    /** Pastes and deletes a named buffer; `-p` uses bracketed paste when the app asked for it. */
+    async pasteBuffer(name: string, paneId: string): Promise<void> {
+      await run(['paste-buffer', '-d', '-p', '-b', name, '-t', paneId]);
+    },
+
+    /** Sends key names (e.g. `Enter`, `C-c`), not text. */
+    async sendKeys(paneId: string, ...keys: string[]): Promise<void> {
+      await run(['send-keys', '-t', paneId, ...keys]);
+    },
+
+    async killPane(paneId: string): Promise<void> {
+      await run(['kill-pane', '-t', paneId], false);
+    },
+
+    async killSession(name: string): Promise<void> {
+      await run(['kill-session', '-t', `=${name}`], false);
+    },
+
+    async killServer(): Promise<void> {
+      await run(['kill-server'], false);
+    },
+  };
+}
+
+/** Parses `tmux -V` ("tmux 3.3a", "tmux next-3.4") into [major, minor]. */
+export function parseTmuxVersion(v: string): [number, number] | undefined {
+  const m = /(\d+)\.(\d+)/.exec(v);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}

@@ -1,0 +1,4 @@
+/** Every subcommand, in --help order. Adding a command is adding a file and a line here. */
+import type { Command } from '../command.js';
+
+export const COMMANDS: Command[] = [];

@@ -1,0 +1,99 @@
+/**
+ * What crewmux knows about an agent CLI, as data. Built-in entries live in src/core/agents/; custom
+ * agents from config.json are turned into the same shape by `customAgentProfile`.
+ */
+
+export type PromptMode = 'arg' | 'file' | 'type';
+export type Role = 'lead' | 'worker';
+
+/** In a LaunchSpec argv, this element is replaced by the prompt text (read from the prompt file). */
+export const PROMPT_ARG = '\u0000crewmux:prompt\u0000';
+
+export interface LaunchContext {
+  role: Role;
+  sessionId: string;
+  workerId?: string;
+  /** The agent's working directory (a worktree). */
+  cwd: string;
+  mcpUrl: string;
+  mcpToken: string;
+  /** Path of the `mcpServers` JSON file with the token as a header. */
+  mcpConfigPath: string;
+  promptFile: string;
+  /** A directory crewmux owns for this agent (session-scoped config files go here). */
+  stateDir: string;
+  /** Tool timeout crewmux's blocking tools stay under, in seconds. */
+  toolTimeoutS: number;
+}
+
+export interface LaunchSpec {
+  /** argv[0] is the command; PROMPT_ARG marks where the prompt goes in `arg` mode. */
+  argv: string[];
+  env: Record<string, string>;
+  /** Files to write before launch (session-scoped configs); absolute paths. */
+  files?: { path: string; content: string; mode?: number }[];
+  prompt: PromptMode;
+}
+
+export interface StatusMarkers {
+  /** The agent idles at its input prompt. */
+  ready?: string[];
+  /** The agent is working. */
+  busy?: string[];
+  /** The agent asks the user something (a dialog or question). */
+  waiting?: string[];
+}
+
+export interface Capabilities {
+  mcpClient: boolean;
+  interactive: boolean;
+  headless: boolean;
+  resume: boolean;
+}
+
+export interface AgentProfile {
+  name: string;
+  /** Agents of one family share a model vendor; cross_review prefers another family. */
+  family: string;
+  description: string;
+  /** Candidate executables, first found on PATH wins. */
+  binaries: string[];
+  versionArgs: string[];
+  authHint?: string;
+  capabilities: Capabilities;
+  markers: StatusMarkers;
+  /** True for programs that play an agent with a script (demo, tests); said plainly in output. */
+  scripted?: boolean;
+  launch(ctx: LaunchContext, binary: string): LaunchSpec;
+}
+
+export interface CustomAgentConfig {
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+  prompt?: PromptMode;
+  canLead?: boolean;
+  family?: string;
+  ready?: string[];
+  busy?: string[];
+  waiting?: string[];
+}
+
+/** A config.json agent: its command and args, the prompt as last argument in `arg` mode. */
+export function customAgentProfile(name: string, c: CustomAgentConfig): AgentProfile {
+  const prompt = c.prompt ?? 'arg';
+  return {
+    name,
+    family: c.family ?? name,
+    description: `custom agent from config (${c.command})`,
+    binaries: [c.command],
+    versionArgs: [],
+    capabilities: { mcpClient: c.canLead ?? true, interactive: true, headless: false, resume: false },
+    markers: { ready: c.ready, busy: c.busy, waiting: c.waiting },
+    launch: (_ctx, binary) => ({
+      argv: [binary, ...(c.args ?? []), ...(prompt === 'arg' ? [PROMPT_ARG] : [])],
+      env: { ...(c.env ?? {}) },
+      prompt,
+    }),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The shape of .crewmux/config.json (and the global config.json). Validated with zod; an error names
+ * the key that is wrong and what was expected.
+ */
+import { z } from 'zod';
+
+export const CustomAgentSchema = z.object({
+  command: z.string().min(1),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  prompt: z.enum(['arg', 'file', 'type']).optional(),
+  canLead: z.boolean().optional(),
+  family: z.string().optional(),
+  ready: z.array(z.string()).optional(),
+  busy: z.array(z.string()).optional(),
+  waiting: z.array(z.string()).optional(),
+}).strict();
+
+export const ConfigSchema = z.object({
+  agents: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'agent names are letters, digits, dot, dash, underscore'), CustomAgentSchema).optional(),
+  lead: z.string().optional(),
+  workers: z.array(z.string()).optional(),
+  verify: z.array(z.string()).optional(),
+  maxWorkers: z.number().int().min(1).max(64).optional(),
+  /** Per worker, seconds. */
+  workerTimeout: z.number().positive().optional(),
+  /** Whole run, seconds. */
+  timeout: z.number().positive().optional(),
+  /** Seconds without output or progress before a worker is nudged, then reported. */
+  stuckAfter: z.number().positive().optional(),
+  /** Seconds a blocking tool (wait_for_worker, verify) may hold a call before answering "call again". */
+  toolWait: z.number().positive().max(600).optional(),
+  requireSignedSkills: z.boolean().optional(),
+}).strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Human-readable first problem of a failed parse: `agents.foo.prompt: expected one of arg|file|type`. */
+export function describeConfigError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid config';
+  const path = issue.path.length ? issue.path.join('.') : '(top level)';
+  return `${path}: ${issue.message}`;
+}
+
+/** Merges the global config under the project config (project keys win; agents merge by name). */
+export function mergeConfigs(global: Config, project: Config): Config {
+  return { ...global, ...project, agents: { ...(global.agents ?? {}), ...(project.agents ?? {}) } };
+}

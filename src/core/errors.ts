@@ -1,0 +1,77 @@
+/**
+ * The error vocabulary of crewmux. Every user-facing failure has a stable code listed here and in
+ * docs/errors.md (a unit test keeps the two in step). Three kinds, after changesets:
+ * - UserError: bad input or environment; one line plus a hint naming the next command. Exit code by kind.
+ * - ExitError: the message was already printed; carries only the exit code.
+ * - anything else is internal: printed with its stack and versions.
+ */
+
+/** Exit codes of `crewmux run --wait` and of every command. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  timeout: 2,
+  preflight: 3,
+  usage: 64,
+} as const;
+
+/** code -> [exit code, what happened (template), how to fix]. Keep docs/errors.md in step. */
+export const ERROR_CODES = {
+  E_NOT_GIT_REPO: [EXIT.preflight, 'The current directory is not inside a git repository.', 'cd into your repository, or run `git init` and commit once.'],
+  E_NO_COMMITS: [EXIT.preflight, 'The repository has no commits yet, so there is nothing to branch from.', 'Commit once: `git add -A && git commit -m init`.'],
+  E_TMUX_MISSING: [EXIT.preflight, 'tmux was not found on PATH.', 'Install tmux >= 3.2 (`apt-get install tmux` or `brew install tmux`).'],
+  E_TMUX_OLD: [EXIT.preflight, 'tmux is older than 3.2.', 'Upgrade tmux to 3.2 or newer.'],
+  E_GIT_MISSING: [EXIT.preflight, 'git was not found on PATH.', 'Install git (`apt-get install git`).'],
+  E_NO_AGENT: [EXIT.preflight, 'No usable agent CLI was found.', 'Install one (`crewmux detect` lists what is known) or declare one under "agents" in .crewmux/config.json.'],
+  E_UNKNOWN_AGENT: [EXIT.preflight, 'Unknown agent.', 'Run `crewmux detect` to see the agents crewmux knows, or add it under "agents" in .crewmux/config.json.'],
+  E_AGENT_UNAVAILABLE: [EXIT.preflight, 'The agent is known but its command is not installed.', 'Install it, or pick another with --lead / --agents.'],
+  E_LEAD_NO_MCP: [EXIT.preflight, 'This agent cannot lead: it has no MCP client.', 'Pick a lead with an MCP client (`crewmux detect` shows which can lead).'],
+  E_GOAL_MISSING: [EXIT.usage, 'No goal was given.', 'Pass --goal "...", --goal-file FILE or --interactive.'],
+  E_GOAL_FILE: [EXIT.preflight, 'The goal file cannot be read.', 'Check the path and its permissions.'],
+  E_GOAL_TOO_LARGE: [EXIT.preflight, 'The goal is larger than 64 KB.', 'Shorten the goal; put long material in .crewmux/PROJECT.md, which the lead reads.'],
+  E_GOAL_EMPTY: [EXIT.preflight, 'The goal is empty.', 'Give a goal with some text.'],
+  E_CONFIG_INVALID: [EXIT.preflight, 'A config file is invalid.', 'Fix the key named above, or run `crewmux init` to write a fresh .crewmux/config.json.'],
+  E_CONFIG_UNREADABLE: [EXIT.preflight, 'A config file is not valid JSON.', 'Fix the JSON syntax at the position named above.'],
+  E_SESSION_NOT_FOUND: [EXIT.failed, 'No such session.', 'Run `crewmux sessions` to list sessions.'],
+  E_NO_SESSIONS: [EXIT.failed, 'There are no crewmux sessions yet.', 'Start one with `crewmux run --goal "..."` or try `crewmux demo`.'],
+  E_SESSION_NOT_LIVE: [EXIT.failed, 'The session has no live tmux session to attach to.', 'See its result with `crewmux status SID`.'],
+  E_SUPERVISOR_LOST: [EXIT.failed, 'The supervisor of this run stopped without ending the goal.', 'Look at `crewmux status SID`; the events name the last thing it did.'],
+  E_START_FAILED: [EXIT.failed, 'The run could not be started.', 'Read the cause above; nothing of the run was left behind.'],
+  E_BAD_FLAG: [EXIT.usage, 'A flag has a bad value.', 'Run `crewmux COMMAND --help`.'],
+  E_DIR_NOT_WRITABLE: [EXIT.preflight, 'A crewmux directory is not writable.', 'Fix its permissions or point XDG_DATA_HOME / XDG_RUNTIME_DIR elsewhere.'],
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A failure the user can fix; `message` is one line, `hint` the next thing to do. */
+export class UserError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly exitCode: number;
+  constructor(code: ErrorCode, message?: string, hint?: string) {
+    const [exitCode, what, fix] = ERROR_CODES[code];
+    super(message ?? what);
+    this.name = 'UserError';
+    this.code = code;
+    this.hint = hint ?? fix;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The message was already printed; only the exit code remains to be applied. */
+export class ExitError extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.name = 'ExitError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** A domain failure inside the running session, answered to an agent as an `isError` MCP result. */
+export class ToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}
