@@ -1,0 +1,69 @@
+/**
+ * Ending the goal: mark_goal_done (gated on evidence), mark_goal_failed, limits that end the run, and
+ * the one `endSession` that every ending goes through: stop agents (snapshotting their work), write
+ * the report, record the outcome.
+ */
+import { isActive } from '../core/worker-state.js';
+import { ToolError } from '../core/errors.js';
+import type { RunReport } from '../core/report.js';
+import type { SessionStatus } from '../adapters/store.js';
+import { killTree } from '../adapters/process-tree.js';
+import { stopWorker } from './worker-turns.js';
+import { session, type Runtime } from './runtime.js';
+
+/** Reasons mark_goal_done is refused right now (empty when it may pass). */
+export function doneBlockers(rt: Runtime): string[] {
+  const workers = rt.store.listWorkers(rt.sid);
+  const running = workers.filter((w) => isActive(w.state));
+  const out: string[] = [];
+  if (running.length) out.push(`workers still running: ${running.map((w) => `${w.id} (${w.state})`).join(', ')}; call wait_for_worker for them or kill_worker`);
+  return out;
+}
+
+export async function markGoalDone(rt: Runtime, summary: string): Promise<void> {
+  const blockers = doneBlockers(rt);
+  if (blockers.length) {
+    rt.events.emit('goal.done_refused', `mark_goal_done refused: ${blockers.join('; ')}`);
+    throw new ToolError(`Error: the goal cannot be marked done yet: ${blockers.join('; ')}. Then call mark_goal_done again.`);
+  }
+  await endSession(rt, 'done', summary || 'the lead marked the goal done');
+}
+
+export async function markGoalFailed(rt: Runtime, reason: string): Promise<void> {
+  await endSession(rt, 'failed', reason || 'the lead marked the goal failed');
+}
+
+/** Ends the session once (later calls wait for the first): agents stopped, report stored. */
+export function endSession(rt: Runtime, status: Exclude<SessionStatus, 'starting' | 'running'>, reason: string): Promise<void> {
+  rt.ending ??= (async () => {
+    rt.hooks.sessionEnding();
+    rt.events.emit('session.ending', `ending: ${status} (${reason})`);
+    for (const w of rt.store.listWorkers(rt.sid)) {
+      if (!isActive(w.state) && !w.pane_id) continue;
+      await stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined);
+    }
+    const s = session(rt);
+    const lead = s.lead_pane ? (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === s.lead_pane) : undefined;
+    if (lead && !lead.dead && status !== 'done') await killTree(lead.pid).catch(() => undefined);
+    const report = buildReport(rt, status, reason);
+    rt.store.updateSession(rt.sid, { status, outcome_reason: reason, ended_at: rt.now(), report: JSON.stringify(report) });
+    rt.events.emit(`session.${status}`, `session ${status}: ${reason}`, null, { status, reason });
+  })();
+  return rt.ending;
+}
+
+export function buildReport(rt: Runtime, status: string, reason: string): RunReport {
+  const s = session(rt);
+  return {
+    sessionId: rt.sid,
+    goal: s.goal,
+    outcome: status,
+    reason,
+    integrationBranch: rt.integrationBranch,
+    workers: rt.store.listWorkers(rt.sid).map((w) => ({
+      id: w.id, agent: w.agent, perspective: w.perspective, state: w.state, branch: w.branch, summary: w.summary, merged: w.state === 'merged',
+    })),
+    verifies: [],
+    mergeCommand: `git merge ${rt.integrationBranch}`,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * What the supervisor holds while a session runs: the adapters, the session's ids and directories, the
+ * agent table and the event log. Use cases (spawn, turns, kill, goal) take a Runtime.
+ */
+import { join } from 'node:path';
+import type { Store, SessionRow, RunOptions, WorkerRow } from '../adapters/store.js';
+import type { Tmux } from '../adapters/tmux.js';
+import type { Git } from '../adapters/git.js';
+import type { Config } from '../core/config-schema.js';
+import type { AgentTable } from './agents.js';
+import type { EventLog } from './events.js';
+import type { Paths } from './paths.js';
+import { ToolError } from '../core/errors.js';
+
+export interface Runtime {
+  sid: string;
+  store: Store;
+  tmux: Tmux;
+  git: Git;
+  paths: Paths;
+  config: Config;
+  agents: AgentTable;
+  events: EventLog;
+  options: RunOptions;
+  /** Set once the MCP server listens. */
+  mcpUrl: string;
+  tmuxSession: string;
+  repoRoot: string;
+  sessionDir: string;
+  worktreesDir: string;
+  integrationWorktree: string;
+  integrationBranch: string;
+  /** Environment forwarded into agent panes. */
+  baseEnv: Record<string, string>;
+  now(): number;
+  /** Set by the monitor; lets use cases react without importing it. */
+  hooks: { workerStarted(w: WorkerRow): void; workerStopped(workerId: string): void; sessionEnding(): void };
+  /** Turn completions in progress, by worker id (one at a time per worker). */
+  completing: Map<string, Promise<WorkerRow | undefined>>;
+  /** Set by the first endSession call; later calls await it. */
+  ending?: Promise<void>;
+}
+
+export function session(rt: Runtime): SessionRow {
+  const s = rt.store.getSession(rt.sid);
+  if (!s) throw new Error(`session ${rt.sid} vanished from the store`);
+  return s;
+}
+
+/** The worker row, or a ToolError the lead can act on. */
+export function getWorkerOrFail(rt: Runtime, workerId: string): WorkerRow {
+  const w = rt.store.getWorker(rt.sid, workerId);
+  if (!w) {
+    const known = rt.store.listWorkers(rt.sid).map((x) => x.id);
+    throw new ToolError(`Error: unknown worker id "${workerId}". Known workers: ${known.length ? known.join(', ') : 'none yet'}. Call list_workers to see them.`);
+  }
+  return w;
+}
+
+export function workerDir(rt: Runtime, workerId: string): string {
+  return join(rt.sessionDir, 'workers', workerId);
+}

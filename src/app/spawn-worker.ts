@@ -1,0 +1,129 @@
+/**
+ * spawn_worker: all-or-nothing start of a worker (after claude-squad's Instance.Start): branch and
+ * worktree from the integration head, prompt file outside the worktree, pane, row; on failure each
+ * step is undone in reverse order and both errors are kept.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { workerBranch, workerId as workerIdOf } from '../core/naming.js';
+import { perspectiveInfo, PERSPECTIVES, type Perspective } from '../core/perspectives.js';
+import { buildWorkerPrompt } from '../core/prompts.js';
+import { isActive } from '../core/worker-state.js';
+import { ToolError } from '../core/errors.js';
+import { ensureDir, writeFileAtomic } from '../adapters/files.js';
+import type { WorkerRow } from '../adapters/store.js';
+import { prepareLaunch } from './launch.js';
+import { openWorkerPane, startInPane } from './panes.js';
+import { deliverText } from './deliver.js';
+import { changeWorkerState } from './worker-state-change.js';
+import { workerDir, type Runtime } from './runtime.js';
+
+export interface SpawnInput {
+  task: string;
+  perspective?: string;
+  agent?: string;
+  fileScope?: string[];
+  passCriteria?: string;
+  extraContext?: string;
+}
+
+export interface SpawnResult {
+  worker: WorkerRow;
+  /** Optional prompt blocks (skills, memory) that were included. */
+  included: string[];
+}
+
+/** Extra prompt blocks for a worker (skills, memory); injected by the supervisor. */
+export type PromptExtras = (input: SpawnInput & { perspective: Perspective }) => Promise<{ title: string; text: string }[]>;
+
+export const MAX_TASK_BYTES = 256 * 1024;
+const token = () => randomBytes(24).toString('hex');
+export const newNonce = () => randomBytes(6).toString('hex');
+
+function chooseAgent(rt: Runtime, requested?: string): string {
+  const allowed = rt.options.agents;
+  const name = requested ?? allowed[0];
+  if (!name) throw new ToolError('Error: no worker agent is configured for this session. Start the run with --agents NAME.');
+  const a = rt.agents.get(name);
+  if (!a || !allowed.includes(name)) throw new ToolError(`Error: unknown agent "${name}". Agents available to workers in this session: ${allowed.join(', ')}. Call spawn_worker again with one of them, or omit agent.`);
+  if (!a.binary) throw new ToolError(`Error: agent "${name}" is not installed on this machine. Use one of: ${allowed.filter((n) => rt.agents.get(n)?.binary).join(', ')}.`);
+  return name;
+}
+
+export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: PromptExtras): Promise<SpawnResult> {
+  if (!input.task.trim()) throw new ToolError('Error: the task is empty. Describe what the worker should do and call spawn_worker again.');
+  if (Buffer.byteLength(input.task) > MAX_TASK_BYTES) throw new ToolError(`Error: the task is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it, or put the material in a file in the repository and name it in the task.`);
+  const perspective = (input.perspective ?? 'implementer') as Perspective;
+  if (!PERSPECTIVES.includes(perspective)) throw new ToolError(`Error: unknown perspective "${input.perspective}". Choose one of: ${PERSPECTIVES.join(', ')} (list_perspectives describes them).`);
+  const agentName = chooseAgent(rt, input.agent);
+  const active = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state));
+  if (active.length >= rt.options.maxWorkers) {
+    throw new ToolError(`Error: ${active.length} workers are already running (the limit is --max-workers ${rt.options.maxWorkers}). Wait for one with wait_for_worker or stop one with kill_worker, then spawn again.`);
+  }
+  const agent = rt.agents.get(agentName)!;
+
+  const num = rt.store.reserveWorkerNumber(rt.sid);
+  const id = workerIdOf(num);
+  const branch = workerBranch(rt.sid, num, perspective);
+  const worktree = join(rt.worktreesDir, `${id}-${perspective}`);
+  const stateDir = workerDir(rt, id);
+  const promptFile = join(stateDir, 'prompt.md');
+  const logFile = join(stateDir, 'pane.log');
+  const doneFile = join(worktree, '.crewmux', 'done.flag');
+  const nonce = newNonce();
+  const undo: { what: string; run: () => Promise<void> | void }[] = [];
+
+  try {
+    const head = await rt.git.revParse(rt.repoRoot, rt.integrationBranch);
+    await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
+    undo.push({ what: 'remove worktree', run: async () => { await rt.git.removeWorktree(rt.repoRoot, worktree, true); await rt.git.deleteBranch(rt.repoRoot, branch, true); } });
+    ensureDir(join(worktree, '.crewmux'));
+    ensureDir(stateDir);
+
+    const blocks = extras ? await extras({ ...input, perspective }) : [];
+    const prompt = buildWorkerPrompt({
+      workerId: id, branch, perspective: perspectiveInfo(perspective), task: input.task, fileScope: input.fileScope,
+      passCriteria: input.passCriteria, extraContext: input.extraContext, optional: blocks, nonce, doneFile,
+    });
+    writeFileAtomic(promptFile, prompt.text);
+
+    const workerToken = token();
+    rt.store.createWorker({
+      session_id: rt.sid, id, num, agent: agentName, perspective, task: input.task, state: 'starting', branch, worktree,
+      pane_id: null, window_id: null, token: workerToken, nonce, prompt_file: promptFile, log_file: logFile, done_file: doneFile, pid: null,
+    });
+    undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
+
+    const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, worktree);
+    undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref.paneId) });
+    const launch = prepareLaunch({
+      profile: agent.profile, binary: agent.binary!, baseEnv: rt.baseEnv, doneFile,
+      ctx: { role: 'worker', sessionId: rt.sid, workerId: id, cwd: worktree, mcpUrl: rt.mcpUrl, mcpToken: workerToken, promptFile, stateDir, toolTimeoutS: rt.options.toolWaitS },
+    });
+    writeFileAtomic(logFile, '');
+    await startInPane(rt.tmux, ref.paneId, logFile, launch.pane);
+    const pid = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === ref.paneId)?.pid ?? null;
+    rt.store.updateWorker(rt.sid, id, { pane_id: ref.paneId, window_id: ref.windowId, pid });
+    rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, { agent: agentName, perspective, branch, worktree, pane: ref.paneId, included: prompt.included });
+    rt.hooks.workerStarted(rt.store.getWorker(rt.sid, id)!);
+
+    if (launch.prompt === 'type') {
+      await deliverText(rt.tmux, ref.paneId, prompt.text, { readyMarkers: agent.profile.markers.ready, tmpDir: stateDir });
+    }
+    const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');
+    return { worker: running ?? rt.store.getWorker(rt.sid, id)!, included: prompt.included };
+  } catch (err) {
+    // A failure after the pane exists is the worker's state, not a rollback: the lead sees it.
+    const row = rt.store.getWorker(rt.sid, id);
+    if (row?.pane_id) {
+      changeWorkerState(rt, row, 'failed', `could not start: ${(err as Error).message}`, { summary: `start failed: ${(err as Error).message}` });
+      throw new ToolError(`Error: worker ${id} started but its prompt was not delivered (${(err as Error).message}). It is marked failed; kill_worker ${id} and spawn again, or send_to_worker to retry.`);
+    }
+    const undoErrors: string[] = [];
+    for (const step of undo.reverse()) {
+      try { await step.run(); } catch (e) { undoErrors.push(`${step.what}: ${(e as Error).message}`); }
+    }
+    rt.events.emit('worker.spawn_failed', `${id} could not be started: ${(err as Error).message}`, null, { undoErrors });
+    throw new ToolError(`Error: could not start worker ${id}: ${(err as Error).message}${undoErrors.length ? ` (cleanup also failed: ${undoErrors.join('; ')})` : ''}. Fix the cause or try another agent.`);
+  }
+}

@@ -1,0 +1,106 @@
+/** `crewmux run`: one goal, a lead in tmux pane 0, workers in worktrees; attach, or follow headless. */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Command } from '../command.js';
+import { UserError } from '../../core/errors.js';
+import { renderReport, type RunReport } from '../../core/report.js';
+import { preflight } from '../../app/preflight.js';
+import { startRun } from '../../app/start-run.js';
+import { exitCodeOf, followRun } from '../../app/follow-run.js';
+import { attachTerminal } from '../../adapters/terminal.js';
+import type { AppContext } from '../../app/context.js';
+
+export const MAX_GOAL_BYTES = 64 * 1024;
+
+async function readInteractiveGoal(): Promise<string> {
+  process.stderr.write('Type the goal; end with a line holding only /end\n');
+  const rl = createInterface({ input: process.stdin });
+  const lines: string[] = [];
+  for await (const line of rl) {
+    if (line.trim() === '/end') break;
+    lines.push(line);
+  }
+  rl.close();
+  return lines.join('\n');
+}
+
+async function readGoal(a: Record<string, unknown>): Promise<string> {
+  let goal: string;
+  if (typeof a.goal === 'string') goal = a.goal;
+  else if (typeof a.goalFile === 'string') {
+    try {
+      goal = readFileSync(a.goalFile, 'utf8');
+    } catch (e) {
+      throw new UserError('E_GOAL_FILE', `Cannot read goal file ${a.goalFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    }
+  } else if (a.interactive) goal = await readInteractiveGoal();
+  else throw new UserError('E_GOAL_MISSING');
+  if (Buffer.byteLength(goal) > MAX_GOAL_BYTES) throw new UserError('E_GOAL_TOO_LARGE', `The goal is ${Math.round(Buffer.byteLength(goal) / 1024)} KB; the limit is 64 KB.`);
+  if (!goal.trim()) throw new UserError('E_GOAL_EMPTY');
+  return goal;
+}
+
+function positive(name: string, v: unknown): number | null {
+  if (v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new UserError('E_BAD_FLAG', `--${name} must be a positive number of seconds (got ${String(v)}).`);
+  return v;
+}
+
+/** Prints the stored report of `sid` and returns the run's exit code. */
+export function finishRun(ctx: AppContext, sid: string): number {
+  const s = ctx.store().getSession(sid)!;
+  if (s.report) ctx.out.out('\n' + renderReport(JSON.parse(s.report) as RunReport));
+  return exitCodeOf(s.status);
+}
+
+export const runCommand: Command = {
+  command: 'run',
+  describe: 'Run a goal: a lead agent drives workers in git worktrees',
+  builder: (y) => y
+    .option('goal', { type: 'string', describe: 'The goal text' })
+    .option('goal-file', { type: 'string', describe: 'Read the goal from a file' })
+    .option('interactive', { type: 'boolean', describe: 'Type the goal; end with /end' })
+    .conflicts('goal', ['goal-file', 'interactive'])
+    .conflicts('goal-file', 'interactive')
+    .option('lead', { type: 'string', describe: 'Lead agent (default: config "lead", else the best detected)' })
+    .option('agents', { type: 'string', describe: 'Worker agents, comma-separated' })
+    .option('attach', { type: 'boolean', describe: 'Attach this terminal to the tmux session (default on a TTY)' })
+    .option('wait', { type: 'boolean', describe: 'Block until the goal ends, printing progress (default when not attaching)' })
+    .option('timeout', { type: 'number', describe: 'Seconds before the whole run ends as timed out' })
+    .option('max-workers', { type: 'number', describe: 'Workers running at once (default 4)' })
+    .option('worker-timeout', { type: 'number', describe: 'Seconds a worker may run before it is stopped' })
+    .option('keep-session', { type: 'boolean', default: false, describe: 'Leave the tmux session open after the goal ends' }),
+  async handler(a, ctx) {
+    const goal = await readGoal(a);
+    const timeoutS = positive('timeout', a.timeout);
+    const workerTimeoutS = positive('worker-timeout', a.workerTimeout);
+    const maxWorkers = a.maxWorkers === undefined ? undefined : Number(a.maxWorkers);
+    if (maxWorkers !== undefined && (!Number.isInteger(maxWorkers) || maxWorkers < 1 || maxWorkers > 64)) {
+      throw new UserError('E_BAD_FLAG', `--max-workers must be a whole number from 1 to 64 (got ${String(a.maxWorkers)}).`);
+    }
+    const agents = typeof a.agents === 'string' ? a.agents.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    const pre = await preflight(ctx, { lead: a.lead as string | undefined, agents });
+    const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
+    const wait = (a.wait as boolean | undefined) ?? !attach;
+    const run = await startRun(ctx, pre, {
+      goal, maxWorkers: maxWorkers ?? pre.config.maxWorkers ?? 4, timeoutS: timeoutS ?? pre.config.timeout ?? null,
+      workerTimeoutS: workerTimeoutS ?? pre.config.workerTimeout ?? null, stuckAfterS: pre.config.stuckAfter ?? 600,
+      toolWaitS: pre.config.toolWait ?? 45, keepSession: Boolean(a.keepSession), attach,
+    });
+    ctx.out.err(`crewmux: session ${run.sid} started (tmux session ${run.tmuxSession}, lead ${pre.lead}, workers ${pre.workers.join(', ')})`);
+    if (attach) {
+      attachTerminal(ctx.tmux, run.tmuxSession, ctx.env);
+      const s = ctx.store().getSession(run.sid)!;
+      if (s.ended_at) return finishRun(ctx, run.sid);
+      ctx.out.err(`crewmux: detached; the run goes on. Reattach: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`);
+      if (!wait) return 0;
+    }
+    if (!wait) {
+      ctx.out.out(run.sid);
+      ctx.out.err(`crewmux: running in the background. Watch: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`);
+      return 0;
+    }
+    await followRun(ctx.store(), ctx.tmux, run.sid, (l) => ctx.out.out(l));
+    return finishRun(ctx, run.sid);
+  },
+};

@@ -1,0 +1,36 @@
+/** `crewmux status [sid] [--json]`: a session and every worker. */
+import type { Command } from '../command.js';
+import { sessionStatus, type SessionStatusView } from '../../app/status.js';
+import { renderReport } from '../../core/report.js';
+import { clip, table } from '../output.js';
+
+export function renderStatus(v: SessionStatusView): string {
+  const s = v.session;
+  const lines = [
+    `session ${s.id}  ${s.status}${s.reason ? ` (${s.reason})` : ''}`,
+    `goal:        ${clip(s.goal, 100)}`,
+    `lead:        ${s.lead}   tmux: ${s.tmuxSession}   mcp port: ${s.mcpPort ?? '-'}`,
+    `integration: ${s.integrationBranch}  (${s.integrationWorktree})`,
+    `started:     ${s.createdAt}${s.endedAt ? `   ended: ${s.endedAt}` : ''}`,
+    '',
+  ];
+  if (v.workers.length === 0) lines.push('no workers yet');
+  else {
+    lines.push(table(['ID', 'AGENT', 'PERSPECTIVE', 'STATE', 'BRANCH', 'PANE', 'WORKTREE', 'SUMMARY'],
+      v.workers.map((w) => [w.id, w.agent, w.perspective, w.state, w.branch, w.pane ?? '-', w.worktree, clip(w.summary ?? '', 60)])));
+  }
+  if (v.report) lines.push('', renderReport(v.report));
+  return lines.join('\n');
+}
+
+export const statusCommand: Command = {
+  command: 'status [sid]',
+  describe: 'Show a session (default: the latest) and its workers',
+  builder: (y) => y.positional('sid', { type: 'string', describe: 'Session id or a unique prefix' }).option('json', { type: 'boolean', default: false }),
+  async handler(a, ctx) {
+    const v = sessionStatus(ctx.store(), a.sid as string | undefined);
+    if (a.json) ctx.out.json(v);
+    else ctx.out.out(renderStatus(v));
+    return 0;
+  },
+};

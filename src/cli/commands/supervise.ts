@@ -1,0 +1,12 @@
+/** `crewmux supervise SID` (internal): the supervisor process, started by `run` inside tmux. */
+import type { Command } from '../command.js';
+import { runSupervisor } from '../../app/supervisor.js';
+
+export const superviseCommand: Command = {
+  command: 'supervise <sid>',
+  describe: false as unknown as string,
+  builder: (y) => y.positional('sid', { type: 'string', demandOption: true }),
+  async handler(a, ctx) {
+    return runSupervisor(ctx, a.sid as string);
+  },
+};

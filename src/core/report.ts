@@ -1,0 +1,56 @@
+/** The end-of-run report: data built from the session and its workers, and its text rendering. */
+
+export interface ReportWorker {
+  id: string;
+  agent: string;
+  perspective: string;
+  state: string;
+  branch: string;
+  summary: string | null;
+  diffstat?: string;
+  merged: boolean;
+}
+
+export interface ReportVerify {
+  commit: string;
+  passed: boolean;
+  commands: { command: string; exitCode: number | null; durationMs: number }[];
+}
+
+export interface RunReport {
+  sessionId: string;
+  goal: string;
+  outcome: string;
+  reason: string;
+  integrationBranch: string;
+  workers: ReportWorker[];
+  verifies: ReportVerify[];
+  summary?: string;
+  mergeCommand: string;
+  merged?: string;
+}
+
+export function renderReport(r: RunReport): string {
+  const lines = [
+    `crewmux session ${r.sessionId}: ${r.outcome}`,
+    `goal: ${r.goal.split('\n')[0]}${r.goal.includes('\n') ? ' …' : ''}`,
+    `why: ${r.reason}`,
+  ];
+  if (r.summary) lines.push(`summary: ${r.summary}`);
+  lines.push('', `workers (${r.workers.length}):`);
+  for (const w of r.workers) {
+    lines.push(`  ${w.id}  ${w.agent}  ${w.perspective}  ${w.state}${w.merged ? ' (merged)' : ''}  ${w.branch}`);
+    if (w.diffstat) lines.push(`      ${w.diffstat}`);
+    if (w.summary) lines.push(`      ${w.summary.split('\n')[0]}`);
+  }
+  if (r.verifies.length) {
+    lines.push('', 'verify:');
+    for (const v of r.verifies) {
+      lines.push(`  ${v.passed ? 'passed' : 'FAILED'} on ${v.commit.slice(0, 10)}`);
+      for (const c of v.commands) lines.push(`    [${c.exitCode ?? 'timeout'}] ${c.command} (${Math.round(c.durationMs)} ms)`);
+    }
+  }
+  lines.push('', `integration branch: ${r.integrationBranch}`, `take it: ${r.mergeCommand}`);
+  if (r.merged) lines.push(r.merged);
+  return lines.join('\n');
+}

@@ -1,0 +1,99 @@
+/**
+ * The scripted worker (no model): writes the files its task spells out as ```file:PATH blocks,
+ * commits them, and reports through worker_done (or, with CREWMUX_SCRIPTED_COMPLETE=flag|line, the
+ * done.flag or sentinel line). Then it idles like an agent at its prompt: a typed message (bracketed
+ * paste, then Enter) starts a new turn, recorded to received-N.txt beside its prompt file.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, relative } from 'node:path';
+import { connectCrewmux, section } from './mcp-client.js';
+
+const env = process.env;
+const promptFile = env.CREWMUX_PROMPT_FILE ?? '';
+const mode = env.CREWMUX_SCRIPTED_COMPLETE ?? 'mcp';
+const say = (s: string) => process.stdout.write(s + '\r\n');
+
+function fileBlocks(task: string): { path: string; content: string }[] {
+  const out: { path: string; content: string }[] = [];
+  const re = /```file:([^\n`]+)\n([\s\S]*?)```/g;
+  for (let m = re.exec(task); m; m = re.exec(task)) out.push({ path: m[1]!.trim(), content: m[2]! });
+  return out;
+}
+
+function applyTask(task: string): string[] {
+  const written: string[] = [];
+  for (const b of fileBlocks(task)) {
+    const target = resolve(process.cwd(), b.path);
+    if (relative(process.cwd(), target).startsWith('..')) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, b.content);
+    written.push(b.path);
+  }
+  if (written.length && env.CREWMUX_SCRIPTED_NO_COMMIT !== '1') {
+    execFileSync('git', ['add', '--', ...written]);
+    execFileSync('git', ['-c', 'user.name=scripted-worker', '-c', 'user.email=scripted@crewmux.invalid', 'commit', '-q', '-m', `scripted worker: ${written.join(', ')}`]);
+  }
+  return written;
+}
+
+async function complete(nonce: string, summary: string): Promise<void> {
+  if (mode === 'flag') {
+    const flag = env.CREWMUX_DONE_FILE!;
+    writeFileSync(`${flag}.tmp`, JSON.stringify({ nonce, status: 'done', summary }));
+    renameSync(`${flag}.tmp`, flag);
+  } else if (mode === 'line') {
+    say(`WORKER_DONE: ${nonce} ${summary}`);
+  } else {
+    const client = await connectCrewmux(env.CREWMUX_MCP_URL!, env.CREWMUX_MCP_TOKEN!, 'scripted-worker');
+    const r = await client.call('worker_done', { status: 'done', summary });
+    say(`worker_done -> ${r.text}`);
+    await client.close();
+  }
+}
+
+function nonceOf(text: string): string {
+  const m = /(?:<nonce> is|with nonce) ([0-9a-f]{12})/.exec(text);
+  return m ? m[1]! : '';
+}
+
+async function turn(text: string, n: number): Promise<void> {
+  say('scripted worker busy');
+  const task = n === 0 ? section(text, 'Task') : text;
+  const written = applyTask(task);
+  const summary = written.length ? `wrote ${written.join(', ')}` : `turn ${n}: nothing to write`;
+  await complete(nonceOf(text), summary);
+  say('scripted worker idle');
+}
+
+async function main(): Promise<void> {
+  say('scripted worker (no model) starting');
+  await turn(readFileSync(promptFile, 'utf8'), 0);
+  if (!process.stdin.isTTY) return;
+  process.stdin.setRawMode(true);
+  process.stdout.write('\x1b[?2004h');
+  let buf = '';
+  let turns = 0;
+  process.stdin.setEncoding('utf8').on('data', (chunk: string) => {
+    buf += chunk;
+    // A message is a bracketed paste followed by Enter (CR) outside the paste.
+    for (;;) {
+      const start = buf.indexOf('\x1b[200~');
+      const end = buf.indexOf('\x1b[201~');
+      if (start < 0 || end < 0) break;
+      const after = buf.indexOf('\r', end);
+      if (after < 0) break;
+      const text = buf.slice(start + 6, end).replace(/\r\n?/g, '\n');
+      buf = buf.slice(after + 1);
+      turns++;
+      writeFileSync(join(dirname(promptFile), `received-${turns}.txt`), text);
+      void turn(text, turns).catch((e) => say(`scripted worker error: ${(e as Error).message}`));
+    }
+    if (buf.includes('\x03')) process.exit(130);
+  });
+}
+
+main().catch((e) => {
+  say(`scripted worker failed: ${(e as Error).message}`);
+  process.exitCode = 1;
+});

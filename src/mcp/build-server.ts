@@ -1,0 +1,31 @@
+/** Builds the McpServer for one principal: the lead gets lead tools, a worker only its own. */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Runtime } from '../app/runtime.js';
+import type { PromptExtras } from '../app/spawn-worker.js';
+import type { Principal } from './principal.js';
+import { errorResult, type ToolCallStats } from './define-tool.js';
+import { registerLeadWorkerTools } from './tools/lead-workers.js';
+import { registerGoalTools, registerProgressTool } from './tools/goal.js';
+import { registerWorkerTools } from './tools/worker.js';
+
+export interface ToolDeps {
+  rt: Runtime;
+  stats?: ToolCallStats;
+  promptExtras?: PromptExtras;
+  onWorkerActivity?: (workerId: string) => void;
+}
+
+export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
+  const server = new McpServer({ name: 'crewmux', version: '0.1.0' }, { capabilities: { tools: {} } });
+  // The SDK reports bad arguments as "MCP error -32602: ..."; crewmux's contract is text starting with "Error:".
+  (server as unknown as { createToolError(m: string): unknown }).createToolError = (m: string) =>
+    errorResult(`${m}. Check the arguments against the tool's schema and call it again.`);
+  if (principal.role === 'lead') {
+    registerLeadWorkerTools(server, d);
+    registerGoalTools(server, d);
+    registerProgressTool(server, d);
+  } else {
+    registerWorkerTools(server, d, principal.workerId);
+  }
+  return server;
+}

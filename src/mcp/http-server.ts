@@ -1,0 +1,132 @@
+/**
+ * The MCP endpoint: Streamable HTTP at /mcp on 127.0.0.1 (SDK transport, stateful sessions). Before
+ * the SDK sees a request it must pass three gates: Host and Origin name this loopback port
+ * (DNS-rebinding protection), the body is under the size limit, and the bearer token names a
+ * principal. Each MCP session is bound to the principal that opened it, with only that role's tools.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { principalOf, samePrincipal, type Principal, type TokenBook } from './principal.js';
+
+export interface McpHttpOptions {
+  book: TokenBook;
+  /** A fresh McpServer with the tools of `principal`'s role. */
+  buildServer(principal: Principal): McpServer;
+  /** Request body limit in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+  principal: Principal;
+}
+
+function reply(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) { resolve('too-large'); req.resume(); return; }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) { resolve('too-large'); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export type McpHttpServer = ReturnType<typeof createMcpHttpServer>;
+
+export function createMcpHttpServer(opts: McpHttpOptions) {
+  const sessions = new Map<string, Session>();
+  const limit = opts.maxBodyBytes ?? 1024 * 1024;
+  let port = 0;
+  let http: Server | undefined;
+
+  function hostAllowed(req: IncomingMessage): boolean {
+    const allowed = [`127.0.0.1:${port}`, `localhost:${port}`];
+    if (!allowed.includes(req.headers.host ?? '')) return false;
+    const origin = req.headers.origin;
+    return origin === undefined || allowed.some((h) => origin === `http://${h}`);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!hostAllowed(req)) return reply(res, 403, 'Forbidden: Host or Origin is not this loopback server');
+    if (url.pathname !== '/mcp') return reply(res, 404, 'Not found: the MCP endpoint is /mcp');
+    const principal = principalOf(req.headers.authorization, opts.book);
+    if (!principal) return reply(res, 401, 'Unauthorized: missing or wrong bearer token');
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, limit);
+      if (raw === 'too-large') return reply(res, 413, `Payload too large: the limit is ${limit} bytes`);
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return reply(res, 400, 'Parse error: the body is not JSON');
+      }
+    }
+
+    const sid = req.headers['mcp-session-id'];
+    const existing = typeof sid === 'string' ? sessions.get(sid) : undefined;
+    if (existing) {
+      if (!samePrincipal(existing.principal, principal)) return reply(res, 403, 'Forbidden: this MCP session belongs to another principal');
+      await existing.transport.handleRequest(req, res, body);
+      return;
+    }
+    if (req.method !== 'POST' || !isInitializeRequest(body)) {
+      return reply(res, typeof sid === 'string' ? 404 : 400, typeof sid === 'string' ? 'Session not found: initialize again' : 'Bad request: no MCP session; send initialize first');
+    }
+    const server = opts.buildServer(principal);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => { sessions.set(id, { transport, server, principal }); },
+      onsessionclosed: (id) => { sessions.delete(id); },
+    });
+    transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  return {
+    /** Listens on 127.0.0.1:`wantPort` (0 picks a free port); resolves to the port. */
+    listen(wantPort = 0): Promise<number> {
+      http = createServer((req, res) => {
+        handle(req, res).catch((e) => {
+          if (!res.headersSent) reply(res, 500, `Internal error: ${(e as Error).message}`);
+          else res.end();
+        });
+      });
+      return new Promise((resolve, reject) => {
+        http!.once('error', reject);
+        http!.listen(wantPort, '127.0.0.1', () => {
+          const addr = http!.address();
+          port = typeof addr === 'object' && addr ? addr.port : wantPort;
+          resolve(port);
+        });
+      });
+    },
+    get port() { return port; },
+    /** Closes every MCP session and the listener. */
+    async close(): Promise<void> {
+      for (const s of sessions.values()) await s.server.close().catch(() => undefined);
+      sessions.clear();
+      if (http) {
+        http.closeAllConnections();
+        await new Promise<void>((r) => http!.close(() => r()));
+      }
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/** Lead tools that manage workers: spawn, watch, talk to, wait for, list and stop them. */
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { listPerspectives, PERSPECTIVES } from '../../core/perspectives.js';
+import { ToolError } from '../../core/errors.js';
+import { spawnWorker } from '../../app/spawn-worker.js';
+import { readWorkerOutput, sendToWorker, stopWorker } from '../../app/worker-turns.js';
+import { waitForWorkers } from '../../app/wait-workers.js';
+import { defineTool, textResult } from '../define-tool.js';
+import { finishedLine, workerView } from './views.js';
+import type { ToolDeps } from '../build-server.js';
+
+export function registerLeadWorkerTools(server: McpServer, d: ToolDeps): void {
+  const { rt } = d;
+  defineTool(server, d.stats, 'spawn_worker', 'Start a worker agent on a task in its own git worktree and branch. Returns the worker id; then call wait_for_worker.', {
+    task: z.string().describe('What the worker must do; self-contained.'),
+    perspective: z.string().optional().describe(`One of ${PERSPECTIVES.join(', ')} (default implementer).`),
+    agent: z.string().optional().describe('Worker agent name; default is the first configured.'),
+    file_scope: z.array(z.string()).optional().describe('Paths the worker may change.'),
+    pass_criteria: z.string().optional().describe('How the worker knows it is done.'),
+    extra_context: z.string().optional().describe('Background the worker needs; included in full.'),
+  }, async (a) => {
+    const r = await spawnWorker(rt, { task: a.task, perspective: a.perspective, agent: a.agent, fileScope: a.file_scope, passCriteria: a.pass_criteria, extraContext: a.extra_context }, d.promptExtras);
+    const w = r.worker;
+    return textResult(`Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Skills injected: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".`,
+      { worker: workerView(w), injected: r.included });
+  });
+
+  defineTool(server, d.stats, 'wait_for_worker', 'Wait until a worker (or any/all of several) finishes its turn. If the answer says "still running", call it again.', {
+    worker_id: z.string().optional(),
+    worker_ids: z.array(z.string()).optional(),
+    mode: z.enum(['any', 'all']).optional().describe('With worker_ids: return when any (default) or all have finished.'),
+    timeout_s: z.number().positive().optional().describe(`Seconds to wait; capped at ${rt.options.toolWaitS}.`),
+  }, async (a) => {
+    const ids = [...(a.worker_id ? [a.worker_id] : []), ...(a.worker_ids ?? [])];
+    if (ids.length === 0) throw new ToolError('Error: name a worker: pass worker_id or worker_ids (list_workers shows them).');
+    const timeoutMs = Math.min(a.timeout_s ?? rt.options.toolWaitS, rt.options.toolWaitS) * 1000;
+    const r = await waitForWorkers(rt, [...new Set(ids)], a.mode ?? 'any', timeoutMs);
+    const lines = r.finished.map(finishedLine);
+    if (r.pending.length) lines.push(`Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length ? '' : ' Call wait_for_worker again to keep waiting.'}`);
+    return textResult(lines.join('\n'), { finished: r.finished.map(workerView), pending: r.pending.map(workerView), timedOut: r.timedOut });
+  });
+
+  defineTool(server, d.stats, 'read_worker_output', "Read the last lines of a worker's terminal.", {
+    worker_id: z.string(),
+    tail_lines: z.number().int().min(1).max(2000).optional(),
+  }, async (a) => textResult(await readWorkerOutput(rt, a.worker_id, a.tail_lines ?? 60) || '(no output yet)'));
+
+  defineTool(server, d.stats, 'send_to_worker', 'Type a message into a worker agent. A worker that had finished starts a new turn; wait for it again.', {
+    worker_id: z.string(),
+    message: z.string(),
+  }, async (a) => {
+    const w = await sendToWorker(rt, a.worker_id, a.message);
+    return textResult(`Sent to ${w.id} (now ${w.state}).`, { worker: workerView(w) });
+  });
+
+  defineTool(server, d.stats, 'list_workers', 'List every worker of this session with its state, branch and summary.', {}, async () => {
+    const workers = rt.store.listWorkers(rt.sid).map(workerView);
+    return textResult(JSON.stringify({ workers }, null, 1), { workers });
+  });
+
+  defineTool(server, d.stats, 'kill_worker', "Stop a worker's agent; its uncommitted work is committed to its branch first.", {
+    worker_id: z.string(),
+  }, async (a) => {
+    const w = await stopWorker(rt, a.worker_id, 'killed', 'killed by the lead');
+    return textResult(`Worker ${a.worker_id} stopped (state ${w?.state ?? 'unknown'}); its work is on ${w?.branch ?? 'its branch'}.`);
+  });
+
+  defineTool(server, d.stats, 'list_perspectives', 'List worker perspectives and what each does.', {}, async () => {
+    const list = listPerspectives().map((p) => ({ name: p.name, readOnly: p.readOnly, summary: p.summary }));
+    return textResult(list.map((p) => `${p.name}${p.readOnly ? ' (read-only)' : ''}: ${p.summary}`).join('\n'), { perspectives: list });
+  });
+}
