@@ -4,11 +4,12 @@
  * short tick covers what has no event: an agent process that exited or was killed (crashed), worker
  * and session time limits, stuck workers (nudged once, then reported), and the lead exiting.
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FSWatcher } from 'node:fs';
 import { findSentinel, parseDoneFlag } from '../core/completion.js';
 import { isActive } from '../core/worker-state.js';
-import { readFrom, readIfExists, watchDir, watchFile } from '../adapters/files.js';
+import { fileSize, readFrom, readIfExists, watchDir, watchFile } from '../adapters/files.js';
+import { stripAnsi, tailLines } from '../core/ansi.js';
 import type { WorkerRow } from '../adapters/store.js';
 import { completeTurn, sendToWorker, stopWorker } from './worker-turns.js';
 import { addWorkerNote, changeWorkerState } from './worker-state-change.js';
@@ -22,6 +23,13 @@ interface Watch {
   lastActivity: number;
   nudgedAt?: number;
   reported?: boolean;
+}
+
+/** The last `n` lines of a pane log, on one line (for outcome reasons). */
+function lastLines(file: string, n: number): string {
+  const size = fileSize(file);
+  const text = stripAnsi(readFrom(file, Math.max(0, size - 4096), 4096).text);
+  return tailLines(text, n).split('\n').map((l) => l.trim()).filter(Boolean).join(' | ');
 }
 
 export type Monitor = ReturnType<typeof createMonitor>;
@@ -82,7 +90,8 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
     const lead = panes.find((p) => p.paneId === s.lead_pane);
     if (s.lead_pane && (!lead || lead.dead)) {
       const how = lead?.deadSignal ? `signal ${lead.deadSignal}` : `status ${lead?.deadStatus ?? 'unknown'}`;
-      await endSession(rt, 'failed', `the lead agent exited (${how}) without marking the goal done or failed`);
+      const last = lastLines(join(s.session_dir, 'lead', 'pane.log'), 3);
+      await endSession(rt, 'failed', `the lead agent exited (${how}) without marking the goal done or failed${last ? `; its last output: ${last}` : ''}`);
       return;
     }
     for (const w of rt.store.listWorkers(rt.sid)) {

@@ -23,7 +23,7 @@ export const DEMO_PLAN: Plan = {
 };
 
 function planFrom(goal: string): Plan {
-  const m = /```json\n([\s\S]*?)```/.exec(goal);
+  const m = /```json\n([\s\S]*?)\n```/.exec(goal);
   return m ? (JSON.parse(m[1]!) as Plan) : DEMO_PLAN;
 }
 

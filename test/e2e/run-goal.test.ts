@@ -1,0 +1,42 @@
+/** A whole goal through the built bin/crewmux.js: scripted lead, two scripted workers, real tmux/git/MCP. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRepo, createTestEnv, git, runCli } from '../helpers/env.js';
+
+const plan = {
+  workers: [
+    { perspective: 'implementer', agent: 'scripted-worker', task: 'Add the adder.\n```file:src/add.js\nexport const add = (a, b) => a + b;\n```\n' },
+    { perspective: 'tester', agent: 'scripted-worker', task: 'Test the adder.\n```file:test/add.test.js\nimport { add } from "../src/add.js";\nif (add(2, 3) !== 5) process.exit(1);\n```\n' },
+  ],
+};
+
+test('a scripted lead drives two scripted workers to a done goal; both branches hold their commits', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t);
+    const goal = `Add an adder and its test.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
+    const r = await runCli(t, repo, ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'scripted-worker', '--no-attach', '--wait', '--timeout', '90']);
+    assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /worker\.spawned\s+w01/);
+    assert.match(r.stdout, /session\.done/);
+
+    const status = await runCli(t, repo, ['status', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const view = JSON.parse(status.stdout);
+    assert.equal(view.session.status, 'done');
+    assert.deepEqual(view.workers.map((w: { id: string; state: string }) => [w.id, w.state]), [['w01', 'done'], ['w02', 'done']]);
+    const sid = view.session.id as string;
+
+    assert.equal(git(repo, 'show', `crewmux/${sid}/w01-implementer:src/add.js`), 'export const add = (a, b) => a + b;');
+    assert.match(git(repo, 'show', `crewmux/${sid}/w02-tester:test/add.test.js`), /add\(2, 3\)/);
+    // The user's checkout is untouched: still on main, clean, without the workers' files.
+    assert.equal(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+    assert.equal(git(repo, 'status', '--porcelain'), '');
+    // The prompt files live outside the worktrees and done.flag is never committed.
+    assert.equal(git(repo, 'ls-tree', '-r', '--name-only', `crewmux/${sid}/w01-implementer`).split('\n').filter((f) => f.startsWith('.crewmux')).length, 0);
+    // The tmux session is gone once the goal ended.
+    assert.throws(() => t.tmux('has-session', '-t', `=crewmux-${sid}`));
+  } finally {
+    t.cleanup();
+  }
+});
