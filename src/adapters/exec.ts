@@ -4,6 +4,7 @@
  * Long-lived agent processes are started by tmux, not here.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 
 export interface ExecOptions {
   cwd?: string;
@@ -90,4 +91,41 @@ export async function commandExists(file: string, args: string[] = ['--version']
   } catch {
     return false;
   }
+}
+
+/**
+ * Runs `file args` (or, with `shell: true`, the command line `file` in /bin/sh) with stdout and stderr
+ * appended to `outputFile`; the process group is killed at `timeoutMs` (TERM, then KILL after 2 s).
+ */
+export function execToFile(file: string, args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; outputFile: string; timeoutMs: number; shell?: boolean }): Promise<{ exitCode: number | null; timedOut: boolean; durationMs: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const fd = openSync(opts.outputFile, 'a');
+    const [cmd, argv] = opts.shell ? ['/bin/sh', ['-c', file]] : [file, [...args]];
+    let child;
+    try {
+      child = spawn(cmd, argv, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', fd, fd], detached: true });
+    } catch (e) {
+      closeSync(fd);
+      resolve({ exitCode: 127, timedOut: false, durationMs: 0 });
+      return;
+    }
+    let timedOut = false;
+    const killGroup = (sig: NodeJS.Signals) => { try { process.kill(-child.pid!, sig); } catch { /* gone */ } };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 2_000).unref();
+    }, opts.timeoutMs);
+    let settled = false;
+    const settle = (exitCode: number | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      closeSync(fd);
+      resolve({ exitCode: timedOut ? null : exitCode, timedOut, durationMs: performance.now() - started });
+    };
+    child.on('error', () => settle(127));
+    child.on('close', (code) => settle(code));
+  });
 }

@@ -4,6 +4,7 @@
  * `fastForwardCurrent` (only when the user asked for --merge and the tree is clean).
  */
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { exec, type ExecResult } from './exec.js';
 
 export interface RepoInfo {
   root: string;
@@ -24,6 +25,10 @@ export function createGit(opts: { binary?: string } = {}) {
   const tryRaw = async (dir: string, args: string[]) => {
     try { return await raw(dir, args); } catch { return undefined; }
   };
+  // simple-git treats a non-zero exit with empty stderr as success; commands whose exit code carries
+  // meaning (merge, merge-tree) go through exec instead.
+  const execGit = (dir: string, args: string[]): Promise<ExecResult> =>
+    exec(opts.binary ?? 'git', ['-C', dir, ...args], { reject: false, timeoutMs: 120_000 });
   async function identityFlags(dir: string): Promise<string[]> {
     const email = await tryRaw(dir, ['config', 'user.email']);
     return email ? [] : FALLBACK_IDENTITY;
@@ -45,7 +50,7 @@ export function createGit(opts: { binary?: string } = {}) {
     },
 
     async branchExists(dir: string, branch: string): Promise<boolean> {
-      return (await tryRaw(dir, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`])) !== undefined;
+      return Boolean(await tryRaw(dir, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`]));
     },
 
     /** `git worktree add -b branch path startPoint`. */
@@ -92,6 +97,49 @@ export function createGit(opts: { binary?: string } = {}) {
       const current = fs.read(file) ?? '';
       if (current.split('\n').includes(line)) return;
       fs.append(file, `${current && !current.endsWith('\n') ? '\n' : ''}${line}\n`);
+    },
+
+    /** `git diff --stat` and the patch of `branch` against its merge base with `base` (three-dot). */
+    async diff(dir: string, base: string, branch: string): Promise<{ stat: string; patch: string; shortstat: string }> {
+      const range = `${base}...${branch}`;
+      const [stat, patch, shortstat] = await Promise.all([
+        raw(dir, ['diff', '--stat', range]), raw(dir, ['diff', range]), raw(dir, ['diff', '--shortstat', range]),
+      ]);
+      return { stat, patch, shortstat };
+    },
+
+    /**
+     * Merges `branch` into the branch checked out in `worktree` with a merge commit. On a conflict the
+     * merge is aborted, the worktree is back where it was, and the conflicting files are returned.
+     */
+    async merge(worktree: string, branch: string, message: string): Promise<{ ok: true; commit: string } | { ok: false; conflicts: string[]; detail: string }> {
+      const before = await raw(worktree, ['rev-parse', 'HEAD']);
+      const r = await execGit(worktree, [...(await identityFlags(worktree)), 'merge', '--no-ff', '--no-edit', '-m', message, branch]);
+      if (r.exitCode === 0) return { ok: true, commit: await raw(worktree, ['rev-parse', 'HEAD']) };
+      const conflicts = (await tryRaw(worktree, ['diff', '--name-only', '--diff-filter=U']))?.split('\n').filter(Boolean) ?? [];
+      await execGit(worktree, ['merge', '--abort']);
+      if ((await raw(worktree, ['rev-parse', 'HEAD'])) !== before) await raw(worktree, ['reset', '-q', '--hard', before]);
+      return { ok: false, conflicts, detail: `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-3).join(' ') };
+    },
+
+    /** Files on which merging `a` and `b` would conflict (`git merge-tree --write-tree`, no worktree touched). */
+    async conflictFiles(dir: string, a: string, b: string): Promise<string[]> {
+      const r = await execGit(dir, ['merge-tree', '--write-tree', '--name-only', '--no-messages', a, b]);
+      if (r.exitCode === 0) return [];
+      if (r.exitCode !== 1) throw new Error(`git merge-tree ${a} ${b} failed: ${r.stderr.trim()}`);
+      // Exit 1 means conflicts: stdout is the tree id, then one conflicted path per line.
+      return [...new Set(r.stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean))];
+    },
+
+    /** Branch name -> commit for every branch under `prefix` (one `for-each-ref` call). */
+    async branchHeads(dir: string, prefix: string): Promise<Map<string, string>> {
+      const out = await raw(dir, ['for-each-ref', '--format=%(refname:short) %(objectname)', `refs/heads/${prefix}`]);
+      return new Map(out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+    },
+
+    /** Fast-forwards the branch checked out in `dir` to `ref`; false when that is not a fast-forward. */
+    async fastForward(dir: string, ref: string): Promise<boolean> {
+      return (await execGit(dir, ['merge', '--ff-only', '-q', ref])).exitCode === 0;
     },
 
     raw,

@@ -53,6 +53,16 @@ const SessionRowSchema = z.object({
 
 export type SessionRow = z.infer<typeof SessionRowSchema>;
 
+export const RadarSchema = z.object({
+  /** Files that would conflict with the integration branch. */
+  integration: z.array(z.string()),
+  /** Other worker id -> files that would conflict between the two branches. */
+  workers: z.record(z.string(), z.array(z.string())),
+  /** The heads the radar was computed at. */
+  key: z.string(),
+});
+export type Radar = z.infer<typeof RadarSchema>;
+
 const WorkerRowSchema = z.object({
   session_id: z.string(),
   id: z.string(),
@@ -74,6 +84,8 @@ const WorkerRowSchema = z.object({
   pid: z.number().nullable(),
   exit_info: z.string().nullable(),
   notes: json(z.array(z.string())),
+  base_commit: z.string(),
+  radar: json(RadarSchema),
   created_at: z.number(),
   updated_at: z.number(),
   finished_at: z.number().nullable(),
@@ -105,7 +117,8 @@ CREATE TABLE IF NOT EXISTS workers (
   agent TEXT NOT NULL, perspective TEXT NOT NULL, task TEXT NOT NULL, state TEXT NOT NULL,
   branch TEXT NOT NULL, worktree TEXT NOT NULL, pane_id TEXT, window_id TEXT, token TEXT NOT NULL,
   nonce TEXT NOT NULL, summary TEXT, prompt_file TEXT NOT NULL, log_file TEXT NOT NULL, done_file TEXT NOT NULL,
-  pid INTEGER, exit_info TEXT, notes TEXT NOT NULL DEFAULT '[]',
+  pid INTEGER, exit_info TEXT, notes TEXT NOT NULL DEFAULT '[]', base_commit TEXT NOT NULL,
+  radar TEXT NOT NULL DEFAULT '{"integration":[],"workers":{},"key":""}',
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER,
   PRIMARY KEY (session_id, id)
 );
@@ -114,11 +127,37 @@ CREATE TABLE IF NOT EXISTS events (
   type TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id, id);
+CREATE TABLE IF NOT EXISTS verifies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, commit_sha TEXT NOT NULL, commands TEXT NOT NULL,
+  status TEXT NOT NULL, results TEXT NOT NULL DEFAULT '[]', started_at INTEGER NOT NULL, ended_at INTEGER
+);
 `;
 
 export type NewSession = Omit<SessionRow, 'options' | 'created_at' | 'updated_at' | 'ended_at' | 'report' | 'next_worker' | 'outcome_reason'> & { options: RunOptions };
-export type NewWorker = Omit<WorkerRow, 'created_at' | 'updated_at' | 'finished_at' | 'notes' | 'summary' | 'exit_info'>;
-export type WorkerPatch = Partial<Pick<WorkerRow, 'state' | 'pane_id' | 'window_id' | 'nonce' | 'summary' | 'pid' | 'exit_info' | 'finished_at' | 'notes'>>;
+export type NewWorker = Omit<WorkerRow, 'created_at' | 'updated_at' | 'finished_at' | 'notes' | 'summary' | 'exit_info' | 'radar'>;
+export type WorkerPatch = Partial<Pick<WorkerRow, 'state' | 'pane_id' | 'window_id' | 'nonce' | 'summary' | 'pid' | 'exit_info' | 'finished_at' | 'notes' | 'radar'>>;
+
+export const VERIFY_STATUSES = ['running', 'passed', 'failed'] as const;
+export const VerifyCommandResultSchema = z.object({
+  command: z.string(),
+  exitCode: z.number().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
+  outputFile: z.string(),
+  tail: z.string(),
+});
+export type VerifyCommandResult = z.infer<typeof VerifyCommandResultSchema>;
+const VerifyRowSchema = z.object({
+  id: z.number().int(),
+  session_id: z.string(),
+  commit_sha: z.string(),
+  commands: json(z.array(z.string())),
+  status: z.enum(VERIFY_STATUSES),
+  results: json(z.array(VerifyCommandResultSchema)),
+  started_at: z.number(),
+  ended_at: z.number().nullable(),
+});
+export type VerifyRow = z.infer<typeof VerifyRowSchema>;
 export type SessionPatch = Partial<Pick<SessionRow, 'status' | 'outcome_reason' | 'mcp_port' | 'lead_pane' | 'report' | 'supervisor_pid' | 'ended_at'>>;
 
 export type Store = ReturnType<typeof openStore>;
@@ -141,7 +180,7 @@ export function openStore(file: string, now: () => number = Date.now) {
     return db.prepare(`UPDATE ${table} SET ${keys.map((k) => `${k} = @${k}`).join(', ')}, updated_at = @updated_at WHERE ${where}`);
   }
   const encode = (patch: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, Array.isArray(v) ? JSON.stringify(v) : v]));
+    Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]));
 
   return {
     db,
@@ -188,9 +227,9 @@ export function openStore(file: string, now: () => number = Date.now) {
     createWorker(w: NewWorker): void {
       const t = now();
       db.prepare(`INSERT INTO workers (session_id, id, num, agent, perspective, task, state, branch, worktree, pane_id,
-        window_id, token, nonce, prompt_file, log_file, done_file, pid, created_at, updated_at)
+        window_id, token, nonce, prompt_file, log_file, done_file, pid, base_commit, created_at, updated_at)
         VALUES (@session_id, @id, @num, @agent, @perspective, @task, @state, @branch, @worktree, @pane_id, @window_id,
-        @token, @nonce, @prompt_file, @log_file, @done_file, @pid, @t, @t)`).run({ ...w, t });
+        @token, @nonce, @prompt_file, @log_file, @done_file, @pid, @base_commit, @t, @t)`).run({ ...w, t });
     },
 
     getWorker(sessionId: string, id: string): WorkerRow | undefined {
@@ -219,6 +258,20 @@ export function openStore(file: string, now: () => number = Date.now) {
     eventsAfter(sessionId: string, afterId = 0, limit = 1000): EventRow[] {
       return db.prepare('SELECT * FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?').all(sessionId, afterId, limit)
         .map((r) => EventRowSchema.parse(r));
+    },
+
+    /** Starts a verify record (status running); returns its id. */
+    startVerify(sessionId: string, commit: string, commands: string[]): number {
+      return Number(db.prepare('INSERT INTO verifies (session_id, commit_sha, commands, status, started_at) VALUES (?, ?, ?, ?, ?)')
+        .run(sessionId, commit, JSON.stringify(commands), 'running', now()).lastInsertRowid);
+    },
+
+    finishVerify(id: number, status: 'passed' | 'failed', results: VerifyCommandResult[]): void {
+      db.prepare('UPDATE verifies SET status = ?, results = ?, ended_at = ? WHERE id = ?').run(status, JSON.stringify(results), now(), id);
+    },
+
+    listVerifies(sessionId: string): VerifyRow[] {
+      return db.prepare('SELECT * FROM verifies WHERE session_id = ? ORDER BY id').all(sessionId).map((r) => VerifyRowSchema.parse(r));
     },
 
     /** Runs `fn` in one transaction. */

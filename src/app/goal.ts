@@ -3,7 +3,8 @@
  * the one `endSession` that every ending goes through: stop agents (snapshotting their work), write
  * the report, record the outcome.
  */
-import { isActive } from '../core/worker-state.js';
+import { isActive, isFinished } from '../core/worker-state.js';
+import { lastVerifyOf } from './verify.js';
 import { ToolError } from '../core/errors.js';
 import type { RunReport } from '../core/report.js';
 import type { SessionStatus } from '../adapters/store.js';
@@ -11,17 +12,30 @@ import { killTree } from '../adapters/process-tree.js';
 import { stopWorker } from './worker-turns.js';
 import { session, type Runtime } from './runtime.js';
 
-/** Reasons mark_goal_done is refused right now (empty when it may pass). */
-export function doneBlockers(rt: Runtime): string[] {
+/**
+ * Reasons mark_goal_done is refused right now (empty when it may pass): a worker still running, a
+ * finished worker neither merged nor discarded, or no passing verify on the current integration head.
+ */
+export async function doneBlockers(rt: Runtime): Promise<string[]> {
   const workers = rt.store.listWorkers(rt.sid);
   const running = workers.filter((w) => isActive(w.state));
+  const open = workers.filter((w) => isFinished(w.state));
   const out: string[] = [];
   if (running.length) out.push(`workers still running: ${running.map((w) => `${w.id} (${w.state})`).join(', ')}; call wait_for_worker for them or kill_worker`);
+  if (open.length) out.push(`finished workers neither merged nor discarded: ${open.map((w) => `${w.id} (${w.state})`).join(', ')}; call merge_worker or discard_worker for each`);
+  const head = await rt.git.revParse(rt.integrationWorktree, 'HEAD');
+  const v = lastVerifyOf(rt, head);
+  if (!v) out.push(`no verify has run on the integration head ${head.slice(0, 10)}; call verify`);
+  else if (v.status === 'running') out.push('verify is still running on the integration head; call verify again to get its result');
+  else if (v.status === 'failed') {
+    const bad = v.results.filter((r) => r.exitCode !== 0).map((r) => `"${r.command}" ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}`);
+    out.push(`the last verify on ${head.slice(0, 10)} failed (${bad.join(', ')}); fix it with a worker, merge, and verify again`);
+  }
   return out;
 }
 
 export async function markGoalDone(rt: Runtime, summary: string): Promise<void> {
-  const blockers = doneBlockers(rt);
+  const blockers = await doneBlockers(rt);
   if (blockers.length) {
     rt.events.emit('goal.done_refused', `mark_goal_done refused: ${blockers.join('; ')}`);
     throw new ToolError(`Error: the goal cannot be marked done yet: ${blockers.join('; ')}. Then call mark_goal_done again.`);
@@ -45,25 +59,30 @@ export function endSession(rt: Runtime, status: Exclude<SessionStatus, 'starting
     const s = session(rt);
     const lead = s.lead_pane ? (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === s.lead_pane) : undefined;
     if (lead && !lead.dead && status !== 'done') await killTree(lead.pid).catch(() => undefined);
-    const report = buildReport(rt, status, reason);
+    const report = await buildReport(rt, status, reason);
     rt.store.updateSession(rt.sid, { status, outcome_reason: reason, ended_at: rt.now(), report: JSON.stringify(report) });
     rt.events.emit(`session.${status}`, `session ${status}: ${reason}`, null, { status, reason });
   })();
   return rt.ending;
 }
 
-export function buildReport(rt: Runtime, status: string, reason: string): RunReport {
+export async function buildReport(rt: Runtime, status: string, reason: string): Promise<RunReport> {
   const s = session(rt);
+  const workers = [];
+  for (const w of rt.store.listWorkers(rt.sid)) {
+    const diffstat = (await rt.git.diff(rt.repoRoot, w.base_commit, w.branch).catch(() => undefined))?.shortstat || 'no changes';
+    workers.push({ id: w.id, agent: w.agent, perspective: w.perspective, state: w.state, branch: w.branch, summary: w.summary, diffstat, merged: w.state === 'merged' });
+  }
   return {
     sessionId: rt.sid,
     goal: s.goal,
     outcome: status,
     reason,
     integrationBranch: rt.integrationBranch,
-    workers: rt.store.listWorkers(rt.sid).map((w) => ({
-      id: w.id, agent: w.agent, perspective: w.perspective, state: w.state, branch: w.branch, summary: w.summary, merged: w.state === 'merged',
+    workers,
+    verifies: rt.store.listVerifies(rt.sid).filter((v) => v.status !== 'running').map((v) => ({
+      commit: v.commit_sha, passed: v.status === 'passed', commands: v.results.map((r) => ({ command: r.command, exitCode: r.exitCode, durationMs: r.durationMs })),
     })),
-    verifies: [],
     mergeCommand: `git merge ${rt.integrationBranch}`,
   };
 }

@@ -37,6 +37,8 @@ export interface Runtime {
   hooks: { workerStarted(w: WorkerRow): void; workerStopped(workerId: string): void; sessionEnding(): void };
   /** Turn completions in progress, by worker id (one at a time per worker). */
   completing: Map<string, Promise<WorkerRow | undefined>>;
+  /** Verify runs in progress, by verify id. */
+  verifyRuns: Map<number, Promise<import('../adapters/store.js').VerifyRow>>;
   /** Set by the first endSession call; later calls await it. */
   ending?: Promise<void>;
 }

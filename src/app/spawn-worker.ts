@@ -25,6 +25,8 @@ export interface SpawnInput {
   fileScope?: string[];
   passCriteria?: string;
   extraContext?: string;
+  /** Commit or branch the worker starts from (default: the integration head); cross_review uses the author's branch. */
+  startPoint?: string;
 }
 
 export interface SpawnResult {
@@ -74,7 +76,7 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
   const undo: { what: string; run: () => Promise<void> | void }[] = [];
 
   try {
-    const head = await rt.git.revParse(rt.repoRoot, rt.integrationBranch);
+    const head = await rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
     await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
     undo.push({ what: 'remove worktree', run: async () => { await rt.git.removeWorktree(rt.repoRoot, worktree, true); await rt.git.deleteBranch(rt.repoRoot, branch, true); } });
     ensureDir(join(worktree, '.crewmux'));
@@ -90,7 +92,7 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
     const workerToken = token();
     rt.store.createWorker({
       session_id: rt.sid, id, num, agent: agentName, perspective, task: input.task, state: 'starting', branch, worktree,
-      pane_id: null, window_id: null, token: workerToken, nonce, prompt_file: promptFile, log_file: logFile, done_file: doneFile, pid: null,
+      pane_id: null, window_id: null, token: workerToken, nonce, prompt_file: promptFile, log_file: logFile, done_file: doneFile, pid: null, base_commit: head,
     });
     undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
 

@@ -7,7 +7,7 @@ export function sessionStatus(store: Store, sid?: string) {
   const s = findSession(store, sid);
   const workers = store.listWorkers(s.id).map((w) => ({
     id: w.id, agent: w.agent, perspective: w.perspective, state: w.state, branch: w.branch, worktree: w.worktree,
-    pane: w.pane_id, summary: w.summary, notes: w.notes,
+    pane: w.pane_id, summary: w.summary, notes: w.notes, conflicts: { integration: w.radar.integration, workers: w.radar.workers },
   }));
   return {
     session: {

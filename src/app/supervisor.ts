@@ -16,6 +16,7 @@ import { forwardableEnv, prepareLaunch } from './launch.js';
 import { startInPane } from './panes.js';
 import { deliverText } from './deliver.js';
 import { createMonitor } from './monitor.js';
+import { createRadarScheduler } from './radar.js';
 import { endSession } from './goal.js';
 import type { Runtime } from './runtime.js';
 import type { AppContext } from './context.js';
@@ -41,10 +42,11 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     sid, store, tmux, git: ctx.git, paths: ctx.paths, config, agents, events, options: s.options, mcpUrl: '',
     tmuxSession: s.tmux_session, repoRoot: s.repo_root, sessionDir: s.session_dir, worktreesDir: dirname(s.integration_worktree),
     integrationWorktree: s.integration_worktree, integrationBranch: s.integration_branch,
-    baseEnv: forwardableEnv(ctx.env), now: ctx.now, completing: new Map(),
+    baseEnv: forwardableEnv(ctx.env), now: ctx.now, completing: new Map(), verifyRuns: new Map(),
     hooks: { workerStarted: () => undefined, workerStopped: () => undefined, sessionEnding: () => undefined },
   };
   const monitor = createMonitor(rt);
+  const radar = createRadarScheduler(rt);
   rt.hooks = {
     workerStarted: (w) => monitor.watch(w),
     workerStopped: (id) => monitor.unwatch(id),
@@ -95,6 +97,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   unsubscribe();
   await new Promise((r) => setTimeout(r, opts.closeDelayMs ?? 700));
   monitor.close();
+  radar.close();
   await mcp.close();
   const final = store.getSession(sid)!;
   if (!final.options.keepSession) await tmux.killSession(s.tmux_session);

@@ -54,8 +54,7 @@ export async function completeTurn(rt: Runtime, workerId: string, c: Completion,
   const job = (async () => {
     const sha = await snapshotWorker(rt, w, `turn ended: ${c.status}`);
     if (perspectiveInfo(w.perspective as Perspective).readOnly) {
-      const base = rt.integrationBranch;
-      const ahead = await rt.git.commitsAhead(rt.repoRoot, base, w.branch).catch(() => 0);
+      const ahead = await rt.git.commitsAhead(rt.repoRoot, w.base_commit, w.branch).catch(() => 0);
       if (ahead > 0) addWorkerNote(rt, w, 'worker.flagged', `read-only ${w.perspective} worker has ${ahead} commit(s) on ${w.branch}; review before merging`);
     }
     return changeWorkerState(rt, w, c.status, `${c.summary || '(no summary)'} [via ${source}]`, { summary: c.summary }, { source, snapshot: sha ?? null });

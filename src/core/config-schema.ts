@@ -21,6 +21,8 @@ export const ConfigSchema = z.object({
   lead: z.string().optional(),
   workers: z.array(z.string()).optional(),
   verify: z.array(z.string()).optional(),
+  /** Seconds each verify command may run (default 600). */
+  verifyTimeout: z.number().positive().optional(),
   maxWorkers: z.number().int().min(1).max(64).optional(),
   /** Per worker, seconds. */
   workerTimeout: z.number().positive().optional(),

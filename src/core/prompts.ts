@@ -23,12 +23,14 @@ export function buildLeadPrompt(p: LeadPromptInput): string {
     '- spawn_worker(task, perspective?, agent?, file_scope?, pass_criteria?, extra_context?): start a worker; returns its id.',
     '- wait_for_worker(worker_id | worker_ids, timeout_s?): block until a worker finishes; if it says "still running", call it again.',
     '- read_worker_output(worker_id, tail_lines?), list_workers(), send_to_worker(worker_id, message), kill_worker(worker_id).',
+    '- worker_diff(worker_id), merge_worker(worker_id), discard_worker(worker_id, reason), cross_review(worker_id, reviewer_agent?, focus?).',
+    '- verify(commands?): run the project checks on the integration branch; if it says "still running", call it again.',
     '- list_perspectives(), report_progress(message).',
     '- mark_goal_done(summary) when the goal is met; mark_goal_failed(reason) when it cannot be.',
     `Available worker agents: ${p.agents.join(', ')}. At most ${p.maxWorkers} workers run at once.`,
     '',
     '## Completion rule',
-    'Call mark_goal_done only when every worker has finished and the result meets the goal. A tool answer starting with "Error:" is a refusal: read it and do what it says.',
+    'mark_goal_done is accepted only when no worker runs, every finished worker is merged or discarded, and the last verify passed on the current integration branch. list_workers shows conflicts between branches before you merge. A tool answer starting with "Error:" is a refusal: read it and do what it says.',
   ];
   for (const c of p.projectContext) parts.push('', `## Project context: ${c.name}`, c.text.trim());
   parts.push('', '## Goal', p.goal.trim(), '');

@@ -7,6 +7,7 @@ import { errorResult, type ToolCallStats } from './define-tool.js';
 import { registerLeadWorkerTools } from './tools/lead-workers.js';
 import { registerGoalTools, registerProgressTool } from './tools/goal.js';
 import { registerWorkerTools } from './tools/worker.js';
+import { registerIntegrationTools } from './tools/integration.js';
 
 export interface ToolDeps {
   rt: Runtime;
@@ -22,6 +23,7 @@ export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
     errorResult(`${m}. Check the arguments against the tool's schema and call it again.`);
   if (principal.role === 'lead') {
     registerLeadWorkerTools(server, d);
+    registerIntegrationTools(server, d);
     registerGoalTools(server, d);
     registerProgressTool(server, d);
   } else {

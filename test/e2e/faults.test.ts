@@ -35,6 +35,11 @@ test('crash, exited agent, literal text, bad arguments and a worker calling a le
       { call: 'read_worker_output', args: { worker_id: 'w99' } },
       { call: 'wait_for_worker', args: {} },
       { call: 'list_workers', args: {} },
+      { call: 'mark_goal_done', args: { summary: 'not yet: nothing merged or verified' } },
+      { call: 'discard_worker', args: { worker_id: 'w01', reason: 'crashed' } },
+      { call: 'discard_worker', args: { worker_id: 'w02', reason: 'no changes' } },
+      { call: 'discard_worker', args: { worker_id: 'w03', reason: 'no changes' } },
+      { call: 'verify', args: { commands: ['git status --short'] } },
       { call: 'mark_goal_done', args: { summary: 'all finished' } },
     ], { crash: fixtureAgent('crash-worker'), exit: fixtureAgent('exit-worker'), record: fixtureAgent('record-worker', { prompt: 'arg' }) });
     const r = await run.result;
@@ -64,7 +69,10 @@ test('crash, exited agent, literal text, bad arguments and a worker calling a le
     assert.match(byIndex(12).text, /larger than 256 KB/);
     assert.match(byIndex(13).text, /unknown worker id "w99"/);
     assert.equal(byIndex(15).isError, false, byIndex(15).text);
-    assert.equal(byIndex(16).isError, false);
+    assert.equal(byIndex(16).isError, true);
+    assert.match(byIndex(16).text, /finished workers neither merged nor discarded: w01 \(crashed\), w02 \(done\), w03 \(done\).*no verify has run/);
+    assert.equal(byIndex(20).isError, false, byIndex(20).text);
+    assert.equal(byIndex(21).isError, false, byIndex(21).text);
   } finally {
     t.cleanup();
   }

@@ -5,9 +5,10 @@ import { createRepo, createTestEnv, git, runCli } from '../helpers/env.js';
 
 const plan = {
   workers: [
-    { perspective: 'implementer', agent: 'scripted-worker', task: 'Add the adder.\n```file:src/add.js\nexport const add = (a, b) => a + b;\n```\n' },
-    { perspective: 'tester', agent: 'scripted-worker', task: 'Test the adder.\n```file:test/add.test.js\nimport { add } from "../src/add.js";\nif (add(2, 3) !== 5) process.exit(1);\n```\n' },
+    { perspective: 'implementer', agent: 'scripted-worker', task: 'Add the adder.\n```file:src/add.mjs\nexport const add = (a, b) => a + b;\n```\n' },
+    { perspective: 'tester', agent: 'scripted-worker', task: 'Test the adder.\n```file:test/add.test.mjs\nimport { add } from "../src/add.mjs";\nif (add(2, 3) !== 5) process.exit(1);\n```\n' },
   ],
+  verify: ['node test/add.test.mjs'],
 };
 
 test('a scripted lead drives two scripted workers to a done goal; both branches hold their commits', async () => {
@@ -24,11 +25,18 @@ test('a scripted lead drives two scripted workers to a done goal; both branches 
     assert.equal(status.code, 0, status.stderr);
     const view = JSON.parse(status.stdout);
     assert.equal(view.session.status, 'done');
-    assert.deepEqual(view.workers.map((w: { id: string; state: string }) => [w.id, w.state]), [['w01', 'done'], ['w02', 'done']]);
+    assert.deepEqual(view.workers.map((w: { id: string; state: string }) => [w.id, w.state]), [['w01', 'merged'], ['w02', 'merged']]);
     const sid = view.session.id as string;
 
-    assert.equal(git(repo, 'show', `crewmux/${sid}/w01-implementer:src/add.js`), 'export const add = (a, b) => a + b;');
-    assert.match(git(repo, 'show', `crewmux/${sid}/w02-tester:test/add.test.js`), /add\(2, 3\)/);
+    assert.equal(git(repo, 'show', `crewmux/${sid}/w01-implementer:src/add.mjs`), 'export const add = (a, b) => a + b;');
+    assert.match(git(repo, 'show', `crewmux/${sid}/w02-tester:test/add.test.mjs`), /add\(2, 3\)/);
+    // Both were merged into the integration branch with real merge commits, and verify passed there.
+    const integration = `crewmux/${sid}/integration`;
+    assert.deepEqual(git(repo, 'ls-tree', '-r', '--name-only', integration).split('\n').sort(), ['README.md', 'src/add.mjs', 'test/add.test.mjs']);
+    assert.equal(git(repo, 'rev-list', '--merges', '--count', integration), '2');
+    assert.equal(view.report.verifies.length, 1);
+    assert.equal(view.report.verifies[0].passed, true);
+    assert.match(r.stdout, /take it: git merge crewmux\/s[0-9a-z]+\/integration/);
     // The user's checkout is untouched: still on main, clean, without the workers' files.
     assert.equal(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
     assert.equal(git(repo, 'status', '--porcelain'), '');

@@ -12,6 +12,7 @@ export function workerView(w: WorkerRow) {
     pane: w.pane_id,
     summary: w.summary,
     notes: w.notes.slice(-5),
+    conflicts: { integration: w.radar.integration, workers: w.radar.workers },
   };
 }
 

@@ -1,0 +1,30 @@
+/**
+ * Where verify commands come from, and how a lead-given command is split into argv. Configured
+ * commands (config.json `verify`, PROJECT.md `## How to verify`) are the user's own and run in a
+ * shell; commands the lead passes come from the MCP and run without one (PRODUCT.md section 11).
+ */
+
+/** Commands from the `## How to verify` section of PROJECT.md: a fenced block's lines, else bullets. */
+export function verifyCommandsFromProject(markdown: string): string[] {
+  const m = /^##\s+How to verify\s*$/im.exec(markdown);
+  if (!m) return [];
+  const rest = markdown.slice(m.index + m[0].length);
+  const end = rest.search(/^##\s/m);
+  const body = end < 0 ? rest : rest.slice(0, end);
+  const fence = /```[a-z]*\n([\s\S]*?)```/.exec(body);
+  const lines = fence ? fence[1]!.split('\n') : body.split('\n').filter((l) => /^\s*[-*]\s+/.test(l)).map((l) => l.replace(/^\s*[-*]\s+/, ''));
+  return lines.map((l) => l.trim().replace(/^`(.*)`$/, '$1').trim()).filter((l) => l && !l.startsWith('#'));
+}
+
+const FORBIDDEN = /[|&;<>`$\\]/;
+
+/** Splits a lead-given command into argv (quotes group words); undefined with a reason when it needs a shell. */
+export function splitCommand(command: string): { argv: string[] } | { error: string } {
+  if (FORBIDDEN.test(command)) {
+    return { error: `"${command}" needs a shell (it holds one of | & ; < > \` $ \\). verify runs commands you pass without a shell; put shell pipelines in .crewmux/config.json "verify" instead, or call verify with no commands to run the configured ones` };
+  }
+  const argv: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(command); m; m = re.exec(command)) argv.push(m[1] ?? m[2] ?? m[3]!);
+  return argv.length ? { argv } : { error: 'an empty command' };
+}
