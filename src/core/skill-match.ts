@@ -113,5 +113,6 @@ export function matchSkill(triggers: SkillTriggers, input: MatchInput): MatchRes
 }
 
 function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  // `/` is not special in a RegExp built from a string; escaping it would break `re.endsWith('/')`.
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
