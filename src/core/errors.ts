@@ -39,7 +39,7 @@ export const ERROR_CODES = {
   E_START_FAILED: [EXIT.failed, 'The run could not be started.', 'Read the cause above; nothing of the run was left behind.'],
   E_BAD_FLAG: [EXIT.usage, 'A flag has a bad value.', 'Run `crewmux COMMAND --help`.'],
   E_DIR_NOT_WRITABLE: [EXIT.preflight, 'A crewmux directory is not writable.', 'Fix its permissions or point XDG_DATA_HOME / XDG_RUNTIME_DIR elsewhere.'],
-  E_SKILL_MANIFEST: [EXIT.failed, 'A skill.toml is missing or invalid.', 'Fix the key named above; docs/skills.md describes skill.toml.'],
+  E_SKILL_MANIFEST: [EXIT.failed, 'A skill folder has a missing or invalid skill.toml or skill.md.', 'Fix the key named above; docs/skills.md describes skill.toml.'],
   E_SKILL_NAME: [EXIT.usage, 'A skill name is invalid.', 'Use 1-64 lowercase letters, digits, dash or underscore, starting with a letter or digit.'],
   E_SKILL_NOT_FOUND: [EXIT.failed, 'No such skill.', 'Run `crewmux skill list` to see installed skills.'],
   E_SKILL_EXISTS: [EXIT.failed, 'A skill with this name is already installed there.', 'Remove it first (`crewmux skill remove NAME`) or pass --force to replace it.'],
