@@ -4,7 +4,7 @@
  * out as regular files, listing skill folders, and removing them. A top-level `.git` is skipped: it is
  * neither read, digested nor installed.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { SKILL_LIMITS, type SkillLimits } from '../core/skill-manifest.js';
@@ -26,12 +26,13 @@ export function readSkillFolder(dir: string, limits: SkillLimits = SKILL_LIMITS)
   const files: SkillFile[] = [];
   let total = 0;
   const unsafe = (rel: string, why: string) => new UserError('E_SKILL_UNSAFE', `${join(dir, rel)}: ${why}.`);
-  const add = (rel: string, abs: string, st: Stats) => {
-    if (st.size > limits.maxFileBytes) throw new UserError('E_SKILL_TOO_LARGE', `${join(dir, rel)} is ${st.size} bytes; a skill file may have at most ${limits.maxFileBytes}.`);
+  const add = (rel: string, abs: string) => {
     if (files.length + 1 > limits.maxFiles) throw new UserError('E_SKILL_TOO_LARGE', `${dir} has more than ${limits.maxFiles} files.`);
-    total += st.size;
+    const content = readRegularFile(abs, limits.maxFileBytes, () => unsafe(rel, 'not a regular file'), (size) =>
+      new UserError('E_SKILL_TOO_LARGE', `${join(dir, rel)} is ${size} bytes; a skill file may have at most ${limits.maxFileBytes}.`));
+    total += content.byteLength;
     if (total > limits.maxTotalBytes) throw new UserError('E_SKILL_TOO_LARGE', `${dir} holds more than ${limits.maxTotalBytes} bytes.`);
-    files.push({ path: rel, content: readFileSync(abs) });
+    files.push({ path: rel, content });
   };
   const walk = (absDir: string, relDir: string, depth: number) => {
     if (depth > limits.maxDepth) throw new UserError('E_SKILL_TOO_LARGE', `${join(dir, relDir)} is nested deeper than ${limits.maxDepth} folders.`);
@@ -50,13 +51,12 @@ export function readSkillFolder(dir: string, limits: SkillLimits = SKILL_LIMITS)
           throw unsafe(rel, 'a symlink whose target does not exist');
         }
         if (!target.startsWith(root + sep)) throw unsafe(rel, `a symlink leaving the skill folder (to ${target})`);
-        const tst = statSync(target);
-        if (!tst.isFile()) throw unsafe(rel, 'a symlink to something other than a file');
-        add(rel, target, tst);
+        if (!statSync(target).isFile()) throw unsafe(rel, 'a symlink to something other than a file');
+        add(rel, target);
       } else if (st.isDirectory()) {
         walk(abs, rel, depth + 1);
       } else if (st.isFile()) {
-        add(rel, abs, st);
+        add(rel, abs);
       } else {
         throw unsafe(rel, 'not a regular file or folder');
       }
@@ -64,6 +64,34 @@ export function readSkillFolder(dir: string, limits: SkillLimits = SKILL_LIMITS)
   };
   walk(root, '', 0);
   return files;
+}
+
+/**
+ * Reads a regular file opened with O_NOFOLLOW (a file swapped for a symlink after the walk looked at it
+ * is refused, not followed), at most `max` bytes by fstat; the size check is on the open descriptor.
+ */
+function readRegularFile(abs: string, max: number, notRegular: () => Error, tooLarge: (size: number) => Error): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    throw notRegular();
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw notRegular();
+    if (st.size > max) throw tooLarge(st.size);
+    const buf = Buffer.alloc(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const n = readSync(fd, buf, at, st.size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return buf.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Writes `files` under `dir` (created) as regular files, mode 0644; refuses unsafe paths as a backstop. */

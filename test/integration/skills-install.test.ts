@@ -100,6 +100,16 @@ test('a relative ../ symlink and a directory symlink are refused; a file symlink
   assert.equal(new TextDecoder().decode(files.find((f) => f.path === 'alias.md')!.content), 'Guidance from c.\n');
 });
 
+test('a named pipe in the skill folder is refused, not read', async (t) => {
+  const sb = createSkillSandbox();
+  t.after(sb.cleanup);
+  const src = writeSkill(join(sb.root, 'fifo'), { name: 'fifo', keywords: ['x'] });
+  const r = spawnSync('mkfifo', [join(src, 'pipe')]);
+  if (r.status !== 0) { t.skip('mkfifo is not available'); return; }
+  await rejectsWith(add(sb, src), 'E_SKILL_UNSAFE', /pipe: not a regular file or folder/);
+  assertNothingLeft(sb);
+});
+
 test('a traversal name in skill.toml, or a backslash file name, is refused and nothing is written', async (t) => {
   const sb = createSkillSandbox();
   t.after(sb.cleanup);
