@@ -144,6 +144,22 @@ export function makeStagingDir(root: string): string {
   return mkdtempSync(join(root, '.staging-'));
 }
 
+/** Removes `<root>/.staging-*` folders last changed more than `maxAgeMs` before `nowMs` (left by a killed install). */
+export function removeStaleStaging(root: string, maxAgeMs: number, nowMs: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const n of names.filter((x) => x.startsWith('.staging-'))) {
+    const p = join(root, n);
+    try {
+      if (nowMs - lstatSync(p).mtimeMs > maxAgeMs) removeTree(p);
+    } catch { /* raced with another cleanup */ }
+  }
+}
+
 /** Renames `from` to `to` (same filesystem). */
 export function movePath(from: string, to: string): void {
   renameSync(from, to);

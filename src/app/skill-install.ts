@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import type { Paths } from './paths.js';
 import { judgeSkillFiles, projectSkillsDir, type LoadedSkill, type SkillSource } from './skills.js';
-import { isFile, listSkillFolders, makeStagingDir, movePath, pathExists, readSkillFolder, removeTree, writeSkillFiles } from '../adapters/skill-folder.js';
+import { isFile, listSkillFolders, makeStagingDir, movePath, pathExists, readSkillFolder, removeStaleStaging, removeTree, writeSkillFiles } from '../adapters/skill-folder.js';
 import { cloneSkillRepo, isGitUrl } from '../adapters/skill-source.js';
 import { createTrustStore } from '../adapters/trust-store.js';
 import { UserError } from '../core/errors.js';
@@ -26,9 +26,14 @@ export interface AddSkillsOptions {
   /** Replace installed skills of the same name. */
   force: boolean;
   requireSigned: boolean;
-  /** Resolves a relative local source; default process.cwd() is not read here, callers pass it. */
+  /** Resolves a relative local source (callers pass it; process.cwd() is not read here). */
   cwd: string;
+  /** Milliseconds since the epoch; for aging out staging folders of killed installs. Default Date.now. */
+  now?: () => number;
 }
+
+/** A staging folder untouched this long (ms) belonged to an install that was killed. */
+const STALE_STAGING_MS = 60 * 60 * 1000;
 
 export interface InstalledSkill {
   name: string;
@@ -49,6 +54,7 @@ export function scopeDir(paths: Paths, scope: InstallScope, projectRoot?: string
 export async function addSkills(opts: AddSkillsOptions): Promise<InstalledSkill[]> {
   const targetRoot = scopeDir(opts.paths, opts.scope, opts.projectRoot);
   const trusted = createTrustStore(opts.paths.configDir).list();
+  removeStaleStaging(targetRoot, STALE_STAGING_MS, (opts.now ?? Date.now)());
   const staging = makeStagingDir(targetRoot);
   try {
     let sourceDir: string;

@@ -13,6 +13,7 @@
  * package's `skills/` (built-in; trusted as part of the package). Throws only E_SKILL_TRUST_STORE.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Paths } from './paths.js';
 import { listSkillFolders, readSkillFolder } from '../adapters/skill-folder.js';
 import { createTrustStore } from '../adapters/trust-store.js';
@@ -49,7 +50,7 @@ export interface SkillRoots {
 
 /** The package's `skills/` folder (resolved from this module's location in dist/src/app). */
 export function defaultBuiltinSkillsDir(): string {
-  return new URL('../../../skills/', import.meta.url).pathname;
+  return fileURLToPath(new URL('../../../skills/', import.meta.url));
 }
 
 /** The folder that holds a project's skills. */

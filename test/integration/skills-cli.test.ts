@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createSkillSandbox, writeSkill, type SkillSandbox } from '../fakes/skill-fixtures.js';
 
-const BIN = new URL('../../../bin/crewmux.js', import.meta.url).pathname;
+const BIN = fileURLToPath(new URL('../../../bin/crewmux.js', import.meta.url));
 
 function crewmux(sb: SkillSandbox, ...args: string[]) {
   // HOME points into the sandbox too, so nothing can reach the real one.

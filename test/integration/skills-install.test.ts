@@ -66,6 +66,19 @@ test('install from a local git repository clones it and leaves .git out', async 
   assert.deepEqual(readdirSync(join(sb.paths.skillsDir, 'alpha')).sort(), ['skill.md', 'skill.toml']);
 });
 
+test('a staging folder left by a killed install is removed by the next add once it is an hour old', async (t) => {
+  const sb = createSkillSandbox();
+  t.after(sb.cleanup);
+  mkdirSync(join(sb.paths.skillsDir, '.staging-old', 'out'), { recursive: true });
+  mkdirSync(join(sb.paths.skillsDir, '.staging-new'), { recursive: true });
+  const src = writeSkill(join(sb.root, 's'), { name: 's', keywords: ['x'] });
+  const later = Date.now() + 30 * 60 * 1000;
+  await addSkills({ paths: sb.paths, source: src, scope: 'global', force: false, requireSigned: false, cwd: sb.root, now: () => later });
+  assert.deepEqual(readdirSync(sb.paths.skillsDir).sort(), ['.staging-new', '.staging-old', 's']);
+  await addSkills({ paths: sb.paths, source: src, scope: 'global', force: true, requireSigned: false, cwd: sb.root, now: () => later + 60 * 60 * 1000 });
+  assert.deepEqual(readdirSync(sb.paths.skillsDir), ['s']);
+});
+
 test('a failed clone leaves nothing behind', async (t) => {
   const sb = createSkillSandbox();
   t.after(sb.cleanup);
