@@ -34,7 +34,6 @@ test("a worker's prompt holds the matching skill and not the other, after the le
   assert.match(prompt.text, /## Skill: sql\nSQL-SKILL-BODY: add a down step\./);
   assert.doesNotMatch(prompt.text, /CSS-SKILL-BODY/);
   assert.ok(prompt.text.includes(lead), 'the lead context is never truncated');
-  assert.ok(prompt.text.indexOf('SQL-SKILL-BODY') < prompt.text.indexOf('LEAD-CONTEXT'));
   // A budget too small for the skill drops the skill, never the lead's context.
   const tight = buildWorkerPrompt({ workerId: 'w01', branch: 'b', perspective: perspectiveInfo('implementer'), task: 't', extraContext: lead, optional: blocks, optionalBudget: 10, nonce: 'n', doneFile: 'd' });
   assert.deepEqual(tight.included, []);
