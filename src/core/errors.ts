@@ -39,6 +39,19 @@ export const ERROR_CODES = {
   E_START_FAILED: [EXIT.failed, 'The run could not be started.', 'Read the cause above; nothing of the run was left behind.'],
   E_BAD_FLAG: [EXIT.usage, 'A flag has a bad value.', 'Run `crewmux COMMAND --help`.'],
   E_DIR_NOT_WRITABLE: [EXIT.preflight, 'A crewmux directory is not writable.', 'Fix its permissions or point XDG_DATA_HOME / XDG_RUNTIME_DIR elsewhere.'],
+  E_SKILL_MANIFEST: [EXIT.failed, 'A skill folder has a missing or invalid skill.toml or skill.md.', 'Fix the key named above; docs/skills.md describes skill.toml.'],
+  E_SKILL_NAME: [EXIT.usage, 'A skill name is invalid.', 'Use 1-64 lowercase letters, digits, dash or underscore, starting with a letter or digit.'],
+  E_SKILL_NOT_FOUND: [EXIT.failed, 'No such skill.', 'Run `crewmux skill list` to see installed skills.'],
+  E_SKILL_EXISTS: [EXIT.failed, 'A skill with this name is already installed there.', 'Remove it first (`crewmux skill remove NAME`) or pass --force to replace it.'],
+  E_SKILL_SOURCE: [EXIT.failed, 'The skill source cannot be read or cloned.', 'Check the path or URL; a folder must hold skill.toml (or subfolders that do).'],
+  E_SKILL_UNSAFE: [EXIT.failed, 'The skill folder holds an unsafe entry (a path leaving the folder, an escaping or directory symlink, or a special file).', 'Remove the entry named above from the skill and try again.'],
+  E_SKILL_TOO_LARGE: [EXIT.failed, 'The skill is larger than crewmux accepts.', 'Keep a skill under the limits in docs/skills.md (files, bytes, skill.md size).'],
+  E_SKILL_UNSIGNED: [EXIT.failed, 'The skill is not signed, and signed skills are required.', 'Ask its author for a signed copy, or sign it yourself: `crewmux skill sign DIR` with a trusted key.'],
+  E_SKILL_UNTRUSTED: [EXIT.failed, 'The skill is signed by a key that is not trusted, and trusted signatures are required.', 'If you trust its author, run `crewmux skill trust PUBKEY --name NAME`.'],
+  E_SKILL_BAD_SIGNATURE: [EXIT.failed, 'The skill signature does not match its files: something changed after signing.', 'Reinstall the skill from its source, or re-sign it: `crewmux skill sign DIR`.'],
+  E_SKILL_KEY: [EXIT.failed, 'A signing key or public key is missing or invalid.', 'Create a key with `crewmux skill keygen`; a public key is 44 characters of base64.'],
+  E_SKILL_KEY_EXISTS: [EXIT.failed, 'A signing key already exists at that path.', 'Use it, pick another path with --out, or pass --force to replace it.'],
+  E_SKILL_TRUST_STORE: [EXIT.failed, 'The trusted keys file is invalid.', 'Fix or delete trusted-keys.json in the crewmux config directory, then trust keys again.'],
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

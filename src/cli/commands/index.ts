@@ -4,6 +4,7 @@ import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
 import { statusCommand } from './status.js';
 import { attachCommand } from './attach.js';
+import { skillCommand } from './skill.js';
 import { superviseCommand } from './supervise.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, attachCommand, superviseCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, attachCommand, skillCommand, superviseCommand];
