@@ -21,6 +21,7 @@ export const RunOptionsSchema = z.object({
   toolWaitS: z.number(),
   agents: z.array(z.string()),
   keepSession: z.boolean(),
+  requireSignedSkills: z.boolean(),
   attach: z.boolean(),
   env: z.record(z.string(), z.string()),
 });

@@ -7,7 +7,8 @@ import { readIfExists } from '../adapters/files.js';
 import { ConfigSchema, describeConfigError, mergeConfigs, type Config } from '../core/config-schema.js';
 import { UserError } from '../core/errors.js';
 
-function loadOne(file: string): Config {
+/** One config.json, validated; {} when the file is missing. */
+export function loadConfigFile(file: string): Config {
   const text = readIfExists(file);
   if (text === undefined) return {};
   let json: unknown;
@@ -23,8 +24,8 @@ function loadOne(file: string): Config {
 
 /** The effective config for a repository: global, then project on top. */
 export function loadConfig(configDir: string, repoRoot: string | undefined): Config {
-  const global = loadOne(join(configDir, 'config.json'));
-  const project = repoRoot ? loadOne(join(repoRoot, '.crewmux', 'config.json')) : {};
+  const global = loadConfigFile(join(configDir, 'config.json'));
+  const project = repoRoot ? loadConfigFile(join(repoRoot, '.crewmux', 'config.json')) : {};
   return mergeConfigs(global, project);
 }
 

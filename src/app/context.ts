@@ -4,6 +4,7 @@
  * XDG dirs). The store opens lazily so commands that never touch state never create it.
  */
 import { homedir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { createTmux, type Tmux } from '../adapters/tmux.js';
 import { createGit, type Git } from '../adapters/git.js';
 import { openStore, type Store } from '../adapters/store.js';
@@ -47,7 +48,7 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
       }
       return store;
     },
-    crewmuxBin: new URL('../../../bin/crewmux.js', import.meta.url).pathname,
+    crewmuxBin: fileURLToPath(new URL('../../../bin/crewmux.js', import.meta.url)),
     now: () => Date.now(),
     close() {
       store?.close();

@@ -36,6 +36,7 @@ export type Monitor = ReturnType<typeof createMonitor>;
 
 export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
   const watches = new Map<string, Watch>();
+  const deadTicks = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   let closed = false;
@@ -102,6 +103,12 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
       if (!isActive(cur.state)) continue;
       const pane = panes.find((p) => p.paneId === cur.pane_id);
       if (cur.pane_id && (!pane || pane.dead)) {
+        // tmux marks a pane dead on EOF, a moment before it has reaped the process: wait a few ticks
+        // for the exit status or signal so the reason is exact.
+        if (pane && pane.deadStatus === null && pane.deadSignal === null && (deadTicks.get(cur.id) ?? 0) < 8) {
+          deadTicks.set(cur.id, (deadTicks.get(cur.id) ?? 0) + 1);
+          continue;
+        }
         const how = !pane ? 'its pane was closed' : pane.deadSignal ? `killed by signal ${pane.deadSignal}` : `exited with status ${pane.deadStatus}`;
         changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, { exit_info: how, summary: `crashed: ${how}` });
         unwatch(cur.id);

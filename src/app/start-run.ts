@@ -26,6 +26,7 @@ export interface RunRequest {
   toolWaitS: number;
   keepSession: boolean;
   attach: boolean;
+  requireSignedSkills: boolean;
 }
 
 export interface StartedRun {
@@ -71,7 +72,7 @@ export async function startRun(ctx: AppContext, pre: Preflight, req: RunRequest)
 
   const options: RunOptions = {
     maxWorkers: req.maxWorkers, workerTimeoutS: req.workerTimeoutS, timeoutS: req.timeoutS, stuckAfterS: req.stuckAfterS,
-    toolWaitS: req.toolWaitS, agents: pre.workers, keepSession: req.keepSession, attach: req.attach, env: {},
+    toolWaitS: req.toolWaitS, agents: pre.workers, keepSession: req.keepSession, attach: req.attach, env: {}, requireSignedSkills: req.requireSignedSkills,
   };
   store.createSession({
     id: sid, goal: req.goal, status: 'starting', lead_agent: pre.lead, repo_root: pre.repo.root, base_commit: pre.repo.head,

@@ -21,6 +21,7 @@ import { endSession } from './goal.js';
 import type { Runtime } from './runtime.js';
 import type { AppContext } from './context.js';
 import type { PromptExtras } from './spawn-worker.js';
+import { selectSkillsForWorker } from './skills.js';
 
 export interface SupervisorOptions {
   promptExtras?: PromptExtras;
@@ -52,9 +53,14 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     workerStopped: (id) => monitor.unwatch(id),
     sessionEnding: () => undefined,
   };
+  const promptExtras: PromptExtras = opts.promptExtras ?? (async (input) => {
+    const r = await selectSkillsForWorker({ paths: ctx.paths, projectRoot: s.repo_root, task: input.task, fileScope: input.fileScope, perspective: input.perspective, requireSigned: s.options.requireSignedSkills });
+    for (const x of r.refused) events.emit('skill.refused', `skill ${x.name} not loaded: ${x.reason}`);
+    return r.blocks;
+  });
   const mcp = createMcpHttpServer({
     book: { lead: s.lead_token, workerByToken: (t) => store.listWorkers(sid).find((w) => w.token === t)?.id },
-    buildServer: (p) => buildMcpServer(p, { rt, promptExtras: opts.promptExtras, onWorkerActivity: (id) => monitor.touch(id) }),
+    buildServer: (p) => buildMcpServer(p, { rt, promptExtras, onWorkerActivity: (id) => monitor.touch(id) }),
   });
 
   let finished!: () => void;

@@ -25,7 +25,7 @@ export const demoCommand: Command = {
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const run = await startRun(ctx, pre, {
       goal: 'Add a greeting module (src/greet.js) and a test for it, in parallel, then verify the merged result.',
-      maxWorkers: 4, timeoutS: 300, workerTimeoutS: 120, stuckAfterS: 120, toolWaitS: 45, keepSession: Boolean(a.keepSession) || attach, attach,
+      maxWorkers: 4, timeoutS: 300, workerTimeoutS: 120, stuckAfterS: 120, toolWaitS: 45, keepSession: Boolean(a.keepSession) || attach, attach, requireSignedSkills: false,
     });
     ctx.out.err(`crewmux demo: session ${run.sid}`);
     if (attach) {

@@ -8,6 +8,7 @@ import { preflight } from '../../app/preflight.js';
 import { startRun } from '../../app/start-run.js';
 import { exitCodeOf, followRun } from '../../app/follow-run.js';
 import { attachTerminal } from '../../adapters/terminal.js';
+import { requireSignedSkills } from '../../app/skill-policy.js';
 import type { AppContext } from '../../app/context.js';
 
 export const MAX_GOAL_BYTES = 64 * 1024;
@@ -69,7 +70,8 @@ export const runCommand: Command = {
     .option('timeout', { type: 'number', describe: 'Seconds before the whole run ends as timed out' })
     .option('max-workers', { type: 'number', describe: 'Workers running at once (default 4)' })
     .option('worker-timeout', { type: 'number', describe: 'Seconds a worker may run before it is stopped' })
-    .option('keep-session', { type: 'boolean', default: false, describe: 'Leave the tmux session open after the goal ends' }),
+    .option('keep-session', { type: 'boolean', default: false, describe: 'Leave the tmux session open after the goal ends' })
+    .option('require-signed-skills', { type: 'boolean', describe: 'Load only skills signed by a trusted key (also config requireSignedSkills)' }),
   async handler(a, ctx) {
     const goal = await readGoal(a);
     const timeoutS = positive('timeout', a.timeout);
@@ -86,6 +88,7 @@ export const runCommand: Command = {
       goal, maxWorkers: maxWorkers ?? pre.config.maxWorkers ?? 4, timeoutS: timeoutS ?? pre.config.timeout ?? null,
       workerTimeoutS: workerTimeoutS ?? pre.config.workerTimeout ?? null, stuckAfterS: pre.config.stuckAfter ?? 600,
       toolWaitS: pre.config.toolWait ?? 45, keepSession: Boolean(a.keepSession), attach,
+      requireSignedSkills: requireSignedSkills({ flag: a.requireSignedSkills as boolean | undefined, paths: ctx.paths, projectRoot: pre.repo.root }),
     });
     ctx.out.err(`crewmux: session ${run.sid} started (tmux session ${run.tmuxSession}, lead ${pre.lead}, workers ${pre.workers.join(', ')})`);
     if (attach) {
