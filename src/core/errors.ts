@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   E_START_FAILED: [EXIT.failed, 'The run could not be started.', 'Read the cause above; nothing of the run was left behind.'],
   E_BAD_FLAG: [EXIT.usage, 'A flag has a bad value.', 'Run `crewmux COMMAND --help`.'],
   E_DIR_NOT_WRITABLE: [EXIT.preflight, 'A crewmux directory is not writable.', 'Fix its permissions or point XDG_DATA_HOME / XDG_RUNTIME_DIR elsewhere.'],
+  E_SHIM_USAGE: [EXIT.usage, 'crewmux-shim needs an agent command to run.', 'Run `crewmux-shim AGENT [ARGS...]`, e.g. `crewmux-shim claude`.'],
+  E_SHIM_SPAWN: [EXIT.failed, 'crewmux-shim cannot start the agent command.', 'Check that the command is installed and on PATH (`which AGENT`).'],
+  E_SHIM_SOCKET: [EXIT.failed, 'crewmux-shim cannot publish its socket or card.', 'Make the runtime dir writable, or point CREWMUX_RUNTIME_DIR at a short writable path (sockets need < 100 bytes).'],
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
