@@ -1,5 +1,5 @@
 /** Agent cards on disk: one 0600 JSON file per running shim in a 0700 directory. */
-import { chmodSync, readdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, readIfExists, writeFileAtomic } from './files.js';
 import { AgentCardSchema, type AgentCard } from '../core/shim-protocol.js';
@@ -64,4 +64,9 @@ export function createCardStore(dir: string): CardStore {
       try { unlinkSync(file); } catch { /* already gone */ }
     },
   };
+}
+
+/** True when `path` (a shim's socket) exists. */
+export function pathExists(path: string): boolean {
+  return existsSync(path);
 }

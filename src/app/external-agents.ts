@@ -5,9 +5,8 @@
  * ToolError with a message starting `Error:` that says what to do next; the MCP layer turns it into
  * an `isError` result.
  */
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createCardStore } from '../adapters/card-store.js';
+import { createCardStore, pathExists } from '../adapters/card-store.js';
 import { browse } from '../adapters/mdns.js';
 import { callRpc, RpcCallError } from '../adapters/json-rpc-client.js';
 import { environHas, readProcessTable } from '../adapters/proc-table.js';
@@ -42,12 +41,18 @@ export function createExternalAgentDeps(ctx: Pick<AppContext, 'paths' | 'tmux' |
   return {
     cards: createCardStore(agentsDir(ctx.paths)),
     tmux: ctx.tmux,
-    browseMdns: ctx.env.CREWMUX_MDNS === '0' ? null : (ms) => browse(MDNS_SERVICE_TYPE, ms),
+    browseMdns: ctx.env.CREWMUX_MDNS === '0' ? null : async (ms) => {
+      const errors: Error[] = [];
+      const found = await browse(MDNS_SERVICE_TYPE, ms, { onError: (e) => errors.push(e) });
+      // A socket error with nothing found is worth a warning; with results, it was one interface's hiccup.
+      if (errors.length && found.length === 0) throw errors[0];
+      return found;
+    },
     hostname: hostname(),
     processTable: readProcessTable,
     isAlive,
     environHas,
-    pathExists: existsSync,
+    pathExists,
     cursors: new Map(),
     known: new Map(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

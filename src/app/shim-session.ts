@@ -14,6 +14,7 @@ import {
   type AgentCard, type InfoResult, type ReadResult, type SendResult,
 } from '../core/shim-protocol.js';
 import { UserError } from '../core/errors.js';
+import { recognizeCommand } from '../core/agent-recognition.js';
 import type { z } from 'zod';
 
 export interface ShimOptions {
@@ -85,6 +86,8 @@ export async function startShim(o: ShimOptions): Promise<ShimSession> {
   const paste = createPasteModeTracker();
   let size = { cols: o.cols, rows: o.rows };
   const startedAt = new Date().toISOString();
+  // A known agent CLI by its name (`node /usr/bin/gemini` is gemini), else the command's basename.
+  const agentName = recognizeCommand([o.file, ...o.args]) ?? basename(o.command);
 
   let pty;
   try {
@@ -112,7 +115,7 @@ export async function startShim(o: ShimOptions): Promise<ShimSession> {
     info: (p: unknown): InfoResult => {
       parse(InfoParams, p);
       return {
-        id, agent: basename(o.command), command: o.command, args: o.args, cwd: o.cwd, pid: o.pid, agentPid: agent.pid,
+        id, agent: agentName, command: o.command, args: o.args, cwd: o.cwd, pid: o.pid, agentPid: agent.pid,
         startedAt, cols: size.cols, rows: size.rows, bracketedPaste: paste.bracketedPaste(), end: log.end(), exited: !!exitInfo,
       };
     },
@@ -152,7 +155,7 @@ export async function startShim(o: ShimOptions): Promise<ShimSession> {
     cards.ensure();
     rpc = await listenRpc(socketPath, methods);
     const card: AgentCard = {
-      version: CARD_VERSION, id, agent: basename(o.command), command: o.command, args: o.args, cwd: o.cwd, pid: o.pid,
+      version: CARD_VERSION, id, agent: agentName, command: o.command, args: o.args, cwd: o.cwd, pid: o.pid,
       agentPid: agent.pid, socket: socketPath, host: o.hostname, startedAt,
       ...(o.tmuxPane ? { tmuxPane: o.tmuxPane } : {}),
       ...(o.tmuxSocket ? { tmuxSocket: o.tmuxSocket } : {}),

@@ -20,6 +20,9 @@ import { shellJoin } from '../../src/core/shell-quote.js';
 import { ToolError } from '../../src/core/errors.js';
 import { MDNS_SERVICE_TYPE } from '../../src/core/shim-protocol.js';
 
+// If these tests run inside a crewmux agent, its variables would make every pane look like crewmux's own.
+for (const k of ['CREWMUX_ROLE', 'CREWMUX_SESSION_ID', 'CREWMUX_WORKER_ID', 'TMUX', 'TMUX_PANE']) delete process.env[k];
+
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const shimBin = join(root, 'bin', 'crewmux-shim.js');
 const fakeTui = join(root, 'test', 'fixtures', 'bin', 'fake-tui');
