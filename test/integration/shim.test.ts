@@ -52,7 +52,8 @@ async function startPane(session: string, argv: string[], env: Record<string, st
   return paneId;
 }
 
-const shimCards = () => deps.cards.list().map((c) => c.card!).filter(Boolean);
+/** The card of the shim running in tmux pane `paneId` (the shim records its TMUX_PANE). */
+const cardOf = (paneId: string) => deps.cards.list().map((c) => c.card).find((c) => c?.tmuxPane === paneId);
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cmx-shim-'));
@@ -70,8 +71,8 @@ after(async () => {
 });
 
 test('a shim in a tmux pane is discovered, answers a prompt, and disappears when killed', async () => {
-  await startPane('ext-shim', ['node', shimBin, fakeTui], {}, 'echo "SHIM_EXIT=$?" > shim-exit.txt; stty -a > stty-after.txt');
-  const card = await waitFor('the shim card', () => shimCards()[0]);
+  const pane = await startPane('ext-shim', ['node', shimBin, fakeTui], {}, 'echo "SHIM_EXIT=$?" > shim-exit.txt; stty -a > stty-after.txt');
+  const card = await waitFor('the shim card', () => cardOf(pane));
   assert.equal(statSync(deps.cards.cardPath(card.id)).mode & 0o777, 0o600);
   assert.equal(statSync(card.socket).mode & 0o777, 0o600);
   assert.equal(statSync(deps.cards.dir).mode & 0o777, 0o700);
@@ -86,6 +87,14 @@ test('a shim in a tmux pane is discovered, answers a prompt, and disappears when
   assert.deepEqual([...me.sources].sort(), ['card', 'mdns', 'tmux']);
   assert.equal(me.tmux?.session, 'ext-shim');
   assert.equal(found.agents.filter((a) => a.tmux?.session === 'ext-shim').length, 1, 'the pane is not listed twice');
+
+  // `crewmux agents --json` sees the same agent.
+  const cli = spawnSync(process.execPath, [join(root, 'bin', 'crewmux.js'), 'agents', '--json', '--mdns-ms', '300'], {
+    encoding: 'utf8', env: { ...process.env, CREWMUX_RUNTIME_DIR: runtimeDir, CREWMUX_TMUX_SOCKET: `crewmux-test-${process.pid}`, CREWMUX_TMUX_CONFIG: '/dev/null', CREWMUX_DATA_DIR: join(dir, 'data'), CREWMUX_CONFIG_DIR: join(dir, 'cfg') },
+  });
+  assert.equal(cli.status, 0, cli.stderr);
+  const listed = JSON.parse(cli.stdout) as { agents: { id: string; via: string }[] };
+  assert.deepEqual(listed.agents.filter((a) => a.id === card.id).map((a) => a.via), ['shim']);
 
   // The TUI enabled bracketed paste and sees the pane's real size.
   await waitFor('fake-tui ready', async () => ((await callRpc(card.socket, 'info')) as { bracketedPaste: boolean }).bracketedPaste);
@@ -130,8 +139,8 @@ test('a shim in a tmux pane is discovered, answers a prompt, and disappears when
 });
 
 test('the agent crashing ends the shim with its exit code and removes the card', async () => {
-  await startPane('ext-crash', ['node', shimBin, fakeTui], {}, 'echo "SHIM_EXIT=$?" > crash-exit.txt');
-  const card = await waitFor('the shim card', () => shimCards()[0]);
+  const pane = await startPane('ext-crash', ['node', shimBin, fakeTui], {}, 'echo "SHIM_EXIT=$?" > crash-exit.txt');
+  const card = await waitFor('the shim card', () => cardOf(pane));
   await waitFor('fake-tui ready', async () => ((await callRpc(card.socket, 'info')) as { bracketedPaste: boolean }).bracketedPaste);
   await sendToExternalAgent(deps, card.id, '/crash');
   const exitFile = join(dir, 'crash-exit.txt');
@@ -143,8 +152,8 @@ test('the agent crashing ends the shim with its exit code and removes the card',
 });
 
 test('the kill method stops the agent and bad requests get error replies', async () => {
-  await startPane('ext-kill', ['node', shimBin, fakeTui]);
-  const card = await waitFor('the shim card', () => shimCards()[0]);
+  const pane = await startPane('ext-kill', ['node', shimBin, fakeTui]);
+  const card = await waitFor('the shim card', () => cardOf(pane));
   await assert.rejects(callRpc(card.socket, 'send', { text: 42 }), /invalid params/);
   await assert.rejects(callRpc(card.socket, 'nope'), /unknown method/);
   await assert.rejects(callRpc(card.socket, 'read', { cursor: -1 }), /invalid params/);
