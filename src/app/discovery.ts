@@ -48,7 +48,7 @@ export function agentsDir(paths: Paths): string {
 
 const CREWMUX_SESSION_PREFIX = tmuxSessionName('');
 
-function liveCards(deps: DiscoveryDeps, pruned: string[], warnings: string[]): AgentCard[] {
+function liveCards(deps: DiscoveryDeps, pruned: string[], warnings: string[], crewmuxOwn: Set<string>): AgentCard[] {
   const out: AgentCard[] = [];
   for (const { file, card } of deps.cards.list()) {
     if (!card) {
@@ -62,7 +62,10 @@ function liveCards(deps: DiscoveryDeps, pruned: string[], warnings: string[]): A
       pruned.push(file);
       continue;
     }
-    if (card.crewmuxRole) continue;
+    if (card.crewmuxRole) {
+      crewmuxOwn.add(card.id);
+      continue;
+    }
     out.push(card);
   }
   return out;
@@ -76,7 +79,7 @@ async function liveAdverts(deps: DiscoveryDeps, warnings: string[]): Promise<Mdn
     for (const s of services) {
       const t = MdnsTxtSchema.safeParse(s.txt);
       if (!t.success) continue; // someone else's service of our type, or a newer version
-      if (t.data.host !== deps.hostname || !deps.isAlive(Number(t.data.pid)) || !deps.pathExists(t.data.sock)) continue;
+      if (t.data.role || t.data.host !== deps.hostname || !deps.isAlive(Number(t.data.pid)) || !deps.pathExists(t.data.sock)) continue;
       out.push(t.data);
     }
     return out;
@@ -118,8 +121,10 @@ export async function runDiscovery(deps: DiscoveryDeps, opts: { mdns?: boolean }
   const pruned: string[] = [];
   const warnings: string[] = [];
   const adverts = opts.mdns === false ? Promise.resolve([]) : liveAdverts(deps, warnings);
-  const cards = liveCards(deps, pruned, warnings);
+  const crewmuxOwn = new Set<string>();
+  const cards = liveCards(deps, pruned, warnings, crewmuxOwn);
   const panes = await scanPanes(deps, warnings);
-  const agents = mergeDiscovered({ cards, mdns: await adverts, panes });
+  const mdns = (await adverts).filter((t) => !crewmuxOwn.has(t.id));
+  const agents = mergeDiscovered({ cards, mdns, panes });
   return { agents, pruned, warnings };
 }

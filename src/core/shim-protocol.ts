@@ -38,6 +38,8 @@ export const MdnsTxtSchema = z.object({
   agent: z.string().min(1).max(100),
   host: z.string().min(1).max(200),
   sock: z.string().min(1).max(250),
+  /** CREWMUX_ROLE of the shim when crewmux itself started it; discovery skips such shims. */
+  role: z.string().max(20).optional(),
 });
 export type MdnsTxt = z.infer<typeof MdnsTxtSchema>;
 

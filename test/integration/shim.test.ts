@@ -170,9 +170,14 @@ test('agents in plain tmux panes are found by process, crewmux panes skipped, an
   await startPane('crewmux-s1234567', [join(bin, 'aider')]);
   await startPane('ext-worker', [join(bin, 'aider')], { CREWMUX_ROLE: 'worker' });
   await startPane('ext-shell', ['sh', '-c', 'echo aider claude codex; sleep 600']);
+  const crewShimPane = await startPane('ext-crew-shim', ['node', shimBin, fakeTui], { CREWMUX_ROLE: 'worker' });
+  const crewCard = await waitFor('the crewmux-started shim card', () => cardOf(crewShimPane));
+  assert.equal(crewCard.crewmuxRole, 'worker');
+  await waitFor('its mDNS advert', () => mdnsUp.find((s) => s.txt.id === crewCard.id && s.txt.role === 'worker'));
   await waitFor('the plain agent', async () => (await tmux.capturePane(pane)).includes('fake-tui ready'));
 
   const found = await discoverAgents(deps);
+  assert.equal(found.agents.some((x) => x.id === crewCard.id), false, 'a shim crewmux started is not listed');
   const plain = found.agents.filter((a) => a.via === 'tmux');
   assert.equal(plain.length, 1, JSON.stringify(found.agents));
   const a = plain[0]!;
