@@ -115,6 +115,11 @@ test('a shim in a tmux pane is discovered, answers a prompt, and disappears when
   const again = await readFromExternalAgent(deps, me.id);
   assert.equal(again.text.includes('ANSWER: HELLO FROM THE LEAD'), false, 'a second read does not repeat the first');
 
+  // The user's keystrokes in the terminal reach the agent too.
+  await tmux.sendKeys(pane, '-l', 'typed by the user');
+  await tmux.sendKeys(pane, 'Enter');
+  await waitFor('the answer to typed keys', async () => (await tmux.capturePane(pane)).includes('ANSWER: TYPED BY THE USER'));
+
   // Window size changes reach the agent.
   spawnSync('tmux', ['-L', `crewmux-test-${process.pid}`, 'resize-window', '-t', '=ext-shim:', '-x', '100', '-y', '25']);
   await waitFor('the resized agent', async () => {
