@@ -37,6 +37,21 @@ export interface SpawnPane {
 
 const PANE_FORMAT = '#{pane_id}\t#{window_id}\t#{window_name}\t#{pane_index}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_current_command}';
 
+/** A pane as seen by `listAllPanes` (discovery across sessions). */
+export interface ServerPane {
+  session: string;
+  paneId: string;
+  pid: number;
+  dead: boolean;
+  cwd: string;
+  /** `session:window.pane`, for people. */
+  target: string;
+  /** The server's socket path (matches the first field of a client's TMUX variable). */
+  socketPath: string;
+}
+
+const ALL_PANES_FORMAT = '#{session_name}\t#{pane_id}\t#{pane_pid}\t#{pane_dead}\t#{pane_current_path}\t#{window_index}\t#{pane_index}\t#{socket_path}';
+
 export type Tmux = ReturnType<typeof createTmux>;
 
 export function createTmux(opts: TmuxOptions = {}) {
@@ -146,6 +161,24 @@ export function createTmux(opts: TmuxOptions = {}) {
     /** Sends key names (e.g. `Enter`, `C-c`), not text. */
     async sendKeys(paneId: string, ...keys: string[]): Promise<void> {
       await run(['send-keys', '-t', paneId, ...keys]);
+    },
+
+    /** Every pane of every session on this server; [] when no server runs. */
+    async listAllPanes(): Promise<ServerPane[]> {
+      const r = await run(['list-panes', '-a', '-F', ALL_PANES_FORMAT], false);
+      if (r.exitCode !== 0) return [];
+      return r.stdout.split('\n').filter(Boolean).map((line) => {
+        const [session, paneId, pid, dead, cwd, win, idx, socketPath] = line.split('\t');
+        return {
+          session: session!, paneId: paneId!, pid: Number(pid), dead: dead === '1', cwd: cwd ?? '',
+          target: `${session}:${win}.${idx}`, socketPath: socketPath ?? '',
+        };
+      });
+    },
+
+    /** Sets a named paste buffer to `text` (passed as one argv element, never through a shell). */
+    async setBuffer(name: string, text: string): Promise<void> {
+      await run(['set-buffer', '-b', name, '--', text]);
     },
 
     async killPane(paneId: string): Promise<void> {

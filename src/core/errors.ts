@@ -52,6 +52,9 @@ export const ERROR_CODES = {
   E_SKILL_KEY: [EXIT.failed, 'A signing key or public key is missing or invalid.', 'Create a key with `crewmux skill keygen`; a public key is 44 characters of base64.'],
   E_SKILL_KEY_EXISTS: [EXIT.failed, 'A signing key already exists at that path.', 'Use it, pick another path with --out, or pass --force to replace it.'],
   E_SKILL_TRUST_STORE: [EXIT.failed, 'The trusted keys file is invalid.', 'Fix or delete trusted-keys.json in the crewmux config directory, then trust keys again.'],
+  E_SHIM_USAGE: [EXIT.usage, 'crewmux-shim needs an agent command to run.', 'Run `crewmux-shim AGENT [ARGS...]`, e.g. `crewmux-shim claude`.'],
+  E_SHIM_SPAWN: [EXIT.failed, 'crewmux-shim cannot start the agent command.', 'Check that the command is installed and on PATH (`which AGENT`).'],
+  E_SHIM_SOCKET: [EXIT.failed, 'crewmux-shim cannot publish its socket or card.', 'Make the runtime dir writable, or point CREWMUX_RUNTIME_DIR at a short writable path (sockets need < 100 bytes).'],
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,7 +4,8 @@ import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
 import { statusCommand } from './status.js';
 import { attachCommand } from './attach.js';
+import { agentsCommand } from './agents.js';
 import { skillCommand } from './skill.js';
 import { superviseCommand } from './supervise.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, attachCommand, skillCommand, superviseCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, attachCommand, agentsCommand, skillCommand, superviseCommand];
