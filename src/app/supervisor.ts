@@ -22,6 +22,7 @@ import type { Runtime } from './runtime.js';
 import type { AppContext } from './context.js';
 import type { PromptExtras } from './spawn-worker.js';
 import { selectSkillsForWorker } from './skills.js';
+import { createExternalAgentDeps } from './external-agents.js';
 
 export interface SupervisorOptions {
   promptExtras?: PromptExtras;
@@ -58,9 +59,10 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     for (const x of r.refused) events.emit('skill.refused', `skill ${x.name} not loaded: ${x.reason}`);
     return r.blocks;
   });
+  const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env });
   const mcp = createMcpHttpServer({
     book: { lead: s.lead_token, workerByToken: (t) => store.listWorkers(sid).find((w) => w.token === t)?.id },
-    buildServer: (p) => buildMcpServer(p, { rt, promptExtras, onWorkerActivity: (id) => monitor.touch(id) }),
+    buildServer: (p) => buildMcpServer(p, { rt, promptExtras, external, onWorkerActivity: (id) => monitor.touch(id) }),
   });
 
   let finished!: () => void;

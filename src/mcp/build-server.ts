@@ -8,12 +8,16 @@ import { registerLeadWorkerTools } from './tools/lead-workers.js';
 import { registerGoalTools, registerProgressTool } from './tools/goal.js';
 import { registerWorkerTools } from './tools/worker.js';
 import { registerIntegrationTools } from './tools/integration.js';
+import { registerExternalTools } from './tools/external.js';
+import type { ExternalAgentDeps } from '../app/external-agents.js';
 
 export interface ToolDeps {
   rt: Runtime;
   stats?: ToolCallStats;
   promptExtras?: PromptExtras;
   onWorkerActivity?: (workerId: string) => void;
+  /** Discovery state for the external-agent tools (one per session); without it those tools are absent. */
+  external?: ExternalAgentDeps;
 }
 
 export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
@@ -25,6 +29,7 @@ export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
     registerLeadWorkerTools(server, d);
     registerIntegrationTools(server, d);
     registerGoalTools(server, d);
+    if (d.external) registerExternalTools(server, d, d.external);
     registerProgressTool(server, d);
   } else {
     registerWorkerTools(server, d, principal.workerId);
