@@ -6,6 +6,7 @@ import { EXIT } from '../core/errors.js';
 import type { EventRow, SessionRow, Store } from '../adapters/store.js';
 import { TERMINAL_SESSION_STATUSES } from '../adapters/store.js';
 import type { Tmux } from '../adapters/tmux.js';
+import { isAlive } from '../adapters/process-tree.js';
 
 export function exitCodeOf(status: SessionRow['status']): number {
   if (status === 'done') return EXIT.ok;
@@ -38,7 +39,8 @@ export async function followRun(store: Store, tmux: Tmux, sid: string, print: (l
       for (const e of store.eventsAfter(sid, last)) print(progressLine(e));
       return exitCodeOf(s.status);
     }
-    if (++lostChecks % 20 === 0 && !(await tmux.hasSession(s.tmux_session))) {
+    const supervisorGone = s.supervisor_pid !== null && !isAlive(s.supervisor_pid);
+    if (++lostChecks % 20 === 0 && (supervisorGone || !(await tmux.hasSession(s.tmux_session)))) {
       // Re-read once: the supervisor records the outcome just before it removes the tmux session.
       const again = store.getSession(sid);
       if (again && TERMINAL_SESSION_STATUSES.includes(again.status)) continue;

@@ -71,6 +71,13 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const onSignal = (sig: string) => { void endSession(rt, 'stopped', `the supervisor received ${sig}`); };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGHUP', () => onSignal('SIGHUP'));
+  const onCrash = (e: unknown) => {
+    const msg = e instanceof Error ? e.stack ?? e.message : String(e);
+    process.stderr.write(`supervisor internal error: ${msg}\n`);
+    void endSession(rt, 'failed', `crewmux internal error in the supervisor: ${e instanceof Error ? e.message : String(e)}`);
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
 
   try {
     const port = await mcp.listen(0);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, eventually, fixtureAgent, runCli } from '../helpers/env.js';
+import { diagnostics } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
 
 test('crash, exited agent, literal text, bad arguments and a worker calling a lead tool', async () => {
@@ -43,7 +44,7 @@ test('crash, exited agent, literal text, bad arguments and a worker calling a le
       { call: 'mark_goal_done', args: { summary: 'all finished' } },
     ], { crash: fixtureAgent('crash-worker'), exit: fixtureAgent('exit-worker'), record: fixtureAgent('record-worker', { prompt: 'arg' }) });
     const r = await run.result;
-    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     const s = run.steps();
     const byIndex = (i: number) => s[i]!;
     assert.match(byIndex(1).text, /w01 is crashed: crashed: exited with status 3/);
@@ -95,7 +96,7 @@ test('a hung worker hits --worker-timeout and one killed with SIGKILL is noticed
     });
     process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
     const r = await run.result;
-    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     assert.match(r.stdout, /w02 crashed: the agent killed by signal 9/);
     assert.match(r.stdout, /w01 timeout: hit --worker-timeout 4 s/);
     assert.match(r.stdout, /session\.failed/);
@@ -114,7 +115,7 @@ test('the run times out with exit 2, and mark_goal_done is refused while a worke
       { call: 'wait_for_worker', args: { worker_id: '$a', timeout_s: 1 }, repeatWhile: 'Still running' },
     ], { hang: fixtureAgent('hang-worker') }, ['--timeout', '5']);
     const r = await run.result;
-    assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
+    assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     const refused = run.steps()[1]!;
     assert.equal(refused.isError, true);
     assert.match(refused.text, /^Error: the goal cannot be marked done yet: workers still running: w01 \(running\)/);

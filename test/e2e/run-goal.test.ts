@@ -1,7 +1,9 @@
 /** A whole goal through the built bin/crewmux.js: scripted lead, two scripted workers, real tmux/git/MCP. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRepo, createTestEnv, git, runCli } from '../helpers/env.js';
+import { join } from 'node:path';
+import { createRepo, createTestEnv, git, ROOT, runCli, writeConfig } from '../helpers/env.js';
+import { diagnostics } from '../helpers/env.js';
 
 const plan = {
   workers: [
@@ -17,7 +19,7 @@ test('a scripted lead drives two scripted workers to a done goal; both branches 
     const repo = createRepo(t);
     const goal = `Add an adder and its test.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
     const r = await runCli(t, repo, ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'scripted-worker', '--no-attach', '--wait', '--timeout', '90']);
-    assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}`);
+    assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     assert.match(r.stdout, /worker\.spawned\s+w01/);
     assert.match(r.stdout, /session\.done/);
 
@@ -44,6 +46,34 @@ test('a scripted lead drives two scripted workers to a done goal; both branches 
     assert.equal(git(repo, 'ls-tree', '-r', '--name-only', `crewmux/${sid}/w01-implementer`).split('\n').filter((f) => f.startsWith('.crewmux')).length, 0);
     // The tmux session is gone once the goal ended.
     assert.throws(() => t.tmux('has-session', '-t', `=crewmux-${sid}`));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('completion by done.flag and by sentinel line, and leftover work snapshot-committed', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t);
+    const worker = (env: Record<string, string>) => ({ command: process.execPath, args: [join(ROOT, 'dist', 'src', 'demo', 'scripted-worker.js')], prompt: 'file', env });
+    writeConfig(repo, { agents: { flagger: worker({ CREWMUX_SCRIPTED_COMPLETE: 'flag' }), liner: worker({ CREWMUX_SCRIPTED_COMPLETE: 'line', CREWMUX_SCRIPTED_NO_COMMIT: '1' }) } });
+    const p = {
+      workers: [
+        { agent: 'flagger', task: 'Flag.\n```file:a.txt\nfrom the flag worker\n```\n' },
+        { agent: 'liner', task: 'Line.\n```file:b.txt\nfrom the line worker\n```\n' },
+      ],
+      verify: ['git status'],
+    };
+    const goal = `Two files.\n\`\`\`json\n${JSON.stringify(p)}\n\`\`\`\n`;
+    const r = await runCli(t, repo, ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'flagger,liner', '--no-attach', '--wait', '--timeout', '90']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+    assert.match(r.stdout, /w01 done: wrote a\.txt \[via flag\]/);
+    assert.match(r.stdout, /w02 done: wrote b\.txt \[via line\]/);
+    assert.match(r.stdout, /w02: committed leftover work/);
+    const sid = /session (s[0-9a-z]+) created/.exec(r.stdout)![1];
+    assert.equal(git(repo, 'show', `crewmux/${sid}/w02-implementer:b.txt`), 'from the line worker');
+    assert.match(git(repo, 'log', '-1', '--format=%s', `crewmux/${sid}/w02-implementer`), /crewmux: snapshot of w02 leftover work/);
+    assert.equal(git(repo, 'show', `crewmux/${sid}/integration:a.txt`), 'from the flag worker');
   } finally {
     t.cleanup();
   }

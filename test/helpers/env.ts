@@ -3,7 +3,7 @@
  * with their own identity, and a runner for the built bin/crewmux.js. Nothing touches the real HOME.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,4 +113,14 @@ export async function eventually<T>(what: string, fn: () => T | undefined | fals
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The supervisor logs and lead pane logs of every session under `t`, for assertion messages. */
+export function diagnostics(t: TestEnv): string {
+  const dir = join(t.env.CREWMUX_DATA_DIR!, 'sessions');
+  if (!existsSync(dir)) return '(no sessions)';
+  return readdirSync(dir).map((sid) => {
+    const read = (f: string) => (existsSync(join(dir, sid, f)) ? readFileSync(join(dir, sid, f), 'utf8').slice(-3000) : '(none)');
+    return `--- ${sid} supervisor.log\n${read('supervisor.log')}\n--- ${sid} lead/pane.log\n${read('lead/pane.log')}`;
+  }).join('\n');
 }

@@ -1,0 +1,72 @@
+/** The MCP endpoint over real HTTP on 127.0.0.1 with the SDK client: tokens, Host/Origin, size limit, roles. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { createMcpHttpServer } from '../../src/mcp/http-server.js';
+import { buildMcpServer } from '../../src/mcp/build-server.js';
+import { connectCrewmux } from '../../src/demo/mcp-client.js';
+import type { Runtime } from '../../src/app/runtime.js';
+
+const LEAD = 'lead-token-0123456789';
+const WORKER = 'worker-token-0123456789';
+// Listing tools never touches the runtime; a bare object stands in for it.
+const rt = { options: { toolWaitS: 45 } } as unknown as Runtime;
+
+function raw(port: number, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+
+test('requests with a wrong token, a foreign Host or Origin, or an oversized body are refused', async () => {
+  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt }), maxBodyBytes: 4096 });
+  const port = await server.listen(0);
+  try {
+    const host = `127.0.0.1:${port}`;
+    assert.equal(await raw(port, { host, authorization: 'Bearer nope' }, init), 401);
+    assert.equal(await raw(port, { host }, init), 401);
+    assert.equal(await raw(port, { host: 'evil.example:80', authorization: `Bearer ${LEAD}` }, init), 403);
+    assert.equal(await raw(port, { host, origin: 'http://evil.example', authorization: `Bearer ${LEAD}` }, init), 403);
+    assert.equal(await raw(port, { host, authorization: `Bearer ${LEAD}` }, JSON.stringify({ pad: 'x'.repeat(5000) })), 413);
+    assert.equal(await raw(port, { host, origin: `http://localhost:${port}`, authorization: `Bearer ${LEAD}` }, init), 200);
+  } finally {
+    await server.close();
+  }
+});
+
+test('the lead sees lead tools; a worker sees only its own and cannot call a lead tool', async () => {
+  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt }) });
+  const port = await server.listen(0);
+  const url = `http://127.0.0.1:${port}/mcp`;
+  try {
+    const lead = await connectCrewmux(url, LEAD);
+    const leadTools = await lead.tools();
+    for (const t of ['spawn_worker', 'wait_for_worker', 'read_worker_output', 'send_to_worker', 'list_workers', 'kill_worker', 'report_progress',
+      'list_perspectives', 'mark_goal_done', 'mark_goal_failed', 'worker_diff', 'merge_worker', 'discard_worker', 'verify', 'cross_review']) {
+      assert.ok(leadTools.includes(t), `lead lacks ${t}`);
+    }
+    assert.ok(!leadTools.includes('worker_done'));
+    const perspectives = await lead.call('list_perspectives');
+    assert.match(perspectives.text, /reviewer \(read-only\)/);
+    const bad = await lead.call('wait_for_worker', { timeout_s: 'soon' });
+    assert.equal(bad.isError, true);
+    assert.match(bad.text, /^Error: /);
+
+    const worker = await connectCrewmux(url, WORKER);
+    assert.deepEqual((await worker.tools()).sort(), ['report_progress', 'worker_done']);
+    const refused = await worker.call('spawn_worker', { task: 'x' });
+    assert.equal(refused.isError, true);
+    assert.match(refused.text, /^Error: .*spawn_worker not found/);
+    await lead.close();
+    await worker.close();
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,21 @@
+/** The exact argv crewmux sends to tmux: the contract with the outside (a no-op binary records it). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTmux } from '../../src/adapters/tmux.js';
+
+test('tmux commands use exact targets, ids and the private socket', async () => {
+  const seen: string[][] = [];
+  const tmux = createTmux({ socket: 'sock', configFile: '/dev/null', binary: 'true', onCommand: (a) => seen.push(a) });
+  await tmux.hasSession('crewmux-s1');
+  await tmux.splitWindow('@3', { cwd: '/w', command: 'exec sleep 1', env: { A: 'b c' } });
+  await tmux.pasteBuffer('buf', '%4');
+  await tmux.sendKeys('%4', 'Enter');
+  await tmux.pipePane('%4', "cat >> '/x y'");
+  assert.deepEqual(seen, [
+    ['true', '-L', 'sock', '-f', '/dev/null', 'has-session', '-t', '=crewmux-s1'],
+    ['true', '-L', 'sock', '-f', '/dev/null', 'split-window', '-d', '-t', '@3', '-c', '/w', '-e', 'A=b c', '-P', '-F', '#{pane_id}', 'exec sleep 1'],
+    ['true', '-L', 'sock', '-f', '/dev/null', 'paste-buffer', '-d', '-p', '-b', 'buf', '-t', '%4'],
+    ['true', '-L', 'sock', '-f', '/dev/null', 'send-keys', '-t', '%4', 'Enter'],
+    ['true', '-L', 'sock', '-f', '/dev/null', 'pipe-pane', '-o', '-t', '%4', "cat >> '/x y'"],
+  ]);
+});
