@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Lead agent for `npm run bench`: measures crewmux from the lead's side of the MCP server and writes
+// the figures as JSON to $BENCH_OUT, then closes the goal. Raw costs are measured in the same run.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { connectCrewmux } from '../../dist/src/demo/mcp-client.js';
+
+const c = await connectCrewmux(process.env.CREWMUX_MCP_URL, process.env.CREWMUX_MCP_TOKEN, 'bench-lead');
+const sessionDir = dirname(dirname(process.env.CREWMUX_PROMPT_FILE));
+const out = {};
+const tmux = (...a) => execFileSync('tmux', ['-L', process.env.BENCH_TMUX_SOCKET, '-f', '/dev/null', ...a], { encoding: 'utf8' }).trim();
+const idOf = (t) => /worker (w\d+)/.exec(t)[1];
+const time = async (fn) => { const t = performance.now(); const r = await fn(); return [performance.now() - t, r]; };
+const readNum = (id, f) => Number(readFileSync(join(sessionDir, 'workers', id, f), 'utf8'));
+const waitFile = async (id, f) => { for (;;) { try { return readNum(id, f); } catch { await new Promise((r) => setTimeout(r, 5)); } } };
+const wt = (i) => join(process.env.BENCH_DIR, `raw-wt-${i}`);
+
+// 1. Spawn latency beside the raw cost of `git worktree add` + `tmux split-window`.
+const spawn = [];
+const raw = [];
+const leadWindow = tmux('display-message', '-p', '-t', process.env.TMUX_PANE ?? '%0', '#{window_id}');
+for (let i = 0; i < 8; i++) {
+  const t0 = Date.now();
+  const [ms, r] = await time(() => c.call('spawn_worker', { task: `idle ${i}`, agent: 'bench-idle' }));
+  const id = idOf(r.text);
+  spawn.push({ callMs: ms, runningMs: (await waitFile(id, 'started-at.txt')) - t0 });
+  await c.call('kill_worker', { worker_id: id });
+  const [rawMs] = await time(async () => {
+    execFileSync('git', ['-C', process.env.BENCH_REPO, 'worktree', 'add', '-q', '-b', `bench/raw-${i}`, wt(i), 'HEAD']);
+    tmux('split-window', '-d', '-t', leadWindow, '-c', wt(i), 'exec sleep 600');
+  });
+  raw.push(rawMs);
+  tmux('kill-pane', '-t', tmux('list-panes', '-t', leadWindow, '-F', '#{pane_id}').split('\n').at(-1));
+  tmux('select-layout', '-t', leadWindow, 'tiled');
+}
+out.spawn = spawn;
+out.raw = raw;
+
+// 2. Done detection: done.flag written, and worker_done called, to wait_for_worker returning.
+for (const mode of ['flag', 'mcp']) {
+  const lat = [];
+  for (let i = 0; i < 8; i++) {
+    const id = idOf((await c.call('spawn_worker', { task: `${mode} ${i}`, agent: `bench-${mode}` })).text);
+    await c.call('wait_for_worker', { worker_id: id });
+    const returned = Date.now();
+    lat.push(returned - readNum(id, 'done-at.txt'));
+    await c.call('kill_worker', { worker_id: id });
+    await c.call('discard_worker', { worker_id: id, reason: 'bench' });
+  }
+  out[`done_${mode}`] = lat;
+}
+
+// 3. list_workers round trip with 16 live workers.
+const live = [];
+for (let i = 0; i < 16; i++) live.push(idOf((await c.call('spawn_worker', { task: `live ${i}`, agent: 'bench-idle' })).text));
+const rt = [];
+for (let i = 0; i < 200; i++) rt.push((await time(() => c.call('list_workers')))[0]);
+out.listWorkers = rt;
+for (const id of live) { await c.call('kill_worker', { worker_id: id }); await c.call('discard_worker', { worker_id: id, reason: 'bench' }); }
+
+// 4. 32 concurrent scripted workers from spawn to done; then merge 8 of them.
+const t32 = performance.now();
+const ids = [];
+for (let i = 0; i < 32; i++) {
+  const task = `Write one file.\n\`\`\`file:bench/f${i}.txt\nbench ${i}\n\`\`\`\n`;
+  ids.push(idOf((await c.call('spawn_worker', { task, agent: 'scripted-worker' })).text));
+}
+for (;;) {
+  const r = await c.call('wait_for_worker', { worker_ids: ids, mode: 'all' });
+  if (!/Still running/.test(r.text)) break;
+}
+out.wall32Ms = performance.now() - t32;
+const merges = [];
+for (const id of ids.slice(0, 8)) merges.push((await time(() => c.call('merge_worker', { worker_id: id })))[0]);
+out.merges = merges;
+for (const id of ids) if (!ids.slice(0, 8).includes(id)) await c.call('discard_worker', { worker_id: id, reason: 'bench' });
+const sup = readdirSync('/proc').find((p) => /^\d+$/.test(p) && (() => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`supervise\0${process.env.CREWMUX_SESSION_ID}`); } catch { return false; } })());
+out.supervisorPeakRssKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${sup}/status`, 'utf8'))[1]);
+out.supervisorRssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${sup}/status`, 'utf8'))[1]);
+await c.call('verify', { commands: ['git status --short'] });
+const end = await c.call('mark_goal_done', { summary: 'bench finished' });
+out.endRefused = end.isError ? end.text : null;
+writeFileSync(process.env.BENCH_OUT, JSON.stringify(out));
+setInterval(() => {}, 1 << 30);
