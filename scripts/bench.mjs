@@ -49,7 +49,7 @@ try {
   const r = spawnSync(node, [join(root, 'bin', 'crewmux.js'), 'run', '--goal', 'benchmark', '--lead', 'bench-lead', '--agents', 'bench-idle,bench-flag,bench-mcp,scripted-worker',
     '--max-workers', '40', '--no-attach', '--wait', '--timeout', '600'], { cwd: repo, env, encoding: 'utf8' });
   if (r.status !== 0) {
-    console.error(r.stdout.split('\n').slice(-15).join('\n'), r.stderr);
+    console.error(r.stdout.split('\n').filter((l) => !l.includes('worker.')).slice(-40).join('\n'), r.stderr);
     throw new Error(`the bench session failed (exit ${r.status})`);
   }
   const b = JSON.parse(readFileSync(out, 'utf8'));

@@ -26,6 +26,7 @@ for (let i = 0; i < 8; i++) {
   const id = idOf(r.text);
   spawn.push({ callMs: ms, runningMs: (await waitFile(id, 'started-at.txt')) - t0 });
   await c.call('kill_worker', { worker_id: id });
+  await c.call('discard_worker', { worker_id: id, reason: 'bench' });
   const [rawMs] = await time(async () => {
     execFileSync('git', ['-C', process.env.BENCH_REPO, 'worktree', 'add', '-q', '-b', `bench/raw-${i}`, wt(i), 'HEAD']);
     tmux('split-window', '-d', '-t', leadWindow, '-c', wt(i), 'exec sleep 600');

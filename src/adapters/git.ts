@@ -78,8 +78,10 @@ export function createGit(opts: { binary?: string } = {}) {
      * or undefined when there was nothing to commit. Hooks are skipped: this is a safety net.
      */
     async snapshotCommit(dir: string, message: string, exclude: string[] = []): Promise<string | undefined> {
-      const pathspec = ['.', ...exclude.map((p) => `:(exclude)${p}`)];
-      await raw(dir, ['add', '-A', '--', ...pathspec]);
+      // Excluded paths are also in info/exclude, so `add -A` skips them; naming an ignored path in a
+      // pathspec is an error, so they are unstaged afterwards instead.
+      await raw(dir, ['add', '-A']);
+      if (exclude.length) await raw(dir, ['reset', '-q', '--', ...exclude]).catch(() => undefined);
       const staged = await raw(dir, ['diff', '--cached', '--name-only']);
       if (!staged) return undefined;
       await raw(dir, [...(await identityFlags(dir)), 'commit', '-q', '--no-verify', '-m', message]);

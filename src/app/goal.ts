@@ -52,10 +52,7 @@ export function endSession(rt: Runtime, status: Exclude<SessionStatus, 'starting
   rt.ending ??= (async () => {
     rt.hooks.sessionEnding();
     rt.events.emit('session.ending', `ending: ${status} (${reason})`);
-    for (const w of rt.store.listWorkers(rt.sid)) {
-      if (!isActive(w.state) && !w.pane_id) continue;
-      await stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined);
-    }
+    await Promise.all(rt.store.listWorkers(rt.sid).map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined)));
     const s = session(rt);
     const lead = s.lead_pane ? (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === s.lead_pane) : undefined;
     if (lead && !lead.dead && status !== 'done') await killTree(lead.pid).catch(() => undefined);

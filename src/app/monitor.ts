@@ -96,7 +96,7 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
       return;
     }
     for (const w of rt.store.listWorkers(rt.sid)) {
-      if (!isActive(w.state)) continue;
+      if (!isActive(w.state) || rt.stopping.has(w.id)) continue;
       if (!watches.has(w.id)) watch(w);
       await check(w.id);
       const cur = rt.store.getWorker(rt.sid, w.id)!;

@@ -37,6 +37,8 @@ export interface Runtime {
   hooks: { workerStarted(w: WorkerRow): void; workerStopped(workerId: string): void; sessionEnding(): void };
   /** Turn completions in progress, by worker id (one at a time per worker). */
   completing: Map<string, Promise<WorkerRow | undefined>>;
+  /** Workers crewmux is stopping right now; the monitor leaves them alone (their exit is not a crash). */
+  stopping: Set<string>;
   /** Verify runs in progress, by verify id. */
   verifyRuns: Map<number, Promise<import('../adapters/store.js').VerifyRow>>;
   /** Set by the first endSession call; later calls await it. */

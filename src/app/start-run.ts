@@ -83,7 +83,8 @@ export async function startRun(ctx: AppContext, pre: Preflight, req: RunRequest)
 
   try {
     const log = join(sessionDir, 'supervisor.log');
-    const command = `${shellJoin([process.execPath, ctx.crewmuxBin, 'supervise', sid])} >> ${shellJoin([log])} 2>&1`;
+    // stdin from /dev/null: the supervisor never reads its pane, and its pane vanishes when it ends the session.
+    const command = `${shellJoin([process.execPath, ctx.crewmuxBin, 'supervise', sid])} >> ${shellJoin([log])} 2>&1 < /dev/null`;
     await createSessionWindows(ctx.tmux, tmuxSession, integrationWorktree, { cwd: integrationWorktree, command, env: supervisorEnv(ctx) });
     // The run has started once the supervisor launched the lead (status running) or gave up.
     const deadline = Date.now() + 60_000;

@@ -44,7 +44,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     sid, store, tmux, git: ctx.git, paths: ctx.paths, config, agents, events, options: s.options, mcpUrl: '',
     tmuxSession: s.tmux_session, repoRoot: s.repo_root, sessionDir: s.session_dir, worktreesDir: dirname(s.integration_worktree),
     integrationWorktree: s.integration_worktree, integrationBranch: s.integration_branch,
-    baseEnv: forwardableEnv(ctx.env), now: ctx.now, completing: new Map(), verifyRuns: new Map(),
+    baseEnv: forwardableEnv(ctx.env), now: ctx.now, completing: new Map(), verifyRuns: new Map(), stopping: new Set(),
     hooks: { workerStarted: () => undefined, workerStopped: () => undefined, sessionEnding: () => undefined },
   };
   const monitor = createMonitor(rt);

@@ -106,15 +106,22 @@ export async function sendToWorker(rt: Runtime, workerId: string, message: strin
 /** Stops a worker's agent: snapshot, then its process tree (TERM, then KILL); state `to`. */
 export async function stopWorker(rt: Runtime, workerId: string, to: 'killed' | 'timeout', reason: string): Promise<WorkerRow | undefined> {
   const w = getWorkerOrFail(rt, workerId);
-  if (w.state === 'merged' || w.state === 'discarded') throw new ToolError(`Error: worker ${workerId} is ${w.state}; there is nothing to stop.`);
-  await snapshotWorker(rt, w, reason);
-  const pane = await livePane(rt, w);
-  if (pane) await killTree(pane.pid);
-  rt.hooks.workerStopped(w.id);
-  // A finished worker whose agent idled is stopped too, but keeps its result state.
-  if (isActive(w.state)) return changeWorkerState(rt, w, to, reason);
-  rt.events.emit('worker.stopped', `${w.id}: agent stopped (${reason})`, w.id);
-  return rt.store.getWorker(rt.sid, w.id);
+  const settled = w.state === 'merged' || w.state === 'discarded';
+  rt.stopping.add(w.id);
+  try {
+    // A settled worker's branch is final; only its idle agent is stopped.
+    if (!settled) await snapshotWorker(rt, w, reason);
+    const pane = await livePane(rt, w);
+    if (pane) await killTree(pane.pid);
+    rt.hooks.workerStopped(w.id);
+    // A finished worker whose agent idled is stopped too, but keeps its result state.
+    const current = rt.store.getWorker(rt.sid, w.id)!;
+    if (isActive(current.state)) return changeWorkerState(rt, current, to, reason);
+    if (pane) rt.events.emit('worker.stopped', `${w.id}: agent stopped (${reason})`, w.id);
+    return current;
+  } finally {
+    rt.stopping.delete(w.id);
+  }
 }
 
 /** read_worker_output: the last `tailLines` lines of the worker's pane (its log when the pane is gone). */
