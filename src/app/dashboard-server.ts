@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildDashboard } from '../dashboard/build-dashboard.js';
 import { createStatsStore } from '../adapters/stats-store.js';
 import { spawnDetached } from '../adapters/detached.js';
-import { readIfExists } from '../adapters/files.js';
+import { readIfExists, writeFileAtomic } from '../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES } from '../adapters/store.js';
 import { UserError } from '../core/errors.js';
 import type { AppContext } from './context.js';
@@ -53,16 +53,17 @@ export async function untilSessionEnded(ctx: AppContext, sid: string, opts: { gr
 
 /**
  * Starts `crewmux dashboard --until-ended sid` in the background for `run --dashboard` and returns
- * its URL once it listens (within `timeoutMs`, default 10 s); E_DASHBOARD_START otherwise. Its log is
+ * its URL once it listens (its pid is in dashboard.pid) (within `timeoutMs`, default 10 s); E_DASHBOARD_START otherwise. Its log is
  * dashboard.log in the session dir; the URL (holding the token) is written 0600 to dashboard.url.
  */
-export async function launchDashboardFor(ctx: AppContext, sid: string, opts: { port?: number; timeoutMs?: number } = {}): Promise<string> {
+export async function launchDashboardFor(ctx: AppContext, sid: string, opts: { port?: number; timeoutMs?: number; graceS?: number } = {}): Promise<string> {
   const s = ctx.store().getSession(sid);
   if (!s) throw new Error(`no session ${sid}`);
   const urlFile = join(s.session_dir, 'dashboard.url');
   const logFile = join(s.session_dir, 'dashboard.log');
-  spawnDetached(process.execPath, [ctx.crewmuxBin, 'dashboard', '--port', String(opts.port ?? 0), '--until-ended', sid, '--url-file', urlFile],
-    { cwd: s.repo_root, env: ctx.env, logFile });
+  const pid = spawnDetached(process.execPath, [ctx.crewmuxBin, 'dashboard', '--port', String(opts.port ?? 0), '--until-ended', sid,
+    '--grace', String(opts.graceS ?? 60), '--url-file', urlFile], { cwd: s.repo_root, env: ctx.env, logFile });
+  writeFileAtomic(join(s.session_dir, 'dashboard.pid'), `${pid}\n`);
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   while (Date.now() < deadline) {
     const url = readIfExists(urlFile)?.trim();

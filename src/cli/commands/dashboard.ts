@@ -10,7 +10,8 @@ export const dashboardCommand: Command = {
   builder: (y) => y
     .option('port', { type: 'number', default: 0, describe: 'Port on 127.0.0.1 (default: a random free port)' })
     .option('session', { type: 'string', describe: 'Open this session in the printed URL' })
-    .option('until-ended', { type: 'string', hidden: true, describe: 'Exit a minute after this session ends (run --dashboard)' })
+    .option('until-ended', { type: 'string', hidden: true, describe: 'Exit --grace seconds after this session ends (run --dashboard)' })
+    .option('grace', { type: 'number', default: 60, hidden: true, describe: 'Seconds to keep serving after --until-ended ends' })
     .option('url-file', { type: 'string', hidden: true, describe: 'Also write the URL to this file (0600)' }),
   async handler(a, ctx) {
     const port = Number(a.port);
@@ -26,7 +27,7 @@ export const dashboardCommand: Command = {
     process.once('SIGTERM', onSignal);
     process.once('SIGHUP', onSignal);
     try {
-      if (until) await untilSessionEnded(ctx, until, { graceMs: 60_000, signal: stop.signal });
+      if (until) await untilSessionEnded(ctx, until, { graceMs: Math.max(0, Number(a.grace) || 0) * 1000, signal: stop.signal });
       else await new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
     } finally {
       process.off('SIGINT', onSignal);
