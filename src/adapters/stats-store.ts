@@ -48,7 +48,16 @@ export function createStatsStore(db: Database.Database, now: () => number = Date
     ON CONFLICT(session_id, tool) DO UPDATE SET calls = calls + @calls, errors = errors + @errors,
     total_ms = total_ms + @total, buckets = @buckets, updated_at = @t`);
 
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
+
   return {
+    /**
+     * A string that changes whenever anything is committed to the database, by another connection
+     * (PRAGMA data_version) or by this one (total_changes()); equal strings mean nothing changed.
+     */
+    version: (): string => `${String(dataVersion.get())}:${String(totalChanges.get())}`,
+
     /** Adds `deltas` (tool -> delta) to the session's rows in one transaction. */
     addToolStats(sessionId: string, deltas: Map<string, ToolStatDelta>): void {
       db.transaction(() => {

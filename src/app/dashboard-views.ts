@@ -58,6 +58,24 @@ export function sessionDetail(store: Store, stats: StatsStore, id: string): Sess
   };
 }
 
+/**
+ * sessionDetail memoized per session until the database changes (any commit, from any process), so
+ * a page polling an idle session costs two pragma reads. Holds at most `max` sessions (default 64).
+ */
+export function createSessionDetailCache(store: Store, stats: StatsStore, max = 64) {
+  const cache = new Map<string, { version: string; value: SessionDetail | undefined }>();
+  return (id: string): SessionDetail | undefined => {
+    const version = stats.version();
+    const hit = cache.get(id);
+    if (hit && hit.version === version) return hit.value;
+    const value = sessionDetail(store, stats, id);
+    cache.delete(id);
+    cache.set(id, { version, value });
+    if (cache.size > max) cache.delete(cache.keys().next().value!);
+    return value;
+  };
+}
+
 /** The workers of session `id`, or undefined when it is unknown. */
 export function workerViews(store: Store, id: string): WorkerView[] | undefined {
   return store.getSession(id) ? store.listWorkers(id).map(workerView) : undefined;

@@ -7,7 +7,7 @@ import type { Store } from '../adapters/store.js';
 import type { StatsStore } from '../adapters/stats-store.js';
 import type { Git } from '../adapters/git.js';
 import type { Tmux } from '../adapters/tmux.js';
-import { listSessionViews, sessionDetail, workerDiff, workerOutput, workerViews } from '../app/dashboard-views.js';
+import { createSessionDetailCache, listSessionViews, sessionDetail, workerDiff, workerOutput, workerViews } from '../app/dashboard-views.js';
 import { collectMetrics } from '../app/metrics.js';
 import { renderPrometheus } from '../core/prometheus.js';
 import * as S from '../app/dashboard-schemas.js';
@@ -28,6 +28,8 @@ export interface DashboardDeps {
   /** Event log poll interval for SSE in milliseconds (default 150). */
   pollMs?: number;
   heartbeatMs?: number;
+  /** Memoize /api/sessions/:id until the database changes (default true; the bench turns it off to compare). */
+  detailCache?: boolean;
   /** Where index.html, app.js and style.css are (default: src/dashboard/static of the package). */
   staticDir?: string;
 }
@@ -50,13 +52,14 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
     reply.code(code).send({ error: code === 500 ? 'internal' : 'bad_request', message: err.message });
   });
 
+  const detail = d.detailCache === false ? (id: string) => sessionDetail(d.store, d.stats, id) : createSessionDetailCache(d.store, d.stats);
   const api = createApiRouter(app);
   api.get({ url: '/healthz', summary: 'Liveness, and how many sessions the state database holds.', response: S.Health },
     () => ({ ok: true as const, sessions: d.store.listSessions().length }));
   api.get({ url: '/api/sessions', summary: 'Every session, newest first.', response: S.SessionList },
     () => ({ sessions: listSessionViews(d.store, d.stats) }));
   api.get({ url: '/api/sessions/:id', summary: 'One session: its workers, verify results and report.', params: S.SessionIdParams, response: S.SessionDetail },
-    ({ params }) => sessionDetail(d.store, d.stats, params.id));
+    ({ params }) => detail(params.id));
   api.get({ url: '/api/sessions/:id/workers', summary: "The session's workers with state, notes and conflict radar.", params: S.SessionIdParams, response: S.WorkerList },
     ({ params }) => { const w = workerViews(d.store, params.id); return w && { workers: w }; });
   api.get({ url: '/api/sessions/:id/workers/:wid/output', summary: "The tail of a worker's terminal (tmux pane, else its pane log), escapes removed.", params: S.WorkerParams, query: S.OutputQuery, response: S.WorkerOutput },

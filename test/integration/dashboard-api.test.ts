@@ -119,6 +119,9 @@ test('sessions, detail, workers, verify results, output fallback and diff; no se
     assert.equal(detail.report, null);
     for (const secret of ['lead-token-secret', 'worker-token-secret', 'nonce-1']) assert.ok(!detailRes.body.includes(secret), `${secret} leaked`);
     assert.equal((await get('/api/sessions/sabc/workers')).json().workers[0].id, 'w01');
+    // The detail is memoized, but any write shows at once.
+    d.store.updateWorker('sabc', 'w01', { state: 'done' });
+    assert.equal((await get('/api/sessions/sabc')).json().workers[0].state, 'done');
 
     const out = (await get('/api/sessions/sabc/workers/w01/output?lines=3')).json();
     assert.equal(out.source, 'log');
