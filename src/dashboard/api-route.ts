@@ -55,7 +55,7 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
 }
 
 /** An OpenAPI 3.1 document for `specs`; every operation also takes the `token` query parameter. */
-export function openApiDocument(specs: AnySpec[], extra: { url: string; summary: string; produces: string }[] = []) {
+export function openApiDocument(specs: AnySpec[], extra: { url: string; summary: string; produces: string; params?: z.ZodType; query?: z.ZodType }[] = []) {
   const paths: Record<string, Record<string, unknown>> = {};
   const token = { name: 'token', in: 'query', required: false, description: 'The dashboard token (or send Authorization: Bearer).', schema: { type: 'string' } };
   for (const s of specs) {
@@ -73,7 +73,7 @@ export function openApiDocument(specs: AnySpec[], extra: { url: string; summary:
       },
     };
   }
-  for (const e of extra) paths[pathOf(e.url)] = { get: { summary: e.summary, parameters: [token], responses: { 200: { description: 'OK', content: { [e.produces]: {} } } } } };
+  for (const e of extra) paths[pathOf(e.url)] = { get: { summary: e.summary, parameters: [...parameters(e.params, 'path'), ...parameters(e.query, 'query'), token], responses: { 200: { description: 'OK', content: { [e.produces]: {} } } } } };
   return {
     openapi: '3.1.0',
     info: { title: 'crewmux dashboard', version: '0.1.0', description: 'Read-only view of crewmux sessions. Loopback only; every request carries the token.' },

@@ -71,7 +71,7 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
   registerEventsRoute(app, { store: d.store, pollMs: d.pollMs, heartbeatMs: d.heartbeatMs });
 
   const doc = openApiDocument(api.specs, [
-    { url: '/api/sessions/:id/events', summary: 'The event log as Server-Sent Events; resumes after Last-Event-ID or ?after=N.', produces: 'text/event-stream' },
+    { url: '/api/sessions/:id/events', summary: 'The event log as Server-Sent Events; resumes after Last-Event-ID or ?after=N.', produces: 'text/event-stream', params: S.SessionIdParams, query: S.EventsQuery },
     { url: '/', summary: 'The dashboard page.', produces: 'text/html' },
   ]);
   app.get('/api/docs', async (_req, reply) => reply.type('application/json; charset=utf-8').send(doc));
