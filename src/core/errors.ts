@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   E_SHIM_USAGE: [EXIT.usage, 'crewmux-shim needs an agent command to run.', 'Run `crewmux-shim AGENT [ARGS...]`, e.g. `crewmux-shim claude`.'],
   E_SHIM_SPAWN: [EXIT.failed, 'crewmux-shim cannot start the agent command.', 'Check that the command is installed and on PATH (`which AGENT`).'],
   E_SHIM_SOCKET: [EXIT.failed, 'crewmux-shim cannot publish its socket or card.', 'Make the runtime dir writable, or point CREWMUX_RUNTIME_DIR at a short writable path (sockets need < 100 bytes).'],
+  E_DASHBOARD_PORT: [EXIT.failed, 'The dashboard cannot listen on that port.', 'Pick another with --port N, or omit --port for a random free port.'],
+  E_DASHBOARD_START: [EXIT.failed, 'The background dashboard for this run did not start.', 'Read dashboard.log in the session dir, or run `crewmux dashboard` yourself; the run itself goes on.'],
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,5 +7,6 @@ import { attachCommand } from './attach.js';
 import { agentsCommand } from './agents.js';
 import { skillCommand } from './skill.js';
 import { superviseCommand } from './supervise.js';
+import { dashboardCommand } from './dashboard.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, attachCommand, agentsCommand, skillCommand, superviseCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, attachCommand, agentsCommand, skillCommand, dashboardCommand, superviseCommand];

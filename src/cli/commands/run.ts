@@ -10,6 +10,7 @@ import { exitCodeOf, followRun } from '../../app/follow-run.js';
 import { attachTerminal } from '../../adapters/terminal.js';
 import { requireSignedSkills } from '../../app/skill-policy.js';
 import type { AppContext } from '../../app/context.js';
+import { launchDashboardFor } from '../../app/dashboard-server.js';
 
 export const MAX_GOAL_BYTES = 64 * 1024;
 
@@ -54,6 +55,15 @@ export function finishRun(ctx: AppContext, sid: string): number {
   return exitCodeOf(s.status);
 }
 
+/** `run --dashboard`: a failure to start the dashboard is reported, and the run goes on without it. */
+async function startRunDashboard(ctx: AppContext, sid: string): Promise<void> {
+  try {
+    ctx.out.err(`crewmux: dashboard ${await launchDashboardFor(ctx, sid)}`);
+  } catch (e) {
+    ctx.out.err(`crewmux: ${(e as Error).message} [E_DASHBOARD_START]; the run goes on without it.`);
+  }
+}
+
 export const runCommand: Command = {
   command: 'run',
   describe: 'Run a goal: a lead agent drives workers in git worktrees',
@@ -71,6 +81,7 @@ export const runCommand: Command = {
     .option('max-workers', { type: 'number', describe: 'Workers running at once (default 4)' })
     .option('worker-timeout', { type: 'number', describe: 'Seconds a worker may run before it is stopped' })
     .option('keep-session', { type: 'boolean', default: false, describe: 'Leave the tmux session open after the goal ends' })
+    .option('dashboard', { type: 'boolean', default: false, describe: 'Also serve the live dashboard on 127.0.0.1 and print its URL' })
     .option('require-signed-skills', { type: 'boolean', describe: 'Load only skills signed by a trusted key (also config requireSignedSkills)' }),
   async handler(a, ctx) {
     const goal = await readGoal(a);
@@ -91,6 +102,7 @@ export const runCommand: Command = {
       requireSignedSkills: requireSignedSkills({ flag: a.requireSignedSkills as boolean | undefined, paths: ctx.paths, projectRoot: pre.repo.root }),
     });
     ctx.out.err(`crewmux: session ${run.sid} started (tmux session ${run.tmuxSession}, lead ${pre.lead}, workers ${pre.workers.join(', ')})`);
+    if (a.dashboard) await startRunDashboard(ctx, run.sid);
     if (attach) {
       attachTerminal(ctx.tmux, run.tmuxSession, ctx.env);
       const s = ctx.store().getSession(run.sid)!;

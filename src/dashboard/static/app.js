@@ -1,0 +1,216 @@
+// The crewmux dashboard page: plain JS, no build step. Data only ever reaches the DOM as textContent
+// (never innerHTML), so a goal or summary holding markup shows as text. Live updates come from the
+// session's SSE stream; each event schedules a refetch of the session, and live workers' output is
+// polled while they run.
+'use strict';
+
+const TOKEN = new URLSearchParams(location.search).get('token') || '';
+const ACTIVE = new Set(['starting', 'running', 'waiting']);
+const $ = (id) => document.getElementById(id);
+
+/** Builds an element; string children become text nodes, attributes are set one by one. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  return el;
+}
+
+async function api(path) {
+  const sep = path.includes('?') ? '&' : '?';
+  const r = await fetch(`${path}${sep}token=${encodeURIComponent(TOKEN)}`, { headers: { accept: 'application/json' }, cache: 'no-store' });
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+const state = { sid: null, source: null, refreshTimer: null, cards: new Map(), outputs: new Map(), lastEvent: 0, sessions: [] };
+
+function selectedFromHash() {
+  const m = /^#\/s\/([A-Za-z0-9_-]+)$/.exec(location.hash);
+  return m ? m[1] : null;
+}
+
+async function loadSessions() {
+  const { sessions } = await api('/api/sessions');
+  state.sessions = sessions;
+  const ul = $('sessions');
+  ul.replaceChildren(...sessions.map((s) => h('li', {},
+    h('button', { type: 'button', 'data-session': s.id, 'aria-current': String(s.id === state.sid), onclick: () => { location.hash = `#/s/${s.id}`; } },
+      h('span', { class: 'mono' }, s.id), ' ', h('span', { class: 'badge', 'data-state': s.status, text: s.status }),
+      h('span', { class: 'goal-line', text: s.goal.split('\n')[0] })))));
+  // With nothing chosen, show the newest session (replaceState fires no hashchange).
+  if (!state.sid && sessions.length && !selectedFromHash()) {
+    history.replaceState(null, '', `#/s/${sessions[0].id}`);
+    openSession(sessions[0].id);
+  }
+}
+
+function setConn(s) {
+  const el = $('conn');
+  el.dataset.state = s;
+  el.textContent = s;
+}
+
+function openSession(sid) {
+  if (state.source) state.source.close();
+  state.sid = sid;
+  state.cards.clear();
+  state.outputs.clear();
+  $('workers').replaceChildren();
+  $('events').replaceChildren();
+  $('empty').hidden = Boolean(sid);
+  $('session').hidden = !sid;
+  for (const b of document.querySelectorAll('[data-session]')) b.setAttribute('aria-current', String(b.dataset.session === sid));
+  if (!sid) return;
+  refresh();
+  setConn('connecting');
+  // EventSource resends Last-Event-ID itself when it reconnects, so no event is lost or repeated.
+  const es = new EventSource(`/api/sessions/${encodeURIComponent(sid)}/events?token=${encodeURIComponent(TOKEN)}`);
+  state.source = es;
+  es.onopen = () => setConn('live');
+  es.onerror = () => setConn('retrying');
+  es.onmessage = (m) => {
+    const e = JSON.parse(m.data);
+    state.lastEvent = e.id;
+    appendEvent(e);
+    scheduleRefresh(e.type.startsWith('session.') ? 0 : 50);
+  };
+}
+
+function appendEvent(e) {
+  const list = $('events');
+  const t = new Date(e.ts).toISOString().slice(11, 19);
+  list.append(h('li', { 'data-event': String(e.id) }, h('span', { class: 'muted', text: `${t} ` }), h('span', { class: 'type', text: e.type }), ' ', e.message));
+  while (list.children.length > 300) list.firstChild.remove();
+  list.scrollTop = list.scrollHeight;
+}
+
+function scheduleRefresh(ms) {
+  if (state.refreshTimer) return;
+  state.refreshTimer = setTimeout(() => { state.refreshTimer = null; refresh(); }, ms);
+}
+
+async function refresh() {
+  const sid = state.sid;
+  if (!sid) return;
+  let d;
+  try {
+    d = await api(`/api/sessions/${encodeURIComponent(sid)}`);
+  } catch (err) {
+    $('s-reason').textContent = String(err.message);
+    return;
+  }
+  if (sid !== state.sid) return;
+  renderSession(d);
+  if (d.session.status !== (state.sessions.find((s) => s.id === sid) || {}).status) loadSessions().catch(() => {});
+}
+
+function renderSession(d) {
+  const s = d.session;
+  $('s-id').textContent = s.id;
+  const st = $('s-status');
+  st.textContent = s.status;
+  st.dataset.state = s.status;
+  $('s-reason').textContent = s.reason || '';
+  $('s-goal').textContent = s.goal;
+  $('s-meta').textContent = `lead ${s.lead} · integration ${s.integrationBranch} · tmux ${s.tmuxSession} · started ${s.createdAt}${s.endedAt ? ` · ended ${s.endedAt}` : ''}`;
+  $('w-count').textContent = `(${d.workers.length})`;
+  for (const w of d.workers) renderWorker(w);
+  renderVerifies(d.verifies);
+  const report = $('report');
+  report.textContent = d.reportText || 'The report appears when the goal ends.';
+  report.classList.toggle('muted', !d.reportText);
+}
+
+function workerCard(w) {
+  const refs = {
+    state: h('span', { class: 'badge state' }), summary: h('div', { class: 'summary' }), notes: h('ul', { class: 'notes' }),
+    radar: h('div', { class: 'radar' }), output: h('pre', { class: 'output', text: '…' }), diff: h('pre', { class: 'diff', text: '…' }),
+    exit: h('div', { class: 'exit muted' }), diffStat: h('summary', { text: 'diff' }),
+  };
+  const details = h('details', { class: 'diff-box' }, refs.diffStat, refs.diff);
+  details.addEventListener('toggle', () => { if (details.open) loadDiff(w.id, refs); });
+  refs.details = details;
+  refs.el = h('article', { class: 'worker', 'data-worker': w.id },
+    h('div', { class: 'head' }, h('span', { class: 'wid mono', text: w.id }), refs.state,
+      h('span', { class: 'agent', text: w.agent }), h('span', { class: 'perspective muted', text: w.perspective }),
+      h('span', { class: 'branch mono muted', text: w.branch })),
+    h('div', { class: 'task', text: w.task }), refs.summary, refs.exit, refs.notes, refs.radar,
+    h('div', { class: 'muted', text: 'output' }), refs.output, details);
+  $('workers').append(refs.el);
+  return refs;
+}
+
+function renderWorker(w) {
+  let refs = state.cards.get(w.id);
+  if (!refs) { refs = workerCard(w); state.cards.set(w.id, refs); }
+  const changed = refs.updatedAt !== w.updatedAt;
+  refs.updatedAt = w.updatedAt;
+  refs.state.textContent = w.state;
+  refs.state.dataset.state = w.state;
+  refs.el.dataset.state = w.state;
+  refs.summary.textContent = w.summary ? `summary: ${w.summary}` : '';
+  refs.exit.textContent = w.exitInfo || '';
+  refs.notes.replaceChildren(...w.notes.map((n) => h('li', { text: n })));
+  const conflicts = [...(w.radar.integration.length ? [`integration: ${w.radar.integration.join(', ')}`] : []),
+    ...Object.entries(w.radar.workers).filter(([, f]) => f.length).map(([o, f]) => `${o}: ${f.join(', ')}`)];
+  refs.radar.textContent = conflicts.length ? `conflict radar: ${conflicts.join('; ')}` : 'conflict radar: clear';
+  refs.radar.classList.toggle('conflict', conflicts.length > 0);
+  refs.active = ACTIVE.has(w.state);
+  if (changed) {
+    loadOutput(w.id, refs);
+    if (refs.details.open) loadDiff(w.id, refs);
+  }
+}
+
+async function loadOutput(wid, refs) {
+  const sid = state.sid;
+  try {
+    const o = await api(`/api/sessions/${encodeURIComponent(sid)}/workers/${encodeURIComponent(wid)}/output?lines=60`);
+    if (sid === state.sid) {
+      const stick = refs.output.scrollTop + refs.output.clientHeight >= refs.output.scrollHeight - 4;
+      refs.output.textContent = o.text || `(no output yet: ${o.source})`;
+      refs.output.dataset.source = o.source;
+      if (stick) refs.output.scrollTop = refs.output.scrollHeight;
+    }
+  } catch (err) {
+    refs.output.textContent = String(err.message);
+  }
+}
+
+async function loadDiff(wid, refs) {
+  const sid = state.sid;
+  try {
+    const d = await api(`/api/sessions/${encodeURIComponent(sid)}/workers/${encodeURIComponent(wid)}/diff`);
+    if (sid !== state.sid) return;
+    refs.diffStat.textContent = `diff ${d.shortstat || '(no changes)'}`;
+    refs.diff.textContent = (d.stat ? `${d.stat}\n\n` : '') + (d.patch || '(no changes)') + (d.truncated ? '\n… (cut)' : '');
+  } catch (err) {
+    refs.diff.textContent = String(err.message);
+  }
+}
+
+function renderVerifies(verifies) {
+  const box = $('verifies');
+  if (!verifies.length) { box.replaceChildren(h('p', { class: 'muted', text: 'No verify has run.' })); return; }
+  box.replaceChildren(...verifies.map((v) => h('div', { class: 'verify', 'data-verify': String(v.id) },
+    h('div', {}, h('span', { class: 'badge', 'data-state': v.status, text: v.status }), ' on ', h('span', { class: 'mono', text: v.commit.slice(0, 10) })),
+    h('table', {}, h('tr', {}, h('th', { text: 'command' }), h('th', { text: 'exit' }), h('th', { text: 'ms' }), h('th', { text: 'output tail' })),
+      ...v.results.map((r) => h('tr', {}, h('td', { class: 'mono', text: r.command }), h('td', { text: r.timedOut ? 'timeout' : String(r.exitCode) }),
+        h('td', { text: String(Math.round(r.durationMs)) }), h('td', {}, h('pre', { text: r.tail }))))))));
+}
+
+// Output of running workers is not in the event log: poll it while they run.
+setInterval(() => {
+  for (const [wid, refs] of state.cards) if (refs.active) loadOutput(wid, refs);
+}, 1000);
+setInterval(() => loadSessions().catch(() => {}), 5000);
+
+window.addEventListener('hashchange', () => openSession(selectedFromHash()));
+if (selectedFromHash()) openSession(selectedFromHash());
+loadSessions().catch((err) => setConn(`error: ${err.message}`));
