@@ -23,6 +23,8 @@ import type { AppContext } from './context.js';
 import type { PromptExtras } from './spawn-worker.js';
 import { selectSkillsForWorker } from './skills.js';
 import { createExternalAgentDeps } from './external-agents.js';
+import { createStatsStore } from '../adapters/stats-store.js';
+import { createToolStats } from './tool-stats.js';
 
 export interface SupervisorOptions {
   promptExtras?: PromptExtras;
@@ -38,6 +40,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const config = loadConfig(ctx.paths.configDir, s.repo_root);
   const agents = resolveAgents(config, ctx.env.PATH);
   const events = createEventLog(store, sid, ctx.now);
+  const toolStats = createToolStats(createStatsStore(store.db), sid);
   store.updateSession(sid, { supervisor_pid: process.pid });
 
   const rt: Runtime = {
@@ -62,7 +65,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env });
   const mcp = createMcpHttpServer({
     book: { lead: s.lead_token, workerByToken: (t) => store.listWorkers(sid).find((w) => w.token === t)?.id },
-    buildServer: (p) => buildMcpServer(p, { rt, promptExtras, external, onWorkerActivity: (id) => monitor.touch(id) }),
+    buildServer: (p) => buildMcpServer(p, { rt, stats: toolStats, promptExtras, external, onWorkerActivity: (id) => monitor.touch(id) }),
   });
 
   let finished!: () => void;
@@ -113,6 +116,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   await new Promise((r) => setTimeout(r, opts.closeDelayMs ?? 700));
   monitor.close();
   radar.close();
+  toolStats.close();
   await mcp.close();
   const final = store.getSession(sid)!;
   if (!final.options.keepSession) await tmux.killSession(s.tmux_session);
