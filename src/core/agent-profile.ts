@@ -122,3 +122,8 @@ export function customAgentProfile(name: string, c: CustomAgentConfig): AgentPro
     }),
   };
 }
+
+/** The argv with PROMPT_ARG replaced by `prompt` (left out when `prompt` is undefined). */
+export function fillPromptArg(argv: readonly string[], prompt: string | undefined): string[] {
+  return argv.flatMap((a) => (a === PROMPT_ARG ? (prompt === undefined ? [] : [prompt]) : [a]));
+}

@@ -1,5 +1,15 @@
-/** The built-in agent registry: one data entry per agent CLI. Adding an agent is adding an entry. */
+/** The built-in agent registry: one data entry per agent CLI. Adding an agent is adding a file and a line here. */
 import type { AgentProfile } from '../agent-profile.js';
 import { scriptedLead, scriptedWorker } from './scripted.js';
+import { claude } from './claude.js';
+import { codex } from './codex.js';
+import { gemini } from './gemini.js';
+import { qwen } from './qwen.js';
+import { opencode } from './opencode.js';
 
-export const BUILTIN_AGENTS: readonly AgentProfile[] = [scriptedLead, scriptedWorker];
+export const BUILTIN_AGENTS: readonly AgentProfile[] = [claude, codex, gemini, qwen, opencode, scriptedLead, scriptedWorker];
+
+/** The built-in profile named `name`, or undefined. */
+export function findAgent(name: string, agents: readonly AgentProfile[] = BUILTIN_AGENTS): AgentProfile | undefined {
+  return agents.find((a) => a.name === name);
+}

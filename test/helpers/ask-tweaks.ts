@@ -1,0 +1,13 @@
+/** Per CLI, a change to crewmux's worker launch that removes auto-approval, so the agent asks (for "waiting" pane fixtures). */
+import type { LaunchSpec } from '../../src/core/agent-profile.js';
+
+const drop = (argv: string[], ...flags: string[]) => argv.filter((a) => !flags.includes(a));
+const swap = (argv: string[], from: string, to: string) => argv.map((a) => (a === from ? to : a));
+
+export const ASK_TWEAKS: Record<string, (s: LaunchSpec) => LaunchSpec> = {
+  claude: (s) => ({ ...s, argv: drop(s.argv, '--dangerously-skip-permissions') }),
+  codex: (s) => ({ ...s, argv: [...drop(s.argv, '--dangerously-bypass-approvals-and-sandbox').slice(0, -2), '--ask-for-approval', 'untrusted', ...s.argv.slice(-2)] }),
+  gemini: (s) => ({ ...s, argv: swap(s.argv, 'yolo', 'default') }),
+  qwen: (s) => ({ ...s, argv: swap(s.argv, 'yolo', 'default') }),
+  opencode: (s) => ({ ...s, files: (s.files ?? []).map((f) => (f.path.endsWith('opencode.json') ? { ...f, content: f.content.replace('"*": "allow"', '"*": "ask"') } : f)) }),
+};
