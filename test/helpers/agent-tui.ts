@@ -9,6 +9,7 @@ import { fillPromptArg, type AgentProfile, type LaunchSpec, type Role } from '..
 import { shellJoin } from '../../src/core/shell-quote.js';
 import { writeLaunchFiles } from '../../src/adapters/agent-files.js';
 import type { Tmux } from '../../src/adapters/tmux.js';
+import { killTree } from '../../src/adapters/process-tree.js';
 import { OFFLINE_ENV } from './agent-homes.js';
 
 export interface AgentTuiOptions {
@@ -36,6 +37,8 @@ export interface AgentTui {
   spec: LaunchSpec;
   capture(): Promise<string>;
   stop(): Promise<void>;
+  /** The pane's process id (the agent or its wrapper), while the pane exists. */
+  pid(): Promise<number | undefined>;
 }
 
 /** Launches the agent; resolves once tmux has the pane (not when the agent is ready). */
@@ -65,6 +68,12 @@ export async function startAgentTui(o: AgentTuiOptions): Promise<AgentTui> {
     paneId,
     spec,
     capture: () => o.tmux.capturePane(paneId),
-    stop: () => o.tmux.killSession(o.session),
+    // Stop the agent's process tree first (by the pane's pid), so nothing writes after the test cleans up.
+    stop: async () => {
+      const panes = await o.tmux.listPanes(o.session);
+      for (const p of panes) await killTree(p.pid, 3_000);
+      await o.tmux.killSession(o.session);
+    },
+    pid: async () => (await o.tmux.listPanes(o.session))[0]?.pid,
   };
 }

@@ -31,7 +31,7 @@ const PATH = [join(repoRoot, 'node_modules', '.bin'), '/usr/local/bin', '/usr/bi
 const RECORD = process.env.CREWMUX_RECORD_PANES === '1';
 const ONLY = process.env.CREWMUX_AGENTS?.split(',');
 const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode'].filter((a) => !ONLY || ONLY.includes(a));
-const RUN_MS = 150_000;
+const RUN_MS = Number(process.env.CREWMUX_RUN_MS ?? 150_000);
 
 const tmux = createTmux({ socket: `crewmux-test-${process.pid}`, configFile: '/dev/null' });
 let fake: FakeModelServer;
@@ -104,7 +104,7 @@ async function run(agent: string, role: 'lead' | 'worker', prompt: string, opts:
   const cleanup = async () => {
     await tui!.stop();
     await mcp.close();
-    rmSync(w.root, { recursive: true, force: true });
+    rmSync(w.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   };
   return { profile, tui, mcp, w, captures, cleanup };
 }

@@ -6,7 +6,7 @@
  * keeps a project's .mcp.json from raising its "New MCP server found" dialog.
  */
 import { PROMPT_ARG, type AgentProfile, type LaunchContext, type LaunchSpec } from '../agent-profile.js';
-import { MCP_SERVER, crewmuxEnv, joinPath, jsonFile } from './common.js';
+import { MCP_SERVER, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
 
 /** The launch shared by Claude Code and CLIs that copied its flags and config layout (openclaude). */
 export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpec {
@@ -38,6 +38,8 @@ export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpe
       ...crewmuxEnv(ctx),
       CLAUDE_CONFIG_DIR: dir,
       IS_SANDBOX: '1',
+      // Claude's per-call MCP limit, in ms: crewmux's blocking tools answer before it.
+      MCP_TOOL_TIMEOUT: String(toolTimeoutSeconds(ctx) * 1000),
       DISABLE_AUTOUPDATER: '1',
       DISABLE_TELEMETRY: '1',
       DISABLE_ERROR_REPORTING: '1',

@@ -48,7 +48,13 @@ function callCrewmux(conv: Conversation, tool: string, args: Record<string, unkn
   const direct = find(conv, (t) => logicalName(t.name, t.namespace) === tool);
   if (direct) return { kind: 'tool', tool: direct, args: fitArgs(direct, args) };
   const deferredName = `mcp__${SERVER}__${tool}`;
-  if (!conv.text.includes(deferredName)) return undefined;
+  if (!conv.text.includes(deferredName)) {
+    // Claude Code may start the first turn while MCP servers still connect; it offers a tool to wait.
+    const waitTool = find(conv, (t) => t.name === 'WaitForMcpServers');
+    const waited = conv.calls.filter((c) => c.name === 'WaitForMcpServers').length;
+    if (waitTool && waited < 3) return { kind: 'tool', tool: waitTool, args: fitArgs(waitTool, {}) };
+    return undefined;
+  }
   const keys = conv.calls.map(callKey);
   const search = find(conv, (t) => t.name === 'ToolSearch' || t.name === 'tool_search');
   if (search && !keys.includes(`search:${tool}`)) return { kind: 'tool', tool: search, args: { query: `select:${deferredName}` } };
@@ -73,7 +79,7 @@ function fitArgs(tool: ToolDef, args: Record<string, unknown>): Record<string, u
 }
 
 function goalOf(text: string): string {
-  const m = /## Goal\s*\n([\s\S]*?)(?:\n## |\s*$)/.exec(text);
+  const m = /## Goal\s*\n([\s\S]*?)(?:\n\s*\n|\n## |\s*$)/.exec(text);
   return (m?.[1] ?? 'Create file crewmux-fake.txt containing hello from the fake model').trim();
 }
 
