@@ -63,8 +63,14 @@ async function settled(tui: AgentTui, ms = 1500): Promise<string> {
   }, 30_000, ms);
 }
 
-async function workspace(): Promise<{ root: string; ws: string; home: string; state: string }> {
+// Gemini CLI and Qwen Code ignore a system settings file below a group/world-writable directory such
+// as /tmp, so agent state lives under the repo's (ignored) test-artifacts/, like crewmux's own dirs.
+const stateBase = join(repoRoot, 'test-artifacts');
+
+async function workspace(): Promise<{ root: string; ws: string; home: string; state: string; stateRoot: string }> {
   const root = mkdtempSync(join(tmpdir(), 'crewmux-agents-'));
+  mkdirSync(stateBase, { recursive: true, mode: 0o755 });
+  const stateRoot = mkdtempSync(join(stateBase, 'agent-state-'));
   const ws = join(root, 'ws');
   mkdirSync(ws);
   const home = join(root, 'home');
@@ -74,7 +80,7 @@ async function workspace(): Promise<{ root: string; ws: string; home: string; st
   writeFileSync(join(ws, 'README.md'), '# test workspace\n');
   await git('add', '-A');
   await git('commit', '-qm', 'init');
-  return { root, ws, home, state: join(root, 'state') };
+  return { root, ws, home, state: join(stateRoot, 'state'), stateRoot };
 }
 
 function binaryOf(agent: string): string | undefined {
@@ -104,7 +110,7 @@ async function run(agent: string, role: 'lead' | 'worker', prompt: string, opts:
   const cleanup = async () => {
     await tui!.stop();
     await mcp.close();
-    rmSync(w.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
+    for (const d of [w.root, w.stateRoot]) rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   };
   return { profile, tui, mcp, w, captures, cleanup };
 }

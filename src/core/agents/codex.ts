@@ -41,6 +41,9 @@ export const codex: AgentProfile = {
       'check_for_update_on_startup=false',
       'analytics.enabled=false',
       'features.daemon_auto_start=false',
+      // Folder trust, scoped to the worktree. An inline table because `-c` splits dotted keys, and the
+      // path may hold dots; it shadows the user's [projects] for this process only (the file is not edited).
+      `projects={${toml(ctx.cwd)}={trust_level="trusted"}}`,
     ];
     return {
       argv: [
