@@ -6,7 +6,8 @@ const swap = (argv: string[], from: string, to: string) => argv.map((a) => (a ==
 
 export const ASK_TWEAKS: Record<string, (s: LaunchSpec) => LaunchSpec> = {
   claude: (s) => ({ ...s, argv: drop(s.argv, '--dangerously-skip-permissions') }),
-  codex: (s) => ({ ...s, argv: [...drop(s.argv, '--dangerously-bypass-approvals-and-sandbox').slice(0, -2), '--ask-for-approval', 'untrusted', ...s.argv.slice(-2)] }),
+  // Codex asks before an MCP call when the server's approval mode is not "approve".
+  codex: (s) => ({ ...s, argv: s.argv.filter((a, i, all) => !a.includes('default_tools_approval_mode') && !all[i + 1]?.includes('default_tools_approval_mode')) }),
   gemini: (s) => ({ ...s, argv: swap(s.argv, 'yolo', 'default') }),
   qwen: (s) => ({ ...s, argv: swap(s.argv, 'yolo', 'default') }),
   opencode: (s) => ({ ...s, files: (s.files ?? []).map((f) => (f.path.endsWith('opencode.json') ? { ...f, content: f.content.replace('"*": "allow"', '"*": "ask"') } : f)) }),

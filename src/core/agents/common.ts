@@ -28,3 +28,11 @@ export function jsonFile(path: string, value: unknown): { path: string; content:
 export function crewmuxEnv(ctx: LaunchContext): Record<string, string> {
   return { CREWMUX_MCP_URL: ctx.mcpUrl, CREWMUX_MCP_TOKEN: ctx.mcpToken, CREWMUX_MCP_CONFIG: ctx.mcpConfigPath };
 }
+
+/** `{ mcpServers: { crewmux: { type?, url, headers } } }`, the shape most CLIs read. */
+export function mcpServersJson(ctx: LaunchContext, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { mcpServers: { [MCP_SERVER]: { ...extra, url: ctx.mcpUrl, headers: { Authorization: bearer(ctx) } } } };
+}
+
+/** Marker lists for entries not yet recorded from a real binary: only dialog words that are safe guesses. */
+export const UNVERIFIED_WAITING = ['(Y)es/(N)o', 'Do you want to', 'Allow this', 'Approve'];
