@@ -19,7 +19,7 @@ export const opencode: AgentProfile = {
   mcpWiring: 'env',
   mcpToolName: (server, tool) => `${server}_${tool}`,
   markers: {
-    ready: ['Ask anything'],
+    ready: ['Ask anything', 'ctrl+p commands'],
     busy: ['esc interrupt'],
     waiting: ['Permission required', 'Allow once'],
   },
