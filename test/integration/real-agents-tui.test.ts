@@ -5,11 +5,11 @@
  * calls worker_done; the lead launch walks spawn_worker … mark_goal_done (reacting to a refusal).
  * A CLI that is not installed is skipped with a message. CREWMUX_RECORD_PANES=1 re-records
  * test/fixtures/panes/<agent>/<state>.txt. CREWMUX_AGENTS=claude,codex limits the CLIs.
- * Longer than 250 lines would be split; one file keeps the heavy CLIs strictly one at a time.
+ * All five CLIs live in this one file so that they run strictly one at a time (2 shared cores).
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, delimiter } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -67,6 +67,18 @@ async function settled(tui: AgentTui, ms = 1500): Promise<string> {
 // as /tmp, so agent state lives under the repo's (ignored) test-artifacts/, like crewmux's own dirs.
 const stateBase = join(repoRoot, 'test-artifacts');
 
+/** Every file under `dir` with its lines (the user's own config, before a run). */
+function snapshot(dir: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) {
+      const p = join(e.parentPath, e.name);
+      out.set(p, readFileSync(p, 'utf8').split('\n').filter((l) => l.trim() !== ''));
+    }
+  }
+  return out;
+}
+
 async function workspace(): Promise<{ root: string; ws: string; home: string; state: string; stateRoot: string }> {
   const root = mkdtempSync(join(tmpdir(), 'crewmux-agents-'));
   mkdirSync(stateBase, { recursive: true, mode: 0o755 });
@@ -103,6 +115,7 @@ async function run(agent: string, role: 'lead' | 'worker', prompt: string, opts:
   });
   await mcp.listen();
   const userEnv = seedUserHome(agent, w.home, fake.url);
+  const userFiles = snapshot(w.home);
   tui = await startAgentTui({
     tmux, session: `t${++seq}-${agent}-${role}`, profile, binary, role, prompt, cwd: w.ws, stateDir: w.state, home: w.home,
     userEnv, mcpUrl: mcp.url, mcpToken: token, path: PATH, tweak: opts.ask ? ASK_TWEAKS[agent] : undefined,
@@ -112,7 +125,14 @@ async function run(agent: string, role: 'lead' | 'worker', prompt: string, opts:
     await mcp.close();
     for (const d of [w.root, w.stateRoot]) rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   };
-  return { profile, tui, mcp, w, captures, cleanup };
+  /** The user's config files still hold every line they had (agents may add, crewmux never edits). */
+  const assertUserConfigKept = () => {
+    for (const [path, lines] of userFiles) {
+      const now = readFileSync(path, 'utf8');
+      for (const l of lines) assert.ok(now.includes(l), `${path} still has: ${l}`);
+    }
+  };
+  return { profile, tui, mcp, w, captures, cleanup, assertUserConfigKept };
 }
 
 const workerPrompt = (agent: string) => [
@@ -155,6 +175,7 @@ for (const agent of AGENTS) {
         record(agent, 'ready', pane);
         if (r.captures.busy) record(agent, 'busy', r.captures.busy);
         assert.equal(detectStatus(r.profile.markers, pane), 'ready', `ready detected in:\n${pane}`);
+        r.assertUserConfigKept();
       } finally {
         await r.cleanup();
       }
@@ -169,6 +190,7 @@ for (const agent of AGENTS) {
         const tools = r.mcp.calls.map((c) => c.tool);
         assert.deepEqual(tools, ['spawn_worker', 'wait_for_worker', 'wait_for_worker', 'merge_worker', 'verify', 'mark_goal_done', 'list_workers', 'mark_goal_done']);
         assert.match(String(r.mcp.calls[0]!.args.task), /Create file goal\.txt/);
+        r.assertUserConfigKept();
       } finally {
         await r.cleanup();
       }
