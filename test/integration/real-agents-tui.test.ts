@@ -67,6 +67,16 @@ async function settled(tui: AgentTui, ms = 1500): Promise<string> {
 // as /tmp, so agent state lives under the repo's (ignored) test-artifacts/, like crewmux's own dirs.
 const stateBase = join(repoRoot, 'test-artifacts');
 
+/** Asserts every key of `was` is in `now` with the same value (recursively). */
+function assertSubset(was: unknown, now: unknown, where: string): void {
+  if (was && typeof was === 'object' && !Array.isArray(was)) {
+    assert.ok(now && typeof now === 'object', `${where} is still an object`);
+    for (const [k, v] of Object.entries(was)) assertSubset(v, (now as Record<string, unknown>)[k], `${where}.${k}`);
+  } else {
+    assert.deepEqual(now, was, `${where} kept its value`);
+  }
+}
+
 /** Every file under `dir` with its lines (the user's own config, before a run). */
 function snapshot(dir: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -125,11 +135,15 @@ async function run(agent: string, role: 'lead' | 'worker', prompt: string, opts:
     await mcp.close();
     for (const d of [w.root, w.stateRoot]) rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   };
-  /** The user's config files still hold every line they had (agents may add, crewmux never edits). */
+  /**
+   * The user's config files keep every key and value they had. The CLIs themselves may reformat or add
+   * keys (Qwen and OpenCode rewrite their JSON), so JSON is compared as a deep subset, other files by line.
+   */
   const assertUserConfigKept = () => {
     for (const [path, lines] of userFiles) {
       const now = readFileSync(path, 'utf8');
-      for (const l of lines) assert.ok(now.includes(l), `${path} still has: ${l}`);
+      if (path.endsWith('.json')) assertSubset(JSON.parse(lines.join('\n')), JSON.parse(now), path);
+      else for (const l of lines) assert.ok(now.includes(l), `${path} still has: ${l}`);
     }
   };
   return { profile, tui, mcp, w, captures, cleanup, assertUserConfigKept };
