@@ -24,6 +24,10 @@ export interface LaunchContext {
   stateDir: string;
   /** Tool timeout crewmux's blocking tools stay under, in seconds. */
   toolTimeoutS: number;
+  /** The user's HOME, for seeding a crewmux-owned config dir from the user's auth files. */
+  userHome?: string;
+  /** The environment the agent inherits (read only; e.g. to pre-approve Claude's API key). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface LaunchSpec {
@@ -32,8 +36,20 @@ export interface LaunchSpec {
   env: Record<string, string>;
   /** Files to write before launch (session-scoped configs); absolute paths. */
   files?: { path: string; content: string; mode?: number }[];
+  /** User files copied before `files` are written, when `from` exists (auth seeding); absolute paths. */
+  seed?: { from: string; to: string }[];
   prompt: PromptMode;
 }
+
+/** A dialog a launch could not rule out: when `match` shows in the pane, send `keys` (tmux key names). */
+export interface DialogAnswer {
+  match: string;
+  keys: string[];
+  why: string;
+}
+
+/** How crewmux's MCP server reaches the agent, for docs and `crewmux detect`. */
+export type McpWiring = 'flag' | 'env' | 'config-file' | 'config-dir' | 'none';
 
 export interface StatusMarkers {
   /** The agent idles at its input prompt. */
@@ -64,6 +80,15 @@ export interface AgentProfile {
   markers: StatusMarkers;
   /** True for programs that play an agent with a script (demo, tests); said plainly in output. */
   scripted?: boolean;
+  /** npm package or install hint shown by `crewmux detect` when the agent is missing. */
+  install?: string;
+  /** The version the launch line was verified against with a real binary; absent = from docs only. */
+  verified?: string;
+  mcpWiring?: McpWiring;
+  /** Dialogs to answer if they appear despite the launch line (the run loop sends the keys). */
+  dialogs?: DialogAnswer[];
+  /** How the agent names tool `tool` of MCP server `server` (for docs, fakes and pane matching). */
+  mcpToolName?: (server: string, tool: string) => string;
   launch(ctx: LaunchContext, binary: string): LaunchSpec;
 }
 
@@ -96,4 +121,9 @@ export function customAgentProfile(name: string, c: CustomAgentConfig): AgentPro
       prompt,
     }),
   };
+}
+
+/** The argv with PROMPT_ARG replaced by `prompt` (left out when `prompt` is undefined). */
+export function fillPromptArg(argv: readonly string[], prompt: string | undefined): string[] {
+  return argv.flatMap((a) => (a === PROMPT_ARG ? (prompt === undefined ? [] : [prompt]) : [a]));
 }

@@ -1,0 +1,125 @@
+/**
+ * A scripted fake model server for real agent CLIs: one plain node:http server on 127.0.0.1 (random
+ * port) that speaks Anthropic Messages, OpenAI Responses, OpenAI Chat Completions and the Gemini API,
+ * and answers every request from the request alone with the policy in fake-model/policy.ts.
+ * Base URLs: Anthropic `url`, OpenAI `url/v1`, Gemini `url`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseAnthropic, renderAnthropic } from './fake-model/anthropic.js';
+import { parseResponses, renderResponses } from './fake-model/openai-responses.js';
+import { parseChat, renderChat } from './fake-model/openai-chat.js';
+import { parseGemini, renderGemini } from './fake-model/gemini.js';
+import { decide } from './fake-model/policy.js';
+import type { Conversation, Decision } from './fake-model/conversation.js';
+
+export type Protocol = 'anthropic' | 'responses' | 'chat' | 'gemini';
+
+/** One answered request: what came in and what the policy decided. */
+export interface RecordedRequest {
+  protocol: Protocol;
+  path: string;
+  decision: Decision;
+  /** The request body, kept only when `keepBodies` is set. */
+  body?: unknown;
+}
+
+export interface FakeModelServerOptions {
+  /** Keep request bodies in `requests` (debugging a new CLI version). */
+  keepBodies?: boolean;
+  /** Called with each recorded request. */
+  onRequest?: (r: RecordedRequest) => void;
+}
+
+export interface FakeModelServer {
+  /** Starts listening on 127.0.0.1 and a random port; resolves the base URL `http://127.0.0.1:PORT`. */
+  listen(): Promise<string>;
+  url: string;
+  requests: RecordedRequest[];
+  /** Stops the server and ends open connections. */
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let s = '';
+    req.setEncoding('utf8').on('data', (d: string) => { s += d; }).on('end', () => resolve(s)).on('error', reject);
+  });
+}
+
+function route(method: string, path: string): Protocol | undefined {
+  if (method !== 'POST') return undefined;
+  if (/\/v1\/messages$/.test(path)) return 'anthropic';
+  if (/\/responses$/.test(path)) return 'responses';
+  if (/\/chat\/completions$/.test(path)) return 'chat';
+  if (/:(stream)?[gG]enerateContent$/.test(path)) return 'gemini';
+  return undefined;
+}
+
+const PARSERS: Record<Protocol, (b: Record<string, unknown>) => Conversation> = {
+  anthropic: parseAnthropic, responses: parseResponses, chat: parseChat, gemini: parseGemini,
+};
+
+/** Creates (does not start) a fake model server. */
+export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeModelServer {
+  const requests: RecordedRequest[] = [];
+  const sse = (res: ServerResponse, body: string) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.end(body);
+  };
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const raw = await readBody(req);
+      if (req.method === 'POST' && path.endsWith('/count_tokens')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"input_tokens":10}');
+        return;
+      }
+      const protocol = route(req.method ?? '', path);
+      if (!protocol) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+        return;
+      }
+      const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
+      const decision = decide(PARSERS[protocol](body));
+      const rec: RecordedRequest = { protocol, path, decision, ...(opts.keepBodies ? { body } : {}) };
+      requests.push(rec);
+      opts.onRequest?.(rec);
+      const model = typeof body.model === 'string' ? body.model : (/models\/([^:]+)/.exec(path)?.[1] ?? 'fake-model');
+      if (protocol === 'anthropic') sse(res, renderAnthropic(decision, model));
+      else if (protocol === 'responses') sse(res, renderResponses(decision, model));
+      else if (protocol === 'chat') {
+        if (body.stream === false) {
+          const d = decision;
+          const message = d.kind === 'tool'
+            ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: d.tool.name, arguments: JSON.stringify(d.args) } }] }
+            : { role: 'assistant', content: d.text };
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+            id: 'chatcmpl-1', object: 'chat.completion', model, choices: [{ index: 0, message, finish_reason: d.kind === 'tool' ? 'tool_calls' : 'stop' }],
+            usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+          }));
+        } else sse(res, renderChat(decision, model));
+      } else if (path.includes(':streamGenerateContent')) sse(res, `data: ${JSON.stringify(renderGemini(decision, model))}\r\n\r\n`);
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(renderGemini(decision, model)));
+    })().catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: String(e) }));
+    });
+  });
+  const fake: FakeModelServer = {
+    url: '',
+    requests,
+    listen: () => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        resolve(fake.url);
+      });
+    }),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+  return fake;
+}

@@ -1,0 +1,169 @@
+/**
+ * The fake model's script, decided from one request alone (stateless): it plays a crewmux lead when the
+ * prompt says "You are the lead of a crewmux session", a worker when it says "You are crewmux worker",
+ * and answers anything else (titles, routers, classifiers, suggestions) with schema-filled JSON or "OK".
+ */
+import { fillSchema, type Conversation, type Decision, type ToolCall, type ToolDef } from './conversation.js';
+
+export const LEAD_MARK = 'You are the lead of a crewmux session';
+export const WORKER_MARK = 'You are crewmux worker';
+const SERVER = 'crewmux';
+const MAX_CALLS = 40;
+
+/** The crewmux tool name behind a CLI-specific name, or undefined for other tools. */
+export function logicalName(name: string, namespace?: string): string | undefined {
+  if (namespace === `mcp__${SERVER}` || namespace === `mcp__${SERVER}__`) return name;
+  for (const p of [`mcp__${SERVER}__`, `mcp_${SERVER}_`, `${SERVER}_`]) if (name.startsWith(p)) return name.slice(p.length);
+  return undefined;
+}
+
+/** What a call did, in crewmux terms: `spawn_worker`, `search:spawn_worker`, or the raw tool name. */
+function callKey(c: ToolCall): string {
+  const direct = logicalName(c.name, c.namespace);
+  if (direct) return direct;
+  if (c.name === 'tool_call' && typeof c.args.name === 'string') return logicalName(c.args.name) ?? c.args.name;
+  if (/^(ToolSearch|tool_search)$/.test(c.name) && typeof c.args.query === 'string') {
+    const q = c.args.query.replace(/^select:/, '');
+    return `search:${logicalName(q) ?? q}`;
+  }
+  return c.name;
+}
+
+/** Decides the next answer for `conv`. */
+export function decide(conv: Conversation): Decision {
+  if (conv.jsonSchema) return { kind: 'text', text: JSON.stringify(fillSchema(conv.jsonSchema)) };
+  if (conv.tools.length === 0 || /\[SUGGESTION MODE/.test(conv.lastUserText)) return { kind: 'text', text: 'OK' };
+  if (conv.calls.length >= MAX_CALLS) return { kind: 'text', text: 'DONE: giving up after too many tool calls' };
+  if (conv.text.includes(LEAD_MARK)) return lead(conv);
+  if (conv.text.includes(WORKER_MARK)) return worker(conv);
+  return { kind: 'text', text: 'OK' };
+}
+
+function find(conv: Conversation, pred: (t: ToolDef) => boolean): ToolDef | undefined {
+  return conv.tools.find(pred);
+}
+
+/** Calls crewmux tool `tool` directly, or through ToolSearch / tool_call when it is only deferred. */
+function callCrewmux(conv: Conversation, tool: string, args: Record<string, unknown>): Decision | undefined {
+  const direct = find(conv, (t) => logicalName(t.name, t.namespace) === tool);
+  if (direct) return { kind: 'tool', tool: direct, args: fitArgs(direct, args) };
+  const deferredName = `mcp__${SERVER}__${tool}`;
+  if (!conv.text.includes(deferredName)) {
+    // Claude Code may start the first turn while MCP servers still connect; it offers a tool to wait.
+    const waitTool = find(conv, (t) => t.name === 'WaitForMcpServers');
+    const waited = conv.calls.filter((c) => c.name === 'WaitForMcpServers').length;
+    if (waitTool && waited < 3) return { kind: 'tool', tool: waitTool, args: fitArgs(waitTool, {}) };
+    return undefined;
+  }
+  const keys = conv.calls.map(callKey);
+  const search = find(conv, (t) => t.name === 'ToolSearch' || t.name === 'tool_search');
+  if (search && !keys.includes(`search:${tool}`)) return { kind: 'tool', tool: search, args: { query: `select:${deferredName}` } };
+  const proxy = find(conv, (t) => t.name === 'tool_call');
+  if (proxy) return { kind: 'tool', tool: proxy, args: { name: deferredName, arguments: args } };
+  return undefined;
+}
+
+/** True when crewmux tool `tool` is offered directly or named as deferred. */
+function offers(conv: Conversation, tool: string): boolean {
+  return conv.tools.some((t) => logicalName(t.name, t.namespace) === tool) || conv.text.includes(`mcp__${SERVER}__${tool}`);
+}
+
+/** Keeps the schema's required keys filled and our keys where the schema has them. */
+function fitArgs(tool: ToolDef, args: Record<string, unknown>): Record<string, unknown> {
+  const props = tool.schema?.properties;
+  if (!props) return args;
+  const out: Record<string, unknown> = {};
+  for (const k of tool.schema?.required ?? []) if (k !== 'wait_for_previous') out[k] = fillSchema(props[k]);
+  for (const [k, v] of Object.entries(args)) if (k in props) out[k] = v;
+  return out;
+}
+
+function goalOf(text: string): string {
+  const m = /## Goal\s*\n([\s\S]*?)(?:\n\s*\n|\n## |\s*$)/.exec(text);
+  return (m?.[1] ?? 'Create file crewmux-fake.txt containing hello from the fake model').trim();
+}
+
+function workerIdOf(result: string | undefined): string {
+  const m = /"?worker_?id"?\s*[:=]\s*"?([\w.-]+)/i.exec(result ?? '') ?? /\b(w[\w-]*\d+)\b/.exec(result ?? '');
+  return m?.[1] ?? 'w1';
+}
+
+const isError = (r: string | undefined) => /^\s*(Error:|MCP tool '.*' reported tool error)/.test(r ?? '');
+const stillRunning = (r: string | undefined) => /still running|call again/i.test(r ?? '');
+
+function lead(conv: Conversation): Decision {
+  const done = conv.calls.map((c) => ({ key: callKey(c), result: c.result }));
+  const of = (k: string) => done.filter((d) => d.key === k);
+  const last = (k: string) => of(k).at(-1);
+  const say = (text: string): Decision => ({ kind: 'text', text });
+  const call = (tool: string, args: Record<string, unknown>) => callCrewmux(conv, tool, args) ?? say(`DONE: cannot reach tool ${tool}`);
+
+  const spawns = of('spawn_worker');
+  if (spawns.length === 0 || (isError(spawns.at(-1)?.result) && spawns.length < 2)) {
+    return call('spawn_worker', { task: goalOf(conv.text) });
+  }
+  if (isError(spawns.at(-1)?.result)) return offers(conv, 'mark_goal_failed') ? call('mark_goal_failed', { reason: 'spawn_worker failed twice' }) : say('DONE: spawn failed');
+  const workerId = workerIdOf(spawns.find((s) => !isError(s.result))?.result);
+  const wait = last('wait_for_worker');
+  if (offers(conv, 'wait_for_worker') && (!wait || (stillRunning(wait.result) && of('wait_for_worker').length < 20))) {
+    return call('wait_for_worker', { worker_id: workerId, timeout_s: 30 });
+  }
+  if (offers(conv, 'merge_worker') && of('merge_worker').length === 0) return call('merge_worker', { worker_id: workerId });
+  if (offers(conv, 'verify') && of('verify').length === 0) return call('verify', {});
+  const marks = of('mark_goal_done');
+  const summary = `Worker ${workerId} finished: ${goalOf(conv.text).split('\n')[0]}`;
+  if (marks.length === 0) return call('mark_goal_done', { summary });
+  const lastMark = marks.at(-1)!;
+  if (lastMark.key === done.at(-1)?.key && !isError(lastMark.result)) return say(`DONE: ${lastMark.result ?? ''}`.trim());
+  if (isError(lastMark.result) && marks.length < 3) {
+    if (done.at(-1)?.key !== 'list_workers' && offers(conv, 'list_workers')) return call('list_workers', {});
+    return call('mark_goal_done', { summary });
+  }
+  return say(`DONE: ${lastMark.result ?? ''}`.trim());
+}
+
+/** The task's file: `Create file NAME containing TEXT` (TEXT to the end of its line). */
+export function fileTask(text: string): { file: string; content: string } {
+  const m = /Create file (\S+) containing ([^\n]+)/.exec(text);
+  return m ? { file: m[1]!, content: m[2]!.trim() } : { file: 'crewmux-worker.txt', content: 'done by the fake model' };
+}
+
+/** The agent's working directory as its system prompt states it. */
+export function cwdOf(text: string): string | undefined {
+  const pats = [/<cwd>([^<]+)<\/cwd>/, /[Ww]orking directory:\s*(\/\S+)/, /working in the directory:?\s*(\/\S+)/, /current working directory[^/\n]*?(\/\S+)/i];
+  for (const p of pats) {
+    const m = p.exec(text);
+    if (m) return m[1]!.replace(/[`'".,)]+$/, '');
+  }
+  return undefined;
+}
+
+const WRITE_TOOLS = ['Write', 'write_file', 'write'];
+
+function worker(conv: Conversation): Decision {
+  const { file, content } = fileTask(conv.text);
+  const cwd = cwdOf(conv.text);
+  const abs = file.startsWith('/') || !cwd ? file : `${cwd}/${file}`;
+  const keys = conv.calls.map(callKey);
+  const wrote = conv.calls.some((c) => WRITE_TOOLS.includes(c.name) || c.name === 'exec_command' || c.name === 'shell' || c.name === 'apply_patch');
+  if (!wrote) {
+    const w = find(conv, (t) => WRITE_TOOLS.includes(t.name));
+    if (w) {
+      const props = w.schema?.properties ?? {};
+      const pathKey = ['file_path', 'filePath', 'path', 'absolute_path'].find((k) => k in props) ?? 'file_path';
+      return { kind: 'tool', tool: w, args: { [pathKey]: abs, content: content + '\n' } };
+    }
+    const sh = find(conv, (t) => t.name === 'exec_command' || t.name === 'shell');
+    if (sh) {
+      const script = `printf '%s\\n' ${shq(content)} > ${shq(file)}`;
+      return { kind: 'tool', tool: sh, args: sh.name === 'shell' ? { command: ['bash', '-lc', script] } : { cmd: script } };
+    }
+  }
+  if (!keys.includes('worker_done')) {
+    const d = callCrewmux(conv, 'worker_done', { status: 'done', summary: `Created ${file}` });
+    if (d) return d;
+  }
+  return { kind: 'text', text: `DONE: wrote ${file}` };
+}
+
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

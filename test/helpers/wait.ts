@@ -1,0 +1,13 @@
+/** Waiting on a condition with a deadline (no bare sleeps in tests). */
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** Resolves the first truthy value of `check`, polled every `everyMs`; rejects naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 300): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(everyMs);
+  }
+}

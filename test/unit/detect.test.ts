@@ -1,0 +1,62 @@
+/** crewmux detect's probing: parallel, per-probe deadlines, a hanging binary (even one whose child keeps stdout open) cannot stall it. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { detectAgents, parseVersion } from '../../src/app/detect.js';
+import { renderDetect } from '../../src/cli/commands/detect.js';
+import type { AgentProfile } from '../../src/core/agent-profile.js';
+
+const profile = (name: string, binaries: string[], mcpClient = true): AgentProfile => ({
+  name, family: name, description: name, binaries, versionArgs: ['--version'],
+  capabilities: { mcpClient, interactive: true, headless: false, resume: false }, markers: {},
+  launch: () => ({ argv: [], env: {}, prompt: 'type' }),
+});
+
+test('parseVersion finds the version token', () => {
+  assert.equal(parseVersion('2.1.197 (Claude Code)'), '2.1.197');
+  assert.equal(parseVersion('codex-cli 0.169.0\n'), '0.169.0');
+  assert.equal(parseVersion('v1.18.33-beta.1'), '1.18.33-beta.1');
+  assert.equal(parseVersion('no digits'), undefined);
+});
+
+test('detect: found, missing, hanging and stdout-holding binaries, all within the deadline', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crewmux-detect-'));
+  const pidFile = join(dir, 'grandchild.pid');
+  const script = (name: string, body: string) => writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  script('good-cli', 'echo "good-cli 1.2.3"');
+  script('hang-cli', 'exec /bin/sleep 60');
+  script('holder-cli', `/bin/sleep 60 & echo $! > ${pidFile}; wait`);
+  script('noversion-cli', 'echo hello; exit 3');
+  try {
+    const started = Date.now();
+    const list = await detectAgents({
+      agents: [profile('good', ['missing-cli', 'good-cli']), profile('gone', ['missing-cli']), profile('hang', ['hang-cli']),
+        profile('holder', ['holder-cli']), profile('nover', ['noversion-cli'], false)],
+      env: { PATH: dir },
+      timeoutMs: 400,
+    });
+    assert.ok(Date.now() - started < 5_000, 'probes ran in parallel under their deadlines');
+    const by = Object.fromEntries(list.map((a) => [a.name, a]));
+    assert.equal(by.good!.found, true);
+    assert.equal(by.good!.path, join(dir, 'good-cli'));
+    assert.equal(by.good!.version, '1.2.3');
+    assert.equal(by.good!.canLead, true);
+    assert.equal(by.gone!.found, false);
+    assert.equal(by.gone!.canLead, false);
+    assert.equal(by.hang!.found, true);
+    assert.match(by.hang!.probeError!, /timed out|no answer/);
+    assert.match(by.holder!.probeError!, /timed out|no answer/);
+    assert.equal(by.nover!.canLead, false, 'no MCP client, cannot lead');
+    assert.match(by.nover!.probeError!, /exited 3/);
+    const text = renderDetect(list);
+    assert.match(text, /good\s+\S*good-cli\s+1\.2\.3/);
+    assert.match(text, /can lead: good, hang, holder/);
+  } finally {
+    if (existsSync(pidFile)) {
+      try { process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,84 @@
+/** The scripted fake model server: stateless decisions per protocol, deferred MCP tools, schema-filled side requests, real HTTP. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decide } from '../fakes/fake-model/policy.js';
+import { parseAnthropic } from '../fakes/fake-model/anthropic.js';
+import { parseResponses } from '../fakes/fake-model/openai-responses.js';
+import { parseChat } from '../fakes/fake-model/openai-chat.js';
+import { parseGemini } from '../fakes/fake-model/gemini.js';
+import { createFakeModelServer } from '../fakes/fake-model-server.js';
+
+const LEAD = '# You are the lead of a crewmux session\n\n## Goal\nCreate file a.txt containing hi\n';
+const WORKER = '# You are crewmux worker w1 (implementer)\n\n## Task\nCreate file b.txt containing hello there\n';
+const obj = { type: 'object', properties: { task: { type: 'string' } }, required: ['task'] };
+
+test('anthropic lead: first spawn_worker with the goal as task, then wait after the result', () => {
+  const tools = [{ name: 'Write', input_schema: {} }, { name: 'mcp__crewmux__spawn_worker', input_schema: obj }, { name: 'mcp__crewmux__wait_for_worker', input_schema: { type: 'object', properties: { worker_id: { type: 'string' } } } }];
+  const first = decide(parseAnthropic({ system: [{ type: 'text', text: 'sys' }], messages: [{ role: 'user', content: LEAD }], tools }));
+  assert.equal(first.kind, 'tool');
+  assert.ok(first.kind === 'tool' && first.tool.name === 'mcp__crewmux__spawn_worker' && first.args.task === 'Create file a.txt containing hi');
+  const second = decide(parseAnthropic({ messages: [
+    { role: 'user', content: LEAD },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'mcp__crewmux__spawn_worker', input: { task: 'x' } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'Started worker w7. {"worker_id":"w7"}' }] }] },
+  ], tools }));
+  assert.ok(second.kind === 'tool' && second.tool.name === 'mcp__crewmux__wait_for_worker' && second.args.worker_id === 'w7');
+});
+
+test('responses worker: exec_command in the cwd, then worker_done inside the mcp__crewmux namespace', () => {
+  const tools = [{ type: 'function', name: 'exec_command', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } },
+    { type: 'namespace', name: 'mcp__crewmux', tools: [{ type: 'function', name: 'worker_done', parameters: { type: 'object', properties: { status: { type: 'string' }, summary: { type: 'string' } } } }] }];
+  const input = [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: WORKER }] }];
+  const a = decide(parseResponses({ input, tools }));
+  assert.ok(a.kind === 'tool' && a.tool.name === 'exec_command' && String(a.args.cmd).includes("'hello there' > 'b.txt'"));
+  const b = decide(parseResponses({ input: [...input, { type: 'function_call', name: 'exec_command', arguments: '{}', call_id: 'c1' }, { type: 'function_call_output', call_id: 'c1', output: 'ok' }], tools }));
+  assert.ok(b.kind === 'tool' && b.tool.namespace === 'mcp__crewmux' && b.tool.name === 'worker_done' && b.args.status === 'done');
+});
+
+test('chat (Qwen 0.24): a deferred tool goes through tool_search select:, then the tool_call proxy', () => {
+  const tools = [{ function: { name: 'write_file', parameters: {} } }, { function: { name: 'tool_search', parameters: {} } }, { function: { name: 'tool_call', parameters: {} } }];
+  const sys = { role: 'system', content: 'cwd. Working directory: /w\n### MCP servers\n"mcp__crewmux__worker_done": "report"' };
+  const wrote = [{ role: 'assistant', tool_calls: [{ id: 'c1', function: { name: 'write_file', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'c1', content: 'ok' }];
+  const a = decide(parseChat({ messages: [sys, { role: 'user', content: WORKER }, ...wrote], tools }));
+  assert.ok(a.kind === 'tool' && a.tool.name === 'tool_search' && a.args.query === 'select:mcp__crewmux__worker_done');
+  const searched = [{ role: 'assistant', tool_calls: [{ id: 'c2', function: { name: 'tool_search', arguments: '{"query":"select:mcp__crewmux__worker_done"}' } }] }, { role: 'tool', tool_call_id: 'c2', content: 'reviewed' }];
+  const b = decide(parseChat({ messages: [sys, { role: 'user', content: WORKER }, ...wrote, ...searched], tools }));
+  assert.ok(b.kind === 'tool' && b.tool.name === 'tool_call' && b.args.name === 'mcp__crewmux__worker_done');
+  const w = decide(parseChat({ messages: [sys, { role: 'user', content: JSON.stringify(WORKER) }], tools }));
+  assert.ok(w.kind === 'tool' && w.tool.name === 'write_file' && w.args.file_path === '/w/b.txt', 'JSON-quoted user text is unquoted; paths are absolute');
+});
+
+test('gemini router and other side requests get schema-filled JSON or OK', () => {
+  const router = decide(parseGemini({ contents: [{ role: 'user', parts: [{ text: LEAD }] }], generationConfig: { responseJsonSchema: { type: 'object', properties: { complexity_reasoning: { type: 'string' }, complexity_score: { type: 'integer' } } } } }));
+  assert.deepEqual(router, { kind: 'text', text: '{"complexity_reasoning":"ok","complexity_score":1}' });
+  assert.deepEqual(decide(parseChat({ messages: [{ role: 'system', content: 'You are a title generator' }, { role: 'user', content: LEAD }] })), { kind: 'text', text: 'OK' });
+});
+
+test('lead reacts to a refused mark_goal_done with list_workers, then retries', () => {
+  const t = (n: string) => ({ name: `mcp_crewmux_${n}`, parameters: { type: 'object', properties: {} } });
+  const tools = [{ functionDeclarations: ['spawn_worker', 'mark_goal_done', 'list_workers'].map(t) }];
+  const call = (name: string, out: string) => [{ role: 'model', parts: [{ functionCall: { name: `mcp_crewmux_${name}`, args: {} } }] }, { role: 'user', parts: [{ functionResponse: { name: `mcp_crewmux_${name}`, response: { output: out } } }] }];
+  const base = [{ role: 'user', parts: [{ text: LEAD }] }, ...call('spawn_worker', 'Started w1'), ...call('mark_goal_done', 'Error: not merged')];
+  const a = decide(parseGemini({ contents: base, tools }));
+  assert.ok(a.kind === 'tool' && a.tool.name === 'mcp_crewmux_list_workers');
+  const b = decide(parseGemini({ contents: [...base, ...call('list_workers', 'w1 merged')], tools }));
+  assert.ok(b.kind === 'tool' && b.tool.name === 'mcp_crewmux_mark_goal_done');
+});
+
+test('over HTTP: chat SSE with a tool call, Gemini JSON, 404 elsewhere; close() stops it', async () => {
+  const fake = createFakeModelServer();
+  const url = await fake.listen();
+  try {
+    const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: LEAD }], tools: [{ function: { name: 'crewmux_spawn_worker', parameters: obj } }] }) });
+    const text = await r.text();
+    assert.match(text, /"name":"crewmux_spawn_worker"/);
+    assert.match(text, /"finish_reason":"tool_calls"/);
+    assert.match(text, /data: \[DONE\]/);
+    const g = await (await fetch(`${url}/v1beta/models/m:generateContent`, { method: 'POST', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }) })).json() as { candidates: { content: { parts: { text: string }[] } }[] };
+    assert.equal(g.candidates[0]!.content.parts[0]!.text, 'OK');
+    assert.equal((await fetch(`${url}/nope`)).status, 404);
+    assert.equal(fake.requests.length, 2);
+  } finally {
+    await fake.close();
+  }
+});
