@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PROMPT_ARG, type AgentProfile, type LaunchContext, type PromptMode } from '../core/agent-profile.js';
 import { shellQuote } from '../core/shell-quote.js';
 import { ensureDir, writeFileAtomic } from '../adapters/files.js';
+import { writeLaunchFiles } from '../adapters/agent-files.js';
 import type { SpawnPane } from '../adapters/tmux.js';
 
 export interface PaneLaunch {
@@ -47,7 +48,7 @@ export function prepareLaunch(input: LaunchInput): PaneLaunch {
   const mcpConfigPath = join(ctx.stateDir, 'mcp.json');
   writeFileAtomic(mcpConfigPath, mcpConfigJson(ctx.mcpUrl, ctx.mcpToken));
   const spec = profile.launch({ ...ctx, mcpConfigPath }, binary);
-  for (const f of spec.files ?? []) writeFileAtomic(f.path, f.content, f.mode ?? 0o600);
+  writeLaunchFiles(spec);
 
   const env: Record<string, string> = {
     ...input.baseEnv,

@@ -30,8 +30,10 @@ export interface Runtime {
   worktreesDir: string;
   integrationWorktree: string;
   integrationBranch: string;
-  /** Environment forwarded into agent panes. */
+  /** Environment forwarded into agent panes (also what agent launch entries read, e.g. API keys). */
   baseEnv: Record<string, string>;
+  /** The user's HOME, from which some agents' crewmux-owned config dirs are seeded. */
+  userHome: string;
   now(): number;
   /** Set by the monitor; lets use cases react without importing it. */
   hooks: { workerStarted(w: WorkerRow): void; workerStopped(workerId: string): void; sessionEnding(): void };

@@ -100,7 +100,7 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
     undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref.paneId) });
     const launch = prepareLaunch({
       profile: agent.profile, binary: agent.binary!, baseEnv: rt.baseEnv, doneFile,
-      ctx: { role: 'worker', sessionId: rt.sid, workerId: id, cwd: worktree, mcpUrl: rt.mcpUrl, mcpToken: workerToken, promptFile, stateDir, toolTimeoutS: rt.options.toolWaitS },
+      ctx: { role: 'worker', sessionId: rt.sid, workerId: id, cwd: worktree, mcpUrl: rt.mcpUrl, mcpToken: workerToken, promptFile, stateDir, toolTimeoutS: rt.options.toolWaitS, userHome: rt.userHome, env: rt.baseEnv },
     });
     writeFileAtomic(logFile, '');
     await startInPane(rt.tmux, ref.paneId, logFile, launch.pane);

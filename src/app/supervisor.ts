@@ -47,7 +47,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     sid, store, tmux, git: ctx.git, paths: ctx.paths, config, agents, events, options: s.options, mcpUrl: '',
     tmuxSession: s.tmux_session, repoRoot: s.repo_root, sessionDir: s.session_dir, worktreesDir: dirname(s.integration_worktree),
     integrationWorktree: s.integration_worktree, integrationBranch: s.integration_branch,
-    baseEnv: forwardableEnv(ctx.env), now: ctx.now, completing: new Map(), verifyRuns: new Map(), stopping: new Set(),
+    baseEnv: forwardableEnv(ctx.env), userHome: ctx.env.HOME ?? '', now: ctx.now, completing: new Map(), verifyRuns: new Map(), stopping: new Set(),
     hooks: { workerStarted: () => undefined, workerStopped: () => undefined, sessionEnding: () => undefined },
   };
   const monitor = createMonitor(rt);
@@ -97,7 +97,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     }));
     const launch = prepareLaunch({
       profile: lead.profile, binary: lead.binary, baseEnv: rt.baseEnv,
-      ctx: { role: 'lead', sessionId: sid, cwd: s.integration_worktree, mcpUrl: rt.mcpUrl, mcpToken: s.lead_token, promptFile, stateDir: leadDir, toolTimeoutS: s.options.toolWaitS },
+      ctx: { role: 'lead', sessionId: sid, cwd: s.integration_worktree, mcpUrl: rt.mcpUrl, mcpToken: s.lead_token, promptFile, stateDir: leadDir, toolTimeoutS: s.options.toolWaitS, userHome: rt.userHome, env: rt.baseEnv },
     });
     const panes = await tmux.listPanes(s.tmux_session);
     const leadPane = panes.find((p) => p.windowName === 'lead' && p.paneIndex === Math.min(...panes.filter((x) => x.windowName === 'lead').map((x) => x.paneIndex)));
