@@ -145,6 +145,8 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
     },
     watch,
     unwatch,
+    /** Checks a watched worker's flag and log now (resume uses it before judging a dead pane). */
+    checkNow: (workerId: string) => check(workerId),
     /** Records activity (e.g. report_progress) so the worker is not considered stuck. */
     touch(workerId: string): void {
       const w = watches.get(workerId);

@@ -8,6 +8,7 @@ import type { RepoInfo } from '../adapters/git.js';
 import type { Config } from '../core/config-schema.js';
 import { exec } from '../adapters/exec.js';
 import { loadConfig } from './config.js';
+import { loadHooks } from './hooks.js';
 import { requireAgent, resolveAgents, usableAgents, type AgentTable } from './agents.js';
 import type { AppContext } from './context.js';
 
@@ -46,6 +47,7 @@ export async function preflight(ctx: AppContext, want: { lead?: string; agents?:
   if (!repo) throw new UserError('E_NOT_GIT_REPO', `${ctx.cwd} is not inside a git repository.`);
   if (!repo.hasCommits || !repo.head) throw new UserError('E_NO_COMMITS');
   const config = loadConfig(ctx.paths.configDir, repo.root);
+  loadHooks(ctx.paths.configDir, repo.root);
   const agents = resolveAgents(config, ctx.env.PATH);
   const usable = usableAgents(agents);
   const leadName = want.lead ?? config.lead ?? usable.find((a) => a.profile.capabilities.mcpClient)?.profile.name;

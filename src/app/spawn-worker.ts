@@ -10,7 +10,7 @@ import { perspectiveInfo, PERSPECTIVES, type Perspective } from '../core/perspec
 import { buildWorkerPrompt } from '../core/prompts.js';
 import { isActive } from '../core/worker-state.js';
 import { ToolError } from '../core/errors.js';
-import { ensureDir, writeFileAtomic } from '../adapters/files.js';
+import { ensureDir, readIfExists, writeFileAtomic } from '../adapters/files.js';
 import type { WorkerRow } from '../adapters/store.js';
 import { prepareLaunch } from './launch.js';
 import { openWorkerPane, startInPane } from './panes.js';
@@ -52,6 +52,30 @@ function chooseAgent(rt: Runtime, requested?: string): string {
   return name;
 }
 
+/**
+ * Starts worker `w`'s agent in a new pane on its worktree with its prompt file; `onPane` learns the
+ * pane first (for rollback). Typed prompts are delivered and confirmed before it returns.
+ */
+export async function launchWorkerAgent(rt: Runtime, w: WorkerRow, onPane: (paneId: string) => void = () => undefined): Promise<void> {
+  const agent = rt.agents.get(w.agent);
+  if (!agent?.binary) throw new ToolError(`Error: agent "${w.agent}" is not installed on this machine.`);
+  const stateDir = workerDir(rt, w.id);
+  const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, w.worktree);
+  onPane(ref.paneId);
+  const launch = prepareLaunch({
+    profile: agent.profile, binary: agent.binary, baseEnv: rt.baseEnv, doneFile: w.done_file,
+    ctx: { role: 'worker', sessionId: rt.sid, workerId: w.id, cwd: w.worktree, mcpUrl: rt.mcpUrl, mcpToken: w.token, promptFile: w.prompt_file, stateDir, toolTimeoutS: rt.options.toolWaitS, userHome: rt.userHome, env: rt.baseEnv },
+  });
+  if (readIfExists(w.log_file) === undefined) writeFileAtomic(w.log_file, '');
+  await startInPane(rt.tmux, ref.paneId, w.log_file, launch.pane);
+  const pid = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === ref.paneId)?.pid ?? null;
+  rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId, pid });
+  rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
+  if (launch.prompt === 'type') {
+    await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', { readyMarkers: agent.profile.markers.ready, tmpDir: stateDir });
+  }
+}
+
 export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: PromptExtras): Promise<SpawnResult> {
   if (!input.task.trim()) throw new ToolError('Error: the task is empty. Describe what the worker should do and call spawn_worker again.');
   if (Buffer.byteLength(input.task) > MAX_TASK_BYTES) throw new ToolError(`Error: the task is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it, or put the material in a file in the repository and name it in the task.`);
@@ -62,7 +86,6 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
   if (active.length >= rt.options.maxWorkers) {
     throw new ToolError(`Error: ${active.length} workers are already running (the limit is --max-workers ${rt.options.maxWorkers}). Wait for one with wait_for_worker or stop one with kill_worker, then spawn again.`);
   }
-  const agent = rt.agents.get(agentName)!;
 
   const num = rt.store.reserveWorkerNumber(rt.sid);
   const id = workerIdOf(num);
@@ -96,22 +119,8 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
     });
     undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
 
-    const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, worktree);
-    undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref.paneId) });
-    const launch = prepareLaunch({
-      profile: agent.profile, binary: agent.binary!, baseEnv: rt.baseEnv, doneFile,
-      ctx: { role: 'worker', sessionId: rt.sid, workerId: id, cwd: worktree, mcpUrl: rt.mcpUrl, mcpToken: workerToken, promptFile, stateDir, toolTimeoutS: rt.options.toolWaitS, userHome: rt.userHome, env: rt.baseEnv },
-    });
-    writeFileAtomic(logFile, '');
-    await startInPane(rt.tmux, ref.paneId, logFile, launch.pane);
-    const pid = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === ref.paneId)?.pid ?? null;
-    rt.store.updateWorker(rt.sid, id, { pane_id: ref.paneId, window_id: ref.windowId, pid });
-    rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, { agent: agentName, perspective, branch, worktree, pane: ref.paneId, included: prompt.included });
-    rt.hooks.workerStarted(rt.store.getWorker(rt.sid, id)!);
-
-    if (launch.prompt === 'type') {
-      await deliverText(rt.tmux, ref.paneId, prompt.text, { readyMarkers: agent.profile.markers.ready, tmpDir: stateDir });
-    }
+    await launchWorkerAgent(rt, rt.store.getWorker(rt.sid, id)!, (ref) => undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }));
+    rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, { agent: agentName, perspective, branch, worktree, included: prompt.included });
     const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');
     return { worker: running ?? rt.store.getWorker(rt.sid, id)!, included: prompt.included };
   } catch (err) {

@@ -37,7 +37,7 @@ export interface StartedRun {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Environment the supervisor needs to find the same state, tmux server and config as this process. */
-function supervisorEnv(ctx: AppContext): Record<string, string> {
+export function supervisorEnv(ctx: AppContext): Record<string, string> {
   return {
     ...forwardableEnv(ctx.env),
     CREWMUX_DATA_DIR: ctx.paths.dataDir,

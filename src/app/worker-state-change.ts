@@ -11,7 +11,7 @@ export function changeWorkerState(rt: Runtime, w: WorkerRow, to: WorkerState, me
   const current = rt.store.getWorker(rt.sid, w.id);
   if (!current || !canTransition(current.state, to)) return undefined;
   const finished = to !== 'running' && to !== 'waiting' && to !== 'starting';
-  rt.store.updateWorker(rt.sid, w.id, { ...patch, state: to, ...(finished && !patch.finished_at ? { finished_at: rt.now() } : {}) });
+  rt.store.updateWorker(rt.sid, w.id, { ...patch, state: to, ...(finished && !patch.finished_at ? { finished_at: rt.now() } : {}), ...(finished ? {} : { finished_at: null }) });
   rt.events.emit(`worker.${to}`, `${w.id} ${to}: ${message}`, w.id, { from: current.state, to, ...data });
   return rt.store.getWorker(rt.sid, w.id);
 }

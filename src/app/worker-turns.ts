@@ -11,7 +11,7 @@ import { isActive, isFinished, type WorkerState } from '../core/worker-state.js'
 import type { Completion } from '../core/completion.js';
 import { ToolError } from '../core/errors.js';
 import { fileSize, readFrom } from '../adapters/files.js';
-import { killTree } from '../adapters/process-tree.js';
+import { isAlive, killTree } from '../adapters/process-tree.js';
 import type { WorkerRow } from '../adapters/store.js';
 import { deliverText } from './deliver.js';
 import { addWorkerNote, changeWorkerState } from './worker-state-change.js';
@@ -112,7 +112,13 @@ export async function stopWorker(rt: Runtime, workerId: string, to: 'killed' | '
     // A settled worker's branch is final; only its idle agent is stopped.
     if (!settled) await snapshotWorker(rt, w, reason);
     const pane = await livePane(rt, w);
-    if (pane) await killTree(pane.pid);
+    if (pane) {
+      // Ask first (Ctrl-C, as a user would), then escalate: SIGTERM, SIGKILL of the whole tree.
+      await rt.tmux.sendKeys(pane.paneId, 'C-c').catch(() => undefined);
+      const deadline = Date.now() + 1_000;
+      while (Date.now() < deadline && isAlive(pane.pid)) await new Promise((r) => setTimeout(r, 50));
+      await killTree(pane.pid);
+    }
     rt.hooks.workerStopped(w.id);
     // A finished worker whose agent idled is stopped too, but keeps its result state.
     const current = rt.store.getWorker(rt.sid, w.id)!;

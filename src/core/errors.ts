@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   E_CONFIG_UNREADABLE: [EXIT.preflight, 'A config file is not valid JSON.', 'Fix the JSON syntax at the position named above.'],
   E_SESSION_NOT_FOUND: [EXIT.failed, 'No such session.', 'Run `crewmux sessions` to list sessions.'],
   E_NO_SESSIONS: [EXIT.failed, 'There are no crewmux sessions yet.', 'Start one with `crewmux run --goal "..."` or try `crewmux demo`.'],
+  E_SESSION_ENDED: [EXIT.failed, 'The session has already ended.', 'See its result with `crewmux status SID`; start a new run for more work.'],
+  E_SESSION_LIVE: [EXIT.failed, 'The session is still running.', 'Attach to it with `crewmux attach SID`, or stop it with `crewmux stop SID`.'],
   E_SESSION_NOT_LIVE: [EXIT.failed, 'The session has no live tmux session to attach to.', 'See its result with `crewmux status SID`.'],
   E_SUPERVISOR_LOST: [EXIT.failed, 'The supervisor of this run stopped without ending the goal.', 'Look at `crewmux status SID`; the events name the last thing it did.'],
   E_START_FAILED: [EXIT.failed, 'The run could not be started.', 'Read the cause above; nothing of the run was left behind.'],

@@ -84,3 +84,22 @@ export function buildWorkerPrompt(p: WorkerPromptInput): { text: string; include
 export function followUpTurn(message: string, nonce: string, doneFile: string): string {
   return `${message.trim()}\n\n(crewmux: a new turn. When finished, call worker_done again; without MCP, use done file ${doneFile} or a WORKER_DONE: <nonce> line with nonce ${nonce}.)`;
 }
+
+export interface RecapWorker {
+  id: string;
+  agent: string;
+  perspective: string;
+  state: string;
+  branch: string;
+  summary: string | null;
+}
+
+/** The recap a resumed lead gets: what happened to each worker while crewmux was down. */
+export function buildRecap(workers: RecapWorker[], notes: string[]): string {
+  const lines = ['## This session was resumed', 'crewmux restarted. The state of every worker now:'];
+  for (const w of workers) lines.push(`- ${w.id} (${w.agent}, ${w.perspective}) ${w.state} on ${w.branch}${w.summary ? `: ${w.summary.split('\n')[0]}` : ''}`);
+  if (workers.length === 0) lines.push('- no workers yet');
+  lines.push(...notes.map((n) => `Note: ${n}`));
+  lines.push('Workers marked crashed lost their agent; restart_worker(worker_id) relaunches one on its worktree, or spawn a new worker. Continue the goal from here.');
+  return lines.join('\n');
+}

@@ -30,9 +30,10 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   done: ['running', 'merged', 'discarded', 'crashed', 'killed'],
   blocked: ['running', 'merged', 'discarded', 'crashed', 'killed'],
   failed: ['running', 'merged', 'discarded', 'crashed', 'killed'],
-  crashed: ['merged', 'discarded'],
-  killed: ['merged', 'discarded'],
-  timeout: ['merged', 'discarded'],
+  // restart_worker relaunches an agent that is gone.
+  crashed: ['running', 'merged', 'discarded'],
+  killed: ['running', 'merged', 'discarded'],
+  timeout: ['running', 'merged', 'discarded'],
   merged: [],
   discarded: [],
 };

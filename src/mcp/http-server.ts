@@ -2,14 +2,12 @@
  * The MCP endpoint: Streamable HTTP at /mcp on 127.0.0.1 (SDK transport, stateful sessions). Before
  * the SDK sees a request it must pass three gates: Host and Origin name this loopback port
  * (DNS-rebinding protection), the body is under the size limit, and the bearer token names a
- * principal. Each MCP session is bound to the principal that opened it, with only that role's tools.
+ * principal, who gets only that role's tools.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { principalOf, samePrincipal, type Principal, type TokenBook } from './principal.js';
+import { principalOf, type Principal, type TokenBook } from './principal.js';
 
 export interface McpHttpOptions {
   book: TokenBook;
@@ -19,11 +17,6 @@ export interface McpHttpOptions {
   maxBodyBytes?: number;
 }
 
-interface Session {
-  transport: StreamableHTTPServerTransport;
-  server: McpServer;
-  principal: Principal;
-}
 
 function reply(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -49,7 +42,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
 export type McpHttpServer = ReturnType<typeof createMcpHttpServer>;
 
 export function createMcpHttpServer(opts: McpHttpOptions) {
-  const sessions = new Map<string, Session>();
+  const open = new Set<McpServer>();
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
   let port = 0;
   let http: Server | undefined;
@@ -79,23 +72,17 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
       }
     }
 
-    const sid = req.headers['mcp-session-id'];
-    const existing = typeof sid === 'string' ? sessions.get(sid) : undefined;
-    if (existing) {
-      if (!samePrincipal(existing.principal, principal)) return reply(res, 403, 'Forbidden: this MCP session belongs to another principal');
-      await existing.transport.handleRequest(req, res, body);
-      return;
-    }
-    if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      return reply(res, typeof sid === 'string' ? 404 : 400, typeof sid === 'string' ? 'Session not found: initialize again' : 'Bad request: no MCP session; send initialize first');
-    }
+    // Stateless Streamable HTTP: a fresh server and transport per request, bound to the request's
+    // principal. Nothing lives between requests, so a restarted supervisor on the same port is
+    // invisible to connected agents (all five supported CLIs work in stateless mode).
     const server = opts.buildServer(principal);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => { sessions.set(id, { transport, server, principal }); },
-      onsessionclosed: (id) => { sessions.delete(id); },
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    open.add(server);
+    res.on('close', () => {
+      open.delete(server);
+      void transport.close();
+      void server.close();
     });
-    transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
   }
@@ -121,8 +108,8 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
     get port() { return port; },
     /** Closes every MCP session and the listener. */
     async close(): Promise<void> {
-      for (const s of sessions.values()) await s.server.close().catch(() => undefined);
-      sessions.clear();
+      for (const s of open) await s.close().catch(() => undefined);
+      open.clear();
       if (http) {
         http.closeAllConnections();
         await new Promise<void>((r) => http!.close(() => r()));

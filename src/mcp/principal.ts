@@ -24,7 +24,3 @@ export function principalOf(header: string | undefined, book: TokenBook): Princi
   const workerId = book.workerByToken(token);
   return workerId ? { role: 'worker', workerId } : undefined;
 }
-
-export function samePrincipal(a: Principal, b: Principal): boolean {
-  return a.role === b.role && (a.role === 'lead' || (b.role === 'worker' && a.workerId === b.workerId));
-}

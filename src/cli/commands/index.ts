@@ -9,5 +9,9 @@ import { agentsCommand } from './agents.js';
 import { skillCommand } from './skill.js';
 import { dashboardCommand } from './dashboard.js';
 import { superviseCommand } from './supervise.js';
+import { sessionsCommand } from './sessions.js';
+import { stopCommand } from './stop.js';
+import { resumeCommand } from './resume.js';
+import { gcCommand } from './gc.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, attachCommand, detectCommand, agentsCommand, skillCommand, dashboardCommand, superviseCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, sessionsCommand, attachCommand, stopCommand, resumeCommand, gcCommand, detectCommand, agentsCommand, skillCommand, dashboardCommand, superviseCommand];

@@ -6,6 +6,7 @@ import { ToolError } from '../../core/errors.js';
 import { spawnWorker } from '../../app/spawn-worker.js';
 import { readWorkerOutput, sendToWorker, stopWorker } from '../../app/worker-turns.js';
 import { waitForWorkers } from '../../app/wait-workers.js';
+import { restartWorker } from '../../app/restart-worker.js';
 import { defineTool, textResult } from '../define-tool.js';
 import { finishedLine, workerView } from './views.js';
 import type { ToolDeps } from '../build-server.js';
@@ -64,6 +65,13 @@ export function registerLeadWorkerTools(server: McpServer, d: ToolDeps): void {
   }, async (a) => {
     const w = await stopWorker(rt, a.worker_id, 'killed', 'killed by the lead');
     return textResult(`Worker ${a.worker_id} stopped (state ${w?.state ?? 'unknown'}); its work is on ${w?.branch ?? 'its branch'}.`);
+  });
+
+  defineTool(server, d.stats, 'restart_worker', 'Relaunch a crashed, killed or timed-out worker on its own worktree with its task and previous summary.', {
+    worker_id: z.string(),
+  }, async (a) => {
+    const w = await restartWorker(rt, a.worker_id);
+    return textResult(`Restarted ${w.id} on ${w.branch} (now ${w.state}). Call wait_for_worker with worker_id "${w.id}".`);
   });
 
   defineTool(server, d.stats, 'list_perspectives', 'List worker perspectives and what each does.', {}, async () => {

@@ -1,0 +1,34 @@
+/** Launching the lead agent into the first pane of the lead window, with its prompt (and a recap on resume). */
+import { join } from 'node:path';
+import { buildLeadPrompt } from '../core/prompts.js';
+import { readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { loadProjectContext } from './config.js';
+import { requireAgent } from './agents.js';
+import { prepareLaunch } from './launch.js';
+import { LEAD_WINDOW, startInPane } from './panes.js';
+import { deliverText } from './deliver.js';
+import { session, type Runtime } from './runtime.js';
+
+/** Starts the lead; `recap` (on resume) is appended to the prompt. Returns the lead's pane id. */
+export async function launchLead(rt: Runtime, recap?: string): Promise<string> {
+  const s = session(rt);
+  const lead = requireAgent(rt.agents, s.lead_agent, 'lead');
+  const leadDir = join(rt.sessionDir, 'lead');
+  const promptFile = join(leadDir, 'prompt.md');
+  const base = buildLeadPrompt({ sessionId: rt.sid, goal: s.goal, agents: s.options.agents, maxWorkers: s.options.maxWorkers, projectContext: loadProjectContext(s.repo_root) });
+  writeFileAtomic(promptFile, recap ? `${base}\n${recap}\n` : base);
+  const launch = prepareLaunch({
+    profile: lead.profile, binary: lead.binary, baseEnv: rt.baseEnv,
+    ctx: { role: 'lead', sessionId: rt.sid, cwd: s.integration_worktree, mcpUrl: rt.mcpUrl, mcpToken: s.lead_token, promptFile, stateDir: leadDir, toolTimeoutS: s.options.toolWaitS, userHome: rt.userHome, env: rt.baseEnv },
+  });
+  const panes = (await rt.tmux.listPanes(rt.tmuxSession)).filter((p) => p.windowName === LEAD_WINDOW);
+  const first = panes.sort((a, b) => a.paneIndex - b.paneIndex)[0];
+  if (!first) throw new Error('the lead window is gone');
+  const log = join(leadDir, 'pane.log');
+  if (readIfExists(log) === undefined) writeFileAtomic(log, '');
+  await startInPane(rt.tmux, first.paneId, log, launch.pane);
+  rt.store.updateSession(rt.sid, { lead_pane: first.paneId });
+  rt.events.emit('lead.started', `lead ${lead.profile.name}${lead.profile.scripted ? ' (scripted, no model)' : ''} started in pane ${first.paneId}${recap ? ' with a recap of the session' : ''}`);
+  if (launch.prompt === 'type') await deliverText(rt.tmux, first.paneId, readIfExists(promptFile) ?? '', { readyMarkers: lead.profile.markers.ready, tmpDir: leadDir });
+  return first.paneId;
+}

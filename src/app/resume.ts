@@ -1,0 +1,55 @@
+/**
+ * Resuming a session in a new supervisor (PRODUCT.md section 6): live panes are adopted, not
+ * restarted; the monitor notices workers that finished while crewmux was down (their flag, their
+ * sentinel line, a worker_done the agent retries); workers whose agent is gone become `crashed`
+ * (restart_worker relaunches them); the lead is told, or relaunched with a recap when it is gone.
+ */
+import { isActive } from '../core/worker-state.js';
+import { buildRecap } from '../core/prompts.js';
+import { deliverText } from './deliver.js';
+import { launchLead } from './lead.js';
+import { changeWorkerState } from './worker-state-change.js';
+import { session, type Runtime } from './runtime.js';
+import type { Monitor } from './monitor.js';
+import { join } from 'node:path';
+
+export interface ResumeFacts {
+  /** The tmux server or session was gone and has been recreated: no old pane id is valid. */
+  freshTmux: boolean;
+  /** Set when the MCP server could not get its old port back. */
+  newPort?: number;
+}
+
+export async function resumeSession(rt: Runtime, monitor: Monitor, facts: ResumeFacts): Promise<void> {
+  const s = session(rt);
+  const panes = freshPanes(await rt.tmux.listPanes(rt.tmuxSession), facts.freshTmux);
+  const alive = (id: string | null) => Boolean(id && panes.some((p) => p.paneId === id && !p.dead));
+  const notes: string[] = [];
+  if (facts.newPort) notes.push(`the MCP server moved to ${rt.mcpUrl}; agents started before this must be restarted to reach it`);
+
+  for (const w of rt.store.listWorkers(rt.sid)) {
+    if (!isActive(w.state)) continue;
+    monitor.watch(w);
+    await monitor.checkNow(w.id);
+    const now = rt.store.getWorker(rt.sid, w.id)!;
+    if (!isActive(now.state)) { notes.push(`${w.id} finished while crewmux was down (${now.state})`); continue; }
+    if (alive(w.pane_id)) continue;
+    changeWorkerState(rt, now, 'crashed', 'its agent was gone when the session resumed', { exit_info: 'lost in restart', summary: now.summary ?? 'lost in restart' });
+    monitor.unwatch(w.id);
+  }
+  rt.store.updateSession(rt.sid, { status: 'running', ended_at: null, outcome_reason: null, report: null });
+  const recap = buildRecap(rt.store.listWorkers(rt.sid), notes);
+  if (alive(s.lead_pane) && !facts.freshTmux) {
+    const lead = rt.agents.get(s.lead_agent)?.profile;
+    await deliverText(rt.tmux, s.lead_pane!, `crewmux: the supervisor restarted. ${recap.replace(/\n/g, ' ')}`, { readyMarkers: lead?.markers.ready, tmpDir: join(rt.sessionDir, 'lead'), readyTimeoutMs: 5_000 })
+      .catch((e) => rt.events.emit('lead.recap_failed', `could not type the recap into the lead: ${(e as Error).message}`));
+  } else {
+    await launchLead(rt, recap);
+  }
+  rt.events.emit('session.resumed', `session resumed${facts.freshTmux ? ' in a new tmux session' : ''}: ${notes.length ? notes.join('; ') : 'nothing changed while down'}`);
+}
+
+function freshPanes<T>(panes: T[], freshTmux: boolean): T[] {
+  // Pane ids restart at %0 in a new tmux server: an old id could name a new, unrelated pane.
+  return freshTmux ? [] : panes;
+}
