@@ -48,7 +48,8 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      // Own process group, so a timeout stops grandchildren too (a shell's `sleep` would hold the pipes open).
+      child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     } catch (e) {
       reject(e);
       return;
@@ -60,10 +61,13 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
     child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < max) stderr += d; });
     const timeoutMs = opts.timeoutMs ?? 30_000;
     let killer: NodeJS.Timeout | undefined;
+    const killGroup = (sig: NodeJS.Signals) => {
+      try { process.kill(-child.pid!, sig); } catch { child.kill(sig); }
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGTERM');
-      killer = setTimeout(() => child.kill('SIGKILL'), opts.killGraceMs ?? 2_000);
+      killGroup('SIGTERM');
+      killer = setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs ?? 2_000);
     }, timeoutMs);
     child.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);

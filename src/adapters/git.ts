@@ -133,6 +133,14 @@ export function createGit(opts: { binary?: string } = {}) {
       return [...new Set(r.stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean))];
     },
 
+    /** True when `a` is an ancestor of (or equal to) `b`. */
+    async isAncestor(dir: string, a: string, b: string): Promise<boolean> {
+      const r = await execGit(dir, ['merge-base', '--is-ancestor', a, b]);
+      if (r.exitCode === 0) return true;
+      if (r.exitCode === 1) return false;
+      throw new Error(`git merge-base --is-ancestor ${a} ${b} failed: ${r.stderr.trim()}`);
+    },
+
     /** Branch name -> commit for every branch under `prefix` (one `for-each-ref` call). */
     async branchHeads(dir: string, prefix: string): Promise<Map<string, string>> {
       const out = await raw(dir, ['for-each-ref', '--format=%(refname:short) %(objectname)', `refs/heads/${prefix}`]);

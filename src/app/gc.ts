@@ -53,8 +53,7 @@ async function classify(ctx: AppContext, s: SessionRow, branch: string, worktree
     return containing.length ? 'merged' : 'unmerged commits';
   }
   if (integrationHead) {
-    const merged = (await git.raw(s.repo_root, ['merge-base', '--is-ancestor', head, integrationHead]).then(() => true, () => false));
-    if (merged) return 'merged';
+    if (await git.isAncestor(s.repo_root, head, integrationHead)) return 'merged';
   }
   return 'unmerged commits';
 }

@@ -39,14 +39,15 @@ export async function resumeSession(rt: Runtime, monitor: Monitor, facts: Resume
   }
   rt.store.updateSession(rt.sid, { status: 'running', ended_at: null, outcome_reason: null, report: null });
   const recap = buildRecap(rt.store.listWorkers(rt.sid), notes);
+  rt.events.emit('session.resumed', `session resumed${facts.freshTmux ? ' in a new tmux session' : ''}: ${notes.length ? notes.join('; ') : 'nothing changed while down'}`);
   if (alive(s.lead_pane) && !facts.freshTmux) {
+    // Typed in the background: a lead busy in a tool call takes it when it is back at its prompt.
     const lead = rt.agents.get(s.lead_agent)?.profile;
-    await deliverText(rt.tmux, s.lead_pane!, `crewmux: the supervisor restarted. ${recap.replace(/\n/g, ' ')}`, { readyMarkers: lead?.markers.ready, tmpDir: join(rt.sessionDir, 'lead'), readyTimeoutMs: 5_000 })
+    void deliverText(rt.tmux, s.lead_pane!, `crewmux: the supervisor restarted. ${recap.replace(/\n/g, ' ')}`, { readyMarkers: lead?.markers.ready, tmpDir: join(rt.sessionDir, 'lead'), readyTimeoutMs: 60_000 })
       .catch((e) => rt.events.emit('lead.recap_failed', `could not type the recap into the lead: ${(e as Error).message}`));
   } else {
     await launchLead(rt, recap);
   }
-  rt.events.emit('session.resumed', `session resumed${facts.freshTmux ? ' in a new tmux session' : ''}: ${notes.length ? notes.join('; ') : 'nothing changed while down'}`);
 }
 
 function freshPanes<T>(panes: T[], freshTmux: boolean): T[] {

@@ -13,7 +13,7 @@ export function sessionStatus(store: Store, sid?: string) {
     session: {
       id: s.id, goal: s.goal, status: s.status, reason: s.outcome_reason, lead: s.lead_agent, repo: s.repo_root,
       integrationBranch: s.integration_branch, integrationWorktree: s.integration_worktree, tmuxSession: s.tmux_session,
-      mcpPort: s.mcp_port, createdAt: new Date(s.created_at).toISOString(), endedAt: s.ended_at ? new Date(s.ended_at).toISOString() : null,
+      mcpPort: s.mcp_port, supervisorPid: s.supervisor_pid, createdAt: new Date(s.created_at).toISOString(), endedAt: s.ended_at ? new Date(s.ended_at).toISOString() : null,
     },
     workers,
     report: s.report ? (JSON.parse(s.report) as RunReport) : null,

@@ -84,14 +84,15 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     rt.mcpUrl = `http://127.0.0.1:${port}/mcp`;
     store.updateSession(sid, { mcp_port: port });
     events.emit('mcp.listening', `MCP server on ${rt.mcpUrl}`);
-    monitor.start();
     if (opts.resume) {
+      // Before the monitor starts, so what happened while crewmux was down is told as such.
       await resumeSession(rt, monitor, { freshTmux: Boolean(opts.freshTmux), newPort });
     } else {
       await launchLead(rt);
       store.updateSession(sid, { status: 'running' });
       events.emit('session.started', `session ${sid} running`);
     }
+    monitor.start();
   } catch (e) {
     await endSession(rt, 'failed', `the supervisor could not start: ${(e as Error).message}`);
   }
