@@ -27,11 +27,12 @@ for (let i = 0; i < 8; i++) {
   spawn.push({ callMs: ms, runningMs: (await waitFile(id, 'started-at.txt')) - t0 });
   await c.call('kill_worker', { worker_id: id });
   await c.call('discard_worker', { worker_id: id, reason: 'bench' });
-  const [rawMs] = await time(async () => {
-    execFileSync('git', ['-C', process.env.BENCH_REPO, 'worktree', 'add', '-q', '-b', `bench/raw-${i}`, wt(i), 'HEAD']);
-    tmux('split-window', '-d', '-t', leadWindow, '-c', wt(i), 'exec sleep 600');
-  });
-  raw.push(rawMs);
+  // The same agent program as bench-idle, started by hand: worktree add + split-window, until it runs.
+  const marker = join(process.env.BENCH_DIR, `raw-started-${i}.txt`);
+  const r0 = Date.now();
+  execFileSync('git', ['-C', process.env.BENCH_REPO, 'worktree', 'add', '-q', '-b', `bench/raw-${i}`, wt(i), 'HEAD']);
+  tmux('split-window', '-d', '-t', leadWindow, '-c', wt(i), `date +%s%3N > ${marker}; exec sleep 600`);
+  for (;;) { try { raw.push(Number(readFileSync(marker, 'utf8')) - r0); break; } catch { await new Promise((r) => setTimeout(r, 2)); } }
   tmux('kill-pane', '-t', tmux('list-panes', '-t', leadWindow, '-F', '#{pane_id}').split('\n').at(-1));
   tmux('select-layout', '-t', leadWindow, 'tiled');
 }

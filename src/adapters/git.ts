@@ -78,6 +78,9 @@ export function createGit(opts: { binary?: string } = {}) {
      * or undefined when there was nothing to commit. Hooks are skipped: this is a safety net.
      */
     async snapshotCommit(dir: string, message: string, exclude: string[] = []): Promise<string | undefined> {
+      // One cheap status call first: a worker that committed everything (the usual case) costs no more.
+      const status = await execGit(dir, ['status', '--porcelain', '--untracked-files=all']);
+      if (status.exitCode === 0 && !status.stdout.trim()) return undefined;
       // Excluded paths are also in info/exclude, so `add -A` skips them; naming an ignored path in a
       // pathspec is an error, so they are unstaged afterwards instead.
       await raw(dir, ['add', '-A']);

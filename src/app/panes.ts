@@ -39,10 +39,15 @@ export async function openWorkerPane(tmux: Tmux, session: string, cwd: string): 
   if (!lead) throw new Error(`the lead window of tmux session ${session} is gone`);
   const place = placeWorker(lead, all.filter((w) => w !== lead), PANES_PER_WINDOW, overflowWindowName);
   if (place.kind === 'split') {
-    // Re-tile first so the split has room even when earlier panes made the free space small.
-    await tmux.selectLayout(place.windowId, 'tiled');
-    const paneId = await tmux.splitWindow(place.windowId, { cwd, command: PLACEHOLDER });
-    await tmux.selectLayout(place.windowId, 'tiled');
+    let paneId: string;
+    try {
+      paneId = await tmux.splitWindow(place.windowId, { cwd, command: PLACEHOLDER });
+    } catch {
+      // "no space for new pane": re-tile so the split has room, then try once more.
+      await tmux.selectLayout(place.windowId, 'tiled');
+      paneId = await tmux.splitWindow(place.windowId, { cwd, command: PLACEHOLDER });
+    }
+    void tmux.selectLayout(place.windowId, 'tiled');
     return { paneId, windowId: place.windowId };
   }
   const ref = await tmux.newWindow(session, place.name, { cwd, command: PLACEHOLDER });

@@ -68,8 +68,7 @@ export async function launchWorkerAgent(rt: Runtime, w: WorkerRow, onPane: (pane
   });
   if (readIfExists(w.log_file) === undefined) writeFileAtomic(w.log_file, '');
   await startInPane(rt.tmux, ref.paneId, w.log_file, launch.pane);
-  const pid = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === ref.paneId)?.pid ?? null;
-  rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId, pid });
+  rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
   if (launch.prompt === 'type') {
     await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', { readyMarkers: agent.profile.markers.ready, tmpDir: stateDir });

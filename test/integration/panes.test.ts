@@ -27,7 +27,7 @@ test('seven workers: four beside the lead, three in workers-2; output before the
     writeFileSync(log, '');
     await startInPane(tmux, panes[6]!.paneId, log, { cwd: t.dir, command: 'exec printf "first-byte\\n"' });
     await eventually('the log to hold the first output', () => readFileSync(log, 'utf8').includes('first-byte'));
-    const dead = await eventually('the pane to be dead but kept', async () => (await tmux.listPanes('crewmux-layout')).find((p) => p.paneId === panes[6]!.paneId && p.dead));
+    const dead = await eventually('the pane to be dead but kept', async () => (await tmux.listPanes('crewmux-layout')).find((p) => p.paneId === panes[6]!.paneId && p.dead && p.deadStatus !== null));
     assert.equal(dead.deadStatus, 0);
   } finally {
     t.cleanup();

@@ -22,10 +22,11 @@ test('workers fill the lead window to 5 panes, then overflow windows, reusing fr
   assert.deepEqual(placeWorker({ windowId: '@1', name: 'lead', panes: 5 }, [{ windowId: '@3', name: 'workers-2', panes: 5 }], 5, name), { kind: 'new-window', name: 'workers-3' });
 });
 
-test('the worker state machine allows new turns for finished workers but nothing after merge', () => {
+test('the worker state machine allows new turns and restarts, but nothing after merge', () => {
   assert.equal(canTransition('running', 'done'), true);
   assert.equal(canTransition('done', 'running'), true);
-  assert.equal(canTransition('crashed', 'running'), false);
+  assert.equal(canTransition('crashed', 'running'), true); // restart_worker
+  assert.equal(canTransition('running', 'merged'), false);
   assert.equal(canTransition('merged', 'discarded'), false);
   assert.equal(canTransition('starting', 'merged'), false);
 });

@@ -13,5 +13,7 @@ import { sessionsCommand } from './sessions.js';
 import { stopCommand } from './stop.js';
 import { resumeCommand } from './resume.js';
 import { gcCommand } from './gc.js';
+import { doctorCommand } from './doctor.js';
+import { initCommand } from './init.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, sessionsCommand, attachCommand, stopCommand, resumeCommand, gcCommand, detectCommand, agentsCommand, skillCommand, dashboardCommand, superviseCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, sessionsCommand, attachCommand, stopCommand, resumeCommand, gcCommand, detectCommand, doctorCommand, initCommand, agentsCommand, skillCommand, dashboardCommand, superviseCommand];

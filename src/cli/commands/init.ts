@@ -1,0 +1,16 @@
+/** `crewmux init [--force]`: scaffold .crewmux/ for this repository. */
+import type { Command } from '../command.js';
+import { initProject } from '../../app/init.js';
+
+export const initCommand: Command = {
+  command: 'init',
+  describe: 'Scaffold .crewmux/ (PROJECT.md with How to verify, CONVENTIONS.md, config.json, hooks.json)',
+  builder: (y) => y.option('force', { type: 'boolean', default: false, describe: 'Overwrite existing files' }),
+  async handler(a, ctx) {
+    const r = await initProject(ctx, Boolean(a.force));
+    for (const f of r.written) ctx.out.out(`wrote ${f}`);
+    for (const f of r.kept) ctx.out.out(`kept  ${f} (exists; --force overwrites)`);
+    ctx.out.out(r.verify.length ? `verify: ${r.verify.join('; ')}` : 'verify: nothing guessed; edit the How to verify section of .crewmux/PROJECT.md');
+    return 0;
+  },
+};

@@ -1,0 +1,47 @@
+/** `crewmux init` scaffolds a project whose How to verify and hooks.json run as written; `doctor` reports. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRepo, createTestEnv, runCli } from '../helpers/env.js';
+import { verifyCommandsFromProject } from '../../src/core/verify-commands.js';
+import { HooksFileSchema, hookCommands } from '../../src/core/hooks.js';
+import { execFileSync } from 'node:child_process';
+
+test('init writes PROJECT.md with a guessed How to verify, and a hooks.json whose commands run', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t, { 'package.json': JSON.stringify({ name: 'x', scripts: { test: 'node -e "process.exit(0)"', build: 'node -e 1' } }), '.gitignore': 'node_modules/\n' });
+    const r = await runCli(t, repo, ['init']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /wrote \.crewmux\/PROJECT\.md/);
+    const verify = verifyCommandsFromProject(readFileSync(join(repo, '.crewmux', 'PROJECT.md'), 'utf8'));
+    assert.deepEqual(verify, ['npm run build', 'npm test']);
+    for (const c of verify) execFileSync('/bin/sh', ['-c', c], { cwd: repo, stdio: 'ignore' });
+    const hooks = hookCommands([{ source: 'init', file: HooksFileSchema.parse(JSON.parse(readFileSync(join(repo, '.crewmux', 'hooks.json'), 'utf8'))) }]);
+    assert.ok(hooks.length >= 3);
+    for (const h of hooks) execFileSync('/bin/sh', ['-c', h.command], { cwd: repo, input: '{"event":"test"}' });
+    assert.equal(readFileSync(join(repo, '.crewmux', 'logs', 'hooks.jsonl'), 'utf8').split('{"event":"test"}').length - 1, hooks.length);
+    assert.match(readFileSync(join(repo, '.gitignore'), 'utf8'), /node_modules\/\n# crewmux\n\.crewmux\/done\.flag\n\.crewmux\/logs\/\n/);
+    const again = await runCli(t, repo, ['init']);
+    assert.match(again.stdout, /kept  \.crewmux\/config\.json/);
+    assert.ok(existsSync(join(repo, '.crewmux', 'CONVENTIONS.md')));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('doctor reports every check and exits 1 on a fatal one', async () => {
+  const t = createTestEnv();
+  try {
+    const ok = await runCli(t, t.dir, ['doctor', '--json']);
+    const checks = JSON.parse(ok.stdout) as { name: string; level: string }[];
+    assert.deepEqual(checks.map((c) => c.name).slice(0, 5), ['tmux', 'git', 'node', 'better-sqlite3', 'node-pty']);
+    assert.equal(ok.code, checks.some((c) => c.level === 'fatal') ? 1 : 0);
+    const noTmux = await runCli(t, t.dir, ['doctor'], { env: { PATH: '/nonexistent' } });
+    assert.equal(noTmux.code, 1);
+    assert.match(noTmux.stdout, /fatal\s+tmux\s+not found on PATH/);
+  } finally {
+    t.cleanup();
+  }
+});
