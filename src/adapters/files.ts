@@ -1,5 +1,6 @@
 /** Small filesystem helpers: atomic writes, safe reads, watching a directory for a file. */
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import { exec } from './exec.js';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -74,5 +75,31 @@ export function watchFile(file: string, onChange: () => void): FSWatcher | undef
     return w;
   } catch {
     return undefined;
+  }
+}
+
+/** Creates a named pipe at `path` (replacing a stale one). */
+export async function createFifo(path: string): Promise<void> {
+  ensureDir(dirname(path));
+  try { unlinkSync(path); } catch { /* none */ }
+  await exec('mkfifo', ['-m', '600', path]);
+}
+
+/**
+ * Opens the gate a pane waits at (`read _ < FIFO`): writes one line once the reader has the pipe open
+ * (retrying a non-blocking open for up to `timeoutMs`, default 15 000), then removes the pipe.
+ */
+export async function openFifoGate(path: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+      try { writeSync(fd, 'go\n'); } finally { closeSync(fd); }
+      try { unlinkSync(path); } catch { /* already gone */ }
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() > deadline) throw new Error(`the pane never opened its start gate ${path}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 3));
+    }
   }
 }

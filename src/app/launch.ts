@@ -64,6 +64,6 @@ export function prepareLaunch(input: LaunchInput): PaneLaunch {
   if (input.doneFile) env.CREWMUX_DONE_FILE = input.doneFile;
 
   const words = spec.argv.map((a) => (a === PROMPT_ARG ? `"$(cat ${shellQuote(ctx.promptFile)})"` : shellQuote(a)));
-  // `exec` makes the agent the pane's process: its exit kills the pane (remain-on-exit keeps it, dead).
-  return { pane: { cwd: ctx.cwd, env, command: `exec ${words.join(' ')}` }, prompt: spec.prompt };
+  // The pane's shell runs the agent and records its exit status (panes.ts); it never reads input.
+  return { pane: { cwd: ctx.cwd, env, command: words.join(' ') }, prompt: spec.prompt };
 }

@@ -1,13 +1,20 @@
 /** Launching the lead agent into the first pane of the lead window, with its prompt (and a recap on resume). */
 import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { buildLeadPrompt } from '../core/prompts.js';
-import { readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { createFifo, readIfExists, writeFileAtomic } from '../adapters/files.js';
 import { loadProjectContext } from './config.js';
 import { requireAgent } from './agents.js';
 import { prepareLaunch } from './launch.js';
-import { LEAD_WINDOW, startInPane } from './panes.js';
+import { LEAD_WINDOW, leadGate, openGate, writeLaunchScript } from './panes.js';
+import { shellQuote } from '../core/shell-quote.js';
 import { deliverText } from './deliver.js';
 import { session, type Runtime } from './runtime.js';
+
+/** Where the lead's launch script lives (the lead pane's gate runs it). */
+export function leadScriptPath(sessionDir: string): string {
+  return join(sessionDir, 'lead', 'launch.sh');
+}
 
 /** Starts the lead; `recap` (on resume) is appended to the prompt. Returns the lead's pane id. */
 export async function launchLead(rt: Runtime, recap?: string): Promise<string> {
@@ -26,7 +33,16 @@ export async function launchLead(rt: Runtime, recap?: string): Promise<string> {
   if (!first) throw new Error('the lead window is gone');
   const log = join(leadDir, 'pane.log');
   if (readIfExists(log) === undefined) writeFileAtomic(log, '');
-  await startInPane(rt.tmux, first.paneId, log, launch.pane);
+  rmSync(join(leadDir, 'exit-status'), { force: true });
+  const script = leadScriptPath(rt.sessionDir);
+  writeLaunchScript(script, launch.pane);
+  const gate = leadGate(script);
+  // A pane at its gate starts the script when the gate opens; a dead lead pane (resume) is respawned behind a new gate.
+  if (first.dead) {
+    await createFifo(gate);
+    await rt.tmux.respawnPane(first.paneId, { cwd: s.integration_worktree, command: `read _ < ${shellQuote(gate)} && exec /bin/sh ${shellQuote(script)}` });
+  }
+  await openGate(rt.tmux, first.paneId, gate, log);
   rt.store.updateSession(rt.sid, { lead_pane: first.paneId });
   rt.events.emit('lead.started', `lead ${lead.profile.name}${lead.profile.scripted ? ' (scripted, no model)' : ''} started in pane ${first.paneId}${recap ? ' with a recap of the session' : ''}`);
   if (launch.prompt === 'type') await deliverText(rt.tmux, first.paneId, readIfExists(promptFile) ?? '', { readyMarkers: lead.profile.markers.ready, tmpDir: leadDir });

@@ -15,6 +15,7 @@ import { completeTurn, sendToWorker, stopWorker } from './worker-turns.js';
 import { addWorkerNote, changeWorkerState } from './worker-state-change.js';
 import { endSession } from './goal.js';
 import { session, type Runtime } from './runtime.js';
+import { deathReason, exitStatusFile } from './panes.js';
 
 interface Watch {
   watchers: FSWatcher[];
@@ -36,7 +37,6 @@ export type Monitor = ReturnType<typeof createMonitor>;
 
 export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
   const watches = new Map<string, Watch>();
-  const deadTicks = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   let closed = false;
@@ -90,9 +90,9 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
     }
     const lead = panes.find((p) => p.paneId === s.lead_pane);
     if (s.lead_pane && (!lead || lead.dead)) {
-      const how = lead?.deadSignal ? `signal ${lead.deadSignal}` : `status ${lead?.deadStatus ?? 'unknown'}`;
+      const how = deathReason(readIfExists(join(s.session_dir, 'lead', 'exit-status')), lead);
       const last = lastLines(join(s.session_dir, 'lead', 'pane.log'), 3);
-      await endSession(rt, 'failed', `the lead agent exited (${how}) without marking the goal done or failed${last ? `; its last output: ${last}` : ''}`);
+      await endSession(rt, 'failed', `the lead agent ${how} without marking the goal done or failed${last ? `; its last output: ${last}` : ''}`);
       return;
     }
     for (const w of rt.store.listWorkers(rt.sid)) {
@@ -103,13 +103,7 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
       if (!isActive(cur.state)) continue;
       const pane = panes.find((p) => p.paneId === cur.pane_id);
       if (cur.pane_id && (!pane || pane.dead)) {
-        // tmux marks a pane dead on EOF, a moment before it has reaped the process: wait a few ticks
-        // for the exit status or signal so the reason is exact.
-        if (pane && pane.deadStatus === null && pane.deadSignal === null && (deadTicks.get(cur.id) ?? 0) < 8) {
-          deadTicks.set(cur.id, (deadTicks.get(cur.id) ?? 0) + 1);
-          continue;
-        }
-        const how = !pane ? 'its pane was closed' : pane.deadSignal ? `killed by signal ${pane.deadSignal}` : `exited with status ${pane.deadStatus}`;
+        const how = deathReason(readIfExists(exitStatusFile(cur.log_file)), pane);
         changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, { exit_info: how, summary: `crashed: ${how}` });
         unwatch(cur.id);
         continue;

@@ -10,6 +10,7 @@ import type { WorkerRow } from '../adapters/store.js';
 import { launchWorkerAgent, newNonce } from './spawn-worker.js';
 import { changeWorkerState } from './worker-state-change.js';
 import { getWorkerOrFail, type Runtime } from './runtime.js';
+import { exitStatusFile } from './panes.js';
 
 export async function restartWorker(rt: Runtime, workerId: string): Promise<WorkerRow> {
   const w = getWorkerOrFail(rt, workerId);
@@ -25,6 +26,7 @@ export async function restartWorker(rt: Runtime, workerId: string): Promise<Work
   const prompt = previous.replaceAll(w.nonce, nonce) + `\n## Previous attempt\nThis worker was restarted on its own worktree (${w.worktree}) after it ended as ${w.state}${w.summary ? `: ${w.summary}` : ''}. Its committed work is on ${w.branch}; continue from there.\n`;
   writeFileAtomic(w.prompt_file, prompt);
   rmSync(w.done_file, { force: true });
+  rmSync(exitStatusFile(w.log_file), { force: true });
   rt.store.updateWorker(rt.sid, w.id, { nonce, pane_id: null, exit_info: null });
   const running = changeWorkerState(rt, w, 'running', 'restarted on its worktree', { finished_at: null });
   try {

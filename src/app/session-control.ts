@@ -14,6 +14,7 @@ import { endSession } from './goal.js';
 import { findSession } from './session-lookup.js';
 import { createSessionWindows, SUPERVISOR_WINDOW } from './panes.js';
 import { supervisorEnv } from './start-run.js';
+import { leadScriptPath } from './lead.js';
 import type { AppContext } from './context.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,7 +60,7 @@ export async function resumeRun(ctx: AppContext, sid?: string): Promise<SessionR
   ctx.store().updateSession(s.id, { status: 'starting', supervisor_pid: null });
   ctx.store().addEvent(s.id, null, 'session.resuming', `resuming session ${s.id}${live ? ' in its live tmux session' : ' in a new tmux session'}`);
   if (live) await tmux.newWindow(s.tmux_session, SUPERVISOR_WINDOW, pane);
-  else await createSessionWindows(tmux, s.tmux_session, s.integration_worktree, pane);
+  else await createSessionWindows(tmux, s.tmux_session, s.integration_worktree, leadScriptPath(s.session_dir), pane);
   const deadline = Date.now() + 60_000;
   for (;;) {
     const now = ctx.store().getSession(s.id)!;

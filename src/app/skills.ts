@@ -136,6 +136,17 @@ export interface SelectSkillsOptions {
   requireSigned: boolean;
   /** Tests point this at a fixture; defaults to the package's skills/. */
   builtinDir?: string;
+  /** Skills already loaded (the supervisor caches them between spawns). */
+  preloaded?: LoadedSkill[];
+}
+
+/** loadSkills, remembered for `ttlMs` (default 10 000): skill folders change rarely during a run. */
+export function createSkillCache(r: SkillRoots & { requireSigned: boolean }, now: () => number, ttlMs = 10_000) {
+  let cached: { at: number; skills: LoadedSkill[] } | undefined;
+  return (): LoadedSkill[] => {
+    if (!cached || now() - cached.at > ttlMs) cached = { at: now(), skills: loadSkills(r) };
+    return cached.skills;
+  };
 }
 
 const SOURCE_RANK: Record<SkillSource, number> = { project: 0, global: 1, builtin: 2 };
@@ -146,7 +157,7 @@ const SOURCE_RANK: Record<SkillSource, number> = { project: 0, global: 1, builti
  * (a skill whose manifest cannot be read is refused whether or not it would have matched).
  */
 export async function selectSkillsForWorker(opts: SelectSkillsOptions): Promise<{ blocks: { title: string; text: string }[]; refused: { name: string; reason: string }[] }> {
-  const skills = loadSkills({ paths: opts.paths, projectRoot: opts.projectRoot, builtinDir: opts.builtinDir, requireSigned: opts.requireSigned });
+  const skills = opts.preloaded ?? loadSkills({ paths: opts.paths, projectRoot: opts.projectRoot, builtinDir: opts.builtinDir, requireSigned: opts.requireSigned });
   const input = { task: opts.task, fileScope: opts.fileScope, perspective: opts.perspective };
   const chosen: { skill: LoadedSkill; score: number }[] = [];
   const refused: { name: string; reason: string }[] = [];

@@ -13,7 +13,7 @@ import { ToolError } from '../core/errors.js';
 import { ensureDir, readIfExists, writeFileAtomic } from '../adapters/files.js';
 import type { WorkerRow } from '../adapters/store.js';
 import { prepareLaunch } from './launch.js';
-import { openWorkerPane, startInPane } from './panes.js';
+import { openWorkerPane } from './panes.js';
 import { deliverText } from './deliver.js';
 import { changeWorkerState } from './worker-state-change.js';
 import { workerDir, type Runtime } from './runtime.js';
@@ -60,14 +60,13 @@ export async function launchWorkerAgent(rt: Runtime, w: WorkerRow, onPane: (pane
   const agent = rt.agents.get(w.agent);
   if (!agent?.binary) throw new ToolError(`Error: agent "${w.agent}" is not installed on this machine.`);
   const stateDir = workerDir(rt, w.id);
-  const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, w.worktree);
-  onPane(ref.paneId);
   const launch = prepareLaunch({
     profile: agent.profile, binary: agent.binary, baseEnv: rt.baseEnv, doneFile: w.done_file,
     ctx: { role: 'worker', sessionId: rt.sid, workerId: w.id, cwd: w.worktree, mcpUrl: rt.mcpUrl, mcpToken: w.token, promptFile: w.prompt_file, stateDir, toolTimeoutS: rt.options.toolWaitS, userHome: rt.userHome, env: rt.baseEnv },
   });
   if (readIfExists(w.log_file) === undefined) writeFileAtomic(w.log_file, '');
-  await startInPane(rt.tmux, ref.paneId, w.log_file, launch.pane);
+  const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, launch.pane, w.log_file);
+  onPane(ref.paneId);
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
   if (launch.prompt === 'type') {

@@ -13,6 +13,7 @@ import { appendText, ensureDir, readIfExists } from '../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES, type RunOptions } from '../adapters/store.js';
 import { forwardableEnv } from './launch.js';
 import { createSessionWindows } from './panes.js';
+import { leadScriptPath } from './lead.js';
 import { repoWorktreesDir } from './paths.js';
 import type { Preflight } from './preflight.js';
 import type { AppContext } from './context.js';
@@ -85,7 +86,7 @@ export async function startRun(ctx: AppContext, pre: Preflight, req: RunRequest)
     const log = join(sessionDir, 'supervisor.log');
     // stdin from /dev/null: the supervisor never reads its pane, and its pane vanishes when it ends the session.
     const command = `${shellJoin([process.execPath, ctx.crewmuxBin, 'supervise', sid])} >> ${shellJoin([log])} 2>&1 < /dev/null`;
-    await createSessionWindows(ctx.tmux, tmuxSession, integrationWorktree, { cwd: integrationWorktree, command, env: supervisorEnv(ctx) });
+    await createSessionWindows(ctx.tmux, tmuxSession, integrationWorktree, leadScriptPath(sessionDir), { cwd: integrationWorktree, command, env: supervisorEnv(ctx) });
     // The run has started once the supervisor launched the lead (status running) or gave up.
     const deadline = Date.now() + 60_000;
     for (;;) {

@@ -14,7 +14,7 @@ import { createRadarScheduler } from './radar.js';
 import { createHookRunner, loadHooks } from './hooks.js';
 import { createToolStats } from './tool-stats.js';
 import { createExternalAgentDeps } from './external-agents.js';
-import { selectSkillsForWorker } from './skills.js';
+import { createSkillCache, selectSkillsForWorker } from './skills.js';
 import { openRuntime } from './runtime-factory.js';
 import { launchLead } from './lead.js';
 import { resumeSession } from './resume.js';
@@ -49,8 +49,9 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const monitor = createMonitor(rt);
   const radar = createRadarScheduler(rt);
   rt.hooks = { workerStarted: (w) => monitor.watch(w), workerStopped: (id) => monitor.unwatch(id), sessionEnding: () => undefined };
+  const skills = createSkillCache({ paths: ctx.paths, projectRoot: s.repo_root, requireSigned: s.options.requireSignedSkills }, ctx.now);
   const promptExtras: PromptExtras = opts.promptExtras ?? (async (input) => {
-    const r = await selectSkillsForWorker({ paths: ctx.paths, projectRoot: s.repo_root, task: input.task, fileScope: input.fileScope, perspective: input.perspective, requireSigned: s.options.requireSignedSkills });
+    const r = await selectSkillsForWorker({ paths: ctx.paths, projectRoot: s.repo_root, task: input.task, fileScope: input.fileScope, perspective: input.perspective, requireSigned: s.options.requireSignedSkills, preloaded: skills() });
     for (const x of r.refused) events.emit('skill.refused', `skill ${x.name} not loaded: ${x.reason}`);
     return r.blocks;
   });

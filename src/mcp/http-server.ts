@@ -43,6 +43,8 @@ export type McpHttpServer = ReturnType<typeof createMcpHttpServer>;
 
 export function createMcpHttpServer(opts: McpHttpOptions) {
   const open = new Set<McpServer>();
+  const pools = new Map<string, McpServer[]>();
+  let closed = false;
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
   let port = 0;
   let http: Server | undefined;
@@ -75,13 +77,17 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
     // Stateless Streamable HTTP: a fresh server and transport per request, bound to the request's
     // principal. Nothing lives between requests, so a restarted supervisor on the same port is
     // invisible to connected agents (all five supported CLIs work in stateless mode).
-    const server = opts.buildServer(principal);
+    // Building a server with all its tools costs milliseconds, so idle ones are pooled per principal and
+    // connected to a fresh transport for each request (one request per server at a time).
+    const key = principal.role === 'lead' ? 'lead' : `worker:${principal.workerId}`;
+    const pool = pools.get(key) ?? [];
+    pools.set(key, pool);
+    const server = pool.pop() ?? opts.buildServer(principal);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     open.add(server);
     res.on('close', () => {
       open.delete(server);
-      void transport.close();
-      void server.close();
+      void transport.close().then(() => { if (!closed && pool.length < 8) pool.push(server); });
     });
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
@@ -108,8 +114,10 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
     get port() { return port; },
     /** Closes every MCP session and the listener. */
     async close(): Promise<void> {
+      closed = true;
       for (const s of open) await s.close().catch(() => undefined);
       open.clear();
+      pools.clear();
       if (http) {
         http.closeAllConnections();
         await new Promise<void>((r) => http!.close(() => r()));
