@@ -106,8 +106,11 @@ function assertDone(o: Outcome, files: { worker: string; agent: string; file: st
   assert.equal(git(o.repo, 'status', '--porcelain'), '');
 }
 
-/** Fake-model decisions that called crewmux tool `tool` (the lead's moves came from the model). */
-const modelCalled = (tool: string) => fake.requests.filter((r) => r.decision.kind === 'tool' && new RegExp(`(^|_|\\.)${tool}$`).test(r.decision.tool.name)).length;
+/** Fake-model decisions that called crewmux tool `tool`, directly or through Qwen's `tool_call` proxy. */
+function modelCalled(tool: string): number {
+  const named = (n: unknown) => typeof n === 'string' && new RegExp(`(^|_)${tool}$`).test(n);
+  return fake.requests.filter((r) => r.decision.kind === 'tool' && (named(r.decision.tool.name) || (r.decision.tool.name === 'tool_call' && named(r.decision.args.name)))).length;
+}
 
 const timings: string[] = [];
 after(() => {
