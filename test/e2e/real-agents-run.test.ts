@@ -9,7 +9,8 @@
  * - mixed: a Claude Code lead with a Codex worker and a Gemini worker.
  * A run that ends done proves no dialog blocked any pane. A CLI whose binary is missing is skipped.
  * Each run gets its own HOME, seeded like a user's (test/helpers/agent-homes.ts); outbound traffic
- * goes to a closed loopback proxy. CREWMUX_AGENTS=claude,codex limits the CLIs.
+ * goes to a closed loopback proxy. CREWMUX_AGENTS=claude,codex limits the CLIs; CREWMUX_RUN_S sets the
+ * per-run --timeout (default 150); CREWMUX_RUN_VERBOSE=1 prints each run's progress lines.
  * Runs go one at a time (2 shared cores): node:test runs a file's tests in sequence.
  */
 import { test, describe, before, after } from 'node:test';
@@ -80,6 +81,7 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
   const r = await runCli(t, repo, ['run', '--goal', goal, '--lead', lead, '--agents', agents.join(','), '--no-attach', '--wait', '--timeout', String(RUN_S)],
     { env, timeoutMs: (RUN_S + 60) * 1000 });
   const ms = Date.now() - started;
+  if (process.env.CREWMUX_RUN_VERBOSE === '1') process.stderr.write(`--- crewmux run (lead ${lead}, workers ${agents.join(',')}), ${ms} ms\n${r.stdout}${r.stderr}`);
   const why = () => `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}\n${paneLogs(t)}`;
   const status = await runCli(t, repo, ['status', '--json'], { env });
   assert.equal(status.code, 0, `status failed: ${status.stderr}\n${why()}`);
