@@ -116,7 +116,10 @@ function modelCalled(tool: string): number {
 
 const timings: string[] = [];
 after(() => {
-  if (timings.length) process.stdout.write(`# real-agents-run timings:\n${timings.map((l) => `#   ${l}`).join('\n')}\n`);
+  if (!timings.length) return;
+  // How often Claude Code started a turn before crewmux's MCP server connected (the fake then calls WaitForMcpServers).
+  const waits = fake.requests.filter((r) => r.decision.kind === 'tool' && r.decision.tool.name === 'WaitForMcpServers').length;
+  process.stdout.write(`# real-agents-run timings:\n${timings.map((l) => `#   ${l}`).join('\n')}\n#   WaitForMcpServers calls: ${waits}\n`);
 });
 
 for (const agent of AGENTS) {
