@@ -61,12 +61,12 @@ interface Outcome {
   repo: string;
   sid: string;
   code: number | null;
-  view: { session: { status: string; lead: string; reason: string | null }; workers: { id: string; agent: string; state: string; branch: string }[]; report: { verifies: { passed: boolean }[] } | null };
+  view: { session: { id: string; status: string; lead: string; reason: string | null }; workers: { id: string; agent: string; state: string; branch: string }[]; report: { verifies: { passed: boolean }[] } | null };
   ms: number;
   why: () => string;
 }
 
-/** One goal through `crewmux run --no-attach --wait` with `lead` and worker `agents`; HOME seeded for `users`. */
+/** One goal through `crewmux run --no-attach --wait` with `lead` and worker `agents`, HOME seeded for all of them; the caller cleans up `t`. */
 async function runGoal(lead: string, agents: string[], goal: string): Promise<Outcome> {
   const t = createTestEnv({ base: BASE });
   const repo = createRepo(t, {
@@ -84,9 +84,13 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
   if (process.env.CREWMUX_RUN_VERBOSE === '1') process.stderr.write(`--- crewmux run (lead ${lead}, workers ${agents.join(',')}), ${ms} ms\n${r.stdout}${r.stderr}`);
   const why = () => `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}\n${paneLogs(t)}`;
   const status = await runCli(t, repo, ['status', '--json'], { env });
-  assert.equal(status.code, 0, `status failed: ${status.stderr}\n${why()}`);
+  if (status.code !== 0) {
+    const message = `status failed: ${status.stderr}\n${why()}`;
+    t.cleanup();
+    assert.fail(message);
+  }
   const view = JSON.parse(status.stdout) as Outcome['view'];
-  return { t, repo, sid: (view.session as unknown as { id: string }).id, code: r.code, view, ms, why };
+  return { t, repo, sid: view.session.id, code: r.code, view, ms, why };
 }
 
 /** The common checks: exit 0, session done, workers merged with their files on branch and integration. */
