@@ -27,8 +27,13 @@ const IDENTITY = {
   GIT_COMMITTER_NAME: 'crewmux test', GIT_COMMITTER_EMAIL: 'test@crewmux.invalid',
 };
 
-export function createTestEnv(): TestEnv {
-  const dir = mkdtempSync(join(tmpdir(), 'crewmux-test-'));
+/**
+ * A fresh test environment under `base` (default the OS temp dir). Real agent CLIs need a `base` whose
+ * ancestors are not world-writable: Gemini CLI and Qwen Code skip a settings file below /tmp.
+ */
+export function createTestEnv(opts: { base?: string } = {}): TestEnv {
+  if (opts.base) mkdirSync(opts.base, { recursive: true, mode: 0o755 });
+  const dir = mkdtempSync(join(opts.base ?? tmpdir(), 'crewmux-test-'));
   const socket = `crewmux-test-${process.pid}-${counter++}`;
   const home = join(dir, 'home');
   mkdirSync(home, { recursive: true });

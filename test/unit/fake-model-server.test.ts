@@ -65,6 +65,37 @@ test('lead reacts to a refused mark_goal_done with list_workers, then retries', 
   assert.ok(b.kind === 'tool' && b.tool.name === 'mcp_crewmux_mark_goal_done');
 });
 
+test('lead with several "AGENT: Create file" lines: one spawn per line with its agent, wait for all, merge each', () => {
+  const goal = '# You are the lead of a crewmux session\n\n## Goal\nTwo files.\n- codex: Create file a.txt containing from codex\n- gemini: Create file b.txt containing from gemini\n';
+  const prop = { type: 'object', properties: { task: { type: 'string' }, agent: { type: 'string' }, worker_id: { type: 'string' }, worker_ids: { type: 'array' }, mode: { type: 'string' } } };
+  const tools = ['spawn_worker', 'wait_for_worker', 'merge_worker', 'verify', 'mark_goal_done'].map((n) => ({ name: `mcp__crewmux__${n}`, input_schema: prop }));
+  let n = 0;
+  const turn = (name: string, input: Record<string, unknown>, out: string) => {
+    const id = `t${++n}`;
+    return [{ role: 'assistant', content: [{ type: 'tool_use', id, name: `mcp__crewmux__${name}`, input }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: [{ type: 'text', text: out }] }] }];
+  };
+  const next = (msgs: unknown[]) => decide(parseAnthropic({ messages: [{ role: 'user', content: goal }, ...msgs], tools }));
+  const a = next([]);
+  assert.ok(a.kind === 'tool' && a.args.task === 'Create file a.txt containing from codex' && a.args.agent === 'codex');
+  const s1 = turn('spawn_worker', {}, 'Started worker w01 (codex, implementer). Call wait_for_worker with worker_id "w01".');
+  const b = next(s1);
+  assert.ok(b.kind === 'tool' && b.args.task === 'Create file b.txt containing from gemini' && b.args.agent === 'gemini');
+  const s2 = [...s1, ...turn('spawn_worker', {}, 'Started worker w02 (gemini, implementer).')];
+  const c = next(s2);
+  assert.ok(c.kind === 'tool' && c.tool.name === 'mcp__crewmux__wait_for_worker' && c.args.mode === 'all');
+  assert.deepEqual(c.kind === 'tool' && c.args.worker_ids, ['w01', 'w02']);
+  const w1 = [...s2, ...turn('wait_for_worker', {}, 'w01 is done: ok\nStill running: w02 (running).')];
+  assert.ok(next(w1).kind === 'tool' && (next(w1) as { tool: { name: string } }).tool.name === 'mcp__crewmux__wait_for_worker', 'still running: wait again');
+  const w2 = [...w1, ...turn('wait_for_worker', {}, 'w01 is done: ok\nw02 is done: ok')];
+  const m1 = next(w2);
+  assert.ok(m1.kind === 'tool' && m1.tool.name === 'mcp__crewmux__merge_worker' && m1.args.worker_id === 'w01');
+  const m2 = next([...w2, ...turn('merge_worker', {}, 'Merged w01')]);
+  assert.ok(m2.kind === 'tool' && m2.tool.name === 'mcp__crewmux__merge_worker' && m2.args.worker_id === 'w02');
+  const v = next([...w2, ...turn('merge_worker', {}, 'Merged w01'), ...turn('merge_worker', {}, 'Merged w02')]);
+  assert.ok(v.kind === 'tool' && v.tool.name === 'mcp__crewmux__verify');
+});
+
 test('over HTTP: chat SSE with a tool call, Gemini JSON, 404 elsewhere; close() stops it', async () => {
   const fake = createFakeModelServer();
   const url = await fake.listen();

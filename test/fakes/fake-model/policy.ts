@@ -83,6 +83,25 @@ function goalOf(text: string): string {
   return (m?.[1] ?? 'Create file crewmux-fake.txt containing hello from the fake model').trim();
 }
 
+/** One worker the fake lead spawns: the task text and, optionally, the agent to run it. */
+export interface LeadTask {
+  task: string;
+  agent?: string;
+}
+
+/**
+ * The goal's tasks: each line `[- ][AGENT: ]Create file NAME containing TEXT` is one worker (AGENT, when
+ * given, is passed to spawn_worker); otherwise the whole goal is one task for the default agent.
+ */
+export function leadTasks(goal: string): LeadTask[] {
+  const out: LeadTask[] = [];
+  for (const line of goal.split('\n')) {
+    const m = /^\s*(?:-\s*)?(?:([a-z][\w.-]*):\s+)?(Create file \S+ containing .+)$/.exec(line);
+    if (m) out.push({ task: m[2]!.trim(), ...(m[1] ? { agent: m[1] } : {}) });
+  }
+  return out.length > 1 || out[0]?.agent ? out : [{ task: goal }];
+}
+
 function workerIdOf(result: string | undefined): string {
   const m = /"?worker_?id"?\s*[:=]\s*"?([\w.-]+)/i.exec(result ?? '') ?? /\b(w[\w-]*\d+)\b/.exec(result ?? '');
   return m?.[1] ?? 'w1';
@@ -91,6 +110,11 @@ function workerIdOf(result: string | undefined): string {
 const isError = (r: string | undefined) => /^\s*(Error:|MCP tool '.*' reported tool error)/.test(r ?? '');
 const stillRunning = (r: string | undefined) => /still running|call again/i.test(r ?? '');
 
+/**
+ * The lead's walk: spawn one worker per task (retrying a refused spawn once), wait for them (one
+ * worker: worker_id; several: worker_ids with mode all) until none is "still running", merge each,
+ * verify, mark_goal_done; after a refusal, list_workers and mark_goal_done again.
+ */
 function lead(conv: Conversation): Decision {
   const done = conv.calls.map((c) => ({ key: callKey(c), result: c.result }));
   const of = (k: string) => done.filter((d) => d.key === k);
@@ -98,20 +122,26 @@ function lead(conv: Conversation): Decision {
   const say = (text: string): Decision => ({ kind: 'text', text });
   const call = (tool: string, args: Record<string, unknown>) => callCrewmux(conv, tool, args) ?? say(`DONE: cannot reach tool ${tool}`);
 
+  const goal = goalOf(conv.text);
+  const tasks = leadTasks(goal);
   const spawns = of('spawn_worker');
-  if (spawns.length === 0 || (isError(spawns.at(-1)?.result) && spawns.length < 2)) {
-    return call('spawn_worker', { task: goalOf(conv.text) });
+  const started = spawns.filter((s) => !isError(s.result));
+  const refused = spawns.length - started.length;
+  if (refused >= 2) return offers(conv, 'mark_goal_failed') ? call('mark_goal_failed', { reason: 'spawn_worker failed twice' }) : say('DONE: spawn failed');
+  if (started.length < tasks.length) {
+    const t = tasks[started.length]!;
+    return call('spawn_worker', { task: t.task, ...(t.agent ? { agent: t.agent } : {}) });
   }
-  if (isError(spawns.at(-1)?.result)) return offers(conv, 'mark_goal_failed') ? call('mark_goal_failed', { reason: 'spawn_worker failed twice' }) : say('DONE: spawn failed');
-  const workerId = workerIdOf(spawns.find((s) => !isError(s.result))?.result);
+  const ids = started.map((s) => workerIdOf(s.result));
   const wait = last('wait_for_worker');
-  if (offers(conv, 'wait_for_worker') && (!wait || (stillRunning(wait.result) && of('wait_for_worker').length < 20))) {
-    return call('wait_for_worker', { worker_id: workerId, timeout_s: 30 });
+  if (offers(conv, 'wait_for_worker') && (!wait || (stillRunning(wait.result) && of('wait_for_worker').length < 20 * ids.length))) {
+    return call('wait_for_worker', ids.length === 1 ? { worker_id: ids[0], timeout_s: 30 } : { worker_ids: ids, mode: 'all', timeout_s: 30 });
   }
-  if (offers(conv, 'merge_worker') && of('merge_worker').length === 0) return call('merge_worker', { worker_id: workerId });
+  const merges = of('merge_worker').length;
+  if (offers(conv, 'merge_worker') && merges < ids.length) return call('merge_worker', { worker_id: ids[merges] });
   if (offers(conv, 'verify') && of('verify').length === 0) return call('verify', {});
   const marks = of('mark_goal_done');
-  const summary = `Worker ${workerId} finished: ${goalOf(conv.text).split('\n')[0]}`;
+  const summary = `Worker${ids.length > 1 ? 's' : ''} ${ids.join(', ')} finished: ${goal.split('\n')[0]}`;
   if (marks.length === 0) return call('mark_goal_done', { summary });
   const lastMark = marks.at(-1)!;
   if (lastMark.key === done.at(-1)?.key && !isError(lastMark.result)) return say(`DONE: ${lastMark.result ?? ''}`.trim());

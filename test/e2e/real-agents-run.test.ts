@@ -1,0 +1,183 @@
+/**
+ * The five pinned real agent CLIs through the real `crewmux run --no-attach --wait` (built
+ * bin/crewmux.js, private tmux socket, real git, crewmux's own MCP server), each talking to the
+ * scripted fake model server on loopback:
+ * - as LEAD: the CLI leads and the same CLI works (spawn_worker, wait_for_worker, merge_worker,
+ *   verify, mark_goal_done, all decided by the fake model from crewmux's real lead prompt);
+ * - as WORKER: the scripted lead follows a JSON plan in the goal, and the CLI writes the file with its
+ *   own file tool and calls worker_done;
+ * - mixed: a Claude Code lead with a Codex worker and a Gemini worker.
+ * A run that ends done proves no dialog blocked any pane. A CLI whose binary is missing is skipped.
+ * Each run gets its own HOME, seeded like a user's (test/helpers/agent-homes.ts); outbound traffic
+ * goes to a closed loopback proxy. CREWMUX_AGENTS=claude,codex limits the CLIs; CREWMUX_RUN_S sets the
+ * per-run --timeout (default 150); CREWMUX_RUN_VERBOSE=1 prints each run's progress lines.
+ * Runs go one at a time (2 shared cores): node:test runs a file's tests in sequence.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { which } from '../../src/adapters/which.js';
+import { findAgent } from '../../src/core/agents/index.js';
+import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
+import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
+import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli, type TestEnv } from '../helpers/env.js';
+
+const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
+const ONLY = process.env.CREWMUX_AGENTS?.split(',');
+const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode'].filter((a) => !ONLY || ONLY.includes(a));
+/** Seconds one run may take before crewmux ends it as timed out. */
+const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
+// Gemini CLI and Qwen Code skip a system settings file below a world-writable directory (/tmp), and
+// crewmux writes them under its data dir; so these runs live under the repo's ignored test-artifacts/.
+const BASE = join(ROOT, 'test-artifacts');
+
+let fake: FakeModelServer;
+before(async () => {
+  fake = createFakeModelServer();
+  await fake.listen();
+});
+after(async () => {
+  await fake.close();
+});
+
+const binaryOf = (agent: string) => findAgent(agent)?.binaries.map((b) => which(b, PATH)).find(Boolean);
+const missing = (agents: string[]) => {
+  const gone = agents.filter((a) => !binaryOf(a));
+  return gone.length ? `${gone.join(', ')} not installed (npm install in the repo installs the pinned CLIs)` : false;
+};
+
+/** Tails of every pane log and supervisor log of the runs under `t`, for failure messages. */
+function paneLogs(t: TestEnv): string {
+  const dir = join(t.env.CREWMUX_DATA_DIR!, 'sessions');
+  if (!existsSync(dir)) return '';
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('pane.log') && !f.endsWith(join('lead', 'pane.log')))
+    .map((f) => `--- ${f}\n${readFileSync(join(dir, f), 'utf8').slice(-2500)}`).join('\n');
+}
+
+interface Outcome {
+  t: TestEnv;
+  repo: string;
+  sid: string;
+  code: number | null;
+  view: { session: { id: string; status: string; lead: string; reason: string | null }; workers: { id: string; agent: string; state: string; branch: string }[]; report: { verifies: { passed: boolean }[] } | null };
+  ms: number;
+  why: () => string;
+}
+
+/** One goal through `crewmux run --no-attach --wait` with `lead` and worker `agents`, HOME seeded for all of them; the caller cleans up `t`. */
+async function runGoal(lead: string, agents: string[], goal: string): Promise<Outcome> {
+  const t = createTestEnv({ base: BASE });
+  const repo = createRepo(t, {
+    'README.md': '# test repo\n',
+    // toolWait 20: wait_for_worker and verify answer "still running" well inside every CLI's tool timeout.
+    '.crewmux/config.json': JSON.stringify({ verify: ['git status --short'], toolWait: 20 }, null, 2) + '\n',
+  });
+  const home = t.env.HOME!;
+  const users = [...new Set([lead, ...agents])].reduce<Record<string, string>>((env, a) => ({ ...env, ...seedUserHome(a, home, fake.url) }), {});
+  const env = { PATH, ...OFFLINE_ENV, ...users };
+  const started = Date.now();
+  const r = await runCli(t, repo, ['run', '--goal', goal, '--lead', lead, '--agents', agents.join(','), '--no-attach', '--wait', '--timeout', String(RUN_S)],
+    { env, timeoutMs: (RUN_S + 60) * 1000 });
+  const ms = Date.now() - started;
+  if (process.env.CREWMUX_RUN_VERBOSE === '1') process.stderr.write(`--- crewmux run (lead ${lead}, workers ${agents.join(',')}), ${ms} ms\n${r.stdout}${r.stderr}`);
+  const why = () => `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}\n${paneLogs(t)}`;
+  const status = await runCli(t, repo, ['status', '--json'], { env });
+  if (status.code !== 0) {
+    const message = `status failed: ${status.stderr}\n${why()}`;
+    t.cleanup();
+    assert.fail(message);
+  }
+  const view = JSON.parse(status.stdout) as Outcome['view'];
+  return { t, repo, sid: view.session.id, code: r.code, view, ms, why };
+}
+
+/** The common checks: exit 0, session done, workers merged with their files on branch and integration. */
+function assertDone(o: Outcome, files: { worker: string; agent: string; file: string; content: string }[]): void {
+  assert.equal(o.code, 0, `run did not exit 0:\n${o.why()}`);
+  assert.equal(o.view.session.status, 'done', o.why());
+  assert.deepEqual(o.view.workers.map((w) => [w.id, w.agent, w.state]), files.map((f) => [f.worker, f.agent, 'merged']), o.why());
+  const integration = `crewmux/${o.sid}/integration`;
+  for (const f of files) {
+    const branch = o.view.workers.find((w) => w.id === f.worker)!.branch;
+    assert.equal(git(o.repo, 'show', `${branch}:${f.file}`), f.content, `${f.file} on ${branch}`);
+    assert.equal(git(o.repo, 'show', `${integration}:${f.file}`), f.content, `${f.file} on ${integration}`);
+  }
+  assert.deepEqual(git(o.repo, 'ls-tree', '-r', '--name-only', integration).split('\n').sort(), ['.crewmux/config.json', 'README.md', ...files.map((f) => f.file)].sort());
+  assert.equal(git(o.repo, 'rev-list', '--merges', '--count', integration), String(files.length), 'one merge commit per worker');
+  assert.ok(o.view.report?.verifies.length && o.view.report.verifies.at(-1)!.passed, 'the last verify passed');
+  // The user's checkout is untouched.
+  assert.equal(git(o.repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+  assert.equal(git(o.repo, 'status', '--porcelain'), '');
+}
+
+/** Fake-model decisions that called crewmux tool `tool`, directly or through Qwen's `tool_call` proxy. */
+function modelCalled(tool: string): number {
+  const named = (n: unknown) => typeof n === 'string' && new RegExp(`(^|_)${tool}$`).test(n);
+  return fake.requests.filter((r) => r.decision.kind === 'tool' && (named(r.decision.tool.name) || (r.decision.tool.name === 'tool_call' && named(r.decision.args.name)))).length;
+}
+
+const timings: string[] = [];
+after(() => {
+  if (!timings.length) return;
+  // How often Claude Code started a turn before crewmux's MCP server connected (the fake then calls WaitForMcpServers).
+  const waits = fake.requests.filter((r) => r.decision.kind === 'tool' && r.decision.tool.name === 'WaitForMcpServers').length;
+  process.stdout.write(`# real-agents-run timings:\n${timings.map((l) => `#   ${l}`).join('\n')}\n#   WaitForMcpServers calls: ${waits}\n`);
+});
+
+for (const agent of AGENTS) {
+  describe(`real ${agent} through crewmux run`, () => {
+    test(`${agent} as worker: the scripted lead's plan, the file written by ${agent}'s own tool, worker_done, merge, verify, done`, { skip: missing([agent]), timeout: (RUN_S + 90) * 1000 }, async () => {
+      const file = `worker-${agent}.txt`;
+      const content = `hello from ${agent}`;
+      const plan = { workers: [{ task: `Create file ${file} containing ${content}`, agent }], verify: ['git status --short'] };
+      const o = await runGoal('scripted-lead', [agent], `One file by a real ${agent} worker.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`);
+      try {
+        timings.push(`${agent} worker: ${(o.ms / 1000).toFixed(1)} s`);
+        assertDone(o, [{ worker: 'w01', agent, file, content }]);
+        assert.equal(o.view.session.lead, 'scripted-lead');
+      } finally {
+        o.t.cleanup();
+      }
+    });
+
+    test(`${agent} as lead (and its worker): spawn_worker, wait_for_worker, merge_worker, verify, mark_goal_done`, { skip: missing([agent]), timeout: (RUN_S + 90) * 1000 }, async () => {
+      const file = `lead-${agent}.txt`;
+      const content = `written for a ${agent} lead`;
+      const before = modelCalled('mark_goal_done');
+      const o = await runGoal(agent, [agent], `Create file ${file} containing ${content}`);
+      try {
+        timings.push(`${agent} lead: ${(o.ms / 1000).toFixed(1)} s`);
+        assertDone(o, [{ worker: 'w01', agent, file, content }]);
+        assert.equal(o.view.session.lead, agent);
+        assert.ok(modelCalled('mark_goal_done') > before, 'the lead CLI called mark_goal_done as the model told it');
+      } finally {
+        o.t.cleanup();
+      }
+    });
+  });
+}
+
+describe('mixed real agents through crewmux run', () => {
+  const agents = ['claude', 'codex', 'gemini'];
+  const skip = ONLY && !agents.every((a) => ONLY.includes(a)) ? 'CREWMUX_AGENTS leaves out claude, codex or gemini' : missing(agents);
+  test('a Claude Code lead with a Codex worker and a Gemini worker', { skip, timeout: (RUN_S + 90) * 1000 }, async () => {
+    const goal = [
+      'Two files, one per worker.',
+      '- codex: Create file mixed-codex.txt containing hello from codex',
+      '- gemini: Create file mixed-gemini.txt containing hello from gemini',
+    ].join('\n');
+    const o = await runGoal('claude', ['codex', 'gemini'], goal);
+    try {
+      timings.push(`mixed claude lead + codex, gemini workers: ${(o.ms / 1000).toFixed(1)} s`);
+      assertDone(o, [
+        { worker: 'w01', agent: 'codex', file: 'mixed-codex.txt', content: 'hello from codex' },
+        { worker: 'w02', agent: 'gemini', file: 'mixed-gemini.txt', content: 'hello from gemini' },
+      ]);
+      assert.equal(o.view.session.lead, 'claude');
+    } finally {
+      o.t.cleanup();
+    }
+  });
+});
