@@ -49,7 +49,9 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const monitor = createMonitor(rt);
   const radar = createRadarScheduler(rt);
   rt.hooks = { workerStarted: (w) => monitor.watch(w), workerStopped: (id) => monitor.unwatch(id), sessionEnding: () => undefined };
-  const skills = createSkillCache({ paths: ctx.paths, projectRoot: s.repo_root, requireSigned: s.options.requireSignedSkills }, ctx.now);
+  const skills = createSkillCache({ paths: ctx.paths, projectRoot: s.repo_root, requireSigned: s.options.requireSignedSkills }, ctx.now, 60_000);
+  // Loaded now, not on the first spawn_worker, which the lead waits for.
+  try { skills(); } catch (e) { events.emit('skill.refused', `skills not loaded: ${(e as Error).message}`); }
   const promptExtras: PromptExtras = opts.promptExtras ?? (async (input) => {
     const r = await selectSkillsForWorker({ paths: ctx.paths, projectRoot: s.repo_root, task: input.task, fileScope: input.fileScope, perspective: input.perspective, requireSigned: s.options.requireSignedSkills, preloaded: skills() });
     for (const x of r.refused) events.emit('skill.refused', `skill ${x.name} not loaded: ${x.reason}`);
