@@ -6,20 +6,29 @@ import { join } from 'node:path';
 import { readIfExists } from '../adapters/files.js';
 import { ConfigSchema, describeConfigError, mergeConfigs, type Config } from '../core/config-schema.js';
 import { UserError } from '../core/errors.js';
+import type { z } from 'zod';
 
-/** One config.json, validated; {} when the file is missing. */
-export function loadConfigFile(file: string): Config {
+/**
+ * A JSON file validated by `schema`; undefined when missing. Not JSON is E_CONFIG_UNREADABLE, a
+ * wrong shape E_CONFIG_INVALID naming the key (config.json, hooks.json).
+ */
+export function loadJsonFile<T>(file: string, schema: z.ZodType<T>): T | undefined {
   const text = readIfExists(file);
-  if (text === undefined) return {};
+  if (text === undefined) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     throw new UserError('E_CONFIG_UNREADABLE', `${file} is not valid JSON: ${(e as Error).message}`);
   }
-  const parsed = ConfigSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) throw new UserError('E_CONFIG_INVALID', `${file}: ${describeConfigError(parsed.error)}`);
   return parsed.data;
+}
+
+/** One config.json, validated; {} when the file is missing. */
+export function loadConfigFile(file: string): Config {
+  return loadJsonFile(file, ConfigSchema) ?? {};
 }
 
 /** The effective config for a repository: global, then project on top. */

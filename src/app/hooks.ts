@@ -5,9 +5,7 @@
  */
 import { join } from 'node:path';
 import { HooksFileSchema, hookCommands, hookEventsFor, type HookCommand } from '../core/hooks.js';
-import { describeConfigError } from '../core/config-schema.js';
-import { UserError } from '../core/errors.js';
-import { readIfExists } from '../adapters/files.js';
+import { loadJsonFile } from './config.js';
 import { exec } from '../adapters/exec.js';
 import type { EventLog, SessionEvent } from './events.js';
 
@@ -15,17 +13,8 @@ import type { EventLog, SessionEvent } from './events.js';
 export function loadHooks(configDir: string, repoRoot: string): HookCommand[] {
   const files = [];
   for (const [source, file] of [['global', join(configDir, 'hooks.json')], ['project', join(repoRoot, '.crewmux', 'hooks.json')]] as const) {
-    const text = readIfExists(file);
-    if (text === undefined) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new UserError('E_CONFIG_UNREADABLE', `${file} is not valid JSON: ${(e as Error).message}`);
-    }
-    const parsed = HooksFileSchema.safeParse(json);
-    if (!parsed.success) throw new UserError('E_CONFIG_INVALID', `${file}: ${describeConfigError(parsed.error)}`);
-    files.push({ source: `${source} ${file}`, file: parsed.data });
+    const parsed = loadJsonFile(file, HooksFileSchema);
+    if (parsed) files.push({ source: `${source} ${file}`, file: parsed });
   }
   return hookCommands(files);
 }
