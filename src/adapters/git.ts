@@ -66,9 +66,9 @@ export function createGit(opts: { binary?: string } = {}) {
       await raw(repo, ['branch', force ? '-D' : '-d', branch]);
     },
 
-    /** Paths with uncommitted changes (tracked or untracked, not ignored). */
-    async dirtyPaths(dir: string): Promise<string[]> {
-      const out = await raw(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+    /** Paths with uncommitted changes (tracked, and untracked unless `untracked` is false; never ignored). */
+    async dirtyPaths(dir: string, untracked = true): Promise<string[]> {
+      const out = await raw(dir, ['status', '--porcelain=v1', '-z', `--untracked-files=${untracked ? 'all' : 'no'}`]);
       return out.split('\0').filter(Boolean).map((l) => l.slice(3));
     },
 

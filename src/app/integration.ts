@@ -11,9 +11,10 @@ import { getWorkerOrFail, type Runtime } from './runtime.js';
 /** Diff output above this many characters is cut, with a note. */
 export const MAX_DIFF_CHARS = 60_000;
 
-export async function workerDiff(rt: Runtime, workerId: string): Promise<{ stat: string; patch: string; truncated: boolean }> {
+/** The worker's diff against the integration branch (default), or against the commit it started from. */
+export async function workerDiff(rt: Runtime, workerId: string, against: 'integration' | 'base' = 'integration'): Promise<{ stat: string; patch: string; truncated: boolean }> {
   const w = getWorkerOrFail(rt, workerId);
-  const d = await rt.git.diff(rt.repoRoot, rt.integrationBranch, w.branch);
+  const d = await rt.git.diff(rt.repoRoot, against === 'base' ? w.base_commit : rt.integrationBranch, w.branch);
   const truncated = d.patch.length > MAX_DIFF_CHARS;
   return { stat: d.stat, patch: truncated ? d.patch.slice(0, MAX_DIFF_CHARS) : d.patch, truncated };
 }

@@ -22,7 +22,8 @@ export async function crossReview(rt: Runtime, workerId: string, reviewerAgent?:
   if (!isFinished(author.state) && author.state !== 'merged') {
     throw new ToolError(`Error: worker ${workerId} is ${author.state}; review it once it has finished (wait_for_worker first).`);
   }
-  const diff = await workerDiff(rt, workerId);
+  // Against its own start: a merged worker's change is still its change.
+  const diff = await workerDiff(rt, workerId, 'base');
   if (!diff.patch.trim()) throw new ToolError(`Error: worker ${workerId} has no changes to review.`);
   const agent = chooseReviewer(rt, author.agent, reviewerAgent);
   const task = [

@@ -9,6 +9,7 @@ import { startRun } from '../../app/start-run.js';
 import { exitCodeOf, followRun } from '../../app/follow-run.js';
 import { attachTerminal } from '../../adapters/terminal.js';
 import { requireSignedSkills } from '../../app/skill-policy.js';
+import { fastForwardToIntegration } from '../../app/take-result.js';
 import type { AppContext } from '../../app/context.js';
 import { launchDashboardFor } from '../../app/dashboard-server.js';
 
@@ -82,6 +83,7 @@ export const runCommand: Command = {
     .option('worker-timeout', { type: 'number', describe: 'Seconds a worker may run before it is stopped' })
     .option('keep-session', { type: 'boolean', default: false, describe: 'Leave the tmux session open after the goal ends' })
     .option('dashboard', { type: 'boolean', default: false, describe: 'Also serve the live dashboard on 127.0.0.1 and print its URL' })
+    .option('merge', { type: 'boolean', default: false, describe: 'When done, fast-forward your branch to the integration branch (clean tree only)' })
     .option('require-signed-skills', { type: 'boolean', describe: 'Load only skills signed by a trusted key (also config requireSignedSkills)' }),
   async handler(a, ctx) {
     const goal = await readGoal(a);
@@ -106,7 +108,11 @@ export const runCommand: Command = {
     if (attach) {
       attachTerminal(ctx.tmux, run.tmuxSession, ctx.env);
       const s = ctx.store().getSession(run.sid)!;
-      if (s.ended_at) return finishRun(ctx, run.sid);
+      if (s.ended_at) {
+        const code = finishRun(ctx, run.sid);
+        if (a.merge) ctx.out.out(await fastForwardToIntegration(ctx, run.sid));
+        return code;
+      }
       ctx.out.err(`crewmux: detached; the run goes on. Reattach: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`);
       if (!wait) return 0;
     }
@@ -116,6 +122,8 @@ export const runCommand: Command = {
       return 0;
     }
     await followRun(ctx.store(), ctx.tmux, run.sid, (l) => ctx.out.out(l));
-    return finishRun(ctx, run.sid);
+    const code = finishRun(ctx, run.sid);
+    if (a.merge) ctx.out.out(await fastForwardToIntegration(ctx, run.sid));
+    return code;
   },
 };
