@@ -17,7 +17,7 @@ export class DeliveryError extends Error {
 }
 
 export interface DeliverOptions {
-  /** Regexes (as strings) that show the agent waits for input; without them, quiet output counts. */
+  /** Substrings that show the agent waits for input (registry `ready` markers); without them, quiet output counts. */
   readyMarkers?: string[];
   /** Milliseconds to wait for readiness (default 30 000). */
   readyTimeoutMs?: number;
@@ -33,12 +33,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitReady(tmux: Tmux, paneId: string, o: DeliverOptions): Promise<void> {
   const deadline = Date.now() + (o.readyTimeoutMs ?? 30_000);
-  const markers = (o.readyMarkers ?? []).map((m) => new RegExp(m));
+  const markers = (o.readyMarkers ?? []).filter(Boolean);
   let last = '';
   let stableSince = Date.now();
   while (Date.now() < deadline) {
     const screen = await tmux.capturePane(paneId);
-    if (markers.length ? markers.some((m) => m.test(screen)) : screen.trim() !== '' && Date.now() - stableSince > 400) return;
+    if (markers.length ? markers.some((m) => screen.includes(m)) : screen.trim() !== '' && Date.now() - stableSince > 400) return;
     if (screen !== last) { last = screen; stableSince = Date.now(); }
     await sleep(50);
   }

@@ -10,6 +10,7 @@ import { findSentinel, parseDoneFlag } from '../core/completion.js';
 import { isActive } from '../core/worker-state.js';
 import { fileSize, readFrom, readIfExists, watchDir, watchFile } from '../adapters/files.js';
 import { stripAnsi, tailLines } from '../core/ansi.js';
+import { detectStatus } from '../core/status-detect.js';
 import type { WorkerRow } from '../adapters/store.js';
 import { completeTurn, sendToWorker, stopWorker } from './worker-turns.js';
 import { addWorkerNote, changeWorkerState } from './worker-state-change.js';
@@ -79,6 +80,24 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
     watches.delete(id);
   }
 
+  const lastProbe = new Map<string, number>();
+  /**
+   * A worker whose agent asks something (a dialog, a question) is `waiting`, and `running` again once
+   * it works: read from the pane with the agent's registry markers, at most once a second per worker.
+   */
+  async function detectWaiting(w: WorkerRow, paneId: string | undefined, now: number): Promise<void> {
+    const markers = rt.agents.get(w.agent)?.profile.markers;
+    if (!paneId || !markers?.waiting?.length || now - (lastProbe.get(w.id) ?? 0) < 1_000) return;
+    lastProbe.set(w.id, now);
+    const status = detectStatus(markers, await rt.tmux.capturePane(paneId));
+    if (status === 'waiting' && w.state === 'running') {
+      const asks = tailLines(stripAnsi(await rt.tmux.capturePane(paneId)), 3).replace(/\s+/g, ' ').trim().slice(0, 200);
+      changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` });
+    } else if (status === 'busy' && w.state === 'waiting') {
+      changeWorkerState(rt, w, 'running', 'working again');
+    }
+  }
+
   async function tick(): Promise<void> {
     const s = session(rt);
     if (s.status !== 'running') return;
@@ -114,6 +133,7 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
         continue;
       }
       const wt = watches.get(cur.id)!;
+      await detectWaiting(cur, pane?.paneId, now);
       const idleMs = now - wt.lastActivity;
       const stuckMs = s.options.stuckAfterS * 1000;
       if (idleMs > stuckMs && !wt.nudgedAt) {

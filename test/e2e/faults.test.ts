@@ -127,3 +127,27 @@ test('the run times out with exit 2, and mark_goal_done is refused while a worke
     t.cleanup();
   }
 });
+
+test('a worker waiting at a question is `waiting` for the lead, and runs again once answered', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t);
+    const run = startStepRun(t, repo, [
+      { call: 'spawn_worker', args: { task: 'ask first', agent: 'ask' }, save: 'q' },
+      { call: 'list_workers', args: {}, repeatWhile: '"state": "(starting|running)"' },
+      { call: 'send_to_worker', args: { worker_id: '$q', message: 'y' } },
+      { call: 'wait_for_worker', args: { worker_id: '$q' }, repeatWhile: 'Still running' },
+      { call: 'discard_worker', args: { worker_id: '$q', reason: 'done' } },
+      { call: 'verify', args: { commands: ['git status'] } },
+      { call: 'mark_goal_done', args: { summary: 'answered' } },
+    ], { ask: fixtureAgent('ask-worker', { waiting: ['Proceed? [y/n]'], busy: ['working on it'] }) });
+    const r = await run.result;
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+    const listed = run.steps()[1]!.structured!.workers as { state: string; summary: string }[];
+    assert.equal(listed[0]!.state, 'waiting');
+    assert.match(listed[0]!.summary, /waiting for input: .*Proceed\? \[y\/n\]/);
+    assert.match(r.stdout, /w01 done: answered y/);
+  } finally {
+    t.cleanup();
+  }
+});
