@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, diagnostics, eventually, fixtureAgent, git, runCli, writeConfig } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
+import Database from 'better-sqlite3';
 
 test('resume after the supervisor is SIGKILLed: adopted panes, a worker done while down, the goal completes', async () => {
   const t = createTestEnv();
@@ -120,6 +121,12 @@ test('stop snapshots work and ends resumably; sessions lists it; gc keeps unmerg
     assert.match(log, /^session_start \{"event":"session_start","sessionId":"s/m);
     assert.match(log, /^worker_spawned .*"workerId":"w01"/m);
     assert.match(log, /^session_end .*"type":"session\.stopped"/m);
+    // A failing hook and a hanging one are reported in the event log; neither stopped the run.
+    const db = new Database(join(t.env.CREWMUX_DATA_DIR!, 'state.db'), { readonly: true });
+    const hookEvents = db.prepare("SELECT message FROM events WHERE type = 'hook.failed'").all().map((r) => (r as { message: string }).message);
+    db.close();
+    assert.ok(hookEvents.some((m) => /hook session_end "exit 7" exited 7/.test(m)), hookEvents.join('\n'));
+    assert.ok(hookEvents.some((m) => /hook worker_done "sleep 30" timed out after 1 s/.test(m)), hookEvents.join('\n'));
     void sessionDir;
   } finally {
     t.cleanup();
