@@ -21,7 +21,7 @@ import { which } from '../../src/adapters/which.js';
 import { findAgent } from '../../src/core/agents/index.js';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
-import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli, type TestEnv } from '../helpers/env.js';
+import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli, secureTestBase, type TestEnv } from '../helpers/env.js';
 
 const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
 const ONLY = process.env.CREWMUX_AGENTS?.split(',');
@@ -30,7 +30,7 @@ const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode'].filter((a) => !
 const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
 // Gemini CLI and Qwen Code skip a system settings file below a world-writable directory (/tmp), and
 // crewmux writes them under its data dir; so these runs live under the repo's ignored test-artifacts/.
-const BASE = join(ROOT, 'test-artifacts');
+const BASE = secureTestBase();
 
 let fake: FakeModelServer;
 before(async () => {

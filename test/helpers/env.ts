@@ -3,9 +3,10 @@
  * with their own identity, and a runner for the built bin/crewmux.js. Nothing touches the real HOME.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -128,4 +129,29 @@ export function diagnostics(t: TestEnv): string {
     const read = (f: string) => (existsSync(join(dir, sid, f)) ? readFileSync(join(dir, sid, f), 'utf8').slice(-3000) : '(none)');
     return `--- ${sid} supervisor.log\n${read('supervisor.log')}\n--- ${sid} lead/pane.log\n${read('lead/pane.log')}`;
   }).join('\n');
+}
+
+/** True when no ancestor of `dir` is writable by group or others (Gemini and Qwen refuse settings files below one). */
+export function hasSecureAncestors(dir: string): boolean {
+  let current = dir;
+  for (;;) {
+    try {
+      if (statSync(current).mode & 0o022) return false;
+    } catch { /* not created yet: its parent decides */ }
+    const next = dirname(current);
+    if (next === current) return true;
+    current = next;
+  }
+}
+
+/**
+ * A base directory for tests that run Gemini or Qwen: the repo's ignored test-artifacts/ when it sits
+ * below secure directories, else ~/.cache/crewmux-tests (a clone under /tmp has a world-writable
+ * ancestor). Only crewmux's own test state goes there; agents still get their own temp HOME.
+ */
+export function secureTestBase(): string {
+  const inRepo = join(ROOT, 'test-artifacts');
+  const base = hasSecureAncestors(inRepo) ? inRepo : join(homedir(), '.cache', 'crewmux-tests');
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  return base;
 }

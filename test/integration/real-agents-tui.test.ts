@@ -17,6 +17,7 @@ import { createTmux } from '../../src/adapters/tmux.js';
 import { exec } from '../../src/adapters/exec.js';
 import { which } from '../../src/adapters/which.js';
 import { findAgent } from '../../src/core/agents/index.js';
+import { secureTestBase } from '../helpers/env.js';
 import { detectStatus } from '../../src/core/status-detect.js';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { createStandInMcp } from '../fakes/stand-in-mcp.js';
@@ -65,7 +66,7 @@ async function settled(tui: AgentTui, ms = 1500): Promise<string> {
 
 // Gemini CLI and Qwen Code ignore a system settings file below a group/world-writable directory such
 // as /tmp, so agent state lives under the repo's (ignored) test-artifacts/, like crewmux's own dirs.
-const stateBase = join(repoRoot, 'test-artifacts');
+const stateBase = secureTestBase();
 
 /** Asserts every key of `was` is in `now` with the same value (recursively). */
 function assertSubset(was: unknown, now: unknown, where: string): void {
