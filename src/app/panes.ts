@@ -112,8 +112,3 @@ export function writeLaunchScript(file: string, pane: SpawnPane): void {
   lines.push(pane.command, `echo $? > ${shellQuote(join(dirname(file), 'exit-status'))}`, '');
   writeFileAtomic(file, lines.join('\n'), 0o600);
 }
-
-export function findPane(panes: PaneInfo[], paneId: string | null): PaneInfo | undefined {
-  return paneId ? panes.find((p) => p.paneId === paneId) : undefined;
-}
-

@@ -127,7 +127,6 @@ test('stop snapshots work and ends resumably; sessions lists it; gc keeps unmerg
     db.close();
     assert.ok(hookEvents.some((m) => /hook session_end "exit 7" exited 7/.test(m)), hookEvents.join('\n'));
     assert.ok(hookEvents.some((m) => /hook worker_done "sleep 30" timed out after 1 s/.test(m)), hookEvents.join('\n'));
-    void sessionDir;
   } finally {
     t.cleanup();
   }
