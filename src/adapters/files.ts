@@ -1,7 +1,7 @@
 /** Small filesystem helpers: atomic writes, safe reads, watching a directory for a file. */
-import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import { accessSync, appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { exec } from './exec.js';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export function ensureDir(dir: string, mode = 0o700): void {
@@ -102,4 +102,56 @@ export async function openFifoGate(path: string, timeoutMs = 15_000): Promise<vo
       await new Promise((r) => setTimeout(r, 3));
     }
   }
+}
+
+/** Removes a file if it exists. */
+export function removeFile(path: string): void {
+  rmSync(path, { force: true });
+}
+
+export function pathExists(path: string): boolean {
+  return existsSync(path);
+}
+
+/** Entry names of `dir` (empty when it cannot be read). */
+export function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Bytes of every regular file below `dir` (symlinks not followed). */
+export function dirBytes(dir: string): number {
+  let total = 0;
+  const stack = [dir];
+  while (stack.length) {
+    const d = stack.pop()!;
+    for (const n of listDir(d)) {
+      const p = join(d, n);
+      try {
+        const st = lstatSync(p);
+        if (st.isDirectory()) stack.push(p);
+        else total += st.size;
+      } catch { /* vanished */ }
+    }
+  }
+  return total;
+}
+
+/** A new directory `<parent>/<prefix>XXXXXX`. */
+export function makeTempDir(parent: string, prefix: string): string {
+  return mkdtempSync(join(parent, prefix));
+}
+
+/** Creates `dir` if needed and throws unless this process can write to it. */
+export function assertWritableDir(dir: string): void {
+  ensureDir(dir);
+  accessSync(dir, constants.W_OK);
+}
+
+/** Reads a whole UTF-8 file; throws the fs error (with its code) when it cannot. */
+export function readText(file: string): string {
+  return readFileSync(file, 'utf8');
 }

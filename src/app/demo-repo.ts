@@ -1,12 +1,11 @@
 /** The throwaway repository of `crewmux demo`: a tiny project with one commit. */
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../adapters/files.js';
+import { makeTempDir, writeFileAtomic } from '../adapters/files.js';
 import type { Git } from '../adapters/git.js';
 
 export async function createDemoRepo(git: Git, parent = tmpdir()): Promise<string> {
-  const dir = mkdtempSync(join(parent, 'crewmux-demo-'));
+  const dir = makeTempDir(parent, 'crewmux-demo-');
   writeFileAtomic(join(dir, 'README.md'), '# crewmux demo\n\nA throwaway repository made by `crewmux demo`.\n', 0o644);
   writeFileAtomic(join(dir, 'package.json'), JSON.stringify({ name: 'crewmux-demo', private: true, type: 'module' }, null, 2) + '\n', 0o644);
   await git.raw(dir, ['init', '-q', '-b', 'main']);

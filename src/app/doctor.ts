@@ -2,12 +2,11 @@
  * `crewmux doctor`: checks what a run needs (tmux, git, node, the native modules, agents, model API
  * keys, writable dirs, a loopback port) and says, per check, ok / warn / fatal with a fix.
  */
-import { createServer } from 'node:net';
-import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseTmuxVersion } from '../adapters/tmux.js';
 import { exec } from '../adapters/exec.js';
-import { ensureDir } from '../adapters/files.js';
+import { assertWritableDir } from '../adapters/files.js';
+import { probeLoopbackPort } from '../adapters/net.js';
 import { BUILTIN_AGENTS } from '../core/agents/index.js';
 import { detectAgents } from './detect.js';
 import type { AppContext } from './context.js';
@@ -27,17 +26,6 @@ async function versionOf(file: string, args: string[]): Promise<string | undefin
   } catch {
     return undefined;
   }
-}
-
-function loopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function runDoctor(ctx: AppContext): Promise<Check[]> {
@@ -70,15 +58,14 @@ export async function runDoctor(ctx: AppContext): Promise<Check[]> {
   checks.push({ name: 'api keys', level: keys.length ? 'ok' : 'warn', detail: keys.length ? keys.join(', ') : 'none set (agents may use their own login)' });
   for (const [name, dir] of [['data dir', ctx.paths.dataDir], ['config dir', ctx.paths.configDir], ['runtime dir', ctx.paths.runtimeDir]] as const) {
     try {
-      ensureDir(dir);
-      accessSync(dir, constants.W_OK);
+      assertWritableDir(dir);
       checks.push({ name, level: 'ok', detail: dir });
     } catch (e) {
       checks.push({ name, level: 'fatal', detail: `${dir}: ${(e as Error).message}`, fix: 'fix its permissions or set CREWMUX_DATA_DIR / CREWMUX_CONFIG_DIR / CREWMUX_RUNTIME_DIR' });
     }
   }
   try {
-    checks.push({ name: 'loopback port', level: 'ok', detail: `127.0.0.1:${await loopbackPort()} can be bound` });
+    checks.push({ name: 'loopback port', level: 'ok', detail: `127.0.0.1:${await probeLoopbackPort()} can be bound` });
   } catch (e) {
     checks.push({ name: 'loopback port', level: 'fatal', detail: (e as Error).message, fix: 'allow binding 127.0.0.1' });
   }

@@ -3,8 +3,7 @@
  * removes only what is provably safe: merged or empty, in a session that is not live. `--force` also
  * removes unmerged commits and uncommitted changes. Reports what it keeps and why, and the space freed.
  */
-import { existsSync, readdirSync, lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirBytes, pathExists as existsSync } from '../adapters/files.js';
 import { sessionBranchPrefix } from '../core/naming.js';
 import type { SessionRow } from '../adapters/store.js';
 import { supervisorAlive } from './session-control.js';
@@ -19,25 +18,6 @@ export interface GcItem {
   class: GcClass;
   action: 'removed' | 'would remove' | 'kept';
   bytes: number;
-}
-
-function dirBytes(dir: string): number {
-  let total = 0;
-  const stack = [dir];
-  while (stack.length) {
-    const d = stack.pop()!;
-    let names: string[];
-    try { names = readdirSync(d); } catch { continue; }
-    for (const n of names) {
-      const p = join(d, n);
-      try {
-        const st = lstatSync(p);
-        if (st.isDirectory()) stack.push(p);
-        else total += st.size;
-      } catch { /* vanished */ }
-    }
-  }
-  return total;
 }
 
 async function classify(ctx: AppContext, s: SessionRow, branch: string, worktree: string | null, base: string | null, integrationHead: string | undefined): Promise<GcClass> {

@@ -3,11 +3,10 @@
  * guessed from the repo, CONVENTIONS.md, config.json, hooks.json that runs as written) and adds
  * crewmux's lines to .gitignore. Existing files are kept unless `force`; what was written is returned.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { guessVerifyCommands } from '../core/project-guess.js';
 import { UserError } from '../core/errors.js';
-import { appendText, readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { appendText, listDir, pathExists, readIfExists, writeFileAtomic } from '../adapters/files.js';
 import type { AppContext } from './context.js';
 
 export async function initProject(ctx: AppContext, force: boolean): Promise<{ written: string[]; kept: string[]; verify: string[] }> {
@@ -18,7 +17,7 @@ export async function initProject(ctx: AppContext, force: boolean): Promise<{ wr
   try {
     scripts = (JSON.parse(readIfExists(join(root, 'package.json')) ?? 'null') as { scripts?: Record<string, string> } | null)?.scripts;
   } catch { /* not JSON: no scripts */ }
-  const verify = guessVerifyCommands(readdirSync(root), scripts);
+  const verify = guessVerifyCommands(listDir(root), scripts);
   const name = root.split('/').pop();
   const files: Record<string, string> = {
     'PROJECT.md': `# ${name}\n\nWhat this project is, for the agents crewmux starts: its purpose, its layout, what matters.\n\n## How to verify\n\n\`\`\`sh\n${verify.length ? verify.join('\n') : '# add the commands that prove a change works, one per line'}\n\`\`\`\n`,
@@ -34,7 +33,7 @@ export async function initProject(ctx: AppContext, force: boolean): Promise<{ wr
   const kept: string[] = [];
   for (const [file, content] of Object.entries(files)) {
     const path = join(root, '.crewmux', file);
-    if (existsSync(path) && !force) { kept.push(`.crewmux/${file}`); continue; }
+    if (pathExists(path) && !force) { kept.push(`.crewmux/${file}`); continue; }
     writeFileAtomic(path, content, 0o644);
     written.push(`.crewmux/${file}`);
   }

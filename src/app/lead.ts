@@ -1,8 +1,7 @@
 /** Launching the lead agent into the first pane of the lead window, with its prompt (and a recap on resume). */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import { buildLeadPrompt } from '../core/prompts.js';
-import { createFifo, readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { createFifo, readIfExists, removeFile, writeFileAtomic } from '../adapters/files.js';
 import { loadProjectContext } from './config.js';
 import { requireAgent } from './agents.js';
 import { prepareLaunch } from './launch.js';
@@ -33,7 +32,7 @@ export async function launchLead(rt: Runtime, recap?: string): Promise<string> {
   if (!first) throw new Error('the lead window is gone');
   const log = join(leadDir, 'pane.log');
   if (readIfExists(log) === undefined) writeFileAtomic(log, '');
-  rmSync(join(leadDir, 'exit-status'), { force: true });
+  removeFile(join(leadDir, 'exit-status'));
   const script = leadScriptPath(rt.sessionDir);
   writeLaunchScript(script, launch.pane);
   const gate = leadGate(script);

@@ -3,9 +3,8 @@
  * restart) on its own worktree and branch, with its task and its previous summary. Same id and branch;
  * a new turn nonce.
  */
-import { rmSync } from 'node:fs';
 import { ToolError } from '../core/errors.js';
-import { readIfExists, writeFileAtomic } from '../adapters/files.js';
+import { readIfExists, removeFile, writeFileAtomic } from '../adapters/files.js';
 import type { WorkerRow } from '../adapters/store.js';
 import { launchWorkerAgent, newNonce } from './spawn-worker.js';
 import { changeWorkerState } from './worker-state-change.js';
@@ -25,8 +24,8 @@ export async function restartWorker(rt: Runtime, workerId: string): Promise<Work
   // The prompt keeps the task; the old nonce is replaced and the previous attempt is told.
   const prompt = previous.replaceAll(w.nonce, nonce) + `\n## Previous attempt\nThis worker was restarted on its own worktree (${w.worktree}) after it ended as ${w.state}${w.summary ? `: ${w.summary}` : ''}. Its committed work is on ${w.branch}; continue from there.\n`;
   writeFileAtomic(w.prompt_file, prompt);
-  rmSync(w.done_file, { force: true });
-  rmSync(exitStatusFile(w.log_file), { force: true });
+  removeFile(w.done_file);
+  removeFile(exitStatusFile(w.log_file));
   rt.store.updateWorker(rt.sid, w.id, { nonce, pane_id: null, exit_info: null });
   const running = changeWorkerState(rt, w, 'running', 'restarted on its worktree', { finished_at: null });
   try {

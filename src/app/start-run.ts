@@ -16,6 +16,7 @@ import { createSessionWindows } from './panes.js';
 import { leadScriptPath } from './lead.js';
 import { repoWorktreesDir } from './paths.js';
 import type { Preflight } from './preflight.js';
+import type { Config } from '../core/config-schema.js';
 import type { AppContext } from './context.js';
 
 export interface RunRequest {
@@ -28,6 +29,18 @@ export interface RunRequest {
   keepSession: boolean;
   attach: boolean;
   requireSignedSkills: boolean;
+}
+
+/**
+ * A RunRequest from the flags that were given, the rest from config.json, then crewmux's defaults
+ * (4 workers, no time limits, nudge after 600 s, blocking tools answer within 45 s).
+ */
+export function runRequest(config: Config, given: Partial<RunRequest> & { goal: string; attach: boolean }): RunRequest {
+  return {
+    maxWorkers: config.maxWorkers ?? 4, timeoutS: config.timeout ?? null, workerTimeoutS: config.workerTimeout ?? null,
+    stuckAfterS: config.stuckAfter ?? 600, toolWaitS: config.toolWait ?? 45, keepSession: false, requireSignedSkills: false,
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)),
+  } as RunRequest;
 }
 
 export interface StartedRun {

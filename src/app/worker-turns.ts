@@ -3,14 +3,13 @@
  * the next with a message (send_to_worker), and stopping the worker (kill_worker, timeouts). Work left
  * uncommitted is always snapshot-committed first, so nothing is lost.
  */
-import { rmSync } from 'node:fs';
 import { tailLines, stripAnsi } from '../core/ansi.js';
 import { followUpTurn } from '../core/prompts.js';
 import { perspectiveInfo, type Perspective } from '../core/perspectives.js';
 import { isActive, isFinished, type WorkerState } from '../core/worker-state.js';
 import type { Completion } from '../core/completion.js';
 import { ToolError } from '../core/errors.js';
-import { fileSize, readFrom } from '../adapters/files.js';
+import { fileSize, readFrom, removeFile } from '../adapters/files.js';
 import { isAlive, killTree } from '../adapters/process-tree.js';
 import type { WorkerRow } from '../adapters/store.js';
 import { deliverText } from './deliver.js';
@@ -87,7 +86,7 @@ export async function sendToWorker(rt: Runtime, workerId: string, message: strin
   let text = message;
   if (isFinished(w.state)) {
     const nonce = newNonce();
-    rmSync(w.done_file, { force: true });
+    removeFile(w.done_file);
     rt.store.updateWorker(rt.sid, w.id, { nonce });
     text = followUpTurn(message, nonce, w.done_file);
     changeWorkerState(rt, w, 'running', 'new turn from send_to_worker');

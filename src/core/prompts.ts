@@ -5,6 +5,7 @@
  */
 import { completionProtocol } from './completion.js';
 import type { PerspectiveInfo } from './perspectives.js';
+import type { ReportWorker } from './report.js';
 
 export interface LeadPromptInput {
   sessionId: string;
@@ -85,14 +86,8 @@ export function followUpTurn(message: string, nonce: string, doneFile: string): 
   return `${message.trim()}\n\n(crewmux: a new turn. When finished, call worker_done again; without MCP, use done file ${doneFile} or a WORKER_DONE: <nonce> line with nonce ${nonce}.)`;
 }
 
-export interface RecapWorker {
-  id: string;
-  agent: string;
-  perspective: string;
-  state: string;
-  branch: string;
-  summary: string | null;
-}
+/** What the recap shows of a worker: the report's view without merge state and diffstat. */
+export type RecapWorker = Omit<ReportWorker, 'merged' | 'diffstat'>;
 
 /** The recap a resumed lead gets: what happened to each worker while crewmux was down. */
 export function buildRecap(workers: RecapWorker[], notes: string[]): string {

@@ -4,7 +4,7 @@
  */
 import type { Command } from '../command.js';
 import { preflight } from '../../app/preflight.js';
-import { startRun } from '../../app/start-run.js';
+import { runRequest, startRun } from '../../app/start-run.js';
 import { followRun } from '../../app/follow-run.js';
 import { createDemoRepo } from '../../app/demo-repo.js';
 import { attachTerminal } from '../../adapters/terminal.js';
@@ -23,10 +23,10 @@ export const demoCommand: Command = {
     ctx.out.err(`crewmux demo: throwaway repository ${repo}`);
     const pre = await preflight(ctx, { lead: 'scripted-lead', agents: ['scripted-worker'] });
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
-    const run = await startRun(ctx, pre, {
+    const run = await startRun(ctx, pre, runRequest({}, {
       goal: 'Add a greeting module (src/greet.js) and a test for it, in parallel, then verify the merged result.',
-      maxWorkers: 4, timeoutS: 300, workerTimeoutS: 120, stuckAfterS: 120, toolWaitS: 45, keepSession: Boolean(a.keepSession) || attach, attach, requireSignedSkills: false,
-    });
+      timeoutS: 300, workerTimeoutS: 120, stuckAfterS: 120, keepSession: Boolean(a.keepSession) || attach, attach,
+    }));
     ctx.out.err(`crewmux demo: session ${run.sid}`);
     if (attach) {
       ctx.out.err('crewmux demo: attaching; detach with your tmux prefix then d.');

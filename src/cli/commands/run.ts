@@ -1,13 +1,13 @@
 /** `crewmux run`: one goal, a lead in tmux pane 0, workers in worktrees; attach, or follow headless. */
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { renderReport, type RunReport } from '../../core/report.js';
 import { preflight } from '../../app/preflight.js';
-import { startRun } from '../../app/start-run.js';
+import { runRequest, startRun } from '../../app/start-run.js';
 import { exitCodeOf, followRun } from '../../app/follow-run.js';
 import { attachTerminal } from '../../adapters/terminal.js';
+import { readText } from '../../adapters/files.js';
 import { requireSignedSkills } from '../../app/skill-policy.js';
 import { fastForwardToIntegration } from '../../app/take-result.js';
 import type { AppContext } from '../../app/context.js';
@@ -32,7 +32,7 @@ async function readGoal(a: Record<string, unknown>): Promise<string> {
   if (typeof a.goal === 'string') goal = a.goal;
   else if (typeof a.goalFile === 'string') {
     try {
-      goal = readFileSync(a.goalFile, 'utf8');
+      goal = readText(a.goalFile);
     } catch (e) {
       throw new UserError('E_GOAL_FILE', `Cannot read goal file ${a.goalFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
     }
@@ -97,12 +97,10 @@ export const runCommand: Command = {
     const pre = await preflight(ctx, { lead: a.lead as string | undefined, agents });
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const wait = (a.wait as boolean | undefined) ?? !attach;
-    const run = await startRun(ctx, pre, {
-      goal, maxWorkers: maxWorkers ?? pre.config.maxWorkers ?? 4, timeoutS: timeoutS ?? pre.config.timeout ?? null,
-      workerTimeoutS: workerTimeoutS ?? pre.config.workerTimeout ?? null, stuckAfterS: pre.config.stuckAfter ?? 600,
-      toolWaitS: pre.config.toolWait ?? 45, keepSession: Boolean(a.keepSession), attach,
+    const run = await startRun(ctx, pre, runRequest(pre.config, {
+      goal, attach, maxWorkers, timeoutS, workerTimeoutS, keepSession: Boolean(a.keepSession),
       requireSignedSkills: requireSignedSkills({ flag: a.requireSignedSkills as boolean | undefined, paths: ctx.paths, projectRoot: pre.repo.root }),
-    });
+    }));
     ctx.out.err(`crewmux: session ${run.sid} started (tmux session ${run.tmuxSession}, lead ${pre.lead}, workers ${pre.workers.join(', ')})`);
     if (a.dashboard) await startRunDashboard(ctx, run.sid);
     if (attach) {
