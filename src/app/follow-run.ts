@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Prints events of `sid` until the session ends; returns its exit code. If the tmux session vanishes
  * while the outcome is still open, the supervisor was lost: returns EXIT.failed after saying so.
  */
-export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number } = {}): Promise<number> {
+export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number } = {}): Promise<number> {
   let last = opts.fromEventId ?? 0;
   let lostChecks = 0;
   for (;;) {
@@ -37,6 +37,10 @@ export async function followRun(store: Store, tmux: Tmux, sid: string, print: (l
     if (!s) return EXIT.failed;
     if (TERMINAL_SESSION_STATUSES.includes(s.status)) {
       for (const e of store.eventsAfter(sid, last)) print(progressLine(e));
+      // The supervisor stops the agents and the tmux session after recording the outcome; return once
+      // it has, so nothing of the run is still alive or writing when the caller goes on (bounded wait).
+      const until = Date.now() + (opts.cleanupWaitMs ?? 20_000);
+      while (s.supervisor_pid !== null && isAlive(s.supervisor_pid) && Date.now() < until) await sleep(opts.pollMs ?? 100);
       return exitCodeOf(s.status);
     }
     const supervisorGone = s.supervisor_pid !== null && !isAlive(s.supervisor_pid);

@@ -5,6 +5,7 @@
  * SIGTERM/SIGHUP) records the outcome and closes everything it opened.
  */
 import { TERMINAL_SESSION_STATUSES } from '../adapters/store.js';
+import { killTree, processTree } from '../adapters/process-tree.js';
 import { createStatsStore } from '../adapters/stats-store.js';
 import { buildMcpServer } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
@@ -110,6 +111,12 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   toolStats.close();
   await mcp.close();
   const final = store.getSession(sid)!;
-  if (!final.options.keepSession) await rt.tmux.killSession(s.tmux_session);
+  if (!final.options.keepSession) {
+    // Stop every agent's process tree (ours excepted) before the session goes, so no agent is still
+    // writing its files, or alive at all, once `run --wait` returns (SIGHUP alone is not waited for).
+    const panes = await rt.tmux.listPanes(s.tmux_session);
+    await Promise.all(panes.filter((p) => !p.dead && !processTree(p.pid).includes(process.pid)).map((p) => killTree(p.pid).catch(() => undefined)));
+    await rt.tmux.killSession(s.tmux_session);
+  }
   return final.status === 'done' ? 0 : 1;
 }
