@@ -155,3 +155,21 @@ export function assertWritableDir(dir: string): void {
 export function readText(file: string): string {
   return readFileSync(file, 'utf8');
 }
+
+/** Regular files below `dir` (recursive, symlinks not followed) whose names end in `suffix`, with mtime and size. */
+export function listFilesBelow(dir: string, suffix: string): { path: string; mtimeMs: number; size: number }[] {
+  const out: { path: string; mtimeMs: number; size: number }[] = [];
+  const stack = [dir];
+  while (stack.length) {
+    const d = stack.pop()!;
+    for (const n of listDir(d)) {
+      const p = join(d, n);
+      try {
+        const st = lstatSync(p);
+        if (st.isDirectory()) stack.push(p);
+        else if (st.isFile() && n.endsWith(suffix)) out.push({ path: p, mtimeMs: st.mtimeMs, size: st.size });
+      } catch { /* vanished */ }
+    }
+  }
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -36,11 +36,12 @@ export async function followRun(store: Store, tmux: Tmux, sid: string, print: (l
     const s = store.getSession(sid);
     if (!s) return EXIT.failed;
     if (TERMINAL_SESSION_STATUSES.includes(s.status)) {
-      for (const e of store.eventsAfter(sid, last)) print(progressLine(e));
       // The supervisor stops the agents and the tmux session after recording the outcome; return once
       // it has, so nothing of the run is still alive or writing when the caller goes on (bounded wait).
+      // The outcome row is written just before its `session.<status>` event: print what came after too.
       const until = Date.now() + (opts.cleanupWaitMs ?? 20_000);
       while (s.supervisor_pid !== null && isAlive(s.supervisor_pid) && Date.now() < until) await sleep(opts.pollMs ?? 100);
+      for (const e of store.eventsAfter(sid, last)) print(progressLine(e));
       return exitCodeOf(s.status);
     }
     const supervisorGone = s.supervisor_pid !== null && !isAlive(s.supervisor_pid);

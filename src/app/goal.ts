@@ -6,7 +6,8 @@
 import { isActive, isFinished } from '../core/worker-state.js';
 import { lastVerifyOf } from './verify.js';
 import { ToolError } from '../core/errors.js';
-import type { RunReport } from '../core/report.js';
+import { plainReportSummary, renderReport, type RunReport } from '../core/report.js';
+import { REPORT_INSTRUCTION, summarize } from './summarize.js';
 import type { SessionStatus } from '../adapters/store.js';
 import { killTree } from '../adapters/process-tree.js';
 import { stopWorker } from './worker-turns.js';
@@ -57,7 +58,12 @@ export function endSession(rt: Runtime, status: Exclude<SessionStatus, 'starting
     const lead = s.lead_pane ? (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === s.lead_pane) : undefined;
     if (lead && !lead.dead && status !== 'done') await killTree(lead.pid).catch(() => undefined);
     const report = await buildReport(rt, status, reason);
-    rt.store.updateSession(rt.sid, { status, outcome_reason: reason, ended_at: rt.now(), report: JSON.stringify(report) });
+    const summary = await summarize(rt.router, { purpose: 'report', instruction: REPORT_INSTRUCTION, text: renderReport(report), fallback: plainReportSummary(report), maxChars: 600, timeoutMs: 30_000 });
+    report.summary = summary.text;
+    report.summaryBy = summary.method === 'router' ? `router (${summary.note})` : summary.note;
+    const endedAt = rt.now();
+    writeEpisode(rt, report, endedAt);
+    rt.store.updateSession(rt.sid, { status, outcome_reason: reason, ended_at: endedAt, report: JSON.stringify(report) });
     rt.events.emit(`session.${status}`, `session ${status}: ${reason}`, null, { status, reason });
   })();
   return rt.ending;
@@ -82,4 +88,22 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
     })),
     mergeCommand: `git merge ${rt.integrationBranch}`,
   };
+}
+
+/**
+ * Writes the session's episode (goal, outcome, workers, verify lessons) to memory, where the config
+ * says (`memory.episodes`, default the project's .crewmux/memory/episodes). A failure is an event, not an error.
+ */
+function writeEpisode(rt: Runtime, report: RunReport, endedAt: number): void {
+  const where = rt.config.memory?.episodes ?? 'project';
+  if (!rt.memory || where === 'off') return;
+  try {
+    const failures = rt.store.listVerifies(rt.sid).filter((v) => v.status === 'failed').flatMap((v) => v.results
+      .filter((r) => r.exitCode !== 0).map((r) => ({ commit: v.commit_sha, command: r.command, exitCode: r.exitCode, timedOut: r.timedOut, tail: r.tail })));
+    const s = session(rt);
+    const file = rt.memory.writeEpisode({ report, lead: s.lead_agent, startedAt: s.created_at, endedAt, failures }, where);
+    rt.events.emit('memory.episode', `episode written to ${file}`, null, { file });
+  } catch (e) {
+    rt.events.emit('memory.episode_failed', `the episode could not be written: ${(e as Error).message}`);
+  }
 }

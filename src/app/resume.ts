@@ -5,7 +5,9 @@
  * (restart_worker relaunches them); the lead is told, or relaunched with a recap when it is gone.
  */
 import { isActive } from '../core/worker-state.js';
-import { buildRecap } from '../core/prompts.js';
+import { buildRecap, type RecapWorker } from '../core/prompts.js';
+import { compactedSummary } from './compaction.js';
+import { RECAP_INSTRUCTION, summarize } from './summarize.js';
 import { deliverText } from './deliver.js';
 import { launchLead } from './lead.js';
 import { changeWorkerState } from './worker-state-change.js';
@@ -38,7 +40,7 @@ export async function resumeSession(rt: Runtime, monitor: Monitor, facts: Resume
     monitor.unwatch(w.id);
   }
   rt.store.updateSession(rt.sid, { status: 'running', ended_at: null, outcome_reason: null, report: null });
-  const recap = buildRecap(rt.store.listWorkers(rt.sid), notes);
+  const recap = buildRecap(await recapWorkers(rt), notes);
   rt.events.emit('session.resumed', `session resumed${facts.freshTmux ? ' in a new tmux session' : ''}: ${notes.length ? notes.join('; ') : 'nothing changed while down'}`);
   if (alive(s.lead_pane) && !facts.freshTmux) {
     // Typed in the background: a lead busy in a tool call takes it when it is back at its prompt.
@@ -53,4 +55,20 @@ export async function resumeSession(rt: Runtime, monitor: Monitor, facts: Resume
 function freshPanes<T>(panes: T[], freshTmux: boolean): T[] {
   // Pane ids restart at %0 in a new tmux server: an old id could name a new, unrelated pane.
   return freshTmux ? [] : panes;
+}
+
+/** Longest worker summary the recap carries as it is; a longer one is compressed by the router (or cut). */
+const RECAP_SUMMARY_CHARS = 400;
+
+/** The workers as the recap shows them: compacted digests where compact_session made them, long summaries compressed. */
+async function recapWorkers(rt: Runtime): Promise<RecapWorker[]> {
+  return Promise.all(rt.store.listWorkers(rt.sid).map(async (w) => {
+    let { summary } = compactedSummary(rt, w);
+    if (summary && summary.length > RECAP_SUMMARY_CHARS) {
+      const s = await summarize(rt.router, { purpose: 'recap', instruction: RECAP_INSTRUCTION, text: summary, maxChars: RECAP_SUMMARY_CHARS, timeoutMs: 20_000 });
+      summary = s.text;
+    }
+    // The recap shows one line per worker.
+    return { id: w.id, agent: w.agent, perspective: w.perspective, state: w.state, branch: w.branch, summary: summary?.replace(/\s*\n+\s*/g, ' ') ?? null };
+  }));
 }

@@ -11,6 +11,8 @@ import type { AgentTable } from './agents.js';
 import type { EventLog } from './events.js';
 import type { Paths } from './paths.js';
 import { ToolError } from '../core/errors.js';
+import type { TextCompleter } from './summarize.js';
+import type { Memory } from './memory.js';
 
 export interface Runtime {
   sid: string;
@@ -43,6 +45,10 @@ export interface Runtime {
   stopping: Set<string>;
   /** Verify runs in progress, by verify id. */
   verifyRuns: Map<number, Promise<import('../adapters/store.js').VerifyRow>>;
+  /** The model router for summaries (compaction, recap, report); undefined outside a supervisor. */
+  router?: TextCompleter;
+  /** Project and global memory; undefined outside a supervisor. */
+  memory?: Memory;
   /** Set by the first endSession call; later calls await it. */
   ending?: Promise<void>;
 }

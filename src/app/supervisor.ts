@@ -6,6 +6,7 @@
  */
 import { TERMINAL_SESSION_STATUSES } from '../adapters/store.js';
 import { killTree, processTree } from '../adapters/process-tree.js';
+import { join } from 'node:path';
 import { createStatsStore } from '../adapters/stats-store.js';
 import { buildMcpServer } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
@@ -17,6 +18,7 @@ import { createToolStats } from './tool-stats.js';
 import { createExternalAgentDeps } from './external-agents.js';
 import { createSkillCache, selectSkillsForWorker } from './skills.js';
 import { openRuntime } from './runtime-factory.js';
+import { createMemory, MEMORY_BUDGET, projectMemoryDir, retrieveMemory } from './memory.js';
 import { launchLead } from './lead.js';
 import { resumeSession } from './resume.js';
 import { endSession } from './goal.js';
@@ -53,10 +55,13 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const skills = createSkillCache({ paths: ctx.paths, projectRoot: s.repo_root, requireSigned: s.options.requireSignedSkills }, ctx.now, 60_000);
   // Loaded now, not on the first spawn_worker, which the lead waits for.
   try { skills(); } catch (e) { events.emit('skill.refused', `skills not loaded: ${(e as Error).message}`); }
+  rt.memory = createMemory({ indexFile: join(ctx.paths.dataDir, 'memory-index.db'), roots: { project: projectMemoryDir(s.repo_root), global: ctx.paths.memoryDir } });
+  const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
   const promptExtras: PromptExtras = opts.promptExtras ?? (async (input) => {
     const r = await selectSkillsForWorker({ paths: ctx.paths, projectRoot: s.repo_root, task: input.task, fileScope: input.fileScope, perspective: input.perspective, requireSigned: s.options.requireSignedSkills, preloaded: skills() });
     for (const x of r.refused) events.emit('skill.refused', `skill ${x.name} not loaded: ${x.reason}`);
-    return r.blocks;
+    const memory = memoryBudget > 0 ? retrieveMemory(rt, input, memoryBudget) : undefined;
+    return memory ? [...r.blocks, memory] : r.blocks;
   });
   const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env });
   const mcp = createMcpHttpServer({
@@ -109,6 +114,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   await hookRunner.drain();
   hookRunner.close();
   toolStats.close();
+  rt.memory.close();
   await mcp.close();
   const final = store.getSession(sid)!;
   if (!final.options.keepSession) {

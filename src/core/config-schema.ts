@@ -33,6 +33,12 @@ export const ConfigSchema = z.object({
   /** Seconds a blocking tool (wait_for_worker, verify) may hold a call before answering "call again". */
   toolWait: z.number().positive().max(600).optional(),
   requireSignedSkills: z.boolean().optional(),
+  memory: z.object({
+    /** Where each session's episode is written: the project's .crewmux/memory (default), the global data dir, or nowhere. */
+    episodes: z.enum(['project', 'global', 'off']).optional(),
+    /** Characters of memory a worker prompt may get (default 4000; 0 turns retrieval off). */
+    budget: z.number().int().min(0).max(32_000).optional(),
+  }).strict().optional(),
 }).strict();
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -26,6 +26,8 @@ export interface RunReport {
   workers: ReportWorker[];
   verifies: ReportVerify[];
   summary?: string;
+  /** Who wrote the summary: `router (groq/…)` or `plain truncation: …`. */
+  summaryBy?: string;
   mergeCommand: string;
   merged?: string;
 }
@@ -36,7 +38,7 @@ export function renderReport(r: RunReport): string {
     `goal: ${r.goal.split('\n')[0]}${r.goal.includes('\n') ? ' …' : ''}`,
     `why: ${r.reason}`,
   ];
-  if (r.summary) lines.push(`summary: ${r.summary}`);
+  if (r.summary) lines.push(`summary: ${r.summary.replace(/\s*\n+\s*/g, ' ')}${r.summaryBy ? ` [${r.summaryBy}]` : ''}`);
   lines.push('', `workers (${r.workers.length}):`);
   for (const w of r.workers) {
     lines.push(`  ${w.id}  ${w.agent}  ${w.perspective}  ${w.state}${w.merged ? ' (merged)' : ''}  ${w.branch}`);
@@ -53,4 +55,16 @@ export function renderReport(r: RunReport): string {
   lines.push('', `integration branch: ${r.integrationBranch}`, `take it: ${r.mergeCommand}`);
   if (r.merged) lines.push(r.merged);
   return lines.join('\n');
+}
+
+/** A one-paragraph summary of a report built from its facts alone (the report summary without a router). */
+export function plainReportSummary(r: RunReport): string {
+  const merged = r.workers.filter((w) => w.merged).map((w) => w.id);
+  const other = r.workers.filter((w) => !w.merged).map((w) => `${w.id} ${w.state}`);
+  const last = r.verifies.at(-1);
+  return [
+    `Goal ${r.outcome}: ${r.reason.split('\n')[0]}.`,
+    r.workers.length ? `${r.workers.length} worker(s): ${merged.length ? `${merged.join(', ')} merged` : 'none merged'}${other.length ? `; ${other.join(', ')}` : ''}.` : 'No workers ran.',
+    last ? `Last verify ${last.passed ? 'passed' : 'failed'} on ${last.commit.slice(0, 10)}.` : 'No verify ran.',
+  ].join(' ');
 }

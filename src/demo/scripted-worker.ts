@@ -61,7 +61,9 @@ async function turn(text: string, n: number): Promise<void> {
   say('scripted worker busy');
   const task = n === 0 ? section(text, 'Task') : text;
   const written = applyTask(task);
-  const summary = written.length ? `wrote ${written.join(', ')}` : `turn ${n}: nothing to write`;
+  // A ```summary block in the task is the report to give (tests use it for long reports).
+  const given = /```summary\n([\s\S]*?)```/.exec(task)?.[1]?.trim();
+  const summary = given ?? (written.length ? `wrote ${written.join(', ')}` : `turn ${n}: nothing to write`);
   await complete(nonceOf(text), summary);
   say('scripted worker idle');
 }

@@ -9,6 +9,7 @@ import { registerGoalTools, registerProgressTool } from './tools/goal.js';
 import { registerWorkerTools } from './tools/worker.js';
 import { registerIntegrationTools } from './tools/integration.js';
 import { registerExternalTools } from './tools/external.js';
+import { registerContextTools } from './tools/context.js';
 import type { ExternalAgentDeps } from '../app/external-agents.js';
 
 export interface ToolDeps {
@@ -29,6 +30,7 @@ export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
     registerLeadWorkerTools(server, d);
     registerIntegrationTools(server, d);
     registerGoalTools(server, d);
+    registerContextTools(server, d);
     if (d.external) registerExternalTools(server, d, d.external);
     registerProgressTool(server, d);
   } else {

@@ -120,7 +120,8 @@ function assertDone(o: Outcome, files: { worker: string; agent: string; file: st
   assert.ok(o.view.report?.verifies.length && o.view.report.verifies.at(-1)!.passed, 'the last verify passed');
   // The user's checkout is untouched.
   assert.equal(git(o.repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
-  assert.equal(git(o.repo, 'status', '--porcelain'), '');
+  // Besides the session's episode (.crewmux/memory/episodes/, untracked) the checkout is clean.
+  assert.equal(git(o.repo, 'status', '--porcelain'), '?? .crewmux/memory/');
 }
 
 /** Fake-model decisions that called crewmux tool `tool`, directly or through Qwen's `tool_call` proxy. */

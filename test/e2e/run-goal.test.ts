@@ -1,6 +1,7 @@
 /** A whole goal through the built bin/crewmux.js: scripted lead, two scripted workers, real tmux/git/MCP. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, git, ROOT, runCli, writeConfig } from '../helpers/env.js';
 import { diagnostics } from '../helpers/env.js';
@@ -39,9 +40,11 @@ test('a scripted lead drives two scripted workers to a done goal; both branches 
     assert.equal(view.report.verifies.length, 1);
     assert.equal(view.report.verifies[0].passed, true);
     assert.match(r.stdout, /take it: git merge crewmux\/s[0-9a-z]+\/integration/);
-    // The user's checkout is untouched: still on main, clean, without the workers' files.
+    // The user's checkout is untouched: still on main, without the workers' files; the one new thing is
+    // the session's episode under .crewmux/memory (untracked, the user's to commit or ignore).
     assert.equal(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
-    assert.equal(git(repo, 'status', '--porcelain'), '');
+    assert.equal(git(repo, 'status', '--porcelain'), '?? .crewmux/');
+    assert.match(readdirSync(join(repo, '.crewmux', 'memory', 'episodes')).join(), new RegExp(`^\\d{4}-\\d{2}-\\d{2}-${sid}\\.md$`));
     // The prompt files live outside the worktrees and done.flag is never committed.
     assert.equal(git(repo, 'ls-tree', '-r', '--name-only', `crewmux/${sid}/w01-implementer`).split('\n').filter((f) => f.startsWith('.crewmux')).length, 0);
     // The tmux session is gone once the goal ended.

@@ -7,6 +7,8 @@ import { spawnWorker } from '../../app/spawn-worker.js';
 import { readWorkerOutput, sendToWorker, stopWorker } from '../../app/worker-turns.js';
 import { waitForWorkers } from '../../app/wait-workers.js';
 import { restartWorker } from '../../app/restart-worker.js';
+import { compactedSummary } from '../../app/compaction.js';
+import { getWorkerOrFail } from '../../app/runtime.js';
 import { defineTool, textResult } from '../define-tool.js';
 import { finishedLine, workerView } from './views.js';
 import type { ToolDeps } from '../build-server.js';
@@ -23,7 +25,7 @@ export function registerLeadWorkerTools(server: McpServer, d: ToolDeps): void {
   }, async (a) => {
     const r = await spawnWorker(rt, { task: a.task, perspective: a.perspective, agent: a.agent, fileScope: a.file_scope, passCriteria: a.pass_criteria, extraContext: a.extra_context }, d.promptExtras);
     const w = r.worker;
-    return textResult(`Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Skills injected: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".`,
+    return textResult(`Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".`,
       { worker: workerView(w), injected: r.included });
   });
 
@@ -42,10 +44,19 @@ export function registerLeadWorkerTools(server: McpServer, d: ToolDeps): void {
     return textResult(lines.join('\n'), { finished: r.finished.map(workerView), pending: r.pending.map(workerView), timedOut: r.timedOut });
   });
 
-  defineTool(server, d.stats, 'read_worker_output', "Read the last lines of a worker's terminal.", {
+  defineTool(server, d.stats, 'read_worker_output', "Read the last lines of a worker's terminal (after compact_session, a finished worker's digest unless full is true).", {
     worker_id: z.string(),
     tail_lines: z.number().int().min(1).max(2000).optional(),
-  }, async (a) => textResult(await readWorkerOutput(rt, a.worker_id, a.tail_lines ?? 60) || '(no output yet)'));
+    full: z.boolean().optional().describe('Read the terminal even when compact_session replaced it with a digest.'),
+  }, async (a) => {
+    const view = a.full ? undefined : compactedSummary(rt, getWorkerOrFail(rt, a.worker_id));
+    if (view?.compacted) {
+      const c = view.compacted;
+      const by = c.method === 'router' ? `compacted by the router (${c.note})` : `compacted by ${c.note}`;
+      return textResult(`[${by}; the full ${c.fullChars} chars are in event #${c.eventId}; pass full=true to read the terminal]\n${view.summary ?? ''}`);
+    }
+    return textResult(await readWorkerOutput(rt, a.worker_id, a.tail_lines ?? 60) || '(no output yet)');
+  });
 
   defineTool(server, d.stats, 'send_to_worker', 'Type a message into a worker agent. A worker that had finished starts a new turn; wait for it again.', {
     worker_id: z.string(),
@@ -56,7 +67,7 @@ export function registerLeadWorkerTools(server: McpServer, d: ToolDeps): void {
   });
 
   defineTool(server, d.stats, 'list_workers', 'List every worker of this session with its state, branch and summary.', {}, async () => {
-    const workers = rt.store.listWorkers(rt.sid).map(workerView);
+    const workers = rt.store.listWorkers(rt.sid).map((w) => ({ ...workerView(w), ...compactedSummary(rt, w) }));
     return textResult(JSON.stringify({ workers }, null, 1), { workers });
   });
 

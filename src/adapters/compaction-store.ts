@@ -1,0 +1,57 @@
+/**
+ * The `compactions` table: per finished worker, the short summary and output digest that replace its
+ * long ones in what the lead is given (list_workers, read_worker_output, the resume recap). The full
+ * text stays in the event log (`event_id`). Same database and WAL handle as store.ts.
+ */
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS compactions (
+  session_id TEXT NOT NULL, worker_id TEXT NOT NULL, summary TEXT NOT NULL, output TEXT NOT NULL,
+  method TEXT NOT NULL, note TEXT NOT NULL, full_chars INTEGER NOT NULL, event_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (session_id, worker_id)
+);`;
+
+const CompactionRowSchema = z.object({
+  session_id: z.string(),
+  worker_id: z.string(),
+  summary: z.string(),
+  output: z.string(),
+  method: z.enum(['router', 'truncation']),
+  note: z.string(),
+  full_chars: z.number().int(),
+  event_id: z.number().int(),
+  created_at: z.number(),
+});
+export type CompactionRow = z.infer<typeof CompactionRowSchema>;
+
+export type CompactionStore = ReturnType<typeof createCompactionStore>;
+
+/** The compactions table on an open state database. */
+export function createCompactionStore(db: Database.Database) {
+  db.exec(SCHEMA);
+  return {
+    put(row: CompactionRow): void {
+      db.prepare(`INSERT OR REPLACE INTO compactions (session_id, worker_id, summary, output, method, note, full_chars, event_id, created_at)
+        VALUES (@session_id, @worker_id, @summary, @output, @method, @note, @full_chars, @event_id, @created_at)`).run(row);
+    },
+
+    get(sessionId: string, workerId: string): CompactionRow | undefined {
+      const r = db.prepare('SELECT * FROM compactions WHERE session_id = ? AND worker_id = ?').get(sessionId, workerId);
+      return r ? CompactionRowSchema.parse(r) : undefined;
+    },
+
+    /** Every compaction of a session, by worker id. */
+    bySession(sessionId: string): Map<string, CompactionRow> {
+      const rows = db.prepare('SELECT * FROM compactions WHERE session_id = ?').all(sessionId).map((r) => CompactionRowSchema.parse(r));
+      return new Map(rows.map((r) => [r.worker_id, r]));
+    },
+
+    /** Drops a worker's compaction (it started a new turn, so its summary is stale). */
+    remove(sessionId: string, workerId: string): void {
+      db.prepare('DELETE FROM compactions WHERE session_id = ? AND worker_id = ?').run(sessionId, workerId);
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Memory and compaction through whole runs (issue 9), with the step lead and scripted workers on real
+ * tmux, git, SQLite and MCP: project topics retrieved into the matching worker's prompt (and not the
+ * other topic), compact_session visible in the next list_workers and read_worker_output (plain
+ * truncation without a router key, and it says so), the report's summary, an episode with the verify
+ * lesson written at the end, and that episode retrieved into a worker's prompt in the next session.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli } from '../helpers/env.js';
+import { startStepRun, type StepResult } from '../helpers/step-run.js';
+
+const scripted = { command: process.execPath, args: [join(ROOT, 'dist', 'src', 'demo', 'scripted-worker.js')], prompt: 'file' };
+const file = (path: string, content: string) => `\`\`\`file:${path}\n${content}\`\`\`\n`;
+const LONG_REPORT = Array.from({ length: 40 }, (_, i) => `step ${i + 1}: checked the users table migration and its rollback`).join('\n');
+
+const promptOf = (dataDir: string, sid: string, worker: string) => readFileSync(join(dataDir, 'sessions', sid, 'workers', worker, 'prompt.md'), 'utf8');
+const stepOf = (steps: StepResult[], call: string, n = 0) => {
+  const s = steps.filter((x) => x.call === call)[n];
+  assert.ok(s, `no step ${call} #${n}`);
+  return s;
+};
+
+test('memory retrieved into prompts, compaction in list_workers, an episode written and retrieved next session', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t, {
+      'README.md': '# test\n',
+      '.crewmux/memory/topics/database.md': '# Database\n\n## Migrations\nEvery schema migration needs a rollback file beside it; run migrate-check before merging.\n',
+      '.crewmux/memory/topics/styling.md': '# Styling\n\n## CSS\nClass names follow BEM; colours come from palette variables.\n',
+    });
+    const dataDir = t.env.CREWMUX_DATA_DIR!;
+
+    // Session 1: a migration worker (long report), a failing verify, a fixing worker, a passing verify.
+    const run1 = startStepRun(t, repo, [
+      { call: 'spawn_worker', args: { task: `Add the users table schema migration.\n${file('migrations/001_users.sql', 'create table users (id int);\n')}\`\`\`summary\n${LONG_REPORT}\n\`\`\`\n`, agent: 'scripted' }, save: 'a' },
+      { call: 'wait_for_worker', args: { worker_id: '$a' }, repeatWhile: 'Still running' },
+      { call: 'compact_session', args: {} },
+      { call: 'list_workers', args: {} },
+      { call: 'read_worker_output', args: { worker_id: '$a' } },
+      { call: 'read_worker_output', args: { worker_id: '$a', full: true } },
+      { call: 'merge_worker', args: { worker_id: '$a' } },
+      { call: 'verify', args: { commands: ['test -f migrations/001_users_rollback.sql'] } },
+      { call: 'spawn_worker', args: { task: `Add the rollback.\n${file('migrations/001_users_rollback.sql', 'drop table users;\n')}`, agent: 'scripted' }, save: 'b' },
+      { call: 'wait_for_worker', args: { worker_id: '$b' }, repeatWhile: 'Still running' },
+      { call: 'merge_worker', args: { worker_id: '$b' } },
+      { call: 'verify', args: { commands: ['test -f migrations/001_users_rollback.sql'] } },
+      { call: 'mark_goal_done', args: { summary: 'users migration and rollback merged' } },
+    ], { scripted }, [], {}, { CREWMUX_ROUTER: 'off' });
+    const r1 = await run1.result;
+    assert.equal(r1.code, 0, `${r1.stdout}\n${r1.stderr}\n${diagnostics(t)}`);
+    const s1 = run1.steps();
+    const [sid1] = readdirSync(join(dataDir, 'sessions'));
+
+    // The matching topic went into w01's prompt, the other did not.
+    const p1 = promptOf(dataDir, sid1!, 'w01');
+    assert.match(p1, /## Memory: \d+ notes? from \.crewmux\/memory/);
+    assert.match(p1, /run migrate-check before merging/);
+    assert.doesNotMatch(p1, /BEM/);
+    assert.match(stepOf(s1, 'spawn_worker').text, /Added to its prompt: .*Memory: 1 note from \.crewmux\/memory/);
+
+    // compact_session: the long report became a digest, by truncation, and says so.
+    assert.match(stepOf(s1, 'compact_session').text, /w01: \d+ → \d+ chars, plain truncation: no router provider key/);
+    const listed = (stepOf(s1, 'list_workers').structured!.workers as { id: string; summary: string; compacted?: { method: string; eventId: number } }[])[0]!;
+    assert.equal(listed.compacted?.method, 'truncation');
+    assert.ok(listed.summary.length < LONG_REPORT.length / 2, `digest of ${listed.summary.length} chars`);
+    assert.match(listed.summary, /chars cut/);
+    assert.match(stepOf(s1, 'read_worker_output').text, /^\[compacted by plain truncation: no router provider key is configured; the full \d+ chars are in event #\d+/);
+    assert.doesNotMatch(stepOf(s1, 'read_worker_output', 1).text, /^\[compacted/);
+    // The full report stays in the event log.
+    const events = await runCli(t, repo, ['status', sid1!, '--json']);
+    const view = JSON.parse(events.stdout) as { report: { summary: string; summaryBy: string } };
+    assert.match(view.report.summary, /^Goal done: users migration and rollback merged\. 2 worker\(s\): w01, w02 merged\. Last verify passed/);
+    assert.match(view.report.summaryBy, /no router provider key/);
+
+    // The episode: goal, outcome, and the verify lesson (failed, then fixed).
+    const episodes = readdirSync(join(repo, '.crewmux', 'memory', 'episodes'));
+    assert.equal(episodes.length, 1);
+    assert.match(episodes[0]!, new RegExp(`^\\d{4}-\\d{2}-\\d{2}-${sid1}\\.md$`));
+    const episode = readFileSync(join(repo, '.crewmux', 'memory', 'episodes', episodes[0]!), 'utf8');
+    assert.match(episode, /- outcome: done \(users migration and rollback merged\)/);
+    assert.match(episode, /## Lessons from verify failures\n- `test -f migrations\/001_users_rollback\.sql` exited 1 on [0-9a-f]{10} \(later fixed and passing\)/);
+    // The user's tracked files are untouched; besides the test's config, the episode is the only new file.
+    assert.deepEqual(git(repo, 'status', '--porcelain').split('\n'), ['?? .crewmux/config.json', '?? .crewmux/memory/episodes/']);
+
+    // Session 2: a worker on the rollback topic gets the episode's lesson in its prompt.
+    writeFileSync(join(repo, '.crewmux', 'memory', 'topics', 'styling.md'), '# Styling\n\n## CSS\nClass names follow BEM.\n');
+    mkdirSync(join(dataDir, 'memory', 'topics'), { recursive: true });
+    writeFileSync(join(dataDir, 'memory', 'topics', 'global.md'), '# Habits\n\n## Rollback\nA rollback must be tested on a copy of production data.\n');
+    const run2 = startStepRun(t, repo, [
+      { call: 'spawn_worker', args: { task: 'Check that every migration has its rollback file.', agent: 'scripted' }, save: 'c' },
+      { call: 'wait_for_worker', args: { worker_id: '$c' }, repeatWhile: 'Still running' },
+      { call: 'mark_goal_failed', args: { reason: 'only checking retrieval' } },
+    ], { scripted }, [], {}, { CREWMUX_ROUTER: 'off' });
+    const r2 = await run2.result;
+    assert.equal(r2.code, 1, `${r2.stdout}\n${r2.stderr}\n${diagnostics(t)}`);
+    const sid2 = readdirSync(join(dataDir, 'sessions')).find((s) => s !== sid1)!;
+    const p2 = promptOf(dataDir, sid2, 'w01');
+    assert.match(p2, new RegExp(`Episode ${sid1}: a scripted test goal`));
+    assert.match(p2, /test -f migrations\/001_users_rollback\.sql/);
+    assert.match(p2, /tested on a copy of production data/);
+    assert.doesNotMatch(p2, /BEM/);
+    // The failed session wrote its episode too.
+    assert.equal(readdirSync(join(repo, '.crewmux', 'memory', 'episodes')).length, 2);
+  } finally {
+    t.cleanup();
+  }
+});
