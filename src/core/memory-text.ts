@@ -123,7 +123,7 @@ export function verifyLessons(input: EpisodeInput): string[] {
     const idx = input.report.verifies.findIndex((v) => v.commit === f.commit);
     const how = f.timedOut ? 'timed out' : `exited ${f.exitCode}`;
     const fixed = passedLater(f.command, idx) ? 'later fixed and passing' : 'still failing at the end';
-    const tail = f.tail.trim().split('\n').slice(-8).map((l) => `    ${clip(l, 200)}`).join('\n');
+    const tail = f.tail.trim() ? f.tail.trim().split('\n').slice(-8).map((l) => `    ${clip(l, 200)}`).join('\n') : '';
     lessons.push(`- \`${f.command}\` ${how} on ${f.commit.slice(0, 10)} (${fixed})${tail ? `:\n${tail}` : ''}`);
   });
   return lessons;
