@@ -10,6 +10,8 @@ import { registerWorkerTools } from './tools/worker.js';
 import { registerIntegrationTools } from './tools/integration.js';
 import { registerExternalTools } from './tools/external.js';
 import type { ExternalAgentDeps } from '../app/external-agents.js';
+import { registerResearchTools } from './tools/research.js';
+import type { Research } from '../app/research.js';
 
 export interface ToolDeps {
   rt: Runtime;
@@ -18,6 +20,8 @@ export interface ToolDeps {
   onWorkerActivity?: (workerId: string) => void;
   /** Discovery state for the external-agent tools (one per session); without it those tools are absent. */
   external?: ExternalAgentDeps;
+  /** Web search for web_research (one per session, so its cache is shared); without it the tool is absent. */
+  research?: Research;
 }
 
 export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
@@ -30,6 +34,7 @@ export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
     registerIntegrationTools(server, d);
     registerGoalTools(server, d);
     if (d.external) registerExternalTools(server, d, d.external);
+    if (d.research) registerResearchTools(server, d, d.research);
     registerProgressTool(server, d);
   } else {
     registerWorkerTools(server, d, principal.workerId);
