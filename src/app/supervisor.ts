@@ -16,6 +16,7 @@ import { createRadarScheduler } from './radar.js';
 import { createHookRunner, loadHooks } from './hooks.js';
 import { createToolStats } from './tool-stats.js';
 import { createExternalAgentDeps } from './external-agents.js';
+import { createResearch } from './research.js';
 import { createSkillCache, selectSkillsForWorker } from './skills.js';
 import { openRuntime } from './runtime-factory.js';
 import { createMemory, MEMORY_BUDGET, projectMemoryDir, retrieveMemory } from './memory.js';
@@ -64,9 +65,10 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     return memory ? [...r.blocks, memory] : r.blocks;
   });
   const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env });
+  const research = createResearch({ config: rt.config.research, env: ctx.env, now: ctx.now });
   const mcp = createMcpHttpServer({
     book: { lead: s.lead_token, workerByToken: (t) => store.listWorkers(sid).find((w) => w.token === t)?.id },
-    buildServer: (p) => buildMcpServer(p, { rt, stats: toolStats, promptExtras, external, onWorkerActivity: (id) => monitor.touch(id) }),
+    buildServer: (p) => buildMcpServer(p, { rt, stats: toolStats, promptExtras, external, research, onWorkerActivity: (id) => monitor.touch(id) }),
   });
 
   let finished!: () => void;

@@ -3,6 +3,7 @@
  * the key that is wrong and what was expected.
  */
 import { z } from 'zod';
+import { BACKEND_NAMES } from './search-backends.js';
 
 export const CustomAgentSchema = z.object({
   command: z.string().min(1),
@@ -14,6 +15,20 @@ export const CustomAgentSchema = z.object({
   ready: z.array(z.string()).optional(),
   busy: z.array(z.string()).optional(),
   waiting: z.array(z.string()).optional(),
+}).strict();
+
+/** The "research" key: which web search backend web_research uses and how long answers are cached. */
+export const ResearchConfigSchema = z.object({
+  /** Search backend (default duckduckgo; the env var CREWMUX_RESEARCH_BACKEND wins over this). */
+  backend: z.enum(BACKEND_NAMES).optional(),
+  /** Base URL of the backend, e.g. a self-hosted SearXNG (CREWMUX_RESEARCH_BASE_URL wins over this). */
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Seconds an answer stays cached (default 900; 0 turns the cache off). */
+  ttlSeconds: z.number().min(0).optional(),
+  /** Milliseconds one search request may take (default 15 000). */
+  timeoutMs: z.number().int().positive().max(120_000).optional(),
+  /** Results per query when the lead does not say (1..20, default 5). */
+  maxResults: z.number().int().min(1).max(20).optional(),
 }).strict();
 
 export const ConfigSchema = z.object({
@@ -33,12 +48,15 @@ export const ConfigSchema = z.object({
   /** Seconds a blocking tool (wait_for_worker, verify) may hold a call before answering "call again". */
   toolWait: z.number().positive().max(600).optional(),
   requireSignedSkills: z.boolean().optional(),
+  /** Memory retrieval and episodes (README#memory). */
   memory: z.object({
     /** Where each session's episode is written: the project's .crewmux/memory (default), the global data dir, or nowhere. */
     episodes: z.enum(['project', 'global', 'off']).optional(),
     /** Characters of memory a worker prompt may get (default 4000; 0 turns retrieval off). */
     budget: z.number().int().min(0).max(32_000).optional(),
   }).strict().optional(),
+  /** The lead's web_research tool (README#web-research). */
+  research: ResearchConfigSchema.optional(),
 }).strict();
 
 export type Config = z.infer<typeof ConfigSchema>;

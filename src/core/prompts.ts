@@ -27,6 +27,7 @@ export function buildLeadPrompt(p: LeadPromptInput): string {
     '- worker_diff(worker_id), merge_worker(worker_id), discard_worker(worker_id, reason), cross_review(worker_id, reviewer_agent?, focus?).',
     '- verify(commands?): run the project checks on the integration branch; if it says "still running", call it again.',
     '- list_perspectives(), report_progress(message).',
+    '- web_research(query, max_results?, fresh?, site?): search the web; if it answers that the web is unreachable, go on without it.',
     '- mark_goal_done(summary) when the goal is met; mark_goal_failed(reason) when it cannot be.',
     `Available worker agents: ${p.agents.join(', ')}. At most ${p.maxWorkers} workers run at once.`,
     '',

@@ -11,6 +11,8 @@ import { registerIntegrationTools } from './tools/integration.js';
 import { registerExternalTools } from './tools/external.js';
 import { registerContextTools } from './tools/context.js';
 import type { ExternalAgentDeps } from '../app/external-agents.js';
+import { registerResearchTools } from './tools/research.js';
+import type { Research } from '../app/research.js';
 
 export interface ToolDeps {
   rt: Runtime;
@@ -19,6 +21,8 @@ export interface ToolDeps {
   onWorkerActivity?: (workerId: string) => void;
   /** Discovery state for the external-agent tools (one per session); without it those tools are absent. */
   external?: ExternalAgentDeps;
+  /** Web search for web_research (one per session, so its cache is shared); without it the tool is absent. */
+  research?: Research;
 }
 
 export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
@@ -32,6 +36,7 @@ export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
     registerGoalTools(server, d);
     registerContextTools(server, d);
     if (d.external) registerExternalTools(server, d, d.external);
+    if (d.research) registerResearchTools(server, d, d.research);
     registerProgressTool(server, d);
   } else {
     registerWorkerTools(server, d, principal.workerId);
