@@ -60,6 +60,8 @@ export interface ResearchAnswer {
 export interface Research {
   /** Searches the web; rejects with ResearchError (never another error for network or backend trouble). */
   search(query: string, opts?: SearchOptions): Promise<ResearchAnswer>;
+  /** Forgets every cached answer (clear_tool_results); returns how many there were. */
+  clearCache(): number;
 }
 
 const DEFAULT_TTL_S = 900;
@@ -147,6 +149,7 @@ export function createResearch(deps: ResearchDeps = {}): Research {
       cache.set(key, r.results);
       return { backend: t.backend.name, query, results: r.results, cached: false, fetchedAt: r.fetchedAt };
     },
+    clearCache: () => cache.clear(),
   };
 }
 

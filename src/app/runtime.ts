@@ -43,6 +43,8 @@ export interface Runtime {
   completing: Map<string, Promise<WorkerRow | undefined>>;
   /** Workers crewmux is stopping right now; the monitor leaves them alone (their exit is not a crash). */
   stopping: Set<string>;
+  /** Finished verify results up to this id are not reused by verify (set by clear_tool_results). */
+  verifyForgotten?: number;
   /** Verify runs in progress, by verify id. */
   verifyRuns: Map<number, Promise<import('../adapters/store.js').VerifyRow>>;
   /** The model router for summaries (compaction, recap, report); undefined outside a supervisor. */

@@ -66,7 +66,8 @@ export async function verify(rt: Runtime, commands: string[] | undefined, waitMs
   const head = await rt.git.revParse(rt.integrationWorktree, 'HEAD');
   const latest = rt.store.listVerifies(rt.sid).at(-1);
   let run: Promise<VerifyRow> | undefined;
-  if (latest && latest.commit_sha === head && (!commands?.length || sameCommands(commands, latest.commands))) {
+  const reusable = latest && (rt.verifyRuns.has(latest.id) || latest.id > (rt.verifyForgotten ?? 0));
+  if (latest && reusable && latest.commit_sha === head && (!commands?.length || sameCommands(commands, latest.commands))) {
     run = rt.verifyRuns.get(latest.id) ?? Promise.resolve(latest);
   } else {
     const { planned, source } = planVerify(rt, commands);
@@ -83,4 +84,16 @@ export async function verify(rt: Runtime, commands: string[] | undefined, waitMs
 /** The latest finished verify of `head`, if any. */
 export function lastVerifyOf(rt: Runtime, head: string): VerifyRow | undefined {
   return rt.store.listVerifies(rt.sid).filter((v) => v.commit_sha === head).at(-1);
+}
+
+/**
+ * clear_tool_results' part for verify: finished verify results are no longer reused, so the next
+ * verify runs again even on an unchanged head (a run in progress is still joined). Returns how many
+ * results were set aside.
+ */
+export function forgetVerifyResults(rt: Runtime): number {
+  const finished = rt.store.listVerifies(rt.sid).filter((v) => v.status !== 'running' && v.id > (rt.verifyForgotten ?? 0));
+  const latest = rt.store.listVerifies(rt.sid).at(-1);
+  if (latest) rt.verifyForgotten = rt.verifyRuns.has(latest.id) ? latest.id - 1 : latest.id;
+  return finished.length;
 }

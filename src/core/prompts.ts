@@ -28,6 +28,7 @@ export function buildLeadPrompt(p: LeadPromptInput): string {
     '- verify(commands?): run the project checks on the integration branch; if it says "still running", call it again.',
     '- list_perspectives(), report_progress(message).',
     '- web_research(query, max_results?, fresh?, site?): search the web; if it answers that the web is unreachable, go on without it.',
+    '- compact_session(): when the session grows long, finished workers become short digests in list_workers and read_worker_output; clear_tool_results(): verify and web_research run afresh.',
     '- mark_goal_done(summary) when the goal is met; mark_goal_failed(reason) when it cannot be.',
     `Available worker agents: ${p.agents.join(', ')}. At most ${p.maxWorkers} workers run at once.`,
     '',

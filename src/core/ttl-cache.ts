@@ -21,6 +21,8 @@ export interface TtlCache<V> {
   /** Stores `value` now, replacing any entry for `key`, evicting expired then least recently used entries. */
   set(key: string, value: V): void;
   delete(key: string): void;
+  /** Drops every entry; returns how many there were. */
+  clear(): number;
   readonly size: number;
 }
 
@@ -52,6 +54,11 @@ export function createTtlCache<V>(opts: TtlCacheOptions): TtlCache<V> {
     },
     delete(key) {
       entries.delete(key);
+    },
+    clear() {
+      const n = entries.size;
+      entries.clear();
+      return n;
     },
     get size() {
       return entries.size;

@@ -47,6 +47,9 @@ test('memory retrieved into prompts, compaction in list_workers, an episode writ
       { call: 'wait_for_worker', args: { worker_id: '$b' }, repeatWhile: 'Still running' },
       { call: 'merge_worker', args: { worker_id: '$b' } },
       { call: 'verify', args: { commands: ['test -f migrations/001_users_rollback.sql'] } },
+      { call: 'verify', args: {} },
+      { call: 'clear_tool_results', args: {} },
+      { call: 'verify', args: { commands: ['test -f migrations/001_users_rollback.sql'] } },
       { call: 'mark_goal_done', args: { summary: 'users migration and rollback merged' } },
     ], { scripted }, [], {}, { CREWMUX_ROUTER: 'off' });
     const r1 = await run1.result;
@@ -71,7 +74,10 @@ test('memory retrieved into prompts, compaction in list_workers, an episode writ
     assert.doesNotMatch(stepOf(s1, 'read_worker_output', 1).text, /^\[compacted/);
     // The full report stays in the event log.
     const events = await runCli(t, repo, ['status', sid1!, '--json']);
-    const view = JSON.parse(events.stdout) as { report: { summary: string; summaryBy: string } };
+    const view = JSON.parse(events.stdout) as { report: { summary: string; summaryBy: string; verifies: unknown[] } };
+    // verify on an unchanged head reuses its result; after clear_tool_results it runs again.
+    assert.match(stepOf(s1, 'clear_tool_results').text, /^Cleared 0 cached web_research answer\(s\)\. 2 finished verify result\(s\) will not be reused/);
+    assert.equal(view.report.verifies.length, 3, 'failing, passing, and the one run again after clear_tool_results');
     assert.match(view.report.summary, /^Goal done: users migration and rollback merged\. 2 worker\(s\): w01, w02 merged\. Last verify passed/);
     assert.match(view.report.summaryBy, /no router provider key/);
 

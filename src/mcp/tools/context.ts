@@ -1,6 +1,7 @@
-/** Lead tools that keep the lead's context small: compact_session. */
+/** Lead tools that keep the lead's context small and its results fresh: compact_session, clear_tool_results. */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { compactSession, type CompactOutcome } from '../../app/compaction.js';
+import { forgetVerifyResults } from '../../app/verify.js';
 import { defineTool, textResult } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 
@@ -19,5 +20,12 @@ export function registerContextTools(server: McpServer, d: ToolDeps): void {
     const truncated = outcomes.some((o) => o.method === 'truncation');
     const head = truncated ? 'Compacted (no router answered, so plain truncation was used where noted):' : 'Compacted:';
     return textResult([head, ...outcomes.map(line)].join('\n'), { workers: outcomes });
+  });
+
+  defineTool(server, d.stats, 'clear_tool_results', 'Forget cached tool results: web_research answers, and finished verify results, so the next calls search and verify afresh.', {}, async () => {
+    const answers = d.research?.clearCache() ?? 0;
+    const verifies = forgetVerifyResults(rt);
+    rt.events.emit('tools.cleared', `tool results cleared: ${answers} cached web_research answer(s), ${verifies} verify result(s) no longer reused`);
+    return textResult(`Cleared ${answers} cached web_research answer(s). ${verifies} finished verify result(s) will not be reused: the next verify runs again, even on an unchanged head.`, { researchAnswers: answers, verifyResults: verifies });
   });
 }
