@@ -43,6 +43,8 @@ export interface ProviderStatus {
   configured: boolean;
   /** The env var its key comes from (the first candidate when none is set). Never the key itself. */
   keyEnv: string;
+  /** That env var is set (the provider may still be unused: see `disabled`). */
+  hasKey: boolean;
   baseUrl: string;
   model: string;
   /** Epoch ms; only while the cooldown lasts. */
@@ -125,7 +127,7 @@ export function createRouter(opts: CreateRouterOptions): Router {
         const c = store.get(p.name);
         const disabled = off ? 'the router is off (CREWMUX_ROUTER=off)' : p.disabled;
         return {
-          name: p.name, configured: usable(p), keyEnv: p.keyEnv, baseUrl: p.baseUrl, model: p.model,
+          name: p.name, configured: usable(p), keyEnv: p.keyEnv, hasKey: p.key !== undefined, baseUrl: p.baseUrl, model: p.model,
           ...(c && c.until > t ? { coolingUntil: c.until, coolingReason: c.reason } : {}),
           ...(disabled ? { disabled } : {}),
         };
