@@ -1,6 +1,6 @@
 /**
  * `crewmux doctor`: checks what a run needs (tmux, git, node, the native modules, agents, model API
- * keys, writable dirs, a loopback port) and says, per check, ok / warn / fatal with a fix.
+ * keys, the summary router, writable dirs, a loopback port) and says, per check, ok / warn / fatal with a fix.
  */
 import { createRequire } from 'node:module';
 import { parseTmuxVersion } from '../adapters/tmux.js';
@@ -9,6 +9,7 @@ import { assertWritableDir } from '../adapters/files.js';
 import { probeLoopbackPort } from '../adapters/net.js';
 import { BUILTIN_AGENTS } from '../core/agents/index.js';
 import { detectAgents } from './detect.js';
+import { routerCheck, routerReport } from './router-report.js';
 import type { AppContext } from './context.js';
 
 export interface Check {
@@ -56,6 +57,7 @@ export async function runDoctor(ctx: AppContext): Promise<Check[]> {
     : { name: 'agents', level: 'warn', detail: 'no agent CLI found on PATH (crewmux demo still works)', fix: 'install one, e.g. npm i -g @anthropic-ai/claude-code; or declare one in .crewmux/config.json' });
   const keys = KEYS.filter((k) => ctx.env[k]);
   checks.push({ name: 'api keys', level: keys.length ? 'ok' : 'warn', detail: keys.length ? keys.join(', ') : 'none set (agents may use their own login)' });
+  checks.push(routerCheck(await routerReport(ctx), ctx.now()));
   for (const [name, dir] of [['data dir', ctx.paths.dataDir], ['config dir', ctx.paths.configDir], ['runtime dir', ctx.paths.runtimeDir]] as const) {
     try {
       assertWritableDir(dir);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BACKEND_NAMES } from './search-backends.js';
+import { PROVIDER_NAMES } from './router-providers.js';
 
 export const CustomAgentSchema = z.object({
   command: z.string().min(1),
@@ -31,6 +32,25 @@ export const ResearchConfigSchema = z.object({
   maxResults: z.number().int().min(1).max(20).optional(),
 }).strict();
 
+const RouterProviderSchema = z.object({
+  /** Replaces the provider's default base URL (CREWMUX_ROUTER_<NAME>_BASE_URL in the env wins over this). */
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  model: z.string().min(1).optional(),
+  /** false: never use this provider even when its key is set. */
+  enabled: z.boolean().optional(),
+}).strict();
+
+/** The LLM router used for summaries (src/app/router.ts). */
+export const RouterConfigSchema = z.object({
+  /** Providers tried first, in this order; unlisted ones follow in the default order. */
+  order: z.array(z.enum(PROVIDER_NAMES)).optional(),
+  /** Milliseconds one provider call may take before the router falls back (default 30 000). */
+  timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  providers: z.partialRecord(z.enum(PROVIDER_NAMES), RouterProviderSchema).optional(),
+}).strict();
+
+export type RouterConfig = z.infer<typeof RouterConfigSchema>;
+
 export const ConfigSchema = z.object({
   agents: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'agent names are letters, digits, dot, dash, underscore'), CustomAgentSchema).optional(),
   lead: z.string().optional(),
@@ -57,6 +77,8 @@ export const ConfigSchema = z.object({
   }).strict().optional(),
   /** The lead's web_research tool (README#web-research). */
   research: ResearchConfigSchema.optional(),
+  /** The model router for summaries (README#router). */
+  router: RouterConfigSchema.optional(),
 }).strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -69,7 +91,15 @@ export function describeConfigError(error: z.ZodError): string {
   return `${path}: ${issue.message}`;
 }
 
-/** Merges the global config under the project config (project keys win; agents merge by name). */
+/** Merges the global config under the project config (project keys win; agents and router providers merge by name). */
 export function mergeConfigs(global: Config, project: Config): Config {
-  return { ...global, ...project, agents: { ...(global.agents ?? {}), ...(project.agents ?? {}) } };
+  const merged: Config = { ...global, ...project, agents: { ...(global.agents ?? {}), ...(project.agents ?? {}) } };
+  if (global.router && project.router) {
+    const providers = { ...global.router.providers };
+    for (const [name, p] of Object.entries(project.router.providers ?? {}) as [keyof typeof providers, (typeof providers)[keyof typeof providers]][]) {
+      providers[name] = { ...providers[name], ...p };
+    }
+    merged.router = { ...global.router, ...project.router, providers };
+  }
+  return merged;
 }
