@@ -17,6 +17,7 @@ import { createHookRunner, loadHooks } from './hooks.js';
 import { createToolStats } from './tool-stats.js';
 import { createExternalAgentDeps } from './external-agents.js';
 import { createResearch } from './research.js';
+import { openRouter } from './router.js';
 import { createSkillCache, selectSkillsForWorker } from './skills.js';
 import { openRuntime } from './runtime-factory.js';
 import { createMemory, MEMORY_BUDGET, projectMemoryDir, retrieveMemory } from './memory.js';
@@ -56,6 +57,9 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const skills = createSkillCache({ paths: ctx.paths, projectRoot: s.repo_root, requireSigned: s.options.requireSignedSkills }, ctx.now, 60_000);
   // Loaded now, not on the first spawn_worker, which the lead waits for.
   try { skills(); } catch (e) { events.emit('skill.refused', `skills not loaded: ${(e as Error).message}`); }
+  const routerHandle = openRouter({ dataDir: ctx.paths.dataDir, config: rt.config.router, env: ctx.env, now: ctx.now });
+  rt.router = routerHandle.router;
+  if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
   rt.memory = createMemory({ indexFile: join(ctx.paths.dataDir, 'memory-index.db'), roots: { project: projectMemoryDir(s.repo_root), global: ctx.paths.memoryDir } });
   const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
   const promptExtras: PromptExtras = opts.promptExtras ?? (async (input) => {
@@ -117,6 +121,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   hookRunner.close();
   toolStats.close();
   rt.memory.close();
+  routerHandle.close();
   await mcp.close();
   const final = store.getSession(sid)!;
   if (!final.options.keepSession) {

@@ -4,13 +4,16 @@
  * other topic), compact_session visible in the next list_workers and read_worker_output (plain
  * truncation without a router key, and it says so), the report's summary, an episode with the verify
  * lesson written at the end, and that episode retrieved into a worker's prompt in the next session.
+ * With the router pointed at a fake LLM API on loopback: Anthropic answers 429 (cooled down, skipped
+ * for the report), Groq writes the digest list_workers then shows, and the report's summary.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli } from '../helpers/env.js';
 import { startStepRun, type StepResult } from '../helpers/step-run.js';
+import { createFakeLlmServer } from '../fakes/fake-llm-server.js';
 
 const scripted = { command: process.execPath, args: [join(ROOT, 'dist', 'src', 'demo', 'scripted-worker.js')], prompt: 'file' };
 const file = (path: string, content: string) => `\`\`\`file:${path}\n${content}\`\`\`\n`;
@@ -111,6 +114,63 @@ test('memory retrieved into prompts, compaction in list_workers, an episode writ
     // The failed session wrote its episode too.
     assert.equal(readdirSync(join(repo, '.crewmux', 'memory', 'episodes')).length, 2);
   } finally {
+    t.cleanup();
+  }
+});
+
+test('with a router: compaction and the report summary come from the model, after falling back past a 429', async () => {
+  const t = createTestEnv();
+  const llm = createFakeLlmServer();
+  await llm.listen();
+  try {
+    const repo = createRepo(t, { 'README.md': '# test\n' });
+    const anthropic = '/anthropic/v1/messages';
+    const groq = '/groq/openai/v1/chat/completions';
+    llm.script(anthropic, { kind: 'status', status: 429, headers: { 'retry-after': '120' }, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } } });
+    llm.script(groq, { kind: 'ok', text: 'DIGEST: w01 added the users migration and checked its rollback 40 times.' }, { kind: 'ok', text: 'REPORT: the migration is merged and verified.' });
+    const env = {
+      ANTHROPIC_API_KEY: 'test-anthropic', CREWMUX_ROUTER_ANTHROPIC_BASE_URL: `${llm.url}/anthropic`,
+      GROQ_API_KEY: 'test-groq', CREWMUX_ROUTER_GROQ_BASE_URL: `${llm.url}/groq/openai/v1`,
+    };
+    const run = startStepRun(t, repo, [
+      { call: 'spawn_worker', args: { task: `Add the users migration.\n${file('m.sql', 'create table users (id int);\n')}\`\`\`summary\n${LONG_REPORT}\n\`\`\`\n`, agent: 'scripted' }, save: 'a' },
+      { call: 'wait_for_worker', args: { worker_id: '$a' }, repeatWhile: 'Still running' },
+      { call: 'list_workers', args: {} },
+      { call: 'compact_session', args: {} },
+      { call: 'list_workers', args: {} },
+      { call: 'read_worker_output', args: { worker_id: '$a' } },
+      { call: 'compact_session', args: {} },
+      { call: 'merge_worker', args: { worker_id: '$a' } },
+      { call: 'verify', args: { commands: ['test -f m.sql'] } },
+      { call: 'mark_goal_done', args: { summary: 'migration merged' } },
+    ], { scripted }, [], { memory: { episodes: 'global' } }, env);
+    const r = await run.result;
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+    const steps = run.steps();
+    type Listed = { id: string; summary: string; compacted?: { method: string; note: string } };
+    const before = (stepOf(steps, 'list_workers', 0).structured!.workers as Listed[])[0]!;
+    const after = (stepOf(steps, 'list_workers', 1).structured!.workers as Listed[])[0]!;
+    assert.equal(before.summary, LONG_REPORT, 'before compaction list_workers shows the full report');
+    assert.equal(before.compacted, undefined);
+    assert.equal(after.summary, 'DIGEST: w01 added the users migration and checked its rollback 40 times.');
+    assert.deepEqual(after.compacted && [after.compacted.method, after.compacted.note], ['router', 'groq/openai/gpt-oss-120b']);
+    assert.match(stepOf(steps, 'compact_session', 0).text, /^Compacted:\nw01: \d+ → 72 chars, summarised by the router \(groq\/openai\/gpt-oss-120b\)$/);
+    assert.match(stepOf(steps, 'read_worker_output').text, /^\[compacted by the router \(groq\/openai\/gpt-oss-120b\); the full \d+ chars are in event #\d+[^\n]*\]\nDIGEST: w01/);
+    assert.equal(stepOf(steps, 'compact_session', 1).text, 'Compacted:\nw01: already compacted');
+    // The model was given the worker's task and its whole report; Anthropic's 429 was honoured.
+    const asked = llm.requestsTo(groq)[0]!.body as { messages: { role: string; content: unknown }[] };
+    assert.match(JSON.stringify(asked.messages), /Add the users migration[\s\S]*step 40: checked the users table migration/);
+    assert.equal(llm.requestsTo(anthropic).length, 1, 'cooling down after its 429: not asked for the report');
+    assert.equal(llm.requestsTo(groq).length, 2, 'the digest and the report summary');
+    const status = JSON.parse((await runCli(t, repo, ['status', '--json'])).stdout) as { report: { summary: string; summaryBy: string } };
+    assert.equal(status.report.summary, 'REPORT: the migration is merged and verified.');
+    assert.equal(status.report.summaryBy, 'router (groq/openai/gpt-oss-120b)');
+    // memory.episodes "global": the episode went to the data dir, the checkout has no memory dir.
+    assert.equal(readdirSync(join(t.env.CREWMUX_DATA_DIR!, 'memory', 'episodes')).length, 1);
+    assert.match(readFileSync(join(t.env.CREWMUX_DATA_DIR!, 'memory', 'episodes', readdirSync(join(t.env.CREWMUX_DATA_DIR!, 'memory', 'episodes'))[0]!), 'utf8'), /## Summary\nREPORT: the migration is merged and verified\./);
+    assert.equal(existsSync(join(repo, '.crewmux', 'memory')), false);
+  } finally {
+    await llm.close();
     t.cleanup();
   }
 });
