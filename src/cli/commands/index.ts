@@ -15,5 +15,6 @@ import { resumeCommand } from './resume.js';
 import { gcCommand } from './gc.js';
 import { doctorCommand } from './doctor.js';
 import { initCommand } from './init.js';
+import { memoryCommand } from './memory.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, sessionsCommand, attachCommand, stopCommand, resumeCommand, gcCommand, detectCommand, doctorCommand, initCommand, agentsCommand, skillCommand, dashboardCommand, superviseCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, sessionsCommand, attachCommand, stopCommand, resumeCommand, gcCommand, detectCommand, doctorCommand, initCommand, memoryCommand, agentsCommand, skillCommand, dashboardCommand, superviseCommand];
