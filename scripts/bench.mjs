@@ -8,6 +8,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { createGit } from '../dist/src/adapters/git.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -63,6 +64,12 @@ try {
   console.log(`  raw git worktree add + tmux split-window of the same agent, until it runs: p50 ${f(rawP50)}  p95 ${f(pct(b.raw, 95))}`);
   const ratio = pct(spawnRun, 50) / rawP50;
   console.log(`  ratio p50 ${ratio.toFixed(2)}x  (target <= 1.3x: ${verdict(ratio <= 1.3)})`);
+  // Where the time goes: the cumulative marks spawn_worker records in its worker.spawned event.
+  const db = new Database(join(dir, 'data', 'state.db'), { readonly: true });
+  const marks = db.prepare("SELECT data FROM events WHERE type = 'worker.spawned' ORDER BY id LIMIT 8").all().map((r) => JSON.parse(r.data).ms ?? {});
+  db.close();
+  const steps = Object.keys(marks[0] ?? {});
+  if (steps.length) console.log(`  inside spawn_worker, cumulative p50: ${steps.map((k) => `${k} ${pct(marks.map((m) => m[k] ?? 0), 50).toFixed(1)}`).join(', ')} ms`);
   for (const mode of ['flag', 'mcp']) {
     const xs = b[`done_${mode}`];
     console.log(`done detection via ${mode === 'flag' ? 'done.flag' : 'worker_done'} -> wait_for_worker returns (n=${xs.length}): p50 ${f(pct(xs, 50))}  p95 ${f(pct(xs, 95))}  (target p50 <= 50 ms: ${verdict(pct(xs, 50) <= 50)})`);

@@ -12,7 +12,12 @@ const out = {};
 const tmux = (...a) => execFileSync('tmux', ['-L', process.env.BENCH_TMUX_SOCKET, '-f', '/dev/null', ...a], { encoding: 'utf8' }).trim();
 const idOf = (t) => /worker (w\d+)/.exec(t)[1];
 const time = async (fn) => { const t = performance.now(); const r = await fn(); return [performance.now() - t, r]; };
-const readNum = (id, f) => Number(readFileSync(join(sessionDir, 'workers', id, f), 'utf8'));
+// Throws until the file holds a whole line (the shell creates it before `date` writes).
+const readNum = (id, f) => {
+  const text = readFileSync(join(sessionDir, 'workers', id, f), 'utf8');
+  if (!text.endsWith('\n')) throw new Error('not written yet');
+  return Number(text);
+};
 const waitFile = async (id, f) => { for (;;) { try { return readNum(id, f); } catch { await new Promise((r) => setTimeout(r, 5)); } } };
 const wt = (i) => join(process.env.BENCH_DIR, `raw-wt-${i}`);
 
@@ -32,7 +37,12 @@ for (let i = 0; i < 8; i++) {
   const r0 = Date.now();
   execFileSync('git', ['-C', process.env.BENCH_REPO, 'worktree', 'add', '-q', '-b', `bench/raw-${i}`, wt(i), 'HEAD']);
   tmux('split-window', '-d', '-t', leadWindow, '-c', wt(i), `date +%s%3N > ${marker}; exec sleep 600`);
-  for (;;) { try { raw.push(Number(readFileSync(marker, 'utf8')) - r0); break; } catch { await new Promise((r) => setTimeout(r, 2)); } }
+  // The shell creates the file before `date` writes to it: wait for a whole line.
+  for (;;) {
+    const text = (() => { try { return readFileSync(marker, 'utf8'); } catch { return ''; } })();
+    if (text.endsWith('\n')) { raw.push(Number(text) - r0); break; }
+    await new Promise((r) => setTimeout(r, 2));
+  }
   tmux('kill-pane', '-t', tmux('list-panes', '-t', leadWindow, '-F', '#{pane_id}').split('\n').at(-1));
   tmux('select-layout', '-t', leadWindow, 'tiled');
 }

@@ -27,11 +27,24 @@ const CompactionRowSchema = z.object({
 });
 export type CompactionRow = z.infer<typeof CompactionRowSchema>;
 
-export type CompactionStore = ReturnType<typeof createCompactionStore>;
+export type CompactionStore = ReturnType<typeof build>;
 
-/** The compactions table on an open state database. */
-export function createCompactionStore(db: Database.Database) {
+const opened = new WeakMap<Database.Database, CompactionStore>();
+
+/** The compactions table on an open state database (one instance per database, statements prepared once). */
+export function createCompactionStore(db: Database.Database): CompactionStore {
+  let store = opened.get(db);
+  if (!store) {
+    store = build(db);
+    opened.set(db, store);
+  }
+  return store;
+}
+
+function build(db: Database.Database) {
   db.exec(SCHEMA);
+  const getOne = db.prepare('SELECT * FROM compactions WHERE session_id = ? AND worker_id = ?');
+  const bySession = db.prepare('SELECT * FROM compactions WHERE session_id = ?');
   return {
     put(row: CompactionRow): void {
       db.prepare(`INSERT OR REPLACE INTO compactions (session_id, worker_id, summary, output, method, note, full_chars, event_id, created_at)
@@ -39,13 +52,13 @@ export function createCompactionStore(db: Database.Database) {
     },
 
     get(sessionId: string, workerId: string): CompactionRow | undefined {
-      const r = db.prepare('SELECT * FROM compactions WHERE session_id = ? AND worker_id = ?').get(sessionId, workerId);
+      const r = getOne.get(sessionId, workerId);
       return r ? CompactionRowSchema.parse(r) : undefined;
     },
 
     /** Every compaction of a session, by worker id. */
     bySession(sessionId: string): Map<string, CompactionRow> {
-      const rows = db.prepare('SELECT * FROM compactions WHERE session_id = ?').all(sessionId).map((r) => CompactionRowSchema.parse(r));
+      const rows = bySession.all(sessionId).map((r) => CompactionRowSchema.parse(r));
       return new Map(rows.map((r) => [r.worker_id, r]));
     },
 

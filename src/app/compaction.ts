@@ -35,11 +35,13 @@ function outputTail(w: WorkerRow): string {
   return stripAnsi(raw).split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l || all[i - 1]).join('\n').trim();
 }
 
-/** The compaction of `w` that still describes it: none while it works, none once a later turn ended. */
+/** Whether compaction `c` still describes `w`: not while it works, not once a later turn ended. */
+const stillCurrent = (w: WorkerRow, c: CompactionRow | undefined) =>
+  c && !isActive(w.state) && (w.finished_at === null || c.created_at >= w.finished_at) ? c : undefined;
+
+/** The compaction of `w` that still describes it, if any. */
 export function currentCompaction(rt: Runtime, w: WorkerRow): CompactionRow | undefined {
-  if (isActive(w.state)) return undefined;
-  const c = createCompactionStore(rt.store.db).get(rt.sid, w.id);
-  return c && (w.finished_at === null || c.created_at >= w.finished_at) ? c : undefined;
+  return isActive(w.state) ? undefined : stillCurrent(w, createCompactionStore(rt.store.db).get(rt.sid, w.id));
 }
 
 /**
@@ -72,9 +74,20 @@ export async function compactSession(rt: Runtime): Promise<CompactOutcome[]> {
   return outcomes.sort((a, b) => a.workerId.localeCompare(b.workerId));
 }
 
-/** `w` as the lead should see it: its summary replaced by the current compaction's digest, if any. */
-export function compactedSummary(rt: Runtime, w: WorkerRow): { summary: string | null; compacted?: { method: string; note: string; fullChars: number; eventId: number } } {
-  const c = currentCompaction(rt, w);
+type CompactedView = { summary: string | null; compacted?: { method: string; note: string; fullChars: number; eventId: number } };
+
+function view(w: WorkerRow, c: CompactionRow | undefined): CompactedView {
   if (!c) return { summary: w.summary };
   return { summary: c.summary, compacted: { method: c.method, note: c.note, fullChars: c.full_chars, eventId: c.event_id } };
+}
+
+/** `w` as the lead should see it: its summary replaced by the current compaction's digest, if any. */
+export function compactedSummary(rt: Runtime, w: WorkerRow): CompactedView {
+  return view(w, currentCompaction(rt, w));
+}
+
+/** compactedSummary for many workers with one query (list_workers). */
+export function compactedSummaries(rt: Runtime, workers: WorkerRow[]): CompactedView[] {
+  const all = createCompactionStore(rt.store.db).bySession(rt.sid);
+  return workers.map((w) => view(w, stillCurrent(w, all.get(w.id))));
 }

@@ -52,9 +52,9 @@ export async function openGate(tmux: Tmux, paneId: string, fifo: string, logFile
 /** Starts a worker's agent in a new pane: a split of the lead's window, or an overflow window. */
 export async function openWorkerPane(tmux: Tmux, session: string, pane: SpawnPane, logFile: string): Promise<PaneRef> {
   const fifo = join(dirname(logFile), `gate-${randomBytes(4).toString('hex')}.fifo`);
-  await createFifo(fifo);
   const spec = { ...pane, command: gated(fifo, pane.command, exitStatusFile(logFile)) };
-  const panes = await tmux.listPanes(session);
+  // Two independent process spawns: run them together.
+  const [, panes] = await Promise.all([createFifo(fifo), tmux.listPanes(session)]);
   const windows = new Map<string, WindowLoad>();
   for (const p of panes) {
     if (p.windowName === SUPERVISOR_WINDOW) continue;

@@ -96,14 +96,20 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
   const nonce = newNonce();
   const undo: { what: string; run: () => Promise<void> | void }[] = [];
 
+  const t0 = performance.now();
+  const marks: Record<string, number> = {};
+  const mark = (name: string) => { marks[name] = Math.round((performance.now() - t0) * 10) / 10; };
   try {
     const head = await rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
+    mark('revParse');
     await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
     undo.push({ what: 'remove worktree', run: async () => { await rt.git.removeWorktree(rt.repoRoot, worktree, true); await rt.git.deleteBranch(rt.repoRoot, branch, true); } });
+    mark('worktree');
     ensureDir(join(worktree, '.crewmux'));
     ensureDir(stateDir);
 
     const blocks = extras ? await extras({ ...input, perspective }) : [];
+    mark('extras');
     const prompt = buildWorkerPrompt({
       workerId: id, branch, perspective: perspectiveInfo(perspective), task: input.task, fileScope: input.fileScope,
       passCriteria: input.passCriteria, extraContext: input.extraContext, optional: blocks, nonce, doneFile,
@@ -116,9 +122,11 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
       pane_id: null, window_id: null, token: workerToken, nonce, prompt_file: promptFile, log_file: logFile, done_file: doneFile, pid: null, base_commit: head,
     });
     undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
+    mark('row');
 
     await launchWorkerAgent(rt, rt.store.getWorker(rt.sid, id)!, (ref) => undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }));
-    rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, { agent: agentName, perspective, branch, worktree, included: prompt.included });
+    mark('pane');
+    rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, { agent: agentName, perspective, branch, worktree, included: prompt.included, ms: marks });
     const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');
     return { worker: running ?? rt.store.getWorker(rt.sid, id)!, included: prompt.included };
   } catch (err) {

@@ -7,7 +7,7 @@ import { spawnWorker } from '../../app/spawn-worker.js';
 import { readWorkerOutput, sendToWorker, stopWorker } from '../../app/worker-turns.js';
 import { waitForWorkers } from '../../app/wait-workers.js';
 import { restartWorker } from '../../app/restart-worker.js';
-import { compactedSummary } from '../../app/compaction.js';
+import { compactedSummaries, compactedSummary } from '../../app/compaction.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
 import { defineTool, textResult } from '../define-tool.js';
 import { finishedLine, workerView } from './views.js';
@@ -67,7 +67,9 @@ export function registerLeadWorkerTools(server: McpServer, d: ToolDeps): void {
   });
 
   defineTool(server, d.stats, 'list_workers', 'List every worker of this session with its state, branch and summary.', {}, async () => {
-    const workers = rt.store.listWorkers(rt.sid).map((w) => ({ ...workerView(w), ...compactedSummary(rt, w) }));
+    const rows = rt.store.listWorkers(rt.sid);
+    const compacted = compactedSummaries(rt, rows);
+    const workers = rows.map((w, i) => ({ ...workerView(w), ...compacted[i] }));
     return textResult(JSON.stringify({ workers }, null, 1), { workers });
   });
 
