@@ -1,5 +1,5 @@
 /** Small filesystem helpers: atomic writes, safe reads, watching a directory for a file. */
-import { accessSync, appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import { accessSync, appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher, type Stats } from 'node:fs';
 import { exec } from './exec.js';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -122,21 +122,25 @@ export function listDir(dir: string): string[] {
   }
 }
 
-/** Bytes of every regular file below `dir` (symlinks not followed). */
-export function dirBytes(dir: string): number {
-  let total = 0;
+/** Calls `visit` for every non-directory entry below `dir` (recursive, symlinks not followed; vanished entries skipped). */
+function walkBelow(dir: string, visit: (path: string, name: string, st: Stats) => void): void {
   const stack = [dir];
   while (stack.length) {
     const d = stack.pop()!;
     for (const n of listDir(d)) {
       const p = join(d, n);
-      try {
-        const st = lstatSync(p);
-        if (st.isDirectory()) stack.push(p);
-        else total += st.size;
-      } catch { /* vanished */ }
+      let st: Stats;
+      try { st = lstatSync(p); } catch { continue; }
+      if (st.isDirectory()) stack.push(p);
+      else visit(p, n, st);
     }
   }
+}
+
+/** Bytes of every regular file below `dir` (symlinks not followed). */
+export function dirBytes(dir: string): number {
+  let total = 0;
+  walkBelow(dir, (_p, _n, st) => { total += st.size; });
   return total;
 }
 
@@ -159,17 +163,6 @@ export function readText(file: string): string {
 /** Regular files below `dir` (recursive, symlinks not followed) whose names end in `suffix`, with mtime and size. */
 export function listFilesBelow(dir: string, suffix: string): { path: string; mtimeMs: number; size: number }[] {
   const out: { path: string; mtimeMs: number; size: number }[] = [];
-  const stack = [dir];
-  while (stack.length) {
-    const d = stack.pop()!;
-    for (const n of listDir(d)) {
-      const p = join(d, n);
-      try {
-        const st = lstatSync(p);
-        if (st.isDirectory()) stack.push(p);
-        else if (st.isFile() && n.endsWith(suffix)) out.push({ path: p, mtimeMs: st.mtimeMs, size: st.size });
-      } catch { /* vanished */ }
-    }
-  }
+  walkBelow(dir, (path, name, st) => { if (st.isFile() && name.endsWith(suffix)) out.push({ path, mtimeMs: st.mtimeMs, size: st.size }); });
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }

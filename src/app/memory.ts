@@ -7,6 +7,7 @@ import { join, relative, sep } from 'node:path';
 import { ensureDir, listFilesBelow, readText, writeFileAtomic } from '../adapters/files.js';
 import { openMemoryIndex, type MemoryIndex } from '../adapters/memory-index.js';
 import type { Runtime } from './runtime.js';
+import type { Paths } from './paths.js';
 import { ftsQuery, memoryBlock, renderEpisode, splitMemoryFile, type EpisodeInput, type MemoryHit, type MemoryKind } from '../core/memory-text.js';
 
 /** Default prompt budget of the memory block, in characters. */
@@ -36,6 +37,11 @@ const kindOf = (rel: string): MemoryKind | undefined => {
 };
 
 export type Memory = ReturnType<typeof createMemory>;
+
+/** The memory of `repoRoot` (undefined: global memory only) with the data dir's index: what the supervisor and `crewmux memory` open. */
+export function openMemory(paths: Paths, repoRoot: string | undefined): Memory {
+  return createMemory({ indexFile: join(paths.dataDir, 'memory-index.db'), roots: { project: repoRoot ? projectMemoryDir(repoRoot) : join(paths.dataDir, 'no-project'), global: paths.memoryDir } });
+}
 
 /**
  * Memory over `roots`, indexed in the SQLite file `indexFile`. Every read first brings the index up

@@ -6,7 +6,6 @@
  */
 import { TERMINAL_SESSION_STATUSES } from '../adapters/store.js';
 import { killTree, processTree } from '../adapters/process-tree.js';
-import { join } from 'node:path';
 import { createStatsStore } from '../adapters/stats-store.js';
 import { buildMcpServer } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
@@ -20,7 +19,7 @@ import { createResearch } from './research.js';
 import { openRouter } from './router.js';
 import { createSkillCache, selectSkillsForWorker } from './skills.js';
 import { openRuntime } from './runtime-factory.js';
-import { createMemory, MEMORY_BUDGET, projectMemoryDir, retrieveMemory } from './memory.js';
+import { MEMORY_BUDGET, openMemory, retrieveMemory } from './memory.js';
 import { launchLead } from './lead.js';
 import { resumeSession } from './resume.js';
 import { endSession } from './goal.js';
@@ -60,7 +59,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const routerHandle = openRouter({ dataDir: ctx.paths.dataDir, config: rt.config.router, env: ctx.env, now: ctx.now });
   rt.router = routerHandle.router;
   if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
-  rt.memory = createMemory({ indexFile: join(ctx.paths.dataDir, 'memory-index.db'), roots: { project: projectMemoryDir(s.repo_root), global: ctx.paths.memoryDir } });
+  rt.memory = openMemory(ctx.paths, s.repo_root);
   const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
   const promptExtras: PromptExtras = opts.promptExtras ?? (async (input) => {
     const r = await selectSkillsForWorker({ paths: ctx.paths, projectRoot: s.repo_root, task: input.task, fileScope: input.fileScope, perspective: input.perspective, requireSigned: s.options.requireSignedSkills, preloaded: skills() });

@@ -1,8 +1,7 @@
 /** `crewmux memory list|search QUERY [--json]`: what memory holds, and what a worker with that task would get. */
-import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
-import { createMemory, MEMORY_BUDGET, projectMemoryDir } from '../../app/memory.js';
+import { MEMORY_BUDGET, openMemory, projectMemoryDir } from '../../app/memory.js';
 import { memoryBlock } from '../../core/memory-text.js';
 import { table } from '../output.js';
 
@@ -15,7 +14,7 @@ export const memoryCommand: Command = {
     .option('json', { type: 'boolean', default: false }),
   async handler(a, ctx) {
     const root = (await ctx.git.repoInfo(ctx.cwd))?.root;
-    const memory = createMemory({ indexFile: join(ctx.paths.dataDir, 'memory-index.db'), roots: { project: root ? projectMemoryDir(root) : join(ctx.paths.dataDir, 'no-project'), global: ctx.paths.memoryDir } });
+    const memory = openMemory(ctx.paths, root);
     try {
       if (a.action === 'list') {
         const files = memory.files();
