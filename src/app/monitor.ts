@@ -120,7 +120,9 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
       await check(w.id);
       const cur = rt.store.getWorker(rt.sid, w.id)!;
       if (!isActive(cur.state)) continue;
-      const pane = panes.find((p) => p.paneId === cur.pane_id);
+      let pane = panes.find((p) => p.paneId === cur.pane_id);
+      // The pane list was taken at the start of the tick: a worker whose pane opened since is not in it.
+      if (cur.pane_id && !pane) pane = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === cur.pane_id);
       if (cur.pane_id && (!pane || pane.dead)) {
         const how = deathReason(readIfExists(exitStatusFile(cur.log_file)), pane);
         changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, { exit_info: how, summary: `crashed: ${how}` });
