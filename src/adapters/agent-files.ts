@@ -1,7 +1,7 @@
 /** Writes a LaunchSpec's session-scoped files: user files it seeds from (copied when present), then its own files. */
 import { copyFileSync, existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { LaunchSpec } from '../core/agent-profile.js';
+import type { LaunchSpec } from '../core/agents/profile.js';
 
 /** Copies `spec.seed` (skipping missing sources) and writes `spec.files` (mode default 0600); throws on I/O errors. */
 export function writeLaunchFiles(spec: LaunchSpec): void {

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { WORKER_STATES } from '../core/worker-state.js';
+import { WORKER_STATES } from '../core/workers/state.js';
 
 export const SESSION_STATUSES = ['starting', 'running', 'done', 'failed', 'timeout', 'stopped'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];

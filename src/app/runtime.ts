@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import type { Store, SessionRow, RunOptions, WorkerRow } from '../adapters/store.js';
 import type { Tmux } from '../adapters/tmux.js';
 import type { Git } from '../adapters/git.js';
-import type { Config } from '../core/config-schema.js';
-import type { AgentTable } from './agents.js';
-import type { EventLog } from './events.js';
-import type { Paths } from './paths.js';
+import type { Config } from '../core/session/config-schema.js';
+import type { AgentTable } from './agents/agent-table.js';
+import type { EventLog } from './session/events.js';
+import type { Paths } from './session/paths.js';
 import { ToolError } from '../core/errors.js';
-import type { TextCompleter } from './summarize.js';
-import type { Memory } from './memory.js';
+import type { TextCompleter } from './llm/summarize.js';
+import type { Memory } from './llm/memory.js';
 
 export interface Runtime {
   sid: string;

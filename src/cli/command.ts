@@ -1,6 +1,6 @@
 /** The shape of one subcommand: a yargs builder plus a handler that gets parsed args and the app context. */
 import type { Argv } from 'yargs';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../compose/app-context.js';
 
 export interface Command {
   command: string | string[];

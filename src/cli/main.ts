@@ -5,7 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { COMMANDS } from './commands/index.js';
-import { createAppContext } from '../app/context.js';
+import { createAppContext } from '../compose/app-context.js';
 import { ExitError, UserError, EXIT } from '../core/errors.js';
 import { processOutput } from './output.js';
 

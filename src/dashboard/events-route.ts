@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../adapters/store.js';
-import { eventViews } from '../app/dashboard-views.js';
-import { EventsQuery, SessionIdParams } from '../app/dashboard-schemas.js';
+import { eventViews } from '../app/observe/dashboard-views.js';
+import { EventsQuery, SessionIdParams } from '../app/observe/dashboard-schemas.js';
 import { SECURITY_HEADERS } from './security.js';
 
 export interface EventsRouteOptions {

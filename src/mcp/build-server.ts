@@ -1,7 +1,7 @@
 /** Builds the McpServer for one principal: the lead gets lead tools, a worker only its own. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Runtime } from '../app/runtime.js';
-import type { PromptExtras } from '../app/spawn-worker.js';
+import type { PromptExtras } from '../app/workers/spawn.js';
 import type { Principal } from './principal.js';
 import { errorResult, type ToolCallStats } from './define-tool.js';
 import { registerLeadWorkerTools } from './tools/lead-workers.js';
@@ -10,9 +10,9 @@ import { registerWorkerTools } from './tools/worker.js';
 import { registerIntegrationTools } from './tools/integration.js';
 import { registerExternalTools } from './tools/external.js';
 import { registerContextTools } from './tools/context.js';
-import type { ExternalAgentDeps } from '../app/external-agents.js';
+import type { ExternalAgentDeps } from '../app/external/external-agents.js';
 import { registerResearchTools } from './tools/research.js';
-import type { Research } from '../app/research.js';
+import type { Research } from '../app/llm/research.js';
 
 export interface ToolDeps {
   rt: Runtime;

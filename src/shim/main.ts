@@ -7,8 +7,8 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { which } from '../adapters/which.js';
-import { resolvePaths } from '../app/paths.js';
-import { startShim, type ShimSession } from '../app/shim-session.js';
+import { resolvePaths } from '../app/session/paths.js';
+import { startShim, type ShimSession } from '../app/external/shim-session.js';
 import { EXIT, UserError } from '../core/errors.js';
 
 const USAGE = `Usage: crewmux-shim AGENT [ARGS...]

@@ -19,7 +19,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { which } from '../../src/adapters/which.js';
-import { findAgent } from '../../src/core/agents/index.js';
+import { findAgent } from '../../src/core/agents/registry.js';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
 import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli, secureTestBase, type TestEnv } from '../helpers/env.js';

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { resolvePaths, type Paths } from '../../src/app/paths.js';
+import { resolvePaths, type Paths } from '../../src/app/session/paths.js';
 
 export interface SkillSandbox {
   root: string;

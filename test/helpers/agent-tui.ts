@@ -5,8 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fillPromptArg, type AgentProfile, type LaunchSpec, type Role } from '../../src/core/agent-profile.js';
-import { shellJoin } from '../../src/core/shell-quote.js';
+import { fillPromptArg, type AgentProfile, type LaunchSpec, type Role } from '../../src/core/agents/profile.js';
+import { shellJoin } from '../../src/core/text/shell-quote.js';
 import { writeLaunchFiles } from '../../src/adapters/agent-files.js';
 import type { Tmux } from '../../src/adapters/tmux.js';
 import { killTree } from '../../src/adapters/process-tree.js';

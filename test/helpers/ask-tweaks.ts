@@ -1,5 +1,5 @@
 /** Per CLI, a change to crewmux's worker launch that removes auto-approval, so the agent asks (for "waiting" pane fixtures). */
-import type { LaunchSpec } from '../../src/core/agent-profile.js';
+import type { LaunchSpec } from '../../src/core/agents/profile.js';
 
 const drop = (argv: string[], ...flags: string[]) => argv.filter((a) => !flags.includes(a));
 const swap = (argv: string[], from: string, to: string) => argv.map((a) => (a === from ? to : a));

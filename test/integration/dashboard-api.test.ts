@@ -13,7 +13,7 @@ import { createStatsStore } from '../../src/adapters/stats-store.js';
 import { createGit } from '../../src/adapters/git.js';
 import { createTmux } from '../../src/adapters/tmux.js';
 import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
-import { createToolStats } from '../../src/app/tool-stats.js';
+import { createToolStats } from '../../src/app/observe/tool-stats.js';
 import { createRepo, createTestEnv, eventually, git, type TestEnv } from '../helpers/env.js';
 import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
 

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, runCli } from '../helpers/env.js';
-import { verifyCommandsFromProject } from '../../src/core/verify-commands.js';
-import { HooksFileSchema, hookCommands } from '../../src/core/hooks.js';
+import { verifyCommandsFromProject } from '../../src/core/integration/verify-commands.js';
+import { HooksFileSchema, hookCommands } from '../../src/core/session/hooks.js';
 import { execFileSync } from 'node:child_process';
 
 test('init writes PROJECT.md with a guessed How to verify, and a hooks.json whose commands run', async () => {

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listenRpc, RpcError } from '../../src/adapters/json-rpc-server.js';
-import { callRpc, RpcCallError } from '../../src/adapters/json-rpc-client.js';
+import { listenRpc, RpcError } from '../../src/adapters/external/json-rpc-server.js';
+import { callRpc, RpcCallError } from '../../src/adapters/external/json-rpc-client.js';
 
 /** Sends raw `text` and resolves with the reply lines once `n` have arrived. */
 function raw(path: string, text: string, n: number): Promise<Record<string, unknown>[]> {

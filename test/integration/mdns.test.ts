@@ -1,8 +1,8 @@
 /** mDNS on loopback: an advert is browsed with its TXT record, and its goodbye is seen when it closes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { advertise, browse, watchServices, type MdnsService } from '../../src/adapters/mdns.js';
-import { MdnsTxtSchema } from '../../src/core/shim-protocol.js';
+import { advertise, browse, watchServices, type MdnsService } from '../../src/adapters/external/mdns.js';
+import { MdnsTxtSchema } from '../../src/core/external/shim-protocol.js';
 
 async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createMemory } from '../../src/app/memory.js';
+import { createMemory } from '../../src/app/llm/memory.js';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'crewmux-memory-'));

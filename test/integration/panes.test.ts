@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTmux } from '../../src/adapters/tmux.js';
-import { createSessionWindows, deathReason, exitStatusFile, openWorkerPane } from '../../src/app/panes.js';
+import { createSessionWindows, deathReason, exitStatusFile, openWorkerPane } from '../../src/app/workers/panes.js';
 import { readIfExists } from '../../src/adapters/files.js';
 import { createTestEnv, eventually } from '../helpers/env.js';
 

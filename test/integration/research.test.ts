@@ -4,8 +4,8 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createResearch, ResearchError, type ResearchDeps } from '../../src/app/research.js';
-import { httpGet, HttpGetError } from '../../src/adapters/http-get.js';
+import { createResearch, ResearchError, type ResearchDeps } from '../../src/app/llm/research.js';
+import { httpGet, HttpGetError } from '../../src/adapters/llm/http-get.js';
 import { probeLoopbackPort } from '../../src/adapters/net.js';
 import { createMcpHttpServer } from '../../src/mcp/http-server.js';
 import { buildMcpServer } from '../../src/mcp/build-server.js';

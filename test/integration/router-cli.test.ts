@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, runCli, writeConfig } from '../helpers/env.js';
-import { openCooldownStore } from '../../src/adapters/router-cooldowns.js';
+import { openCooldownStore } from '../../src/adapters/llm/router-cooldowns.js';
 
 test('detect --json and doctor show configured providers, the project config, and a cooldown written by another process', async () => {
   const t = createTestEnv();

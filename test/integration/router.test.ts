@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeLlmServer, type FakeLlmServer } from '../fakes/fake-llm-server.js';
-import { createRouter, openRouter, RouterUnavailableError, type ProviderName, type RouterConfig } from '../../src/app/router.js';
-import { createMemoryCooldownStore, openCooldownStore, type CooldownStore } from '../../src/adapters/router-cooldowns.js';
+import { createRouter, openRouter, RouterUnavailableError, type ProviderName, type RouterConfig } from '../../src/app/llm/router.js';
+import { createMemoryCooldownStore, openCooldownStore, type CooldownStore } from '../../src/adapters/llm/router-cooldowns.js';
 
 let fake: FakeLlmServer;
 let dir: string;

@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTmux, type Tmux } from '../../src/adapters/tmux.js';
-import { watchServices, type MdnsService } from '../../src/adapters/mdns.js';
-import { callRpc } from '../../src/adapters/json-rpc-client.js';
-import { resolvePaths } from '../../src/app/paths.js';
-import { createExternalAgentDeps, discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../src/app/external-agents.js';
-import { shellJoin } from '../../src/core/shell-quote.js';
+import { watchServices, type MdnsService } from '../../src/adapters/external/mdns.js';
+import { callRpc } from '../../src/adapters/external/json-rpc-client.js';
+import { resolvePaths } from '../../src/app/session/paths.js';
+import { createExternalAgentDeps, discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../src/app/external/external-agents.js';
+import { shellJoin } from '../../src/core/text/shell-quote.js';
 import { ToolError } from '../../src/core/errors.js';
-import { MDNS_SERVICE_TYPE } from '../../src/core/shim-protocol.js';
+import { MDNS_SERVICE_TYPE } from '../../src/core/external/shim-protocol.js';
 
 // If these tests run inside a crewmux agent, its variables would make every pane look like crewmux's own.
 for (const k of ['CREWMUX_ROLE', 'CREWMUX_SESSION_ID', 'CREWMUX_WORKER_ID', 'TMUX', 'TMUX_PANE']) delete process.env[k];

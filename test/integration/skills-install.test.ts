@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addSkills, removeSkill } from '../../src/app/skill-install.js';
-import { keygen, signSkillDir } from '../../src/app/skill-keys.js';
-import { readSkillFolder } from '../../src/adapters/skill-folder.js';
+import { addSkills, removeSkill } from '../../src/app/skills/install.js';
+import { keygen, signSkillDir } from '../../src/app/skills/signing.js';
+import { readSkillFolder } from '../../src/adapters/skills/skill-folder.js';
 import { UserError, type ErrorCode } from '../../src/core/errors.js';
 import { createSkillSandbox, writeSkill, type SkillSandbox } from '../fakes/skill-fixtures.js';
 

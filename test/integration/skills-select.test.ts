@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectSkillsForWorker, loadSkills, defaultBuiltinSkillsDir } from '../../src/app/skills.js';
-import { keygen, signSkillDir, trustKey, untrustKey, verifySkill } from '../../src/app/skill-keys.js';
-import { buildWorkerPrompt } from '../../src/core/prompts.js';
-import { perspectiveInfo, PERSPECTIVES } from '../../src/core/perspectives.js';
+import { selectSkillsForWorker, loadSkills, defaultBuiltinSkillsDir } from '../../src/app/skills/catalog.js';
+import { keygen, signSkillDir, trustKey, untrustKey, verifySkill } from '../../src/app/skills/signing.js';
+import { buildWorkerPrompt } from '../../src/core/workers/prompts.js';
+import { perspectiveInfo, PERSPECTIVES } from '../../src/core/workers/perspectives.js';
 import { createSkillSandbox, writeSkill, type SkillSandbox } from '../fakes/skill-fixtures.js';
 
 const now = () => Date.parse('2025-01-01T00:00:00Z');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { descendants, findAgentInTree, recognizeCommand } from '../../src/core/agent-recognition.js';
+import { descendants, findAgentInTree, recognizeCommand } from '../../src/core/agents/recognition.js';
 
 test('agents are recognised by binary, interpreter script or package path', () => {
   assert.equal(recognizeCommand(['claude']), 'claude');

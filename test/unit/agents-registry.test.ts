@@ -1,8 +1,8 @@
 /** The agent registry as data: every entry launches with crewmux's MCP wired, its files in crewmux-owned places, and no user file written. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUILTIN_AGENTS, findAgent } from '../../src/core/agents/index.js';
-import { PROMPT_ARG, fillPromptArg, customAgentProfile, type LaunchContext } from '../../src/core/agent-profile.js';
+import { BUILTIN_AGENTS, findAgent } from '../../src/core/agents/registry.js';
+import { PROMPT_ARG, fillPromptArg, customAgentProfile, type LaunchContext } from '../../src/core/agents/profile.js';
 
 const ctx = (role: 'lead' | 'worker'): LaunchContext => ({
   role, sessionId: 's1', workerId: role === 'worker' ? 'w1' : undefined, cwd: '/data/crewmux/worktrees/repo-abc/w1',

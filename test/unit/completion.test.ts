@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { completionProtocol, findSentinel, parseDoneFlag } from '../../src/core/completion.js';
+import { completionProtocol, findSentinel, parseDoneFlag } from '../../src/core/workers/completion.js';
 
 test('a sentinel line with the turn nonce ends the turn; another nonce does not', () => {
   const out = 'working...\r\n\u001b[32mWORKER_DONE: abc123def456 all tests pass\u001b[0m\r\n';

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { integrationBranch, sessionIdFrom, workerBranch, workerId } from '../../src/core/naming.js';
-import { placeWorker } from '../../src/core/layout.js';
-import { canTransition } from '../../src/core/worker-state.js';
-import { shellJoin, shellQuote } from '../../src/core/shell-quote.js';
-import { splitCommand, verifyCommandsFromProject } from '../../src/core/verify-commands.js';
+import { integrationBranch, sessionIdFrom, workerBranch, workerId } from '../../src/core/session/naming.js';
+import { placeWorker } from '../../src/core/workers/layout.js';
+import { canTransition } from '../../src/core/workers/state.js';
+import { shellJoin, shellQuote } from '../../src/core/text/shell-quote.js';
+import { splitCommand, verifyCommandsFromProject } from '../../src/core/integration/verify-commands.js';
 
 test('names follow PRODUCT.md section 3', () => {
   assert.equal(workerId(3), 'w03');

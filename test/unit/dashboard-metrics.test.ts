@@ -1,8 +1,8 @@
 /** Prometheus rendering (escaping, families) and the buffering ToolCallStats (buckets, flush, retry). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderPrometheus } from '../../src/core/prometheus.js';
-import { createToolStats } from '../../src/app/tool-stats.js';
+import { renderPrometheus } from '../../src/core/observe/prometheus.js';
+import { createToolStats } from '../../src/app/observe/tool-stats.js';
 import { TOOL_LATENCY_BUCKETS_MS, type StatsStore, type ToolStatDelta } from '../../src/adapters/stats-store.js';
 
 test('renderPrometheus writes HELP/TYPE lines and escapes label values', () => {

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detectAgents, parseVersion } from '../../src/app/detect.js';
+import { detectAgents, parseVersion } from '../../src/app/agents/detect.js';
 import { renderDetect } from '../../src/cli/commands/detect.js';
-import type { AgentProfile } from '../../src/core/agent-profile.js';
+import type { AgentProfile } from '../../src/core/agents/profile.js';
 
 const profile = (name: string, binaries: string[], mcpClient = true): AgentProfile => ({
   name, family: name, description: name, binaries, versionArgs: ['--version'],

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeDiscovered, type ScannedPane } from '../../src/core/discovery-merge.js';
-import type { AgentCard } from '../../src/core/shim-protocol.js';
+import { mergeDiscovered, type ScannedPane } from '../../src/core/external/discovery-merge.js';
+import type { AgentCard } from '../../src/core/external/shim-protocol.js';
 
 const card = (pid: number, extra: Partial<AgentCard> = {}): AgentCard => ({
   version: 1, id: `shim-${pid}`, agent: 'claude', command: 'claude', args: [], cwd: '/w', pid, agentPid: pid + 1,

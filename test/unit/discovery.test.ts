@@ -1,11 +1,11 @@
 /** Discovery over fakes: pruning, host and liveness filters, crewmux's own panes and shims skipped. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runDiscovery, type DiscoveryDeps } from '../../src/app/discovery.js';
-import type { CardStore, StoredCard } from '../../src/adapters/card-store.js';
+import { runDiscovery, type DiscoveryDeps } from '../../src/app/external/discovery.js';
+import type { CardStore, StoredCard } from '../../src/adapters/external/card-store.js';
 import type { ServerPane, Tmux } from '../../src/adapters/tmux.js';
-import type { AgentCard } from '../../src/core/shim-protocol.js';
-import type { ProcessInfo } from '../../src/core/agent-recognition.js';
+import type { AgentCard } from '../../src/core/external/shim-protocol.js';
+import type { ProcessInfo } from '../../src/core/agents/recognition.js';
 
 function fakeCards(cards: AgentCard[], extra: StoredCard[] = []): CardStore & { removed: string[] } {
   const files = new Map<string, StoredCard>([...cards.map((c) => [`/run/agents/${c.id}.json`, { file: `/run/agents/${c.id}.json`, card: c }] as const), ...extra.map((e) => [e.file, e] as const)]);

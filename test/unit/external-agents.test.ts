@@ -1,11 +1,11 @@
 /** The lead's external-agent use cases over fakes: ordering of paste and Enter, errors the lead can act on. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createExternalAgentDeps, discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../src/app/external-agents.js';
+import { createExternalAgentDeps, discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../src/app/external/external-agents.js';
 import { createTmux, type Tmux } from '../../src/adapters/tmux.js';
-import { resolvePaths } from '../../src/app/paths.js';
+import { resolvePaths } from '../../src/app/session/paths.js';
 import { ToolError } from '../../src/core/errors.js';
-import type { ProcessInfo } from '../../src/core/agent-recognition.js';
+import type { ProcessInfo } from '../../src/core/agents/recognition.js';
 
 function fixture() {
   const calls: string[] = [];

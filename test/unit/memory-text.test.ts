@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ftsQuery, memoryBlock, renderEpisode, splitMemoryFile, verifyLessons, type EpisodeInput, type MemoryHit } from '../../src/core/memory-text.js';
-import { plainReportSummary, type RunReport } from '../../src/core/report.js';
-import { summarize, truncateMiddle } from '../../src/app/summarize.js';
+import { ftsQuery, memoryBlock, renderEpisode, splitMemoryFile, verifyLessons, type EpisodeInput, type MemoryHit } from '../../src/core/llm/memory-text.js';
+import { plainReportSummary, type RunReport } from '../../src/core/session/report.js';
+import { summarize, truncateMiddle } from '../../src/app/llm/summarize.js';
 
 test('splitMemoryFile: one chunk per ## section titled with the file title; long sections cut at line ends', () => {
   const chunks = splitMemoryFile('# Testing\nintro line\n\n## Unit\nfast ones\n\n## Empty\n\n## E2E\nslow ones\n', 'topics/testing.md');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOutputBuffer } from '../../src/core/output-buffer.js';
+import { createOutputBuffer } from '../../src/core/text/output-buffer.js';
 
 test('reads from a cursor never overlap and continue where the last stopped', () => {
   const b = createOutputBuffer();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guessVerifyCommands } from '../../src/core/project-guess.js';
+import { guessVerifyCommands } from '../../src/core/setup/project-guess.js';
 
 test('verify commands are guessed from package scripts, cargo, go, pytest and make', () => {
   assert.deepEqual(guessVerifyCommands(['package.json'], { build: 'tsc', test: 'node --test' }), ['npm run build', 'npm test']);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLeadPrompt, buildWorkerPrompt } from '../../src/core/prompts.js';
-import { perspectiveInfo } from '../../src/core/perspectives.js';
+import { buildLeadPrompt, buildWorkerPrompt } from '../../src/core/workers/prompts.js';
+import { perspectiveInfo } from '../../src/core/workers/perspectives.js';
 
 test('the lead prompt ends with the goal, after the project context', () => {
   const p = buildLeadPrompt({ sessionId: 's1', goal: 'Ship it', agents: ['a'], maxWorkers: 2, projectContext: [{ name: 'PROJECT.md', text: 'ctx' }] });

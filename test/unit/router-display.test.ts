@@ -1,11 +1,11 @@
 /** How detect and doctor show the router: key env names (never keys), models, base URLs, cooldowns, and doctor's warnings. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRouter, type CooldownStore } from '../../src/app/router.js';
-import { createMemoryCooldownStore } from '../../src/adapters/router-cooldowns.js';
-import { describeRouter, routerCheck } from '../../src/app/router-report.js';
+import { createRouter, type CooldownStore } from '../../src/app/llm/router.js';
+import { createMemoryCooldownStore } from '../../src/adapters/llm/router-cooldowns.js';
+import { describeRouter, routerCheck } from '../../src/app/llm/router-report.js';
 import { renderRouter } from '../../src/cli/commands/detect.js';
-import { routerOff } from '../../src/core/router-providers.js';
+import { routerOff } from '../../src/core/llm/router-providers.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 

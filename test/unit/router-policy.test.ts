@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import {
   COOLDOWN_MS, classifyHttp, classifyNoAnswer, describeCooldown, describeFailure, errorMessageOf, formatDuration,
   parseDuration, parseRetryAfter, resetHintMs,
-} from '../../src/core/router-policy.js';
-import { providerOrder, resolveProviders, routerOff } from '../../src/core/router-providers.js';
-import { ConfigSchema, mergeConfigs } from '../../src/core/config-schema.js';
+} from '../../src/core/llm/router-policy.js';
+import { providerOrder, resolveProviders, routerOff } from '../../src/core/llm/router-providers.js';
+import { ConfigSchema, mergeConfigs } from '../../src/core/session/config-schema.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 

@@ -1,8 +1,8 @@
 /** The router's wire formats: exact request shapes (the contract with each API) and response parsing. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRequest, parseReply, InvalidReplyError } from '../../src/core/router-wire.js';
-import { PROVIDERS } from '../../src/core/router-providers.js';
+import { buildRequest, parseReply, InvalidReplyError } from '../../src/core/llm/router-wire.js';
+import { PROVIDERS } from '../../src/core/llm/router-providers.js';
 
 const input = { system: 'SYS', prompt: 'PROMPT', maxTokens: 100 };
 

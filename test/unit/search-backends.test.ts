@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { SEARCH_BACKENDS, findBackend } from '../../src/core/search-backends.js';
-import { parseDuckDuckGoHtml, unwrapDuckDuckGoHref } from '../../src/core/search-ddg.js';
-import { decodeEntities, htmlToText } from '../../src/core/html-text.js';
-import { composeQuery, SearchResponseError, tidyResults } from '../../src/core/search-result.js';
-import { createTtlCache } from '../../src/core/ttl-cache.js';
-import { ConfigSchema } from '../../src/core/config-schema.js';
+import { SEARCH_BACKENDS, findBackend } from '../../src/core/llm/search-backends.js';
+import { parseDuckDuckGoHtml, unwrapDuckDuckGoHref } from '../../src/core/llm/search-ddg.js';
+import { decodeEntities, htmlToText } from '../../src/core/text/html-text.js';
+import { composeQuery, SearchResponseError, tidyResults } from '../../src/core/llm/search-result.js';
+import { createTtlCache } from '../../src/core/llm/ttl-cache.js';
+import { ConfigSchema } from '../../src/core/session/config-schema.js';
 
 const fixture = new URL('../../../test/fixtures/search/ddg-results.html', import.meta.url).pathname;
 

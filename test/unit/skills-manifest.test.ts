@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertSkillName, parseSkillManifest } from '../../src/core/skill-manifest.js';
+import { assertSkillName, parseSkillManifest } from '../../src/core/skills/manifest.js';
 import { UserError } from '../../src/core/errors.js';
 
 const GOOD = `

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { containsKeyword, globToRegExp, matchesGlob, matchSkill, pathsInText } from '../../src/core/skill-match.js';
+import { containsKeyword, globToRegExp, matchesGlob, matchSkill, pathsInText } from '../../src/core/skills/match.js';
 
 test('keywords match whole words, not substrings, case-insensitively', () => {
   assert.equal(containsKeyword('Add a SQL migration', 'sql'), true);

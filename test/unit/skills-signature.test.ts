@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   checkSkillSignature, generateKeyPair, publicKeyOf, signSkillFiles, skillDigest, toHex, trustRefusal,
   SIGNATURE_FILE, type SkillFile,
-} from '../../src/core/skill-signature.js';
+} from '../../src/core/skills/signature.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const FILES: SkillFile[] = [

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectStatus } from '../../src/core/status-detect.js';
-import { findAgent } from '../../src/core/agents/index.js';
+import { detectStatus } from '../../src/core/workers/status-detect.js';
+import { findAgent } from '../../src/core/agents/registry.js';
 
 const dir = new URL('../../../test/fixtures/panes/', import.meta.url).pathname;
 const agents = existsSync(dir) ? readdirSync(dir) : [];

@@ -1,6 +1,6 @@
 /** `crewmux agents [--json]`: agents running on this machine (shims, mDNS adverts, tmux panes). */
 import type { Command } from '../command.js';
-import { createExternalAgentDeps, discoverAgents } from '../../app/external-agents.js';
+import { createExternalAgentDeps, discoverAgents } from '../../app/external/external-agents.js';
 import { clip, table } from '../output.js';
 
 export const agentsCommand: Command = {

@@ -1,7 +1,7 @@
 /** `crewmux attach [sid]`: reconnect this terminal to a running session. */
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
-import { findSession } from '../../app/session-lookup.js';
+import { findSession } from '../../app/session/lookup.js';
 import { attachTerminal } from '../../adapters/terminal.js';
 
 export const attachCommand: Command = {

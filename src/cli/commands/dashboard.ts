@@ -1,7 +1,7 @@
 /** `crewmux dashboard [--port N]`: a live browser view of every session on 127.0.0.1, behind a token. */
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
-import { serveDashboard, untilSessionEnded } from '../../app/dashboard-server.js';
+import { serveDashboard, untilSessionEnded } from '../../compose/dashboard-server.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 
 export const dashboardCommand: Command = {

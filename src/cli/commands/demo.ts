@@ -3,10 +3,10 @@
  * the built-in scripted lead and workers, so a newcomer sees crewmux work without an API key.
  */
 import type { Command } from '../command.js';
-import { preflight } from '../../app/preflight.js';
-import { runRequest, startRun } from '../../app/start-run.js';
-import { followRun } from '../../app/follow-run.js';
-import { createDemoRepo } from '../../app/demo-repo.js';
+import { preflight } from '../../app/setup/preflight.js';
+import { runRequest, startRun } from '../../app/session/start-run.js';
+import { followRun } from '../../app/session/follow-run.js';
+import { createDemoRepo } from '../../app/setup/demo-repo.js';
 import { attachTerminal } from '../../adapters/terminal.js';
 import { finishRun } from './run.js';
 

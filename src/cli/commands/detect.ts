@@ -1,9 +1,9 @@
 /** `crewmux detect [--json] [--timeout MS]`: which agent CLIs are installed, their versions and capabilities, and the summary router's providers. */
 import type { Command } from '../command.js';
 import { table } from '../output.js';
-import { detectAgents, type DetectedAgent } from '../../app/detect.js';
-import { providerState, routerReport, ROUTER_KEY_HINT, type RouterReport } from '../../app/router-report.js';
-import { BUILTIN_AGENTS } from '../../core/agents/index.js';
+import { detectAgents, type DetectedAgent } from '../../app/agents/detect.js';
+import { providerState, routerReport, ROUTER_KEY_HINT, type RouterReport } from '../../app/llm/router-report.js';
+import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
 import { UserError } from '../../core/errors.js';
 
 const yes = (b: boolean) => (b ? 'yes' : '-');

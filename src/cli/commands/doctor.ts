@@ -1,6 +1,6 @@
 /** `crewmux doctor [--json]`: what a run needs, checked; exit 1 on anything fatal. */
 import type { Command } from '../command.js';
-import { runDoctor } from '../../app/doctor.js';
+import { runDoctor } from '../../app/setup/doctor.js';
 
 export const doctorCommand: Command = {
   command: 'doctor',

@@ -1,6 +1,6 @@
 /** `crewmux gc [--dry-run] [--force]`: remove merged or empty crewmux worktrees and branches. */
 import type { Command } from '../command.js';
-import { collectGarbage } from '../../app/gc.js';
+import { collectGarbage } from '../../app/session/gc.js';
 import { table } from '../output.js';
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;

@@ -1,6 +1,6 @@
 /** `crewmux init [--force]`: scaffold .crewmux/ for this repository. */
 import type { Command } from '../command.js';
-import { initProject } from '../../app/init.js';
+import { initProject } from '../../app/setup/init.js';
 
 export const initCommand: Command = {
   command: 'init',

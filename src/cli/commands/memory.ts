@@ -1,8 +1,8 @@
 /** `crewmux memory list|search QUERY [--json]`: what memory holds, and what a worker with that task would get. */
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
-import { MEMORY_BUDGET, openMemory, projectMemoryDir } from '../../app/memory.js';
-import { memoryBlock } from '../../core/memory-text.js';
+import { MEMORY_BUDGET, openMemory, projectMemoryDir } from '../../app/llm/memory.js';
+import { memoryBlock } from '../../core/llm/memory-text.js';
 import { table } from '../output.js';
 
 export const memoryCommand: Command = {

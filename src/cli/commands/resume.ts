@@ -1,7 +1,7 @@
 /** `crewmux resume [sid]`: bring a session back after a crash, a stop, or a reboot. */
 import type { Command } from '../command.js';
-import { resumeRun } from '../../app/session-control.js';
-import { followRun } from '../../app/follow-run.js';
+import { resumeRun } from '../../app/session/control.js';
+import { followRun } from '../../app/session/follow-run.js';
 import { attachTerminal } from '../../adapters/terminal.js';
 import { finishRun } from './run.js';
 

@@ -2,16 +2,16 @@
 import { createInterface } from 'node:readline';
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
-import { renderReport, type RunReport } from '../../core/report.js';
-import { preflight } from '../../app/preflight.js';
-import { runRequest, startRun } from '../../app/start-run.js';
-import { exitCodeOf, followRun } from '../../app/follow-run.js';
+import { renderReport, type RunReport } from '../../core/session/report.js';
+import { preflight } from '../../app/setup/preflight.js';
+import { runRequest, startRun } from '../../app/session/start-run.js';
+import { exitCodeOf, followRun } from '../../app/session/follow-run.js';
 import { attachTerminal } from '../../adapters/terminal.js';
 import { readText } from '../../adapters/files.js';
-import { requireSignedSkills } from '../../app/skill-policy.js';
-import { fastForwardToIntegration } from '../../app/take-result.js';
-import type { AppContext } from '../../app/context.js';
-import { launchDashboardFor } from '../../app/dashboard-server.js';
+import { requireSignedSkills } from '../../app/skills/policy.js';
+import { fastForwardToIntegration } from '../../app/integration/take-result.js';
+import type { AppContext } from '../../compose/app-context.js';
+import { launchDashboardFor } from '../../compose/dashboard-server.js';
 
 export const MAX_GOAL_BYTES = 64 * 1024;
 

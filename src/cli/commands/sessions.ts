@@ -1,6 +1,6 @@
 /** `crewmux sessions [--json]` (alias `crewmux --list-sessions`). */
 import type { Command } from '../command.js';
-import { listSessionViews } from '../../app/sessions.js';
+import { listSessionViews } from '../../app/session/list-sessions.js';
 import { clip, table } from '../output.js';
 
 const age = (s: number) => (s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`);

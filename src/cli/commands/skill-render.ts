@@ -1,9 +1,9 @@
 /** Text rendering for `crewmux skill` (the --json forms print the data as it is). */
 import { clip, table, type Output } from '../output.js';
-import type { LoadedSkill } from '../../app/skills.js';
-import type { InstalledSkill } from '../../app/skill-install.js';
-import type { TrustedKeyEntry } from '../../core/skill-keys.js';
-import type { SkillTrust } from '../../core/skill-signature.js';
+import type { LoadedSkill } from '../../app/skills/catalog.js';
+import type { InstalledSkill } from '../../app/skills/install.js';
+import type { TrustedKeyEntry } from '../../core/skills/key-files.js';
+import type { SkillTrust } from '../../core/skills/signature.js';
 
 /** One short word-group for a trust state: `trusted (alice)`, `unsigned`, `BAD SIGNATURE`. */
 export function trustLabel(t: SkillTrust): string {

@@ -6,11 +6,11 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Command } from '../command.js';
-import type { AppContext } from '../../app/context.js';
-import { addSkills, removeSkill } from '../../app/skill-install.js';
-import { keygen, listTrustedKeys, signSkillDir, trustKey, untrustKey, verifySkill } from '../../app/skill-keys.js';
-import { requireSignedSkills } from '../../app/skill-policy.js';
-import { loadSkills } from '../../app/skills.js';
+import type { AppContext } from '../../compose/app-context.js';
+import { addSkills, removeSkill } from '../../app/skills/install.js';
+import { keygen, listTrustedKeys, signSkillDir, trustKey, untrustKey, verifySkill } from '../../app/skills/signing.js';
+import { requireSignedSkills } from '../../app/skills/policy.js';
+import { loadSkills } from '../../app/skills/catalog.js';
 import { EXIT, UserError } from '../../core/errors.js';
 import { renderInstalled, renderSkillList, renderVerify } from './skill-render.js';
 

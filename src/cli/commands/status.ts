@@ -1,7 +1,7 @@
 /** `crewmux status [sid] [--json]`: a session and every worker. */
 import type { Command } from '../command.js';
-import { sessionStatus, type SessionStatusView } from '../../app/status.js';
-import { renderReport } from '../../core/report.js';
+import { sessionStatus, type SessionStatusView } from '../../app/session/status.js';
+import { renderReport } from '../../core/session/report.js';
 import { clip, table } from '../output.js';
 
 export function renderStatus(v: SessionStatusView): string {

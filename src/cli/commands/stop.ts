@@ -1,6 +1,6 @@
 /** `crewmux stop [sid]`: end a session politely; it can be resumed later. */
 import type { Command } from '../command.js';
-import { stopSession } from '../../app/session-control.js';
+import { stopSession } from '../../app/session/control.js';
 
 export const stopCommand: Command = {
   command: 'stop [sid]',

@@ -1,6 +1,6 @@
 /** `crewmux supervise SID` (internal): the supervisor process, started by `run` inside tmux. */
 import type { Command } from '../command.js';
-import { runSupervisor } from '../../app/supervisor.js';
+import { runSupervisor } from '../../compose/supervisor.js';
 
 export const superviseCommand: Command = {
   command: 'supervise <sid>',

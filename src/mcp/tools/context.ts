@@ -1,7 +1,7 @@
 /** Lead tools that keep the lead's context small and its results fresh: compact_session, clear_tool_results. */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { compactSession, type CompactOutcome } from '../../app/compaction.js';
-import { forgetVerifyResults } from '../../app/verify.js';
+import { compactSession, type CompactOutcome } from '../../app/llm/compaction.js';
+import { forgetVerifyResults } from '../../app/integration/verify.js';
 import { defineTool, textResult } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 

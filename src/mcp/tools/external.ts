@@ -1,7 +1,7 @@
 /** Lead tools for agents running outside crewmux: shim-wrapped agents and agents in plain tmux panes. */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../app/external-agents.js';
+import { discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../app/external/external-agents.js';
 import { defineTool, textResult } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 

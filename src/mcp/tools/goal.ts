@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ToolError } from '../../core/errors.js';
-import { markGoalDone, markGoalFailed } from '../../app/goal.js';
-import { addWorkerNote } from '../../app/worker-state-change.js';
+import { markGoalDone, markGoalFailed } from '../../app/session/goal.js';
+import { addWorkerNote } from '../../app/workers/state-change.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
 import { defineTool, textResult } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';

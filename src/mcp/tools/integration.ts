@@ -2,9 +2,9 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ToolError } from '../../core/errors.js';
-import { discardWorker, mergeWorker, workerDiff } from '../../app/integration.js';
-import { verify } from '../../app/verify.js';
-import { crossReview } from '../../app/review.js';
+import { discardWorker, mergeWorker, workerDiff } from '../../app/integration/merge.js';
+import { verify } from '../../app/integration/verify.js';
+import { crossReview } from '../../app/workers/review.js';
 import { defineTool, errorResult, textResult } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 

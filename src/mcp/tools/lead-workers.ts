@@ -1,13 +1,13 @@
 /** Lead tools that manage workers: spawn, watch, talk to, wait for, list and stop them. */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { listPerspectives, PERSPECTIVES } from '../../core/perspectives.js';
+import { listPerspectives, PERSPECTIVES } from '../../core/workers/perspectives.js';
 import { ToolError } from '../../core/errors.js';
-import { spawnWorker } from '../../app/spawn-worker.js';
-import { readWorkerOutput, sendToWorker, stopWorker } from '../../app/worker-turns.js';
-import { waitForWorkers } from '../../app/wait-workers.js';
-import { restartWorker } from '../../app/restart-worker.js';
-import { compactedSummaries, compactedSummary } from '../../app/compaction.js';
+import { spawnWorker } from '../../app/workers/spawn.js';
+import { readWorkerOutput, sendToWorker, stopWorker } from '../../app/workers/turns.js';
+import { waitForWorkers } from '../../app/workers/wait.js';
+import { restartWorker } from '../../app/workers/restart.js';
+import { compactedSummaries, compactedSummary } from '../../app/llm/compaction.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
 import { defineTool, textResult } from '../define-tool.js';
 import { finishedLine, workerView } from './views.js';

@@ -1,7 +1,7 @@
 /** The lead's web_research tool: a web search through the configured backend, answers cached for a while. */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Research, ResearchAnswer } from '../../app/research.js';
+import type { Research, ResearchAnswer } from '../../app/llm/research.js';
 import { defineTool, textResult } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 

@@ -1,8 +1,8 @@
 /** The worker's own tools: worker_done (for its own turn only) and report_progress. */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { COMPLETION_STATUSES } from '../../core/worker-state.js';
-import { completeTurn } from '../../app/worker-turns.js';
+import { COMPLETION_STATUSES } from '../../core/workers/state.js';
+import { completeTurn } from '../../app/workers/turns.js';
 import { defineTool, textResult } from '../define-tool.js';
 import { registerProgressTool } from './goal.js';
 import type { ToolDeps } from '../build-server.js';

@@ -1,0 +1,46 @@
+/**
+ * The agents a run can use: the built-in registry plus custom agents from config (custom wins on a
+ * name clash), each with the path of its binary when installed.
+ */
+import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
+import { customAgentProfile, type AgentProfile } from '../../core/agents/profile.js';
+import type { Config } from '../../core/session/config-schema.js';
+import { UserError } from '../../core/errors.js';
+import { which } from '../../adapters/which.js';
+
+export interface ResolvedAgent {
+  profile: AgentProfile;
+  /** Absolute path of the binary, or undefined when not installed. */
+  binary?: string;
+}
+
+export type AgentTable = Map<string, ResolvedAgent>;
+
+export function resolveAgents(config: Config, pathVar: string | undefined): AgentTable {
+  const table: AgentTable = new Map();
+  const add = (p: AgentProfile) => {
+    const binary = p.binaries.map((b) => (b === 'node' ? process.execPath : which(b, pathVar))).find(Boolean);
+    table.set(p.name, { profile: p, binary });
+  };
+  for (const p of BUILTIN_AGENTS) add(p);
+  for (const [name, c] of Object.entries(config.agents ?? {})) add(customAgentProfile(name, c));
+  return table;
+}
+
+/** The agent named `name`, installed; UserError otherwise. */
+export function requireAgent(table: AgentTable, name: string, role: 'lead' | 'worker'): ResolvedAgent & { binary: string } {
+  const a = table.get(name);
+  if (!a) throw new UserError('E_UNKNOWN_AGENT', `Unknown agent "${name}". Known: ${[...table.keys()].join(', ')}.`);
+  if (!a.binary) throw new UserError('E_AGENT_UNAVAILABLE', `Agent "${name}" is not installed (looked for ${a.profile.binaries.join(', ')} on PATH).`);
+  if (role === 'lead' && !a.profile.capabilities.mcpClient) {
+    throw new UserError('E_LEAD_NO_MCP', `Agent "${name}" cannot lead: it has no MCP client, so it could not call crewmux's tools.`);
+  }
+  return a as ResolvedAgent & { binary: string };
+}
+
+/** The installed agents, real CLIs before scripted stand-ins (scripted ones only when nothing else is). */
+export function usableAgents(table: AgentTable): ResolvedAgent[] {
+  const installed = [...table.values()].filter((a) => a.binary);
+  const real = installed.filter((a) => !a.profile.scripted);
+  return real.length ? real : [];
+}

@@ -1,0 +1,69 @@
+/**
+ * Turning an agent profile into a tmux pane command: writes the MCP config file and any session-scoped
+ * files, sets the CREWMUX_* environment (the contract in README "Plugging in any agent"), and builds a
+ * command line in which only crewmux-built argv is quoted for the shell. The prompt text never appears
+ * on a command line: in `arg` mode the shell reads it from the prompt file as one argument.
+ */
+import { join } from 'node:path';
+import { PROMPT_ARG, type AgentProfile, type LaunchContext, type PromptMode } from '../../core/agents/profile.js';
+import { shellQuote } from '../../core/text/shell-quote.js';
+import { ensureDir, writeFileAtomic } from '../../adapters/files.js';
+import { writeLaunchFiles } from '../../adapters/agent-files.js';
+import type { SpawnPane } from '../../adapters/tmux.js';
+
+export interface PaneLaunch {
+  pane: SpawnPane;
+  prompt: PromptMode;
+}
+
+/** Variables never forwarded into agent panes (they describe the caller's own terminal or tmux). */
+const DROP = new Set(['TMUX', 'TMUX_PANE', 'PWD', 'OLDPWD', 'SHLVL', '_', 'LS_COLORS', 'TERM_SESSION_ID']);
+
+/** The caller's environment, minus terminal-specific and oversized values, for tmux `-e` flags. */
+export function forwardableEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || DROP.has(k) || k.startsWith('CREWMUX_') || v.length > 2048) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export function mcpConfigJson(url: string, token: string): string {
+  return JSON.stringify({ mcpServers: { crewmux: { type: 'http', url, headers: { Authorization: `Bearer ${token}` } } } }, null, 2);
+}
+
+export interface LaunchInput {
+  profile: AgentProfile;
+  binary: string;
+  ctx: Omit<LaunchContext, 'mcpConfigPath'>;
+  baseEnv: Record<string, string>;
+  doneFile?: string;
+}
+
+/** Writes the agent's files and returns the pane to spawn. */
+export function prepareLaunch(input: LaunchInput): PaneLaunch {
+  const { profile, binary, ctx } = input;
+  ensureDir(ctx.stateDir);
+  const mcpConfigPath = join(ctx.stateDir, 'mcp.json');
+  writeFileAtomic(mcpConfigPath, mcpConfigJson(ctx.mcpUrl, ctx.mcpToken));
+  const spec = profile.launch({ ...ctx, mcpConfigPath }, binary);
+  writeLaunchFiles(spec);
+
+  const env: Record<string, string> = {
+    ...input.baseEnv,
+    ...spec.env,
+    CREWMUX_MCP_URL: ctx.mcpUrl,
+    CREWMUX_MCP_TOKEN: ctx.mcpToken,
+    CREWMUX_MCP_CONFIG: mcpConfigPath,
+    CREWMUX_SESSION_ID: ctx.sessionId,
+    CREWMUX_ROLE: ctx.role,
+    CREWMUX_PROMPT_FILE: ctx.promptFile,
+  };
+  if (ctx.workerId) env.CREWMUX_WORKER_ID = ctx.workerId;
+  if (input.doneFile) env.CREWMUX_DONE_FILE = input.doneFile;
+
+  const words = spec.argv.map((a) => (a === PROMPT_ARG ? `"$(cat ${shellQuote(ctx.promptFile)})"` : shellQuote(a)));
+  // The pane's shell runs the agent and records its exit status (panes.ts); it never reads input.
+  return { pane: { cwd: ctx.cwd, env, command: words.join(' ') }, prompt: spec.prompt };
+}

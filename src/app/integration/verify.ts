@@ -1,0 +1,99 @@
+/**
+ * verify: runs the verify commands in the integration worktree, each with a timeout and its output in
+ * a file, and records the result against the integration head. A run that outlasts the caller's tool
+ * timeout keeps going; calling verify again while the head is unchanged returns that run, not a new one.
+ */
+import { join } from 'node:path';
+import { splitCommand, verifyCommandsFromProject } from '../../core/integration/verify-commands.js';
+import { stripAnsi, tailLines } from '../../core/text/ansi.js';
+import { ToolError } from '../../core/errors.js';
+import { ensureDir, fileSize, readFrom, readIfExists } from '../../adapters/files.js';
+import { execToFile } from '../../adapters/exec.js';
+import type { VerifyCommandResult, VerifyRow } from '../../adapters/store.js';
+import type { Runtime } from '../runtime.js';
+
+interface Planned {
+  command: string;
+  argv?: string[];
+}
+
+/** The commands to run: the lead's, else config.json `verify`, else PROJECT.md `## How to verify`. */
+export function planVerify(rt: Runtime, commands?: string[]): { planned: Planned[]; source: string } {
+  if (commands?.length) {
+    return {
+      source: 'the lead',
+      planned: commands.map((c) => {
+        const split = splitCommand(c);
+        if ('error' in split) throw new ToolError(`Error: ${split.error}.`);
+        return { command: c, argv: split.argv };
+      }),
+    };
+  }
+  if (rt.config.verify?.length) return { source: '.crewmux/config.json', planned: rt.config.verify.map((command) => ({ command })) };
+  const project = readIfExists(join(rt.integrationWorktree, '.crewmux', 'PROJECT.md')) ?? readIfExists(join(rt.repoRoot, '.crewmux', 'PROJECT.md')) ?? '';
+  const fromProject = verifyCommandsFromProject(project);
+  if (fromProject.length) return { source: '.crewmux/PROJECT.md', planned: fromProject.map((command) => ({ command })) };
+  throw new ToolError('Error: no verify commands: pass commands to verify, or add "verify" to .crewmux/config.json or a "## How to verify" section to .crewmux/PROJECT.md (crewmux init writes one).');
+}
+
+async function execute(rt: Runtime, id: number, planned: Planned[]): Promise<VerifyRow> {
+  const dir = join(rt.sessionDir, 'verify', String(id));
+  ensureDir(dir);
+  const timeoutMs = (rt.config.verifyTimeout ?? 600) * 1000;
+  const results: VerifyCommandResult[] = [];
+  for (const [i, p] of planned.entries()) {
+    const outputFile = join(dir, `${i + 1}.log`);
+    const r = p.argv
+      ? await execToFile(p.argv[0]!, p.argv.slice(1), { cwd: rt.integrationWorktree, env: { ...process.env, ...rt.baseEnv }, outputFile, timeoutMs })
+      : await execToFile(p.command, [], { cwd: rt.integrationWorktree, env: { ...process.env, ...rt.baseEnv }, outputFile, timeoutMs, shell: true });
+    const size = fileSize(outputFile);
+    const tail = tailLines(stripAnsi(readFrom(outputFile, Math.max(0, size - 8192), 8192).text), 20);
+    results.push({ command: p.command, exitCode: r.exitCode, timedOut: r.timedOut, durationMs: r.durationMs, outputFile, tail });
+  }
+  const passed = results.every((r) => r.exitCode === 0);
+  rt.store.finishVerify(id, passed ? 'passed' : 'failed', results);
+  rt.events.emit('verify.done', `verify ${passed ? 'passed' : 'FAILED'}: ${results.map((r) => `[${r.timedOut ? 'timeout' : r.exitCode}] ${r.command}`).join(', ')}`, null, { id, passed });
+  return rt.store.listVerifies(rt.sid).find((v) => v.id === id)!;
+}
+
+const sameCommands = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Starts (or joins) a verify of the current integration head; resolves with the run when it finishes
+ * within `waitMs`, else with the still-running record.
+ */
+export async function verify(rt: Runtime, commands: string[] | undefined, waitMs: number): Promise<VerifyRow> {
+  const head = await rt.git.revParse(rt.integrationWorktree, 'HEAD');
+  const latest = rt.store.listVerifies(rt.sid).at(-1);
+  let run: Promise<VerifyRow> | undefined;
+  const reusable = latest && (rt.verifyRuns.has(latest.id) || latest.id > (rt.verifyForgotten ?? 0));
+  if (latest && reusable && latest.commit_sha === head && (!commands?.length || sameCommands(commands, latest.commands))) {
+    run = rt.verifyRuns.get(latest.id) ?? Promise.resolve(latest);
+  } else {
+    const { planned, source } = planVerify(rt, commands);
+    const id = rt.store.startVerify(rt.sid, head, planned.map((p) => p.command));
+    rt.events.emit('verify.started', `verify on ${head.slice(0, 10)} (commands from ${source}): ${planned.map((p) => p.command).join(', ')}`, null, { id });
+    run = execute(rt, id, planned).finally(() => rt.verifyRuns.delete(id));
+    rt.verifyRuns.set(id, run);
+  }
+  const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), waitMs).unref());
+  const done = await Promise.race([run, timeout]);
+  return done ?? rt.store.listVerifies(rt.sid).at(-1)!;
+}
+
+/** The latest finished verify of `head`, if any. */
+export function lastVerifyOf(rt: Runtime, head: string): VerifyRow | undefined {
+  return rt.store.listVerifies(rt.sid).filter((v) => v.commit_sha === head).at(-1);
+}
+
+/**
+ * clear_tool_results' part for verify: finished verify results are no longer reused, so the next
+ * verify runs again even on an unchanged head (a run in progress is still joined). Returns how many
+ * results were set aside.
+ */
+export function forgetVerifyResults(rt: Runtime): number {
+  const finished = rt.store.listVerifies(rt.sid).filter((v) => v.status !== 'running' && v.id > (rt.verifyForgotten ?? 0));
+  const latest = rt.store.listVerifies(rt.sid).at(-1);
+  if (latest) rt.verifyForgotten = rt.verifyRuns.has(latest.id) ? latest.id - 1 : latest.id;
+  return finished.length;
+}

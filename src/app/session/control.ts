@@ -1,0 +1,74 @@
+/**
+ * `crewmux stop` and `crewmux resume`: ending a session politely from outside its supervisor, and
+ * bringing a session back after its supervisor died (SIGKILL included), it was stopped, or the
+ * machine rebooted.
+ */
+import { join } from 'node:path';
+import { UserError } from '../../core/errors.js';
+import { shellJoin } from '../../core/text/shell-quote.js';
+import { isAlive } from '../../adapters/process-tree.js';
+import { readIfExists } from '../../adapters/files.js';
+import { TERMINAL_SESSION_STATUSES, type SessionRow } from '../../adapters/store.js';
+import { openRuntime } from '../../compose/runtime-factory.js';
+import { endSession } from './goal.js';
+import { findSession } from './lookup.js';
+import { createSessionWindows, SUPERVISOR_WINDOW } from '../workers/panes.js';
+import { supervisorEnv } from './start-run.js';
+import { leadScriptPath } from './lead.js';
+import type { AppContext } from '../../compose/app-context.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function supervisorAlive(s: SessionRow): boolean {
+  return s.supervisor_pid !== null && isAlive(s.supervisor_pid);
+}
+
+/** Whether `crewmux resume` can bring the session back. */
+export function canResume(s: SessionRow): boolean {
+  if (s.status === 'stopped') return true;
+  return (s.status === 'running' || s.status === 'starting') && !supervisorAlive(s);
+}
+
+/** Stops a session: its supervisor ends it (snapshotting work, stopping agents); without one, this process does. */
+export async function stopSession(ctx: AppContext, sid?: string): Promise<SessionRow> {
+  const s = findSession(ctx.store(), sid);
+  if (TERMINAL_SESSION_STATUSES.includes(s.status) && !supervisorAlive(s)) {
+    throw new UserError('E_SESSION_ENDED', `Session ${s.id} already ended (${s.status}).`);
+  }
+  if (supervisorAlive(s)) {
+    process.kill(s.supervisor_pid!, 'SIGTERM');
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && supervisorAlive(ctx.store().getSession(s.id)!)) await sleep(100);
+  } else {
+    const rt = openRuntime(ctx, s.id);
+    await endSession(rt, 'stopped', 'stopped by `crewmux stop` (the supervisor was not running)');
+    await rt.tmux.killSession(s.tmux_session);
+  }
+  return ctx.store().getSession(s.id)!;
+}
+
+/** Starts a new supervisor for `sid` in resume mode; resolves once it reports the session running. */
+export async function resumeRun(ctx: AppContext, sid?: string): Promise<SessionRow> {
+  const s = findSession(ctx.store(), sid);
+  if (supervisorAlive(s)) throw new UserError('E_SESSION_LIVE', `Session ${s.id} is running with a live supervisor.`, `Attach to it: \`crewmux attach ${s.id}\`.`);
+  if (!canResume(s)) throw new UserError('E_SESSION_ENDED', `Session ${s.id} ended (${s.status}); a finished goal cannot be resumed.`);
+  const tmux = ctx.tmuxFor(s.tmux_socket);
+  const log = join(s.session_dir, 'supervisor.log');
+  const live = await tmux.hasSession(s.tmux_session);
+  const args = [process.execPath, ctx.crewmuxBin, 'supervise', s.id, '--resume', ...(live ? [] : ['--fresh-tmux'])];
+  const pane = { cwd: s.integration_worktree, command: `${shellJoin(args)} >> ${shellJoin([log])} 2>&1 < /dev/null`, env: supervisorEnv(ctx) };
+  ctx.store().updateSession(s.id, { status: 'starting', supervisor_pid: null });
+  ctx.store().addEvent(s.id, null, 'session.resuming', `resuming session ${s.id}${live ? ' in its live tmux session' : ' in a new tmux session'}`);
+  if (live) await tmux.newWindow(s.tmux_session, SUPERVISOR_WINDOW, pane);
+  else await createSessionWindows(tmux, s.tmux_session, s.integration_worktree, leadScriptPath(s.session_dir), pane);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const now = ctx.store().getSession(s.id)!;
+    if (now.status === 'running' && supervisorAlive(now)) return now;
+    if (TERMINAL_SESSION_STATUSES.includes(now.status) || Date.now() > deadline) {
+      const why = readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || now.outcome_reason || 'no output';
+      throw new UserError('E_START_FAILED', `Session ${s.id} could not be resumed: ${why}`);
+    }
+    await sleep(50);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Following a run from outside the supervisor (`run --wait`, `crewmux demo`): tails the event log in
+ * SQLite, prints one line per event, and returns the exit code of the outcome.
+ */
+import { EXIT } from '../../core/errors.js';
+import type { EventRow, SessionRow, Store } from '../../adapters/store.js';
+import { TERMINAL_SESSION_STATUSES } from '../../adapters/store.js';
+import type { Tmux } from '../../adapters/tmux.js';
+import { isAlive } from '../../adapters/process-tree.js';
+
+export function exitCodeOf(status: SessionRow['status']): number {
+  if (status === 'done') return EXIT.ok;
+  if (status === 'timeout') return EXIT.timeout;
+  return EXIT.failed;
+}
+
+export function progressLine(e: EventRow): string {
+  const t = new Date(e.ts).toISOString().slice(11, 19);
+  return `[${t}] ${e.type.padEnd(18)} ${e.message.split('\n')[0]}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Prints events of `sid` until the session ends; returns its exit code. If the tmux session vanishes
+ * while the outcome is still open, the supervisor was lost: returns EXIT.failed after saying so.
+ */
+export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number } = {}): Promise<number> {
+  let last = opts.fromEventId ?? 0;
+  let lostChecks = 0;
+  for (;;) {
+    for (const e of store.eventsAfter(sid, last)) {
+      print(progressLine(e));
+      last = e.id;
+    }
+    const s = store.getSession(sid);
+    if (!s) return EXIT.failed;
+    if (TERMINAL_SESSION_STATUSES.includes(s.status)) {
+      // The supervisor stops the agents and the tmux session after recording the outcome; return once
+      // it has, so nothing of the run is still alive or writing when the caller goes on (bounded wait).
+      // The outcome row is written just before its `session.<status>` event: print what came after too.
+      const until = Date.now() + (opts.cleanupWaitMs ?? 20_000);
+      while (s.supervisor_pid !== null && isAlive(s.supervisor_pid) && Date.now() < until) await sleep(opts.pollMs ?? 100);
+      for (const e of store.eventsAfter(sid, last)) print(progressLine(e));
+      return exitCodeOf(s.status);
+    }
+    const supervisorGone = s.supervisor_pid !== null && !isAlive(s.supervisor_pid);
+    if (++lostChecks % 20 === 0 && (supervisorGone || !(await tmux.hasSession(s.tmux_session)))) {
+      // Re-read once: the supervisor records the outcome just before it removes the tmux session.
+      const again = store.getSession(sid);
+      if (again && TERMINAL_SESSION_STATUSES.includes(again.status)) continue;
+      print(`crewmux: the supervisor of ${sid} is gone and the goal has no outcome [E_SUPERVISOR_LOST]`);
+      return EXIT.failed;
+    }
+    await sleep(opts.pollMs ?? 100);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Ending the goal: mark_goal_done (gated on evidence), mark_goal_failed, limits that end the run, and
+ * the one `endSession` that every ending goes through: stop agents (snapshotting their work), write
+ * the report, record the outcome.
+ */
+import { isActive, isFinished } from '../../core/workers/state.js';
+import { lastVerifyOf } from '../integration/verify.js';
+import { ToolError } from '../../core/errors.js';
+import { plainReportSummary, renderReport, type RunReport } from '../../core/session/report.js';
+import { REPORT_INSTRUCTION, summarize } from '../llm/summarize.js';
+import type { SessionStatus } from '../../adapters/store.js';
+import { killTree } from '../../adapters/process-tree.js';
+import { stopWorker } from '../workers/turns.js';
+import { session, type Runtime } from '../runtime.js';
+
+/**
+ * Reasons mark_goal_done is refused right now (empty when it may pass): a worker still running, a
+ * finished worker neither merged nor discarded, or no passing verify on the current integration head.
+ */
+export async function doneBlockers(rt: Runtime): Promise<string[]> {
+  const workers = rt.store.listWorkers(rt.sid);
+  const running = workers.filter((w) => isActive(w.state));
+  const open = workers.filter((w) => isFinished(w.state));
+  const out: string[] = [];
+  if (running.length) out.push(`workers still running: ${running.map((w) => `${w.id} (${w.state})`).join(', ')}; call wait_for_worker for them or kill_worker`);
+  if (open.length) out.push(`finished workers neither merged nor discarded: ${open.map((w) => `${w.id} (${w.state})`).join(', ')}; call merge_worker or discard_worker for each`);
+  const head = await rt.git.revParse(rt.integrationWorktree, 'HEAD');
+  const v = lastVerifyOf(rt, head);
+  if (!v) out.push(`no verify has run on the integration head ${head.slice(0, 10)}; call verify`);
+  else if (v.status === 'running') out.push('verify is still running on the integration head; call verify again to get its result');
+  else if (v.status === 'failed') {
+    const bad = v.results.filter((r) => r.exitCode !== 0).map((r) => `"${r.command}" ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}`);
+    out.push(`the last verify on ${head.slice(0, 10)} failed (${bad.join(', ')}); fix it with a worker, merge, and verify again`);
+  }
+  return out;
+}
+
+export async function markGoalDone(rt: Runtime, summary: string): Promise<void> {
+  const blockers = await doneBlockers(rt);
+  if (blockers.length) {
+    rt.events.emit('goal.done_refused', `mark_goal_done refused: ${blockers.join('; ')}`);
+    throw new ToolError(`Error: the goal cannot be marked done yet: ${blockers.join('; ')}. Then call mark_goal_done again.`);
+  }
+  await endSession(rt, 'done', summary || 'the lead marked the goal done');
+}
+
+export async function markGoalFailed(rt: Runtime, reason: string): Promise<void> {
+  await endSession(rt, 'failed', reason || 'the lead marked the goal failed');
+}
+
+/** Ends the session once (later calls wait for the first): agents stopped, report stored. */
+export function endSession(rt: Runtime, status: Exclude<SessionStatus, 'starting' | 'running'>, reason: string): Promise<void> {
+  rt.ending ??= (async () => {
+    rt.hooks.sessionEnding();
+    rt.events.emit('session.ending', `ending: ${status} (${reason})`);
+    await Promise.all(rt.store.listWorkers(rt.sid).map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined)));
+    const s = session(rt);
+    const lead = s.lead_pane ? (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === s.lead_pane) : undefined;
+    if (lead && !lead.dead && status !== 'done') await killTree(lead.pid).catch(() => undefined);
+    const report = await buildReport(rt, status, reason);
+    const summary = await summarize(rt.router, { purpose: 'report', instruction: REPORT_INSTRUCTION, text: renderReport(report), fallback: plainReportSummary(report), maxChars: 600, timeoutMs: 30_000 });
+    report.summary = summary.text;
+    report.summaryBy = summary.method === 'router' ? `router (${summary.note})` : summary.note;
+    const endedAt = rt.now();
+    writeEpisode(rt, report, endedAt);
+    rt.store.updateSession(rt.sid, { status, outcome_reason: reason, ended_at: endedAt, report: JSON.stringify(report) });
+    rt.events.emit(`session.${status}`, `session ${status}: ${reason}`, null, { status, reason });
+  })();
+  return rt.ending;
+}
+
+export async function buildReport(rt: Runtime, status: string, reason: string): Promise<RunReport> {
+  const s = session(rt);
+  const workers = [];
+  for (const w of rt.store.listWorkers(rt.sid)) {
+    const diffstat = (await rt.git.diff(rt.repoRoot, w.base_commit, w.branch).catch(() => undefined))?.shortstat || 'no changes';
+    workers.push({ id: w.id, agent: w.agent, perspective: w.perspective, state: w.state, branch: w.branch, summary: w.summary, diffstat, merged: w.state === 'merged' });
+  }
+  return {
+    sessionId: rt.sid,
+    goal: s.goal,
+    outcome: status,
+    reason,
+    integrationBranch: rt.integrationBranch,
+    workers,
+    verifies: rt.store.listVerifies(rt.sid).filter((v) => v.status !== 'running').map((v) => ({
+      commit: v.commit_sha, passed: v.status === 'passed', commands: v.results.map((r) => ({ command: r.command, exitCode: r.exitCode, durationMs: r.durationMs })),
+    })),
+    mergeCommand: `git merge ${rt.integrationBranch}`,
+  };
+}
+
+/**
+ * Writes the session's episode (goal, outcome, workers, verify lessons) to memory, where the config
+ * says (`memory.episodes`, default the project's .crewmux/memory/episodes). A failure is an event, not an error.
+ */
+function writeEpisode(rt: Runtime, report: RunReport, endedAt: number): void {
+  const where = rt.config.memory?.episodes ?? 'project';
+  if (!rt.memory || where === 'off') return;
+  try {
+    const failures = rt.store.listVerifies(rt.sid).filter((v) => v.status === 'failed').flatMap((v) => v.results
+      .filter((r) => r.exitCode !== 0).map((r) => ({ commit: v.commit_sha, command: r.command, exitCode: r.exitCode, timedOut: r.timedOut, tail: r.tail })));
+    const s = session(rt);
+    const file = rt.memory.writeEpisode({ report, lead: s.lead_agent, startedAt: s.created_at, endedAt, failures }, where);
+    rt.events.emit('memory.episode', `episode written to ${file}`, null, { file });
+  } catch (e) {
+    rt.events.emit('memory.episode_failed', `the episode could not be written: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,14 @@
+/** `crewmux sessions`: every session with its goal, status, lead, workers by state, age and resumability. */
+import type { Store } from '../../adapters/store.js';
+import { canResume } from './control.js';
+
+export function listSessionViews(store: Store, now: number) {
+  return store.listSessions().map((s) => {
+    const byState: Record<string, number> = {};
+    for (const w of store.listWorkers(s.id)) byState[w.state] = (byState[w.state] ?? 0) + 1;
+    return {
+      id: s.id, goal: s.goal, status: s.status, lead: s.lead_agent, repo: s.repo_root, workers: byState,
+      ageS: Math.round((now - s.created_at) / 1000), resumable: canResume(s), createdAt: new Date(s.created_at).toISOString(),
+    };
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * XDG locations (PRODUCT.md section 6), computed from an environment passed in by the composition
+ * root. Overrides: CREWMUX_CONFIG_DIR, CREWMUX_DATA_DIR, CREWMUX_RUNTIME_DIR, else the XDG variables.
+ */
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
+import { repoSlug } from '../../core/session/naming.js';
+
+export interface Paths {
+  configDir: string;
+  dataDir: string;
+  runtimeDir: string;
+  stateDb: string;
+  worktreesDir: string;
+  sessionsDir: string;
+  skillsDir: string;
+  memoryDir: string;
+}
+
+export function resolvePaths(env: NodeJS.ProcessEnv, home: string, uid: number): Paths {
+  const configDir = env.CREWMUX_CONFIG_DIR ?? join(env.XDG_CONFIG_HOME || join(home, '.config'), 'crewmux');
+  const dataDir = env.CREWMUX_DATA_DIR ?? join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'crewmux');
+  // Without XDG_RUNTIME_DIR, a per-user directory under the data dir (never a shared /tmp path).
+  const runtimeDir = env.CREWMUX_RUNTIME_DIR ?? (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'crewmux') : join(dataDir, 'run', String(uid)));
+  return {
+    configDir,
+    dataDir,
+    runtimeDir,
+    stateDb: join(dataDir, 'state.db'),
+    worktreesDir: join(dataDir, 'worktrees'),
+    sessionsDir: join(dataDir, 'sessions'),
+    skillsDir: join(dataDir, 'skills'),
+    memoryDir: join(dataDir, 'memory'),
+  };
+}
+
+/** Where a repository's worktrees live: worktrees/<repo-name>-<hash of its path>. */
+export function repoWorktreesDir(paths: Paths, repoRoot: string): string {
+  const hash = createHash('sha256').update(repoRoot).digest('hex');
+  return join(paths.worktreesDir, repoSlug(basename(repoRoot), hash));
+}

@@ -1,0 +1,126 @@
+/**
+ * Starting a run (PRODUCT.md section 1 steps 2-4): session id and row, the integration branch in its
+ * own worktree, the tmux session with the lead's window and the supervisor's window. The supervisor
+ * (MCP server, monitor, lead launch) runs inside tmux so it lives as long as the session, whatever
+ * happens to the terminal that started it. All-or-nothing: a failure undoes what was made.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { integrationBranch, sessionIdFrom, tmuxSessionName } from '../../core/session/naming.js';
+import { UserError } from '../../core/errors.js';
+import { shellJoin } from '../../core/text/shell-quote.js';
+import { appendText, ensureDir, readIfExists } from '../../adapters/files.js';
+import { TERMINAL_SESSION_STATUSES, type RunOptions } from '../../adapters/store.js';
+import { forwardableEnv } from '../agents/launch.js';
+import { createSessionWindows } from '../workers/panes.js';
+import { leadScriptPath } from './lead.js';
+import { repoWorktreesDir } from './paths.js';
+import type { Preflight } from '../setup/preflight.js';
+import type { Config } from '../../core/session/config-schema.js';
+import type { AppContext } from '../../compose/app-context.js';
+
+export interface RunRequest {
+  goal: string;
+  maxWorkers: number;
+  timeoutS: number | null;
+  workerTimeoutS: number | null;
+  stuckAfterS: number;
+  toolWaitS: number;
+  keepSession: boolean;
+  attach: boolean;
+  requireSignedSkills: boolean;
+}
+
+/**
+ * A RunRequest from the flags that were given, the rest from config.json, then crewmux's defaults
+ * (4 workers, no time limits, nudge after 600 s, blocking tools answer within 45 s).
+ */
+export function runRequest(config: Config, given: Partial<RunRequest> & { goal: string; attach: boolean }): RunRequest {
+  return {
+    maxWorkers: config.maxWorkers ?? 4, timeoutS: config.timeout ?? null, workerTimeoutS: config.workerTimeout ?? null,
+    stuckAfterS: config.stuckAfter ?? 600, toolWaitS: config.toolWait ?? 45, keepSession: false, requireSignedSkills: false,
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)),
+  } as RunRequest;
+}
+
+export interface StartedRun {
+  sid: string;
+  tmuxSession: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Environment the supervisor needs to find the same state, tmux server and config as this process. */
+export function supervisorEnv(ctx: AppContext): Record<string, string> {
+  return {
+    ...forwardableEnv(ctx.env),
+    CREWMUX_DATA_DIR: ctx.paths.dataDir,
+    CREWMUX_CONFIG_DIR: ctx.paths.configDir,
+    CREWMUX_RUNTIME_DIR: ctx.paths.runtimeDir,
+    ...(ctx.env.CREWMUX_TMUX_SOCKET ? { CREWMUX_TMUX_SOCKET: ctx.env.CREWMUX_TMUX_SOCKET } : {}),
+    ...(ctx.env.CREWMUX_TMUX_CONFIG ? { CREWMUX_TMUX_CONFIG: ctx.env.CREWMUX_TMUX_CONFIG } : {}),
+    // The router's and web_research's settings are read by the supervisor (agent panes never get CREWMUX_*).
+    ...Object.fromEntries(Object.entries(ctx.env).filter((e): e is [string, string] => /^CREWMUX_(ROUTER|RESEARCH)(_|$)/.test(e[0]) && e[1] !== undefined)),
+  };
+}
+
+function newSessionId(ctx: AppContext): string {
+  for (;;) {
+    const sid = sessionIdFrom(randomBytes(8));
+    if (!ctx.store().getSession(sid)) return sid;
+  }
+}
+
+export async function startRun(ctx: AppContext, pre: Preflight, req: RunRequest): Promise<StartedRun> {
+  const store = ctx.store();
+  const sid = newSessionId(ctx);
+  const branch = integrationBranch(sid);
+  const worktreesDir = join(repoWorktreesDir(ctx.paths, pre.repo.root), sid);
+  const integrationWorktree = join(worktreesDir, 'integration');
+  const sessionDir = join(ctx.paths.sessionsDir, sid);
+  const tmuxSession = tmuxSessionName(sid);
+  ensureDir(sessionDir);
+  ensureDir(worktreesDir);
+
+  // done.flag must never be committed by a worker's own `git add -A`.
+  await ctx.git.ensureExcluded(pre.repo.commonDir, '.crewmux/done.flag', { read: readIfExists, append: appendText });
+  await ctx.git.addWorktree(pre.repo.root, integrationWorktree, branch, pre.repo.head);
+
+  const options: RunOptions = {
+    maxWorkers: req.maxWorkers, workerTimeoutS: req.workerTimeoutS, timeoutS: req.timeoutS, stuckAfterS: req.stuckAfterS,
+    toolWaitS: req.toolWaitS, agents: pre.workers, keepSession: req.keepSession, attach: req.attach, env: {}, requireSignedSkills: req.requireSignedSkills,
+  };
+  store.createSession({
+    id: sid, goal: req.goal, status: 'starting', lead_agent: pre.lead, repo_root: pre.repo.root, base_commit: pre.repo.head,
+    integration_branch: branch, integration_worktree: integrationWorktree, session_dir: sessionDir, tmux_socket: ctx.env.CREWMUX_TMUX_SOCKET || null,
+    tmux_session: tmuxSession, mcp_port: null, lead_token: randomBytes(24).toString('hex'), lead_pane: null, options, supervisor_pid: null,
+  });
+  store.addEvent(sid, null, 'session.created', `session ${sid} created: lead ${pre.lead}, workers ${pre.workers.join(',')}, integration ${branch}`);
+
+  try {
+    const log = join(sessionDir, 'supervisor.log');
+    // stdin from /dev/null: the supervisor never reads its pane, and its pane vanishes when it ends the session.
+    const command = `${shellJoin([process.execPath, ctx.crewmuxBin, 'supervise', sid])} >> ${shellJoin([log])} 2>&1 < /dev/null`;
+    await createSessionWindows(ctx.tmux, tmuxSession, integrationWorktree, leadScriptPath(sessionDir), { cwd: integrationWorktree, command, env: supervisorEnv(ctx) });
+    // The run has started once the supervisor launched the lead (status running) or gave up.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const s = store.getSession(sid)!;
+      if (s.status === 'running' || TERMINAL_SESSION_STATUSES.includes(s.status)) break;
+      if (Date.now() > deadline || !(await ctx.tmux.hasSession(tmuxSession))) {
+        const why = readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || 'no output';
+        throw new Error(`the supervisor did not start the lead (${why})`);
+      }
+      await sleep(50);
+    }
+    const s = store.getSession(sid)!;
+    if (s.status !== 'running') throw new Error(s.outcome_reason ?? `the session ended as ${s.status} while starting`);
+    return { sid, tmuxSession };
+  } catch (e) {
+    await ctx.tmux.killSession(tmuxSession);
+    await ctx.git.removeWorktree(pre.repo.root, integrationWorktree, true).catch(() => undefined);
+    await ctx.git.deleteBranch(pre.repo.root, branch, true).catch(() => undefined);
+    store.updateSession(sid, { status: 'failed', outcome_reason: `start failed: ${(e as Error).message}`, ended_at: Date.now() });
+    throw new UserError('E_START_FAILED', `The run could not be started: ${(e as Error).message}`);
+  }
+}

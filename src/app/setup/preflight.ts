@@ -1,0 +1,59 @@
+/**
+ * Preflight of `crewmux run` (PRODUCT.md section 1 step 1): tmux >= 3.2, git, a repository with a
+ * commit, a readable config, and a usable lead and worker set. Each failure is one UserError line.
+ */
+import { UserError } from '../../core/errors.js';
+import { parseTmuxVersion } from '../../adapters/tmux.js';
+import type { RepoInfo } from '../../adapters/git.js';
+import type { Config } from '../../core/session/config-schema.js';
+import { exec } from '../../adapters/exec.js';
+import { loadConfig } from '../session/config.js';
+import { loadHooks } from '../session/hooks.js';
+import { requireAgent, resolveAgents, usableAgents, type AgentTable } from '../agents/agent-table.js';
+import type { AppContext } from '../../compose/app-context.js';
+
+export interface Preflight {
+  repo: RepoInfo & { head: string };
+  config: Config;
+  agents: AgentTable;
+  lead: string;
+  workers: string[];
+}
+
+async function checkTmux(ctx: AppContext): Promise<void> {
+  let version: string;
+  try {
+    version = await ctx.tmux.version();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('E_TMUX_MISSING');
+    throw new UserError('E_TMUX_MISSING', `tmux could not be run: ${(e as Error).message}`);
+  }
+  const v = parseTmuxVersion(version);
+  if (!v || v[0] < 3 || (v[0] === 3 && v[1] < 2)) throw new UserError('E_TMUX_OLD', `tmux is ${version}; crewmux needs 3.2 or newer.`);
+}
+
+async function checkGit(): Promise<void> {
+  try {
+    await exec('git', ['--version'], { timeoutMs: 10_000 });
+  } catch {
+    throw new UserError('E_GIT_MISSING');
+  }
+}
+
+export async function preflight(ctx: AppContext, want: { lead?: string; agents?: string[] }): Promise<Preflight> {
+  await checkTmux(ctx);
+  await checkGit();
+  const repo = await ctx.git.repoInfo(ctx.cwd);
+  if (!repo) throw new UserError('E_NOT_GIT_REPO', `${ctx.cwd} is not inside a git repository.`);
+  if (!repo.hasCommits || !repo.head) throw new UserError('E_NO_COMMITS');
+  const config = loadConfig(ctx.paths.configDir, repo.root);
+  loadHooks(ctx.paths.configDir, repo.root);
+  const agents = resolveAgents(config, ctx.env.PATH);
+  const usable = usableAgents(agents);
+  const leadName = want.lead ?? config.lead ?? usable.find((a) => a.profile.capabilities.mcpClient)?.profile.name;
+  if (!leadName) throw new UserError('E_NO_AGENT', 'No usable agent CLI was found on PATH, and no lead was named.');
+  requireAgent(agents, leadName, 'lead');
+  const workers = want.agents?.length ? want.agents : config.workers?.length ? config.workers : usable.length ? usable.map((a) => a.profile.name) : [leadName];
+  for (const w of workers) requireAgent(agents, w, 'worker');
+  return { repo: { ...repo, head: repo.head }, config, agents, lead: leadName, workers };
+}

@@ -1,0 +1,69 @@
+/**
+ * Typing text into an agent's pane with confirmation (PRODUCT.md section 3): wait until the agent is
+ * ready, paste the text as a bracketed paste (from a file through a tmux buffer, never a shell),
+ * press Enter as a separate key after a settle delay, and check the pane reacted; retry Enter, and
+ * fail with a DeliveryError when it never does.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../adapters/files.js';
+import type { Tmux } from '../../adapters/tmux.js';
+
+export class DeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface DeliverOptions {
+  /** Substrings that show the agent waits for input (registry `ready` markers); without them, quiet output counts. */
+  readyMarkers?: string[];
+  /** Milliseconds to wait for readiness (default 30 000). */
+  readyTimeoutMs?: number;
+  /** Milliseconds between paste and Enter (default 150). */
+  settleMs?: number;
+  /** Enter presses before giving up (default 3). */
+  attempts?: number;
+  /** Directory for the temporary paste file. */
+  tmpDir: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitReady(tmux: Tmux, paneId: string, o: DeliverOptions): Promise<void> {
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 30_000);
+  const markers = (o.readyMarkers ?? []).filter(Boolean);
+  let last = '';
+  let stableSince = Date.now();
+  while (Date.now() < deadline) {
+    const screen = await tmux.capturePane(paneId);
+    if (markers.length ? markers.some((m) => screen.includes(m)) : screen.trim() !== '' && Date.now() - stableSince > 400) return;
+    if (screen !== last) { last = screen; stableSince = Date.now(); }
+    await sleep(50);
+  }
+  throw new DeliveryError(`the agent in pane ${paneId} did not become ready within ${(o.readyTimeoutMs ?? 30_000) / 1000} s`);
+}
+
+/** Types `text` into `paneId` and confirms it was submitted. */
+export async function deliverText(tmux: Tmux, paneId: string, text: string, o: DeliverOptions): Promise<void> {
+  await waitReady(tmux, paneId, o);
+  const id = randomBytes(6).toString('hex');
+  const file = join(o.tmpDir, `paste-${id}.txt`);
+  writeFileAtomic(file, text);
+  const buffer = `crewmux-${id}`;
+  await tmux.loadBuffer(buffer, file);
+  await tmux.pasteBuffer(buffer, paneId);
+  await sleep(o.settleMs ?? 150);
+  const attempts = o.attempts ?? 3;
+  for (let i = 0; i < attempts; i++) {
+    const before = await tmux.capturePane(paneId);
+    await tmux.sendKeys(paneId, 'Enter');
+    const deadline = Date.now() + 1_500;
+    while (Date.now() < deadline) {
+      await sleep(40);
+      if ((await tmux.capturePane(paneId)) !== before) return;
+    }
+  }
+  throw new DeliveryError(`the agent in pane ${paneId} did not accept the text after ${attempts} Enter presses`);
+}

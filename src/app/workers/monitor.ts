@@ -1,0 +1,177 @@
+/**
+ * The background monitor of a session. Completion is pushed: a watch on each worker's .crewmux dir
+ * (done.flag) and on its pane log (sentinel lines) checks the worker the moment either changes. A
+ * short tick covers what has no event: an agent process that exited or was killed (crashed), worker
+ * and session time limits, stuck workers (nudged once, then reported), and the lead exiting.
+ */
+import { dirname, join } from 'node:path';
+import type { FSWatcher } from 'node:fs';
+import { findSentinel, parseDoneFlag } from '../../core/workers/completion.js';
+import { isActive } from '../../core/workers/state.js';
+import { fileSize, readFrom, readIfExists, watchDir, watchFile } from '../../adapters/files.js';
+import { stripAnsi, tailLines } from '../../core/text/ansi.js';
+import { detectStatus } from '../../core/workers/status-detect.js';
+import type { WorkerRow } from '../../adapters/store.js';
+import { completeTurn, sendToWorker, stopWorker } from './turns.js';
+import { addWorkerNote, changeWorkerState } from './state-change.js';
+import { endSession } from '../session/goal.js';
+import { session, type Runtime } from '../runtime.js';
+import { deathReason, exitStatusFile } from './panes.js';
+
+interface Watch {
+  watchers: FSWatcher[];
+  offset: number;
+  carry: string;
+  lastActivity: number;
+  nudgedAt?: number;
+  reported?: boolean;
+}
+
+/** The last `n` lines of a pane log, on one line (for outcome reasons). */
+function lastLines(file: string, n: number): string {
+  const size = fileSize(file);
+  const text = stripAnsi(readFrom(file, Math.max(0, size - 4096), 4096).text);
+  return tailLines(text, n).split('\n').map((l) => l.trim()).filter(Boolean).join(' | ');
+}
+
+export type Monitor = ReturnType<typeof createMonitor>;
+
+export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
+  const watches = new Map<string, Watch>();
+  let timer: NodeJS.Timeout | undefined;
+  let ticking = false;
+  let closed = false;
+
+  /** Looks for a completion of `w`'s current turn in its flag file and new log output. */
+  async function check(workerId: string): Promise<void> {
+    const w = rt.store.getWorker(rt.sid, workerId);
+    const watch = watches.get(workerId);
+    if (!w || !watch || !isActive(w.state)) return;
+    const flag = readIfExists(w.done_file);
+    if (flag !== undefined) {
+      const parsed = parseDoneFlag(flag, w.nonce);
+      if (parsed.ok) { await completeTurn(rt, w.id, parsed.completion, 'flag'); return; }
+    }
+    const chunk = readFrom(w.log_file, watch.offset);
+    if (chunk.next > watch.offset) {
+      watch.offset = chunk.next;
+      watch.lastActivity = rt.now();
+      const text = watch.carry + chunk.text;
+      watch.carry = text.slice(-4096);
+      const found = findSentinel(text, w.nonce);
+      if (found) await completeTurn(rt, w.id, found, 'line');
+    }
+  }
+
+  const fire = (id: string) => { void check(id).catch((e) => rt.events.emit('monitor.error', `check ${id}: ${(e as Error).message}`, id)); };
+
+  function watch(w: WorkerRow): void {
+    const existing = watches.get(w.id);
+    if (existing) { existing.lastActivity = rt.now(); existing.nudgedAt = undefined; existing.reported = false; return; }
+    const entry: Watch = { watchers: [], offset: 0, carry: '', lastActivity: rt.now() };
+    watches.set(w.id, entry);
+    const dirWatcher = watchDir(dirname(w.done_file), () => fire(w.id));
+    const logWatcher = watchFile(w.log_file, () => fire(w.id));
+    entry.watchers = [dirWatcher, logWatcher].filter((x): x is FSWatcher => Boolean(x));
+  }
+
+  function unwatch(id: string): void {
+    for (const x of watches.get(id)?.watchers ?? []) x.close();
+    watches.delete(id);
+  }
+
+  const lastProbe = new Map<string, number>();
+  /**
+   * A worker whose agent asks something (a dialog, a question) is `waiting`, and `running` again once
+   * it works: read from the pane with the agent's registry markers, at most once a second per worker.
+   */
+  async function detectWaiting(w: WorkerRow, paneId: string | undefined, now: number): Promise<void> {
+    const markers = rt.agents.get(w.agent)?.profile.markers;
+    if (!paneId || !markers?.waiting?.length || now - (lastProbe.get(w.id) ?? 0) < 1_000) return;
+    lastProbe.set(w.id, now);
+    const status = detectStatus(markers, await rt.tmux.capturePane(paneId));
+    if (status === 'waiting' && w.state === 'running') {
+      const asks = tailLines(stripAnsi(await rt.tmux.capturePane(paneId)), 3).replace(/\s+/g, ' ').trim().slice(0, 200);
+      changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` });
+    } else if (status === 'busy' && w.state === 'waiting') {
+      changeWorkerState(rt, w, 'running', 'working again');
+    }
+  }
+
+  async function tick(): Promise<void> {
+    const s = session(rt);
+    if (s.status !== 'running') return;
+    const now = rt.now();
+    const panes = await rt.tmux.listPanes(rt.tmuxSession);
+    if (s.options.timeoutS && now - s.created_at > s.options.timeoutS * 1000) {
+      await endSession(rt, 'timeout', `the run hit --timeout ${s.options.timeoutS} s`);
+      return;
+    }
+    const lead = panes.find((p) => p.paneId === s.lead_pane);
+    if (s.lead_pane && (!lead || lead.dead)) {
+      const how = deathReason(readIfExists(join(s.session_dir, 'lead', 'exit-status')), lead);
+      const last = lastLines(join(s.session_dir, 'lead', 'pane.log'), 3);
+      await endSession(rt, 'failed', `the lead agent ${how} without marking the goal done or failed${last ? `; its last output: ${last}` : ''}`);
+      return;
+    }
+    for (const w of rt.store.listWorkers(rt.sid)) {
+      if (!isActive(w.state) || rt.stopping.has(w.id)) continue;
+      if (!watches.has(w.id)) watch(w);
+      await check(w.id);
+      const cur = rt.store.getWorker(rt.sid, w.id)!;
+      if (!isActive(cur.state)) continue;
+      let pane = panes.find((p) => p.paneId === cur.pane_id);
+      // The pane list was taken at the start of the tick: a worker whose pane opened since is not in it.
+      if (cur.pane_id && !pane) pane = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === cur.pane_id);
+      if (cur.pane_id && (!pane || pane.dead)) {
+        const how = deathReason(readIfExists(exitStatusFile(cur.log_file)), pane);
+        changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, { exit_info: how, summary: `crashed: ${how}` });
+        unwatch(cur.id);
+        continue;
+      }
+      if (s.options.workerTimeoutS && now - cur.created_at > s.options.workerTimeoutS * 1000) {
+        await stopWorker(rt, cur.id, 'timeout', `hit --worker-timeout ${s.options.workerTimeoutS} s`);
+        unwatch(cur.id);
+        continue;
+      }
+      const wt = watches.get(cur.id)!;
+      await detectWaiting(cur, pane?.paneId, now);
+      const idleMs = now - wt.lastActivity;
+      const stuckMs = s.options.stuckAfterS * 1000;
+      if (idleMs > stuckMs && !wt.nudgedAt) {
+        wt.nudgedAt = now;
+        addWorkerNote(rt, cur, 'worker.nudged', `no output for ${Math.round(idleMs / 1000)} s; nudged once`);
+        await sendToWorker(rt, cur.id, 'crewmux: no output from you for a while. If you are finished, call worker_done; if you are stuck, call worker_done with status "blocked" and say why.').catch(() => undefined);
+      } else if (wt.nudgedAt && !wt.reported && now - wt.nudgedAt > stuckMs && wt.lastActivity <= wt.nudgedAt) {
+        wt.reported = true;
+        addWorkerNote(rt, cur, 'worker.stuck', `stuck: no output for ${Math.round(idleMs / 1000)} s even after a nudge; consider kill_worker`);
+      }
+    }
+  }
+
+  return {
+    /** Starts the tick (default every 250 ms). */
+    start(): void {
+      const every = opts.tickMs ?? 250;
+      timer = setInterval(() => {
+        if (ticking || closed) return;
+        ticking = true;
+        tick().catch((e) => rt.events.emit('monitor.error', `monitor tick: ${(e as Error).message}`)).finally(() => { ticking = false; });
+      }, every);
+    },
+    watch,
+    unwatch,
+    /** Checks a watched worker's flag and log now (resume uses it before judging a dead pane). */
+    checkNow: (workerId: string) => check(workerId),
+    /** Records activity (e.g. report_progress) so the worker is not considered stuck. */
+    touch(workerId: string): void {
+      const w = watches.get(workerId);
+      if (w) w.lastActivity = rt.now();
+    },
+    close(): void {
+      closed = true;
+      if (timer) clearInterval(timer);
+      for (const id of [...watches.keys()]) unwatch(id);
+    },
+  };
+}

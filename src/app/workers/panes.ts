@@ -1,0 +1,114 @@
+/**
+ * Agent panes. A pane is created with its real command behind a gate
+ * (`read _ < FIFO && { AGENT; echo $? > exit-status; }`): crewmux sets remain-on-exit and pipes the
+ * pane's output to a log, then opens the gate, so a fast crash or an early sentinel line is never
+ * missed. The pane's shell records the agent's exit status itself because tmux 3.3 often reports a
+ * dead pane with no status at all (seen with node agents, with `respawn-pane -k` over a placeholder,
+ * and with a `tmux wait-for` gate). The shell reads no input and exits with the agent, so typed text
+ * can never reach a shell.
+ */
+import { randomBytes } from 'node:crypto';
+import { shellQuote } from '../../core/text/shell-quote.js';
+import { overflowWindowName } from '../../core/session/naming.js';
+import { placeWorker, type WindowLoad } from '../../core/workers/layout.js';
+import { dirname, join } from 'node:path';
+import { createFifo, openFifoGate, writeFileAtomic } from '../../adapters/files.js';
+import type { PaneInfo, SpawnPane, Tmux } from '../../adapters/tmux.js';
+
+export const LEAD_WINDOW = 'lead';
+export const SUPERVISOR_WINDOW = 'supervisor';
+export const PANES_PER_WINDOW = 5;
+
+export interface PaneRef {
+  paneId: string;
+  windowId: string;
+}
+
+/** `command` behind the gate `fifo` (a named pipe; `read` is a shell builtin), its exit status saved. */
+export function gated(fifo: string, command: string, statusFile: string): string {
+  return `read _ < ${shellQuote(fifo)} && { ${command}; echo $? > ${shellQuote(statusFile)}; }`;
+}
+
+/** The file holding the exit status of the agent whose pane log is `logFile`. */
+export function exitStatusFile(logFile: string): string {
+  return join(dirname(logFile), 'exit-status');
+}
+
+/** Why an agent's pane is dead, from its saved exit status (else tmux's): "exited with status 3". */
+export function deathReason(savedStatus: string | undefined, pane: PaneInfo | undefined): string {
+  const n = savedStatus?.trim() ? Number(savedStatus.trim()) : NaN;
+  if (Number.isInteger(n)) return n > 128 ? `killed by signal ${n - 128}` : `exited with status ${n}`;
+  if (!pane) return 'its pane was closed';
+  if (pane.deadSignal) return `killed by signal ${pane.deadSignal}`;
+  return pane.deadStatus !== null ? `exited with status ${pane.deadStatus}` : 'exited (status unknown: killed with its shell)';
+}
+
+/** Pipes the pane's output to `logFile`, then opens its gate. */
+export async function openGate(tmux: Tmux, paneId: string, fifo: string, logFile: string): Promise<void> {
+  await tmux.pipePane(paneId, `cat >> ${shellQuote(logFile)}`);
+  await openFifoGate(fifo);
+}
+
+/** Starts a worker's agent in a new pane: a split of the lead's window, or an overflow window. */
+export async function openWorkerPane(tmux: Tmux, session: string, pane: SpawnPane, logFile: string): Promise<PaneRef> {
+  const fifo = join(dirname(logFile), `gate-${randomBytes(4).toString('hex')}.fifo`);
+  const spec = { ...pane, command: gated(fifo, pane.command, exitStatusFile(logFile)) };
+  // Two independent process spawns: run them together.
+  const [, panes] = await Promise.all([createFifo(fifo), tmux.listPanes(session)]);
+  const windows = new Map<string, WindowLoad>();
+  for (const p of panes) {
+    if (p.windowName === SUPERVISOR_WINDOW) continue;
+    const w = windows.get(p.windowId) ?? { windowId: p.windowId, name: p.windowName, panes: 0 };
+    w.panes++;
+    windows.set(p.windowId, w);
+  }
+  const all = [...windows.values()];
+  const lead = all.find((w) => w.name === LEAD_WINDOW);
+  if (!lead) throw new Error(`the lead window of tmux session ${session} is gone`);
+  const place = placeWorker(lead, all.filter((w) => w !== lead), PANES_PER_WINDOW, overflowWindowName);
+  let ref: PaneRef;
+  if (place.kind === 'split') {
+    let paneId: string;
+    try {
+      paneId = await tmux.splitWindow(place.windowId, spec);
+    } catch {
+      // "no space for new pane": re-tile so the split has room, then try once more.
+      await tmux.selectLayout(place.windowId, 'tiled');
+      paneId = await tmux.splitWindow(place.windowId, spec);
+    }
+    ref = { paneId, windowId: place.windowId };
+  } else {
+    ref = await tmux.newWindow(session, place.name, spec);
+    await tmux.setWindowOption(ref.windowId, 'remain-on-exit', 'on');
+  }
+  await openGate(tmux, ref.paneId, fifo, logFile);
+  void tmux.selectLayout(ref.windowId, 'tiled');
+  return ref;
+}
+
+/**
+ * Creates the tmux session: window `lead` (its pane waits at the lead's gate for `leadScript`) and
+ * window `supervisor`.
+ */
+export async function createSessionWindows(tmux: Tmux, session: string, cwd: string, leadScript: string, supervisor: SpawnPane): Promise<{ lead: PaneRef; supervisor: PaneRef }> {
+  const fifo = leadGate(leadScript);
+  await createFifo(fifo);
+  const lead = await tmux.newSession(session, LEAD_WINDOW, { cwd, command: `read _ < ${shellQuote(fifo)} && exec /bin/sh ${shellQuote(leadScript)}` });
+  await tmux.setWindowOption(lead.windowId, 'remain-on-exit', 'on');
+  const sup = await tmux.newWindow(session, SUPERVISOR_WINDOW, supervisor);
+  await tmux.selectWindow(lead.windowId);
+  return { lead, supervisor: sup };
+}
+
+/** The gate of the lead's pane: a pipe beside its launch script. */
+export function leadGate(leadScript: string): string {
+  return join(dirname(leadScript), 'gate.fifo');
+}
+
+/** Writes a launch script for a pane: its environment exported, then its command (crewmux-built argv only). */
+export function writeLaunchScript(file: string, pane: SpawnPane): void {
+  const lines = ['# written by crewmux: the lead agent of this session', `cd ${shellQuote(pane.cwd)} || exit 1`];
+  for (const [k, v] of Object.entries(pane.env ?? {})) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) lines.push(`export ${k}=${shellQuote(v)}`);
+  lines.push(pane.command, `echo $? > ${shellQuote(join(dirname(file), 'exit-status'))}`, '');
+  writeFileAtomic(file, lines.join('\n'), 0o600);
+}

@@ -1,0 +1,140 @@
+/**
+ * A worker's turns: finishing one (worker_done, done.flag or sentinel line, all ending here), starting
+ * the next with a message (send_to_worker), and stopping the worker (kill_worker, timeouts). Work left
+ * uncommitted is always snapshot-committed first, so nothing is lost.
+ */
+import { tailLines, stripAnsi } from '../../core/text/ansi.js';
+import { followUpTurn } from '../../core/workers/prompts.js';
+import { perspectiveInfo, type Perspective } from '../../core/workers/perspectives.js';
+import { isActive, isFinished, type WorkerState } from '../../core/workers/state.js';
+import type { Completion } from '../../core/workers/completion.js';
+import { ToolError } from '../../core/errors.js';
+import { fileSize, readFrom, removeFile } from '../../adapters/files.js';
+import { isAlive, killTree } from '../../adapters/process-tree.js';
+import type { WorkerRow } from '../../adapters/store.js';
+import { deliverText } from './deliver.js';
+import { addWorkerNote, changeWorkerState } from './state-change.js';
+import { getWorkerOrFail, workerDir, type Runtime } from '../runtime.js';
+import { MAX_TASK_BYTES, newNonce } from './spawn.js';
+
+export type CompletionSource = 'mcp' | 'flag' | 'line';
+
+/** Paths the snapshot never commits (crewmux's own signalling files). */
+const SNAPSHOT_EXCLUDE = ['.crewmux/done.flag'];
+
+/** Commits leftover work on the worker's branch; returns the commit or undefined. Never throws. */
+export async function snapshotWorker(rt: Runtime, w: WorkerRow, why: string): Promise<string | undefined> {
+  try {
+    const sha = await rt.git.snapshotCommit(w.worktree, `crewmux: snapshot of ${w.id} leftover work (${why})`, SNAPSHOT_EXCLUDE);
+    if (sha) rt.events.emit('worker.snapshot', `${w.id}: committed leftover work as ${sha.slice(0, 10)}`, w.id, { commit: sha });
+    return sha;
+  } catch (e) {
+    rt.events.emit('worker.snapshot_failed', `${w.id}: snapshot commit failed: ${(e as Error).message}`, w.id);
+    return undefined;
+  }
+}
+
+/**
+ * Ends the current turn of `workerId` with `c`. From MCP, a worker that is not running is a ToolError;
+ * from a flag or line, it is ignored (the turn already ended another way).
+ */
+export async function completeTurn(rt: Runtime, workerId: string, c: Completion, source: CompletionSource): Promise<WorkerRow | undefined> {
+  const pending = rt.completing.get(workerId);
+  if (pending) {
+    await pending;
+    if (source === 'mcp') throw new ToolError(`Error: this turn of ${workerId} has already ended. Nothing more to do; stop here.`);
+    return undefined;
+  }
+  const w = getWorkerOrFail(rt, workerId);
+  if (!isActive(w.state)) {
+    if (source === 'mcp') throw new ToolError(`Error: worker ${workerId} is ${w.state}, not running; its turn has already ended.`);
+    return undefined;
+  }
+  const job = (async () => {
+    const sha = await snapshotWorker(rt, w, `turn ended: ${c.status}`);
+    if (perspectiveInfo(w.perspective as Perspective).readOnly) {
+      const ahead = await rt.git.commitsAhead(rt.repoRoot, w.base_commit, w.branch).catch(() => 0);
+      if (ahead > 0) addWorkerNote(rt, w, 'worker.flagged', `read-only ${w.perspective} worker has ${ahead} commit(s) on ${w.branch}; review before merging`);
+    }
+    return changeWorkerState(rt, w, c.status, `${c.summary || '(no summary)'} [via ${source}]`, { summary: c.summary }, { source, snapshot: sha ?? null });
+  })();
+  rt.completing.set(workerId, job);
+  try {
+    return await job;
+  } finally {
+    rt.completing.delete(workerId);
+  }
+}
+
+async function livePane(rt: Runtime, w: WorkerRow) {
+  const pane = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === w.pane_id);
+  return pane && !pane.dead ? pane : undefined;
+}
+
+/** send_to_worker: types `message` into the worker's agent; starts a new turn if the last one ended. */
+export async function sendToWorker(rt: Runtime, workerId: string, message: string): Promise<WorkerRow> {
+  const w = getWorkerOrFail(rt, workerId);
+  if (!message.trim()) throw new ToolError('Error: the message is empty. Call send_to_worker with some text.');
+  if (Buffer.byteLength(message) > MAX_TASK_BYTES) throw new ToolError(`Error: the message is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it.`);
+  if (!isActive(w.state) && !(['done', 'blocked', 'failed'] as WorkerState[]).includes(w.state)) {
+    throw new ToolError(`Error: worker ${workerId} is ${w.state}; it cannot take messages. Spawn a new worker for more work.`);
+  }
+  const pane = await livePane(rt, w);
+  if (!pane) {
+    throw new ToolError(`Error: the agent of worker ${workerId} has exited, so nothing was sent (crewmux never types into a pane without its agent). Spawn a new worker on the same task instead.`);
+  }
+  let text = message;
+  if (isFinished(w.state)) {
+    const nonce = newNonce();
+    removeFile(w.done_file);
+    rt.store.updateWorker(rt.sid, w.id, { nonce });
+    text = followUpTurn(message, nonce, w.done_file);
+    changeWorkerState(rt, w, 'running', 'new turn from send_to_worker');
+    rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
+  }
+  const profile = rt.agents.get(w.agent)?.profile;
+  try {
+    await deliverText(rt.tmux, pane.paneId, text, { readyMarkers: profile?.markers.ready, tmpDir: workerDir(rt, w.id), readyTimeoutMs: 10_000 });
+  } catch (e) {
+    throw new ToolError(`Error: the message to ${workerId} was pasted but not accepted: ${(e as Error).message}. Check it with read_worker_output.`);
+  }
+  rt.events.emit('worker.message', `${w.id} received a message (${message.length} chars)`, w.id);
+  return rt.store.getWorker(rt.sid, w.id)!;
+}
+
+/** Stops a worker's agent: snapshot, then its process tree (TERM, then KILL); state `to`. */
+export async function stopWorker(rt: Runtime, workerId: string, to: 'killed' | 'timeout', reason: string): Promise<WorkerRow | undefined> {
+  const w = getWorkerOrFail(rt, workerId);
+  const settled = w.state === 'merged' || w.state === 'discarded';
+  rt.stopping.add(w.id);
+  try {
+    // A settled worker's branch is final; only its idle agent is stopped.
+    if (!settled) await snapshotWorker(rt, w, reason);
+    const pane = await livePane(rt, w);
+    if (pane) {
+      // Ask first (Ctrl-C, as a user would), then escalate: SIGTERM, SIGKILL of the whole tree.
+      await rt.tmux.sendKeys(pane.paneId, 'C-c').catch(() => undefined);
+      const deadline = Date.now() + 1_000;
+      while (Date.now() < deadline && isAlive(pane.pid)) await new Promise((r) => setTimeout(r, 50));
+      await killTree(pane.pid);
+    }
+    rt.hooks.workerStopped(w.id);
+    // A finished worker whose agent idled is stopped too, but keeps its result state.
+    const current = rt.store.getWorker(rt.sid, w.id)!;
+    if (isActive(current.state)) return changeWorkerState(rt, current, to, reason);
+    if (pane) rt.events.emit('worker.stopped', `${w.id}: agent stopped (${reason})`, w.id);
+    return current;
+  } finally {
+    rt.stopping.delete(w.id);
+  }
+}
+
+/** read_worker_output: the last `tailLines` lines of the worker's pane (its log when the pane is gone). */
+export async function readWorkerOutput(rt: Runtime, workerId: string, tail = 60): Promise<string> {
+  const w = getWorkerOrFail(rt, workerId);
+  const pane = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === w.pane_id);
+  if (pane) return tailLines(await rt.tmux.capturePane(pane.paneId, Math.max(tail, 100)), tail);
+  const size = fileSize(w.log_file);
+  const chunk = readFrom(w.log_file, Math.max(0, size - 256 * 1024), 256 * 1024).text;
+  return tailLines(stripAnsi(chunk), tail);
+}

@@ -1,0 +1,38 @@
+/**
+ * wait_for_worker: resolves when any (or all) of the named workers have finished their turn, or when
+ * `timeoutMs` passes. Woken by the event log, not by polling.
+ */
+import { isActive } from '../../core/workers/state.js';
+import type { WorkerRow } from '../../adapters/store.js';
+import { getWorkerOrFail, type Runtime } from '../runtime.js';
+
+export interface WaitResult {
+  finished: WorkerRow[];
+  pending: WorkerRow[];
+  /** True when the wait ended by time, not by the condition. */
+  timedOut: boolean;
+}
+
+export function waitForWorkers(rt: Runtime, ids: string[], mode: 'any' | 'all', timeoutMs: number): Promise<WaitResult> {
+  for (const id of ids) getWorkerOrFail(rt, id);
+  const snapshot = (): WaitResult => {
+    const rows = ids.map((id) => rt.store.getWorker(rt.sid, id)!);
+    return { finished: rows.filter((w) => !isActive(w.state)), pending: rows.filter((w) => isActive(w.state)), timedOut: false };
+  };
+  const met = (r: WaitResult) => (mode === 'any' ? r.finished.length > 0 : r.pending.length === 0);
+  const first = snapshot();
+  if (met(first)) return Promise.resolve(first);
+  return new Promise((resolve) => {
+    const done = (r: WaitResult) => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(r);
+    };
+    const unsubscribe = rt.events.subscribe((ev) => {
+      if (ev.workerId && !ids.includes(ev.workerId) && !ev.type.startsWith('session.')) return;
+      const r = snapshot();
+      if (met(r) || ev.type.startsWith('session.')) done(r);
+    });
+    const timer = setTimeout(() => done({ ...snapshot(), timedOut: true }), timeoutMs);
+  });
+}

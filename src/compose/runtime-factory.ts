@@ -1,0 +1,25 @@
+/** Building a session's Runtime from its stored row: used by the supervisor, `stop` and `resume`. */
+import { dirname } from 'node:path';
+import { loadConfig } from '../app/session/config.js';
+import { resolveAgents } from '../app/agents/agent-table.js';
+import { createEventLog } from '../app/session/events.js';
+import { forwardableEnv } from '../app/agents/launch.js';
+import type { Runtime } from '../app/runtime.js';
+import type { AppContext } from './app-context.js';
+
+/** The Runtime of session `sid` (hooks are no-ops until the caller sets them). Throws when unknown. */
+export function openRuntime(ctx: AppContext, sid: string): Runtime {
+  const store = ctx.store();
+  const s = store.getSession(sid);
+  if (!s) throw new Error(`no session ${sid}`);
+  const config = loadConfig(ctx.paths.configDir, s.repo_root);
+  return {
+    sid, store, tmux: ctx.tmuxFor(s.tmux_socket), git: ctx.git, paths: ctx.paths, config, agents: resolveAgents(config, ctx.env.PATH),
+    events: createEventLog(store, sid, ctx.now), options: s.options, mcpUrl: s.mcp_port ? `http://127.0.0.1:${s.mcp_port}/mcp` : '',
+    tmuxSession: s.tmux_session, repoRoot: s.repo_root, sessionDir: s.session_dir, worktreesDir: dirname(s.integration_worktree),
+    integrationWorktree: s.integration_worktree, integrationBranch: s.integration_branch,
+    baseEnv: forwardableEnv(ctx.env), userHome: ctx.env.HOME ?? '', now: ctx.now,
+    completing: new Map(), verifyRuns: new Map(), stopping: new Set(),
+    hooks: { workerStarted: () => undefined, workerStopped: () => undefined, sessionEnding: () => undefined },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The supervisor of one session: runs in the session's `supervisor` tmux window for as long as the
+ * session lives. It serves MCP, runs the monitor, the conflict radar and the hooks, launches the lead
+ * in pane 0 (or, on resume, adopts what is still running), and when the goal ends (or on
+ * SIGTERM/SIGHUP) records the outcome and closes everything it opened.
+ */
+import { TERMINAL_SESSION_STATUSES } from '../adapters/store.js';
+import { killTree, processTree } from '../adapters/process-tree.js';
+import { createStatsStore } from '../adapters/stats-store.js';
+import { buildMcpServer } from '../mcp/build-server.js';
+import { createMcpHttpServer } from '../mcp/http-server.js';
+import type { HookCommand } from '../core/session/hooks.js';
+import { createMonitor } from '../app/workers/monitor.js';
+import { createRadarScheduler } from '../app/integration/radar.js';
+import { createHookRunner, loadHooks } from '../app/session/hooks.js';
+import { createToolStats } from '../app/observe/tool-stats.js';
+import { createExternalAgentDeps } from '../app/external/external-agents.js';
+import { createResearch } from '../app/llm/research.js';
+import { openRouter } from '../app/llm/router.js';
+import { createSkillCache, selectSkillsForWorker } from '../app/skills/catalog.js';
+import { openRuntime } from './runtime-factory.js';
+import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
+import { launchLead } from '../app/session/lead.js';
+import { resumeSession } from '../app/session/resume.js';
+import { endSession } from '../app/session/goal.js';
+import type { AppContext } from './app-context.js';
+import type { PromptExtras } from '../app/workers/spawn.js';
+
+export interface SupervisorOptions {
+  promptExtras?: PromptExtras;
+  /** Milliseconds between the outcome and closing, so the lead receives its last answer (default 700). */
+  closeDelayMs?: number;
+  /** Resume a session whose supervisor died (or that was stopped), instead of starting it. */
+  resume?: boolean;
+  /** With resume: the tmux session was recreated, so no stored pane id is valid. */
+  freshTmux?: boolean;
+}
+
+export async function runSupervisor(ctx: AppContext, sid: string, opts: SupervisorOptions = {}): Promise<number> {
+  const rt = openRuntime(ctx, sid);
+  const { store, events } = rt;
+  const s = store.getSession(sid)!;
+  store.updateSession(sid, { supervisor_pid: process.pid });
+
+  let hooks: HookCommand[] = [];
+  try {
+    hooks = loadHooks(ctx.paths.configDir, s.repo_root);
+  } catch (e) {
+    events.emit('hook.config_error', `hooks not loaded: ${(e as Error).message}`);
+  }
+  const hookRunner = createHookRunner(events, hooks, { cwd: s.repo_root, sessionId: sid, env: { ...process.env, ...rt.baseEnv } });
+  const toolStats = createToolStats(createStatsStore(store.db), sid);
+  const monitor = createMonitor(rt);
+  const radar = createRadarScheduler(rt);
+  rt.hooks = { workerStarted: (w) => monitor.watch(w), workerStopped: (id) => monitor.unwatch(id), sessionEnding: () => undefined };
+  const skills = createSkillCache({ paths: ctx.paths, projectRoot: s.repo_root, requireSigned: s.options.requireSignedSkills }, ctx.now, 60_000);
+  // Loaded now, not on the first spawn_worker, which the lead waits for.
+  try { skills(); } catch (e) { events.emit('skill.refused', `skills not loaded: ${(e as Error).message}`); }
+  const routerHandle = openRouter({ dataDir: ctx.paths.dataDir, config: rt.config.router, env: ctx.env, now: ctx.now });
+  rt.router = routerHandle.router;
+  if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
+  rt.memory = openMemory(ctx.paths, s.repo_root);
+  const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
+  const promptExtras: PromptExtras = opts.promptExtras ?? (async (input) => {
+    const r = await selectSkillsForWorker({ paths: ctx.paths, projectRoot: s.repo_root, task: input.task, fileScope: input.fileScope, perspective: input.perspective, requireSigned: s.options.requireSignedSkills, preloaded: skills() });
+    for (const x of r.refused) events.emit('skill.refused', `skill ${x.name} not loaded: ${x.reason}`);
+    const memory = memoryBudget > 0 ? retrieveMemory(rt, input, memoryBudget) : undefined;
+    return memory ? [...r.blocks, memory] : r.blocks;
+  });
+  const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env });
+  const research = createResearch({ config: rt.config.research, env: ctx.env, now: ctx.now });
+  const mcp = createMcpHttpServer({
+    book: { lead: s.lead_token, workerByToken: (t) => store.listWorkers(sid).find((w) => w.token === t)?.id },
+    buildServer: (p) => buildMcpServer(p, { rt, stats: toolStats, promptExtras, external, research, onWorkerActivity: (id) => monitor.touch(id) }),
+  });
+
+  let finished!: () => void;
+  const over = new Promise<void>((r) => { finished = r; });
+  const unsubscribe = events.subscribe((e) => { if (TERMINAL_SESSION_STATUSES.some((t) => e.type === `session.${t}`)) finished(); });
+  process.on('SIGTERM', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)'); });
+  process.on('SIGHUP', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGHUP)'); });
+  const onCrash = (e: unknown) => {
+    process.stderr.write(`supervisor internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    void endSession(rt, 'failed', `crewmux internal error in the supervisor: ${e instanceof Error ? e.message : String(e)}`);
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+
+  try {
+    // On resume, the old port keeps every running agent's MCP wiring valid; else any free port.
+    let port: number;
+    let newPort: number | undefined;
+    if (opts.resume && s.mcp_port) {
+      port = await mcp.listen(s.mcp_port).catch(async () => { newPort = await mcp.listen(0); return newPort; });
+    } else {
+      port = await mcp.listen(0);
+    }
+    rt.mcpUrl = `http://127.0.0.1:${port}/mcp`;
+    store.updateSession(sid, { mcp_port: port });
+    events.emit('mcp.listening', `MCP server on ${rt.mcpUrl}`);
+    if (opts.resume) {
+      // Before the monitor starts, so what happened while crewmux was down is told as such.
+      await resumeSession(rt, monitor, { freshTmux: Boolean(opts.freshTmux), newPort });
+    } else {
+      await launchLead(rt);
+      store.updateSession(sid, { status: 'running' });
+      events.emit('session.started', `session ${sid} running`);
+    }
+    monitor.start();
+  } catch (e) {
+    await endSession(rt, 'failed', `the supervisor could not start: ${(e as Error).message}`);
+  }
+
+  await over;
+  unsubscribe();
+  await new Promise((r) => setTimeout(r, opts.closeDelayMs ?? 700));
+  monitor.close();
+  radar.close();
+  await hookRunner.drain();
+  hookRunner.close();
+  toolStats.close();
+  rt.memory.close();
+  routerHandle.close();
+  await mcp.close();
+  const final = store.getSession(sid)!;
+  if (!final.options.keepSession) {
+    // Stop every agent's process tree (ours excepted) before the session goes, so no agent is still
+    // writing its files, or alive at all, once `run --wait` returns (SIGHUP alone is not waited for).
+    const panes = await rt.tmux.listPanes(s.tmux_session);
+    await Promise.all(panes.filter((p) => !p.dead && !processTree(p.pid).includes(process.pid)).map((p) => killTree(p.pid).catch(() => undefined)));
+    await rt.tmux.killSession(s.tmux_session);
+  }
+  return final.status === 'done' ? 0 : 1;
+}

@@ -1,0 +1,30 @@
+/** Amp (Sourcegraph; from its docs, not verified here). A session-scoped settings file given with --settings-file. */
+import type { AgentProfile } from '../profile.js';
+import { MCP_SERVER, UNVERIFIED_WAITING, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
+
+export const amp: AgentProfile = {
+  name: 'amp',
+  family: 'amp',
+  description: 'Amp (Sourcegraph)',
+  binaries: ['amp'],
+  versionArgs: ['--version'],
+  install: 'npm install -g @sourcegraph/amp',
+  authHint: 'AMP_API_KEY, or `amp login` once',
+  capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
+  mcpWiring: 'flag',
+  markers: { ready: ['Welcome to Amp'], busy: ['Esc to cancel'], waiting: UNVERIFIED_WAITING },
+  launch: (ctx, binary) => {
+    const settingsPath = joinPath(ctx.stateDir, 'amp-settings.json');
+    const settings = {
+      'amp.mcpServers': { [MCP_SERVER]: { url: ctx.mcpUrl, headers: { Authorization: bearer(ctx) } } },
+      'amp.dangerouslyAllowAll': ctx.role === 'worker',
+      'amp.updates.mode': 'disabled',
+    };
+    return {
+      argv: [binary, '--settings-file', settingsPath, ...(ctx.role === 'worker' ? ['--dangerously-allow-all'] : [])],
+      env: { ...crewmuxEnv(ctx) },
+      files: [jsonFile(settingsPath, settings)],
+      prompt: 'type',
+    };
+  },
+};

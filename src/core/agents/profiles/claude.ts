@@ -1,0 +1,82 @@
+/**
+ * Claude Code (verified 2.1.197 in tmux). Claude keeps onboarding, folder trust and API-key approval in
+ * its global `.claude.json`, so each agent gets a crewmux-owned CLAUDE_CONFIG_DIR under ctx.stateDir,
+ * seeded with the user's credentials and settings (copied, never edited); crewmux's own settings are
+ * layered on top with --settings. MCP comes from ctx.mcpConfigPath with --strict-mcp-config, which also
+ * keeps a project's .mcp.json from raising its "New MCP server found" dialog.
+ */
+import { PROMPT_ARG, type AgentProfile, type LaunchContext, type LaunchSpec } from '../profile.js';
+import { MCP_SERVER, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
+
+/** The launch shared by Claude Code and CLIs that copied its flags and config layout (openclaude). */
+export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpec {
+  const dir = joinPath(ctx.stateDir, 'claude-config');
+  const key = ctx.env?.ANTHROPIC_API_KEY;
+  const globalConfig = {
+    hasCompletedOnboarding: true,
+    autoUpdates: false,
+    // The API-key dialog defaults to "No"; approving the key's last 20 characters is what "Yes" writes.
+    customApiKeyResponses: { approved: key ? [key.slice(-20)] : [], rejected: [] },
+    projects: { [ctx.cwd]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+  };
+  const settings = {
+    permissions: { allow: [`mcp__${MCP_SERVER}`] },
+    skipDangerousModePermissionPrompt: true,
+  };
+  const settingsPath = joinPath(ctx.stateDir, 'claude-crewmux-settings.json');
+  const home = ctx.userHome;
+  return {
+    argv: [
+      binary,
+      '--mcp-config', ctx.mcpConfigPath, '--strict-mcp-config',
+      '--settings', settingsPath,
+      // Workers edit and run commands unattended; IS_SANDBOX=1 lets bypass mode run as root.
+      ...(ctx.role === 'worker' ? ['--dangerously-skip-permissions'] : []),
+      '--', PROMPT_ARG,
+    ],
+    env: {
+      ...crewmuxEnv(ctx),
+      CLAUDE_CONFIG_DIR: dir,
+      IS_SANDBOX: '1',
+      // Claude's per-call MCP limit, in ms: crewmux's blocking tools answer before it.
+      MCP_TOOL_TIMEOUT: String(toolTimeoutSeconds(ctx) * 1000),
+      DISABLE_AUTOUPDATER: '1',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_ERROR_REPORTING: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
+    },
+    seed: home
+      ? [
+          { from: joinPath(home, '.claude', '.credentials.json'), to: joinPath(dir, '.credentials.json') },
+          { from: joinPath(home, '.claude', 'settings.json'), to: joinPath(dir, 'settings.json') },
+        ]
+      : [],
+    files: [jsonFile(joinPath(dir, '.claude.json'), globalConfig), jsonFile(settingsPath, settings)],
+    prompt: 'arg',
+  };
+}
+
+export const claude: AgentProfile = {
+  name: 'claude',
+  family: 'anthropic',
+  description: 'Claude Code (Anthropic)',
+  binaries: ['claude'],
+  versionArgs: ['--version'],
+  install: 'npm install -g @anthropic-ai/claude-code',
+  authHint: 'ANTHROPIC_API_KEY, or `claude` then /login once',
+  verified: '2.1.197',
+  capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
+  mcpWiring: 'flag',
+  mcpToolName: (server, tool) => `mcp__${server}__${tool}`,
+  markers: {
+    ready: ['? for shortcuts', 'bypass permissions on', 'auto mode on'],
+    busy: ['esc to interrupt'],
+    waiting: ['Do you want to proceed?', 'Do you trust the files', 'Yes, I trust this folder', 'Do you want to use this API key?', '❯ 1.'],
+  },
+  dialogs: [
+    { match: 'Yes, I trust this folder', keys: ['Enter'], why: 'folder trust, if the worktree path differs from ctx.cwd (e.g. a symlink)' },
+    { match: 'Do you want to proceed?', keys: ['Enter'], why: 'a tool permission prompt outside the allow rules' },
+  ],
+  launch: claudeStyleLaunch,
+};

@@ -1,0 +1,61 @@
+/**
+ * Codex CLI (verified 0.169.0 in tmux). Everything goes in `-c key=value` overrides, so the user's
+ * CODEX_HOME (auth.json, config.toml, providers) is used as is and not edited by crewmux. The bearer
+ * token travels in an env var (bearer_token_env_var), not on argv. The app-server daemon is turned off
+ * because it outlives the TUI.
+ */
+import { PROMPT_ARG, type AgentProfile } from '../profile.js';
+import { MCP_SERVER, crewmuxEnv, toolTimeoutSeconds } from './common.js';
+
+const toml = (s: string) => JSON.stringify(s);
+
+export const codex: AgentProfile = {
+  name: 'codex',
+  family: 'openai',
+  description: 'Codex CLI (OpenAI)',
+  binaries: ['codex'],
+  versionArgs: ['--version'],
+  install: 'npm install -g @openai/codex',
+  authHint: 'OPENAI_API_KEY, or `codex login` once',
+  verified: '0.169.0',
+  capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
+  mcpWiring: 'flag',
+  mcpToolName: (server, tool) => `mcp__${server}.${tool}`,
+  markers: {
+    ready: ['Ask Codex to do anything', '? for shortcuts'],
+    busy: ['esc to interrupt', 'Working ('],
+    waiting: ['Allow the crewmux MCP server', 'Trust this folder?', 'Would you like to run the following command?', 'Press enter to confirm'],
+  },
+  dialogs: [
+    { match: 'Trust this folder?', keys: ['1'], why: 'folder trust (not expected: approval and sandbox are set on argv)' },
+    { match: 'Allow the crewmux MCP server', keys: ['2'], why: 'MCP approval: allow for this session' },
+  ],
+  launch: (ctx, binary) => {
+    const s = `mcp_servers.${MCP_SERVER}`;
+    const overrides = [
+      `${s}.url=${toml(ctx.mcpUrl)}`,
+      `${s}.bearer_token_env_var="CREWMUX_MCP_TOKEN"`,
+      `${s}.tool_timeout_sec=${toolTimeoutSeconds(ctx)}`,
+      `${s}.startup_timeout_sec=30`,
+      `${s}.default_tools_approval_mode="approve"`,
+      'check_for_update_on_startup=false',
+      'analytics.enabled=false',
+      'features.daemon_auto_start=false',
+      // Folder trust, scoped to the worktree. An inline table because `-c` splits dotted keys, and the
+      // path may hold dots; it shadows the user's [projects] for this process only (the file is not edited).
+      `projects={${toml(ctx.cwd)}={trust_level="trusted"}}`,
+    ];
+    return {
+      argv: [
+        binary,
+        ...overrides.flatMap((o) => ['-c', o]),
+        ...(ctx.role === 'worker'
+          ? ['--dangerously-bypass-approvals-and-sandbox']
+          : ['--sandbox', 'read-only', '--ask-for-approval', 'never']),
+        '--', PROMPT_ARG,
+      ],
+      env: { ...crewmuxEnv(ctx) },
+      prompt: 'arg',
+    };
+  },
+};

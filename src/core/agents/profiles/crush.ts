@@ -1,0 +1,28 @@
+/**
+ * Crush (Charm; from its docs, not verified here). Crush merges a project `.crush.json` over the user's
+ * config; crewmux writes it in its own worktree (keep it out of commits via .git/info/exclude).
+ */
+import type { AgentProfile } from '../profile.js';
+import { MCP_SERVER, UNVERIFIED_WAITING, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
+
+export const crush: AgentProfile = {
+  name: 'crush',
+  family: 'crush',
+  description: 'Crush (Charm)',
+  binaries: ['crush'],
+  versionArgs: ['--version'],
+  install: 'npm install -g @charmland/crush',
+  authHint: 'a provider key such as ANTHROPIC_API_KEY or OPENAI_API_KEY',
+  capabilities: { mcpClient: true, interactive: true, headless: true, resume: false },
+  mcpWiring: 'config-file',
+  markers: { ready: ['ctrl+p commands'], busy: ['esc cancel'], waiting: [...UNVERIFIED_WAITING, 'Permission Required'] },
+  launch: (ctx, binary) => ({
+    argv: [binary, ...(ctx.role === 'worker' ? ['--yolo'] : [])],
+    env: { ...crewmuxEnv(ctx), CRUSH_DISABLE_METRICS: '1', DO_NOT_TRACK: '1' },
+    files: [jsonFile(joinPath(ctx.cwd, '.crush.json'), {
+      mcp: { [MCP_SERVER]: { type: 'http', url: ctx.mcpUrl, headers: { Authorization: bearer(ctx) } } },
+      permissions: { allowed_tools: [`mcp_${MCP_SERVER}_*`] },
+    })],
+    prompt: 'type',
+  }),
+};

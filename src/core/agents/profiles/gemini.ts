@@ -1,0 +1,50 @@
+/**
+ * Gemini CLI (verified 0.61.0 in tmux). crewmux's settings go in a session-scoped *system* settings
+ * file (GEMINI_CLI_SYSTEM_SETTINGS_PATH, merged over the user's ~/.gemini/settings.json, which is not
+ * touched); folder trust comes from GEMINI_CLI_TRUST_WORKSPACE. The prompt is an initial interactive
+ * prompt (-i), so paste detection never sees it.
+ */
+import { PROMPT_ARG, type AgentProfile, type LaunchContext } from '../profile.js';
+import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
+
+/** The settings object shared by Gemini CLI and its fork Qwen Code. */
+export function geminiStyleSettings(ctx: LaunchContext, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+    privacy: { usageStatisticsEnabled: false },
+    telemetry: { enabled: false },
+    mcpServers: {
+      [MCP_SERVER]: { httpUrl: ctx.mcpUrl, headers: { Authorization: bearer(ctx) }, trust: true, timeout: toolTimeoutSeconds(ctx) * 1000 },
+    },
+    ...extra,
+  };
+}
+
+export const gemini: AgentProfile = {
+  name: 'gemini',
+  family: 'google',
+  description: 'Gemini CLI (Google)',
+  binaries: ['gemini'],
+  versionArgs: ['--version'],
+  install: 'npm install -g @google/gemini-cli',
+  authHint: 'GEMINI_API_KEY, or `gemini` then sign in once',
+  verified: '0.61.0',
+  capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
+  mcpWiring: 'env',
+  mcpToolName: (server, tool) => `mcp_${server}_${tool}`,
+  markers: {
+    ready: ['Type your message'],
+    busy: ['esc to cancel'],
+    waiting: ['Do you trust the files in this folder?', 'Allow execution', 'Waiting for user confirmation', 'Apply this change?'],
+  },
+  dialogs: [{ match: 'Do you trust the files in this folder?', keys: ['Enter'], why: 'folder trust (not expected: GEMINI_CLI_TRUST_WORKSPACE)' }],
+  launch: (ctx, binary) => {
+    const settingsPath = joinPath(ctx.stateDir, 'gemini-system-settings.json');
+    return {
+      argv: [binary, '--approval-mode', ctx.role === 'worker' ? 'yolo' : 'default', '--prompt-interactive', PROMPT_ARG],
+      env: { ...crewmuxEnv(ctx), GEMINI_CLI_SYSTEM_SETTINGS_PATH: settingsPath, GEMINI_CLI_TRUST_WORKSPACE: 'true' },
+      files: [jsonFile(settingsPath, geminiStyleSettings(ctx))],
+      prompt: 'arg',
+    };
+  },
+};

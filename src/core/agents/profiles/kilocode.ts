@@ -1,0 +1,25 @@
+/**
+ * Kilo Code CLI (from its docs, not verified here). Project MCP servers come from `.kilocode/mcp.json`,
+ * written in crewmux's worktree (keep it out of commits via .git/info/exclude). The prompt is typed.
+ */
+import type { AgentProfile } from '../profile.js';
+import { UNVERIFIED_WAITING, crewmuxEnv, joinPath, jsonFile, mcpServersJson } from './common.js';
+
+export const kilocode: AgentProfile = {
+  name: 'kilocode',
+  family: 'kilocode',
+  description: 'Kilo Code CLI',
+  binaries: ['kilocode', 'kilo'],
+  versionArgs: ['--version'],
+  install: 'npm install -g @kilocode/cli',
+  authHint: 'configure a provider on first run',
+  capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
+  mcpWiring: 'config-file',
+  markers: { ready: ['Type a message'], busy: ['esc to cancel'], waiting: UNVERIFIED_WAITING },
+  launch: (ctx, binary) => ({
+    argv: [binary, ...(ctx.role === 'worker' ? ['--auto'] : [])],
+    env: { ...crewmuxEnv(ctx) },
+    files: [jsonFile(joinPath(ctx.cwd, '.kilocode', 'mcp.json'), mcpServersJson(ctx, { type: 'streamable-http' }))],
+    prompt: 'type',
+  }),
+};

@@ -1,0 +1,41 @@
+/**
+ * OpenCode (verified 1.18.33 in tmux). OPENCODE_CONFIG names an extra config file that OpenCode merges
+ * over the user's global config (which is not touched); crewmux writes it under ctx.stateDir. No dialogs
+ * exist; `--prompt` gives the TUI its first message.
+ */
+import { type AgentProfile, PROMPT_ARG } from '../profile.js';
+import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
+
+export const opencode: AgentProfile = {
+  name: 'opencode',
+  family: 'opencode',
+  description: 'OpenCode (sst)',
+  binaries: ['opencode'],
+  versionArgs: ['--version'],
+  install: 'npm install -g opencode-ai',
+  authHint: '`opencode auth login`, or a provider in opencode.json',
+  verified: '1.18.33',
+  capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
+  mcpWiring: 'env',
+  mcpToolName: (server, tool) => `${server}_${tool}`,
+  markers: {
+    ready: ['Ask anything', 'ctrl+p commands'],
+    busy: ['esc interrupt'],
+    waiting: ['Permission required', 'Allow once'],
+  },
+  launch: (ctx, binary) => {
+    const configPath = joinPath(ctx.stateDir, 'opencode.json');
+    const config = {
+      autoupdate: false,
+      share: 'disabled',
+      mcp: { [MCP_SERVER]: { type: 'remote', url: ctx.mcpUrl, headers: { Authorization: bearer(ctx) }, enabled: true } },
+      permission: { '*': 'allow' },
+    };
+    return {
+      argv: [binary, '--prompt', PROMPT_ARG],
+      env: { ...crewmuxEnv(ctx), OPENCODE_CONFIG: configPath, OPENCODE_DISABLE_AUTOUPDATE: '1' },
+      files: [jsonFile(configPath, config)],
+      prompt: 'arg',
+    };
+  },
+};

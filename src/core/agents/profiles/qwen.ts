@@ -1,0 +1,40 @@
+/**
+ * Qwen Code (verified 0.24.4 in tmux; a Gemini CLI fork). Same approach as gemini.ts: a session-scoped
+ * system settings file (QWEN_CODE_SYSTEM_SETTINGS_PATH) over the untouched user settings. The prompt
+ * goes first because array flags swallow a positional that follows them; follow-up suggestions are off
+ * because Enter would accept one.
+ */
+import { PROMPT_ARG, type AgentProfile } from '../profile.js';
+import { crewmuxEnv, joinPath, jsonFile } from './common.js';
+import { geminiStyleSettings } from './gemini.js';
+
+export const qwen: AgentProfile = {
+  name: 'qwen',
+  family: 'qwen',
+  description: 'Qwen Code (Alibaba)',
+  binaries: ['qwen'],
+  versionArgs: ['--version'],
+  install: 'npm install -g @qwen-code/qwen-code',
+  authHint: 'OPENAI_API_KEY + OPENAI_BASE_URL, or `qwen` then /auth once',
+  verified: '0.24.4',
+  capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
+  mcpWiring: 'env',
+  mcpToolName: (server, tool) => `mcp__${server}__${tool}`,
+  markers: {
+    ready: ['Type your message'],
+    busy: ['esc to cancel'],
+    waiting: ['Do you trust the files in this folder?', 'Allow execution', 'Waiting for user confirmation', 'Apply this change?'],
+  },
+  launch: (ctx, binary) => {
+    const settingsPath = joinPath(ctx.stateDir, 'qwen-system-settings.json');
+    return {
+      argv: [binary, '--prompt-interactive', PROMPT_ARG, '--approval-mode', ctx.role === 'worker' ? 'yolo' : 'default'],
+      env: { ...crewmuxEnv(ctx), QWEN_CODE_SYSTEM_SETTINGS_PATH: settingsPath, QWEN_CODE_SUPPRESS_YOLO_WARNING: '1',
+        // 0.24 connects MCP servers in the background, so the -i prompt's first turn could run without
+        // crewmux's tools; this documented escape hatch makes startup wait for them.
+        QWEN_CODE_LEGACY_MCP_BLOCKING: '1' },
+      files: [jsonFile(settingsPath, geminiStyleSettings(ctx, { ui: { enableFollowupSuggestions: false } }))],
+      prompt: 'arg',
+    };
+  },
+};
