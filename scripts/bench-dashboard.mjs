@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openStore } from '../dist/src/adapters/store.js';
-import { createStatsStore } from '../dist/src/adapters/stats-store.js';
+import { staticReader } from '../dist/src/compose/dashboard-static.js';
 import { createGit } from '../dist/src/adapters/git.js';
 import { createTmux } from '../dist/src/adapters/tmux.js';
 import { buildDashboard } from '../dist/src/dashboard/build-dashboard.js';
@@ -36,7 +36,7 @@ for (let i = 1; i <= WORKERS; i++) {
   store.updateWorker(sid, `w${String(i).padStart(2, '0')}`, { notes: ['started', 'halfway there', 'tests written'], radar: { integration: i % 5 ? [] : ['src/a.ts'], workers: {}, key: 'k' }, summary: `summary ${i}` });
 }
 for (let i = 0; i < 200; i++) store.addEvent(sid, null, 'bench.seed', `seed event ${i}`);
-const build = (detailCache) => buildDashboard({ store, stats: createStatsStore(store.db), git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined }), token: TOKEN, pollMs: 100, detailCache });
+const build = (detailCache) => buildDashboard({ store, stats: store.stats(), git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined }), token: TOKEN, pollMs: 100, detailCache, readStatic: staticReader() });
 const app = build(true);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const port = app.server.address().port;

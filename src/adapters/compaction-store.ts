@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { CompactionRow, CompactionStore } from '../app/ports/compactions.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS compactions (
@@ -14,7 +15,7 @@ CREATE TABLE IF NOT EXISTS compactions (
   PRIMARY KEY (session_id, worker_id)
 );`;
 
-const CompactionRowSchema = z.object({
+const CompactionRowSchema: z.ZodType<CompactionRow> = z.object({
   session_id: z.string(),
   worker_id: z.string(),
   summary: z.string(),
@@ -25,9 +26,6 @@ const CompactionRowSchema = z.object({
   event_id: z.number().int(),
   created_at: z.number(),
 });
-export type CompactionRow = z.infer<typeof CompactionRowSchema>;
-
-export type CompactionStore = ReturnType<typeof build>;
 
 const opened = new WeakMap<Database.Database, CompactionStore>();
 
@@ -41,7 +39,7 @@ export function createCompactionStore(db: Database.Database): CompactionStore {
   return store;
 }
 
-function build(db: Database.Database) {
+function build(db: Database.Database): CompactionStore {
   db.exec(SCHEMA);
   const getOne = db.prepare('SELECT * FROM compactions WHERE session_id = ? AND worker_id = ?');
   const bySession = db.prepare('SELECT * FROM compactions WHERE session_id = ?');

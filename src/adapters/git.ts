@@ -6,21 +6,13 @@
  * `fastForwardCurrent` (only when the user asked for --merge and the tree is clean).
  */
 import { exec, type ExecResult } from './exec.js';
-
-export interface RepoInfo {
-  root: string;
-  commonDir: string;
-  hasCommits: boolean;
-  head?: string;
-  branch?: string;
-}
+import type { Git, MergeResult, RepoInfo } from '../app/ports/git.js';
 
 /** Identity used for crewmux's own commits when the repository has none configured. */
 const FALLBACK_IDENTITY = ['-c', 'user.name=crewmux', '-c', 'user.email=crewmux@localhost'];
 
-export type Git = ReturnType<typeof createGit>;
-
-export function createGit(opts: { binary?: string } = {}) {
+/** git through the exec adapter (120 s per command); `opts.binary` defaults to `git`. */
+export function createGit(opts: { binary?: string } = {}): Git {
   const raw = async (dir: string, args: string[]) => (await exec(opts.binary ?? 'git', ['-C', dir, ...args], { timeoutMs: 120_000 })).stdout.trim();
   const tryRaw = async (dir: string, args: string[]) => {
     try { return await raw(dir, args); } catch { return undefined; }
@@ -116,14 +108,17 @@ export function createGit(opts: { binary?: string } = {}) {
      * Merges `branch` into the branch checked out in `worktree` with a merge commit. On a conflict the
      * merge is aborted, the worktree is back where it was, and the conflicting files are returned.
      */
-    async merge(worktree: string, branch: string, message: string): Promise<{ ok: true; commit: string } | { ok: false; conflicts: string[]; detail: string }> {
+    async merge(worktree: string, branch: string, message: string): Promise<MergeResult> {
       const before = await raw(worktree, ['rev-parse', 'HEAD']);
       const r = await execGit(worktree, [...(await identityFlags(worktree)), 'merge', '--no-ff', '--no-edit', '-m', message, branch]);
       if (r.exitCode === 0) return { ok: true, commit: await raw(worktree, ['rev-parse', 'HEAD']) };
       const conflicts = (await tryRaw(worktree, ['diff', '--name-only', '--diff-filter=U']))?.split('\n').filter(Boolean) ?? [];
       await execGit(worktree, ['merge', '--abort']);
       if ((await raw(worktree, ['rev-parse', 'HEAD'])) !== before) await raw(worktree, ['reset', '-q', '--hard', before]);
-      return { ok: false, conflicts, detail: `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-3).join(' ') };
+      const said = `${r.stdout}\n${r.stderr}`.trim().split('\n').filter(Boolean);
+      // A failure that is not a conflict (a hook, a lock, a missing ref) leaves no unmerged paths: say git's own words.
+      if (conflicts.length === 0) return { ok: false, kind: 'failed', detail: said.slice(-8).join('\n') || `git merge exited ${r.exitCode ?? r.signal}` };
+      return { ok: false, kind: 'conflict', conflicts, detail: said.slice(-3).join(' ') };
     },
 
     /** Files on which merging `a` and `b` would conflict (`git merge-tree --write-tree`, no worktree touched). */

@@ -5,9 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-
-/** Upper bounds (ms) of the MCP latency histogram buckets; +Inf is implied. */
-export const TOOL_LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000] as const;
+import type { ToolStat, ToolStatDelta } from '../core/observe/tool-stats.js';
+import type { StatsStore } from '../app/ports/stats.js';
 
 const TOOL_STATS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS tool_stats (
@@ -23,23 +22,10 @@ const ToolStatRowSchema = z.object({
   total_ms: z.number(),
   buckets: z.string().transform((s) => JSON.parse(s) as unknown).pipe(z.array(z.number().int())),
 });
-export type ToolStat = z.infer<typeof ToolStatRowSchema>;
-
-/** One tool's calls since the last flush: counts and per-bucket (non-cumulative) latency counts. */
-export interface ToolStatDelta {
-  calls: number;
-  errors: number;
-  totalMs: number;
-  /** One count per TOOL_LATENCY_BUCKETS_MS entry plus one for +Inf. */
-  buckets: number[];
-}
-
 const Count = z.object({ k: z.string(), n: z.number().int() });
 
-export type StatsStore = ReturnType<typeof createStatsStore>;
-
 /** Wraps an open state database (`store.db`); creates tool_stats if missing. Owns nothing to close. */
-export function createStatsStore(db: Database.Database, now: () => number = Date.now) {
+export function createStatsStore(db: Database.Database, now: () => number = Date.now): StatsStore {
   db.exec(TOOL_STATS_SCHEMA);
   const counts = (sql: string) => Object.fromEntries(db.prepare(sql).all().map((r) => Count.parse(r)).map((r) => [r.k, r.n]));
   const getRow = db.prepare('SELECT buckets FROM tool_stats WHERE session_id = ? AND tool = ?');

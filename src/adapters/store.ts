@@ -4,105 +4,14 @@
  * the same file (supervisor, `crewmux status`, `run --wait`); WAL lets readers run beside the writer.
  */
 import Database from 'better-sqlite3';
-import { z } from 'zod';
-import { WORKER_STATES } from '../core/workers/state.js';
-
-export const SESSION_STATUSES = ['starting', 'running', 'done', 'failed', 'timeout', 'stopped'] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
-export const TERMINAL_SESSION_STATUSES: readonly SessionStatus[] = ['done', 'failed', 'timeout', 'stopped'];
-
-const json = <T extends z.ZodTypeAny>(schema: T) => z.string().transform((s) => JSON.parse(s) as unknown).pipe(schema);
-
-export const RunOptionsSchema = z.object({
-  maxWorkers: z.number().int(),
-  workerTimeoutS: z.number().nullable(),
-  timeoutS: z.number().nullable(),
-  stuckAfterS: z.number(),
-  toolWaitS: z.number(),
-  agents: z.array(z.string()),
-  keepSession: z.boolean(),
-  requireSignedSkills: z.boolean(),
-  attach: z.boolean(),
-  env: z.record(z.string(), z.string()),
-});
-export type RunOptions = z.infer<typeof RunOptionsSchema>;
-
-const SessionRowSchema = z.object({
-  id: z.string(),
-  goal: z.string(),
-  status: z.enum(SESSION_STATUSES),
-  outcome_reason: z.string().nullable(),
-  lead_agent: z.string(),
-  repo_root: z.string(),
-  base_commit: z.string(),
-  integration_branch: z.string(),
-  integration_worktree: z.string(),
-  session_dir: z.string(),
-  tmux_socket: z.string().nullable(),
-  tmux_session: z.string(),
-  mcp_port: z.number().nullable(),
-  lead_token: z.string(),
-  lead_pane: z.string().nullable(),
-  options: json(RunOptionsSchema),
-  next_worker: z.number().int(),
-  report: z.string().nullable(),
-  supervisor_pid: z.number().nullable(),
-  created_at: z.number(),
-  updated_at: z.number(),
-  ended_at: z.number().nullable(),
-});
-
-export type SessionRow = z.infer<typeof SessionRowSchema>;
-
-export const RadarSchema = z.object({
-  /** Files that would conflict with the integration branch. */
-  integration: z.array(z.string()),
-  /** Other worker id -> files that would conflict between the two branches. */
-  workers: z.record(z.string(), z.array(z.string())),
-  /** The heads the radar was computed at. */
-  key: z.string(),
-});
-export type Radar = z.infer<typeof RadarSchema>;
-
-const WorkerRowSchema = z.object({
-  session_id: z.string(),
-  id: z.string(),
-  num: z.number().int(),
-  agent: z.string(),
-  perspective: z.string(),
-  task: z.string(),
-  state: z.enum(WORKER_STATES),
-  branch: z.string(),
-  worktree: z.string(),
-  pane_id: z.string().nullable(),
-  window_id: z.string().nullable(),
-  token: z.string(),
-  nonce: z.string(),
-  summary: z.string().nullable(),
-  prompt_file: z.string(),
-  log_file: z.string(),
-  done_file: z.string(),
-  pid: z.number().nullable(),
-  exit_info: z.string().nullable(),
-  notes: json(z.array(z.string())),
-  base_commit: z.string(),
-  radar: json(RadarSchema),
-  created_at: z.number(),
-  updated_at: z.number(),
-  finished_at: z.number().nullable(),
-});
-export type WorkerRow = z.infer<typeof WorkerRowSchema>;
-
-const EventRowSchema = z.object({
-  id: z.number().int(),
-  session_id: z.string(),
-  worker_id: z.string().nullable(),
-  ts: z.number(),
-  type: z.string(),
-  message: z.string(),
-  data: json(z.record(z.string(), z.unknown())),
-});
-export type EventRow = z.infer<typeof EventRowSchema>;
+import {
+  EventRowSchema, SessionRowSchema, VerifyRowSchema, WorkerRowSchema,
+  type EventRow, type NewSession, type NewWorker, type SessionPatch, type SessionRow, type VerifyCommandResult,
+  type VerifyRow, type WorkerPatch, type WorkerRow,
+} from '../core/session/rows.js';
+import type { Store } from '../app/ports/store.js';
+import { createStatsStore } from './stats-store.js';
+import { createCompactionStore } from './compaction-store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -134,37 +43,11 @@ CREATE TABLE IF NOT EXISTS verifies (
 );
 `;
 
-export type NewSession = Omit<SessionRow, 'options' | 'created_at' | 'updated_at' | 'ended_at' | 'report' | 'next_worker' | 'outcome_reason'> & { options: RunOptions };
-export type NewWorker = Omit<WorkerRow, 'created_at' | 'updated_at' | 'finished_at' | 'notes' | 'summary' | 'exit_info' | 'radar'>;
-export type WorkerPatch = Partial<Pick<WorkerRow, 'state' | 'pane_id' | 'window_id' | 'nonce' | 'summary' | 'pid' | 'exit_info' | 'finished_at' | 'notes' | 'radar'>>;
-
-export const VERIFY_STATUSES = ['running', 'passed', 'failed'] as const;
-export const VerifyCommandResultSchema = z.object({
-  command: z.string(),
-  exitCode: z.number().nullable(),
-  timedOut: z.boolean(),
-  durationMs: z.number(),
-  outputFile: z.string(),
-  tail: z.string(),
-});
-export type VerifyCommandResult = z.infer<typeof VerifyCommandResultSchema>;
-const VerifyRowSchema = z.object({
-  id: z.number().int(),
-  session_id: z.string(),
-  commit_sha: z.string(),
-  commands: json(z.array(z.string())),
-  status: z.enum(VERIFY_STATUSES),
-  results: json(z.array(VerifyCommandResultSchema)),
-  started_at: z.number(),
-  ended_at: z.number().nullable(),
-});
-export type VerifyRow = z.infer<typeof VerifyRowSchema>;
-export type SessionPatch = Partial<Pick<SessionRow, 'status' | 'outcome_reason' | 'mcp_port' | 'lead_pane' | 'report' | 'supervisor_pid' | 'ended_at'>>;
-
-export type Store = ReturnType<typeof openStore>;
+/** The SQLite store: the Store port plus the open database, which compose/ hands to the stats and compaction stores. */
+export type SqliteStore = Store & { db: Database.Database };
 
 /** Opens (creating if needed) the state database at `file`. Close it with `close()`. */
-export function openStore(file: string, now: () => number = Date.now) {
+export function openStore(file: string, now: () => number = Date.now): SqliteStore {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
@@ -274,6 +157,9 @@ export function openStore(file: string, now: () => number = Date.now) {
     listVerifies(sessionId: string): VerifyRow[] {
       return db.prepare('SELECT * FROM verifies WHERE session_id = ? ORDER BY id').all(sessionId).map((r) => VerifyRowSchema.parse(r));
     },
+
+    stats: () => createStatsStore(db, now),
+    compactions: () => createCompactionStore(db),
 
     /** Runs `fn` in one transaction. */
     transaction<T>(fn: () => T): T {

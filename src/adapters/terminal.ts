@@ -1,6 +1,6 @@
 /** Attaching the user's terminal to a session (switch-client when already inside tmux). */
 import { spawnSync } from 'node:child_process';
-import type { Tmux } from './tmux.js';
+import type { Tmux } from '../app/ports/tmux.js';
 
 /** Blocks until the user detaches or the session ends; returns tmux's exit status. */
 export function attachTerminal(tmux: Tmux, session: string, env: NodeJS.ProcessEnv): number {

@@ -4,6 +4,7 @@
  * `-t name` does prefix matching and `=name` is exact.
  */
 import { exec, type ExecResult } from './exec.js';
+import type { PaneInfo, ServerPane, SpawnPane, Tmux } from '../app/ports/tmux.js';
 
 export interface TmuxOptions {
   /** `-L` socket name; undefined uses the user's default server. */
@@ -16,45 +17,12 @@ export interface TmuxOptions {
   onCommand?: (argv: string[]) => void;
 }
 
-export interface PaneInfo {
-  paneId: string;
-  windowId: string;
-  windowName: string;
-  paneIndex: number;
-  pid: number;
-  dead: boolean;
-  deadStatus: number | null;
-  deadSignal: number | null;
-  currentCommand: string;
-}
-
-export interface SpawnPane {
-  cwd: string;
-  /** Shell command line run by tmux's default shell; build it with shellJoin. */
-  command: string;
-  env?: Record<string, string>;
-}
-
 const PANE_FORMAT = '#{pane_id}\t#{window_id}\t#{window_name}\t#{pane_index}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_current_command}';
-
-/** A pane as seen by `listAllPanes` (discovery across sessions). */
-export interface ServerPane {
-  session: string;
-  paneId: string;
-  pid: number;
-  dead: boolean;
-  cwd: string;
-  /** `session:window.pane`, for people. */
-  target: string;
-  /** The server's socket path (matches the first field of a client's TMUX variable). */
-  socketPath: string;
-}
 
 const ALL_PANES_FORMAT = '#{session_name}\t#{pane_id}\t#{pane_pid}\t#{pane_dead}\t#{pane_current_path}\t#{window_index}\t#{pane_index}\t#{socket_path}';
 
-export type Tmux = ReturnType<typeof createTmux>;
-
-export function createTmux(opts: TmuxOptions = {}) {
+/** tmux on the server named by `opts.socket` (default: the user's server); every call has a 15 s timeout. */
+export function createTmux(opts: TmuxOptions = {}): Tmux {
   const binary = opts.binary ?? 'tmux';
   const base = [...(opts.socket ? ['-L', opts.socket] : []), ...(opts.configFile ? ['-f', opts.configFile] : [])];
 
@@ -193,10 +161,4 @@ export function createTmux(opts: TmuxOptions = {}) {
       await run(['kill-server'], false);
     },
   };
-}
-
-/** Parses `tmux -V` ("tmux 3.3a", "tmux next-3.4") into [major, minor]. */
-export function parseTmuxVersion(v: string): [number, number] | undefined {
-  const m = /(\d+)\.(\d+)/.exec(v);
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
 }

@@ -3,9 +3,11 @@
  * agent table and the event log. Use cases (spawn, turns, kill, goal) take a Runtime.
  */
 import { join } from 'node:path';
-import type { Store, SessionRow, RunOptions, WorkerRow } from '../adapters/store.js';
-import type { Tmux } from '../adapters/tmux.js';
-import type { Git } from '../adapters/git.js';
+import type { Store } from './ports/store.js';
+import type { SessionRow, RunOptions, WorkerRow } from '../core/session/rows.js';
+import type { Tmux } from './ports/tmux.js';
+import type { Git } from './ports/git.js';
+import type { ProcessRunner } from './ports/process-runner.js';
 import type { Config } from '../core/session/config-schema.js';
 import type { AgentTable } from './agents/agent-table.js';
 import type { EventLog } from './session/events.js';
@@ -19,6 +21,8 @@ export interface Runtime {
   store: Store;
   tmux: Tmux;
   git: Git;
+  /** Every child process (verify commands, stopping agents) goes through here. */
+  runner: ProcessRunner;
   paths: Paths;
   config: Config;
   agents: AgentTable;
@@ -46,7 +50,7 @@ export interface Runtime {
   /** Finished verify results up to this id are not reused by verify (set by clear_tool_results). */
   verifyForgotten?: number;
   /** Verify runs in progress, by verify id. */
-  verifyRuns: Map<number, Promise<import('../adapters/store.js').VerifyRow>>;
+  verifyRuns: Map<number, Promise<import('../core/session/rows.js').VerifyRow>>;
   /** The model router for summaries (compaction, recap, report); undefined outside a supervisor. */
   router?: TextCompleter;
   /** Project and global memory; undefined outside a supervisor. */

@@ -5,10 +5,14 @@
  */
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createTmux, type Tmux } from '../adapters/tmux.js';
-import { createGit, type Git } from '../adapters/git.js';
-import { openStore, type Store } from '../adapters/store.js';
-import { ensureDir } from '../adapters/files.js';
+import { createTmux } from '../adapters/tmux.js';
+import type { Tmux } from '../app/ports/tmux.js';
+import { createGit } from '../adapters/git.js';
+import type { Git } from '../app/ports/git.js';
+import { openStore } from '../adapters/store.js';
+import type { Store } from '../app/ports/store.js';
+import { ensureDir, readText, writeFileAtomic } from '../adapters/files.js';
+import { attachTerminal } from '../adapters/terminal.js';
 import { resolvePaths, type Paths } from '../app/session/paths.js';
 import type { Output } from '../cli/output.js';
 
@@ -25,6 +29,12 @@ export interface AppContext {
   /** Absolute path of bin/crewmux.js, for launching the supervisor. */
   crewmuxBin: string;
   now(): number;
+  /** Attaches this terminal to a tmux session (switch-client inside tmux); returns tmux's exit code. */
+  attachTerminal(tmux: Tmux, session: string): number;
+  /** Reads a file the user named (e.g. --goal-file); throws with the path on failure. */
+  readUserFile(path: string): string;
+  /** Writes a file the user named, atomically (e.g. --url-file). */
+  writeUserFile(path: string, text: string): void;
   close(): void;
 }
 
@@ -50,6 +60,9 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
     },
     crewmuxBin: fileURLToPath(new URL('../../../bin/crewmux.js', import.meta.url)),
     now: () => Date.now(),
+    attachTerminal: (tmux, session) => attachTerminal(tmux, session, env),
+    readUserFile: (path) => readText(path),
+    writeUserFile: (path, text) => writeFileAtomic(path, text),
     close() {
       store?.close();
       store = undefined;

@@ -3,14 +3,14 @@
  * 127.0.0.1, and returns the tokened URL. `launchDashboardFor` starts it as a background process for
  * `run --dashboard`, so it outlives an attached or detached terminal and exits after the session ends.
  */
+import { staticReader } from './dashboard-static.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildDashboard } from '../dashboard/build-dashboard.js';
-import { createStatsStore } from '../adapters/stats-store.js';
 import { spawnDetached } from '../adapters/detached.js';
 import { readIfExists, writeFileAtomic } from '../adapters/files.js';
-import { TERMINAL_SESSION_STATUSES } from '../adapters/store.js';
+import { TERMINAL_SESSION_STATUSES } from '../core/session/rows.js';
 import { UserError } from '../core/errors.js';
 import type { AppContext } from './app-context.js';
 
@@ -25,7 +25,7 @@ export interface RunningDashboard {
 export async function serveDashboard(ctx: AppContext, opts: { port: number; sid?: string; pollMs?: number }): Promise<RunningDashboard> {
   const store = ctx.store();
   const token = randomBytes(24).toString('base64url');
-  const app = buildDashboard({ store, stats: createStatsStore(store.db), git: ctx.git, tmuxFor: ctx.tmuxFor, token, pollMs: opts.pollMs });
+  const app = buildDashboard({ store, stats: store.stats(), git: ctx.git, tmuxFor: ctx.tmuxFor, token, pollMs: opts.pollMs, readStatic: staticReader() });
   try {
     await app.listen({ host: '127.0.0.1', port: opts.port });
   } catch (e) {

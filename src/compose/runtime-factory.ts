@@ -1,5 +1,6 @@
 /** Building a session's Runtime from its stored row: used by the supervisor, `stop` and `resume`. */
 import { dirname } from 'node:path';
+import { createProcessRunner } from '../adapters/process-runner.js';
 import { loadConfig } from '../app/session/config.js';
 import { resolveAgents } from '../app/agents/agent-table.js';
 import { createEventLog } from '../app/session/events.js';
@@ -14,7 +15,7 @@ export function openRuntime(ctx: AppContext, sid: string): Runtime {
   if (!s) throw new Error(`no session ${sid}`);
   const config = loadConfig(ctx.paths.configDir, s.repo_root);
   return {
-    sid, store, tmux: ctx.tmuxFor(s.tmux_socket), git: ctx.git, paths: ctx.paths, config, agents: resolveAgents(config, ctx.env.PATH),
+    sid, store, tmux: ctx.tmuxFor(s.tmux_socket), git: ctx.git, runner: createProcessRunner(), paths: ctx.paths, config, agents: resolveAgents(config, ctx.env.PATH),
     events: createEventLog(store, sid, ctx.now), options: s.options, mcpUrl: s.mcp_port ? `http://127.0.0.1:${s.mcp_port}/mcp` : '',
     tmuxSession: s.tmux_session, repoRoot: s.repo_root, sessionDir: s.session_dir, worktreesDir: dirname(s.integration_worktree),
     integrationWorktree: s.integration_worktree, integrationBranch: s.integration_branch,

@@ -4,9 +4,8 @@
  * in pane 0 (or, on resume, adopts what is still running), and when the goal ends (or on
  * SIGTERM/SIGHUP) records the outcome and closes everything it opened.
  */
-import { TERMINAL_SESSION_STATUSES } from '../adapters/store.js';
+import { TERMINAL_SESSION_STATUSES } from '../core/session/rows.js';
 import { killTree, processTree } from '../adapters/process-tree.js';
-import { createStatsStore } from '../adapters/stats-store.js';
 import { buildMcpServer } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
 import type { HookCommand } from '../core/session/hooks.js';
@@ -49,7 +48,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     events.emit('hook.config_error', `hooks not loaded: ${(e as Error).message}`);
   }
   const hookRunner = createHookRunner(events, hooks, { cwd: s.repo_root, sessionId: sid, env: { ...process.env, ...rt.baseEnv } });
-  const toolStats = createToolStats(createStatsStore(store.db), sid);
+  const toolStats = createToolStats(store.stats(), sid);
   const monitor = createMonitor(rt);
   const radar = createRadarScheduler(rt);
   rt.hooks = { workerStarted: (w) => monitor.watch(w), workerStopped: (id) => monitor.unwatch(id), sessionEnding: () => undefined };

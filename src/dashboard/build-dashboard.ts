@@ -3,10 +3,10 @@
  * not listen; the caller does (127.0.0.1 only), and tests use inject(). Closing it ends open SSE streams.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Store } from '../adapters/store.js';
-import type { StatsStore } from '../adapters/stats-store.js';
-import type { Git } from '../adapters/git.js';
-import type { Tmux } from '../adapters/tmux.js';
+import type { Store } from '../app/ports/store.js';
+import type { StatsStore } from '../app/ports/stats.js';
+import type { Git } from '../app/ports/git.js';
+import type { Tmux } from '../app/ports/tmux.js';
 import { createSessionDetailCache, listSessionViews, sessionDetail, workerDiff, workerOutput, workerViews } from '../app/observe/dashboard-views.js';
 import { collectMetrics } from '../app/observe/metrics.js';
 import { renderPrometheus } from '../core/observe/prometheus.js';
@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { createApiRouter, openApiDocument } from './api-route.js';
 import { createGuard, SECURITY_HEADERS } from './security.js';
 import { registerEventsRoute } from './events-route.js';
-import { defaultStaticDir, registerStaticRoutes } from './static-routes.js';
+import { registerStaticRoutes, type StaticReader } from './static-routes.js';
 
 export interface DashboardDeps {
   store: Store;
@@ -30,8 +30,8 @@ export interface DashboardDeps {
   heartbeatMs?: number;
   /** Memoize /api/sessions/:id until the database changes (default true; the bench turns it off to compare). */
   detailCache?: boolean;
-  /** Where index.html, app.js and style.css are (default: src/dashboard/static of the package). */
-  staticDir?: string;
+  /** Reads index.html, app.js and style.css (compose/dashboard-static.ts reads the package's src/dashboard/static). */
+  readStatic: StaticReader;
 }
 
 /** Builds the app with every route registered; throws when the static files are missing. */
@@ -75,6 +75,6 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
     { url: '/', summary: 'The dashboard page.', produces: 'text/html' },
   ]);
   app.get('/api/docs', async (_req, reply) => reply.type('application/json; charset=utf-8').send(doc));
-  registerStaticRoutes(app, d.staticDir ?? defaultStaticDir(), d.token);
+  registerStaticRoutes(app, d.readStatic, d.token);
   return app;
 }

@@ -4,7 +4,7 @@
  * so a reconnecting EventSource resumes after Last-Event-ID (or `?after=N`) without gaps or repeats.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '../adapters/store.js';
+import type { Store } from '../app/ports/store.js';
 import { eventViews } from '../app/observe/dashboard-views.js';
 import { EventsQuery, SessionIdParams } from '../app/observe/dashboard-schemas.js';
 import { SECURITY_HEADERS } from './security.js';

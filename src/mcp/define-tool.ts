@@ -8,9 +8,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { ToolError } from '../core/errors.js';
 
-export interface ToolCallStats {
-  record(tool: string, ms: number, isError: boolean): void;
-}
+import type { ToolCallStats } from '../app/observe/tool-stats.js';
+
+export type { ToolCallStats };
 
 export function errorResult(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: text.startsWith('Error:') ? text : `Error: ${text}` }] };

@@ -1,5 +1,6 @@
 /** Seeding a state database for dashboard tests and the bench: a session and workers, no tmux or agents. */
-import type { RunOptions, Store } from '../../src/adapters/store.js';
+import type { RunOptions } from '../../src/core/session/rows.js';
+import type { Store } from '../../src/app/ports/store.js';
 
 export const SEED_OPTIONS: RunOptions = {
   maxWorkers: 4, workerTimeoutS: null, timeoutS: null, stuckAfterS: 600, toolWaitS: 45, agents: ['scripted-worker'],

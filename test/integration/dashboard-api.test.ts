@@ -3,13 +3,13 @@
  * guard, security headers, every JSON endpoint against its data, a real git diff, a real tmux pane
  * tail, the pane-log fallback, OpenAPI, and /metrics with MCP call stats.
  */
+import { staticReader } from '../../src/compose/dashboard-static.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { openStore } from '../../src/adapters/store.js';
-import { createStatsStore } from '../../src/adapters/stats-store.js';
 import { createGit } from '../../src/adapters/git.js';
 import { createTmux } from '../../src/adapters/tmux.js';
 import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
@@ -21,8 +21,8 @@ const TOKEN = 'test-token-0123456789abcdef';
 
 function setup(t: TestEnv) {
   const store = openStore(join(t.dir, 'state.db'));
-  const stats = createStatsStore(store.db);
-  const app = buildDashboard({ store, stats, git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }), token: TOKEN, pollMs: 20 });
+  const stats = store.stats();
+  const app = buildDashboard({ store, stats, git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }), token: TOKEN, pollMs: 20, readStatic: staticReader() });
   return { store, stats, app, close: async () => { await app.close(); store.close(); } };
 }
 

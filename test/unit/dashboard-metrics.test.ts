@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderPrometheus } from '../../src/core/observe/prometheus.js';
 import { createToolStats } from '../../src/app/observe/tool-stats.js';
-import { TOOL_LATENCY_BUCKETS_MS, type StatsStore, type ToolStatDelta } from '../../src/adapters/stats-store.js';
+import { TOOL_LATENCY_BUCKETS_MS, type ToolStatDelta } from '../../src/core/observe/tool-stats.js';
+import type { StatsStore } from '../../src/app/ports/stats.js';
 
 test('renderPrometheus writes HELP/TYPE lines and escapes label values', () => {
   const text = renderPrometheus([

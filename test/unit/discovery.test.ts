@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runDiscovery, type DiscoveryDeps } from '../../src/app/external/discovery.js';
 import type { CardStore, StoredCard } from '../../src/adapters/external/card-store.js';
-import type { ServerPane, Tmux } from '../../src/adapters/tmux.js';
+import type { ServerPane, Tmux } from '../../src/app/ports/tmux.js';
 import type { AgentCard } from '../../src/core/external/shim-protocol.js';
 import type { ProcessInfo } from '../../src/core/agents/recognition.js';
 

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createExternalAgentDeps, discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../src/app/external/external-agents.js';
-import { createTmux, type Tmux } from '../../src/adapters/tmux.js';
+import { createTmux } from '../../src/adapters/tmux.js';
+import type { Tmux } from '../../src/app/ports/tmux.js';
 import { resolvePaths } from '../../src/app/session/paths.js';
 import { ToolError } from '../../src/core/errors.js';
 import type { ProcessInfo } from '../../src/core/agents/recognition.js';

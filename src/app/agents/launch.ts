@@ -9,7 +9,7 @@ import { PROMPT_ARG, type AgentProfile, type LaunchContext, type PromptMode } fr
 import { shellQuote } from '../../core/text/shell-quote.js';
 import { ensureDir, writeFileAtomic } from '../../adapters/files.js';
 import { writeLaunchFiles } from '../../adapters/agent-files.js';
-import type { SpawnPane } from '../../adapters/tmux.js';
+import type { SpawnPane } from '../ports/tmux.js';
 
 export interface PaneLaunch {
   pane: SpawnPane;

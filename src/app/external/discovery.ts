@@ -4,7 +4,7 @@
  * CLI. crewmux's own sessions (`crewmux-<sid>`) and processes with CREWMUX_ROLE are skipped.
  */
 import { join } from 'node:path';
-import type { Tmux } from '../../adapters/tmux.js';
+import type { Tmux } from '../ports/tmux.js';
 import type { CardStore } from '../../adapters/external/card-store.js';
 import type { MdnsService } from '../../adapters/external/mdns.js';
 import { descendants, findAgentInTree, type ProcessInfo } from '../../core/agents/recognition.js';

@@ -19,8 +19,13 @@ export async function workerDiff(rt: Runtime, workerId: string, against: 'integr
   return { stat: d.stat, patch: truncated ? d.patch.slice(0, MAX_DIFF_CHARS) : d.patch, truncated };
 }
 
-export type MergeOutcome = { merged: true; commit: string } | { merged: false; conflicts: string[] };
+/** A merge's outcome for the lead: merged, conflicting files, or a failure that is not a conflict (git's message). */
+export type MergeOutcome =
+  | { merged: true; commit: string }
+  | { merged: false; conflicts: string[] }
+  | { merged: false; failed: string };
 
+/** Merges a finished worker's branch into the integration branch (a merge commit); a ToolError when it cannot be merged yet. */
 export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeOutcome> {
   const w = getWorkerOrFail(rt, workerId);
   if (w.state === 'merged') throw new ToolError(`Error: worker ${workerId} is already merged into ${rt.integrationBranch}. Nothing to do.`);
@@ -29,8 +34,12 @@ export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeO
   const ahead = await rt.git.commitsAhead(rt.repoRoot, rt.integrationBranch, w.branch);
   if (ahead === 0) throw new ToolError(`Error: worker ${workerId} has no commits that are not already on ${rt.integrationBranch}. Call discard_worker if you do not need it.`);
   const r = await rt.git.merge(rt.integrationWorktree, w.branch, `crewmux: merge ${w.id} (${w.perspective}, ${w.agent})\n\n${(w.summary ?? '').slice(0, 2000)}`);
+  if (!r.ok && r.kind === 'failed') {
+    rt.events.emit('worker.merge_failed', `merging ${w.id} into ${rt.integrationBranch} failed: ${r.detail}`, w.id, { detail: r.detail });
+    return { merged: false, failed: r.detail };
+  }
   if (!r.ok) {
-    rt.events.emit('worker.merge_conflict', `${w.id} conflicts with ${rt.integrationBranch} on ${r.conflicts.join(', ') || 'unknown files'}`, w.id, { conflicts: r.conflicts });
+    rt.events.emit('worker.merge_conflict', `${w.id} conflicts with ${rt.integrationBranch} on ${r.conflicts.join(', ')}`, w.id, { conflicts: r.conflicts });
     return { merged: false, conflicts: r.conflicts };
   }
   changeWorkerState(rt, w, 'merged', `merged into ${rt.integrationBranch} as ${r.commit.slice(0, 10)}`, {}, { commit: r.commit });

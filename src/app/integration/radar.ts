@@ -5,7 +5,7 @@
  * list_workers and `crewmux status` read it without running git.
  */
 import { sessionBranchPrefix } from '../../core/session/naming.js';
-import type { Radar, WorkerRow } from '../../adapters/store.js';
+import type { Radar, WorkerRow } from '../../core/session/rows.js';
 import type { Runtime } from '../runtime.js';
 
 const RADAR_STATES = new Set(['starting', 'running', 'waiting', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout']);

@@ -8,8 +8,7 @@ import { splitCommand, verifyCommandsFromProject } from '../../core/integration/
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { ToolError } from '../../core/errors.js';
 import { ensureDir, fileSize, readFrom, readIfExists } from '../../adapters/files.js';
-import { execToFile } from '../../adapters/exec.js';
-import type { VerifyCommandResult, VerifyRow } from '../../adapters/store.js';
+import type { VerifyCommandResult, VerifyRow } from '../../core/session/rows.js';
 import type { Runtime } from '../runtime.js';
 
 interface Planned {
@@ -44,8 +43,8 @@ async function execute(rt: Runtime, id: number, planned: Planned[]): Promise<Ver
   for (const [i, p] of planned.entries()) {
     const outputFile = join(dir, `${i + 1}.log`);
     const r = p.argv
-      ? await execToFile(p.argv[0]!, p.argv.slice(1), { cwd: rt.integrationWorktree, env: { ...process.env, ...rt.baseEnv }, outputFile, timeoutMs })
-      : await execToFile(p.command, [], { cwd: rt.integrationWorktree, env: { ...process.env, ...rt.baseEnv }, outputFile, timeoutMs, shell: true });
+      ? await rt.runner.execToFile(p.argv[0]!, p.argv.slice(1), { cwd: rt.integrationWorktree, env: { ...process.env, ...rt.baseEnv }, outputFile, timeoutMs })
+      : await rt.runner.execToFile(p.command, [], { cwd: rt.integrationWorktree, env: { ...process.env, ...rt.baseEnv }, outputFile, timeoutMs, shell: true });
     const size = fileSize(outputFile);
     const tail = tailLines(stripAnsi(readFrom(outputFile, Math.max(0, size - 8192), 8192).text), 20);
     results.push({ command: p.command, exitCode: r.exitCode, timedOut: r.timedOut, durationMs: r.durationMs, outputFile, tail });

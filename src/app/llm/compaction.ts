@@ -5,9 +5,9 @@
  */
 import { isActive } from '../../core/workers/state.js';
 import { stripAnsi } from '../../core/text/ansi.js';
-import { createCompactionStore, type CompactionRow } from '../../adapters/compaction-store.js';
+import type { CompactionRow } from '../ports/compactions.js';
 import { fileSize, readFrom } from '../../adapters/files.js';
-import type { WorkerRow } from '../../adapters/store.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 import { COMPACT_INSTRUCTION, summarize } from './summarize.js';
 import type { Runtime } from '../runtime.js';
 
@@ -41,7 +41,7 @@ const stillCurrent = (w: WorkerRow, c: CompactionRow | undefined) =>
 
 /** The compaction of `w` that still describes it, if any. */
 export function currentCompaction(rt: Runtime, w: WorkerRow): CompactionRow | undefined {
-  return isActive(w.state) ? undefined : stillCurrent(w, createCompactionStore(rt.store.db).get(rt.sid, w.id));
+  return isActive(w.state) ? undefined : stillCurrent(w, rt.store.compactions().get(rt.sid, w.id));
 }
 
 /**
@@ -49,7 +49,7 @@ export function currentCompaction(rt: Runtime, w: WorkerRow): CompactionRow | un
  * current compaction. Router calls run up to 4 at a time; never throws for one worker's failure.
  */
 export async function compactSession(rt: Runtime): Promise<CompactOutcome[]> {
-  const store = createCompactionStore(rt.store.db);
+  const store = rt.store.compactions();
   const todo = rt.store.listWorkers(rt.sid).filter((w) => !isActive(w.state));
   const outcomes: CompactOutcome[] = [];
   const queue = [...todo];
@@ -88,6 +88,6 @@ export function compactedSummary(rt: Runtime, w: WorkerRow): CompactedView {
 
 /** compactedSummary for many workers with one query (list_workers). */
 export function compactedSummaries(rt: Runtime, workers: WorkerRow[]): CompactedView[] {
-  const all = createCompactionStore(rt.store.db).bySession(rt.sid);
+  const all = rt.store.compactions().bySession(rt.sid);
   return workers.map((w) => view(w, stillCurrent(w, all.get(w.id))));
 }

@@ -3,10 +3,11 @@
  * output tail (its tmux pane, else its pane log) and its diff. Every function takes the store and
  * adapters it needs; an unknown session or worker yields undefined (the route answers 404).
  */
-import type { SessionRow, Store, WorkerRow } from '../../adapters/store.js';
-import type { StatsStore } from '../../adapters/stats-store.js';
-import type { Git } from '../../adapters/git.js';
-import type { Tmux } from '../../adapters/tmux.js';
+import type { SessionRow, WorkerRow } from '../../core/session/rows.js';
+import type { Store } from '../ports/store.js';
+import type { StatsStore } from '../ports/stats.js';
+import type { Git } from '../ports/git.js';
+import type { Tmux } from '../ports/tmux.js';
 import { fileSize, readFrom } from '../../adapters/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { renderReport, type RunReport } from '../../core/session/report.js';

@@ -2,8 +2,9 @@
  * /metrics as data: sessions by status, workers by state, spawns, merges, verifies, and MCP tool
  * calls with a latency histogram (from tool_stats, written by the supervisor's ToolCallStats).
  */
-import { TOOL_LATENCY_BUCKETS_MS, type StatsStore } from '../../adapters/stats-store.js';
-import { SESSION_STATUSES } from '../../adapters/store.js';
+import { TOOL_LATENCY_BUCKETS_MS } from '../../core/observe/tool-stats.js';
+import type { StatsStore } from '../ports/stats.js';
+import { SESSION_STATUSES } from '../../core/session/rows.js';
 import { WORKER_STATES } from '../../core/workers/state.js';
 import type { MetricFamily } from '../../core/observe/prometheus.js';
 

@@ -1,11 +1,16 @@
 /**
- * A ToolCallStats (src/mcp/define-tool.ts) that counts MCP tool calls and their latency in memory and
+ * A ToolCallStats that counts MCP tool calls and their latency in memory and
  * flushes the sums to the `tool_stats` table every `flushMs`, so /metrics in another process sees
  * them without one event row per call. Wire it in the supervisor: pass it as `stats` to
  * buildMcpServer and call `close()` when the session ends.
  */
-import type { ToolCallStats } from '../../mcp/define-tool.js';
-import { TOOL_LATENCY_BUCKETS_MS, type StatsStore, type ToolStatDelta } from '../../adapters/stats-store.js';
+import { TOOL_LATENCY_BUCKETS_MS, type ToolStatDelta } from '../../core/observe/tool-stats.js';
+import type { StatsStore } from '../ports/stats.js';
+
+/** What the MCP layer reports each tool call to. */
+export interface ToolCallStats {
+  record(tool: string, ms: number, isError: boolean): void;
+}
 
 export interface RecordingToolStats extends ToolCallStats {
   /** Writes what was recorded since the last flush (a no-op when nothing was). */

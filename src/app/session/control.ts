@@ -8,7 +8,7 @@ import { UserError } from '../../core/errors.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
 import { isAlive } from '../../adapters/process-tree.js';
 import { readIfExists } from '../../adapters/files.js';
-import { TERMINAL_SESSION_STATUSES, type SessionRow } from '../../adapters/store.js';
+import { TERMINAL_SESSION_STATUSES, type SessionRow } from '../../core/session/rows.js';
 import { openRuntime } from '../../compose/runtime-factory.js';
 import { endSession } from './goal.js';
 import { findSession } from './lookup.js';

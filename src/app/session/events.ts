@@ -3,7 +3,7 @@
  * processes tail) and pushed in-process to subscribers (wait_for_worker, the headless printer).
  */
 import { EventEmitter } from 'node:events';
-import type { Store } from '../../adapters/store.js';
+import type { Store } from '../ports/store.js';
 
 export interface SessionEvent {
   id: number;

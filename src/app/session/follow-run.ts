@@ -3,9 +3,10 @@
  * SQLite, prints one line per event, and returns the exit code of the outcome.
  */
 import { EXIT } from '../../core/errors.js';
-import type { EventRow, SessionRow, Store } from '../../adapters/store.js';
-import { TERMINAL_SESSION_STATUSES } from '../../adapters/store.js';
-import type { Tmux } from '../../adapters/tmux.js';
+import type { EventRow, SessionRow } from '../../core/session/rows.js';
+import type { Store } from '../ports/store.js';
+import { TERMINAL_SESSION_STATUSES } from '../../core/session/rows.js';
+import type { Tmux } from '../ports/tmux.js';
 import { isAlive } from '../../adapters/process-tree.js';
 
 export function exitCodeOf(status: SessionRow['status']): number {

@@ -5,7 +5,7 @@
  */
 import { dirBytes, pathExists as existsSync } from '../../adapters/files.js';
 import { sessionBranchPrefix } from '../../core/session/naming.js';
-import type { SessionRow } from '../../adapters/store.js';
+import type { SessionRow } from '../../core/session/rows.js';
 import { supervisorAlive } from './control.js';
 import type { AppContext } from '../../compose/app-context.js';
 

@@ -8,8 +8,7 @@ import { lastVerifyOf } from '../integration/verify.js';
 import { ToolError } from '../../core/errors.js';
 import { plainReportSummary, renderReport, type RunReport } from '../../core/session/report.js';
 import { REPORT_INSTRUCTION, summarize } from '../llm/summarize.js';
-import type { SessionStatus } from '../../adapters/store.js';
-import { killTree } from '../../adapters/process-tree.js';
+import type { SessionStatus } from '../../core/session/rows.js';
 import { stopWorker } from '../workers/turns.js';
 import { session, type Runtime } from '../runtime.js';
 
@@ -56,7 +55,7 @@ export function endSession(rt: Runtime, status: Exclude<SessionStatus, 'starting
     await Promise.all(rt.store.listWorkers(rt.sid).map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined)));
     const s = session(rt);
     const lead = s.lead_pane ? (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === s.lead_pane) : undefined;
-    if (lead && !lead.dead && status !== 'done') await killTree(lead.pid).catch(() => undefined);
+    if (lead && !lead.dead && status !== 'done') await rt.runner.killTree(lead.pid).catch(() => undefined);
     const report = await buildReport(rt, status, reason);
     const summary = await summarize(rt.router, { purpose: 'report', instruction: REPORT_INSTRUCTION, text: renderReport(report), fallback: plainReportSummary(report), maxChars: 600, timeoutMs: 30_000 });
     report.summary = summary.text;

@@ -1,5 +1,5 @@
 /** `crewmux sessions`: every session with its goal, status, lead, workers by state, age and resumability. */
-import type { Store } from '../../adapters/store.js';
+import type { Store } from '../ports/store.js';
 import { canResume } from './control.js';
 
 export function listSessionViews(store: Store, now: number) {

@@ -1,6 +1,7 @@
 /** Finding a session by id, id prefix, or "the latest". */
 import { UserError } from '../../core/errors.js';
-import type { SessionRow, Store } from '../../adapters/store.js';
+import type { SessionRow } from '../../core/session/rows.js';
+import type { Store } from '../ports/store.js';
 
 export function findSession(store: Store, sid?: string): SessionRow {
   if (!sid) {

@@ -10,7 +10,7 @@ import { integrationBranch, sessionIdFrom, tmuxSessionName } from '../../core/se
 import { UserError } from '../../core/errors.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
 import { appendText, ensureDir, readIfExists } from '../../adapters/files.js';
-import { TERMINAL_SESSION_STATUSES, type RunOptions } from '../../adapters/store.js';
+import { TERMINAL_SESSION_STATUSES, type RunOptions } from '../../core/session/rows.js';
 import { forwardableEnv } from '../agents/launch.js';
 import { createSessionWindows } from '../workers/panes.js';
 import { leadScriptPath } from './lead.js';

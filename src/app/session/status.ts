@@ -1,6 +1,6 @@
 /** `crewmux status`: the session, its workers and (once ended) its report, as data. */
 import type { RunReport } from '../../core/session/report.js';
-import type { Store } from '../../adapters/store.js';
+import type { Store } from '../ports/store.js';
 import { findSession } from './lookup.js';
 
 export function sessionStatus(store: Store, sid?: string) {

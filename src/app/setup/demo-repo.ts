@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTempDir, writeFileAtomic } from '../../adapters/files.js';
-import type { Git } from '../../adapters/git.js';
+import type { Git } from '../ports/git.js';
 
 export async function createDemoRepo(git: Git, parent = tmpdir()): Promise<string> {
   const dir = makeTempDir(parent, 'crewmux-demo-');

@@ -3,7 +3,7 @@
  * keys, the summary router, writable dirs, a loopback port) and says, per check, ok / warn / fatal with a fix.
  */
 import { createRequire } from 'node:module';
-import { parseTmuxVersion } from '../../adapters/tmux.js';
+import { parseTmuxVersion } from '../../core/setup/tmux-version.js';
 import { exec } from '../../adapters/exec.js';
 import { assertWritableDir } from '../../adapters/files.js';
 import { probeLoopbackPort } from '../../adapters/net.js';

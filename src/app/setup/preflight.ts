@@ -3,8 +3,8 @@
  * commit, a readable config, and a usable lead and worker set. Each failure is one UserError line.
  */
 import { UserError } from '../../core/errors.js';
-import { parseTmuxVersion } from '../../adapters/tmux.js';
-import type { RepoInfo } from '../../adapters/git.js';
+import { parseTmuxVersion } from '../../core/setup/tmux-version.js';
+import type { RepoInfo } from '../ports/git.js';
 import type { Config } from '../../core/session/config-schema.js';
 import { exec } from '../../adapters/exec.js';
 import { loadConfig } from '../session/config.js';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../adapters/files.js';
-import type { Tmux } from '../../adapters/tmux.js';
+import type { Tmux } from '../ports/tmux.js';
 
 export class DeliveryError extends Error {
   constructor(message: string) {

@@ -11,7 +11,7 @@ import { isActive } from '../../core/workers/state.js';
 import { fileSize, readFrom, readIfExists, watchDir, watchFile } from '../../adapters/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { detectStatus } from '../../core/workers/status-detect.js';
-import type { WorkerRow } from '../../adapters/store.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 import { completeTurn, sendToWorker, stopWorker } from './turns.js';
 import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { endSession } from '../session/goal.js';

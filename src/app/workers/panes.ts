@@ -13,7 +13,7 @@ import { overflowWindowName } from '../../core/session/naming.js';
 import { placeWorker, type WindowLoad } from '../../core/workers/layout.js';
 import { dirname, join } from 'node:path';
 import { createFifo, openFifoGate, writeFileAtomic } from '../../adapters/files.js';
-import type { PaneInfo, SpawnPane, Tmux } from '../../adapters/tmux.js';
+import type { PaneInfo, SpawnPane, Tmux } from '../ports/tmux.js';
 
 export const LEAD_WINDOW = 'lead';
 export const SUPERVISOR_WINDOW = 'supervisor';

@@ -5,7 +5,7 @@
  */
 import { ToolError } from '../../core/errors.js';
 import { readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
-import type { WorkerRow } from '../../adapters/store.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 import { launchWorkerAgent, newNonce } from './spawn.js';
 import { changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, type Runtime } from '../runtime.js';

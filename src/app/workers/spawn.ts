@@ -11,7 +11,7 @@ import { buildWorkerPrompt } from '../../core/workers/prompts.js';
 import { isActive } from '../../core/workers/state.js';
 import { ToolError } from '../../core/errors.js';
 import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/files.js';
-import type { WorkerRow } from '../../adapters/store.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 import { prepareLaunch } from '../agents/launch.js';
 import { openWorkerPane } from './panes.js';
 import { deliverText } from './deliver.js';

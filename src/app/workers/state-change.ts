@@ -1,6 +1,6 @@
 /** Applying a worker state change: checked against the state machine, stored, and logged as an event. */
 import { canTransition, type WorkerState } from '../../core/workers/state.js';
-import type { WorkerPatch, WorkerRow } from '../../adapters/store.js';
+import type { WorkerPatch, WorkerRow } from '../../core/session/rows.js';
 import type { Runtime } from '../runtime.js';
 
 /**

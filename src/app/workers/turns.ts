@@ -10,8 +10,7 @@ import { isActive, isFinished, type WorkerState } from '../../core/workers/state
 import type { Completion } from '../../core/workers/completion.js';
 import { ToolError } from '../../core/errors.js';
 import { fileSize, readFrom, removeFile } from '../../adapters/files.js';
-import { isAlive, killTree } from '../../adapters/process-tree.js';
-import type { WorkerRow } from '../../adapters/store.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 import { deliverText } from './deliver.js';
 import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, workerDir, type Runtime } from '../runtime.js';
@@ -115,8 +114,8 @@ export async function stopWorker(rt: Runtime, workerId: string, to: 'killed' | '
       // Ask first (Ctrl-C, as a user would), then escalate: SIGTERM, SIGKILL of the whole tree.
       await rt.tmux.sendKeys(pane.paneId, 'C-c').catch(() => undefined);
       const deadline = Date.now() + 1_000;
-      while (Date.now() < deadline && isAlive(pane.pid)) await new Promise((r) => setTimeout(r, 50));
-      await killTree(pane.pid);
+      while (Date.now() < deadline && rt.runner.isAlive(pane.pid)) await new Promise((r) => setTimeout(r, 50));
+      await rt.runner.killTree(pane.pid);
     }
     rt.hooks.workerStopped(w.id);
     // A finished worker whose agent idled is stopped too, but keeps its result state.

@@ -3,7 +3,7 @@
  * `timeoutMs` passes. Woken by the event log, not by polling.
  */
 import { isActive } from '../../core/workers/state.js';
-import type { WorkerRow } from '../../adapters/store.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 import { getWorkerOrFail, type Runtime } from '../runtime.js';
 
 export interface WaitResult {

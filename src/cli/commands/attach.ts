@@ -2,7 +2,6 @@
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { findSession } from '../../app/session/lookup.js';
-import { attachTerminal } from '../../adapters/terminal.js';
 
 export const attachCommand: Command = {
   command: 'attach [sid]',
@@ -14,6 +13,6 @@ export const attachCommand: Command = {
     if (!(await tmux.hasSession(s.tmux_session))) {
       throw new UserError('E_SESSION_NOT_LIVE', `Session ${s.id} is ${s.status}; its tmux session ${s.tmux_session} is gone.`, `See its result with \`crewmux status ${s.id}\`.`);
     }
-    return attachTerminal(tmux, s.tmux_session, ctx.env) === 0 ? 0 : 1;
+    return ctx.attachTerminal(tmux, s.tmux_session) === 0 ? 0 : 1;
   },
 };

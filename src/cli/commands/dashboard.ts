@@ -2,7 +2,6 @@
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { serveDashboard, untilSessionEnded } from '../../compose/dashboard-server.js';
-import { writeFileAtomic } from '../../adapters/files.js';
 
 export const dashboardCommand: Command = {
   command: 'dashboard',
@@ -18,7 +17,7 @@ export const dashboardCommand: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError('E_BAD_FLAG', `--port must be a whole number from 0 to 65535 (got ${String(a.port)}).`);
     const until = a.untilEnded as string | undefined;
     const d = await serveDashboard(ctx, { port, sid: (a.session as string | undefined) ?? until });
-    if (typeof a.urlFile === 'string') writeFileAtomic(a.urlFile, d.url + '\n');
+    if (typeof a.urlFile === 'string') ctx.writeUserFile(a.urlFile, d.url + '\n');
     ctx.out.out(d.url);
     ctx.out.err('crewmux: dashboard running; the URL carries its token, keep it private. Ctrl-C stops it.');
     const stop = new AbortController();

@@ -7,7 +7,6 @@ import { preflight } from '../../app/setup/preflight.js';
 import { runRequest, startRun } from '../../app/session/start-run.js';
 import { followRun } from '../../app/session/follow-run.js';
 import { createDemoRepo } from '../../app/setup/demo-repo.js';
-import { attachTerminal } from '../../adapters/terminal.js';
 import { finishRun } from './run.js';
 
 export const demoCommand: Command = {
@@ -30,7 +29,7 @@ export const demoCommand: Command = {
     ctx.out.err(`crewmux demo: session ${run.sid}`);
     if (attach) {
       ctx.out.err('crewmux demo: attaching; detach with your tmux prefix then d.');
-      attachTerminal(ctx.tmux, run.tmuxSession, ctx.env);
+      ctx.attachTerminal(ctx.tmux, run.tmuxSession);
     }
     await followRun(ctx.store(), ctx.tmux, run.sid, (l) => ctx.out.out(l));
     const code = finishRun(ctx, run.sid);

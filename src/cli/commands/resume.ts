@@ -2,7 +2,6 @@
 import type { Command } from '../command.js';
 import { resumeRun } from '../../app/session/control.js';
 import { followRun } from '../../app/session/follow-run.js';
-import { attachTerminal } from '../../adapters/terminal.js';
 import { finishRun } from './run.js';
 
 export const resumeCommand: Command = {
@@ -17,7 +16,7 @@ export const resumeCommand: Command = {
     ctx.out.err(`crewmux: session ${s.id} resumed (tmux session ${s.tmux_session})`);
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const wait = (a.wait as boolean | undefined) ?? !attach;
-    if (attach) attachTerminal(ctx.tmuxFor(s.tmux_socket), s.tmux_session, ctx.env);
+    if (attach) ctx.attachTerminal(ctx.tmuxFor(s.tmux_socket), s.tmux_session);
     if (!wait) return 0;
     await followRun(ctx.store(), ctx.tmuxFor(s.tmux_socket), s.id, (l) => ctx.out.out(l), { fromEventId: before });
     return finishRun(ctx, s.id);

@@ -6,8 +6,6 @@ import { renderReport, type RunReport } from '../../core/session/report.js';
 import { preflight } from '../../app/setup/preflight.js';
 import { runRequest, startRun } from '../../app/session/start-run.js';
 import { exitCodeOf, followRun } from '../../app/session/follow-run.js';
-import { attachTerminal } from '../../adapters/terminal.js';
-import { readText } from '../../adapters/files.js';
 import { requireSignedSkills } from '../../app/skills/policy.js';
 import { fastForwardToIntegration } from '../../app/integration/take-result.js';
 import type { AppContext } from '../../compose/app-context.js';
@@ -27,12 +25,12 @@ async function readInteractiveGoal(): Promise<string> {
   return lines.join('\n');
 }
 
-async function readGoal(a: Record<string, unknown>): Promise<string> {
+async function readGoal(a: Record<string, unknown>, readFile: (path: string) => string): Promise<string> {
   let goal: string;
   if (typeof a.goal === 'string') goal = a.goal;
   else if (typeof a.goalFile === 'string') {
     try {
-      goal = readText(a.goalFile);
+      goal = readFile(a.goalFile);
     } catch (e) {
       throw new UserError('E_GOAL_FILE', `Cannot read goal file ${a.goalFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
     }
@@ -86,7 +84,7 @@ export const runCommand: Command = {
     .option('merge', { type: 'boolean', default: false, describe: 'When done, fast-forward your branch to the integration branch (clean tree only)' })
     .option('require-signed-skills', { type: 'boolean', describe: 'Load only skills signed by a trusted key (also config requireSignedSkills)' }),
   async handler(a, ctx) {
-    const goal = await readGoal(a);
+    const goal = await readGoal(a, (p) => ctx.readUserFile(p));
     const timeoutS = positive('timeout', a.timeout);
     const workerTimeoutS = positive('worker-timeout', a.workerTimeout);
     const maxWorkers = a.maxWorkers === undefined ? undefined : Number(a.maxWorkers);
@@ -104,7 +102,7 @@ export const runCommand: Command = {
     ctx.out.err(`crewmux: session ${run.sid} started (tmux session ${run.tmuxSession}, lead ${pre.lead}, workers ${pre.workers.join(', ')})`);
     if (a.dashboard) await startRunDashboard(ctx, run.sid);
     if (attach) {
-      attachTerminal(ctx.tmux, run.tmuxSession, ctx.env);
+      ctx.attachTerminal(ctx.tmux, run.tmuxSession);
       const s = ctx.store().getSession(run.sid)!;
       if (s.ended_at) {
         const code = finishRun(ctx, run.sid);

@@ -18,8 +18,11 @@ export function registerIntegrationTools(server: McpServer, d: ToolDeps): void {
 
   defineTool(server, d.stats, 'merge_worker', "Merge a finished worker's branch into the integration branch. A conflict changes nothing and lists the files.", { worker_id: z.string() }, async (a) => {
     const r = await mergeWorker(rt, a.worker_id);
+    if (!r.merged && 'failed' in r) {
+      return errorResult(`Error: git could not merge ${a.worker_id} (not a conflict): ${r.failed}. The integration branch is unchanged. Fix the cause git names (a hook, a lock, a missing branch) and call merge_worker again, or discard_worker.`);
+    }
     if (!r.merged) {
-      return errorResult(`Error: merging ${a.worker_id} conflicts on: ${r.conflicts.join(', ') || '(unknown files)'}. The integration branch is unchanged. Send the worker a message to rebase on ${rt.integrationBranch} and resolve, or spawn a worker to redo it, or discard_worker.`);
+      return errorResult(`Error: merging ${a.worker_id} conflicts on: ${r.conflicts.join(', ')}. The integration branch is unchanged. Send the worker a message to rebase on ${rt.integrationBranch} and resolve, or spawn a worker to redo it, or discard_worker.`);
     }
     return textResult(`Merged ${a.worker_id} into ${rt.integrationBranch} (${r.commit.slice(0, 10)}). Call verify when the merges are in.`);
   });

@@ -1,5 +1,5 @@
 /** How workers are shown to agents: compact JSON-able views of worker rows. */
-import type { WorkerRow } from '../../adapters/store.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 
 export function workerView(w: WorkerRow) {
   return {

@@ -1,0 +1,53 @@
+/**
+ * The Store port: crewmux's session state (sessions, workers, the event log, verify runs). The SQLite
+ * adapter (adapters/store.ts) implements it for every process that shares state.db; unit tests use
+ * the same adapter on an in-memory database (test/fakes/store.ts).
+ */
+import type {
+  EventRow,
+  NewSession,
+  NewWorker,
+  SessionPatch,
+  SessionRow,
+  VerifyCommandResult,
+  VerifyRow,
+  WorkerPatch,
+  WorkerRow,
+} from '../../core/session/rows.js';
+import type { StatsStore } from './stats.js';
+import type { CompactionStore } from './compactions.js';
+
+export interface Store {
+  /** Closes the database; the store is unusable afterwards. */
+  close(): void;
+  createSession(s: NewSession): void;
+  getSession(id: string): SessionRow | undefined;
+  /** Every session, newest first. */
+  listSessions(): SessionRow[];
+  /** Ids starting with `prefix` (for abbreviated session ids). */
+  findSessionIds(prefix: string): string[];
+  updateSession(id: string, patch: SessionPatch): void;
+  /** Reserves the next worker number atomically; numbers never repeat within a session. Throws for an unknown session. */
+  reserveWorkerNumber(sessionId: string): number;
+  createWorker(w: NewWorker): void;
+  getWorker(sessionId: string, id: string): WorkerRow | undefined;
+  /** The session's workers in spawn order. */
+  listWorkers(sessionId: string): WorkerRow[];
+  deleteWorker(sessionId: string, id: string): void;
+  updateWorker(sessionId: string, id: string, patch: WorkerPatch): void;
+  /** Appends an event; returns its id (ids grow across sessions). */
+  addEvent(sessionId: string, workerId: string | null, type: string, message: string, data?: Record<string, unknown>): number;
+  /** Events of a session after `afterId` (default 0), oldest first, at most `limit` (default 1000). */
+  eventsAfter(sessionId: string, afterId?: number, limit?: number): EventRow[];
+  /** Starts a verify record (status running); returns its id. */
+  startVerify(sessionId: string, commit: string, commands: string[]): number;
+  finishVerify(id: number, status: 'passed' | 'failed', results: VerifyCommandResult[]): void;
+  /** The session's verify runs, oldest first. */
+  listVerifies(sessionId: string): VerifyRow[];
+  /** MCP tool statistics and aggregate counts over the same database. */
+  stats(): StatsStore;
+  /** Workers' compacted summaries in the same database. */
+  compactions(): CompactionStore;
+  /** Runs `fn` in one transaction; a throw rolls it back. */
+  transaction<T>(fn: () => T): T;
+}

@@ -1,0 +1,87 @@
+/**
+ * The Tmux port: the terminal multiplexer in crewmux's vocabulary (sessions, windows, panes, paste
+ * buffers). adapters/tmux.ts implements it with exact argv on a chosen socket; test/fakes/tmux.ts keeps
+ * panes in memory for unit tests.
+ */
+
+export interface PaneInfo {
+  paneId: string;
+  windowId: string;
+  windowName: string;
+  paneIndex: number;
+  pid: number;
+  dead: boolean;
+  deadStatus: number | null;
+  deadSignal: number | null;
+  currentCommand: string;
+}
+
+export interface SpawnPane {
+  cwd: string;
+  /** Shell command line run by tmux's default shell; build it with shellJoin. */
+  command: string;
+  env?: Record<string, string>;
+}
+
+/** A pane as seen by `listAllPanes` (discovery across sessions). */
+export interface ServerPane {
+  session: string;
+  paneId: string;
+  pid: number;
+  dead: boolean;
+  cwd: string;
+  /** `session:window.pane`, for people. */
+  target: string;
+  /** The server's socket path (matches the first field of a client's TMUX variable). */
+  socketPath: string;
+}
+
+export interface Tmux {
+  /** The argv prefix (binary and socket flags) for commands run elsewhere, e.g. attach. */
+  argv(args: string[]): string[];
+  /** The `-L` socket name, or undefined for the user's default server. */
+  socket: string | undefined;
+  /** `tmux -V` output, e.g. "tmux 3.3a". */
+  version(): Promise<string>;
+  hasSession(name: string): Promise<boolean>;
+  /** Creates a detached session whose first window runs `command`; returns its first pane. */
+  newSession(
+    name: string,
+    window: string,
+    p: SpawnPane,
+    size?: { width: number; height: number },
+  ): Promise<{ paneId: string; windowId: string }>;
+  newWindow(
+    session: string,
+    window: string,
+    p: SpawnPane,
+    opts2?: { detached?: boolean },
+  ): Promise<{ paneId: string; windowId: string }>;
+  /** Splits the window; returns the new pane's id. */
+  splitWindow(targetWindowId: string, p: SpawnPane): Promise<string>;
+  /** Replaces the pane's process (killing the old one) with `command`. */
+  respawnPane(paneId: string, p: SpawnPane): Promise<void>;
+  setWindowOption(windowId: string, name: string, value: string): Promise<void>;
+  setSessionOption(session: string, name: string, value: string): Promise<void>;
+  /** Streams the pane's output to `shellCommand` (e.g. `cat >> log`); only output from now on. */
+  pipePane(paneId: string, shellCommand: string): Promise<void>;
+  selectLayout(windowId: string, layout?: string): Promise<void>;
+  selectWindow(windowId: string): Promise<void>;
+  /** Every pane of the session, dead ones included (remain-on-exit keeps them). Throws when tmux fails. */
+  listPanes(session: string): Promise<PaneInfo[]>;
+  /** The pane's visible screen plus `history` lines of scrollback, escapes removed. */
+  capturePane(paneId: string, history?: number): Promise<string>;
+  /** Loads a file into a named paste buffer (text never passes through a shell). */
+  loadBuffer(name: string, file: string): Promise<void>;
+  /** Pastes and deletes a named buffer; `-p` uses bracketed paste when the app asked for it. */
+  pasteBuffer(name: string, paneId: string): Promise<void>;
+  /** Sends key names (e.g. `Enter`, `C-c`), not text. */
+  sendKeys(paneId: string, ...keys: string[]): Promise<void>;
+  /** Every pane of every session on this server; [] when no server runs. */
+  listAllPanes(): Promise<ServerPane[]>;
+  /** Sets a named paste buffer to `text` (passed as one argv element, never through a shell). */
+  setBuffer(name: string, text: string): Promise<void>;
+  killPane(paneId: string): Promise<void>;
+  killSession(name: string): Promise<void>;
+  killServer(): Promise<void>;
+}

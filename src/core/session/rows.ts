@@ -1,0 +1,132 @@
+/**
+ * The domain rows crewmux keeps in its state database (sessions, workers, events, verifies) as zod
+ * schemas and the types inferred from them. Adapters validate rows read back with these; use cases,
+ * the CLI, MCP and the dashboard import the types from here, never from the SQLite adapter.
+ */
+import { z } from 'zod';
+import { WORKER_STATES } from '../workers/state.js';
+
+export const SESSION_STATUSES = ['starting', 'running', 'done', 'failed', 'timeout', 'stopped'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+export const TERMINAL_SESSION_STATUSES: readonly SessionStatus[] = ['done', 'failed', 'timeout', 'stopped'];
+
+/** A TEXT column holding JSON, parsed and validated. */
+export const jsonColumn = <T extends z.ZodTypeAny>(schema: T) => z.string().transform((s) => JSON.parse(s) as unknown).pipe(schema);
+
+export const RunOptionsSchema = z.object({
+  maxWorkers: z.number().int(),
+  workerTimeoutS: z.number().nullable(),
+  timeoutS: z.number().nullable(),
+  stuckAfterS: z.number(),
+  toolWaitS: z.number(),
+  agents: z.array(z.string()),
+  keepSession: z.boolean(),
+  requireSignedSkills: z.boolean(),
+  attach: z.boolean(),
+  env: z.record(z.string(), z.string()),
+});
+export type RunOptions = z.infer<typeof RunOptionsSchema>;
+
+export const SessionRowSchema = z.object({
+  id: z.string(),
+  goal: z.string(),
+  status: z.enum(SESSION_STATUSES),
+  outcome_reason: z.string().nullable(),
+  lead_agent: z.string(),
+  repo_root: z.string(),
+  base_commit: z.string(),
+  integration_branch: z.string(),
+  integration_worktree: z.string(),
+  session_dir: z.string(),
+  tmux_socket: z.string().nullable(),
+  tmux_session: z.string(),
+  mcp_port: z.number().nullable(),
+  lead_token: z.string(),
+  lead_pane: z.string().nullable(),
+  options: jsonColumn(RunOptionsSchema),
+  next_worker: z.number().int(),
+  report: z.string().nullable(),
+  supervisor_pid: z.number().nullable(),
+  created_at: z.number(),
+  updated_at: z.number(),
+  ended_at: z.number().nullable(),
+});
+
+export type SessionRow = z.infer<typeof SessionRowSchema>;
+
+export const RadarSchema = z.object({
+  /** Files that would conflict with the integration branch. */
+  integration: z.array(z.string()),
+  /** Other worker id -> files that would conflict between the two branches. */
+  workers: z.record(z.string(), z.array(z.string())),
+  /** The heads the radar was computed at. */
+  key: z.string(),
+});
+export type Radar = z.infer<typeof RadarSchema>;
+
+export const WorkerRowSchema = z.object({
+  session_id: z.string(),
+  id: z.string(),
+  num: z.number().int(),
+  agent: z.string(),
+  perspective: z.string(),
+  task: z.string(),
+  state: z.enum(WORKER_STATES),
+  branch: z.string(),
+  worktree: z.string(),
+  pane_id: z.string().nullable(),
+  window_id: z.string().nullable(),
+  token: z.string(),
+  nonce: z.string(),
+  summary: z.string().nullable(),
+  prompt_file: z.string(),
+  log_file: z.string(),
+  done_file: z.string(),
+  pid: z.number().nullable(),
+  exit_info: z.string().nullable(),
+  notes: jsonColumn(z.array(z.string())),
+  base_commit: z.string(),
+  radar: jsonColumn(RadarSchema),
+  created_at: z.number(),
+  updated_at: z.number(),
+  finished_at: z.number().nullable(),
+});
+export type WorkerRow = z.infer<typeof WorkerRowSchema>;
+
+export const EventRowSchema = z.object({
+  id: z.number().int(),
+  session_id: z.string(),
+  worker_id: z.string().nullable(),
+  ts: z.number(),
+  type: z.string(),
+  message: z.string(),
+  data: jsonColumn(z.record(z.string(), z.unknown())),
+});
+export type EventRow = z.infer<typeof EventRowSchema>;
+
+export type NewSession = Omit<SessionRow, 'options' | 'created_at' | 'updated_at' | 'ended_at' | 'report' | 'next_worker' | 'outcome_reason'> & { options: RunOptions };
+export type NewWorker = Omit<WorkerRow, 'created_at' | 'updated_at' | 'finished_at' | 'notes' | 'summary' | 'exit_info' | 'radar'>;
+export type WorkerPatch = Partial<Pick<WorkerRow, 'state' | 'pane_id' | 'window_id' | 'nonce' | 'summary' | 'pid' | 'exit_info' | 'finished_at' | 'notes' | 'radar'>>;
+
+export const VERIFY_STATUSES = ['running', 'passed', 'failed'] as const;
+export const VerifyCommandResultSchema = z.object({
+  command: z.string(),
+  exitCode: z.number().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
+  outputFile: z.string(),
+  tail: z.string(),
+});
+export type VerifyCommandResult = z.infer<typeof VerifyCommandResultSchema>;
+export const VerifyRowSchema = z.object({
+  id: z.number().int(),
+  session_id: z.string(),
+  commit_sha: z.string(),
+  commands: jsonColumn(z.array(z.string())),
+  status: z.enum(VERIFY_STATUSES),
+  results: jsonColumn(z.array(VerifyCommandResultSchema)),
+  started_at: z.number(),
+  ended_at: z.number().nullable(),
+});
+export type VerifyRow = z.infer<typeof VerifyRowSchema>;
+export type SessionPatch = Partial<Pick<SessionRow, 'status' | 'outcome_reason' | 'mcp_port' | 'lead_pane' | 'report' | 'supervisor_pid' | 'ended_at'>>;
