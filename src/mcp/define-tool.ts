@@ -8,6 +8,12 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { ToolError } from '../core/errors.js';
 
+/**
+ * Where tools are registered: McpServer's registerTool, so that a collector (listLeadTools) can read the
+ * same registrations the server gets.
+ */
+export type ToolServer = Pick<McpServer, 'registerTool'>;
+
 export interface ToolCallStats {
   record(tool: string, ms: number, isError: boolean): void;
 }
@@ -21,7 +27,7 @@ export function textResult(text: string, structured?: Record<string, unknown>): 
 }
 
 export function defineTool<Shape extends z.ZodRawShape>(
-  server: McpServer,
+  server: ToolServer,
   stats: ToolCallStats | undefined,
   name: string,
   description: string,

@@ -1,9 +1,9 @@
 /**
- * The lead's view of agents running outside its session (PRODUCT.md section 7): list them, type into
- * them, read what they print. Shim agents are driven over their JSON-RPC socket; agents in plain tmux
- * panes by paste-buffer + a separate Enter, and read with capture-pane. Domain failures throw
- * ToolError with a message starting `Error:` that says what to do next; the MCP layer turns it into
- * an `isError` result.
+ * The lead's view of agents running outside its session (under crewmux-shim, or in plain tmux panes): list
+ * them, type into them, read what they print. Shim agents are driven over their JSON-RPC socket; agents in
+ * plain tmux panes by paste-buffer + a separate Enter, and read with capture-pane. Domain failures throw
+ * ToolError with a message starting `Error:` that says what to do next; the MCP layer turns it into an
+ * `isError` result.
  */
 import { hostname } from 'node:os';
 import { createCardStore, pathExists } from '../../adapters/external/card-store.js';

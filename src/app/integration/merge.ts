@@ -1,5 +1,5 @@
 /**
- * Bringing workers' work together (PRODUCT.md section 4): a worker's diff, merging its branch into
+ * Bringing workers' work together: a worker's diff, merging its branch into
  * the integration branch with a real merge commit (a conflict leaves the branch exactly as it was),
  * and discarding a worker the lead does not want.
  */
@@ -21,6 +21,11 @@ export async function workerDiff(rt: Runtime, workerId: string, against: 'integr
 
 export type MergeOutcome = { merged: true; commit: string } | { merged: false; conflicts: string[] };
 
+/**
+ * merge_worker: merges finished worker `workerId`'s branch into the integration branch with a merge commit and
+ * marks it merged; a conflict leaves the branch as it was and returns the files; ToolError when the worker is
+ * unknown, not finished, already merged or discarded, or has no new commits.
+ */
 export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeOutcome> {
   const w = getWorkerOrFail(rt, workerId);
   if (w.state === 'merged') throw new ToolError(`Error: worker ${workerId} is already merged into ${rt.integrationBranch}. Nothing to do.`);
@@ -37,6 +42,10 @@ export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeO
   return { merged: true, commit: r.commit };
 }
 
+/**
+ * discard_worker: marks finished worker `workerId` discarded with `reason` (its branch is kept and never merged);
+ * ToolError when the worker is unknown or still active.
+ */
 export function discardWorker(rt: Runtime, workerId: string, reason: string): void {
   const w = getWorkerOrFail(rt, workerId);
   if (!isFinished(w.state)) {

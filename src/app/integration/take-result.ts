@@ -4,6 +4,10 @@
  */
 import type { AppContext } from '../../compose/app-context.js';
 
+/**
+ * Fast-forwards the user's branch to session `sid`'s integration branch when the run is done, the tree clean and
+ * the move a fast-forward; returns the line to print, and a refusal is that line, not an error.
+ */
 export async function fastForwardToIntegration(ctx: AppContext, sid: string): Promise<string> {
   const s = ctx.store().getSession(sid);
   if (!s) return `--merge: session ${sid} not found`;

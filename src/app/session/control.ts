@@ -19,6 +19,10 @@ import type { AppContext } from '../../compose/app-context.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Whether session `s` has a recorded supervisor pid whose process still exists (a signal-0 probe; EPERM counts as
+ * alive).
+ */
 export function supervisorAlive(s: SessionRow): boolean {
   return s.supervisor_pid !== null && isAlive(s.supervisor_pid);
 }

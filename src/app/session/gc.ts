@@ -38,6 +38,11 @@ async function classify(ctx: AppContext, s: SessionRow, branch: string, worktree
   return 'unmerged commits';
 }
 
+/**
+ * `crewmux gc`: classifies every crewmux branch and worktree and removes the merged or empty ones of sessions that
+ * are not live (all of them with `force`, none with `dryRun`); returns one item per branch, and a removal git
+ * refuses is reported as kept.
+ */
 export async function collectGarbage(ctx: AppContext, opts: { dryRun: boolean; force: boolean }): Promise<GcItem[]> {
   const items: GcItem[] = [];
   for (const s of ctx.store().listSessions()) {

@@ -2,6 +2,10 @@
 import { UserError } from '../../core/errors.js';
 import type { SessionRow, Store } from '../../adapters/store.js';
 
+/**
+ * The session with id `sid`, else the only one whose id starts with `sid`, else (no `sid`) the latest; UserError
+ * E_NO_SESSIONS or E_SESSION_NOT_FOUND (also for an ambiguous prefix) otherwise.
+ */
 export function findSession(store: Store, sid?: string): SessionRow {
   if (!sid) {
     const latest = store.listSessions()[0];

@@ -1,8 +1,9 @@
 /**
- * Starting a run (PRODUCT.md section 1 steps 2-4): session id and row, the integration branch in its
- * own worktree, the tmux session with the lead's window and the supervisor's window. The supervisor
- * (MCP server, monitor, lead launch) runs inside tmux so it lives as long as the session, whatever
- * happens to the terminal that started it. All-or-nothing: a failure undoes what was made.
+ * Starting a run: session id and row, the integration branch `crewmux/<sid>/integration` from HEAD in
+ * its own worktree (the user's checkout is never modified during a run), the tmux session with the
+ * lead's window and the supervisor's window. The supervisor (MCP server, monitor, lead launch) runs
+ * inside tmux so it lives as long as the session, whatever happens to the terminal that started it.
+ * All-or-nothing: a failure undoes what was made.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -71,6 +72,11 @@ function newSessionId(ctx: AppContext): string {
   }
 }
 
+/**
+ * Starts a preflighted run: session row, integration branch and worktree, tmux session with the lead and supervisor
+ * windows, then waits (up to 60 s) for the supervisor to report `running`; on failure undoes what it made and
+ * throws UserError E_START_FAILED.
+ */
 export async function startRun(ctx: AppContext, pre: Preflight, req: RunRequest): Promise<StartedRun> {
   const store = ctx.store();
   const sid = newSessionId(ctx);

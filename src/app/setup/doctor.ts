@@ -29,6 +29,10 @@ async function versionOf(file: string, args: string[]): Promise<string | undefin
   }
 }
 
+/**
+ * `crewmux doctor`: one check per prerequisite (tmux, git, node, native modules, agents, API keys, router, writable
+ * dirs, a loopback port), each ok, warn or fatal with a fix; a failed check is a result, never a throw.
+ */
 export async function runDoctor(ctx: AppContext): Promise<Check[]> {
   const checks: Check[] = [];
   const tmux = await versionOf('tmux', ['-V']);

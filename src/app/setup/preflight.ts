@@ -1,6 +1,6 @@
 /**
- * Preflight of `crewmux run` (PRODUCT.md section 1 step 1): tmux >= 3.2, git, a repository with a
- * commit, a readable config, and a usable lead and worker set. Each failure is one UserError line.
+ * Preflight of `crewmux run`: tmux >= 3.2, git, a repository with a commit, a readable config, and a
+ * usable lead and worker set. Each failure is one UserError line whose hint is the fix (exit code 3).
  */
 import { UserError } from '../../core/errors.js';
 import { parseTmuxVersion } from '../../adapters/tmux.js';
@@ -40,6 +40,11 @@ async function checkGit(): Promise<void> {
   }
 }
 
+/**
+ * Preflight of `crewmux run`: tmux >= 3.2, git, a repository with a commit, readable config and hooks, a lead
+ * (`want.lead`, config, else the best installed agent with an MCP client) and installed workers; the first failure
+ * throws as a one-line UserError.
+ */
 export async function preflight(ctx: AppContext, want: { lead?: string; agents?: string[] }): Promise<Preflight> {
   await checkTmux(ctx);
   await checkGit();
