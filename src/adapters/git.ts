@@ -2,7 +2,7 @@
  * git, in crewmux's vocabulary: worktrees, branches, snapshot commits, merges and merge-tree previews.
  * Commands run through the exec adapter: simple-git cost 75 ms per `worktree add` here against 20 ms
  * for a plain spawn, and treats a non-zero exit with empty stderr as success (merge-tree, is-ancestor
- * exit 1 by design). simple-git stays the clone client of `crewmux skill add` (adapters/skill-source.ts). Nothing here touches the user's checkout except `repoInfo` (read-only) and
+ * exit 1 by design). simple-git stays the clone client of `crewmux skill add` (adapters/skills/skill-source.ts). Nothing here touches the user's checkout except `repoInfo` (read-only) and
  * `fastForwardCurrent` (only when the user asked for --merge and the tree is clean).
  */
 import { exec, type ExecResult } from './exec.js';

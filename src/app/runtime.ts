@@ -59,6 +59,7 @@ export interface Runtime {
   ending?: Promise<void>;
 }
 
+/** The session row of `rt`; throws a plain (internal) Error when the row has vanished from the store. */
 export function session(rt: Runtime): SessionRow {
   const s = rt.store.getSession(rt.sid);
   if (!s) throw new Error(`session ${rt.sid} vanished from the store`);
@@ -75,6 +76,7 @@ export function getWorkerOrFail(rt: Runtime, workerId: string): WorkerRow {
   return w;
 }
 
+/** Worker `workerId`'s state directory (prompt, pane log, MCP config) under the session dir; pure, creates nothing. */
 export function workerDir(rt: Runtime, workerId: string): string {
   return join(rt.sessionDir, 'workers', workerId);
 }

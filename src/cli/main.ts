@@ -11,7 +11,7 @@ import { processOutput } from './output.js';
 
 async function main(argv: string[]): Promise<number> {
   const out = processOutput();
-  // `--list-sessions` is an alias of `crewmux sessions` (PRODUCT.md section 6).
+  // `crewmux --list-sessions` is an alias of `crewmux sessions` (commands/sessions.ts).
   if (argv[0] === '--list-sessions') argv = ['sessions', ...argv.slice(1)];
   let exitCode = 0;
   let y = yargs(argv)

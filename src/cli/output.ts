@@ -1,10 +1,8 @@
 /** Rendering helpers for commands: commands return data, these print it. */
 
-export interface Output {
-  out(line: string): void;
-  err(line: string): void;
-  json(data: unknown): void;
-}
+import type { Output } from '../app/ports/output.js';
+
+export type { Output };
 
 export function processOutput(): Output {
   return {

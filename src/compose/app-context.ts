@@ -14,28 +14,13 @@ import type { Store } from '../app/ports/store.js';
 import { ensureDir, readText, writeFileAtomic } from '../adapters/files.js';
 import { attachTerminal } from '../adapters/terminal.js';
 import { resolvePaths, type Paths } from '../app/session/paths.js';
-import type { Output } from '../cli/output.js';
+import type { Output } from '../app/ports/output.js';
+import type { AppServices } from '../app/ports/app-services.js';
+import { openRuntime } from './runtime-factory.js';
 
-export interface AppContext {
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  paths: Paths;
+/** AppServices plus where command output goes: what every CLI command gets. */
+export interface AppContext extends AppServices {
   out: Output;
-  git: Git;
-  /** tmux on the socket named by CREWMUX_TMUX_SOCKET (tests), else the user's default server. */
-  tmux: Tmux;
-  tmuxFor(socket: string | null): Tmux;
-  store(): Store;
-  /** Absolute path of bin/crewmux.js, for launching the supervisor. */
-  crewmuxBin: string;
-  now(): number;
-  /** Attaches this terminal to a tmux session (switch-client inside tmux); returns tmux's exit code. */
-  attachTerminal(tmux: Tmux, session: string): number;
-  /** Reads a file the user named (e.g. --goal-file); throws with the path on failure. */
-  readUserFile(path: string): string;
-  /** Writes a file the user named, atomically (e.g. --url-file). */
-  writeUserFile(path: string, text: string): void;
-  close(): void;
 }
 
 export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = process.cwd()): AppContext {
@@ -63,6 +48,9 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
     attachTerminal: (tmux, session) => attachTerminal(tmux, session, env),
     readUserFile: (path) => readText(path),
     writeUserFile: (path, text) => writeFileAtomic(path, text),
+    openRuntime(sid) {
+      return openRuntime(this, sid);
+    },
     close() {
       store?.close();
       store = undefined;

@@ -6,10 +6,10 @@ import { resolveAgents } from '../app/agents/agent-table.js';
 import { createEventLog } from '../app/session/events.js';
 import { forwardableEnv } from '../app/agents/launch.js';
 import type { Runtime } from '../app/runtime.js';
-import type { AppContext } from './app-context.js';
+import type { AppServices } from '../app/ports/app-services.js';
 
 /** The Runtime of session `sid` (hooks are no-ops until the caller sets them). Throws when unknown. */
-export function openRuntime(ctx: AppContext, sid: string): Runtime {
+export function openRuntime(ctx: AppServices, sid: string): Runtime {
   const store = ctx.store();
   const s = store.getSession(sid);
   if (!s) throw new Error(`no session ${sid}`);

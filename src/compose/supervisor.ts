@@ -6,7 +6,7 @@
  */
 import { TERMINAL_SESSION_STATUSES } from '../core/session/rows.js';
 import { killTree, processTree } from '../adapters/process-tree.js';
-import { buildMcpServer } from '../mcp/build-server.js';
+import { buildMcpServer, listLeadTools, type ToolDeps } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
 import type { HookCommand } from '../core/session/hooks.js';
 import { createMonitor } from '../app/workers/monitor.js';
@@ -68,9 +68,14 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   });
   const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env });
   const research = createResearch({ config: rt.config.research, env: ctx.env, now: ctx.now });
+  const toolDeps: ToolDeps = {
+    rt, stats: toolStats, promptExtras, external, research, onWorkerActivity: (id) => monitor.touch(id),
+  };
+  // The lead prompt lists exactly the tools the MCP server registers for the lead.
+  const leadTools = listLeadTools(toolDeps);
   const mcp = createMcpHttpServer({
     book: { lead: s.lead_token, workerByToken: (t) => store.listWorkers(sid).find((w) => w.token === t)?.id },
-    buildServer: (p) => buildMcpServer(p, { rt, stats: toolStats, promptExtras, external, research, onWorkerActivity: (id) => monitor.touch(id) }),
+    buildServer: (p) => buildMcpServer(p, toolDeps),
   });
 
   let finished!: () => void;
@@ -99,9 +104,9 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     events.emit('mcp.listening', `MCP server on ${rt.mcpUrl}`);
     if (opts.resume) {
       // Before the monitor starts, so what happened while crewmux was down is told as such.
-      await resumeSession(rt, monitor, { freshTmux: Boolean(opts.freshTmux), newPort });
+      await resumeSession(rt, monitor, { freshTmux: Boolean(opts.freshTmux), newPort }, leadTools);
     } else {
-      await launchLead(rt);
+      await launchLead(rt, leadTools);
       store.updateSession(sid, { status: 'running' });
       events.emit('session.started', `session ${sid} running`);
     }

@@ -3,7 +3,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Runtime } from '../app/runtime.js';
 import type { PromptExtras } from '../app/workers/spawn.js';
 import type { Principal } from './principal.js';
-import { errorResult, type ToolCallStats } from './define-tool.js';
+import type { z } from 'zod';
+import type { LeadToolInfo } from '../core/workers/prompts.js';
+import { errorResult, type ToolCallStats, type ToolServer } from './define-tool.js';
 import { registerLeadWorkerTools } from './tools/lead-workers.js';
 import { registerGoalTools, registerProgressTool } from './tools/goal.js';
 import { registerWorkerTools } from './tools/worker.js';
@@ -30,16 +32,34 @@ export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
   // The SDK reports bad arguments as "MCP error -32602: ..."; crewmux's contract is text starting with "Error:".
   (server as unknown as { createToolError(m: string): unknown }).createToolError = (m: string) =>
     errorResult(`${m}. Check the arguments against the tool's schema and call it again.`);
-  if (principal.role === 'lead') {
-    registerLeadWorkerTools(server, d);
-    registerIntegrationTools(server, d);
-    registerGoalTools(server, d);
-    registerContextTools(server, d);
-    if (d.external) registerExternalTools(server, d, d.external);
-    if (d.research) registerResearchTools(server, d, d.research);
-    registerProgressTool(server, d);
-  } else {
-    registerWorkerTools(server, d, principal.workerId);
-  }
+  if (principal.role === 'lead') registerLeadTools(server, d);
+  else registerWorkerTools(server, d, principal.workerId);
   return server;
+}
+
+/** Registers every lead tool on `server`; the external-agent and web_research tools only when `d` has their deps. */
+export function registerLeadTools(server: ToolServer, d: ToolDeps): void {
+  registerLeadWorkerTools(server, d);
+  registerIntegrationTools(server, d);
+  registerGoalTools(server, d);
+  registerContextTools(server, d);
+  if (d.external) registerExternalTools(server, d, d.external);
+  if (d.research) registerResearchTools(server, d, d.research);
+  registerProgressTool(server, d);
+}
+
+/**
+ * The lead's tools as the lead prompt lists them (name, parameters, description), in registration
+ * order, read from the same registrations `buildMcpServer` makes with the same `d`; no handler runs.
+ */
+export function listLeadTools(d: ToolDeps): LeadToolInfo[] {
+  const tools: LeadToolInfo[] = [];
+  const collect = (name: string, config: { description?: string; inputSchema?: Record<string, z.ZodType> }) => {
+    // An optional parameter is one whose schema accepts undefined.
+    const shape = Object.entries(config.inputSchema ?? {});
+    const params = shape.map(([k, s]) => (s.safeParse(undefined).success ? `${k}?` : k));
+    tools.push({ name, params, description: config.description ?? '' });
+  };
+  registerLeadTools({ registerTool: collect as unknown as ToolServer['registerTool'] }, d);
+  return tools;
 }

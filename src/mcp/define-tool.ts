@@ -12,6 +12,12 @@ import type { ToolCallStats } from '../app/observe/tool-stats.js';
 
 export type { ToolCallStats };
 
+/**
+ * Where tools are registered: McpServer's registerTool, so that a collector (listLeadTools) can read the
+ * same registrations the server gets.
+ */
+export type ToolServer = Pick<McpServer, 'registerTool'>;
+
 export function errorResult(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: text.startsWith('Error:') ? text : `Error: ${text}` }] };
 }
@@ -21,7 +27,7 @@ export function textResult(text: string, structured?: Record<string, unknown>): 
 }
 
 export function defineTool<Shape extends z.ZodRawShape>(
-  server: McpServer,
+  server: ToolServer,
   stats: ToolCallStats | undefined,
   name: string,
   description: string,

@@ -1,8 +1,8 @@
 /**
- * The MCP endpoint: Streamable HTTP at /mcp on 127.0.0.1 (SDK transport, stateful sessions). Before
- * the SDK sees a request it must pass three gates: Host and Origin name this loopback port
- * (DNS-rebinding protection), the body is under the size limit, and the bearer token names a
- * principal, who gets only that role's tools.
+ * The MCP endpoint: Streamable HTTP at /mcp on 127.0.0.1 (SDK transport, stateless: a fresh transport
+ * per request, servers pooled per principal). Before the SDK sees a request it must pass three gates:
+ * Host and Origin name this loopback port (DNS-rebinding protection), the body is under the size limit,
+ * and the bearer token names a principal, who gets only that role's tools.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';

@@ -6,7 +6,7 @@ import { canTransition } from '../../src/core/workers/state.js';
 import { shellJoin, shellQuote } from '../../src/core/text/shell-quote.js';
 import { splitCommand, verifyCommandsFromProject } from '../../src/core/integration/verify-commands.js';
 
-test('names follow PRODUCT.md section 3', () => {
+test('worker ids, branches and session ids follow the naming scheme (wNN, crewmux/<sid>/wNN-<perspective>)', () => {
   assert.equal(workerId(3), 'w03');
   assert.equal(workerId(120), 'w120');
   assert.equal(integrationBranch('sabc'), 'crewmux/sabc/integration');

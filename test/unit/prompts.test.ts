@@ -4,7 +4,7 @@ import { buildLeadPrompt, buildWorkerPrompt } from '../../src/core/workers/promp
 import { perspectiveInfo } from '../../src/core/workers/perspectives.js';
 
 test('the lead prompt ends with the goal, after the project context', () => {
-  const p = buildLeadPrompt({ sessionId: 's1', goal: 'Ship it', agents: ['a'], maxWorkers: 2, projectContext: [{ name: 'PROJECT.md', text: 'ctx' }] });
+  const p = buildLeadPrompt({ sessionId: 's1', goal: 'Ship it', agents: ['a'], maxWorkers: 2, projectContext: [{ name: 'PROJECT.md', text: 'ctx' }], tools: [] });
   assert.ok(p.indexOf('## Project context: PROJECT.md') < p.indexOf('## Goal'));
   assert.ok(p.trimEnd().endsWith('Ship it'));
   assert.match(p, /do not write code yourself/);

@@ -1,7 +1,8 @@
 /**
  * mDNS (bonjour-service) restricted to loopback: adverts and browsing use the 127.0.0.1 interface, and
  * the UDP socket is bound to the mDNS group address rather than a unicast interface, so nothing
- * listens on the network (PRODUCT.md section 11). Errors are reported, never thrown from callbacks.
+ * listens on the network (crewmux never binds to anything but loopback). Errors are reported, never
+ * thrown from callbacks.
  */
 import { Bonjour, type Service } from 'bonjour-service';
 

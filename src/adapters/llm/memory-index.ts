@@ -74,7 +74,7 @@ export function openMemoryIndex(file: string) {
 
     /**
      * Chunks under `roots` matching the FTS5 expression `match`, best first (bm25 with titles weighted
-     * 3x), at most `limit`. Throws on a malformed expression (core/memory-text's ftsQuery never makes one).
+     * 3x), at most `limit`. Throws on a malformed expression (core/llm/memory-text's ftsQuery never makes one).
      */
     search(match: string, roots: string[], limit: number): MemoryHit[] {
       if (!roots.length) return [];

@@ -16,6 +16,10 @@ export interface ResolvedAgent {
 
 export type AgentTable = Map<string, ResolvedAgent>;
 
+/**
+ * The agent table: every built-in profile, then every custom agent of `config`, each with its binary looked up on
+ * `pathVar` (undefined when not installed, never an error).
+ */
 export function resolveAgents(config: Config, pathVar: string | undefined): AgentTable {
   const table: AgentTable = new Map();
   const add = (p: AgentProfile) => {

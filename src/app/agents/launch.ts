@@ -29,6 +29,10 @@ export function forwardableEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
+/**
+ * The MCP config file an agent reads, in the common `mcpServers` shape: one HTTP server `crewmux` at `url` with
+ * `token` as a bearer header (pure; pretty-printed JSON).
+ */
 export function mcpConfigJson(url: string, token: string): string {
   return JSON.stringify({ mcpServers: { crewmux: { type: 'http', url, headers: { Authorization: `Bearer ${token}` } } } }, null, 2);
 }

@@ -1,9 +1,9 @@
 /**
- * The lead's view of agents running outside its session (PRODUCT.md section 7): list them, type into
- * them, read what they print. Shim agents are driven over their JSON-RPC socket; agents in plain tmux
- * panes by paste-buffer + a separate Enter, and read with capture-pane. Domain failures throw
- * ToolError with a message starting `Error:` that says what to do next; the MCP layer turns it into
- * an `isError` result.
+ * The lead's view of agents running outside its session (under crewmux-shim, or in plain tmux panes): list
+ * them, type into them, read what they print. Shim agents are driven over their JSON-RPC socket; agents in
+ * plain tmux panes by paste-buffer + a separate Enter, and read with capture-pane. Domain failures throw
+ * ToolError with a message starting `Error:` that says what to do next; the MCP layer turns it into an
+ * `isError` result.
  */
 import { hostname } from 'node:os';
 import { createCardStore, pathExists } from '../../adapters/external/card-store.js';
@@ -15,7 +15,7 @@ import { MDNS_SERVICE_TYPE, ReadResult, RPC_ERRORS, SendResult } from '../../cor
 import type { DiscoveredAgent } from '../../core/external/discovery-merge.js';
 import { ToolError } from '../../core/errors.js';
 import { agentsDir, runDiscovery, type DiscoveryDeps, type DiscoveryResult } from './discovery.js';
-import type { AppContext } from '../../compose/app-context.js';
+import type { AppServices } from '../ports/app-services.js';
 
 export type { DiscoveredAgent } from '../../core/external/discovery-merge.js';
 export type { DiscoveryResult } from './discovery.js';
@@ -37,7 +37,7 @@ export interface ExternalAgentDeps extends DiscoveryDeps {
 }
 
 /** Production deps from the app context: cards in `<runtimeDir>/agents`, ctx.tmux, mDNS unless CREWMUX_MDNS=0. */
-export function createExternalAgentDeps(ctx: Pick<AppContext, 'paths' | 'tmux' | 'env'>, overrides: Partial<ExternalAgentDeps> = {}): ExternalAgentDeps {
+export function createExternalAgentDeps(ctx: Pick<AppServices, 'paths' | 'tmux' | 'env'>, overrides: Partial<ExternalAgentDeps> = {}): ExternalAgentDeps {
   return {
     cards: createCardStore(agentsDir(ctx.paths)),
     tmux: ctx.tmux,

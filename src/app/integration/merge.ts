@@ -1,5 +1,5 @@
 /**
- * Bringing workers' work together (PRODUCT.md section 4): a worker's diff, merging its branch into
+ * Bringing workers' work together: a worker's diff, merging its branch into
  * the integration branch with a real merge commit (a conflict leaves the branch exactly as it was),
  * and discarding a worker the lead does not want.
  */
@@ -25,7 +25,11 @@ export type MergeOutcome =
   | { merged: false; conflicts: string[] }
   | { merged: false; failed: string };
 
-/** Merges a finished worker's branch into the integration branch (a merge commit); a ToolError when it cannot be merged yet. */
+/**
+ * merge_worker: merges finished worker `workerId`'s branch into the integration branch with a merge commit and
+ * marks it merged; a conflict leaves the branch as it was and returns the files, and a failure that is not a conflict returns git's message; ToolError when the worker is
+ * unknown, not finished, already merged or discarded, or has no new commits.
+ */
 export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeOutcome> {
   const w = getWorkerOrFail(rt, workerId);
   if (w.state === 'merged') throw new ToolError(`Error: worker ${workerId} is already merged into ${rt.integrationBranch}. Nothing to do.`);
@@ -46,6 +50,10 @@ export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeO
   return { merged: true, commit: r.commit };
 }
 
+/**
+ * discard_worker: marks finished worker `workerId` discarded with `reason` (its branch is kept and never merged);
+ * ToolError when the worker is unknown or still active.
+ */
 export function discardWorker(rt: Runtime, workerId: string, reason: string): void {
   const w = getWorkerOrFail(rt, workerId);
   if (!isFinished(w.state)) {

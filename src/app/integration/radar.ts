@@ -10,6 +10,11 @@ import type { Runtime } from '../runtime.js';
 
 const RADAR_STATES = new Set(['starting', 'running', 'waiting', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout']);
 
+/**
+ * Recomputes the conflict radar when a branch head moved since the last run, stores it on the worker rows and emits
+ * `radar.conflict` on a change; returns whether it ran and how many branch pairs it checked (a git failure
+ * rejects).
+ */
 export async function refreshRadar(rt: Runtime): Promise<{ computed: boolean; pairs: number }> {
   const heads = await rt.git.branchHeads(rt.repoRoot, sessionBranchPrefix(rt.sid));
   const integrationHead = heads.get(rt.integrationBranch);

@@ -2,9 +2,13 @@
  * `crewmux run --merge`: at the end of a done run, fast-forward the user's current branch to the
  * integration branch, only when that is a fast-forward and the user's tree is clean. Says what it did.
  */
-import type { AppContext } from '../../compose/app-context.js';
+import type { AppServices } from '../ports/app-services.js';
 
-export async function fastForwardToIntegration(ctx: AppContext, sid: string): Promise<string> {
+/**
+ * Fast-forwards the user's branch to session `sid`'s integration branch when the run is done, the tree clean and
+ * the move a fast-forward; returns the line to print, and a refusal is that line, not an error.
+ */
+export async function fastForwardToIntegration(ctx: AppServices, sid: string): Promise<string> {
   const s = ctx.store().getSession(sid);
   if (!s) return `--merge: session ${sid} not found`;
   if (s.status !== 'done') return `--merge: not merged, the goal ended ${s.status}`;

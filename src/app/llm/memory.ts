@@ -1,5 +1,5 @@
 /**
- * Memory (PRODUCT.md section 10): markdown files under a project's .crewmux/memory/{topics,episodes}
+ * Memory: markdown files under a project's .crewmux/memory/{topics,episodes}
  * and the data dir's memory/{topics,episodes}, indexed with SQLite FTS5. spawn_worker retrieves the
  * best chunks into the worker's prompt; every session writes an episode when it ends.
  */

@@ -1,5 +1,5 @@
 /**
- * Web research for the lead (PRODUCT.md section 10): one query to the configured search backend,
+ * Web research for the lead (`web_research`): one query to the configured search backend,
  * results normalised to { title, url, snippet }, answers cached in memory for a TTL, and failures
  * turned into ResearchError messages the lead can act on (offline, timed out, refused, misconfigured).
  * Only the http-get adapter touches the network.

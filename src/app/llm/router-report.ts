@@ -7,7 +7,7 @@ import { openRouter, type ProviderStatus, type Router } from './router.js';
 import { PROVIDERS, routerOff } from '../../core/llm/router-providers.js';
 import { describeCooldown } from '../../core/llm/router-policy.js';
 import type { RouterConfig } from '../../core/session/config-schema.js';
-import type { AppContext } from '../../compose/app-context.js';
+import type { AppServices } from '../ports/app-services.js';
 import type { Check } from '../setup/doctor.js';
 
 export interface RouterReport {
@@ -26,7 +26,7 @@ export function describeRouter(router: Router, off: boolean, problem?: string): 
 }
 
 /** Reads config (global + this repo's), env and router.db (never created here) into a report; never throws on bad config. */
-export async function routerReport(ctx: AppContext): Promise<RouterReport> {
+export async function routerReport(ctx: AppServices): Promise<RouterReport> {
   let config: RouterConfig | undefined;
   let problem: string | undefined;
   try {

@@ -1,9 +1,9 @@
 /**
  * The LLM router used for summaries (compaction, resume recap, run report): tries the providers that
  * have a key in fallback order, skips those cooling down, and cools a provider down on 429 (honouring
- * Retry-After), 5xx, timeouts, network errors and bad keys. Composes core/router-providers (data),
- * core/router-wire (request/response formats), core/router-policy (cooldowns) and the adapters
- * http-post (fetch with a deadline) and router-cooldowns (SQLite, shared across processes).
+ * Retry-After), 5xx, timeouts, network errors and bad keys. Composes core/llm/router-providers (data),
+ * core/llm/router-wire (request/response formats), core/llm/router-policy (cooldowns) and the adapters
+ * llm/http-post (fetch with a deadline) and llm/router-cooldowns (SQLite, shared across processes).
  */
 import { join } from 'node:path';
 import type { RouterConfig } from '../../core/session/config-schema.js';

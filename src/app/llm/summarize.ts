@@ -3,7 +3,7 @@
  * is configured, else (or when every provider fails) plain truncation, and the result says which.
  */
 
-/** The part of the router (app/router.ts) summaries need. */
+/** The part of the router (app/llm/router.ts) summaries need. */
 export interface TextCompleter {
   configured(): boolean;
   complete(req: { system: string; prompt: string; maxTokens?: number; purpose: string }): Promise<{ text: string; provider: string; model: string }>;

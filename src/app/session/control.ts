@@ -9,16 +9,19 @@ import { shellJoin } from '../../core/text/shell-quote.js';
 import { isAlive } from '../../adapters/process-tree.js';
 import { readIfExists } from '../../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES, type SessionRow } from '../../core/session/rows.js';
-import { openRuntime } from '../../compose/runtime-factory.js';
 import { endSession } from './goal.js';
 import { findSession } from './lookup.js';
 import { createSessionWindows, SUPERVISOR_WINDOW } from '../workers/panes.js';
 import { supervisorEnv } from './start-run.js';
 import { leadScriptPath } from './lead.js';
-import type { AppContext } from '../../compose/app-context.js';
+import type { AppServices } from '../ports/app-services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Whether session `s` has a recorded supervisor pid whose process still exists (a signal-0 probe; EPERM counts as
+ * alive).
+ */
 export function supervisorAlive(s: SessionRow): boolean {
   return s.supervisor_pid !== null && isAlive(s.supervisor_pid);
 }
@@ -30,7 +33,7 @@ export function canResume(s: SessionRow): boolean {
 }
 
 /** Stops a session: its supervisor ends it (snapshotting work, stopping agents); without one, this process does. */
-export async function stopSession(ctx: AppContext, sid?: string): Promise<SessionRow> {
+export async function stopSession(ctx: AppServices, sid?: string): Promise<SessionRow> {
   const s = findSession(ctx.store(), sid);
   if (TERMINAL_SESSION_STATUSES.includes(s.status) && !supervisorAlive(s)) {
     throw new UserError('E_SESSION_ENDED', `Session ${s.id} already ended (${s.status}).`);
@@ -40,7 +43,7 @@ export async function stopSession(ctx: AppContext, sid?: string): Promise<Sessio
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && supervisorAlive(ctx.store().getSession(s.id)!)) await sleep(100);
   } else {
-    const rt = openRuntime(ctx, s.id);
+    const rt = ctx.openRuntime(s.id);
     await endSession(rt, 'stopped', 'stopped by `crewmux stop` (the supervisor was not running)');
     await rt.tmux.killSession(s.tmux_session);
   }
@@ -48,7 +51,7 @@ export async function stopSession(ctx: AppContext, sid?: string): Promise<Sessio
 }
 
 /** Starts a new supervisor for `sid` in resume mode; resolves once it reports the session running. */
-export async function resumeRun(ctx: AppContext, sid?: string): Promise<SessionRow> {
+export async function resumeRun(ctx: AppServices, sid?: string): Promise<SessionRow> {
   const s = findSession(ctx.store(), sid);
   if (supervisorAlive(s)) throw new UserError('E_SESSION_LIVE', `Session ${s.id} is running with a live supervisor.`, `Attach to it: \`crewmux attach ${s.id}\`.`);
   if (!canResume(s)) throw new UserError('E_SESSION_ENDED', `Session ${s.id} ended (${s.status}); a finished goal cannot be resumed.`);

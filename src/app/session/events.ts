@@ -17,6 +17,10 @@ export interface SessionEvent {
 
 export type EventLog = ReturnType<typeof createEventLog>;
 
+/**
+ * The session's event log: `emit` appends a row to the store, stamps it with `now()` (epoch ms) and publishes it to
+ * subscribers; a store failure throws from `emit`.
+ */
 export function createEventLog(store: Store, sessionId: string, now: () => number) {
   const bus = new EventEmitter();
   bus.setMaxListeners(0);

@@ -9,12 +9,14 @@ import { TERMINAL_SESSION_STATUSES } from '../../core/session/rows.js';
 import type { Tmux } from '../ports/tmux.js';
 import { isAlive } from '../../adapters/process-tree.js';
 
+/** The exit code for a session status: 0 done, 2 timeout, 1 anything else. */
 export function exitCodeOf(status: SessionRow['status']): number {
   if (status === 'done') return EXIT.ok;
   if (status === 'timeout') return EXIT.timeout;
   return EXIT.failed;
 }
 
+/** One progress line for an event: `[HH:MM:SS] type message` (UTC time, message cut at its first newline). */
 export function progressLine(e: EventRow): string {
   const t = new Date(e.ts).toISOString().slice(11, 19);
   return `[${t}] ${e.type.padEnd(18)} ${e.message.split('\n')[0]}`;

@@ -7,7 +7,7 @@ import { dirBytes, pathExists as existsSync } from '../../adapters/files.js';
 import { sessionBranchPrefix } from '../../core/session/naming.js';
 import type { SessionRow } from '../../core/session/rows.js';
 import { supervisorAlive } from './control.js';
-import type { AppContext } from '../../compose/app-context.js';
+import type { AppServices } from '../ports/app-services.js';
 
 export type GcClass = 'merged' | 'empty' | 'unmerged commits' | 'uncommitted changes' | 'session live' | 'missing repository';
 
@@ -20,7 +20,7 @@ export interface GcItem {
   bytes: number;
 }
 
-async function classify(ctx: AppContext, s: SessionRow, branch: string, worktree: string | null, base: string | null, integrationHead: string | undefined): Promise<GcClass> {
+async function classify(ctx: AppServices, s: SessionRow, branch: string, worktree: string | null, base: string | null, integrationHead: string | undefined): Promise<GcClass> {
   const { git } = ctx;
   if (s.status === 'running' || s.status === 'starting' ? supervisorAlive(s) : false) return 'session live';
   if (worktree && existsSync(worktree) && (await git.dirtyPaths(worktree).catch(() => [])).length) return 'uncommitted changes';
@@ -38,7 +38,12 @@ async function classify(ctx: AppContext, s: SessionRow, branch: string, worktree
   return 'unmerged commits';
 }
 
-export async function collectGarbage(ctx: AppContext, opts: { dryRun: boolean; force: boolean }): Promise<GcItem[]> {
+/**
+ * `crewmux gc`: classifies every crewmux branch and worktree and removes the merged or empty ones of sessions that
+ * are not live (all of them with `force`, none with `dryRun`); returns one item per branch, and a removal git
+ * refuses is reported as kept.
+ */
+export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; force: boolean }): Promise<GcItem[]> {
   const items: GcItem[] = [];
   for (const s of ctx.store().listSessions()) {
     if (!existsSync(s.repo_root)) continue;

@@ -34,6 +34,10 @@ export async function doneBlockers(rt: Runtime): Promise<string[]> {
   return out;
 }
 
+/**
+ * mark_goal_done: ends the session as done with `summary` once `doneBlockers` is empty; otherwise emits
+ * `goal.done_refused` and throws a ToolError naming every blocker.
+ */
 export async function markGoalDone(rt: Runtime, summary: string): Promise<void> {
   const blockers = await doneBlockers(rt);
   if (blockers.length) {
@@ -43,6 +47,7 @@ export async function markGoalDone(rt: Runtime, summary: string): Promise<void> 
   await endSession(rt, 'done', summary || 'the lead marked the goal done');
 }
 
+/** mark_goal_failed: ends the session as failed with `reason` (a default reason when empty); never refused. */
 export async function markGoalFailed(rt: Runtime, reason: string): Promise<void> {
   await endSession(rt, 'failed', reason || 'the lead marked the goal failed');
 }
@@ -68,6 +73,10 @@ export function endSession(rt: Runtime, status: Exclude<SessionStatus, 'starting
   return rt.ending;
 }
 
+/**
+ * The run report as the session stands: goal, outcome `status` and `reason`, every worker with its diffstat against
+ * its base ("no changes" when git cannot diff), and the finished verifies.
+ */
 export async function buildReport(rt: Runtime, status: string, reason: string): Promise<RunReport> {
   const s = session(rt);
   const workers = [];

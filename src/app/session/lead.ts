@@ -1,6 +1,6 @@
 /** Launching the lead agent into the first pane of the lead window, with its prompt (and a recap on resume). */
 import { join } from 'node:path';
-import { buildLeadPrompt } from '../../core/workers/prompts.js';
+import { buildLeadPrompt, type LeadToolInfo } from '../../core/workers/prompts.js';
 import { createFifo, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
 import { loadProjectContext } from './config.js';
 import { requireAgent } from '../agents/agent-table.js';
@@ -15,13 +15,17 @@ export function leadScriptPath(sessionDir: string): string {
   return join(sessionDir, 'lead', 'launch.sh');
 }
 
-/** Starts the lead; `recap` (on resume) is appended to the prompt. Returns the lead's pane id. */
-export async function launchLead(rt: Runtime, recap?: string): Promise<string> {
+/**
+ * Starts the lead in the lead window's first pane with its prompt, which lists `tools` (the lead tools the
+ * MCP server registers; the composition root passes them); `recap` (on resume) is appended. Returns the
+ * lead's pane id; throws when the lead window is gone or the agent cannot launch.
+ */
+export async function launchLead(rt: Runtime, tools: LeadToolInfo[], recap?: string): Promise<string> {
   const s = session(rt);
   const lead = requireAgent(rt.agents, s.lead_agent, 'lead');
   const leadDir = join(rt.sessionDir, 'lead');
   const promptFile = join(leadDir, 'prompt.md');
-  const base = buildLeadPrompt({ sessionId: rt.sid, goal: s.goal, agents: s.options.agents, maxWorkers: s.options.maxWorkers, projectContext: loadProjectContext(s.repo_root) });
+  const base = buildLeadPrompt({ sessionId: rt.sid, goal: s.goal, agents: s.options.agents, maxWorkers: s.options.maxWorkers, projectContext: loadProjectContext(s.repo_root), tools });
   writeFileAtomic(promptFile, recap ? `${base}\n${recap}\n` : base);
   const launch = prepareLaunch({
     profile: lead.profile, binary: lead.binary, baseEnv: rt.baseEnv,

@@ -2,6 +2,10 @@
 import type { Store } from '../ports/store.js';
 import { canResume } from './control.js';
 
+/**
+ * One view per session, newest first: goal, status, lead, worker counts by state, age in seconds at `now` (epoch
+ * ms) and whether it can be resumed.
+ */
 export function listSessionViews(store: Store, now: number) {
   return store.listSessions().map((s) => {
     const byState: Record<string, number> = {};

@@ -3,6 +3,10 @@ import { UserError } from '../../core/errors.js';
 import type { SessionRow } from '../../core/session/rows.js';
 import type { Store } from '../ports/store.js';
 
+/**
+ * The session with id `sid`, else the only one whose id starts with `sid`, else (no `sid`) the latest; UserError
+ * E_NO_SESSIONS or E_SESSION_NOT_FOUND (also for an ambiguous prefix) otherwise.
+ */
 export function findSession(store: Store, sid?: string): SessionRow {
   if (!sid) {
     const latest = store.listSessions()[0];

@@ -1,5 +1,6 @@
 /**
- * XDG locations (PRODUCT.md section 6), computed from an environment passed in by the composition
+ * XDG locations (config ~/.config/crewmux; data ~/.local/share/crewmux with state.db, worktrees, skills
+ * and memory; runtime $XDG_RUNTIME_DIR/crewmux), computed from an environment passed in by the composition
  * root. Overrides: CREWMUX_CONFIG_DIR, CREWMUX_DATA_DIR, CREWMUX_RUNTIME_DIR, else the XDG variables.
  */
 import { createHash } from 'node:crypto';
@@ -17,6 +18,11 @@ export interface Paths {
   memoryDir: string;
 }
 
+/**
+ * The crewmux directories for `env`, `home` and `uid`: CREWMUX_*_DIR overrides, else XDG variables, else ~/.config
+ * and ~/.local/share; without XDG_RUNTIME_DIR the runtime dir is a per-user folder under the data dir. Pure,
+ * creates nothing.
+ */
 export function resolvePaths(env: NodeJS.ProcessEnv, home: string, uid: number): Paths {
   const configDir = env.CREWMUX_CONFIG_DIR ?? join(env.XDG_CONFIG_HOME || join(home, '.config'), 'crewmux');
   const dataDir = env.CREWMUX_DATA_DIR ?? join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'crewmux');

@@ -1,11 +1,12 @@
 /**
- * Resuming a session in a new supervisor (PRODUCT.md section 6): live panes are adopted, not
- * restarted; the monitor notices workers that finished while crewmux was down (their flag, their
- * sentinel line, a worker_done the agent retries); workers whose agent is gone become `crashed`
- * (restart_worker relaunches them); the lead is told, or relaunched with a recap when it is gone.
+ * Resuming a session in a new supervisor (goal, workers, branches, tokens and worker counters all come
+ * from the state database): live panes are adopted, not restarted; the monitor notices workers that
+ * finished while crewmux was down (their flag, their sentinel line, a worker_done the agent retries);
+ * workers whose agent is gone become `crashed` (restart_worker relaunches them); the lead is told, or
+ * relaunched with a recap when it is gone.
  */
 import { isActive } from '../../core/workers/state.js';
-import { buildRecap, type RecapWorker } from '../../core/workers/prompts.js';
+import { buildRecap, type LeadToolInfo, type RecapWorker } from '../../core/workers/prompts.js';
 import { compactedSummary } from '../llm/compaction.js';
 import { RECAP_INSTRUCTION, summarize } from '../llm/summarize.js';
 import { deliverText } from '../workers/deliver.js';
@@ -22,7 +23,14 @@ export interface ResumeFacts {
   newPort?: number;
 }
 
-export async function resumeSession(rt: Runtime, monitor: Monitor, facts: ResumeFacts): Promise<void> {
+/**
+ * Adopts a session in a new supervisor: watches its active workers again, marks those whose agent is gone
+ * `crashed`, and types a recap into the live lead or relaunches the lead with it (its prompt listing
+ * `leadTools`); a tmux or launch failure rejects.
+ */
+export async function resumeSession(
+  rt: Runtime, monitor: Monitor, facts: ResumeFacts, leadTools: LeadToolInfo[],
+): Promise<void> {
   const s = session(rt);
   const panes = freshPanes(await rt.tmux.listPanes(rt.tmuxSession), facts.freshTmux);
   const alive = (id: string | null) => Boolean(id && panes.some((p) => p.paneId === id && !p.dead));
@@ -48,7 +56,7 @@ export async function resumeSession(rt: Runtime, monitor: Monitor, facts: Resume
     void deliverText(rt.tmux, s.lead_pane!, `crewmux: the supervisor restarted. ${recap.replace(/\n/g, ' ')}`, { readyMarkers: lead?.markers.ready, tmpDir: join(rt.sessionDir, 'lead'), readyTimeoutMs: 60_000 })
       .catch((e) => rt.events.emit('lead.recap_failed', `could not type the recap into the lead: ${(e as Error).message}`));
   } else {
-    await launchLead(rt, recap);
+    await launchLead(rt, leadTools, recap);
   }
 }
 

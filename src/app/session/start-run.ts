@@ -1,8 +1,9 @@
 /**
- * Starting a run (PRODUCT.md section 1 steps 2-4): session id and row, the integration branch in its
- * own worktree, the tmux session with the lead's window and the supervisor's window. The supervisor
- * (MCP server, monitor, lead launch) runs inside tmux so it lives as long as the session, whatever
- * happens to the terminal that started it. All-or-nothing: a failure undoes what was made.
+ * Starting a run: session id and row, the integration branch `crewmux/<sid>/integration` from HEAD in
+ * its own worktree (the user's checkout is never modified during a run), the tmux session with the
+ * lead's window and the supervisor's window. The supervisor (MCP server, monitor, lead launch) runs
+ * inside tmux so it lives as long as the session, whatever happens to the terminal that started it.
+ * All-or-nothing: a failure undoes what was made.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { leadScriptPath } from './lead.js';
 import { repoWorktreesDir } from './paths.js';
 import type { Preflight } from '../setup/preflight.js';
 import type { Config } from '../../core/session/config-schema.js';
-import type { AppContext } from '../../compose/app-context.js';
+import type { AppServices } from '../ports/app-services.js';
 
 export interface RunRequest {
   goal: string;
@@ -51,7 +52,7 @@ export interface StartedRun {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Environment the supervisor needs to find the same state, tmux server and config as this process. */
-export function supervisorEnv(ctx: AppContext): Record<string, string> {
+export function supervisorEnv(ctx: AppServices): Record<string, string> {
   return {
     ...forwardableEnv(ctx.env),
     CREWMUX_DATA_DIR: ctx.paths.dataDir,
@@ -64,14 +65,19 @@ export function supervisorEnv(ctx: AppContext): Record<string, string> {
   };
 }
 
-function newSessionId(ctx: AppContext): string {
+function newSessionId(ctx: AppServices): string {
   for (;;) {
     const sid = sessionIdFrom(randomBytes(8));
     if (!ctx.store().getSession(sid)) return sid;
   }
 }
 
-export async function startRun(ctx: AppContext, pre: Preflight, req: RunRequest): Promise<StartedRun> {
+/**
+ * Starts a preflighted run: session row, integration branch and worktree, tmux session with the lead and supervisor
+ * windows, then waits (up to 60 s) for the supervisor to report `running`; on failure undoes what it made and
+ * throws UserError E_START_FAILED.
+ */
+export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest): Promise<StartedRun> {
   const store = ctx.store();
   const sid = newSessionId(ctx);
   const branch = integrationBranch(sid);

@@ -3,6 +3,10 @@ import type { RunReport } from '../../core/session/report.js';
 import type { Store } from '../ports/store.js';
 import { findSession } from './lookup.js';
 
+/**
+ * `crewmux status`: session `sid` (else the latest) with its workers, their conflict radar and the stored report;
+ * UserError when no session matches.
+ */
 export function sessionStatus(store: Store, sid?: string) {
   const s = findSession(store, sid);
   const workers = store.listWorkers(s.id).map((w) => ({

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { makeTempDir, writeFileAtomic } from '../../adapters/files.js';
 import type { Git } from '../ports/git.js';
 
+/**
+ * Creates a throwaway git repository with one commit (README.md, package.json) in a new temp dir under `parent`
+ * (default the OS temp dir) and returns its path; a git failure rejects.
+ */
 export async function createDemoRepo(git: Git, parent = tmpdir()): Promise<string> {
   const dir = makeTempDir(parent, 'crewmux-demo-');
   writeFileAtomic(join(dir, 'README.md'), '# crewmux demo\n\nA throwaway repository made by `crewmux demo`.\n', 0o644);

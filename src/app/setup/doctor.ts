@@ -10,7 +10,7 @@ import { probeLoopbackPort } from '../../adapters/net.js';
 import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
 import { detectAgents } from '../agents/detect.js';
 import { routerCheck, routerReport } from '../llm/router-report.js';
-import type { AppContext } from '../../compose/app-context.js';
+import type { AppServices } from '../ports/app-services.js';
 
 export interface Check {
   name: string;
@@ -29,7 +29,11 @@ async function versionOf(file: string, args: string[]): Promise<string | undefin
   }
 }
 
-export async function runDoctor(ctx: AppContext): Promise<Check[]> {
+/**
+ * `crewmux doctor`: one check per prerequisite (tmux, git, node, native modules, agents, API keys, router, writable
+ * dirs, a loopback port), each ok, warn or fatal with a fix; a failed check is a result, never a throw.
+ */
+export async function runDoctor(ctx: AppServices): Promise<Check[]> {
   const checks: Check[] = [];
   const tmux = await versionOf('tmux', ['-V']);
   const tv = tmux ? parseTmuxVersion(tmux) : undefined;

@@ -7,9 +7,14 @@ import { join } from 'node:path';
 import { guessVerifyCommands } from '../../core/setup/project-guess.js';
 import { UserError } from '../../core/errors.js';
 import { appendText, listDir, pathExists, readIfExists, writeFileAtomic } from '../../adapters/files.js';
-import type { AppContext } from '../../compose/app-context.js';
+import type { AppServices } from '../ports/app-services.js';
 
-export async function initProject(ctx: AppContext, force: boolean): Promise<{ written: string[]; kept: string[]; verify: string[] }> {
+/**
+ * `crewmux init`: writes .crewmux/ (PROJECT.md with guessed verify commands, CONVENTIONS.md, config.json,
+ * hooks.json) and .gitignore lines in the repository around ctx.cwd, keeping existing files unless `force`;
+ * UserError E_NOT_GIT_REPO outside a repository.
+ */
+export async function initProject(ctx: AppServices, force: boolean): Promise<{ written: string[]; kept: string[]; verify: string[] }> {
   const repo = await ctx.git.repoInfo(ctx.cwd);
   if (!repo) throw new UserError('E_NOT_GIT_REPO', `${ctx.cwd} is not inside a git repository.`);
   const root = repo.root;

@@ -1,6 +1,6 @@
 /**
- * Preflight of `crewmux run` (PRODUCT.md section 1 step 1): tmux >= 3.2, git, a repository with a
- * commit, a readable config, and a usable lead and worker set. Each failure is one UserError line.
+ * Preflight of `crewmux run`: tmux >= 3.2, git, a repository with a commit, a readable config, and a
+ * usable lead and worker set. Each failure is one UserError line whose hint is the fix (exit code 3).
  */
 import { UserError } from '../../core/errors.js';
 import { parseTmuxVersion } from '../../core/setup/tmux-version.js';
@@ -10,7 +10,7 @@ import { exec } from '../../adapters/exec.js';
 import { loadConfig } from '../session/config.js';
 import { loadHooks } from '../session/hooks.js';
 import { requireAgent, resolveAgents, usableAgents, type AgentTable } from '../agents/agent-table.js';
-import type { AppContext } from '../../compose/app-context.js';
+import type { AppServices } from '../ports/app-services.js';
 
 export interface Preflight {
   repo: RepoInfo & { head: string };
@@ -20,7 +20,7 @@ export interface Preflight {
   workers: string[];
 }
 
-async function checkTmux(ctx: AppContext): Promise<void> {
+async function checkTmux(ctx: AppServices): Promise<void> {
   let version: string;
   try {
     version = await ctx.tmux.version();
@@ -40,7 +40,12 @@ async function checkGit(): Promise<void> {
   }
 }
 
-export async function preflight(ctx: AppContext, want: { lead?: string; agents?: string[] }): Promise<Preflight> {
+/**
+ * Preflight of `crewmux run`: tmux >= 3.2, git, a repository with a commit, readable config and hooks, a lead
+ * (`want.lead`, config, else the best installed agent with an MCP client) and installed workers; the first failure
+ * throws as a one-line UserError.
+ */
+export async function preflight(ctx: AppServices, want: { lead?: string; agents?: string[] }): Promise<Preflight> {
   await checkTmux(ctx);
   await checkGit();
   const repo = await ctx.git.repoInfo(ctx.cwd);

@@ -1,8 +1,8 @@
 /**
- * Typing text into an agent's pane with confirmation (PRODUCT.md section 3): wait until the agent is
- * ready, paste the text as a bracketed paste (from a file through a tmux buffer, never a shell),
- * press Enter as a separate key after a settle delay, and check the pane reacted; retry Enter, and
- * fail with a DeliveryError when it never does.
+ * Typing text into an agent's pane with confirmation (a prompt never counts as delivered unless the agent
+ * is seen to accept it): wait until the agent is ready, paste the text as a bracketed paste (from a file
+ * through a tmux buffer, never a shell), press Enter as a separate key after a settle delay, and check the
+ * pane reacted; retry Enter, and fail with a DeliveryError when it never does.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';

@@ -36,6 +36,11 @@ function lastLines(file: string, n: number): string {
 
 export type Monitor = ReturnType<typeof createMonitor>;
 
+/**
+ * The worker monitor: watches each active worker's done flag and pane log and ticks every `opts.tickMs` (default
+ * 250 ms) for dead panes, time limits, stuck workers and the lead; every completion goes through completeTurn. Idle
+ * until `start()`; `close()` stops it.
+ */
 export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
   const watches = new Map<string, Watch>();
   let timer: NodeJS.Timeout | undefined;

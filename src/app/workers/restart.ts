@@ -11,6 +11,11 @@ import { changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, type Runtime } from '../runtime.js';
 import { exitStatusFile } from './panes.js';
 
+/**
+ * restart_worker: relaunches a crashed, killed or timed-out worker on its own worktree with its prompt, a fresh
+ * nonce and a note of the previous attempt; ToolError for any other state, or when the launch fails (the worker is
+ * then crashed again).
+ */
 export async function restartWorker(rt: Runtime, workerId: string): Promise<WorkerRow> {
   const w = getWorkerOrFail(rt, workerId);
   if (!['crashed', 'killed', 'timeout'].includes(w.state)) {

@@ -17,6 +17,11 @@ export function chooseReviewer(rt: Runtime, authorAgent: string, requested?: str
   return installed.find((n) => rt.agents.get(n)!.profile.family !== family) ?? installed[0] ?? authorAgent;
 }
 
+/**
+ * cross_review: spawns a read-only reviewer (`reviewerAgent`, else another agent family when one is installed) on
+ * finished worker `workerId`'s branch with its diff and `focus`; ToolError when the author is not finished or has
+ * no changes, or the spawn is refused.
+ */
 export async function crossReview(rt: Runtime, workerId: string, reviewerAgent?: string, focus?: string, extras?: PromptExtras): Promise<SpawnResult> {
   const author = getWorkerOrFail(rt, workerId);
   if (!isFinished(author.state) && author.state !== 'merged') {

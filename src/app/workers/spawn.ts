@@ -40,6 +40,7 @@ export type PromptExtras = (input: SpawnInput & { perspective: Perspective }) =>
 
 export const MAX_TASK_BYTES = 256 * 1024;
 const token = () => randomBytes(24).toString('hex');
+/** A fresh per-turn nonce: 12 random hex characters. */
 export const newNonce = () => randomBytes(6).toString('hex');
 
 function chooseAgent(rt: Runtime, requested?: string): string {
@@ -74,6 +75,11 @@ export async function launchWorkerAgent(rt: Runtime, w: WorkerRow, onPane: (pane
   }
 }
 
+/**
+ * spawn_worker, all-or-nothing: worktree and branch from the integration head (or `startPoint`), prompt file, row,
+ * pane and delivery; a failure before the pane rolls back in reverse order, and every refusal or failure is a
+ * ToolError (empty or over-256 KB task, unknown perspective or agent, --max-workers reached).
+ */
 export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: PromptExtras): Promise<SpawnResult> {
   if (!input.task.trim()) throw new ToolError('Error: the task is empty. Describe what the worker should do and call spawn_worker again.');
   if (Buffer.byteLength(input.task) > MAX_TASK_BYTES) throw new ToolError(`Error: the task is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it, or put the material in a file in the repository and name it in the task.`);

@@ -13,6 +13,10 @@ export interface WaitResult {
   timedOut: boolean;
 }
 
+/**
+ * Resolves when any (`mode` 'any') or all of workers `ids` have finished, the session ends, or `timeoutMs` passes
+ * (then `timedOut` is true); throws ToolError before waiting when an id is unknown.
+ */
 export function waitForWorkers(rt: Runtime, ids: string[], mode: 'any' | 'all', timeoutMs: number): Promise<WaitResult> {
   for (const id of ids) getWorkerOrFail(rt, id);
   const snapshot = (): WaitResult => {

@@ -1,5 +1,5 @@
 /**
- * What crewmux knows about an agent CLI, as data. Built-in entries live in src/core/agents/; custom
+ * What crewmux knows about an agent CLI, as data. Built-in entries live in src/core/agents/profiles/; custom
  * agents from config.json are turned into the same shape by `customAgentProfile`.
  */
 

@@ -1,7 +1,8 @@
 /**
  * Where verify commands come from, and how a lead-given command is split into argv. Configured
  * commands (config.json `verify`, PROJECT.md `## How to verify`) are the user's own and run in a
- * shell; commands the lead passes come from the MCP and run without one (PRODUCT.md section 11).
+ * shell; commands the lead passes come from the MCP and run without one, because text from a worker or
+ * the MCP is never run as a shell command.
  */
 
 /** Commands from the `## How to verify` section of PROJECT.md: a fenced block's lines, else bullets. */

@@ -1,7 +1,7 @@
 /**
- * Memory as text (PRODUCT.md section 10): splitting memory files into searchable chunks, turning a
- * worker's task into an FTS5 query, fitting the best hits into a prompt budget, and writing a
- * session's episode. Pure; the index lives in adapters/memory-index.ts, the files in app/memory.ts.
+ * Memory as text: splitting memory files into searchable chunks, turning a worker's task into an FTS5
+ * query, fitting the best hits into a prompt budget, and writing a session's episode. Pure; the index
+ * lives in adapters/llm/memory-index.ts, the files in app/llm/memory.ts.
  */
 import type { RunReport } from '../session/report.js';
 

@@ -40,7 +40,7 @@ const RouterProviderSchema = z.object({
   enabled: z.boolean().optional(),
 }).strict();
 
-/** The LLM router used for summaries (src/app/router.ts). */
+/** The LLM router used for summaries (src/app/llm/router.ts). */
 export const RouterConfigSchema = z.object({
   /** Providers tried first, in this order; unlisted ones follow in the default order. */
   order: z.array(z.enum(PROVIDER_NAMES)).optional(),

@@ -7,29 +7,38 @@ import { completionProtocol } from './completion.js';
 import type { PerspectiveInfo } from './perspectives.js';
 import type { ReportWorker } from '../session/report.js';
 
+/** A lead tool as the lead prompt lists it: its name, its parameters (optional ones end in `?`), what it does. */
+export interface LeadToolInfo {
+  name: string;
+  params: string[];
+  description: string;
+}
+
 export interface LeadPromptInput {
   sessionId: string;
   goal: string;
   agents: string[];
   maxWorkers: number;
   projectContext: { name: string; text: string }[];
+  /** The tools the MCP server registers for the lead, in registration order (the MCP layer lists them). */
+  tools: LeadToolInfo[];
 }
 
+/** One line of the lead prompt's tool list: `- name(a, b?): description`. */
+export function leadToolLine(t: LeadToolInfo): string {
+  return `- ${t.name}(${t.params.join(', ')}): ${t.description}`;
+}
+
+/** The lead's prompt: its role, its tools, the completion rule, the project context, and the goal last. Pure. */
 export function buildLeadPrompt(p: LeadPromptInput): string {
   const parts = [
     '# You are the lead of a crewmux session',
     `Session ${p.sessionId}. You orchestrate; you do not write code yourself. Break the goal into tasks and give each to a worker agent that works in its own git worktree and branch.`,
     '',
     '## Your tools (MCP server "crewmux")',
-    '- spawn_worker(task, perspective?, agent?, file_scope?, pass_criteria?, extra_context?): start a worker; returns its id.',
-    '- wait_for_worker(worker_id | worker_ids, timeout_s?): block until a worker finishes; if it says "still running", call it again.',
-    '- read_worker_output(worker_id, tail_lines?), list_workers(), send_to_worker(worker_id, message), kill_worker(worker_id).',
-    '- worker_diff(worker_id), merge_worker(worker_id), discard_worker(worker_id, reason), cross_review(worker_id, reviewer_agent?, focus?).',
-    '- verify(commands?): run the project checks on the integration branch; if it says "still running", call it again.',
-    '- list_perspectives(), report_progress(message).',
-    '- web_research(query, max_results?, fresh?, site?): search the web; if it answers that the web is unreachable, go on without it.',
-    '- compact_session(): when the session grows long, finished workers become short digests in list_workers and read_worker_output; clear_tool_results(): verify and web_research run afresh.',
-    '- mark_goal_done(summary) when the goal is met; mark_goal_failed(reason) when it cannot be.',
+    ...p.tools.map(leadToolLine),
+    'A tool that answers "still running" is waiting for something: call it again. '
+      + 'When a tool says a service is unreachable (the web, an external agent), go on without it.',
     `Available worker agents: ${p.agents.join(', ')}. At most ${p.maxWorkers} workers run at once.`,
     '',
     '## Completion rule',

@@ -1,6 +1,7 @@
 /**
- * The worker state machine (PRODUCT.md section 3). Pure: it says which transitions are legal and
- * what a state means; the app layer applies them and logs each as an event.
+ * The worker state machine: a worker starts, runs or waits at its prompt, ends a turn done, blocked,
+ * failed, crashed, killed or timed out, and is finally merged or discarded. Pure: it says which
+ * transitions are legal and what a state means; the app layer applies them and logs each as an event.
  */
 
 export const WORKER_STATES = [

@@ -1,8 +1,7 @@
 /** Lead tools that keep the lead's context small and its results fresh: compact_session, clear_tool_results. */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { compactSession, type CompactOutcome } from '../../app/llm/compaction.js';
 import { forgetVerifyResults } from '../../app/integration/verify.js';
-import { defineTool, textResult } from '../define-tool.js';
+import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 
 function line(o: CompactOutcome): string {
@@ -12,7 +11,7 @@ function line(o: CompactOutcome): string {
   return `${o.workerId}: ${o.fullChars} → ${o.digestChars} chars, ${by}`;
 }
 
-export function registerContextTools(server: McpServer, d: ToolDeps): void {
+export function registerContextTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
   defineTool(server, d.stats, 'compact_session', "Replace finished workers' long summaries and outputs with short digests in list_workers, read_worker_output and the resume recap; the full text stays in the event log.", {}, async () => {
     const outcomes = await compactSession(rt);

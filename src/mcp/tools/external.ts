@@ -1,11 +1,10 @@
 /** Lead tools for agents running outside crewmux: shim-wrapped agents and agents in plain tmux panes. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../app/external/external-agents.js';
-import { defineTool, textResult } from '../define-tool.js';
+import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 
-export function registerExternalTools(server: McpServer, d: ToolDeps, ext: ExternalAgentDeps): void {
+export function registerExternalTools(server: ToolServer, d: ToolDeps, ext: ExternalAgentDeps): void {
   defineTool(server, d.stats, 'discover_running_agents', 'List agent CLIs running outside this session (crewmux-shim, or plain tmux panes) that you can talk to.', {}, async () => {
     const r = await discoverAgents(ext);
     const agents = r.agents.map((a) => ({ id: a.id, agent: a.agent, via: a.via, pid: a.pid, cwd: a.cwd ?? null }));

@@ -1,14 +1,13 @@
 /** Lead tools that close the goal, and progress notes (lead and workers). */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ToolError } from '../../core/errors.js';
 import { markGoalDone, markGoalFailed } from '../../app/session/goal.js';
 import { addWorkerNote } from '../../app/workers/state-change.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
-import { defineTool, textResult } from '../define-tool.js';
+import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 
-export function registerGoalTools(server: McpServer, d: ToolDeps): void {
+export function registerGoalTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
   defineTool(server, d.stats, 'mark_goal_done', 'Close the goal as achieved. Refused, with the reason, while workers still run.', {
     summary: z.string().describe('What was achieved.'),
@@ -25,7 +24,7 @@ export function registerGoalTools(server: McpServer, d: ToolDeps): void {
 }
 
 /** report_progress for either role: a lead note or a note on the calling worker. */
-export function registerProgressTool(server: McpServer, d: ToolDeps, workerId?: string): void {
+export function registerProgressTool(server: ToolServer, d: ToolDeps, workerId?: string): void {
   const { rt } = d;
   defineTool(server, d.stats, 'report_progress', 'Record a short progress note that the user and the lead can see.', {
     message: z.string(),

@@ -1,14 +1,13 @@
 /** Lead tools that integrate: diff, merge, discard, verify, cross-review. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ToolError } from '../../core/errors.js';
 import { discardWorker, mergeWorker, workerDiff } from '../../app/integration/merge.js';
 import { verify } from '../../app/integration/verify.js';
 import { crossReview } from '../../app/workers/review.js';
-import { defineTool, errorResult, textResult } from '../define-tool.js';
+import { defineTool, errorResult, textResult, type ToolServer } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 
-export function registerIntegrationTools(server: McpServer, d: ToolDeps): void {
+export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
   defineTool(server, d.stats, 'worker_diff', "Show a worker's changes against the integration branch (stat and patch).", { worker_id: z.string() }, async (a) => {
     const r = await workerDiff(rt, a.worker_id);

@@ -1,6 +1,5 @@
 /** Lead tools that manage workers: spawn, watch, talk to, wait for, list and stop them. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { listPerspectives, PERSPECTIVES } from '../../core/workers/perspectives.js';
 import { ToolError } from '../../core/errors.js';
 import { spawnWorker } from '../../app/workers/spawn.js';
@@ -9,11 +8,11 @@ import { waitForWorkers } from '../../app/workers/wait.js';
 import { restartWorker } from '../../app/workers/restart.js';
 import { compactedSummaries, compactedSummary } from '../../app/llm/compaction.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
-import { defineTool, textResult } from '../define-tool.js';
+import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import { finishedLine, workerView } from './views.js';
 import type { ToolDeps } from '../build-server.js';
 
-export function registerLeadWorkerTools(server: McpServer, d: ToolDeps): void {
+export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
   defineTool(server, d.stats, 'spawn_worker', 'Start a worker agent on a task in its own git worktree and branch. Returns the worker id; then call wait_for_worker.', {
     task: z.string().describe('What the worker must do; self-contained.'),

@@ -1,8 +1,7 @@
 /** The lead's web_research tool: a web search through the configured backend, answers cached for a while. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Research, ResearchAnswer } from '../../app/llm/research.js';
-import { defineTool, textResult } from '../define-tool.js';
+import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import type { ToolDeps } from '../build-server.js';
 
 /** Wall-clock HH:MM:SS (local time) of an epoch-ms instant. */
@@ -19,7 +18,7 @@ export function renderResearch(a: ResearchAnswer): string {
   return `${head}\n${body}${a.cached ? `\n(cached from ${clock(a.fetchedAt)}; pass fresh: true to search again)` : ''}`;
 }
 
-export function registerResearchTools(server: McpServer, d: ToolDeps, research: Research): void {
+export function registerResearchTools(server: ToolServer, d: ToolDeps, research: Research): void {
   defineTool(server, d.stats, 'web_research', 'Search the web and get numbered results (title, URL, snippet). Answers are cached for a while; pass fresh to search again.', {
     query: z.string().min(1).max(500),
     max_results: z.number().int().min(1).max(20).optional().describe('How many results (default 5, or research.maxResults in config).'),

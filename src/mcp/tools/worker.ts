@@ -1,13 +1,12 @@
 /** The worker's own tools: worker_done (for its own turn only) and report_progress. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { COMPLETION_STATUSES } from '../../core/workers/state.js';
 import { completeTurn } from '../../app/workers/turns.js';
-import { defineTool, textResult } from '../define-tool.js';
+import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import { registerProgressTool } from './goal.js';
 import type { ToolDeps } from '../build-server.js';
 
-export function registerWorkerTools(server: McpServer, d: ToolDeps, workerId: string): void {
+export function registerWorkerTools(server: ToolServer, d: ToolDeps, workerId: string): void {
   defineTool(server, d.stats, 'worker_done', 'Report that your task is finished (done), cannot go on (blocked) or failed, with a short summary.', {
     status: z.enum(COMPLETION_STATUSES),
     summary: z.string(),

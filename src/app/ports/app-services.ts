@@ -1,0 +1,32 @@
+import type { Git } from './git.js';
+import type { Store } from './store.js';
+import type { Tmux } from './tmux.js';
+import type { Paths } from '../session/paths.js';
+import type { Runtime } from '../runtime.js';
+
+/**
+ * What commands and use cases get from the composition root: the environment, paths, the ports (git, tmux,
+ * store) and a few user-file operations. compose/app-context.ts builds the real one.
+ */
+export interface AppServices {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  paths: Paths;
+  git: Git;
+  /** tmux on the socket named by CREWMUX_TMUX_SOCKET (tests), else the user's default server. */
+  tmux: Tmux;
+  tmuxFor(socket: string | null): Tmux;
+  store(): Store;
+  /** Absolute path of bin/crewmux.js, for launching the supervisor. */
+  crewmuxBin: string;
+  now(): number;
+  /** Attaches this terminal to a tmux session (switch-client inside tmux); returns tmux's exit code. */
+  attachTerminal(tmux: Tmux, session: string): number;
+  /** Reads a file the user named (e.g. --goal-file); throws with the path on failure. */
+  readUserFile(path: string): string;
+  /** Writes a file the user named, atomically (e.g. --url-file). */
+  writeUserFile(path: string, text: string): void;
+  /** The Runtime of stored session `sid` (its hooks are no-ops until the caller sets them); throws when unknown. */
+  openRuntime(sid: string): Runtime;
+  close(): void;
+}
