@@ -15,7 +15,6 @@ import tseslint from 'typescript-eslint';
  */
 export const APP_ADAPTER_EXCEPTIONS = [
   'src/adapters/agent-files.ts',
-  'src/adapters/compaction-store.ts',
   'src/adapters/exec.ts',
   'src/adapters/external/card-store.ts',
   'src/adapters/external/json-rpc-client.ts',
@@ -24,7 +23,6 @@ export const APP_ADAPTER_EXCEPTIONS = [
   'src/adapters/external/proc-table.ts',
   'src/adapters/external/pty.ts',
   'src/adapters/files.ts',
-  'src/adapters/git.ts', // types only (Git, RepoInfo)
   'src/adapters/llm/http-get.ts',
   'src/adapters/llm/http-post.ts',
   'src/adapters/llm/memory-index.ts',
@@ -34,9 +32,6 @@ export const APP_ADAPTER_EXCEPTIONS = [
   'src/adapters/skills/skill-folder.ts',
   'src/adapters/skills/skill-source.ts',
   'src/adapters/skills/trust-store.ts',
-  'src/adapters/stats-store.ts',
-  'src/adapters/store.ts', // row types, plus the SESSION_STATUSES / TERMINAL_SESSION_STATUSES constants
-  'src/adapters/tmux.ts', // types, plus parseTmuxVersion (pure: belongs in core)
   'src/adapters/which.ts',
 ];
 
