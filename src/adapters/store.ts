@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { WORKER_STATES } from '../core/workers/state.js';
+import { StoredEventTypeSchema, type EventType } from '../core/session/event-types.js';
 
 export const SESSION_STATUSES = ['starting', 'running', 'done', 'failed', 'timeout', 'stopped'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -98,7 +99,8 @@ const EventRowSchema = z.object({
   session_id: z.string(),
   worker_id: z.string().nullable(),
   ts: z.number(),
-  type: z.string(),
+  // Not narrowed to EventType: an older state.db may hold names this version no longer emits.
+  type: StoredEventTypeSchema,
   message: z.string(),
   data: json(z.record(z.string(), z.unknown())),
 });
@@ -251,7 +253,7 @@ export function openStore(file: string, now: () => number = Date.now) {
     },
 
     /** Appends an event; returns its id. */
-    addEvent(sessionId: string, workerId: string | null, type: string, message: string, data: Record<string, unknown> = {}): number {
+    addEvent(sessionId: string, workerId: string | null, type: EventType, message: string, data: Record<string, unknown> = {}): number {
       return Number(insertEvent.run(sessionId, workerId, now(), type, message, JSON.stringify(data)).lastInsertRowid);
     },
 

@@ -9,6 +9,9 @@ import { createTmux, type Tmux } from '../adapters/tmux.js';
 import { createGit, type Git } from '../adapters/git.js';
 import { openStore, type Store } from '../adapters/store.js';
 import { ensureDir } from '../adapters/files.js';
+import { systemClock } from '../adapters/clock.js';
+import { readPackageVersion } from '../adapters/package-version.js';
+import type { Clock } from '../core/clock.js';
 import { resolvePaths, type Paths } from '../app/session/paths.js';
 import type { Output } from '../cli/output.js';
 
@@ -24,6 +27,11 @@ export interface AppContext {
   store(): Store;
   /** Absolute path of bin/crewmux.js, for launching the supervisor. */
   crewmuxBin: string;
+  /** crewmux's version, from package.json. */
+  version: string;
+  /** Time for waits and deadlines (the system clock). */
+  clock: Clock;
+  /** `clock.now()`. */
   now(): number;
   close(): void;
 }
@@ -49,7 +57,9 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
       return store;
     },
     crewmuxBin: fileURLToPath(new URL('../../../bin/crewmux.js', import.meta.url)),
-    now: () => Date.now(),
+    version: readPackageVersion(),
+    clock: systemClock,
+    now: () => systemClock.now(),
     close() {
       store?.close();
       store = undefined;

@@ -4,12 +4,12 @@
  * in pane 0 (or, on resume, adopts what is still running), and when the goal ends (or on
  * SIGTERM/SIGHUP) records the outcome and closes everything it opened.
  */
-import { TERMINAL_SESSION_STATUSES } from '../adapters/store.js';
 import { killTree, processTree } from '../adapters/process-tree.js';
 import { createStatsStore } from '../adapters/stats-store.js';
 import { buildMcpServer } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
 import type { HookCommand } from '../core/session/hooks.js';
+import { isSessionEnd } from '../core/session/event-types.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
@@ -71,12 +71,12 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const research = createResearch({ config: rt.config.research, env: ctx.env, now: ctx.now });
   const mcp = createMcpHttpServer({
     book: { lead: s.lead_token, workerByToken: (t) => store.listWorkers(sid).find((w) => w.token === t)?.id },
-    buildServer: (p) => buildMcpServer(p, { rt, stats: toolStats, promptExtras, external, research, onWorkerActivity: (id) => monitor.touch(id) }),
+    buildServer: (p) => buildMcpServer(p, { rt, stats: toolStats, promptExtras, external, research, version: ctx.version, onWorkerActivity: (id) => monitor.touch(id) }),
   });
 
   let finished!: () => void;
   const over = new Promise<void>((r) => { finished = r; });
-  const unsubscribe = events.subscribe((e) => { if (TERMINAL_SESSION_STATUSES.some((t) => e.type === `session.${t}`)) finished(); });
+  const unsubscribe = events.subscribe((e) => { if (isSessionEnd(e.type)) finished(); });
   process.on('SIGTERM', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)'); });
   process.on('SIGHUP', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGHUP)'); });
   const onCrash = (e: unknown) => {
@@ -113,7 +113,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
 
   await over;
   unsubscribe();
-  await new Promise((r) => setTimeout(r, opts.closeDelayMs ?? 700));
+  await ctx.clock.sleep(opts.closeDelayMs ?? 700);
   monitor.close();
   radar.close();
   await hookRunner.drain();

@@ -16,6 +16,7 @@ import { createApiRouter, openApiDocument } from './api-route.js';
 import { createGuard, SECURITY_HEADERS } from './security.js';
 import { registerEventsRoute } from './events-route.js';
 import { defaultStaticDir, registerStaticRoutes } from './static-routes.js';
+import { readPackageVersion } from '../adapters/package-version.js';
 
 export interface DashboardDeps {
   store: Store;
@@ -32,6 +33,8 @@ export interface DashboardDeps {
   detailCache?: boolean;
   /** Where index.html, app.js and style.css are (default: src/dashboard/static of the package). */
   staticDir?: string;
+  /** crewmux's version for the OpenAPI document (default: package.json's). */
+  version?: string;
 }
 
 /** Builds the app with every route registered; throws when the static files are missing. */
@@ -73,7 +76,7 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
   const doc = openApiDocument(api.specs, [
     { url: '/api/sessions/:id/events', summary: 'The event log as Server-Sent Events; resumes after Last-Event-ID or ?after=N.', produces: 'text/event-stream', params: S.SessionIdParams, query: S.EventsQuery },
     { url: '/', summary: 'The dashboard page.', produces: 'text/html' },
-  ]);
+  ], d.version ?? readPackageVersion());
   app.get('/api/docs', async (_req, reply) => reply.type('application/json; charset=utf-8').send(doc));
   registerStaticRoutes(app, d.staticDir ?? defaultStaticDir(), d.token);
   return app;

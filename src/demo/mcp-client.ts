@@ -1,6 +1,7 @@
 /** A small MCP client over Streamable HTTP with a bearer token (scripted agents, bench, tests). */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { readPackageVersion } from '../adapters/package-version.js';
 
 export interface ToolAnswer {
   text: string;
@@ -14,8 +15,9 @@ export interface CrewmuxClient {
   close(): Promise<void>;
 }
 
+/** Connects as client `name` (version: crewmux's, from package.json); rejects when the server does not answer. */
 export async function connectCrewmux(url: string, token: string, name = 'crewmux-scripted'): Promise<CrewmuxClient> {
-  const client = new Client({ name, version: '0.1.0' });
+  const client = new Client({ name, version: readPackageVersion() });
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
   await client.connect(transport);
   return {

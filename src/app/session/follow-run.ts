@@ -7,6 +7,8 @@ import type { EventRow, SessionRow, Store } from '../../adapters/store.js';
 import { TERMINAL_SESSION_STATUSES } from '../../adapters/store.js';
 import type { Tmux } from '../../adapters/tmux.js';
 import { isAlive } from '../../adapters/process-tree.js';
+import { systemClock } from '../../adapters/clock.js';
+import { waitUntil, type Clock } from '../../core/clock.js';
 
 export function exitCodeOf(status: SessionRow['status']): number {
   if (status === 'done') return EXIT.ok;
@@ -19,13 +21,13 @@ export function progressLine(e: EventRow): string {
   return `[${t}] ${e.type.padEnd(18)} ${e.message.split('\n')[0]}`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Prints events of `sid` until the session ends; returns its exit code. If the tmux session vanishes
  * while the outcome is still open, the supervisor was lost: returns EXIT.failed after saying so.
  */
-export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number } = {}): Promise<number> {
+export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number; clock?: Clock } = {}): Promise<number> {
+  const clock = opts.clock ?? systemClock;
+  const pollMs = opts.pollMs ?? 100;
   let last = opts.fromEventId ?? 0;
   let lostChecks = 0;
   for (;;) {
@@ -39,8 +41,8 @@ export async function followRun(store: Store, tmux: Tmux, sid: string, print: (l
       // The supervisor stops the agents and the tmux session after recording the outcome; return once
       // it has, so nothing of the run is still alive or writing when the caller goes on (bounded wait).
       // The outcome row is written just before its `session.<status>` event: print what came after too.
-      const until = Date.now() + (opts.cleanupWaitMs ?? 20_000);
-      while (s.supervisor_pid !== null && isAlive(s.supervisor_pid) && Date.now() < until) await sleep(opts.pollMs ?? 100);
+      const pid = s.supervisor_pid;
+      if (pid !== null) await waitUntil(() => !isAlive(pid), { timeoutMs: opts.cleanupWaitMs ?? 20_000, intervalMs: pollMs, clock });
       for (const e of store.eventsAfter(sid, last)) print(progressLine(e));
       return exitCodeOf(s.status);
     }
@@ -52,6 +54,6 @@ export async function followRun(store: Store, tmux: Tmux, sid: string, print: (l
       print(`crewmux: the supervisor of ${sid} is gone and the goal has no outcome [E_SUPERVISOR_LOST]`);
       return EXIT.failed;
     }
-    await sleep(opts.pollMs ?? 100);
+    await clock.sleep(pollMs);
   }
 }

@@ -9,6 +9,7 @@ import { perspectiveInfo, type Perspective } from '../../core/workers/perspectiv
 import { isActive, isFinished, type WorkerState } from '../../core/workers/state.js';
 import type { Completion } from '../../core/workers/completion.js';
 import { ToolError } from '../../core/errors.js';
+import { waitUntil } from '../../core/clock.js';
 import { fileSize, readFrom, removeFile } from '../../adapters/files.js';
 import { isAlive, killTree } from '../../adapters/process-tree.js';
 import type { WorkerRow } from '../../adapters/store.js';
@@ -94,7 +95,7 @@ export async function sendToWorker(rt: Runtime, workerId: string, message: strin
   }
   const profile = rt.agents.get(w.agent)?.profile;
   try {
-    await deliverText(rt.tmux, pane.paneId, text, { readyMarkers: profile?.markers.ready, tmpDir: workerDir(rt, w.id), readyTimeoutMs: 10_000 });
+    await deliverText(rt.tmux, pane.paneId, text, { readyMarkers: profile?.markers.ready, tmpDir: workerDir(rt, w.id), readyTimeoutMs: 10_000, clock: rt.clock });
   } catch (e) {
     throw new ToolError(`Error: the message to ${workerId} was pasted but not accepted: ${(e as Error).message}. Check it with read_worker_output.`);
   }
@@ -114,9 +115,8 @@ export async function stopWorker(rt: Runtime, workerId: string, to: 'killed' | '
     if (pane) {
       // Ask first (Ctrl-C, as a user would), then escalate: SIGTERM, SIGKILL of the whole tree.
       await rt.tmux.sendKeys(pane.paneId, 'C-c').catch(() => undefined);
-      const deadline = Date.now() + 1_000;
-      while (Date.now() < deadline && isAlive(pane.pid)) await new Promise((r) => setTimeout(r, 50));
-      await killTree(pane.pid);
+      await waitUntil(() => !isAlive(pane.pid), { timeoutMs: 1_000, intervalMs: 50, clock: rt.clock });
+      await killTree(pane.pid, undefined, rt.clock);
     }
     rt.hooks.workerStopped(w.id);
     // A finished worker whose agent idled is stopped too, but keeps its result state.
