@@ -36,7 +36,7 @@ for (let i = 1; i <= WORKERS; i++) {
   store.updateWorker(sid, `w${String(i).padStart(2, '0')}`, { notes: ['started', 'halfway there', 'tests written'], radar: { integration: i % 5 ? [] : ['src/a.ts'], workers: {}, key: 'k' }, summary: `summary ${i}` });
 }
 for (let i = 0; i < 200; i++) store.addEvent(sid, null, 'bench.seed', `seed event ${i}`);
-const build = (detailCache) => buildDashboard({ store, stats: store.stats(), git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined }), token: TOKEN, pollMs: 100, detailCache, readStatic: staticReader() });
+const build = (detailCache) => buildDashboard({ store, stats: store.stats(), git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined }), token: TOKEN, pollMs: 100, detailCache, readStatic: staticReader(), version: 'bench' });
 const app = build(true);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const port = app.server.address().port;

@@ -1,33 +1,19 @@
 /**
- * The one place crewmux starts a short-lived process (after execa). Timeouts and kill escalation live
- * here, and so does the error that names the command, its exit code or signal, and the stderr tail.
- * Long-lived agent processes are started by tmux, not here.
+ * The one place crewmux starts a process (after execa): short-lived commands (`exec`, `execToFile`),
+ * a background process (`execDetached`), a program on the user's terminal (`execAttached`) and one on a
+ * pseudo-terminal (`execPty`, the only node-pty call). Timeouts and the kill escalation (`stopPolitely`)
+ * live here, and so does the error that names the command, its exit code or signal, and the stderr
+ * tail. Long-lived agent processes are started by tmux, not here.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as NodePty from 'node-pty';
+import { waitUntil, type Clock } from '../core/clock.js';
+import { systemClock } from './clock.js';
+import type { ExecOptions, ExecResult, ExecToFileOptions } from '../app/ports/process-runner.js';
 
-export interface ExecOptions {
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-  input?: string;
-  /** Milliseconds before SIGTERM; SIGKILL follows after `killGraceMs`. Default 30 000. */
-  timeoutMs?: number;
-  killGraceMs?: number;
-  /** Resolve instead of reject on a non-zero exit. */
-  reject?: boolean;
-  /** Cap on captured stdout/stderr, in bytes each (default 8 MiB); the rest is dropped. */
-  maxBuffer?: number;
-}
-
-export interface ExecResult {
-  command: string;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  durationMs: number;
-}
+export type { ExecOptions, ExecResult };
 
 export class ExecError extends Error {
   readonly result: ExecResult;
@@ -57,26 +43,26 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
     let stdout = '';
     let stderr = '';
     let timedOut = false;
+    let settled = false;
     child.stdout.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < max) stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < max) stderr += d; });
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    let killer: NodeJS.Timeout | undefined;
     const killGroup = (sig: NodeJS.Signals) => {
       try { process.kill(-child.pid!, sig); } catch { child.kill(sig); }
     };
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup('SIGTERM');
-      killer = setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs ?? 2_000);
+      // SIGKILL only if the command has not closed by the end of the grace period.
+      void stopPolitely({ signal: killGroup, alive: () => !settled }, { graceMs: opts.killGraceMs ?? 2_000, killWaitMs: 0 });
     }, timeoutMs);
     child.on('error', (err: NodeJS.ErrnoException) => {
+      settled = true;
       clearTimeout(timer);
-      if (killer) clearTimeout(killer);
       reject(err);
     });
     child.on('close', (exitCode, signal) => {
+      settled = true;
       clearTimeout(timer);
-      if (killer) clearTimeout(killer);
       const result: ExecResult = { command, exitCode, signal, stdout, stderr, timedOut, durationMs: performance.now() - started };
       if ((exitCode !== 0 || timedOut) && opts.reject !== false) reject(new ExecError(result));
       else resolve(result);
@@ -101,7 +87,7 @@ export async function commandExists(file: string, args: string[] = ['--version']
  * Runs `file args` (or, with `shell: true`, the command line `file` in /bin/sh) with stdout and stderr
  * appended to `outputFile`; the process group is killed at `timeoutMs` (TERM, then KILL after 2 s).
  */
-export function execToFile(file: string, args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; outputFile: string; timeoutMs: number; shell?: boolean }): Promise<{ exitCode: number | null; timedOut: boolean; durationMs: number }> {
+export function execToFile(file: string, args: readonly string[], opts: ExecToFileOptions): Promise<{ exitCode: number | null; timedOut: boolean; durationMs: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
     const fd = openSync(opts.outputFile, 'a');
@@ -115,11 +101,12 @@ export function execToFile(file: string, args: readonly string[], opts: { cwd: s
       return;
     }
     let timedOut = false;
-    const killGroup = (sig: NodeJS.Signals) => { try { process.kill(-child.pid!, sig); } catch { /* gone */ } };
+    const pgid = child.pid!;
+    const killGroup = (sig: NodeJS.Signals) => { try { process.kill(-pgid, sig); } catch { /* gone */ } };
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup('SIGTERM');
-      setTimeout(() => killGroup('SIGKILL'), 2_000).unref();
+      // The whole group: a shell's children outlive it and still write to the file.
+      void stopPolitely({ signal: killGroup, alive: () => groupAlive(pgid) }, { graceMs: 2_000, killWaitMs: 0 });
     }, opts.timeoutMs);
     let settled = false;
     const settle = (exitCode: number | null) => {
@@ -132,4 +119,98 @@ export function execToFile(file: string, args: readonly string[], opts: { cwd: s
     child.on('error', () => settle(127));
     child.on('close', (code) => settle(code));
   });
+}
+
+/**
+ * Runs `file args` on this process's terminal (stdin, stdout and stderr inherited) and blocks until it
+ * exits; returns its exit status, or 1 when a signal ended it or it could not be started.
+ */
+export function execAttached(file: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {
+  const r = spawnSync(file, args, { cwd: opts.cwd, env: opts.env, stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+/**
+ * Starts `file args` in the background, to outlive this process: its own process group (setsid), stdin
+ * closed, stdout and stderr appended to `logFile` (created 0600; its directory must exist). Returns its
+ * pid; nothing waits for it. Throws when it cannot be started.
+ */
+export function execDetached(file: string, args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string }): number {
+  const fd = openSync(opts.logFile, 'a', 0o600);
+  try {
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', fd, fd] });
+    // A failed start is also emitted as 'error' later; the throw below reports it, so it must not crash us.
+    child.on('error', () => undefined);
+    if (child.pid === undefined) throw new Error(`cannot start ${file}`);
+    child.unref();
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where and how big the pseudo-terminal is; `env` is the whole environment of the program. */
+export interface PtyStartOptions {
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  /** TERM for the child. */
+  name: string;
+}
+
+/**
+ * Starts `file args` on a new pseudo-terminal and returns node-pty's handle (src/adapters/external/pty.ts
+ * wraps it). The native addon is loaded on first use, so commands that never open a pty never load it.
+ * Throws when node-pty is missing or cannot fork.
+ */
+export function execPty(file: string, args: readonly string[], opts: PtyStartOptions): NodePty.IPty {
+  const nodePty = createRequire(import.meta.url)('node-pty') as typeof NodePty;
+  return nodePty.spawn(file, [...args], { name: opts.name, cols: opts.cols, rows: opts.rows, cwd: opts.cwd, env: opts.env });
+}
+
+/** Something to stop: how to signal it and how to tell that it is gone. */
+export interface StopTarget {
+  /** Sends `sig` to everything being stopped (processes already gone are the target's to ignore). */
+  signal(sig: NodeJS.Signals): void;
+  /** True while anything being stopped is still alive. */
+  alive(): boolean;
+}
+
+/** How a stop ended: gone within the grace period, gone after SIGKILL, or still there after both waits. */
+export type StopOutcome = 'exited' | 'killed' | 'survived';
+
+/** Timings of stopPolitely; the defaults are those of killTree. */
+export interface StopOptions {
+  /** Milliseconds between the first signal and SIGKILL (default 2 000). */
+  graceMs?: number;
+  /** Milliseconds to wait for the target to go after SIGKILL (default 1 000; 0 checks once). */
+  killWaitMs?: number;
+  /** The polite signal (default SIGTERM; the shim forwards the SIGHUP or SIGINT it got). */
+  firstSignal?: NodeJS.Signals;
+  clock?: Clock;
+}
+
+/**
+ * The one kill escalation: sends `firstSignal`, polls `alive()` every 50 ms for up to `graceMs`, then
+ * sends SIGKILL and polls every 20 ms for up to `killWaitMs`. Resolves with the StopOutcome; never rejects.
+ */
+export async function stopPolitely(target: StopTarget, o: StopOptions = {}): Promise<StopOutcome> {
+  const clock = o.clock ?? systemClock;
+  const send = (sig: NodeJS.Signals) => { try { target.signal(sig); } catch { /* gone */ } };
+  const gone = () => { try { return !target.alive(); } catch { return true; } };
+  send(o.firstSignal ?? 'SIGTERM');
+  if (await waitUntil(gone, { timeoutMs: o.graceMs ?? 2_000, intervalMs: 50, clock })) return 'exited';
+  send('SIGKILL');
+  return (await waitUntil(gone, { timeoutMs: o.killWaitMs ?? 1_000, intervalMs: 20, clock })) ? 'killed' : 'survived';
+}
+
+/** True while process group `pgid` has a member (EPERM: it exists but is not ours to signal). */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,6 +1,8 @@
 /** Small filesystem helpers: atomic writes, safe reads, watching a directory for a file. */
 import { accessSync, appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher, type Stats } from 'node:fs';
 import { exec } from './exec.js';
+import { systemClock } from './clock.js';
+import { waitUntil, type Clock } from '../core/clock.js';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -87,21 +89,25 @@ export async function createFifo(path: string): Promise<void> {
 
 /**
  * Opens the gate a pane waits at (`read _ < FIFO`): writes one line once the reader has the pipe open
- * (retrying a non-blocking open for up to `timeoutMs`, default 15 000), then removes the pipe.
+ * (retrying a non-blocking open every 3 ms for up to `timeoutMs`, default 15 000), then removes the pipe.
  */
-export async function openFifoGate(path: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+export async function openFifoGate(path: string, timeoutMs = 15_000, clock: Clock = systemClock): Promise<void> {
+  const fail = (e: unknown) => new Error(`the pane never opened its start gate ${path}: ${(e as Error).message}`);
+  let noReader: unknown;
+  const opened = await waitUntil(() => {
     try {
       const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
       try { writeSync(fd, 'go\n'); } finally { closeSync(fd); }
       try { unlinkSync(path); } catch { /* already gone */ }
-      return;
+      return true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() > deadline) throw new Error(`the pane never opened its start gate ${path}: ${(e as Error).message}`);
-      await new Promise((r) => setTimeout(r, 3));
+      // ENXIO: nobody has the pipe open for reading yet.
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw fail(e);
+      noReader = e;
+      return undefined;
     }
-  }
+  }, { timeoutMs, intervalMs: 3, clock });
+  if (!opened) throw fail(noReader);
 }
 
 /** Removes a file if it exists. */

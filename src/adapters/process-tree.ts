@@ -3,6 +3,8 @@
  * (SIGTERM, wait, SIGKILL). Linux only, like the rest of crewmux's process handling.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Clock } from '../core/clock.js';
+import { stopPolitely } from './exec.js';
 
 /** Parent pid of `pid`, or undefined when it is gone. */
 function parentOf(pid: number): number | undefined {
@@ -54,19 +56,12 @@ function signalAll(pids: number[], sig: NodeJS.Signals): void {
 }
 
 /**
- * Stops `root` and its descendants: SIGTERM, up to `graceMs` (default 2 000) for them to exit, then
- * SIGKILL. Resolves when none is alive or after the SIGKILL wait.
+ * Stops `root` and its descendants (as found now) with stopPolitely: SIGTERM, up to `graceMs` (default
+ * 2 000) for them to exit, then SIGKILL to those left. Resolves when none is alive or after the SIGKILL wait.
  */
-export async function killTree(root: number, graceMs = 2_000): Promise<void> {
+export async function killTree(root: number, graceMs = 2_000, clock?: Clock): Promise<void> {
   const pids = processTree(root).filter(isAlive);
   if (pids.length === 0) return;
-  signalAll(pids, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && pids.some(isAlive)) await new Promise((r) => setTimeout(r, 50));
-  const left = pids.filter(isAlive);
-  if (left.length) {
-    signalAll(left, 'SIGKILL');
-    const end = Date.now() + 1_000;
-    while (Date.now() < end && left.some(isAlive)) await new Promise((r) => setTimeout(r, 20));
-  }
+  // Only the ones still alive are signalled: a pid that exited may already name another process.
+  await stopPolitely({ signal: (sig) => signalAll(pids.filter(isAlive), sig), alive: () => pids.some(isAlive) }, { graceMs, clock });
 }

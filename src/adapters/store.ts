@@ -12,6 +12,7 @@ import {
 import type { Store } from '../app/ports/store.js';
 import { createStatsStore } from './stats-store.js';
 import { createCompactionStore } from './compaction-store.js';
+import type { EventType } from '../core/session/event-types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -134,7 +135,7 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
     },
 
     /** Appends an event; returns its id. */
-    addEvent(sessionId: string, workerId: string | null, type: string, message: string, data: Record<string, unknown> = {}): number {
+    addEvent(sessionId: string, workerId: string | null, type: EventType, message: string, data: Record<string, unknown> = {}): number {
       return Number(insertEvent.run(sessionId, workerId, now(), type, message, JSON.stringify(data)).lastInsertRowid);
     },
 

@@ -9,6 +9,7 @@ import type { Tmux } from './ports/tmux.js';
 import type { Git } from './ports/git.js';
 import type { ProcessRunner } from './ports/process-runner.js';
 import type { Config } from '../core/session/config-schema.js';
+import type { Clock } from '../core/clock.js';
 import type { AgentTable } from './agents/agent-table.js';
 import type { EventLog } from './session/events.js';
 import type { Paths } from './session/paths.js';
@@ -41,6 +42,8 @@ export interface Runtime {
   /** The user's HOME, from which some agents' crewmux-owned config dirs are seeded. */
   userHome: string;
   now(): number;
+  /** Time for waits and deadlines (the system clock outside tests). */
+  clock: Clock;
   /** Set by the monitor; lets use cases react without importing it. */
   hooks: { workerStarted(w: WorkerRow): void; workerStopped(workerId: string): void; sessionEnding(): void };
   /** Turn completions in progress, by worker id (one at a time per worker). */

@@ -8,6 +8,7 @@ import { COMMANDS } from './commands/index.js';
 import { createAppContext } from '../compose/app-context.js';
 import { ExitError, UserError, EXIT } from '../core/errors.js';
 import { processOutput } from './output.js';
+import { crewmuxVersion } from '../compose/app-context.js';
 
 async function main(argv: string[]): Promise<number> {
   const out = processOutput();
@@ -41,7 +42,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function versions(): string {
-  return `crewmux 0.1.0, node ${process.version}, ${process.platform}-${process.arch}`;
+  let version: string;
+  try { version = crewmuxVersion(); } catch { version = '(unknown version)'; }
+  return `crewmux ${version}, node ${process.version}, ${process.platform}-${process.arch}`;
 }
 
 main(hideBin(process.argv)).then(

@@ -13,6 +13,11 @@ import { openStore } from '../adapters/store.js';
 import type { Store } from '../app/ports/store.js';
 import { ensureDir, readText, writeFileAtomic } from '../adapters/files.js';
 import { attachTerminal } from '../adapters/terminal.js';
+import { systemClock } from '../adapters/clock.js';
+import { readPackageVersion } from '../adapters/package-version.js';
+
+/** crewmux's version, from package.json (throws when it cannot be read). */
+export const crewmuxVersion = readPackageVersion;
 import { resolvePaths, type Paths } from '../app/session/paths.js';
 import type { Output } from '../app/ports/output.js';
 import type { AppServices } from '../app/ports/app-services.js';
@@ -44,7 +49,9 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
       return store;
     },
     crewmuxBin: fileURLToPath(new URL('../../../bin/crewmux.js', import.meta.url)),
-    now: () => Date.now(),
+    version: readPackageVersion(),
+    clock: systemClock,
+    now: () => systemClock.now(),
     attachTerminal: (tmux, session) => attachTerminal(tmux, session, env),
     readUserFile: (path) => readText(path),
     writeUserFile: (path, text) => writeFileAtomic(path, text),

@@ -12,6 +12,7 @@ import { spawnDetached } from '../adapters/detached.js';
 import { readIfExists, writeFileAtomic } from '../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES } from '../core/session/rows.js';
 import { UserError } from '../core/errors.js';
+import { waitUntil } from '../core/clock.js';
 import type { AppContext } from './app-context.js';
 
 export interface RunningDashboard {
@@ -25,7 +26,7 @@ export interface RunningDashboard {
 export async function serveDashboard(ctx: AppContext, opts: { port: number; sid?: string; pollMs?: number }): Promise<RunningDashboard> {
   const store = ctx.store();
   const token = randomBytes(24).toString('base64url');
-  const app = buildDashboard({ store, stats: store.stats(), git: ctx.git, tmuxFor: ctx.tmuxFor, token, pollMs: opts.pollMs, readStatic: staticReader() });
+  const app = buildDashboard({ store, stats: store.stats(), git: ctx.git, tmuxFor: ctx.tmuxFor, token, pollMs: opts.pollMs, readStatic: staticReader(), version: ctx.version });
   try {
     await app.listen({ host: '127.0.0.1', port: opts.port });
   } catch (e) {
@@ -42,13 +43,12 @@ export async function serveDashboard(ctx: AppContext, opts: { port: number; sid?
 
 /** Resolves once session `sid` has ended (or is gone) and `graceMs` more have passed; polls every `pollMs`. */
 export async function untilSessionEnded(ctx: AppContext, sid: string, opts: { graceMs: number; pollMs?: number; signal?: AbortSignal }): Promise<void> {
-  const sleep = (ms: number) => new Promise<void>((r) => { const t = setTimeout(r, ms); opts.signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
-  while (!opts.signal?.aborted) {
+  const ended = () => {
     const s = ctx.store().getSession(sid);
-    if (!s || TERMINAL_SESSION_STATUSES.includes(s.status)) break;
-    await sleep(opts.pollMs ?? 1000);
-  }
-  if (!opts.signal?.aborted) await sleep(opts.graceMs);
+    return !s || TERMINAL_SESSION_STATUSES.includes(s.status);
+  };
+  await waitUntil(ended, { timeoutMs: Infinity, intervalMs: opts.pollMs ?? 1000, clock: ctx.clock, signal: opts.signal });
+  if (!opts.signal?.aborted) await ctx.clock.sleep(opts.graceMs, opts.signal);
 }
 
 /**
@@ -64,12 +64,8 @@ export async function launchDashboardFor(ctx: AppContext, sid: string, opts: { p
   const pid = spawnDetached(process.execPath, [ctx.crewmuxBin, 'dashboard', '--port', String(opts.port ?? 0), '--until-ended', sid,
     '--grace', String(opts.graceS ?? 60), '--url-file', urlFile], { cwd: s.repo_root, env: ctx.env, logFile });
   writeFileAtomic(join(s.session_dir, 'dashboard.pid'), `${pid}\n`);
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-  while (Date.now() < deadline) {
-    const url = readIfExists(urlFile)?.trim();
-    if (url) return url;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const url = await waitUntil(() => readIfExists(urlFile)?.trim() || undefined, { timeoutMs: opts.timeoutMs ?? 10_000, intervalMs: 50, clock: ctx.clock });
+  if (url) return url;
   const tail = (readIfExists(logFile) ?? '').trim().split('\n').slice(-3).join(' ');
   throw new UserError('E_DASHBOARD_START', `The dashboard did not start within ${Math.round((opts.timeoutMs ?? 10_000) / 1000)} s${tail ? `: ${tail}` : ''}.`);
 }

@@ -19,7 +19,7 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
     events: createEventLog(store, sid, ctx.now), options: s.options, mcpUrl: s.mcp_port ? `http://127.0.0.1:${s.mcp_port}/mcp` : '',
     tmuxSession: s.tmux_session, repoRoot: s.repo_root, sessionDir: s.session_dir, worktreesDir: dirname(s.integration_worktree),
     integrationWorktree: s.integration_worktree, integrationBranch: s.integration_branch,
-    baseEnv: forwardableEnv(ctx.env), userHome: ctx.env.HOME ?? '', now: ctx.now,
+    baseEnv: forwardableEnv(ctx.env), userHome: ctx.env.HOME ?? '', now: ctx.now, clock: ctx.clock,
     completing: new Map(), verifyRuns: new Map(), stopping: new Set(),
     hooks: { workerStarted: () => undefined, workerStopped: () => undefined, sessionEnding: () => undefined },
   };

@@ -9,6 +9,7 @@ import { killTree, processTree } from '../adapters/process-tree.js';
 import { buildMcpServer, listLeadTools, type ToolDeps } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
 import type { HookCommand } from '../core/session/hooks.js';
+import { isSessionEnd } from '../core/session/event-types.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
@@ -69,7 +70,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env });
   const research = createResearch({ config: rt.config.research, env: ctx.env, now: ctx.now });
   const toolDeps: ToolDeps = {
-    rt, stats: toolStats, promptExtras, external, research, onWorkerActivity: (id) => monitor.touch(id),
+    rt, stats: toolStats, promptExtras, external, research, version: ctx.version, onWorkerActivity: (id) => monitor.touch(id),
   };
   // The lead prompt lists exactly the tools the MCP server registers for the lead.
   const leadTools = listLeadTools(toolDeps);
@@ -80,7 +81,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
 
   let finished!: () => void;
   const over = new Promise<void>((r) => { finished = r; });
-  const unsubscribe = events.subscribe((e) => { if (TERMINAL_SESSION_STATUSES.some((t) => e.type === `session.${t}`)) finished(); });
+  const unsubscribe = events.subscribe((e) => { if (isSessionEnd(e.type)) finished(); });
   process.on('SIGTERM', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)'); });
   process.on('SIGHUP', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGHUP)'); });
   const onCrash = (e: unknown) => {
@@ -117,7 +118,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
 
   await over;
   unsubscribe();
-  await new Promise((r) => setTimeout(r, opts.closeDelayMs ?? 700));
+  await ctx.clock.sleep(opts.closeDelayMs ?? 700);
   monitor.close();
   radar.close();
   await hookRunner.drain();

@@ -54,8 +54,8 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
   }));
 }
 
-/** An OpenAPI 3.1 document for `specs`; every operation also takes the `token` query parameter. */
-export function openApiDocument(specs: AnySpec[], extra: { url: string; summary: string; produces: string; params?: z.ZodType; query?: z.ZodType }[] = []) {
+/** An OpenAPI 3.1 document for `specs` at crewmux `version`; every operation also takes the `token` query parameter. */
+export function openApiDocument(specs: AnySpec[], extra: { url: string; summary: string; produces: string; params?: z.ZodType; query?: z.ZodType }[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   const token = { name: 'token', in: 'query', required: false, description: 'The dashboard token (or send Authorization: Bearer).', schema: { type: 'string' } };
   for (const s of specs) {
@@ -76,7 +76,7 @@ export function openApiDocument(specs: AnySpec[], extra: { url: string; summary:
   for (const e of extra) paths[pathOf(e.url)] = { get: { summary: e.summary, parameters: [...parameters(e.params, 'path'), ...parameters(e.query, 'query'), token], responses: { 200: { description: 'OK', content: { [e.produces]: {} } } } } };
   return {
     openapi: '3.1.0',
-    info: { title: 'crewmux dashboard', version: '0.1.0', description: 'Read-only view of crewmux sessions. Loopback only; every request carries the token.' },
+    info: { title: 'crewmux dashboard', version, description: 'Read-only view of crewmux sessions. Loopback only; every request carries the token.' },
     components: { securitySchemes: { token: { type: 'apiKey', in: 'query', name: 'token' }, bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ token: [] }, { bearer: [] }],
     paths,

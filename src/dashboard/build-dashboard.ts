@@ -32,6 +32,8 @@ export interface DashboardDeps {
   detailCache?: boolean;
   /** Reads index.html, app.js and style.css (compose/dashboard-static.ts reads the package's src/dashboard/static). */
   readStatic: StaticReader;
+  /** crewmux's version for the OpenAPI document. */
+  version: string;
 }
 
 /** Builds the app with every route registered; throws when the static files are missing. */
@@ -73,7 +75,7 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
   const doc = openApiDocument(api.specs, [
     { url: '/api/sessions/:id/events', summary: 'The event log as Server-Sent Events; resumes after Last-Event-ID or ?after=N.', produces: 'text/event-stream', params: S.SessionIdParams, query: S.EventsQuery },
     { url: '/', summary: 'The dashboard page.', produces: 'text/html' },
-  ]);
+  ], d.version);
   app.get('/api/docs', async (_req, reply) => reply.type('application/json; charset=utf-8').send(doc));
   registerStaticRoutes(app, d.readStatic, d.token);
   return app;

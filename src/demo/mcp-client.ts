@@ -14,8 +14,9 @@ export interface CrewmuxClient {
   close(): Promise<void>;
 }
 
+/** Connects as client `name` (version: crewmux's, from package.json); rejects when the server does not answer. */
 export async function connectCrewmux(url: string, token: string, name = 'crewmux-scripted'): Promise<CrewmuxClient> {
-  const client = new Client({ name, version: '0.1.0' });
+  const client = new Client({ name, version: 'scripted' });
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
   await client.connect(transport);
   return {

@@ -4,10 +4,10 @@
  * done.flag or sentinel line). Then it idles like an agent at its prompt: a typed message (bracketed
  * paste, then Enter) starts a new turn, recorded to received-N.txt beside its prompt file.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
 import { connectCrewmux, section } from './mcp-client.js';
+import { exec } from '../adapters/exec.js';
 
 const env = process.env;
 const promptFile = env.CREWMUX_PROMPT_FILE ?? '';
@@ -21,7 +21,7 @@ function fileBlocks(task: string): { path: string; content: string }[] {
   return out;
 }
 
-function applyTask(task: string): string[] {
+async function applyTask(task: string): Promise<string[]> {
   const written: string[] = [];
   for (const b of fileBlocks(task)) {
     const target = resolve(process.cwd(), b.path);
@@ -31,10 +31,18 @@ function applyTask(task: string): string[] {
     written.push(b.path);
   }
   if (written.length && env.CREWMUX_SCRIPTED_NO_COMMIT !== '1') {
-    execFileSync('git', ['add', '--', ...written]);
-    execFileSync('git', ['-c', 'user.name=scripted-worker', '-c', 'user.email=scripted@crewmux.invalid', 'commit', '-q', '-m', `scripted worker: ${written.join(', ')}`]);
+    await exec('git', ['add', '--', ...written]);
+    await exec('git', ['-c', 'user.name=scripted-worker', '-c', 'user.email=scripted@crewmux.invalid', 'commit', '-q', '-m', `scripted worker: ${written.join(', ')}`]);
   }
   return written;
+}
+
+// Turns may overlap; their writes and commits must not (git's index lock), so they apply in order.
+let applying: Promise<unknown> = Promise.resolve();
+function applyInOrder(task: string): Promise<string[]> {
+  const p = applying.then(() => applyTask(task));
+  applying = p.catch(() => undefined);
+  return p;
 }
 
 async function complete(nonce: string, summary: string): Promise<void> {
@@ -60,7 +68,7 @@ function nonceOf(text: string): string {
 async function turn(text: string, n: number): Promise<void> {
   say('scripted worker busy');
   const task = n === 0 ? section(text, 'Task') : text;
-  const written = applyTask(task);
+  const written = await applyInOrder(task);
   // A ```summary block in the task is the report to give (tests use it for long reports).
   const given = /```summary\n([\s\S]*?)```/.exec(task)?.[1]?.trim();
   const summary = given ?? (written.length ? `wrote ${written.join(', ')}` : `turn ${n}: nothing to write`);

@@ -25,10 +25,12 @@ export interface ToolDeps {
   external?: ExternalAgentDeps;
   /** Web search for web_research (one per session, so its cache is shared); without it the tool is absent. */
   research?: Research;
+  /** crewmux's version as the server reports it (compose/ passes package.json's). */
+  version: string;
 }
 
 export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
-  const server = new McpServer({ name: 'crewmux', version: '0.1.0' }, { capabilities: { tools: {} } });
+  const server = new McpServer({ name: 'crewmux', version: d.version }, { capabilities: { tools: {} } });
   // The SDK reports bad arguments as "MCP error -32602: ..."; crewmux's contract is text starting with "Error:".
   (server as unknown as { createToolError(m: string): unknown }).createToolError = (m: string) =>
     errorResult(`${m}. Check the arguments against the tool's schema and call it again.`);

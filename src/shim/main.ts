@@ -7,6 +7,7 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { which } from '../adapters/which.js';
+import { stopPolitely } from '../adapters/exec.js';
 import { resolvePaths } from '../app/session/paths.js';
 import { startShim, type ShimSession } from '../app/external/shim-session.js';
 import { EXIT, UserError } from '../core/errors.js';
@@ -72,16 +73,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   stdout.on('resize', onResize);
 
   // Forward termination requests to the agent; if it ignores them, SIGKILL after a grace period.
-  let escalation: NodeJS.Timeout | undefined;
+  let exited = false;
+  void session.exited.then(() => { exited = true; });
+  let stopping: Promise<unknown> | undefined;
   for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
     process.on(sig, () => {
-      session.kill(sig);
-      escalation ??= setTimeout(() => session.kill('SIGKILL'), 3_000);
+      if (stopping) session.kill(sig);
+      else stopping = stopPolitely({ signal: (s) => session.kill(s), alive: () => !exited }, { firstSignal: sig, graceMs: 3_000, killWaitMs: 0 });
     });
   }
 
   const exit = await session.exited;
-  if (escalation) clearTimeout(escalation);
   stdout.off('resize', onResize);
   restore();
   await session.close();

@@ -22,7 +22,7 @@ const TOKEN = 'test-token-0123456789abcdef';
 function setup(t: TestEnv) {
   const store = openStore(join(t.dir, 'state.db'));
   const stats = store.stats();
-  const app = buildDashboard({ store, stats, git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }), token: TOKEN, pollMs: 20, readStatic: staticReader() });
+  const app = buildDashboard({ store, stats, git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }), token: TOKEN, pollMs: 20, readStatic: staticReader(), version: '0.0.0-test' });
   return { store, stats, app, close: async () => { await app.close(); store.close(); } };
 }
 

@@ -26,7 +26,7 @@ function raw(port: number, headers: Record<string, string>, body: string): Promi
 const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
 
 test('requests with a wrong token, a foreign Host or Origin, or an oversized body are refused', async () => {
-  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt }), maxBodyBytes: 4096 });
+  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }), maxBodyBytes: 4096 });
   const port = await server.listen(0);
   try {
     const host = `127.0.0.1:${port}`;
@@ -42,7 +42,7 @@ test('requests with a wrong token, a foreign Host or Origin, or an oversized bod
 });
 
 test('the lead sees lead tools; a worker sees only its own and cannot call a lead tool', async () => {
-  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt }) });
+  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }) });
   const port = await server.listen(0);
   const url = `http://127.0.0.1:${port}/mcp`;
   try {

@@ -172,7 +172,7 @@ const rt = { options: { toolWaitS: 45 } } as unknown as Runtime;
 test('MCP: the lead calls web_research over HTTP and gets numbered results, then the cached answer; a worker is refused', async () => {
   let t = Date.parse('2030-01-01T10:00:00Z');
   const research = createResearch({ config: { baseUrl: fake.url }, env: {}, now: () => t });
-  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (x) => (x === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt, research }) });
+  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (x) => (x === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt, research, version: '0.0.0-test' }) });
   const port = await server.listen(0);
   const url = `http://127.0.0.1:${port}/mcp`;
   const lead = await connectCrewmux(url, LEAD);
@@ -219,7 +219,7 @@ test('MCP: the lead calls web_research over HTTP and gets numbered results, then
 test('MCP: offline, web_research is an isError result that says what to do', async () => {
   const port = await probeLoopbackPort();
   const research = createResearch({ config: { baseUrl: `http://127.0.0.1:${port}` }, env: {} });
-  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: () => undefined }, buildServer: (p) => buildMcpServer(p, { rt, research }) });
+  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: () => undefined }, buildServer: (p) => buildMcpServer(p, { rt, research, version: '0.0.0-test' }) });
   const lead = await connectCrewmux(`http://127.0.0.1:${await server.listen(0)}/mcp`, LEAD);
   try {
     const r = await lead.call('web_research', { query: 'anything' });

@@ -14,7 +14,7 @@ import type { Research } from '../../src/app/llm/research.js';
 
 // Registration reads only rt.options (wait_for_worker's cap); no handler runs in these tests.
 const rt = { options: { toolWaitS: 45 } } as unknown as Runtime;
-const allDeps: ToolDeps = { rt, external: {} as ExternalAgentDeps, research: {} as Research };
+const allDeps: ToolDeps = { rt, version: '0.0.0-test', external: {} as ExternalAgentDeps, research: {} as Research };
 
 /** The tool names a connected MCP client of `principal`'s server sees. */
 async function registeredNames(deps: ToolDeps, principal: Parameters<typeof buildMcpServer>[0]): Promise<string[]> {
@@ -40,14 +40,14 @@ function toolCallsIn(text: string): string[] {
 }
 
 test('listLeadTools lists exactly the tools the lead sees over MCP', async () => {
-  for (const deps of [allDeps, { rt }]) {
+  for (const deps of [allDeps, { rt, version: '0.0.0-test' }]) {
     const listed = listLeadTools(deps).map((t) => t.name).sort();
     assert.deepEqual(listed, await registeredNames(deps, { role: 'lead' }));
   }
 });
 
 test('the lead prompt names every registered lead tool and no other', async () => {
-  for (const deps of [allDeps, { rt }]) {
+  for (const deps of [allDeps, { rt, version: '0.0.0-test' }]) {
     const registered = await registeredNames(deps, { role: 'lead' });
     const text = prompt(deps);
     for (const name of registered) assert.match(text, new RegExp(`^- ${name}\\(`, 'm'), `${name} is missing from the lead prompt`);

@@ -106,7 +106,7 @@ test('the allowed arrows are not reported', async () => {
     ],
     [
       'src/app/llm/x.ts',
-      "import { ensureDir } from '../../adapters/files.js';\nimport type { Store } from '../../adapters/store.js';\nimport { n } from '../../core/workers/naming.js';\nimport type { P } from '../ports/p.js';\nexport const all = [ensureDir, n];\nexport type T = [Store, P];\n",
+      "import { ensureDir } from '../../adapters/files.js';\nimport type { Store } from '../ports/store.js';\nimport { n } from '../../core/workers/naming.js';\nimport type { P } from '../ports/p.js';\nexport const all = [ensureDir, n];\nexport type T = [Store, P];\n",
     ],
     [
       'src/app/ports/x.ts',

@@ -1,5 +1,5 @@
-/** A pseudo-terminal running one long-lived program (node-pty), in crewmux's vocabulary. */
-import * as nodePty from 'node-pty';
+/** A pseudo-terminal running one long-lived program (node-pty, started by exec.ts), in crewmux's vocabulary. */
+import { execPty } from '../exec.js';
 
 export interface PtyOptions {
   cwd: string;
@@ -28,7 +28,7 @@ export interface PtyProcess {
 
 /** Starts `file` (an absolute path; resolve it with `which`) with `args` on a new pty. Throws when it cannot fork. */
 export function spawnPty(file: string, args: readonly string[], opts: PtyOptions): PtyProcess {
-  const p = nodePty.spawn(file, [...args], {
+  const p = execPty(file, args, {
     name: opts.name ?? 'xterm-256color',
     cols: Math.max(1, opts.cols),
     rows: Math.max(1, opts.rows),

@@ -11,6 +11,7 @@ import { browse } from '../../adapters/external/mdns.js';
 import { callRpc, RpcCallError } from '../../adapters/external/json-rpc-client.js';
 import { environHas, readProcessTable } from '../../adapters/external/proc-table.js';
 import { isAlive } from '../../adapters/process-tree.js';
+import { systemClock } from '../../adapters/clock.js';
 import { MDNS_SERVICE_TYPE, ReadResult, RPC_ERRORS, SendResult } from '../../core/external/shim-protocol.js';
 import type { DiscoveredAgent } from '../../core/external/discovery-merge.js';
 import { ToolError } from '../../core/errors.js';
@@ -33,6 +34,7 @@ export interface ExternalAgentDeps extends DiscoveryDeps {
   enterDelayMs?: number;
   /** Timeout of one shim RPC call, ms, default 5 000. */
   rpcTimeoutMs?: number;
+  /** Waits `ms` milliseconds (default: the system clock's sleep). */
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export function createExternalAgentDeps(ctx: Pick<AppServices, 'paths' | 'tmux' 
     pathExists,
     cursors: new Map(),
     known: new Map(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep: (ms) => systemClock.sleep(ms),
     ...overrides,
   };
 }

@@ -14,6 +14,8 @@ import {
   type AgentCard, type InfoResult, type ReadResult, type SendResult,
 } from '../../core/external/shim-protocol.js';
 import { UserError } from '../../core/errors.js';
+import type { Clock } from '../../core/clock.js';
+import { systemClock } from '../../adapters/clock.js';
 import { recognizeCommand } from '../../core/agents/recognition.js';
 import type { z } from 'zod';
 
@@ -44,6 +46,8 @@ export interface ShimOptions {
   onWarning?(message: string): void;
   /** Output log size in bytes, default 1 MiB. */
   logBytes?: number;
+  /** Time for the delay before Enter (default the system clock). */
+  clock?: Clock;
 }
 
 export interface ShimSession {
@@ -71,11 +75,11 @@ function parse<T extends z.ZodType>(schema: T, params: unknown): z.infer<T> {
 }
 
 const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the agent and publishes it; throws UserError E_SHIM_SOCKET or E_SHIM_SPAWN, leaving nothing behind. */
 export async function startShim(o: ShimOptions): Promise<ShimSession> {
   const id = `shim-${o.pid}`;
+  const clock = o.clock ?? systemClock;
   const cards = createCardStore(o.agentsDir);
   const socketPath = cards.socketPath(id);
   // sun_path holds 108 bytes on Linux (104 on macOS).
@@ -128,7 +132,7 @@ export async function startShim(o: ShimOptions): Promise<ShimSession> {
       const data = bracketed ? bracketPaste(q.text) : q.text;
       if (data.length) agent.write(data);
       if (q.enter) {
-        await sleep(q.enterDelayMs ?? 300);
+        await clock.sleep(q.enterDelayMs ?? 300);
         ensureRunning();
         agent.write('\r');
       }

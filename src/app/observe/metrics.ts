@@ -7,13 +7,14 @@ import type { StatsStore } from '../ports/stats.js';
 import { SESSION_STATUSES } from '../../core/session/rows.js';
 import { WORKER_STATES } from '../../core/workers/state.js';
 import type { MetricFamily } from '../../core/observe/prometheus.js';
+import type { EventType } from '../../core/session/event-types.js';
 
 const byLabel = (label: string, keys: readonly string[], counts: Record<string, number>) =>
   [...new Set([...keys, ...Object.keys(counts)])].map((k) => ({ labels: { [label]: k }, value: counts[k] ?? 0 }));
 
 /** The metric families over every session in the state database. */
 export function collectMetrics(stats: StatsStore): MetricFamily[] {
-  const events = stats.eventCounts(['worker.spawned', 'worker.spawn_failed', 'worker.merged', 'worker.merge_conflict']);
+  const events = stats.eventCounts(['worker.spawned', 'worker.spawn_failed', 'worker.merged', 'worker.merge_conflict'] satisfies EventType[]);
   const tools = stats.toolStats();
   const histogram: MetricFamily['samples'] = [];
   for (const t of tools) {

@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.js';
 import type { Git } from './git.js';
 import type { Store } from './store.js';
 import type { Tmux } from './tmux.js';
@@ -19,6 +20,11 @@ export interface AppServices {
   store(): Store;
   /** Absolute path of bin/crewmux.js, for launching the supervisor. */
   crewmuxBin: string;
+  /** crewmux's version, from package.json. */
+  version: string;
+  /** Time for waits and deadlines (the system clock). */
+  clock: Clock;
+  /** `clock.now()`. */
   now(): number;
   /** Attaches this terminal to a tmux session (switch-client inside tmux); returns tmux's exit code. */
   attachTerminal(tmux: Tmux, session: string): number;

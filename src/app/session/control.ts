@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { waitUntil } from '../../core/clock.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
 import { isAlive } from '../../adapters/process-tree.js';
 import { readIfExists } from '../../adapters/files.js';
@@ -15,8 +16,6 @@ import { createSessionWindows, SUPERVISOR_WINDOW } from '../workers/panes.js';
 import { supervisorEnv } from './start-run.js';
 import { leadScriptPath } from './lead.js';
 import type { AppServices } from '../ports/app-services.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Whether session `s` has a recorded supervisor pid whose process still exists (a signal-0 probe; EPERM counts as
@@ -40,8 +39,8 @@ export async function stopSession(ctx: AppServices, sid?: string): Promise<Sessi
   }
   if (supervisorAlive(s)) {
     process.kill(s.supervisor_pid!, 'SIGTERM');
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && supervisorAlive(ctx.store().getSession(s.id)!)) await sleep(100);
+    // The supervisor ends the session (agents stopped, report written) and exits; after 60 s, report what is there.
+    await waitUntil(() => !supervisorAlive(ctx.store().getSession(s.id)!), { timeoutMs: 60_000, intervalMs: 100, clock: ctx.clock });
   } else {
     const rt = ctx.openRuntime(s.id);
     await endSession(rt, 'stopped', 'stopped by `crewmux stop` (the supervisor was not running)');
@@ -64,14 +63,12 @@ export async function resumeRun(ctx: AppServices, sid?: string): Promise<Session
   ctx.store().addEvent(s.id, null, 'session.resuming', `resuming session ${s.id}${live ? ' in its live tmux session' : ' in a new tmux session'}`);
   if (live) await tmux.newWindow(s.tmux_session, SUPERVISOR_WINDOW, pane);
   else await createSessionWindows(tmux, s.tmux_session, s.integration_worktree, leadScriptPath(s.session_dir), pane);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const now = ctx.store().getSession(s.id)!;
-    if (now.status === 'running' && supervisorAlive(now)) return now;
-    if (TERMINAL_SESSION_STATUSES.includes(now.status) || Date.now() > deadline) {
-      const why = readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || now.outcome_reason || 'no output';
-      throw new UserError('E_START_FAILED', `Session ${s.id} could not be resumed: ${why}`);
-    }
-    await sleep(50);
-  }
+  const settled = (row: SessionRow) => (row.status === 'running' && supervisorAlive(row)) || TERMINAL_SESSION_STATUSES.includes(row.status);
+  const now = await waitUntil(() => {
+    const row = ctx.store().getSession(s.id)!;
+    return settled(row) ? row : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 50, clock: ctx.clock }) ?? ctx.store().getSession(s.id)!;
+  if (now.status === 'running' && supervisorAlive(now)) return now;
+  const why = readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || now.outcome_reason || 'no output';
+  throw new UserError('E_START_FAILED', `Session ${s.id} could not be resumed: ${why}`);
 }

@@ -4,13 +4,14 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Store } from '../ports/store.js';
+import type { EventType } from '../../core/session/event-types.js';
 
 export interface SessionEvent {
   id: number;
   sessionId: string;
   workerId: string | null;
   ts: number;
-  type: string;
+  type: EventType;
   message: string;
   data: Record<string, unknown>;
 }
@@ -26,7 +27,7 @@ export function createEventLog(store: Store, sessionId: string, now: () => numbe
   bus.setMaxListeners(0);
   return {
     /** Appends and publishes an event; returns it. */
-    emit(type: string, message: string, workerId: string | null = null, data: Record<string, unknown> = {}): SessionEvent {
+    emit(type: EventType, message: string, workerId: string | null = null, data: Record<string, unknown> = {}): SessionEvent {
       const id = store.addEvent(sessionId, workerId, type, message, data);
       const ev: SessionEvent = { id, sessionId, workerId, ts: now(), type, message, data };
       bus.emit('event', ev);

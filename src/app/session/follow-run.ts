@@ -8,6 +8,8 @@ import type { Store } from '../ports/store.js';
 import { TERMINAL_SESSION_STATUSES } from '../../core/session/rows.js';
 import type { Tmux } from '../ports/tmux.js';
 import { isAlive } from '../../adapters/process-tree.js';
+import { systemClock } from '../../adapters/clock.js';
+import { waitUntil, type Clock } from '../../core/clock.js';
 
 /** The exit code for a session status: 0 done, 2 timeout, 1 anything else. */
 export function exitCodeOf(status: SessionRow['status']): number {
@@ -22,13 +24,13 @@ export function progressLine(e: EventRow): string {
   return `[${t}] ${e.type.padEnd(18)} ${e.message.split('\n')[0]}`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Prints events of `sid` until the session ends; returns its exit code. If the tmux session vanishes
  * while the outcome is still open, the supervisor was lost: returns EXIT.failed after saying so.
  */
-export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number } = {}): Promise<number> {
+export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number; clock?: Clock } = {}): Promise<number> {
+  const clock = opts.clock ?? systemClock;
+  const pollMs = opts.pollMs ?? 100;
   let last = opts.fromEventId ?? 0;
   let lostChecks = 0;
   for (;;) {
@@ -42,8 +44,8 @@ export async function followRun(store: Store, tmux: Tmux, sid: string, print: (l
       // The supervisor stops the agents and the tmux session after recording the outcome; return once
       // it has, so nothing of the run is still alive or writing when the caller goes on (bounded wait).
       // The outcome row is written just before its `session.<status>` event: print what came after too.
-      const until = Date.now() + (opts.cleanupWaitMs ?? 20_000);
-      while (s.supervisor_pid !== null && isAlive(s.supervisor_pid) && Date.now() < until) await sleep(opts.pollMs ?? 100);
+      const pid = s.supervisor_pid;
+      if (pid !== null) await waitUntil(() => !isAlive(pid), { timeoutMs: opts.cleanupWaitMs ?? 20_000, intervalMs: pollMs, clock });
       for (const e of store.eventsAfter(sid, last)) print(progressLine(e));
       return exitCodeOf(s.status);
     }
@@ -55,6 +57,6 @@ export async function followRun(store: Store, tmux: Tmux, sid: string, print: (l
       print(`crewmux: the supervisor of ${sid} is gone and the goal has no outcome [E_SUPERVISOR_LOST]`);
       return EXIT.failed;
     }
-    await sleep(opts.pollMs ?? 100);
+    await clock.sleep(pollMs);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { HooksFileSchema, hookCommands, hookEventsFor, type HookCommand } from '../../core/session/hooks.js';
+import { eventSubject } from '../../core/session/event-types.js';
 import { loadJsonFile } from './config.js';
 import { exec } from '../../adapters/exec.js';
 import type { EventLog, SessionEvent } from './events.js';
@@ -36,7 +37,8 @@ export function createHookRunner(events: EventLog, hooks: HookCommand[], ctx: { 
     }
   }
   const unsubscribe = events.subscribe((ev) => {
-    if (ev.type.startsWith('hook.')) return;
+    // A hook's own outcome never fires hooks (no loops).
+    if (eventSubject(ev.type) === 'hook') return;
     for (const name of hookEventsFor(ev.type)) {
       for (const h of hooks.filter((x) => x.event === name)) {
         const p = run(h, ev).finally(() => inFlight.delete(p));

@@ -48,6 +48,6 @@ export async function launchLead(rt: Runtime, tools: LeadToolInfo[], recap?: str
   await openGate(rt.tmux, first.paneId, gate, log);
   rt.store.updateSession(rt.sid, { lead_pane: first.paneId });
   rt.events.emit('lead.started', `lead ${lead.profile.name}${lead.profile.scripted ? ' (scripted, no model)' : ''} started in pane ${first.paneId}${recap ? ' with a recap of the session' : ''}`);
-  if (launch.prompt === 'type') await deliverText(rt.tmux, first.paneId, readIfExists(promptFile) ?? '', { readyMarkers: lead.profile.markers.ready, tmpDir: leadDir });
+  if (launch.prompt === 'type') await deliverText(rt.tmux, first.paneId, readIfExists(promptFile) ?? '', { readyMarkers: lead.profile.markers.ready, tmpDir: leadDir, clock: rt.clock });
   return first.paneId;
 }

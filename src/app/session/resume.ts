@@ -53,7 +53,7 @@ export async function resumeSession(
   if (alive(s.lead_pane) && !facts.freshTmux) {
     // Typed in the background: a lead busy in a tool call takes it when it is back at its prompt.
     const lead = rt.agents.get(s.lead_agent)?.profile;
-    void deliverText(rt.tmux, s.lead_pane!, `crewmux: the supervisor restarted. ${recap.replace(/\n/g, ' ')}`, { readyMarkers: lead?.markers.ready, tmpDir: join(rt.sessionDir, 'lead'), readyTimeoutMs: 60_000 })
+    void deliverText(rt.tmux, s.lead_pane!, `crewmux: the supervisor restarted. ${recap.replace(/\n/g, ' ')}`, { readyMarkers: lead?.markers.ready, tmpDir: join(rt.sessionDir, 'lead'), readyTimeoutMs: 60_000, clock: rt.clock })
       .catch((e) => rt.events.emit('lead.recap_failed', `could not type the recap into the lead: ${(e as Error).message}`));
   } else {
     await launchLead(rt, leadTools, recap);

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { integrationBranch, sessionIdFrom, tmuxSessionName } from '../../core/session/naming.js';
 import { UserError } from '../../core/errors.js';
+import { waitUntil } from '../../core/clock.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
 import { appendText, ensureDir, readIfExists } from '../../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES, type RunOptions } from '../../core/session/rows.js';
@@ -48,8 +49,6 @@ export interface StartedRun {
   sid: string;
   tmuxSession: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Environment the supervisor needs to find the same state, tmux server and config as this process. */
 export function supervisorEnv(ctx: AppServices): Record<string, string> {
@@ -109,16 +108,14 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     const command = `${shellJoin([process.execPath, ctx.crewmuxBin, 'supervise', sid])} >> ${shellJoin([log])} 2>&1 < /dev/null`;
     await createSessionWindows(ctx.tmux, tmuxSession, integrationWorktree, leadScriptPath(sessionDir), { cwd: integrationWorktree, command, env: supervisorEnv(ctx) });
     // The run has started once the supervisor launched the lead (status running) or gave up.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const s = store.getSession(sid)!;
-      if (s.status === 'running' || TERMINAL_SESSION_STATUSES.includes(s.status)) break;
-      if (Date.now() > deadline || !(await ctx.tmux.hasSession(tmuxSession))) {
-        const why = readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || 'no output';
-        throw new Error(`the supervisor did not start the lead (${why})`);
-      }
-      await sleep(50);
-    }
+    const noStart = () => new Error(`the supervisor did not start the lead (${readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || 'no output'})`);
+    const started = await waitUntil(async () => {
+      const row = store.getSession(sid)!;
+      if (row.status === 'running' || TERMINAL_SESSION_STATUSES.includes(row.status)) return true;
+      if (!(await ctx.tmux.hasSession(tmuxSession))) throw noStart();
+      return undefined;
+    }, { timeoutMs: 60_000, intervalMs: 50, clock: ctx.clock });
+    if (!started) throw noStart();
     const s = store.getSession(sid)!;
     if (s.status !== 'running') throw new Error(s.outcome_reason ?? `the session ended as ${s.status} while starting`);
     return { sid, tmuxSession };
@@ -126,7 +123,7 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     await ctx.tmux.killSession(tmuxSession);
     await ctx.git.removeWorktree(pre.repo.root, integrationWorktree, true).catch(() => undefined);
     await ctx.git.deleteBranch(pre.repo.root, branch, true).catch(() => undefined);
-    store.updateSession(sid, { status: 'failed', outcome_reason: `start failed: ${(e as Error).message}`, ended_at: Date.now() });
+    store.updateSession(sid, { status: 'failed', outcome_reason: `start failed: ${(e as Error).message}`, ended_at: ctx.now() });
     throw new UserError('E_START_FAILED', `The run could not be started: ${(e as Error).message}`);
   }
 }

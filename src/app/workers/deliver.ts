@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../adapters/files.js';
 import type { Tmux } from '../ports/tmux.js';
+import { systemClock } from '../../adapters/clock.js';
+import { waitUntil, type Clock } from '../../core/clock.js';
 
 export class DeliveryError extends Error {
   constructor(message: string) {
@@ -27,43 +29,39 @@ export interface DeliverOptions {
   attempts?: number;
   /** Directory for the temporary paste file. */
   tmpDir: string;
+  /** Time for the waits (default the system clock). */
+  clock?: Clock;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitReady(tmux: Tmux, paneId: string, o: DeliverOptions): Promise<void> {
-  const deadline = Date.now() + (o.readyTimeoutMs ?? 30_000);
+async function waitReady(tmux: Tmux, paneId: string, o: DeliverOptions, clock: Clock): Promise<void> {
   const markers = (o.readyMarkers ?? []).filter(Boolean);
   let last = '';
-  let stableSince = Date.now();
-  while (Date.now() < deadline) {
+  let stableSince = clock.now();
+  const ready = await waitUntil(async () => {
     const screen = await tmux.capturePane(paneId);
-    if (markers.length ? markers.some((m) => screen.includes(m)) : screen.trim() !== '' && Date.now() - stableSince > 400) return;
-    if (screen !== last) { last = screen; stableSince = Date.now(); }
-    await sleep(50);
-  }
-  throw new DeliveryError(`the agent in pane ${paneId} did not become ready within ${(o.readyTimeoutMs ?? 30_000) / 1000} s`);
+    if (markers.length ? markers.some((m) => screen.includes(m)) : screen.trim() !== '' && clock.now() - stableSince > 400) return true;
+    if (screen !== last) { last = screen; stableSince = clock.now(); }
+    return undefined;
+  }, { timeoutMs: o.readyTimeoutMs ?? 30_000, intervalMs: 50, clock });
+  if (!ready) throw new DeliveryError(`the agent in pane ${paneId} did not become ready within ${(o.readyTimeoutMs ?? 30_000) / 1000} s`);
 }
 
 /** Types `text` into `paneId` and confirms it was submitted. */
 export async function deliverText(tmux: Tmux, paneId: string, text: string, o: DeliverOptions): Promise<void> {
-  await waitReady(tmux, paneId, o);
+  const clock = o.clock ?? systemClock;
+  await waitReady(tmux, paneId, o, clock);
   const id = randomBytes(6).toString('hex');
   const file = join(o.tmpDir, `paste-${id}.txt`);
   writeFileAtomic(file, text);
   const buffer = `crewmux-${id}`;
   await tmux.loadBuffer(buffer, file);
   await tmux.pasteBuffer(buffer, paneId);
-  await sleep(o.settleMs ?? 150);
+  await clock.sleep(o.settleMs ?? 150);
   const attempts = o.attempts ?? 3;
   for (let i = 0; i < attempts; i++) {
     const before = await tmux.capturePane(paneId);
     await tmux.sendKeys(paneId, 'Enter');
-    const deadline = Date.now() + 1_500;
-    while (Date.now() < deadline) {
-      await sleep(40);
-      if ((await tmux.capturePane(paneId)) !== before) return;
-    }
+    if (await waitUntil(async () => (await tmux.capturePane(paneId)) !== before, { timeoutMs: 1_500, intervalMs: 40, clock })) return;
   }
   throw new DeliveryError(`the agent in pane ${paneId} did not accept the text after ${attempts} Enter presses`);
 }

@@ -71,7 +71,7 @@ export async function launchWorkerAgent(rt: Runtime, w: WorkerRow, onPane: (pane
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
   if (launch.prompt === 'type') {
-    await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', { readyMarkers: agent.profile.markers.ready, tmpDir: stateDir });
+    await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', { readyMarkers: agent.profile.markers.ready, tmpDir: stateDir, clock: rt.clock });
   }
 }
 

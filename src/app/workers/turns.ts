@@ -9,6 +9,7 @@ import { perspectiveInfo, type Perspective } from '../../core/workers/perspectiv
 import { isActive, isFinished, type WorkerState } from '../../core/workers/state.js';
 import type { Completion } from '../../core/workers/completion.js';
 import { ToolError } from '../../core/errors.js';
+import { waitUntil } from '../../core/clock.js';
 import { fileSize, readFrom, removeFile } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { deliverText } from './deliver.js';
@@ -93,7 +94,7 @@ export async function sendToWorker(rt: Runtime, workerId: string, message: strin
   }
   const profile = rt.agents.get(w.agent)?.profile;
   try {
-    await deliverText(rt.tmux, pane.paneId, text, { readyMarkers: profile?.markers.ready, tmpDir: workerDir(rt, w.id), readyTimeoutMs: 10_000 });
+    await deliverText(rt.tmux, pane.paneId, text, { readyMarkers: profile?.markers.ready, tmpDir: workerDir(rt, w.id), readyTimeoutMs: 10_000, clock: rt.clock });
   } catch (e) {
     throw new ToolError(`Error: the message to ${workerId} was pasted but not accepted: ${(e as Error).message}. Check it with read_worker_output.`);
   }
@@ -113,8 +114,7 @@ export async function stopWorker(rt: Runtime, workerId: string, to: 'killed' | '
     if (pane) {
       // Ask first (Ctrl-C, as a user would), then escalate: SIGTERM, SIGKILL of the whole tree.
       await rt.tmux.sendKeys(pane.paneId, 'C-c').catch(() => undefined);
-      const deadline = Date.now() + 1_000;
-      while (Date.now() < deadline && rt.runner.isAlive(pane.pid)) await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => !rt.runner.isAlive(pane.pid), { timeoutMs: 1_000, intervalMs: 50, clock: rt.clock });
       await rt.runner.killTree(pane.pid);
     }
     rt.hooks.workerStopped(w.id);

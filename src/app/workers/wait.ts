@@ -3,6 +3,7 @@
  * `timeoutMs` passes. Woken by the event log, not by polling.
  */
 import { isActive } from '../../core/workers/state.js';
+import { eventSubject } from '../../core/session/event-types.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { getWorkerOrFail, type Runtime } from '../runtime.js';
 
@@ -33,9 +34,11 @@ export function waitForWorkers(rt: Runtime, ids: string[], mode: 'any' | 'all', 
       resolve(r);
     };
     const unsubscribe = rt.events.subscribe((ev) => {
-      if (ev.workerId && !ids.includes(ev.workerId) && !ev.type.startsWith('session.')) return;
+      // Any session event (ending, ended, resumed) answers the wait with what is known now.
+      const aboutSession = eventSubject(ev.type) === 'session';
+      if (ev.workerId && !ids.includes(ev.workerId) && !aboutSession) return;
       const r = snapshot();
-      if (met(r) || ev.type.startsWith('session.')) done(r);
+      if (met(r) || aboutSession) done(r);
     });
     const timer = setTimeout(() => done({ ...snapshot(), timedOut: true }), timeoutMs);
   });

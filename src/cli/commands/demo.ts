@@ -31,7 +31,7 @@ export const demoCommand: Command = {
       ctx.out.err('crewmux demo: attaching; detach with your tmux prefix then d.');
       ctx.attachTerminal(ctx.tmux, run.tmuxSession);
     }
-    await followRun(ctx.store(), ctx.tmux, run.sid, (l) => ctx.out.out(l));
+    await followRun(ctx.store(), ctx.tmux, run.sid, (l) => ctx.out.out(l), { clock: ctx.clock });
     const code = finishRun(ctx, run.sid);
     ctx.out.err(`crewmux demo: look at the result: git -C ${repo} log --oneline --all --graph`);
     return code;

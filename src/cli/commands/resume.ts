@@ -18,7 +18,7 @@ export const resumeCommand: Command = {
     const wait = (a.wait as boolean | undefined) ?? !attach;
     if (attach) ctx.attachTerminal(ctx.tmuxFor(s.tmux_socket), s.tmux_session);
     if (!wait) return 0;
-    await followRun(ctx.store(), ctx.tmuxFor(s.tmux_socket), s.id, (l) => ctx.out.out(l), { fromEventId: before });
+    await followRun(ctx.store(), ctx.tmuxFor(s.tmux_socket), s.id, (l) => ctx.out.out(l), { fromEventId: before, clock: ctx.clock });
     return finishRun(ctx, s.id);
   },
 };

@@ -117,7 +117,7 @@ export const runCommand: Command = {
       ctx.out.err(`crewmux: running in the background. Watch: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`);
       return 0;
     }
-    await followRun(ctx.store(), ctx.tmux, run.sid, (l) => ctx.out.out(l));
+    await followRun(ctx.store(), ctx.tmux, run.sid, (l) => ctx.out.out(l), { clock: ctx.clock });
     const code = finishRun(ctx, run.sid);
     if (a.merge) ctx.out.out(await fastForwardToIntegration(ctx, run.sid));
     return code;

@@ -3,6 +3,7 @@
  * dir). This file holds the file's schema and the mapping from crewmux's event log to hook events.
  */
 import { z } from 'zod';
+import { isWorkerEnd, type EventType } from './event-types.js';
 
 export const HOOK_EVENTS = [
   'session_start', 'session_end', 'worker_spawned', 'worker_done', 'worker_merged', 'verify_done', 'goal_done', 'goal_failed',
@@ -40,10 +41,10 @@ export function hookCommands(files: { source: string; file: HooksFile }[], defau
 }
 
 /** The hook events an event-log entry fires (none for most entries). */
-export function hookEventsFor(type: string): HookEvent[] {
+export function hookEventsFor(type: EventType): HookEvent[] {
   if (type === 'session.started') return ['session_start'];
   if (type === 'worker.spawned') return ['worker_spawned'];
-  if (/^worker\.(done|blocked|failed|crashed|timeout|killed)$/.test(type)) return ['worker_done'];
+  if (isWorkerEnd(type)) return ['worker_done'];
   if (type === 'worker.merged') return ['worker_merged'];
   if (type === 'verify.done') return ['verify_done'];
   if (type === 'session.done') return ['goal_done', 'session_end'];

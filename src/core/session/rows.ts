@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { WORKER_STATES } from '../workers/state.js';
+import { StoredEventTypeSchema } from './event-types.js';
 
 export const SESSION_STATUSES = ['starting', 'running', 'done', 'failed', 'timeout', 'stopped'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -98,7 +99,8 @@ export const EventRowSchema = z.object({
   session_id: z.string(),
   worker_id: z.string().nullable(),
   ts: z.number(),
-  type: z.string(),
+  // Not narrowed to EventType: an older state.db may hold names this version no longer emits.
+  type: StoredEventTypeSchema,
   message: z.string(),
   data: jsonColumn(z.record(z.string(), z.unknown())),
 });

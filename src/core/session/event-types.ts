@@ -1,0 +1,111 @@
+/**
+ * The names in the session event log (`events.type` in state.db), one table of name -> what happened.
+ * EventLog.emit and Store.addEvent take only these names, so a misspelt event is a compile error; the
+ * supervisor, hooks, wait_for_worker and `run --wait` match them with the helpers below, not prefixes.
+ * Rows read back stay plain strings (StoredEventTypeSchema): an older state.db may hold names this
+ * version no longer emits, and the log must stay readable.
+ */
+import { z } from 'zod';
+
+export const EVENT_TYPES = {
+  'session.created': 'the session row exists; its supervisor is being started',
+  'session.resuming': '`crewmux resume` is starting a new supervisor for the session',
+  'session.started': 'the lead was launched; the session is running',
+  'session.resumed': 'a new supervisor took the session over (what changed while down is in the message)',
+  'session.ending': 'the outcome is decided; agents are being stopped and the report written',
+  'session.done': 'the session ended: the lead marked the goal done',
+  'session.failed': 'the session ended: the goal failed or the supervisor could not start',
+  'session.timeout': 'the session ended: --timeout passed',
+  'session.stopped': 'the session ended: `crewmux stop` or a signal stopped it',
+  'session.merged': '`run --merge` fast-forwarded the user\'s branch to the integration branch',
+
+  'worker.spawned': 'a worker has its worktree, pane and row, and its agent is starting',
+  'worker.spawn_failed': 'spawn_worker failed; what it had made was rolled back',
+  'worker.running': 'a worker started a turn (first, new message, or restart)',
+  'worker.waiting': 'a worker\'s agent waits for input (a question or permission prompt)',
+  'worker.done': 'a worker reported its turn done',
+  'worker.blocked': 'a worker reported it cannot go on without help',
+  'worker.failed': 'a worker reported its turn failed',
+  'worker.crashed': 'a worker\'s agent exited or its pane vanished without a report',
+  'worker.killed': 'a worker was stopped by kill_worker or by the session ending',
+  'worker.timeout': 'a worker was stopped by --worker-timeout',
+  'worker.merged': 'a worker\'s branch was merged into the integration branch',
+  'worker.discarded': 'a worker\'s branch was dropped',
+  'worker.merge_conflict': 'merging a worker\'s branch conflicted; nothing was merged',
+  'worker.merge_failed': 'git could not merge a worker\'s branch for a reason other than a conflict (a hook, a lock); nothing was merged',
+  'worker.compacted': 'a worker\'s report was compacted to a digest (the full text is in the event data)',
+  'worker.review': 'a reviewer worker was spawned for a worker\'s change',
+  'worker.snapshot': 'work a worker left uncommitted was committed on its branch',
+  'worker.snapshot_failed': 'the snapshot commit of a worker\'s leftover work failed',
+  'worker.message': 'send_to_worker typed a message into a worker',
+  'worker.stopped': 'a finished worker\'s idle agent was stopped; the worker keeps its state',
+  'worker.nudged': 'a worker was quiet too long and was nudged once',
+  'worker.stuck': 'a worker stayed quiet after the nudge',
+  'worker.flagged': 'a read-only perspective\'s branch gained commits',
+  'worker.progress': 'a worker reported progress (report_progress)',
+
+  'verify.started': 'verify started on the integration branch',
+  'verify.done': 'verify finished (passed or failed, per command in the message)',
+  'radar.conflict': 'the conflict radar found workers whose changes would conflict',
+  'radar.error': 'the conflict radar could not check',
+  'hook.ran': 'a hook command exited 0',
+  'hook.failed': 'a hook command failed, timed out or could not start',
+  'hook.config_error': 'hooks.json could not be loaded; no hooks run',
+  'lead.started': 'the lead agent was launched in its pane',
+  'lead.recap_failed': 'the resume recap could not be typed into the live lead',
+  'lead.progress': 'the lead reported progress (report_progress)',
+  'goal.done_refused': 'mark_goal_done was refused (workers still active or unmerged)',
+  'memory.retrieved': 'memory was added to the next worker\'s prompt',
+  'memory.failed': 'memory retrieval failed; the worker starts without it',
+  'memory.episode': 'the session\'s episode was written to memory',
+  'memory.episode_failed': 'the session\'s episode could not be written',
+  'monitor.error': 'a monitor check or tick threw; it carries on',
+  'skill.refused': 'a skill was not loaded (unsigned, invalid or refused by policy)',
+  'router.warning': 'the summary router is misconfigured; summaries may fall back to truncation',
+  'mcp.listening': 'the MCP server listens (its URL is in the message)',
+  'tools.cleared': 'clear_tool_results dropped cached tool answers',
+} as const satisfies Record<`${string}.${string}`, string>;
+
+/** One event name of the log. */
+export type EventType = keyof typeof EVENT_TYPES;
+/** Every event name, in table order. */
+export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPES) as EventType[];
+
+type SubjectOf<T> = T extends `${infer S}.${string}` ? S : never;
+/** The part before the dot: 'session', 'worker', 'hook', ... */
+export type EventSubject = SubjectOf<EventType>;
+
+/** The subject of event `type` (`worker.done` -> `worker`). */
+export function eventSubject(type: EventType): EventSubject {
+  return type.slice(0, type.indexOf('.')) as EventSubject;
+}
+
+/** True when `s` is an event name this version emits (rows read back may hold older ones). */
+export function isEventType(s: string): s is EventType {
+  return Object.hasOwn(EVENT_TYPES, s);
+}
+
+/** The events that end a session, one per terminal session status. */
+export const SESSION_END_EVENTS = [
+  'session.done', 'session.failed', 'session.timeout', 'session.stopped',
+] as const satisfies readonly EventType[];
+export type SessionEndEvent = (typeof SESSION_END_EVENTS)[number];
+
+/** True when `type` ends the session (its outcome row was written just before). */
+export function isSessionEnd(type: EventType): type is SessionEndEvent {
+  return (SESSION_END_EVENTS as readonly string[]).includes(type);
+}
+
+/** The events that end a worker's turn with a result, one per finished worker state. */
+export const WORKER_END_EVENTS = [
+  'worker.done', 'worker.blocked', 'worker.failed', 'worker.crashed', 'worker.killed', 'worker.timeout',
+] as const satisfies readonly EventType[];
+export type WorkerEndEvent = (typeof WORKER_END_EVENTS)[number];
+
+/** True when `type` ends a worker's turn (hooks fire `worker_done` on these). */
+export function isWorkerEnd(type: EventType): type is WorkerEndEvent {
+  return (WORKER_END_EVENTS as readonly string[]).includes(type);
+}
+
+/** `events.type` as read back from state.db: any name, known or from an older crewmux (see isEventType). */
+export const StoredEventTypeSchema = z.string();

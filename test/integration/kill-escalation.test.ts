@@ -1,0 +1,59 @@
+/**
+ * The kill escalation against real processes: the hang fixture ignores SIGTERM, so only the SIGKILL that
+ * follows the grace period stops it, whether it is stopped as a process tree or as a timed-out command.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exec, ExecError, execDetached } from '../../src/adapters/exec.js';
+import { isAlive, killTree } from '../../src/adapters/process-tree.js';
+import { systemClock } from '../../src/adapters/clock.js';
+import { waitUntil } from '../../src/core/clock.js';
+import { FIXTURES } from '../helpers/env.js';
+
+const HANG = join(FIXTURES, 'hang-worker.mjs');
+
+function tempDir(): { dir: string; env: NodeJS.ProcessEnv; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'crewmux-kill-'));
+  // The fixture writes its pid beside its prompt file.
+  const env = { ...process.env, CREWMUX_PROMPT_FILE: join(dir, 'prompt.md') };
+  return { dir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+test('killTree: a process that ignores SIGTERM gets it first and dies by SIGKILL after the grace period', async () => {
+  const t = tempDir();
+  const log = join(t.dir, 'out.log');
+  const pid = execDetached(process.execPath, [HANG], { cwd: t.dir, env: t.env, logFile: log });
+  try {
+    const working = () => readFileSync(log, 'utf8').includes('working forever');
+    const ready = await waitUntil(working, { timeoutMs: 10_000, intervalMs: 20, clock: systemClock });
+    assert.ok(ready, 'the hang fixture did not start');
+    const started = performance.now();
+    await killTree(pid, 400);
+    const took = performance.now() - started;
+    assert.equal(isAlive(pid), false);
+    assert.ok(took >= 400, `SIGKILL came after ${Math.round(took)} ms, before the 400 ms grace period ended`);
+    assert.ok(took < 5_000, `stopping took ${Math.round(took)} ms`);
+    assert.match(readFileSync(log, 'utf8'), /ignoring SIGTERM/);
+  } finally {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    t.cleanup();
+  }
+});
+
+test('exec: a command past its timeout gets SIGTERM, then SIGKILL after killGraceMs, and the error says so', async () => {
+  // A shell starts in milliseconds even on a loaded machine (node takes up to a second there); an
+  // ignored SIGTERM stays ignored across exec, so `sleep` ignores it too.
+  const started = performance.now();
+  const run = exec('/bin/sh', ['-c', 'trap "" TERM; echo ready; exec sleep 30'], { timeoutMs: 500, killGraceMs: 300 });
+  const err = await run.then(() => undefined, (e: unknown) => e);
+  const took = performance.now() - started;
+  assert.ok(err instanceof ExecError, String(err));
+  assert.equal(err.result.timedOut, true);
+  assert.equal(err.result.signal, 'SIGKILL');
+  assert.equal(err.result.stdout, 'ready\n');
+  assert.match(err.message, /^\/bin\/sh -c .* timed out/);
+  assert.ok(took >= 800, `ended after ${Math.round(took)} ms, before timeout + grace`);
+});
