@@ -91,7 +91,7 @@ const CORE_PACKAGES = ['zod', 'smol-toml', 'tweetnacl', 'node:path', 'node:url',
  *   app/ports         -> core, app/ports
  *   adapters          -> core, app/ports
  *   core              -> core, and only the packages in CORE_PACKAGES
- *   demo              -> demo, core, packages        (scripted agents reach crewmux over MCP, like any agent)
+ *   demo              -> demo, core, adapters/exec, packages (scripted agents reach crewmux over MCP, like any agent)
  *   bin/*.js          -> ../dist/src/cli/main.js or ../dist/src/shim/main.js, nothing else
  *   test/, scripts/   -> anything: they test and measure every layer.
  */
@@ -156,9 +156,14 @@ const LAYERS = {
   ],
   'src/demo/**': [
     arrow(
-      into('adapters', 'app', 'cli', 'mcp', 'dashboard', 'shim', 'compose'),
+      into('app', 'cli', 'mcp', 'dashboard', 'shim', 'compose'),
       'demo -> crewmux internals: src/demo/ holds scripted agent programs that, like a real agent, reach ' +
-        'crewmux only over MCP. They may import src/demo/, src/core/ (pure) and packages.',
+        'crewmux only over MCP. They may import src/demo/, src/core/ (pure), the spawn site and packages.',
+    ),
+    // A scripted agent runs git like any program would, through the one spawn site (adapters/exec.ts).
+    arrow(
+      intoAdaptersExcept(['src/adapters/exec.ts']),
+      'demo -> adapters: a scripted agent may use only the spawn site, src/adapters/exec.ts.',
     ),
   ],
 };

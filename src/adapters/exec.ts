@@ -37,7 +37,7 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
       // Own process group, so a timeout stops grandchildren too (a shell's `sleep` would hold the pipes open).
       child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     } catch (e) {
-      reject(e);
+      reject(e instanceof Error ? e : new Error(String(e)));
       return;
     }
     let stdout = '';

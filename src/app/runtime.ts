@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Store } from './ports/store.js';
-import type { SessionRow, RunOptions, WorkerRow } from '../core/session/rows.js';
+import type { SessionRow, RunOptions, VerifyRow, WorkerRow } from '../core/session/rows.js';
 import type { Tmux } from './ports/tmux.js';
 import type { Git } from './ports/git.js';
 import type { ProcessRunner } from './ports/process-runner.js';
@@ -53,7 +53,7 @@ export interface Runtime {
   /** Finished verify results up to this id are not reused by verify (set by clear_tool_results). */
   verifyForgotten?: number;
   /** Verify runs in progress, by verify id. */
-  verifyRuns: Map<number, Promise<import('../core/session/rows.js').VerifyRow>>;
+  verifyRuns: Map<number, Promise<VerifyRow>>;
   /** The model router for summaries (compaction, recap, report); undefined outside a supervisor. */
   router?: TextCompleter;
   /** Project and global memory; undefined outside a supervisor. */

@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     y = y.command(c.command, c.describe, c.builder, async (args) => {
       const ctx = createAppContext(process.env, out);
       try {
-        exitCode = await c.handler(args as Record<string, unknown>, ctx);
+        exitCode = await c.handler(args, ctx);
       } finally {
         ctx.close();
       }

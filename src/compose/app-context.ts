@@ -6,22 +6,20 @@
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createTmux } from '../adapters/tmux.js';
-import type { Tmux } from '../app/ports/tmux.js';
 import { createGit } from '../adapters/git.js';
-import type { Git } from '../app/ports/git.js';
 import { openStore } from '../adapters/store.js';
 import type { Store } from '../app/ports/store.js';
 import { ensureDir, readText, writeFileAtomic } from '../adapters/files.js';
 import { attachTerminal } from '../adapters/terminal.js';
 import { systemClock } from '../adapters/clock.js';
 import { readPackageVersion } from '../adapters/package-version.js';
+import { resolvePaths } from '../app/session/paths.js';
+import type { Output } from '../app/ports/output.js';
+import type { AppServices } from '../app/services.js';
+import { openRuntime } from './runtime-factory.js';
 
 /** crewmux's version, from package.json (throws when it cannot be read). */
 export const crewmuxVersion = readPackageVersion;
-import { resolvePaths, type Paths } from '../app/session/paths.js';
-import type { Output } from '../app/ports/output.js';
-import type { AppServices } from '../app/ports/app-services.js';
-import { openRuntime } from './runtime-factory.js';
 
 /** AppServices plus where command output goes: what every CLI command gets. */
 export interface AppContext extends AppServices {

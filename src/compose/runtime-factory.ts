@@ -6,7 +6,7 @@ import { resolveAgents } from '../app/agents/agent-table.js';
 import { createEventLog } from '../app/session/events.js';
 import { forwardableEnv } from '../app/agents/launch.js';
 import type { Runtime } from '../app/runtime.js';
-import type { AppServices } from '../app/ports/app-services.js';
+import type { AppServices } from '../app/services.js';
 
 /** The Runtime of session `sid` (hooks are no-ops until the caller sets them). Throws when unknown. */
 export function openRuntime(ctx: AppServices, sid: string): Runtime {

@@ -4,7 +4,6 @@
  * in pane 0 (or, on resume, adopts what is still running), and when the goal ends (or on
  * SIGTERM/SIGHUP) records the outcome and closes everything it opened.
  */
-import { TERMINAL_SESSION_STATUSES } from '../core/session/rows.js';
 import { killTree, processTree } from '../adapters/process-tree.js';
 import { buildMcpServer, listLeadTools, type ToolDeps } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
@@ -67,7 +66,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     const memory = memoryBudget > 0 ? retrieveMemory(rt, input, memoryBudget) : undefined;
     return memory ? [...r.blocks, memory] : r.blocks;
   });
-  const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env });
+  const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env, clock: ctx.clock });
   const research = createResearch({ config: rt.config.research, env: ctx.env, now: ctx.now });
   const toolDeps: ToolDeps = {
     rt, stats: toolStats, promptExtras, external, research, version: ctx.version, onWorkerActivity: (id) => monitor.touch(id),

@@ -23,11 +23,11 @@ export function createApiRouter(app: FastifyInstance) {
   return {
     specs,
     /** Registers GET `spec.url`; a handler answering undefined means 404 (unknown session or worker). */
-    get<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, R extends z.ZodType = z.ZodType>(
+    get<P extends z.ZodType = z.ZodObject<Record<never, never>>, Q extends z.ZodType = z.ZodObject<Record<never, never>>, R extends z.ZodType = z.ZodType>(
       spec: ApiRouteSpec<P, Q, R>,
       handler: (input: { params: z.infer<P>; query: z.infer<Q> }) => Promise<z.infer<R> | undefined> | z.infer<R> | undefined,
     ): void {
-      specs.push(spec as unknown as AnySpec);
+      specs.push(spec);
       app.get(spec.url, async (req, reply) => {
         const params = (spec.params ?? z.object({})).safeParse(req.params);
         const query = (spec.query ?? z.object({})).safeParse(req.query);

@@ -24,7 +24,7 @@ test('init writes PROJECT.md with a guessed How to verify, and a hooks.json whos
     assert.equal(readFileSync(join(repo, '.crewmux', 'logs', 'hooks.jsonl'), 'utf8').split('{"event":"test"}').length - 1, hooks.length);
     assert.match(readFileSync(join(repo, '.gitignore'), 'utf8'), /node_modules\/\n# crewmux\n\.crewmux\/done\.flag\n\.crewmux\/logs\/\n/);
     const again = await runCli(t, repo, ['init']);
-    assert.match(again.stdout, /kept  \.crewmux\/config\.json/);
+    assert.match(again.stdout, /kept {2}\.crewmux\/config\.json/);
     assert.ok(existsSync(join(repo, '.crewmux', 'CONVENTIONS.md')));
   } finally {
     t.cleanup();

@@ -117,6 +117,7 @@ async function run(agent: string, role: 'lead' | 'worker', prompt: string, opts:
   const w = await workspace();
   const token = randomBytes(16).toString('hex');
   const captures: { busy?: string } = {};
+  // eslint-disable-next-line prefer-const -- assigned inside a callback declared before it
   let tui: AgentTui | undefined;
   const mcp = createStandInMcp({
     token,
@@ -132,7 +133,7 @@ async function run(agent: string, role: 'lead' | 'worker', prompt: string, opts:
     userEnv, mcpUrl: mcp.url, mcpToken: token, path: PATH, tweak: opts.ask ? ASK_TWEAKS[agent] : undefined,
   });
   const cleanup = async () => {
-    await tui!.stop();
+    await tui.stop();
     await mcp.close();
     for (const d of [w.root, w.stateRoot]) rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   };

@@ -4,6 +4,7 @@
  * (card + mDNS + pane), the lead's use cases type a prompt and read the model's answer back, and
  * SIGTERM to the shim removes the card and the socket. Skipped when the codex binary is not installed.
  */
+import { systemClock } from '../../src/adapters/clock.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -64,7 +65,7 @@ before(async () => {
   await fake.listen();
   tmux = createTmux({ socket: `crewmux-test-${process.pid}`, configFile: '/dev/null' });
   const paths = resolvePaths({ CREWMUX_RUNTIME_DIR: runtimeDir, CREWMUX_DATA_DIR: join(dir, 'data'), CREWMUX_CONFIG_DIR: join(dir, 'cfg') }, dir, process.getuid?.() ?? 0);
-  deps = createExternalAgentDeps({ paths, tmux, env: {} }, { mdnsBrowseMs: 800, enterDelayMs: 500 });
+  deps = createExternalAgentDeps({ paths, tmux, env: {}, clock: systemClock }, { mdnsBrowseMs: 800, enterDelayMs: 500 });
   watcher = watchServices(MDNS_SERVICE_TYPE, (s) => mdnsUp.push(s), (s) => mdnsDown.push(s));
 });
 

@@ -4,6 +4,7 @@
  * and killing it removes the card, the socket and the mDNS record. Also: agents in plain panes,
  * crewmux's own panes skipped, stale cards pruned, the terminal restored after exit.
  */
+import { systemClock } from '../../src/adapters/clock.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -32,8 +33,8 @@ let dir: string;
 let runtimeDir: string;
 let tmux: Tmux;
 let deps: ExternalAgentDeps;
-let mdnsUp: MdnsService[] = [];
-let mdnsDown: MdnsService[] = [];
+const mdnsUp: MdnsService[] = [];
+const mdnsDown: MdnsService[] = [];
 let watcher: { close(): Promise<void> } | undefined;
 
 async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
@@ -61,7 +62,7 @@ before(async () => {
   runtimeDir = join(dir, 'run');
   tmux = createTmux({ socket: `crewmux-test-${process.pid}`, configFile: '/dev/null' });
   const paths = resolvePaths({ CREWMUX_RUNTIME_DIR: runtimeDir, CREWMUX_DATA_DIR: join(dir, 'data'), CREWMUX_CONFIG_DIR: join(dir, 'cfg') }, dir, process.getuid?.() ?? 0);
-  deps = createExternalAgentDeps({ paths, tmux, env: {} }, { mdnsBrowseMs: 800, enterDelayMs: 200 });
+  deps = createExternalAgentDeps({ paths, tmux, env: {}, clock: systemClock }, { mdnsBrowseMs: 800, enterDelayMs: 200 });
   watcher = watchServices(MDNS_SERVICE_TYPE, (s) => mdnsUp.push(s), (s) => mdnsDown.push(s));
 });
 
@@ -203,7 +204,7 @@ test('agents in plain tmux panes are found by process, crewmux panes skipped, an
 });
 
 test('a stale card of a dead pid is pruned', async () => {
-  const dead = spawnSync('true').pid!;
+  const dead = spawnSync('true').pid;
   const id = `shim-${dead}`;
   mkdirSync(deps.cards.dir, { recursive: true });
   const sock = deps.cards.socketPath(id);

@@ -1,4 +1,5 @@
 /** The lead's external-agent use cases over fakes: ordering of paste and Enter, errors the lead can act on. */
+import { systemClock } from '../../src/adapters/clock.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createExternalAgentDeps, discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../src/app/external/external-agents.js';
@@ -19,7 +20,7 @@ function fixture() {
     capturePane: async () => 'line one\nline two\n\n',
   } as unknown as Tmux;
   const paths = resolvePaths({ CREWMUX_RUNTIME_DIR: '/nonexistent/run' }, '/nonexistent', 0);
-  const deps: ExternalAgentDeps = createExternalAgentDeps({ paths, tmux, env: { CREWMUX_MDNS: '0' } }, {
+  const deps: ExternalAgentDeps = createExternalAgentDeps({ paths, tmux, env: { CREWMUX_MDNS: '0' }, clock: systemClock }, {
     processTable: () => procs,
     environHas: () => false,
     sleep: async (ms) => { calls.push(`sleep ${ms}`); },

@@ -19,7 +19,7 @@ export class RpcError extends Error {
   }
 }
 
-export type RpcHandler = (params: unknown) => unknown | Promise<unknown>;
+export type RpcHandler = (params: unknown) => unknown;
 
 export interface RpcServer {
   readonly path: string;
@@ -66,7 +66,7 @@ export async function listenRpc(path: string, methods: Record<string, RpcHandler
     }
     const req = RpcRequestSchema.safeParse(raw);
     if (!req.success) {
-      const id = raw && typeof raw === 'object' && 'id' in raw ? (raw as { id: unknown }).id : null;
+      const id = raw && typeof raw === 'object' && 'id' in raw ? (raw).id : null;
       reply({ id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: RPC_ERRORS.invalidRequest, message: 'invalid request: expected {"jsonrpc":"2.0","id":N,"method":"...","params":{...}}' } });
       return;
     }

@@ -56,7 +56,8 @@ export function advertise(name: string, type: string, port: number, txt: Record<
       closed ??= new Promise<void>((resolve) => {
         const done = () => { clearTimeout(t); try { b.destroy(() => resolve()); } catch { resolve(); } };
         const t = setTimeout(done, timeoutMs);
-        try { svc.stop?.(done); } catch { done(); }
+        // bonjour-service types stop() as taking a bare Function; it calls back once the goodbye is sent.
+        try { (svc.stop as ((cb: () => void) => void) | undefined)?.(done); } catch { done(); }
       });
       return closed;
     },

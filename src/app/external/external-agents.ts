@@ -11,12 +11,11 @@ import { browse } from '../../adapters/external/mdns.js';
 import { callRpc, RpcCallError } from '../../adapters/external/json-rpc-client.js';
 import { environHas, readProcessTable } from '../../adapters/external/proc-table.js';
 import { isAlive } from '../../adapters/process-tree.js';
-import { systemClock } from '../../adapters/clock.js';
 import { MDNS_SERVICE_TYPE, ReadResult, RPC_ERRORS, SendResult } from '../../core/external/shim-protocol.js';
 import type { DiscoveredAgent } from '../../core/external/discovery-merge.js';
 import { ToolError } from '../../core/errors.js';
 import { agentsDir, runDiscovery, type DiscoveryDeps, type DiscoveryResult } from './discovery.js';
-import type { AppServices } from '../ports/app-services.js';
+import type { AppServices } from '../services.js';
 
 export type { DiscoveredAgent } from '../../core/external/discovery-merge.js';
 export type { DiscoveryResult } from './discovery.js';
@@ -39,7 +38,7 @@ export interface ExternalAgentDeps extends DiscoveryDeps {
 }
 
 /** Production deps from the app context: cards in `<runtimeDir>/agents`, ctx.tmux, mDNS unless CREWMUX_MDNS=0. */
-export function createExternalAgentDeps(ctx: Pick<AppServices, 'paths' | 'tmux' | 'env'>, overrides: Partial<ExternalAgentDeps> = {}): ExternalAgentDeps {
+export function createExternalAgentDeps(ctx: Pick<AppServices, 'paths' | 'tmux' | 'env' | 'clock'>, overrides: Partial<ExternalAgentDeps> = {}): ExternalAgentDeps {
   return {
     cards: createCardStore(agentsDir(ctx.paths)),
     tmux: ctx.tmux,
@@ -47,7 +46,7 @@ export function createExternalAgentDeps(ctx: Pick<AppServices, 'paths' | 'tmux' 
       const errors: Error[] = [];
       const found = await browse(MDNS_SERVICE_TYPE, ms, { onError: (e) => errors.push(e) });
       // A socket error with nothing found is worth a warning; with results, it was one interface's hiccup.
-      if (errors.length && found.length === 0) throw errors[0];
+      if (errors.length && found.length === 0) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
       return found;
     },
     hostname: hostname(),
@@ -57,7 +56,7 @@ export function createExternalAgentDeps(ctx: Pick<AppServices, 'paths' | 'tmux' 
     pathExists,
     cursors: new Map(),
     known: new Map(),
-    sleep: (ms) => systemClock.sleep(ms),
+    sleep: (ms) => ctx.clock.sleep(ms),
     ...overrides,
   };
 }

@@ -15,7 +15,6 @@ import {
 } from '../../core/external/shim-protocol.js';
 import { UserError } from '../../core/errors.js';
 import type { Clock } from '../../core/clock.js';
-import { systemClock } from '../../adapters/clock.js';
 import { recognizeCommand } from '../../core/agents/recognition.js';
 import type { z } from 'zod';
 
@@ -47,7 +46,7 @@ export interface ShimOptions {
   /** Output log size in bytes, default 1 MiB. */
   logBytes?: number;
   /** Time for the delay before Enter (default the system clock). */
-  clock?: Clock;
+  clock: Clock;
 }
 
 export interface ShimSession {
@@ -79,7 +78,7 @@ const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 /** Starts the agent and publishes it; throws UserError E_SHIM_SOCKET or E_SHIM_SPAWN, leaving nothing behind. */
 export async function startShim(o: ShimOptions): Promise<ShimSession> {
   const id = `shim-${o.pid}`;
-  const clock = o.clock ?? systemClock;
+  const clock = o.clock;
   const cards = createCardStore(o.agentsDir);
   const socketPath = cards.socketPath(id);
   // sun_path holds 108 bytes on Linux (104 on macOS).

@@ -2,7 +2,7 @@
  * `crewmux run --merge`: at the end of a done run, fast-forward the user's current branch to the
  * integration branch, only when that is a fast-forward and the user's tree is clean. Says what it did.
  */
-import type { AppServices } from '../ports/app-services.js';
+import type { AppServices } from '../services.js';
 
 /**
  * Fast-forwards the user's branch to session `sid`'s integration branch when the run is done, the tree clean and

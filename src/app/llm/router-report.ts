@@ -7,7 +7,7 @@ import { openRouter, type ProviderStatus, type Router } from './router.js';
 import { PROVIDERS, routerOff } from '../../core/llm/router-providers.js';
 import { describeCooldown } from '../../core/llm/router-policy.js';
 import type { RouterConfig } from '../../core/session/config-schema.js';
-import type { AppServices } from '../ports/app-services.js';
+import type { AppServices } from '../services.js';
 import type { Check } from '../setup/doctor.js';
 
 export interface RouterReport {

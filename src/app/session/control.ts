@@ -15,7 +15,7 @@ import { findSession } from './lookup.js';
 import { createSessionWindows, SUPERVISOR_WINDOW } from '../workers/panes.js';
 import { supervisorEnv } from './start-run.js';
 import { leadScriptPath } from './lead.js';
-import type { AppServices } from '../ports/app-services.js';
+import type { AppServices } from '../services.js';
 
 /**
  * Whether session `s` has a recorded supervisor pid whose process still exists (a signal-0 probe; EPERM counts as

@@ -8,7 +8,6 @@ import type { Store } from '../ports/store.js';
 import { TERMINAL_SESSION_STATUSES } from '../../core/session/rows.js';
 import type { Tmux } from '../ports/tmux.js';
 import { isAlive } from '../../adapters/process-tree.js';
-import { systemClock } from '../../adapters/clock.js';
 import { waitUntil, type Clock } from '../../core/clock.js';
 
 /** The exit code for a session status: 0 done, 2 timeout, 1 anything else. */
@@ -28,8 +27,8 @@ export function progressLine(e: EventRow): string {
  * Prints events of `sid` until the session ends; returns its exit code. If the tmux session vanishes
  * while the outcome is still open, the supervisor was lost: returns EXIT.failed after saying so.
  */
-export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number; clock?: Clock } = {}): Promise<number> {
-  const clock = opts.clock ?? systemClock;
+export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number; clock: Clock }): Promise<number> {
+  const clock = opts.clock;
   const pollMs = opts.pollMs ?? 100;
   let last = opts.fromEventId ?? 0;
   let lostChecks = 0;

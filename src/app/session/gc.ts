@@ -7,7 +7,7 @@ import { dirBytes, pathExists as existsSync } from '../../adapters/files.js';
 import { sessionBranchPrefix } from '../../core/session/naming.js';
 import type { SessionRow } from '../../core/session/rows.js';
 import { supervisorAlive } from './control.js';
-import type { AppServices } from '../ports/app-services.js';
+import type { AppServices } from '../services.js';
 
 export type GcClass = 'merged' | 'empty' | 'unmerged commits' | 'uncommitted changes' | 'session live' | 'missing repository';
 

@@ -19,7 +19,7 @@ import { leadScriptPath } from './lead.js';
 import { repoWorktreesDir } from './paths.js';
 import type { Preflight } from '../setup/preflight.js';
 import type { Config } from '../../core/session/config-schema.js';
-import type { AppServices } from '../ports/app-services.js';
+import type { AppServices } from '../services.js';
 
 export interface RunRequest {
   goal: string;

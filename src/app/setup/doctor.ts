@@ -10,7 +10,7 @@ import { probeLoopbackPort } from '../../adapters/net.js';
 import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
 import { detectAgents } from '../agents/detect.js';
 import { routerCheck, routerReport } from '../llm/router-report.js';
-import type { AppServices } from '../ports/app-services.js';
+import type { AppServices } from '../services.js';
 
 export interface Check {
   name: string;

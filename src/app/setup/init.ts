@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { guessVerifyCommands } from '../../core/setup/project-guess.js';
 import { UserError } from '../../core/errors.js';
 import { appendText, listDir, pathExists, readIfExists, writeFileAtomic } from '../../adapters/files.js';
-import type { AppServices } from '../ports/app-services.js';
+import type { AppServices } from '../services.js';
 
 /**
  * `crewmux init`: writes .crewmux/ (PROJECT.md with guessed verify commands, CONVENTIONS.md, config.json,

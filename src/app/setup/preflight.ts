@@ -10,7 +10,7 @@ import { exec } from '../../adapters/exec.js';
 import { loadConfig } from '../session/config.js';
 import { loadHooks } from '../session/hooks.js';
 import { requireAgent, resolveAgents, usableAgents, type AgentTable } from '../agents/agent-table.js';
-import type { AppServices } from '../ports/app-services.js';
+import type { AppServices } from '../services.js';
 
 export interface Preflight {
   repo: RepoInfo & { head: string };

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../adapters/files.js';
 import type { Tmux } from '../ports/tmux.js';
-import { systemClock } from '../../adapters/clock.js';
 import { waitUntil, type Clock } from '../../core/clock.js';
 
 export class DeliveryError extends Error {
@@ -30,7 +29,7 @@ export interface DeliverOptions {
   /** Directory for the temporary paste file. */
   tmpDir: string;
   /** Time for the waits (default the system clock). */
-  clock?: Clock;
+  clock: Clock;
 }
 
 async function waitReady(tmux: Tmux, paneId: string, o: DeliverOptions, clock: Clock): Promise<void> {
@@ -48,7 +47,7 @@ async function waitReady(tmux: Tmux, paneId: string, o: DeliverOptions, clock: C
 
 /** Types `text` into `paneId` and confirms it was submitted. */
 export async function deliverText(tmux: Tmux, paneId: string, text: string, o: DeliverOptions): Promise<void> {
-  const clock = o.clock ?? systemClock;
+  const clock = o.clock;
   await waitReady(tmux, paneId, o, clock);
   const id = randomBytes(6).toString('hex');
   const file = join(o.tmpDir, `paste-${id}.txt`);

@@ -43,7 +43,7 @@ async function readGoal(a: Record<string, unknown>, readFile: (path: string) => 
 
 function positive(name: string, v: unknown): number | null {
   if (v === undefined) return null;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new UserError('E_BAD_FLAG', `--${name} must be a positive number of seconds (got ${String(v)}).`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new UserError('E_BAD_FLAG', `--${name} must be a positive number of seconds (got ${JSON.stringify(v)}).`);
   return v;
 }
 

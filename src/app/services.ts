@@ -1,9 +1,9 @@
-import type { Clock } from '../../core/clock.js';
-import type { Git } from './git.js';
-import type { Store } from './store.js';
-import type { Tmux } from './tmux.js';
-import type { Paths } from '../session/paths.js';
-import type { Runtime } from '../runtime.js';
+import type { Clock } from '../core/clock.js';
+import type { Git } from './ports/git.js';
+import type { Store } from './ports/store.js';
+import type { Tmux } from './ports/tmux.js';
+import type { Paths } from './session/paths.js';
+import type { Runtime } from './runtime.js';
 
 /**
  * What commands and use cases get from the composition root: the environment, paths, the ports (git, tmux,
