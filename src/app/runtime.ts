@@ -57,7 +57,7 @@ export interface Runtime {
   router?: TextCompleter;
   /** Project and global memory; undefined outside a supervisor. */
   memory?: Memory;
-  /** Set by the first endSession call; later calls await it. */
+  /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }
 
