@@ -17,7 +17,7 @@ import type { SqliteStore } from '../../src/adapters/store.js';
 import type { RunOptions } from '../../src/core/session/rows.js';
 import { ConfigSchema, type Config } from '../../src/core/session/config-schema.js';
 import { customAgentProfile } from '../../src/core/agents/profile.js';
-import { scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
+import { scriptedLead, scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
 import { integrationBranch, tmuxSessionName } from '../../src/core/session/naming.js';
 import { createEventLog } from '../../src/app/session/events.js';
 import { resolvePaths } from '../../src/app/session/paths.js';
@@ -115,12 +115,14 @@ export async function createFakeRuntime(o: FakeRuntimeOptions = {}): Promise<Fak
 
   const store = createMemoryStore(clock.now);
   store.createSession({
-    id: sid, goal: 'a test goal', status: 'running', lead_agent: 'scripted-lead', repo_root: repoRoot, base_commit: git.resolve('main')!,
+    id: sid, goal: 'a test goal', status: 'running', lead_agent: scriptedLead.name, repo_root: repoRoot, base_commit: git.resolve('main')!,
     integration_branch: branch, integration_worktree: integrationWorktree, session_dir: sessionDir, tmux_socket: 'crewmux-fake',
     tmux_session: tmuxSession, mcp_port: 4555, lead_token: 'lead-token', lead_pane: lead.paneId, options, supervisor_pid: process.pid,
   });
 
   const agents: AgentTable = new Map([
+    // The session's lead, so launchLead (start, resume) finds it.
+    [scriptedLead.name, { profile: scriptedLead, binary: process.execPath }],
     [scriptedWorker.name, { profile: scriptedWorker, binary: process.execPath }],
     [TYPED_AGENT, { profile: customAgentProfile(TYPED_AGENT, { command: 'typed-agent', prompt: 'type', ready: ['typed agent ready'] }), binary: '/usr/bin/typed-agent' }],
   ]);
