@@ -126,7 +126,11 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     { name: 'the monitor', close: () => monitor.close(), timeoutMs: 5_000 },
     { name: 'the conflict radar', close: () => radar.close(), timeoutMs: 5_000 },
     // Hooks in flight (session.done ones) end within their own timeout.
-    { name: 'the hooks', close: async () => { await hookRunner.drain(); hookRunner.close(); }, timeoutMs: (Math.max(0, ...hooks.map((h) => h.timeoutS)) + 5) * 1000 },
+    {
+      name: 'the hooks',
+      close: async () => { await hookRunner.drain(); hookRunner.close(); },
+      timeoutMs: (Math.max(0, ...hooks.map((h) => h.timeoutS)) + 5) * 1000,
+    },
     { name: 'the tool stats', close: () => toolStats.close(), timeoutMs: 5_000 },
     { name: 'memory', close: () => memory.close(), timeoutMs: 5_000 },
     { name: 'the router', close: () => routerHandle.close(), timeoutMs: 5_000 },

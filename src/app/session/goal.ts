@@ -75,7 +75,8 @@ async function finishSession(rt: Runtime, status: Exclude<SessionStatus, 'starti
 
   await step('the sessionEnding hook', () => rt.hooks.sessionEnding());
   await step('the session.ending event', () => rt.events.emit('session.ending', `ending: ${status} (${reason})`));
-  await step('stopping the workers', () => Promise.all(rt.store.listWorkers(rt.sid).map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined))));
+  await step('stopping the workers', () => Promise.all(rt.store.listWorkers(rt.sid)
+    .map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined))));
   await step('stopping the lead', () => stopLead(rt, status));
   const report = await step('building the report', () => summarizedReport(rt, status, reason));
   const endedAt = rt.now();
@@ -85,7 +86,9 @@ async function finishSession(rt: Runtime, status: Exclude<SessionStatus, 'starti
     return true;
   });
   // Without the report, which may be what the store refused.
-  if (!recorded) await step('recording the outcome again', () => rt.store.updateSession(rt.sid, { status, outcome_reason: withProblems(), ended_at: endedAt }));
+  if (!recorded) {
+    await step('recording the outcome again', () => rt.store.updateSession(rt.sid, { status, outcome_reason: withProblems(), ended_at: endedAt }));
+  }
   const said = withProblems();
   await step(`the session.${status} event`, () => rt.events.emit(`session.${status}`, `session ${status}: ${said}`, null, { status, reason: said }));
 }
@@ -101,7 +104,9 @@ async function stopLead(rt: Runtime, status: SessionStatus): Promise<void> {
 /** The run report with its short summary (by the router when there is one, else plain). */
 async function summarizedReport(rt: Runtime, status: string, reason: string): Promise<RunReport> {
   const report = await buildReport(rt, status, reason);
-  const summary = await summarize(rt.router, { purpose: 'report', instruction: REPORT_INSTRUCTION, text: renderReport(report), fallback: plainReportSummary(report), maxChars: 600, timeoutMs: 30_000 });
+  const summary = await summarize(rt.router, {
+    purpose: 'report', instruction: REPORT_INSTRUCTION, text: renderReport(report), fallback: plainReportSummary(report), maxChars: 600, timeoutMs: 30_000,
+  });
   report.summary = summary.text;
   report.summaryBy = summary.method === 'router' ? `router (${summary.note})` : summary.note;
   return report;
