@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Store } from './ports/store.js';
 import type { SessionRow, RunOptions, VerifyRow, WorkerRow } from '../core/session/rows.js';
-import type { Tmux } from './ports/tmux.js';
+import type { PaneGate, Tmux } from './ports/tmux.js';
 import type { Git } from './ports/git.js';
 import type { ProcessRunner } from './ports/process-runner.js';
 import type { Config } from '../core/session/config-schema.js';
@@ -21,6 +21,8 @@ export interface Runtime {
   sid: string;
   store: Store;
   tmux: Tmux;
+  /** The start gate of agent panes; default the named pipe (workers/panes.ts FIFO_GATE). */
+  paneGate?: PaneGate;
   git: Git;
   /** Every child process (verify commands, stopping agents) goes through here. */
   runner: ProcessRunner;
@@ -58,7 +60,7 @@ export interface Runtime {
   router?: TextCompleter;
   /** Project and global memory; undefined outside a supervisor. */
   memory?: Memory;
-  /** Set by the first endSession call; later calls await it. */
+  /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }
 

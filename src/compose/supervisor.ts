@@ -18,6 +18,7 @@ import { createResearch } from '../app/llm/research.js';
 import { openRouter } from '../app/llm/router.js';
 import { createSkillCache, selectSkillsForWorker } from '../app/skills/catalog.js';
 import { openRuntime } from './runtime-factory.js';
+import { closeSteps } from './close-steps.js';
 import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
 import { launchLead } from '../app/session/lead.js';
 import { resumeSession } from '../app/session/resume.js';
@@ -51,7 +52,15 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const toolStats = createToolStats(store.stats(), sid);
   const monitor = createMonitor(rt);
   const radar = createRadarScheduler(rt);
-  rt.hooks = { workerStarted: (w) => monitor.watch(w), workerStopped: (id) => monitor.unwatch(id), sessionEnding: () => undefined };
+  // The session is over when its terminal event is seen, or when endSession settles: that also
+  // covers an ending whose event could not be stored (endSession never rejects).
+  let finished!: () => void;
+  const over = new Promise<void>((r) => { finished = r; });
+  rt.hooks = {
+    workerStarted: (w) => monitor.watch(w),
+    workerStopped: (id) => monitor.unwatch(id),
+    sessionEnding: () => { void rt.ending?.finally(finished); },
+  };
   const skills = createSkillCache({ paths: ctx.paths, projectRoot: s.repo_root, requireSigned: s.options.requireSignedSkills }, ctx.now, 60_000);
   // Loaded now, not on the first spawn_worker, which the lead waits for.
   try { skills(); } catch (e) { events.emit('skill.refused', `skills not loaded: ${(e as Error).message}`); }
@@ -78,8 +87,6 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     buildServer: (p) => buildMcpServer(p, toolDeps),
   });
 
-  let finished!: () => void;
-  const over = new Promise<void>((r) => { finished = r; });
   const unsubscribe = events.subscribe((e) => { if (isSessionEnd(e.type)) finished(); });
   process.on('SIGTERM', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)'); });
   process.on('SIGHUP', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGHUP)'); });
@@ -118,21 +125,35 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   await over;
   unsubscribe();
   await ctx.clock.sleep(opts.closeDelayMs ?? 700);
-  monitor.close();
-  radar.close();
-  await hookRunner.drain();
-  hookRunner.close();
-  toolStats.close();
-  rt.memory.close();
-  routerHandle.close();
-  await mcp.close();
-  const final = store.getSession(sid)!;
-  if (!final.options.keepSession) {
+  // Each close is bounded and a failing one does not stop the others: the supervisor always exits.
+  const memory = rt.memory;
+  await closeSteps([
+    { name: 'the monitor', close: () => monitor.close(), timeoutMs: 5_000 },
+    { name: 'the conflict radar', close: () => radar.close(), timeoutMs: 5_000 },
+    // Hooks in flight (session.done ones) end within their own timeout.
+    {
+      name: 'the hooks',
+      close: async () => { await hookRunner.drain(); hookRunner.close(); },
+      timeoutMs: (Math.max(0, ...hooks.map((h) => h.timeoutS)) + 5) * 1000,
+    },
+    { name: 'the tool stats', close: () => toolStats.close(), timeoutMs: 5_000 },
+    { name: 'memory', close: () => memory.close(), timeoutMs: 5_000 },
+    { name: 'the router', close: () => routerHandle.close(), timeoutMs: 5_000 },
+    { name: 'the MCP server', close: () => mcp.close(), timeoutMs: 10_000 },
     // Stop every agent's process tree (ours excepted) before the session goes, so no agent is still
     // writing its files, or alive at all, once `run --wait` returns (SIGHUP alone is not waited for).
-    const panes = await rt.tmux.listPanes(s.tmux_session);
-    await Promise.all(panes.filter((p) => !p.dead && !processTree(p.pid).includes(process.pid)).map((p) => killTree(p.pid).catch(() => undefined)));
-    await rt.tmux.killSession(s.tmux_session);
+    ...(s.options.keepSession ? [] : [{ name: 'the agents and the tmux session', timeoutMs: 30_000, close: async () => {
+      const panes = await rt.tmux.listPanes(s.tmux_session);
+      await Promise.all(panes.filter((p) => !p.dead && !processTree(p.pid).includes(process.pid)).map((p) => killTree(p.pid).catch(() => undefined)));
+      await rt.tmux.killSession(s.tmux_session);
+    } }]),
+  ], (problem) => {
+    process.stderr.write(`supervisor: closing ${problem}\n`);
+    try { events.emit('supervisor.close_failed', `closing ${problem}`); } catch { /* the store may be what failed */ }
+  });
+  try {
+    return store.getSession(sid)?.status === 'done' ? 0 : 1;
+  } catch {
+    return 1;
   }
-  return final.status === 'done' ? 0 : 1;
 }

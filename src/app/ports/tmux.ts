@@ -36,6 +36,18 @@ export interface ServerPane {
   socketPath: string;
 }
 
+/**
+ * The start gate of an agent pane: the pane's shell waits at it until crewmux has set up the pane's log,
+ * so no output is missed. adapters/files.ts makes it a named pipe (app/workers/panes.ts FIFO_GATE);
+ * test/fakes/tmux.ts has one that opens at once.
+ */
+export interface PaneGate {
+  /** Creates the gate at `path`, replacing a stale one. */
+  create(path: string): Promise<void>;
+  /** Opens the gate once the pane waits at it; throws when the pane never does. */
+  open(path: string): Promise<void>;
+}
+
 export interface Tmux {
   /** The argv prefix (binary and socket flags) for commands run elsewhere, e.g. attach. */
   argv(args: string[]): string[];

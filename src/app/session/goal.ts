@@ -52,25 +52,69 @@ export async function markGoalFailed(rt: Runtime, reason: string): Promise<void>
   await endSession(rt, 'failed', reason || 'the lead marked the goal failed');
 }
 
-/** Ends the session once (later calls wait for the first): agents stopped, report stored. */
+/**
+ * Ends the session once (later calls get the first call's promise): agents stopped (their work
+ * snapshot-committed), the report built and stored, the outcome recorded on the session row and
+ * `session.<status>` emitted. Never rejects: a step that throws (a hook, tmux, the report, the store)
+ * is named in the recorded reason and the steps after it still run, so a session always ends.
+ * `rt.ending` is set before any step runs.
+ */
 export function endSession(rt: Runtime, status: Exclude<SessionStatus, 'starting' | 'running'>, reason: string): Promise<void> {
-  rt.ending ??= (async () => {
-    rt.hooks.sessionEnding();
-    rt.events.emit('session.ending', `ending: ${status} (${reason})`);
-    await Promise.all(rt.store.listWorkers(rt.sid).map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined)));
-    const s = session(rt);
-    const lead = s.lead_pane ? (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === s.lead_pane) : undefined;
-    if (lead && !lead.dead && status !== 'done') await rt.runner.killTree(lead.pid).catch(() => undefined);
-    const report = await buildReport(rt, status, reason);
-    const summary = await summarize(rt.router, { purpose: 'report', instruction: REPORT_INSTRUCTION, text: renderReport(report), fallback: plainReportSummary(report), maxChars: 600, timeoutMs: 30_000 });
-    report.summary = summary.text;
-    report.summaryBy = summary.method === 'router' ? `router (${summary.note})` : summary.note;
-    const endedAt = rt.now();
-    writeEpisode(rt, report, endedAt);
-    rt.store.updateSession(rt.sid, { status, outcome_reason: reason, ended_at: endedAt, report: JSON.stringify(report) });
-    rt.events.emit(`session.${status}`, `session ${status}: ${reason}`, null, { status, reason });
-  })();
+  // Started a tick later, so `rt.ending` is already set when the sessionEnding hook runs.
+  rt.ending ??= Promise.resolve().then(() => finishSession(rt, status, reason));
   return rt.ending;
+}
+
+async function finishSession(rt: Runtime, status: Exclude<SessionStatus, 'starting' | 'running'>, reason: string): Promise<void> {
+  const problems: string[] = [];
+  /** One step of the ending: its failure is kept in `problems`, and the ending goes on. */
+  const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (e) {
+      problems.push(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  };
+  const withProblems = () => (problems.length ? `${reason} (while ending: ${problems.join('; ')})` : reason);
+
+  await step('the sessionEnding hook', () => rt.hooks.sessionEnding());
+  await step('the session.ending event', () => rt.events.emit('session.ending', `ending: ${status} (${reason})`));
+  await step('stopping the workers', () => Promise.all(rt.store.listWorkers(rt.sid)
+    .map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined))));
+  await step('stopping the lead', () => stopLead(rt, status));
+  const report = await step('building the report', () => summarizedReport(rt, status, reason));
+  const endedAt = rt.now();
+  if (report) await step('writing the episode', () => writeEpisode(rt, report, endedAt));
+  const recorded = await step('recording the outcome', () => {
+    rt.store.updateSession(rt.sid, { status, outcome_reason: withProblems(), ended_at: endedAt, report: report ? JSON.stringify(report) : null });
+    return true;
+  });
+  // Without the report, which may be what the store refused.
+  if (!recorded) {
+    await step('recording the outcome again', () => rt.store.updateSession(rt.sid, { status, outcome_reason: withProblems(), ended_at: endedAt }));
+  }
+  const said = withProblems();
+  await step(`the session.${status} event`, () => rt.events.emit(`session.${status}`, `session ${status}: ${said}`, null, { status, reason: said }));
+}
+
+/** Stops the lead's process tree, unless the goal is done (a done lead still prints its last answer). */
+async function stopLead(rt: Runtime, status: SessionStatus): Promise<void> {
+  const s = session(rt);
+  if (!s.lead_pane || status === 'done') return;
+  const lead = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === s.lead_pane);
+  if (lead && !lead.dead) await rt.runner.killTree(lead.pid).catch(() => undefined);
+}
+
+/** The run report with its short summary (by the router when there is one, else plain). */
+async function summarizedReport(rt: Runtime, status: string, reason: string): Promise<RunReport> {
+  const report = await buildReport(rt, status, reason);
+  const summary = await summarize(rt.router, {
+    purpose: 'report', instruction: REPORT_INSTRUCTION, text: renderReport(report), fallback: plainReportSummary(report), maxChars: 600, timeoutMs: 30_000,
+  });
+  report.summary = summary.text;
+  report.summaryBy = summary.method === 'router' ? `router (${summary.note})` : summary.note;
+  return report;
 }
 
 /**

@@ -1,11 +1,11 @@
 /** Launching the lead agent into the first pane of the lead window, with its prompt (and a recap on resume). */
 import { join } from 'node:path';
 import { buildLeadPrompt, type LeadToolInfo } from '../../core/workers/prompts.js';
-import { createFifo, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
+import { readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
 import { loadProjectContext } from './config.js';
 import { requireAgent } from '../agents/agent-table.js';
 import { prepareLaunch } from '../agents/launch.js';
-import { LEAD_WINDOW, leadGate, openGate, writeLaunchScript } from '../workers/panes.js';
+import { FIFO_GATE, LEAD_WINDOW, leadGate, openGate, writeLaunchScript } from '../workers/panes.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
 import { deliverText } from '../workers/deliver.js';
 import { session, type Runtime } from '../runtime.js';
@@ -42,10 +42,10 @@ export async function launchLead(rt: Runtime, tools: LeadToolInfo[], recap?: str
   const gate = leadGate(script);
   // A pane at its gate starts the script when the gate opens; a dead lead pane (resume) is respawned behind a new gate.
   if (first.dead) {
-    await createFifo(gate);
+    await (rt.paneGate ?? FIFO_GATE).create(gate);
     await rt.tmux.respawnPane(first.paneId, { cwd: s.integration_worktree, command: `read _ < ${shellQuote(gate)} && exec /bin/sh ${shellQuote(script)}` });
   }
-  await openGate(rt.tmux, first.paneId, gate, log);
+  await openGate(rt.tmux, first.paneId, gate, log, rt.paneGate);
   rt.store.updateSession(rt.sid, { lead_pane: first.paneId });
   rt.events.emit('lead.started', `lead ${lead.profile.name}${lead.profile.scripted ? ' (scripted, no model)' : ''} started in pane ${first.paneId}${recap ? ' with a recap of the session' : ''}`);
   if (launch.prompt === 'type') await deliverText(rt.tmux, first.paneId, readIfExists(promptFile) ?? '', { readyMarkers: lead.profile.markers.ready, tmpDir: leadDir, clock: rt.clock });

@@ -13,7 +13,7 @@ import { overflowWindowName } from '../../core/session/naming.js';
 import { placeWorker, type WindowLoad } from '../../core/workers/layout.js';
 import { dirname, join } from 'node:path';
 import { createFifo, openFifoGate, writeFileAtomic } from '../../adapters/files.js';
-import type { PaneInfo, SpawnPane, Tmux } from '../ports/tmux.js';
+import type { PaneGate, PaneInfo, SpawnPane, Tmux } from '../ports/tmux.js';
 
 export const LEAD_WINDOW = 'lead';
 export const SUPERVISOR_WINDOW = 'supervisor';
@@ -43,18 +43,21 @@ export function deathReason(savedStatus: string | undefined, pane: PaneInfo | un
   return pane.deadStatus !== null ? `exited with status ${pane.deadStatus}` : 'exited (status unknown: killed with its shell)';
 }
 
+/** The production pane gate: a named pipe the pane's shell reads (`read _ < FIFO`). */
+export const FIFO_GATE: PaneGate = { create: (path) => createFifo(path), open: (path) => openFifoGate(path) };
+
 /** Pipes the pane's output to `logFile`, then opens its gate. */
-export async function openGate(tmux: Tmux, paneId: string, fifo: string, logFile: string): Promise<void> {
+export async function openGate(tmux: Tmux, paneId: string, fifo: string, logFile: string, gate: PaneGate = FIFO_GATE): Promise<void> {
   await tmux.pipePane(paneId, `cat >> ${shellQuote(logFile)}`);
-  await openFifoGate(fifo);
+  await gate.open(fifo);
 }
 
 /** Starts a worker's agent in a new pane: a split of the lead's window, or an overflow window. */
-export async function openWorkerPane(tmux: Tmux, session: string, pane: SpawnPane, logFile: string): Promise<PaneRef> {
+export async function openWorkerPane(tmux: Tmux, session: string, pane: SpawnPane, logFile: string, gate: PaneGate = FIFO_GATE): Promise<PaneRef> {
   const fifo = join(dirname(logFile), `gate-${randomBytes(4).toString('hex')}.fifo`);
   const spec = { ...pane, command: gated(fifo, pane.command, exitStatusFile(logFile)) };
   // Two independent process spawns: run them together.
-  const [, panes] = await Promise.all([createFifo(fifo), tmux.listPanes(session)]);
+  const [, panes] = await Promise.all([gate.create(fifo), tmux.listPanes(session)]);
   const windows = new Map<string, WindowLoad>();
   for (const p of panes) {
     if (p.windowName === SUPERVISOR_WINDOW) continue;
@@ -81,7 +84,7 @@ export async function openWorkerPane(tmux: Tmux, session: string, pane: SpawnPan
     ref = await tmux.newWindow(session, place.name, spec);
     await tmux.setWindowOption(ref.windowId, 'remain-on-exit', 'on');
   }
-  await openGate(tmux, ref.paneId, fifo, logFile);
+  await openGate(tmux, ref.paneId, fifo, logFile, gate);
   void tmux.selectLayout(ref.windowId, 'tiled');
   return ref;
 }

@@ -66,7 +66,7 @@ export async function launchWorkerAgent(rt: Runtime, w: WorkerRow, onPane: (pane
     ctx: { role: 'worker', sessionId: rt.sid, workerId: w.id, cwd: w.worktree, mcpUrl: rt.mcpUrl, mcpToken: w.token, promptFile: w.prompt_file, stateDir, toolTimeoutS: rt.options.toolWaitS, userHome: rt.userHome, env: rt.baseEnv },
   });
   if (readIfExists(w.log_file) === undefined) writeFileAtomic(w.log_file, '');
-  const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, launch.pane, w.log_file);
+  const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, launch.pane, w.log_file, rt.paneGate);
   onPane(ref.paneId);
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);

@@ -9,6 +9,10 @@ export const superviseCommand: Command = {
     .option('resume', { type: 'boolean', default: false })
     .option('fresh-tmux', { type: 'boolean', default: false }),
   async handler(a, ctx) {
-    return runSupervisor(ctx, a.sid as string, { resume: Boolean(a.resume), freshTmux: Boolean(a.freshTmux) });
+    const code = await runSupervisor(ctx, a.sid as string, { resume: Boolean(a.resume), freshTmux: Boolean(a.freshTmux) });
+    // The outcome is recorded: whatever a close left behind (a hook's child, a socket) must not keep
+    // this process alive. Unref'd, so a clean shutdown exits at once without it.
+    setTimeout(() => process.exit(code), 10_000).unref();
+    return code;
   },
 };

@@ -32,6 +32,7 @@ export const EVENT_TYPES = {
   'worker.merged': 'a worker\'s branch was merged into the integration branch',
   'worker.discarded': 'a worker\'s branch was dropped',
   'worker.merge_conflict': 'merging a worker\'s branch conflicted; nothing was merged',
+  'supervisor.close_failed': 'the supervisor could not close one of its parts at the end (it still exits)',
   'worker.merge_failed': 'git could not merge a worker\'s branch for a reason other than a conflict (a hook, a lock); nothing was merged',
   'worker.compacted': 'a worker\'s report was compacted to a digest (the full text is in the event data)',
   'worker.review': 'a reviewer worker was spawned for a worker\'s change',

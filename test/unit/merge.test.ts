@@ -1,0 +1,84 @@
+/** merge_worker on fakes: a clean merge, a conflict, and a failure that is not a conflict (git's words). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createFakeRuntime, type FakeRuntime } from '../helpers/fake-runtime.js';
+import { spawnFinished, spawnRunning } from '../helpers/worker-steps.js';
+import { mergeWorker } from '../../src/app/integration/merge.js';
+import { completeTurn } from '../../src/app/workers/turns.js';
+import { ToolError } from '../../src/core/errors.js';
+
+const eventsOf = (f: FakeRuntime, type: string) => f.store.eventsAfter(f.rt.sid).filter((e) => e.type === type);
+
+test('merge: a clean merge makes a merge commit on the integration branch; the worker is merged', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const w = await spawnFinished(f, ['src/feature.ts'], 'feature added');
+    const before = f.git.resolve(f.rt.integrationBranch)!;
+    const workerHead = f.git.resolve(w.branch)!;
+    const r = await mergeWorker(f.rt, w.id);
+    assert.ok(r.merged);
+    assert.equal(f.git.resolve(f.rt.integrationBranch), r.commit);
+    assert.deepEqual(f.git.commitInfo(r.commit)!.parents, [before, workerHead]);
+    assert.deepEqual(f.git.callsOf('merge'), [[f.rt.integrationWorktree, w.branch, `crewmux: merge ${w.id} (implementer, scripted-worker)\n\nfeature added`]]);
+    assert.equal(f.store.getWorker(f.rt.sid, w.id)!.state, 'merged');
+    const ev = eventsOf(f, 'worker.merged')[0]!;
+    assert.equal(ev.message, `${w.id} merged: merged into ${f.rt.integrationBranch} as ${r.commit}`);
+    assert.deepEqual(ev.data, { from: 'done', to: 'merged', commit: r.commit });
+    await assert.rejects(mergeWorker(f.rt, w.id), /is already merged into/);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('merge: a conflict lists the files and leaves the integration branch and the worker as they were', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const w = await spawnFinished(f);
+    const before = f.git.resolve(f.rt.integrationBranch);
+    f.git.scriptMerge(w.branch, { kind: 'conflict', files: ['src/a.ts', 'src/b.ts'] });
+    assert.deepEqual(await mergeWorker(f.rt, w.id), { merged: false, conflicts: ['src/a.ts', 'src/b.ts'] });
+    assert.equal(f.git.resolve(f.rt.integrationBranch), before);
+    assert.equal(f.store.getWorker(f.rt.sid, w.id)!.state, 'done');
+    const ev = eventsOf(f, 'worker.merge_conflict')[0]!;
+    assert.equal(ev.message, `${w.id} conflicts with ${f.rt.integrationBranch} on src/a.ts, src/b.ts`);
+    assert.deepEqual(ev.data, { conflicts: ['src/a.ts', 'src/b.ts'] });
+    assert.deepEqual(eventsOf(f, 'worker.merged'), []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('merge: a failure that is not a conflict says git\'s words (worker.merge_failed), not "conflicts on (unknown files)"', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const w = await spawnFinished(f);
+    const before = f.git.resolve(f.rt.integrationBranch);
+    const detail = 'error: pre-merge-commit hook declined: policy: merges are frozen';
+    f.git.scriptMerge(w.branch, { kind: 'failed', detail });
+    assert.deepEqual(await mergeWorker(f.rt, w.id), { merged: false, failed: detail });
+    assert.equal(f.git.resolve(f.rt.integrationBranch), before);
+    assert.equal(f.store.getWorker(f.rt.sid, w.id)!.state, 'done');
+    const ev = eventsOf(f, 'worker.merge_failed')[0]!;
+    assert.equal(ev.message, `merging ${w.id} into ${f.rt.integrationBranch} failed: ${detail}`);
+    assert.deepEqual(ev.data, { detail });
+    assert.deepEqual(eventsOf(f, 'worker.merge_conflict'), []);
+    // Once the cause is gone, the same worker merges.
+    assert.ok((await mergeWorker(f.rt, w.id)).merged);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('merge: refused (ToolError) for a running worker and for one with nothing to merge', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const running = await spawnRunning(f);
+    await assert.rejects(mergeWorker(f.rt, running.id), (e: Error) => e instanceof ToolError && /is running; merge it only after it finishes/.test(e.message));
+    const empty = await spawnRunning(f);
+    await completeTurn(f.rt, empty.id, { status: 'done', summary: 'nothing to change' }, 'mcp');
+    await assert.rejects(mergeWorker(f.rt, empty.id), /has no commits that are not already on/);
+    assert.deepEqual(f.git.callsOf('merge'), []);
+  } finally {
+    f.cleanup();
+  }
+});

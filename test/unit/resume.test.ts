@@ -1,0 +1,107 @@
+/** Resuming a session on fakes: gone agents become crashed, live ones are watched again, completions while down are noticed. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFakeRuntime, type FakeRuntime } from '../helpers/fake-runtime.js';
+import { spawnRunning, writeDoneFlag } from '../helpers/worker-steps.js';
+import { waitFor } from '../helpers/wait.js';
+import { createMonitor, type Monitor } from '../../src/app/workers/monitor.js';
+import { resumeSession } from '../../src/app/session/resume.js';
+
+/** A fake runtime as a new supervisor finds it after the old one died: the session row is stopped. */
+async function downSession(): Promise<FakeRuntime> {
+  const f = await createFakeRuntime();
+  f.store.updateSession(f.rt.sid, { status: 'stopped', ended_at: f.clock.now(), outcome_reason: 'the supervisor died' });
+  return f;
+}
+
+async function withMonitor(f: FakeRuntime, fn: (m: Monitor) => Promise<void>): Promise<void> {
+  const monitor = createMonitor(f.rt);
+  try {
+    await fn(monitor);
+  } finally {
+    monitor.close();
+  }
+}
+
+const worker = (f: FakeRuntime, id: string) => f.store.getWorker(f.rt.sid, id)!;
+const resumedMessage = (f: FakeRuntime) => f.store.eventsAfter(f.rt.sid).filter((e) => e.type === 'session.resumed').at(-1)!.message;
+
+test('resume: a worker whose pane is gone or dead becomes crashed; a live one is watched again', async () => {
+  const f = await downSession();
+  try {
+    const gone = await spawnRunning(f, 'task one');
+    const dead = await spawnRunning(f, 'task two');
+    const live = await spawnRunning(f, 'task three');
+    await f.tmux.killPane(gone.pane_id!);
+    f.tmux.exitPane(dead.pane_id!, 1);
+    f.tmux.setScreen(f.leadPane, 'scripted lead ready\n');
+
+    await withMonitor(f, async (monitor) => {
+      await resumeSession(f.rt, monitor, { freshTmux: false }, []);
+      for (const w of [gone, dead]) {
+        const row = worker(f, w.id);
+        assert.equal(row.state, 'crashed', w.id);
+        assert.equal(row.exit_info, 'lost in restart');
+      }
+      assert.equal(worker(f, live.id).state, 'running');
+      const s = f.store.getSession(f.rt.sid)!;
+      assert.deepEqual([s.status, s.ended_at, s.outcome_reason], ['running', null, null]);
+      assert.equal(resumedMessage(f), 'session resumed: nothing changed while down');
+
+      // Watched again: its flag, checked by the monitor, ends its turn.
+      writeDoneFlag(live, live.nonce, 'finished after the restart');
+      await monitor.checkNow(live.id);
+      assert.equal(worker(f, live.id).state, 'done');
+    });
+    // The live lead is told, not relaunched: the recap is typed into its pane.
+    await waitFor('the recap typed into the lead', () => f.tmux.callsOf('sendKeys').some(([pane, key]) => pane === f.leadPane && key === 'Enter'), 5_000, 20);
+    assert.match(f.tmux.pane(f.leadPane)!.screen, /crewmux: the supervisor restarted\./);
+    assert.deepEqual(f.tmux.callsOf('respawnPane'), []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('resume: a done.flag or sentinel line written while crewmux was down is noticed, even with the agent gone', async () => {
+  const f = await downSession();
+  try {
+    const byFlag = await spawnRunning(f, 'task one');
+    const byLine = await spawnRunning(f, 'task two');
+    writeDoneFlag(byFlag, byFlag.nonce, 'done while down');
+    appendFileSync(byLine.log_file, `WORKER_BLOCKED: ${byLine.nonce} need a key\n`);
+    f.tmux.exitPane(byFlag.pane_id!, 0);
+    f.tmux.exitPane(byLine.pane_id!, 0);
+    f.tmux.setScreen(f.leadPane, 'scripted lead ready\n');
+
+    await withMonitor(f, (monitor) => resumeSession(f.rt, monitor, { freshTmux: false }, []));
+
+    assert.deepEqual([worker(f, byFlag.id).state, worker(f, byFlag.id).summary], ['done', 'done while down']);
+    assert.deepEqual([worker(f, byLine.id).state, worker(f, byLine.id).summary], ['blocked', 'need a key']);
+    assert.equal(resumedMessage(f), `session resumed: ${byFlag.id} finished while crewmux was down (done); ${byLine.id} finished while crewmux was down (blocked)`);
+    assert.deepEqual(f.eventTypes().filter((t) => t === 'worker.crashed'), []);
+    await waitFor('the recap typed into the lead', () => f.tmux.callsOf('sendKeys').some(([pane]) => pane === f.leadPane), 5_000, 20);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('resume in a new tmux session: no old pane id counts, and the lead is relaunched with a recap', async () => {
+  const f = await downSession();
+  try {
+    const w = await spawnRunning(f, 'task one');
+    await withMonitor(f, (monitor) => resumeSession(f.rt, monitor, { freshTmux: true, newPort: 4600 }, []));
+    assert.equal(worker(f, w.id).state, 'crashed');
+    assert.match(resumedMessage(f), /^session resumed in a new tmux session: the MCP server moved to /);
+    const started = f.store.eventsAfter(f.rt.sid).filter((e) => e.type === 'lead.started').at(-1)!;
+    assert.equal(started.message, `lead scripted-lead (scripted, no model) started in pane ${f.leadPane} with a recap of the session`);
+    const prompt = readFileSync(join(f.rt.sessionDir, 'lead', 'prompt.md'), 'utf8');
+    assert.match(prompt, new RegExp(`${w.id}[^\\n]*crashed`));
+    // The lead pane's log is piped and its start gate opened (the fake gate opens at once).
+    assert.deepEqual(f.tmux.callsOf('pipePane').filter(([p]) => p === f.leadPane), [[f.leadPane, `cat >> ${join(f.rt.sessionDir, 'lead', 'pane.log')}`]]);
+    assert.equal(f.gate.opened.length, 2, 'the worker\'s gate at spawn, then the lead\'s');
+  } finally {
+    f.cleanup();
+  }
+});
