@@ -30,9 +30,14 @@ const agents = names.length ? names : ['claude', 'codex', 'gemini', 'qwen', 'ope
 const PATH = [join(root, 'node_modules', '.bin'), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
 const tmux = createTmux({ socket: `crewmux-bench-${process.pid}`, configFile: '/dev/null' });
 
-const rssKb = (pid) => processTree(pid).reduce((sum, p) => {
-  try { return sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0); } catch { return sum; }
-}, 0);
+const rssKb = (pid) =>
+  processTree(pid).reduce((sum, p) => {
+    try {
+      return sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
 
 async function until(what, check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -51,14 +56,18 @@ try {
   for (const name of agents) {
     const profile = findAgent(name);
     const binary = profile?.binaries.map((b) => which(b, PATH)).find(Boolean);
-    if (!binary) { console.log(`${name}: not installed, skipped`); continue; }
+    if (!binary) {
+      console.log(`${name}: not installed, skipped`);
+      continue;
+    }
     for (let run = 0; run < runs; run++) {
       const tmp = mkdtempSync(join(tmpdir(), 'crewmux-bench-'));
       mkdirSync(join(root, 'test-artifacts'), { recursive: true });
       const stateRoot = mkdtempSync(join(root, 'test-artifacts', 'bench-'));
       const ws = join(tmp, 'ws');
       const home = join(tmp, 'home');
-      mkdirSync(ws); mkdirSync(home);
+      mkdirSync(ws);
+      mkdirSync(home);
       execFileSync('git', ['init', '-q'], { cwd: ws });
       const token = randomBytes(8).toString('hex');
       const mcp = createStandInMcp({ token });
@@ -67,18 +76,49 @@ try {
       try {
         const before = fake.requests.length;
         const t0 = performance.now();
-        tui = await startAgentTui({ tmux, session: `b-${name}-${run}`, profile, binary, role: 'worker', prompt: 'Say OK.', cwd: ws,
-          stateDir: join(stateRoot, 'state'), home, userEnv: seedUserHome(name, home, fake.url), mcpUrl: mcp.url, mcpToken: token, path: PATH });
-        await until('the ready marker', async () => detectStatus(profile.markers, await tui.capture()) === 'ready', 120_000);
+        tui = await startAgentTui({
+          tmux,
+          session: `b-${name}-${run}`,
+          profile,
+          binary,
+          role: 'worker',
+          prompt: 'Say OK.',
+          cwd: ws,
+          stateDir: join(stateRoot, 'state'),
+          home,
+          userEnv: seedUserHome(name, home, fake.url),
+          mcpUrl: mcp.url,
+          mcpToken: token,
+          path: PATH,
+        });
+        await until(
+          'the ready marker',
+          async () => detectStatus(profile.markers, await tui.capture()) === 'ready',
+          120_000,
+        );
         const ui = performance.now() - t0;
-        await until('the first answer', async () => fake.requests.slice(before).some((r) => r.decision.kind === 'text' && r.decision.text === 'OK')
-          && detectStatus(profile.markers, await tui.capture()) === 'ready', 120_000);
+        await until(
+          'the first answer',
+          async () =>
+            fake.requests.slice(before).some((r) => r.decision.kind === 'text' && r.decision.text === 'OK') &&
+            detectStatus(profile.markers, await tui.capture()) === 'ready',
+          120_000,
+        );
         const turn = performance.now() - t0;
         const pid = await tui.pid();
         const rss = pid ? rssKb(pid) : 0;
-        const row = { agent: name, run: run + 1, uiMs: Math.round(ui), turnMs: Math.round(turn), rssMb: Math.round(rss / 1024), processes: pid ? processTree(pid).length : 0 };
+        const row = {
+          agent: name,
+          run: run + 1,
+          uiMs: Math.round(ui),
+          turnMs: Math.round(turn),
+          rssMb: Math.round(rss / 1024),
+          processes: pid ? processTree(pid).length : 0,
+        };
         results.push(row);
-        console.log(`${name} run ${row.run}: ui ${row.uiMs} ms, first turn ${row.turnMs} ms, RSS ${row.rssMb} MB in ${row.processes} processes`);
+        console.log(
+          `${name} run ${row.run}: ui ${row.uiMs} ms, first turn ${row.turnMs} ms, RSS ${row.rssMb} MB in ${row.processes} processes`,
+        );
       } catch (e) {
         console.log(`${name} run ${run + 1}: FAILED ${e.message}`);
       } finally {
@@ -94,4 +134,7 @@ try {
   await fake.close();
 }
 console.log('\nagent     ui ms  turn ms  RSS MB  procs');
-for (const r of results) console.log(`${r.agent.padEnd(9)} ${String(r.uiMs).padStart(5)}  ${String(r.turnMs).padStart(7)}  ${String(r.rssMb).padStart(6)}  ${String(r.processes).padStart(5)}`);
+for (const r of results)
+  console.log(
+    `${r.agent.padEnd(9)} ${String(r.uiMs).padStart(5)}  ${String(r.turnMs).padStart(7)}  ${String(r.rssMb).padStart(6)}  ${String(r.processes).padStart(5)}`,
+  );

@@ -33,10 +33,25 @@ const sid = 'sbench';
 seedSession(store, { id: sid, goal: 'bench goal' });
 for (let i = 1; i <= WORKERS; i++) {
   seedWorker(store, sid, i, { state: i % 3 === 0 ? 'done' : 'running' });
-  store.updateWorker(sid, `w${String(i).padStart(2, '0')}`, { notes: ['started', 'halfway there', 'tests written'], radar: { integration: i % 5 ? [] : ['src/a.ts'], workers: {}, key: 'k' }, summary: `summary ${i}` });
+  store.updateWorker(sid, `w${String(i).padStart(2, '0')}`, {
+    notes: ['started', 'halfway there', 'tests written'],
+    radar: { integration: i % 5 ? [] : ['src/a.ts'], workers: {}, key: 'k' },
+    summary: `summary ${i}`,
+  });
 }
 for (let i = 0; i < 200; i++) store.addEvent(sid, null, 'bench.seed', `seed event ${i}`);
-const build = (detailCache) => buildDashboard({ store, stats: store.stats(), git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined }), token: TOKEN, pollMs: 100, detailCache, readStatic: staticReader(), version: 'bench' });
+const build = (detailCache) =>
+  buildDashboard({
+    store,
+    stats: store.stats(),
+    git: createGit(),
+    tmuxFor: (s) => createTmux({ socket: s ?? undefined }),
+    token: TOKEN,
+    pollMs: 100,
+    detailCache,
+    readStatic: staticReader(),
+    version: 'bench',
+  });
 const app = build(true);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const port = app.server.address().port;
@@ -69,16 +84,38 @@ const get = () => new Promise((resolve, reject) => {
   agent.destroy();
   parentPort.postMessage({ lat, errors });
 })();`;
-const runLoad = (port) => new Promise((resolve, reject) => {
-  const w = new Worker(loadSource, { eval: true, workerData: { port, path: `/api/sessions/${sid}?token=${TOKEN}`, connections: CONNECTIONS, seconds: SECONDS } });
-  const killer = setTimeout(() => { void w.terminate(); reject(new Error('load generator overran')); }, (SECONDS + 30) * 1000);
-  w.once('message', (m) => { clearTimeout(killer); void w.terminate(); resolve(m); });
-  w.once('error', reject);
-});
-const bytes = (await app.inject({ url: `/api/sessions/${sid}?token=${TOKEN}`, headers: { host: `127.0.0.1:${port}` } })).body.length;
+const runLoad = (port) =>
+  new Promise((resolve, reject) => {
+    const w = new Worker(loadSource, {
+      eval: true,
+      workerData: { port, path: `/api/sessions/${sid}?token=${TOKEN}`, connections: CONNECTIONS, seconds: SECONDS },
+    });
+    const killer = setTimeout(
+      () => {
+        void w.terminate();
+        reject(new Error('load generator overran'));
+      },
+      (SECONDS + 30) * 1000,
+    );
+    w.once('message', (m) => {
+      clearTimeout(killer);
+      void w.terminate();
+      resolve(m);
+    });
+    w.once('error', reject);
+  });
+const bytes = (await app.inject({ url: `/api/sessions/${sid}?token=${TOKEN}`, headers: { host: `127.0.0.1:${port}` } }))
+  .body.length;
 const summarize = (load) => {
   const lat = load.lat.sort((a, b) => a - b);
-  return { requests: lat.length, errors: load.errors, rps: round(lat.length / SECONDS), p50Ms: round(pct(lat, 50)), p99Ms: round(pct(lat, 99)), responseBytes: bytes };
+  return {
+    requests: lat.length,
+    errors: load.errors,
+    rps: round(lat.length / SECONDS),
+    p50Ms: round(pct(lat, 50)),
+    p99Ms: round(pct(lat, 99)),
+    responseBytes: bytes,
+  };
 };
 // Idle session (what a page polling a quiet run costs) and every request recomputed (a busy run).
 results.detail = summarize(await runLoad(port));
@@ -88,7 +125,17 @@ await uncached.close();
 // 2. Event row -> visible in the page.
 if (existsSync('/usr/bin/chromium')) {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port}/?token=${TOKEN}#/s/${sid}`);
@@ -113,7 +160,13 @@ if (existsSync('/usr/bin/chromium')) {
       await new Promise((r) => setTimeout(r, 37 + (i % 5) * 13)); // spread over the poll phase
     }
     lags.sort((a, b) => a - b);
-    results.eventToPage = { events: lags.length, pollMs: 100, p50Ms: round(pct(lags, 50)), p99Ms: round(pct(lags, 99)), maxMs: round(lags[lags.length - 1]) };
+    results.eventToPage = {
+      events: lags.length,
+      pollMs: 100,
+      p50Ms: round(pct(lags, 50)),
+      p99Ms: round(pct(lags, 99)),
+      maxMs: round(lags[lags.length - 1]),
+    };
   } finally {
     await browser.close();
   }
@@ -126,10 +179,17 @@ store.close();
 rmSync(dir, { recursive: true, force: true });
 if (json) console.log(JSON.stringify(results, null, 2));
 else {
-  console.log(`GET /api/sessions/:id with ${WORKERS} workers, ${CONNECTIONS} keep-alive connections, ${SECONDS} s: ` +
-    `${results.detail.rps} req/s, p50 ${results.detail.p50Ms} ms, p99 ${results.detail.p99Ms} ms, ${results.detail.errors} errors (${results.detail.responseBytes} bytes each)`);
-  console.log(`  same, recomputed on every request (no cache, as when the run writes constantly): ${results.detailUncached.rps} req/s, ` +
-    `p50 ${results.detailUncached.p50Ms} ms, p99 ${results.detailUncached.p99Ms} ms, ${results.detailUncached.errors} errors`);
-  console.log(typeof results.eventToPage === 'string' ? `event -> page: ${results.eventToPage}`
-    : `event -> page (SSE poll ${results.eventToPage.pollMs} ms): p50 ${results.eventToPage.p50Ms} ms, p99 ${results.eventToPage.p99Ms} ms over ${results.eventToPage.events} events`);
+  console.log(
+    `GET /api/sessions/:id with ${WORKERS} workers, ${CONNECTIONS} keep-alive connections, ${SECONDS} s: ` +
+      `${results.detail.rps} req/s, p50 ${results.detail.p50Ms} ms, p99 ${results.detail.p99Ms} ms, ${results.detail.errors} errors (${results.detail.responseBytes} bytes each)`,
+  );
+  console.log(
+    `  same, recomputed on every request (no cache, as when the run writes constantly): ${results.detailUncached.rps} req/s, ` +
+      `p50 ${results.detailUncached.p50Ms} ms, p99 ${results.detailUncached.p99Ms} ms, ${results.detailUncached.errors} errors`,
+  );
+  console.log(
+    typeof results.eventToPage === 'string'
+      ? `event -> page: ${results.eventToPage}`
+      : `event -> page (SSE poll ${results.eventToPage.pollMs} ms): p50 ${results.eventToPage.p50Ms} ms, p99 ${results.eventToPage.p99Ms} ms over ${results.eventToPage.events} events`,
+  );
 }

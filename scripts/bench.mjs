@@ -14,11 +14,27 @@ import { createGit } from '../dist/src/adapters/git.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'crewmux-bench-'));
 const socket = `crewmux-bench-${process.pid}`;
-const identity = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@crewmux.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@crewmux.invalid' };
-const env = { ...process.env, ...identity, CREWMUX_DATA_DIR: join(dir, 'data'), CREWMUX_CONFIG_DIR: join(dir, 'cfg'), CREWMUX_RUNTIME_DIR: join(dir, 'run'), CREWMUX_TMUX_SOCKET: socket, CREWMUX_TMUX_CONFIG: '/dev/null' };
+const identity = {
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@crewmux.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@crewmux.invalid',
+};
+const env = {
+  ...process.env,
+  ...identity,
+  CREWMUX_DATA_DIR: join(dir, 'data'),
+  CREWMUX_CONFIG_DIR: join(dir, 'cfg'),
+  CREWMUX_RUNTIME_DIR: join(dir, 'run'),
+  CREWMUX_TMUX_SOCKET: socket,
+  CREWMUX_TMUX_CONFIG: '/dev/null',
+};
 const git = (cwd, ...a) => execFileSync('git', a, { cwd, env, encoding: 'utf8' }).trim();
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
 const f = (ms) => `${ms.toFixed(1)} ms`;
 const verdict = (ok) => (ok ? 'target met' : 'TARGET MISSED');
 
@@ -38,44 +54,114 @@ try {
   const repo = makeRepo('repo');
   const out = join(dir, 'bench-out.json');
   const node = process.execPath;
-  const agent = (script, e) => ({ command: node, args: [join(root, 'scripts', 'bench', script)], prompt: 'file', env: e });
+  const agent = (script, e) => ({
+    command: node,
+    args: [join(root, 'scripts', 'bench', script)],
+    prompt: 'file',
+    env: e,
+  });
   mkdirSync(join(repo, '.crewmux'));
-  writeFileSync(join(repo, '.crewmux', 'config.json'), JSON.stringify({ agents: {
-    'bench-lead': agent('bench-lead.mjs', { BENCH_OUT: out, BENCH_TMUX_SOCKET: socket, BENCH_REPO: repo, BENCH_DIR: dir }),
-    // The idle agent is a shell line, so "process running" is measured without node's start-up cost.
-    'bench-idle': { command: '/bin/sh', args: ['-c', 'date +%s%3N > "$(dirname "$CREWMUX_PROMPT_FILE")/started-at.txt"; exec sleep 100000'], prompt: 'file' },
-    'bench-flag': agent('bench-worker.mjs', { BENCH_MODE: 'flag' }),
-    'bench-mcp': agent('bench-worker.mjs', { BENCH_MODE: 'mcp' }),
-  } }));
+  writeFileSync(
+    join(repo, '.crewmux', 'config.json'),
+    JSON.stringify({
+      agents: {
+        'bench-lead': agent('bench-lead.mjs', {
+          BENCH_OUT: out,
+          BENCH_TMUX_SOCKET: socket,
+          BENCH_REPO: repo,
+          BENCH_DIR: dir,
+        }),
+        // The idle agent is a shell line, so "process running" is measured without node's start-up cost.
+        'bench-idle': {
+          command: '/bin/sh',
+          args: ['-c', 'date +%s%3N > "$(dirname "$CREWMUX_PROMPT_FILE")/started-at.txt"; exec sleep 100000'],
+          prompt: 'file',
+        },
+        'bench-flag': agent('bench-worker.mjs', { BENCH_MODE: 'flag' }),
+        'bench-mcp': agent('bench-worker.mjs', { BENCH_MODE: 'mcp' }),
+      },
+    }),
+  );
   const started = Date.now();
-  const r = spawnSync(node, [join(root, 'bin', 'crewmux.js'), 'run', '--goal', 'benchmark', '--lead', 'bench-lead', '--agents', 'bench-idle,bench-flag,bench-mcp,scripted-worker',
-    '--max-workers', '40', '--no-attach', '--wait', '--timeout', '600'], { cwd: repo, env, encoding: 'utf8' });
+  const r = spawnSync(
+    node,
+    [
+      join(root, 'bin', 'crewmux.js'),
+      'run',
+      '--goal',
+      'benchmark',
+      '--lead',
+      'bench-lead',
+      '--agents',
+      'bench-idle,bench-flag,bench-mcp,scripted-worker',
+      '--max-workers',
+      '40',
+      '--no-attach',
+      '--wait',
+      '--timeout',
+      '600',
+    ],
+    { cwd: repo, env, encoding: 'utf8' },
+  );
   if (r.status !== 0) {
-    console.error(r.stdout.split('\n').filter((l) => !l.includes('worker.')).slice(-40).join('\n'), r.stderr);
+    console.error(
+      r.stdout
+        .split('\n')
+        .filter((l) => !l.includes('worker.'))
+        .slice(-40)
+        .join('\n'),
+      r.stderr,
+    );
     throw new Error(`the bench session failed (exit ${r.status})`);
   }
   const b = JSON.parse(readFileSync(out, 'utf8'));
   const spawnRun = b.spawn.map((s) => s.runningMs);
   const spawnCall = b.spawn.map((s) => s.callMs);
   const rawP50 = pct(b.raw, 50);
-  console.log(`crewmux bench (${new Date().toISOString()}, ${process.platform}, node ${process.version}), session took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  console.log(
+    `crewmux bench (${new Date().toISOString()}, ${process.platform}, node ${process.version}), session took ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   console.log('spawn_worker -> worker process running (n=8)');
-  console.log(`  p50 ${f(pct(spawnRun, 50))}  p95 ${f(pct(spawnRun, 95))}   (spawn_worker call returns: p50 ${f(pct(spawnCall, 50))})`);
-  console.log(`  raw git worktree add + tmux split-window of the same agent, until it runs: p50 ${f(rawP50)}  p95 ${f(pct(b.raw, 95))}`);
+  console.log(
+    `  p50 ${f(pct(spawnRun, 50))}  p95 ${f(pct(spawnRun, 95))}   (spawn_worker call returns: p50 ${f(pct(spawnCall, 50))})`,
+  );
+  console.log(
+    `  raw git worktree add + tmux split-window of the same agent, until it runs: p50 ${f(rawP50)}  p95 ${f(pct(b.raw, 95))}`,
+  );
   const ratio = pct(spawnRun, 50) / rawP50;
   console.log(`  ratio p50 ${ratio.toFixed(2)}x  (target <= 1.3x: ${verdict(ratio <= 1.3)})`);
   // Where the time goes: the cumulative marks spawn_worker records in its worker.spawned event.
   const db = new Database(join(dir, 'data', 'state.db'), { readonly: true });
-  const marks = db.prepare("SELECT data FROM events WHERE type = 'worker.spawned' ORDER BY id LIMIT 8").all().map((r) => JSON.parse(r.data).ms ?? {});
+  const marks = db
+    .prepare("SELECT data FROM events WHERE type = 'worker.spawned' ORDER BY id LIMIT 8")
+    .all()
+    .map((r) => JSON.parse(r.data).ms ?? {});
   db.close();
   const steps = Object.keys(marks[0] ?? {});
-  if (steps.length) console.log(`  inside spawn_worker, cumulative p50: ${steps.map((k) => `${k} ${pct(marks.map((m) => m[k] ?? 0), 50).toFixed(1)}`).join(', ')} ms`);
+  if (steps.length)
+    console.log(
+      `  inside spawn_worker, cumulative p50: ${steps
+        .map(
+          (k) =>
+            `${k} ${pct(
+              marks.map((m) => m[k] ?? 0),
+              50,
+            ).toFixed(1)}`,
+        )
+        .join(', ')} ms`,
+    );
   for (const mode of ['flag', 'mcp']) {
     const xs = b[`done_${mode}`];
-    console.log(`done detection via ${mode === 'flag' ? 'done.flag' : 'worker_done'} -> wait_for_worker returns (n=${xs.length}): p50 ${f(pct(xs, 50))}  p95 ${f(pct(xs, 95))}  (target p50 <= 50 ms: ${verdict(pct(xs, 50) <= 50)})`);
+    console.log(
+      `done detection via ${mode === 'flag' ? 'done.flag' : 'worker_done'} -> wait_for_worker returns (n=${xs.length}): p50 ${f(pct(xs, 50))}  p95 ${f(pct(xs, 95))}  (target p50 <= 50 ms: ${verdict(pct(xs, 50) <= 50)})`,
+    );
   }
-  console.log(`list_workers round trip, 16 live workers (n=${b.listWorkers.length}): p50 ${f(pct(b.listWorkers, 50))}  p95 ${f(pct(b.listWorkers, 95))}  (target p50 <= 5 ms: ${verdict(pct(b.listWorkers, 50) <= 5)})`);
-  console.log(`32 concurrent scripted workers, spawn to all done: ${(b.wall32Ms / 1000).toFixed(2)} s; supervisor peak RSS ${(b.supervisorPeakRssKb / 1024).toFixed(0)} MB (target < 250 MB: ${verdict(b.supervisorPeakRssKb / 1024 < 250)})`);
+  console.log(
+    `list_workers round trip, 16 live workers (n=${b.listWorkers.length}): p50 ${f(pct(b.listWorkers, 50))}  p95 ${f(pct(b.listWorkers, 95))}  (target p50 <= 5 ms: ${verdict(pct(b.listWorkers, 50) <= 5)})`,
+  );
+  console.log(
+    `32 concurrent scripted workers, spawn to all done: ${(b.wall32Ms / 1000).toFixed(2)} s; supervisor peak RSS ${(b.supervisorPeakRssKb / 1024).toFixed(0)} MB (target < 250 MB: ${verdict(b.supervisorPeakRssKb / 1024 < 250)})`,
+  );
   console.log(`merge_worker (n=8): p50 ${f(pct(b.merges, 50))}  p95 ${f(pct(b.merges, 95))}`);
   if (b.endRefused) console.log(`note: mark_goal_done was refused: ${b.endRefused}`);
 
@@ -106,9 +192,18 @@ try {
     spawnSync('git', ['merge', '--no-ff', '--no-edit', '-q', `w${i}`], { cwd: repo2, env });
     rawMerge.push(performance.now() - t);
   }
-  console.log(`raw git merge --no-ff (n=${rawMerge.length}): p50 ${f(pct(rawMerge, 50))}   merge_worker / raw p50: ${(pct(b.merges, 50) / pct(rawMerge, 50)).toFixed(2)}x`);
-  console.log(`conflict radar, 8 finished workers (8 vs integration + 28 pairs, git merge-tree): total ${f(radarTotal)}, per worker p50 ${f(pct(perWorker, 50))}, per merge-tree ${f(radarTotal / 36)}`);
+  console.log(
+    `raw git merge --no-ff (n=${rawMerge.length}): p50 ${f(pct(rawMerge, 50))}   merge_worker / raw p50: ${(pct(b.merges, 50) / pct(rawMerge, 50)).toFixed(2)}x`,
+  );
+  console.log(
+    `conflict radar, 8 finished workers (8 vs integration + 28 pairs, git merge-tree): total ${f(radarTotal)}, per worker p50 ${f(pct(perWorker, 50))}, per merge-tree ${f(radarTotal / 36)}`,
+  );
 } finally {
-  try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* none */ }
-  if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true }); else console.log('kept', dir);
+  try {
+    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+  } catch {
+    /* none */
+  }
+  if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+  else console.log('kept', dir);
 }

@@ -4,7 +4,9 @@
 import { EVENT_TYPES } from '../dist/src/core/session/event-types.js';
 import { hookEventsFor } from '../dist/src/core/session/hooks.js';
 const rows = Object.entries(EVENT_TYPES).map(([type, meaning]) => {
-  const hooks = hookEventsFor(type).map((h) => `\`${h}\``).join(', ');
+  const hooks = hookEventsFor(type)
+    .map((h) => `\`${h}\``)
+    .join(', ');
   return `| \`${type}\` | ${hooks} | ${meaning} |`;
 });
 process.stdout.write(`# Session events

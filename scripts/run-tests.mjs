@@ -12,11 +12,13 @@ const root = new URL('../dist/test/', import.meta.url).pathname;
 
 function collect(dir) {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return collect(p);
-    return name.endsWith('.test.js') ? [p] : [];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return collect(p);
+      return name.endsWith('.test.js') ? [p] : [];
+    })
+    .sort();
 }
 
 function usage(message) {
@@ -34,10 +36,14 @@ let failed = false;
 for (const { tier, files } of plan) {
   process.stdout.write(`\n# tier: ${tier} (${files.length} files)\n`);
   const concurrency = tier === 'unit' ? '4' : '2';
-  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
-    stdio: 'inherit',
-    env: { ...process.env, CREWMUX_TEST_TIER: tier },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, CREWMUX_TEST_TIER: tier },
+    },
+  );
   if (r.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

@@ -9,16 +9,29 @@ import { connectCrewmux } from '../../dist/src/demo/mcp-client.js';
 const c = await connectCrewmux(process.env.CREWMUX_MCP_URL, process.env.CREWMUX_MCP_TOKEN, 'bench-lead');
 const sessionDir = dirname(dirname(process.env.CREWMUX_PROMPT_FILE));
 const out = {};
-const tmux = (...a) => execFileSync('tmux', ['-L', process.env.BENCH_TMUX_SOCKET, '-f', '/dev/null', ...a], { encoding: 'utf8' }).trim();
+const tmux = (...a) =>
+  execFileSync('tmux', ['-L', process.env.BENCH_TMUX_SOCKET, '-f', '/dev/null', ...a], { encoding: 'utf8' }).trim();
 const idOf = (t) => /worker (w\d+)/.exec(t)[1];
-const time = async (fn) => { const t = performance.now(); const r = await fn(); return [performance.now() - t, r]; };
+const time = async (fn) => {
+  const t = performance.now();
+  const r = await fn();
+  return [performance.now() - t, r];
+};
 // Throws until the file holds a whole line (the shell creates it before `date` writes).
 const readNum = (id, f) => {
   const text = readFileSync(join(sessionDir, 'workers', id, f), 'utf8');
   if (!text.endsWith('\n')) throw new Error('not written yet');
   return Number(text);
 };
-const waitFile = async (id, f) => { for (;;) { try { return readNum(id, f); } catch { await new Promise((r) => setTimeout(r, 5)); } } };
+const waitFile = async (id, f) => {
+  for (;;) {
+    try {
+      return readNum(id, f);
+    } catch {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+};
 const wt = (i) => join(process.env.BENCH_DIR, `raw-wt-${i}`);
 
 // 1. Spawn latency beside the raw cost of `git worktree add` + `tmux split-window`.
@@ -39,8 +52,17 @@ for (let i = 0; i < 8; i++) {
   tmux('split-window', '-d', '-t', leadWindow, '-c', wt(i), `date +%s%3N > ${marker}; exec sleep 600`);
   // The shell creates the file before `date` writes to it: wait for a whole line.
   for (;;) {
-    const text = (() => { try { return readFileSync(marker, 'utf8'); } catch { return ''; } })();
-    if (text.endsWith('\n')) { raw.push(Number(text) - r0); break; }
+    const text = (() => {
+      try {
+        return readFileSync(marker, 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    if (text.endsWith('\n')) {
+      raw.push(Number(text) - r0);
+      break;
+    }
     await new Promise((r) => setTimeout(r, 2));
   }
   tmux('kill-pane', '-t', tmux('list-panes', '-t', leadWindow, '-F', '#{pane_id}').split('\n').at(-1));
@@ -65,11 +87,15 @@ for (const mode of ['flag', 'mcp']) {
 
 // 3. list_workers round trip with 16 live workers.
 const live = [];
-for (let i = 0; i < 16; i++) live.push(idOf((await c.call('spawn_worker', { task: `live ${i}`, agent: 'bench-idle' })).text));
+for (let i = 0; i < 16; i++)
+  live.push(idOf((await c.call('spawn_worker', { task: `live ${i}`, agent: 'bench-idle' })).text));
 const rt = [];
 for (let i = 0; i < 200; i++) rt.push((await time(() => c.call('list_workers')))[0]);
 out.listWorkers = rt;
-for (const id of live) { await c.call('kill_worker', { worker_id: id }); await c.call('discard_worker', { worker_id: id, reason: 'bench' }); }
+for (const id of live) {
+  await c.call('kill_worker', { worker_id: id });
+  await c.call('discard_worker', { worker_id: id, reason: 'bench' });
+}
 
 // 4. 32 concurrent scripted workers from spawn to done; then merge 8 of them.
 const t32 = performance.now();
@@ -86,8 +112,19 @@ out.wall32Ms = performance.now() - t32;
 const merges = [];
 for (const id of ids.slice(0, 8)) merges.push((await time(() => c.call('merge_worker', { worker_id: id })))[0]);
 out.merges = merges;
-for (const id of ids) if (!ids.slice(0, 8).includes(id)) await c.call('discard_worker', { worker_id: id, reason: 'bench' });
-const sup = readdirSync('/proc').find((p) => /^\d+$/.test(p) && (() => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`supervise\0${process.env.CREWMUX_SESSION_ID}`); } catch { return false; } })());
+for (const id of ids)
+  if (!ids.slice(0, 8).includes(id)) await c.call('discard_worker', { worker_id: id, reason: 'bench' });
+const sup = readdirSync('/proc').find(
+  (p) =>
+    /^\d+$/.test(p) &&
+    (() => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`supervise\0${process.env.CREWMUX_SESSION_ID}`);
+      } catch {
+        return false;
+      }
+    })(),
+);
 out.supervisorPeakRssKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${sup}/status`, 'utf8'))[1]);
 out.supervisorRssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${sup}/status`, 'utf8'))[1]);
 await c.call('verify', { commands: ['git status --short'] });

@@ -10,7 +10,10 @@ const dir = dirname(process.env.CREWMUX_PROMPT_FILE);
 writeFileSync(join(dir, 'started-at.txt'), `${Date.now()}\n`);
 if (mode === 'idle') setInterval(() => {}, 1 << 30);
 else {
-  const client = mode === 'mcp' ? await connectCrewmux(process.env.CREWMUX_MCP_URL, process.env.CREWMUX_MCP_TOKEN, 'bench-worker') : undefined;
+  const client =
+    mode === 'mcp'
+      ? await connectCrewmux(process.env.CREWMUX_MCP_URL, process.env.CREWMUX_MCP_TOKEN, 'bench-worker')
+      : undefined;
   const nonce = /<nonce> is ([0-9a-f]{12})/.exec(readFileSync(process.env.CREWMUX_PROMPT_FILE, 'utf8'))[1];
   setTimeout(async () => {
     const at = Date.now();

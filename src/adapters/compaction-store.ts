@@ -45,8 +45,10 @@ function build(db: Database.Database): CompactionStore {
   const bySession = db.prepare('SELECT * FROM compactions WHERE session_id = ?');
   return {
     put(row: CompactionRow): void {
-      db.prepare(`INSERT OR REPLACE INTO compactions (session_id, worker_id, summary, output, method, note, full_chars, event_id, created_at)
-        VALUES (@session_id, @worker_id, @summary, @output, @method, @note, @full_chars, @event_id, @created_at)`).run(row);
+      db.prepare(
+        `INSERT OR REPLACE INTO compactions (session_id, worker_id, summary, output, method, note, full_chars, event_id, created_at)
+        VALUES (@session_id, @worker_id, @summary, @output, @method, @note, @full_chars, @event_id, @created_at)`,
+      ).run(row);
     },
 
     get(sessionId: string, workerId: string): CompactionRow | undefined {

@@ -7,7 +7,11 @@ import { ensureDir } from './files.js';
  * Starts `file args` detached (setsid, stdin closed, stdout and stderr appended to `logFile`, whose
  * directory is created) and returns its pid. Throws when it cannot be spawned. The caller does not wait for it.
  */
-export function spawnDetached(file: string, args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string }): number {
+export function spawnDetached(
+  file: string,
+  args: readonly string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string },
+): number {
   ensureDir(dirname(opts.logFile));
   return execDetached(file, args, opts);
 }

@@ -18,7 +18,11 @@ export type { ExecOptions, ExecResult };
 export class ExecError extends Error {
   readonly result: ExecResult;
   constructor(result: ExecResult) {
-    const why = result.timedOut ? 'timed out' : result.signal ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
+    const why = result.timedOut
+      ? 'timed out'
+      : result.signal
+        ? `was killed by ${result.signal}`
+        : `exited ${result.exitCode}`;
     const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
     super(`${result.command} ${why}${tail ? `: ${tail}` : ''}`);
     this.name = 'ExecError';
@@ -44,16 +48,27 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
     let stderr = '';
     let timedOut = false;
     let settled = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < max) stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < max) stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < max) stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < max) stderr += d;
+    });
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const killGroup = (sig: NodeJS.Signals) => {
-      try { process.kill(-child.pid!, sig); } catch { child.kill(sig); }
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        child.kill(sig);
+      }
     };
     const timer = setTimeout(() => {
       timedOut = true;
       // SIGKILL only if the command has not closed by the end of the grace period.
-      void stopPolitely({ signal: killGroup, alive: () => !settled }, { graceMs: opts.killGraceMs ?? 2_000, killWaitMs: 0 });
+      void stopPolitely(
+        { signal: killGroup, alive: () => !settled },
+        { graceMs: opts.killGraceMs ?? 2_000, killWaitMs: 0 },
+      );
     }, timeoutMs);
     child.on('error', (err: NodeJS.ErrnoException) => {
       settled = true;
@@ -63,11 +78,21 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
     child.on('close', (exitCode, signal) => {
       settled = true;
       clearTimeout(timer);
-      const result: ExecResult = { command, exitCode, signal, stdout, stderr, timedOut, durationMs: performance.now() - started };
+      const result: ExecResult = {
+        command,
+        exitCode,
+        signal,
+        stdout,
+        stderr,
+        timedOut,
+        durationMs: performance.now() - started,
+      };
       if ((exitCode !== 0 || timedOut) && opts.reject !== false) reject(new ExecError(result));
       else resolve(result);
     });
-    child.stdin.on('error', () => { /* the child may exit before reading its input */ });
+    child.stdin.on('error', () => {
+      /* the child may exit before reading its input */
+    });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
   });
@@ -87,7 +112,11 @@ export async function commandExists(file: string, args: string[] = ['--version']
  * Runs `file args` (or, with `shell: true`, the command line `file` in /bin/sh) with stdout and stderr
  * appended to `outputFile`; the process group is killed at `timeoutMs` (TERM, then KILL after 2 s).
  */
-export function execToFile(file: string, args: readonly string[], opts: ExecToFileOptions): Promise<{ exitCode: number | null; timedOut: boolean; durationMs: number }> {
+export function execToFile(
+  file: string,
+  args: readonly string[],
+  opts: ExecToFileOptions,
+): Promise<{ exitCode: number | null; timedOut: boolean; durationMs: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
     const fd = openSync(opts.outputFile, 'a');
@@ -102,7 +131,13 @@ export function execToFile(file: string, args: readonly string[], opts: ExecToFi
     }
     let timedOut = false;
     const pgid = child.pid!;
-    const killGroup = (sig: NodeJS.Signals) => { try { process.kill(-pgid, sig); } catch { /* gone */ } };
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-pgid, sig);
+      } catch {
+        /* gone */
+      }
+    };
     const timer = setTimeout(() => {
       timedOut = true;
       // The whole group: a shell's children outlive it and still write to the file.
@@ -125,7 +160,11 @@ export function execToFile(file: string, args: readonly string[], opts: ExecToFi
  * Runs `file args` on this process's terminal (stdin, stdout and stderr inherited) and blocks until it
  * exits; returns its exit status, or 1 when a signal ended it or it could not be started.
  */
-export function execAttached(file: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {
+export function execAttached(
+  file: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): number {
   const r = spawnSync(file, args, { cwd: opts.cwd, env: opts.env, stdio: 'inherit' });
   return r.status ?? 1;
 }
@@ -135,7 +174,11 @@ export function execAttached(file: string, args: readonly string[], opts: { cwd?
  * closed, stdout and stderr appended to `logFile` (created 0600; its directory must exist). Returns its
  * pid; nothing waits for it. Throws when it cannot be started.
  */
-export function execDetached(file: string, args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string }): number {
+export function execDetached(
+  file: string,
+  args: readonly string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string },
+): number {
   const fd = openSync(opts.logFile, 'a', 0o600);
   try {
     const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', fd, fd] });
@@ -166,7 +209,13 @@ export interface PtyStartOptions {
  */
 export function execPty(file: string, args: readonly string[], opts: PtyStartOptions): NodePty.IPty {
   const nodePty = createRequire(import.meta.url)('node-pty') as typeof NodePty;
-  return nodePty.spawn(file, [...args], { name: opts.name, cols: opts.cols, rows: opts.rows, cwd: opts.cwd, env: opts.env });
+  return nodePty.spawn(file, [...args], {
+    name: opts.name,
+    cols: opts.cols,
+    rows: opts.rows,
+    cwd: opts.cwd,
+    env: opts.env,
+  });
 }
 
 /** Something to stop: how to signal it and how to tell that it is gone. */
@@ -197,8 +246,20 @@ export interface StopOptions {
  */
 export async function stopPolitely(target: StopTarget, o: StopOptions = {}): Promise<StopOutcome> {
   const clock = o.clock ?? systemClock;
-  const send = (sig: NodeJS.Signals) => { try { target.signal(sig); } catch { /* gone */ } };
-  const gone = () => { try { return !target.alive(); } catch { return true; } };
+  const send = (sig: NodeJS.Signals) => {
+    try {
+      target.signal(sig);
+    } catch {
+      /* gone */
+    }
+  };
+  const gone = () => {
+    try {
+      return !target.alive();
+    } catch {
+      return true;
+    }
+  };
   send(o.firstSignal ?? 'SIGTERM');
   if (await waitUntil(gone, { timeoutMs: o.graceMs ?? 2_000, intervalMs: 50, clock })) return 'exited';
   send('SIGKILL');

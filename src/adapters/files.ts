@@ -1,5 +1,27 @@
 /** Small filesystem helpers: atomic writes, safe reads, watching a directory for a file. */
-import { accessSync, appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher, type Stats } from 'node:fs';
+import {
+  accessSync,
+  appendFileSync,
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  watch,
+  writeFileSync,
+  writeSync,
+  type FSWatcher,
+  type Stats,
+} from 'node:fs';
 import { exec } from './exec.js';
 import { systemClock } from './clock.js';
 import { waitUntil, type Clock } from '../core/clock.js';
@@ -61,7 +83,9 @@ export function watchDir(dir: string, onChange: (name: string | null) => void): 
   try {
     ensureDir(dir);
     const w = watch(dir, { persistent: false }, (_event, name) => onChange(name ? String(name) : null));
-    w.on('error', () => { /* the directory may go away with its worktree */ });
+    w.on('error', () => {
+      /* the directory may go away with its worktree */
+    });
     return w;
   } catch {
     return undefined;
@@ -73,7 +97,9 @@ export function watchFile(file: string, onChange: () => void): FSWatcher | undef
   try {
     if (!existsSync(file)) writeFileSync(file, '', { flag: 'a' });
     const w = watch(file, { persistent: false }, () => onChange());
-    w.on('error', () => { /* the file may be removed with its session */ });
+    w.on('error', () => {
+      /* the file may be removed with its session */
+    });
     return w;
   } catch {
     return undefined;
@@ -83,7 +109,11 @@ export function watchFile(file: string, onChange: () => void): FSWatcher | undef
 /** Creates a named pipe at `path` (replacing a stale one). */
 export async function createFifo(path: string): Promise<void> {
   ensureDir(dirname(path));
-  try { unlinkSync(path); } catch { /* none */ }
+  try {
+    unlinkSync(path);
+  } catch {
+    /* none */
+  }
   await exec('mkfifo', ['-m', '600', path]);
 }
 
@@ -94,19 +124,30 @@ export async function createFifo(path: string): Promise<void> {
 export async function openFifoGate(path: string, timeoutMs = 15_000, clock: Clock = systemClock): Promise<void> {
   const fail = (e: unknown) => new Error(`the pane never opened its start gate ${path}: ${(e as Error).message}`);
   let noReader: unknown;
-  const opened = await waitUntil(() => {
-    try {
-      const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
-      try { writeSync(fd, 'go\n'); } finally { closeSync(fd); }
-      try { unlinkSync(path); } catch { /* already gone */ }
-      return true;
-    } catch (e) {
-      // ENXIO: nobody has the pipe open for reading yet.
-      if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw fail(e);
-      noReader = e;
-      return undefined;
-    }
-  }, { timeoutMs, intervalMs: 3, clock });
+  const opened = await waitUntil(
+    () => {
+      try {
+        const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+        try {
+          writeSync(fd, 'go\n');
+        } finally {
+          closeSync(fd);
+        }
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
+        return true;
+      } catch (e) {
+        // ENXIO: nobody has the pipe open for reading yet.
+        if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw fail(e);
+        noReader = e;
+        return undefined;
+      }
+    },
+    { timeoutMs, intervalMs: 3, clock },
+  );
   if (!opened) throw fail(noReader);
 }
 
@@ -136,7 +177,11 @@ function walkBelow(dir: string, visit: (path: string, name: string, st: Stats) =
     for (const n of listDir(d)) {
       const p = join(d, n);
       let st: Stats;
-      try { st = lstatSync(p); } catch { continue; }
+      try {
+        st = lstatSync(p);
+      } catch {
+        continue;
+      }
       if (st.isDirectory()) stack.push(p);
       else visit(p, n, st);
     }
@@ -146,7 +191,9 @@ function walkBelow(dir: string, visit: (path: string, name: string, st: Stats) =
 /** Bytes of every regular file below `dir` (symlinks not followed). */
 export function dirBytes(dir: string): number {
   let total = 0;
-  walkBelow(dir, (_p, _n, st) => { total += st.size; });
+  walkBelow(dir, (_p, _n, st) => {
+    total += st.size;
+  });
   return total;
 }
 
@@ -169,6 +216,8 @@ export function readText(file: string): string {
 /** Regular files below `dir` (recursive, symlinks not followed) whose names end in `suffix`, with mtime and size. */
 export function listFilesBelow(dir: string, suffix: string): { path: string; mtimeMs: number; size: number }[] {
   const out: { path: string; mtimeMs: number; size: number }[] = [];
-  walkBelow(dir, (path, name, st) => { if (st.isFile() && name.endsWith(suffix)) out.push({ path, mtimeMs: st.mtimeMs, size: st.size }); });
+  walkBelow(dir, (path, name, st) => {
+    if (st.isFile() && name.endsWith(suffix)) out.push({ path, mtimeMs: st.mtimeMs, size: st.size });
+  });
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }

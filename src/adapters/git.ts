@@ -13,9 +13,14 @@ const FALLBACK_IDENTITY = ['-c', 'user.name=crewmux', '-c', 'user.email=crewmux@
 
 /** git through the exec adapter (120 s per command); `opts.binary` defaults to `git`. */
 export function createGit(opts: { binary?: string } = {}): Git {
-  const raw = async (dir: string, args: string[]) => (await exec(opts.binary ?? 'git', ['-C', dir, ...args], { timeoutMs: 120_000 })).stdout.trim();
+  const raw = async (dir: string, args: string[]) =>
+    (await exec(opts.binary ?? 'git', ['-C', dir, ...args], { timeoutMs: 120_000 })).stdout.trim();
   const tryRaw = async (dir: string, args: string[]) => {
-    try { return await raw(dir, args); } catch { return undefined; }
+    try {
+      return await raw(dir, args);
+    } catch {
+      return undefined;
+    }
   };
   // For commands whose exit code carries meaning (merge, merge-tree, is-ancestor).
   const execGit = (dir: string, args: string[]): Promise<ExecResult> =>
@@ -30,7 +35,7 @@ export function createGit(opts: { binary?: string } = {}): Git {
     async repoInfo(cwd: string): Promise<RepoInfo | undefined> {
       const root = await tryRaw(cwd, ['rev-parse', '--show-toplevel']);
       if (!root) return undefined;
-      const commonDir = (await raw(root, ['rev-parse', '--path-format=absolute', '--git-common-dir']));
+      const commonDir = await raw(root, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
       const head = await tryRaw(root, ['rev-parse', '--verify', '-q', 'HEAD']);
       const branch = await tryRaw(root, ['symbolic-ref', '--short', '-q', 'HEAD']);
       return { root, commonDir, hasCommits: Boolean(head), head: head || undefined, branch: branch || undefined };
@@ -61,7 +66,10 @@ export function createGit(opts: { binary?: string } = {}): Git {
     /** Paths with uncommitted changes (tracked, and untracked unless `untracked` is false; never ignored). */
     async dirtyPaths(dir: string, untracked = true): Promise<string[]> {
       const out = await raw(dir, ['status', '--porcelain=v1', '-z', `--untracked-files=${untracked ? 'all' : 'no'}`]);
-      return out.split('\0').filter(Boolean).map((l) => l.slice(3));
+      return out
+        .split('\0')
+        .filter(Boolean)
+        .map((l) => l.slice(3));
     },
 
     /**
@@ -88,7 +96,11 @@ export function createGit(opts: { binary?: string } = {}): Git {
     },
 
     /** Appends `line` to the repository's info/exclude if it is not there yet. */
-    async ensureExcluded(commonDir: string, line: string, fs: { read(p: string): string | undefined; append(p: string, s: string): void }): Promise<void> {
+    async ensureExcluded(
+      commonDir: string,
+      line: string,
+      fs: { read(p: string): string | undefined; append(p: string, s: string): void },
+    ): Promise<void> {
       const file = `${commonDir}/info/exclude`;
       const current = fs.read(file) ?? '';
       if (current.split('\n').includes(line)) return;
@@ -99,7 +111,9 @@ export function createGit(opts: { binary?: string } = {}): Git {
     async diff(dir: string, base: string, branch: string): Promise<{ stat: string; patch: string; shortstat: string }> {
       const range = `${base}...${branch}`;
       const [stat, patch, shortstat] = await Promise.all([
-        raw(dir, ['diff', '--stat', range]), raw(dir, ['diff', range]), raw(dir, ['diff', '--shortstat', range]),
+        raw(dir, ['diff', '--stat', range]),
+        raw(dir, ['diff', range]),
+        raw(dir, ['diff', '--shortstat', range]),
       ]);
       return { stat, patch, shortstat };
     },
@@ -110,14 +124,29 @@ export function createGit(opts: { binary?: string } = {}): Git {
      */
     async merge(worktree: string, branch: string, message: string): Promise<MergeResult> {
       const before = await raw(worktree, ['rev-parse', 'HEAD']);
-      const r = await execGit(worktree, [...(await identityFlags(worktree)), 'merge', '--no-ff', '--no-edit', '-m', message, branch]);
+      const r = await execGit(worktree, [
+        ...(await identityFlags(worktree)),
+        'merge',
+        '--no-ff',
+        '--no-edit',
+        '-m',
+        message,
+        branch,
+      ]);
       if (r.exitCode === 0) return { ok: true, commit: await raw(worktree, ['rev-parse', 'HEAD']) };
-      const conflicts = (await tryRaw(worktree, ['diff', '--name-only', '--diff-filter=U']))?.split('\n').filter(Boolean) ?? [];
+      const conflicts =
+        (await tryRaw(worktree, ['diff', '--name-only', '--diff-filter=U']))?.split('\n').filter(Boolean) ?? [];
       await execGit(worktree, ['merge', '--abort']);
-      if ((await raw(worktree, ['rev-parse', 'HEAD'])) !== before) await raw(worktree, ['reset', '-q', '--hard', before]);
+      if ((await raw(worktree, ['rev-parse', 'HEAD'])) !== before)
+        await raw(worktree, ['reset', '-q', '--hard', before]);
       const said = `${r.stdout}\n${r.stderr}`.trim().split('\n').filter(Boolean);
       // A failure that is not a conflict (a hook, a lock, a missing ref) leaves no unmerged paths: say git's own words.
-      if (conflicts.length === 0) return { ok: false, kind: 'failed', detail: said.slice(-8).join('\n') || `git merge exited ${r.exitCode ?? r.signal}` };
+      if (conflicts.length === 0)
+        return {
+          ok: false,
+          kind: 'failed',
+          detail: said.slice(-8).join('\n') || `git merge exited ${r.exitCode ?? r.signal}`,
+        };
       return { ok: false, kind: 'conflict', conflicts, detail: said.slice(-3).join(' ') };
     },
 
@@ -127,7 +156,15 @@ export function createGit(opts: { binary?: string } = {}): Git {
       if (r.exitCode === 0) return [];
       if (r.exitCode !== 1) throw new Error(`git merge-tree ${a} ${b} failed: ${r.stderr.trim()}`);
       // Exit 1 means conflicts: stdout is the tree id, then one conflicted path per line.
-      return [...new Set(r.stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean))];
+      return [
+        ...new Set(
+          r.stdout
+            .split('\n')
+            .slice(1)
+            .map((l) => l.trim())
+            .filter(Boolean),
+        ),
+      ];
     },
 
     /** True when `a` is an ancestor of (or equal to) `b`. */
@@ -141,7 +178,12 @@ export function createGit(opts: { binary?: string } = {}): Git {
     /** Branch name -> commit for every branch under `prefix` (one `for-each-ref` call). */
     async branchHeads(dir: string, prefix: string): Promise<Map<string, string>> {
       const out = await raw(dir, ['for-each-ref', '--format=%(refname:short) %(objectname)', `refs/heads/${prefix}`]);
-      return new Map(out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+      return new Map(
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(' ') as [string, string]),
+      );
     },
 
     /** Fast-forwards the branch checked out in `dir` to `ref`; false when that is not a fast-forward. */

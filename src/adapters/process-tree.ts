@@ -51,7 +51,11 @@ export function isAlive(pid: number): boolean {
 
 function signalAll(pids: number[], sig: NodeJS.Signals): void {
   for (const pid of pids) {
-    try { process.kill(pid, sig); } catch { /* already gone */ }
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -63,5 +67,8 @@ export async function killTree(root: number, graceMs = 2_000, clock?: Clock): Pr
   const pids = processTree(root).filter(isAlive);
   if (pids.length === 0) return;
   // Only the ones still alive are signalled: a pid that exited may already name another process.
-  await stopPolitely({ signal: (sig) => signalAll(pids.filter(isAlive), sig), alive: () => pids.some(isAlive) }, { graceMs, clock });
+  await stopPolitely(
+    { signal: (sig) => signalAll(pids.filter(isAlive), sig), alive: () => pids.some(isAlive) },
+    { graceMs, clock },
+  );
 }

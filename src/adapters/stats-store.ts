@@ -20,14 +20,24 @@ const ToolStatRowSchema = z.object({
   calls: z.number().int(),
   errors: z.number().int(),
   total_ms: z.number(),
-  buckets: z.string().transform((s) => JSON.parse(s) as unknown).pipe(z.array(z.number().int())),
+  buckets: z
+    .string()
+    .transform((s) => JSON.parse(s) as unknown)
+    .pipe(z.array(z.number().int())),
 });
 const Count = z.object({ k: z.string(), n: z.number().int() });
 
 /** Wraps an open state database (`store.db`); creates tool_stats if missing. Owns nothing to close. */
 export function createStatsStore(db: Database.Database, now: () => number = Date.now): StatsStore {
   db.exec(TOOL_STATS_SCHEMA);
-  const counts = (sql: string) => Object.fromEntries(db.prepare(sql).all().map((r) => Count.parse(r)).map((r) => [r.k, r.n]));
+  const counts = (sql: string) =>
+    Object.fromEntries(
+      db
+        .prepare(sql)
+        .all()
+        .map((r) => Count.parse(r))
+        .map((r) => [r.k, r.n]),
+    );
   const getRow = db.prepare('SELECT buckets FROM tool_stats WHERE session_id = ? AND tool = ?');
   const upsert = db.prepare(`INSERT INTO tool_stats (session_id, tool, calls, errors, total_ms, buckets, updated_at)
     VALUES (@sid, @tool, @calls, @errors, @total, @buckets, @t)
@@ -51,14 +61,25 @@ export function createStatsStore(db: Database.Database, now: () => number = Date
           const prev = getRow.get(sessionId, tool) as { buckets: string } | undefined;
           const old = prev ? (JSON.parse(prev.buckets) as number[]) : [];
           const buckets = d.buckets.map((n, i) => n + (old[i] ?? 0));
-          upsert.run({ sid: sessionId, tool, calls: d.calls, errors: d.errors, total: d.totalMs, buckets: JSON.stringify(buckets), t: now() });
+          upsert.run({
+            sid: sessionId,
+            tool,
+            calls: d.calls,
+            errors: d.errors,
+            total: d.totalMs,
+            buckets: JSON.stringify(buckets),
+            t: now(),
+          });
         }
       })();
     },
 
     /** Tool stats summed over every session, one row per tool. */
     toolStats(): ToolStat[] {
-      const rows = db.prepare('SELECT tool, calls, errors, total_ms, buckets FROM tool_stats ORDER BY tool').all().map((r) => ToolStatRowSchema.parse(r));
+      const rows = db
+        .prepare('SELECT tool, calls, errors, total_ms, buckets FROM tool_stats ORDER BY tool')
+        .all()
+        .map((r) => ToolStatRowSchema.parse(r));
       const byTool = new Map<string, ToolStat>();
       for (const r of rows) {
         const cur = byTool.get(r.tool);
@@ -73,19 +94,30 @@ export function createStatsStore(db: Database.Database, now: () => number = Date
       return [...byTool.values()];
     },
 
-    sessionsByStatus: (): Record<string, number> => counts('SELECT status AS k, COUNT(*) AS n FROM sessions GROUP BY status'),
-    workersByState: (): Record<string, number> => counts('SELECT state AS k, COUNT(*) AS n FROM workers GROUP BY state'),
-    verifiesByStatus: (): Record<string, number> => counts('SELECT status AS k, COUNT(*) AS n FROM verifies GROUP BY status'),
+    sessionsByStatus: (): Record<string, number> =>
+      counts('SELECT status AS k, COUNT(*) AS n FROM sessions GROUP BY status'),
+    workersByState: (): Record<string, number> =>
+      counts('SELECT state AS k, COUNT(*) AS n FROM workers GROUP BY state'),
+    verifiesByStatus: (): Record<string, number> =>
+      counts('SELECT status AS k, COUNT(*) AS n FROM verifies GROUP BY status'),
     /** Session id -> number of workers. */
-    workerCountsBySession: (): Record<string, number> => counts('SELECT session_id AS k, COUNT(*) AS n FROM workers GROUP BY session_id'),
+    workerCountsBySession: (): Record<string, number> =>
+      counts('SELECT session_id AS k, COUNT(*) AS n FROM workers GROUP BY session_id'),
     /** The id of the session's newest event, 0 when it has none. */
     lastEventId(sessionId: string): number {
-      return (db.prepare('SELECT MAX(id) AS m FROM events WHERE session_id = ?').get(sessionId) as { m: number | null }).m ?? 0;
+      return (
+        (db.prepare('SELECT MAX(id) AS m FROM events WHERE session_id = ?').get(sessionId) as { m: number | null }).m ??
+        0
+      );
     },
     /** Event counts by type for the types named (e.g. worker.spawned, worker.merged). */
     eventCounts(types: readonly string[]): Record<string, number> {
       if (types.length === 0) return {};
-      const rows = db.prepare(`SELECT type AS k, COUNT(*) AS n FROM events WHERE type IN (${types.map(() => '?').join(', ')}) GROUP BY type`).all(...types);
+      const rows = db
+        .prepare(
+          `SELECT type AS k, COUNT(*) AS n FROM events WHERE type IN (${types.map(() => '?').join(', ')}) GROUP BY type`,
+        )
+        .all(...types);
       return Object.fromEntries(rows.map((r) => Count.parse(r)).map((r) => [r.k, r.n]));
     },
   };

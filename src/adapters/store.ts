@@ -5,9 +5,19 @@
  */
 import Database from 'better-sqlite3';
 import {
-  EventRowSchema, SessionRowSchema, VerifyRowSchema, WorkerRowSchema,
-  type EventRow, type NewSession, type NewWorker, type SessionPatch, type SessionRow, type VerifyCommandResult,
-  type VerifyRow, type WorkerPatch, type WorkerRow,
+  EventRowSchema,
+  SessionRowSchema,
+  VerifyRowSchema,
+  WorkerRowSchema,
+  type EventRow,
+  type NewSession,
+  type NewWorker,
+  type SessionPatch,
+  type SessionRow,
+  type VerifyCommandResult,
+  type VerifyRow,
+  type WorkerPatch,
+  type WorkerRow,
 } from '../core/session/rows.js';
 import type { Store } from '../app/ports/store.js';
 import { createStatsStore } from './stats-store.js';
@@ -55,17 +65,23 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
 
-  const insertEvent = db.prepare('INSERT INTO events (session_id, worker_id, ts, type, message, data) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertEvent = db.prepare(
+    'INSERT INTO events (session_id, worker_id, ts, type, message, data) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const getWorker = db.prepare('SELECT * FROM workers WHERE session_id = ? AND id = ?');
   const listWorkers = db.prepare('SELECT * FROM workers WHERE session_id = ? ORDER BY num');
   const getSession = db.prepare('SELECT * FROM sessions WHERE id = ?');
 
   function patchSql(table: string, patch: Record<string, unknown>, where: string) {
     const keys = Object.keys(patch);
-    return db.prepare(`UPDATE ${table} SET ${keys.map((k) => `${k} = @${k}`).join(', ')}, updated_at = @updated_at WHERE ${where}`);
+    return db.prepare(
+      `UPDATE ${table} SET ${keys.map((k) => `${k} = @${k}`).join(', ')}, updated_at = @updated_at WHERE ${where}`,
+    );
   }
   const encode = (patch: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]));
+    Object.fromEntries(
+      Object.entries(patch).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]),
+    );
 
   return {
     db,
@@ -73,12 +89,13 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
 
     createSession(s: NewSession): void {
       const t = now();
-      db.prepare(`INSERT INTO sessions (id, goal, status, lead_agent, repo_root, base_commit, integration_branch,
+      db.prepare(
+        `INSERT INTO sessions (id, goal, status, lead_agent, repo_root, base_commit, integration_branch,
         integration_worktree, session_dir, tmux_socket, tmux_session, mcp_port, lead_token, lead_pane, options,
         supervisor_pid, created_at, updated_at)
         VALUES (@id, @goal, @status, @lead_agent, @repo_root, @base_commit, @integration_branch, @integration_worktree,
-        @session_dir, @tmux_socket, @tmux_session, @mcp_port, @lead_token, @lead_pane, @options, @supervisor_pid, @t, @t)`)
-        .run({ ...s, options: JSON.stringify(s.options), t });
+        @session_dir, @tmux_socket, @tmux_session, @mcp_port, @lead_token, @lead_pane, @options, @supervisor_pid, @t, @t)`,
+      ).run({ ...s, options: JSON.stringify(s.options), t });
     },
 
     getSession(id: string): SessionRow | undefined {
@@ -87,12 +104,18 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
     },
 
     listSessions(): SessionRow[] {
-      return db.prepare('SELECT * FROM sessions ORDER BY created_at DESC').all().map((r) => SessionRowSchema.parse(r));
+      return db
+        .prepare('SELECT * FROM sessions ORDER BY created_at DESC')
+        .all()
+        .map((r) => SessionRowSchema.parse(r));
     },
 
     /** Ids starting with `prefix` (for abbreviated session ids). */
     findSessionIds(prefix: string): string[] {
-      return db.prepare("SELECT id FROM sessions WHERE id LIKE ? || '%'").all(prefix).map((r) => (r as { id: string }).id);
+      return db
+        .prepare("SELECT id FROM sessions WHERE id LIKE ? || '%'")
+        .all(prefix)
+        .map((r) => (r as { id: string }).id);
     },
 
     updateSession(id: string, patch: SessionPatch): void {
@@ -102,7 +125,8 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
     /** Reserves the next worker number atomically; numbers never repeat within a session. */
     reserveWorkerNumber(sessionId: string): number {
       return db.transaction(() => {
-        const row = db.prepare('SELECT next_worker FROM sessions WHERE id = ?').get(sessionId) as { next_worker: number } | undefined;
+        const row = db.prepare('SELECT next_worker FROM sessions WHERE id = ?').get(sessionId) as
+          { next_worker: number } | undefined;
         if (!row) throw new Error(`no session ${sessionId}`);
         db.prepare('UPDATE sessions SET next_worker = next_worker + 1 WHERE id = ?').run(sessionId);
         return row.next_worker;
@@ -111,10 +135,12 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
 
     createWorker(w: NewWorker): void {
       const t = now();
-      db.prepare(`INSERT INTO workers (session_id, id, num, agent, perspective, task, state, branch, worktree, pane_id,
+      db.prepare(
+        `INSERT INTO workers (session_id, id, num, agent, perspective, task, state, branch, worktree, pane_id,
         window_id, token, nonce, prompt_file, log_file, done_file, pid, base_commit, created_at, updated_at)
         VALUES (@session_id, @id, @num, @agent, @perspective, @task, @state, @branch, @worktree, @pane_id, @window_id,
-        @token, @nonce, @prompt_file, @log_file, @done_file, @pid, @base_commit, @t, @t)`).run({ ...w, t });
+        @token, @nonce, @prompt_file, @log_file, @done_file, @pid, @base_commit, @t, @t)`,
+      ).run({ ...w, t });
     },
 
     getWorker(sessionId: string, id: string): WorkerRow | undefined {
@@ -131,32 +157,56 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
     },
 
     updateWorker(sessionId: string, id: string, patch: WorkerPatch): void {
-      patchSql('workers', patch, 'session_id = @sid AND id = @wid').run({ ...encode(patch), sid: sessionId, wid: id, updated_at: now() });
+      patchSql('workers', patch, 'session_id = @sid AND id = @wid').run({
+        ...encode(patch),
+        sid: sessionId,
+        wid: id,
+        updated_at: now(),
+      });
     },
 
     /** Appends an event; returns its id. */
-    addEvent(sessionId: string, workerId: string | null, type: EventType, message: string, data: Record<string, unknown> = {}): number {
+    addEvent(
+      sessionId: string,
+      workerId: string | null,
+      type: EventType,
+      message: string,
+      data: Record<string, unknown> = {},
+    ): number {
       return Number(insertEvent.run(sessionId, workerId, now(), type, message, JSON.stringify(data)).lastInsertRowid);
     },
 
     /** Events of a session after `afterId`, oldest first. */
     eventsAfter(sessionId: string, afterId = 0, limit = 1000): EventRow[] {
-      return db.prepare('SELECT * FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?').all(sessionId, afterId, limit)
+      return db
+        .prepare('SELECT * FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?')
+        .all(sessionId, afterId, limit)
         .map((r) => EventRowSchema.parse(r));
     },
 
     /** Starts a verify record (status running); returns its id. */
     startVerify(sessionId: string, commit: string, commands: string[]): number {
-      return Number(db.prepare('INSERT INTO verifies (session_id, commit_sha, commands, status, started_at) VALUES (?, ?, ?, ?, ?)')
-        .run(sessionId, commit, JSON.stringify(commands), 'running', now()).lastInsertRowid);
+      return Number(
+        db
+          .prepare('INSERT INTO verifies (session_id, commit_sha, commands, status, started_at) VALUES (?, ?, ?, ?, ?)')
+          .run(sessionId, commit, JSON.stringify(commands), 'running', now()).lastInsertRowid,
+      );
     },
 
     finishVerify(id: number, status: 'passed' | 'failed', results: VerifyCommandResult[]): void {
-      db.prepare('UPDATE verifies SET status = ?, results = ?, ended_at = ? WHERE id = ?').run(status, JSON.stringify(results), now(), id);
+      db.prepare('UPDATE verifies SET status = ?, results = ?, ended_at = ? WHERE id = ?').run(
+        status,
+        JSON.stringify(results),
+        now(),
+        id,
+      );
     },
 
     listVerifies(sessionId: string): VerifyRow[] {
-      return db.prepare('SELECT * FROM verifies WHERE session_id = ? ORDER BY id').all(sessionId).map((r) => VerifyRowSchema.parse(r));
+      return db
+        .prepare('SELECT * FROM verifies WHERE session_id = ? ORDER BY id')
+        .all(sessionId)
+        .map((r) => VerifyRowSchema.parse(r));
     },
 
     stats: () => createStatsStore(db, now),

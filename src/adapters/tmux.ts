@@ -17,9 +17,11 @@ export interface TmuxOptions {
   onCommand?: (argv: string[]) => void;
 }
 
-const PANE_FORMAT = '#{pane_id}\t#{window_id}\t#{window_name}\t#{pane_index}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_current_command}';
+const PANE_FORMAT =
+  '#{pane_id}\t#{window_id}\t#{window_name}\t#{pane_index}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_current_command}';
 
-const ALL_PANES_FORMAT = '#{session_name}\t#{pane_id}\t#{pane_pid}\t#{pane_dead}\t#{pane_current_path}\t#{window_index}\t#{pane_index}\t#{socket_path}';
+const ALL_PANES_FORMAT =
+  '#{session_name}\t#{pane_id}\t#{pane_pid}\t#{pane_dead}\t#{pane_current_path}\t#{window_index}\t#{pane_index}\t#{socket_path}';
 
 /** tmux on the server named by `opts.socket` (default: the user's server); every call has a 15 s timeout. */
 export function createTmux(opts: TmuxOptions = {}): Tmux {
@@ -54,19 +56,61 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
 
     /** Creates a detached session whose first window runs `command`; returns its first pane. */
     async newSession(name: string, window: string, p: SpawnPane, size = { width: 200, height: 50 }) {
-      const r = await run(['new-session', '-d', '-s', name, '-n', window, '-x', String(size.width), '-y', String(size.height),
-        '-c', p.cwd, ...envFlags(p.env), '-P', '-F', '#{pane_id}\t#{window_id}', p.command]);
+      const r = await run([
+        'new-session',
+        '-d',
+        '-s',
+        name,
+        '-n',
+        window,
+        '-x',
+        String(size.width),
+        '-y',
+        String(size.height),
+        '-c',
+        p.cwd,
+        ...envFlags(p.env),
+        '-P',
+        '-F',
+        '#{pane_id}\t#{window_id}',
+        p.command,
+      ]);
       return ids(r);
     },
 
     async newWindow(session: string, window: string, p: SpawnPane, opts2: { detached?: boolean } = {}) {
-      const r = await run(['new-window', ...(opts2.detached === false ? [] : ['-d']), '-t', `=${session}:`, '-n', window,
-        '-c', p.cwd, ...envFlags(p.env), '-P', '-F', '#{pane_id}\t#{window_id}', p.command]);
+      const r = await run([
+        'new-window',
+        ...(opts2.detached === false ? [] : ['-d']),
+        '-t',
+        `=${session}:`,
+        '-n',
+        window,
+        '-c',
+        p.cwd,
+        ...envFlags(p.env),
+        '-P',
+        '-F',
+        '#{pane_id}\t#{window_id}',
+        p.command,
+      ]);
       return ids(r);
     },
 
     async splitWindow(targetWindowId: string, p: SpawnPane): Promise<string> {
-      const r = await run(['split-window', '-d', '-t', targetWindowId, '-c', p.cwd, ...envFlags(p.env), '-P', '-F', '#{pane_id}', p.command]);
+      const r = await run([
+        'split-window',
+        '-d',
+        '-t',
+        targetWindowId,
+        '-c',
+        p.cwd,
+        ...envFlags(p.env),
+        '-P',
+        '-F',
+        '#{pane_id}',
+        p.command,
+      ]);
       return r.stdout.trim();
     },
 
@@ -100,19 +144,31 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     async listPanes(session: string): Promise<PaneInfo[]> {
       const r = await run(['list-panes', '-s', '-t', `=${session}`, '-F', PANE_FORMAT], false);
       if (r.exitCode !== 0) return [];
-      return r.stdout.split('\n').filter(Boolean).map((line) => {
-        const [paneId, windowId, windowName, idx, pid, dead, status, signal, cmd] = line.split('\t');
-        return {
-          paneId: paneId!, windowId: windowId!, windowName: windowName!, paneIndex: Number(idx), pid: Number(pid),
-          dead: dead === '1', deadStatus: status ? Number(status) : null, deadSignal: signal ? Number(signal) : null,
-          currentCommand: cmd ?? '',
-        };
-      });
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [paneId, windowId, windowName, idx, pid, dead, status, signal, cmd] = line.split('\t');
+          return {
+            paneId: paneId!,
+            windowId: windowId!,
+            windowName: windowName!,
+            paneIndex: Number(idx),
+            pid: Number(pid),
+            dead: dead === '1',
+            deadStatus: status ? Number(status) : null,
+            deadSignal: signal ? Number(signal) : null,
+            currentCommand: cmd ?? '',
+          };
+        });
     },
 
     /** The pane's visible screen plus `history` lines of scrollback, escapes removed. */
     async capturePane(paneId: string, history = 0): Promise<string> {
-      const r = await run(['capture-pane', '-p', '-J', '-t', paneId, ...(history > 0 ? ['-S', String(-history)] : [])], false);
+      const r = await run(
+        ['capture-pane', '-p', '-J', '-t', paneId, ...(history > 0 ? ['-S', String(-history)] : [])],
+        false,
+      );
       return r.exitCode === 0 ? r.stdout : '';
     },
 
@@ -135,13 +191,21 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     async listAllPanes(): Promise<ServerPane[]> {
       const r = await run(['list-panes', '-a', '-F', ALL_PANES_FORMAT], false);
       if (r.exitCode !== 0) return [];
-      return r.stdout.split('\n').filter(Boolean).map((line) => {
-        const [session, paneId, pid, dead, cwd, win, idx, socketPath] = line.split('\t');
-        return {
-          session: session!, paneId: paneId!, pid: Number(pid), dead: dead === '1', cwd: cwd ?? '',
-          target: `${session}:${win}.${idx}`, socketPath: socketPath ?? '',
-        };
-      });
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [session, paneId, pid, dead, cwd, win, idx, socketPath] = line.split('\t');
+          return {
+            session: session!,
+            paneId: paneId!,
+            pid: Number(pid),
+            dead: dead === '1',
+            cwd: cwd ?? '',
+            target: `${session}:${win}.${idx}`,
+            socketPath: socketPath ?? '',
+          };
+        });
     },
 
     /** Sets a named paste buffer to `text` (passed as one argv element, never through a shell). */

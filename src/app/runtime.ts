@@ -76,7 +76,9 @@ export function getWorkerOrFail(rt: Runtime, workerId: string): WorkerRow {
   const w = rt.store.getWorker(rt.sid, workerId);
   if (!w) {
     const known = rt.store.listWorkers(rt.sid).map((x) => x.id);
-    throw new ToolError(`Error: unknown worker id "${workerId}". Known workers: ${known.length ? known.join(', ') : 'none yet'}. Call list_workers to see them.`);
+    throw new ToolError(
+      `Error: unknown worker id "${workerId}". Known workers: ${known.length ? known.join(', ') : 'none yet'}. Call list_workers to see them.`,
+    );
   }
   return w;
 }

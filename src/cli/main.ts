@@ -43,12 +43,18 @@ async function main(argv: string[]): Promise<number> {
 
 function versions(): string {
   let version: string;
-  try { version = crewmuxVersion(); } catch { version = '(unknown version)'; }
+  try {
+    version = crewmuxVersion();
+  } catch {
+    version = '(unknown version)';
+  }
   return `crewmux ${version}, node ${process.version}, ${process.platform}-${process.arch}`;
 }
 
 main(hideBin(process.argv)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     if (err instanceof UserError) {
       process.stderr.write(`crewmux: ${err.message} [${err.code}]\n  fix: ${err.hint}\n`);
@@ -56,7 +62,9 @@ main(hideBin(process.argv)).then(
     } else if (err instanceof ExitError) {
       process.exitCode = err.exitCode;
     } else {
-      process.stderr.write(`crewmux: internal error (${versions()})\n${err instanceof Error ? err.stack : String(err)}\n`);
+      process.stderr.write(
+        `crewmux: internal error (${versions()})\n${err instanceof Error ? err.stack : String(err)}\n`,
+      );
       process.exitCode = EXIT.failed;
     }
   },

@@ -17,7 +17,14 @@ export function table(headers: string[], rows: string[][]): string {
   const clean = (s: string) => s.replace(/\s*\n\s*/g, ' ');
   const all = [headers, ...rows.map((r) => r.map(clean))];
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Shortens `s` to `n` characters with an ellipsis. */

@@ -16,16 +16,23 @@ const LATE = Symbol('late');
  */
 export async function closeSteps(steps: readonly CloseStep[], report: (problem: string) => void): Promise<void> {
   const tell = (problem: string) => {
-    try { report(problem); } catch { /* the report is best effort */ }
+    try {
+      report(problem);
+    } catch {
+      /* the report is best effort */
+    }
   };
   for (const step of steps) {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<typeof LATE>((r) => { timer = setTimeout(() => r(LATE), step.timeoutMs); });
+    const late = new Promise<typeof LATE>((r) => {
+      timer = setTimeout(() => r(LATE), step.timeoutMs);
+    });
     const closing = Promise.resolve().then(step.close);
     // A step left behind that fails later must not become an unhandled rejection.
     closing.catch(() => undefined);
     try {
-      if ((await Promise.race([closing, late])) === LATE) tell(`${step.name}: still closing after ${step.timeoutMs} ms; left behind`);
+      if ((await Promise.race([closing, late])) === LATE)
+        tell(`${step.name}: still closing after ${step.timeoutMs} ms; left behind`);
     } catch (e) {
       tell(`${step.name}: ${e instanceof Error ? e.message : String(e)}`);
     } finally {

@@ -35,7 +35,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const session: ShimSession = await startShim({
     agentsDir: join(paths.runtimeDir, 'agents'),
-    command, file, args,
+    command,
+    file,
+    args,
     cwd: process.cwd(),
     env: { ...childEnv, CREWMUX_SHIM_ID: `shim-${process.pid}` },
     cols: stdout.columns || 80,
@@ -48,13 +50,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     crewmuxRole: env.CREWMUX_ROLE || undefined,
     mdns: env.CREWMUX_MDNS !== '0',
     clock: systemClock,
-    onOutput: (d) => { stdout.write(d); },
-    onWarning: (m) => { if (env.CREWMUX_SHIM_DEBUG) process.stderr.write(`crewmux-shim: ${m}\r\n`); },
+    onOutput: (d) => {
+      stdout.write(d);
+    },
+    onWarning: (m) => {
+      if (env.CREWMUX_SHIM_DEBUG) process.stderr.write(`crewmux-shim: ${m}\r\n`);
+    },
   });
 
   const restore = () => {
     if (tty && stdin.isTTY) {
-      try { stdin.setRawMode(false); } catch { /* terminal gone */ }
+      try {
+        stdin.setRawMode(false);
+      } catch {
+        /* terminal gone */
+      }
     }
     stdin.pause();
   };
@@ -69,19 +79,27 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (tty) stdin.setRawMode(true);
   stdin.setEncoding('utf8');
   stdin.on('data', (d: string) => session.write(d));
-  stdin.on('error', () => { /* terminal closed; SIGHUP follows */ });
+  stdin.on('error', () => {
+    /* terminal closed; SIGHUP follows */
+  });
   stdin.resume();
   const onResize = () => session.resize(stdout.columns || 80, stdout.rows || 24);
   stdout.on('resize', onResize);
 
   // Forward termination requests to the agent; if it ignores them, SIGKILL after a grace period.
   let exited = false;
-  void session.exited.then(() => { exited = true; });
+  void session.exited.then(() => {
+    exited = true;
+  });
   let stopping: Promise<unknown> | undefined;
   for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
     process.on(sig, () => {
       if (stopping) session.kill(sig);
-      else stopping = stopPolitely({ signal: (s) => session.kill(s), alive: () => !exited }, { firstSignal: sig, graceMs: 3_000, killWaitMs: 0 });
+      else
+        stopping = stopPolitely(
+          { signal: (s) => session.kill(s), alive: () => !exited },
+          { firstSignal: sig, graceMs: 3_000, killWaitMs: 0 },
+        );
     });
   }
 
@@ -93,7 +111,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 main(process.argv.slice(2), process.env).then(
-  (code) => { process.stdout.write('', () => process.exit(code)); },
+  (code) => {
+    process.stdout.write('', () => process.exit(code));
+  },
   (err: unknown) => {
     if (err instanceof UserError) {
       process.stderr.write(`crewmux-shim: ${err.message} [${err.code}]\n  fix: ${err.hint}\n`);

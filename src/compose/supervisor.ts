@@ -48,37 +48,69 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   } catch (e) {
     events.emit('hook.config_error', `hooks not loaded: ${(e as Error).message}`);
   }
-  const hookRunner = createHookRunner(events, hooks, { cwd: s.repo_root, sessionId: sid, env: { ...process.env, ...rt.baseEnv } });
+  const hookRunner = createHookRunner(events, hooks, {
+    cwd: s.repo_root,
+    sessionId: sid,
+    env: { ...process.env, ...rt.baseEnv },
+  });
   const toolStats = createToolStats(store.stats(), sid);
   const monitor = createMonitor(rt);
   const radar = createRadarScheduler(rt);
   // The session is over when its terminal event is seen, or when endSession settles: that also
   // covers an ending whose event could not be stored (endSession never rejects).
   let finished!: () => void;
-  const over = new Promise<void>((r) => { finished = r; });
+  const over = new Promise<void>((r) => {
+    finished = r;
+  });
   rt.hooks = {
     workerStarted: (w) => monitor.watch(w),
     workerStopped: (id) => monitor.unwatch(id),
-    sessionEnding: () => { void rt.ending?.finally(finished); },
+    sessionEnding: () => {
+      void rt.ending?.finally(finished);
+    },
   };
-  const skills = createSkillCache({ paths: ctx.paths, projectRoot: s.repo_root, requireSigned: s.options.requireSignedSkills }, ctx.now, 60_000);
+  const skills = createSkillCache(
+    { paths: ctx.paths, projectRoot: s.repo_root, requireSigned: s.options.requireSignedSkills },
+    ctx.now,
+    60_000,
+  );
   // Loaded now, not on the first spawn_worker, which the lead waits for.
-  try { skills(); } catch (e) { events.emit('skill.refused', `skills not loaded: ${(e as Error).message}`); }
+  try {
+    skills();
+  } catch (e) {
+    events.emit('skill.refused', `skills not loaded: ${(e as Error).message}`);
+  }
   const routerHandle = openRouter({ dataDir: ctx.paths.dataDir, config: rt.config.router, env: ctx.env, now: ctx.now });
   rt.router = routerHandle.router;
   if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
   rt.memory = openMemory(ctx.paths, s.repo_root);
   const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
-  const promptExtras: PromptExtras = opts.promptExtras ?? (async (input) => {
-    const r = await selectSkillsForWorker({ paths: ctx.paths, projectRoot: s.repo_root, task: input.task, fileScope: input.fileScope, perspective: input.perspective, requireSigned: s.options.requireSignedSkills, preloaded: skills() });
-    for (const x of r.refused) events.emit('skill.refused', `skill ${x.name} not loaded: ${x.reason}`);
-    const memory = memoryBudget > 0 ? retrieveMemory(rt, input, memoryBudget) : undefined;
-    return memory ? [...r.blocks, memory] : r.blocks;
-  });
+  const promptExtras: PromptExtras =
+    opts.promptExtras ??
+    (async (input) => {
+      const r = await selectSkillsForWorker({
+        paths: ctx.paths,
+        projectRoot: s.repo_root,
+        task: input.task,
+        fileScope: input.fileScope,
+        perspective: input.perspective,
+        requireSigned: s.options.requireSignedSkills,
+        preloaded: skills(),
+      });
+      for (const x of r.refused) events.emit('skill.refused', `skill ${x.name} not loaded: ${x.reason}`);
+      const memory = memoryBudget > 0 ? retrieveMemory(rt, input, memoryBudget) : undefined;
+      return memory ? [...r.blocks, memory] : r.blocks;
+    });
   const external = createExternalAgentDeps({ paths: ctx.paths, tmux: ctx.tmux, env: ctx.env, clock: ctx.clock });
   const research = createResearch({ config: rt.config.research, env: ctx.env, now: ctx.now });
   const toolDeps: ToolDeps = {
-    rt, stats: toolStats, promptExtras, external, research, version: ctx.version, onWorkerActivity: (id) => monitor.touch(id),
+    rt,
+    stats: toolStats,
+    promptExtras,
+    external,
+    research,
+    version: ctx.version,
+    onWorkerActivity: (id) => monitor.touch(id),
   };
   // The lead prompt lists exactly the tools the MCP server registers for the lead.
   const leadTools = listLeadTools(toolDeps);
@@ -87,12 +119,22 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     buildServer: (p) => buildMcpServer(p, toolDeps),
   });
 
-  const unsubscribe = events.subscribe((e) => { if (isSessionEnd(e.type)) finished(); });
-  process.on('SIGTERM', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)'); });
-  process.on('SIGHUP', () => { void endSession(rt, 'stopped', 'stopped (the supervisor received SIGHUP)'); });
+  const unsubscribe = events.subscribe((e) => {
+    if (isSessionEnd(e.type)) finished();
+  });
+  process.on('SIGTERM', () => {
+    void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)');
+  });
+  process.on('SIGHUP', () => {
+    void endSession(rt, 'stopped', 'stopped (the supervisor received SIGHUP)');
+  });
   const onCrash = (e: unknown) => {
-    process.stderr.write(`supervisor internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-    void endSession(rt, 'failed', `crewmux internal error in the supervisor: ${e instanceof Error ? e.message : String(e)}`);
+    process.stderr.write(`supervisor internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    void endSession(
+      rt,
+      'failed',
+      `crewmux internal error in the supervisor: ${e instanceof Error ? e.message : String(e)}`,
+    );
   };
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
@@ -102,7 +144,10 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     let port: number;
     let newPort: number | undefined;
     if (opts.resume && s.mcp_port) {
-      port = await mcp.listen(s.mcp_port).catch(async () => { newPort = await mcp.listen(0); return newPort; });
+      port = await mcp.listen(s.mcp_port).catch(async () => {
+        newPort = await mcp.listen(0);
+        return newPort;
+      });
     } else {
       port = await mcp.listen(0);
     }
@@ -127,30 +172,52 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   await ctx.clock.sleep(opts.closeDelayMs ?? 700);
   // Each close is bounded and a failing one does not stop the others: the supervisor always exits.
   const memory = rt.memory;
-  await closeSteps([
-    { name: 'the monitor', close: () => monitor.close(), timeoutMs: 5_000 },
-    { name: 'the conflict radar', close: () => radar.close(), timeoutMs: 5_000 },
-    // Hooks in flight (session.done ones) end within their own timeout.
-    {
-      name: 'the hooks',
-      close: async () => { await hookRunner.drain(); hookRunner.close(); },
-      timeoutMs: (Math.max(0, ...hooks.map((h) => h.timeoutS)) + 5) * 1000,
+  await closeSteps(
+    [
+      { name: 'the monitor', close: () => monitor.close(), timeoutMs: 5_000 },
+      { name: 'the conflict radar', close: () => radar.close(), timeoutMs: 5_000 },
+      // Hooks in flight (session.done ones) end within their own timeout.
+      {
+        name: 'the hooks',
+        close: async () => {
+          await hookRunner.drain();
+          hookRunner.close();
+        },
+        timeoutMs: (Math.max(0, ...hooks.map((h) => h.timeoutS)) + 5) * 1000,
+      },
+      { name: 'the tool stats', close: () => toolStats.close(), timeoutMs: 5_000 },
+      { name: 'memory', close: () => memory.close(), timeoutMs: 5_000 },
+      { name: 'the router', close: () => routerHandle.close(), timeoutMs: 5_000 },
+      { name: 'the MCP server', close: () => mcp.close(), timeoutMs: 10_000 },
+      // Stop every agent's process tree (ours excepted) before the session goes, so no agent is still
+      // writing its files, or alive at all, once `run --wait` returns (SIGHUP alone is not waited for).
+      ...(s.options.keepSession
+        ? []
+        : [
+            {
+              name: 'the agents and the tmux session',
+              timeoutMs: 30_000,
+              close: async () => {
+                const panes = await rt.tmux.listPanes(s.tmux_session);
+                await Promise.all(
+                  panes
+                    .filter((p) => !p.dead && !processTree(p.pid).includes(process.pid))
+                    .map((p) => killTree(p.pid).catch(() => undefined)),
+                );
+                await rt.tmux.killSession(s.tmux_session);
+              },
+            },
+          ]),
+    ],
+    (problem) => {
+      process.stderr.write(`supervisor: closing ${problem}\n`);
+      try {
+        events.emit('supervisor.close_failed', `closing ${problem}`);
+      } catch {
+        /* the store may be what failed */
+      }
     },
-    { name: 'the tool stats', close: () => toolStats.close(), timeoutMs: 5_000 },
-    { name: 'memory', close: () => memory.close(), timeoutMs: 5_000 },
-    { name: 'the router', close: () => routerHandle.close(), timeoutMs: 5_000 },
-    { name: 'the MCP server', close: () => mcp.close(), timeoutMs: 10_000 },
-    // Stop every agent's process tree (ours excepted) before the session goes, so no agent is still
-    // writing its files, or alive at all, once `run --wait` returns (SIGHUP alone is not waited for).
-    ...(s.options.keepSession ? [] : [{ name: 'the agents and the tmux session', timeoutMs: 30_000, close: async () => {
-      const panes = await rt.tmux.listPanes(s.tmux_session);
-      await Promise.all(panes.filter((p) => !p.dead && !processTree(p.pid).includes(process.pid)).map((p) => killTree(p.pid).catch(() => undefined)));
-      await rt.tmux.killSession(s.tmux_session);
-    } }]),
-  ], (problem) => {
-    process.stderr.write(`supervisor: closing ${problem}\n`);
-    try { events.emit('supervisor.close_failed', `closing ${problem}`); } catch { /* the store may be what failed */ }
-  });
+  );
   try {
     return store.getSession(sid)?.status === 'done' ? 0 : 1;
   } catch {

@@ -7,7 +7,14 @@ import type { Store } from '../app/ports/store.js';
 import type { StatsStore } from '../app/ports/stats.js';
 import type { Git } from '../app/ports/git.js';
 import type { Tmux } from '../app/ports/tmux.js';
-import { createSessionDetailCache, listSessionViews, sessionDetail, workerDiff, workerOutput, workerViews } from '../app/observe/dashboard-views.js';
+import {
+  createSessionDetailCache,
+  listSessionViews,
+  sessionDetail,
+  workerDiff,
+  workerOutput,
+  workerViews,
+} from '../app/observe/dashboard-views.js';
 import { collectMetrics } from '../app/observe/metrics.js';
 import { renderPrometheus } from '../core/observe/prometheus.js';
 import * as S from '../app/observe/dashboard-schemas.js';
@@ -54,28 +61,83 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
     reply.code(code).send({ error: code === 500 ? 'internal' : 'bad_request', message: err.message });
   });
 
-  const detail = d.detailCache === false ? (id: string) => sessionDetail(d.store, d.stats, id) : createSessionDetailCache(d.store, d.stats);
+  const detail =
+    d.detailCache === false
+      ? (id: string) => sessionDetail(d.store, d.stats, id)
+      : createSessionDetailCache(d.store, d.stats);
   const api = createApiRouter(app);
-  api.get({ url: '/healthz', summary: 'Liveness, and how many sessions the state database holds.', response: S.Health },
-    () => ({ ok: true as const, sessions: d.store.listSessions().length }));
-  api.get({ url: '/api/sessions', summary: 'Every session, newest first.', response: S.SessionList },
-    () => ({ sessions: listSessionViews(d.store, d.stats) }));
-  api.get({ url: '/api/sessions/:id', summary: 'One session: its workers, verify results and report.', params: S.SessionIdParams, response: S.SessionDetail },
-    ({ params }) => detail(params.id));
-  api.get({ url: '/api/sessions/:id/workers', summary: "The session's workers with state, notes and conflict radar.", params: S.SessionIdParams, response: S.WorkerList },
-    ({ params }) => { const w = workerViews(d.store, params.id); return w && { workers: w }; });
-  api.get({ url: '/api/sessions/:id/workers/:wid/output', summary: "The tail of a worker's terminal (tmux pane, else its pane log), escapes removed.", params: S.WorkerParams, query: S.OutputQuery, response: S.WorkerOutput },
-    ({ params, query }) => workerOutput(d.store, d.tmuxFor, params.id, params.wid, query.lines));
-  api.get({ url: '/api/sessions/:id/workers/:wid/diff', summary: "The worker's branch against its base commit (three-dot): stat and patch.", params: S.WorkerParams, response: S.WorkerDiff },
-    ({ params }) => workerDiff(d.store, d.git, params.id, params.wid));
-  api.get({ url: '/metrics', summary: 'Prometheus metrics: sessions, workers by state, spawns, merges, verifies, MCP calls and latency.', response: z.string(), produces: 'text/plain; version=0.0.4; charset=utf-8' },
-    () => renderPrometheus(collectMetrics(d.stats)));
+  api.get(
+    { url: '/healthz', summary: 'Liveness, and how many sessions the state database holds.', response: S.Health },
+    () => ({ ok: true as const, sessions: d.store.listSessions().length }),
+  );
+  api.get({ url: '/api/sessions', summary: 'Every session, newest first.', response: S.SessionList }, () => ({
+    sessions: listSessionViews(d.store, d.stats),
+  }));
+  api.get(
+    {
+      url: '/api/sessions/:id',
+      summary: 'One session: its workers, verify results and report.',
+      params: S.SessionIdParams,
+      response: S.SessionDetail,
+    },
+    ({ params }) => detail(params.id),
+  );
+  api.get(
+    {
+      url: '/api/sessions/:id/workers',
+      summary: "The session's workers with state, notes and conflict radar.",
+      params: S.SessionIdParams,
+      response: S.WorkerList,
+    },
+    ({ params }) => {
+      const w = workerViews(d.store, params.id);
+      return w && { workers: w };
+    },
+  );
+  api.get(
+    {
+      url: '/api/sessions/:id/workers/:wid/output',
+      summary: "The tail of a worker's terminal (tmux pane, else its pane log), escapes removed.",
+      params: S.WorkerParams,
+      query: S.OutputQuery,
+      response: S.WorkerOutput,
+    },
+    ({ params, query }) => workerOutput(d.store, d.tmuxFor, params.id, params.wid, query.lines),
+  );
+  api.get(
+    {
+      url: '/api/sessions/:id/workers/:wid/diff',
+      summary: "The worker's branch against its base commit (three-dot): stat and patch.",
+      params: S.WorkerParams,
+      response: S.WorkerDiff,
+    },
+    ({ params }) => workerDiff(d.store, d.git, params.id, params.wid),
+  );
+  api.get(
+    {
+      url: '/metrics',
+      summary: 'Prometheus metrics: sessions, workers by state, spawns, merges, verifies, MCP calls and latency.',
+      response: z.string(),
+      produces: 'text/plain; version=0.0.4; charset=utf-8',
+    },
+    () => renderPrometheus(collectMetrics(d.stats)),
+  );
   registerEventsRoute(app, { store: d.store, pollMs: d.pollMs, heartbeatMs: d.heartbeatMs });
 
-  const doc = openApiDocument(api.specs, [
-    { url: '/api/sessions/:id/events', summary: 'The event log as Server-Sent Events; resumes after Last-Event-ID or ?after=N.', produces: 'text/event-stream', params: S.SessionIdParams, query: S.EventsQuery },
-    { url: '/', summary: 'The dashboard page.', produces: 'text/html' },
-  ], d.version);
+  const doc = openApiDocument(
+    api.specs,
+    [
+      {
+        url: '/api/sessions/:id/events',
+        summary: 'The event log as Server-Sent Events; resumes after Last-Event-ID or ?after=N.',
+        produces: 'text/event-stream',
+        params: S.SessionIdParams,
+        query: S.EventsQuery,
+      },
+      { url: '/', summary: 'The dashboard page.', produces: 'text/html' },
+    ],
+    d.version,
+  );
   app.get('/api/docs', async (_req, reply) => reply.type('application/json; charset=utf-8').send(doc));
   registerStaticRoutes(app, d.readStatic, d.token);
   return app;

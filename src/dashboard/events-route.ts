@@ -22,20 +22,29 @@ const BATCH = 500;
 /** Registers the SSE route; open streams end when the app closes. */
 export function registerEventsRoute(app: FastifyInstance, o: EventsRouteOptions): void {
   const open = new Set<() => void>();
-  app.addHook('onClose', async () => { for (const end of [...open]) end(); });
+  app.addHook('onClose', async () => {
+    for (const end of [...open]) end();
+  });
 
   app.get('/api/sessions/:id/events', async (req, reply) => {
     const params = SessionIdParams.safeParse(req.params);
     const query = EventsQuery.safeParse(req.query);
     const lastHeader = Number(req.headers['last-event-id']);
-    if (!params.success || !query.success) return reply.code(400).send({ error: 'bad_request', message: 'Bad session id or `after`.' });
-    if (!o.store.getSession(params.data.id)) return reply.code(404).send({ error: 'not_found', message: 'No such session.' });
+    if (!params.success || !query.success)
+      return reply.code(400).send({ error: 'bad_request', message: 'Bad session id or `after`.' });
+    if (!o.store.getSession(params.data.id))
+      return reply.code(404).send({ error: 'not_found', message: 'No such session.' });
     const sid = params.data.id;
     let last = Number.isInteger(lastHeader) && lastHeader >= 0 ? lastHeader : (query.data.after ?? 0);
 
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write('retry: 1000\n\n');
     let timer: NodeJS.Timeout | undefined;
     let closed = false;
@@ -59,7 +68,7 @@ export function registerEventsRoute(app: FastifyInstance, o: EventsRouteOptions)
       } catch (e) {
         res.write(`event: error\ndata: ${JSON.stringify({ message: (e as Error).message })}\n\n`);
       }
-      timer = setTimeout(tick, full ? 0 : o.pollMs ?? 150);
+      timer = setTimeout(tick, full ? 0 : (o.pollMs ?? 150));
     };
     const beat = setInterval(() => res.write(': keep-alive\n\n'), o.heartbeatMs ?? 15_000);
     req.raw.on('close', end);

@@ -7,7 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Content Security Policy: only our own script and style, no framing, no forms, no base URI. */
-export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Headers sent on every response (also written by hand on hijacked SSE responses). */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -63,7 +64,10 @@ export function createGuard(opts: GuardOptions) {
     }
     const token = requestToken(req);
     if (token === undefined || !timingSafeEqual(digest(token), want)) {
-      return reply.code(401).send({ error: 'unauthorized', message: 'Open the URL that `crewmux dashboard` printed; it carries the token.' });
+      return reply.code(401).send({
+        error: 'unauthorized',
+        message: 'Open the URL that `crewmux dashboard` printed; it carries the token.',
+      });
     }
     return undefined;
   };

@@ -17,14 +17,23 @@ export interface CrewmuxClient {
 /** Connects as client `name` (version: crewmux's, from package.json); rejects when the server does not answer. */
 export async function connectCrewmux(url: string, token: string, name = 'crewmux-scripted'): Promise<CrewmuxClient> {
   const client = new Client({ name, version: 'scripted' });
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
   await client.connect(transport);
   return {
     async call(tool, args = {}) {
       const r = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 600_000 });
       const content = (r.content ?? []) as { type: string; text?: string }[];
-      const text = content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join('\n');
-      return { text, isError: Boolean(r.isError), structured: r.structuredContent as Record<string, unknown> | undefined };
+      const text = content
+        .filter((c) => c.type === 'text')
+        .map((c) => c.text ?? '')
+        .join('\n');
+      return {
+        text,
+        isError: Boolean(r.isError),
+        structured: r.structuredContent as Record<string, unknown> | undefined,
+      };
     },
     async tools() {
       return (await client.listTools()).tools.map((t) => t.name);

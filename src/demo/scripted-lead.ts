@@ -16,8 +16,14 @@ const say = (s: string) => process.stdout.write(s + '\n');
 
 export const DEMO_PLAN: Plan = {
   workers: [
-    { perspective: 'implementer', task: 'Write the greeting module.\n```file:src/greet.js\nexport function greet(name) {\n  return `Hello, ${name}!`;\n}\n```\n' },
-    { perspective: 'tester', task: 'Write a test for the greeting module.\n```file:test/greet.test.js\nimport { greet } from \'../src/greet.js\';\nimport assert from \'node:assert/strict\';\nassert.equal(greet(\'crewmux\'), \'Hello, crewmux!\');\nconsole.log(\'greet test passed\');\n```\n' },
+    {
+      perspective: 'implementer',
+      task: 'Write the greeting module.\n```file:src/greet.js\nexport function greet(name) {\n  return `Hello, ${name}!`;\n}\n```\n',
+    },
+    {
+      perspective: 'tester',
+      task: "Write a test for the greeting module.\n```file:test/greet.test.js\nimport { greet } from '../src/greet.js';\nimport assert from 'node:assert/strict';\nassert.equal(greet('crewmux'), 'Hello, crewmux!');\nconsole.log('greet test passed');\n```\n",
+    },
   ],
   verify: ['node test/greet.test.js'],
 };
@@ -45,7 +51,11 @@ async function main(): Promise<void> {
   const tools = await c.tools();
   const ids: string[] = [];
   for (const w of plan.workers) {
-    const r = await c.call('spawn_worker', { task: w.task, ...(w.perspective ? { perspective: w.perspective } : {}), ...(w.agent ? { agent: w.agent } : {}) });
+    const r = await c.call('spawn_worker', {
+      task: w.task,
+      ...(w.perspective ? { perspective: w.perspective } : {}),
+      ...(w.agent ? { agent: w.agent } : {}),
+    });
     say(`spawn_worker -> ${r.text}`);
     const id = idOf(r.text);
     if (id && !r.isError) ids.push(id);
@@ -57,10 +67,13 @@ async function main(): Promise<void> {
   if (tools.includes('merge_worker')) {
     for (const id of done) say(`merge_worker ${id} -> ${(await c.call('merge_worker', { worker_id: id })).text}`);
   }
-  if (tools.includes('verify') && plan.verify) say(`verify -> ${(await c.call('verify', { commands: plan.verify })).text}`);
+  if (tools.includes('verify') && plan.verify)
+    say(`verify -> ${(await c.call('verify', { commands: plan.verify })).text}`);
   const failed = workers.filter((w) => w.state !== 'done');
   const end = failed.length
-    ? await c.call('mark_goal_failed', { reason: `workers did not finish: ${failed.map((w) => `${w.id} ${w.state}`).join(', ')}` })
+    ? await c.call('mark_goal_failed', {
+        reason: `workers did not finish: ${failed.map((w) => `${w.id} ${w.state}`).join(', ')}`,
+      })
     : await c.call('mark_goal_done', { summary: `scripted lead: ${done.length} worker(s) done` });
   say(`end -> ${end.isError ? 'refused: ' : ''}${end.text}`);
   if (end.isError) say(`mark_goal_failed -> ${(await c.call('mark_goal_failed', { reason: end.text })).text}`);

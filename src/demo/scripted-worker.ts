@@ -32,7 +32,16 @@ async function applyTask(task: string): Promise<string[]> {
   }
   if (written.length && env.CREWMUX_SCRIPTED_NO_COMMIT !== '1') {
     await exec('git', ['add', '--', ...written]);
-    await exec('git', ['-c', 'user.name=scripted-worker', '-c', 'user.email=scripted@crewmux.invalid', 'commit', '-q', '-m', `scripted worker: ${written.join(', ')}`]);
+    await exec('git', [
+      '-c',
+      'user.name=scripted-worker',
+      '-c',
+      'user.email=scripted@crewmux.invalid',
+      'commit',
+      '-q',
+      '-m',
+      `scripted worker: ${written.join(', ')}`,
+    ]);
   }
   return written;
 }

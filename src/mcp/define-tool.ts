@@ -40,9 +40,12 @@ export function defineTool<Shape extends z.ZodRawShape>(
     try {
       result = await handler(args);
     } catch (e) {
-      result = e instanceof ToolError
-        ? errorResult(e.message)
-        : errorResult(`crewmux hit an internal error in ${name}: ${(e as Error).message}. Try once more; if it repeats, call mark_goal_failed with this text.`);
+      result =
+        e instanceof ToolError
+          ? errorResult(e.message)
+          : errorResult(
+              `crewmux hit an internal error in ${name}: ${(e as Error).message}. Try once more; if it repeats, call mark_goal_failed with this text.`,
+            );
     }
     stats?.record(name, performance.now() - started, Boolean(result.isError));
     return result;

@@ -17,7 +17,6 @@ export interface McpHttpOptions {
   maxBodyBytes?: number;
 }
 
-
 function reply(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
@@ -26,12 +25,20 @@ function reply(res: ServerResponse, status: number, message: string): void {
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) { resolve('too-large'); req.resume(); return; }
+    if (declared > limit) {
+      resolve('too-large');
+      req.resume();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) { resolve('too-large'); req.destroy(); return; }
+      if (size > limit) {
+        resolve('too-large');
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -87,7 +94,9 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
     open.add(server);
     res.on('close', () => {
       open.delete(server);
-      void transport.close().then(() => { if (!closed && pool.length < 8) pool.push(server); });
+      void transport.close().then(() => {
+        if (!closed && pool.length < 8) pool.push(server);
+      });
     });
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
@@ -111,7 +120,9 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
         });
       });
     },
-    get port() { return port; },
+    get port() {
+      return port;
+    },
     /** Closes every MCP session and the listener. */
     async close(): Promise<void> {
       closed = true;

@@ -18,31 +18,40 @@ test('crash, exited agent, literal text, bad arguments and a worker calling a le
     const canary = join(t.dir, 'pwned');
     const tricky = `line one\nsay "double" and 'single'\n$(touch ${canary}-dollar)\n\`touch ${canary}-tick\`\nend; rm -rf /nonexistent`;
     const tricky2 = `follow-up with "quotes", 'single', $(touch ${canary}-msg) and \`touch ${canary}-msg2\`\nsecond line`;
-    const run = startStepRun(t, repo, [
-      { call: 'spawn_worker', args: { task: 'crash please', agent: 'crash' }, save: 'c' },
-      { call: 'wait_for_worker', args: { worker_id: '$c' }, repeatWhile: 'Still running' },
-      { call: 'spawn_worker', args: { task: 'finish and exit', agent: 'exit' }, save: 'e' },
-      { call: 'wait_for_worker', args: { worker_id: '$e' }, repeatWhile: 'Still running' },
-      { waitPidGone: 'workers/$e/pid' },
-      { call: 'send_to_worker', args: { worker_id: '$e', message: 'are you there?' } },
-      { call: 'spawn_worker', args: { task: tricky, agent: 'record' }, save: 'r' },
-      { call: 'wait_for_worker', args: { worker_id: '$r' }, repeatWhile: 'Still running' },
-      { call: 'send_to_worker', args: { worker_id: '$r', message: tricky2 } },
-      { call: 'wait_for_worker', args: { worker_id: '$r' }, repeatWhile: 'Still running' },
-      { call: 'spawn_worker', args: { task: '   ' } },
-      { call: 'spawn_worker', args: { task: 'x', perspective: 'wizard' } },
-      { call: 'spawn_worker', args: { task: 'x', agent: 'nope' } },
-      { call: 'spawn_worker', args: { task: 'x'.repeat(300 * 1024) } },
-      { call: 'read_worker_output', args: { worker_id: 'w99' } },
-      { call: 'wait_for_worker', args: {} },
-      { call: 'list_workers', args: {} },
-      { call: 'mark_goal_done', args: { summary: 'not yet: nothing merged or verified' } },
-      { call: 'discard_worker', args: { worker_id: 'w01', reason: 'crashed' } },
-      { call: 'discard_worker', args: { worker_id: 'w02', reason: 'no changes' } },
-      { call: 'discard_worker', args: { worker_id: 'w03', reason: 'no changes' } },
-      { call: 'verify', args: { commands: ['git status --short'] } },
-      { call: 'mark_goal_done', args: { summary: 'all finished' } },
-    ], { crash: fixtureAgent('crash-worker'), exit: fixtureAgent('exit-worker'), record: fixtureAgent('record-worker', { prompt: 'arg' }) });
+    const run = startStepRun(
+      t,
+      repo,
+      [
+        { call: 'spawn_worker', args: { task: 'crash please', agent: 'crash' }, save: 'c' },
+        { call: 'wait_for_worker', args: { worker_id: '$c' }, repeatWhile: 'Still running' },
+        { call: 'spawn_worker', args: { task: 'finish and exit', agent: 'exit' }, save: 'e' },
+        { call: 'wait_for_worker', args: { worker_id: '$e' }, repeatWhile: 'Still running' },
+        { waitPidGone: 'workers/$e/pid' },
+        { call: 'send_to_worker', args: { worker_id: '$e', message: 'are you there?' } },
+        { call: 'spawn_worker', args: { task: tricky, agent: 'record' }, save: 'r' },
+        { call: 'wait_for_worker', args: { worker_id: '$r' }, repeatWhile: 'Still running' },
+        { call: 'send_to_worker', args: { worker_id: '$r', message: tricky2 } },
+        { call: 'wait_for_worker', args: { worker_id: '$r' }, repeatWhile: 'Still running' },
+        { call: 'spawn_worker', args: { task: '   ' } },
+        { call: 'spawn_worker', args: { task: 'x', perspective: 'wizard' } },
+        { call: 'spawn_worker', args: { task: 'x', agent: 'nope' } },
+        { call: 'spawn_worker', args: { task: 'x'.repeat(300 * 1024) } },
+        { call: 'read_worker_output', args: { worker_id: 'w99' } },
+        { call: 'wait_for_worker', args: {} },
+        { call: 'list_workers', args: {} },
+        { call: 'mark_goal_done', args: { summary: 'not yet: nothing merged or verified' } },
+        { call: 'discard_worker', args: { worker_id: 'w01', reason: 'crashed' } },
+        { call: 'discard_worker', args: { worker_id: 'w02', reason: 'no changes' } },
+        { call: 'discard_worker', args: { worker_id: 'w03', reason: 'no changes' } },
+        { call: 'verify', args: { commands: ['git status --short'] } },
+        { call: 'mark_goal_done', args: { summary: 'all finished' } },
+      ],
+      {
+        crash: fixtureAgent('crash-worker'),
+        exit: fixtureAgent('exit-worker'),
+        record: fixtureAgent('record-worker', { prompt: 'arg' }),
+      },
+    );
     const r = await run.result;
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     const s = run.steps();
@@ -54,8 +63,12 @@ test('crash, exited agent, literal text, bad arguments and a worker calling a le
     const sessionDir = run.sessionDir()!;
     const argvPrompt = readFileSync(join(sessionDir, 'workers', 'w03', 'argv-prompt.txt'), 'utf8');
     assert.ok(argvPrompt.includes(tricky), 'the task arrived literally in the prompt argument');
-    assert.equal(readFileSync(join(sessionDir, 'workers', 'w03', 'received-1.txt'), 'utf8').startsWith(tricky2.replace(/\r/g, '')), true);
-    for (const suffix of ['-dollar', '-tick', '-msg', '-msg2']) assert.equal(existsSync(canary + suffix), false, `a shell ran ${suffix}`);
+    assert.equal(
+      readFileSync(join(sessionDir, 'workers', 'w03', 'received-1.txt'), 'utf8').startsWith(tricky2.replace(/\r/g, '')),
+      true,
+    );
+    for (const suffix of ['-dollar', '-tick', '-msg', '-msg2'])
+      assert.equal(existsSync(canary + suffix), false, `a shell ran ${suffix}`);
     // A worker token cannot call lead tools.
     const probe = JSON.parse(readFileSync(join(sessionDir, 'workers', 'w03', 'lead-tool-probe.json'), 'utf8'));
     assert.equal(probe.isError, true);
@@ -71,7 +84,10 @@ test('crash, exited agent, literal text, bad arguments and a worker calling a le
     assert.match(byIndex(13).text, /unknown worker id "w99"/);
     assert.equal(byIndex(15).isError, false, byIndex(15).text);
     assert.equal(byIndex(16).isError, true);
-    assert.match(byIndex(16).text, /finished workers neither merged nor discarded: w01 \(crashed\), w02 \(done\), w03 \(done\).*no verify has run/);
+    assert.match(
+      byIndex(16).text,
+      /finished workers neither merged nor discarded: w01 \(crashed\), w02 \(done\), w03 \(done\).*no verify has run/,
+    );
     assert.equal(byIndex(20).isError, false, byIndex(20).text);
     assert.equal(byIndex(21).isError, false, byIndex(21).text);
   } finally {
@@ -83,12 +99,18 @@ test('a hung worker hits --worker-timeout and one killed with SIGKILL is noticed
   const t = createTestEnv();
   try {
     const repo = createRepo(t);
-    const run = startStepRun(t, repo, [
-      { call: 'spawn_worker', args: { task: 'hang', agent: 'hang' }, save: 'a' },
-      { call: 'spawn_worker', args: { task: 'hang too', agent: 'hang' }, save: 'b' },
-      { call: 'wait_for_worker', args: { worker_ids: ['$a', '$b'], mode: 'all' }, repeatWhile: 'Still running' },
-      { call: 'mark_goal_failed', args: { reason: 'the workers did not finish' } },
-    ], { hang: fixtureAgent('hang-worker') }, ['--worker-timeout', '4']);
+    const run = startStepRun(
+      t,
+      repo,
+      [
+        { call: 'spawn_worker', args: { task: 'hang', agent: 'hang' }, save: 'a' },
+        { call: 'spawn_worker', args: { task: 'hang too', agent: 'hang' }, save: 'b' },
+        { call: 'wait_for_worker', args: { worker_ids: ['$a', '$b'], mode: 'all' }, repeatWhile: 'Still running' },
+        { call: 'mark_goal_failed', args: { reason: 'the workers did not finish' } },
+      ],
+      { hang: fixtureAgent('hang-worker') },
+      ['--worker-timeout', '4'],
+    );
     const pidFile = await eventually('w02 pid file', () => {
       const dir = run.sessionDir();
       const f = dir && join(dir, 'workers', 'w02', 'pid');
@@ -109,11 +131,17 @@ test('the run times out with exit 2, and mark_goal_done is refused while a worke
   const t = createTestEnv();
   try {
     const repo = createRepo(t);
-    const run = startStepRun(t, repo, [
-      { call: 'spawn_worker', args: { task: 'hang', agent: 'hang' }, save: 'a' },
-      { call: 'mark_goal_done', args: { summary: 'too early' } },
-      { call: 'wait_for_worker', args: { worker_id: '$a', timeout_s: 1 }, repeatWhile: 'Still running' },
-    ], { hang: fixtureAgent('hang-worker') }, ['--timeout', '5']);
+    const run = startStepRun(
+      t,
+      repo,
+      [
+        { call: 'spawn_worker', args: { task: 'hang', agent: 'hang' }, save: 'a' },
+        { call: 'mark_goal_done', args: { summary: 'too early' } },
+        { call: 'wait_for_worker', args: { worker_id: '$a', timeout_s: 1 }, repeatWhile: 'Still running' },
+      ],
+      { hang: fixtureAgent('hang-worker') },
+      ['--timeout', '5'],
+    );
     const r = await run.result;
     assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     const refused = run.steps()[1]!;
@@ -132,15 +160,20 @@ test('a worker waiting at a question is `waiting` for the lead, and runs again o
   const t = createTestEnv();
   try {
     const repo = createRepo(t);
-    const run = startStepRun(t, repo, [
-      { call: 'spawn_worker', args: { task: 'ask first', agent: 'ask' }, save: 'q' },
-      { call: 'list_workers', args: {}, repeatWhile: '"state": "(starting|running)"' },
-      { call: 'send_to_worker', args: { worker_id: '$q', message: 'y' } },
-      { call: 'wait_for_worker', args: { worker_id: '$q' }, repeatWhile: 'Still running' },
-      { call: 'discard_worker', args: { worker_id: '$q', reason: 'done' } },
-      { call: 'verify', args: { commands: ['git status'] } },
-      { call: 'mark_goal_done', args: { summary: 'answered' } },
-    ], { ask: fixtureAgent('ask-worker', { waiting: ['Proceed? [y/n]'], busy: ['working on it'] }) });
+    const run = startStepRun(
+      t,
+      repo,
+      [
+        { call: 'spawn_worker', args: { task: 'ask first', agent: 'ask' }, save: 'q' },
+        { call: 'list_workers', args: {}, repeatWhile: '"state": "(starting|running)"' },
+        { call: 'send_to_worker', args: { worker_id: '$q', message: 'y' } },
+        { call: 'wait_for_worker', args: { worker_id: '$q' }, repeatWhile: 'Still running' },
+        { call: 'discard_worker', args: { worker_id: '$q', reason: 'done' } },
+        { call: 'verify', args: { commands: ['git status'] } },
+        { call: 'mark_goal_done', args: { summary: 'answered' } },
+      ],
+      { ask: fixtureAgent('ask-worker', { waiting: ['Proceed? [y/n]'], busy: ['working on it'] }) },
+    );
     const r = await run.result;
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     const listed = run.steps()[1]!.structured!.workers as { state: string; summary: string }[];

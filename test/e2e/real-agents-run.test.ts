@@ -22,7 +22,16 @@ import { which } from '../../src/adapters/which.js';
 import { findAgent } from '../../src/core/agents/registry.js';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
-import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli, secureTestBase, type TestEnv } from '../helpers/env.js';
+import {
+  createRepo,
+  createTestEnv,
+  diagnostics,
+  git,
+  ROOT,
+  runCli,
+  secureTestBase,
+  type TestEnv,
+} from '../helpers/env.js';
 
 const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
 const ONLY = process.env.CREWMUX_AGENTS?.split(',');
@@ -42,7 +51,10 @@ after(async () => {
   await fake.close();
 });
 
-const binaryOf = (agent: string) => findAgent(agent)?.binaries.map((b) => which(b, PATH)).find(Boolean);
+const binaryOf = (agent: string) =>
+  findAgent(agent)
+    ?.binaries.map((b) => which(b, PATH))
+    .find(Boolean);
 const missing = (agents: string[]) => {
   const gone = agents.filter((a) => !binaryOf(a));
   return gone.length ? `${gone.join(', ')} not installed (npm install in the repo installs the pinned CLIs)` : false;
@@ -55,7 +67,8 @@ function paneLogs(t: TestEnv): string {
   try {
     return readdirSync(dir, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('pane.log') && !f.endsWith(join('lead', 'pane.log')))
-      .map((f) => `--- ${f}\n${readFileSync(join(dir, f), 'utf8').slice(-2500)}`).join('\n');
+      .map((f) => `--- ${f}\n${readFileSync(join(dir, f), 'utf8').slice(-2500)}`)
+      .join('\n');
   } catch (e) {
     // An agent's lock file may come and go while the tree is walked; the logs are a diagnostic only.
     return `(pane logs unreadable: ${(e as Error).message})`;
@@ -72,7 +85,11 @@ interface Outcome {
   repo: string;
   sid: string;
   code: number | null;
-  view: { session: { id: string; status: string; lead: string; reason: string | null }; workers: { id: string; agent: string; state: string; branch: string }[]; report: { verifies: { passed: boolean }[] } | null };
+  view: {
+    session: { id: string; status: string; lead: string; reason: string | null };
+    workers: { id: string; agent: string; state: string; branch: string }[];
+    report: { verifies: { passed: boolean }[] } | null;
+  };
   ms: number;
   why: () => string;
 }
@@ -86,13 +103,35 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
     '.crewmux/config.json': JSON.stringify({ verify: ['git status --short'], toolWait: 20 }, null, 2) + '\n',
   });
   const home = t.env.HOME!;
-  const users = [...new Set([lead, ...agents])].reduce<Record<string, string>>((env, a) => ({ ...env, ...seedUserHome(a, home, fake.url) }), {});
+  const users = [...new Set([lead, ...agents])].reduce<Record<string, string>>(
+    (env, a) => ({ ...env, ...seedUserHome(a, home, fake.url) }),
+    {},
+  );
   const env = { PATH, ...OFFLINE_ENV, ...users };
   const started = Date.now();
-  const r = await runCli(t, repo, ['run', '--goal', goal, '--lead', lead, '--agents', agents.join(','), '--no-attach', '--wait', '--timeout', String(RUN_S)],
-    { env, timeoutMs: (RUN_S + 60) * 1000 });
+  const r = await runCli(
+    t,
+    repo,
+    [
+      'run',
+      '--goal',
+      goal,
+      '--lead',
+      lead,
+      '--agents',
+      agents.join(','),
+      '--no-attach',
+      '--wait',
+      '--timeout',
+      String(RUN_S),
+    ],
+    { env, timeoutMs: (RUN_S + 60) * 1000 },
+  );
   const ms = Date.now() - started;
-  if (process.env.CREWMUX_RUN_VERBOSE === '1') process.stderr.write(`--- crewmux run (lead ${lead}, workers ${agents.join(',')}), ${ms} ms\n${r.stdout}${r.stderr}`);
+  if (process.env.CREWMUX_RUN_VERBOSE === '1')
+    process.stderr.write(
+      `--- crewmux run (lead ${lead}, workers ${agents.join(',')}), ${ms} ms\n${r.stdout}${r.stderr}`,
+    );
   const why = () => `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}\n${paneLogs(t)}`;
   const status = await runCli(t, repo, ['status', '--json'], { env });
   if (status.code !== 0) {
@@ -108,15 +147,26 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
 function assertDone(o: Outcome, files: { worker: string; agent: string; file: string; content: string }[]): void {
   same(o.code, 0, () => `run did not exit 0:\n${o.why()}`);
   same(o.view.session.status, 'done', o.why);
-  same(o.view.workers.map((w) => [w.id, w.agent, w.state]), files.map((f) => [f.worker, f.agent, 'merged']), o.why);
+  same(
+    o.view.workers.map((w) => [w.id, w.agent, w.state]),
+    files.map((f) => [f.worker, f.agent, 'merged']),
+    o.why,
+  );
   const integration = `crewmux/${o.sid}/integration`;
   for (const f of files) {
     const branch = o.view.workers.find((w) => w.id === f.worker)!.branch;
     assert.equal(git(o.repo, 'show', `${branch}:${f.file}`), f.content, `${f.file} on ${branch}`);
     assert.equal(git(o.repo, 'show', `${integration}:${f.file}`), f.content, `${f.file} on ${integration}`);
   }
-  assert.deepEqual(git(o.repo, 'ls-tree', '-r', '--name-only', integration).split('\n').sort(), ['.crewmux/config.json', 'README.md', ...files.map((f) => f.file)].sort());
-  assert.equal(git(o.repo, 'rev-list', '--merges', '--count', integration), String(files.length), 'one merge commit per worker');
+  assert.deepEqual(
+    git(o.repo, 'ls-tree', '-r', '--name-only', integration).split('\n').sort(),
+    ['.crewmux/config.json', 'README.md', ...files.map((f) => f.file)].sort(),
+  );
+  assert.equal(
+    git(o.repo, 'rev-list', '--merges', '--count', integration),
+    String(files.length),
+    'one merge commit per worker',
+  );
   assert.ok(o.view.report?.verifies.length && o.view.report.verifies.at(-1)!.passed, 'the last verify passed');
   // The user's checkout is untouched.
   assert.equal(git(o.repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
@@ -127,69 +177,99 @@ function assertDone(o: Outcome, files: { worker: string; agent: string; file: st
 /** Fake-model decisions that called crewmux tool `tool`, directly or through Qwen's `tool_call` proxy. */
 function modelCalled(tool: string): number {
   const named = (n: unknown) => typeof n === 'string' && new RegExp(`(^|_)${tool}$`).test(n);
-  return fake.requests.filter((r) => r.decision.kind === 'tool' && (named(r.decision.tool.name) || (r.decision.tool.name === 'tool_call' && named(r.decision.args.name)))).length;
+  return fake.requests.filter(
+    (r) =>
+      r.decision.kind === 'tool' &&
+      (named(r.decision.tool.name) || (r.decision.tool.name === 'tool_call' && named(r.decision.args.name))),
+  ).length;
 }
 
 const timings: string[] = [];
 after(() => {
   if (!timings.length) return;
   // How often Claude Code started a turn before crewmux's MCP server connected (the fake then calls WaitForMcpServers).
-  const waits = fake.requests.filter((r) => r.decision.kind === 'tool' && r.decision.tool.name === 'WaitForMcpServers').length;
-  process.stdout.write(`# real-agents-run timings:\n${timings.map((l) => `#   ${l}`).join('\n')}\n#   WaitForMcpServers calls: ${waits}\n`);
+  const waits = fake.requests.filter(
+    (r) => r.decision.kind === 'tool' && r.decision.tool.name === 'WaitForMcpServers',
+  ).length;
+  process.stdout.write(
+    `# real-agents-run timings:\n${timings.map((l) => `#   ${l}`).join('\n')}\n#   WaitForMcpServers calls: ${waits}\n`,
+  );
 });
 
 for (const agent of AGENTS) {
   describe(`real ${agent} through crewmux run`, () => {
-    test(`${agent} as worker: the scripted lead's plan, the file written by ${agent}'s own tool, worker_done, merge, verify, done`, { skip: missing([agent]), timeout: (RUN_S + 90) * 1000 }, async () => {
-      const file = `worker-${agent}.txt`;
-      const content = `hello from ${agent}`;
-      const plan = { workers: [{ task: `Create file ${file} containing ${content}`, agent }], verify: ['git status --short'] };
-      const o = await runGoal('scripted-lead', [agent], `One file by a real ${agent} worker.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`);
-      try {
-        timings.push(`${agent} worker: ${(o.ms / 1000).toFixed(1)} s`);
-        assertDone(o, [{ worker: 'w01', agent, file, content }]);
-        assert.equal(o.view.session.lead, 'scripted-lead');
-      } finally {
-        o.t.cleanup();
-      }
-    });
+    test(
+      `${agent} as worker: the scripted lead's plan, the file written by ${agent}'s own tool, worker_done, merge, verify, done`,
+      { skip: missing([agent]), timeout: (RUN_S + 90) * 1000 },
+      async () => {
+        const file = `worker-${agent}.txt`;
+        const content = `hello from ${agent}`;
+        const plan = {
+          workers: [{ task: `Create file ${file} containing ${content}`, agent }],
+          verify: ['git status --short'],
+        };
+        const o = await runGoal(
+          'scripted-lead',
+          [agent],
+          `One file by a real ${agent} worker.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`,
+        );
+        try {
+          timings.push(`${agent} worker: ${(o.ms / 1000).toFixed(1)} s`);
+          assertDone(o, [{ worker: 'w01', agent, file, content }]);
+          assert.equal(o.view.session.lead, 'scripted-lead');
+        } finally {
+          o.t.cleanup();
+        }
+      },
+    );
 
-    test(`${agent} as lead (and its worker): spawn_worker, wait_for_worker, merge_worker, verify, mark_goal_done`, { skip: missing([agent]), timeout: (RUN_S + 90) * 1000 }, async () => {
-      const file = `lead-${agent}.txt`;
-      const content = `written for a ${agent} lead`;
-      const before = modelCalled('mark_goal_done');
-      const o = await runGoal(agent, [agent], `Create file ${file} containing ${content}`);
-      try {
-        timings.push(`${agent} lead: ${(o.ms / 1000).toFixed(1)} s`);
-        assertDone(o, [{ worker: 'w01', agent, file, content }]);
-        assert.equal(o.view.session.lead, agent);
-        assert.ok(modelCalled('mark_goal_done') > before, 'the lead CLI called mark_goal_done as the model told it');
-      } finally {
-        o.t.cleanup();
-      }
-    });
+    test(
+      `${agent} as lead (and its worker): spawn_worker, wait_for_worker, merge_worker, verify, mark_goal_done`,
+      { skip: missing([agent]), timeout: (RUN_S + 90) * 1000 },
+      async () => {
+        const file = `lead-${agent}.txt`;
+        const content = `written for a ${agent} lead`;
+        const before = modelCalled('mark_goal_done');
+        const o = await runGoal(agent, [agent], `Create file ${file} containing ${content}`);
+        try {
+          timings.push(`${agent} lead: ${(o.ms / 1000).toFixed(1)} s`);
+          assertDone(o, [{ worker: 'w01', agent, file, content }]);
+          assert.equal(o.view.session.lead, agent);
+          assert.ok(modelCalled('mark_goal_done') > before, 'the lead CLI called mark_goal_done as the model told it');
+        } finally {
+          o.t.cleanup();
+        }
+      },
+    );
   });
 }
 
 describe('mixed real agents through crewmux run', () => {
   const agents = ['claude', 'codex', 'gemini'];
-  const skip = ONLY && !agents.every((a) => ONLY.includes(a)) ? 'CREWMUX_AGENTS leaves out claude, codex or gemini' : missing(agents);
-  test('a Claude Code lead with a Codex worker and a Gemini worker', { skip, timeout: (RUN_S + 90) * 1000 }, async () => {
-    const goal = [
-      'Two files, one per worker.',
-      '- codex: Create file mixed-codex.txt containing hello from codex',
-      '- gemini: Create file mixed-gemini.txt containing hello from gemini',
-    ].join('\n');
-    const o = await runGoal('claude', ['codex', 'gemini'], goal);
-    try {
-      timings.push(`mixed claude lead + codex, gemini workers: ${(o.ms / 1000).toFixed(1)} s`);
-      assertDone(o, [
-        { worker: 'w01', agent: 'codex', file: 'mixed-codex.txt', content: 'hello from codex' },
-        { worker: 'w02', agent: 'gemini', file: 'mixed-gemini.txt', content: 'hello from gemini' },
-      ]);
-      assert.equal(o.view.session.lead, 'claude');
-    } finally {
-      o.t.cleanup();
-    }
-  });
+  const skip =
+    ONLY && !agents.every((a) => ONLY.includes(a))
+      ? 'CREWMUX_AGENTS leaves out claude, codex or gemini'
+      : missing(agents);
+  test(
+    'a Claude Code lead with a Codex worker and a Gemini worker',
+    { skip, timeout: (RUN_S + 90) * 1000 },
+    async () => {
+      const goal = [
+        'Two files, one per worker.',
+        '- codex: Create file mixed-codex.txt containing hello from codex',
+        '- gemini: Create file mixed-gemini.txt containing hello from gemini',
+      ].join('\n');
+      const o = await runGoal('claude', ['codex', 'gemini'], goal);
+      try {
+        timings.push(`mixed claude lead + codex, gemini workers: ${(o.ms / 1000).toFixed(1)} s`);
+        assertDone(o, [
+          { worker: 'w01', agent: 'codex', file: 'mixed-codex.txt', content: 'hello from codex' },
+          { worker: 'w02', agent: 'gemini', file: 'mixed-gemini.txt', content: 'hello from gemini' },
+        ]);
+        assert.equal(o.view.session.lead, 'claude');
+      } finally {
+        o.t.cleanup();
+      }
+    },
+  );
 });

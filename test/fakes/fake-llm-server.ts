@@ -52,7 +52,8 @@ function authProblem(wire: FakeWire, h: IncomingHttpHeaders): string | undefined
     if (!h['x-api-key']) return 'missing x-api-key header';
     if (h['anthropic-version'] !== '2023-06-01') return 'missing or wrong anthropic-version header';
   }
-  if (wire === 'openai-chat' && !/^Bearer \S+$/.test(String(h.authorization ?? ''))) return 'missing Authorization: Bearer header';
+  if (wire === 'openai-chat' && !/^Bearer \S+$/.test(String(h.authorization ?? '')))
+    return 'missing Authorization: Bearer header';
   if (wire === 'gemini' && !h['x-goog-api-key']) return 'missing x-goog-api-key header';
   return undefined;
 }
@@ -62,20 +63,41 @@ function okBody(wire: FakeWire, r: { text: string; cachedTokens?: number; model?
   const c = r.cachedTokens;
   if (wire === 'anthropic') {
     return {
-      id: 'msg_fake', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: r.text }], stop_reason: 'end_turn',
-      usage: { input_tokens: 10, output_tokens: 5, ...(c !== undefined ? { cache_read_input_tokens: c, cache_creation_input_tokens: 0 } : {}) },
+      id: 'msg_fake',
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [{ type: 'text', text: r.text }],
+      stop_reason: 'end_turn',
+      usage: {
+        input_tokens: 10,
+        output_tokens: 5,
+        ...(c !== undefined ? { cache_read_input_tokens: c, cache_creation_input_tokens: 0 } : {}),
+      },
     };
   }
   if (wire === 'openai-chat') {
     return {
-      id: 'chatcmpl-fake', object: 'chat.completion', model,
+      id: 'chatcmpl-fake',
+      object: 'chat.completion',
+      model,
       choices: [{ index: 0, message: { role: 'assistant', content: r.text }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, ...(c !== undefined ? { prompt_tokens_details: { cached_tokens: c } } : {}) },
+      usage: {
+        prompt_tokens: 10,
+        completion_tokens: 5,
+        total_tokens: 15,
+        ...(c !== undefined ? { prompt_tokens_details: { cached_tokens: c } } : {}),
+      },
     };
   }
   return {
     candidates: [{ content: { role: 'model', parts: [{ text: r.text }] }, finishReason: 'STOP' }],
-    usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15, ...(c !== undefined ? { cachedContentTokenCount: c } : {}) },
+    usageMetadata: {
+      promptTokenCount: 10,
+      candidatesTokenCount: 5,
+      totalTokenCount: 15,
+      ...(c !== undefined ? { cachedContentTokenCount: c } : {}),
+    },
     modelVersion: model,
   };
 }
@@ -92,7 +114,9 @@ export function createFakeLlmServer(): FakeLlmServer {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     let raw = '';
-    req.setEncoding('utf8').on('data', (d: string) => { raw += d; });
+    req.setEncoding('utf8').on('data', (d: string) => {
+      raw += d;
+    });
     req.on('end', () => {
       const wire = wireOf(req.method, path);
       if (!wire) return send(res, 404, { error: { message: `no route for ${req.method} ${path}` } });
@@ -126,21 +150,23 @@ export function createFakeLlmServer(): FakeLlmServer {
   const fake: FakeLlmServer = {
     url: '',
     requests,
-    listen: () => new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-        resolve(fake.url);
-      });
-    }),
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+          fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+          resolve(fake.url);
+        });
+      }),
     script(path, ...replies) {
       scripts.set(path, [...(scripts.get(path) ?? []), ...replies]);
     },
     requestsTo: (path) => requests.filter((r) => r.path === path),
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   return fake;
 }

@@ -43,7 +43,13 @@ export interface FakeModelServer {
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let s = '';
-    req.setEncoding('utf8').on('data', (d: string) => { s += d; }).on('end', () => resolve(s)).on('error', reject);
+    req
+      .setEncoding('utf8')
+      .on('data', (d: string) => {
+        s += d;
+      })
+      .on('end', () => resolve(s))
+      .on('error', reject);
   });
 }
 
@@ -57,7 +63,10 @@ function route(method: string, path: string): Protocol | undefined {
 }
 
 const PARSERS: Record<Protocol, (b: Record<string, unknown>) => Conversation> = {
-  anthropic: parseAnthropic, responses: parseResponses, chat: parseChat, gemini: parseGemini,
+  anthropic: parseAnthropic,
+  responses: parseResponses,
+  chat: parseChat,
+  gemini: parseGemini,
 };
 
 /** Creates (does not start) a fake model server. */
@@ -91,16 +100,34 @@ export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeMo
       else if (protocol === 'chat') {
         if (body.stream === false) {
           const d = decision;
-          const message = d.kind === 'tool'
-            ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: d.tool.name, arguments: JSON.stringify(d.args) } }] }
-            : { role: 'assistant', content: d.text };
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-            id: 'chatcmpl-1', object: 'chat.completion', model, choices: [{ index: 0, message, finish_reason: d.kind === 'tool' ? 'tool_calls' : 'stop' }],
-            usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-          }));
+          const message =
+            d.kind === 'tool'
+              ? {
+                  role: 'assistant',
+                  content: null,
+                  tool_calls: [
+                    {
+                      id: 'call_1',
+                      type: 'function',
+                      function: { name: d.tool.name, arguments: JSON.stringify(d.args) },
+                    },
+                  ],
+                }
+              : { role: 'assistant', content: d.text };
+          res.writeHead(200, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              id: 'chatcmpl-1',
+              object: 'chat.completion',
+              model,
+              choices: [{ index: 0, message, finish_reason: d.kind === 'tool' ? 'tool_calls' : 'stop' }],
+              usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+            }),
+          );
         } else sse(res, renderChat(decision, model));
-      } else if (path.includes(':streamGenerateContent')) sse(res, `data: ${JSON.stringify(renderGemini(decision, model))}\r\n\r\n`);
-      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(renderGemini(decision, model)));
+      } else if (path.includes(':streamGenerateContent'))
+        sse(res, `data: ${JSON.stringify(renderGemini(decision, model))}\r\n\r\n`);
+      else
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(renderGemini(decision, model)));
     })().catch((e: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: String(e) }));
@@ -109,17 +136,19 @@ export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeMo
   const fake: FakeModelServer = {
     url: '',
     requests,
-    listen: () => new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-        resolve(fake.url);
-      });
-    }),
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+          fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+          resolve(fake.url);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   return fake;
 }

@@ -34,14 +34,23 @@ export interface FakeSearchOptions {
 }
 
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#x27;');
 }
 
 /** The results the fake returns for `q`: three pages on example sites, with quotes and ampersands in them. */
 export function fakeResults(q: string): { title: string; url: string; snippet: string }[] {
   const slug = encodeURIComponent(q.replace(/\s+/g, '-'));
   return [
-    { title: `${q} — the guide`, url: `https://guide.example/${slug}?a=1&b=2`, snippet: `Everything about "${q}" & more.` },
+    {
+      title: `${q} — the guide`,
+      url: `https://guide.example/${slug}?a=1&b=2`,
+      snippet: `Everything about "${q}" & more.`,
+    },
     { title: `Q&A: ${q}`, url: `https://qa.example/questions/${slug}`, snippet: `It's answered here.` },
     { title: `${q} reference`, url: `https://docs.example/ref/${slug}`, snippet: `Reference <pages> for ${q}.` },
   ];
@@ -77,8 +86,10 @@ ${blocks.join('\n')}
 </div></div><!-- ${'x'.repeat(pad)} --></body></html>`;
 }
 
-const NO_RESULTS = '<html><body><div id="links" class="results"><div class="no-results">No results.</div></div></body></html>';
-const CAPTCHA = '<html><body><div class="anomaly-modal__title">Unfortunately, bots use DuckDuckGo too.</div><form id="challenge-form" action="/anomaly.js"></form></body></html>';
+const NO_RESULTS =
+  '<html><body><div id="links" class="results"><div class="no-results">No results.</div></div></body></html>';
+const CAPTCHA =
+  '<html><body><div class="anomaly-modal__title">Unfortunately, bots use DuckDuckGo too.</div><form id="challenge-form" action="/anomaly.js"></form></body></html>';
 
 /** Starts the fake on 127.0.0.1:0; resolves once it listens. */
 export async function startFakeSearchServer(opts: FakeSearchOptions = {}): Promise<FakeSearchServer> {
@@ -101,18 +112,42 @@ export async function startFakeSearchServer(opts: FakeSearchOptions = {}): Promi
     }
     if (req.method === 'GET' && u.pathname === '/search') {
       if (u.searchParams.get('format') !== 'json') return send(res, 403, 'text/html', '<h1>403 Forbidden</h1>');
-      const results = empty ? [] : fakeResults(q).map((r) => ({ url: r.url, title: r.title, content: r.snippet, engine: 'fake', score: 1 }));
-      return send(res, 200, 'application/json', JSON.stringify({ query: q, number_of_results: results.length, results, answers: [], suggestions: [] }));
+      const results = empty
+        ? []
+        : fakeResults(q).map((r) => ({ url: r.url, title: r.title, content: r.snippet, engine: 'fake', score: 1 }));
+      return send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ query: q, number_of_results: results.length, results, answers: [], suggestions: [] }),
+      );
     }
     if (req.method === 'GET' && u.pathname === '/res/v1/web/search') {
       if (req.headers['x-subscription-token'] !== braveKey) {
-        return send(res, 401, 'application/json', JSON.stringify({ type: 'ErrorResponse', error: { code: 'SUBSCRIPTION_TOKEN_INVALID', status: 401 } }));
+        return send(
+          res,
+          401,
+          'application/json',
+          JSON.stringify({ type: 'ErrorResponse', error: { code: 'SUBSCRIPTION_TOKEN_INVALID', status: 401 } }),
+        );
       }
       const count = Number(u.searchParams.get('count') ?? 20);
-      const results = empty ? [] : fakeResults(q).slice(0, count).map((r) => ({
-        type: 'search_result', url: r.url, title: esc(r.title), description: esc(r.snippet).replace(esc(q), `<strong>${esc(q)}</strong>`),
-      }));
-      return send(res, 200, 'application/json', JSON.stringify({ type: 'search', query: { original: q }, web: { type: 'search', results } }));
+      const results = empty
+        ? []
+        : fakeResults(q)
+            .slice(0, count)
+            .map((r) => ({
+              type: 'search_result',
+              url: r.url,
+              title: esc(r.title),
+              description: esc(r.snippet).replace(esc(q), `<strong>${esc(q)}</strong>`),
+            }));
+      return send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ type: 'search', query: { original: q }, web: { type: 'search', results } }),
+      );
     }
     send(res, 404, 'text/plain', 'not found');
   });
@@ -124,10 +159,11 @@ export async function startFakeSearchServer(opts: FakeSearchOptions = {}): Promi
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     count: (prefix) => requests.filter((r) => r.path.startsWith(prefix)).length,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   return fake;
 }

@@ -25,7 +25,8 @@ interface Commit {
 type Method = keyof Git;
 
 /** What a scripted merge does: `clean` (the default), a conflict on `files`, or a failure with git's `detail`. */
-export type MergeScript = { kind: 'clean' } | { kind: 'conflict'; files: string[] } | { kind: 'failed'; detail: string };
+export type MergeScript =
+  { kind: 'clean' } | { kind: 'conflict'; files: string[] } | { kind: 'failed'; detail: string };
 
 export type FakeGit = Git & {
   /** The main checkout's path. */
@@ -79,7 +80,10 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
   }
 
   function call(method: Method, args: unknown[]): void {
-    calls.push([method, ...args.map((a) => (Array.isArray(a) ? a.join(' ') : typeof a === 'object' && a !== null ? '[fs]' : String(a)))]);
+    calls.push([
+      method,
+      ...args.map((a) => (Array.isArray(a) ? a.join(' ') : typeof a === 'object' && a !== null ? '[fs]' : String(a))),
+    ]);
     const queued = oneShot.get(method);
     if (queued?.length) throw queued.shift()!;
     const persistent = fake.fail[method];
@@ -128,9 +132,13 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
     root,
     calls,
     callsOf: (method) => calls.filter((c) => c[0] === method).map((c) => c.slice(1)),
-    clearCalls: () => { calls.length = 0; },
+    clearCalls: () => {
+      calls.length = 0;
+    },
     fail: {},
-    failNext(method, err) { oneShot.set(method, [...(oneShot.get(method) ?? []), err]); },
+    failNext(method, err) {
+      oneShot.set(method, [...(oneShot.get(method) ?? []), err]);
+    },
     branches: new Map([[mainBranch, c0]]),
     worktrees: new Map([[root, mainBranch]]),
     dirty: new Map(),
@@ -143,10 +151,18 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
       fake.branches.set(branch, id);
       return id;
     },
-    setDirty(worktree, paths) { fake.dirty.set(worktree, paths); },
-    scriptMerge(branch, ...outcomes) { merges.set(branch, [...(merges.get(branch) ?? []), ...outcomes]); },
-    scriptConflicts(a, b, files) { conflicts.set(pairKey(resolve(a) ?? a, resolve(b) ?? b), files); },
-    scriptRaw(args, stdout) { raws.set(JSON.stringify(args), stdout); },
+    setDirty(worktree, paths) {
+      fake.dirty.set(worktree, paths);
+    },
+    scriptMerge(branch, ...outcomes) {
+      merges.set(branch, [...(merges.get(branch) ?? []), ...outcomes]);
+    },
+    scriptConflicts(a, b, files) {
+      conflicts.set(pairKey(resolve(a) ?? a, resolve(b) ?? b), files);
+    },
+    scriptRaw(args, stdout) {
+      raws.set(JSON.stringify(args), stdout);
+    },
     resolve,
     commitInfo: (id) => commits.get(id),
 
@@ -184,7 +200,8 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
     async removeWorktree(repo, path, force = false) {
       call('removeWorktree', [repo, path, ...(force ? ['force'] : [])]);
       if (path === root || !fake.worktrees.has(path)) throw new Error(`fatal: '${path}' is not a working tree`);
-      if (!force && (fake.dirty.get(path) ?? []).length) throw new Error(`fatal: '${path}' contains modified or untracked files, use --force to delete it`);
+      if (!force && (fake.dirty.get(path) ?? []).length)
+        throw new Error(`fatal: '${path}' contains modified or untracked files, use --force to delete it`);
       fake.worktrees.delete(path);
       fake.dirty.delete(path);
       rmSync(path, { recursive: true, force: true });
@@ -194,9 +211,11 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
       call('deleteBranch', [repo, branch, ...(force ? ['force'] : [])]);
       const head = fake.branches.get(branch);
       if (head === undefined) throw new Error(`error: branch '${branch}' not found.`);
-      if ([...fake.worktrees.values()].includes(branch)) throw new Error(`error: Cannot delete branch '${branch}' checked out`);
+      if ([...fake.worktrees.values()].includes(branch))
+        throw new Error(`error: Cannot delete branch '${branch}' checked out`);
       const base = fake.branches.get(fake.worktrees.get(repo) ?? mainBranch);
-      if (!force && base !== undefined && !ancestors(base).has(head)) throw new Error(`error: The branch '${branch}' is not fully merged.`);
+      if (!force && base !== undefined && !ancestors(base).has(head))
+        throw new Error(`error: The branch '${branch}' is not fully merged.`);
       fake.branches.delete(branch);
     },
 
@@ -210,7 +229,10 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
       call('snapshotCommit', [dir, message, exclude]);
       const branch = branchAt(dir);
       const paths = (fake.dirty.get(dir) ?? []).filter((p) => !exclude.includes(p));
-      fake.dirty.set(dir, (fake.dirty.get(dir) ?? []).filter((p) => exclude.includes(p)));
+      fake.dirty.set(
+        dir,
+        (fake.dirty.get(dir) ?? []).filter((p) => exclude.includes(p)),
+      );
       if (!paths.length) return undefined;
       return fake.commit(branch, message, paths);
     },
@@ -231,11 +253,15 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
 
     async diff(dir, base, branch) {
       call('diff', [dir, base, branch]);
-      const files = [...new Set(only(mustResolve(base, dir), mustResolve(branch, dir)).flatMap((c) => commits.get(c)!.files))].sort();
+      const files = [
+        ...new Set(only(mustResolve(base, dir), mustResolve(branch, dir)).flatMap((c) => commits.get(c)!.files)),
+      ].sort();
       return {
         stat: files.map((f) => ` ${f} | 1 +`).join('\n'),
         patch: files.map((f) => `diff --git a/${f} b/${f}\n+changed\n`).join(''),
-        shortstat: files.length ? ` ${files.length} file${files.length === 1 ? '' : 's'} changed, ${files.length} insertion${files.length === 1 ? '' : 's'}(+)` : '',
+        shortstat: files.length
+          ? ` ${files.length} file${files.length === 1 ? '' : 's'} changed, ${files.length} insertion${files.length === 1 ? '' : 's'}(+)`
+          : '',
       };
     },
 
@@ -246,7 +272,12 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
       const theirs = mustResolve(branch, worktree);
       const script = merges.get(branch)?.shift() ?? { kind: 'clean' };
       if (script.kind === 'conflict') {
-        return { ok: false, kind: 'conflict', conflicts: [...script.files], detail: script.files.map((f) => `CONFLICT (content): Merge conflict in ${f}`).join(' ') };
+        return {
+          ok: false,
+          kind: 'conflict',
+          conflicts: [...script.files],
+          detail: script.files.map((f) => `CONFLICT (content): Merge conflict in ${f}`).join(' '),
+        };
       }
       if (script.kind === 'failed') return { ok: false, kind: 'failed', detail: script.detail };
       if (ancestors(head).has(theirs)) return { ok: true, commit: head };
@@ -267,7 +298,9 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
 
     async branchHeads(dir, prefix) {
       call('branchHeads', [dir, prefix]);
-      return new Map([...fake.branches].filter(([name]) => name.startsWith(prefix)).sort(([x], [y]) => x.localeCompare(y)));
+      return new Map(
+        [...fake.branches].filter(([name]) => name.startsWith(prefix)).sort(([x], [y]) => x.localeCompare(y)),
+      );
     },
 
     async fastForward(dir, ref) {

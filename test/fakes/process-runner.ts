@@ -59,8 +59,10 @@ export function createFakeRunner(): FakeRunner {
   let nextPid = 9000;
 
   function answer(call: RunnerCall): ScriptedResult {
-    return scripts.get(JSON.stringify(call.argv)) ?? runner.handler?.(call)
-      ?? { exitCode: 127, stderr: `fake runner: no script for ${JSON.stringify(call.argv)}` };
+    return (
+      scripts.get(JSON.stringify(call.argv)) ??
+      runner.handler?.(call) ?? { exitCode: 127, stderr: `fake runner: no script for ${JSON.stringify(call.argv)}` }
+    );
   }
 
   const runner: FakeRunner = {
@@ -68,27 +70,45 @@ export function createFakeRunner(): FakeRunner {
     kills: [],
     live: new Map(),
     fail: {},
-    script(argv, result) { scripts.set(JSON.stringify(argv), result); },
+    script(argv, result) {
+      scripts.set(JSON.stringify(argv), result);
+    },
 
     async exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
       const call: RunnerCall = { kind: 'exec', argv: [file, ...args], cwd: opts.cwd, timeoutMs: opts.timeoutMs };
       runner.calls.push(call);
       const s = answer(call);
       const result: ExecResult = {
-        command: call.argv.join(' '), exitCode: s.exitCode === undefined ? 0 : s.exitCode, signal: s.signal ?? null,
-        stdout: s.stdout ?? '', stderr: s.stderr ?? '', timedOut: s.timedOut ?? false, durationMs: s.durationMs ?? 1,
+        command: call.argv.join(' '),
+        exitCode: s.exitCode === undefined ? 0 : s.exitCode,
+        signal: s.signal ?? null,
+        stdout: s.stdout ?? '',
+        stderr: s.stderr ?? '',
+        timedOut: s.timedOut ?? false,
+        durationMs: s.durationMs ?? 1,
       };
       if ((result.exitCode !== 0 || result.timedOut) && opts.reject !== false) throw new ExecError(result);
       return result;
     },
 
     async execToFile(file, args, opts) {
-      const call: RunnerCall = { kind: 'execToFile', argv: [file, ...args], cwd: opts.cwd, timeoutMs: opts.timeoutMs, shell: opts.shell, outputFile: opts.outputFile };
+      const call: RunnerCall = {
+        kind: 'execToFile',
+        argv: [file, ...args],
+        cwd: opts.cwd,
+        timeoutMs: opts.timeoutMs,
+        shell: opts.shell,
+        outputFile: opts.outputFile,
+      };
       runner.calls.push(call);
       const s = answer(call);
       appendFileSync(opts.outputFile, s.output ?? '');
       const timedOut = s.timedOut ?? false;
-      return { exitCode: timedOut ? null : s.exitCode === undefined ? 0 : s.exitCode, timedOut, durationMs: s.durationMs ?? 1 };
+      return {
+        exitCode: timedOut ? null : s.exitCode === undefined ? 0 : s.exitCode,
+        timedOut,
+        durationMs: s.durationMs ?? 1,
+      };
     },
 
     isAlive: (pid) => runner.live.has(pid),
@@ -97,7 +117,8 @@ export function createFakeRunner(): FakeRunner {
       runner.kills.push({ pid: root, ...(graceMs === undefined ? {} : { graceMs }) });
       if (runner.fail.killTree) throw runner.fail.killTree;
       const tree = [root];
-      for (let i = 0; i < tree.length; i++) for (const [pid, parent] of runner.live) if (parent === tree[i]) tree.push(pid);
+      for (let i = 0; i < tree.length; i++)
+        for (const [pid, parent] of runner.live) if (parent === tree[i]) tree.push(pid);
       for (const pid of tree) {
         if (!runner.live.delete(pid)) continue;
         runner.onKill?.(pid);

@@ -17,12 +17,23 @@ export interface SkillSandbox {
 /** A temp root with config, data, builtin and project folders; never the real HOME. */
 export function createSkillSandbox(): SkillSandbox {
   const root = mkdtempSync(join(tmpdir(), 'crewmux-skills-'));
-  const env = { CREWMUX_CONFIG_DIR: join(root, 'config'), CREWMUX_DATA_DIR: join(root, 'data'), CREWMUX_RUNTIME_DIR: join(root, 'run') };
+  const env = {
+    CREWMUX_CONFIG_DIR: join(root, 'config'),
+    CREWMUX_DATA_DIR: join(root, 'data'),
+    CREWMUX_RUNTIME_DIR: join(root, 'run'),
+  };
   const builtinDir = join(root, 'builtin');
   const project = join(root, 'project');
   mkdirSync(builtinDir, { recursive: true });
   mkdirSync(project, { recursive: true });
-  return { root, env, paths: resolvePaths(env, join(root, 'home'), 1000), builtinDir, project, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    env,
+    paths: resolvePaths(env, join(root, 'home'), 1000),
+    builtinDir,
+    project,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 export interface SkillSpec {
@@ -47,7 +58,11 @@ export function writeSkill(dir: string, s: SkillSpec): string {
     `perspectives = ${list(s.perspectives)}`,
     '',
   ].join('\n');
-  const files: Record<string, string> = { 'skill.toml': toml, 'skill.md': s.text ?? `Guidance from ${s.name}.\n`, ...(s.extra ?? {}) };
+  const files: Record<string, string> = {
+    'skill.toml': toml,
+    'skill.md': s.text ?? `Guidance from ${s.name}.\n`,
+    ...(s.extra ?? {}),
+  };
   for (const [rel, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), content);

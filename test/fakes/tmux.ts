@@ -101,7 +101,12 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
   const windowOf = (p: FakePane) => findWindow(p.windowId)!;
 
   function call(method: Method, args: unknown[]): void {
-    calls.push([method, ...args.map((a) => (typeof a === 'object' && a !== null && 'cwd' in a ? String((a as SpawnPane).cwd) : String(a)))]);
+    calls.push([
+      method,
+      ...args.map((a) =>
+        typeof a === 'object' && a !== null && 'cwd' in a ? String((a as SpawnPane).cwd) : String(a),
+      ),
+    ]);
     fake.beforeCall?.(method, args);
     const queued = oneShot.get(method);
     if (queued?.length) throw queued.shift()!;
@@ -110,14 +115,30 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
   }
 
   function startProcess(p: FakePane, spec: SpawnPane): void {
-    Object.assign(p, { spec, pid: nextPid++, dead: false, deadStatus: null, deadSignal: null, currentCommand: 'sh', screen: '' });
+    Object.assign(p, {
+      spec,
+      pid: nextPid++,
+      dead: false,
+      deadStatus: null,
+      deadSignal: null,
+      currentCommand: 'sh',
+      screen: '',
+    });
     fake.onProcessStart?.(p);
   }
 
   function newPane(windowId: string, spec: SpawnPane): FakePane {
     const p: FakePane = {
-      paneId: `%${nextPane++}`, windowId, pid: 0, spec, dead: false, deadStatus: null, deadSignal: null,
-      currentCommand: 'sh', screen: '', onInterrupt: 'exit',
+      paneId: `%${nextPane++}`,
+      windowId,
+      pid: 0,
+      spec,
+      dead: false,
+      deadStatus: null,
+      deadSignal: null,
+      currentCommand: 'sh',
+      screen: '',
+      onInterrupt: 'exit',
     };
     startProcess(p, spec);
     return p;
@@ -141,7 +162,8 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
 
   function endProcess(p: FakePane, status: number | null, signal: number | null): void {
     if (p.dead) return;
-    if (windowOf(p).options.get('remain-on-exit') === 'on') Object.assign(p, { dead: true, deadStatus: status, deadSignal: signal });
+    if (windowOf(p).options.get('remain-on-exit') === 'on')
+      Object.assign(p, { dead: true, deadStatus: status, deadSignal: signal });
     else removePane(p);
     fake.onProcessEnd?.({ ...p, dead: true, deadStatus: status, deadSignal: signal });
   }
@@ -162,7 +184,9 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
     socket: opts.socket,
     calls,
     callsOf: (method) => calls.filter((c) => c[0] === method).map((c) => c.slice(1)),
-    clearCalls: () => { calls.length = 0; },
+    clearCalls: () => {
+      calls.length = 0;
+    },
     fail: {},
     failNext(method, err) {
       oneShot.set(method, [...(oneShot.get(method) ?? []), err]);
@@ -248,10 +272,19 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       // A session that does not exist has no panes (the real adapter answers [] too); a failing tmux throws.
       const s = sessions.get(session);
       if (!s) return [];
-      return s.windows.flatMap((w) => w.panes.map((p, i): PaneInfo => ({
-        paneId: p.paneId, windowId: w.windowId, windowName: w.name, paneIndex: i, pid: p.pid, dead: p.dead,
-        deadStatus: p.deadStatus, deadSignal: p.deadSignal, currentCommand: p.currentCommand,
-      })));
+      return s.windows.flatMap((w) =>
+        w.panes.map((p, i): PaneInfo => ({
+          paneId: p.paneId,
+          windowId: w.windowId,
+          windowName: w.name,
+          paneIndex: i,
+          pid: p.pid,
+          dead: p.dead,
+          deadStatus: p.deadStatus,
+          deadSignal: p.deadSignal,
+          currentCommand: p.currentCommand,
+        })),
+      );
     },
 
     async capturePane(paneId, history = 0) {
@@ -279,16 +312,28 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       for (const k of keys) {
         if (p.dead) break;
         if (k === 'Enter') p.screen += '\n';
-        else if (k === 'C-c') { p.screen += '^C\n'; if (p.onInterrupt === 'exit') endProcess(p, 130, null); }
+        else if (k === 'C-c') {
+          p.screen += '^C\n';
+          if (p.onInterrupt === 'exit') endProcess(p, 130, null);
+        }
       }
     },
 
     async listAllPanes() {
       call('listAllPanes', []);
-      return [...sessions.values()].flatMap((s) => s.windows.flatMap((w, wi) => w.panes.map((p, pi): ServerPane => ({
-        session: s.name, paneId: p.paneId, pid: p.pid, dead: p.dead, cwd: p.spec.cwd, target: `${s.name}:${wi}.${pi}`,
-        socketPath: `/tmp/tmux-fake/${opts.socket ?? 'default'}`,
-      }))));
+      return [...sessions.values()].flatMap((s) =>
+        s.windows.flatMap((w, wi) =>
+          w.panes.map((p, pi): ServerPane => ({
+            session: s.name,
+            paneId: p.paneId,
+            pid: p.pid,
+            dead: p.dead,
+            cwd: p.spec.cwd,
+            target: `${s.name}:${wi}.${pi}`,
+            socketPath: `/tmp/tmux-fake/${opts.socket ?? 'default'}`,
+          })),
+        ),
+      );
     },
 
     async setBuffer(name, text) {
@@ -308,14 +353,16 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       call('killSession', [name]);
       const s = sessions.get(name);
       if (!s) return;
-      for (const p of s.windows.flatMap((w) => w.panes)) if (!p.dead) fake.onProcessEnd?.({ ...p, dead: true, deadStatus: null, deadSignal: 1 });
+      for (const p of s.windows.flatMap((w) => w.panes))
+        if (!p.dead) fake.onProcessEnd?.({ ...p, dead: true, deadStatus: null, deadSignal: 1 });
       sessions.delete(name);
     },
 
     async killServer() {
       call('killServer', []);
       for (const name of [...sessions.keys()]) {
-        for (const p of sessions.get(name)!.windows.flatMap((w) => w.panes)) if (!p.dead) fake.onProcessEnd?.({ ...p, dead: true, deadStatus: null, deadSignal: 1 });
+        for (const p of sessions.get(name)!.windows.flatMap((w) => w.panes))
+          if (!p.dead) fake.onProcessEnd?.({ ...p, dead: true, deadStatus: null, deadSignal: 1 });
         sessions.delete(name);
       }
     },
@@ -326,10 +373,18 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
     sessionNames: () => [...sessions.keys()],
     windowOption: (windowId, name) => findWindow(windowId)?.options.get(name),
     sessionOption: (session, name) => sessions.get(session)?.options.get(name),
-    setScreen(paneId, text) { requirePane(paneId).screen = text; },
-    appendScreen(paneId, text) { requirePane(paneId).screen += text; },
-    setCurrentCommand(paneId, cmd) { requirePane(paneId).currentCommand = cmd; },
-    exitPane(paneId, status, signal = null) { endProcess(requirePane(paneId), status, signal); },
+    setScreen(paneId, text) {
+      requirePane(paneId).screen = text;
+    },
+    appendScreen(paneId, text) {
+      requirePane(paneId).screen += text;
+    },
+    setCurrentCommand(paneId, cmd) {
+      requirePane(paneId).currentCommand = cmd;
+    },
+    exitPane(paneId, status, signal = null) {
+      endProcess(requirePane(paneId), status, signal);
+    },
   };
   return fake;
 }

@@ -7,8 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const OFFLINE_ENV = {
-  HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9',
-  NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  https_proxy: 'http://127.0.0.1:9',
+  http_proxy: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1,localhost',
+  no_proxy: '127.0.0.1,localhost',
   DO_NOT_TRACK: '1',
 };
 
@@ -23,30 +27,70 @@ export function seedUserHome(agent: string, home: string, fakeUrl: string): Reco
     case 'claude':
       return { ANTHROPIC_BASE_URL: fakeUrl, ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests-0123456789' };
     case 'codex':
-      put(join(home, '.codex', 'config.toml'), [
-        'model = "fake-model"', 'model_provider = "fake"', 'check_for_update_on_startup = false', '',
-        '[model_providers.fake]', 'name = "Fake"', `base_url = "${fakeUrl}/v1"`, 'env_key = "FAKE_API_KEY"', 'wire_api = "responses"', '',
-        '[analytics]', 'enabled = false', '', '[features]', 'plugins = false', 'apps = false', 'remote_plugin = false', '',
-      ].join('\n'));
+      put(
+        join(home, '.codex', 'config.toml'),
+        [
+          'model = "fake-model"',
+          'model_provider = "fake"',
+          'check_for_update_on_startup = false',
+          '',
+          '[model_providers.fake]',
+          'name = "Fake"',
+          `base_url = "${fakeUrl}/v1"`,
+          'env_key = "FAKE_API_KEY"',
+          'wire_api = "responses"',
+          '',
+          '[analytics]',
+          'enabled = false',
+          '',
+          '[features]',
+          'plugins = false',
+          'apps = false',
+          'remote_plugin = false',
+          '',
+        ].join('\n'),
+      );
       return { FAKE_API_KEY: 'dummy' };
     case 'gemini':
-      put(join(home, '.gemini', 'settings.json'), JSON.stringify({
-        security: { auth: { selectedType: 'gemini-api-key' } }, general: { enableAutoUpdate: false },
-        privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false },
-      }));
+      put(
+        join(home, '.gemini', 'settings.json'),
+        JSON.stringify({
+          security: { auth: { selectedType: 'gemini-api-key' } },
+          general: { enableAutoUpdate: false },
+          privacy: { usageStatisticsEnabled: false },
+          telemetry: { enabled: false },
+        }),
+      );
       return { GOOGLE_GEMINI_BASE_URL: fakeUrl, GEMINI_API_KEY: 'dummy' };
     case 'qwen':
-      put(join(home, '.qwen', 'settings.json'), JSON.stringify({
-        security: { auth: { selectedType: 'openai' } }, general: { enableAutoUpdate: false },
-        privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false },
-      }));
+      put(
+        join(home, '.qwen', 'settings.json'),
+        JSON.stringify({
+          security: { auth: { selectedType: 'openai' } },
+          general: { enableAutoUpdate: false },
+          privacy: { usageStatisticsEnabled: false },
+          telemetry: { enabled: false },
+        }),
+      );
       return { OPENAI_BASE_URL: `${fakeUrl}/v1`, OPENAI_API_KEY: 'dummy', OPENAI_MODEL: 'fake-model' };
     case 'opencode':
-      put(join(home, '.config', 'opencode', 'opencode.json'), JSON.stringify({
-        autoupdate: false, share: 'disabled', model: 'fake/fake-model', small_model: 'fake/fake-model',
-        provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake LLM', options: { baseURL: `${fakeUrl}/v1`, apiKey: 'dummy' },
-          models: { 'fake-model': { name: 'Fake Model', tool_call: true } } } },
-      }));
+      put(
+        join(home, '.config', 'opencode', 'opencode.json'),
+        JSON.stringify({
+          autoupdate: false,
+          share: 'disabled',
+          model: 'fake/fake-model',
+          small_model: 'fake/fake-model',
+          provider: {
+            fake: {
+              npm: '@ai-sdk/openai-compatible',
+              name: 'Fake LLM',
+              options: { baseURL: `${fakeUrl}/v1`, apiKey: 'dummy' },
+              models: { 'fake-model': { name: 'Fake Model', tool_call: true } },
+            },
+          },
+        }),
+      );
       return { OPENCODE_DISABLE_MODELS_FETCH: '1' };
     default:
       return {};

@@ -45,20 +45,38 @@ export interface AgentTui {
 export async function startAgentTui(o: AgentTuiOptions): Promise<AgentTui> {
   mkdirSync(o.stateDir, { recursive: true });
   const mcpConfigPath = join(o.stateDir, 'mcp.json');
-  writeFileSync(mcpConfigPath, JSON.stringify({ mcpServers: { crewmux: { type: 'http', url: o.mcpUrl, headers: { Authorization: `Bearer ${o.mcpToken}` } } } }));
+  writeFileSync(
+    mcpConfigPath,
+    JSON.stringify({
+      mcpServers: { crewmux: { type: 'http', url: o.mcpUrl, headers: { Authorization: `Bearer ${o.mcpToken}` } } },
+    }),
+  );
   const promptFile = join(o.stateDir, 'prompt.md');
   writeFileSync(promptFile, o.prompt);
   const userEnv = { HOME: o.home, PATH: o.path, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...OFFLINE_ENV, ...o.userEnv };
   const ctx = {
-    role: o.role, sessionId: 'test-session', workerId: o.role === 'worker' ? 'w1' : undefined, cwd: o.cwd,
-    mcpUrl: o.mcpUrl, mcpToken: o.mcpToken, mcpConfigPath, promptFile, stateDir: o.stateDir,
-    toolTimeoutS: o.toolTimeoutS ?? 60, userHome: o.home, env: userEnv,
+    role: o.role,
+    sessionId: 'test-session',
+    workerId: o.role === 'worker' ? 'w1' : undefined,
+    cwd: o.cwd,
+    mcpUrl: o.mcpUrl,
+    mcpToken: o.mcpToken,
+    mcpConfigPath,
+    promptFile,
+    stateDir: o.stateDir,
+    toolTimeoutS: o.toolTimeoutS ?? 60,
+    userHome: o.home,
+    env: userEnv,
   };
   let spec = o.profile.launch(ctx, o.binary);
   if (o.tweak) spec = o.tweak(spec);
   writeLaunchFiles(spec);
   const env = {
-    ...userEnv, ...spec.env, CREWMUX_SESSION_ID: 'test-session', CREWMUX_ROLE: o.role, CREWMUX_PROMPT_FILE: promptFile,
+    ...userEnv,
+    ...spec.env,
+    CREWMUX_SESSION_ID: 'test-session',
+    CREWMUX_ROLE: o.role,
+    CREWMUX_PROMPT_FILE: promptFile,
     ...(o.role === 'worker' ? { CREWMUX_WORKER_ID: 'w1' } : {}),
   };
   const argv = fillPromptArg(spec.argv, spec.prompt === 'arg' ? o.prompt : undefined);

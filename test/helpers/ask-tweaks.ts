@@ -8,11 +8,27 @@ export const ASK_TWEAKS: Record<string, (s: LaunchSpec) => LaunchSpec> = {
   claude: (s) => ({ ...s, argv: drop(s.argv, '--dangerously-skip-permissions') }),
   // Codex asks before an MCP call when the server's approval mode is not "approve" and bypass is off.
   codex: (s) => {
-    const argv = drop(s.argv, '--dangerously-bypass-approvals-and-sandbox')
-      .filter((a, i, all) => !a.includes('default_tools_approval_mode') && !all[i + 1]?.includes('default_tools_approval_mode'));
-    return { ...s, argv: [...argv.slice(0, -2), '--sandbox', 'workspace-write', '--ask-for-approval', 'on-request', ...argv.slice(-2)] };
+    const argv = drop(s.argv, '--dangerously-bypass-approvals-and-sandbox').filter(
+      (a, i, all) => !a.includes('default_tools_approval_mode') && !all[i + 1]?.includes('default_tools_approval_mode'),
+    );
+    return {
+      ...s,
+      argv: [
+        ...argv.slice(0, -2),
+        '--sandbox',
+        'workspace-write',
+        '--ask-for-approval',
+        'on-request',
+        ...argv.slice(-2),
+      ],
+    };
   },
   gemini: (s) => ({ ...s, argv: swap(s.argv, 'yolo', 'default') }),
   qwen: (s) => ({ ...s, argv: swap(s.argv, 'yolo', 'default') }),
-  opencode: (s) => ({ ...s, files: (s.files ?? []).map((f) => (f.path.endsWith('opencode.json') ? { ...f, content: f.content.replace('"*": "allow"', '"*": "ask"') } : f)) }),
+  opencode: (s) => ({
+    ...s,
+    files: (s.files ?? []).map((f) =>
+      f.path.endsWith('opencode.json') ? { ...f, content: f.content.replace('"*": "allow"', '"*": "ask"') } : f,
+    ),
+  }),
 };

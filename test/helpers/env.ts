@@ -3,7 +3,16 @@
  * with their own identity, and a runner for the built bin/crewmux.js. Nothing touches the real HOME.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -24,8 +33,10 @@ export interface TestEnv {
 }
 
 const IDENTITY = {
-  GIT_AUTHOR_NAME: 'crewmux test', GIT_AUTHOR_EMAIL: 'test@crewmux.invalid',
-  GIT_COMMITTER_NAME: 'crewmux test', GIT_COMMITTER_EMAIL: 'test@crewmux.invalid',
+  GIT_AUTHOR_NAME: 'crewmux test',
+  GIT_AUTHOR_EMAIL: 'test@crewmux.invalid',
+  GIT_COMMITTER_NAME: 'crewmux test',
+  GIT_COMMITTER_EMAIL: 'test@crewmux.invalid',
 };
 
 /**
@@ -50,11 +61,19 @@ export function createTestEnv(opts: { base?: string } = {}): TestEnv {
     CREWMUX_TMUX_SOCKET: socket,
     CREWMUX_TMUX_CONFIG: '/dev/null',
   };
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   return {
-    dir, env, socket, tmux,
+    dir,
+    env,
+    socket,
+    tmux,
     cleanup() {
-      try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* no server */ }
+      try {
+        execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        /* no server */
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -92,15 +111,31 @@ export interface CliResult {
 }
 
 /** Runs bin/crewmux.js with `args` in `cwd`; kills it after `timeoutMs` (default 120 s). */
-export function runCli(t: TestEnv, cwd: string, args: string[], opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  t: TestEnv,
+  cwd: string,
+  args: string[],
+  opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...t.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...t.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -111,7 +146,11 @@ export function fixtureAgent(name: string, extra: Record<string, unknown> = {}):
 }
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function eventually<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -125,10 +164,13 @@ export async function eventually<T>(what: string, fn: () => T | undefined | fals
 export function diagnostics(t: TestEnv): string {
   const dir = join(t.env.CREWMUX_DATA_DIR!, 'sessions');
   if (!existsSync(dir)) return '(no sessions)';
-  return readdirSync(dir).map((sid) => {
-    const read = (f: string) => (existsSync(join(dir, sid, f)) ? readFileSync(join(dir, sid, f), 'utf8').slice(-3000) : '(none)');
-    return `--- ${sid} supervisor.log\n${read('supervisor.log')}\n--- ${sid} lead/pane.log\n${read('lead/pane.log')}`;
-  }).join('\n');
+  return readdirSync(dir)
+    .map((sid) => {
+      const read = (f: string) =>
+        existsSync(join(dir, sid, f)) ? readFileSync(join(dir, sid, f), 'utf8').slice(-3000) : '(none)';
+      return `--- ${sid} supervisor.log\n${read('supervisor.log')}\n--- ${sid} lead/pane.log\n${read('lead/pane.log')}`;
+    })
+    .join('\n');
 }
 
 /** True when no ancestor of `dir` is writable by group or others (Gemini and Qwen refuse settings files below one). */
@@ -137,7 +179,9 @@ export function hasSecureAncestors(dir: string): boolean {
   for (;;) {
     try {
       if (statSync(current).mode & 0o022) return false;
-    } catch { /* not created yet: its parent decides */ }
+    } catch {
+      /* not created yet: its parent decides */
+    }
     const next = dirname(current);
     if (next === current) return true;
     current = next;

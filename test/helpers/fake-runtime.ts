@@ -39,9 +39,15 @@ export function createTestClock(start = 1_700_000_000_000): TestClock {
   let t = start;
   return {
     now: () => t,
-    sleep: async (ms) => { t += ms; },
-    advance: (ms) => { t += ms; },
-    set: (ms) => { t = ms; },
+    sleep: async (ms) => {
+      t += ms;
+    },
+    advance: (ms) => {
+      t += ms;
+    },
+    set: (ms) => {
+      t = ms;
+    },
   };
 }
 
@@ -89,9 +95,17 @@ export async function createFakeRuntime(o: FakeRuntimeOptions = {}): Promise<Fak
   const config = ConfigSchema.parse(o.config ?? {});
   const defaults = runRequest(config, { goal: 'a test goal', attach: false });
   const options: RunOptions = {
-    maxWorkers: defaults.maxWorkers, workerTimeoutS: defaults.workerTimeoutS, timeoutS: defaults.timeoutS,
-    stuckAfterS: defaults.stuckAfterS, toolWaitS: defaults.toolWaitS, agents: [scriptedWorker.name, TYPED_AGENT],
-    keepSession: false, requireSignedSkills: false, attach: false, env: {}, ...o.options,
+    maxWorkers: defaults.maxWorkers,
+    workerTimeoutS: defaults.workerTimeoutS,
+    timeoutS: defaults.timeoutS,
+    stuckAfterS: defaults.stuckAfterS,
+    toolWaitS: defaults.toolWaitS,
+    agents: [scriptedWorker.name, TYPED_AGENT],
+    keepSession: false,
+    requireSignedSkills: false,
+    attach: false,
+    env: {},
+    ...o.options,
   };
   const repoRoot = join(dir, 'repo');
   const worktreesDir = join(dir, 'worktrees');
@@ -121,31 +135,96 @@ export async function createFakeRuntime(o: FakeRuntimeOptions = {}): Promise<Fak
 
   const store = createMemoryStore(clock.now);
   store.createSession({
-    id: sid, goal: 'a test goal', status: 'running', lead_agent: scriptedLead.name, repo_root: repoRoot, base_commit: git.resolve('main')!,
-    integration_branch: branch, integration_worktree: integrationWorktree, session_dir: sessionDir, tmux_socket: 'crewmux-fake',
-    tmux_session: tmuxSession, mcp_port: 4555, lead_token: 'lead-token', lead_pane: lead.paneId, options, supervisor_pid: process.pid,
+    id: sid,
+    goal: 'a test goal',
+    status: 'running',
+    lead_agent: scriptedLead.name,
+    repo_root: repoRoot,
+    base_commit: git.resolve('main')!,
+    integration_branch: branch,
+    integration_worktree: integrationWorktree,
+    session_dir: sessionDir,
+    tmux_socket: 'crewmux-fake',
+    tmux_session: tmuxSession,
+    mcp_port: 4555,
+    lead_token: 'lead-token',
+    lead_pane: lead.paneId,
+    options,
+    supervisor_pid: process.pid,
   });
 
   const agents: AgentTable = new Map([
     // The session's lead, so launchLead (start, resume) finds it.
     [scriptedLead.name, { profile: scriptedLead, binary: process.execPath }],
     [scriptedWorker.name, { profile: scriptedWorker, binary: process.execPath }],
-    [TYPED_AGENT, { profile: customAgentProfile(TYPED_AGENT, { command: 'typed-agent', prompt: 'type', ready: ['typed agent ready'] }), binary: '/usr/bin/typed-agent' }],
+    [
+      TYPED_AGENT,
+      {
+        profile: customAgentProfile(TYPED_AGENT, {
+          command: 'typed-agent',
+          prompt: 'type',
+          ready: ['typed agent ready'],
+        }),
+        binary: '/usr/bin/typed-agent',
+      },
+    ],
   ]);
   const started: string[] = [];
   const stopped: string[] = [];
   const rt: Runtime = {
-    sid, store, tmux, git, runner, paneGate: gate,
-    paths: resolvePaths({ CREWMUX_DATA_DIR: join(dir, 'data'), CREWMUX_CONFIG_DIR: join(dir, 'config'), CREWMUX_RUNTIME_DIR: join(dir, 'run') }, dir, 1000),
-    config, agents, events: createEventLog(store, sid, clock.now), options, mcpUrl: 'http://127.0.0.1:4555/mcp',
-    tmuxSession, repoRoot, sessionDir, worktreesDir, integrationWorktree, integrationBranch: branch,
-    baseEnv: { PATH: '/usr/bin:/bin' }, userHome: join(dir, 'home'), now: clock.now, clock,
-    hooks: { workerStarted: (w) => started.push(w.id), workerStopped: (id) => stopped.push(id), sessionEnding: () => undefined },
-    completing: new Map(), stopping: new Set(), verifyRuns: new Map(),
+    sid,
+    store,
+    tmux,
+    git,
+    runner,
+    paneGate: gate,
+    paths: resolvePaths(
+      {
+        CREWMUX_DATA_DIR: join(dir, 'data'),
+        CREWMUX_CONFIG_DIR: join(dir, 'config'),
+        CREWMUX_RUNTIME_DIR: join(dir, 'run'),
+      },
+      dir,
+      1000,
+    ),
+    config,
+    agents,
+    events: createEventLog(store, sid, clock.now),
+    options,
+    mcpUrl: 'http://127.0.0.1:4555/mcp',
+    tmuxSession,
+    repoRoot,
+    sessionDir,
+    worktreesDir,
+    integrationWorktree,
+    integrationBranch: branch,
+    baseEnv: { PATH: '/usr/bin:/bin' },
+    userHome: join(dir, 'home'),
+    now: clock.now,
+    clock,
+    hooks: {
+      workerStarted: (w) => started.push(w.id),
+      workerStopped: (id) => stopped.push(id),
+      sessionEnding: () => undefined,
+    },
+    completing: new Map(),
+    stopping: new Set(),
+    verifyRuns: new Map(),
     ...o.runtime,
   };
   return {
-    rt, tmux, git, runner, gate, store, clock, dir, leadPane: lead.paneId, leadWindow: lead.windowId, started, stopped,
+    rt,
+    tmux,
+    git,
+    runner,
+    gate,
+    store,
+    clock,
+    dir,
+    leadPane: lead.paneId,
+    leadWindow: lead.windowId,
+    started,
+    stopped,
     eventTypes: () => store.eventsAfter(sid, 0, 100_000).map((e) => e.type),
     cleanup() {
       store.close();

@@ -20,13 +20,40 @@ export interface StepRun {
 }
 
 /** Starts `crewmux run --no-attach --wait` with the step lead; `agents` are extra config agents. */
-export function startStepRun(t: TestEnv, repo: string, steps: unknown[], agents: Record<string, unknown>, flags: string[] = [], config: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): StepRun {
+export function startStepRun(
+  t: TestEnv,
+  repo: string,
+  steps: unknown[],
+  agents: Record<string, unknown>,
+  flags: string[] = [],
+  config: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = {},
+): StepRun {
   const plan = join(t.dir, `plan-${Date.now()}.json`);
   const out = join(t.dir, `out-${Date.now()}.json`);
   writeFileSync(plan, JSON.stringify(steps));
-  writeConfig(repo, { ...config, agents: { 'step-lead': fixtureAgent('step-lead', { env: { STEP_PLAN: plan, STEP_OUT: out } }), ...agents } });
+  writeConfig(repo, {
+    ...config,
+    agents: { 'step-lead': fixtureAgent('step-lead', { env: { STEP_PLAN: plan, STEP_OUT: out } }), ...agents },
+  });
   const workers = Object.keys(agents).join(',');
-  const result = runCli(t, repo, ['run', '--goal', 'a scripted test goal', '--lead', 'step-lead', '--agents', workers, '--no-attach', '--wait', ...flags], { timeoutMs: 150_000, env });
+  const result = runCli(
+    t,
+    repo,
+    [
+      'run',
+      '--goal',
+      'a scripted test goal',
+      '--lead',
+      'step-lead',
+      '--agents',
+      workers,
+      '--no-attach',
+      '--wait',
+      ...flags,
+    ],
+    { timeoutMs: 150_000, env },
+  );
   return {
     result,
     steps: () => (existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as StepResult[]) : []),

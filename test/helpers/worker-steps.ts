@@ -14,7 +14,11 @@ export async function spawnRunning(f: FakeRuntime, task = 'add a feature'): Prom
 }
 
 /** Spawns a worker, commits `files` on its branch and ends its turn with worker_done (status done). */
-export async function spawnFinished(f: FakeRuntime, files: string[] = ['src/feature.ts'], summary = 'feature added'): Promise<WorkerRow> {
+export async function spawnFinished(
+  f: FakeRuntime,
+  files: string[] = ['src/feature.ts'],
+  summary = 'feature added',
+): Promise<WorkerRow> {
   const w = await spawnRunning(f);
   f.git.commit(w.branch, 'worker commit', files);
   return (await completeTurn(f.rt, w.id, { status: 'done', summary }, 'mcp'))!;

@@ -22,8 +22,25 @@ const TOKEN = 'test-token-0123456789abcdef';
 function setup(t: TestEnv) {
   const store = openStore(join(t.dir, 'state.db'));
   const stats = store.stats();
-  const app = buildDashboard({ store, stats, git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }), token: TOKEN, pollMs: 20, readStatic: staticReader(), version: '0.0.0-test' });
-  return { store, stats, app, close: async () => { await app.close(); store.close(); } };
+  const app = buildDashboard({
+    store,
+    stats,
+    git: createGit(),
+    tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }),
+    token: TOKEN,
+    pollMs: 20,
+    readStatic: staticReader(),
+    version: '0.0.0-test',
+  });
+  return {
+    store,
+    stats,
+    app,
+    close: async () => {
+      await app.close();
+      store.close();
+    },
+  };
 }
 
 test('every request needs the token, a loopback Host and no foreign Origin; all answers carry security headers', async () => {
@@ -31,7 +48,18 @@ test('every request needs the token, a loopback Host and no foreign Origin; all 
   const d = setup(t);
   try {
     seedSession(d.store, { id: 'sabc' });
-    for (const url of ['/', '/app.js', '/style.css', '/healthz', '/api/sessions', '/api/sessions/sabc', '/api/docs', '/metrics', '/api/sessions/sabc/events', '/nope']) {
+    for (const url of [
+      '/',
+      '/app.js',
+      '/style.css',
+      '/healthz',
+      '/api/sessions',
+      '/api/sessions/sabc',
+      '/api/docs',
+      '/metrics',
+      '/api/sessions/sabc/events',
+      '/nope',
+    ]) {
       const r = await d.app.inject({ url });
       assert.equal(r.statusCode, 401, `${url} without a token`);
       assert.doesNotMatch(r.body, /<html|<title>|sabc|function/);
@@ -41,14 +69,37 @@ test('every request needs the token, a loopback Host and no foreign Origin; all 
     const ok = await d.app.inject({ url: `/healthz?token=${TOKEN}` });
     assert.equal(ok.statusCode, 200);
     assert.deepEqual(ok.json(), { ok: true, sessions: 1 });
-    assert.equal((await d.app.inject({ url: '/healthz', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode, 200);
+    assert.equal(
+      (await d.app.inject({ url: '/healthz', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode,
+      200,
+    );
     const bad = [
-      { host: 'evil.example:80' }, { host: '127.0.0.1.evil.example' }, { host: 'localhost:80', origin: 'http://evil.example' },
-      { host: 'localhost:80', origin: 'null' }, { host: 'localhost:80', 'sec-fetch-site': 'cross-site' },
+      { host: 'evil.example:80' },
+      { host: '127.0.0.1.evil.example' },
+      { host: 'localhost:80', origin: 'http://evil.example' },
+      { host: 'localhost:80', origin: 'null' },
+      { host: 'localhost:80', 'sec-fetch-site': 'cross-site' },
     ];
-    for (const headers of bad) assert.equal((await d.app.inject({ url: `/healthz?token=${TOKEN}`, headers })).statusCode, 403, JSON.stringify(headers));
-    assert.equal((await d.app.inject({ url: `/healthz?token=${TOKEN}`, headers: { host: 'localhost:80', origin: 'http://localhost:80' } })).statusCode, 200);
-    for (const r of [ok, await d.app.inject({ url: '/healthz' }), await d.app.inject({ url: `/nope?token=${TOKEN}` })]) {
+    for (const headers of bad)
+      assert.equal(
+        (await d.app.inject({ url: `/healthz?token=${TOKEN}`, headers })).statusCode,
+        403,
+        JSON.stringify(headers),
+      );
+    assert.equal(
+      (
+        await d.app.inject({
+          url: `/healthz?token=${TOKEN}`,
+          headers: { host: 'localhost:80', origin: 'http://localhost:80' },
+        })
+      ).statusCode,
+      200,
+    );
+    for (const r of [
+      ok,
+      await d.app.inject({ url: '/healthz' }),
+      await d.app.inject({ url: `/nope?token=${TOKEN}` }),
+    ]) {
       assert.match(String(r.headers['content-security-policy']), /default-src 'none'.*frame-ancestors 'none'/);
       assert.equal(r.headers['x-content-type-options'], 'nosniff');
       assert.equal(r.headers['referrer-policy'], 'no-referrer');
@@ -74,9 +125,15 @@ test('over a real socket, the Host must name the listening port', async () => {
     assert.equal((await fetch(`http://localhost:${port}/healthz?token=${TOKEN}`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 401);
     // A rebinding page reaches the socket with its own Host (another name, or another port).
-    const withHost = (host: string) => new Promise<number>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: `/healthz?token=${TOKEN}`, headers: { host } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
-    });
+    const withHost = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: `/healthz?token=${TOKEN}`, headers: { host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject);
+      });
     assert.equal(await withHost(`127.0.0.1:${port}`), 200);
     assert.equal(await withHost(`127.0.0.1:${port + 1}`), 403);
     assert.equal(await withHost(`attacker.example:${port}`), 403);
@@ -101,13 +158,22 @@ test('sessions, detail, workers, verify results, output fallback and diff; no se
     const log = join(t.dir, 'pane.log');
     writeFileSync(log, 'first\r\n\u001b[31mred text\u001b[0m\r\nprogress 10%\rprogress 100%\n');
     seedWorker(d.store, 'sabc', 1, { base_commit: base, log_file: log });
-    d.store.updateWorker('sabc', 'w01', { notes: ['halfway'], radar: { integration: ['a.ts'], workers: { w02: ['b.ts'] }, key: 'k' }, summary: 'did it' });
+    d.store.updateWorker('sabc', 'w01', {
+      notes: ['halfway'],
+      radar: { integration: ['a.ts'], workers: { w02: ['b.ts'] }, key: 'k' },
+      summary: 'did it',
+    });
     const v = d.store.startVerify('sabc', base, ['npm test']);
-    d.store.finishVerify(v, 'passed', [{ command: 'npm test', exitCode: 0, timedOut: false, durationMs: 12, outputFile: '/x', tail: 'ok' }]);
+    d.store.finishVerify(v, 'passed', [
+      { command: 'npm test', exitCode: 0, timedOut: false, durationMs: 12, outputFile: '/x', tail: 'ok' },
+    ]);
     const get = (url: string) => d.app.inject({ url: `${url}${url.includes('?') ? '&' : '?'}token=${TOKEN}` });
 
     const list = (await get('/api/sessions')).json();
-    assert.deepEqual(list.sessions.map((s: { id: string; workerCount: number }) => [s.id, s.workerCount]), [['sabc', 1]]);
+    assert.deepEqual(
+      list.sessions.map((s: { id: string; workerCount: number }) => [s.id, s.workerCount]),
+      [['sabc', 1]],
+    );
     const detailRes = await get('/api/sessions/sabc');
     const detail = detailRes.json();
     assert.equal(detail.session.goal, '<b>bold</b> goal');
@@ -117,7 +183,8 @@ test('sessions, detail, workers, verify results, output fallback and diff; no se
     assert.equal(detail.verifies[0].status, 'passed');
     assert.equal(detail.verifies[0].results[0].tail, 'ok');
     assert.equal(detail.report, null);
-    for (const secret of ['lead-token-secret', 'worker-token-secret', 'nonce-1']) assert.ok(!detailRes.body.includes(secret), `${secret} leaked`);
+    for (const secret of ['lead-token-secret', 'worker-token-secret', 'nonce-1'])
+      assert.ok(!detailRes.body.includes(secret), `${secret} leaked`);
     assert.equal((await get('/api/sessions/sabc/workers')).json().workers[0].id, 'w01');
     // The detail is memoized, but any write shows at once.
     d.store.updateWorker('sabc', 'w01', { state: 'done' });
@@ -146,14 +213,28 @@ test("a worker's output comes from its live tmux pane on the session's socket", 
   const t = createTestEnv();
   const d = setup(t);
   try {
-    t.tmux('new-session', '-d', '-s', 'crewmux-sabc', '-x', '120', '-y', '30', "printf '\\033[32mhello from the pane\\033[0m\\n'; sleep 60");
+    t.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'crewmux-sabc',
+      '-x',
+      '120',
+      '-y',
+      '30',
+      "printf '\\033[32mhello from the pane\\033[0m\\n'; sleep 60",
+    );
     const pane = t.tmux('list-panes', '-t', '=crewmux-sabc', '-F', '#{pane_id}').trim();
     seedSession(d.store, { id: 'sabc', tmuxSocket: t.socket });
     seedWorker(d.store, 'sabc', 1, { pane_id: pane });
-    const out = await eventually('pane text', async () => {
-      const o = (await d.app.inject({ url: `/api/sessions/sabc/workers/w01/output?token=${TOKEN}` })).json();
-      return o.text.includes('hello from the pane') ? o : undefined;
-    }, 5000);
+    const out = await eventually(
+      'pane text',
+      async () => {
+        const o = (await d.app.inject({ url: `/api/sessions/sabc/workers/w01/output?token=${TOKEN}` })).json();
+        return o.text.includes('hello from the pane') ? o : undefined;
+      },
+      5000,
+    );
     assert.equal(out.source, 'pane');
     assert.doesNotMatch(out.text, /\u001b/);
   } finally {
@@ -181,20 +262,38 @@ test('/api/docs is an OpenAPI document of every route; /metrics counts workers, 
 
     const doc = (await d.app.inject({ url: `/api/docs?token=${TOKEN}` })).json();
     assert.equal(doc.openapi, '3.1.0');
-    for (const p of ['/healthz', '/api/sessions', '/api/sessions/{id}', '/api/sessions/{id}/workers', '/api/sessions/{id}/workers/{wid}/output',
-      '/api/sessions/{id}/workers/{wid}/diff', '/api/sessions/{id}/events', '/metrics']) assert.ok(doc.paths[p], `${p} documented`);
+    for (const p of [
+      '/healthz',
+      '/api/sessions',
+      '/api/sessions/{id}',
+      '/api/sessions/{id}/workers',
+      '/api/sessions/{id}/workers/{wid}/output',
+      '/api/sessions/{id}/workers/{wid}/diff',
+      '/api/sessions/{id}/events',
+      '/metrics',
+    ])
+      assert.ok(doc.paths[p], `${p} documented`);
     assert.equal(doc.paths['/api/sessions/{id}'].get.responses[200].content['application/json'].schema.type, 'object');
 
     const m = await d.app.inject({ url: `/metrics?token=${TOKEN}` });
     assert.match(String(m.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     for (const line of [
-      'crewmux_sessions{status="running"} 1', 'crewmux_workers{state="running"} 1', 'crewmux_workers{state="merged"} 1',
-      'crewmux_worker_spawns_total{result="ok"} 2', 'crewmux_merges_total{result="merged"} 1', 'crewmux_verifies_total{status="running"} 1',
-      'crewmux_mcp_calls_total{tool="spawn_worker",outcome="ok"} 1', 'crewmux_mcp_calls_total{tool="spawn_worker",outcome="error"} 1',
-      'crewmux_mcp_call_duration_seconds_bucket{tool="spawn_worker",le="0.005"} 1', 'crewmux_mcp_call_duration_seconds_bucket{tool="spawn_worker",le="0.5"} 1',
-      'crewmux_mcp_call_duration_seconds_bucket{tool="spawn_worker",le="1"} 2', 'crewmux_mcp_call_duration_seconds_bucket{tool="spawn_worker",le="+Inf"} 2',
-      'crewmux_mcp_call_duration_seconds_count{tool="list_workers"} 1', 'crewmux_mcp_call_duration_seconds_sum{tool="spawn_worker"} 0.703',
-    ]) assert.ok(m.body.split('\n').includes(line), `metrics has: ${line}\n${m.body}`);
+      'crewmux_sessions{status="running"} 1',
+      'crewmux_workers{state="running"} 1',
+      'crewmux_workers{state="merged"} 1',
+      'crewmux_worker_spawns_total{result="ok"} 2',
+      'crewmux_merges_total{result="merged"} 1',
+      'crewmux_verifies_total{status="running"} 1',
+      'crewmux_mcp_calls_total{tool="spawn_worker",outcome="ok"} 1',
+      'crewmux_mcp_calls_total{tool="spawn_worker",outcome="error"} 1',
+      'crewmux_mcp_call_duration_seconds_bucket{tool="spawn_worker",le="0.005"} 1',
+      'crewmux_mcp_call_duration_seconds_bucket{tool="spawn_worker",le="0.5"} 1',
+      'crewmux_mcp_call_duration_seconds_bucket{tool="spawn_worker",le="1"} 2',
+      'crewmux_mcp_call_duration_seconds_bucket{tool="spawn_worker",le="+Inf"} 2',
+      'crewmux_mcp_call_duration_seconds_count{tool="list_workers"} 1',
+      'crewmux_mcp_call_duration_seconds_sum{tool="spawn_worker"} 0.703',
+    ])
+      assert.ok(m.body.split('\n').includes(line), `metrics has: ${line}\n${m.body}`);
   } finally {
     await d.close();
     t.cleanup();

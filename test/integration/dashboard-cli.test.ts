@@ -7,12 +7,22 @@ import { BIN, createTestEnv, eventually, runCli } from '../helpers/env.js';
 
 test('crewmux dashboard prints a URL that works only with its token, and exits 0 on SIGTERM', async () => {
   const t = createTestEnv();
-  const child = spawn(process.execPath, [BIN, 'dashboard'], { cwd: t.dir, env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'dashboard'], {
+    cwd: t.dir,
+    env: t.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
     const closed = new Promise<number | null>((r) => child.on('close', r));
-    const url = await eventually('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/m.exec(out)?.[0], 15_000);
+    const url = await eventually(
+      'the URL',
+      () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/m.exec(out)?.[0],
+      15_000,
+    );
     const u = new URL(url);
     assert.equal((await fetch(new URL(`/healthz?token=${u.searchParams.get('token')}`, u))).status, 200);
     assert.equal((await fetch(new URL('/healthz', u))).status, 401);

@@ -16,7 +16,13 @@ const TOKEN = 'sse-token-0123456789';
 /** An event name from an older crewmux: the type system refuses it, a state.db may still hold it. */
 const older = (name: string) => name as EventType;
 
-interface Stream { ids: number[]; types: string[]; headers: http.IncomingHttpHeaders; ended: boolean; close(): void }
+interface Stream {
+  ids: number[];
+  types: string[];
+  headers: http.IncomingHttpHeaders;
+  ended: boolean;
+  close(): void;
+}
 
 function openStream(port: number, path: string, headers: Record<string, string> = {}): Promise<Stream> {
   return new Promise((resolve, reject) => {
@@ -38,8 +44,12 @@ function openStream(port: number, path: string, headers: Record<string, string> 
           }
         }
       });
-      res.on('end', () => { s.ended = true; });
-      res.on('error', () => { s.ended = true; });
+      res.on('end', () => {
+        s.ended = true;
+      });
+      res.on('error', () => {
+        s.ended = true;
+      });
       resolve(s);
     });
     req.on('error', reject);
@@ -49,7 +59,16 @@ function openStream(port: number, path: string, headers: Record<string, string> 
 test('the event stream tails the log live, resumes after Last-Event-ID or ?after, and ends when the app closes', async () => {
   const t = createTestEnv();
   const store = openStore(join(t.dir, 'state.db'));
-  const app = buildDashboard({ store, stats: store.stats(), git: createGit(), tmuxFor: (s) => createTmux({ socket: s ?? undefined }), token: TOKEN, pollMs: 20, readStatic: staticReader(), version: '0.0.0-test' });
+  const app = buildDashboard({
+    store,
+    stats: store.stats(),
+    git: createGit(),
+    tmuxFor: (s) => createTmux({ socket: s ?? undefined }),
+    token: TOKEN,
+    pollMs: 20,
+    readStatic: staticReader(),
+    version: '0.0.0-test',
+  });
   try {
     seedSession(store, { id: 'sabc' });
     seedSession(store, { id: 'sother' });

@@ -11,18 +11,32 @@ import { execFileSync } from 'node:child_process';
 test('init writes PROJECT.md with a guessed How to verify, and a hooks.json whose commands run', async () => {
   const t = createTestEnv();
   try {
-    const repo = createRepo(t, { 'package.json': JSON.stringify({ name: 'x', scripts: { test: 'node -e "process.exit(0)"', build: 'node -e 1' } }), '.gitignore': 'node_modules/\n' });
+    const repo = createRepo(t, {
+      'package.json': JSON.stringify({ name: 'x', scripts: { test: 'node -e "process.exit(0)"', build: 'node -e 1' } }),
+      '.gitignore': 'node_modules/\n',
+    });
     const r = await runCli(t, repo, ['init']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /wrote \.crewmux\/PROJECT\.md/);
     const verify = verifyCommandsFromProject(readFileSync(join(repo, '.crewmux', 'PROJECT.md'), 'utf8'));
     assert.deepEqual(verify, ['npm run build', 'npm test']);
     for (const c of verify) execFileSync('/bin/sh', ['-c', c], { cwd: repo, stdio: 'ignore' });
-    const hooks = hookCommands([{ source: 'init', file: HooksFileSchema.parse(JSON.parse(readFileSync(join(repo, '.crewmux', 'hooks.json'), 'utf8'))) }]);
+    const hooks = hookCommands([
+      {
+        source: 'init',
+        file: HooksFileSchema.parse(JSON.parse(readFileSync(join(repo, '.crewmux', 'hooks.json'), 'utf8'))),
+      },
+    ]);
     assert.ok(hooks.length >= 3);
     for (const h of hooks) execFileSync('/bin/sh', ['-c', h.command], { cwd: repo, input: '{"event":"test"}' });
-    assert.equal(readFileSync(join(repo, '.crewmux', 'logs', 'hooks.jsonl'), 'utf8').split('{"event":"test"}').length - 1, hooks.length);
-    assert.match(readFileSync(join(repo, '.gitignore'), 'utf8'), /node_modules\/\n# crewmux\n\.crewmux\/done\.flag\n\.crewmux\/logs\/\n/);
+    assert.equal(
+      readFileSync(join(repo, '.crewmux', 'logs', 'hooks.jsonl'), 'utf8').split('{"event":"test"}').length - 1,
+      hooks.length,
+    );
+    assert.match(
+      readFileSync(join(repo, '.gitignore'), 'utf8'),
+      /node_modules\/\n# crewmux\n\.crewmux\/done\.flag\n\.crewmux\/logs\/\n/,
+    );
     const again = await runCli(t, repo, ['init']);
     assert.match(again.stdout, /kept {2}\.crewmux\/config\.json/);
     assert.ok(existsSync(join(repo, '.crewmux', 'CONVENTIONS.md')));

@@ -38,7 +38,11 @@ test('killTree: a process that ignores SIGTERM gets it first and dies by SIGKILL
     assert.ok(took < 5_000, `stopping took ${Math.round(took)} ms`);
     assert.match(readFileSync(log, 'utf8'), /ignoring SIGTERM/);
   } finally {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     t.cleanup();
   }
 });
@@ -48,7 +52,10 @@ test('exec: a command past its timeout gets SIGTERM, then SIGKILL after killGrac
   // ignored SIGTERM stays ignored across exec, so `sleep` ignores it too.
   const started = performance.now();
   const run = exec('/bin/sh', ['-c', 'trap "" TERM; echo ready; exec sleep 30'], { timeoutMs: 500, killGraceMs: 300 });
-  const err = await run.then(() => undefined, (e: unknown) => e);
+  const err = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   const took = performance.now() - started;
   assert.ok(err instanceof ExecError, String(err));
   assert.equal(err.result.timedOut, true);

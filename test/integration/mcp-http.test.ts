@@ -14,19 +14,37 @@ const rt = { options: { toolWaitS: 45 } } as unknown as Runtime;
 
 function raw(port: number, headers: Record<string, string>, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mcp',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+const init = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+});
 
 test('requests with a wrong token, a foreign Host or Origin, or an oversized body are refused', async () => {
-  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }), maxBodyBytes: 4096 });
+  const server = createMcpHttpServer({
+    book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) },
+    buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
+    maxBodyBytes: 4096,
+  });
   const port = await server.listen(0);
   try {
     const host = `127.0.0.1:${port}`;
@@ -34,22 +52,46 @@ test('requests with a wrong token, a foreign Host or Origin, or an oversized bod
     assert.equal(await raw(port, { host }, init), 401);
     assert.equal(await raw(port, { host: 'evil.example:80', authorization: `Bearer ${LEAD}` }, init), 403);
     assert.equal(await raw(port, { host, origin: 'http://evil.example', authorization: `Bearer ${LEAD}` }, init), 403);
-    assert.equal(await raw(port, { host, authorization: `Bearer ${LEAD}` }, JSON.stringify({ pad: 'x'.repeat(5000) })), 413);
-    assert.equal(await raw(port, { host, origin: `http://localhost:${port}`, authorization: `Bearer ${LEAD}` }, init), 200);
+    assert.equal(
+      await raw(port, { host, authorization: `Bearer ${LEAD}` }, JSON.stringify({ pad: 'x'.repeat(5000) })),
+      413,
+    );
+    assert.equal(
+      await raw(port, { host, origin: `http://localhost:${port}`, authorization: `Bearer ${LEAD}` }, init),
+      200,
+    );
   } finally {
     await server.close();
   }
 });
 
 test('the lead sees lead tools; a worker sees only its own and cannot call a lead tool', async () => {
-  const server = createMcpHttpServer({ book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) }, buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }) });
+  const server = createMcpHttpServer({
+    book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) },
+    buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
+  });
   const port = await server.listen(0);
   const url = `http://127.0.0.1:${port}/mcp`;
   try {
     const lead = await connectCrewmux(url, LEAD);
     const leadTools = await lead.tools();
-    for (const t of ['spawn_worker', 'wait_for_worker', 'read_worker_output', 'send_to_worker', 'list_workers', 'kill_worker', 'report_progress',
-      'list_perspectives', 'mark_goal_done', 'mark_goal_failed', 'worker_diff', 'merge_worker', 'discard_worker', 'verify', 'cross_review']) {
+    for (const t of [
+      'spawn_worker',
+      'wait_for_worker',
+      'read_worker_output',
+      'send_to_worker',
+      'list_workers',
+      'kill_worker',
+      'report_progress',
+      'list_perspectives',
+      'mark_goal_done',
+      'mark_goal_failed',
+      'worker_diff',
+      'merge_worker',
+      'discard_worker',
+      'verify',
+      'cross_review',
+    ]) {
       assert.ok(leadTools.includes(t), `lead lacks ${t}`);
     }
     assert.ok(!leadTools.includes('worker_done'));

@@ -16,11 +16,23 @@ async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 5_0
 
 test('advertise and browse on loopback, then the goodbye on close', async () => {
   const type = `crewmux-test-${process.pid}`;
-  const txt = { v: '1', id: `shim-${process.pid}`, pid: String(process.pid), agent: 'fake', host: 'here', sock: '/tmp/x.sock' };
+  const txt = {
+    v: '1',
+    id: `shim-${process.pid}`,
+    pid: String(process.pid),
+    agent: 'fake',
+    host: 'here',
+    sock: '/tmp/x.sock',
+  };
   const errors: Error[] = [];
   const ups: MdnsService[] = [];
   const downs: MdnsService[] = [];
-  const watch = watchServices(type, (s) => ups.push(s), (s) => downs.push(s), { onError: (e) => errors.push(e) });
+  const watch = watchServices(
+    type,
+    (s) => ups.push(s),
+    (s) => downs.push(s),
+    { onError: (e) => errors.push(e) },
+  );
   const ad = advertise(`test ${process.pid}`, type, 9, txt, { onError: (e) => errors.push(e) });
   try {
     const seen = await browse(type, 800, { onError: (e) => errors.push(e) });
@@ -39,6 +51,12 @@ test('advertise and browse on loopback, then the goodbye on close', async () => 
 });
 
 test('TXT records that do not fit the schema are rejected', () => {
-  assert.equal(MdnsTxtSchema.safeParse({ v: '1', id: 'x', pid: 'abc', agent: '', host: 'h', sock: '/s' }).success, false);
-  assert.equal(MdnsTxtSchema.safeParse({ v: '2', id: 'shim-1', pid: '1', agent: 'a', host: 'h', sock: '/s' }).success, false);
+  assert.equal(
+    MdnsTxtSchema.safeParse({ v: '1', id: 'x', pid: 'abc', agent: '', host: 'h', sock: '/s' }).success,
+    false,
+  );
+  assert.equal(
+    MdnsTxtSchema.safeParse({ v: '2', id: 'shim-1', pid: '1', agent: 'a', host: 'h', sock: '/s' }).success,
+    false,
+  );
 });

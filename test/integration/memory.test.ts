@@ -17,20 +17,34 @@ function setup() {
     writeFileSync(join(dir, rel), text);
   };
   const roots = { project: join(dir, 'repo', '.crewmux', 'memory'), global: join(dir, 'data', 'memory') };
-  return { dir, put, roots, open: (r = roots) => createMemory({ indexFile: join(dir, 'data', 'memory-index.db'), roots: r }) };
+  return {
+    dir,
+    put,
+    roots,
+    open: (r = roots) => createMemory({ indexFile: join(dir, 'data', 'memory-index.db'), roots: r }),
+  };
 }
 
 test('ranking: the chunk about the task comes first; unrelated chunks are not returned', () => {
   const s = setup();
   try {
-    s.put('repo/.crewmux/memory/topics/db.md', '# Database\n\n## Migrations\nEvery migration needs a rollback; run migrate-check.\n\n## Pooling\nThe pool size is 10 connections.\n');
+    s.put(
+      'repo/.crewmux/memory/topics/db.md',
+      '# Database\n\n## Migrations\nEvery migration needs a rollback; run migrate-check.\n\n## Pooling\nThe pool size is 10 connections.\n',
+    );
     s.put('repo/.crewmux/memory/topics/css.md', '# Styling\n\n## CSS\nUse BEM class names.\n');
-    s.put('repo/.crewmux/memory/topics/misc.md', '# Misc\n\n## Notes\nA migration was mentioned once in passing among many other words about release trains and tags and versions.\n');
+    s.put(
+      'repo/.crewmux/memory/topics/misc.md',
+      '# Misc\n\n## Notes\nA migration was mentioned once in passing among many other words about release trains and tags and versions.\n',
+    );
     s.put('repo/.crewmux/memory/notes.md', '# Not a topic\nmigration rollback migration rollback\n');
     const m = s.open();
     try {
       const hits = m.search('Write the rollback for the users migration');
-      assert.deepEqual(hits.map((h) => h.title), ['Database / Migrations', 'Misc / Notes']);
+      assert.deepEqual(
+        hits.map((h) => h.title),
+        ['Database / Migrations', 'Misc / Notes'],
+      );
       assert.equal(hits[0]!.file, join('topics', 'db.md'));
       assert.equal(hits[0]!.scope, 'project');
       assert.equal(hits[0]!.kind, 'topic');
@@ -72,7 +86,7 @@ test('the index follows the files: an edit is re-indexed, a deleted file is forg
   }
 });
 
-test('scopes: global topics are shared; another project\'s memory in the same index is never returned', () => {
+test("scopes: global topics are shared; another project's memory in the same index is never returned", () => {
   const s = setup();
   try {
     s.put('data/memory/topics/habits.md', '# Habits\n\n## Commits\nSmall commits with imperative subjects.\n');
@@ -83,8 +97,14 @@ test('scopes: global topics are shared; another project\'s memory in the same in
     const m = s.open();
     try {
       const hits = m.search('commits');
-      assert.deepEqual(hits.map((h) => [h.scope, h.title]), [['global', 'Habits / Commits']]);
-      assert.deepEqual(m.files().map((f) => [f.scope, f.kind, f.rel]), [['global', 'topic', join('topics', 'habits.md')]]);
+      assert.deepEqual(
+        hits.map((h) => [h.scope, h.title]),
+        [['global', 'Habits / Commits']],
+      );
+      assert.deepEqual(
+        m.files().map((f) => [f.scope, f.kind, f.rel]),
+        [['global', 'topic', join('topics', 'habits.md')]],
+      );
     } finally {
       m.close();
     }
@@ -97,17 +117,54 @@ test('an episode written at the end of one session is retrieved for a worker in 
   const s = setup();
   try {
     const m = s.open();
-    const file = m.writeEpisode({
-      report: {
-        sessionId: 'sone', goal: 'Speed up the importer', outcome: 'done', reason: 'merged', integrationBranch: 'crewmux/sone/integration',
-        workers: [{ id: 'w01', agent: 'codex', perspective: 'implementer', state: 'merged', branch: 'b', summary: 'batched inserts', merged: true }],
-        verifies: [{ commit: 'c0ffee0000001', passed: false, commands: [{ command: 'npm run bench:importer', exitCode: 1, durationMs: 1 }] },
-          { commit: 'c0ffee0000002', passed: true, commands: [{ command: 'npm run bench:importer', exitCode: 0, durationMs: 1 }] }],
-        mergeCommand: 'git merge crewmux/sone/integration',
+    const file = m.writeEpisode(
+      {
+        report: {
+          sessionId: 'sone',
+          goal: 'Speed up the importer',
+          outcome: 'done',
+          reason: 'merged',
+          integrationBranch: 'crewmux/sone/integration',
+          workers: [
+            {
+              id: 'w01',
+              agent: 'codex',
+              perspective: 'implementer',
+              state: 'merged',
+              branch: 'b',
+              summary: 'batched inserts',
+              merged: true,
+            },
+          ],
+          verifies: [
+            {
+              commit: 'c0ffee0000001',
+              passed: false,
+              commands: [{ command: 'npm run bench:importer', exitCode: 1, durationMs: 1 }],
+            },
+            {
+              commit: 'c0ffee0000002',
+              passed: true,
+              commands: [{ command: 'npm run bench:importer', exitCode: 0, durationMs: 1 }],
+            },
+          ],
+          mergeCommand: 'git merge crewmux/sone/integration',
+        },
+        lead: 'claude',
+        startedAt: 0,
+        endedAt: Date.UTC(2026, 0, 2),
+        failures: [
+          {
+            commit: 'c0ffee0000001',
+            command: 'npm run bench:importer',
+            exitCode: 1,
+            timedOut: false,
+            tail: 'importer took 9.1 s, limit 5 s',
+          },
+        ],
       },
-      lead: 'claude', startedAt: 0, endedAt: Date.UTC(2026, 0, 2),
-      failures: [{ commit: 'c0ffee0000001', command: 'npm run bench:importer', exitCode: 1, timedOut: false, tail: 'importer took 9.1 s, limit 5 s' }],
-    }, 'project');
+      'project',
+    );
     assert.equal(file, join(s.roots.project, 'episodes', '2026-01-02-sone.md'));
     const hits = m.search('The importer is slow again; make it faster');
     assert.ok(hits.length >= 1);

@@ -31,7 +31,7 @@ function assertUnchanged(integration: string, before: string): void {
   assert.equal(git(integration, 'status', '--porcelain'), '');
 }
 
-test('a merge refused by a failing pre-merge-commit hook reports the hook\'s words, not conflicts', async () => {
+test("a merge refused by a failing pre-merge-commit hook reports the hook's words, not conflicts", async () => {
   const t = createTestEnv();
   try {
     const { repo, integration, before } = setup(t);
@@ -49,7 +49,7 @@ test('a merge refused by a failing pre-merge-commit hook reports the hook\'s wor
   }
 });
 
-test('a merge blocked by a held index.lock reports git\'s lock message, not conflicts', async () => {
+test("a merge blocked by a held index.lock reports git's lock message, not conflicts", async () => {
   const t = createTestEnv();
   try {
     const { integration, before } = setup(t);
@@ -67,7 +67,7 @@ test('a merge blocked by a held index.lock reports git\'s lock message, not conf
   }
 });
 
-test('mergeWorker on real git: a hook\'s refusal is worker.merge_failed with git\'s words; the worker stays done and merges once the hook is gone', async () => {
+test("mergeWorker on real git: a hook's refusal is worker.merge_failed with git's words; the worker stays done and merges once the hook is gone", async () => {
   const t = createTestEnv();
   // Real git under the use case; tmux, the runner and the store are the fakes.
   const f = await createFakeRuntime();
@@ -76,7 +76,12 @@ test('mergeWorker on real git: a hook\'s refusal is worker.merge_failed with git
     const worktrees = join(t.dir, 'worktrees');
     const integration = join(worktrees, 'integration');
     git(repo, 'worktree', 'add', '-q', '-b', f.rt.integrationBranch, integration, 'main');
-    Object.assign(f.rt, { git: createGit(), repoRoot: repo, worktreesDir: worktrees, integrationWorktree: integration });
+    Object.assign(f.rt, {
+      git: createGit(),
+      repoRoot: repo,
+      worktreesDir: worktrees,
+      integrationWorktree: integration,
+    });
     const { worker: w } = await spawnWorker(f.rt, { task: 'add a feature' });
     writeFileSync(join(w.worktree, 'feature.txt'), 'from the worker\n');
     git(w.worktree, 'add', 'feature.txt');
@@ -92,8 +97,17 @@ test('mergeWorker on real git: a hook\'s refusal is worker.merge_failed with git
     assert.match(r.failed, /policy: merges into the integration branch are frozen/);
     const ev = f.store.eventsAfter(f.rt.sid).filter((e) => e.type === 'worker.merge_failed');
     assert.equal(ev.length, 1);
-    assert.match(ev[0]!.message, new RegExp(`^merging ${w.id} into ${f.rt.integrationBranch} failed: .*policy: merges into the integration branch are frozen`, 's'));
-    assert.deepEqual(f.eventTypes().filter((x) => x === 'worker.merge_conflict'), []);
+    assert.match(
+      ev[0]!.message,
+      new RegExp(
+        `^merging ${w.id} into ${f.rt.integrationBranch} failed: .*policy: merges into the integration branch are frozen`,
+        's',
+      ),
+    );
+    assert.deepEqual(
+      f.eventTypes().filter((x) => x === 'worker.merge_conflict'),
+      [],
+    );
     assert.equal(f.store.getWorker(f.rt.sid, w.id)!.state, 'done');
     assertUnchanged(integration, before);
 

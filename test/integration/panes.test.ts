@@ -12,13 +12,26 @@ test('seven workers: four beside the lead, three in workers-2; the first byte is
   const t = createTestEnv();
   const tmux = createTmux({ socket: t.socket, configFile: '/dev/null' });
   try {
-    await createSessionWindows(tmux, 'crewmux-layout', t.dir, join(t.dir, 'lead.sh'), { cwd: t.dir, command: 'exec sleep 600' });
+    await createSessionWindows(tmux, 'crewmux-layout', t.dir, join(t.dir, 'lead.sh'), {
+      cwd: t.dir,
+      command: 'exec sleep 600',
+    });
     const panes: { paneId: string; windowId: string }[] = [];
-    for (let i = 0; i < 6; i++) panes.push(await openWorkerPane(tmux, 'crewmux-layout', { cwd: t.dir, command: 'exec sleep 600' }, join(t.dir, `w${i}.log`)));
+    for (let i = 0; i < 6; i++)
+      panes.push(
+        await openWorkerPane(
+          tmux,
+          'crewmux-layout',
+          { cwd: t.dir, command: 'exec sleep 600' },
+          join(t.dir, `w${i}.log`),
+        ),
+      );
     // The seventh exits at once with status 3 after printing: nothing of it may be lost.
     const log = join(t.dir, 'fast.log');
     writeFileSync(log, '');
-    panes.push(await openWorkerPane(tmux, 'crewmux-layout', { cwd: t.dir, command: 'printf "first-byte\\n"; (exit 3)' }, log));
+    panes.push(
+      await openWorkerPane(tmux, 'crewmux-layout', { cwd: t.dir, command: 'printf "first-byte\\n"; (exit 3)' }, log),
+    );
     const all = await tmux.listPanes('crewmux-layout');
     const count = (name: string) => all.filter((p) => p.windowName === name).length;
     assert.equal(count('lead'), 5);
@@ -27,7 +40,11 @@ test('seven workers: four beside the lead, three in workers-2; the first byte is
     assert.equal(all.length, 9);
     await eventually('the log to hold the first output', () => readFileSync(log, 'utf8').includes('first-byte'));
     // Regression: tmux 3.3 often reports a dead pane without any status; the pane's shell saves it.
-    const dead = await eventually('the pane to be dead and kept', async () => (await tmux.listPanes('crewmux-layout')).find((p) => p.paneId === panes[6]!.paneId && p.dead), 5_000);
+    const dead = await eventually(
+      'the pane to be dead and kept',
+      async () => (await tmux.listPanes('crewmux-layout')).find((p) => p.paneId === panes[6]!.paneId && p.dead),
+      5_000,
+    );
     assert.equal(deathReason(readIfExists(exitStatusFile(log)), dead), 'exited with status 3');
   } finally {
     t.cleanup();

@@ -15,17 +15,43 @@ test('preflight failures name the problem and the fix', async () => {
     const empty = join(t.dir, 'empty');
     mkdirSync(empty);
     execFileSync('git', ['init', '-q'], { cwd: empty });
-    const run = (cwd: string, args: string[], env?: NodeJS.ProcessEnv) => runCli(t, cwd, ['run', '--no-attach', ...args], { env });
+    const run = (cwd: string, args: string[], env?: NodeJS.ProcessEnv) =>
+      runCli(t, cwd, ['run', '--no-attach', ...args], { env });
     const cases: [string, Promise<{ code: number | null; stderr: string; stdout: string }>, number, RegExp][] = [
-      ['not a repo', run(plain, ['--goal', 'x', '--lead', 'scripted-lead']), 3, /not inside a git repository\. \[E_NOT_GIT_REPO\]/],
+      [
+        'not a repo',
+        run(plain, ['--goal', 'x', '--lead', 'scripted-lead']),
+        3,
+        /not inside a git repository\. \[E_NOT_GIT_REPO\]/,
+      ],
       ['no commits', run(empty, ['--goal', 'x', '--lead', 'scripted-lead']), 3, /\[E_NO_COMMITS\]/],
-      ['unknown lead', run(repo, ['--goal', 'x', '--lead', 'nobody']), 3, /Unknown agent "nobody".*\[E_UNKNOWN_AGENT\]/],
-      ['unreadable goal file', run(repo, ['--goal-file', join(t.dir, 'missing.txt')]), 3, /Cannot read goal file .*ENOENT.*\[E_GOAL_FILE\]/],
+      [
+        'unknown lead',
+        run(repo, ['--goal', 'x', '--lead', 'nobody']),
+        3,
+        /Unknown agent "nobody".*\[E_UNKNOWN_AGENT\]/,
+      ],
+      [
+        'unreadable goal file',
+        run(repo, ['--goal-file', join(t.dir, 'missing.txt')]),
+        3,
+        /Cannot read goal file .*ENOENT.*\[E_GOAL_FILE\]/,
+      ],
       ['goal over 64 KB', run(repo, ['--goal', 'g'.repeat(65 * 1024)]), 3, /\[E_GOAL_TOO_LARGE\]/],
       ['no goal', run(repo, []), 64, /\[E_GOAL_MISSING\]/],
       ['bad flag value', run(repo, ['--goal', 'x', '--max-workers', '0']), 64, /--max-workers must be a whole number/],
-      ['tmux missing', run(repo, ['--goal', 'x', '--lead', 'scripted-lead'], { PATH: '/nonexistent' }), 3, /tmux was not found/],
-      ['no usable agent', run(repo, ['--goal', 'x'], { PATH: `${join(t.dir, 'bin')}:/usr/bin:/bin` }), 3, /\[E_NO_AGENT\]/],
+      [
+        'tmux missing',
+        run(repo, ['--goal', 'x', '--lead', 'scripted-lead'], { PATH: '/nonexistent' }),
+        3,
+        /tmux was not found/,
+      ],
+      [
+        'no usable agent',
+        run(repo, ['--goal', 'x'], { PATH: `${join(t.dir, 'bin')}:/usr/bin:/bin` }),
+        3,
+        /\[E_NO_AGENT\]/,
+      ],
     ];
     for (const [name, p, code, re] of cases) {
       const r = await p;

@@ -56,12 +56,17 @@ function record(agent: string, state: string, text: string): void {
 /** Resolves when two captures `ms` apart are equal (the TUI settled). */
 async function settled(tui: AgentTui, ms = 1500): Promise<string> {
   let prev = '';
-  return waitFor('a settled pane', async () => {
-    const now = await tui.capture();
-    const same = now === prev && now.trim() !== '';
-    prev = now;
-    return same ? now : undefined;
-  }, 30_000, ms);
+  return waitFor(
+    'a settled pane',
+    async () => {
+      const now = await tui.capture();
+      const same = now === prev && now.trim() !== '';
+      prev = now;
+      return same ? now : undefined;
+    },
+    30_000,
+    ms,
+  );
 }
 
 // Gemini CLI and Qwen Code ignore a system settings file below a group/world-writable directory such
@@ -84,7 +89,12 @@ function snapshot(dir: string): Map<string, string[]> {
   for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (e.isFile()) {
       const p = join(e.parentPath, e.name);
-      out.set(p, readFileSync(p, 'utf8').split('\n').filter((l) => l.trim() !== ''));
+      out.set(
+        p,
+        readFileSync(p, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== ''),
+      );
     }
   }
   return out;
@@ -129,8 +139,20 @@ async function run(agent: string, role: 'lead' | 'worker', prompt: string, opts:
   const userEnv = seedUserHome(agent, w.home, fake.url);
   const userFiles = snapshot(w.home);
   tui = await startAgentTui({
-    tmux, session: `t${++seq}-${agent}-${role}`, profile, binary, role, prompt, cwd: w.ws, stateDir: w.state, home: w.home,
-    userEnv, mcpUrl: mcp.url, mcpToken: token, path: PATH, tweak: opts.ask ? ASK_TWEAKS[agent] : undefined,
+    tmux,
+    session: `t${++seq}-${agent}-${role}`,
+    profile,
+    binary,
+    role,
+    prompt,
+    cwd: w.ws,
+    stateDir: w.state,
+    home: w.home,
+    userEnv,
+    mcpUrl: mcp.url,
+    mcpToken: token,
+    path: PATH,
+    tweak: opts.ask ? ASK_TWEAKS[agent] : undefined,
   });
   const cleanup = async () => {
     await tui.stop();
@@ -151,14 +173,15 @@ async function run(agent: string, role: 'lead' | 'worker', prompt: string, opts:
   return { profile, tui, mcp, w, captures, cleanup, assertUserConfigKept };
 }
 
-const workerPrompt = (agent: string) => [
-  '# You are crewmux worker w1 (implementer)',
-  'You work in your own git worktree. When the task is finished, call the crewmux tool worker_done with status "done".',
-  '',
-  '## Task',
-  `Create file hello-${agent}.txt containing hello from ${agent}`,
-  '',
-].join('\n');
+const workerPrompt = (agent: string) =>
+  [
+    '# You are crewmux worker w1 (implementer)',
+    'You work in your own git worktree. When the task is finished, call the crewmux tool worker_done with status "done".',
+    '',
+    '## Task',
+    `Create file hello-${agent}.txt containing hello from ${agent}`,
+    '',
+  ].join('\n');
 
 const leadPrompt = [
   '# You are the lead of a crewmux session',
@@ -174,57 +197,98 @@ for (const agent of AGENTS) {
     const bin = binaryOf(agent);
     const skip = bin ? false : `${agent} is not installed (npm install in the repo installs the pinned CLIs)`;
 
-    test(`${agent} worker: no dialog, writes the file with its own tool, calls worker_done`, { skip, timeout: RUN_MS + 30_000 }, async () => {
-      const r = await run(agent, 'worker', workerPrompt(agent));
-      try {
-        const done = await waitFor('worker_done', () => r.mcp.calls.find((c) => c.tool === 'worker_done'), RUN_MS).catch(async (e: Error) => {
-          throw new Error(`${e.message}\n--- pane ---\n${await r.tui.capture()}\n--- model decisions ---\n${JSON.stringify(fake.requests.slice(-6).map((x) => x.decision))}`);
-        });
-        assert.equal(done.args.status, 'done');
-        const file = join(r.w.ws, `hello-${agent}.txt`);
-        assert.ok(existsSync(file), `${file} was written by the agent`);
-        assert.equal(readFileSync(file, 'utf8').trim(), `hello from ${agent}`);
-        const pane = await waitFor('the final answer in the pane', async () => {
-          const t = await settled(r.tui);
-          return t.includes('DONE') ? t : undefined;
-        }, 60_000);
-        record(agent, 'ready', pane);
-        if (r.captures.busy) record(agent, 'busy', r.captures.busy);
-        assert.equal(detectStatus(r.profile.markers, pane), 'ready', `ready detected in:\n${pane}`);
-        r.assertUserConfigKept();
-      } finally {
-        await r.cleanup();
-      }
-    });
+    test(
+      `${agent} worker: no dialog, writes the file with its own tool, calls worker_done`,
+      { skip, timeout: RUN_MS + 30_000 },
+      async () => {
+        const r = await run(agent, 'worker', workerPrompt(agent));
+        try {
+          const done = await waitFor(
+            'worker_done',
+            () => r.mcp.calls.find((c) => c.tool === 'worker_done'),
+            RUN_MS,
+          ).catch(async (e: Error) => {
+            throw new Error(
+              `${e.message}\n--- pane ---\n${await r.tui.capture()}\n--- model decisions ---\n${JSON.stringify(fake.requests.slice(-6).map((x) => x.decision))}`,
+            );
+          });
+          assert.equal(done.args.status, 'done');
+          const file = join(r.w.ws, `hello-${agent}.txt`);
+          assert.ok(existsSync(file), `${file} was written by the agent`);
+          assert.equal(readFileSync(file, 'utf8').trim(), `hello from ${agent}`);
+          const pane = await waitFor(
+            'the final answer in the pane',
+            async () => {
+              const t = await settled(r.tui);
+              return t.includes('DONE') ? t : undefined;
+            },
+            60_000,
+          );
+          record(agent, 'ready', pane);
+          if (r.captures.busy) record(agent, 'busy', r.captures.busy);
+          assert.equal(detectStatus(r.profile.markers, pane), 'ready', `ready detected in:\n${pane}`);
+          r.assertUserConfigKept();
+        } finally {
+          await r.cleanup();
+        }
+      },
+    );
 
-    test(`${agent} lead: spawn_worker, wait, merge, verify, refused mark_goal_done, list_workers, mark_goal_done`, { skip, timeout: RUN_MS + 30_000 }, async () => {
-      const r = await run(agent, 'lead', leadPrompt);
-      try {
-        await waitFor('an accepted mark_goal_done', () => r.mcp.calls.find((c) => c.tool === 'mark_goal_done' && !c.result.startsWith('Error:')), RUN_MS).catch(async (e: Error) => {
-          throw new Error(`${e.message}\ncalls: ${r.mcp.calls.map((c) => c.tool).join(', ')}\n--- pane ---\n${await r.tui.capture()}`);
-        });
-        const tools = r.mcp.calls.map((c) => c.tool);
-        assert.deepEqual(tools, ['spawn_worker', 'wait_for_worker', 'wait_for_worker', 'merge_worker', 'verify', 'mark_goal_done', 'list_workers', 'mark_goal_done']);
-        assert.match(String(r.mcp.calls[0]!.args.task), /Create file goal\.txt/);
-        r.assertUserConfigKept();
-      } finally {
-        await r.cleanup();
-      }
-    });
+    test(
+      `${agent} lead: spawn_worker, wait, merge, verify, refused mark_goal_done, list_workers, mark_goal_done`,
+      { skip, timeout: RUN_MS + 30_000 },
+      async () => {
+        const r = await run(agent, 'lead', leadPrompt);
+        try {
+          await waitFor(
+            'an accepted mark_goal_done',
+            () => r.mcp.calls.find((c) => c.tool === 'mark_goal_done' && !c.result.startsWith('Error:')),
+            RUN_MS,
+          ).catch(async (e: Error) => {
+            throw new Error(
+              `${e.message}\ncalls: ${r.mcp.calls.map((c) => c.tool).join(', ')}\n--- pane ---\n${await r.tui.capture()}`,
+            );
+          });
+          const tools = r.mcp.calls.map((c) => c.tool);
+          assert.deepEqual(tools, [
+            'spawn_worker',
+            'wait_for_worker',
+            'wait_for_worker',
+            'merge_worker',
+            'verify',
+            'mark_goal_done',
+            'list_workers',
+            'mark_goal_done',
+          ]);
+          assert.match(String(r.mcp.calls[0]!.args.task), /Create file goal\.txt/);
+          r.assertUserConfigKept();
+        } finally {
+          await r.cleanup();
+        }
+      },
+    );
 
-    test(`${agent} asks before acting when auto-approval is removed (waiting fixture)`, { skip: skip || (!RECORD && 'records only with CREWMUX_RECORD_PANES=1'), timeout: RUN_MS }, async () => {
-      const r = await run(agent, 'worker', workerPrompt(agent), { ask: true });
-      try {
-        const pane = await waitFor('a question in the pane', async () => {
-          const t = await r.tui.capture();
-          return detectStatus(r.profile.markers, t) === 'waiting' ? t : undefined;
-        }, 90_000).catch(async (e: Error) => {
-          throw new Error(`${e.message}\n--- pane ---\n${await r.tui.capture()}`);
-        });
-        record(agent, 'waiting', await settled(r.tui).catch(() => pane));
-      } finally {
-        await r.cleanup();
-      }
-    });
+    test(
+      `${agent} asks before acting when auto-approval is removed (waiting fixture)`,
+      { skip: skip || (!RECORD && 'records only with CREWMUX_RECORD_PANES=1'), timeout: RUN_MS },
+      async () => {
+        const r = await run(agent, 'worker', workerPrompt(agent), { ask: true });
+        try {
+          const pane = await waitFor(
+            'a question in the pane',
+            async () => {
+              const t = await r.tui.capture();
+              return detectStatus(r.profile.markers, t) === 'waiting' ? t : undefined;
+            },
+            90_000,
+          ).catch(async (e: Error) => {
+            throw new Error(`${e.message}\n--- pane ---\n${await r.tui.capture()}`);
+          });
+          record(agent, 'waiting', await settled(r.tui).catch(() => pane));
+        } finally {
+          await r.cleanup();
+        }
+      },
+    );
   });
 }

@@ -9,8 +9,18 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeLlmServer, type FakeLlmServer } from '../fakes/fake-llm-server.js';
-import { createRouter, openRouter, RouterUnavailableError, type ProviderName, type RouterConfig } from '../../src/app/llm/router.js';
-import { createMemoryCooldownStore, openCooldownStore, type CooldownStore } from '../../src/adapters/llm/router-cooldowns.js';
+import {
+  createRouter,
+  openRouter,
+  RouterUnavailableError,
+  type ProviderName,
+  type RouterConfig,
+} from '../../src/app/llm/router.js';
+import {
+  createMemoryCooldownStore,
+  openCooldownStore,
+  type CooldownStore,
+} from '../../src/adapters/llm/router-cooldowns.js';
 
 let fake: FakeLlmServer;
 let dir: string;
@@ -27,11 +37,19 @@ after(async () => {
 });
 
 const KEY_ENV: Record<ProviderName, string> = {
-  anthropic: 'ANTHROPIC_API_KEY', cerebras: 'CEREBRAS_API_KEY', groq: 'GROQ_API_KEY', gemini: 'GEMINI_API_KEY', openrouter: 'OPENROUTER_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  cerebras: 'CEREBRAS_API_KEY',
+  groq: 'GROQ_API_KEY',
+  gemini: 'GEMINI_API_KEY',
+  openrouter: 'OPENROUTER_API_KEY',
 };
 /** Each provider under its own prefix on the fake, mirroring the real base URLs' shapes. */
 const PREFIX: Record<ProviderName, string> = {
-  anthropic: '/anthropic', cerebras: '/cerebras/v1', groq: '/groq/openai/v1', gemini: '/gemini', openrouter: '/openrouter/api/v1',
+  anthropic: '/anthropic',
+  cerebras: '/cerebras/v1',
+  groq: '/groq/openai/v1',
+  gemini: '/gemini',
+  openrouter: '/openrouter/api/v1',
 };
 const PATH = {
   anthropic: '/anthropic/v1/messages',
@@ -44,7 +62,8 @@ const PATH = {
 /** Keys for `names` (value `key-<name>`) and every base URL pointed at the fake. */
 function envFor(names: ProviderName[], extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const n of Object.keys(PREFIX) as ProviderName[]) env[`CREWMUX_ROUTER_${n.toUpperCase()}_BASE_URL`] = fake.url + PREFIX[n];
+  for (const n of Object.keys(PREFIX) as ProviderName[])
+    env[`CREWMUX_ROUTER_${n.toUpperCase()}_BASE_URL`] = fake.url + PREFIX[n];
   for (const n of names) env[KEY_ENV[n]] = `key-${n}`;
   return { ...env, ...extra };
 }
@@ -61,21 +80,37 @@ function dbStore(now: () => number): { store: CooldownStore; file: string } {
   return { store: openCooldownStore(file, now), file };
 }
 
-const req = { system: 'You summarise worker output.', prompt: 'Summarise: did things.', maxTokens: 300, purpose: 'test' };
+const req = {
+  system: 'You summarise worker output.',
+  prompt: 'Summarise: did things.',
+  maxTokens: 300,
+  purpose: 'test',
+};
 
 test('anthropic round trip: headers, system block with cache_control, cache_read_input_tokens read', async () => {
   const c = clock();
   const { store } = dbStore(c.now);
   try {
-    fake.script(PATH.anthropic, { kind: 'ok', text: 'anthropic summary', cachedTokens: 1234, model: 'claude-haiku-4-5-20251001' });
+    fake.script(PATH.anthropic, {
+      kind: 'ok',
+      text: 'anthropic summary',
+      cachedTokens: 1234,
+      model: 'claude-haiku-4-5-20251001',
+    });
     const r = createRouter({ env: envFor(['anthropic']), cooldowns: store, now: c.now });
     const reply = await r.complete(req);
-    assert.deepEqual(reply, { text: 'anthropic summary', provider: 'anthropic', model: 'claude-haiku-4-5-20251001', cachedTokens: 1234 });
+    assert.deepEqual(reply, {
+      text: 'anthropic summary',
+      provider: 'anthropic',
+      model: 'claude-haiku-4-5-20251001',
+      cachedTokens: 1234,
+    });
     const sent = fake.requestsTo(PATH.anthropic).at(-1)!;
     assert.equal(sent.headers['x-api-key'], 'key-anthropic');
     assert.equal(sent.headers['anthropic-version'], '2023-06-01');
     assert.deepEqual(sent.body, {
-      model: 'claude-haiku-4-5', max_tokens: 300,
+      model: 'claude-haiku-4-5',
+      max_tokens: 300,
       system: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }],
       messages: [{ role: 'user', content: req.prompt }],
     });
@@ -95,8 +130,13 @@ test('cerebras and groq round trip: Bearer, system first, max_completion_tokens,
     const sent = fake.requestsTo(PATH[name]).at(-1)!;
     assert.equal(sent.headers.authorization, `Bearer key-${name}`);
     assert.deepEqual(sent.body, {
-      reasoning_effort: 'low', model, max_completion_tokens: 300,
-      messages: [{ role: 'system', content: req.system }, { role: 'user', content: req.prompt }],
+      reasoning_effort: 'low',
+      model,
+      max_completion_tokens: 300,
+      messages: [
+        { role: 'system', content: req.system },
+        { role: 'user', content: req.prompt },
+      ],
     });
   }
 });
@@ -131,8 +171,12 @@ test('openrouter round trip: system content part with cache_control, max_tokens,
   assert.equal(sent.headers.authorization, 'Bearer key-openrouter');
   assert.equal(sent.headers['x-title'], 'crewmux');
   assert.deepEqual(sent.body, {
-    model: 'google/gemini-3.5-flash', max_tokens: 300,
-    messages: [{ role: 'system', content: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }] }, { role: 'user', content: req.prompt }],
+    model: 'google/gemini-3.5-flash',
+    max_tokens: 300,
+    messages: [
+      { role: 'system', content: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }] },
+      { role: 'user', content: req.prompt },
+    ],
   });
 });
 
@@ -140,7 +184,12 @@ test('fallback: 429 with retry-after and a 500 cool their providers down; the ne
   const c = clock();
   const { store } = dbStore(c.now);
   try {
-    fake.script(PATH.anthropic, { kind: 'status', status: 429, headers: { 'retry-after': '120' }, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } } });
+    fake.script(PATH.anthropic, {
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '120' },
+      body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } },
+    });
     fake.script(PATH.cerebras, { kind: 'status', status: 500 });
     fake.script(PATH.groq, { kind: 'ok', text: 'from groq' });
     const before = fake.requests.length;
@@ -148,7 +197,14 @@ test('fallback: 429 with retry-after and a 500 cool their providers down; the ne
     const reply = await r.complete(req);
     assert.equal(reply.provider, 'groq');
     assert.equal(reply.text, 'from groq');
-    assert.deepEqual(fake.requests.slice(before).map((x) => [x.path, x.answered]), [[PATH.anthropic, 429], [PATH.cerebras, 500], [PATH.groq, 200]]);
+    assert.deepEqual(
+      fake.requests.slice(before).map((x) => [x.path, x.answered]),
+      [
+        [PATH.anthropic, 429],
+        [PATH.cerebras, 500],
+        [PATH.groq, 200],
+      ],
+    );
     assert.deepEqual(store.get('anthropic'), { until: c.t + 120_000, reason: 'HTTP 429 rate limited' });
     assert.deepEqual(store.get('cerebras'), { until: c.t + 30_000, reason: 'HTTP 500 server error' });
     assert.equal(store.get('groq'), undefined);
@@ -190,7 +246,11 @@ test('cooldowns persist: a second store on the same router.db (another process, 
   const { store, file } = dbStore(c.now);
   const second = openCooldownStore(file, c.now);
   try {
-    fake.script(PATH.anthropic, { kind: 'status', status: 429, headers: { 'retry-after': 'Sat, 21 Nov 2026 12:05:00 GMT' } });
+    fake.script(PATH.anthropic, {
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': 'Sat, 21 Nov 2026 12:05:00 GMT' },
+    });
     const env = envFor(['anthropic', 'groq']);
     await createRouter({ env, cooldowns: store, now: c.now }).complete(req);
     assert.deepEqual(second.all(), { anthropic: { until: c.t + 300_000, reason: 'HTTP 429 rate limited' } });
@@ -198,7 +258,10 @@ test('cooldowns persist: a second store on the same router.db (another process, 
     const st = other.status().find((p) => p.name === 'anthropic')!;
     assert.equal(st.coolingUntil, c.t + 300_000);
     const n = fake.requestsTo(PATH.anthropic).length;
-    const err = await other.complete({ ...req, purpose: 'recap' }).then(() => undefined, (e: unknown) => e);
+    const err = await other.complete({ ...req, purpose: 'recap' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.equal(err, undefined, 'groq answers');
     assert.equal(fake.requestsTo(PATH.anthropic).length, n);
   } finally {
@@ -213,7 +276,10 @@ test('openRouter: router.db in the data dir; create:false neither creates it nor
   const env = envFor(['anthropic', 'groq']);
   const ro = openRouter({ dataDir, env, now: c.now, create: false });
   assert.equal(ro.router.configured(), true);
-  assert.equal(ro.router.status().some((p) => p.coolingUntil), false);
+  assert.equal(
+    ro.router.status().some((p) => p.coolingUntil),
+    false,
+  );
   ro.close();
   assert.equal(existsSync(join(dataDir, 'router.db')), false, 'a read-only view creates nothing');
   fake.script(PATH.anthropic, { kind: 'status', status: 503 });
@@ -235,7 +301,12 @@ test('a hanging provider times out after timeoutMs and the router falls back', a
   try {
     fake.script(PATH.anthropic, { kind: 'hang' });
     fake.script(PATH.groq, { kind: 'ok', text: 'after the timeout' });
-    const r = createRouter({ config: { timeoutMs: 300 }, env: envFor(['anthropic', 'groq']), cooldowns: store, now: c.now });
+    const r = createRouter({
+      config: { timeoutMs: 300 },
+      env: envFor(['anthropic', 'groq']),
+      cooldowns: store,
+      now: c.now,
+    });
     const reply = await r.complete(req);
     assert.equal(reply.provider, 'groq');
     assert.deepEqual(store.get('anthropic'), { until: c.t + 30_000, reason: 'timeout (no answer within 300 ms)' });
@@ -247,7 +318,11 @@ test('a hanging provider times out after timeoutMs and the router falls back', a
 test('a bad key (401) and an unusable 200 fall back; the 401 cools down long and says "bad key"', async () => {
   const c = clock();
   const store = createMemoryCooldownStore();
-  fake.script(PATH.anthropic, { kind: 'status', status: 401, body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } } });
+  fake.script(PATH.anthropic, {
+    kind: 'status',
+    status: 401,
+    body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+  });
   fake.script(PATH.cerebras, { kind: 'status', status: 200, body: '<html>maintenance</html>' });
   const r = createRouter({ env: envFor(['anthropic', 'cerebras', 'groq']), cooldowns: store, now: c.now });
   assert.equal((await r.complete(req)).provider, 'groq');
@@ -262,13 +337,25 @@ test('when every provider fails, RouterUnavailableError lists each attempt and w
   fake.script(PATH.anthropic, { kind: 'status', status: 400, body: { error: { message: 'prompt is too long' } } });
   fake.script(PATH.gemini('gemini-3.5-flash-lite'), { kind: 'status', status: 529 });
   const r = createRouter({ env: envFor(['anthropic', 'groq', 'gemini']), cooldowns: store, now: c.now });
-  const err = await r.complete({ ...req, purpose: 'compact' }).then(() => assert.fail('should throw'), (e: unknown) => e);
+  const err = await r.complete({ ...req, purpose: 'compact' }).then(
+    () => assert.fail('should throw'),
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof RouterUnavailableError);
-  assert.deepEqual(err.attempts.map((a) => a.provider), ['anthropic', 'groq', 'gemini']);
+  assert.deepEqual(
+    err.attempts.map((a) => a.provider),
+    ['anthropic', 'groq', 'gemini'],
+  );
   assert.equal(err.attempts[0]!.error, 'HTTP 400: prompt is too long');
-  assert.match(err.attempts[1]!.error, /^skipped, cooling down until 2026-11-21T12:01:00Z \(1m0s left\): HTTP 429 rate limited$/);
+  assert.match(
+    err.attempts[1]!.error,
+    /^skipped, cooling down until 2026-11-21T12:01:00Z \(1m0s left\): HTTP 429 rate limited$/,
+  );
   assert.equal(err.attempts[2]!.error, 'HTTP 529 server error: scripted 529; cooling down 30s');
-  assert.match(err.message, /^No LLM provider answered for compact: anthropic: HTTP 400.*; groq: skipped.*; gemini: HTTP 529/);
+  assert.match(
+    err.message,
+    /^No LLM provider answered for compact: anthropic: HTTP 400.*; groq: skipped.*; gemini: HTTP 529/,
+  );
   assert.equal(store.get('anthropic'), undefined, 'a 400 is about this request: no cooldown');
 });
 
@@ -283,25 +370,46 @@ test('a refused connection is a network error: cooldown and fallback', async () 
 
 test('no keys: configured() is false and complete() says no provider has a key, without a request', async () => {
   const before = fake.requests.length;
-  const r = createRouter({ env: envFor([], { ANTHROPIC_BASE_URL: fake.url, OPENAI_API_KEY: 'not-ours' }), cooldowns: createMemoryCooldownStore() });
+  const r = createRouter({
+    env: envFor([], { ANTHROPIC_BASE_URL: fake.url, OPENAI_API_KEY: 'not-ours' }),
+    cooldowns: createMemoryCooldownStore(),
+  });
   assert.equal(r.configured(), false);
-  assert.deepEqual(r.status().map((p) => [p.name, p.configured, p.keyEnv]), [
-    ['anthropic', false, 'ANTHROPIC_API_KEY'], ['cerebras', false, 'CEREBRAS_API_KEY'], ['groq', false, 'GROQ_API_KEY'],
-    ['gemini', false, 'GEMINI_API_KEY'], ['openrouter', false, 'OPENROUTER_API_KEY'],
-  ]);
-  const err = await r.complete(req).then(() => assert.fail('should throw'), (e: unknown) => e);
+  assert.deepEqual(
+    r.status().map((p) => [p.name, p.configured, p.keyEnv]),
+    [
+      ['anthropic', false, 'ANTHROPIC_API_KEY'],
+      ['cerebras', false, 'CEREBRAS_API_KEY'],
+      ['groq', false, 'GROQ_API_KEY'],
+      ['gemini', false, 'GEMINI_API_KEY'],
+      ['openrouter', false, 'OPENROUTER_API_KEY'],
+    ],
+  );
+  const err = await r.complete(req).then(
+    () => assert.fail('should throw'),
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof RouterUnavailableError);
-  assert.match(err.message, /No LLM provider has a key \(set one of ANTHROPIC_API_KEY, .*GOOGLE_API_KEY, OPENROUTER_API_KEY\)/);
+  assert.match(
+    err.message,
+    /No LLM provider has a key \(set one of ANTHROPIC_API_KEY, .*GOOGLE_API_KEY, OPENROUTER_API_KEY\)/,
+  );
   assert.deepEqual(err.attempts, []);
   assert.equal(fake.requests.length, before);
 });
 
 test('CREWMUX_ROUTER=off: not configured, every provider says why, complete() throws without a request', async () => {
   const before = fake.requests.length;
-  const r = createRouter({ env: envFor(['anthropic', 'groq'], { CREWMUX_ROUTER: 'off' }), cooldowns: createMemoryCooldownStore() });
+  const r = createRouter({
+    env: envFor(['anthropic', 'groq'], { CREWMUX_ROUTER: 'off' }),
+    cooldowns: createMemoryCooldownStore(),
+  });
   assert.equal(r.configured(), false);
   assert.ok(r.status().every((p) => !p.configured && p.disabled === 'the router is off (CREWMUX_ROUTER=off)'));
-  const err = await r.complete(req).then(() => assert.fail('should throw'), (e: unknown) => e);
+  const err = await r.complete(req).then(
+    () => assert.fail('should throw'),
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof RouterUnavailableError);
   assert.match(err.message, /off \(CREWMUX_ROUTER=off\)/);
   assert.equal(fake.requests.length, before);
@@ -310,14 +418,32 @@ test('CREWMUX_ROUTER=off: not configured, every provider says why, complete() th
 test('config order and enabled:false decide who is asked first', async () => {
   const c = clock();
   const config: RouterConfig = { order: ['gemini', 'groq'], providers: { gemini: { enabled: false } } };
-  const r = createRouter({ config, env: envFor(['anthropic', 'groq', 'gemini']), cooldowns: createMemoryCooldownStore(), now: c.now });
-  assert.deepEqual(r.status().map((p) => [p.name, p.configured]), [['gemini', false], ['groq', true], ['anthropic', true], ['cerebras', false], ['openrouter', false]]);
+  const r = createRouter({
+    config,
+    env: envFor(['anthropic', 'groq', 'gemini']),
+    cooldowns: createMemoryCooldownStore(),
+    now: c.now,
+  });
+  assert.deepEqual(
+    r.status().map((p) => [p.name, p.configured]),
+    [
+      ['gemini', false],
+      ['groq', true],
+      ['anthropic', true],
+      ['cerebras', false],
+      ['openrouter', false],
+    ],
+  );
   assert.equal((await r.complete(req)).provider, 'groq');
 });
 
 test('the fake refuses requests without the auth headers each API requires', async () => {
   const post = (path: string, headers: Record<string, string>) =>
-    fetch(fake.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"model":"m"}' }).then((r) => r.status);
+    fetch(fake.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: '{"model":"m"}',
+    }).then((r) => r.status);
   assert.equal(await post(PATH.anthropic, { 'x-api-key': 'k' }), 401, 'anthropic-version missing');
   assert.equal(await post(PATH.anthropic, { 'anthropic-version': '2023-06-01' }), 401, 'x-api-key missing');
   assert.equal(await post(PATH.groq, { authorization: 'k' }), 401);

@@ -7,7 +7,16 @@
 import { systemClock } from '../../src/adapters/clock.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +26,13 @@ import type { Tmux } from '../../src/app/ports/tmux.js';
 import { watchServices, type MdnsService } from '../../src/adapters/external/mdns.js';
 import { callRpc } from '../../src/adapters/external/json-rpc-client.js';
 import { resolvePaths } from '../../src/app/session/paths.js';
-import { createExternalAgentDeps, discoverAgents, readFromExternalAgent, sendToExternalAgent, type ExternalAgentDeps } from '../../src/app/external/external-agents.js';
+import {
+  createExternalAgentDeps,
+  discoverAgents,
+  readFromExternalAgent,
+  sendToExternalAgent,
+  type ExternalAgentDeps,
+} from '../../src/app/external/external-agents.js';
 import { shellJoin } from '../../src/core/text/shell-quote.js';
 import { ToolError } from '../../src/core/errors.js';
 import { MDNS_SERVICE_TYPE } from '../../src/core/external/shim-protocol.js';
@@ -37,7 +52,11 @@ const mdnsUp: MdnsService[] = [];
 const mdnsDown: MdnsService[] = [];
 let watcher: { close(): Promise<void> } | undefined;
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -48,22 +67,47 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false | Promis
 }
 
 /** Starts `argv` in a new tmux session; `after` runs in the same shell once it exits. */
-async function startPane(session: string, argv: string[], env: Record<string, string> = {}, afterExit = ''): Promise<string> {
+async function startPane(
+  session: string,
+  argv: string[],
+  env: Record<string, string> = {},
+  afterExit = '',
+): Promise<string> {
   const command = shellJoin(argv) + (afterExit ? `; ${afterExit}` : '') + '; sleep 600';
-  const { paneId } = await tmux.newSession(session, 'main', { cwd: dir, command, env: { CREWMUX_RUNTIME_DIR: runtimeDir, ...env } }, { width: 120, height: 30 });
+  const { paneId } = await tmux.newSession(
+    session,
+    'main',
+    { cwd: dir, command, env: { CREWMUX_RUNTIME_DIR: runtimeDir, ...env } },
+    { width: 120, height: 30 },
+  );
   return paneId;
 }
 
 /** The card of the shim running in tmux pane `paneId` (the shim records its TMUX_PANE). */
-const cardOf = (paneId: string) => deps.cards.list().map((c) => c.card).find((c) => c?.tmuxPane === paneId);
+const cardOf = (paneId: string) =>
+  deps.cards
+    .list()
+    .map((c) => c.card)
+    .find((c) => c?.tmuxPane === paneId);
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cmx-shim-'));
   runtimeDir = join(dir, 'run');
   tmux = createTmux({ socket: `crewmux-test-${process.pid}`, configFile: '/dev/null' });
-  const paths = resolvePaths({ CREWMUX_RUNTIME_DIR: runtimeDir, CREWMUX_DATA_DIR: join(dir, 'data'), CREWMUX_CONFIG_DIR: join(dir, 'cfg') }, dir, process.getuid?.() ?? 0);
-  deps = createExternalAgentDeps({ paths, tmux, env: {}, clock: systemClock }, { mdnsBrowseMs: 800, enterDelayMs: 200 });
-  watcher = watchServices(MDNS_SERVICE_TYPE, (s) => mdnsUp.push(s), (s) => mdnsDown.push(s));
+  const paths = resolvePaths(
+    { CREWMUX_RUNTIME_DIR: runtimeDir, CREWMUX_DATA_DIR: join(dir, 'data'), CREWMUX_CONFIG_DIR: join(dir, 'cfg') },
+    dir,
+    process.getuid?.() ?? 0,
+  );
+  deps = createExternalAgentDeps(
+    { paths, tmux, env: {}, clock: systemClock },
+    { mdnsBrowseMs: 800, enterDelayMs: 200 },
+  );
+  watcher = watchServices(
+    MDNS_SERVICE_TYPE,
+    (s) => mdnsUp.push(s),
+    (s) => mdnsDown.push(s),
+  );
 });
 
 after(async () => {
@@ -73,7 +117,12 @@ after(async () => {
 });
 
 test('a shim in a tmux pane is discovered, answers a prompt, and disappears when killed', async () => {
-  const pane = await startPane('ext-shim', ['node', shimBin, fakeTui], {}, 'echo "SHIM_EXIT=$?" > shim-exit.txt; stty -a > stty-after.txt');
+  const pane = await startPane(
+    'ext-shim',
+    ['node', shimBin, fakeTui],
+    {},
+    'echo "SHIM_EXIT=$?" > shim-exit.txt; stty -a > stty-after.txt',
+  );
   const card = await waitFor('the shim card', () => cardOf(pane));
   assert.equal(statSync(deps.cards.cardPath(card.id)).mode & 0o777, 0o600);
   assert.equal(statSync(card.socket).mode & 0o777, 0o600);
@@ -92,15 +141,29 @@ test('a shim in a tmux pane is discovered, answers a prompt, and disappears when
 
   // `crewmux agents --json` sees the same agent.
   const cli = spawnSync(process.execPath, [join(root, 'bin', 'crewmux.js'), 'agents', '--json', '--mdns-ms', '300'], {
-    encoding: 'utf8', env: { ...process.env, CREWMUX_RUNTIME_DIR: runtimeDir, CREWMUX_TMUX_SOCKET: `crewmux-test-${process.pid}`, CREWMUX_TMUX_CONFIG: '/dev/null', CREWMUX_DATA_DIR: join(dir, 'data'), CREWMUX_CONFIG_DIR: join(dir, 'cfg') },
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      CREWMUX_RUNTIME_DIR: runtimeDir,
+      CREWMUX_TMUX_SOCKET: `crewmux-test-${process.pid}`,
+      CREWMUX_TMUX_CONFIG: '/dev/null',
+      CREWMUX_DATA_DIR: join(dir, 'data'),
+      CREWMUX_CONFIG_DIR: join(dir, 'cfg'),
+    },
   });
   assert.equal(cli.status, 0, cli.stderr);
   const listed = JSON.parse(cli.stdout) as { agents: { id: string; via: string }[] };
-  assert.deepEqual(listed.agents.filter((a) => a.id === card.id).map((a) => a.via), ['shim']);
+  assert.deepEqual(
+    listed.agents.filter((a) => a.id === card.id).map((a) => a.via),
+    ['shim'],
+  );
 
   // The TUI enabled bracketed paste and sees the pane's real size.
-  await waitFor('fake-tui ready', async () => ((await callRpc(card.socket, 'info')) as { bracketedPaste: boolean }).bracketedPaste);
-  const info = await callRpc(card.socket, 'info') as { cols: number; rows: number };
+  await waitFor(
+    'fake-tui ready',
+    async () => ((await callRpc(card.socket, 'info')) as { bracketedPaste: boolean }).bracketedPaste,
+  );
+  const info = (await callRpc(card.socket, 'info')) as { cols: number; rows: number };
   assert.deepEqual([info.cols, info.rows], [120, 30]);
 
   await readFromExternalAgent(deps, me.id); // consume the start-up screen
@@ -120,10 +183,22 @@ test('a shim in a tmux pane is discovered, answers a prompt, and disappears when
   // The user's keystrokes in the terminal reach the agent too.
   await tmux.sendKeys(pane, '-l', 'typed by the user');
   await tmux.sendKeys(pane, 'Enter');
-  await waitFor('the answer to typed keys', async () => (await tmux.capturePane(pane)).includes('ANSWER: TYPED BY THE USER'));
+  await waitFor('the answer to typed keys', async () =>
+    (await tmux.capturePane(pane)).includes('ANSWER: TYPED BY THE USER'),
+  );
 
   // Window size changes reach the agent.
-  spawnSync('tmux', ['-L', `crewmux-test-${process.pid}`, 'resize-window', '-t', '=ext-shim:', '-x', '100', '-y', '25']);
+  spawnSync('tmux', [
+    '-L',
+    `crewmux-test-${process.pid}`,
+    'resize-window',
+    '-t',
+    '=ext-shim:',
+    '-x',
+    '100',
+    '-y',
+    '25',
+  ]);
   await waitFor('the resized agent', async () => {
     const r = await readFromExternalAgent(deps, me.id);
     return r.text.includes('size 100x25');
@@ -134,24 +209,42 @@ test('a shim in a tmux pane is discovered, answers a prompt, and disappears when
   await waitFor('the socket to go', () => !existsSync(card.socket));
   await waitFor('the mDNS goodbye', () => mdnsDown.find((s) => s.txt.id === card.id));
   const exitFile = join(dir, 'shim-exit.txt');
-  await waitFor('the shim to exit', () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').includes('SHIM_EXIT='));
+  await waitFor(
+    'the shim to exit',
+    () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').includes('SHIM_EXIT='),
+  );
   assert.equal(readFileSync(exitFile, 'utf8').trim(), 'SHIM_EXIT=143', 'the agent died of SIGTERM: 128 + 15');
-  await waitFor('stty output', () => existsSync(join(dir, 'stty-after.txt')) && readFileSync(join(dir, 'stty-after.txt'), 'utf8').includes('icanon'));
+  await waitFor(
+    'stty output',
+    () =>
+      existsSync(join(dir, 'stty-after.txt')) && readFileSync(join(dir, 'stty-after.txt'), 'utf8').includes('icanon'),
+  );
   assert.match(readFileSync(join(dir, 'stty-after.txt'), 'utf8'), /(^|\s)icanon(\s|$)/m, 'the terminal left raw mode');
 
-  await assert.rejects(sendToExternalAgent(deps, me.id, 'still there?'), (e: unknown) =>
-    e instanceof ToolError && /^Error: agent shim-\d+ is no longer running/.test(e.message));
+  await assert.rejects(
+    sendToExternalAgent(deps, me.id, 'still there?'),
+    (e: unknown) => e instanceof ToolError && /^Error: agent shim-\d+ is no longer running/.test(e.message),
+  );
   const after2 = await discoverAgents(deps);
-  assert.equal(after2.agents.some((a) => a.id === me.id), false);
+  assert.equal(
+    after2.agents.some((a) => a.id === me.id),
+    false,
+  );
 });
 
 test('the agent crashing ends the shim with its exit code and removes the card', async () => {
   const pane = await startPane('ext-crash', ['node', shimBin, fakeTui], {}, 'echo "SHIM_EXIT=$?" > crash-exit.txt');
   const card = await waitFor('the shim card', () => cardOf(pane));
-  await waitFor('fake-tui ready', async () => ((await callRpc(card.socket, 'info')) as { bracketedPaste: boolean }).bracketedPaste);
+  await waitFor(
+    'fake-tui ready',
+    async () => ((await callRpc(card.socket, 'info')) as { bracketedPaste: boolean }).bracketedPaste,
+  );
   await sendToExternalAgent(deps, card.id, '/crash');
   const exitFile = join(dir, 'crash-exit.txt');
-  await waitFor('the shim to exit', () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').includes('SHIM_EXIT='));
+  await waitFor(
+    'the shim to exit',
+    () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').includes('SHIM_EXIT='),
+  );
   assert.equal(readFileSync(exitFile, 'utf8').trim(), 'SHIM_EXIT=3');
   assert.equal(existsSync(deps.cards.cardPath(card.id)), false);
   assert.equal(existsSync(card.socket), false);
@@ -164,7 +257,7 @@ test('the kill method stops the agent and bad requests get error replies', async
   await assert.rejects(callRpc(card.socket, 'send', { text: 42 }), /invalid params/);
   await assert.rejects(callRpc(card.socket, 'nope'), /unknown method/);
   await assert.rejects(callRpc(card.socket, 'read', { cursor: -1 }), /invalid params/);
-  const r = await callRpc(card.socket, 'kill', {}) as { signal: string };
+  const r = (await callRpc(card.socket, 'kill', {})) as { signal: string };
   assert.equal(r.signal, 'SIGTERM');
   await waitFor('the card to go', () => !existsSync(deps.cards.cardPath(card.id)));
 });
@@ -184,7 +277,11 @@ test('agents in plain tmux panes are found by process, crewmux panes skipped, an
   await waitFor('the plain agent', async () => (await tmux.capturePane(pane)).includes('fake-tui ready'));
 
   const found = await discoverAgents(deps);
-  assert.equal(found.agents.some((x) => x.id === crewCard.id), false, 'a shim crewmux started is not listed');
+  assert.equal(
+    found.agents.some((x) => x.id === crewCard.id),
+    false,
+    'a shim crewmux started is not listed',
+  );
   const plain = found.agents.filter((a) => a.via === 'tmux');
   assert.equal(plain.length, 1, JSON.stringify(found.agents));
   const a = plain[0]!;
@@ -193,14 +290,22 @@ test('agents in plain tmux panes are found by process, crewmux panes skipped, an
   assert.equal(a.tmux?.session, 'ext-plain');
 
   await sendToExternalAgent(deps, a.id, 'ping the pane');
-  await waitFor('the pane answer', async () => (await readFromExternalAgent(deps, a.id)).text.includes('ANSWER: PING THE PANE'));
+  await waitFor('the pane answer', async () =>
+    (await readFromExternalAgent(deps, a.id)).text.includes('ANSWER: PING THE PANE'),
+  );
   const r = await readFromExternalAgent(deps, a.id, 10);
   assert.equal(r.mode, 'screen');
   assert.ok(Buffer.byteLength(r.text) <= 10);
 
   await tmux.killSession('ext-plain');
-  await assert.rejects(readFromExternalAgent(deps, a.id), (e: unknown) => e instanceof ToolError && /^Error: agent tmux-%\d+ is no longer running/.test(e.message));
-  await assert.rejects(sendToExternalAgent(deps, 'tmux-%999', 'x'), (e: unknown) => e instanceof ToolError && /^Error: unknown agent id/.test(e.message));
+  await assert.rejects(
+    readFromExternalAgent(deps, a.id),
+    (e: unknown) => e instanceof ToolError && /^Error: agent tmux-%\d+ is no longer running/.test(e.message),
+  );
+  await assert.rejects(
+    sendToExternalAgent(deps, 'tmux-%999', 'x'),
+    (e: unknown) => e instanceof ToolError && /^Error: unknown agent id/.test(e.message),
+  );
 });
 
 test('a stale card of a dead pid is pruned', async () => {
@@ -209,12 +314,29 @@ test('a stale card of a dead pid is pruned', async () => {
   mkdirSync(deps.cards.dir, { recursive: true });
   const sock = deps.cards.socketPath(id);
   writeFileSync(sock, '');
-  writeFileSync(deps.cards.cardPath(id), JSON.stringify({
-    version: 1, id, agent: 'claude', command: 'claude', args: [], cwd: dir, pid: dead, agentPid: dead, socket: sock, host: 'x', startedAt: new Date().toISOString(),
-  }), { mode: 0o600 });
+  writeFileSync(
+    deps.cards.cardPath(id),
+    JSON.stringify({
+      version: 1,
+      id,
+      agent: 'claude',
+      command: 'claude',
+      args: [],
+      cwd: dir,
+      pid: dead,
+      agentPid: dead,
+      socket: sock,
+      host: 'x',
+      startedAt: new Date().toISOString(),
+    }),
+    { mode: 0o600 },
+  );
   const r = await discoverAgents(deps);
   assert.deepEqual(r.pruned, [deps.cards.cardPath(id)]);
   assert.equal(existsSync(deps.cards.cardPath(id)), false);
   assert.equal(existsSync(sock), false);
-  assert.equal(r.agents.some((x) => x.id === id), false);
+  assert.equal(
+    r.agents.some((x) => x.id === id),
+    false,
+  );
 });

@@ -20,7 +20,11 @@ test('crewmux skill: keygen, sign, add --require-signed-skills, verify, list --j
   t.after(sb.cleanup);
   const kg = crewmux(sb, 'skill', 'keygen', '--json', '--name', 'me');
   assert.equal(kg.code, 0, kg.stderr);
-  const { publicKey, keyFile, trustedAs } = JSON.parse(kg.stdout) as { publicKey: string; keyFile: string; trustedAs: string };
+  const { publicKey, keyFile, trustedAs } = JSON.parse(kg.stdout) as {
+    publicKey: string;
+    keyFile: string;
+    trustedAs: string;
+  };
   assert.equal(trustedAs, 'me');
   assert.equal(keyFile, join(sb.paths.configDir, 'signing-key.json'));
   assert.equal(crewmux(sb, 'skill', 'keygen').code, 1, 'keygen refuses to overwrite');
@@ -39,10 +43,19 @@ test('crewmux skill: keygen, sign, add --require-signed-skills, verify, list --j
   assert.equal(v.code, 0, v.stderr);
   assert.deepEqual((JSON.parse(v.stdout) as { trust: unknown }).trust, { status: 'trusted', keyName: 'me', publicKey });
 
-  const list = JSON.parse(crewmux(sb, 'skill', 'list', '--json').stdout) as { skills: { name: string; source: string }[]; trustedKeys: { name: string }[] };
+  const list = JSON.parse(crewmux(sb, 'skill', 'list', '--json').stdout) as {
+    skills: { name: string; source: string }[];
+    trustedKeys: { name: string }[];
+  };
   assert.ok(list.skills.some((s) => s.name === 'deploy' && s.source === 'global'));
-  assert.ok(list.skills.some((s) => s.name === 'tester' && s.source === 'builtin'), 'built-ins are listed');
-  assert.deepEqual(list.trustedKeys.map((k) => k.name), ['me']);
+  assert.ok(
+    list.skills.some((s) => s.name === 'tester' && s.source === 'builtin'),
+    'built-ins are listed',
+  );
+  assert.deepEqual(
+    list.trustedKeys.map((k) => k.name),
+    ['me'],
+  );
 
   assert.equal(crewmux(sb, 'skill', 'untrust', 'me').code, 0);
   const after = crewmux(sb, 'skill', 'verify', 'deploy');
@@ -77,7 +90,10 @@ test('a bad manifest names the key; a missing argument is a usage error', (t) =>
   const sb = createSkillSandbox();
   t.after(sb.cleanup);
   const src = writeSkill(join(sb.root, 'src'), { name: 'bad', keywords: ['x'] });
-  writeFileSync(join(src, 'skill.toml'), 'name = "bad"\nversion = "1.0.0"\ndescription = "d"\n[triggers]\nkeywords = "not-a-list"\n');
+  writeFileSync(
+    join(src, 'skill.toml'),
+    'name = "bad"\nversion = "1.0.0"\ndescription = "d"\n[triggers]\nkeywords = "not-a-list"\n',
+  );
   const r = crewmux(sb, 'skill', 'add', src);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /triggers\.keywords: expected array.*\[E_SKILL_MANIFEST\]/);

@@ -12,16 +12,31 @@ import { createSkillSandbox, writeSkill, type SkillSandbox } from '../fakes/skil
 const now = () => Date.parse('2025-01-01T00:00:00Z');
 
 async function rejectsWith(p: Promise<unknown> | (() => unknown), code: ErrorCode, message?: RegExp): Promise<void> {
-  await assert.rejects(async () => (typeof p === 'function' ? p() : p), (e: unknown) => {
-    assert.ok(e instanceof UserError, String(e));
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
+  await assert.rejects(
+    async () => (typeof p === 'function' ? p() : p),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError, String(e));
+      assert.equal(e.code, code, e.message);
+      if (message) assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
-function add(sb: SkillSandbox, source: string, extra: { force?: boolean; requireSigned?: boolean; scope?: 'global' | 'project' } = {}) {
-  return addSkills({ paths: sb.paths, projectRoot: sb.project, source, scope: extra.scope ?? 'global', force: extra.force ?? false, requireSigned: extra.requireSigned ?? false, cwd: sb.root });
+function add(
+  sb: SkillSandbox,
+  source: string,
+  extra: { force?: boolean; requireSigned?: boolean; scope?: 'global' | 'project' } = {},
+) {
+  return addSkills({
+    paths: sb.paths,
+    projectRoot: sb.project,
+    source,
+    scope: extra.scope ?? 'global',
+    force: extra.force ?? false,
+    requireSigned: extra.requireSigned ?? false,
+    cwd: sb.root,
+  });
 }
 
 /** The install target holds nothing (no skill, no staging folder). */
@@ -30,14 +45,22 @@ function assertNothingLeft(sb: SkillSandbox): void {
 }
 
 function git(cwd: string, ...args: string[]): void {
-  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } });
+  const r = spawnSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args],
+    { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } },
+  );
   assert.equal(r.status, 0, r.stderr);
 }
 
 test('install from a local folder copies the skill; a second add needs --force', async (t) => {
   const sb = createSkillSandbox();
   t.after(sb.cleanup);
-  const src = writeSkill(join(sb.root, 'src', 'anything'), { name: 'sql', keywords: ['sql'], extra: { 'examples/one.sql': 'select 1;' } });
+  const src = writeSkill(join(sb.root, 'src', 'anything'), {
+    name: 'sql',
+    keywords: ['sql'],
+    extra: { 'examples/one.sql': 'select 1;' },
+  });
   const [r] = await add(sb, src);
   assert.equal(r?.name, 'sql');
   assert.equal(r?.replaced, false);
@@ -61,7 +84,10 @@ test('install from a local git repository clones it and leaves .git out', async 
   git(repo, 'commit', '-q', '-m', 'skills');
   writeSkill(join(repo, 'skills', 'gamma'), { name: 'gamma', keywords: ['gamma'] }); // uncommitted: not cloned
   const installed = await add(sb, `file://${repo}`);
-  assert.deepEqual(installed.map((s) => s.name), ['alpha', 'beta']);
+  assert.deepEqual(
+    installed.map((s) => s.name),
+    ['alpha', 'beta'],
+  );
   assert.deepEqual(readdirSync(sb.paths.skillsDir).sort(), ['alpha', 'beta']);
   assert.deepEqual(readdirSync(join(sb.paths.skillsDir, 'alpha')).sort(), ['skill.md', 'skill.toml']);
 });
@@ -73,9 +99,25 @@ test('a staging folder left by a killed install is removed by the next add once 
   mkdirSync(join(sb.paths.skillsDir, '.staging-new'), { recursive: true });
   const src = writeSkill(join(sb.root, 's'), { name: 's', keywords: ['x'] });
   const later = Date.now() + 30 * 60 * 1000;
-  await addSkills({ paths: sb.paths, source: src, scope: 'global', force: false, requireSigned: false, cwd: sb.root, now: () => later });
+  await addSkills({
+    paths: sb.paths,
+    source: src,
+    scope: 'global',
+    force: false,
+    requireSigned: false,
+    cwd: sb.root,
+    now: () => later,
+  });
   assert.deepEqual(readdirSync(sb.paths.skillsDir).sort(), ['.staging-new', '.staging-old', 's']);
-  await addSkills({ paths: sb.paths, source: src, scope: 'global', force: true, requireSigned: false, cwd: sb.root, now: () => later + 60 * 60 * 1000 });
+  await addSkills({
+    paths: sb.paths,
+    source: src,
+    scope: 'global',
+    force: true,
+    requireSigned: false,
+    cwd: sb.root,
+    now: () => later + 60 * 60 * 1000,
+  });
   assert.deepEqual(readdirSync(sb.paths.skillsDir), ['s']);
 });
 
@@ -103,7 +145,11 @@ test('a relative ../ symlink and a directory symlink are refused; a file symlink
   const a = writeSkill(join(sb.root, 'a'), { name: 'a', keywords: ['x'] });
   symlinkSync('../secret', join(a, 'up.md'));
   writeFileSync(join(sb.root, 'secret'), 's');
-  assert.throws(() => readSkillFolder(a), (e: unknown) => e instanceof UserError && e.code === 'E_SKILL_UNSAFE' && /up\.md: a symlink leaving/.test(e.message));
+  assert.throws(
+    () => readSkillFolder(a),
+    (e: unknown) =>
+      e instanceof UserError && e.code === 'E_SKILL_UNSAFE' && /up\.md: a symlink leaving/.test(e.message),
+  );
   const b = writeSkill(join(sb.root, 'b'), { name: 'b', keywords: ['x'], extra: { 'docs/x.md': 'x' } });
   symlinkSync('docs', join(b, 'loop'));
   assert.throws(() => readSkillFolder(b), /symlink to something other than a file/);
@@ -118,7 +164,10 @@ test('a named pipe in the skill folder is refused, not read', async (t) => {
   t.after(sb.cleanup);
   const src = writeSkill(join(sb.root, 'fifo'), { name: 'fifo', keywords: ['x'] });
   const r = spawnSync('mkfifo', [join(src, 'pipe')]);
-  if (r.status !== 0) { t.skip('mkfifo is not available'); return; }
+  if (r.status !== 0) {
+    t.skip('mkfifo is not available');
+    return;
+  }
   await rejectsWith(add(sb, src), 'E_SKILL_UNSAFE', /pipe: not a regular file or folder/);
   assertNothingLeft(sb);
 });
@@ -139,7 +188,11 @@ test('a traversal name in skill.toml, or a backslash file name, is refused and n
 test('an oversize skill is refused and nothing is left behind', async (t) => {
   const sb = createSkillSandbox();
   t.after(sb.cleanup);
-  const big = writeSkill(join(sb.root, 'big'), { name: 'big', keywords: ['x'], extra: { 'blob.bin': 'x'.repeat(300 * 1024) } });
+  const big = writeSkill(join(sb.root, 'big'), {
+    name: 'big',
+    keywords: ['x'],
+    extra: { 'blob.bin': 'x'.repeat(300 * 1024) },
+  });
   await rejectsWith(add(sb, big), 'E_SKILL_TOO_LARGE');
   const many = writeSkill(join(sb.root, 'many'), { name: 'many', keywords: ['x'] });
   for (let i = 0; i < 201; i++) writeFileSync(join(many, `f${i}.md`), 'x');
@@ -192,7 +245,10 @@ test('project scope installs under .crewmux/skills; remove deletes it', async (t
   const src = writeSkill(join(sb.root, 'p'), { name: 'p', keywords: ['x'] });
   await add(sb, src, { scope: 'project' });
   assert.ok(existsSync(join(sb.project, '.crewmux', 'skills', 'p', 'skill.toml')));
-  await rejectsWith(async () => removeSkill({ paths: sb.paths, projectRoot: sb.project, scope: 'global', name: 'p' }), 'E_SKILL_NOT_FOUND');
+  await rejectsWith(
+    async () => removeSkill({ paths: sb.paths, projectRoot: sb.project, scope: 'global', name: 'p' }),
+    'E_SKILL_NOT_FOUND',
+  );
   removeSkill({ paths: sb.paths, projectRoot: sb.project, scope: 'project', name: 'p' });
   assert.equal(existsSync(join(sb.project, '.crewmux', 'skills', 'p')), false);
 });

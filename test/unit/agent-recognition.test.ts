@@ -6,7 +6,10 @@ test('agents are recognised by binary, interpreter script or package path', () =
   assert.equal(recognizeCommand(['claude']), 'claude');
   assert.equal(recognizeCommand(['/usr/local/bin/codex', '--yolo']), 'codex');
   assert.equal(recognizeCommand(['node', '/usr/bin/gemini']), 'gemini');
-  assert.equal(recognizeCommand(['node', '--no-warnings', '/usr/lib/node_modules/@qwen-code/qwen-code/cli.js']), 'qwen');
+  assert.equal(
+    recognizeCommand(['node', '--no-warnings', '/usr/lib/node_modules/@qwen-code/qwen-code/cli.js']),
+    'qwen',
+  );
   assert.equal(recognizeCommand(['/usr/bin/python3', '/home/u/.local/bin/aider', '--model', 'x']), 'aider');
   assert.equal(recognizeCommand(['/x/node_modules/opencode-ai/bin/.opencode']), 'opencode');
   assert.equal(recognizeCommand(['kiro-cli', 'chat']), 'kiro-cli');
@@ -29,7 +32,10 @@ test('the outermost agent of a pane tree is reported', () => {
     { pid: 20, ppid: 1, argv: ['claude'] },
   ];
   const tree = descendants(table, 10);
-  assert.deepEqual(tree.map((p) => p.pid), [10, 11, 12]);
+  assert.deepEqual(
+    tree.map((p) => p.pid),
+    [10, 11, 12],
+  );
   assert.deepEqual(findAgentInTree(tree), { agent: 'codex', process: table[2] });
   assert.deepEqual(descendants(table, 99), []);
 });

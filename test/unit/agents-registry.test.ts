@@ -5,12 +5,36 @@ import { BUILTIN_AGENTS, findAgent } from '../../src/core/agents/registry.js';
 import { PROMPT_ARG, fillPromptArg, customAgentProfile, type LaunchContext } from '../../src/core/agents/profile.js';
 
 const ctx = (role: 'lead' | 'worker'): LaunchContext => ({
-  role, sessionId: 's1', workerId: role === 'worker' ? 'w1' : undefined, cwd: '/data/crewmux/worktrees/repo-abc/w1',
-  mcpUrl: 'http://127.0.0.1:7801/mcp', mcpToken: 'tok123', mcpConfigPath: '/state/mcp.json', promptFile: '/state/prompt.md',
-  stateDir: '/state/agents/w1', toolTimeoutS: 120, userHome: '/home/u', env: { ANTHROPIC_API_KEY: 'sk-ant-0123456789abcdefghijklmnop' },
+  role,
+  sessionId: 's1',
+  workerId: role === 'worker' ? 'w1' : undefined,
+  cwd: '/data/crewmux/worktrees/repo-abc/w1',
+  mcpUrl: 'http://127.0.0.1:7801/mcp',
+  mcpToken: 'tok123',
+  mcpConfigPath: '/state/mcp.json',
+  promptFile: '/state/prompt.md',
+  stateDir: '/state/agents/w1',
+  toolTimeoutS: 120,
+  userHome: '/home/u',
+  env: { ANTHROPIC_API_KEY: 'sk-ant-0123456789abcdefghijklmnop' },
 });
 
-const REQUIRED = ['claude', 'codex', 'gemini', 'qwen', 'opencode', 'aider', 'goose', 'kiro', 'amp', 'cursor-agent', 'copilot', 'openclaude', 'kilocode', 'crush'];
+const REQUIRED = [
+  'claude',
+  'codex',
+  'gemini',
+  'qwen',
+  'opencode',
+  'aider',
+  'goose',
+  'kiro',
+  'amp',
+  'cursor-agent',
+  'copilot',
+  'openclaude',
+  'kilocode',
+  'crush',
+];
 
 test('the registry has every required agent, once', () => {
   const names = BUILTIN_AGENTS.map((a) => a.name);
@@ -24,8 +48,13 @@ for (const a of BUILTIN_AGENTS.filter((x) => !x.scripted)) {
       const c = ctx(role);
       const spec = a.launch(c, `/bin/${a.binaries[0]}`);
       assert.equal(spec.argv[0], `/bin/${a.binaries[0]}`);
-      assert.equal(spec.argv.includes(PROMPT_ARG), spec.prompt === 'arg', 'PROMPT_ARG exactly when the prompt is an argument');
-      for (const f of spec.files ?? []) assert.ok(f.path.startsWith(c.stateDir + '/') || f.path.startsWith(c.cwd + '/'), `${f.path} is crewmux-owned`);
+      assert.equal(
+        spec.argv.includes(PROMPT_ARG),
+        spec.prompt === 'arg',
+        'PROMPT_ARG exactly when the prompt is an argument',
+      );
+      for (const f of spec.files ?? [])
+        assert.ok(f.path.startsWith(c.stateDir + '/') || f.path.startsWith(c.cwd + '/'), `${f.path} is crewmux-owned`);
       for (const s of spec.seed ?? []) {
         assert.ok(s.from.startsWith('/home/u/'), 'seeds read the user home');
         assert.ok(s.to.startsWith(c.stateDir + '/'), 'seeds land in stateDir');
@@ -33,7 +62,10 @@ for (const a of BUILTIN_AGENTS.filter((x) => !x.scripted)) {
       if (a.capabilities.mcpClient) {
         const all = JSON.stringify(spec);
         assert.ok(all.includes(c.mcpUrl) || all.includes(c.mcpConfigPath), 'the MCP server is wired');
-        assert.ok(all.includes('tok123') || all.includes('CREWMUX_MCP_TOKEN') || all.includes(c.mcpConfigPath), 'the token reaches the agent');
+        assert.ok(
+          all.includes('tok123') || all.includes('CREWMUX_MCP_TOKEN') || all.includes(c.mcpConfigPath),
+          'the token reaches the agent',
+        );
         assert.ok(all.includes('crewmux'), 'the server is named crewmux');
       }
     });
@@ -42,7 +74,14 @@ for (const a of BUILTIN_AGENTS.filter((x) => !x.scripted)) {
 
 test('claude: MCP from the config file, bypass only for workers, dialogs pre-answered in its own config dir', () => {
   const w = findAgent('claude')!.launch(ctx('worker'), 'claude');
-  assert.deepEqual(w.argv.slice(0, 6), ['claude', '--mcp-config', '/state/mcp.json', '--strict-mcp-config', '--settings', '/state/agents/w1/claude-crewmux-settings.json']);
+  assert.deepEqual(w.argv.slice(0, 6), [
+    'claude',
+    '--mcp-config',
+    '/state/mcp.json',
+    '--strict-mcp-config',
+    '--settings',
+    '/state/agents/w1/claude-crewmux-settings.json',
+  ]);
   assert.ok(w.argv.includes('--dangerously-skip-permissions'));
   assert.deepEqual(w.argv.slice(-2), ['--', PROMPT_ARG]);
   assert.equal(w.env.IS_SANDBOX, '1');
@@ -51,7 +90,11 @@ test('claude: MCP from the config file, bypass only for workers, dialogs pre-ans
   const global = JSON.parse(w.files!.find((f) => f.path.endsWith('.claude.json'))!.content);
   assert.equal(global.hasCompletedOnboarding, true);
   assert.equal(global.projects[ctx('worker').cwd].hasTrustDialogAccepted, true);
-  assert.deepEqual(global.customApiKeyResponses.approved, ['6789abcdefghijklmnop'], 'the last 20 characters of the key');
+  assert.deepEqual(
+    global.customApiKeyResponses.approved,
+    ['6789abcdefghijklmnop'],
+    'the last 20 characters of the key',
+  );
   const l = findAgent('claude')!.launch(ctx('lead'), 'claude');
   assert.ok(!l.argv.includes('--dangerously-skip-permissions'));
   const settings = JSON.parse(l.files!.find((f) => f.path.endsWith('claude-crewmux-settings.json'))!.content);
@@ -75,7 +118,12 @@ test('gemini and qwen: a system settings file with the crewmux server trusted an
     const s = findAgent(name)!.launch(ctx('worker'), name);
     const file = s.files![0]!;
     const settings = JSON.parse(file.content);
-    assert.deepEqual(settings.mcpServers.crewmux, { httpUrl: 'http://127.0.0.1:7801/mcp', headers: { Authorization: 'Bearer tok123' }, trust: true, timeout: 150000 });
+    assert.deepEqual(settings.mcpServers.crewmux, {
+      httpUrl: 'http://127.0.0.1:7801/mcp',
+      headers: { Authorization: 'Bearer tok123' },
+      trust: true,
+      timeout: 150000,
+    });
     assert.equal(settings.general.enableAutoUpdate, false);
     assert.ok(Object.values(s.env).includes(file.path));
     assert.ok(s.argv.includes('yolo'));

@@ -88,7 +88,9 @@ test('manual fake clock: a loop that sleeps again inside the window runs every i
 test('manual fake clock: next() jumps to the earliest wake; sleep(0) and aborted sleeps resolve at once', async () => {
   const clock = createFakeClock();
   let done = false;
-  void clock.sleep(500).then(() => { done = true; });
+  void clock.sleep(500).then(() => {
+    done = true;
+  });
   assert.equal(await clock.next(), true);
   assert.equal(done, true);
   assert.equal(clock.now(), 500);

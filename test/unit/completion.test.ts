@@ -16,8 +16,14 @@ test('the completion protocol an agent UI echoes back cannot trigger the sentine
 });
 
 test('done.flag is accepted only for the current nonce and a valid shape', () => {
-  assert.deepEqual(parseDoneFlag('{"nonce":"n2","status":"done","summary":"ok"}', 'n2'), { ok: true, completion: { status: 'done', summary: 'ok' } });
-  assert.deepEqual(parseDoneFlag('{"nonce":"n1","status":"done"}', 'n2'), { ok: false, reason: 'done.flag belongs to an earlier turn (nonce mismatch)' });
+  assert.deepEqual(parseDoneFlag('{"nonce":"n2","status":"done","summary":"ok"}', 'n2'), {
+    ok: true,
+    completion: { status: 'done', summary: 'ok' },
+  });
+  assert.deepEqual(parseDoneFlag('{"nonce":"n1","status":"done"}', 'n2'), {
+    ok: false,
+    reason: 'done.flag belongs to an earlier turn (nonce mismatch)',
+  });
   assert.equal(parseDoneFlag('not json', 'n2').ok, false);
   assert.equal(parseDoneFlag('{"nonce":"n2","status":"finished"}', 'n2').ok, false);
 });

@@ -13,18 +13,22 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 function tsFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return tsFiles(p);
-    return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return tsFiles(p);
+      return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
+    });
 }
 
 /** `export [async] function name` or `export const name = [async] (...) =>` / `function`. */
-const EXPORTED_FUNCTION = new RegExp([
-  String.raw`^export\s+(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)`,
-  String.raw`^export\s+const\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:function\b|<[^>]*>\s*\(|\(|[A-Za-z_$][\w$]*\s*=>)`,
-].join('|'));
+const EXPORTED_FUNCTION = new RegExp(
+  [
+    String.raw`^export\s+(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)`,
+    String.raw`^export\s+const\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:function\b|<[^>]*>\s*\(|\(|[A-Za-z_$][\w$]*\s*=>)`,
+  ].join('|'),
+);
 
 /** Exported functions of `text` with no `/** *\/` comment ending on the nearest non-blank line above. */
 export function missingContracts(text: string): { line: number; name: string }[] {
@@ -64,11 +68,19 @@ test('the scanner sees exported functions and their contracts', () => {
     'export const LIMIT = 5;',
     'export const f = function () {};',
   ].join('\n');
-  assert.deepEqual(missingContracts(src).map((x) => x.name), ['b', 'c', 'd', 'f']);
+  assert.deepEqual(
+    missingContracts(src).map((x) => x.name),
+    ['b', 'c', 'd', 'f'],
+  );
 });
 
 test('every exported function in src/app has a /** */ contract comment', () => {
   const missing = tsFiles(join(ROOT, 'src', 'app')).flatMap((file) =>
-    missingContracts(readFileSync(file, 'utf8')).map((x) => `${relative(ROOT, file)}:${x.line} ${x.name}`));
-  assert.deepEqual(missing, [], `exported functions without a contract comment (what it does, units, defaults, failure):\n${missing.join('\n')}`);
+    missingContracts(readFileSync(file, 'utf8')).map((x) => `${relative(ROOT, file)}:${x.line} ${x.name}`),
+  );
+  assert.deepEqual(
+    missing,
+    [],
+    `exported functions without a contract comment (what it does, units, defaults, failure):\n${missing.join('\n')}`,
+  );
 });

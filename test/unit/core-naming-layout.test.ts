@@ -16,10 +16,22 @@ test('worker ids, branches and session ids follow the naming scheme (wNN, crewmu
 
 test('workers fill the lead window to 5 panes, then overflow windows, reusing free names', () => {
   const name = (i: number) => `workers-${i}`;
-  assert.deepEqual(placeWorker({ windowId: '@1', name: 'lead', panes: 4 }, [], 5, name), { kind: 'split', windowId: '@1' });
-  assert.deepEqual(placeWorker({ windowId: '@1', name: 'lead', panes: 5 }, [], 5, name), { kind: 'new-window', name: 'workers-2' });
-  assert.deepEqual(placeWorker({ windowId: '@1', name: 'lead', panes: 5 }, [{ windowId: '@3', name: 'workers-2', panes: 2 }], 5, name), { kind: 'split', windowId: '@3' });
-  assert.deepEqual(placeWorker({ windowId: '@1', name: 'lead', panes: 5 }, [{ windowId: '@3', name: 'workers-2', panes: 5 }], 5, name), { kind: 'new-window', name: 'workers-3' });
+  assert.deepEqual(placeWorker({ windowId: '@1', name: 'lead', panes: 4 }, [], 5, name), {
+    kind: 'split',
+    windowId: '@1',
+  });
+  assert.deepEqual(placeWorker({ windowId: '@1', name: 'lead', panes: 5 }, [], 5, name), {
+    kind: 'new-window',
+    name: 'workers-2',
+  });
+  assert.deepEqual(
+    placeWorker({ windowId: '@1', name: 'lead', panes: 5 }, [{ windowId: '@3', name: 'workers-2', panes: 2 }], 5, name),
+    { kind: 'split', windowId: '@3' },
+  );
+  assert.deepEqual(
+    placeWorker({ windowId: '@1', name: 'lead', panes: 5 }, [{ windowId: '@3', name: 'workers-2', panes: 5 }], 5, name),
+    { kind: 'new-window', name: 'workers-3' },
+  );
 });
 
 test('the worker state machine allows new turns and restarts, but nothing after merge', () => {
@@ -40,7 +52,10 @@ test('shell quoting keeps metacharacters inert', () => {
 test('verify commands: PROJECT.md section, and lead commands split without a shell', () => {
   const md = '# P\n\n## How to verify\n\n```sh\nnpm test\n# comment\nnpm run lint\n```\n\n## Other\n- `nope`\n';
   assert.deepEqual(verifyCommandsFromProject(md), ['npm test', 'npm run lint']);
-  assert.deepEqual(verifyCommandsFromProject('## How to verify\n- `make check`\n- cargo test\n'), ['make check', 'cargo test']);
+  assert.deepEqual(verifyCommandsFromProject('## How to verify\n- `make check`\n- cargo test\n'), [
+    'make check',
+    'cargo test',
+  ]);
   assert.deepEqual(splitCommand('node "a b.js" --x'), { argv: ['node', 'a b.js', '--x'] });
   assert.ok('error' in splitCommand('npm test && rm -rf /'));
   assert.ok('error' in splitCommand('echo $(id)'));

@@ -8,13 +8,35 @@ import type { StatsStore } from '../../src/app/ports/stats.js';
 
 test('renderPrometheus writes HELP/TYPE lines and escapes label values', () => {
   const text = renderPrometheus([
-    { name: 'x_total', help: 'A counter\nwith a newline', type: 'counter', samples: [{ labels: { tool: 'a"b\\c\nd' }, value: 3 }] },
-    { name: 'h', help: 'H', type: 'histogram', samples: [{ suffix: '_bucket', labels: { le: '+Inf' }, value: 1 }, { suffix: '_count', value: 1 }] },
+    {
+      name: 'x_total',
+      help: 'A counter\nwith a newline',
+      type: 'counter',
+      samples: [{ labels: { tool: 'a"b\\c\nd' }, value: 3 }],
+    },
+    {
+      name: 'h',
+      help: 'H',
+      type: 'histogram',
+      samples: [
+        { suffix: '_bucket', labels: { le: '+Inf' }, value: 1 },
+        { suffix: '_count', value: 1 },
+      ],
+    },
   ]);
-  assert.equal(text, [
-    '# HELP x_total A counter\\nwith a newline', '# TYPE x_total counter', 'x_total{tool="a\\"b\\\\c\\nd"} 3',
-    '# HELP h H', '# TYPE h histogram', 'h_bucket{le="+Inf"} 1', 'h_count 1', '',
-  ].join('\n'));
+  assert.equal(
+    text,
+    [
+      '# HELP x_total A counter\\nwith a newline',
+      '# TYPE x_total counter',
+      'x_total{tool="a\\"b\\\\c\\nd"} 3',
+      '# HELP h H',
+      '# TYPE h histogram',
+      'h_bucket{le="+Inf"} 1',
+      'h_count 1',
+      '',
+    ].join('\n'),
+  );
 });
 
 /** A fake StatsStore holding what was flushed; `fail` makes the next addToolStats throw. */
@@ -23,11 +45,20 @@ function fakeStats() {
   let fail = false;
   const store = {
     addToolStats(_sid: string, d: Map<string, ToolStatDelta>) {
-      if (fail) { fail = false; throw new Error('database is locked'); }
+      if (fail) {
+        fail = false;
+        throw new Error('database is locked');
+      }
       flushed.push(d);
     },
   } as unknown as StatsStore;
-  return { store, flushed, failNext: () => { fail = true; } };
+  return {
+    store,
+    flushed,
+    failNext: () => {
+      fail = true;
+    },
+  };
 }
 
 test('tool stats are buffered per tool with latency buckets, flushed in one batch, and kept when a flush fails', () => {

@@ -9,8 +9,13 @@ import { renderDetect } from '../../src/cli/commands/detect.js';
 import type { AgentProfile } from '../../src/core/agents/profile.js';
 
 const profile = (name: string, binaries: string[], mcpClient = true): AgentProfile => ({
-  name, family: name, description: name, binaries, versionArgs: ['--version'],
-  capabilities: { mcpClient, interactive: true, headless: false, resume: false }, markers: {},
+  name,
+  family: name,
+  description: name,
+  binaries,
+  versionArgs: ['--version'],
+  capabilities: { mcpClient, interactive: true, headless: false, resume: false },
+  markers: {},
   launch: () => ({ argv: [], env: {}, prompt: 'type' }),
 });
 
@@ -24,7 +29,8 @@ test('parseVersion finds the version token', () => {
 test('detect: found, missing, hanging and stdout-holding binaries, all within the deadline', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'crewmux-detect-'));
   const pidFile = join(dir, 'grandchild.pid');
-  const script = (name: string, body: string) => writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  const script = (name: string, body: string) =>
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   script('good-cli', 'echo "good-cli 1.2.3"');
   script('hang-cli', 'exec /bin/sleep 60');
   script('holder-cli', `/bin/sleep 60 & echo $! > ${pidFile}; wait`);
@@ -32,8 +38,13 @@ test('detect: found, missing, hanging and stdout-holding binaries, all within th
   try {
     const started = Date.now();
     const list = await detectAgents({
-      agents: [profile('good', ['missing-cli', 'good-cli']), profile('gone', ['missing-cli']), profile('hang', ['hang-cli']),
-        profile('holder', ['holder-cli']), profile('nover', ['noversion-cli'], false)],
+      agents: [
+        profile('good', ['missing-cli', 'good-cli']),
+        profile('gone', ['missing-cli']),
+        profile('hang', ['hang-cli']),
+        profile('holder', ['holder-cli']),
+        profile('nover', ['noversion-cli'], false),
+      ],
       env: { PATH: dir },
       timeoutMs: 400,
     });
@@ -55,7 +66,11 @@ test('detect: found, missing, hanging and stdout-holding binaries, all within th
     assert.match(text, /can lead: good, hang, holder/);
   } finally {
     if (existsSync(pidFile)) {
-      try { process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,11 +4,27 @@ import { mergeDiscovered, type ScannedPane } from '../../src/core/external/disco
 import type { AgentCard } from '../../src/core/external/shim-protocol.js';
 
 const card = (pid: number, extra: Partial<AgentCard> = {}): AgentCard => ({
-  version: 1, id: `shim-${pid}`, agent: 'claude', command: 'claude', args: [], cwd: '/w', pid, agentPid: pid + 1,
-  socket: `/run/agents/shim-${pid}.sock`, host: 'h', startedAt: 't', ...extra,
+  version: 1,
+  id: `shim-${pid}`,
+  agent: 'claude',
+  command: 'claude',
+  args: [],
+  cwd: '/w',
+  pid,
+  agentPid: pid + 1,
+  socket: `/run/agents/shim-${pid}.sock`,
+  host: 'h',
+  startedAt: 't',
+  ...extra,
 });
 const pane = (paneId: string, treePids: number[], agent?: ScannedPane['agent']): ScannedPane => ({
-  session: 's', paneId, target: `s:0.${paneId.slice(1)}`, cwd: '/p', socketPath: '/tmp/tmux-0/default', treePids, ...(agent ? { agent } : {}),
+  session: 's',
+  paneId,
+  target: `s:0.${paneId.slice(1)}`,
+  cwd: '/p',
+  socketPath: '/tmp/tmux-0/default',
+  treePids,
+  ...(agent ? { agent } : {}),
 });
 
 test('a shim seen as card, mDNS advert and pane is one entry', () => {
@@ -24,7 +40,11 @@ test('a shim seen as card, mDNS advert and pane is one entry', () => {
 });
 
 test('a shim is matched to its pane by TMUX_PANE on the same server too', () => {
-  const out = mergeDiscovered({ cards: [card(7, { tmuxPane: '%9', tmuxSocket: '/tmp/tmux-0/default' })], mdns: [], panes: [pane('%9', [1])] });
+  const out = mergeDiscovered({
+    cards: [card(7, { tmuxPane: '%9', tmuxSocket: '/tmp/tmux-0/default' })],
+    mdns: [],
+    panes: [pane('%9', [1])],
+  });
   assert.equal(out.length, 1);
   assert.equal(out[0]!.tmux?.paneId, '%9');
 });
@@ -33,8 +53,18 @@ test('mDNS-only shims, plain agent panes, and panes without an agent', () => {
   const out = mergeDiscovered({
     cards: [],
     mdns: [{ v: '1', id: 'shim-5', pid: '5', agent: 'codex', host: 'h', sock: '/elsewhere/shim-5.sock' }],
-    panes: [pane('%1', [10, 11], { name: 'gemini', pid: 11, argv: ['node', '/usr/bin/gemini'] }), pane('%2', [20]), pane('%1', [10, 11])],
+    panes: [
+      pane('%1', [10, 11], { name: 'gemini', pid: 11, argv: ['node', '/usr/bin/gemini'] }),
+      pane('%2', [20]),
+      pane('%1', [10, 11]),
+    ],
   });
-  assert.deepEqual(out.map((a) => [a.id, a.agent, a.via, a.pid]), [['shim-5', 'codex', 'shim', 5], ['tmux-%1', 'gemini', 'tmux', 11]]);
+  assert.deepEqual(
+    out.map((a) => [a.id, a.agent, a.via, a.pid]),
+    [
+      ['shim-5', 'codex', 'shim', 5],
+      ['tmux-%1', 'gemini', 'tmux', 11],
+    ],
+  );
   assert.equal(out[0]!.socket, '/elsewhere/shim-5.sock');
 });

@@ -16,16 +16,19 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EXAMPLES = new Set(['src/db/schema.sql']);
 
 /** Repository paths in prose: a top-level folder, or a layer folder under src/ written without `src/`. */
-const ROOTED = /(?<![\w./-])((?:src|test|scripts|docs|bin|skills|app|core|adapters|mcp|cli|compose|dashboard|demo|shim)\/[\w./<>*{}-]*[\w*>}/])/g;
+const ROOTED =
+  /(?<![\w./-])((?:src|test|scripts|docs|bin|skills|app|core|adapters|mcp|cli|compose|dashboard|demo|shim)\/[\w./<>*{}-]*[\w*>}/])/g;
 /** In a folder README: any file (`x.ts`, `dir/x.ts`, `../x.ts`) or folder (`dir/`) name. */
 const NAMED = /(?<![\w/.-])((?:\.\.\/)?[\w<>*-]+(?:\/[\w<>*.-]+)*(?:\.ts|\.md|\/))(?!\w)/g;
 
 function folderReadmes(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return folderReadmes(p);
-    return name === 'README.md' ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return folderReadmes(p);
+      return name === 'README.md' ? [p] : [];
+    });
 }
 
 /** Whether `p` exists under one of `bases`; a pattern (`<name>`, `*`, `{a,b}`) needs only its fixed folder. */
@@ -39,15 +42,17 @@ function exists(p: string, bases: string[]): boolean {
 /** `file:line path` for each path `pattern` finds in `file` that exists under none of `bases`. */
 function missingIn(file: string, pattern: RegExp, bases: string[], opts: { skipTitle?: boolean } = {}): string[] {
   const out: string[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    // A folder README's title (`# src/app/workers: ...`) names the folder, not a reference.
-    if (opts.skipTitle && i === 0) return;
-    for (const m of line.matchAll(pattern)) {
-      const p = m[1]!;
-      if (EXAMPLES.has(p) || exists(p, bases)) continue;
-      out.push(`${relative(ROOT, file)}:${i + 1} ${p}`);
-    }
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      // A folder README's title (`# src/app/workers: ...`) names the folder, not a reference.
+      if (opts.skipTitle && i === 0) return;
+      for (const m of line.matchAll(pattern)) {
+        const p = m[1]!;
+        if (EXAMPLES.has(p) || exists(p, bases)) continue;
+        out.push(`${relative(ROOT, file)}:${i + 1} ${p}`);
+      }
+    });
   return out;
 }
 
@@ -61,14 +66,17 @@ test('README.md and docs/*.md name only paths that exist', () => {
 test('every folder under src/ has a README.md, and it names only files that exist', () => {
   const readmes = folderReadmes(join(ROOT, 'src'));
   const folders = new Set(readmes.map((f) => dirname(f)));
-  const bare = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    if (!statSync(p).isDirectory() || n === 'static') return [];
-    // commands/ and tools/ are described by their parent's README (cli/, mcp/).
-    const own = ['commands', 'tools'].includes(n) ? [] : folders.has(p) ? [] : [relative(ROOT, p)];
-    return [...own, ...bare(p)];
-  });
+  const bare = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => {
+      const p = join(dir, n);
+      if (!statSync(p).isDirectory() || n === 'static') return [];
+      // commands/ and tools/ are described by their parent's README (cli/, mcp/).
+      const own = ['commands', 'tools'].includes(n) ? [] : folders.has(p) ? [] : [relative(ROOT, p)];
+      return [...own, ...bare(p)];
+    });
   assert.deepEqual(bare(join(ROOT, 'src')), [], 'folders without a README.md');
-  const missing = readmes.flatMap((f) => missingIn(f, NAMED, [dirname(f), join(ROOT, 'src'), ROOT], { skipTitle: true }));
+  const missing = readmes.flatMap((f) =>
+    missingIn(f, NAMED, [dirname(f), join(ROOT, 'src'), ROOT], { skipTitle: true }),
+  );
   assert.deepEqual(missing, [], `paths that do not exist:\n${missing.join('\n')}`);
 });

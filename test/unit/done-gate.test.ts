@@ -17,10 +17,22 @@ async function runVerify(f: FakeRuntime, exitCode: number): Promise<void> {
 
 /** markGoalDone refuses: a ToolError naming `missing`, an event, and the session still running. */
 async function assertRefused(f: FakeRuntime, missing: RegExp): Promise<void> {
-  await assert.rejects(markGoalDone(f.rt, 'all done'), (e: Error) => e instanceof ToolError
-    && /^Error: the goal cannot be marked done yet: /.test(e.message) && missing.test(e.message) && /Then call mark_goal_done again\.$/.test(e.message));
+  await assert.rejects(
+    markGoalDone(f.rt, 'all done'),
+    (e: Error) =>
+      e instanceof ToolError &&
+      /^Error: the goal cannot be marked done yet: /.test(e.message) &&
+      missing.test(e.message) &&
+      /Then call mark_goal_done again\.$/.test(e.message),
+  );
   assert.equal(f.store.getSession(f.rt.sid)!.status, 'running');
-  assert.match(f.store.eventsAfter(f.rt.sid).filter((e) => e.type === 'goal.done_refused').at(-1)!.message, missing);
+  assert.match(
+    f.store
+      .eventsAfter(f.rt.sid)
+      .filter((e) => e.type === 'goal.done_refused')
+      .at(-1)!.message,
+    missing,
+  );
 }
 
 test('done gate: refused while a worker runs', async () => {
@@ -28,7 +40,9 @@ test('done gate: refused while a worker runs', async () => {
   try {
     const w = await spawnRunning(f);
     await runVerify(f, 0);
-    assert.deepEqual(await doneBlockers(f.rt), [`workers still running: ${w.id} (running); call wait_for_worker for them or kill_worker`]);
+    assert.deepEqual(await doneBlockers(f.rt), [
+      `workers still running: ${w.id} (running); call wait_for_worker for them or kill_worker`,
+    ]);
     await assertRefused(f, /workers still running: w01 \(running\)/);
   } finally {
     f.cleanup();
@@ -40,7 +54,9 @@ test('done gate: refused while a finished worker is neither merged nor discarded
   try {
     const w = await spawnFinished(f);
     await runVerify(f, 0);
-    assert.deepEqual(await doneBlockers(f.rt), [`finished workers neither merged nor discarded: ${w.id} (done); call merge_worker or discard_worker for each`]);
+    assert.deepEqual(await doneBlockers(f.rt), [
+      `finished workers neither merged nor discarded: ${w.id} (done); call merge_worker or discard_worker for each`,
+    ]);
     await assertRefused(f, /neither merged nor discarded: w01 \(done\)/);
     discardWorker(f.rt, w.id, 'not needed');
     assert.deepEqual(await doneBlockers(f.rt), []);
@@ -56,7 +72,9 @@ test('done gate: refused without a verify, and after a failing one', async () =>
     assert.deepEqual(await doneBlockers(f.rt), [`no verify has run on the integration head ${head}; call verify`]);
     await assertRefused(f, new RegExp(`no verify has run on the integration head ${head}`));
     await runVerify(f, 1);
-    assert.deepEqual(await doneBlockers(f.rt), [`the last verify on ${head} failed ("npm test" exited 1); fix it with a worker, merge, and verify again`]);
+    assert.deepEqual(await doneBlockers(f.rt), [
+      `the last verify on ${head} failed ("npm test" exited 1); fix it with a worker, merge, and verify again`,
+    ]);
     await assertRefused(f, /the last verify on c0 failed \("npm test" exited 1\)/);
   } finally {
     f.cleanup();
@@ -72,7 +90,9 @@ test('done gate: refused when the last passing verify was on an older integratio
     const merged = await mergeWorker(f.rt, w.id);
     assert.ok(merged.merged);
     assert.notEqual(merged.commit, verified);
-    assert.deepEqual(await doneBlockers(f.rt), [`no verify has run on the integration head ${merged.commit}; call verify`]);
+    assert.deepEqual(await doneBlockers(f.rt), [
+      `no verify has run on the integration head ${merged.commit}; call verify`,
+    ]);
     await assertRefused(f, new RegExp(`no verify has run on the integration head ${merged.commit}`));
   } finally {
     f.cleanup();
@@ -107,11 +127,23 @@ test('done gate: accepted when every worker is settled and verify passed on the 
     assert.equal(s.outcome_reason, 'feature shipped');
     assert.equal(f.eventTypes().at(-1), 'session.done');
     // The merged worker's idle agent is stopped; a done lead is left to print its last answer.
-    assert.deepEqual(f.runner.kills.map((k) => k.pid), [f.tmux.pane(w.pane_id!)!.pid]);
+    assert.deepEqual(
+      f.runner.kills.map((k) => k.pid),
+      [f.tmux.pane(w.pane_id!)!.pid],
+    );
     assert.equal(f.tmux.pane(f.leadPane)!.dead, false);
-    const report = JSON.parse(s.report!) as { workers: { id: string; merged: boolean }[]; verifies: { passed: boolean }[] };
-    assert.deepEqual(report.workers.map((x) => [x.id, x.merged]), [[w.id, true]]);
-    assert.deepEqual(report.verifies.map((v) => v.passed), [true]);
+    const report = JSON.parse(s.report!) as {
+      workers: { id: string; merged: boolean }[];
+      verifies: { passed: boolean }[];
+    };
+    assert.deepEqual(
+      report.workers.map((x) => [x.id, x.merged]),
+      [[w.id, true]],
+    );
+    assert.deepEqual(
+      report.verifies.map((v) => v.passed),
+      [true],
+    );
   } finally {
     f.cleanup();
   }

@@ -13,10 +13,16 @@ import { spawnWorker } from '../../src/app/workers/spawn.js';
 test('endSession failing still ends the session: a throwing hook and subscriber, tmux gone and no report', async () => {
   const f = await createFakeRuntime();
   try {
-    f.rt.hooks.sessionEnding = () => { throw new Error('hook exploded'); };
-    f.rt.events.subscribe((e) => { if (e.type === 'session.ending') throw new Error('subscriber exploded'); });
+    f.rt.hooks.sessionEnding = () => {
+      throw new Error('hook exploded');
+    };
+    f.rt.events.subscribe((e) => {
+      if (e.type === 'session.ending') throw new Error('subscriber exploded');
+    });
     f.tmux.fail.listPanes = new Error('no server running on /tmp/tmux-1000/crewmux');
-    f.store.listVerifies = () => { throw new Error('database disk image is malformed'); };
+    f.store.listVerifies = () => {
+      throw new Error('database disk image is malformed');
+    };
 
     await endSession(f.rt, 'failed', 'the lead marked the goal failed');
 
@@ -24,11 +30,14 @@ test('endSession failing still ends the session: a throwing hook and subscriber,
     assert.equal(s.status, 'failed');
     assert.equal(s.ended_at, f.clock.now());
     assert.equal(s.report, null);
-    assert.equal(s.outcome_reason, 'the lead marked the goal failed (while ending: '
-      + 'the sessionEnding hook failed: hook exploded; '
-      + 'the session.ending event failed: subscriber exploded; '
-      + 'stopping the lead failed: no server running on /tmp/tmux-1000/crewmux; '
-      + 'building the report failed: database disk image is malformed)');
+    assert.equal(
+      s.outcome_reason,
+      'the lead marked the goal failed (while ending: ' +
+        'the sessionEnding hook failed: hook exploded; ' +
+        'the session.ending event failed: subscriber exploded; ' +
+        'stopping the lead failed: no server running on /tmp/tmux-1000/crewmux; ' +
+        'building the report failed: database disk image is malformed)',
+    );
     const ended = f.store.eventsAfter(f.rt.sid).filter((e) => e.type === 'session.failed');
     assert.equal(ended.length, 1);
     assert.deepEqual(ended[0]!.data, { status: 'failed', reason: s.outcome_reason });
@@ -49,7 +58,10 @@ test('endSession failing still ends the session: the store refusing the report s
     const s = f.store.getSession(f.rt.sid)!;
     assert.equal(s.status, 'timeout');
     assert.equal(s.report, null);
-    assert.equal(s.outcome_reason, 'the run hit --timeout 60 s (while ending: recording the outcome failed: string or blob too big)');
+    assert.equal(
+      s.outcome_reason,
+      'the run hit --timeout 60 s (while ending: recording the outcome failed: string or blob too big)',
+    );
     assert.deepEqual(f.eventTypes().slice(-1), ['session.timeout']);
   } finally {
     f.cleanup();
@@ -61,12 +73,19 @@ test('endSession failing still ends the session: an event log that cannot store 
   try {
     // What the supervisor does: the session is over when endSession settles, even without the event.
     let finished!: () => void;
-    const over = new Promise<void>((r) => { finished = r; });
+    const over = new Promise<void>((r) => {
+      finished = r;
+    });
     let endingSetBeforeTheHook = false;
-    f.rt.hooks.sessionEnding = () => { endingSetBeforeTheHook = f.rt.ending !== undefined; void f.rt.ending?.finally(finished); };
+    f.rt.hooks.sessionEnding = () => {
+      endingSetBeforeTheHook = f.rt.ending !== undefined;
+      void f.rt.ending?.finally(finished);
+    };
     const seen: string[] = [];
     f.rt.events.subscribe((e) => seen.push(e.type));
-    f.store.addEvent = () => { throw new Error('SQLITE_BUSY: database is locked'); };
+    f.store.addEvent = () => {
+      throw new Error('SQLITE_BUSY: database is locked');
+    };
 
     const first = endSession(f.rt, 'stopped', 'stopped (the supervisor received SIGTERM)');
     assert.equal(endSession(f.rt, 'failed', 'a second ending'), first, 'a second call gets the first ending');
@@ -76,7 +95,10 @@ test('endSession failing still ends the session: an event log that cannot store 
     assert.equal(endingSetBeforeTheHook, true);
     const s = f.store.getSession(f.rt.sid)!;
     assert.equal(s.status, 'stopped');
-    assert.match(s.outcome_reason!, /^stopped \(the supervisor received SIGTERM\) \(while ending: the session\.ending event failed: SQLITE_BUSY/);
+    assert.match(
+      s.outcome_reason!,
+      /^stopped \(the supervisor received SIGTERM\) \(while ending: the session\.ending event failed: SQLITE_BUSY/,
+    );
     assert.deepEqual(seen, [], 'nothing was published that was not stored');
   } finally {
     f.cleanup();
@@ -96,12 +118,21 @@ test('endSession stops running workers (snapshot first) and the lead, once, with
     assert.equal(w.state, 'killed');
     assert.equal(f.git.commitInfo(f.git.resolve(worker.branch)!)!.files.join(), 'src/half-done.ts');
     assert.deepEqual(f.tmux.callsOf('sendKeys'), [[worker.pane_id!, 'C-c']]);
-    assert.deepEqual(f.runner.kills.map((k) => k.pid), [f.tmux.pane(worker.pane_id!)!.pid, leadPid]);
+    assert.deepEqual(
+      f.runner.kills.map((k) => k.pid),
+      [f.tmux.pane(worker.pane_id!)!.pid, leadPid],
+    );
     const s = f.store.getSession(f.rt.sid)!;
     assert.equal(s.outcome_reason, 'the lead gave up');
-    const report = JSON.parse(s.report!) as { outcome: string; workers: { id: string; state: string; diffstat: string }[] };
+    const report = JSON.parse(s.report!) as {
+      outcome: string;
+      workers: { id: string; state: string; diffstat: string }[];
+    };
     assert.equal(report.outcome, 'failed');
-    assert.deepEqual(report.workers.map((x) => [x.id, x.state, x.diffstat]), [[worker.id, 'killed', ' 1 file changed, 1 insertion(+)']]);
+    assert.deepEqual(
+      report.workers.map((x) => [x.id, x.state, x.diffstat]),
+      [[worker.id, 'killed', ' 1 file changed, 1 insertion(+)']],
+    );
     assert.equal(f.eventTypes().filter((t) => t === 'session.failed').length, 1);
   } finally {
     f.cleanup();

@@ -13,7 +13,10 @@ function documentedRows(doc: string): Map<string, [string, string]> {
   const rows = new Map<string, [string, string]>();
   for (const line of doc.split('\n')) {
     if (!/^\| E_[A-Z0-9_]+ \|/.test(line)) continue;
-    const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replaceAll('\\|', '|'));
+    const cells = line
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim().replaceAll('\\|', '|'));
     assert.equal(cells.length, 3, `a row of docs/errors.md has ${cells.length} cells, not 3: ${line}`);
     const [code, what, fix] = cells as [string, string, string];
     assert.ok(!rows.has(code), `${code} is listed twice in docs/errors.md`);

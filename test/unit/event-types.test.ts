@@ -4,8 +4,16 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  EVENT_TYPE_NAMES, EVENT_TYPES, SESSION_END_EVENTS, WORKER_END_EVENTS, StoredEventTypeSchema,
-  eventSubject, isEventType, isSessionEnd, isWorkerEnd, type EventType,
+  EVENT_TYPE_NAMES,
+  EVENT_TYPES,
+  SESSION_END_EVENTS,
+  WORKER_END_EVENTS,
+  StoredEventTypeSchema,
+  eventSubject,
+  isEventType,
+  isSessionEnd,
+  isWorkerEnd,
+  type EventType,
 } from '../../src/core/session/event-types.js';
 import { HOOK_EVENTS, hookEventsFor } from '../../src/core/session/hooks.js';
 import { FINISHED_STATES, WORKER_STATES } from '../../src/core/workers/state.js';
@@ -55,7 +63,10 @@ test('every hook event is fired by some event, and hooks fire on the events they
 test('docs/events.md lists exactly the event table, with meanings and hooks', () => {
   const doc = readFileSync(root('docs/events.md'), 'utf8');
   const rows = [...doc.matchAll(/^\| `([a-z_.]+)` \| (.*?) \| (.*) \|$/gm)].map((m) => [m[1], m[2], m[3]]);
-  const hooks = (name: EventType) => hookEventsFor(name).map((h) => `\`${h}\``).join(', ');
+  const hooks = (name: EventType) =>
+    hookEventsFor(name)
+      .map((h) => `\`${h}\``)
+      .join(', ');
   const expected = EVENT_TYPE_NAMES.map((name) => [name, hooks(name), EVENT_TYPES[name]]);
   assert.deepEqual(rows, expected, 'regenerate with: node scripts/events-doc.mjs > docs/events.md');
 });
@@ -64,7 +75,12 @@ test('every event name the README and docs mention in backticks is a real one', 
   const subjects = new Set(EVENT_TYPE_NAMES.map(eventSubject));
   // Files and config keys that share a subject's name.
   const notEvents = new Set(['router.db', 'skill.sig', 'skill.toml', 'skill.md', 'mcp.json', 'memory.budget']);
-  const files = ['README.md', ...readdirSync(root('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const files = [
+    'README.md',
+    ...readdirSync(root('docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   for (const f of files) {
     for (const m of readFileSync(root(f), 'utf8').matchAll(/`([a-z]+)\.([a-z_]+)`/g)) {
       const name = `${m[1]}.${m[2]}`;

@@ -13,52 +13,160 @@ const WORKER = '# You are crewmux worker w1 (implementer)\n\n## Task\nCreate fil
 const obj = { type: 'object', properties: { task: { type: 'string' } }, required: ['task'] };
 
 test('anthropic lead: first spawn_worker with the goal as task, then wait after the result', () => {
-  const tools = [{ name: 'Write', input_schema: {} }, { name: 'mcp__crewmux__spawn_worker', input_schema: obj }, { name: 'mcp__crewmux__wait_for_worker', input_schema: { type: 'object', properties: { worker_id: { type: 'string' } } } }];
-  const first = decide(parseAnthropic({ system: [{ type: 'text', text: 'sys' }], messages: [{ role: 'user', content: LEAD }], tools }));
+  const tools = [
+    { name: 'Write', input_schema: {} },
+    { name: 'mcp__crewmux__spawn_worker', input_schema: obj },
+    {
+      name: 'mcp__crewmux__wait_for_worker',
+      input_schema: { type: 'object', properties: { worker_id: { type: 'string' } } },
+    },
+  ];
+  const first = decide(
+    parseAnthropic({ system: [{ type: 'text', text: 'sys' }], messages: [{ role: 'user', content: LEAD }], tools }),
+  );
   assert.equal(first.kind, 'tool');
-  assert.ok(first.kind === 'tool' && first.tool.name === 'mcp__crewmux__spawn_worker' && first.args.task === 'Create file a.txt containing hi');
-  const second = decide(parseAnthropic({ messages: [
-    { role: 'user', content: LEAD },
-    { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'mcp__crewmux__spawn_worker', input: { task: 'x' } }] },
-    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'Started worker w7. {"worker_id":"w7"}' }] }] },
-  ], tools }));
-  assert.ok(second.kind === 'tool' && second.tool.name === 'mcp__crewmux__wait_for_worker' && second.args.worker_id === 'w7');
+  assert.ok(
+    first.kind === 'tool' &&
+      first.tool.name === 'mcp__crewmux__spawn_worker' &&
+      first.args.task === 'Create file a.txt containing hi',
+  );
+  const second = decide(
+    parseAnthropic({
+      messages: [
+        { role: 'user', content: LEAD },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 't1', name: 'mcp__crewmux__spawn_worker', input: { task: 'x' } }],
+        },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't1',
+              content: [{ type: 'text', text: 'Started worker w7. {"worker_id":"w7"}' }],
+            },
+          ],
+        },
+      ],
+      tools,
+    }),
+  );
+  assert.ok(
+    second.kind === 'tool' && second.tool.name === 'mcp__crewmux__wait_for_worker' && second.args.worker_id === 'w7',
+  );
 });
 
 test('responses worker: exec_command in the cwd, then worker_done inside the mcp__crewmux namespace', () => {
-  const tools = [{ type: 'function', name: 'exec_command', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } },
-    { type: 'namespace', name: 'mcp__crewmux', tools: [{ type: 'function', name: 'worker_done', parameters: { type: 'object', properties: { status: { type: 'string' }, summary: { type: 'string' } } } }] }];
+  const tools = [
+    { type: 'function', name: 'exec_command', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } },
+    {
+      type: 'namespace',
+      name: 'mcp__crewmux',
+      tools: [
+        {
+          type: 'function',
+          name: 'worker_done',
+          parameters: { type: 'object', properties: { status: { type: 'string' }, summary: { type: 'string' } } },
+        },
+      ],
+    },
+  ];
   const input = [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: WORKER }] }];
   const a = decide(parseResponses({ input, tools }));
-  assert.ok(a.kind === 'tool' && a.tool.name === 'exec_command' && String(a.args.cmd).includes("'hello there' > 'b.txt'"));
-  const b = decide(parseResponses({ input: [...input, { type: 'function_call', name: 'exec_command', arguments: '{}', call_id: 'c1' }, { type: 'function_call_output', call_id: 'c1', output: 'ok' }], tools }));
-  assert.ok(b.kind === 'tool' && b.tool.namespace === 'mcp__crewmux' && b.tool.name === 'worker_done' && b.args.status === 'done');
+  assert.ok(
+    a.kind === 'tool' && a.tool.name === 'exec_command' && String(a.args.cmd).includes("'hello there' > 'b.txt'"),
+  );
+  const b = decide(
+    parseResponses({
+      input: [
+        ...input,
+        { type: 'function_call', name: 'exec_command', arguments: '{}', call_id: 'c1' },
+        { type: 'function_call_output', call_id: 'c1', output: 'ok' },
+      ],
+      tools,
+    }),
+  );
+  assert.ok(
+    b.kind === 'tool' &&
+      b.tool.namespace === 'mcp__crewmux' &&
+      b.tool.name === 'worker_done' &&
+      b.args.status === 'done',
+  );
 });
 
 test('chat (Qwen 0.24): a deferred tool goes through tool_search select:, then the tool_call proxy', () => {
-  const tools = [{ function: { name: 'write_file', parameters: {} } }, { function: { name: 'tool_search', parameters: {} } }, { function: { name: 'tool_call', parameters: {} } }];
-  const sys = { role: 'system', content: 'cwd. Working directory: /w\n### MCP servers\n"mcp__crewmux__worker_done": "report"' };
-  const wrote = [{ role: 'assistant', tool_calls: [{ id: 'c1', function: { name: 'write_file', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'c1', content: 'ok' }];
+  const tools = [
+    { function: { name: 'write_file', parameters: {} } },
+    { function: { name: 'tool_search', parameters: {} } },
+    { function: { name: 'tool_call', parameters: {} } },
+  ];
+  const sys = {
+    role: 'system',
+    content: 'cwd. Working directory: /w\n### MCP servers\n"mcp__crewmux__worker_done": "report"',
+  };
+  const wrote = [
+    { role: 'assistant', tool_calls: [{ id: 'c1', function: { name: 'write_file', arguments: '{}' } }] },
+    { role: 'tool', tool_call_id: 'c1', content: 'ok' },
+  ];
   const a = decide(parseChat({ messages: [sys, { role: 'user', content: WORKER }, ...wrote], tools }));
   assert.ok(a.kind === 'tool' && a.tool.name === 'tool_search' && a.args.query === 'select:mcp__crewmux__worker_done');
-  const searched = [{ role: 'assistant', tool_calls: [{ id: 'c2', function: { name: 'tool_search', arguments: '{"query":"select:mcp__crewmux__worker_done"}' } }] }, { role: 'tool', tool_call_id: 'c2', content: 'reviewed' }];
+  const searched = [
+    {
+      role: 'assistant',
+      tool_calls: [
+        { id: 'c2', function: { name: 'tool_search', arguments: '{"query":"select:mcp__crewmux__worker_done"}' } },
+      ],
+    },
+    { role: 'tool', tool_call_id: 'c2', content: 'reviewed' },
+  ];
   const b = decide(parseChat({ messages: [sys, { role: 'user', content: WORKER }, ...wrote, ...searched], tools }));
   assert.ok(b.kind === 'tool' && b.tool.name === 'tool_call' && b.args.name === 'mcp__crewmux__worker_done');
   const w = decide(parseChat({ messages: [sys, { role: 'user', content: JSON.stringify(WORKER) }], tools }));
-  assert.ok(w.kind === 'tool' && w.tool.name === 'write_file' && w.args.file_path === '/w/b.txt', 'JSON-quoted user text is unquoted; paths are absolute');
+  assert.ok(
+    w.kind === 'tool' && w.tool.name === 'write_file' && w.args.file_path === '/w/b.txt',
+    'JSON-quoted user text is unquoted; paths are absolute',
+  );
 });
 
 test('gemini router and other side requests get schema-filled JSON or OK', () => {
-  const router = decide(parseGemini({ contents: [{ role: 'user', parts: [{ text: LEAD }] }], generationConfig: { responseJsonSchema: { type: 'object', properties: { complexity_reasoning: { type: 'string' }, complexity_score: { type: 'integer' } } } } }));
+  const router = decide(
+    parseGemini({
+      contents: [{ role: 'user', parts: [{ text: LEAD }] }],
+      generationConfig: {
+        responseJsonSchema: {
+          type: 'object',
+          properties: { complexity_reasoning: { type: 'string' }, complexity_score: { type: 'integer' } },
+        },
+      },
+    }),
+  );
   assert.deepEqual(router, { kind: 'text', text: '{"complexity_reasoning":"ok","complexity_score":1}' });
-  assert.deepEqual(decide(parseChat({ messages: [{ role: 'system', content: 'You are a title generator' }, { role: 'user', content: LEAD }] })), { kind: 'text', text: 'OK' });
+  assert.deepEqual(
+    decide(
+      parseChat({
+        messages: [
+          { role: 'system', content: 'You are a title generator' },
+          { role: 'user', content: LEAD },
+        ],
+      }),
+    ),
+    { kind: 'text', text: 'OK' },
+  );
 });
 
 test('lead reacts to a refused mark_goal_done with list_workers, then retries', () => {
   const t = (n: string) => ({ name: `mcp_crewmux_${n}`, parameters: { type: 'object', properties: {} } });
   const tools = [{ functionDeclarations: ['spawn_worker', 'mark_goal_done', 'list_workers'].map(t) }];
-  const call = (name: string, out: string) => [{ role: 'model', parts: [{ functionCall: { name: `mcp_crewmux_${name}`, args: {} } }] }, { role: 'user', parts: [{ functionResponse: { name: `mcp_crewmux_${name}`, response: { output: out } } }] }];
-  const base = [{ role: 'user', parts: [{ text: LEAD }] }, ...call('spawn_worker', 'Started w1'), ...call('mark_goal_done', 'Error: not merged')];
+  const call = (name: string, out: string) => [
+    { role: 'model', parts: [{ functionCall: { name: `mcp_crewmux_${name}`, args: {} } }] },
+    { role: 'user', parts: [{ functionResponse: { name: `mcp_crewmux_${name}`, response: { output: out } } }] },
+  ];
+  const base = [
+    { role: 'user', parts: [{ text: LEAD }] },
+    ...call('spawn_worker', 'Started w1'),
+    ...call('mark_goal_done', 'Error: not merged'),
+  ];
   const a = decide(parseGemini({ contents: base, tools }));
   assert.ok(a.kind === 'tool' && a.tool.name === 'mcp_crewmux_list_workers');
   const b = decide(parseGemini({ contents: [...base, ...call('list_workers', 'w1 merged')], tools }));
@@ -66,27 +174,52 @@ test('lead reacts to a refused mark_goal_done with list_workers, then retries', 
 });
 
 test('lead with several "AGENT: Create file" lines: one spawn per line with its agent, wait for all, merge each', () => {
-  const goal = '# You are the lead of a crewmux session\n\n## Goal\nTwo files.\n- codex: Create file a.txt containing from codex\n- gemini: Create file b.txt containing from gemini\n';
-  const prop = { type: 'object', properties: { task: { type: 'string' }, agent: { type: 'string' }, worker_id: { type: 'string' }, worker_ids: { type: 'array' }, mode: { type: 'string' } } };
-  const tools = ['spawn_worker', 'wait_for_worker', 'merge_worker', 'verify', 'mark_goal_done'].map((n) => ({ name: `mcp__crewmux__${n}`, input_schema: prop }));
+  const goal =
+    '# You are the lead of a crewmux session\n\n## Goal\nTwo files.\n- codex: Create file a.txt containing from codex\n- gemini: Create file b.txt containing from gemini\n';
+  const prop = {
+    type: 'object',
+    properties: {
+      task: { type: 'string' },
+      agent: { type: 'string' },
+      worker_id: { type: 'string' },
+      worker_ids: { type: 'array' },
+      mode: { type: 'string' },
+    },
+  };
+  const tools = ['spawn_worker', 'wait_for_worker', 'merge_worker', 'verify', 'mark_goal_done'].map((n) => ({
+    name: `mcp__crewmux__${n}`,
+    input_schema: prop,
+  }));
   let n = 0;
   const turn = (name: string, input: Record<string, unknown>, out: string) => {
     const id = `t${++n}`;
-    return [{ role: 'assistant', content: [{ type: 'tool_use', id, name: `mcp__crewmux__${name}`, input }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: [{ type: 'text', text: out }] }] }];
+    return [
+      { role: 'assistant', content: [{ type: 'tool_use', id, name: `mcp__crewmux__${name}`, input }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: [{ type: 'text', text: out }] }] },
+    ];
   };
-  const next = (msgs: unknown[]) => decide(parseAnthropic({ messages: [{ role: 'user', content: goal }, ...msgs], tools }));
+  const next = (msgs: unknown[]) =>
+    decide(parseAnthropic({ messages: [{ role: 'user', content: goal }, ...msgs], tools }));
   const a = next([]);
   assert.ok(a.kind === 'tool' && a.args.task === 'Create file a.txt containing from codex' && a.args.agent === 'codex');
-  const s1 = turn('spawn_worker', {}, 'Started worker w01 (codex, implementer). Call wait_for_worker with worker_id "w01".');
+  const s1 = turn(
+    'spawn_worker',
+    {},
+    'Started worker w01 (codex, implementer). Call wait_for_worker with worker_id "w01".',
+  );
   const b = next(s1);
-  assert.ok(b.kind === 'tool' && b.args.task === 'Create file b.txt containing from gemini' && b.args.agent === 'gemini');
+  assert.ok(
+    b.kind === 'tool' && b.args.task === 'Create file b.txt containing from gemini' && b.args.agent === 'gemini',
+  );
   const s2 = [...s1, ...turn('spawn_worker', {}, 'Started worker w02 (gemini, implementer).')];
   const c = next(s2);
   assert.ok(c.kind === 'tool' && c.tool.name === 'mcp__crewmux__wait_for_worker' && c.args.mode === 'all');
   assert.deepEqual(c.kind === 'tool' && c.args.worker_ids, ['w01', 'w02']);
   const w1 = [...s2, ...turn('wait_for_worker', {}, 'w01 is done: ok\nStill running: w02 (running).')];
-  assert.ok(next(w1).kind === 'tool' && (next(w1) as { tool: { name: string } }).tool.name === 'mcp__crewmux__wait_for_worker', 'still running: wait again');
+  assert.ok(
+    next(w1).kind === 'tool' && (next(w1) as { tool: { name: string } }).tool.name === 'mcp__crewmux__wait_for_worker',
+    'still running: wait again',
+  );
   const w2 = [...w1, ...turn('wait_for_worker', {}, 'w01 is done: ok\nw02 is done: ok')];
   const m1 = next(w2);
   assert.ok(m1.kind === 'tool' && m1.tool.name === 'mcp__crewmux__merge_worker' && m1.args.worker_id === 'w01');
@@ -100,12 +233,24 @@ test('over HTTP: chat SSE with a tool call, Gemini JSON, 404 elsewhere; close() 
   const fake = createFakeModelServer();
   const url = await fake.listen();
   try {
-    const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: LEAD }], tools: [{ function: { name: 'crewmux_spawn_worker', parameters: obj } }] }) });
+    const r = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({
+        stream: true,
+        messages: [{ role: 'user', content: LEAD }],
+        tools: [{ function: { name: 'crewmux_spawn_worker', parameters: obj } }],
+      }),
+    });
     const text = await r.text();
     assert.match(text, /"name":"crewmux_spawn_worker"/);
     assert.match(text, /"finish_reason":"tool_calls"/);
     assert.match(text, /data: \[DONE\]/);
-    const g = await (await fetch(`${url}/v1beta/models/m:generateContent`, { method: 'POST', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }) })).json() as { candidates: { content: { parts: { text: string }[] } }[] };
+    const g = (await (
+      await fetch(`${url}/v1beta/models/m:generateContent`, {
+        method: 'POST',
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+      })
+    ).json()) as { candidates: { content: { parts: { text: string }[] } }[] };
     assert.equal(g.candidates[0]!.content.parts[0]!.text, 'OK');
     assert.equal((await fetch(`${url}/nope`)).status, 404);
     assert.equal(fake.requests.length, 2);

@@ -20,13 +20,22 @@ test('fake tmux: ids like tmux, remain-on-exit keeps a dead pane, calls recorded
   tmux.exitPane(split, 3);
   tmux.exitPane(other.paneId, 0);
   const panes = await tmux.listPanes('s');
-  assert.deepEqual(panes.map((p) => [p.paneId, p.windowName, p.dead, p.deadStatus]), [['%0', 'lead', false, null], ['%2', 'lead', true, 3]]);
+  assert.deepEqual(
+    panes.map((p) => [p.paneId, p.windowName, p.dead, p.deadStatus]),
+    [
+      ['%0', 'lead', false, null],
+      ['%2', 'lead', true, 3],
+    ],
+  );
   assert.deepEqual(await tmux.listPanes('nosuch'), []);
   tmux.failNext('listPanes', new Error('timed out'));
   await assert.rejects(tmux.listPanes('s'), /timed out/);
   assert.equal((await tmux.listPanes('s')).length, 2);
   assert.deepEqual(tmux.calls.slice(0, 4), [
-    ['newSession', 's', 'lead', '/w'], ['newWindow', 's', 'other', '/w'], ['setWindowOption', '@0', 'remain-on-exit', 'on'], ['splitWindow', '@0', '/w2'],
+    ['newSession', 's', 'lead', '/w'],
+    ['newWindow', 's', 'other', '/w'],
+    ['setWindowOption', '@0', 'remain-on-exit', 'on'],
+    ['splitWindow', '@0', '/w2'],
   ]);
   await tmux.setBuffer('b', 'hello');
   await tmux.pasteBuffer('b', '%0');
@@ -51,7 +60,12 @@ test('fake git: worktrees and branches, merges move the branch, scripted conflic
     assert.match((await git.diff(git.root, 'int', 'w1')).shortstat, /2 files changed/);
     git.scriptMerge('w1', { kind: 'conflict', files: ['a.ts'] });
     const before = git.resolve('int');
-    assert.deepEqual(await git.merge(join(dir, 'int'), 'w1', 'm'), { ok: false, kind: 'conflict', conflicts: ['a.ts'], detail: 'CONFLICT (content): Merge conflict in a.ts' });
+    assert.deepEqual(await git.merge(join(dir, 'int'), 'w1', 'm'), {
+      ok: false,
+      kind: 'conflict',
+      conflicts: ['a.ts'],
+      detail: 'CONFLICT (content): Merge conflict in a.ts',
+    });
     assert.equal(git.resolve('int'), before);
     const merged = await git.merge(join(dir, 'int'), 'w1', 'm');
     assert.ok(merged.ok);

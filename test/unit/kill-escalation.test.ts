@@ -34,10 +34,13 @@ test('a target that ignores SIGTERM gets SIGKILL once the grace period (default 
   assert.equal(await stopPolitely(t.target, { clock }), 'killed');
   assert.deepEqual(t.got, ['SIGTERM@0', 'SIGKILL@2000']);
   // Polled every 50 ms during the grace period.
-  assert.ok(clock.sleeps.every((ms) => ms === 50), String(clock.sleeps));
+  assert.ok(
+    clock.sleeps.every((ms) => ms === 50),
+    String(clock.sleeps),
+  );
 });
 
-test('graceMs and the first signal are the caller\'s (the shim forwards SIGHUP and waits 3 s)', async () => {
+test("graceMs and the first signal are the caller's (the shim forwards SIGHUP and waits 3 s)", async () => {
   const clock = createFakeClock({ auto: true });
   const t = fakeTarget(clock, ['SIGKILL']);
   assert.equal(await stopPolitely(t.target, { clock, firstSignal: 'SIGHUP', graceMs: 3_000, killWaitMs: 0 }), 'killed');

@@ -31,7 +31,14 @@ async function registeredNames(deps: ToolDeps, principal: Parameters<typeof buil
 }
 
 function prompt(deps: ToolDeps): string {
-  return buildLeadPrompt({ sessionId: 's1', goal: 'G', agents: ['a'], maxWorkers: 2, projectContext: [], tools: listLeadTools(deps) });
+  return buildLeadPrompt({
+    sessionId: 's1',
+    goal: 'G',
+    agents: ['a'],
+    maxWorkers: 2,
+    projectContext: [],
+    tools: listLeadTools(deps),
+  });
 }
 
 /** Every `name(` in the prompt: how it writes a tool call. */
@@ -41,7 +48,9 @@ function toolCallsIn(text: string): string[] {
 
 test('listLeadTools lists exactly the tools the lead sees over MCP', async () => {
   for (const deps of [allDeps, { rt, version: '0.0.0-test' }]) {
-    const listed = listLeadTools(deps).map((t) => t.name).sort();
+    const listed = listLeadTools(deps)
+      .map((t) => t.name)
+      .sort();
     assert.deepEqual(listed, await registeredNames(deps, { role: 'lead' }));
   }
 });
@@ -50,11 +59,18 @@ test('the lead prompt names every registered lead tool and no other', async () =
   for (const deps of [allDeps, { rt, version: '0.0.0-test' }]) {
     const registered = await registeredNames(deps, { role: 'lead' });
     const text = prompt(deps);
-    for (const name of registered) assert.match(text, new RegExp(`^- ${name}\\(`, 'm'), `${name} is missing from the lead prompt`);
+    for (const name of registered)
+      assert.match(text, new RegExp(`^- ${name}\\(`, 'm'), `${name} is missing from the lead prompt`);
     assert.deepEqual(toolCallsIn(text), registered);
   }
   const text = prompt(allDeps);
-  for (const name of ['restart_worker', 'discover_running_agents', 'send_to_external_agent', 'read_from_external_agent', 'web_research']) {
+  for (const name of [
+    'restart_worker',
+    'discover_running_agents',
+    'send_to_external_agent',
+    'read_from_external_agent',
+    'web_research',
+  ]) {
     assert.match(text, new RegExp(`^- ${name}\\(`, 'm'));
   }
   // Worker-only tools are not the lead's.
@@ -66,6 +82,9 @@ test('the lead prompt names every registered lead tool and no other', async () =
 test('a tool line shows its parameters, optional ones marked, and its registered description', () => {
   const spawn = listLeadTools(allDeps).find((t) => t.name === 'spawn_worker')!;
   assert.deepEqual(spawn.params, ['task', 'perspective?', 'agent?', 'file_scope?', 'pass_criteria?', 'extra_context?']);
-  assert.match(prompt(allDeps), /^- spawn_worker\(task, perspective\?, agent\?, file_scope\?, pass_criteria\?, extra_context\?\): Start a worker agent/m);
+  assert.match(
+    prompt(allDeps),
+    /^- spawn_worker\(task, perspective\?, agent\?, file_scope\?, pass_criteria\?, extra_context\?\): Start a worker agent/m,
+  );
   assert.match(prompt(allDeps), /^- list_workers\(\): List every worker/m);
 });

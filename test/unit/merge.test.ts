@@ -19,7 +19,9 @@ test('merge: a clean merge makes a merge commit on the integration branch; the w
     assert.ok(r.merged);
     assert.equal(f.git.resolve(f.rt.integrationBranch), r.commit);
     assert.deepEqual(f.git.commitInfo(r.commit)!.parents, [before, workerHead]);
-    assert.deepEqual(f.git.callsOf('merge'), [[f.rt.integrationWorktree, w.branch, `crewmux: merge ${w.id} (implementer, scripted-worker)\n\nfeature added`]]);
+    assert.deepEqual(f.git.callsOf('merge'), [
+      [f.rt.integrationWorktree, w.branch, `crewmux: merge ${w.id} (implementer, scripted-worker)\n\nfeature added`],
+    ]);
     assert.equal(f.store.getWorker(f.rt.sid, w.id)!.state, 'merged');
     const ev = eventsOf(f, 'worker.merged')[0]!;
     assert.equal(ev.message, `${w.id} merged: merged into ${f.rt.integrationBranch} as ${r.commit}`);
@@ -73,7 +75,10 @@ test('merge: refused (ToolError) for a running worker and for one with nothing t
   const f = await createFakeRuntime();
   try {
     const running = await spawnRunning(f);
-    await assert.rejects(mergeWorker(f.rt, running.id), (e: Error) => e instanceof ToolError && /is running; merge it only after it finishes/.test(e.message));
+    await assert.rejects(
+      mergeWorker(f.rt, running.id),
+      (e: Error) => e instanceof ToolError && /is running; merge it only after it finishes/.test(e.message),
+    );
     const empty = await spawnRunning(f);
     await completeTurn(f.rt, empty.id, { status: 'done', summary: 'nothing to change' }, 'mcp');
     await assert.rejects(mergeWorker(f.rt, empty.id), /has no commits that are not already on/);

@@ -12,7 +12,11 @@ import { resumeSession } from '../../src/app/session/resume.js';
 /** A fake runtime as a new supervisor finds it after the old one died: the session row is stopped. */
 async function downSession(): Promise<FakeRuntime> {
   const f = await createFakeRuntime();
-  f.store.updateSession(f.rt.sid, { status: 'stopped', ended_at: f.clock.now(), outcome_reason: 'the supervisor died' });
+  f.store.updateSession(f.rt.sid, {
+    status: 'stopped',
+    ended_at: f.clock.now(),
+    outcome_reason: 'the supervisor died',
+  });
   return f;
 }
 
@@ -26,7 +30,11 @@ async function withMonitor(f: FakeRuntime, fn: (m: Monitor) => Promise<void>): P
 }
 
 const worker = (f: FakeRuntime, id: string) => f.store.getWorker(f.rt.sid, id)!;
-const resumedMessage = (f: FakeRuntime) => f.store.eventsAfter(f.rt.sid).filter((e) => e.type === 'session.resumed').at(-1)!.message;
+const resumedMessage = (f: FakeRuntime) =>
+  f.store
+    .eventsAfter(f.rt.sid)
+    .filter((e) => e.type === 'session.resumed')
+    .at(-1)!.message;
 
 test('resume: a worker whose pane is gone or dead becomes crashed; a live one is watched again', async () => {
   const f = await downSession();
@@ -56,7 +64,12 @@ test('resume: a worker whose pane is gone or dead becomes crashed; a live one is
       assert.equal(worker(f, live.id).state, 'done');
     });
     // The live lead is told, not relaunched: the recap is typed into its pane.
-    await waitFor('the recap typed into the lead', () => f.tmux.callsOf('sendKeys').some(([pane, key]) => pane === f.leadPane && key === 'Enter'), 5_000, 20);
+    await waitFor(
+      'the recap typed into the lead',
+      () => f.tmux.callsOf('sendKeys').some(([pane, key]) => pane === f.leadPane && key === 'Enter'),
+      5_000,
+      20,
+    );
     assert.match(f.tmux.pane(f.leadPane)!.screen, /crewmux: the supervisor restarted\./);
     assert.deepEqual(f.tmux.callsOf('respawnPane'), []);
   } finally {
@@ -79,9 +92,20 @@ test('resume: a done.flag or sentinel line written while crewmux was down is not
 
     assert.deepEqual([worker(f, byFlag.id).state, worker(f, byFlag.id).summary], ['done', 'done while down']);
     assert.deepEqual([worker(f, byLine.id).state, worker(f, byLine.id).summary], ['blocked', 'need a key']);
-    assert.equal(resumedMessage(f), `session resumed: ${byFlag.id} finished while crewmux was down (done); ${byLine.id} finished while crewmux was down (blocked)`);
-    assert.deepEqual(f.eventTypes().filter((t) => t === 'worker.crashed'), []);
-    await waitFor('the recap typed into the lead', () => f.tmux.callsOf('sendKeys').some(([pane]) => pane === f.leadPane), 5_000, 20);
+    assert.equal(
+      resumedMessage(f),
+      `session resumed: ${byFlag.id} finished while crewmux was down (done); ${byLine.id} finished while crewmux was down (blocked)`,
+    );
+    assert.deepEqual(
+      f.eventTypes().filter((t) => t === 'worker.crashed'),
+      [],
+    );
+    await waitFor(
+      'the recap typed into the lead',
+      () => f.tmux.callsOf('sendKeys').some(([pane]) => pane === f.leadPane),
+      5_000,
+      20,
+    );
   } finally {
     f.cleanup();
   }
@@ -94,13 +118,22 @@ test('resume in a new tmux session: no old pane id counts, and the lead is relau
     await withMonitor(f, (monitor) => resumeSession(f.rt, monitor, { freshTmux: true, newPort: 4600 }, []));
     assert.equal(worker(f, w.id).state, 'crashed');
     assert.match(resumedMessage(f), /^session resumed in a new tmux session: the MCP server moved to /);
-    const started = f.store.eventsAfter(f.rt.sid).filter((e) => e.type === 'lead.started').at(-1)!;
-    assert.equal(started.message, `lead scripted-lead (scripted, no model) started in pane ${f.leadPane} with a recap of the session`);
+    const started = f.store
+      .eventsAfter(f.rt.sid)
+      .filter((e) => e.type === 'lead.started')
+      .at(-1)!;
+    assert.equal(
+      started.message,
+      `lead scripted-lead (scripted, no model) started in pane ${f.leadPane} with a recap of the session`,
+    );
     const prompt = readFileSync(join(f.rt.sessionDir, 'lead', 'prompt.md'), 'utf8');
     assert.match(prompt, new RegExp(`${w.id}[^\\n]*crashed`));
     // The lead pane's log is piped and its start gate opened (the fake gate opens at once).
-    assert.deepEqual(f.tmux.callsOf('pipePane').filter(([p]) => p === f.leadPane), [[f.leadPane, `cat >> ${join(f.rt.sessionDir, 'lead', 'pane.log')}`]]);
-    assert.equal(f.gate.opened.length, 2, 'the worker\'s gate at spawn, then the lead\'s');
+    assert.deepEqual(
+      f.tmux.callsOf('pipePane').filter(([p]) => p === f.leadPane),
+      [[f.leadPane, `cat >> ${join(f.rt.sessionDir, 'lead', 'pane.log')}`]],
+    );
+    assert.equal(f.gate.opened.length, 2, "the worker's gate at spawn, then the lead's");
   } finally {
     f.cleanup();
   }

@@ -2,8 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  COOLDOWN_MS, classifyHttp, classifyNoAnswer, describeCooldown, describeFailure, errorMessageOf, formatDuration,
-  parseDuration, parseRetryAfter, resetHintMs,
+  COOLDOWN_MS,
+  classifyHttp,
+  classifyNoAnswer,
+  describeCooldown,
+  describeFailure,
+  errorMessageOf,
+  formatDuration,
+  parseDuration,
+  parseRetryAfter,
+  resetHintMs,
 } from '../../src/core/llm/router-policy.js';
 import { providerOrder, resolveProviders, routerOff } from '../../src/core/llm/router-providers.js';
 import { ConfigSchema, mergeConfigs } from '../../src/core/session/config-schema.js';
@@ -16,7 +24,8 @@ test('parseRetryAfter: delta seconds, HTTP dates (future and past), garbage', ()
   assert.equal(parseRetryAfter('0', NOW), 0);
   assert.equal(parseRetryAfter('Sat, 21 Nov 2026 12:02:00 GMT', NOW), 120_000);
   assert.equal(parseRetryAfter('Sat, 21 Nov 2026 11:00:00 GMT', NOW), 0, 'a date in the past means now');
-  for (const bad of [undefined, '', '   ', 'soon', '-5', '1e3', '12abc', 'Tuesday-ish']) assert.equal(parseRetryAfter(bad, NOW), undefined, String(bad));
+  for (const bad of [undefined, '', '   ', 'soon', '-5', '1e3', '12abc', 'Tuesday-ish'])
+    assert.equal(parseRetryAfter(bad, NOW), undefined, String(bad));
 });
 
 test('parseDuration: Groq/OpenAI reset durations and plain seconds', () => {
@@ -29,9 +38,24 @@ test('parseDuration: Groq/OpenAI reset durations and plain seconds', () => {
 });
 
 test('resetHintMs: the shortest positive reset over Anthropic, Groq, Cerebras and OpenRouter headers', () => {
-  assert.equal(resetHintMs({ 'anthropic-ratelimit-tokens-reset': '2026-11-21T12:00:40Z', 'anthropic-ratelimit-requests-reset': '2026-11-21T12:01:00Z' }, NOW), 40_000);
-  assert.equal(resetHintMs({ 'x-ratelimit-reset-requests': '2m59.56s', 'x-ratelimit-reset-tokens': '7.66s' }, NOW), 7_660);
-  assert.equal(resetHintMs({ 'x-ratelimit-reset-requests-day': '33011.5', 'x-ratelimit-reset-tokens-minute': '21.2' }, NOW), 21_200);
+  assert.equal(
+    resetHintMs(
+      {
+        'anthropic-ratelimit-tokens-reset': '2026-11-21T12:00:40Z',
+        'anthropic-ratelimit-requests-reset': '2026-11-21T12:01:00Z',
+      },
+      NOW,
+    ),
+    40_000,
+  );
+  assert.equal(
+    resetHintMs({ 'x-ratelimit-reset-requests': '2m59.56s', 'x-ratelimit-reset-tokens': '7.66s' }, NOW),
+    7_660,
+  );
+  assert.equal(
+    resetHintMs({ 'x-ratelimit-reset-requests-day': '33011.5', 'x-ratelimit-reset-tokens-minute': '21.2' }, NOW),
+    21_200,
+  );
   assert.equal(resetHintMs({ 'x-ratelimit-reset': String(NOW + 90_000) }, NOW), 90_000);
   assert.equal(resetHintMs({ 'x-ratelimit-reset': String((NOW + 90_000) / 1000) }, NOW), 90_000, 'epoch seconds');
   assert.equal(resetHintMs({ 'x-ratelimit-reset-tokens': '0s', 'content-type': 'application/json' }, NOW), undefined);
@@ -39,10 +63,17 @@ test('resetHintMs: the shortest positive reset over Anthropic, Groq, Cerebras an
 
 test('429: Retry-After wins, then retry-after-ms, Gemini retryDelay, reset headers, else 60 s; capped at 15 min, at least 1 s', () => {
   const c = (h: Record<string, string>, body = '') => classifyHttp(429, h, body, NOW);
-  assert.deepEqual(c({ 'retry-after': '120' }), { kind: 'rate-limit', reason: 'HTTP 429 rate limited', cooldownMs: 120_000 });
+  assert.deepEqual(c({ 'retry-after': '120' }), {
+    kind: 'rate-limit',
+    reason: 'HTTP 429 rate limited',
+    cooldownMs: 120_000,
+  });
   assert.equal(c({ 'retry-after': 'Sat, 21 Nov 2026 12:05:00 GMT' }).cooldownMs, 300_000);
   assert.equal(c({ 'retry-after-ms': '2500', 'retry-after': '9' }).cooldownMs, 2_500);
-  assert.equal(c({}, JSON.stringify({ error: { code: 429, message: 'quota', details: [{ retryDelay: '37s' }] } })).cooldownMs, 37_000);
+  assert.equal(
+    c({}, JSON.stringify({ error: { code: 429, message: 'quota', details: [{ retryDelay: '37s' }] } })).cooldownMs,
+    37_000,
+  );
   assert.equal(c({ 'x-ratelimit-reset-tokens': '7.66s' }).cooldownMs, 7_660);
   assert.equal(c({}).cooldownMs, COOLDOWN_MS.rateLimit);
   assert.equal(c({ 'retry-after': 'garbage' }).cooldownMs, COOLDOWN_MS.rateLimit);
@@ -52,22 +83,45 @@ test('429: Retry-After wins, then retry-after-ms, Gemini retryDelay, reset heade
 });
 
 test('5xx and 408 cool down 30 s (or Retry-After); 401/403 say bad key and cool down long; 404 long; other 4xx fall back without a cooldown', () => {
-  assert.deepEqual(classifyHttp(500, {}, 'oops', NOW), { kind: 'server', reason: 'HTTP 500 server error', cooldownMs: 30_000 });
+  assert.deepEqual(classifyHttp(500, {}, 'oops', NOW), {
+    kind: 'server',
+    reason: 'HTTP 500 server error',
+    cooldownMs: 30_000,
+  });
   assert.equal(classifyHttp(529, {}, '', NOW).kind, 'server');
   assert.equal(classifyHttp(503, { 'retry-after': '10' }, '', NOW).cooldownMs, 10_000);
   assert.equal(classifyHttp(408, {}, '', NOW).kind, 'server');
   const auth = classifyHttp(401, {}, '{"error":{"type":"authentication_error","message":"invalid x-api-key"}}', NOW);
-  assert.deepEqual(auth, { kind: 'auth', reason: 'bad key (HTTP 401)', detail: 'invalid x-api-key', cooldownMs: COOLDOWN_MS.config });
+  assert.deepEqual(auth, {
+    kind: 'auth',
+    reason: 'bad key (HTTP 401)',
+    detail: 'invalid x-api-key',
+    cooldownMs: COOLDOWN_MS.config,
+  });
   assert.ok(auth.cooldownMs > COOLDOWN_MS.rateLimit);
   assert.equal(classifyHttp(403, {}, '', NOW).reason, 'bad key (HTTP 403)');
   assert.equal(classifyHttp(404, {}, '', NOW).kind, 'not-found');
-  assert.deepEqual(classifyHttp(400, {}, '{"error":{"message":"prompt is too long"}}', NOW), { kind: 'bad-request', reason: 'HTTP 400', detail: 'prompt is too long', cooldownMs: 0 });
+  assert.deepEqual(classifyHttp(400, {}, '{"error":{"message":"prompt is too long"}}', NOW), {
+    kind: 'bad-request',
+    reason: 'HTTP 400',
+    detail: 'prompt is too long',
+    cooldownMs: 0,
+  });
   assert.equal(classifyHttp(413, {}, '', NOW).cooldownMs, 0);
 });
 
 test('timeouts and network errors cool down 30 s and say which', () => {
-  assert.deepEqual(classifyNoAnswer('timeout', 'x', 300), { kind: 'timeout', reason: 'timeout (no answer within 300 ms)', cooldownMs: 30_000 });
-  assert.deepEqual(classifyNoAnswer('network', 'ECONNREFUSED', 300), { kind: 'network', reason: 'network error', detail: 'ECONNREFUSED', cooldownMs: 30_000 });
+  assert.deepEqual(classifyNoAnswer('timeout', 'x', 300), {
+    kind: 'timeout',
+    reason: 'timeout (no answer within 300 ms)',
+    cooldownMs: 30_000,
+  });
+  assert.deepEqual(classifyNoAnswer('network', 'ECONNREFUSED', 300), {
+    kind: 'network',
+    reason: 'network error',
+    detail: 'ECONNREFUSED',
+    cooldownMs: 30_000,
+  });
 });
 
 test('error messages and durations read well', () => {
@@ -78,22 +132,46 @@ test('error messages and durations read well', () => {
   assert.equal(formatDuration(120_000), '2m0s');
   assert.equal(formatDuration(3_900_000), '1h5m');
   assert.equal(formatDuration(1), '1s');
-  assert.equal(describeFailure(classifyHttp(429, { 'retry-after': '120' }, '', NOW)), 'HTTP 429 rate limited; cooling down 2m0s');
+  assert.equal(
+    describeFailure(classifyHttp(429, { 'retry-after': '120' }, '', NOW)),
+    'HTTP 429 rate limited; cooling down 2m0s',
+  );
   assert.equal(describeFailure(classifyHttp(400, {}, '', NOW)), 'HTTP 400');
-  assert.equal(describeCooldown(NOW + 118_000, 'HTTP 429 rate limited', NOW), 'cooling down until 2026-11-21T12:01:58Z (1m58s left): HTTP 429 rate limited');
+  assert.equal(
+    describeCooldown(NOW + 118_000, 'HTTP 429 rate limited', NOW),
+    'cooling down until 2026-11-21T12:01:58Z (1m58s left): HTTP 429 rate limited',
+  );
 });
 
 test('provider order: config order first, de-duplicated, the rest in the default order', () => {
   assert.deepEqual(providerOrder(), ['anthropic', 'cerebras', 'groq', 'gemini', 'openrouter']);
-  assert.deepEqual(providerOrder(['groq', 'gemini', 'groq']), ['groq', 'gemini', 'anthropic', 'cerebras', 'openrouter']);
+  assert.deepEqual(providerOrder(['groq', 'gemini', 'groq']), [
+    'groq',
+    'gemini',
+    'anthropic',
+    'cerebras',
+    'openrouter',
+  ]);
 });
 
 test('resolveProviders: keys (Gemini falls back to GOOGLE_API_KEY), base URL env beats config beats default, ANTHROPIC_BASE_URL ignored', () => {
   const env = {
-    ANTHROPIC_API_KEY: 'a-key', ANTHROPIC_BASE_URL: 'http://agent-cli-proxy', GOOGLE_API_KEY: 'g-key', GROQ_API_KEY: '  ',
-    CREWMUX_ROUTER_CEREBRAS_BASE_URL: 'http://127.0.0.1:9/cb/', CREWMUX_ROUTER_GROQ_BASE_URL: 'not a url',
+    ANTHROPIC_API_KEY: 'a-key',
+    ANTHROPIC_BASE_URL: 'http://agent-cli-proxy',
+    GOOGLE_API_KEY: 'g-key',
+    GROQ_API_KEY: '  ',
+    CREWMUX_ROUTER_CEREBRAS_BASE_URL: 'http://127.0.0.1:9/cb/',
+    CREWMUX_ROUTER_GROQ_BASE_URL: 'not a url',
   };
-  const config = ConfigSchema.parse({ router: { providers: { cerebras: { baseUrl: 'https://cfg.example/v1' }, gemini: { model: 'gemini-x' }, openrouter: { enabled: false } } } }).router;
+  const config = ConfigSchema.parse({
+    router: {
+      providers: {
+        cerebras: { baseUrl: 'https://cfg.example/v1' },
+        gemini: { model: 'gemini-x' },
+        openrouter: { enabled: false },
+      },
+    },
+  }).router;
   const by = Object.fromEntries(resolveProviders(config, env).map((p) => [p.name, p]));
   assert.equal(by.anthropic!.baseUrl, 'https://api.anthropic.com');
   assert.equal(by.anthropic!.key, 'a-key');
@@ -106,7 +184,11 @@ test('resolveProviders: keys (Gemini falls back to GOOGLE_API_KEY), base URL env
   assert.equal(by.gemini!.model, 'gemini-x');
   assert.equal(by.openrouter!.keyEnv, 'OPENROUTER_API_KEY');
   assert.match(by.openrouter!.disabled!, /disabled in config/);
-  assert.equal(resolveProviders(undefined, { GEMINI_API_KEY: 'g1', GOOGLE_API_KEY: 'g2' }).find((p) => p.name === 'gemini')!.keyEnv, 'GEMINI_API_KEY');
+  assert.equal(
+    resolveProviders(undefined, { GEMINI_API_KEY: 'g1', GOOGLE_API_KEY: 'g2' }).find((p) => p.name === 'gemini')!
+      .keyEnv,
+    'GEMINI_API_KEY',
+  );
 });
 
 test('CREWMUX_ROUTER=off (any case, or 0/false/no) turns the router off', () => {
@@ -120,10 +202,15 @@ test('router config: strict keys, known provider names, merged per provider (pro
   assert.equal(ConfigSchema.safeParse({ router: { providers: { groq: { baseUrl: 'ftp://x' } } } }).success, false);
   assert.equal(ConfigSchema.safeParse({ router: { timeoutMs: 10 } }).success, false);
   assert.equal(ConfigSchema.safeParse({ router: { colour: 'red' } }).success, false);
-  const g = ConfigSchema.parse({ router: { order: ['groq'], timeoutMs: 5000, providers: { groq: { model: 'm1', baseUrl: 'http://g.example' } } } });
-  const p = ConfigSchema.parse({ router: { timeoutMs: 9000, providers: { groq: { model: 'm2' }, gemini: { enabled: false } } } });
+  const g = ConfigSchema.parse({
+    router: { order: ['groq'], timeoutMs: 5000, providers: { groq: { model: 'm1', baseUrl: 'http://g.example' } } },
+  });
+  const p = ConfigSchema.parse({
+    router: { timeoutMs: 9000, providers: { groq: { model: 'm2' }, gemini: { enabled: false } } },
+  });
   assert.deepEqual(mergeConfigs(g, p).router, {
-    order: ['groq'], timeoutMs: 9000,
+    order: ['groq'],
+    timeoutMs: 9000,
     providers: { groq: { model: 'm2', baseUrl: 'http://g.example' }, gemini: { enabled: false } },
   });
   assert.equal(mergeConfigs({}, {}).router, undefined);

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../../../scripts/run-tests.mjs', import.meta.url));
 
-const run = (script: string, args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 10_000 });
+const run = (script: string, args: string[]) =>
+  spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 10_000 });
 
 test('run-tests with an unknown tier exits non-zero naming the known tiers (it used to run nothing and exit 0)', () => {
   const r = run(SCRIPT, ['bogus']);

@@ -17,7 +17,8 @@ test('DuckDuckGo HTML: organic results in order, ad skipped, uddg unwrapped, <b>
     {
       title: 'Global objects | Node.js v22.11.0 Documentation',
       url: 'https://nodejs.org/api/globals.html#fetch',
-      snippet: 'A browser-compatible implementation of the fetch() function. Use AbortSignal.timeout() to set a timeout & abort it…',
+      snippet:
+        'A browser-compatible implementation of the fetch() function. Use AbortSignal.timeout() to set a timeout & abort it…',
     },
     {
       title: 'Fetch API request timeout? - Stack Overflow',
@@ -27,13 +28,17 @@ test('DuckDuckGo HTML: organic results in order, ad skipped, uddg unwrapped, <b>
     {
       title: 'AbortSignal: timeout() static method - Web APIs | MDN',
       url: 'https://developer.mozilla.org/en-US/docs/Web/API/AbortSignal/timeout_static',
-      snippet: 'The AbortSignal.timeout() static method returns an AbortSignal that will automatically abort after a specified time.',
+      snippet:
+        'The AbortSignal.timeout() static method returns an AbortSignal that will automatically abort after a specified time.',
     },
   ]);
 });
 
 test('DuckDuckGo hrefs: redirects unwrap, ads and internal links are dropped, non-web targets refused', () => {
-  assert.equal(unwrapDuckDuckGoHref('//duckduckgo.com/l/?uddg=https%3A%2F%2Fa.example%2Fx%3Fy%3D1%26z%3D2&rut=abc'), 'https://a.example/x?y=1&z=2');
+  assert.equal(
+    unwrapDuckDuckGoHref('//duckduckgo.com/l/?uddg=https%3A%2F%2Fa.example%2Fx%3Fy%3D1%26z%3D2&rut=abc'),
+    'https://a.example/x?y=1&z=2',
+  );
   assert.equal(unwrapDuckDuckGoHref('https://duckduckgo.com/l?uddg=http%3A%2F%2Fb.example%2F'), 'http://b.example/');
   assert.equal(unwrapDuckDuckGoHref('https://duckduckgo.com/y.js?ad_domain=x.example'), undefined);
   assert.equal(unwrapDuckDuckGoHref('/html/?q=next'), undefined);
@@ -43,11 +48,18 @@ test('DuckDuckGo hrefs: redirects unwrap, ads and internal links are dropped, no
 });
 
 test('DuckDuckGo: a no-results page is an empty list; a bot check and a page without results are errors that say so', () => {
-  assert.deepEqual(parseDuckDuckGoHtml('<div id="links" class="results"><div class="no-results">No results.</div></div>'), []);
-  assert.throws(() => parseDuckDuckGoHtml('<div class="anomaly-modal__title">Unfortunately, bots use DuckDuckGo too.</div>'),
-    (e: Error) => e instanceof SearchResponseError && /bot check \(CAPTCHA\)/.test(e.message));
-  assert.throws(() => parseDuckDuckGoHtml('<html><body>Service Unavailable</body></html>'),
-    (e: Error) => e instanceof SearchResponseError && /layout may have changed/.test(e.message));
+  assert.deepEqual(
+    parseDuckDuckGoHtml('<div id="links" class="results"><div class="no-results">No results.</div></div>'),
+    [],
+  );
+  assert.throws(
+    () => parseDuckDuckGoHtml('<div class="anomaly-modal__title">Unfortunately, bots use DuckDuckGo too.</div>'),
+    (e: Error) => e instanceof SearchResponseError && /bot check \(CAPTCHA\)/.test(e.message),
+  );
+  assert.throws(
+    () => parseDuckDuckGoHtml('<html><body>Service Unavailable</body></html>'),
+    (e: Error) => e instanceof SearchResponseError && /layout may have changed/.test(e.message),
+  );
 });
 
 test('DuckDuckGo: a snippet in a div (older markup), single-quoted attributes, and an ad with a direct link', () => {
@@ -73,8 +85,17 @@ test('SearXNG: request asks for JSON under the base URL; results map url/title/c
     url: 'https://searx.example/sub/search?q=zod+v4+%26+me&format=json',
     headers: { Accept: 'application/json' },
   });
-  const body = JSON.stringify({ query: 'q', results: [{ url: 'https://a.example/', title: 'A', content: 'about a', engine: 'x' }, { url: 'https://b.example/', title: 'B', content: null }] });
-  assert.deepEqual(b.parse(body), [{ title: 'A', url: 'https://a.example/', snippet: 'about a' }, { title: 'B', url: 'https://b.example/', snippet: '' }]);
+  const body = JSON.stringify({
+    query: 'q',
+    results: [
+      { url: 'https://a.example/', title: 'A', content: 'about a', engine: 'x' },
+      { url: 'https://b.example/', title: 'B', content: null },
+    ],
+  });
+  assert.deepEqual(b.parse(body), [
+    { title: 'A', url: 'https://a.example/', snippet: 'about a' },
+    { title: 'B', url: 'https://b.example/', snippet: '' },
+  ]);
   assert.throws(() => b.parse('<html>no</html>'), /SearXNG did not answer with JSON/);
   assert.throws(() => b.parse('{"results": [{"title": "no url"}]}'), /unexpected shape \(results\.0\.url/);
   assert.match(b.statusHint?.(403) ?? '', /search\.formats/);
@@ -83,17 +104,37 @@ test('SearXNG: request asks for JSON under the base URL; results map url/title/c
 test('Brave: key header and count; <strong> and entities leave titles and descriptions; no web section is no results', () => {
   const b = SEARCH_BACKENDS.brave;
   assert.deepEqual(b.keyEnv, ['BRAVE_API_KEY', 'BRAVE_SEARCH_API_KEY']);
-  assert.deepEqual(b.buildRequest({ query: 'tmux 3.4', baseUrl: 'https://api.search.brave.com', maxResults: 7, key: 'K' }), {
-    url: 'https://api.search.brave.com/res/v1/web/search?q=tmux+3.4&count=7',
-    headers: { Accept: 'application/json', 'X-Subscription-Token': 'K' },
+  assert.deepEqual(
+    b.buildRequest({ query: 'tmux 3.4', baseUrl: 'https://api.search.brave.com', maxResults: 7, key: 'K' }),
+    {
+      url: 'https://api.search.brave.com/res/v1/web/search?q=tmux+3.4&count=7',
+      headers: { Accept: 'application/json', 'X-Subscription-Token': 'K' },
+    },
+  );
+  const body = JSON.stringify({
+    type: 'search',
+    web: {
+      results: [
+        {
+          url: 'https://t.example/',
+          title: 'Tmux &amp; you',
+          description: 'What&#x27;s new in <strong>tmux</strong> 3.4',
+        },
+      ],
+    },
   });
-  const body = JSON.stringify({ type: 'search', web: { results: [{ url: 'https://t.example/', title: 'Tmux &amp; you', description: 'What&#x27;s new in <strong>tmux</strong> 3.4' }] } });
-  assert.deepEqual(b.parse(body), [{ title: 'Tmux & you', url: 'https://t.example/', snippet: "What's new in tmux 3.4" }]);
+  assert.deepEqual(b.parse(body), [
+    { title: 'Tmux & you', url: 'https://t.example/', snippet: "What's new in tmux 3.4" },
+  ]);
   assert.deepEqual(b.parse('{"type":"search"}'), []);
 });
 
 test('DuckDuckGo request: GET /html/ with q and a browser User-Agent', () => {
-  const r = SEARCH_BACKENDS.duckduckgo.buildRequest({ query: 'a b site:x.example', baseUrl: 'https://html.duckduckgo.com', maxResults: 5 });
+  const r = SEARCH_BACKENDS.duckduckgo.buildRequest({
+    query: 'a b site:x.example',
+    baseUrl: 'https://html.duckduckgo.com',
+    maxResults: 5,
+  });
   assert.equal(r.url, 'https://html.duckduckgo.com/html/?q=a+b+site%3Ax.example');
   assert.match(r.headers['User-Agent'] ?? '', /^Mozilla\/5\.0 /);
   assert.equal(findBackend('bing'), undefined);
@@ -102,14 +143,20 @@ test('DuckDuckGo request: GET /html/ with q and a browser User-Agent', () => {
 
 test('tidyResults drops non-web and repeated URLs, caps lengths, keeps at most max; composeQuery adds site:', () => {
   const long = 'x'.repeat(600);
-  const r = tidyResults([
-    { title: '', url: 'https://a.example/', snippet: long },
-    { title: 'dup', url: 'https://a.example/', snippet: '' },
-    { title: 'ftp', url: 'ftp://b.example/', snippet: '' },
-    { title: 'C', url: 'https://c.example/', snippet: '' },
-    { title: 'D', url: 'https://d.example/', snippet: '' },
-  ], 2);
-  assert.deepEqual(r.map((x) => x.url), ['https://a.example/', 'https://c.example/']);
+  const r = tidyResults(
+    [
+      { title: '', url: 'https://a.example/', snippet: long },
+      { title: 'dup', url: 'https://a.example/', snippet: '' },
+      { title: 'ftp', url: 'ftp://b.example/', snippet: '' },
+      { title: 'C', url: 'https://c.example/', snippet: '' },
+      { title: 'D', url: 'https://d.example/', snippet: '' },
+    ],
+    2,
+  );
+  assert.deepEqual(
+    r.map((x) => x.url),
+    ['https://a.example/', 'https://c.example/'],
+  );
   assert.equal(r[0]!.title, 'https://a.example/');
   assert.equal(r[0]!.snippet.length, 500);
   assert.equal(composeQuery('  tmux   paste  '), 'tmux paste');
@@ -136,7 +183,10 @@ test('TTL cache: at maxEntries the least recently used goes first, expired entri
   assert.equal(c.get('a')?.value, 1); // a is now the most recently used
   c.set('d', 4);
   assert.equal(c.get('b'), undefined);
-  assert.deepEqual(['a', 'c', 'd'].map((k) => c.get(k)?.value), [1, 3, 4]);
+  assert.deepEqual(
+    ['a', 'c', 'd'].map((k) => c.get(k)?.value),
+    [1, 3, 4],
+  );
 
   const e = createTtlCache<number>({ ttlMs: 100, maxEntries: 2, now: () => t });
   e.set('old', 1);
@@ -157,7 +207,18 @@ test('TTL cache: ttlMs 0 caches nothing', () => {
 });
 
 test('config: research accepts the documented keys and refuses unknown ones and bad values', () => {
-  assert.equal(ConfigSchema.safeParse({ research: { backend: 'searxng', baseUrl: 'http://127.0.0.1:8888', ttlSeconds: 60, timeoutMs: 5000, maxResults: 8 } }).success, true);
+  assert.equal(
+    ConfigSchema.safeParse({
+      research: {
+        backend: 'searxng',
+        baseUrl: 'http://127.0.0.1:8888',
+        ttlSeconds: 60,
+        timeoutMs: 5000,
+        maxResults: 8,
+      },
+    }).success,
+    true,
+  );
   assert.equal(ConfigSchema.safeParse({ research: { backend: 'bing' } }).success, false);
   assert.equal(ConfigSchema.safeParse({ research: { baseUrl: 'ftp://x.example' } }).success, false);
   assert.equal(ConfigSchema.safeParse({ research: { maxResults: 50 } }).success, false);

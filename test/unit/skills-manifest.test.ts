@@ -32,7 +32,10 @@ test('a valid skill.toml parses with defaults for missing trigger lists', () => 
 });
 
 test('a wrong type names the key path', () => {
-  assert.match(manifestError(GOOD.replace('files = ["**/*.sql"]', 'files = ["**/*.sql", 3]')), /triggers\.files\.1: expected string/);
+  assert.match(
+    manifestError(GOOD.replace('files = ["**/*.sql"]', 'files = ["**/*.sql", 3]')),
+    /triggers\.files\.1: expected string/,
+  );
 });
 
 test('an unknown key is named, at the top level and in triggers', () => {
@@ -45,12 +48,18 @@ test('a missing key says it is missing', () => {
 });
 
 test('a bad version and a traversal name are refused by key', () => {
-  assert.match(manifestError(GOOD.replace('"1.2.0"', '"latest"')), /^skill\.toml: version: expected a semantic version/);
+  assert.match(
+    manifestError(GOOD.replace('"1.2.0"', '"latest"')),
+    /^skill\.toml: version: expected a semantic version/,
+  );
   assert.match(manifestError(GOOD.replace('"sql-migrations"', '"../evil"')), /name: expected 1-64/);
 });
 
 test('an unknown perspective and empty triggers are refused', () => {
-  assert.match(manifestError(GOOD.replace('files = ["**/*.sql"]', 'perspectives = ["wizard"]')), /triggers\.perspectives\.0/);
+  assert.match(
+    manifestError(GOOD.replace('files = ["**/*.sql"]', 'perspectives = ["wizard"]')),
+    /triggers\.perspectives\.0/,
+  );
   assert.match(manifestError(GOOD.replace(/keywords = .*\nfiles = .*\n/, '')), /triggers: expected at least one/);
 });
 
@@ -60,7 +69,11 @@ test('invalid TOML gives the line and column', () => {
 
 test('assertSkillName refuses traversal, slashes, dots and upper case', () => {
   for (const bad of ['..', '../x', 'a/b', '.hidden', 'a.b', 'A', '', '-x', 'x'.repeat(65)]) {
-    assert.throws(() => assertSkillName(bad), (e: unknown) => e instanceof UserError && e.code === 'E_SKILL_NAME', bad);
+    assert.throws(
+      () => assertSkillName(bad),
+      (e: unknown) => e instanceof UserError && e.code === 'E_SKILL_NAME',
+      bad,
+    );
   }
   assert.equal(assertSkillName('sql_migrations-2'), 'sql_migrations-2');
 });

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkSkillSignature, generateKeyPair, publicKeyOf, signSkillFiles, skillDigest, toHex, trustRefusal,
-  SIGNATURE_FILE, type SkillFile,
+  checkSkillSignature,
+  generateKeyPair,
+  publicKeyOf,
+  signSkillFiles,
+  skillDigest,
+  toHex,
+  trustRefusal,
+  SIGNATURE_FILE,
+  type SkillFile,
 } from '../../src/core/skills/signature.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -21,12 +28,18 @@ const mallory = generateKeyPair();
 const TRUST = [{ name: 'alice', publicKey: alice.publicKey }];
 
 test('sign then verify with a trusted key', () => {
-  assert.deepEqual(checkSkillSignature(signed(FILES, alice.secretKey), TRUST), { status: 'trusted', keyName: 'alice', publicKey: alice.publicKey });
+  assert.deepEqual(checkSkillSignature(signed(FILES, alice.secretKey), TRUST), {
+    status: 'trusted',
+    keyName: 'alice',
+    publicKey: alice.publicKey,
+  });
   assert.equal(publicKeyOf(alice.secretKey), alice.publicKey);
 });
 
 test('changing a file breaks the signature', () => {
-  const files = signed(FILES, alice.secretKey).map((f) => (f.path === 'skill.md' ? { ...f, content: enc('Do the other thing.\n') } : f));
+  const files = signed(FILES, alice.secretKey).map((f) =>
+    f.path === 'skill.md' ? { ...f, content: enc('Do the other thing.\n') } : f,
+  );
   assert.equal(checkSkillSignature(files, TRUST).status, 'invalid');
 });
 
@@ -42,9 +55,18 @@ test('removing a file breaks the signature', () => {
 
 test('renaming a file or moving bytes between files changes the digest', () => {
   const base = toHex(skillDigest(FILES));
-  assert.notEqual(toHex(skillDigest(FILES.map((f) => (f.path === 'examples/a.txt' ? { ...f, path: 'examples/b.txt' } : f)))), base);
-  const a = [{ path: 'a', content: enc('xy') }, { path: 'b', content: enc('') }];
-  const b = [{ path: 'a', content: enc('x') }, { path: 'b', content: enc('y') }];
+  assert.notEqual(
+    toHex(skillDigest(FILES.map((f) => (f.path === 'examples/a.txt' ? { ...f, path: 'examples/b.txt' } : f)))),
+    base,
+  );
+  const a = [
+    { path: 'a', content: enc('xy') },
+    { path: 'b', content: enc('') },
+  ];
+  const b = [
+    { path: 'a', content: enc('x') },
+    { path: 'b', content: enc('y') },
+  ];
   assert.notEqual(toHex(skillDigest(a)), toHex(skillDigest(b)));
 });
 
@@ -69,13 +91,23 @@ test('a signature file naming a trusted key but signed by another is invalid', (
 test('no signature file is unsigned; garbage is invalid', () => {
   assert.deepEqual(checkSkillSignature(FILES, TRUST), { status: 'unsigned' });
   assert.equal(checkSkillSignature([...FILES, { path: SIGNATURE_FILE, content: enc('{') }], TRUST).status, 'invalid');
-  assert.equal(checkSkillSignature([...FILES, { path: SIGNATURE_FILE, content: enc('{"format":"x"}') }], TRUST).status, 'invalid');
+  assert.equal(
+    checkSkillSignature([...FILES, { path: SIGNATURE_FILE, content: enc('{"format":"x"}') }], TRUST).status,
+    'invalid',
+  );
 });
 
 test('unsafe paths are refused by the digest', () => {
   assert.throws(() => skillDigest([{ path: '../x', content: enc('') }]), /unsafe/);
   assert.throws(() => skillDigest([{ path: '/etc/passwd', content: enc('') }]), /unsafe/);
-  assert.throws(() => skillDigest([{ path: 'a', content: enc('') }, { path: 'a', content: enc('') }]), /duplicate/);
+  assert.throws(
+    () =>
+      skillDigest([
+        { path: 'a', content: enc('') },
+        { path: 'a', content: enc('') },
+      ]),
+    /duplicate/,
+  );
 });
 
 test('require-signed policy: only trusted and built-in pass; a bad signature never does', () => {

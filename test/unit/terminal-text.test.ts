@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { bracketPaste, createPasteModeTracker, toPlainText } from '../../src/core/text/terminal-text.js';
 
 test('plain text of TUI output: cursor jumps become lines, escapes and controls go', () => {
-  const raw = '\u001b[?1049h\u001b[H\u001b[2Jfake ready\r\n\u001b[31mANSWER\u001b[0m: HI\u0007\u001b[24;1H> typed\u001b[3Cx';
+  const raw =
+    '\u001b[?1049h\u001b[H\u001b[2Jfake ready\r\n\u001b[31mANSWER\u001b[0m: HI\u0007\u001b[24;1H> typed\u001b[3Cx';
   assert.equal(toPlainText(raw), '\nfake ready\nANSWER: HI\n> typed   x');
 });
 

@@ -9,7 +9,11 @@ import { createMonitor } from '../../src/app/workers/monitor.js';
 import { ToolError } from '../../src/core/errors.js';
 
 /** Runs `fn` with a monitor watching `workerId`; the monitor's file watchers are closed afterwards. */
-async function withMonitor(f: FakeRuntime, workerId: string, fn: (check: () => Promise<void>) => Promise<void>): Promise<void> {
+async function withMonitor(
+  f: FakeRuntime,
+  workerId: string,
+  fn: (check: () => Promise<void>) => Promise<void>,
+): Promise<void> {
   const monitor = createMonitor(f.rt);
   monitor.watch(f.store.getWorker(f.rt.sid, workerId)!);
   try {
@@ -19,7 +23,11 @@ async function withMonitor(f: FakeRuntime, workerId: string, fn: (check: () => P
   }
 }
 
-const lastEvent = (f: FakeRuntime, type: string) => f.store.eventsAfter(f.rt.sid).filter((e) => e.type === type).at(-1);
+const lastEvent = (f: FakeRuntime, type: string) =>
+  f.store
+    .eventsAfter(f.rt.sid)
+    .filter((e) => e.type === type)
+    .at(-1);
 
 test('worker_done ends the turn: state, summary and the event say how it ended', async () => {
   const f = await createFakeRuntime();
@@ -33,14 +41,16 @@ test('worker_done ends the turn: state, summary and the event say how it ended',
     assert.equal(ev.message, `${w.id} blocked: needs an API key [via mcp]`);
     assert.deepEqual(ev.data, { from: 'running', to: 'blocked', source: 'mcp', snapshot: null });
     // A second worker_done for the same turn is refused with what to do.
-    await assert.rejects(completeTurn(f.rt, w.id, { status: 'done', summary: 'again' }, 'mcp'),
-      (e: Error) => e instanceof ToolError && /is blocked, not running; its turn has already ended/.test(e.message));
+    await assert.rejects(
+      completeTurn(f.rt, w.id, { status: 'done', summary: 'again' }, 'mcp'),
+      (e: Error) => e instanceof ToolError && /is blocked, not running; its turn has already ended/.test(e.message),
+    );
   } finally {
     f.cleanup();
   }
 });
 
-test('a done.flag with the turn\'s nonce ends the turn', async () => {
+test("a done.flag with the turn's nonce ends the turn", async () => {
   const f = await createFakeRuntime();
   try {
     const w = await spawnRunning(f);
@@ -55,7 +65,7 @@ test('a done.flag with the turn\'s nonce ends the turn', async () => {
   }
 });
 
-test('a sentinel line with the turn\'s nonce in the pane log ends the turn', async () => {
+test("a sentinel line with the turn's nonce in the pane log ends the turn", async () => {
   const f = await createFakeRuntime();
   try {
     const w = await spawnRunning(f);
@@ -70,7 +80,7 @@ test('a sentinel line with the turn\'s nonce in the pane log ends the turn', asy
   }
 });
 
-test('a flag or sentinel carrying an old turn\'s nonce does not end the new turn', async () => {
+test("a flag or sentinel carrying an old turn's nonce does not end the new turn", async () => {
   const f = await createFakeRuntime();
   try {
     const w = await spawnRunning(f);
@@ -83,7 +93,10 @@ test('a flag or sentinel carrying an old turn\'s nonce does not end the new turn
     assert.equal(next.state, 'running');
     assert.notEqual(next.nonce, oldNonce);
     assert.equal(existsSync(w.done_file), false, 'the old flag is removed when the new turn starts');
-    assert.match(f.tmux.pane(w.pane_id!)!.screen, new RegExp(`now add the tests[\\s\\S]*WORKER_DONE: <nonce> line with nonce ${next.nonce}`));
+    assert.match(
+      f.tmux.pane(w.pane_id!)!.screen,
+      new RegExp(`now add the tests[\\s\\S]*WORKER_DONE: <nonce> line with nonce ${next.nonce}`),
+    );
 
     await withMonitor(f, w.id, async (check) => {
       // An agent that rewrites the old flag, and the old sentinel line still in the log.
@@ -116,7 +129,9 @@ test('uncommitted work is snapshot-committed before the state changes', async ()
     });
     await completeTurn(f.rt, w.id, { status: 'done', summary: 'ok' }, 'mcp');
 
-    assert.deepEqual(f.git.callsOf('snapshotCommit'), [[w.worktree, `crewmux: snapshot of ${w.id} leftover work (turn ended: done)`, '.crewmux/done.flag']]);
+    assert.deepEqual(f.git.callsOf('snapshotCommit'), [
+      [w.worktree, `crewmux: snapshot of ${w.id} leftover work (turn ended: done)`, '.crewmux/done.flag'],
+    ]);
     const snapshot = lastEvent(f, 'worker.snapshot')!;
     assert.deepEqual(atStateChange, { head: snapshot.data.commit, files: ['src/half.ts'] });
     assert.equal(lastEvent(f, 'worker.done')!.data.snapshot, snapshot.data.commit);
@@ -134,7 +149,10 @@ test('a failing snapshot is reported and the turn still ends', async () => {
     f.git.failNext('snapshotCommit', new Error('fatal: Unable to create index.lock'));
     const done = await completeTurn(f.rt, w.id, { status: 'done', summary: 'ok' }, 'flag');
     assert.equal(done!.state, 'done');
-    assert.equal(lastEvent(f, 'worker.snapshot_failed')!.message, `${w.id}: snapshot commit failed: fatal: Unable to create index.lock`);
+    assert.equal(
+      lastEvent(f, 'worker.snapshot_failed')!.message,
+      `${w.id}: snapshot commit failed: fatal: Unable to create index.lock`,
+    );
   } finally {
     f.cleanup();
   }

@@ -16,10 +16,16 @@ test('verify: a finished passing result on the same integration head is reused, 
     const first = await verify(f.rt, ['npm test'], 5_000);
     assert.equal(first.status, 'passed');
     assert.equal(first.commit_sha, f.git.resolve(f.rt.integrationBranch));
-    assert.deepEqual(f.runner.calls, [{
-      kind: 'execToFile', argv: ['npm', 'test'], cwd: f.rt.integrationWorktree, timeoutMs: 600_000, shell: undefined,
-      outputFile: join(f.rt.sessionDir, 'verify', String(first.id), '1.log'),
-    }]);
+    assert.deepEqual(f.runner.calls, [
+      {
+        kind: 'execToFile',
+        argv: ['npm', 'test'],
+        cwd: f.rt.integrationWorktree,
+        timeoutMs: 600_000,
+        shell: undefined,
+        outputFile: join(f.rt.sessionDir, 'verify', String(first.id), '1.log'),
+      },
+    ]);
     assert.equal(first.results[0]!.tail, 'all pass');
 
     const again = await verify(f.rt, ['npm test'], 5_000);
@@ -46,7 +52,10 @@ test('verify: a new integration head, or other commands, run again', async () =>
     assert.notEqual(onNewHead.id, first.id);
     assert.equal(onNewHead.commit_sha, f.git.resolve(f.rt.integrationBranch));
     assert.notEqual(onNewHead.commit_sha, first.commit_sha);
-    assert.deepEqual(f.runner.calls.map((c) => c.argv.join(' ')), ['npm test', 'npm run lint', 'npm test']);
+    assert.deepEqual(
+      f.runner.calls.map((c) => c.argv.join(' ')),
+      ['npm test', 'npm run lint', 'npm test'],
+    );
   } finally {
     f.cleanup();
   }
@@ -77,10 +86,25 @@ test('verify: a command that times out is reported as timed out and the verify f
     f.runner.script(['npm', 'run', 'lint'], { exitCode: 0 });
     const v = await verify(f.rt, ['npm test', 'npm run lint'], 5_000);
     assert.equal(v.status, 'failed');
-    assert.deepEqual(v.results.map((r) => [r.command, r.exitCode, r.timedOut]), [['npm test', null, true], ['npm run lint', 0, false]]);
-    assert.deepEqual(f.runner.calls.map((c) => c.timeoutMs), [7_000, 7_000]);
+    assert.deepEqual(
+      v.results.map((r) => [r.command, r.exitCode, r.timedOut]),
+      [
+        ['npm test', null, true],
+        ['npm run lint', 0, false],
+      ],
+    );
+    assert.deepEqual(
+      f.runner.calls.map((c) => c.timeoutMs),
+      [7_000, 7_000],
+    );
     assert.equal(readFileSync(v.results[0]!.outputFile, 'utf8'), 'still waiting for the database\n');
-    assert.equal(f.store.eventsAfter(f.rt.sid).filter((e) => e.type === 'verify.done').at(-1)!.message, 'verify FAILED: [timeout] npm test, [0] npm run lint');
+    assert.equal(
+      f.store
+        .eventsAfter(f.rt.sid)
+        .filter((e) => e.type === 'verify.done')
+        .at(-1)!.message,
+      'verify FAILED: [timeout] npm test, [0] npm run lint',
+    );
     assert.match((await doneBlockers(f.rt)).join('\n'), /the last verify on c0 failed \("npm test" timed out\)/);
   } finally {
     f.cleanup();
@@ -93,8 +117,14 @@ test('verify: commands from config.json run in a shell, in the integration workt
     f.runner.handler = (c) => (c.shell ? { exitCode: 2, output: 'lint: 3 problems\n' } : undefined);
     const v = await verify(f.rt, undefined, 5_000);
     assert.equal(v.status, 'failed');
-    assert.deepEqual(f.runner.calls.map((c) => [c.argv, c.shell, c.cwd]), [[['npm test && npm run lint'], true, f.rt.integrationWorktree]]);
-    assert.match(f.store.eventsAfter(f.rt.sid).find((e) => e.type === 'verify.started')!.message, /commands from \.crewmux\/config\.json/);
+    assert.deepEqual(
+      f.runner.calls.map((c) => [c.argv, c.shell, c.cwd]),
+      [[['npm test && npm run lint'], true, f.rt.integrationWorktree]],
+    );
+    assert.match(
+      f.store.eventsAfter(f.rt.sid).find((e) => e.type === 'verify.started')!.message,
+      /commands from \.crewmux\/config\.json/,
+    );
   } finally {
     f.cleanup();
   }

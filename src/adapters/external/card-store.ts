@@ -33,7 +33,11 @@ export function createCardStore(dir: string): CardStore {
     socketPath: (id) => join(dir, `${id}.sock`),
     ensure() {
       ensureDir(dir, 0o700);
-      try { chmodSync(dir, 0o700); } catch { /* not ours to change */ }
+      try {
+        chmodSync(dir, 0o700);
+      } catch {
+        /* not ours to change */
+      }
     },
     write(card) {
       this.ensure();
@@ -48,20 +52,26 @@ export function createCardStore(dir: string): CardStore {
       } catch {
         return [];
       }
-      return names.filter((n) => n.endsWith('.json')).map((n) => {
-        const file = join(dir, n);
-        const text = readIfExists(file);
-        if (text === undefined) return { file };
-        try {
-          const parsed = AgentCardSchema.safeParse(JSON.parse(text));
-          return parsed.success ? { file, card: parsed.data } : { file };
-        } catch {
-          return { file };
-        }
-      });
+      return names
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => {
+          const file = join(dir, n);
+          const text = readIfExists(file);
+          if (text === undefined) return { file };
+          try {
+            const parsed = AgentCardSchema.safeParse(JSON.parse(text));
+            return parsed.success ? { file, card: parsed.data } : { file };
+          } catch {
+            return { file };
+          }
+        });
     },
     remove(file) {
-      try { unlinkSync(file); } catch { /* already gone */ }
+      try {
+        unlinkSync(file);
+      } catch {
+        /* already gone */
+      }
     },
   };
 }

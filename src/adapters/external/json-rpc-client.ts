@@ -24,9 +24,14 @@ export function callRpc(socketPath: string, method: string, params?: unknown, ti
       sock.destroy();
       fn();
     };
-    const timer = setTimeout(() => finish(() => reject(new RpcCallError(`${method}: no reply within ${timeoutMs} ms`))), timeoutMs);
+    const timer = setTimeout(
+      () => finish(() => reject(new RpcCallError(`${method}: no reply within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
     sock.setEncoding('utf8');
-    sock.on('connect', () => sock.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: params ?? {} }) + '\n'));
+    sock.on('connect', () =>
+      sock.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: params ?? {} }) + '\n'),
+    );
     sock.on('data', (d: string) => {
       buf += d;
       const nl = buf.indexOf('\n');

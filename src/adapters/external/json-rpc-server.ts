@@ -30,19 +30,30 @@ export interface RpcServer {
 }
 
 /** Listens on `path` (an existing stale socket file is replaced) and serves `methods`. */
-export async function listenRpc(path: string, methods: Record<string, RpcHandler>, maxLineBytes = 2 * 1024 * 1024): Promise<RpcServer> {
+export async function listenRpc(
+  path: string,
+  methods: Record<string, RpcHandler>,
+  maxLineBytes = 2 * 1024 * 1024,
+): Promise<RpcServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((sock) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
-    sock.on('error', () => { /* a client vanished mid-reply */ });
+    sock.on('error', () => {
+      /* a client vanished mid-reply */
+    });
     sock.setEncoding('utf8');
     let buf = '';
-    const reply = (msg: object) => { if (!sock.destroyed) sock.write(JSON.stringify({ jsonrpc: '2.0', ...msg }) + '\n'); };
+    const reply = (msg: object) => {
+      if (!sock.destroyed) sock.write(JSON.stringify({ jsonrpc: '2.0', ...msg }) + '\n');
+    };
     sock.on('data', (chunk: string) => {
       buf += chunk;
       if (buf.length > maxLineBytes && !buf.includes('\n')) {
-        reply({ id: null, error: { code: RPC_ERRORS.invalidRequest, message: `request line longer than ${maxLineBytes} bytes` } });
+        reply({
+          id: null,
+          error: { code: RPC_ERRORS.invalidRequest, message: `request line longer than ${maxLineBytes} bytes` },
+        });
         sock.end();
         buf = '';
         return;
@@ -66,34 +77,65 @@ export async function listenRpc(path: string, methods: Record<string, RpcHandler
     }
     const req = RpcRequestSchema.safeParse(raw);
     if (!req.success) {
-      const id = raw && typeof raw === 'object' && 'id' in raw ? (raw).id : null;
-      reply({ id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: RPC_ERRORS.invalidRequest, message: 'invalid request: expected {"jsonrpc":"2.0","id":N,"method":"...","params":{...}}' } });
+      const id = raw && typeof raw === 'object' && 'id' in raw ? raw.id : null;
+      reply({
+        id: typeof id === 'string' || typeof id === 'number' ? id : null,
+        error: {
+          code: RPC_ERRORS.invalidRequest,
+          message: 'invalid request: expected {"jsonrpc":"2.0","id":N,"method":"...","params":{...}}',
+        },
+      });
       return;
     }
     const { id = null, method, params } = req.data;
     const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
     if (!fn) {
-      reply({ id, error: { code: RPC_ERRORS.methodNotFound, message: `unknown method "${method}"; known: ${Object.keys(methods).join(', ')}` } });
+      reply({
+        id,
+        error: {
+          code: RPC_ERRORS.methodNotFound,
+          message: `unknown method "${method}"; known: ${Object.keys(methods).join(', ')}`,
+        },
+      });
       return;
     }
     try {
       const result = await fn(params);
       reply({ id, result: result ?? null });
     } catch (e) {
-      const err = e instanceof RpcError ? e : new RpcError(RPC_ERRORS.internal, e instanceof Error ? e.message : String(e));
-      reply({ id, error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } });
+      const err =
+        e instanceof RpcError ? e : new RpcError(RPC_ERRORS.internal, e instanceof Error ? e.message : String(e));
+      reply({
+        id,
+        error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) },
+      });
     }
   }
 
-  try { unlinkSync(path); } catch { /* no stale socket */ }
+  try {
+    unlinkSync(path);
+  } catch {
+    /* no stale socket */
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => { server.off('error', reject); resolve(); });
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   chmodSync(path, 0o600);
-  server.on('error', () => { /* accept errors after listen are per-connection */ });
+  server.on('error', () => {
+    /* accept errors after listen are per-connection */
+  });
 
-  const unlinkNow = () => { try { unlinkSync(path); } catch { /* gone */ } };
+  const unlinkNow = () => {
+    try {
+      unlinkSync(path);
+    } catch {
+      /* gone */
+    }
+  };
   let closing: Promise<void> | undefined;
   return {
     path,
@@ -101,7 +143,10 @@ export async function listenRpc(path: string, methods: Record<string, RpcHandler
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
-        server.close(() => { unlinkNow(); resolve(); });
+        server.close(() => {
+          unlinkNow();
+          resolve();
+        });
       });
       return closing;
     },

@@ -33,7 +33,9 @@ function open(opts: MdnsOptions): Bonjour {
   const b = new Bonjour({ interface: opts.interfaceAddress ?? '127.0.0.1', bind: MDNS_GROUP } as never, onError);
   const server = (b as unknown as { server: { mdns: NodeJS.EventEmitter } }).server;
   server.mdns.on('error', onError);
-  server.mdns.on('warning', () => { /* per-interface membership hiccups are expected */ });
+  server.mdns.on('warning', () => {
+    /* per-interface membership hiccups are expected */
+  });
   return b;
 }
 
@@ -46,7 +48,13 @@ function toRecord(txt: unknown): Record<string, string> {
 }
 
 /** Publishes service `name` of `type` (e.g. `crewmux-agent` -> `_crewmux-agent._tcp`) with `txt`. */
-export function advertise(name: string, type: string, port: number, txt: Record<string, string>, opts: MdnsOptions = {}): MdnsAdvert {
+export function advertise(
+  name: string,
+  type: string,
+  port: number,
+  txt: Record<string, string>,
+  opts: MdnsOptions = {},
+): MdnsAdvert {
   const b = open(opts);
   const svc = b.publish({ name, type, port, txt, host: 'localhost', probe: false, disableIPv6: true });
   svc.on('error', (e: unknown) => opts.onError?.(e instanceof Error ? e : new Error(String(e))));
@@ -54,10 +62,21 @@ export function advertise(name: string, type: string, port: number, txt: Record<
   return {
     close(timeoutMs = 1_000) {
       closed ??= new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(t); try { b.destroy(() => resolve()); } catch { resolve(); } };
+        const done = () => {
+          clearTimeout(t);
+          try {
+            b.destroy(() => resolve());
+          } catch {
+            resolve();
+          }
+        };
         const t = setTimeout(done, timeoutMs);
         // bonjour-service types stop() as taking a bare Function; it calls back once the goodbye is sent.
-        try { (svc.stop as ((cb: () => void) => void) | undefined)?.(done); } catch { done(); }
+        try {
+          (svc.stop as ((cb: () => void) => void) | undefined)?.(done);
+        } catch {
+          done();
+        }
       });
       return closed;
     },
@@ -77,30 +96,52 @@ export function browse(type: string, durationMs = 500, opts: MdnsOptions = {}): 
     }
     const seen = new Map<string, MdnsService>();
     const browser = b.find({ type });
-    browser.on('up', (s: Service) => seen.set(s.name, { name: s.name, type: s.type, port: s.port, host: s.host, txt: toRecord(s.txt) }));
+    browser.on('up', (s: Service) =>
+      seen.set(s.name, { name: s.name, type: s.type, port: s.port, host: s.host, txt: toRecord(s.txt) }),
+    );
     browser.on('down', (s: Service) => seen.delete(s.name));
     browser.on('txt-update', (s: Service) => {
       const old = seen.get(s.name);
       if (old) old.txt = toRecord(s.txt);
     });
     setTimeout(() => {
-      try { browser.stop(); } catch { /* already stopped */ }
+      try {
+        browser.stop();
+      } catch {
+        /* already stopped */
+      }
       b.destroy(() => resolve([...seen.values()]));
     }, durationMs);
   });
 }
 
 /** Watches `type` until closed; `onUp`/`onDown` get each service as it comes and goes. */
-export function watchServices(type: string, onUp: (s: MdnsService) => void, onDown: (s: MdnsService) => void, opts: MdnsOptions = {}): { close(): Promise<void> } {
+export function watchServices(
+  type: string,
+  onUp: (s: MdnsService) => void,
+  onDown: (s: MdnsService) => void,
+  opts: MdnsOptions = {},
+): { close(): Promise<void> } {
   const b = open(opts);
   const browser = b.find({ type });
-  const conv = (s: Service): MdnsService => ({ name: s.name, type: s.type, port: s.port, host: s.host, txt: toRecord(s.txt) });
+  const conv = (s: Service): MdnsService => ({
+    name: s.name,
+    type: s.type,
+    port: s.port,
+    host: s.host,
+    txt: toRecord(s.txt),
+  });
   browser.on('up', (s: Service) => onUp(conv(s)));
   browser.on('down', (s: Service) => onDown(conv(s)));
   return {
-    close: () => new Promise<void>((resolve) => {
-      try { browser.stop(); } catch { /* already stopped */ }
-      b.destroy(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        try {
+          browser.stop();
+        } catch {
+          /* already stopped */
+        }
+        b.destroy(() => resolve());
+      }),
   };
 }

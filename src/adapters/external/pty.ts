@@ -36,16 +36,30 @@ export function spawnPty(file: string, args: readonly string[], opts: PtyOptions
     env: opts.env,
   });
   let exited = false;
-  p.onExit(() => { exited = true; });
+  p.onExit(() => {
+    exited = true;
+  });
   return {
     pid: p.pid,
-    write: (data) => { if (!exited) p.write(data); },
-    resize: (cols, rows) => { if (!exited) p.resize(Math.max(1, cols), Math.max(1, rows)); },
-    onData: (cb) => { p.onData(cb); },
-    onExit: (cb) => { p.onExit((e) => cb({ exitCode: e.exitCode, signal: e.signal ?? 0 })); },
+    write: (data) => {
+      if (!exited) p.write(data);
+    },
+    resize: (cols, rows) => {
+      if (!exited) p.resize(Math.max(1, cols), Math.max(1, rows));
+    },
+    onData: (cb) => {
+      p.onData(cb);
+    },
+    onExit: (cb) => {
+      p.onExit((e) => cb({ exitCode: e.exitCode, signal: e.signal ?? 0 }));
+    },
     kill: (signal = 'SIGTERM') => {
       if (exited) return;
-      try { process.kill(p.pid, signal); } catch { /* already gone */ }
+      try {
+        process.kill(p.pid, signal);
+      } catch {
+        /* already gone */
+      }
     },
   };
 }

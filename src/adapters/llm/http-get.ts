@@ -23,7 +23,10 @@ export class HttpGetError extends Error {
   }
 }
 
-export type FetchFn = (url: string, init: { headers: Record<string, string>; signal: AbortSignal; redirect: 'follow' }) => Promise<Response>;
+export type FetchFn = (
+  url: string,
+  init: { headers: Record<string, string>; signal: AbortSignal; redirect: 'follow' },
+) => Promise<Response>;
 
 export interface HttpGetOptions {
   headers?: Record<string, string>;
@@ -42,10 +45,31 @@ export interface HttpGetResponse {
 }
 
 // Error codes that mean "no route to the service": DNS, refused, reset, no network.
-const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'ECONNREFUSED', 'ECONNRESET', 'ENETUNREACH',
-  'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+const UNREACHABLE = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EAI_NONAME',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
 
-interface CodedError { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown; name?: unknown }
+interface CodedError {
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+  name?: unknown;
+}
 
 /** The innermost cause with an error code (undici wraps them as `TypeError: fetch failed`, sometimes in an AggregateError). */
 function rootCause(e: unknown): { code?: string; message: string } {
@@ -65,7 +89,8 @@ function rootCause(e: unknown): { code?: string; message: string } {
 function classify(e: unknown, timeoutMs: number): HttpGetError {
   if (e instanceof HttpGetError) return e;
   const name = (e as CodedError)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return new HttpGetError('timeout', `no answer within ${timeoutMs} ms`);
+  if (name === 'TimeoutError' || name === 'AbortError')
+    return new HttpGetError('timeout', `no answer within ${timeoutMs} ms`);
   const root = rootCause(e);
   if (root.code && UNREACHABLE.has(root.code)) return new HttpGetError('unreachable', root.message);
   return new HttpGetError('failed', root.code ? `${root.message} (${root.code})` : root.message);
@@ -102,7 +127,11 @@ export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<H
   const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
   const f: FetchFn = opts.fetch ?? ((u, init) => fetch(u, init));
   try {
-    const res = await f(url, { headers: opts.headers ?? {}, signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    const res = await f(url, {
+      headers: opts.headers ?? {},
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'follow',
+    });
     if (!res.ok) {
       const head = (await readCapped(res, 2048, true).catch(() => '')).replace(/\s+/g, ' ').trim().slice(0, 200);
       throw new HttpGetError('status', `HTTP ${res.status}`, { status: res.status, bodyHead: head });

@@ -23,7 +23,8 @@ export class HttpNoAnswerError extends Error {
 function networkMessage(e: unknown): string {
   // undici reports "fetch failed" and puts the socket error (ECONNREFUSED...) in `cause`.
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` ${cause.message}` : ''}`;
+  if (cause?.code)
+    return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` ${cause.message}` : ''}`;
   return cause?.message ?? (e instanceof Error ? e.message : String(e));
 }
 
@@ -31,13 +32,21 @@ function networkMessage(e: unknown): string {
  * POSTs `body` as JSON to `url` and reads the whole answer within `timeoutMs` milliseconds (headers and
  * body both); the deadline aborts the request and closes its socket. Throws only HttpNoAnswerError.
  */
-export async function postJson(url: string, headers: Record<string, string>, body: unknown, timeoutMs: number, fetchFn: typeof fetch = fetch): Promise<HttpAnswer> {
+export async function postJson(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  timeoutMs: number,
+  fetchFn: typeof fetch = fetch,
+): Promise<HttpAnswer> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const res = await fetchFn(url, { method: 'POST', headers, body: JSON.stringify(body), signal });
     const text = await res.text();
     const h: Record<string, string> = {};
-    res.headers.forEach((v, k) => { h[k.toLowerCase()] = v; });
+    res.headers.forEach((v, k) => {
+      h[k.toLowerCase()] = v;
+    });
     return { status: res.status, headers: h, text };
   } catch (e) {
     if (signal.aborted) throw new HttpNoAnswerError('timeout', `no answer within ${timeoutMs} ms`);

@@ -32,7 +32,12 @@ export interface IndexedFile {
 
 const FileRow = z.object({ path: z.string(), mtime_ms: z.number(), size: z.number().int() });
 const HitRow = z.object({
-  rel: z.string(), kind: z.enum(['topic', 'episode']), scope: z.enum(['project', 'global']), title: z.string(), body: z.string(), rank: z.number(),
+  rel: z.string(),
+  kind: z.enum(['topic', 'episode']),
+  scope: z.enum(['project', 'global']),
+  title: z.string(),
+  body: z.string(),
+  rank: z.number(),
 });
 
 export type MemoryIndex = ReturnType<typeof openMemoryIndex>;
@@ -49,17 +54,23 @@ export function openMemoryIndex(file: string) {
     /** Files indexed under any of `roots`, with the mtime and size they had when indexed. */
     files(roots: string[]): { path: string; mtimeMs: number; size: number }[] {
       if (!roots.length) return [];
-      return db.prepare(`SELECT path, mtime_ms, size FROM memory_files WHERE root IN (${placeholders(roots.length)})`).all(...roots)
-        .map((r) => FileRow.parse(r)).map((r) => ({ path: r.path, mtimeMs: r.mtime_ms, size: r.size }));
+      return db
+        .prepare(`SELECT path, mtime_ms, size FROM memory_files WHERE root IN (${placeholders(roots.length)})`)
+        .all(...roots)
+        .map((r) => FileRow.parse(r))
+        .map((r) => ({ path: r.path, mtimeMs: r.mtime_ms, size: r.size }));
     },
 
     /** Replaces everything indexed for `f.path` with `chunks`, in one transaction. */
     put(f: IndexedFile, chunks: MemoryChunk[]): void {
       db.transaction(() => {
         db.prepare('DELETE FROM memory_fts WHERE path = ?').run(f.path);
-        db.prepare('INSERT OR REPLACE INTO memory_files (path, root, rel, scope, kind, mtime_ms, size) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(f.path, f.root, f.rel, f.scope, f.kind, f.mtimeMs, f.size);
-        const insert = db.prepare('INSERT INTO memory_fts (path, root, rel, scope, kind, title, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+        db.prepare(
+          'INSERT OR REPLACE INTO memory_files (path, root, rel, scope, kind, mtime_ms, size) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(f.path, f.root, f.rel, f.scope, f.kind, f.mtimeMs, f.size);
+        const insert = db.prepare(
+          'INSERT INTO memory_fts (path, root, rel, scope, kind, title, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        );
         for (const c of chunks) insert.run(f.path, f.root, f.rel, f.scope, f.kind, c.title, c.body);
       })();
     },
@@ -78,9 +89,15 @@ export function openMemoryIndex(file: string) {
      */
     search(match: string, roots: string[], limit: number): MemoryHit[] {
       if (!roots.length) return [];
-      const rows = db.prepare(`SELECT rel, kind, scope, title, body, bm25(memory_fts, 0, 0, 0, 0, 0, 3.0, 1.0) AS rank FROM memory_fts
-        WHERE memory_fts MATCH ? AND root IN (${placeholders(roots.length)}) ORDER BY rank LIMIT ?`).all(match, ...roots, limit);
-      return rows.map((r) => HitRow.parse(r)).map((r) => ({ file: r.rel, kind: r.kind, scope: r.scope, title: r.title, body: r.body, rank: r.rank }));
+      const rows = db
+        .prepare(
+          `SELECT rel, kind, scope, title, body, bm25(memory_fts, 0, 0, 0, 0, 0, 3.0, 1.0) AS rank FROM memory_fts
+        WHERE memory_fts MATCH ? AND root IN (${placeholders(roots.length)}) ORDER BY rank LIMIT ?`,
+        )
+        .all(match, ...roots, limit);
+      return rows
+        .map((r) => HitRow.parse(r))
+        .map((r) => ({ file: r.rel, kind: r.kind, scope: r.scope, title: r.title, body: r.body, rank: r.rank }));
     },
 
     close(): void {

@@ -67,7 +67,8 @@ export function openCooldownStore(file: string, now: () => number = Date.now): C
     },
     all() {
       const out: Partial<Record<ProviderName, Cooldown>> = {};
-      for (const r of allRows.all().map((row) => RowSchema.parse(row))) if (known(r.provider)) out[r.provider] = { until: r.until_ms, reason: r.reason };
+      for (const r of allRows.all().map((row) => RowSchema.parse(row)))
+        if (known(r.provider)) out[r.provider] = { until: r.until_ms, reason: r.reason };
       return out;
     },
     close() {
@@ -81,8 +82,12 @@ export function createMemoryCooldownStore(): CooldownStore {
   const rows = new Map<ProviderName, Cooldown>();
   return {
     get: (p) => (rows.has(p) ? { ...rows.get(p)! } : undefined),
-    set: (p, until, reason) => { rows.set(p, { until, reason }); },
-    clear: (p) => { rows.delete(p); },
+    set: (p, until, reason) => {
+      rows.set(p, { until, reason });
+    },
+    clear: (p) => {
+      rows.delete(p);
+    },
     all: () => Object.fromEntries([...rows].map(([p, c]) => [p, { ...c }])),
     close: () => undefined,
   };

@@ -4,7 +4,22 @@
  * out as regular files, listing skill folders, and removing them. A top-level `.git` is skipped: it is
  * neither read, digested nor installed.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { SKILL_LIMITS, type SkillLimits } from '../../core/skills/manifest.js';
@@ -27,20 +42,35 @@ export function readSkillFolder(dir: string, limits: SkillLimits = SKILL_LIMITS)
   let total = 0;
   const unsafe = (rel: string, why: string) => new UserError('E_SKILL_UNSAFE', `${join(dir, rel)}: ${why}.`);
   const add = (rel: string, abs: string) => {
-    if (files.length + 1 > limits.maxFiles) throw new UserError('E_SKILL_TOO_LARGE', `${dir} has more than ${limits.maxFiles} files.`);
-    const content = readRegularFile(abs, limits.maxFileBytes, () => unsafe(rel, 'not a regular file'), (size) =>
-      new UserError('E_SKILL_TOO_LARGE', `${join(dir, rel)} is ${size} bytes; a skill file may have at most ${limits.maxFileBytes}.`));
+    if (files.length + 1 > limits.maxFiles)
+      throw new UserError('E_SKILL_TOO_LARGE', `${dir} has more than ${limits.maxFiles} files.`);
+    const content = readRegularFile(
+      abs,
+      limits.maxFileBytes,
+      () => unsafe(rel, 'not a regular file'),
+      (size) =>
+        new UserError(
+          'E_SKILL_TOO_LARGE',
+          `${join(dir, rel)} is ${size} bytes; a skill file may have at most ${limits.maxFileBytes}.`,
+        ),
+    );
     total += content.byteLength;
-    if (total > limits.maxTotalBytes) throw new UserError('E_SKILL_TOO_LARGE', `${dir} holds more than ${limits.maxTotalBytes} bytes.`);
+    if (total > limits.maxTotalBytes)
+      throw new UserError('E_SKILL_TOO_LARGE', `${dir} holds more than ${limits.maxTotalBytes} bytes.`);
     files.push({ path: rel, content });
   };
   const walk = (absDir: string, relDir: string, depth: number) => {
-    if (depth > limits.maxDepth) throw new UserError('E_SKILL_TOO_LARGE', `${join(dir, relDir)} is nested deeper than ${limits.maxDepth} folders.`);
+    if (depth > limits.maxDepth)
+      throw new UserError(
+        'E_SKILL_TOO_LARGE',
+        `${join(dir, relDir)} is nested deeper than ${limits.maxDepth} folders.`,
+      );
     for (const name of readdirSync(absDir).sort()) {
       if (relDir === '' && name === '.git') continue;
       const rel = relDir ? `${relDir}/${name}` : name;
       // eslint-disable-next-line no-control-regex
-      if (!isSafeRelativePath(rel) || /[\u0000-\u001f\u007f]/.test(name)) throw unsafe(rel, 'the name is not a safe relative path');
+      if (!isSafeRelativePath(rel) || /[\u0000-\u001f\u007f]/.test(name))
+        throw unsafe(rel, 'the name is not a safe relative path');
       const abs = join(absDir, name);
       const st = lstatSync(abs);
       if (st.isSymbolicLink()) {
@@ -98,7 +128,8 @@ function readRegularFile(abs: string, max: number, notRegular: () => Error, tooL
 export function writeSkillFiles(dir: string, files: readonly SkillFile[]): void {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   for (const f of files) {
-    if (!isSafeRelativePath(f.path)) throw new UserError('E_SKILL_UNSAFE', `${f.path}: the name is not a safe relative path.`);
+    if (!isSafeRelativePath(f.path))
+      throw new UserError('E_SKILL_UNSAFE', `${f.path}: the name is not a safe relative path.`);
     const abs = join(dir, ...f.path.split('/'));
     mkdirSync(dirname(abs), { recursive: true, mode: 0o755 });
     writeFileSync(abs, f.content, { mode: 0o644, flag: 'wx' });
@@ -156,7 +187,9 @@ export function removeStaleStaging(root: string, maxAgeMs: number, nowMs: number
     const p = join(root, n);
     try {
       if (nowMs - lstatSync(p).mtimeMs > maxAgeMs) removeTree(p);
-    } catch { /* raced with another cleanup */ }
+    } catch {
+      /* raced with another cleanup */
+    }
   }
 }
 

@@ -17,10 +17,18 @@ export function isGitUrl(source: string): boolean {
 export async function cloneSkillRepo(url: string, dest: string, timeoutMs = 120_000): Promise<void> {
   // `ext::` and friends run commands; only the transports people host skills on are allowed.
   if (!/^(https?|ssh|git|file):\/\//i.test(url) && !/^[\w.-]+@[\w.-]+:/.test(url)) {
-    throw new UserError('E_SKILL_SOURCE', `Unsupported git URL ${url}: use https://, ssh://, git://, file:// or user@host:path.`);
+    throw new UserError(
+      'E_SKILL_SOURCE',
+      `Unsupported git URL ${url}: use https://, ssh://, git://, file:// or user@host:path.`,
+    );
   }
   try {
-    await simpleGit({ timeout: { block: timeoutMs } }).clone(url, dest, ['--depth', '1', '--no-recurse-submodules', '-q']);
+    await simpleGit({ timeout: { block: timeoutMs } }).clone(url, dest, [
+      '--depth',
+      '1',
+      '--no-recurse-submodules',
+      '-q',
+    ]);
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).trim().split('\n').slice(-3).join(' ');
     throw new UserError('E_SKILL_SOURCE', `git clone ${url} failed: ${msg}`);

@@ -5,7 +5,12 @@
 import { join } from 'node:path';
 import { readIfExists, writeFileAtomic } from '../files.js';
 import { UserError } from '../../core/errors.js';
-import { SigningKeyFileSchema, TrustStoreSchema, type SigningKeyFile, type TrustedKeyEntry } from '../../core/skills/key-files.js';
+import {
+  SigningKeyFileSchema,
+  TrustStoreSchema,
+  type SigningKeyFile,
+  type TrustedKeyEntry,
+} from '../../core/skills/key-files.js';
 
 /** Where the trust list lives for a config dir. */
 export function trustStorePath(configDir: string): string {
@@ -40,7 +45,10 @@ export function createTrustStore(configDir: string): TrustStoreFile {
       const r = TrustStoreSchema.safeParse(raw);
       if (!r.success) {
         const issue = r.error.issues[0];
-        throw new UserError('E_SKILL_TRUST_STORE', `${path}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}.`);
+        throw new UserError(
+          'E_SKILL_TRUST_STORE',
+          `${path}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}.`,
+        );
       }
       return r.data.keys;
     },

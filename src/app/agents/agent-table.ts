@@ -32,12 +32,23 @@ export function resolveAgents(config: Config, pathVar: string | undefined): Agen
 }
 
 /** The agent named `name`, installed; UserError otherwise. */
-export function requireAgent(table: AgentTable, name: string, role: 'lead' | 'worker'): ResolvedAgent & { binary: string } {
+export function requireAgent(
+  table: AgentTable,
+  name: string,
+  role: 'lead' | 'worker',
+): ResolvedAgent & { binary: string } {
   const a = table.get(name);
   if (!a) throw new UserError('E_UNKNOWN_AGENT', `Unknown agent "${name}". Known: ${[...table.keys()].join(', ')}.`);
-  if (!a.binary) throw new UserError('E_AGENT_UNAVAILABLE', `Agent "${name}" is not installed (looked for ${a.profile.binaries.join(', ')} on PATH).`);
+  if (!a.binary)
+    throw new UserError(
+      'E_AGENT_UNAVAILABLE',
+      `Agent "${name}" is not installed (looked for ${a.profile.binaries.join(', ')} on PATH).`,
+    );
   if (role === 'lead' && !a.profile.capabilities.mcpClient) {
-    throw new UserError('E_LEAD_NO_MCP', `Agent "${name}" cannot lead: it has no MCP client, so it could not call crewmux's tools.`);
+    throw new UserError(
+      'E_LEAD_NO_MCP',
+      `Agent "${name}" cannot lead: it has no MCP client, so it could not call crewmux's tools.`,
+    );
   }
   return a as ResolvedAgent & { binary: string };
 }

@@ -45,20 +45,35 @@ async function probe(a: AgentProfile, deps: DetectDeps): Promise<DetectedAgent> 
   const execFn = deps.exec ?? realExec;
   const timeoutMs = deps.timeoutMs ?? 8_000;
   const base: DetectedAgent = {
-    name: a.name, description: a.description, family: a.family, scripted: a.scripted ?? false, found: false,
-    capabilities: a.capabilities, canLead: false, mcpWiring: a.mcpWiring, verified: a.verified, install: a.install,
+    name: a.name,
+    description: a.description,
+    family: a.family,
+    scripted: a.scripted ?? false,
+    found: false,
+    capabilities: a.capabilities,
+    canLead: false,
+    mcpWiring: a.mcpWiring,
+    verified: a.verified,
+    install: a.install,
   };
   const path = a.binaries.map((b) => whichFn(b, deps.env.PATH)).find((p): p is string => p !== undefined);
   if (!path) return base;
   const found = { ...base, found: true, path, canLead: a.capabilities.mcpClient };
   if (a.versionArgs.length === 0) return found;
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => { timer = setTimeout(() => resolve('deadline'), timeoutMs + 1_500); });
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), timeoutMs + 1_500);
+  });
   try {
-    const r = await Promise.race([execFn(path, a.versionArgs, { env: deps.env, timeoutMs, killGraceMs: 1_000, reject: false }), deadline]);
-    if (r === 'deadline') return { ...found, probeError: `no answer to ${a.versionArgs.join(' ')} within ${timeoutMs} ms` };
+    const r = await Promise.race([
+      execFn(path, a.versionArgs, { env: deps.env, timeoutMs, killGraceMs: 1_000, reject: false }),
+      deadline,
+    ]);
+    if (r === 'deadline')
+      return { ...found, probeError: `no answer to ${a.versionArgs.join(' ')} within ${timeoutMs} ms` };
     const version = parseVersion(r.stdout) ?? parseVersion(r.stderr);
-    if (r.timedOut) return { ...found, version, probeError: `${a.versionArgs.join(' ')} timed out after ${timeoutMs} ms` };
+    if (r.timedOut)
+      return { ...found, version, probeError: `${a.versionArgs.join(' ')} timed out after ${timeoutMs} ms` };
     if (version) return { ...found, version };
     return { ...found, probeError: `${a.versionArgs.join(' ')} exited ${r.exitCode ?? r.signal} without a version` };
   } catch (e) {

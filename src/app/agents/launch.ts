@@ -34,7 +34,11 @@ export function forwardableEnv(env: NodeJS.ProcessEnv): Record<string, string> {
  * `token` as a bearer header (pure; pretty-printed JSON).
  */
 export function mcpConfigJson(url: string, token: string): string {
-  return JSON.stringify({ mcpServers: { crewmux: { type: 'http', url, headers: { Authorization: `Bearer ${token}` } } } }, null, 2);
+  return JSON.stringify(
+    { mcpServers: { crewmux: { type: 'http', url, headers: { Authorization: `Bearer ${token}` } } } },
+    null,
+    2,
+  );
 }
 
 export interface LaunchInput {

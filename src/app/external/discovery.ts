@@ -79,7 +79,13 @@ async function liveAdverts(deps: DiscoveryDeps, warnings: string[]): Promise<Mdn
     for (const s of services) {
       const t = MdnsTxtSchema.safeParse(s.txt);
       if (!t.success) continue; // someone else's service of our type, or a newer version
-      if (t.data.role || t.data.host !== deps.hostname || !deps.isAlive(Number(t.data.pid)) || !deps.pathExists(t.data.sock)) continue;
+      if (
+        t.data.role ||
+        t.data.host !== deps.hostname ||
+        !deps.isAlive(Number(t.data.pid)) ||
+        !deps.pathExists(t.data.sock)
+      )
+        continue;
       out.push(t.data);
     }
     return out;
@@ -108,7 +114,11 @@ export async function scanPanes(deps: DiscoveryDeps, warnings: string[]): Promis
     if (tree.some((proc) => deps.environHas(proc.pid, 'CREWMUX_ROLE'))) continue;
     const found = findAgentInTree(tree);
     out.push({
-      session: p.session, paneId: p.paneId, target: p.target, cwd: p.cwd, socketPath: p.socketPath,
+      session: p.session,
+      paneId: p.paneId,
+      target: p.target,
+      cwd: p.cwd,
+      socketPath: p.socketPath,
       treePids: tree.map((t) => t.pid),
       ...(found ? { agent: { name: found.agent, pid: found.process.pid, argv: found.process.argv } } : {}),
     });

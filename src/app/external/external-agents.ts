@@ -38,17 +38,24 @@ export interface ExternalAgentDeps extends DiscoveryDeps {
 }
 
 /** Production deps from the app context: cards in `<runtimeDir>/agents`, ctx.tmux, mDNS unless CREWMUX_MDNS=0. */
-export function createExternalAgentDeps(ctx: Pick<AppServices, 'paths' | 'tmux' | 'env' | 'clock'>, overrides: Partial<ExternalAgentDeps> = {}): ExternalAgentDeps {
+export function createExternalAgentDeps(
+  ctx: Pick<AppServices, 'paths' | 'tmux' | 'env' | 'clock'>,
+  overrides: Partial<ExternalAgentDeps> = {},
+): ExternalAgentDeps {
   return {
     cards: createCardStore(agentsDir(ctx.paths)),
     tmux: ctx.tmux,
-    browseMdns: ctx.env.CREWMUX_MDNS === '0' ? null : async (ms) => {
-      const errors: Error[] = [];
-      const found = await browse(MDNS_SERVICE_TYPE, ms, { onError: (e) => errors.push(e) });
-      // A socket error with nothing found is worth a warning; with results, it was one interface's hiccup.
-      if (errors.length && found.length === 0) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
-      return found;
-    },
+    browseMdns:
+      ctx.env.CREWMUX_MDNS === '0'
+        ? null
+        : async (ms) => {
+            const errors: Error[] = [];
+            const found = await browse(MDNS_SERVICE_TYPE, ms, { onError: (e) => errors.push(e) });
+            // A socket error with nothing found is worth a warning; with results, it was one interface's hiccup.
+            if (errors.length && found.length === 0)
+              throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
+            return found;
+          },
     hostname: hostname(),
     processTable: readProcessTable,
     isAlive,
@@ -72,7 +79,9 @@ const MAX_TEXT = 100_000;
 const DEFAULT_READ = 8_000;
 
 function gone(id: string, why: string): ToolError {
-  return new ToolError(`Error: agent ${id} is no longer running (${why}). Call discover_running_agents to see the agents that are running now.`);
+  return new ToolError(
+    `Error: agent ${id} is no longer running (${why}). Call discover_running_agents to see the agents that are running now.`,
+  );
 }
 
 /** The live agent `id`; throws ToolError for unknown ids and for agents that went away. */
@@ -82,19 +91,36 @@ async function resolve(deps: ExternalAgentDeps, id: string): Promise<DiscoveredA
   const live = agents.find((a) => a.id === id);
   if (live) return live;
   const seen = deps.known.get(id);
-  if (seen?.via === 'shim' && seen.sources.includes('mdns') && deps.isAlive(seen.pid) && seen.socket && deps.pathExists(seen.socket)) return seen;
+  if (
+    seen?.via === 'shim' &&
+    seen.sources.includes('mdns') &&
+    deps.isAlive(seen.pid) &&
+    seen.socket &&
+    deps.pathExists(seen.socket)
+  )
+    return seen;
   if (seen) {
     deps.known.delete(id);
-    throw gone(id, seen.via === 'shim' ? 'its shim exited' : `no agent runs in tmux pane ${seen.tmux?.target ?? ''} any more`);
+    throw gone(
+      id,
+      seen.via === 'shim' ? 'its shim exited' : `no agent runs in tmux pane ${seen.tmux?.target ?? ''} any more`,
+    );
   }
   throw new ToolError(`Error: unknown agent id "${id}". Call discover_running_agents and use one of the ids it lists.`);
 }
 
-async function rpc<T>(deps: ExternalAgentDeps, a: DiscoveredAgent, method: string, params: unknown, parse: (v: unknown) => T): Promise<T> {
+async function rpc<T>(
+  deps: ExternalAgentDeps,
+  a: DiscoveredAgent,
+  method: string,
+  params: unknown,
+  parse: (v: unknown) => T,
+): Promise<T> {
   try {
     return parse(await callRpc(a.socket!, method, params, deps.rpcTimeoutMs ?? 5_000));
   } catch (e) {
-    if (e instanceof RpcCallError && e.code === RPC_ERRORS.agentExited) throw gone(a.id, 'the agent inside the shim exited');
+    if (e instanceof RpcCallError && e.code === RPC_ERRORS.agentExited)
+      throw gone(a.id, 'the agent inside the shim exited');
     if (e instanceof RpcCallError && e.code === undefined) throw gone(a.id, `its socket does not answer: ${e.message}`);
     throw new ToolError(`Error: ${a.id} refused ${method}: ${(e as Error).message}`);
   }
@@ -111,7 +137,8 @@ export interface SendOutcome {
 
 /** Types `text` into agent `id`, then presses Enter as a separate key; throws ToolError when it cannot. */
 export async function sendToExternalAgent(deps: ExternalAgentDeps, id: string, text: string): Promise<SendOutcome> {
-  if (text.length > MAX_TEXT) throw new ToolError(`Error: the text is ${text.length} characters; send at most ${MAX_TEXT} at a time.`);
+  if (text.length > MAX_TEXT)
+    throw new ToolError(`Error: the text is ${text.length} characters; send at most ${MAX_TEXT} at a time.`);
   const a = await resolve(deps, id);
   const enterDelayMs = deps.enterDelayMs ?? 300;
   if (a.via === 'shim') {
@@ -145,13 +172,19 @@ export interface ReadOutcome {
 }
 
 /** Reads agent `id`'s output, at most `maxBytes` (default 8 000, 1..1 000 000); throws ToolError when it cannot. */
-export async function readFromExternalAgent(deps: ExternalAgentDeps, id: string, maxBytes = DEFAULT_READ): Promise<ReadOutcome> {
+export async function readFromExternalAgent(
+  deps: ExternalAgentDeps,
+  id: string,
+  maxBytes = DEFAULT_READ,
+): Promise<ReadOutcome> {
   if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > 1_000_000) {
     throw new ToolError('Error: max_bytes must be a whole number from 1 to 1000000.');
   }
   const a = await resolve(deps, id);
   if (a.via === 'shim') {
-    const r = await rpc(deps, a, 'read', { cursor: deps.cursors.get(id), maxBytes, strip: true, newest: true }, (v) => ReadResult.parse(v));
+    const r = await rpc(deps, a, 'read', { cursor: deps.cursors.get(id), maxBytes, strip: true, newest: true }, (v) =>
+      ReadResult.parse(v),
+    );
     deps.cursors.set(id, r.next);
     return { id, via: 'shim', mode: 'stream', text: r.text, skippedBytes: r.skipped, exited: r.exited };
   }
@@ -159,7 +192,10 @@ export async function readFromExternalAgent(deps: ExternalAgentDeps, id: string,
   const bytes = Buffer.from(screen, 'utf8');
   const cut = Math.max(0, bytes.length - maxBytes);
   // Start after a newline (and never inside a UTF-8 character) when cutting.
-  let text = bytes.subarray(cut).toString('utf8').replace(/^\uFFFD+/, '');
+  let text = bytes
+    .subarray(cut)
+    .toString('utf8')
+    .replace(/^\uFFFD+/, '');
   if (cut > 0 && text.includes('\n')) text = text.slice(text.indexOf('\n') + 1);
   return { id, via: 'tmux', mode: 'screen', text, skippedBytes: cut, exited: false };
 }

@@ -10,8 +10,18 @@ import { advertise, type MdnsAdvert } from '../../adapters/external/mdns.js';
 import { createOutputBuffer } from '../../core/text/output-buffer.js';
 import { bracketPaste, createPasteModeTracker, toPlainText } from '../../core/text/terminal-text.js';
 import {
-  CARD_VERSION, InfoParams, KillParams, MDNS_SERVICE_TYPE, MdnsTxtSchema, ReadParams, RPC_ERRORS, SendParams,
-  type AgentCard, type InfoResult, type ReadResult, type SendResult,
+  CARD_VERSION,
+  InfoParams,
+  KillParams,
+  MDNS_SERVICE_TYPE,
+  MdnsTxtSchema,
+  ReadParams,
+  RPC_ERRORS,
+  SendParams,
+  type AgentCard,
+  type InfoResult,
+  type ReadResult,
+  type SendResult,
 } from '../../core/external/shim-protocol.js';
 import { UserError } from '../../core/errors.js';
 import type { Clock } from '../../core/clock.js';
@@ -69,7 +79,11 @@ export interface ShimSession {
 
 function parse<T extends z.ZodType>(schema: T, params: unknown): z.infer<T> {
   const r = schema.safeParse(params === null ? undefined : params);
-  if (!r.success) throw new RpcError(RPC_ERRORS.invalidParams, `invalid params: ${r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new RpcError(
+      RPC_ERRORS.invalidParams,
+      `invalid params: ${r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`,
+    );
   return r.data;
 }
 
@@ -100,7 +114,12 @@ export async function startShim(o: ShimOptions): Promise<ShimSession> {
   }
   const agent = pty;
   let exitInfo: PtyExit | undefined;
-  const exited = new Promise<PtyExit>((resolve) => agent.onExit((e) => { exitInfo = e; resolve(e); }));
+  const exited = new Promise<PtyExit>((resolve) =>
+    agent.onExit((e) => {
+      exitInfo = e;
+      resolve(e);
+    }),
+  );
   agent.onData((d) => {
     log.append(d);
     paste.feed(d);
@@ -108,18 +127,37 @@ export async function startShim(o: ShimOptions): Promise<ShimSession> {
   });
   const killGroup = (signal: NodeJS.Signals) => {
     // node-pty makes the agent a session leader, so its pid is its process group id.
-    try { process.kill(-agent.pid, signal); } catch { agent.kill(signal); }
+    try {
+      process.kill(-agent.pid, signal);
+    } catch {
+      agent.kill(signal);
+    }
   };
   const ensureRunning = () => {
-    if (exitInfo) throw new RpcError(RPC_ERRORS.agentExited, `the agent exited (code ${exitInfo.exitCode}, signal ${exitInfo.signal})`);
+    if (exitInfo)
+      throw new RpcError(
+        RPC_ERRORS.agentExited,
+        `the agent exited (code ${exitInfo.exitCode}, signal ${exitInfo.signal})`,
+      );
   };
 
   const methods = {
     info: (p: unknown): InfoResult => {
       parse(InfoParams, p);
       return {
-        id, agent: agentName, command: o.command, args: o.args, cwd: o.cwd, pid: o.pid, agentPid: agent.pid,
-        startedAt, cols: size.cols, rows: size.rows, bracketedPaste: paste.bracketedPaste(), end: log.end(), exited: !!exitInfo,
+        id,
+        agent: agentName,
+        command: o.command,
+        args: o.args,
+        cwd: o.cwd,
+        pid: o.pid,
+        agentPid: agent.pid,
+        startedAt,
+        cols: size.cols,
+        rows: size.rows,
+        bracketedPaste: paste.bracketedPaste(),
+        end: log.end(),
+        exited: !!exitInfo,
       };
     },
     send: async (p: unknown): Promise<SendResult> => {
@@ -158,15 +196,32 @@ export async function startShim(o: ShimOptions): Promise<ShimSession> {
     cards.ensure();
     rpc = await listenRpc(socketPath, methods);
     const card: AgentCard = {
-      version: CARD_VERSION, id, agent: agentName, command: o.command, args: o.args, cwd: o.cwd, pid: o.pid,
-      agentPid: agent.pid, socket: socketPath, host: o.hostname, startedAt,
+      version: CARD_VERSION,
+      id,
+      agent: agentName,
+      command: o.command,
+      args: o.args,
+      cwd: o.cwd,
+      pid: o.pid,
+      agentPid: agent.pid,
+      socket: socketPath,
+      host: o.hostname,
+      startedAt,
       ...(o.tmuxPane ? { tmuxPane: o.tmuxPane } : {}),
       ...(o.tmuxSocket ? { tmuxSocket: o.tmuxSocket } : {}),
       ...(o.crewmuxRole ? { crewmuxRole: o.crewmuxRole } : {}),
     };
     cardPath = cards.write(card);
     if (o.mdns !== false) {
-      const txt = MdnsTxtSchema.parse({ v: '1', id, pid: String(o.pid), agent: card.agent.slice(0, 100), host: o.hostname.slice(0, 200), sock: socketPath, ...(o.crewmuxRole ? { role: o.crewmuxRole.slice(0, 20) } : {}) });
+      const txt = MdnsTxtSchema.parse({
+        v: '1',
+        id,
+        pid: String(o.pid),
+        agent: card.agent.slice(0, 100),
+        host: o.hostname.slice(0, 200),
+        sock: socketPath,
+        ...(o.crewmuxRole ? { role: o.crewmuxRole.slice(0, 20) } : {}),
+      });
       const name = `crewmux ${card.agent.slice(0, 20)} ${o.hostname.slice(0, 20)} ${o.pid}`;
       // SRV needs a port; the shim has no TCP port (the transport is the Unix socket in TXT `sock`), so 9 (discard).
       advert = advertise(name, MDNS_SERVICE_TYPE, 9, txt, { onError: (e) => o.onWarning?.(`mDNS: ${e.message}`) });

@@ -8,7 +8,17 @@ import { sessionBranchPrefix } from '../../core/session/naming.js';
 import type { Radar, WorkerRow } from '../../core/session/rows.js';
 import type { Runtime } from '../runtime.js';
 
-const RADAR_STATES = new Set(['starting', 'running', 'waiting', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout']);
+const RADAR_STATES = new Set([
+  'starting',
+  'running',
+  'waiting',
+  'done',
+  'blocked',
+  'failed',
+  'crashed',
+  'killed',
+  'timeout',
+]);
 
 /**
  * Recomputes the conflict radar when a branch head moved since the last run, stores it on the worker rows and emits
@@ -47,7 +57,10 @@ export async function refreshRadar(rt: Runtime): Promise<{ computed: boolean; pa
     rt.store.updateWorker(rt.sid, c.id, { radar: r });
     const changed = JSON.stringify([before.integration, before.workers]) !== JSON.stringify([r.integration, r.workers]);
     if (changed && (r.integration.length || Object.keys(r.workers).length)) {
-      const parts = [...(r.integration.length ? [`integration on ${r.integration.join(', ')}`] : []), ...Object.entries(r.workers).map(([id, f]) => `${id} on ${f.join(', ')}`)];
+      const parts = [
+        ...(r.integration.length ? [`integration on ${r.integration.join(', ')}`] : []),
+        ...Object.entries(r.workers).map(([id, f]) => `${id} on ${f.join(', ')}`),
+      ];
       rt.events.emit('radar.conflict', `${c.id} would conflict with ${parts.join('; ')}`, c.id, { radar: r });
     }
   }
@@ -59,10 +72,19 @@ export function createRadarScheduler(rt: Runtime, everyMs = 2_000) {
   let running: Promise<unknown> | undefined;
   let again = false;
   const poke = (): void => {
-    if (running) { again = true; return; }
+    if (running) {
+      again = true;
+      return;
+    }
     running = refreshRadar(rt)
       .catch((e) => rt.events.emit('radar.error', `conflict radar: ${(e as Error).message}`))
-      .finally(() => { running = undefined; if (again) { again = false; poke(); } });
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          poke();
+        }
+      });
   };
   const unsubscribe = rt.events.subscribe((e) => {
     if (/^worker\.(done|blocked|failed|crashed|killed|timeout|merged|snapshot)$/.test(e.type)) poke();
@@ -72,7 +94,12 @@ export function createRadarScheduler(rt: Runtime, everyMs = 2_000) {
   return {
     poke,
     /** Resolves once no refresh is running. */
-    async idle(): Promise<void> { while (running) await running; },
-    close(): void { clearInterval(timer); unsubscribe(); },
+    async idle(): Promise<void> {
+      while (running) await running;
+    },
+    close(): void {
+      clearInterval(timer);
+      unsubscribe();
+    },
   };
 }

@@ -28,11 +28,18 @@ export function planVerify(rt: Runtime, commands?: string[]): { planned: Planned
       }),
     };
   }
-  if (rt.config.verify?.length) return { source: '.crewmux/config.json', planned: rt.config.verify.map((command) => ({ command })) };
-  const project = readIfExists(join(rt.integrationWorktree, '.crewmux', 'PROJECT.md')) ?? readIfExists(join(rt.repoRoot, '.crewmux', 'PROJECT.md')) ?? '';
+  if (rt.config.verify?.length)
+    return { source: '.crewmux/config.json', planned: rt.config.verify.map((command) => ({ command })) };
+  const project =
+    readIfExists(join(rt.integrationWorktree, '.crewmux', 'PROJECT.md')) ??
+    readIfExists(join(rt.repoRoot, '.crewmux', 'PROJECT.md')) ??
+    '';
   const fromProject = verifyCommandsFromProject(project);
-  if (fromProject.length) return { source: '.crewmux/PROJECT.md', planned: fromProject.map((command) => ({ command })) };
-  throw new ToolError('Error: no verify commands: pass commands to verify, or add "verify" to .crewmux/config.json or a "## How to verify" section to .crewmux/PROJECT.md (crewmux init writes one).');
+  if (fromProject.length)
+    return { source: '.crewmux/PROJECT.md', planned: fromProject.map((command) => ({ command })) };
+  throw new ToolError(
+    'Error: no verify commands: pass commands to verify, or add "verify" to .crewmux/config.json or a "## How to verify" section to .crewmux/PROJECT.md (crewmux init writes one).',
+  );
 }
 
 async function execute(rt: Runtime, id: number, planned: Planned[]): Promise<VerifyRow> {
@@ -43,15 +50,38 @@ async function execute(rt: Runtime, id: number, planned: Planned[]): Promise<Ver
   for (const [i, p] of planned.entries()) {
     const outputFile = join(dir, `${i + 1}.log`);
     const r = p.argv
-      ? await rt.runner.execToFile(p.argv[0]!, p.argv.slice(1), { cwd: rt.integrationWorktree, env: { ...process.env, ...rt.baseEnv }, outputFile, timeoutMs })
-      : await rt.runner.execToFile(p.command, [], { cwd: rt.integrationWorktree, env: { ...process.env, ...rt.baseEnv }, outputFile, timeoutMs, shell: true });
+      ? await rt.runner.execToFile(p.argv[0]!, p.argv.slice(1), {
+          cwd: rt.integrationWorktree,
+          env: { ...process.env, ...rt.baseEnv },
+          outputFile,
+          timeoutMs,
+        })
+      : await rt.runner.execToFile(p.command, [], {
+          cwd: rt.integrationWorktree,
+          env: { ...process.env, ...rt.baseEnv },
+          outputFile,
+          timeoutMs,
+          shell: true,
+        });
     const size = fileSize(outputFile);
     const tail = tailLines(stripAnsi(readFrom(outputFile, Math.max(0, size - 8192), 8192).text), 20);
-    results.push({ command: p.command, exitCode: r.exitCode, timedOut: r.timedOut, durationMs: r.durationMs, outputFile, tail });
+    results.push({
+      command: p.command,
+      exitCode: r.exitCode,
+      timedOut: r.timedOut,
+      durationMs: r.durationMs,
+      outputFile,
+      tail,
+    });
   }
   const passed = results.every((r) => r.exitCode === 0);
   rt.store.finishVerify(id, passed ? 'passed' : 'failed', results);
-  rt.events.emit('verify.done', `verify ${passed ? 'passed' : 'FAILED'}: ${results.map((r) => `[${r.timedOut ? 'timeout' : r.exitCode}] ${r.command}`).join(', ')}`, null, { id, passed });
+  rt.events.emit(
+    'verify.done',
+    `verify ${passed ? 'passed' : 'FAILED'}: ${results.map((r) => `[${r.timedOut ? 'timeout' : r.exitCode}] ${r.command}`).join(', ')}`,
+    null,
+    { id, passed },
+  );
   return rt.store.listVerifies(rt.sid).find((v) => v.id === id)!;
 }
 
@@ -66,12 +96,26 @@ export async function verify(rt: Runtime, commands: string[] | undefined, waitMs
   const latest = rt.store.listVerifies(rt.sid).at(-1);
   let run: Promise<VerifyRow> | undefined;
   const reusable = latest && (rt.verifyRuns.has(latest.id) || latest.id > (rt.verifyForgotten ?? 0));
-  if (latest && reusable && latest.commit_sha === head && (!commands?.length || sameCommands(commands, latest.commands))) {
+  if (
+    latest &&
+    reusable &&
+    latest.commit_sha === head &&
+    (!commands?.length || sameCommands(commands, latest.commands))
+  ) {
     run = rt.verifyRuns.get(latest.id) ?? Promise.resolve(latest);
   } else {
     const { planned, source } = planVerify(rt, commands);
-    const id = rt.store.startVerify(rt.sid, head, planned.map((p) => p.command));
-    rt.events.emit('verify.started', `verify on ${head.slice(0, 10)} (commands from ${source}): ${planned.map((p) => p.command).join(', ')}`, null, { id });
+    const id = rt.store.startVerify(
+      rt.sid,
+      head,
+      planned.map((p) => p.command),
+    );
+    rt.events.emit(
+      'verify.started',
+      `verify on ${head.slice(0, 10)} (commands from ${source}): ${planned.map((p) => p.command).join(', ')}`,
+      null,
+      { id },
+    );
     run = execute(rt, id, planned).finally(() => rt.verifyRuns.delete(id));
     rt.verifyRuns.set(id, run);
   }
@@ -82,7 +126,10 @@ export async function verify(rt: Runtime, commands: string[] | undefined, waitMs
 
 /** The latest finished verify of `head`, if any. */
 export function lastVerifyOf(rt: Runtime, head: string): VerifyRow | undefined {
-  return rt.store.listVerifies(rt.sid).filter((v) => v.commit_sha === head).at(-1);
+  return rt.store
+    .listVerifies(rt.sid)
+    .filter((v) => v.commit_sha === head)
+    .at(-1);
 }
 
 /**
@@ -91,7 +138,9 @@ export function lastVerifyOf(rt: Runtime, head: string): VerifyRow | undefined {
  * results were set aside.
  */
 export function forgetVerifyResults(rt: Runtime): number {
-  const finished = rt.store.listVerifies(rt.sid).filter((v) => v.status !== 'running' && v.id > (rt.verifyForgotten ?? 0));
+  const finished = rt.store
+    .listVerifies(rt.sid)
+    .filter((v) => v.status !== 'running' && v.id > (rt.verifyForgotten ?? 0));
   const latest = rt.store.listVerifies(rt.sid).at(-1);
   if (latest) rt.verifyForgotten = rt.verifyRuns.has(latest.id) ? latest.id - 1 : latest.id;
   return finished.length;

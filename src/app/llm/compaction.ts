@@ -32,7 +32,12 @@ function outputTail(w: WorkerRow): string {
   const size = fileSize(w.log_file);
   const raw = readFrom(w.log_file, Math.max(0, size - OUTPUT_TAIL_BYTES), OUTPUT_TAIL_BYTES).text;
   // Collapse the blank runs full-screen TUIs leave in a log.
-  return stripAnsi(raw).split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l || all[i - 1]).join('\n').trim();
+  return stripAnsi(raw)
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l, i, all) => l || all[i - 1])
+    .join('\n')
+    .trim();
 }
 
 /** Whether compaction `c` still describes `w`: not while it works, not once a later turn ended. */
@@ -60,25 +65,56 @@ export async function compactSession(rt: Runtime): Promise<CompactOutcome[]> {
     if (currentCompaction(rt, w)) return outcomes.push({ workerId: w.id, action: 'unchanged', fullChars });
     if (fullChars < COMPACT_MIN_CHARS) return outcomes.push({ workerId: w.id, action: 'short', fullChars });
     const s = await summarize(rt.router, {
-      purpose: 'compact', instruction: COMPACT_INSTRUCTION, maxChars: DIGEST_CHARS,
+      purpose: 'compact',
+      instruction: COMPACT_INSTRUCTION,
+      maxChars: DIGEST_CHARS,
       text: `Task of worker ${w.id} (${w.perspective}, ${w.state}):\n${w.task.slice(0, 4_000)}\n\nThe worker's final report:\n${summary || '(none)'}\n\nThe end of its terminal output:\n${output || '(none)'}`,
     });
-    const ev = rt.events.emit('worker.compacted', `${w.id} compacted by ${s.method === 'router' ? s.note : 'truncation'}: ${fullChars} → ${s.text.length} chars`, w.id,
-      { method: s.method, note: s.note, fullSummary: summary, fullOutput: output });
-    store.put({ session_id: rt.sid, worker_id: w.id, summary: s.text, output: s.text, method: s.method, note: s.note, full_chars: fullChars, event_id: ev.id, created_at: rt.now() });
-    return outcomes.push({ workerId: w.id, action: 'compacted', fullChars, digestChars: s.text.length, method: s.method, note: s.note });
+    const ev = rt.events.emit(
+      'worker.compacted',
+      `${w.id} compacted by ${s.method === 'router' ? s.note : 'truncation'}: ${fullChars} → ${s.text.length} chars`,
+      w.id,
+      { method: s.method, note: s.note, fullSummary: summary, fullOutput: output },
+    );
+    store.put({
+      session_id: rt.sid,
+      worker_id: w.id,
+      summary: s.text,
+      output: s.text,
+      method: s.method,
+      note: s.note,
+      full_chars: fullChars,
+      event_id: ev.id,
+      created_at: rt.now(),
+    });
+    return outcomes.push({
+      workerId: w.id,
+      action: 'compacted',
+      fullChars,
+      digestChars: s.text.length,
+      method: s.method,
+      note: s.note,
+    });
   };
-  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, async () => {
-    for (let w = queue.shift(); w; w = queue.shift()) await one(w);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(4, queue.length) }, async () => {
+      for (let w = queue.shift(); w; w = queue.shift()) await one(w);
+    }),
+  );
   return outcomes.sort((a, b) => a.workerId.localeCompare(b.workerId));
 }
 
-type CompactedView = { summary: string | null; compacted?: { method: string; note: string; fullChars: number; eventId: number } };
+type CompactedView = {
+  summary: string | null;
+  compacted?: { method: string; note: string; fullChars: number; eventId: number };
+};
 
 function view(w: WorkerRow, c: CompactionRow | undefined): CompactedView {
   if (!c) return { summary: w.summary };
-  return { summary: c.summary, compacted: { method: c.method, note: c.note, fullChars: c.full_chars, eventId: c.event_id } };
+  return {
+    summary: c.summary,
+    compacted: { method: c.method, note: c.note, fullChars: c.full_chars, eventId: c.event_id },
+  };
 }
 
 /** `w` as the lead should see it: its summary replaced by the current compaction's digest, if any. */

@@ -8,7 +8,15 @@ import { ensureDir, listFilesBelow, readText, writeFileAtomic } from '../../adap
 import { openMemoryIndex, type MemoryIndex } from '../../adapters/llm/memory-index.js';
 import type { Runtime } from '../runtime.js';
 import type { Paths } from '../session/paths.js';
-import { ftsQuery, memoryBlock, renderEpisode, splitMemoryFile, type EpisodeInput, type MemoryHit, type MemoryKind } from '../../core/llm/memory-text.js';
+import {
+  ftsQuery,
+  memoryBlock,
+  renderEpisode,
+  splitMemoryFile,
+  type EpisodeInput,
+  type MemoryHit,
+  type MemoryKind,
+} from '../../core/llm/memory-text.js';
 
 /** Default prompt budget of the memory block, in characters. */
 export const MEMORY_BUDGET = 4_000;
@@ -40,7 +48,13 @@ export type Memory = ReturnType<typeof createMemory>;
 
 /** The memory of `repoRoot` (undefined: global memory only) with the data dir's index: what the supervisor and `crewmux memory` open. */
 export function openMemory(paths: Paths, repoRoot: string | undefined): Memory {
-  return createMemory({ indexFile: join(paths.dataDir, 'memory-index.db'), roots: { project: repoRoot ? projectMemoryDir(repoRoot) : join(paths.dataDir, 'no-project'), global: paths.memoryDir } });
+  return createMemory({
+    indexFile: join(paths.dataDir, 'memory-index.db'),
+    roots: {
+      project: repoRoot ? projectMemoryDir(repoRoot) : join(paths.dataDir, 'no-project'),
+      global: paths.memoryDir,
+    },
+  });
 }
 
 /**
@@ -50,14 +64,19 @@ export function openMemory(paths: Paths, repoRoot: string | undefined): Memory {
 export function createMemory(opts: { indexFile: string; roots: MemoryRoots }) {
   ensureDir(join(opts.indexFile, '..'));
   const index: MemoryIndex = openMemoryIndex(opts.indexFile);
-  const scopes = [['project', opts.roots.project], ['global', opts.roots.global]] as const;
+  const scopes = [
+    ['project', opts.roots.project],
+    ['global', opts.roots.global],
+  ] as const;
 
   function files(): MemoryFileInfo[] {
-    return scopes.flatMap(([scope, root]) => listFilesBelow(root, '.md').flatMap((f) => {
-      const rel = relative(root, f.path);
-      const kind = kindOf(rel);
-      return kind ? [{ scope, kind, path: f.path, rel, size: f.size, mtimeMs: f.mtimeMs }] : [];
-    }));
+    return scopes.flatMap(([scope, root]) =>
+      listFilesBelow(root, '.md').flatMap((f) => {
+        const rel = relative(root, f.path);
+        const kind = kindOf(rel);
+        return kind ? [{ scope, kind, path: f.path, rel, size: f.size, mtimeMs: f.mtimeMs }] : [];
+      }),
+    );
   }
 
   function sync(): void {
@@ -71,8 +90,15 @@ export function createMemory(opts: { indexFile: string; roots: MemoryRoots }) {
         known.delete(f.path);
         if (had && had.mtimeMs === f.mtimeMs && had.size === f.size) continue;
         let text: string;
-        try { text = readText(f.path); } catch { continue; }
-        index.put({ path: f.path, root, rel, scope, kind, mtimeMs: f.mtimeMs, size: f.size }, splitMemoryFile(text, rel));
+        try {
+          text = readText(f.path);
+        } catch {
+          continue;
+        }
+        index.put(
+          { path: f.path, root, rel, scope, kind, mtimeMs: f.mtimeMs, size: f.size },
+          splitMemoryFile(text, rel),
+        );
       }
       for (const gone of known.keys()) index.remove(gone);
     }
@@ -85,7 +111,13 @@ export function createMemory(opts: { indexFile: string; roots: MemoryRoots }) {
     search(text: string, limit = 8): MemoryHit[] {
       sync();
       const q = ftsQuery(text);
-      return q ? index.search(q, scopes.map(([, root]) => root), limit) : [];
+      return q
+        ? index.search(
+            q,
+            scopes.map(([, root]) => root),
+            limit,
+          )
+        : [];
     },
 
     /** The prompt block for `text` within `budget` characters, or undefined when nothing matches. */
@@ -97,7 +129,11 @@ export function createMemory(opts: { indexFile: string; roots: MemoryRoots }) {
     /** Writes the episode of a session to `scope`'s episodes/ (dated file named by session id); returns its path. */
     writeEpisode(input: EpisodeInput, scope: 'project' | 'global'): string {
       const root = scope === 'project' ? opts.roots.project : opts.roots.global;
-      const file = join(root, 'episodes', `${new Date(input.endedAt).toISOString().slice(0, 10)}-${input.report.sessionId}.md`);
+      const file = join(
+        root,
+        'episodes',
+        `${new Date(input.endedAt).toISOString().slice(0, 10)}-${input.report.sessionId}.md`,
+      );
       ensureDir(join(root, 'episodes'), 0o755);
       writeFileAtomic(file, renderEpisode(input), 0o644);
       return file;
@@ -111,13 +147,25 @@ export function createMemory(opts: { indexFile: string; roots: MemoryRoots }) {
  * The memory block for a new worker: the best chunks for its task, perspective, file scope and pass
  * criteria within `budget` characters; an event names what went in. Undefined when nothing matches.
  */
-export function retrieveMemory(rt: Runtime, input: { task: string; perspective: string; fileScope?: string[]; passCriteria?: string }, budget: number): { title: string; text: string } | undefined {
+export function retrieveMemory(
+  rt: Runtime,
+  input: { task: string; perspective: string; fileScope?: string[]; passCriteria?: string },
+  budget: number,
+): { title: string; text: string } | undefined {
   if (!rt.memory) return undefined;
   try {
-    const found = rt.memory.retrieve([input.task, input.perspective, ...(input.fileScope ?? []), input.passCriteria ?? ''].join('\n'), budget);
+    const found = rt.memory.retrieve(
+      [input.task, input.perspective, ...(input.fileScope ?? []), input.passCriteria ?? ''].join('\n'),
+      budget,
+    );
     if (!found) return undefined;
-    rt.events.emit('memory.retrieved', `memory for the next worker: ${found.used.join('; ')}`, null, { used: found.used });
-    return { title: `Memory: ${found.used.length} note${found.used.length === 1 ? '' : 's'} from .crewmux/memory and earlier sessions`, text: found.text };
+    rt.events.emit('memory.retrieved', `memory for the next worker: ${found.used.join('; ')}`, null, {
+      used: found.used,
+    });
+    return {
+      title: `Memory: ${found.used.length} note${found.used.length === 1 ? '' : 's'} from .crewmux/memory and earlier sessions`,
+      text: found.text,
+    };
   } catch (e) {
     rt.events.emit('memory.failed', `memory retrieval failed: ${(e as Error).message}`);
     return undefined;

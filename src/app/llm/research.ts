@@ -8,7 +8,13 @@ import { httpGet, HttpGetError, type FetchFn } from '../../adapters/llm/http-get
 import type { Config } from '../../core/session/config-schema.js';
 import { ToolError } from '../../core/errors.js';
 import { BACKEND_NAMES, findBackend, type BackendName, type SearchBackend } from '../../core/llm/search-backends.js';
-import { composeQuery, isWebUrl, SearchResponseError, tidyResults, type SearchResult } from '../../core/llm/search-result.js';
+import {
+  composeQuery,
+  isWebUrl,
+  SearchResponseError,
+  tidyResults,
+  type SearchResult,
+} from '../../core/llm/search-result.js';
 import { createTtlCache } from '../../core/llm/ttl-cache.js';
 
 export type ResearchConfig = NonNullable<Config['research']>;
@@ -66,16 +72,25 @@ export interface Research {
 
 const DEFAULT_TTL_S = 900;
 const DEFAULT_MAX = 5;
-const WHERE = 'configure a reachable backend under "research" in .crewmux/config.json (docs: README#web-research), or go on without research';
+const WHERE =
+  'configure a reachable backend under "research" in .crewmux/config.json (docs: README#web-research), or go on without research';
 
-interface Target { backend: SearchBackend; baseUrl: string; key?: string }
+interface Target {
+  backend: SearchBackend;
+  baseUrl: string;
+  key?: string;
+}
 
 /** A Research bound to one config and environment; keep one per session so the cache is shared. */
 export function createResearch(deps: ResearchDeps = {}): Research {
   const config = deps.config ?? {};
   const env = deps.env ?? {};
   const now = deps.now ?? Date.now;
-  const cache = createTtlCache<SearchResult[]>({ ttlMs: (config.ttlSeconds ?? DEFAULT_TTL_S) * 1000, maxEntries: 200, now });
+  const cache = createTtlCache<SearchResult[]>({
+    ttlMs: (config.ttlSeconds ?? DEFAULT_TTL_S) * 1000,
+    maxEntries: 200,
+    now,
+  });
   const inFlight = new Map<string, Promise<{ results: SearchResult[]; fetchedAt: number }>>();
 
   function target(requested: string | undefined): Target {
@@ -85,40 +100,69 @@ export function createResearch(deps: ResearchDeps = {}): Research {
     const backend = findBackend(name);
     if (!backend) {
       const source = requested ? 'the backend asked for' : fromEnv ? 'CREWMUX_RESEARCH_BACKEND' : 'research.backend';
-      throw new ResearchError('config', `Error: ${source} is "${name}", which is not a search backend; use one of ${BACKEND_NAMES.join(', ')}.`);
+      throw new ResearchError(
+        'config',
+        `Error: ${source} is "${name}", which is not a search backend; use one of ${BACKEND_NAMES.join(', ')}.`,
+      );
     }
     // A custom base URL belongs to the configured backend; another backend asked for uses its default.
     const custom = name === configured ? env.CREWMUX_RESEARCH_BASE_URL?.trim() || config.baseUrl : undefined;
     const base = custom ?? backend.defaultBaseUrl;
-    if (!base) throw new ResearchError('config', `Error: the ${name} backend needs a base URL (a self-hosted instance): set "research": {"backend": "${name}", "baseUrl": "https://..."} in .crewmux/config.json or CREWMUX_RESEARCH_BASE_URL, or ${WHERE}.`);
-    if (!isWebUrl(base)) throw new ResearchError('config', `Error: the research base URL "${base}" is not an http(s) URL; fix research.baseUrl or CREWMUX_RESEARCH_BASE_URL.`);
+    if (!base)
+      throw new ResearchError(
+        'config',
+        `Error: the ${name} backend needs a base URL (a self-hosted instance): set "research": {"backend": "${name}", "baseUrl": "https://..."} in .crewmux/config.json or CREWMUX_RESEARCH_BASE_URL, or ${WHERE}.`,
+      );
+    if (!isWebUrl(base))
+      throw new ResearchError(
+        'config',
+        `Error: the research base URL "${base}" is not an http(s) URL; fix research.baseUrl or CREWMUX_RESEARCH_BASE_URL.`,
+      );
     const keyVar = backend.keyEnv.find((v) => env[v]?.trim());
     if (backend.keyEnv.length && !keyVar) {
-      throw new ResearchError('config', `Error: the ${name} backend needs an API key in ${backend.keyEnv.join(' or ')}, which is not set in crewmux's environment. Ask the user to set it and restart the session, or ${WHERE}.`);
+      throw new ResearchError(
+        'config',
+        `Error: the ${name} backend needs an API key in ${backend.keyEnv.join(' or ')}, which is not set in crewmux's environment. Ask the user to set it and restart the session, or ${WHERE}.`,
+      );
     }
     return { backend, baseUrl: base.replace(/\/+$/, ''), key: keyVar ? env[keyVar]!.trim() : undefined };
   }
 
   function failure(e: unknown, t: Target): ResearchError {
     const at = `${t.backend.name} at ${t.baseUrl}`;
-    if (e instanceof SearchResponseError) return new ResearchError('response', `Error: web search failed (${at}): ${e.message}. ${capitalise(WHERE)}.`);
-    if (!(e instanceof HttpGetError)) return new ResearchError('failed', `Error: web search failed (${at}: ${(e as Error).message}); ${WHERE}.`);
+    if (e instanceof SearchResponseError)
+      return new ResearchError('response', `Error: web search failed (${at}): ${e.message}. ${capitalise(WHERE)}.`);
+    if (!(e instanceof HttpGetError))
+      return new ResearchError('failed', `Error: web search failed (${at}: ${(e as Error).message}); ${WHERE}.`);
     switch (e.kind) {
       case 'unreachable':
-        return new ResearchError('unreachable', `Error: web search is unreachable (${at}: ${e.detail}). This machine looks offline, or the backend is down. ${capitalise(WHERE)}.`);
+        return new ResearchError(
+          'unreachable',
+          `Error: web search is unreachable (${at}: ${e.detail}). This machine looks offline, or the backend is down. ${capitalise(WHERE)}.`,
+        );
       case 'timeout':
-        return new ResearchError('timeout', `Error: web search timed out (${at}: ${e.detail}). The network may be down or slow: try once more, raise research.timeoutMs, ${WHERE}.`);
+        return new ResearchError(
+          'timeout',
+          `Error: web search timed out (${at}: ${e.detail}). The network may be down or slow: try once more, raise research.timeoutMs, ${WHERE}.`,
+        );
       case 'status': {
         const hint = e.status ? t.backend.statusHint?.(e.status) : undefined;
         const body = e.bodyHead && !e.bodyHead.startsWith('<') ? ` (${e.bodyHead})` : '';
-        return new ResearchError('status', `Error: ${at} answered ${e.detail}${hint ? `: ${hint}` : ''}${body}. Try again later, or ${WHERE}.`);
+        return new ResearchError(
+          'status',
+          `Error: ${at} answered ${e.detail}${hint ? `: ${hint}` : ''}${body}. Try again later, or ${WHERE}.`,
+        );
       }
       default:
         return new ResearchError(e.kind, `Error: web search failed (${at}: ${e.detail}); ${WHERE}.`);
     }
   }
 
-  async function fetchResults(t: Target, query: string, max: number): Promise<{ results: SearchResult[]; fetchedAt: number }> {
+  async function fetchResults(
+    t: Target,
+    query: string,
+    max: number,
+  ): Promise<{ results: SearchResult[]; fetchedAt: number }> {
     const req = t.backend.buildRequest({ query, baseUrl: t.baseUrl, maxResults: max, key: t.key });
     try {
       const res = await httpGet(req.url, { headers: req.headers, timeoutMs: config.timeoutMs, fetch: deps.fetch });

@@ -37,14 +37,20 @@ export async function routerReport(ctx: AppServices): Promise<RouterReport> {
   }
   const opened = openRouter({ dataDir: ctx.paths.dataDir, config, env: ctx.env, now: ctx.now, create: false });
   try {
-    return describeRouter(opened.router, routerOff(ctx.env), [problem, opened.warning].filter(Boolean).join('; ') || undefined);
+    return describeRouter(
+      opened.router,
+      routerOff(ctx.env),
+      [problem, opened.warning].filter(Boolean).join('; ') || undefined,
+    );
   } finally {
     opened.close();
   }
 }
 
 /** Every key env var the router reads, for hints. */
-export const ROUTER_KEY_HINT = Object.values(PROVIDERS).map((p) => p.keyEnvs.join(' or ')).join(', ');
+export const ROUTER_KEY_HINT = Object.values(PROVIDERS)
+  .map((p) => p.keyEnvs.join(' or '))
+  .join(', ');
 
 const isDefaultUrl = (p: ProviderStatus) => p.baseUrl === PROVIDERS[p.name].baseUrl;
 
@@ -62,17 +68,29 @@ export function routerCheck(r: RouterReport, now: number): Check {
   const usable = r.providers.filter((p) => p.configured);
   const problem = r.problem ? ` (${r.problem})` : '';
   if (usable.length === 0) {
-    return { name: 'router', level: 'warn', detail: `no provider key set; summaries fall back to truncation${problem}`, fix: `set one of ${ROUTER_KEY_HINT}` };
+    return {
+      name: 'router',
+      level: 'warn',
+      detail: `no provider key set; summaries fall back to truncation${problem}`,
+      fix: `set one of ${ROUTER_KEY_HINT}`,
+    };
   }
   const cooling = usable.filter((p) => p.coolingUntil);
-  const parts = usable.map((p) => `${p.name} ${p.model}${isDefaultUrl(p) ? '' : ` @ ${p.baseUrl}`}${p.coolingUntil ? `, ${providerState(p, now)}` : ''}`);
+  const parts = usable.map(
+    (p) =>
+      `${p.name} ${p.model}${isDefaultUrl(p) ? '' : ` @ ${p.baseUrl}`}${p.coolingUntil ? `, ${providerState(p, now)}` : ''}`,
+  );
   const detail = `${parts.join('; ')}${problem}`;
   if (cooling.length === 0) return { name: 'router', level: r.problem ? 'warn' : 'ok', detail };
   const badKey = cooling.find((p) => p.coolingReason?.startsWith('bad key'));
   return {
-    name: 'router', level: 'warn', detail,
-    fix: badKey ? `check ${badKey.keyEnv} (and its base URL)`
-      : cooling.length < usable.length ? 'nothing to do: the other providers answer until the cooldown ends'
-        : 'wait for the cooldown to end (summaries fall back to truncation meanwhile), or set another provider\'s key',
+    name: 'router',
+    level: 'warn',
+    detail,
+    fix: badKey
+      ? `check ${badKey.keyEnv} (and its base URL)`
+      : cooling.length < usable.length
+        ? 'nothing to do: the other providers answer until the cooldown ends'
+        : "wait for the cooldown to end (summaries fall back to truncation meanwhile), or set another provider's key",
   };
 }

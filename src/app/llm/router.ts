@@ -7,13 +7,28 @@
  */
 import { join } from 'node:path';
 import type { RouterConfig } from '../../core/session/config-schema.js';
-import { resolveProviders, routerOff, PROVIDERS, type ProviderName, type ResolvedProvider } from '../../core/llm/router-providers.js';
+import {
+  resolveProviders,
+  routerOff,
+  PROVIDERS,
+  type ProviderName,
+  type ResolvedProvider,
+} from '../../core/llm/router-providers.js';
 import { buildRequest, parseReply, InvalidReplyError } from '../../core/llm/router-wire.js';
 import {
-  classifyHttp, classifyInvalidReply, classifyNoAnswer, describeCooldown, describeFailure, type Failure,
+  classifyHttp,
+  classifyInvalidReply,
+  classifyNoAnswer,
+  describeCooldown,
+  describeFailure,
+  type Failure,
 } from '../../core/llm/router-policy.js';
 import { HttpNoAnswerError, postJson } from '../../adapters/llm/http-post.js';
-import { createMemoryCooldownStore, openCooldownStore, type CooldownStore } from '../../adapters/llm/router-cooldowns.js';
+import {
+  createMemoryCooldownStore,
+  openCooldownStore,
+  type CooldownStore,
+} from '../../adapters/llm/router-cooldowns.js';
 import { ensureDir, pathExists } from '../../adapters/files.js';
 
 export type { ProviderName } from '../../core/llm/router-providers.js';
@@ -95,14 +110,34 @@ export function createRouter(opts: CreateRouterOptions): Router {
   const usable = (p: ResolvedProvider) => !off && !p.disabled && p.key !== undefined;
   // The store is best effort: a locked or broken router.db must not turn a summary into a crash.
   const store = {
-    get: (p: ProviderName) => { try { return opts.cooldowns.get(p); } catch { return undefined; } },
-    set: (p: ProviderName, until: number, reason: string) => { try { opts.cooldowns.set(p, until, reason); } catch { /* not persisted */ } },
-    clear: (p: ProviderName) => { try { opts.cooldowns.clear(p); } catch { /* not persisted */ } },
+    get: (p: ProviderName) => {
+      try {
+        return opts.cooldowns.get(p);
+      } catch {
+        return undefined;
+      }
+    },
+    set: (p: ProviderName, until: number, reason: string) => {
+      try {
+        opts.cooldowns.set(p, until, reason);
+      } catch {
+        /* not persisted */
+      }
+    },
+    clear: (p: ProviderName) => {
+      try {
+        opts.cooldowns.clear(p);
+      } catch {
+        /* not persisted */
+      }
+    },
   };
 
   async function attempt(p: ResolvedProvider & { key: string }, req: RouterRequest): Promise<RouterReply | Failure> {
-    const wire = buildRequest({ spec: p.spec, baseUrl: p.baseUrl, model: p.model, key: p.key },
-      { system: req.system, prompt: req.prompt, maxTokens: req.maxTokens ?? ROUTER_DEFAULTS.maxTokens });
+    const wire = buildRequest(
+      { spec: p.spec, baseUrl: p.baseUrl, model: p.model, key: p.key },
+      { system: req.system, prompt: req.prompt, maxTokens: req.maxTokens ?? ROUTER_DEFAULTS.maxTokens },
+    );
     let answer;
     try {
       answer = await postJson(wire.url, wire.headers, wire.body, timeoutMs, opts.fetch);
@@ -110,10 +145,16 @@ export function createRouter(opts: CreateRouterOptions): Router {
       if (e instanceof HttpNoAnswerError) return classifyNoAnswer(e.kind, e.message, timeoutMs);
       throw e;
     }
-    if (answer.status < 200 || answer.status > 299) return classifyHttp(answer.status, answer.headers, answer.text, now());
+    if (answer.status < 200 || answer.status > 299)
+      return classifyHttp(answer.status, answer.headers, answer.text, now());
     try {
       const r = parseReply(p.spec.wire, answer.text);
-      return { text: r.text, provider: p.name, model: r.model ?? p.model, ...(r.cachedTokens !== undefined ? { cachedTokens: r.cachedTokens } : {}) };
+      return {
+        text: r.text,
+        provider: p.name,
+        model: r.model ?? p.model,
+        ...(r.cachedTokens !== undefined ? { cachedTokens: r.cachedTokens } : {}),
+      };
     } catch (e) {
       if (e instanceof InvalidReplyError) return classifyInvalidReply(e.message);
       throw e;
@@ -127,7 +168,12 @@ export function createRouter(opts: CreateRouterOptions): Router {
         const c = store.get(p.name);
         const disabled = off ? 'the router is off (CREWMUX_ROUTER=off)' : p.disabled;
         return {
-          name: p.name, configured: usable(p), keyEnv: p.keyEnv, hasKey: p.key !== undefined, baseUrl: p.baseUrl, model: p.model,
+          name: p.name,
+          configured: usable(p),
+          keyEnv: p.keyEnv,
+          hasKey: p.key !== undefined,
+          baseUrl: p.baseUrl,
+          model: p.model,
           ...(c && c.until > t ? { coolingUntil: c.until, coolingReason: c.reason } : {}),
           ...(disabled ? { disabled } : {}),
         };
@@ -140,12 +186,16 @@ export function createRouter(opts: CreateRouterOptions): Router {
       const what = `for ${req.purpose}`;
       if (off) throw new RouterUnavailableError(`The LLM router is off (CREWMUX_ROUTER=off); no summary ${what}.`);
       const candidates = providers.filter(usable) as (ResolvedProvider & { key: string })[];
-      if (candidates.length === 0) throw new RouterUnavailableError(`No LLM provider has a key (set one of ${ALL_KEYS}); no summary ${what}.`);
+      if (candidates.length === 0)
+        throw new RouterUnavailableError(`No LLM provider has a key (set one of ${ALL_KEYS}); no summary ${what}.`);
       const attempts: { provider: ProviderName; error: string }[] = [];
       for (const p of candidates) {
         const cooling = store.get(p.name);
         if (cooling && cooling.until > now()) {
-          attempts.push({ provider: p.name, error: `skipped, ${describeCooldown(cooling.until, cooling.reason, now())}` });
+          attempts.push({
+            provider: p.name,
+            error: `skipped, ${describeCooldown(cooling.until, cooling.reason, now())}`,
+          });
           continue;
         }
         const r = await attempt(p, req);
@@ -156,7 +206,10 @@ export function createRouter(opts: CreateRouterOptions): Router {
         if (r.cooldownMs > 0) store.set(p.name, now() + r.cooldownMs, r.reason);
         attempts.push({ provider: p.name, error: describeFailure(r) });
       }
-      throw new RouterUnavailableError(`No LLM provider answered ${what}: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`, attempts);
+      throw new RouterUnavailableError(
+        `No LLM provider answered ${what}: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`,
+        attempts,
+      );
     },
   };
 }
@@ -178,7 +231,12 @@ export interface OpenedRouter {
  * the router still works, with in-process cooldowns and a `warning`.
  */
 export function openRouter(args: {
-  dataDir: string; config?: RouterConfig; env: Record<string, string | undefined>; now?: () => number; fetch?: typeof fetch; create?: boolean;
+  dataDir: string;
+  config?: RouterConfig;
+  env: Record<string, string | undefined>;
+  now?: () => number;
+  fetch?: typeof fetch;
+  create?: boolean;
 }): OpenedRouter {
   const file = join(args.dataDir, ROUTER_DB);
   let cooldowns: CooldownStore;

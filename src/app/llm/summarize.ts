@@ -6,7 +6,12 @@
 /** The part of the router (app/llm/router.ts) summaries need. */
 export interface TextCompleter {
   configured(): boolean;
-  complete(req: { system: string; prompt: string; maxTokens?: number; purpose: string }): Promise<{ text: string; provider: string; model: string }>;
+  complete(req: {
+    system: string;
+    prompt: string;
+    maxTokens?: number;
+    purpose: string;
+  }): Promise<{ text: string; provider: string; model: string }>;
 }
 
 export interface Summary {
@@ -31,15 +36,26 @@ export function truncateMiddle(text: string, maxChars: number): string {
  * gets `instruction` as its system prompt; on any router failure, or with none, `fallback` (default:
  * the text) is truncated and `note` says why. Never throws.
  */
-export async function summarize(router: TextCompleter | undefined, req: { purpose: string; instruction: string; text: string; maxChars: number; timeoutMs?: number; fallback?: string }): Promise<Summary> {
+export async function summarize(
+  router: TextCompleter | undefined,
+  req: { purpose: string; instruction: string; text: string; maxChars: number; timeoutMs?: number; fallback?: string },
+): Promise<Summary> {
   const plain = () => truncateMiddle(req.fallback ?? req.text, req.maxChars);
   if (!router?.configured()) {
     return { text: plain(), method: 'truncation', note: 'plain truncation: no router provider key is configured' };
   }
   try {
-    const call = router.complete({ system: req.instruction, prompt: req.text, maxTokens: Math.max(64, Math.ceil(req.maxChars / 3)), purpose: req.purpose });
+    const call = router.complete({
+      system: req.instruction,
+      prompt: req.text,
+      maxTokens: Math.max(64, Math.ceil(req.maxChars / 3)),
+      purpose: req.purpose,
+    });
     const timeout = new Promise<never>((_, reject) => {
-      const t = setTimeout(() => reject(new Error(`no answer within ${req.timeoutMs ?? 45_000} ms`)), req.timeoutMs ?? 45_000);
+      const t = setTimeout(
+        () => reject(new Error(`no answer within ${req.timeoutMs ?? 45_000} ms`)),
+        req.timeoutMs ?? 45_000,
+      );
       t.unref();
     });
     const r = await Promise.race([call, timeout]);
@@ -47,16 +63,23 @@ export async function summarize(router: TextCompleter | undefined, req: { purpos
     if (!text) throw new Error(`${r.provider} answered with empty text`);
     return { text: truncateMiddle(text, req.maxChars * 2), method: 'router', note: `${r.provider}/${r.model}` };
   } catch (e) {
-    return { text: plain(), method: 'truncation', note: `plain truncation: the router failed (${(e as Error).message.split('\n')[0]})` };
+    return {
+      text: plain(),
+      method: 'truncation',
+      note: `plain truncation: the router failed (${(e as Error).message.split('\n')[0]})`,
+    };
   }
 }
 
-export const COMPACT_INSTRUCTION = 'You compress a coding worker\'s final report and terminal output for a lead engineer who must decide what to do next. ' +
+export const COMPACT_INSTRUCTION =
+  "You compress a coding worker's final report and terminal output for a lead engineer who must decide what to do next. " +
   'Keep: what was done, files changed, tests run and their result, open problems, and anything the worker asked. Drop: progress chatter, ' +
   'tool noise, repeated lines. Plain text, at most a short paragraph and a few bullet lines. Do not invent anything.';
 
-export const REPORT_INSTRUCTION = 'You summarise the outcome of a multi-agent coding run for the developer who started it, in two to four sentences: ' +
+export const REPORT_INSTRUCTION =
+  'You summarise the outcome of a multi-agent coding run for the developer who started it, in two to four sentences: ' +
   'whether the goal was met, what changed (by worker), what verify showed, and what is left. Plain text. Do not invent anything.';
 
-export const RECAP_INSTRUCTION = 'You shorten a coding worker\'s final report to one or two sentences for a lead engineer resuming a session: ' +
+export const RECAP_INSTRUCTION =
+  "You shorten a coding worker's final report to one or two sentences for a lead engineer resuming a session: " +
   'what was done, its result, and any open problem. Plain text, one paragraph. Do not invent anything.';

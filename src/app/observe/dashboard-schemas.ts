@@ -12,8 +12,16 @@ export const EventsQuery = z.object({ after: z.coerce.number().int().min(0).opti
 const iso = z.string().nullable();
 
 export const SessionSummary = z.object({
-  id: z.string(), goal: z.string(), status: z.string(), reason: z.string().nullable(), lead: z.string(),
-  repo: z.string(), integrationBranch: z.string(), tmuxSession: z.string(), createdAt: z.string(), endedAt: iso,
+  id: z.string(),
+  goal: z.string(),
+  status: z.string(),
+  reason: z.string().nullable(),
+  lead: z.string(),
+  repo: z.string(),
+  integrationBranch: z.string(),
+  tmuxSession: z.string(),
+  createdAt: z.string(),
+  endedAt: iso,
   workerCount: z.number().int(),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
@@ -21,19 +29,41 @@ export type SessionSummary = z.infer<typeof SessionSummary>;
 export const SessionList = z.object({ sessions: z.array(SessionSummary) });
 
 export const WorkerView = z.object({
-  id: z.string(), num: z.number().int(), agent: z.string(), perspective: z.string(), task: z.string(), state: z.string(),
-  branch: z.string(), pane: z.string().nullable(), summary: z.string().nullable(), exitInfo: z.string().nullable(),
+  id: z.string(),
+  num: z.number().int(),
+  agent: z.string(),
+  perspective: z.string(),
+  task: z.string(),
+  state: z.string(),
+  branch: z.string(),
+  pane: z.string().nullable(),
+  summary: z.string().nullable(),
+  exitInfo: z.string().nullable(),
   notes: z.array(z.string()),
   radar: z.object({ integration: z.array(z.string()), workers: z.record(z.string(), z.array(z.string())) }),
-  createdAt: z.string(), updatedAt: z.string(), finishedAt: iso,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: iso,
 });
 export type WorkerView = z.infer<typeof WorkerView>;
 export const WorkerList = z.object({ workers: z.array(WorkerView) });
 
 export const VerifyView = z.object({
-  id: z.number().int(), commit: z.string(), status: z.string(), commands: z.array(z.string()),
-  results: z.array(z.object({ command: z.string(), exitCode: z.number().nullable(), timedOut: z.boolean(), durationMs: z.number(), tail: z.string() })),
-  startedAt: z.string(), endedAt: iso,
+  id: z.number().int(),
+  commit: z.string(),
+  status: z.string(),
+  commands: z.array(z.string()),
+  results: z.array(
+    z.object({
+      command: z.string(),
+      exitCode: z.number().nullable(),
+      timedOut: z.boolean(),
+      durationMs: z.number(),
+      tail: z.string(),
+    }),
+  ),
+  startedAt: z.string(),
+  endedAt: iso,
 });
 
 export const SessionDetail = z.object({
@@ -46,17 +76,29 @@ export const SessionDetail = z.object({
 export type SessionDetail = z.infer<typeof SessionDetail>;
 
 export const WorkerOutput = z.object({
-  worker: z.string(), source: z.enum(['pane', 'log', 'none']), text: z.string(),
+  worker: z.string(),
+  source: z.enum(['pane', 'log', 'none']),
+  text: z.string(),
 });
 export type WorkerOutput = z.infer<typeof WorkerOutput>;
 
 export const WorkerDiff = z.object({
-  worker: z.string(), base: z.string(), branch: z.string(), stat: z.string(), shortstat: z.string(), patch: z.string(), truncated: z.boolean(),
+  worker: z.string(),
+  base: z.string(),
+  branch: z.string(),
+  stat: z.string(),
+  shortstat: z.string(),
+  patch: z.string(),
+  truncated: z.boolean(),
 });
 export type WorkerDiff = z.infer<typeof WorkerDiff>;
 
 export const EventView = z.object({
-  id: z.number().int(), workerId: z.string().nullable(), ts: z.number(), type: z.string(), message: z.string(),
+  id: z.number().int(),
+  workerId: z.string().nullable(),
+  ts: z.number(),
+  type: z.string(),
+  message: z.string(),
   data: z.record(z.string(), z.unknown()),
 });
 export type EventView = z.infer<typeof EventView>;

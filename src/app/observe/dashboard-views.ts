@@ -11,7 +11,14 @@ import type { Tmux } from '../ports/tmux.js';
 import { fileSize, readFrom } from '../../adapters/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { renderReport, type RunReport } from '../../core/session/report.js';
-import type { EventView, SessionDetail, SessionSummary, WorkerDiff, WorkerOutput, WorkerView } from './dashboard-schemas.js';
+import type {
+  EventView,
+  SessionDetail,
+  SessionSummary,
+  WorkerDiff,
+  WorkerOutput,
+  WorkerView,
+} from './dashboard-schemas.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 /** Bytes of a pane log read for an output tail. */
@@ -21,17 +28,38 @@ export const MAX_PATCH_CHARS = 512 * 1024;
 
 function summary(s: SessionRow, workerCount: number): SessionSummary {
   return {
-    id: s.id, goal: s.goal, status: s.status, reason: s.outcome_reason, lead: s.lead_agent, repo: s.repo_root,
-    integrationBranch: s.integration_branch, tmuxSession: s.tmux_session, createdAt: iso(s.created_at)!, endedAt: iso(s.ended_at), workerCount,
+    id: s.id,
+    goal: s.goal,
+    status: s.status,
+    reason: s.outcome_reason,
+    lead: s.lead_agent,
+    repo: s.repo_root,
+    integrationBranch: s.integration_branch,
+    tmuxSession: s.tmux_session,
+    createdAt: iso(s.created_at)!,
+    endedAt: iso(s.ended_at),
+    workerCount,
   };
 }
 
 /** A worker row as the dashboard shows it (no token, nonce or file paths). */
 export function workerView(w: WorkerRow): WorkerView {
   return {
-    id: w.id, num: w.num, agent: w.agent, perspective: w.perspective, task: w.task, state: w.state, branch: w.branch, pane: w.pane_id,
-    summary: w.summary, exitInfo: w.exit_info, notes: w.notes, radar: { integration: w.radar.integration, workers: w.radar.workers },
-    createdAt: iso(w.created_at)!, updatedAt: iso(w.updated_at)!, finishedAt: iso(w.finished_at),
+    id: w.id,
+    num: w.num,
+    agent: w.agent,
+    perspective: w.perspective,
+    task: w.task,
+    state: w.state,
+    branch: w.branch,
+    pane: w.pane_id,
+    summary: w.summary,
+    exitInfo: w.exit_info,
+    notes: w.notes,
+    radar: { integration: w.radar.integration, workers: w.radar.workers },
+    createdAt: iso(w.created_at)!,
+    updatedAt: iso(w.updated_at)!,
+    finishedAt: iso(w.finished_at),
   };
 }
 
@@ -51,8 +79,19 @@ export function sessionDetail(store: Store, stats: StatsStore, id: string): Sess
     session: { ...summary(s, workers.length), baseCommit: s.base_commit, lastEventId: stats.lastEventId(id) },
     workers,
     verifies: store.listVerifies(id).map((v) => ({
-      id: v.id, commit: v.commit_sha, status: v.status, commands: v.commands, startedAt: iso(v.started_at)!, endedAt: iso(v.ended_at),
-      results: v.results.map((r) => ({ command: r.command, exitCode: r.exitCode, timedOut: r.timedOut, durationMs: r.durationMs, tail: r.tail })),
+      id: v.id,
+      commit: v.commit_sha,
+      status: v.status,
+      commands: v.commands,
+      startedAt: iso(v.started_at)!,
+      endedAt: iso(v.ended_at),
+      results: v.results.map((r) => ({
+        command: r.command,
+        exitCode: r.exitCode,
+        timedOut: r.timedOut,
+        durationMs: r.durationMs,
+        tail: r.tail,
+      })),
     })),
     report: report as unknown as Record<string, unknown> | null,
     reportText: report ? renderReport(report) : null,
@@ -84,7 +123,9 @@ export function workerViews(store: Store, id: string): WorkerView[] | undefined 
 
 /** Events of session `id` after `afterId`, oldest first, at most `limit`. */
 export function eventViews(store: Store, id: string, afterId: number, limit = 500): EventView[] {
-  return store.eventsAfter(id, afterId, limit).map((e) => ({ id: e.id, workerId: e.worker_id, ts: e.ts, type: e.type, message: e.message, data: e.data }));
+  return store
+    .eventsAfter(id, afterId, limit)
+    .map((e) => ({ id: e.id, workerId: e.worker_id, ts: e.ts, type: e.type, message: e.message, data: e.data }));
 }
 
 function lookup(store: Store, sid: string, wid: string): { s: SessionRow; w: WorkerRow } | undefined {
@@ -97,7 +138,13 @@ function lookup(store: Store, sid: string, wid: string): { s: SessionRow; w: Wor
  * The last `lines` lines of a worker's terminal: its pane via capture-pane on the session's tmux
  * socket while the pane exists, else the tail of its pane log; escapes removed either way.
  */
-export async function workerOutput(store: Store, tmuxFor: (socket: string | null) => Tmux, sid: string, wid: string, lines: number): Promise<WorkerOutput | undefined> {
+export async function workerOutput(
+  store: Store,
+  tmuxFor: (socket: string | null) => Tmux,
+  sid: string,
+  wid: string,
+  lines: number,
+): Promise<WorkerOutput | undefined> {
   const found = lookup(store, sid, wid);
   if (!found) return undefined;
   const { s, w } = found;
@@ -109,7 +156,16 @@ export async function workerOutput(store: Store, tmuxFor: (socket: string | null
   const size = fileSize(w.log_file);
   if (size === 0) return { worker: w.id, source: 'none', text: '' };
   const { text } = readFrom(w.log_file, Math.max(0, size - LOG_TAIL_BYTES), LOG_TAIL_BYTES);
-  return { worker: w.id, source: 'log', text: tailLines(stripAnsi(text).replace(/\r(?!\n)/g, '\n').replace(/\r\n/g, '\n'), lines) };
+  return {
+    worker: w.id,
+    source: 'log',
+    text: tailLines(
+      stripAnsi(text)
+        .replace(/\r(?!\n)/g, '\n')
+        .replace(/\r\n/g, '\n'),
+      lines,
+    ),
+  };
 }
 
 /** The worker's branch against its base commit (three-dot), stat and patch; the patch is cut at MAX_PATCH_CHARS. */
@@ -119,5 +175,13 @@ export async function workerDiff(store: Store, git: Git, sid: string, wid: strin
   const { s, w } = found;
   const d = await git.diff(s.repo_root, w.base_commit, w.branch);
   const truncated = d.patch.length > MAX_PATCH_CHARS;
-  return { worker: w.id, base: w.base_commit, branch: w.branch, stat: d.stat, shortstat: d.shortstat, patch: truncated ? d.patch.slice(0, MAX_PATCH_CHARS) : d.patch, truncated };
+  return {
+    worker: w.id,
+    base: w.base_commit,
+    branch: w.branch,
+    stat: d.stat,
+    shortstat: d.shortstat,
+    patch: truncated ? d.patch.slice(0, MAX_PATCH_CHARS) : d.patch,
+    truncated,
+  };
 }

@@ -14,7 +14,12 @@ const byLabel = (label: string, keys: readonly string[], counts: Record<string, 
 
 /** The metric families over every session in the state database. */
 export function collectMetrics(stats: StatsStore): MetricFamily[] {
-  const events = stats.eventCounts(['worker.spawned', 'worker.spawn_failed', 'worker.merged', 'worker.merge_conflict'] satisfies EventType[]);
+  const events = stats.eventCounts([
+    'worker.spawned',
+    'worker.spawn_failed',
+    'worker.merged',
+    'worker.merge_conflict',
+  ] satisfies EventType[]);
   const tools = stats.toolStats();
   const histogram: MetricFamily['samples'] = [];
   for (const t of tools) {
@@ -28,15 +33,56 @@ export function collectMetrics(stats: StatsStore): MetricFamily[] {
     histogram.push({ suffix: '_count', labels: { tool: t.tool }, value: t.calls });
   }
   return [
-    { name: 'crewmux_sessions', help: 'Sessions in the state database by status.', type: 'gauge', samples: byLabel('status', SESSION_STATUSES, stats.sessionsByStatus()) },
-    { name: 'crewmux_workers', help: 'Workers by state, over every session.', type: 'gauge', samples: byLabel('state', WORKER_STATES, stats.workersByState()) },
-    { name: 'crewmux_worker_spawns_total', help: 'Worker spawns by result.', type: 'counter', samples: [
-      { labels: { result: 'ok' }, value: events['worker.spawned'] ?? 0 }, { labels: { result: 'failed' }, value: events['worker.spawn_failed'] ?? 0 }] },
-    { name: 'crewmux_merges_total', help: 'Worker merges into integration branches by result.', type: 'counter', samples: [
-      { labels: { result: 'merged' }, value: events['worker.merged'] ?? 0 }, { labels: { result: 'conflict' }, value: events['worker.merge_conflict'] ?? 0 }] },
-    { name: 'crewmux_verifies_total', help: 'Verify runs by status.', type: 'counter', samples: byLabel('status', ['running', 'passed', 'failed'], stats.verifiesByStatus()) },
-    { name: 'crewmux_mcp_calls_total', help: 'MCP tool calls by tool and outcome.', type: 'counter', samples: tools.flatMap((t) => [
-      { labels: { tool: t.tool, outcome: 'ok' }, value: t.calls - t.errors }, { labels: { tool: t.tool, outcome: 'error' }, value: t.errors }]) },
-    { name: 'crewmux_mcp_call_duration_seconds', help: 'MCP tool call latency.', type: 'histogram', samples: histogram },
+    {
+      name: 'crewmux_sessions',
+      help: 'Sessions in the state database by status.',
+      type: 'gauge',
+      samples: byLabel('status', SESSION_STATUSES, stats.sessionsByStatus()),
+    },
+    {
+      name: 'crewmux_workers',
+      help: 'Workers by state, over every session.',
+      type: 'gauge',
+      samples: byLabel('state', WORKER_STATES, stats.workersByState()),
+    },
+    {
+      name: 'crewmux_worker_spawns_total',
+      help: 'Worker spawns by result.',
+      type: 'counter',
+      samples: [
+        { labels: { result: 'ok' }, value: events['worker.spawned'] ?? 0 },
+        { labels: { result: 'failed' }, value: events['worker.spawn_failed'] ?? 0 },
+      ],
+    },
+    {
+      name: 'crewmux_merges_total',
+      help: 'Worker merges into integration branches by result.',
+      type: 'counter',
+      samples: [
+        { labels: { result: 'merged' }, value: events['worker.merged'] ?? 0 },
+        { labels: { result: 'conflict' }, value: events['worker.merge_conflict'] ?? 0 },
+      ],
+    },
+    {
+      name: 'crewmux_verifies_total',
+      help: 'Verify runs by status.',
+      type: 'counter',
+      samples: byLabel('status', ['running', 'passed', 'failed'], stats.verifiesByStatus()),
+    },
+    {
+      name: 'crewmux_mcp_calls_total',
+      help: 'MCP tool calls by tool and outcome.',
+      type: 'counter',
+      samples: tools.flatMap((t) => [
+        { labels: { tool: t.tool, outcome: 'ok' }, value: t.calls - t.errors },
+        { labels: { tool: t.tool, outcome: 'error' }, value: t.errors },
+      ]),
+    },
+    {
+      name: 'crewmux_mcp_call_duration_seconds',
+      help: 'MCP tool call latency.',
+      type: 'histogram',
+      samples: histogram,
+    },
   ];
 }

@@ -20,7 +20,11 @@ export interface RecordingToolStats extends ToolCallStats {
 }
 
 /** Buffers calls for session `sessionId`; `flushMs` defaults to 1000. A failed flush is retried next time. */
-export function createToolStats(stats: StatsStore, sessionId: string, opts: { flushMs?: number; onError?: (e: Error) => void } = {}): RecordingToolStats {
+export function createToolStats(
+  stats: StatsStore,
+  sessionId: string,
+  opts: { flushMs?: number; onError?: (e: Error) => void } = {},
+): RecordingToolStats {
   let pending = new Map<string, ToolStatDelta>();
   const flush = () => {
     if (pending.size === 0) return;

@@ -37,7 +37,13 @@ export interface Store {
   deleteWorker(sessionId: string, id: string): void;
   updateWorker(sessionId: string, id: string, patch: WorkerPatch): void;
   /** Appends an event; returns its id (ids grow across sessions). */
-  addEvent(sessionId: string, workerId: string | null, type: EventType, message: string, data?: Record<string, unknown>): number;
+  addEvent(
+    sessionId: string,
+    workerId: string | null,
+    type: EventType,
+    message: string,
+    data?: Record<string, unknown>,
+  ): number;
   /** Events of a session after `afterId` (default 0), oldest first, at most `limit` (default 1000). */
   eventsAfter(sessionId: string, afterId?: number, limit?: number): EventRow[];
   /** Starts a verify record (status running); returns its id. */

@@ -40,7 +40,11 @@ export async function stopSession(ctx: AppServices, sid?: string): Promise<Sessi
   if (supervisorAlive(s)) {
     process.kill(s.supervisor_pid!, 'SIGTERM');
     // The supervisor ends the session (agents stopped, report written) and exits; after 60 s, report what is there.
-    await waitUntil(() => !supervisorAlive(ctx.store().getSession(s.id)!), { timeoutMs: 60_000, intervalMs: 100, clock: ctx.clock });
+    await waitUntil(() => !supervisorAlive(ctx.store().getSession(s.id)!), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      clock: ctx.clock,
+    });
   } else {
     const rt = ctx.openRuntime(s.id);
     await endSession(rt, 'stopped', 'stopped by `crewmux stop` (the supervisor was not running)');
@@ -52,22 +56,44 @@ export async function stopSession(ctx: AppServices, sid?: string): Promise<Sessi
 /** Starts a new supervisor for `sid` in resume mode; resolves once it reports the session running. */
 export async function resumeRun(ctx: AppServices, sid?: string): Promise<SessionRow> {
   const s = findSession(ctx.store(), sid);
-  if (supervisorAlive(s)) throw new UserError('E_SESSION_LIVE', `Session ${s.id} is running with a live supervisor.`, `Attach to it: \`crewmux attach ${s.id}\`.`);
-  if (!canResume(s)) throw new UserError('E_SESSION_ENDED', `Session ${s.id} ended (${s.status}); a finished goal cannot be resumed.`);
+  if (supervisorAlive(s))
+    throw new UserError(
+      'E_SESSION_LIVE',
+      `Session ${s.id} is running with a live supervisor.`,
+      `Attach to it: \`crewmux attach ${s.id}\`.`,
+    );
+  if (!canResume(s))
+    throw new UserError('E_SESSION_ENDED', `Session ${s.id} ended (${s.status}); a finished goal cannot be resumed.`);
   const tmux = ctx.tmuxFor(s.tmux_socket);
   const log = join(s.session_dir, 'supervisor.log');
   const live = await tmux.hasSession(s.tmux_session);
   const args = [process.execPath, ctx.crewmuxBin, 'supervise', s.id, '--resume', ...(live ? [] : ['--fresh-tmux'])];
-  const pane = { cwd: s.integration_worktree, command: `${shellJoin(args)} >> ${shellJoin([log])} 2>&1 < /dev/null`, env: supervisorEnv(ctx) };
+  const pane = {
+    cwd: s.integration_worktree,
+    command: `${shellJoin(args)} >> ${shellJoin([log])} 2>&1 < /dev/null`,
+    env: supervisorEnv(ctx),
+  };
   ctx.store().updateSession(s.id, { status: 'starting', supervisor_pid: null });
-  ctx.store().addEvent(s.id, null, 'session.resuming', `resuming session ${s.id}${live ? ' in its live tmux session' : ' in a new tmux session'}`);
+  ctx
+    .store()
+    .addEvent(
+      s.id,
+      null,
+      'session.resuming',
+      `resuming session ${s.id}${live ? ' in its live tmux session' : ' in a new tmux session'}`,
+    );
   if (live) await tmux.newWindow(s.tmux_session, SUPERVISOR_WINDOW, pane);
   else await createSessionWindows(tmux, s.tmux_session, s.integration_worktree, leadScriptPath(s.session_dir), pane);
-  const settled = (row: SessionRow) => (row.status === 'running' && supervisorAlive(row)) || TERMINAL_SESSION_STATUSES.includes(row.status);
-  const now = await waitUntil(() => {
-    const row = ctx.store().getSession(s.id)!;
-    return settled(row) ? row : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 50, clock: ctx.clock }) ?? ctx.store().getSession(s.id)!;
+  const settled = (row: SessionRow) =>
+    (row.status === 'running' && supervisorAlive(row)) || TERMINAL_SESSION_STATUSES.includes(row.status);
+  const now =
+    (await waitUntil(
+      () => {
+        const row = ctx.store().getSession(s.id)!;
+        return settled(row) ? row : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 50, clock: ctx.clock },
+    )) ?? ctx.store().getSession(s.id)!;
   if (now.status === 'running' && supervisorAlive(now)) return now;
   const why = readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || now.outcome_reason || 'no output';
   throw new UserError('E_START_FAILED', `Session ${s.id} could not be resumed: ${why}`);

@@ -27,7 +27,12 @@ export function createEventLog(store: Store, sessionId: string, now: () => numbe
   bus.setMaxListeners(0);
   return {
     /** Appends and publishes an event; returns it. */
-    emit(type: EventType, message: string, workerId: string | null = null, data: Record<string, unknown> = {}): SessionEvent {
+    emit(
+      type: EventType,
+      message: string,
+      workerId: string | null = null,
+      data: Record<string, unknown> = {},
+    ): SessionEvent {
       const id = store.addEvent(sessionId, workerId, type, message, data);
       const ev: SessionEvent = { id, sessionId, workerId, ts: now(), type, message, data };
       bus.emit('event', ev);

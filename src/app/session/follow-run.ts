@@ -27,7 +27,13 @@ export function progressLine(e: EventRow): string {
  * Prints events of `sid` until the session ends; returns its exit code. If the tmux session vanishes
  * while the outcome is still open, the supervisor was lost: returns EXIT.failed after saying so.
  */
-export async function followRun(store: Store, tmux: Tmux, sid: string, print: (line: string) => void, opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number; clock: Clock }): Promise<number> {
+export async function followRun(
+  store: Store,
+  tmux: Tmux,
+  sid: string,
+  print: (line: string) => void,
+  opts: { pollMs?: number; fromEventId?: number; cleanupWaitMs?: number; clock: Clock },
+): Promise<number> {
   const clock = opts.clock;
   const pollMs = opts.pollMs ?? 100;
   let last = opts.fromEventId ?? 0;
@@ -44,7 +50,8 @@ export async function followRun(store: Store, tmux: Tmux, sid: string, print: (l
       // it has, so nothing of the run is still alive or writing when the caller goes on (bounded wait).
       // The outcome row is written just before its `session.<status>` event: print what came after too.
       const pid = s.supervisor_pid;
-      if (pid !== null) await waitUntil(() => !isAlive(pid), { timeoutMs: opts.cleanupWaitMs ?? 20_000, intervalMs: pollMs, clock });
+      if (pid !== null)
+        await waitUntil(() => !isAlive(pid), { timeoutMs: opts.cleanupWaitMs ?? 20_000, intervalMs: pollMs, clock });
       for (const e of store.eventsAfter(sid, last)) print(progressLine(e));
       return exitCodeOf(s.status);
     }

@@ -9,7 +9,8 @@ import type { SessionRow } from '../../core/session/rows.js';
 import { supervisorAlive } from './control.js';
 import type { AppServices } from '../services.js';
 
-export type GcClass = 'merged' | 'empty' | 'unmerged commits' | 'uncommitted changes' | 'session live' | 'missing repository';
+export type GcClass =
+  'merged' | 'empty' | 'unmerged commits' | 'uncommitted changes' | 'session live' | 'missing repository';
 
 export interface GcItem {
   session: string;
@@ -20,15 +21,25 @@ export interface GcItem {
   bytes: number;
 }
 
-async function classify(ctx: AppServices, s: SessionRow, branch: string, worktree: string | null, base: string | null, integrationHead: string | undefined): Promise<GcClass> {
+async function classify(
+  ctx: AppServices,
+  s: SessionRow,
+  branch: string,
+  worktree: string | null,
+  base: string | null,
+  integrationHead: string | undefined,
+): Promise<GcClass> {
   const { git } = ctx;
   if (s.status === 'running' || s.status === 'starting' ? supervisorAlive(s) : false) return 'session live';
-  if (worktree && existsSync(worktree) && (await git.dirtyPaths(worktree).catch(() => [])).length) return 'uncommitted changes';
+  if (worktree && existsSync(worktree) && (await git.dirtyPaths(worktree).catch(() => [])).length)
+    return 'uncommitted changes';
   const head = await git.revParse(s.repo_root, branch);
   if (base && head === base) return 'empty';
   if (branch === s.integration_branch) {
     // The integration branch counts as merged once a non-crewmux branch contains it.
-    const containing = (await git.raw(s.repo_root, ['branch', '--format=%(refname:short)', '--contains', head])).split('\n').filter((b) => b && !b.startsWith('crewmux/'));
+    const containing = (await git.raw(s.repo_root, ['branch', '--format=%(refname:short)', '--contains', head]))
+      .split('\n')
+      .filter((b) => b && !b.startsWith('crewmux/'));
     if (head === s.base_commit) return 'empty';
     return containing.length ? 'merged' : 'unmerged commits';
   }
@@ -47,10 +58,15 @@ export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; 
   const items: GcItem[] = [];
   for (const s of ctx.store().listSessions()) {
     if (!existsSync(s.repo_root)) continue;
-    const heads = await ctx.git.branchHeads(s.repo_root, sessionBranchPrefix(s.id)).catch(() => new Map<string, string>());
+    const heads = await ctx.git
+      .branchHeads(s.repo_root, sessionBranchPrefix(s.id))
+      .catch(() => new Map<string, string>());
     if (heads.size === 0) continue;
     const workers = ctx.store().listWorkers(s.id);
-    const entries = [...workers.map((w) => ({ branch: w.branch, worktree: w.worktree, base: w.base_commit })), { branch: s.integration_branch, worktree: s.integration_worktree, base: null }];
+    const entries = [
+      ...workers.map((w) => ({ branch: w.branch, worktree: w.worktree, base: w.base_commit })),
+      { branch: s.integration_branch, worktree: s.integration_worktree, base: null },
+    ];
     // Workers before the integration branch: their "merged" is judged against it.
     for (const e of entries) {
       if (!heads.has(e.branch)) continue;
@@ -60,14 +76,22 @@ export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; 
       let action: GcItem['action'] = removable ? (opts.dryRun ? 'would remove' : 'removed') : 'kept';
       if (removable && !opts.dryRun) {
         try {
-          if (e.worktree && existsSync(e.worktree)) // Clean by the check above (ignored files aside), so --force only drops ignored files here.
-          await ctx.git.removeWorktree(s.repo_root, e.worktree, true);
+          if (e.worktree && existsSync(e.worktree))
+            // Clean by the check above (ignored files aside), so --force only drops ignored files here.
+            await ctx.git.removeWorktree(s.repo_root, e.worktree, true);
           await ctx.git.deleteBranch(s.repo_root, e.branch, true);
         } catch {
           action = 'kept';
         }
       }
-      items.push({ session: s.id, branch: e.branch, worktree: e.worktree && existsSync(e.worktree) || action !== 'kept' ? e.worktree : null, class: cls, action, bytes });
+      items.push({
+        session: s.id,
+        branch: e.branch,
+        worktree: (e.worktree && existsSync(e.worktree)) || action !== 'kept' ? e.worktree : null,
+        class: cls,
+        action,
+        bytes,
+      });
     }
     await ctx.git.raw(s.repo_root, ['worktree', 'prune']).catch(() => undefined);
   }

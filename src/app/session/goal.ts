@@ -21,15 +21,26 @@ export async function doneBlockers(rt: Runtime): Promise<string[]> {
   const running = workers.filter((w) => isActive(w.state));
   const open = workers.filter((w) => isFinished(w.state));
   const out: string[] = [];
-  if (running.length) out.push(`workers still running: ${running.map((w) => `${w.id} (${w.state})`).join(', ')}; call wait_for_worker for them or kill_worker`);
-  if (open.length) out.push(`finished workers neither merged nor discarded: ${open.map((w) => `${w.id} (${w.state})`).join(', ')}; call merge_worker or discard_worker for each`);
+  if (running.length)
+    out.push(
+      `workers still running: ${running.map((w) => `${w.id} (${w.state})`).join(', ')}; call wait_for_worker for them or kill_worker`,
+    );
+  if (open.length)
+    out.push(
+      `finished workers neither merged nor discarded: ${open.map((w) => `${w.id} (${w.state})`).join(', ')}; call merge_worker or discard_worker for each`,
+    );
   const head = await rt.git.revParse(rt.integrationWorktree, 'HEAD');
   const v = lastVerifyOf(rt, head);
   if (!v) out.push(`no verify has run on the integration head ${head.slice(0, 10)}; call verify`);
-  else if (v.status === 'running') out.push('verify is still running on the integration head; call verify again to get its result');
+  else if (v.status === 'running')
+    out.push('verify is still running on the integration head; call verify again to get its result');
   else if (v.status === 'failed') {
-    const bad = v.results.filter((r) => r.exitCode !== 0).map((r) => `"${r.command}" ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}`);
-    out.push(`the last verify on ${head.slice(0, 10)} failed (${bad.join(', ')}); fix it with a worker, merge, and verify again`);
+    const bad = v.results
+      .filter((r) => r.exitCode !== 0)
+      .map((r) => `"${r.command}" ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}`);
+    out.push(
+      `the last verify on ${head.slice(0, 10)} failed (${bad.join(', ')}); fix it with a worker, merge, and verify again`,
+    );
   }
   return out;
 }
@@ -42,7 +53,9 @@ export async function markGoalDone(rt: Runtime, summary: string): Promise<void> 
   const blockers = await doneBlockers(rt);
   if (blockers.length) {
     rt.events.emit('goal.done_refused', `mark_goal_done refused: ${blockers.join('; ')}`);
-    throw new ToolError(`Error: the goal cannot be marked done yet: ${blockers.join('; ')}. Then call mark_goal_done again.`);
+    throw new ToolError(
+      `Error: the goal cannot be marked done yet: ${blockers.join('; ')}. Then call mark_goal_done again.`,
+    );
   }
   await endSession(rt, 'done', summary || 'the lead marked the goal done');
 }
@@ -59,13 +72,21 @@ export async function markGoalFailed(rt: Runtime, reason: string): Promise<void>
  * is named in the recorded reason and the steps after it still run, so a session always ends.
  * `rt.ending` is set before any step runs.
  */
-export function endSession(rt: Runtime, status: Exclude<SessionStatus, 'starting' | 'running'>, reason: string): Promise<void> {
+export function endSession(
+  rt: Runtime,
+  status: Exclude<SessionStatus, 'starting' | 'running'>,
+  reason: string,
+): Promise<void> {
   // Started a tick later, so `rt.ending` is already set when the sessionEnding hook runs.
   rt.ending ??= Promise.resolve().then(() => finishSession(rt, status, reason));
   return rt.ending;
 }
 
-async function finishSession(rt: Runtime, status: Exclude<SessionStatus, 'starting' | 'running'>, reason: string): Promise<void> {
+async function finishSession(
+  rt: Runtime,
+  status: Exclude<SessionStatus, 'starting' | 'running'>,
+  reason: string,
+): Promise<void> {
   const problems: string[] = [];
   /** One step of the ending: its failure is kept in `problems`, and the ending goes on. */
   const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T | undefined> => {
@@ -80,22 +101,36 @@ async function finishSession(rt: Runtime, status: Exclude<SessionStatus, 'starti
 
   await step('the sessionEnding hook', () => rt.hooks.sessionEnding());
   await step('the session.ending event', () => rt.events.emit('session.ending', `ending: ${status} (${reason})`));
-  await step('stopping the workers', () => Promise.all(rt.store.listWorkers(rt.sid)
-    .map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined))));
+  await step('stopping the workers', () =>
+    Promise.all(
+      rt.store
+        .listWorkers(rt.sid)
+        .map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined)),
+    ),
+  );
   await step('stopping the lead', () => stopLead(rt, status));
   const report = await step('building the report', () => summarizedReport(rt, status, reason));
   const endedAt = rt.now();
   if (report) await step('writing the episode', () => writeEpisode(rt, report, endedAt));
   const recorded = await step('recording the outcome', () => {
-    rt.store.updateSession(rt.sid, { status, outcome_reason: withProblems(), ended_at: endedAt, report: report ? JSON.stringify(report) : null });
+    rt.store.updateSession(rt.sid, {
+      status,
+      outcome_reason: withProblems(),
+      ended_at: endedAt,
+      report: report ? JSON.stringify(report) : null,
+    });
     return true;
   });
   // Without the report, which may be what the store refused.
   if (!recorded) {
-    await step('recording the outcome again', () => rt.store.updateSession(rt.sid, { status, outcome_reason: withProblems(), ended_at: endedAt }));
+    await step('recording the outcome again', () =>
+      rt.store.updateSession(rt.sid, { status, outcome_reason: withProblems(), ended_at: endedAt }),
+    );
   }
   const said = withProblems();
-  await step(`the session.${status} event`, () => rt.events.emit(`session.${status}`, `session ${status}: ${said}`, null, { status, reason: said }));
+  await step(`the session.${status} event`, () =>
+    rt.events.emit(`session.${status}`, `session ${status}: ${said}`, null, { status, reason: said }),
+  );
 }
 
 /** Stops the lead's process tree, unless the goal is done (a done lead still prints its last answer). */
@@ -110,7 +145,12 @@ async function stopLead(rt: Runtime, status: SessionStatus): Promise<void> {
 async function summarizedReport(rt: Runtime, status: string, reason: string): Promise<RunReport> {
   const report = await buildReport(rt, status, reason);
   const summary = await summarize(rt.router, {
-    purpose: 'report', instruction: REPORT_INSTRUCTION, text: renderReport(report), fallback: plainReportSummary(report), maxChars: 600, timeoutMs: 30_000,
+    purpose: 'report',
+    instruction: REPORT_INSTRUCTION,
+    text: renderReport(report),
+    fallback: plainReportSummary(report),
+    maxChars: 600,
+    timeoutMs: 30_000,
   });
   report.summary = summary.text;
   report.summaryBy = summary.method === 'router' ? `router (${summary.note})` : summary.note;
@@ -125,8 +165,18 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
   const s = session(rt);
   const workers = [];
   for (const w of rt.store.listWorkers(rt.sid)) {
-    const diffstat = (await rt.git.diff(rt.repoRoot, w.base_commit, w.branch).catch(() => undefined))?.shortstat || 'no changes';
-    workers.push({ id: w.id, agent: w.agent, perspective: w.perspective, state: w.state, branch: w.branch, summary: w.summary, diffstat, merged: w.state === 'merged' });
+    const diffstat =
+      (await rt.git.diff(rt.repoRoot, w.base_commit, w.branch).catch(() => undefined))?.shortstat || 'no changes';
+    workers.push({
+      id: w.id,
+      agent: w.agent,
+      perspective: w.perspective,
+      state: w.state,
+      branch: w.branch,
+      summary: w.summary,
+      diffstat,
+      merged: w.state === 'merged',
+    });
   }
   return {
     sessionId: rt.sid,
@@ -135,9 +185,14 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
     reason,
     integrationBranch: rt.integrationBranch,
     workers,
-    verifies: rt.store.listVerifies(rt.sid).filter((v) => v.status !== 'running').map((v) => ({
-      commit: v.commit_sha, passed: v.status === 'passed', commands: v.results.map((r) => ({ command: r.command, exitCode: r.exitCode, durationMs: r.durationMs })),
-    })),
+    verifies: rt.store
+      .listVerifies(rt.sid)
+      .filter((v) => v.status !== 'running')
+      .map((v) => ({
+        commit: v.commit_sha,
+        passed: v.status === 'passed',
+        commands: v.results.map((r) => ({ command: r.command, exitCode: r.exitCode, durationMs: r.durationMs })),
+      })),
     mergeCommand: `git merge ${rt.integrationBranch}`,
   };
 }
@@ -150,10 +205,25 @@ function writeEpisode(rt: Runtime, report: RunReport, endedAt: number): void {
   const where = rt.config.memory?.episodes ?? 'project';
   if (!rt.memory || where === 'off') return;
   try {
-    const failures = rt.store.listVerifies(rt.sid).filter((v) => v.status === 'failed').flatMap((v) => v.results
-      .filter((r) => r.exitCode !== 0).map((r) => ({ commit: v.commit_sha, command: r.command, exitCode: r.exitCode, timedOut: r.timedOut, tail: r.tail })));
+    const failures = rt.store
+      .listVerifies(rt.sid)
+      .filter((v) => v.status === 'failed')
+      .flatMap((v) =>
+        v.results
+          .filter((r) => r.exitCode !== 0)
+          .map((r) => ({
+            commit: v.commit_sha,
+            command: r.command,
+            exitCode: r.exitCode,
+            timedOut: r.timedOut,
+            tail: r.tail,
+          })),
+      );
     const s = session(rt);
-    const file = rt.memory.writeEpisode({ report, lead: s.lead_agent, startedAt: s.created_at, endedAt, failures }, where);
+    const file = rt.memory.writeEpisode(
+      { report, lead: s.lead_agent, startedAt: s.created_at, endedAt, failures },
+      where,
+    );
     rt.events.emit('memory.episode', `episode written to ${file}`, null, { file });
   } catch (e) {
     rt.events.emit('memory.episode_failed', `the episode could not be written: ${(e as Error).message}`);

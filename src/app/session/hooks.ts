@@ -13,7 +13,10 @@ import type { EventLog, SessionEvent } from './events.js';
 /** Reads global then project hooks.json; a broken file is a UserError naming it and the key. */
 export function loadHooks(configDir: string, repoRoot: string): HookCommand[] {
   const files = [];
-  for (const [source, file] of [['global', join(configDir, 'hooks.json')], ['project', join(repoRoot, '.crewmux', 'hooks.json')]] as const) {
+  for (const [source, file] of [
+    ['global', join(configDir, 'hooks.json')],
+    ['project', join(repoRoot, '.crewmux', 'hooks.json')],
+  ] as const) {
     const parsed = loadJsonFile(file, HooksFileSchema);
     if (parsed) files.push({ source: `${source} ${file}`, file: parsed });
   }
@@ -23,15 +26,38 @@ export function loadHooks(configDir: string, repoRoot: string): HookCommand[] {
 export type HookRunner = ReturnType<typeof createHookRunner>;
 
 /** Subscribes to `events` and runs matching hooks; `drain()` waits for the ones in flight. */
-export function createHookRunner(events: EventLog, hooks: HookCommand[], ctx: { cwd: string; sessionId: string; env: NodeJS.ProcessEnv }) {
+export function createHookRunner(
+  events: EventLog,
+  hooks: HookCommand[],
+  ctx: { cwd: string; sessionId: string; env: NodeJS.ProcessEnv },
+) {
   const inFlight = new Set<Promise<void>>();
   async function run(h: HookCommand, ev: SessionEvent): Promise<void> {
-    const payload = JSON.stringify({ event: h.event, sessionId: ctx.sessionId, workerId: ev.workerId, type: ev.type, message: ev.message, data: ev.data, ts: ev.ts });
+    const payload = JSON.stringify({
+      event: h.event,
+      sessionId: ctx.sessionId,
+      workerId: ev.workerId,
+      type: ev.type,
+      message: ev.message,
+      data: ev.data,
+      ts: ev.ts,
+    });
     try {
-      const r = await exec('/bin/sh', ['-c', h.command], { cwd: ctx.cwd, env: { ...ctx.env, CREWMUX_HOOK_EVENT: h.event, CREWMUX_SESSION_ID: ctx.sessionId }, input: payload, timeoutMs: h.timeoutS * 1000, reject: false });
+      const r = await exec('/bin/sh', ['-c', h.command], {
+        cwd: ctx.cwd,
+        env: { ...ctx.env, CREWMUX_HOOK_EVENT: h.event, CREWMUX_SESSION_ID: ctx.sessionId },
+        input: payload,
+        timeoutMs: h.timeoutS * 1000,
+        reject: false,
+      });
       const tail = `${r.stdout}${r.stderr}`.trim().split('\n').slice(-5).join(' | ').slice(0, 500);
       const ok = r.exitCode === 0 && !r.timedOut;
-      events.emit(ok ? 'hook.ran' : 'hook.failed', `hook ${h.event} "${h.command}" ${r.timedOut ? `timed out after ${h.timeoutS} s` : `exited ${r.exitCode}`}${tail ? `: ${tail}` : ''}`, ev.workerId, { hook: h.event, command: h.command, exitCode: r.exitCode, timedOut: r.timedOut });
+      events.emit(
+        ok ? 'hook.ran' : 'hook.failed',
+        `hook ${h.event} "${h.command}" ${r.timedOut ? `timed out after ${h.timeoutS} s` : `exited ${r.exitCode}`}${tail ? `: ${tail}` : ''}`,
+        ev.workerId,
+        { hook: h.event, command: h.command, exitCode: r.exitCode, timedOut: r.timedOut },
+      );
     } catch (e) {
       events.emit('hook.failed', `hook ${h.event} "${h.command}" could not run: ${(e as Error).message}`, ev.workerId);
     }

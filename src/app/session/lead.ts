@@ -25,11 +25,31 @@ export async function launchLead(rt: Runtime, tools: LeadToolInfo[], recap?: str
   const lead = requireAgent(rt.agents, s.lead_agent, 'lead');
   const leadDir = join(rt.sessionDir, 'lead');
   const promptFile = join(leadDir, 'prompt.md');
-  const base = buildLeadPrompt({ sessionId: rt.sid, goal: s.goal, agents: s.options.agents, maxWorkers: s.options.maxWorkers, projectContext: loadProjectContext(s.repo_root), tools });
+  const base = buildLeadPrompt({
+    sessionId: rt.sid,
+    goal: s.goal,
+    agents: s.options.agents,
+    maxWorkers: s.options.maxWorkers,
+    projectContext: loadProjectContext(s.repo_root),
+    tools,
+  });
   writeFileAtomic(promptFile, recap ? `${base}\n${recap}\n` : base);
   const launch = prepareLaunch({
-    profile: lead.profile, binary: lead.binary, baseEnv: rt.baseEnv,
-    ctx: { role: 'lead', sessionId: rt.sid, cwd: s.integration_worktree, mcpUrl: rt.mcpUrl, mcpToken: s.lead_token, promptFile, stateDir: leadDir, toolTimeoutS: s.options.toolWaitS, userHome: rt.userHome, env: rt.baseEnv },
+    profile: lead.profile,
+    binary: lead.binary,
+    baseEnv: rt.baseEnv,
+    ctx: {
+      role: 'lead',
+      sessionId: rt.sid,
+      cwd: s.integration_worktree,
+      mcpUrl: rt.mcpUrl,
+      mcpToken: s.lead_token,
+      promptFile,
+      stateDir: leadDir,
+      toolTimeoutS: s.options.toolWaitS,
+      userHome: rt.userHome,
+      env: rt.baseEnv,
+    },
   });
   const panes = (await rt.tmux.listPanes(rt.tmuxSession)).filter((p) => p.windowName === LEAD_WINDOW);
   const first = panes.sort((a, b) => a.paneIndex - b.paneIndex)[0];
@@ -43,11 +63,22 @@ export async function launchLead(rt: Runtime, tools: LeadToolInfo[], recap?: str
   // A pane at its gate starts the script when the gate opens; a dead lead pane (resume) is respawned behind a new gate.
   if (first.dead) {
     await (rt.paneGate ?? FIFO_GATE).create(gate);
-    await rt.tmux.respawnPane(first.paneId, { cwd: s.integration_worktree, command: `read _ < ${shellQuote(gate)} && exec /bin/sh ${shellQuote(script)}` });
+    await rt.tmux.respawnPane(first.paneId, {
+      cwd: s.integration_worktree,
+      command: `read _ < ${shellQuote(gate)} && exec /bin/sh ${shellQuote(script)}`,
+    });
   }
   await openGate(rt.tmux, first.paneId, gate, log, rt.paneGate);
   rt.store.updateSession(rt.sid, { lead_pane: first.paneId });
-  rt.events.emit('lead.started', `lead ${lead.profile.name}${lead.profile.scripted ? ' (scripted, no model)' : ''} started in pane ${first.paneId}${recap ? ' with a recap of the session' : ''}`);
-  if (launch.prompt === 'type') await deliverText(rt.tmux, first.paneId, readIfExists(promptFile) ?? '', { readyMarkers: lead.profile.markers.ready, tmpDir: leadDir, clock: rt.clock });
+  rt.events.emit(
+    'lead.started',
+    `lead ${lead.profile.name}${lead.profile.scripted ? ' (scripted, no model)' : ''} started in pane ${first.paneId}${recap ? ' with a recap of the session' : ''}`,
+  );
+  if (launch.prompt === 'type')
+    await deliverText(rt.tmux, first.paneId, readIfExists(promptFile) ?? '', {
+      readyMarkers: lead.profile.markers.ready,
+      tmpDir: leadDir,
+      clock: rt.clock,
+    });
   return first.paneId;
 }

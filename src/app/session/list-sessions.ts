@@ -11,8 +11,15 @@ export function listSessionViews(store: Store, now: number) {
     const byState: Record<string, number> = {};
     for (const w of store.listWorkers(s.id)) byState[w.state] = (byState[w.state] ?? 0) + 1;
     return {
-      id: s.id, goal: s.goal, status: s.status, lead: s.lead_agent, repo: s.repo_root, workers: byState,
-      ageS: Math.round((now - s.created_at) / 1000), resumable: canResume(s), createdAt: new Date(s.created_at).toISOString(),
+      id: s.id,
+      goal: s.goal,
+      status: s.status,
+      lead: s.lead_agent,
+      repo: s.repo_root,
+      workers: byState,
+      ageS: Math.round((now - s.created_at) / 1000),
+      resumable: canResume(s),
+      createdAt: new Date(s.created_at).toISOString(),
     };
   });
 }

@@ -17,5 +17,8 @@ export function findSession(store: Store, sid?: string): SessionRow {
   if (exact) return exact;
   const ids = store.findSessionIds(sid);
   if (ids.length === 1) return store.getSession(ids[0]!)!;
-  throw new UserError('E_SESSION_NOT_FOUND', ids.length ? `Session id "${sid}" is ambiguous: ${ids.join(', ')}.` : `No session "${sid}".`);
+  throw new UserError(
+    'E_SESSION_NOT_FOUND',
+    ids.length ? `Session id "${sid}" is ambiguous: ${ids.join(', ')}.` : `No session "${sid}".`,
+  );
 }

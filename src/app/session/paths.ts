@@ -27,7 +27,9 @@ export function resolvePaths(env: NodeJS.ProcessEnv, home: string, uid: number):
   const configDir = env.CREWMUX_CONFIG_DIR ?? join(env.XDG_CONFIG_HOME || join(home, '.config'), 'crewmux');
   const dataDir = env.CREWMUX_DATA_DIR ?? join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'crewmux');
   // Without XDG_RUNTIME_DIR, a per-user directory under the data dir (never a shared /tmp path).
-  const runtimeDir = env.CREWMUX_RUNTIME_DIR ?? (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'crewmux') : join(dataDir, 'run', String(uid)));
+  const runtimeDir =
+    env.CREWMUX_RUNTIME_DIR ??
+    (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'crewmux') : join(dataDir, 'run', String(uid)));
   return {
     configDir,
     dataDir,

@@ -29,32 +29,51 @@ export interface ResumeFacts {
  * `leadTools`); a tmux or launch failure rejects.
  */
 export async function resumeSession(
-  rt: Runtime, monitor: Monitor, facts: ResumeFacts, leadTools: LeadToolInfo[],
+  rt: Runtime,
+  monitor: Monitor,
+  facts: ResumeFacts,
+  leadTools: LeadToolInfo[],
 ): Promise<void> {
   const s = session(rt);
   const panes = freshPanes(await rt.tmux.listPanes(rt.tmuxSession), facts.freshTmux);
   const alive = (id: string | null) => Boolean(id && panes.some((p) => p.paneId === id && !p.dead));
   const notes: string[] = [];
-  if (facts.newPort) notes.push(`the MCP server moved to ${rt.mcpUrl}; agents started before this must be restarted to reach it`);
+  if (facts.newPort)
+    notes.push(`the MCP server moved to ${rt.mcpUrl}; agents started before this must be restarted to reach it`);
 
   for (const w of rt.store.listWorkers(rt.sid)) {
     if (!isActive(w.state)) continue;
     monitor.watch(w);
     await monitor.checkNow(w.id);
     const now = rt.store.getWorker(rt.sid, w.id)!;
-    if (!isActive(now.state)) { notes.push(`${w.id} finished while crewmux was down (${now.state})`); continue; }
+    if (!isActive(now.state)) {
+      notes.push(`${w.id} finished while crewmux was down (${now.state})`);
+      continue;
+    }
     if (alive(w.pane_id)) continue;
-    changeWorkerState(rt, now, 'crashed', 'its agent was gone when the session resumed', { exit_info: 'lost in restart', summary: now.summary ?? 'lost in restart' });
+    changeWorkerState(rt, now, 'crashed', 'its agent was gone when the session resumed', {
+      exit_info: 'lost in restart',
+      summary: now.summary ?? 'lost in restart',
+    });
     monitor.unwatch(w.id);
   }
   rt.store.updateSession(rt.sid, { status: 'running', ended_at: null, outcome_reason: null, report: null });
   const recap = buildRecap(await recapWorkers(rt), notes);
-  rt.events.emit('session.resumed', `session resumed${facts.freshTmux ? ' in a new tmux session' : ''}: ${notes.length ? notes.join('; ') : 'nothing changed while down'}`);
+  rt.events.emit(
+    'session.resumed',
+    `session resumed${facts.freshTmux ? ' in a new tmux session' : ''}: ${notes.length ? notes.join('; ') : 'nothing changed while down'}`,
+  );
   if (alive(s.lead_pane) && !facts.freshTmux) {
     // Typed in the background: a lead busy in a tool call takes it when it is back at its prompt.
     const lead = rt.agents.get(s.lead_agent)?.profile;
-    void deliverText(rt.tmux, s.lead_pane!, `crewmux: the supervisor restarted. ${recap.replace(/\n/g, ' ')}`, { readyMarkers: lead?.markers.ready, tmpDir: join(rt.sessionDir, 'lead'), readyTimeoutMs: 60_000, clock: rt.clock })
-      .catch((e) => rt.events.emit('lead.recap_failed', `could not type the recap into the lead: ${(e as Error).message}`));
+    void deliverText(rt.tmux, s.lead_pane!, `crewmux: the supervisor restarted. ${recap.replace(/\n/g, ' ')}`, {
+      readyMarkers: lead?.markers.ready,
+      tmpDir: join(rt.sessionDir, 'lead'),
+      readyTimeoutMs: 60_000,
+      clock: rt.clock,
+    }).catch((e) =>
+      rt.events.emit('lead.recap_failed', `could not type the recap into the lead: ${(e as Error).message}`),
+    );
   } else {
     await launchLead(rt, leadTools, recap);
   }
@@ -70,13 +89,28 @@ const RECAP_SUMMARY_CHARS = 400;
 
 /** The workers as the recap shows them: compacted digests where compact_session made them, long summaries compressed. */
 async function recapWorkers(rt: Runtime): Promise<RecapWorker[]> {
-  return Promise.all(rt.store.listWorkers(rt.sid).map(async (w) => {
-    let { summary } = compactedSummary(rt, w);
-    if (summary && summary.length > RECAP_SUMMARY_CHARS) {
-      const s = await summarize(rt.router, { purpose: 'recap', instruction: RECAP_INSTRUCTION, text: summary, maxChars: RECAP_SUMMARY_CHARS, timeoutMs: 20_000 });
-      summary = s.text;
-    }
-    // The recap shows one line per worker.
-    return { id: w.id, agent: w.agent, perspective: w.perspective, state: w.state, branch: w.branch, summary: summary?.replace(/\s*\n+\s*/g, ' ') ?? null };
-  }));
+  return Promise.all(
+    rt.store.listWorkers(rt.sid).map(async (w) => {
+      let { summary } = compactedSummary(rt, w);
+      if (summary && summary.length > RECAP_SUMMARY_CHARS) {
+        const s = await summarize(rt.router, {
+          purpose: 'recap',
+          instruction: RECAP_INSTRUCTION,
+          text: summary,
+          maxChars: RECAP_SUMMARY_CHARS,
+          timeoutMs: 20_000,
+        });
+        summary = s.text;
+      }
+      // The recap shows one line per worker.
+      return {
+        id: w.id,
+        agent: w.agent,
+        perspective: w.perspective,
+        state: w.state,
+        branch: w.branch,
+        summary: summary?.replace(/\s*\n+\s*/g, ' ') ?? null,
+      };
+    }),
+  );
 }

@@ -39,8 +39,13 @@ export interface RunRequest {
  */
 export function runRequest(config: Config, given: Partial<RunRequest> & { goal: string; attach: boolean }): RunRequest {
   return {
-    maxWorkers: config.maxWorkers ?? 4, timeoutS: config.timeout ?? null, workerTimeoutS: config.workerTimeout ?? null,
-    stuckAfterS: config.stuckAfter ?? 600, toolWaitS: config.toolWait ?? 45, keepSession: false, requireSignedSkills: false,
+    maxWorkers: config.maxWorkers ?? 4,
+    timeoutS: config.timeout ?? null,
+    workerTimeoutS: config.workerTimeout ?? null,
+    stuckAfterS: config.stuckAfter ?? 600,
+    toolWaitS: config.toolWait ?? 45,
+    keepSession: false,
+    requireSignedSkills: false,
     ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)),
   } as RunRequest;
 }
@@ -60,7 +65,11 @@ export function supervisorEnv(ctx: AppServices): Record<string, string> {
     ...(ctx.env.CREWMUX_TMUX_SOCKET ? { CREWMUX_TMUX_SOCKET: ctx.env.CREWMUX_TMUX_SOCKET } : {}),
     ...(ctx.env.CREWMUX_TMUX_CONFIG ? { CREWMUX_TMUX_CONFIG: ctx.env.CREWMUX_TMUX_CONFIG } : {}),
     // The router's and web_research's settings are read by the supervisor (agent panes never get CREWMUX_*).
-    ...Object.fromEntries(Object.entries(ctx.env).filter((e): e is [string, string] => /^CREWMUX_(ROUTER|RESEARCH)(_|$)/.test(e[0]) && e[1] !== undefined)),
+    ...Object.fromEntries(
+      Object.entries(ctx.env).filter(
+        (e): e is [string, string] => /^CREWMUX_(ROUTER|RESEARCH)(_|$)/.test(e[0]) && e[1] !== undefined,
+      ),
+    ),
   };
 }
 
@@ -92,29 +101,65 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
   await ctx.git.addWorktree(pre.repo.root, integrationWorktree, branch, pre.repo.head);
 
   const options: RunOptions = {
-    maxWorkers: req.maxWorkers, workerTimeoutS: req.workerTimeoutS, timeoutS: req.timeoutS, stuckAfterS: req.stuckAfterS,
-    toolWaitS: req.toolWaitS, agents: pre.workers, keepSession: req.keepSession, attach: req.attach, env: {}, requireSignedSkills: req.requireSignedSkills,
+    maxWorkers: req.maxWorkers,
+    workerTimeoutS: req.workerTimeoutS,
+    timeoutS: req.timeoutS,
+    stuckAfterS: req.stuckAfterS,
+    toolWaitS: req.toolWaitS,
+    agents: pre.workers,
+    keepSession: req.keepSession,
+    attach: req.attach,
+    env: {},
+    requireSignedSkills: req.requireSignedSkills,
   };
   store.createSession({
-    id: sid, goal: req.goal, status: 'starting', lead_agent: pre.lead, repo_root: pre.repo.root, base_commit: pre.repo.head,
-    integration_branch: branch, integration_worktree: integrationWorktree, session_dir: sessionDir, tmux_socket: ctx.env.CREWMUX_TMUX_SOCKET || null,
-    tmux_session: tmuxSession, mcp_port: null, lead_token: randomBytes(24).toString('hex'), lead_pane: null, options, supervisor_pid: null,
+    id: sid,
+    goal: req.goal,
+    status: 'starting',
+    lead_agent: pre.lead,
+    repo_root: pre.repo.root,
+    base_commit: pre.repo.head,
+    integration_branch: branch,
+    integration_worktree: integrationWorktree,
+    session_dir: sessionDir,
+    tmux_socket: ctx.env.CREWMUX_TMUX_SOCKET || null,
+    tmux_session: tmuxSession,
+    mcp_port: null,
+    lead_token: randomBytes(24).toString('hex'),
+    lead_pane: null,
+    options,
+    supervisor_pid: null,
   });
-  store.addEvent(sid, null, 'session.created', `session ${sid} created: lead ${pre.lead}, workers ${pre.workers.join(',')}, integration ${branch}`);
+  store.addEvent(
+    sid,
+    null,
+    'session.created',
+    `session ${sid} created: lead ${pre.lead}, workers ${pre.workers.join(',')}, integration ${branch}`,
+  );
 
   try {
     const log = join(sessionDir, 'supervisor.log');
     // stdin from /dev/null: the supervisor never reads its pane, and its pane vanishes when it ends the session.
     const command = `${shellJoin([process.execPath, ctx.crewmuxBin, 'supervise', sid])} >> ${shellJoin([log])} 2>&1 < /dev/null`;
-    await createSessionWindows(ctx.tmux, tmuxSession, integrationWorktree, leadScriptPath(sessionDir), { cwd: integrationWorktree, command, env: supervisorEnv(ctx) });
+    await createSessionWindows(ctx.tmux, tmuxSession, integrationWorktree, leadScriptPath(sessionDir), {
+      cwd: integrationWorktree,
+      command,
+      env: supervisorEnv(ctx),
+    });
     // The run has started once the supervisor launched the lead (status running) or gave up.
-    const noStart = () => new Error(`the supervisor did not start the lead (${readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || 'no output'})`);
-    const started = await waitUntil(async () => {
-      const row = store.getSession(sid)!;
-      if (row.status === 'running' || TERMINAL_SESSION_STATUSES.includes(row.status)) return true;
-      if (!(await ctx.tmux.hasSession(tmuxSession))) throw noStart();
-      return undefined;
-    }, { timeoutMs: 60_000, intervalMs: 50, clock: ctx.clock });
+    const noStart = () =>
+      new Error(
+        `the supervisor did not start the lead (${readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || 'no output'})`,
+      );
+    const started = await waitUntil(
+      async () => {
+        const row = store.getSession(sid)!;
+        if (row.status === 'running' || TERMINAL_SESSION_STATUSES.includes(row.status)) return true;
+        if (!(await ctx.tmux.hasSession(tmuxSession))) throw noStart();
+        return undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 50, clock: ctx.clock },
+    );
     if (!started) throw noStart();
     const s = store.getSession(sid)!;
     if (s.status !== 'running') throw new Error(s.outcome_reason ?? `the session ended as ${s.status} while starting`);
@@ -123,7 +168,11 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     await ctx.tmux.killSession(tmuxSession);
     await ctx.git.removeWorktree(pre.repo.root, integrationWorktree, true).catch(() => undefined);
     await ctx.git.deleteBranch(pre.repo.root, branch, true).catch(() => undefined);
-    store.updateSession(sid, { status: 'failed', outcome_reason: `start failed: ${(e as Error).message}`, ended_at: ctx.now() });
+    store.updateSession(sid, {
+      status: 'failed',
+      outcome_reason: `start failed: ${(e as Error).message}`,
+      ended_at: ctx.now(),
+    });
     throw new UserError('E_START_FAILED', `The run could not be started: ${(e as Error).message}`);
   }
 }

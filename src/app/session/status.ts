@@ -10,14 +10,32 @@ import { findSession } from './lookup.js';
 export function sessionStatus(store: Store, sid?: string) {
   const s = findSession(store, sid);
   const workers = store.listWorkers(s.id).map((w) => ({
-    id: w.id, agent: w.agent, perspective: w.perspective, state: w.state, branch: w.branch, worktree: w.worktree,
-    pane: w.pane_id, summary: w.summary, notes: w.notes, conflicts: { integration: w.radar.integration, workers: w.radar.workers },
+    id: w.id,
+    agent: w.agent,
+    perspective: w.perspective,
+    state: w.state,
+    branch: w.branch,
+    worktree: w.worktree,
+    pane: w.pane_id,
+    summary: w.summary,
+    notes: w.notes,
+    conflicts: { integration: w.radar.integration, workers: w.radar.workers },
   }));
   return {
     session: {
-      id: s.id, goal: s.goal, status: s.status, reason: s.outcome_reason, lead: s.lead_agent, repo: s.repo_root,
-      integrationBranch: s.integration_branch, integrationWorktree: s.integration_worktree, tmuxSession: s.tmux_session,
-      mcpPort: s.mcp_port, supervisorPid: s.supervisor_pid, createdAt: new Date(s.created_at).toISOString(), endedAt: s.ended_at ? new Date(s.ended_at).toISOString() : null,
+      id: s.id,
+      goal: s.goal,
+      status: s.status,
+      reason: s.outcome_reason,
+      lead: s.lead_agent,
+      repo: s.repo_root,
+      integrationBranch: s.integration_branch,
+      integrationWorktree: s.integration_worktree,
+      tmuxSession: s.tmux_session,
+      mcpPort: s.mcp_port,
+      supervisorPid: s.supervisor_pid,
+      createdAt: new Date(s.created_at).toISOString(),
+      endedAt: s.ended_at ? new Date(s.ended_at).toISOString() : null,
     },
     workers,
     report: s.report ? (JSON.parse(s.report) as RunReport) : null,

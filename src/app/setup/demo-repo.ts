@@ -11,7 +11,11 @@ import type { Git } from '../ports/git.js';
 export async function createDemoRepo(git: Git, parent = tmpdir()): Promise<string> {
   const dir = makeTempDir(parent, 'crewmux-demo-');
   writeFileAtomic(join(dir, 'README.md'), '# crewmux demo\n\nA throwaway repository made by `crewmux demo`.\n', 0o644);
-  writeFileAtomic(join(dir, 'package.json'), JSON.stringify({ name: 'crewmux-demo', private: true, type: 'module' }, null, 2) + '\n', 0o644);
+  writeFileAtomic(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'crewmux-demo', private: true, type: 'module' }, null, 2) + '\n',
+    0o644,
+  );
   await git.raw(dir, ['init', '-q', '-b', 'main']);
   await git.raw(dir, ['add', '-A']);
   await git.raw(dir, [...(await git.identityFlags(dir)), 'commit', '-q', '-m', 'demo: initial commit']);

@@ -19,7 +19,17 @@ export interface Check {
   fix?: string;
 }
 
-const KEYS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'DASHSCOPE_API_KEY', 'OPENROUTER_API_KEY', 'GROQ_API_KEY', 'CEREBRAS_API_KEY'];
+const KEYS = [
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+  'OPENAI_API_KEY',
+  'GEMINI_API_KEY',
+  'GOOGLE_API_KEY',
+  'DASHSCOPE_API_KEY',
+  'OPENROUTER_API_KEY',
+  'GROQ_API_KEY',
+  'CEREBRAS_API_KEY',
+];
 
 async function versionOf(file: string, args: string[]): Promise<string | undefined> {
   try {
@@ -37,43 +47,95 @@ export async function runDoctor(ctx: AppServices): Promise<Check[]> {
   const checks: Check[] = [];
   const tmux = await versionOf('tmux', ['-V']);
   const tv = tmux ? parseTmuxVersion(tmux) : undefined;
-  checks.push(!tmux ? { name: 'tmux', level: 'fatal', detail: 'not found on PATH', fix: 'apt-get install tmux (>= 3.2)' }
-    : !tv || tv[0] < 3 || (tv[0] === 3 && tv[1] < 2) ? { name: 'tmux', level: 'fatal', detail: tmux, fix: 'upgrade tmux to 3.2 or newer' }
-      : { name: 'tmux', level: 'ok', detail: tmux });
+  checks.push(
+    !tmux
+      ? { name: 'tmux', level: 'fatal', detail: 'not found on PATH', fix: 'apt-get install tmux (>= 3.2)' }
+      : !tv || tv[0] < 3 || (tv[0] === 3 && tv[1] < 2)
+        ? { name: 'tmux', level: 'fatal', detail: tmux, fix: 'upgrade tmux to 3.2 or newer' }
+        : { name: 'tmux', level: 'ok', detail: tmux },
+  );
   const git = await versionOf('git', ['--version']);
-  checks.push(git ? { name: 'git', level: 'ok', detail: git } : { name: 'git', level: 'fatal', detail: 'not found on PATH', fix: 'apt-get install git' });
+  checks.push(
+    git
+      ? { name: 'git', level: 'ok', detail: git }
+      : { name: 'git', level: 'fatal', detail: 'not found on PATH', fix: 'apt-get install git' },
+  );
   const major = Number(process.versions.node.split('.')[0]);
-  checks.push({ name: 'node', level: major >= 20 ? 'ok' : 'fatal', detail: process.version, ...(major >= 20 ? {} : { fix: 'use Node 20 or newer' }) });
+  checks.push({
+    name: 'node',
+    level: major >= 20 ? 'ok' : 'fatal',
+    detail: process.version,
+    ...(major >= 20 ? {} : { fix: 'use Node 20 or newer' }),
+  });
   const require = createRequire(import.meta.url);
   for (const mod of ['better-sqlite3', 'node-pty']) {
     try {
       require(mod);
       checks.push({ name: mod, level: 'ok', detail: 'native module loads' });
     } catch (e) {
-      checks.push({ name: mod, level: mod === 'better-sqlite3' ? 'fatal' : 'warn', detail: (e as Error).message.split('\n')[0]!, fix: `npm rebuild ${mod} (needs g++, make, python3)` });
+      checks.push({
+        name: mod,
+        level: mod === 'better-sqlite3' ? 'fatal' : 'warn',
+        detail: (e as Error).message.split('\n')[0]!,
+        fix: `npm rebuild ${mod} (needs g++, make, python3)`,
+      });
     }
   }
-  const agents = await detectAgents({ agents: BUILTIN_AGENTS.filter((a) => !a.scripted), env: ctx.env, timeoutMs: 5_000 });
+  const agents = await detectAgents({
+    agents: BUILTIN_AGENTS.filter((a) => !a.scripted),
+    env: ctx.env,
+    timeoutMs: 5_000,
+  });
   const found = agents.filter((a) => a.found);
   const leaders = found.filter((a) => a.canLead);
-  checks.push(found.length
-    ? { name: 'agents', level: leaders.length ? 'ok' : 'warn', detail: found.map((a) => `${a.name} ${a.version ?? '?'}${a.canLead ? '' : ' (cannot lead)'}`).join(', '), ...(leaders.length ? {} : { fix: 'install an agent with an MCP client to lead (crewmux detect)' }) }
-    : { name: 'agents', level: 'warn', detail: 'no agent CLI found on PATH (crewmux demo still works)', fix: 'install one, e.g. npm i -g @anthropic-ai/claude-code; or declare one in .crewmux/config.json' });
+  checks.push(
+    found.length
+      ? {
+          name: 'agents',
+          level: leaders.length ? 'ok' : 'warn',
+          detail: found.map((a) => `${a.name} ${a.version ?? '?'}${a.canLead ? '' : ' (cannot lead)'}`).join(', '),
+          ...(leaders.length ? {} : { fix: 'install an agent with an MCP client to lead (crewmux detect)' }),
+        }
+      : {
+          name: 'agents',
+          level: 'warn',
+          detail: 'no agent CLI found on PATH (crewmux demo still works)',
+          fix: 'install one, e.g. npm i -g @anthropic-ai/claude-code; or declare one in .crewmux/config.json',
+        },
+  );
   const keys = KEYS.filter((k) => ctx.env[k]);
-  checks.push({ name: 'api keys', level: keys.length ? 'ok' : 'warn', detail: keys.length ? keys.join(', ') : 'none set (agents may use their own login)' });
+  checks.push({
+    name: 'api keys',
+    level: keys.length ? 'ok' : 'warn',
+    detail: keys.length ? keys.join(', ') : 'none set (agents may use their own login)',
+  });
   checks.push(routerCheck(await routerReport(ctx), ctx.now()));
-  for (const [name, dir] of [['data dir', ctx.paths.dataDir], ['config dir', ctx.paths.configDir], ['runtime dir', ctx.paths.runtimeDir]] as const) {
+  for (const [name, dir] of [
+    ['data dir', ctx.paths.dataDir],
+    ['config dir', ctx.paths.configDir],
+    ['runtime dir', ctx.paths.runtimeDir],
+  ] as const) {
     try {
       assertWritableDir(dir);
       checks.push({ name, level: 'ok', detail: dir });
     } catch (e) {
-      checks.push({ name, level: 'fatal', detail: `${dir}: ${(e as Error).message}`, fix: 'fix its permissions or set CREWMUX_DATA_DIR / CREWMUX_CONFIG_DIR / CREWMUX_RUNTIME_DIR' });
+      checks.push({
+        name,
+        level: 'fatal',
+        detail: `${dir}: ${(e as Error).message}`,
+        fix: 'fix its permissions or set CREWMUX_DATA_DIR / CREWMUX_CONFIG_DIR / CREWMUX_RUNTIME_DIR',
+      });
     }
   }
   try {
     checks.push({ name: 'loopback port', level: 'ok', detail: `127.0.0.1:${await probeLoopbackPort()} can be bound` });
   } catch (e) {
-    checks.push({ name: 'loopback port', level: 'fatal', detail: (e as Error).message, fix: 'allow binding 127.0.0.1' });
+    checks.push({
+      name: 'loopback port',
+      level: 'fatal',
+      detail: (e as Error).message,
+      fix: 'allow binding 127.0.0.1',
+    });
   }
   return checks;
 }

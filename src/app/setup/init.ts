@@ -14,38 +14,60 @@ import type { AppServices } from '../services.js';
  * hooks.json) and .gitignore lines in the repository around ctx.cwd, keeping existing files unless `force`;
  * UserError E_NOT_GIT_REPO outside a repository.
  */
-export async function initProject(ctx: AppServices, force: boolean): Promise<{ written: string[]; kept: string[]; verify: string[] }> {
+export async function initProject(
+  ctx: AppServices,
+  force: boolean,
+): Promise<{ written: string[]; kept: string[]; verify: string[] }> {
   const repo = await ctx.git.repoInfo(ctx.cwd);
   if (!repo) throw new UserError('E_NOT_GIT_REPO', `${ctx.cwd} is not inside a git repository.`);
   const root = repo.root;
   let scripts: Record<string, string> | undefined;
   try {
-    scripts = (JSON.parse(readIfExists(join(root, 'package.json')) ?? 'null') as { scripts?: Record<string, string> } | null)?.scripts;
-  } catch { /* not JSON: no scripts */ }
+    scripts = (
+      JSON.parse(readIfExists(join(root, 'package.json')) ?? 'null') as { scripts?: Record<string, string> } | null
+    )?.scripts;
+  } catch {
+    /* not JSON: no scripts */
+  }
   const verify = guessVerifyCommands(listDir(root), scripts);
   const name = root.split('/').pop();
   const files: Record<string, string> = {
     'PROJECT.md': `# ${name}\n\nWhat this project is, for the agents crewmux starts: its purpose, its layout, what matters.\n\n## How to verify\n\n\`\`\`sh\n${verify.length ? verify.join('\n') : '# add the commands that prove a change works, one per line'}\n\`\`\`\n`,
-    'CONVENTIONS.md': '# Conventions\n\n- Follow the style of the code around you.\n- Small commits with messages that say why.\n- Add or update tests with every behaviour change.\n',
-    'config.json': JSON.stringify({ maxWorkers: 4, workerTimeout: 3600, ...(verify.length ? { verify } : {}) }, null, 2) + '\n',
-    'hooks.json': JSON.stringify({ hooks: {
-      session_start: ['mkdir -p .crewmux/logs && cat >> .crewmux/logs/hooks.jsonl'],
-      worker_done: ['mkdir -p .crewmux/logs && cat >> .crewmux/logs/hooks.jsonl'],
-      session_end: [{ command: 'mkdir -p .crewmux/logs && cat >> .crewmux/logs/hooks.jsonl', timeout: 10 }],
-    } }, null, 2) + '\n',
+    'CONVENTIONS.md':
+      '# Conventions\n\n- Follow the style of the code around you.\n- Small commits with messages that say why.\n- Add or update tests with every behaviour change.\n',
+    'config.json':
+      JSON.stringify({ maxWorkers: 4, workerTimeout: 3600, ...(verify.length ? { verify } : {}) }, null, 2) + '\n',
+    'hooks.json':
+      JSON.stringify(
+        {
+          hooks: {
+            session_start: ['mkdir -p .crewmux/logs && cat >> .crewmux/logs/hooks.jsonl'],
+            worker_done: ['mkdir -p .crewmux/logs && cat >> .crewmux/logs/hooks.jsonl'],
+            session_end: [{ command: 'mkdir -p .crewmux/logs && cat >> .crewmux/logs/hooks.jsonl', timeout: 10 }],
+          },
+        },
+        null,
+        2,
+      ) + '\n',
   };
   const written: string[] = [];
   const kept: string[] = [];
   for (const [file, content] of Object.entries(files)) {
     const path = join(root, '.crewmux', file);
-    if (pathExists(path) && !force) { kept.push(`.crewmux/${file}`); continue; }
+    if (pathExists(path) && !force) {
+      kept.push(`.crewmux/${file}`);
+      continue;
+    }
     writeFileAtomic(path, content, 0o644);
     written.push(`.crewmux/${file}`);
   }
   const ignore = readIfExists(join(root, '.gitignore')) ?? '';
   const lines = ['.crewmux/done.flag', '.crewmux/logs/'].filter((l) => !ignore.split('\n').includes(l));
   if (lines.length) {
-    appendText(join(root, '.gitignore'), `${ignore && !ignore.endsWith('\n') ? '\n' : ''}# crewmux\n${lines.join('\n')}\n`);
+    appendText(
+      join(root, '.gitignore'),
+      `${ignore && !ignore.endsWith('\n') ? '\n' : ''}# crewmux\n${lines.join('\n')}\n`,
+    );
     written.push('.gitignore (appended)');
   }
   return { written, kept, verify };

@@ -29,7 +29,8 @@ async function checkTmux(ctx: AppServices): Promise<void> {
     throw new UserError('E_TMUX_MISSING', `tmux could not be run: ${(e as Error).message}`);
   }
   const v = parseTmuxVersion(version);
-  if (!v || v[0] < 3 || (v[0] === 3 && v[1] < 2)) throw new UserError('E_TMUX_OLD', `tmux is ${version}; crewmux needs 3.2 or newer.`);
+  if (!v || v[0] < 3 || (v[0] === 3 && v[1] < 2))
+    throw new UserError('E_TMUX_OLD', `tmux is ${version}; crewmux needs 3.2 or newer.`);
 }
 
 async function checkGit(): Promise<void> {
@@ -58,7 +59,13 @@ export async function preflight(ctx: AppServices, want: { lead?: string; agents?
   const leadName = want.lead ?? config.lead ?? usable.find((a) => a.profile.capabilities.mcpClient)?.profile.name;
   if (!leadName) throw new UserError('E_NO_AGENT', 'No usable agent CLI was found on PATH, and no lead was named.');
   requireAgent(agents, leadName, 'lead');
-  const workers = want.agents?.length ? want.agents : config.workers?.length ? config.workers : usable.length ? usable.map((a) => a.profile.name) : [leadName];
+  const workers = want.agents?.length
+    ? want.agents
+    : config.workers?.length
+      ? config.workers
+      : usable.length
+        ? usable.map((a) => a.profile.name)
+        : [leadName];
   for (const w of workers) requireAgent(agents, w, 'worker');
   return { repo: { ...repo, head: repo.head }, config, agents, lead: leadName, workers };
 }

@@ -19,7 +19,15 @@ import { listSkillFolders, readSkillFolder } from '../../adapters/skills/skill-f
 import { createTrustStore } from '../../adapters/skills/trust-store.js';
 import { UserError } from '../../core/errors.js';
 import { parseSkillManifest, SKILL_LIMITS, type SkillManifest } from '../../core/skills/manifest.js';
-import { checkSkillSignature, toHex, skillDigest, trustRefusal, type SkillFile, type SkillTrust, type TrustedKey } from '../../core/skills/signature.js';
+import {
+  checkSkillSignature,
+  toHex,
+  skillDigest,
+  trustRefusal,
+  type SkillFile,
+  type SkillTrust,
+  type TrustedKey,
+} from '../../core/skills/signature.js';
 import { matchSkill } from '../../core/skills/match.js';
 
 export type SkillSource = 'project' | 'global' | 'builtin';
@@ -62,17 +70,27 @@ export function projectSkillsDir(projectRoot: string): string {
 export function skillRoots(r: SkillRoots): { source: SkillSource; dir: string }[] {
   const roots: { source: SkillSource; dir: string }[] = [];
   if (r.projectRoot) roots.push({ source: 'project', dir: projectSkillsDir(r.projectRoot) });
-  roots.push({ source: 'global', dir: r.paths.skillsDir }, { source: 'builtin', dir: r.builtinDir ?? defaultBuiltinSkillsDir() });
+  roots.push(
+    { source: 'global', dir: r.paths.skillsDir },
+    { source: 'builtin', dir: r.builtinDir ?? defaultBuiltinSkillsDir() },
+  );
   return roots;
 }
 
 /** Reads one skill folder and judges it; never throws for problems of the folder itself. */
-export function loadSkillFolder(dir: string, folderName: string, source: SkillSource, trusted: readonly TrustedKey[], requireSigned: boolean): LoadedSkill {
+export function loadSkillFolder(
+  dir: string,
+  folderName: string,
+  source: SkillSource,
+  trusted: readonly TrustedKey[],
+  requireSigned: boolean,
+): LoadedSkill {
   let files: SkillFile[];
   try {
     files = readSkillFolder(dir);
   } catch (e) {
-    if (e instanceof UserError) return { name: folderName, source, dir, trust: { status: 'unsigned' }, overrides: [], refusal: e.message };
+    if (e instanceof UserError)
+      return { name: folderName, source, dir, trust: { status: 'unsigned' }, overrides: [], refusal: e.message };
     throw e;
   }
   return judgeSkillFiles(files, { dir, folderName, source, trusted, requireSigned });
@@ -82,8 +100,17 @@ export function loadSkillFolder(dir: string, folderName: string, source: SkillSo
  * Judges a skill's files already in memory: manifest, skill.md, size, signature and policy. With no
  * `folderName` the manifest's name is used (install sources may be named anything).
  */
-export function judgeSkillFiles(files: readonly SkillFile[], o: { dir: string; folderName?: string; source: SkillSource; trusted: readonly TrustedKey[]; requireSigned: boolean }): LoadedSkill {
-  const base: LoadedSkill = { name: o.folderName ?? '', source: o.source, dir: o.dir, trust: { status: 'unsigned' }, overrides: [] };
+export function judgeSkillFiles(
+  files: readonly SkillFile[],
+  o: { dir: string; folderName?: string; source: SkillSource; trusted: readonly TrustedKey[]; requireSigned: boolean },
+): LoadedSkill {
+  const base: LoadedSkill = {
+    name: o.folderName ?? '',
+    source: o.source,
+    dir: o.dir,
+    trust: { status: 'unsigned' },
+    overrides: [],
+  };
   try {
     base.digest = toHex(skillDigest(files));
     const manifestFile = files.find((f) => f.path === 'skill.toml');
@@ -91,13 +118,25 @@ export function judgeSkillFiles(files: readonly SkillFile[], o: { dir: string; f
     const manifest = parseSkillManifest(new TextDecoder().decode(manifestFile.content), join(o.dir, 'skill.toml'));
     base.name = manifest.name;
     if (o.folderName !== undefined && manifest.name !== o.folderName) {
-      return { ...base, name: o.folderName, manifest, refusal: `the folder is named ${o.folderName} but skill.toml says ${manifest.name}` };
+      return {
+        ...base,
+        name: o.folderName,
+        manifest,
+        refusal: `the folder is named ${o.folderName} but skill.toml says ${manifest.name}`,
+      };
     }
     const md = files.find((f) => f.path === 'skill.md');
     if (!md) return { ...base, manifest, refusal: 'no skill.md' };
-    if (md.content.byteLength > SKILL_LIMITS.maxSkillMdBytes) return { ...base, manifest, refusal: `skill.md is larger than ${SKILL_LIMITS.maxSkillMdBytes} bytes` };
+    if (md.content.byteLength > SKILL_LIMITS.maxSkillMdBytes)
+      return { ...base, manifest, refusal: `skill.md is larger than ${SKILL_LIMITS.maxSkillMdBytes} bytes` };
     const trust: SkillTrust = o.source === 'builtin' ? { status: 'builtin' } : checkSkillSignature(files, o.trusted);
-    return { ...base, manifest, trust, text: new TextDecoder().decode(md.content), refusal: trustRefusal(trust, o.requireSigned) };
+    return {
+      ...base,
+      manifest,
+      trust,
+      text: new TextDecoder().decode(md.content),
+      refusal: trustRefusal(trust, o.requireSigned),
+    };
   } catch (e) {
     if (e instanceof UserError) return { ...base, refusal: e.message };
     if (e instanceof Error) return { ...base, refusal: e.message };
@@ -115,7 +154,10 @@ export function loadSkills(r: SkillRoots & { requireSigned: boolean }): LoadedSk
   for (const root of skillRoots(r)) {
     for (const { name, dir } of listSkillFolders(root.dir)) {
       const seen = byName.get(name);
-      if (seen) { seen.overrides.push(root.source); continue; }
+      if (seen) {
+        seen.overrides.push(root.source);
+        continue;
+      }
       byName.set(name, loadSkillFolder(dir, name, root.source, trusted, r.requireSigned));
     }
   }
@@ -156,19 +198,39 @@ const SOURCE_RANK: Record<SkillSource, number> = { project: 0, global: 1, builti
  * project before global before built-in, then name; refusals for matching skills that may not load
  * (a skill whose manifest cannot be read is refused whether or not it would have matched).
  */
-export async function selectSkillsForWorker(opts: SelectSkillsOptions): Promise<{ blocks: { title: string; text: string }[]; refused: { name: string; reason: string }[] }> {
-  const skills = opts.preloaded ?? loadSkills({ paths: opts.paths, projectRoot: opts.projectRoot, builtinDir: opts.builtinDir, requireSigned: opts.requireSigned });
+export async function selectSkillsForWorker(
+  opts: SelectSkillsOptions,
+): Promise<{ blocks: { title: string; text: string }[]; refused: { name: string; reason: string }[] }> {
+  const skills =
+    opts.preloaded ??
+    loadSkills({
+      paths: opts.paths,
+      projectRoot: opts.projectRoot,
+      builtinDir: opts.builtinDir,
+      requireSigned: opts.requireSigned,
+    });
   const input = { task: opts.task, fileScope: opts.fileScope, perspective: opts.perspective };
   const chosen: { skill: LoadedSkill; score: number }[] = [];
   const refused: { name: string; reason: string }[] = [];
   for (const skill of skills) {
-    if (!skill.manifest) { refused.push({ name: skill.name, reason: skill.refusal ?? 'unreadable' }); continue; }
+    if (!skill.manifest) {
+      refused.push({ name: skill.name, reason: skill.refusal ?? 'unreadable' });
+      continue;
+    }
     const m = matchSkill(skill.manifest.triggers, input);
     if (!m.matched) continue;
-    if (skill.refusal || skill.text === undefined) { refused.push({ name: skill.name, reason: `${skill.source} skill: ${skill.refusal ?? 'unreadable'}` }); continue; }
+    if (skill.refusal || skill.text === undefined) {
+      refused.push({ name: skill.name, reason: `${skill.source} skill: ${skill.refusal ?? 'unreadable'}` });
+      continue;
+    }
     chosen.push({ skill, score: m.score });
   }
-  chosen.sort((a, b) => b.score - a.score || SOURCE_RANK[a.skill.source] - SOURCE_RANK[b.skill.source] || a.skill.name.localeCompare(b.skill.name));
+  chosen.sort(
+    (a, b) =>
+      b.score - a.score ||
+      SOURCE_RANK[a.skill.source] - SOURCE_RANK[b.skill.source] ||
+      a.skill.name.localeCompare(b.skill.name),
+  );
   return {
     blocks: chosen.map(({ skill }) => ({ title: `Skill: ${skill.name}`, text: skill.text! })),
     refused,

@@ -7,7 +7,17 @@
 import { join, resolve } from 'node:path';
 import type { Paths } from '../session/paths.js';
 import { judgeSkillFiles, projectSkillsDir, type LoadedSkill, type SkillSource } from './catalog.js';
-import { isFile, listSkillFolders, makeStagingDir, movePath, pathExists, readSkillFolder, removeStaleStaging, removeTree, writeSkillFiles } from '../../adapters/skills/skill-folder.js';
+import {
+  isFile,
+  listSkillFolders,
+  makeStagingDir,
+  movePath,
+  pathExists,
+  readSkillFolder,
+  removeStaleStaging,
+  removeTree,
+  writeSkillFiles,
+} from '../../adapters/skills/skill-folder.js';
 import { cloneSkillRepo, isGitUrl } from '../../adapters/skills/skill-source.js';
 import { createTrustStore } from '../../adapters/skills/trust-store.js';
 import { UserError } from '../../core/errors.js';
@@ -46,7 +56,12 @@ export interface InstalledSkill {
 /** The install folder for a scope; throws E_SKILL_SOURCE for `project` outside a repository. */
 export function scopeDir(paths: Paths, scope: InstallScope, projectRoot?: string): string {
   if (scope === 'global') return paths.skillsDir;
-  if (!projectRoot) throw new UserError('E_NOT_GIT_REPO', 'Project skills need a git repository.', 'cd into your repository, or install globally (without --project).');
+  if (!projectRoot)
+    throw new UserError(
+      'E_NOT_GIT_REPO',
+      'Project skills need a git repository.',
+      'cd into your repository, or install globally (without --project).',
+    );
   return projectSkillsDir(projectRoot);
 }
 
@@ -66,7 +81,11 @@ export async function addSkills(opts: AddSkillsOptions): Promise<InstalledSkill[
       if (!pathExists(sourceDir)) throw new UserError('E_SKILL_SOURCE', `${opts.source}: no such file or folder.`);
     }
     const candidates = findSkillDirs(sourceDir);
-    if (candidates.length === 0) throw new UserError('E_SKILL_SOURCE', `${opts.source} holds no skill.toml (at its top, in its subfolders, or under skills/).`);
+    if (candidates.length === 0)
+      throw new UserError(
+        'E_SKILL_SOURCE',
+        `${opts.source} holds no skill.toml (at its top, in its subfolders, or under skills/).`,
+      );
 
     const checked = candidates.map((dir) => checkForInstall(dir, trusted, opts.requireSigned));
     const names = new Set<string>();
@@ -74,11 +93,18 @@ export async function addSkills(opts: AddSkillsOptions): Promise<InstalledSkill[
       if (names.has(c.name)) throw new UserError('E_SKILL_SOURCE', `${opts.source} holds two skills named ${c.name}.`);
       names.add(c.name);
       if (pathExists(join(targetRoot, c.name)) && !opts.force) {
-        throw new UserError('E_SKILL_EXISTS', `A ${opts.scope} skill named ${c.name} is already installed at ${join(targetRoot, c.name)}.`);
+        throw new UserError(
+          'E_SKILL_EXISTS',
+          `A ${opts.scope} skill named ${c.name} is already installed at ${join(targetRoot, c.name)}.`,
+        );
       }
     }
     for (const c of checked) writeSkillFiles(join(staging, 'out', c.name), c.files);
-    return swapIntoPlace(targetRoot, staging, checked.map((c) => c.name)).map((replaced, i) => {
+    return swapIntoPlace(
+      targetRoot,
+      staging,
+      checked.map((c) => c.name),
+    ).map((replaced, i) => {
       const c = checked[i]!;
       return { name: c.name, version: c.version, dir: join(targetRoot, c.name), trust: c.trust, replaced };
     });
@@ -99,9 +125,15 @@ function checkForInstall(dir: string, trusted: readonly TrustedKey[], requireSig
   const s = judgeSkillFiles(files, { dir, source: 'global', trusted, requireSigned });
   if (!s.manifest) throw new UserError('E_SKILL_MANIFEST', s.refusal ?? `${dir}: no valid skill.toml.`);
   const name = assertSkillName(s.manifest.name);
-  if (s.trust.status === 'invalid') throw new UserError('E_SKILL_BAD_SIGNATURE', `Skill ${name} (${dir}): ${s.trust.reason}.`);
-  if (requireSigned && s.trust.status === 'unsigned') throw new UserError('E_SKILL_UNSIGNED', `Skill ${name} (${dir}) is not signed, and signed skills are required.`);
-  if (requireSigned && s.trust.status === 'untrusted') throw new UserError('E_SKILL_UNTRUSTED', `Skill ${name} (${dir}) is signed by ${s.trust.publicKey}, which is not a trusted key, and trusted signatures are required.`);
+  if (s.trust.status === 'invalid')
+    throw new UserError('E_SKILL_BAD_SIGNATURE', `Skill ${name} (${dir}): ${s.trust.reason}.`);
+  if (requireSigned && s.trust.status === 'unsigned')
+    throw new UserError('E_SKILL_UNSIGNED', `Skill ${name} (${dir}) is not signed, and signed skills are required.`);
+  if (requireSigned && s.trust.status === 'untrusted')
+    throw new UserError(
+      'E_SKILL_UNTRUSTED',
+      `Skill ${name} (${dir}) is signed by ${s.trust.publicKey}, which is not a trusted key, and trusted signatures are required.`,
+    );
   if (s.refusal) throw new UserError('E_SKILL_MANIFEST', `Skill ${name} (${dir}): ${s.refusal}.`);
   return { name, version: s.manifest.version, trust: s.trust, files };
 }
@@ -122,7 +154,8 @@ function swapIntoPlace(targetRoot: string, staging: string, names: string[]): bo
     for (const step of done.reverse()) {
       const dest = join(targetRoot, step.name);
       if (step.movedIn) removeTree(dest);
-      if (step.replaced && pathExists(join(staging, `old-${step.name}`))) movePath(join(staging, `old-${step.name}`), dest);
+      if (step.replaced && pathExists(join(staging, `old-${step.name}`)))
+        movePath(join(staging, `old-${step.name}`), dest);
     }
     throw e;
   }
@@ -130,10 +163,15 @@ function swapIntoPlace(targetRoot: string, staging: string, names: string[]): bo
 }
 
 /** Removes an installed skill of `scope`; throws E_SKILL_NAME for a bad name, E_SKILL_NOT_FOUND when absent. */
-export function removeSkill(opts: { paths: Paths; projectRoot?: string; scope: InstallScope; name: string }): { name: string; dir: string; source: SkillSource } {
+export function removeSkill(opts: { paths: Paths; projectRoot?: string; scope: InstallScope; name: string }): {
+  name: string;
+  dir: string;
+  source: SkillSource;
+} {
   assertSkillName(opts.name);
   const dir = join(scopeDir(opts.paths, opts.scope, opts.projectRoot), opts.name);
-  if (!pathExists(dir)) throw new UserError('E_SKILL_NOT_FOUND', `No ${opts.scope} skill named ${opts.name} (looked in ${dir}).`);
+  if (!pathExists(dir))
+    throw new UserError('E_SKILL_NOT_FOUND', `No ${opts.scope} skill named ${opts.name} (looked in ${dir}).`);
   removeTree(dir);
   return { name: opts.name, dir, source: opts.scope };
 }

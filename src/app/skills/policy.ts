@@ -11,5 +11,8 @@ import { loadConfigFile as readConfigFile } from '../session/config.js';
 export function requireSignedSkills(o: { flag?: boolean; paths: Paths; projectRoot?: string }): boolean {
   if (o.flag === true) return true;
   if (readConfigFile(join(o.paths.configDir, 'config.json')).requireSignedSkills === true) return true;
-  return o.projectRoot !== undefined && readConfigFile(join(o.projectRoot, '.crewmux', 'config.json')).requireSignedSkills === true;
+  return (
+    o.projectRoot !== undefined &&
+    readConfigFile(join(o.projectRoot, '.crewmux', 'config.json')).requireSignedSkills === true
+  );
 }

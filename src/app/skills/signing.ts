@@ -4,20 +4,39 @@ import type { Paths } from '../session/paths.js';
 import { findSkill, judgeSkillFiles, type LoadedSkill, type SkillRoots } from './catalog.js';
 import { pathExists, readSkillFolder } from '../../adapters/skills/skill-folder.js';
 import { writeFileAtomic } from '../../adapters/files.js';
-import { createTrustStore, defaultSigningKeyPath, readSigningKey, writeSigningKey } from '../../adapters/skills/trust-store.js';
+import {
+  createTrustStore,
+  defaultSigningKeyPath,
+  readSigningKey,
+  writeSigningKey,
+} from '../../adapters/skills/trust-store.js';
 import { UserError } from '../../core/errors.js';
 import { KeyNameSchema, type TrustedKeyEntry } from '../../core/skills/key-files.js';
 import { assertSkillName } from '../../core/skills/manifest.js';
-import { generateKeyPair, PublicKeySchema, publicKeyOf, SIGNATURE_FILE, signSkillFiles } from '../../core/skills/signature.js';
+import {
+  generateKeyPair,
+  PublicKeySchema,
+  publicKeyOf,
+  SIGNATURE_FILE,
+  signSkillFiles,
+} from '../../core/skills/signature.js';
 
 /**
  * Creates an Ed25519 signing key at `out` (default `<configDir>/signing-key.json`, mode 0600) and, unless
  * `trust` is false, trusts its public key as `name`. Throws E_SKILL_KEY_EXISTS rather than overwrite
  * unless `force`.
  */
-export function keygen(o: { paths: Paths; out?: string; force: boolean; trust: boolean; name: string; now: () => number }): { keyFile: string; publicKey: string; trustedAs?: string } {
+export function keygen(o: {
+  paths: Paths;
+  out?: string;
+  force: boolean;
+  trust: boolean;
+  name: string;
+  now: () => number;
+}): { keyFile: string; publicKey: string; trustedAs?: string } {
   const keyFile = o.out ?? defaultSigningKeyPath(o.paths.configDir);
-  if (pathExists(keyFile) && !o.force) throw new UserError('E_SKILL_KEY_EXISTS', `A signing key already exists at ${keyFile}.`);
+  if (pathExists(keyFile) && !o.force)
+    throw new UserError('E_SKILL_KEY_EXISTS', `A signing key already exists at ${keyFile}.`);
   const kp = generateKeyPair();
   writeSigningKey(keyFile, { format: 'crewmux-signing-key-v1', algorithm: 'ed25519', ...kp });
   if (!o.trust) return { keyFile, publicKey: kp.publicKey };
@@ -30,12 +49,23 @@ export function keygen(o: { paths: Paths; out?: string; force: boolean; trust: b
  * an install would (safety, size, manifest), then writes `skill.sig` over every other file. Returns
  * the signer's public key and the digest.
  */
-export function signSkillDir(o: { paths: Paths; dir: string; keyFile?: string }): { dir: string; name: string; publicKey: string; digest: string; signatureFile: string } {
+export function signSkillDir(o: { paths: Paths; dir: string; keyFile?: string }): {
+  dir: string;
+  name: string;
+  publicKey: string;
+  digest: string;
+  signatureFile: string;
+} {
   const key = readSigningKey(o.keyFile ?? defaultSigningKeyPath(o.paths.configDir));
-  if (publicKeyOf(key.secretKey) !== key.publicKey) throw new UserError('E_SKILL_KEY', 'The signing key file is inconsistent: its public key does not belong to its secret key.');
+  if (publicKeyOf(key.secretKey) !== key.publicKey)
+    throw new UserError(
+      'E_SKILL_KEY',
+      'The signing key file is inconsistent: its public key does not belong to its secret key.',
+    );
   const files = readSkillFolder(o.dir).filter((f) => f.path !== SIGNATURE_FILE);
   const judged = judgeSkillFiles(files, { dir: o.dir, source: 'global', trusted: [], requireSigned: false });
-  if (!judged.manifest || judged.refusal) throw new UserError('E_SKILL_MANIFEST', judged.refusal ?? `${o.dir}: no valid skill.toml.`);
+  if (!judged.manifest || judged.refusal)
+    throw new UserError('E_SKILL_MANIFEST', judged.refusal ?? `${o.dir}: no valid skill.toml.`);
   const text = signSkillFiles(files, key.secretKey);
   const signatureFile = join(o.dir, SIGNATURE_FILE);
   writeFileAtomic(signatureFile, text, 0o644);
@@ -45,9 +75,17 @@ export function signSkillDir(o: { paths: Paths; dir: string; keyFile?: string })
 /** Adds `publicKey` to the trusted list as `name` (replacing an entry of the same key or name). Throws E_SKILL_KEY on a malformed key or name. */
 export function trustKey(o: { paths: Paths; publicKey: string; name?: string; now: () => number }): TrustedKeyEntry {
   const pk = PublicKeySchema.safeParse(o.publicKey.trim());
-  if (!pk.success) throw new UserError('E_SKILL_KEY', `Not an Ed25519 public key: ${JSON.stringify(o.publicKey)} (expected 44 characters of base64).`);
+  if (!pk.success)
+    throw new UserError(
+      'E_SKILL_KEY',
+      `Not an Ed25519 public key: ${JSON.stringify(o.publicKey)} (expected 44 characters of base64).`,
+    );
   const name = o.name ?? `key-${pk.data.slice(0, 8).replace(/[^A-Za-z0-9]/g, 'x')}`;
-  if (!KeyNameSchema.safeParse(name).success) throw new UserError('E_SKILL_KEY', `Invalid key name ${JSON.stringify(name)}: use letters, digits, ".", "_", "@", "-".`);
+  if (!KeyNameSchema.safeParse(name).success)
+    throw new UserError(
+      'E_SKILL_KEY',
+      `Invalid key name ${JSON.stringify(name)}: use letters, digits, ".", "_", "@", "-".`,
+    );
   const store = createTrustStore(o.paths.configDir);
   const entry: TrustedKeyEntry = { name, publicKey: pk.data, addedAt: new Date(o.now()).toISOString() };
   store.save([...store.list().filter((k) => k.publicKey !== pk.data && k.name !== name), entry]);
@@ -59,7 +97,12 @@ export function untrustKey(o: { paths: Paths; key: string }): TrustedKeyEntry {
   const store = createTrustStore(o.paths.configDir);
   const keys = store.list();
   const hit = keys.find((k) => k.name === o.key || k.publicKey === o.key.trim());
-  if (!hit) throw new UserError('E_SKILL_KEY', `No trusted key named ${JSON.stringify(o.key)}.`, 'Run `crewmux skill list --json` to see trusted keys.');
+  if (!hit)
+    throw new UserError(
+      'E_SKILL_KEY',
+      `No trusted key named ${JSON.stringify(o.key)}.`,
+      'Run `crewmux skill list --json` to see trusted keys.',
+    );
   store.save(keys.filter((k) => k !== hit));
   return hit;
 }

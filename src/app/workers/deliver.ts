@@ -36,13 +36,27 @@ async function waitReady(tmux: Tmux, paneId: string, o: DeliverOptions, clock: C
   const markers = (o.readyMarkers ?? []).filter(Boolean);
   let last = '';
   let stableSince = clock.now();
-  const ready = await waitUntil(async () => {
-    const screen = await tmux.capturePane(paneId);
-    if (markers.length ? markers.some((m) => screen.includes(m)) : screen.trim() !== '' && clock.now() - stableSince > 400) return true;
-    if (screen !== last) { last = screen; stableSince = clock.now(); }
-    return undefined;
-  }, { timeoutMs: o.readyTimeoutMs ?? 30_000, intervalMs: 50, clock });
-  if (!ready) throw new DeliveryError(`the agent in pane ${paneId} did not become ready within ${(o.readyTimeoutMs ?? 30_000) / 1000} s`);
+  const ready = await waitUntil(
+    async () => {
+      const screen = await tmux.capturePane(paneId);
+      if (
+        markers.length
+          ? markers.some((m) => screen.includes(m))
+          : screen.trim() !== '' && clock.now() - stableSince > 400
+      )
+        return true;
+      if (screen !== last) {
+        last = screen;
+        stableSince = clock.now();
+      }
+      return undefined;
+    },
+    { timeoutMs: o.readyTimeoutMs ?? 30_000, intervalMs: 50, clock },
+  );
+  if (!ready)
+    throw new DeliveryError(
+      `the agent in pane ${paneId} did not become ready within ${(o.readyTimeoutMs ?? 30_000) / 1000} s`,
+    );
 }
 
 /** Types `text` into `paneId` and confirms it was submitted. */
@@ -60,7 +74,14 @@ export async function deliverText(tmux: Tmux, paneId: string, text: string, o: D
   for (let i = 0; i < attempts; i++) {
     const before = await tmux.capturePane(paneId);
     await tmux.sendKeys(paneId, 'Enter');
-    if (await waitUntil(async () => (await tmux.capturePane(paneId)) !== before, { timeoutMs: 1_500, intervalMs: 40, clock })) return;
+    if (
+      await waitUntil(async () => (await tmux.capturePane(paneId)) !== before, {
+        timeoutMs: 1_500,
+        intervalMs: 40,
+        clock,
+      })
+    )
+      return;
   }
   throw new DeliveryError(`the agent in pane ${paneId} did not accept the text after ${attempts} Enter presses`);
 }

@@ -31,7 +31,11 @@ interface Watch {
 function lastLines(file: string, n: number): string {
   const size = fileSize(file);
   const text = stripAnsi(readFrom(file, Math.max(0, size - 4096), 4096).text);
-  return tailLines(text, n).split('\n').map((l) => l.trim()).filter(Boolean).join(' | ');
+  return tailLines(text, n)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' | ');
 }
 
 export type Monitor = ReturnType<typeof createMonitor>;
@@ -55,7 +59,10 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
     const flag = readIfExists(w.done_file);
     if (flag !== undefined) {
       const parsed = parseDoneFlag(flag, w.nonce);
-      if (parsed.ok) { await completeTurn(rt, w.id, parsed.completion, 'flag'); return; }
+      if (parsed.ok) {
+        await completeTurn(rt, w.id, parsed.completion, 'flag');
+        return;
+      }
     }
     const chunk = readFrom(w.log_file, watch.offset);
     if (chunk.next > watch.offset) {
@@ -68,11 +75,18 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
     }
   }
 
-  const fire = (id: string) => { void check(id).catch((e) => rt.events.emit('monitor.error', `check ${id}: ${(e as Error).message}`, id)); };
+  const fire = (id: string) => {
+    void check(id).catch((e) => rt.events.emit('monitor.error', `check ${id}: ${(e as Error).message}`, id));
+  };
 
   function watch(w: WorkerRow): void {
     const existing = watches.get(w.id);
-    if (existing) { existing.lastActivity = rt.now(); existing.nudgedAt = undefined; existing.reported = false; return; }
+    if (existing) {
+      existing.lastActivity = rt.now();
+      existing.nudgedAt = undefined;
+      existing.reported = false;
+      return;
+    }
     const entry: Watch = { watchers: [], offset: 0, carry: '', lastActivity: rt.now() };
     watches.set(w.id, entry);
     const dirWatcher = watchDir(dirname(w.done_file), () => fire(w.id));
@@ -96,7 +110,10 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
     lastProbe.set(w.id, now);
     const status = detectStatus(markers, await rt.tmux.capturePane(paneId));
     if (status === 'waiting' && w.state === 'running') {
-      const asks = tailLines(stripAnsi(await rt.tmux.capturePane(paneId)), 3).replace(/\s+/g, ' ').trim().slice(0, 200);
+      const asks = tailLines(stripAnsi(await rt.tmux.capturePane(paneId)), 3)
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200);
       changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` });
     } else if (status === 'busy' && w.state === 'waiting') {
       changeWorkerState(rt, w, 'running', 'working again');
@@ -116,7 +133,11 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
     if (s.lead_pane && (!lead || lead.dead)) {
       const how = deathReason(readIfExists(join(s.session_dir, 'lead', 'exit-status')), lead);
       const last = lastLines(join(s.session_dir, 'lead', 'pane.log'), 3);
-      await endSession(rt, 'failed', `the lead agent ${how} without marking the goal done or failed${last ? `; its last output: ${last}` : ''}`);
+      await endSession(
+        rt,
+        'failed',
+        `the lead agent ${how} without marking the goal done or failed${last ? `; its last output: ${last}` : ''}`,
+      );
       return;
     }
     for (const w of rt.store.listWorkers(rt.sid)) {
@@ -130,7 +151,10 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
       if (cur.pane_id && !pane) pane = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === cur.pane_id);
       if (cur.pane_id && (!pane || pane.dead)) {
         const how = deathReason(readIfExists(exitStatusFile(cur.log_file)), pane);
-        changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, { exit_info: how, summary: `crashed: ${how}` });
+        changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, {
+          exit_info: how,
+          summary: `crashed: ${how}`,
+        });
         unwatch(cur.id);
         continue;
       }
@@ -146,10 +170,19 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
       if (idleMs > stuckMs && !wt.nudgedAt) {
         wt.nudgedAt = now;
         addWorkerNote(rt, cur, 'worker.nudged', `no output for ${Math.round(idleMs / 1000)} s; nudged once`);
-        await sendToWorker(rt, cur.id, 'crewmux: no output from you for a while. If you are finished, call worker_done; if you are stuck, call worker_done with status "blocked" and say why.').catch(() => undefined);
+        await sendToWorker(
+          rt,
+          cur.id,
+          'crewmux: no output from you for a while. If you are finished, call worker_done; if you are stuck, call worker_done with status "blocked" and say why.',
+        ).catch(() => undefined);
       } else if (wt.nudgedAt && !wt.reported && now - wt.nudgedAt > stuckMs && wt.lastActivity <= wt.nudgedAt) {
         wt.reported = true;
-        addWorkerNote(rt, cur, 'worker.stuck', `stuck: no output for ${Math.round(idleMs / 1000)} s even after a nudge; consider kill_worker`);
+        addWorkerNote(
+          rt,
+          cur,
+          'worker.stuck',
+          `stuck: no output for ${Math.round(idleMs / 1000)} s even after a nudge; consider kill_worker`,
+        );
       }
     }
   }
@@ -161,7 +194,11 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
       timer = setInterval(() => {
         if (ticking || closed) return;
         ticking = true;
-        tick().catch((e) => rt.events.emit('monitor.error', `monitor tick: ${(e as Error).message}`)).finally(() => { ticking = false; });
+        tick()
+          .catch((e) => rt.events.emit('monitor.error', `monitor tick: ${(e as Error).message}`))
+          .finally(() => {
+            ticking = false;
+          });
       }, every);
     },
     watch,

@@ -40,20 +40,34 @@ export function deathReason(savedStatus: string | undefined, pane: PaneInfo | un
   if (Number.isInteger(n)) return n > 128 ? `killed by signal ${n - 128}` : `exited with status ${n}`;
   if (!pane) return 'its pane was closed';
   if (pane.deadSignal) return `killed by signal ${pane.deadSignal}`;
-  return pane.deadStatus !== null ? `exited with status ${pane.deadStatus}` : 'exited (status unknown: killed with its shell)';
+  return pane.deadStatus !== null
+    ? `exited with status ${pane.deadStatus}`
+    : 'exited (status unknown: killed with its shell)';
 }
 
 /** The production pane gate: a named pipe the pane's shell reads (`read _ < FIFO`). */
 export const FIFO_GATE: PaneGate = { create: (path) => createFifo(path), open: (path) => openFifoGate(path) };
 
 /** Pipes the pane's output to `logFile`, then opens its gate. */
-export async function openGate(tmux: Tmux, paneId: string, fifo: string, logFile: string, gate: PaneGate = FIFO_GATE): Promise<void> {
+export async function openGate(
+  tmux: Tmux,
+  paneId: string,
+  fifo: string,
+  logFile: string,
+  gate: PaneGate = FIFO_GATE,
+): Promise<void> {
   await tmux.pipePane(paneId, `cat >> ${shellQuote(logFile)}`);
   await gate.open(fifo);
 }
 
 /** Starts a worker's agent in a new pane: a split of the lead's window, or an overflow window. */
-export async function openWorkerPane(tmux: Tmux, session: string, pane: SpawnPane, logFile: string, gate: PaneGate = FIFO_GATE): Promise<PaneRef> {
+export async function openWorkerPane(
+  tmux: Tmux,
+  session: string,
+  pane: SpawnPane,
+  logFile: string,
+  gate: PaneGate = FIFO_GATE,
+): Promise<PaneRef> {
   const fifo = join(dirname(logFile), `gate-${randomBytes(4).toString('hex')}.fifo`);
   const spec = { ...pane, command: gated(fifo, pane.command, exitStatusFile(logFile)) };
   // Two independent process spawns: run them together.
@@ -68,7 +82,12 @@ export async function openWorkerPane(tmux: Tmux, session: string, pane: SpawnPan
   const all = [...windows.values()];
   const lead = all.find((w) => w.name === LEAD_WINDOW);
   if (!lead) throw new Error(`the lead window of tmux session ${session} is gone`);
-  const place = placeWorker(lead, all.filter((w) => w !== lead), PANES_PER_WINDOW, overflowWindowName);
+  const place = placeWorker(
+    lead,
+    all.filter((w) => w !== lead),
+    PANES_PER_WINDOW,
+    overflowWindowName,
+  );
   let ref: PaneRef;
   if (place.kind === 'split') {
     let paneId: string;
@@ -93,10 +112,19 @@ export async function openWorkerPane(tmux: Tmux, session: string, pane: SpawnPan
  * Creates the tmux session: window `lead` (its pane waits at the lead's gate for `leadScript`) and
  * window `supervisor`.
  */
-export async function createSessionWindows(tmux: Tmux, session: string, cwd: string, leadScript: string, supervisor: SpawnPane): Promise<{ lead: PaneRef; supervisor: PaneRef }> {
+export async function createSessionWindows(
+  tmux: Tmux,
+  session: string,
+  cwd: string,
+  leadScript: string,
+  supervisor: SpawnPane,
+): Promise<{ lead: PaneRef; supervisor: PaneRef }> {
   const fifo = leadGate(leadScript);
   await createFifo(fifo);
-  const lead = await tmux.newSession(session, LEAD_WINDOW, { cwd, command: `read _ < ${shellQuote(fifo)} && exec /bin/sh ${shellQuote(leadScript)}` });
+  const lead = await tmux.newSession(session, LEAD_WINDOW, {
+    cwd,
+    command: `read _ < ${shellQuote(fifo)} && exec /bin/sh ${shellQuote(leadScript)}`,
+  });
   await tmux.setWindowOption(lead.windowId, 'remain-on-exit', 'on');
   const sup = await tmux.newWindow(session, SUPERVISOR_WINDOW, supervisor);
   await tmux.selectWindow(lead.windowId);
@@ -111,7 +139,8 @@ export function leadGate(leadScript: string): string {
 /** Writes a launch script for a pane: its environment exported, then its command (crewmux-built argv only). */
 export function writeLaunchScript(file: string, pane: SpawnPane): void {
   const lines = ['# written by crewmux: the lead agent of this session', `cd ${shellQuote(pane.cwd)} || exit 1`];
-  for (const [k, v] of Object.entries(pane.env ?? {})) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) lines.push(`export ${k}=${shellQuote(v)}`);
+  for (const [k, v] of Object.entries(pane.env ?? {}))
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) lines.push(`export ${k}=${shellQuote(v)}`);
   lines.push(pane.command, `echo $? > ${shellQuote(join(dirname(file), 'exit-status'))}`, '');
   writeFileAtomic(file, lines.join('\n'), 0o600);
 }

@@ -19,7 +19,9 @@ import { exitStatusFile } from './panes.js';
 export async function restartWorker(rt: Runtime, workerId: string): Promise<WorkerRow> {
   const w = getWorkerOrFail(rt, workerId);
   if (!['crashed', 'killed', 'timeout'].includes(w.state)) {
-    throw new ToolError(`Error: worker ${workerId} is ${w.state}; only a crashed, killed or timed-out worker can be restarted.`);
+    throw new ToolError(
+      `Error: worker ${workerId} is ${w.state}; only a crashed, killed or timed-out worker can be restarted.`,
+    );
   }
   const panes = await rt.tmux.listPanes(rt.tmuxSession);
   const old = panes.find((p) => p.paneId === w.pane_id);
@@ -27,7 +29,9 @@ export async function restartWorker(rt: Runtime, workerId: string): Promise<Work
   const nonce = newNonce();
   const previous = readIfExists(w.prompt_file) ?? '';
   // The prompt keeps the task; the old nonce is replaced and the previous attempt is told.
-  const prompt = previous.replaceAll(w.nonce, nonce) + `\n## Previous attempt\nThis worker was restarted on its own worktree (${w.worktree}) after it ended as ${w.state}${w.summary ? `: ${w.summary}` : ''}. Its committed work is on ${w.branch}; continue from there.\n`;
+  const prompt =
+    previous.replaceAll(w.nonce, nonce) +
+    `\n## Previous attempt\nThis worker was restarted on its own worktree (${w.worktree}) after it ended as ${w.state}${w.summary ? `: ${w.summary}` : ''}. Its committed work is on ${w.branch}; continue from there.\n`;
   writeFileAtomic(w.prompt_file, prompt);
   removeFile(w.done_file);
   removeFile(exitStatusFile(w.log_file));

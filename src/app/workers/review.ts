@@ -22,10 +22,18 @@ export function chooseReviewer(rt: Runtime, authorAgent: string, requested?: str
  * finished worker `workerId`'s branch with its diff and `focus`; ToolError when the author is not finished or has
  * no changes, or the spawn is refused.
  */
-export async function crossReview(rt: Runtime, workerId: string, reviewerAgent?: string, focus?: string, extras?: PromptExtras): Promise<SpawnResult> {
+export async function crossReview(
+  rt: Runtime,
+  workerId: string,
+  reviewerAgent?: string,
+  focus?: string,
+  extras?: PromptExtras,
+): Promise<SpawnResult> {
   const author = getWorkerOrFail(rt, workerId);
   if (!isFinished(author.state) && author.state !== 'merged') {
-    throw new ToolError(`Error: worker ${workerId} is ${author.state}; review it once it has finished (wait_for_worker first).`);
+    throw new ToolError(
+      `Error: worker ${workerId} is ${author.state}; review it once it has finished (wait_for_worker first).`,
+    );
   }
   // Against its own start: a merged worker's change is still its change.
   const diff = await workerDiff(rt, workerId, 'base');

@@ -36,7 +36,9 @@ export interface SpawnResult {
 }
 
 /** Extra prompt blocks for a worker (skills, memory); injected by the supervisor. */
-export type PromptExtras = (input: SpawnInput & { perspective: Perspective }) => Promise<{ title: string; text: string }[]>;
+export type PromptExtras = (
+  input: SpawnInput & { perspective: Perspective },
+) => Promise<{ title: string; text: string }[]>;
 
 export const MAX_TASK_BYTES = 256 * 1024;
 const token = () => randomBytes(24).toString('hex');
@@ -46,10 +48,17 @@ export const newNonce = () => randomBytes(6).toString('hex');
 function chooseAgent(rt: Runtime, requested?: string): string {
   const allowed = rt.options.agents;
   const name = requested ?? allowed[0];
-  if (!name) throw new ToolError('Error: no worker agent is configured for this session. Start the run with --agents NAME.');
+  if (!name)
+    throw new ToolError('Error: no worker agent is configured for this session. Start the run with --agents NAME.');
   const a = rt.agents.get(name);
-  if (!a || !allowed.includes(name)) throw new ToolError(`Error: unknown agent "${name}". Agents available to workers in this session: ${allowed.join(', ')}. Call spawn_worker again with one of them, or omit agent.`);
-  if (!a.binary) throw new ToolError(`Error: agent "${name}" is not installed on this machine. Use one of: ${allowed.filter((n) => rt.agents.get(n)?.binary).join(', ')}.`);
+  if (!a || !allowed.includes(name))
+    throw new ToolError(
+      `Error: unknown agent "${name}". Agents available to workers in this session: ${allowed.join(', ')}. Call spawn_worker again with one of them, or omit agent.`,
+    );
+  if (!a.binary)
+    throw new ToolError(
+      `Error: agent "${name}" is not installed on this machine. Use one of: ${allowed.filter((n) => rt.agents.get(n)?.binary).join(', ')}.`,
+    );
   return name;
 }
 
@@ -57,13 +66,32 @@ function chooseAgent(rt: Runtime, requested?: string): string {
  * Starts worker `w`'s agent in a new pane on its worktree with its prompt file; `onPane` learns the
  * pane first (for rollback). Typed prompts are delivered and confirmed before it returns.
  */
-export async function launchWorkerAgent(rt: Runtime, w: WorkerRow, onPane: (paneId: string) => void = () => undefined): Promise<void> {
+export async function launchWorkerAgent(
+  rt: Runtime,
+  w: WorkerRow,
+  onPane: (paneId: string) => void = () => undefined,
+): Promise<void> {
   const agent = rt.agents.get(w.agent);
   if (!agent?.binary) throw new ToolError(`Error: agent "${w.agent}" is not installed on this machine.`);
   const stateDir = workerDir(rt, w.id);
   const launch = prepareLaunch({
-    profile: agent.profile, binary: agent.binary, baseEnv: rt.baseEnv, doneFile: w.done_file,
-    ctx: { role: 'worker', sessionId: rt.sid, workerId: w.id, cwd: w.worktree, mcpUrl: rt.mcpUrl, mcpToken: w.token, promptFile: w.prompt_file, stateDir, toolTimeoutS: rt.options.toolWaitS, userHome: rt.userHome, env: rt.baseEnv },
+    profile: agent.profile,
+    binary: agent.binary,
+    baseEnv: rt.baseEnv,
+    doneFile: w.done_file,
+    ctx: {
+      role: 'worker',
+      sessionId: rt.sid,
+      workerId: w.id,
+      cwd: w.worktree,
+      mcpUrl: rt.mcpUrl,
+      mcpToken: w.token,
+      promptFile: w.prompt_file,
+      stateDir,
+      toolTimeoutS: rt.options.toolWaitS,
+      userHome: rt.userHome,
+      env: rt.baseEnv,
+    },
   });
   if (readIfExists(w.log_file) === undefined) writeFileAtomic(w.log_file, '');
   const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, launch.pane, w.log_file, rt.paneGate);
@@ -71,7 +99,11 @@ export async function launchWorkerAgent(rt: Runtime, w: WorkerRow, onPane: (pane
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
   if (launch.prompt === 'type') {
-    await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', { readyMarkers: agent.profile.markers.ready, tmpDir: stateDir, clock: rt.clock });
+    await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', {
+      readyMarkers: agent.profile.markers.ready,
+      tmpDir: stateDir,
+      clock: rt.clock,
+    });
   }
 }
 
@@ -81,14 +113,23 @@ export async function launchWorkerAgent(rt: Runtime, w: WorkerRow, onPane: (pane
  * ToolError (empty or over-256 KB task, unknown perspective or agent, --max-workers reached).
  */
 export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: PromptExtras): Promise<SpawnResult> {
-  if (!input.task.trim()) throw new ToolError('Error: the task is empty. Describe what the worker should do and call spawn_worker again.');
-  if (Buffer.byteLength(input.task) > MAX_TASK_BYTES) throw new ToolError(`Error: the task is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it, or put the material in a file in the repository and name it in the task.`);
+  if (!input.task.trim())
+    throw new ToolError('Error: the task is empty. Describe what the worker should do and call spawn_worker again.');
+  if (Buffer.byteLength(input.task) > MAX_TASK_BYTES)
+    throw new ToolError(
+      `Error: the task is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it, or put the material in a file in the repository and name it in the task.`,
+    );
   const perspective = (input.perspective ?? 'implementer') as Perspective;
-  if (!PERSPECTIVES.includes(perspective)) throw new ToolError(`Error: unknown perspective "${input.perspective}". Choose one of: ${PERSPECTIVES.join(', ')} (list_perspectives describes them).`);
+  if (!PERSPECTIVES.includes(perspective))
+    throw new ToolError(
+      `Error: unknown perspective "${input.perspective}". Choose one of: ${PERSPECTIVES.join(', ')} (list_perspectives describes them).`,
+    );
   const agentName = chooseAgent(rt, input.agent);
   const active = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state));
   if (active.length >= rt.options.maxWorkers) {
-    throw new ToolError(`Error: ${active.length} workers are already running (the limit is --max-workers ${rt.options.maxWorkers}). Wait for one with wait_for_worker or stop one with kill_worker, then spawn again.`);
+    throw new ToolError(
+      `Error: ${active.length} workers are already running (the limit is --max-workers ${rt.options.maxWorkers}). Wait for one with wait_for_worker or stop one with kill_worker, then spawn again.`,
+    );
   }
 
   const num = rt.store.reserveWorkerNumber(rt.sid);
@@ -104,12 +145,20 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
 
   const t0 = performance.now();
   const marks: Record<string, number> = {};
-  const mark = (name: string) => { marks[name] = Math.round((performance.now() - t0) * 10) / 10; };
+  const mark = (name: string) => {
+    marks[name] = Math.round((performance.now() - t0) * 10) / 10;
+  };
   try {
     const head = await rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
     mark('revParse');
     await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
-    undo.push({ what: 'remove worktree', run: async () => { await rt.git.removeWorktree(rt.repoRoot, worktree, true); await rt.git.deleteBranch(rt.repoRoot, branch, true); } });
+    undo.push({
+      what: 'remove worktree',
+      run: async () => {
+        await rt.git.removeWorktree(rt.repoRoot, worktree, true);
+        await rt.git.deleteBranch(rt.repoRoot, branch, true);
+      },
+    });
     mark('worktree');
     ensureDir(join(worktree, '.crewmux'));
     ensureDir(stateDir);
@@ -117,36 +166,81 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
     const blocks = extras ? await extras({ ...input, perspective }) : [];
     mark('extras');
     const prompt = buildWorkerPrompt({
-      workerId: id, branch, perspective: perspectiveInfo(perspective), task: input.task, fileScope: input.fileScope,
-      passCriteria: input.passCriteria, extraContext: input.extraContext, optional: blocks, nonce, doneFile,
+      workerId: id,
+      branch,
+      perspective: perspectiveInfo(perspective),
+      task: input.task,
+      fileScope: input.fileScope,
+      passCriteria: input.passCriteria,
+      extraContext: input.extraContext,
+      optional: blocks,
+      nonce,
+      doneFile,
     });
     writeFileAtomic(promptFile, prompt.text);
 
     const workerToken = token();
     rt.store.createWorker({
-      session_id: rt.sid, id, num, agent: agentName, perspective, task: input.task, state: 'starting', branch, worktree,
-      pane_id: null, window_id: null, token: workerToken, nonce, prompt_file: promptFile, log_file: logFile, done_file: doneFile, pid: null, base_commit: head,
+      session_id: rt.sid,
+      id,
+      num,
+      agent: agentName,
+      perspective,
+      task: input.task,
+      state: 'starting',
+      branch,
+      worktree,
+      pane_id: null,
+      window_id: null,
+      token: workerToken,
+      nonce,
+      prompt_file: promptFile,
+      log_file: logFile,
+      done_file: doneFile,
+      pid: null,
+      base_commit: head,
     });
     undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
     mark('row');
 
-    await launchWorkerAgent(rt, rt.store.getWorker(rt.sid, id)!, (ref) => undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }));
+    await launchWorkerAgent(rt, rt.store.getWorker(rt.sid, id)!, (ref) =>
+      undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }),
+    );
     mark('pane');
-    rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, { agent: agentName, perspective, branch, worktree, included: prompt.included, ms: marks });
+    rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, {
+      agent: agentName,
+      perspective,
+      branch,
+      worktree,
+      included: prompt.included,
+      ms: marks,
+    });
     const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');
     return { worker: running ?? rt.store.getWorker(rt.sid, id)!, included: prompt.included };
   } catch (err) {
     // A failure after the pane exists is the worker's state, not a rollback: the lead sees it.
     const row = rt.store.getWorker(rt.sid, id);
     if (row?.pane_id) {
-      changeWorkerState(rt, row, 'failed', `could not start: ${(err as Error).message}`, { summary: `start failed: ${(err as Error).message}` });
-      throw new ToolError(`Error: worker ${id} started but its prompt was not delivered (${(err as Error).message}). It is marked failed; kill_worker ${id} and spawn again, or send_to_worker to retry.`);
+      changeWorkerState(rt, row, 'failed', `could not start: ${(err as Error).message}`, {
+        summary: `start failed: ${(err as Error).message}`,
+      });
+      throw new ToolError(
+        `Error: worker ${id} started but its prompt was not delivered (${(err as Error).message}). It is marked failed; kill_worker ${id} and spawn again, or send_to_worker to retry.`,
+      );
     }
     const undoErrors: string[] = [];
     for (const step of undo.reverse()) {
-      try { await step.run(); } catch (e) { undoErrors.push(`${step.what}: ${(e as Error).message}`); }
+      try {
+        await step.run();
+      } catch (e) {
+        undoErrors.push(`${step.what}: ${(e as Error).message}`);
+      }
     }
-    rt.events.emit('worker.spawn_failed', `${id} could not be started: ${(err as Error).message}`, null, { undoErrors });
-    throw new ToolError(`Error: could not start worker ${id}: ${(err as Error).message}${undoErrors.length ? ` (cleanup also failed: ${undoErrors.join('; ')})` : ''}. Fix the cause or try another agent.`);
+    rt.events.emit('worker.spawn_failed', `${id} could not be started: ${(err as Error).message}`, null, {
+      undoErrors,
+    });
+    throw new ToolError(
+      `Error: could not start worker ${id}: ${(err as Error).message}${undoErrors.length ? ` (cleanup also failed: ${undoErrors.join('; ')})` : ''}. Fix the cause or try another agent.`,
+    );
   }
 }

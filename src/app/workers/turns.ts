@@ -25,8 +25,15 @@ const SNAPSHOT_EXCLUDE = ['.crewmux/done.flag'];
 /** Commits leftover work on the worker's branch; returns the commit or undefined. Never throws. */
 export async function snapshotWorker(rt: Runtime, w: WorkerRow, why: string): Promise<string | undefined> {
   try {
-    const sha = await rt.git.snapshotCommit(w.worktree, `crewmux: snapshot of ${w.id} leftover work (${why})`, SNAPSHOT_EXCLUDE);
-    if (sha) rt.events.emit('worker.snapshot', `${w.id}: committed leftover work as ${sha.slice(0, 10)}`, w.id, { commit: sha });
+    const sha = await rt.git.snapshotCommit(
+      w.worktree,
+      `crewmux: snapshot of ${w.id} leftover work (${why})`,
+      SNAPSHOT_EXCLUDE,
+    );
+    if (sha)
+      rt.events.emit('worker.snapshot', `${w.id}: committed leftover work as ${sha.slice(0, 10)}`, w.id, {
+        commit: sha,
+      });
     return sha;
   } catch (e) {
     rt.events.emit('worker.snapshot_failed', `${w.id}: snapshot commit failed: ${(e as Error).message}`, w.id);
@@ -38,25 +45,45 @@ export async function snapshotWorker(rt: Runtime, w: WorkerRow, why: string): Pr
  * Ends the current turn of `workerId` with `c`. From MCP, a worker that is not running is a ToolError;
  * from a flag or line, it is ignored (the turn already ended another way).
  */
-export async function completeTurn(rt: Runtime, workerId: string, c: Completion, source: CompletionSource): Promise<WorkerRow | undefined> {
+export async function completeTurn(
+  rt: Runtime,
+  workerId: string,
+  c: Completion,
+  source: CompletionSource,
+): Promise<WorkerRow | undefined> {
   const pending = rt.completing.get(workerId);
   if (pending) {
     await pending;
-    if (source === 'mcp') throw new ToolError(`Error: this turn of ${workerId} has already ended. Nothing more to do; stop here.`);
+    if (source === 'mcp')
+      throw new ToolError(`Error: this turn of ${workerId} has already ended. Nothing more to do; stop here.`);
     return undefined;
   }
   const w = getWorkerOrFail(rt, workerId);
   if (!isActive(w.state)) {
-    if (source === 'mcp') throw new ToolError(`Error: worker ${workerId} is ${w.state}, not running; its turn has already ended.`);
+    if (source === 'mcp')
+      throw new ToolError(`Error: worker ${workerId} is ${w.state}, not running; its turn has already ended.`);
     return undefined;
   }
   const job = (async () => {
     const sha = await snapshotWorker(rt, w, `turn ended: ${c.status}`);
     if (perspectiveInfo(w.perspective as Perspective).readOnly) {
       const ahead = await rt.git.commitsAhead(rt.repoRoot, w.base_commit, w.branch).catch(() => 0);
-      if (ahead > 0) addWorkerNote(rt, w, 'worker.flagged', `read-only ${w.perspective} worker has ${ahead} commit(s) on ${w.branch}; review before merging`);
+      if (ahead > 0)
+        addWorkerNote(
+          rt,
+          w,
+          'worker.flagged',
+          `read-only ${w.perspective} worker has ${ahead} commit(s) on ${w.branch}; review before merging`,
+        );
     }
-    return changeWorkerState(rt, w, c.status, `${c.summary || '(no summary)'} [via ${source}]`, { summary: c.summary }, { source, snapshot: sha ?? null });
+    return changeWorkerState(
+      rt,
+      w,
+      c.status,
+      `${c.summary || '(no summary)'} [via ${source}]`,
+      { summary: c.summary },
+      { source, snapshot: sha ?? null },
+    );
   })();
   rt.completing.set(workerId, job);
   try {
@@ -75,13 +102,18 @@ async function livePane(rt: Runtime, w: WorkerRow) {
 export async function sendToWorker(rt: Runtime, workerId: string, message: string): Promise<WorkerRow> {
   const w = getWorkerOrFail(rt, workerId);
   if (!message.trim()) throw new ToolError('Error: the message is empty. Call send_to_worker with some text.');
-  if (Buffer.byteLength(message) > MAX_TASK_BYTES) throw new ToolError(`Error: the message is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it.`);
+  if (Buffer.byteLength(message) > MAX_TASK_BYTES)
+    throw new ToolError(`Error: the message is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it.`);
   if (!isActive(w.state) && !(['done', 'blocked', 'failed'] as WorkerState[]).includes(w.state)) {
-    throw new ToolError(`Error: worker ${workerId} is ${w.state}; it cannot take messages. Spawn a new worker for more work.`);
+    throw new ToolError(
+      `Error: worker ${workerId} is ${w.state}; it cannot take messages. Spawn a new worker for more work.`,
+    );
   }
   const pane = await livePane(rt, w);
   if (!pane) {
-    throw new ToolError(`Error: the agent of worker ${workerId} has exited, so nothing was sent (crewmux never types into a pane without its agent). Spawn a new worker on the same task instead.`);
+    throw new ToolError(
+      `Error: the agent of worker ${workerId} has exited, so nothing was sent (crewmux never types into a pane without its agent). Spawn a new worker on the same task instead.`,
+    );
   }
   let text = message;
   if (isFinished(w.state)) {
@@ -94,16 +126,28 @@ export async function sendToWorker(rt: Runtime, workerId: string, message: strin
   }
   const profile = rt.agents.get(w.agent)?.profile;
   try {
-    await deliverText(rt.tmux, pane.paneId, text, { readyMarkers: profile?.markers.ready, tmpDir: workerDir(rt, w.id), readyTimeoutMs: 10_000, clock: rt.clock });
+    await deliverText(rt.tmux, pane.paneId, text, {
+      readyMarkers: profile?.markers.ready,
+      tmpDir: workerDir(rt, w.id),
+      readyTimeoutMs: 10_000,
+      clock: rt.clock,
+    });
   } catch (e) {
-    throw new ToolError(`Error: the message to ${workerId} was pasted but not accepted: ${(e as Error).message}. Check it with read_worker_output.`);
+    throw new ToolError(
+      `Error: the message to ${workerId} was pasted but not accepted: ${(e as Error).message}. Check it with read_worker_output.`,
+    );
   }
   rt.events.emit('worker.message', `${w.id} received a message (${message.length} chars)`, w.id);
   return rt.store.getWorker(rt.sid, w.id)!;
 }
 
 /** Stops a worker's agent: snapshot, then its process tree (TERM, then KILL); state `to`. */
-export async function stopWorker(rt: Runtime, workerId: string, to: 'killed' | 'timeout', reason: string): Promise<WorkerRow | undefined> {
+export async function stopWorker(
+  rt: Runtime,
+  workerId: string,
+  to: 'killed' | 'timeout',
+  reason: string,
+): Promise<WorkerRow | undefined> {
   const w = getWorkerOrFail(rt, workerId);
   const settled = w.state === 'merged' || w.state === 'discarded';
   rt.stopping.add(w.id);

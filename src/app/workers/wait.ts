@@ -18,11 +18,20 @@ export interface WaitResult {
  * Resolves when any (`mode` 'any') or all of workers `ids` have finished, the session ends, or `timeoutMs` passes
  * (then `timedOut` is true); throws ToolError before waiting when an id is unknown.
  */
-export function waitForWorkers(rt: Runtime, ids: string[], mode: 'any' | 'all', timeoutMs: number): Promise<WaitResult> {
+export function waitForWorkers(
+  rt: Runtime,
+  ids: string[],
+  mode: 'any' | 'all',
+  timeoutMs: number,
+): Promise<WaitResult> {
   for (const id of ids) getWorkerOrFail(rt, id);
   const snapshot = (): WaitResult => {
     const rows = ids.map((id) => rt.store.getWorker(rt.sid, id)!);
-    return { finished: rows.filter((w) => !isActive(w.state)), pending: rows.filter((w) => isActive(w.state)), timedOut: false };
+    return {
+      finished: rows.filter((w) => !isActive(w.state)),
+      pending: rows.filter((w) => isActive(w.state)),
+      timedOut: false,
+    };
   };
   const met = (r: WaitResult) => (mode === 'any' ? r.finished.length > 0 : r.pending.length === 0);
   const first = snapshot();

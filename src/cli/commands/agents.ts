@@ -6,9 +6,10 @@ import { clip, table } from '../output.js';
 export const agentsCommand: Command = {
   command: 'agents',
   describe: 'List agent CLIs running outside crewmux: crewmux-shim agents and agents in tmux panes',
-  builder: (y) => y
-    .option('json', { type: 'boolean', default: false, describe: 'Print JSON: {agents, pruned, warnings}' })
-    .option('mdns-ms', { type: 'number', default: 500, describe: 'How long to listen for mDNS adverts, in ms' }),
+  builder: (y) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'Print JSON: {agents, pruned, warnings}' })
+      .option('mdns-ms', { type: 'number', default: 500, describe: 'How long to listen for mDNS adverts, in ms' }),
   async handler(args, ctx) {
     const deps = createExternalAgentDeps(ctx, { mdnsBrowseMs: Number(args['mdns-ms']) || 500 });
     const r = await discoverAgents(deps);
@@ -22,9 +23,19 @@ export const agentsCommand: Command = {
       ctx.out.out('No running agents found. Start one with `crewmux-shim AGENT`, or run an agent CLI in a tmux pane.');
       return 0;
     }
-    ctx.out.out(table(['ID', 'AGENT', 'VIA', 'PID', 'WHERE', 'SEEN BY'], r.agents.map((a) => [
-      a.id, a.agent, a.via, String(a.pid), clip(a.tmux?.target ?? a.cwd ?? '', 40), a.sources.join('+'),
-    ])));
+    ctx.out.out(
+      table(
+        ['ID', 'AGENT', 'VIA', 'PID', 'WHERE', 'SEEN BY'],
+        r.agents.map((a) => [
+          a.id,
+          a.agent,
+          a.via,
+          String(a.pid),
+          clip(a.tmux?.target ?? a.cwd ?? '', 40),
+          a.sources.join('+'),
+        ]),
+      ),
+    );
     return 0;
   },
 };

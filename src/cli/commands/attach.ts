@@ -11,7 +11,11 @@ export const attachCommand: Command = {
     const s = findSession(ctx.store(), a.sid as string | undefined);
     const tmux = ctx.tmuxFor(s.tmux_socket);
     if (!(await tmux.hasSession(s.tmux_session))) {
-      throw new UserError('E_SESSION_NOT_LIVE', `Session ${s.id} is ${s.status}; its tmux session ${s.tmux_session} is gone.`, `See its result with \`crewmux status ${s.id}\`.`);
+      throw new UserError(
+        'E_SESSION_NOT_LIVE',
+        `Session ${s.id} is ${s.status}; its tmux session ${s.tmux_session} is gone.`,
+        `See its result with \`crewmux status ${s.id}\`.`,
+      );
     }
     return ctx.attachTerminal(tmux, s.tmux_session) === 0 ? 0 : 1;
   },

@@ -6,15 +6,26 @@ import { serveDashboard, untilSessionEnded } from '../../compose/dashboard-serve
 export const dashboardCommand: Command = {
   command: 'dashboard',
   describe: 'Serve a live browser view of sessions, workers, diffs and verify results on 127.0.0.1',
-  builder: (y) => y
-    .option('port', { type: 'number', default: 0, describe: 'Port on 127.0.0.1 (default: a random free port)' })
-    .option('session', { type: 'string', describe: 'Open this session in the printed URL' })
-    .option('until-ended', { type: 'string', hidden: true, describe: 'Exit --grace seconds after this session ends (run --dashboard)' })
-    .option('grace', { type: 'number', default: 60, hidden: true, describe: 'Seconds to keep serving after --until-ended ends' })
-    .option('url-file', { type: 'string', hidden: true, describe: 'Also write the URL to this file (0600)' }),
+  builder: (y) =>
+    y
+      .option('port', { type: 'number', default: 0, describe: 'Port on 127.0.0.1 (default: a random free port)' })
+      .option('session', { type: 'string', describe: 'Open this session in the printed URL' })
+      .option('until-ended', {
+        type: 'string',
+        hidden: true,
+        describe: 'Exit --grace seconds after this session ends (run --dashboard)',
+      })
+      .option('grace', {
+        type: 'number',
+        default: 60,
+        hidden: true,
+        describe: 'Seconds to keep serving after --until-ended ends',
+      })
+      .option('url-file', { type: 'string', hidden: true, describe: 'Also write the URL to this file (0600)' }),
   async handler(a, ctx) {
     const port = Number(a.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError('E_BAD_FLAG', `--port must be a whole number from 0 to 65535 (got ${String(a.port)}).`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UserError('E_BAD_FLAG', `--port must be a whole number from 0 to 65535 (got ${String(a.port)}).`);
     const until = a.untilEnded as string | undefined;
     const d = await serveDashboard(ctx, { port, sid: (a.session as string | undefined) ?? until });
     if (typeof a.urlFile === 'string') ctx.writeUserFile(a.urlFile, d.url + '\n');
@@ -26,7 +37,8 @@ export const dashboardCommand: Command = {
     process.once('SIGTERM', onSignal);
     process.once('SIGHUP', onSignal);
     try {
-      if (until) await untilSessionEnded(ctx, until, { graceMs: Math.max(0, Number(a.grace) || 0) * 1000, signal: stop.signal });
+      if (until)
+        await untilSessionEnded(ctx, until, { graceMs: Math.max(0, Number(a.grace) || 0) * 1000, signal: stop.signal });
       else await new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
     } finally {
       process.off('SIGINT', onSignal);

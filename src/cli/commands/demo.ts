@@ -12,9 +12,10 @@ import { finishRun } from './run.js';
 export const demoCommand: Command = {
   command: 'demo',
   describe: 'Run a demo goal on a throwaway repo with scripted agents (no API key needed)',
-  builder: (y) => y
-    .option('attach', { type: 'boolean', describe: 'Watch it in tmux (default on a TTY)' })
-    .option('keep-session', { type: 'boolean', default: false, describe: 'Leave the tmux session open at the end' }),
+  builder: (y) =>
+    y
+      .option('attach', { type: 'boolean', describe: 'Watch it in tmux (default on a TTY)' })
+      .option('keep-session', { type: 'boolean', default: false, describe: 'Leave the tmux session open at the end' }),
   async handler(a, base) {
     const repo = await createDemoRepo(base.git);
     const ctx = { ...base, cwd: repo };
@@ -22,10 +23,21 @@ export const demoCommand: Command = {
     ctx.out.err(`crewmux demo: throwaway repository ${repo}`);
     const pre = await preflight(ctx, { lead: 'scripted-lead', agents: ['scripted-worker'] });
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
-    const run = await startRun(ctx, pre, runRequest({}, {
-      goal: 'Add a greeting module (src/greet.js) and a test for it, in parallel, then verify the merged result.',
-      timeoutS: 300, workerTimeoutS: 120, stuckAfterS: 120, keepSession: Boolean(a.keepSession) || attach, attach,
-    }));
+    const run = await startRun(
+      ctx,
+      pre,
+      runRequest(
+        {},
+        {
+          goal: 'Add a greeting module (src/greet.js) and a test for it, in parallel, then verify the merged result.',
+          timeoutS: 300,
+          workerTimeoutS: 120,
+          stuckAfterS: 120,
+          keepSession: Boolean(a.keepSession) || attach,
+          attach,
+        },
+      ),
+    );
     ctx.out.err(`crewmux demo: session ${run.sid}`);
     if (attach) {
       ctx.out.err('crewmux demo: attaching; detach with your tmux prefix then d.');

@@ -14,7 +14,10 @@ export function renderDetect(list: DetectedAgent[]): string {
     a.name + (a.scripted ? ' (scripted)' : ''),
     a.found ? (a.path ?? '') : `not found${a.install ? ` (${a.install})` : ''}`,
     a.version ?? (a.found ? `? ${a.probeError ?? ''}`.trim() : ''),
-    yes(a.capabilities.mcpClient), yes(a.capabilities.interactive), yes(a.capabilities.headless), yes(a.capabilities.resume),
+    yes(a.capabilities.mcpClient),
+    yes(a.capabilities.interactive),
+    yes(a.capabilities.headless),
+    yes(a.capabilities.resume),
     a.found ? yes(a.canLead) : '-',
   ]);
   const found = list.filter((a) => a.found && !a.scripted);
@@ -28,24 +31,42 @@ export function renderDetect(list: DetectedAgent[]): string {
 
 /** Plain-text rendering of the router's providers (key env var names only, never keys). */
 export function renderRouter(r: RouterReport, now: number): string {
-  const rows = r.providers.map((p) => [p.name, p.hasKey ? p.keyEnv : `(${p.keyEnv} not set)`, p.model, p.baseUrl, providerState(p, now)]);
+  const rows = r.providers.map((p) => [
+    p.name,
+    p.hasKey ? p.keyEnv : `(${p.keyEnv} not set)`,
+    p.model,
+    p.baseUrl,
+    providerState(p, now),
+  ]);
   const usable = r.providers.filter((p) => p.configured);
-  const summary = r.off ? 'Router: off (CREWMUX_ROUTER=off); summaries use truncation.'
-    : usable.length === 0 ? `Router: no provider key set; summaries fall back to truncation. Set one of ${ROUTER_KEY_HINT}.`
+  const summary = r.off
+    ? 'Router: off (CREWMUX_ROUTER=off); summaries use truncation.'
+    : usable.length === 0
+      ? `Router: no provider key set; summaries fall back to truncation. Set one of ${ROUTER_KEY_HINT}.`
       : `Router: ${usable.length} provider(s) in fallback order: ${usable.map((p) => p.name).join(', ')}.`;
-  return [table(['PROVIDER', 'KEY', 'MODEL', 'BASE URL', 'STATE'], rows), '', summary, ...(r.problem ? [`Router: ${r.problem}`] : [])].join('\n');
+  return [
+    table(['PROVIDER', 'KEY', 'MODEL', 'BASE URL', 'STATE'], rows),
+    '',
+    summary,
+    ...(r.problem ? [`Router: ${r.problem}`] : []),
+  ].join('\n');
 }
 
 export const detectCommand: Command = {
   command: 'detect',
-  describe: 'List the agent CLIs crewmux knows (installed, versions, capabilities) and the summary router\'s providers',
-  builder: (y) => y
-    .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
-    .option('timeout', { type: 'number', default: 8000, describe: 'Per-probe deadline in milliseconds' }),
+  describe: "List the agent CLIs crewmux knows (installed, versions, capabilities) and the summary router's providers",
+  builder: (y) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
+      .option('timeout', { type: 'number', default: 8000, describe: 'Per-probe deadline in milliseconds' }),
   handler: async (args, ctx) => {
     const timeoutMs = Number(args.timeout);
-    if (!Number.isFinite(timeoutMs) || timeoutMs < 100) throw new UserError('E_BAD_FLAG', '--timeout must be at least 100 (milliseconds).');
-    const [list, router] = await Promise.all([detectAgents({ agents: BUILTIN_AGENTS, env: ctx.env, timeoutMs }), routerReport(ctx)]);
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 100)
+      throw new UserError('E_BAD_FLAG', '--timeout must be at least 100 (milliseconds).');
+    const [list, router] = await Promise.all([
+      detectAgents({ agents: BUILTIN_AGENTS, env: ctx.env, timeoutMs }),
+      routerReport(ctx),
+    ]);
     if (args.json) ctx.out.json({ agents: list, router });
     else ctx.out.out(`${renderDetect(list)}\n\n${renderRouter(router, ctx.now())}`);
     return 0;

@@ -9,7 +9,9 @@ export const doctorCommand: Command = {
   async handler(a, ctx) {
     const checks = await runDoctor(ctx);
     if (a.json) ctx.out.json(checks);
-    else for (const c of checks) ctx.out.out(`${c.level.padEnd(5)}  ${c.name.padEnd(14)} ${c.detail}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
+    else
+      for (const c of checks)
+        ctx.out.out(`${c.level.padEnd(5)}  ${c.name.padEnd(14)} ${c.detail}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
     return checks.some((c) => c.level === 'fatal') ? 1 : 0;
   },
 };

@@ -8,15 +8,32 @@ const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 export const gcCommand: Command = {
   command: 'gc',
   describe: 'Remove crewmux worktrees and branches that are merged or empty (--force: all but live sessions)',
-  builder: (y) => y.option('dry-run', { type: 'boolean', default: false }).option('force', { type: 'boolean', default: false }).option('json', { type: 'boolean', default: false }),
+  builder: (y) =>
+    y
+      .option('dry-run', { type: 'boolean', default: false })
+      .option('force', { type: 'boolean', default: false })
+      .option('json', { type: 'boolean', default: false }),
   async handler(a, ctx) {
     const items = await collectGarbage(ctx, { dryRun: Boolean(a.dryRun), force: Boolean(a.force) });
-    if (a.json) { ctx.out.json(items); return 0; }
-    if (!items.length) { ctx.out.out('nothing of crewmux to collect'); return 0; }
-    ctx.out.out(table(['SESSION', 'BRANCH', 'CLASS', 'ACTION', 'SIZE'], items.map((i) => [i.session, i.branch, i.class, i.action, mb(i.bytes)])));
+    if (a.json) {
+      ctx.out.json(items);
+      return 0;
+    }
+    if (!items.length) {
+      ctx.out.out('nothing of crewmux to collect');
+      return 0;
+    }
+    ctx.out.out(
+      table(
+        ['SESSION', 'BRANCH', 'CLASS', 'ACTION', 'SIZE'],
+        items.map((i) => [i.session, i.branch, i.class, i.action, mb(i.bytes)]),
+      ),
+    );
     const freed = items.filter((i) => i.action !== 'kept').reduce((n, i) => n + i.bytes, 0);
     const kept = items.filter((i) => i.action === 'kept');
-    ctx.out.out(`\n${a.dryRun ? 'would free' : 'freed'} ${mb(freed)}; kept ${kept.length} (${[...new Set(kept.map((k) => k.class))].join(', ') || 'none'})${kept.some((k) => k.class === 'unmerged commits' || k.class === 'uncommitted changes') ? '; --force removes those too' : ''}`);
+    ctx.out.out(
+      `\n${a.dryRun ? 'would free' : 'freed'} ${mb(freed)}; kept ${kept.length} (${[...new Set(kept.map((k) => k.class))].join(', ') || 'none'})${kept.some((k) => k.class === 'unmerged commits' || k.class === 'uncommitted changes') ? '; --force removes those too' : ''}`,
+    );
     return 0;
   },
 };

@@ -17,4 +17,21 @@ import { doctorCommand } from './doctor.js';
 import { initCommand } from './init.js';
 import { memoryCommand } from './memory.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, statusCommand, sessionsCommand, attachCommand, stopCommand, resumeCommand, gcCommand, detectCommand, doctorCommand, initCommand, memoryCommand, agentsCommand, skillCommand, dashboardCommand, superviseCommand];
+export const COMMANDS: Command[] = [
+  runCommand,
+  demoCommand,
+  statusCommand,
+  sessionsCommand,
+  attachCommand,
+  stopCommand,
+  resumeCommand,
+  gcCommand,
+  detectCommand,
+  doctorCommand,
+  initCommand,
+  memoryCommand,
+  agentsCommand,
+  skillCommand,
+  dashboardCommand,
+  superviseCommand,
+];

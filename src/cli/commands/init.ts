@@ -10,7 +10,11 @@ export const initCommand: Command = {
     const r = await initProject(ctx, Boolean(a.force));
     for (const f of r.written) ctx.out.out(`wrote ${f}`);
     for (const f of r.kept) ctx.out.out(`kept  ${f} (exists; --force overwrites)`);
-    ctx.out.out(r.verify.length ? `verify: ${r.verify.join('; ')}` : 'verify: nothing guessed; edit the How to verify section of .crewmux/PROJECT.md');
+    ctx.out.out(
+      r.verify.length
+        ? `verify: ${r.verify.join('; ')}`
+        : 'verify: nothing guessed; edit the How to verify section of .crewmux/PROJECT.md',
+    );
     return 0;
   },
 };

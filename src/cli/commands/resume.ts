@@ -7,18 +7,27 @@ import { finishRun } from './run.js';
 export const resumeCommand: Command = {
   command: 'resume [sid]',
   describe: 'Resume a session whose supervisor died or that was stopped (default: the latest)',
-  builder: (y) => y.positional('sid', { type: 'string' })
-    .option('attach', { type: 'boolean', describe: 'Attach this terminal (default on a TTY)' })
-    .option('wait', { type: 'boolean', describe: 'Block until the goal ends (default when not attaching)' }),
+  builder: (y) =>
+    y
+      .positional('sid', { type: 'string' })
+      .option('attach', { type: 'boolean', describe: 'Attach this terminal (default on a TTY)' })
+      .option('wait', { type: 'boolean', describe: 'Block until the goal ends (default when not attaching)' }),
   async handler(a, ctx) {
-    const before = ctx.store().eventsAfter((a.sid as string | undefined) ?? ctx.store().listSessions()[0]?.id ?? '', 0, 1_000_000).at(-1)?.id ?? 0;
+    const before =
+      ctx
+        .store()
+        .eventsAfter((a.sid as string | undefined) ?? ctx.store().listSessions()[0]?.id ?? '', 0, 1_000_000)
+        .at(-1)?.id ?? 0;
     const s = await resumeRun(ctx, a.sid as string | undefined);
     ctx.out.err(`crewmux: session ${s.id} resumed (tmux session ${s.tmux_session})`);
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const wait = (a.wait as boolean | undefined) ?? !attach;
     if (attach) ctx.attachTerminal(ctx.tmuxFor(s.tmux_socket), s.tmux_session);
     if (!wait) return 0;
-    await followRun(ctx.store(), ctx.tmuxFor(s.tmux_socket), s.id, (l) => ctx.out.out(l), { fromEventId: before, clock: ctx.clock });
+    await followRun(ctx.store(), ctx.tmuxFor(s.tmux_socket), s.id, (l) => ctx.out.out(l), {
+      fromEventId: before,
+      clock: ctx.clock,
+    });
     return finishRun(ctx, s.id);
   },
 };

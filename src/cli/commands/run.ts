@@ -32,18 +32,26 @@ async function readGoal(a: Record<string, unknown>, readFile: (path: string) => 
     try {
       goal = readFile(a.goalFile);
     } catch (e) {
-      throw new UserError('E_GOAL_FILE', `Cannot read goal file ${a.goalFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+      throw new UserError(
+        'E_GOAL_FILE',
+        `Cannot read goal file ${a.goalFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+      );
     }
   } else if (a.interactive) goal = await readInteractiveGoal();
   else throw new UserError('E_GOAL_MISSING');
-  if (Buffer.byteLength(goal) > MAX_GOAL_BYTES) throw new UserError('E_GOAL_TOO_LARGE', `The goal is ${Math.round(Buffer.byteLength(goal) / 1024)} KB; the limit is 64 KB.`);
+  if (Buffer.byteLength(goal) > MAX_GOAL_BYTES)
+    throw new UserError(
+      'E_GOAL_TOO_LARGE',
+      `The goal is ${Math.round(Buffer.byteLength(goal) / 1024)} KB; the limit is 64 KB.`,
+    );
   if (!goal.trim()) throw new UserError('E_GOAL_EMPTY');
   return goal;
 }
 
 function positive(name: string, v: unknown): number | null {
   if (v === undefined) return null;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new UserError('E_BAD_FLAG', `--${name} must be a positive number of seconds (got ${JSON.stringify(v)}).`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+    throw new UserError('E_BAD_FLAG', `--${name} must be a positive number of seconds (got ${JSON.stringify(v)}).`);
   return v;
 }
 
@@ -66,40 +74,83 @@ async function startRunDashboard(ctx: AppContext, sid: string): Promise<void> {
 export const runCommand: Command = {
   command: 'run',
   describe: 'Run a goal: a lead agent drives workers in git worktrees',
-  builder: (y) => y
-    .option('goal', { type: 'string', describe: 'The goal text' })
-    .option('goal-file', { type: 'string', describe: 'Read the goal from a file' })
-    .option('interactive', { type: 'boolean', describe: 'Type the goal; end with /end' })
-    .conflicts('goal', ['goal-file', 'interactive'])
-    .conflicts('goal-file', 'interactive')
-    .option('lead', { type: 'string', describe: 'Lead agent (default: config "lead", else the best detected)' })
-    .option('agents', { type: 'string', describe: 'Worker agents, comma-separated' })
-    .option('attach', { type: 'boolean', describe: 'Attach this terminal to the tmux session (default on a TTY)' })
-    .option('wait', { type: 'boolean', describe: 'Block until the goal ends, printing progress (default when not attaching)' })
-    .option('timeout', { type: 'number', describe: 'Seconds before the whole run ends as timed out' })
-    .option('max-workers', { type: 'number', describe: 'Workers running at once (default 4)' })
-    .option('worker-timeout', { type: 'number', describe: 'Seconds a worker may run before it is stopped' })
-    .option('keep-session', { type: 'boolean', default: false, describe: 'Leave the tmux session open after the goal ends' })
-    .option('dashboard', { type: 'boolean', default: false, describe: 'Also serve the live dashboard on 127.0.0.1 and print its URL' })
-    .option('merge', { type: 'boolean', default: false, describe: 'When done, fast-forward your branch to the integration branch (clean tree only)' })
-    .option('require-signed-skills', { type: 'boolean', describe: 'Load only skills signed by a trusted key (also config requireSignedSkills)' }),
+  builder: (y) =>
+    y
+      .option('goal', { type: 'string', describe: 'The goal text' })
+      .option('goal-file', { type: 'string', describe: 'Read the goal from a file' })
+      .option('interactive', { type: 'boolean', describe: 'Type the goal; end with /end' })
+      .conflicts('goal', ['goal-file', 'interactive'])
+      .conflicts('goal-file', 'interactive')
+      .option('lead', { type: 'string', describe: 'Lead agent (default: config "lead", else the best detected)' })
+      .option('agents', { type: 'string', describe: 'Worker agents, comma-separated' })
+      .option('attach', { type: 'boolean', describe: 'Attach this terminal to the tmux session (default on a TTY)' })
+      .option('wait', {
+        type: 'boolean',
+        describe: 'Block until the goal ends, printing progress (default when not attaching)',
+      })
+      .option('timeout', { type: 'number', describe: 'Seconds before the whole run ends as timed out' })
+      .option('max-workers', { type: 'number', describe: 'Workers running at once (default 4)' })
+      .option('worker-timeout', { type: 'number', describe: 'Seconds a worker may run before it is stopped' })
+      .option('keep-session', {
+        type: 'boolean',
+        default: false,
+        describe: 'Leave the tmux session open after the goal ends',
+      })
+      .option('dashboard', {
+        type: 'boolean',
+        default: false,
+        describe: 'Also serve the live dashboard on 127.0.0.1 and print its URL',
+      })
+      .option('merge', {
+        type: 'boolean',
+        default: false,
+        describe: 'When done, fast-forward your branch to the integration branch (clean tree only)',
+      })
+      .option('require-signed-skills', {
+        type: 'boolean',
+        describe: 'Load only skills signed by a trusted key (also config requireSignedSkills)',
+      }),
   async handler(a, ctx) {
     const goal = await readGoal(a, (p) => ctx.readUserFile(p));
     const timeoutS = positive('timeout', a.timeout);
     const workerTimeoutS = positive('worker-timeout', a.workerTimeout);
     const maxWorkers = a.maxWorkers === undefined ? undefined : Number(a.maxWorkers);
     if (maxWorkers !== undefined && (!Number.isInteger(maxWorkers) || maxWorkers < 1 || maxWorkers > 64)) {
-      throw new UserError('E_BAD_FLAG', `--max-workers must be a whole number from 1 to 64 (got ${String(a.maxWorkers)}).`);
+      throw new UserError(
+        'E_BAD_FLAG',
+        `--max-workers must be a whole number from 1 to 64 (got ${String(a.maxWorkers)}).`,
+      );
     }
-    const agents = typeof a.agents === 'string' ? a.agents.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    const agents =
+      typeof a.agents === 'string'
+        ? a.agents
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined;
     const pre = await preflight(ctx, { lead: a.lead as string | undefined, agents });
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const wait = (a.wait as boolean | undefined) ?? !attach;
-    const run = await startRun(ctx, pre, runRequest(pre.config, {
-      goal, attach, maxWorkers, timeoutS, workerTimeoutS, keepSession: Boolean(a.keepSession),
-      requireSignedSkills: requireSignedSkills({ flag: a.requireSignedSkills as boolean | undefined, paths: ctx.paths, projectRoot: pre.repo.root }),
-    }));
-    ctx.out.err(`crewmux: session ${run.sid} started (tmux session ${run.tmuxSession}, lead ${pre.lead}, workers ${pre.workers.join(', ')})`);
+    const run = await startRun(
+      ctx,
+      pre,
+      runRequest(pre.config, {
+        goal,
+        attach,
+        maxWorkers,
+        timeoutS,
+        workerTimeoutS,
+        keepSession: Boolean(a.keepSession),
+        requireSignedSkills: requireSignedSkills({
+          flag: a.requireSignedSkills as boolean | undefined,
+          paths: ctx.paths,
+          projectRoot: pre.repo.root,
+        }),
+      }),
+    );
+    ctx.out.err(
+      `crewmux: session ${run.sid} started (tmux session ${run.tmuxSession}, lead ${pre.lead}, workers ${pre.workers.join(', ')})`,
+    );
     if (a.dashboard) await startRunDashboard(ctx, run.sid);
     if (attach) {
       ctx.attachTerminal(ctx.tmux, run.tmuxSession);
@@ -109,12 +160,16 @@ export const runCommand: Command = {
         if (a.merge) ctx.out.out(await fastForwardToIntegration(ctx, run.sid));
         return code;
       }
-      ctx.out.err(`crewmux: detached; the run goes on. Reattach: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`);
+      ctx.out.err(
+        `crewmux: detached; the run goes on. Reattach: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`,
+      );
       if (!wait) return 0;
     }
     if (!wait) {
       ctx.out.out(run.sid);
-      ctx.out.err(`crewmux: running in the background. Watch: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`);
+      ctx.out.err(
+        `crewmux: running in the background. Watch: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`,
+      );
       return 0;
     }
     await followRun(ctx.store(), ctx.tmux, run.sid, (l) => ctx.out.out(l), { clock: ctx.clock });

@@ -3,7 +3,14 @@ import type { Command } from '../command.js';
 import { listSessionViews } from '../../app/session/list-sessions.js';
 import { clip, table } from '../output.js';
 
-const age = (s: number) => (s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`);
+const age = (s: number) =>
+  s < 120
+    ? `${s}s`
+    : s < 7200
+      ? `${Math.round(s / 60)}m`
+      : s < 172800
+        ? `${Math.round(s / 3600)}h`
+        : `${Math.round(s / 86400)}d`;
 
 export const sessionsCommand: Command = {
   command: 'sessions',
@@ -11,11 +18,30 @@ export const sessionsCommand: Command = {
   builder: (y) => y.option('json', { type: 'boolean', default: false }),
   async handler(a, ctx) {
     const views = listSessionViews(ctx.store(), ctx.now());
-    if (a.json) { ctx.out.json(views); return 0; }
-    if (!views.length) { ctx.out.out('no sessions yet; try `crewmux demo`'); return 0; }
-    ctx.out.out(table(['ID', 'STATUS', 'LEAD', 'WORKERS', 'AGE', 'RESUME', 'GOAL'], views.map((v) => [
-      v.id, v.status, v.lead, Object.entries(v.workers).map(([k, n]) => `${n} ${k}`).join(', ') || '-', age(v.ageS), v.resumable ? 'yes' : 'no', clip(v.goal, 50),
-    ])));
+    if (a.json) {
+      ctx.out.json(views);
+      return 0;
+    }
+    if (!views.length) {
+      ctx.out.out('no sessions yet; try `crewmux demo`');
+      return 0;
+    }
+    ctx.out.out(
+      table(
+        ['ID', 'STATUS', 'LEAD', 'WORKERS', 'AGE', 'RESUME', 'GOAL'],
+        views.map((v) => [
+          v.id,
+          v.status,
+          v.lead,
+          Object.entries(v.workers)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ') || '-',
+          age(v.ageS),
+          v.resumable ? 'yes' : 'no',
+          clip(v.goal, 50),
+        ]),
+      ),
+    );
     return 0;
   },
 };

@@ -16,8 +16,21 @@ export function renderStatus(v: SessionStatusView): string {
   ];
   if (v.workers.length === 0) lines.push('no workers yet');
   else {
-    lines.push(table(['ID', 'AGENT', 'PERSPECTIVE', 'STATE', 'BRANCH', 'PANE', 'WORKTREE', 'SUMMARY'],
-      v.workers.map((w) => [w.id, w.agent, w.perspective, w.state, w.branch, w.pane ?? '-', w.worktree, clip(w.summary ?? '', 60)])));
+    lines.push(
+      table(
+        ['ID', 'AGENT', 'PERSPECTIVE', 'STATE', 'BRANCH', 'PANE', 'WORKTREE', 'SUMMARY'],
+        v.workers.map((w) => [
+          w.id,
+          w.agent,
+          w.perspective,
+          w.state,
+          w.branch,
+          w.pane ?? '-',
+          w.worktree,
+          clip(w.summary ?? '', 60),
+        ]),
+      ),
+    );
   }
   if (v.report) lines.push('', renderReport(v.report));
   return lines.join('\n');
@@ -26,7 +39,10 @@ export function renderStatus(v: SessionStatusView): string {
 export const statusCommand: Command = {
   command: 'status [sid]',
   describe: 'Show a session (default: the latest) and its workers',
-  builder: (y) => y.positional('sid', { type: 'string', describe: 'Session id or a unique prefix' }).option('json', { type: 'boolean', default: false }),
+  builder: (y) =>
+    y
+      .positional('sid', { type: 'string', describe: 'Session id or a unique prefix' })
+      .option('json', { type: 'boolean', default: false }),
   async handler(a, ctx) {
     const v = sessionStatus(ctx.store(), a.sid as string | undefined);
     if (a.json) ctx.out.json(v);

@@ -8,7 +8,9 @@ export const stopCommand: Command = {
   builder: (y) => y.positional('sid', { type: 'string' }),
   async handler(a, ctx) {
     const s = await stopSession(ctx, a.sid as string | undefined);
-    ctx.out.out(`session ${s.id}: ${s.status}${s.outcome_reason ? ` (${s.outcome_reason})` : ''}. Resume with: crewmux resume ${s.id}`);
+    ctx.out.out(
+      `session ${s.id}: ${s.status}${s.outcome_reason ? ` (${s.outcome_reason})` : ''}. Resume with: crewmux resume ${s.id}`,
+    );
     return s.status === 'stopped' ? 0 : 1;
   },
 };

@@ -40,7 +40,10 @@ export interface ProcessInfo {
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1).replace(/\.(c|m)?js$/, '');
 
 /** The agent name `argv` runs, or undefined. Matches argv[0], or an interpreter's script, by basename or package path. */
-export function recognizeCommand(argv: readonly string[], known: readonly KnownAgent[] = KNOWN_AGENTS): string | undefined {
+export function recognizeCommand(
+  argv: readonly string[],
+  known: readonly KnownAgent[] = KNOWN_AGENTS,
+): string | undefined {
   const first = argv[0];
   if (!first) return undefined;
   const candidates = [first];
@@ -52,7 +55,8 @@ export function recognizeCommand(argv: readonly string[], known: readonly KnownA
     const name = base(c);
     for (const k of known) {
       if (k.binaries.includes(name)) return k.name;
-      if (k.packages?.some((p) => c.includes(`/node_modules/${p}/`) || c.includes(`/site-packages/${p}/`))) return k.name;
+      if (k.packages?.some((p) => c.includes(`/node_modules/${p}/`) || c.includes(`/site-packages/${p}/`)))
+        return k.name;
     }
   }
   return undefined;
@@ -84,7 +88,10 @@ export function descendants(table: readonly ProcessInfo[], root: number): Proces
 }
 
 /** The first (outermost) process of a tree that runs a known agent, with the agent's name. */
-export function findAgentInTree(tree: readonly ProcessInfo[], known: readonly KnownAgent[] = KNOWN_AGENTS): { agent: string; process: ProcessInfo } | undefined {
+export function findAgentInTree(
+  tree: readonly ProcessInfo[],
+  known: readonly KnownAgent[] = KNOWN_AGENTS,
+): { agent: string; process: ProcessInfo } | undefined {
   for (const p of tree) {
     const agent = recognizeCommand(p.argv, known);
     if (agent) return { agent, process: p };

@@ -18,8 +18,22 @@ import { crush } from './profiles/crush.js';
 
 /** Real agent CLIs first (in "best lead" order), then the scripted stand-ins. */
 export const BUILTIN_AGENTS: readonly AgentProfile[] = [
-  claude, codex, gemini, qwen, opencode, copilot, cursorAgent, amp, goose, kiro, crush, kilocode, openclaude, aider,
-  scriptedLead, scriptedWorker,
+  claude,
+  codex,
+  gemini,
+  qwen,
+  opencode,
+  copilot,
+  cursorAgent,
+  amp,
+  goose,
+  kiro,
+  crush,
+  kilocode,
+  openclaude,
+  aider,
+  scriptedLead,
+  scriptedWorker,
 ];
 
 /** The built-in profile named `name`, or undefined. */

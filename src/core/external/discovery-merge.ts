@@ -49,8 +49,17 @@ export function mergeDiscovered(input: MergeInput): DiscoveredAgent[] {
   const shims = new Map<string, DiscoveredAgent & { tmuxPane?: string; tmuxSocket?: string }>();
   for (const c of input.cards) {
     shims.set(c.id, {
-      id: c.id, agent: c.agent, via: 'shim', pid: c.pid, cwd: c.cwd, command: [c.command, ...c.args], sources: ['card'],
-      socket: c.socket, startedAt: c.startedAt, tmuxPane: c.tmuxPane, tmuxSocket: c.tmuxSocket,
+      id: c.id,
+      agent: c.agent,
+      via: 'shim',
+      pid: c.pid,
+      cwd: c.cwd,
+      command: [c.command, ...c.args],
+      sources: ['card'],
+      socket: c.socket,
+      startedAt: c.startedAt,
+      tmuxPane: c.tmuxPane,
+      tmuxSocket: c.tmuxSocket,
     });
   }
   for (const t of input.mdns) {
@@ -67,7 +76,9 @@ export function mergeDiscovered(input: MergeInput): DiscoveredAgent[] {
     if (seenPanes.has(p.paneId)) continue;
     seenPanes.add(p.paneId);
     const tree = new Set(p.treePids);
-    const shim = [...shims.values()].find((s) => tree.has(s.pid) || (s.tmuxPane === p.paneId && s.tmuxSocket === p.socketPath));
+    const shim = [...shims.values()].find(
+      (s) => tree.has(s.pid) || (s.tmuxPane === p.paneId && s.tmuxSocket === p.socketPath),
+    );
     if (shim) {
       shim.tmux = { session: p.session, paneId: p.paneId, target: p.target };
       if (!shim.sources.includes('tmux')) shim.sources.push('tmux');
@@ -75,8 +86,14 @@ export function mergeDiscovered(input: MergeInput): DiscoveredAgent[] {
     }
     if (!p.agent) continue;
     plain.push({
-      id: `tmux-${p.paneId}`, agent: p.agent.name, via: 'tmux', pid: p.agent.pid, cwd: p.cwd, command: p.agent.argv,
-      sources: ['tmux'], tmux: { session: p.session, paneId: p.paneId, target: p.target },
+      id: `tmux-${p.paneId}`,
+      agent: p.agent.name,
+      via: 'tmux',
+      pid: p.agent.pid,
+      cwd: p.cwd,
+      command: p.agent.argv,
+      sources: ['tmux'],
+      tmux: { session: p.session, paneId: p.paneId, target: p.target },
     });
   }
   const out = [...shims.values()].map(({ tmuxPane: _a, tmuxSocket: _b, ...rest }) => rest);

@@ -61,31 +61,44 @@ export const RpcRequestSchema = z.object({
 
 export const InfoParams = z.object({}).strict().optional();
 
-export const SendParams = z.object({
-  text: z.string().max(1 << 20),
-  /** Press Enter as a separate key after the text (after `enterDelayMs`). Default false. */
-  enter: z.boolean().optional(),
-  /** Milliseconds between the text and Enter, default 300. */
-  enterDelayMs: z.number().int().min(0).max(10_000).optional(),
-  /** `auto` (default) uses bracketed paste when the agent enabled it; `bracketed` always; `raw` never. */
-  paste: z.enum(['auto', 'bracketed', 'raw']).optional(),
-}).strict();
+export const SendParams = z
+  .object({
+    text: z.string().max(1 << 20),
+    /** Press Enter as a separate key after the text (after `enterDelayMs`). Default false. */
+    enter: z.boolean().optional(),
+    /** Milliseconds between the text and Enter, default 300. */
+    enterDelayMs: z.number().int().min(0).max(10_000).optional(),
+    /** `auto` (default) uses bracketed paste when the agent enabled it; `bracketed` always; `raw` never. */
+    paste: z.enum(['auto', 'bracketed', 'raw']).optional(),
+  })
+  .strict();
 export type SendParams = z.infer<typeof SendParams>;
 
-export const ReadParams = z.object({
-  /** Byte offset from a previous read's `next`; omitted: the newest `maxBytes`. */
-  cursor: z.number().int().min(0).optional(),
-  maxBytes: z.number().int().min(1).max(1 << 20).optional(),
-  /** Return readable text: escapes removed, cursor moves as line breaks. */
-  strip: z.boolean().optional(),
-  /** When more than `maxBytes` follow the cursor, return the newest bytes (older ones counted in `skipped`). */
-  newest: z.boolean().optional(),
-}).strict().optional();
+export const ReadParams = z
+  .object({
+    /** Byte offset from a previous read's `next`; omitted: the newest `maxBytes`. */
+    cursor: z.number().int().min(0).optional(),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1 << 20)
+      .optional(),
+    /** Return readable text: escapes removed, cursor moves as line breaks. */
+    strip: z.boolean().optional(),
+    /** When more than `maxBytes` follow the cursor, return the newest bytes (older ones counted in `skipped`). */
+    newest: z.boolean().optional(),
+  })
+  .strict()
+  .optional();
 export type ReadParams = z.infer<typeof ReadParams>;
 
-export const KillParams = z.object({
-  signal: z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL']).optional(),
-}).strict().optional();
+export const KillParams = z
+  .object({
+    signal: z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL']).optional(),
+  })
+  .strict()
+  .optional();
 
 export const InfoResult = z.object({
   id: z.string(),
@@ -105,11 +118,21 @@ export const InfoResult = z.object({
 });
 export type InfoResult = z.infer<typeof InfoResult>;
 
-export const SendResult = z.object({ bytes: z.number(), enter: z.boolean(), bracketed: z.boolean(), cursor: z.number() });
+export const SendResult = z.object({
+  bytes: z.number(),
+  enter: z.boolean(),
+  bracketed: z.boolean(),
+  cursor: z.number(),
+});
 export type SendResult = z.infer<typeof SendResult>;
 
 export const ReadResult = z.object({
-  text: z.string(), start: z.number(), next: z.number(), end: z.number(), skipped: z.number(), exited: z.boolean(),
+  text: z.string(),
+  start: z.number(),
+  next: z.number(),
+  end: z.number(),
+  skipped: z.number(),
+  exited: z.boolean(),
 });
 export type ReadResult = z.infer<typeof ReadResult>;
 

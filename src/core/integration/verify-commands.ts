@@ -13,8 +13,20 @@ export function verifyCommandsFromProject(markdown: string): string[] {
   const end = rest.search(/^##\s/m);
   const body = end < 0 ? rest : rest.slice(0, end);
   const fence = /```[a-z]*\n([\s\S]*?)```/.exec(body);
-  const lines = fence ? fence[1]!.split('\n') : body.split('\n').filter((l) => /^\s*[-*]\s+/.test(l)).map((l) => l.replace(/^\s*[-*]\s+/, ''));
-  return lines.map((l) => l.trim().replace(/^`(.*)`$/, '$1').trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = fence
+    ? fence[1]!.split('\n')
+    : body
+        .split('\n')
+        .filter((l) => /^\s*[-*]\s+/.test(l))
+        .map((l) => l.replace(/^\s*[-*]\s+/, ''));
+  return lines
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^`(.*)`$/, '$1')
+        .trim(),
+    )
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 const FORBIDDEN = /[|&;<>`$\\]/;
@@ -22,7 +34,9 @@ const FORBIDDEN = /[|&;<>`$\\]/;
 /** Splits a lead-given command into argv (quotes group words); undefined with a reason when it needs a shell. */
 export function splitCommand(command: string): { argv: string[] } | { error: string } {
   if (FORBIDDEN.test(command)) {
-    return { error: `"${command}" needs a shell (it holds one of | & ; < > \` $ \\). verify runs commands you pass without a shell; put shell pipelines in .crewmux/config.json "verify" instead, or call verify with no commands to run the configured ones` };
+    return {
+      error: `"${command}" needs a shell (it holds one of | & ; < > \` $ \\). verify runs commands you pass without a shell; put shell pipelines in .crewmux/config.json "verify" instead, or call verify with no commands to run the configured ones`,
+    };
   }
   const argv: string[] = [];
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;

@@ -63,9 +63,13 @@ export function splitMemoryFile(text: string, name: string): MemoryChunk[] {
   });
 }
 
-const STOPWORDS = new Set(('a an and are as at be but by can do does for from has have how i if in into is it its of on or ' +
-  'so than that the then there these this those to was were what when where which who will with without you your ' +
-  'should must make sure each all any not no use using add new file files code please task worker').split(' '));
+const STOPWORDS = new Set(
+  (
+    'a an and are as at be but by can do does for from has have how i if in into is it its of on or ' +
+    'so than that the then there these this those to was were what when where which who will with without you your ' +
+    'should must make sure each all any not no use using add new file files code please task worker'
+  ).split(' '),
+);
 
 /**
  * An FTS5 MATCH expression for free text: its distinct words (3+ letters, no stopwords, at most 24),
@@ -117,13 +121,22 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…`
  */
 export function verifyLessons(input: EpisodeInput): string[] {
   const passedLater = (command: string, after: number) =>
-    input.report.verifies.slice(after + 1).some((v) => v.commands.some((c) => c.command === command && c.exitCode === 0));
+    input.report.verifies
+      .slice(after + 1)
+      .some((v) => v.commands.some((c) => c.command === command && c.exitCode === 0));
   const lessons: string[] = [];
   input.failures.forEach((f) => {
     const idx = input.report.verifies.findIndex((v) => v.commit === f.commit);
     const how = f.timedOut ? 'timed out' : `exited ${f.exitCode}`;
     const fixed = passedLater(f.command, idx) ? 'later fixed and passing' : 'still failing at the end';
-    const tail = f.tail.trim() ? f.tail.trim().split('\n').slice(-8).map((l) => `    ${clip(l, 200)}`).join('\n') : '';
+    const tail = f.tail.trim()
+      ? f.tail
+          .trim()
+          .split('\n')
+          .slice(-8)
+          .map((l) => `    ${clip(l, 200)}`)
+          .join('\n')
+      : '';
     lessons.push(`- \`${f.command}\` ${how} on ${f.commit.slice(0, 10)} (${fixed})${tail ? `:\n${tail}` : ''}`);
   });
   return lessons;
@@ -147,10 +160,16 @@ export function renderEpisode(input: EpisodeInput): string {
   if (r.summary) lines.push('', '## Summary', r.summary.trim());
   lines.push('', '## Workers');
   if (!r.workers.length) lines.push('- none');
-  for (const w of r.workers) lines.push(`- ${w.id} (${w.agent}, ${w.perspective}) ${w.state}${w.diffstat ? `, ${w.diffstat}` : ''}: ${clip(firstLine(w.summary ?? 'no summary'), 300)}`);
+  for (const w of r.workers)
+    lines.push(
+      `- ${w.id} (${w.agent}, ${w.perspective}) ${w.state}${w.diffstat ? `, ${w.diffstat}` : ''}: ${clip(firstLine(w.summary ?? 'no summary'), 300)}`,
+    );
   lines.push('', '## Verify');
   if (!r.verifies.length) lines.push('- no verify ran');
-  for (const v of r.verifies) lines.push(`- ${v.passed ? 'passed' : 'failed'} on ${v.commit.slice(0, 10)}: ${v.commands.map((c) => `\`${c.command}\` → ${c.exitCode ?? 'timeout'}`).join(', ')}`);
+  for (const v of r.verifies)
+    lines.push(
+      `- ${v.passed ? 'passed' : 'failed'} on ${v.commit.slice(0, 10)}: ${v.commands.map((c) => `\`${c.command}\` → ${c.exitCode ?? 'timeout'}`).join(', ')}`,
+    );
   const lessons = verifyLessons(input);
   lines.push('', '## Lessons from verify failures');
   lines.push(...(lessons.length ? lessons : ['- no verify failed in this session']));

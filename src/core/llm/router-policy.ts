@@ -22,7 +22,8 @@ export const COOLDOWN_MS = {
  * not-found (404): cool down long ("bad key", "check the model"). bad-request (other 4xx): fall back
  * without a cooldown (it is this request). invalid-reply: a 2xx that is not the expected JSON.
  */
-export type FailureKind = 'rate-limit' | 'server' | 'timeout' | 'network' | 'auth' | 'not-found' | 'bad-request' | 'invalid-reply';
+export type FailureKind =
+  'rate-limit' | 'server' | 'timeout' | 'network' | 'auth' | 'not-found' | 'bad-request' | 'invalid-reply';
 
 export interface Failure {
   kind: FailureKind;
@@ -99,7 +100,7 @@ function bodyRetryDelay(body: string): number | undefined {
 export function errorMessageOf(body: string): string | undefined {
   try {
     const j = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown };
-    const m = typeof j.error === 'string' ? j.error : j.error?.message ?? j.message;
+    const m = typeof j.error === 'string' ? j.error : (j.error?.message ?? j.message);
     return typeof m === 'string' && m.trim() ? m.trim().replace(/\s+/g, ' ').slice(0, 200) : undefined;
   } catch {
     return undefined;
@@ -110,16 +111,35 @@ export function errorMessageOf(body: string): string | undefined {
 export function classifyHttp(status: number, headers: HeaderMap, body: string, now: number): Failure {
   const detail = errorMessageOf(body);
   const d = detail ? { detail } : {};
-  const named = headers['retry-after-ms'] !== undefined && /^\d+(\.\d+)?$/.test(headers['retry-after-ms'].trim())
-    ? Number(headers['retry-after-ms']) : parseRetryAfter(headers['retry-after'], now) ?? bodyRetryDelay(body);
+  const named =
+    headers['retry-after-ms'] !== undefined && /^\d+(\.\d+)?$/.test(headers['retry-after-ms'].trim())
+      ? Number(headers['retry-after-ms'])
+      : (parseRetryAfter(headers['retry-after'], now) ?? bodyRetryDelay(body));
   if (status === 429) {
-    return { kind: 'rate-limit', reason: `HTTP 429 rate limited`, ...d, cooldownMs: clamp(named ?? resetHintMs(headers, now) ?? COOLDOWN_MS.rateLimit) };
+    return {
+      kind: 'rate-limit',
+      reason: `HTTP 429 rate limited`,
+      ...d,
+      cooldownMs: clamp(named ?? resetHintMs(headers, now) ?? COOLDOWN_MS.rateLimit),
+    };
   }
   if (status >= 500 || status === 408) {
-    return { kind: 'server', reason: `HTTP ${status} server error`, ...d, cooldownMs: clamp(named ?? COOLDOWN_MS.server) };
+    return {
+      kind: 'server',
+      reason: `HTTP ${status} server error`,
+      ...d,
+      cooldownMs: clamp(named ?? COOLDOWN_MS.server),
+    };
   }
-  if (status === 401 || status === 403) return { kind: 'auth', reason: `bad key (HTTP ${status})`, ...d, cooldownMs: COOLDOWN_MS.config };
-  if (status === 404) return { kind: 'not-found', reason: 'HTTP 404 not found (check the model and base URL)', ...d, cooldownMs: COOLDOWN_MS.config };
+  if (status === 401 || status === 403)
+    return { kind: 'auth', reason: `bad key (HTTP ${status})`, ...d, cooldownMs: COOLDOWN_MS.config };
+  if (status === 404)
+    return {
+      kind: 'not-found',
+      reason: 'HTTP 404 not found (check the model and base URL)',
+      ...d,
+      cooldownMs: COOLDOWN_MS.config,
+    };
   return { kind: 'bad-request', reason: `HTTP ${status}`, ...d, cooldownMs: 0 };
 }
 

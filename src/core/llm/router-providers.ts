@@ -35,24 +35,46 @@ export interface ProviderSpec {
 // replacement and thinks minimally by default). gpt-oss spends max tokens on reasoning, hence 'low'.
 export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
   anthropic: {
-    name: 'anthropic', keyEnvs: ['ANTHROPIC_API_KEY'], baseUrl: 'https://api.anthropic.com', model: 'claude-haiku-4-5',
-    wire: 'anthropic', cacheControl: true,
+    name: 'anthropic',
+    keyEnvs: ['ANTHROPIC_API_KEY'],
+    baseUrl: 'https://api.anthropic.com',
+    model: 'claude-haiku-4-5',
+    wire: 'anthropic',
+    cacheControl: true,
   },
   cerebras: {
-    name: 'cerebras', keyEnvs: ['CEREBRAS_API_KEY'], baseUrl: 'https://api.cerebras.ai/v1', model: 'gpt-oss-120b',
-    wire: 'openai-chat', maxTokensField: 'max_completion_tokens', defaultModelBody: { reasoning_effort: 'low' },
+    name: 'cerebras',
+    keyEnvs: ['CEREBRAS_API_KEY'],
+    baseUrl: 'https://api.cerebras.ai/v1',
+    model: 'gpt-oss-120b',
+    wire: 'openai-chat',
+    maxTokensField: 'max_completion_tokens',
+    defaultModelBody: { reasoning_effort: 'low' },
   },
   groq: {
-    name: 'groq', keyEnvs: ['GROQ_API_KEY'], baseUrl: 'https://api.groq.com/openai/v1', model: 'openai/gpt-oss-120b',
-    wire: 'openai-chat', maxTokensField: 'max_completion_tokens', defaultModelBody: { reasoning_effort: 'low' },
+    name: 'groq',
+    keyEnvs: ['GROQ_API_KEY'],
+    baseUrl: 'https://api.groq.com/openai/v1',
+    model: 'openai/gpt-oss-120b',
+    wire: 'openai-chat',
+    maxTokensField: 'max_completion_tokens',
+    defaultModelBody: { reasoning_effort: 'low' },
   },
   gemini: {
-    name: 'gemini', keyEnvs: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], baseUrl: 'https://generativelanguage.googleapis.com',
-    model: 'gemini-3.5-flash-lite', wire: 'gemini',
+    name: 'gemini',
+    keyEnvs: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+    baseUrl: 'https://generativelanguage.googleapis.com',
+    model: 'gemini-3.5-flash-lite',
+    wire: 'gemini',
   },
   openrouter: {
-    name: 'openrouter', keyEnvs: ['OPENROUTER_API_KEY'], baseUrl: 'https://openrouter.ai/api/v1', model: 'anthropic/claude-haiku-4.5',
-    wire: 'openai-chat', maxTokensField: 'max_tokens', cacheControl: true,
+    name: 'openrouter',
+    keyEnvs: ['OPENROUTER_API_KEY'],
+    baseUrl: 'https://openrouter.ai/api/v1',
+    model: 'anthropic/claude-haiku-4.5',
+    wire: 'openai-chat',
+    maxTokensField: 'max_tokens',
+    cacheControl: true,
     headers: { 'X-Title': 'crewmux' },
   },
 };
@@ -100,7 +122,10 @@ function validUrl(u: string): boolean {
  * Every provider in fallback order with its key, base URL (env override, then config, then default)
  * and model (config, then default). Pure: `env` is passed in.
  */
-export function resolveProviders(settings: RouterConfig | undefined, env: Record<string, string | undefined>): ResolvedProvider[] {
+export function resolveProviders(
+  settings: RouterConfig | undefined,
+  env: Record<string, string | undefined>,
+): ResolvedProvider[] {
   return providerOrder(settings?.order).map((name) => {
     const spec = PROVIDERS[name];
     const own = settings?.providers?.[name] ?? {};
@@ -109,9 +134,12 @@ export function resolveProviders(settings: RouterConfig | undefined, env: Record
     const urlEnv = baseUrlEnv(name);
     const fromEnv = env[urlEnv]?.trim();
     const baseUrl = trimSlash(fromEnv || own.baseUrl || spec.baseUrl);
-    const disabled = own.enabled === false ? 'disabled in config (router.providers.' + name + '.enabled)'
-      : !validUrl(baseUrl) ? `invalid base URL ${JSON.stringify(baseUrl)}${fromEnv ? ` in ${urlEnv}` : ''}`
-        : undefined;
+    const disabled =
+      own.enabled === false
+        ? 'disabled in config (router.providers.' + name + '.enabled)'
+        : !validUrl(baseUrl)
+          ? `invalid base URL ${JSON.stringify(baseUrl)}${fromEnv ? ` in ${urlEnv}` : ''}`
+          : undefined;
     return { spec, name, key, keyEnv, baseUrl, model: own.model || spec.model, ...(disabled ? { disabled } : {}) };
   });
 }

@@ -48,7 +48,9 @@ const ephemeral = { cache_control: { type: 'ephemeral' } } as const;
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 function anthropicRequest(t: WireTarget, i: WireInput): WireRequest {
-  const system = i.system ? { system: [{ type: 'text', text: i.system, ...(t.spec.cacheControl ? ephemeral : {}) }] } : {};
+  const system = i.system
+    ? { system: [{ type: 'text', text: i.system, ...(t.spec.cacheControl ? ephemeral : {}) }] }
+    : {};
   return {
     url: `${t.baseUrl}/v1/messages`,
     headers: { ...JSON_HEADERS, ...t.spec.headers, 'x-api-key': t.key, 'anthropic-version': '2023-06-01' },
@@ -59,7 +61,7 @@ function anthropicRequest(t: WireTarget, i: WireInput): WireRequest {
 function chatRequest(t: WireTarget, i: WireInput): WireRequest {
   // OpenRouter forwards cache_control on content parts to Anthropic and Gemini models.
   const content = t.spec.cacheControl ? [{ type: 'text', text: i.system, ...ephemeral }] : i.system;
-  const extra = t.model === t.spec.model ? t.spec.defaultModelBody ?? {} : {};
+  const extra = t.model === t.spec.model ? (t.spec.defaultModelBody ?? {}) : {};
   return {
     url: `${t.baseUrl}/chat/completions`,
     headers: { ...JSON_HEADERS, ...t.spec.headers, authorization: `Bearer ${t.key}` },
@@ -88,9 +90,12 @@ function geminiRequest(t: WireTarget, i: WireInput): WireRequest {
 /** The HTTP request for one completion on target `t` (its spec's wire format). */
 export function buildRequest(t: WireTarget, input: WireInput): WireRequest {
   switch (t.spec.wire) {
-    case 'anthropic': return anthropicRequest(t, input);
-    case 'openai-chat': return chatRequest(t, input);
-    case 'gemini': return geminiRequest(t, input);
+    case 'anthropic':
+      return anthropicRequest(t, input);
+    case 'openai-chat':
+      return chatRequest(t, input);
+    case 'gemini':
+      return geminiRequest(t, input);
   }
 }
 
@@ -105,26 +110,46 @@ const AnthropicReply = z.object({
 
 const ChatReply = z.object({
   model: z.string().optional(),
-  choices: z.array(z.object({
-    message: z.object({ content: z.string().nullable().optional() }),
-    finish_reason: z.string().nullable().optional(),
-  })).min(1),
-  usage: z.object({ prompt_tokens_details: z.object({ cached_tokens: count }).nullable().optional() }).nullable().optional(),
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullable().optional() }),
+        finish_reason: z.string().nullable().optional(),
+      }),
+    )
+    .min(1),
+  usage: z
+    .object({ prompt_tokens_details: z.object({ cached_tokens: count }).nullable().optional() })
+    .nullable()
+    .optional(),
 });
 
 const GeminiReply = z.object({
   modelVersion: z.string().optional(),
-  candidates: z.array(z.object({
-    content: z.object({ parts: z.array(z.object({ text: z.string().optional(), thought: z.boolean().optional() })).optional() }).optional(),
-    finishReason: z.string().optional(),
-  })).optional(),
+  candidates: z
+    .array(
+      z.object({
+        content: z
+          .object({
+            parts: z.array(z.object({ text: z.string().optional(), thought: z.boolean().optional() })).optional(),
+          })
+          .optional(),
+        finishReason: z.string().optional(),
+      }),
+    )
+    .optional(),
   promptFeedback: z.object({ blockReason: z.string().optional() }).optional(),
   usageMetadata: z.object({ cachedContentTokenCount: count }).optional(),
 });
 
 const cached = (n: number | null | undefined) => (typeof n === 'number' ? { cachedTokens: n } : {});
 
-function reply(text: string, why: string | null | undefined, model: string | undefined, cachedTokens: number | null | undefined): WireReply {
+function reply(
+  text: string,
+  why: string | null | undefined,
+  model: string | undefined,
+  cachedTokens: number | null | undefined,
+): WireReply {
   if (!text.trim()) throw new InvalidReplyError(`empty answer${why ? ` (${why})` : ''}`);
   return { text, ...(model ? { model } : {}), ...cached(cachedTokens) };
 }
@@ -133,7 +158,9 @@ function parseWith<T>(schema: z.ZodType<T>, json: unknown): T {
   const r = schema.safeParse(json);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  throw new InvalidReplyError(`unexpected response shape at ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`);
+  throw new InvalidReplyError(
+    `unexpected response shape at ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`,
+  );
 }
 
 /** The answer in a 2xx response body `raw`; throws InvalidReplyError when it is not JSON of the format, or has no text. */
@@ -147,7 +174,10 @@ export function parseReply(wire: ProviderSpec['wire'], raw: string): WireReply {
   switch (wire) {
     case 'anthropic': {
       const r = parseWith(AnthropicReply, json);
-      const text = r.content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join('');
+      const text = r.content
+        .filter((c) => c.type === 'text')
+        .map((c) => c.text ?? '')
+        .join('');
       return reply(text, r.stop_reason, r.model, r.usage?.cache_read_input_tokens);
     }
     case 'openai-chat': {
@@ -158,8 +188,16 @@ export function parseReply(wire: ProviderSpec['wire'], raw: string): WireReply {
     case 'gemini': {
       const r = parseWith(GeminiReply, json);
       const c = r.candidates?.[0];
-      const text = (c?.content?.parts ?? []).filter((p) => !p.thought).map((p) => p.text ?? '').join('');
-      return reply(text, c?.finishReason ?? r.promptFeedback?.blockReason, r.modelVersion, r.usageMetadata?.cachedContentTokenCount);
+      const text = (c?.content?.parts ?? [])
+        .filter((p) => !p.thought)
+        .map((p) => p.text ?? '')
+        .join('');
+      return reply(
+        text,
+        c?.finishReason ?? r.promptFeedback?.blockReason,
+        r.modelVersion,
+        r.usageMetadata?.cachedContentTokenCount,
+      );
     }
   }
 }

@@ -47,12 +47,16 @@ function parseJson<T>(body: string, schema: z.ZodType<T>, what: string): T {
   try {
     data = JSON.parse(body);
   } catch {
-    throw new SearchResponseError(`${what} did not answer with JSON (first bytes: ${JSON.stringify(body.slice(0, 80))})`);
+    throw new SearchResponseError(
+      `${what} did not answer with JSON (first bytes: ${JSON.stringify(body.slice(0, 80))})`,
+    );
   }
   const r = schema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new SearchResponseError(`${what} answered JSON of an unexpected shape (${issue ? `${issue.path.join('.') || '(top level)'}: ${issue.message}` : 'invalid'})`);
+    throw new SearchResponseError(
+      `${what} answered JSON of an unexpected shape (${issue ? `${issue.path.join('.') || '(top level)'}: ${issue.message}` : 'invalid'})`,
+    );
   }
   return r.data;
 }
@@ -62,9 +66,11 @@ const SearxngResponse = z.object({
 });
 
 const BraveResponse = z.object({
-  web: z.object({
-    results: z.array(z.object({ url: z.string(), title: z.string().optional(), description: z.string().nullish() })),
-  }).optional(),
+  web: z
+    .object({
+      results: z.array(z.object({ url: z.string(), title: z.string().optional(), description: z.string().nullish() })),
+    })
+    .optional(),
 });
 
 function withQuery(base: string, path: string, params: Record<string, string>): string {
@@ -89,10 +95,17 @@ export const SEARCH_BACKENDS: Record<BackendName, SearchBackend> = {
       url: withQuery(baseUrl, '/search', { q: query, format: 'json' }),
       headers: { Accept: 'application/json' },
     }),
-    parse: (body) => parseJson(body, SearxngResponse, 'SearXNG').results
-      .map((r) => ({ title: r.title ?? '', url: r.url, snippet: r.content ?? '' })),
+    parse: (body) =>
+      parseJson(body, SearxngResponse, 'SearXNG').results.map((r) => ({
+        title: r.title ?? '',
+        url: r.url,
+        snippet: r.content ?? '',
+      })),
     // SearXNG answers 403 to format=json unless the instance lists json under search.formats.
-    statusHint: (status) => (status === 403 ? 'the instance may not allow JSON: add "json" under search.formats in its settings.yml' : undefined),
+    statusHint: (status) =>
+      status === 403
+        ? 'the instance may not allow JSON: add "json" under search.formats in its settings.yml'
+        : undefined,
   },
   brave: {
     name: 'brave',
@@ -103,9 +116,18 @@ export const SEARCH_BACKENDS: Record<BackendName, SearchBackend> = {
       headers: { Accept: 'application/json', 'X-Subscription-Token': key ?? '' },
     }),
     // Brave marks matches with <strong> and escapes entities in titles and descriptions.
-    parse: (body) => (parseJson(body, BraveResponse, 'Brave Search').web?.results ?? [])
-      .map((r) => ({ title: htmlToText(r.title ?? ''), url: r.url, snippet: htmlToText(r.description ?? '') })),
-    statusHint: (status) => (status === 401 || status === 403 || status === 422 ? 'the API key was refused: check BRAVE_API_KEY' : status === 429 ? 'the plan\'s rate limit was hit: wait a moment' : undefined),
+    parse: (body) =>
+      (parseJson(body, BraveResponse, 'Brave Search').web?.results ?? []).map((r) => ({
+        title: htmlToText(r.title ?? ''),
+        url: r.url,
+        snippet: htmlToText(r.description ?? ''),
+      })),
+    statusHint: (status) =>
+      status === 401 || status === 403 || status === 422
+        ? 'the API key was refused: check BRAVE_API_KEY'
+        : status === 429
+          ? "the plan's rate limit was hit: wait a moment"
+          : undefined,
   },
 };
 

@@ -31,7 +31,12 @@ export function unwrapDuckDuckGoHref(href: string): string | undefined {
   return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : undefined;
 }
 
-interface Item { href: string; titleHtml: string; snippetHtml?: string; ad: boolean }
+interface Item {
+  href: string;
+  titleHtml: string;
+  snippetHtml?: string;
+  ad: boolean;
+}
 
 /** The inner HTML from `from` to the next closing `</tag>` (to the end when unclosed). */
 function innerUntilClose(html: string, from: number, tag: string): string {
@@ -56,7 +61,11 @@ export function parseDuckDuckGoHtml(html: string): SearchResult[] {
     if (tag === 'div' && hasClass(cls, 'result')) {
       inAd = hasClass(cls, 'result--ad');
     } else if (tag === 'a' && hasClass(cls, 'result__a')) {
-      items.push({ href: parseAttributes(m[2] ?? '').href ?? '', titleHtml: innerUntilClose(html, end, 'a'), ad: inAd });
+      items.push({
+        href: parseAttributes(m[2] ?? '').href ?? '',
+        titleHtml: innerUntilClose(html, end, 'a'),
+        ad: inAd,
+      });
     } else if (hasClass(cls, 'result__snippet')) {
       const last = items[items.length - 1];
       if (last && last.snippetHtml === undefined) last.snippetHtml = innerUntilClose(html, end, tag);
@@ -64,7 +73,9 @@ export function parseDuckDuckGoHtml(html: string): SearchResult[] {
   }
   if (items.length === 0) {
     if (/anomaly-modal|challenge-form|bots use DuckDuckGo/i.test(html)) {
-      throw new SearchResponseError('DuckDuckGo answered with a bot check (CAPTCHA) instead of results; it limits automated queries, so try again later');
+      throw new SearchResponseError(
+        'DuckDuckGo answered with a bot check (CAPTCHA) instead of results; it limits automated queries, so try again later',
+      );
     }
     if (/class\s*=\s*["'][^"']*\bno-results\b/i.test(html)) return [];
     throw new SearchResponseError('the DuckDuckGo page held no result list (its layout may have changed)');

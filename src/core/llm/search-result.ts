@@ -57,6 +57,9 @@ export function tidyResults(raw: SearchResult[], max: number): SearchResult[] {
  */
 export function composeQuery(query: string, site?: string): string {
   const q = query.replace(/\s+/g, ' ').trim();
-  const domain = site?.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+  const domain = site
+    ?.trim()
+    .replace(/^https?:\/\//i, '')
+    .replace(/\/+$/, '');
   return domain ? `${q} site:${domain}` : q;
 }

@@ -6,80 +6,98 @@ import { z } from 'zod';
 import { BACKEND_NAMES } from '../llm/search-backends.js';
 import { PROVIDER_NAMES } from '../llm/router-providers.js';
 
-export const CustomAgentSchema = z.object({
-  command: z.string().min(1),
-  args: z.array(z.string()).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  prompt: z.enum(['arg', 'file', 'type']).optional(),
-  canLead: z.boolean().optional(),
-  family: z.string().optional(),
-  ready: z.array(z.string()).optional(),
-  busy: z.array(z.string()).optional(),
-  waiting: z.array(z.string()).optional(),
-}).strict();
+export const CustomAgentSchema = z
+  .object({
+    command: z.string().min(1),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    prompt: z.enum(['arg', 'file', 'type']).optional(),
+    canLead: z.boolean().optional(),
+    family: z.string().optional(),
+    ready: z.array(z.string()).optional(),
+    busy: z.array(z.string()).optional(),
+    waiting: z.array(z.string()).optional(),
+  })
+  .strict();
 
 /** The "research" key: which web search backend web_research uses and how long answers are cached. */
-export const ResearchConfigSchema = z.object({
-  /** Search backend (default duckduckgo; the env var CREWMUX_RESEARCH_BACKEND wins over this). */
-  backend: z.enum(BACKEND_NAMES).optional(),
-  /** Base URL of the backend, e.g. a self-hosted SearXNG (CREWMUX_RESEARCH_BASE_URL wins over this). */
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-  /** Seconds an answer stays cached (default 900; 0 turns the cache off). */
-  ttlSeconds: z.number().min(0).optional(),
-  /** Milliseconds one search request may take (default 15 000). */
-  timeoutMs: z.number().int().positive().max(120_000).optional(),
-  /** Results per query when the lead does not say (1..20, default 5). */
-  maxResults: z.number().int().min(1).max(20).optional(),
-}).strict();
+export const ResearchConfigSchema = z
+  .object({
+    /** Search backend (default duckduckgo; the env var CREWMUX_RESEARCH_BACKEND wins over this). */
+    backend: z.enum(BACKEND_NAMES).optional(),
+    /** Base URL of the backend, e.g. a self-hosted SearXNG (CREWMUX_RESEARCH_BASE_URL wins over this). */
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Seconds an answer stays cached (default 900; 0 turns the cache off). */
+    ttlSeconds: z.number().min(0).optional(),
+    /** Milliseconds one search request may take (default 15 000). */
+    timeoutMs: z.number().int().positive().max(120_000).optional(),
+    /** Results per query when the lead does not say (1..20, default 5). */
+    maxResults: z.number().int().min(1).max(20).optional(),
+  })
+  .strict();
 
-const RouterProviderSchema = z.object({
-  /** Replaces the provider's default base URL (CREWMUX_ROUTER_<NAME>_BASE_URL in the env wins over this). */
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-  model: z.string().min(1).optional(),
-  /** false: never use this provider even when its key is set. */
-  enabled: z.boolean().optional(),
-}).strict();
+const RouterProviderSchema = z
+  .object({
+    /** Replaces the provider's default base URL (CREWMUX_ROUTER_<NAME>_BASE_URL in the env wins over this). */
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    model: z.string().min(1).optional(),
+    /** false: never use this provider even when its key is set. */
+    enabled: z.boolean().optional(),
+  })
+  .strict();
 
 /** The LLM router used for summaries (src/app/llm/router.ts). */
-export const RouterConfigSchema = z.object({
-  /** Providers tried first, in this order; unlisted ones follow in the default order. */
-  order: z.array(z.enum(PROVIDER_NAMES)).optional(),
-  /** Milliseconds one provider call may take before the router falls back (default 30 000). */
-  timeoutMs: z.number().int().min(100).max(600_000).optional(),
-  providers: z.partialRecord(z.enum(PROVIDER_NAMES), RouterProviderSchema).optional(),
-}).strict();
+export const RouterConfigSchema = z
+  .object({
+    /** Providers tried first, in this order; unlisted ones follow in the default order. */
+    order: z.array(z.enum(PROVIDER_NAMES)).optional(),
+    /** Milliseconds one provider call may take before the router falls back (default 30 000). */
+    timeoutMs: z.number().int().min(100).max(600_000).optional(),
+    providers: z.partialRecord(z.enum(PROVIDER_NAMES), RouterProviderSchema).optional(),
+  })
+  .strict();
 
 export type RouterConfig = z.infer<typeof RouterConfigSchema>;
 
-export const ConfigSchema = z.object({
-  agents: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'agent names are letters, digits, dot, dash, underscore'), CustomAgentSchema).optional(),
-  lead: z.string().optional(),
-  workers: z.array(z.string()).optional(),
-  verify: z.array(z.string()).optional(),
-  /** Seconds each verify command may run (default 600). */
-  verifyTimeout: z.number().positive().optional(),
-  maxWorkers: z.number().int().min(1).max(64).optional(),
-  /** Per worker, seconds. */
-  workerTimeout: z.number().positive().optional(),
-  /** Whole run, seconds. */
-  timeout: z.number().positive().optional(),
-  /** Seconds without output or progress before a worker is nudged, then reported. */
-  stuckAfter: z.number().positive().optional(),
-  /** Seconds a blocking tool (wait_for_worker, verify) may hold a call before answering "call again". */
-  toolWait: z.number().positive().max(600).optional(),
-  requireSignedSkills: z.boolean().optional(),
-  /** Memory retrieval and episodes (README#memory). */
-  memory: z.object({
-    /** Where each session's episode is written: the project's .crewmux/memory (default), the global data dir, or nowhere. */
-    episodes: z.enum(['project', 'global', 'off']).optional(),
-    /** Characters of memory a worker prompt may get (default 4000; 0 turns retrieval off). */
-    budget: z.number().int().min(0).max(32_000).optional(),
-  }).strict().optional(),
-  /** The lead's web_research tool (README#web-research). */
-  research: ResearchConfigSchema.optional(),
-  /** The model router for summaries (README#router). */
-  router: RouterConfigSchema.optional(),
-}).strict();
+export const ConfigSchema = z
+  .object({
+    agents: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'agent names are letters, digits, dot, dash, underscore'),
+        CustomAgentSchema,
+      )
+      .optional(),
+    lead: z.string().optional(),
+    workers: z.array(z.string()).optional(),
+    verify: z.array(z.string()).optional(),
+    /** Seconds each verify command may run (default 600). */
+    verifyTimeout: z.number().positive().optional(),
+    maxWorkers: z.number().int().min(1).max(64).optional(),
+    /** Per worker, seconds. */
+    workerTimeout: z.number().positive().optional(),
+    /** Whole run, seconds. */
+    timeout: z.number().positive().optional(),
+    /** Seconds without output or progress before a worker is nudged, then reported. */
+    stuckAfter: z.number().positive().optional(),
+    /** Seconds a blocking tool (wait_for_worker, verify) may hold a call before answering "call again". */
+    toolWait: z.number().positive().max(600).optional(),
+    requireSignedSkills: z.boolean().optional(),
+    /** Memory retrieval and episodes (README#memory). */
+    memory: z
+      .object({
+        /** Where each session's episode is written: the project's .crewmux/memory (default), the global data dir, or nowhere. */
+        episodes: z.enum(['project', 'global', 'off']).optional(),
+        /** Characters of memory a worker prompt may get (default 4000; 0 turns retrieval off). */
+        budget: z.number().int().min(0).max(32_000).optional(),
+      })
+      .strict()
+      .optional(),
+    /** The lead's web_research tool (README#web-research). */
+    research: ResearchConfigSchema.optional(),
+    /** The model router for summaries (README#router). */
+    router: RouterConfigSchema.optional(),
+  })
+  .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -96,7 +114,10 @@ export function mergeConfigs(global: Config, project: Config): Config {
   const merged: Config = { ...global, ...project, agents: { ...(global.agents ?? {}), ...(project.agents ?? {}) } };
   if (global.router && project.router) {
     const providers = { ...global.router.providers };
-    for (const [name, p] of Object.entries(project.router.providers ?? {}) as [keyof typeof providers, (typeof providers)[keyof typeof providers]][]) {
+    for (const [name, p] of Object.entries(project.router.providers ?? {}) as [
+      keyof typeof providers,
+      (typeof providers)[keyof typeof providers],
+    ][]) {
       providers[name] = { ...providers[name], ...p };
     }
     merged.router = { ...global.router, ...project.router, providers };

@@ -17,32 +17,33 @@ export const EVENT_TYPES = {
   'session.failed': 'the session ended: the goal failed or the supervisor could not start',
   'session.timeout': 'the session ended: --timeout passed',
   'session.stopped': 'the session ended: `crewmux stop` or a signal stopped it',
-  'session.merged': '`run --merge` fast-forwarded the user\'s branch to the integration branch',
+  'session.merged': "`run --merge` fast-forwarded the user's branch to the integration branch",
 
   'worker.spawned': 'a worker has its worktree, pane and row, and its agent is starting',
   'worker.spawn_failed': 'spawn_worker failed; what it had made was rolled back',
   'worker.running': 'a worker started a turn (first, new message, or restart)',
-  'worker.waiting': 'a worker\'s agent waits for input (a question or permission prompt)',
+  'worker.waiting': "a worker's agent waits for input (a question or permission prompt)",
   'worker.done': 'a worker reported its turn done',
   'worker.blocked': 'a worker reported it cannot go on without help',
   'worker.failed': 'a worker reported its turn failed',
-  'worker.crashed': 'a worker\'s agent exited or its pane vanished without a report',
+  'worker.crashed': "a worker's agent exited or its pane vanished without a report",
   'worker.killed': 'a worker was stopped by kill_worker or by the session ending',
   'worker.timeout': 'a worker was stopped by --worker-timeout',
-  'worker.merged': 'a worker\'s branch was merged into the integration branch',
-  'worker.discarded': 'a worker\'s branch was dropped',
-  'worker.merge_conflict': 'merging a worker\'s branch conflicted; nothing was merged',
+  'worker.merged': "a worker's branch was merged into the integration branch",
+  'worker.discarded': "a worker's branch was dropped",
+  'worker.merge_conflict': "merging a worker's branch conflicted; nothing was merged",
   'supervisor.close_failed': 'the supervisor could not close one of its parts at the end (it still exits)',
-  'worker.merge_failed': 'git could not merge a worker\'s branch for a reason other than a conflict (a hook, a lock); nothing was merged',
-  'worker.compacted': 'a worker\'s report was compacted to a digest (the full text is in the event data)',
-  'worker.review': 'a reviewer worker was spawned for a worker\'s change',
+  'worker.merge_failed':
+    "git could not merge a worker's branch for a reason other than a conflict (a hook, a lock); nothing was merged",
+  'worker.compacted': "a worker's report was compacted to a digest (the full text is in the event data)",
+  'worker.review': "a reviewer worker was spawned for a worker's change",
   'worker.snapshot': 'work a worker left uncommitted was committed on its branch',
-  'worker.snapshot_failed': 'the snapshot commit of a worker\'s leftover work failed',
+  'worker.snapshot_failed': "the snapshot commit of a worker's leftover work failed",
   'worker.message': 'send_to_worker typed a message into a worker',
-  'worker.stopped': 'a finished worker\'s idle agent was stopped; the worker keeps its state',
+  'worker.stopped': "a finished worker's idle agent was stopped; the worker keeps its state",
   'worker.nudged': 'a worker was quiet too long and was nudged once',
   'worker.stuck': 'a worker stayed quiet after the nudge',
-  'worker.flagged': 'a read-only perspective\'s branch gained commits',
+  'worker.flagged': "a read-only perspective's branch gained commits",
   'worker.progress': 'a worker reported progress (report_progress)',
 
   'verify.started': 'verify started on the integration branch',
@@ -56,10 +57,10 @@ export const EVENT_TYPES = {
   'lead.recap_failed': 'the resume recap could not be typed into the live lead',
   'lead.progress': 'the lead reported progress (report_progress)',
   'goal.done_refused': 'mark_goal_done was refused (workers still active or unmerged)',
-  'memory.retrieved': 'memory was added to the next worker\'s prompt',
+  'memory.retrieved': "memory was added to the next worker's prompt",
   'memory.failed': 'memory retrieval failed; the worker starts without it',
-  'memory.episode': 'the session\'s episode was written to memory',
-  'memory.episode_failed': 'the session\'s episode could not be written',
+  'memory.episode': "the session's episode was written to memory",
+  'memory.episode_failed': "the session's episode could not be written",
   'monitor.error': 'a monitor check or tick threw; it carries on',
   'skill.refused': 'a skill was not loaded (unsigned, invalid or refused by policy)',
   'router.warning': 'the summary router is misconfigured; summaries may fall back to truncation',
@@ -88,7 +89,10 @@ export function isEventType(s: string): s is EventType {
 
 /** The events that end a session, one per terminal session status. */
 export const SESSION_END_EVENTS = [
-  'session.done', 'session.failed', 'session.timeout', 'session.stopped',
+  'session.done',
+  'session.failed',
+  'session.timeout',
+  'session.stopped',
 ] as const satisfies readonly EventType[];
 export type SessionEndEvent = (typeof SESSION_END_EVENTS)[number];
 
@@ -99,7 +103,12 @@ export function isSessionEnd(type: EventType): type is SessionEndEvent {
 
 /** The events that end a worker's turn with a result, one per finished worker state. */
 export const WORKER_END_EVENTS = [
-  'worker.done', 'worker.blocked', 'worker.failed', 'worker.crashed', 'worker.killed', 'worker.timeout',
+  'worker.done',
+  'worker.blocked',
+  'worker.failed',
+  'worker.crashed',
+  'worker.killed',
+  'worker.timeout',
 ] as const satisfies readonly EventType[];
 export type WorkerEndEvent = (typeof WORKER_END_EVENTS)[number];
 

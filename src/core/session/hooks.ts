@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { isWorkerEnd, type EventType } from './event-types.js';
 
 export const HOOK_EVENTS = [
-  'session_start', 'session_end', 'worker_spawned', 'worker_done', 'worker_merged', 'verify_done', 'goal_done', 'goal_failed',
+  'session_start',
+  'session_end',
+  'worker_spawned',
+  'worker_done',
+  'worker_merged',
+  'verify_done',
+  'goal_done',
+  'goal_failed',
 ] as const;
 export type HookEvent = (typeof HOOK_EVENTS)[number];
 
@@ -15,9 +22,11 @@ const HookCommandSchema = z.union([
   z.object({ command: z.string().min(1), timeout: z.number().positive().max(3600).optional() }).strict(),
 ]);
 
-export const HooksFileSchema = z.object({
-  hooks: z.partialRecord(z.enum(HOOK_EVENTS), z.array(HookCommandSchema)),
-}).strict();
+export const HooksFileSchema = z
+  .object({
+    hooks: z.partialRecord(z.enum(HOOK_EVENTS), z.array(HookCommandSchema)),
+  })
+  .strict();
 export type HooksFile = z.infer<typeof HooksFileSchema>;
 
 export interface HookCommand {
@@ -33,7 +42,11 @@ export function hookCommands(files: { source: string; file: HooksFile }[], defau
   for (const { source, file } of files) {
     for (const event of HOOK_EVENTS) {
       for (const c of file.hooks[event] ?? []) {
-        out.push(typeof c === 'string' ? { event, command: c, timeoutS: defaultTimeoutS, source } : { event, command: c.command, timeoutS: c.timeout ?? defaultTimeoutS, source });
+        out.push(
+          typeof c === 'string'
+            ? { event, command: c, timeoutS: defaultTimeoutS, source }
+            : { event, command: c.command, timeoutS: c.timeout ?? defaultTimeoutS, source },
+        );
       }
     }
   }

@@ -38,6 +38,10 @@ export function overflowWindowName(index: number): string {
 
 /** A filesystem-safe slug of a repository path, unique per path (name plus a short hash). */
 export function repoSlug(repoName: string, hash: string): string {
-  const base = repoName.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'repo';
+  const base =
+    repoName
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'repo';
   return `${base.slice(0, 40)}-${hash.slice(0, 8)}`;
 }

@@ -38,7 +38,8 @@ export function renderReport(r: RunReport): string {
     `goal: ${r.goal.split('\n')[0]}${r.goal.includes('\n') ? ' …' : ''}`,
     `why: ${r.reason}`,
   ];
-  if (r.summary) lines.push(`summary: ${r.summary.replace(/\s*\n+\s*/g, ' ')}${r.summaryBy ? ` [${r.summaryBy}]` : ''}`);
+  if (r.summary)
+    lines.push(`summary: ${r.summary.replace(/\s*\n+\s*/g, ' ')}${r.summaryBy ? ` [${r.summaryBy}]` : ''}`);
   lines.push('', `workers (${r.workers.length}):`);
   for (const w of r.workers) {
     lines.push(`  ${w.id}  ${w.agent}  ${w.perspective}  ${w.state}${w.merged ? ' (merged)' : ''}  ${w.branch}`);
@@ -49,7 +50,8 @@ export function renderReport(r: RunReport): string {
     lines.push('', 'verify:');
     for (const v of r.verifies) {
       lines.push(`  ${v.passed ? 'passed' : 'FAILED'} on ${v.commit.slice(0, 10)}`);
-      for (const c of v.commands) lines.push(`    [${c.exitCode ?? 'timeout'}] ${c.command} (${Math.round(c.durationMs)} ms)`);
+      for (const c of v.commands)
+        lines.push(`    [${c.exitCode ?? 'timeout'}] ${c.command} (${Math.round(c.durationMs)} ms)`);
     }
   }
   lines.push('', `integration branch: ${r.integrationBranch}`, `take it: ${r.mergeCommand}`);
@@ -64,7 +66,9 @@ export function plainReportSummary(r: RunReport): string {
   const last = r.verifies.at(-1);
   return [
     `Goal ${r.outcome}: ${r.reason.split('\n')[0]}.`,
-    r.workers.length ? `${r.workers.length} worker(s): ${merged.length ? `${merged.join(', ')} merged` : 'none merged'}${other.length ? `; ${other.join(', ')}` : ''}.` : 'No workers ran.',
+    r.workers.length
+      ? `${r.workers.length} worker(s): ${merged.length ? `${merged.join(', ')} merged` : 'none merged'}${other.length ? `; ${other.join(', ')}` : ''}.`
+      : 'No workers ran.',
     last ? `Last verify ${last.passed ? 'passed' : 'failed'} on ${last.commit.slice(0, 10)}.` : 'No verify ran.',
   ].join(' ');
 }

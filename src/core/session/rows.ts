@@ -12,7 +12,11 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export const TERMINAL_SESSION_STATUSES: readonly SessionStatus[] = ['done', 'failed', 'timeout', 'stopped'];
 
 /** A TEXT column holding JSON, parsed and validated. */
-export const jsonColumn = <T extends z.ZodTypeAny>(schema: T) => z.string().transform((s) => JSON.parse(s) as unknown).pipe(schema);
+export const jsonColumn = <T extends z.ZodTypeAny>(schema: T) =>
+  z
+    .string()
+    .transform((s) => JSON.parse(s) as unknown)
+    .pipe(schema);
 
 export const RunOptionsSchema = z.object({
   maxWorkers: z.number().int(),
@@ -106,9 +110,20 @@ export const EventRowSchema = z.object({
 });
 export type EventRow = z.infer<typeof EventRowSchema>;
 
-export type NewSession = Omit<SessionRow, 'options' | 'created_at' | 'updated_at' | 'ended_at' | 'report' | 'next_worker' | 'outcome_reason'> & { options: RunOptions };
-export type NewWorker = Omit<WorkerRow, 'created_at' | 'updated_at' | 'finished_at' | 'notes' | 'summary' | 'exit_info' | 'radar'>;
-export type WorkerPatch = Partial<Pick<WorkerRow, 'state' | 'pane_id' | 'window_id' | 'nonce' | 'summary' | 'pid' | 'exit_info' | 'finished_at' | 'notes' | 'radar'>>;
+export type NewSession = Omit<
+  SessionRow,
+  'options' | 'created_at' | 'updated_at' | 'ended_at' | 'report' | 'next_worker' | 'outcome_reason'
+> & { options: RunOptions };
+export type NewWorker = Omit<
+  WorkerRow,
+  'created_at' | 'updated_at' | 'finished_at' | 'notes' | 'summary' | 'exit_info' | 'radar'
+>;
+export type WorkerPatch = Partial<
+  Pick<
+    WorkerRow,
+    'state' | 'pane_id' | 'window_id' | 'nonce' | 'summary' | 'pid' | 'exit_info' | 'finished_at' | 'notes' | 'radar'
+  >
+>;
 
 export const VERIFY_STATUSES = ['running', 'passed', 'failed'] as const;
 export const VerifyCommandResultSchema = z.object({
@@ -131,4 +146,6 @@ export const VerifyRowSchema = z.object({
   ended_at: z.number().nullable(),
 });
 export type VerifyRow = z.infer<typeof VerifyRowSchema>;
-export type SessionPatch = Partial<Pick<SessionRow, 'status' | 'outcome_reason' | 'mcp_port' | 'lead_pane' | 'report' | 'supervisor_pid' | 'ended_at'>>;
+export type SessionPatch = Partial<
+  Pick<SessionRow, 'status' | 'outcome_reason' | 'mcp_port' | 'lead_pane' | 'report' | 'supervisor_pid' | 'ended_at'>
+>;

@@ -10,27 +10,34 @@ import { PERSPECTIVES } from '../workers/perspectives.js';
 /** A skill name: also its install folder name, so no dots, slashes or leading dashes. */
 export const SKILL_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-export const SkillNameSchema = z.string().regex(SKILL_NAME_RE, 'expected 1-64 of a-z, 0-9, "-", "_", starting with a letter or digit');
+export const SkillNameSchema = z
+  .string()
+  .regex(SKILL_NAME_RE, 'expected 1-64 of a-z, 0-9, "-", "_", starting with a letter or digit');
 
-export const SkillTriggersSchema = z.object({
-  /** Whole words or phrases, matched case-insensitively in the task text. */
-  keywords: z.array(z.string().trim().min(1).max(80)).max(100).default([]),
-  /** Globs (`**` spans folders) matched against the worker's file scope and paths named in the task. */
-  files: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
-  /** Perspectives the skill always applies to. */
-  perspectives: z.array(z.enum(PERSPECTIVES)).max(PERSPECTIVES.length).default([]),
-}).strict();
+export const SkillTriggersSchema = z
+  .object({
+    /** Whole words or phrases, matched case-insensitively in the task text. */
+    keywords: z.array(z.string().trim().min(1).max(80)).max(100).default([]),
+    /** Globs (`**` spans folders) matched against the worker's file scope and paths named in the task. */
+    files: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
+    /** Perspectives the skill always applies to. */
+    perspectives: z.array(z.enum(PERSPECTIVES)).max(PERSPECTIVES.length).default([]),
+  })
+  .strict();
 
-export const SkillManifestSchema = z.object({
-  name: SkillNameSchema,
-  version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$/, 'expected a semantic version like "1.0.0"'),
-  description: z.string().trim().min(1).max(300),
-  author: z.string().trim().min(1).max(200).optional(),
-  triggers: SkillTriggersSchema,
-}).strict().refine(
-  (m) => m.triggers.keywords.length + m.triggers.files.length + m.triggers.perspectives.length > 0,
-  { message: 'expected at least one of keywords, files or perspectives', path: ['triggers'] },
-);
+export const SkillManifestSchema = z
+  .object({
+    name: SkillNameSchema,
+    version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$/, 'expected a semantic version like "1.0.0"'),
+    description: z.string().trim().min(1).max(300),
+    author: z.string().trim().min(1).max(200).optional(),
+    triggers: SkillTriggersSchema,
+  })
+  .strict()
+  .refine((m) => m.triggers.keywords.length + m.triggers.files.length + m.triggers.perspectives.length > 0, {
+    message: 'expected at least one of keywords, files or perspectives',
+    path: ['triggers'],
+  });
 
 /** Size limits of a skill folder, checked on install and on load. */
 export const SKILL_LIMITS = {
@@ -50,7 +57,10 @@ export type SkillTriggers = z.infer<typeof SkillTriggersSchema>;
 /** Throws E_SKILL_NAME unless `name` is a valid skill name (the guard against `../x` and friends). */
 export function assertSkillName(name: string): string {
   if (!SKILL_NAME_RE.test(name)) {
-    throw new UserError('E_SKILL_NAME', `Invalid skill name ${JSON.stringify(name)}: expected 1-64 of a-z, 0-9, "-", "_", starting with a letter or digit.`);
+    throw new UserError(
+      'E_SKILL_NAME',
+      `Invalid skill name ${JSON.stringify(name)}: expected 1-64 of a-z, 0-9, "-", "_", starting with a letter or digit.`,
+    );
   }
   return name;
 }
@@ -82,5 +92,7 @@ function describeIssue(error: z.ZodError): string {
   }
   const path = issue.path.length ? issue.path.join('.') : '(top level)';
   const msg = issue.message.replace(/^Invalid input: /, '');
-  return /received undefined$/.test(msg) ? `${path}: missing (${msg.replace(/, received undefined$/, '')})` : `${path}: ${msg}`;
+  return /received undefined$/.test(msg)
+    ? `${path}: missing (${msg.replace(/, received undefined$/, '')})`
+    : `${path}: ${msg}`;
 }

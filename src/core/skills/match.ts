@@ -53,27 +53,40 @@ function compileGlob(glob: string, useBraces: boolean): RegExp {
       if (g[i + 1] === '*') {
         const atStart = i === 0 || g[i - 1] === '/';
         const next = g[i + 2];
-        if (atStart && next === '/') { re += '(?:.*/)?'; i += 2; continue; }
+        if (atStart && next === '/') {
+          re += '(?:.*/)?';
+          i += 2;
+          continue;
+        }
         if (atStart && next === undefined) {
           if (re.endsWith('/')) re = `${re.slice(0, -1)}(?:/.*)?`;
           else re += '.*';
           i += 1;
           continue;
         }
-        re += '[^/]*'; i += 1; continue; // `a**b` is just `*`, as in git
+        re += '[^/]*';
+        i += 1;
+        continue; // `a**b` is just `*`, as in git
       }
       re += '[^/]*';
     } else if (c === '?') re += '[^/]';
     else if (c === '[') {
       const end = g.indexOf(']', i + 2);
-      if (end === -1) { re += '\\['; continue; }
+      if (end === -1) {
+        re += '\\[';
+        continue;
+      }
       let cls = g.slice(i + 1, end).replace(/\\/g, '\\\\');
       if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
       re += `(?!/)[${cls}]`;
       i = end;
-    } else if (c === '{' && useBraces) { braces++; re += '(?:'; }
-    else if (c === '}' && braces > 0) { braces--; re += ')'; }
-    else if (c === ',' && braces > 0) re += '|';
+    } else if (c === '{' && useBraces) {
+      braces++;
+      re += '(?:';
+    } else if (c === '}' && braces > 0) {
+      braces--;
+      re += ')';
+    } else if (c === ',' && braces > 0) re += '|';
     else re += escapeRe(c);
   }
   if (braces > 0) return compileGlob(glob, false); // unbalanced: braces are literal
@@ -101,14 +114,23 @@ export function matchSkill(triggers: SkillTriggers, input: MatchInput): MatchRes
   const reasons: string[] = [];
   let score = 0;
   for (const k of triggers.keywords) {
-    if (containsKeyword(input.task, k)) { score += 2; reasons.push(`keyword "${k}"`); }
+    if (containsKeyword(input.task, k)) {
+      score += 2;
+      reasons.push(`keyword "${k}"`);
+    }
   }
   const paths = [...(input.fileScope ?? []), ...pathsInText(input.task)];
   for (const glob of triggers.files) {
     const hit = paths.find((p) => matchesGlob(p, glob));
-    if (hit !== undefined) { score += 3; reasons.push(`file ${hit} ~ ${glob}`); }
+    if (hit !== undefined) {
+      score += 3;
+      reasons.push(`file ${hit} ~ ${glob}`);
+    }
   }
-  if (triggers.perspectives.includes(input.perspective as never)) { score += 1; reasons.push(`perspective ${input.perspective}`); }
+  if (triggers.perspectives.includes(input.perspective as never)) {
+    score += 1;
+    reasons.push(`perspective ${input.perspective}`);
+  }
   return { matched: score > 0, score, reasons };
 }
 

@@ -24,16 +24,20 @@ export interface TrustedKey {
 const DOMAIN = 'crewmux-skill-digest-v1\n';
 const B64_KEY_RE = /^[A-Za-z0-9+/]{43}=$/;
 
-export const PublicKeySchema = z.string().regex(B64_KEY_RE, 'expected a 32-byte Ed25519 public key in base64 (44 characters)');
+export const PublicKeySchema = z
+  .string()
+  .regex(B64_KEY_RE, 'expected a 32-byte Ed25519 public key in base64 (44 characters)');
 
-export const SignatureFileSchema = z.object({
-  format: z.literal('crewmux-skill-signature-v1'),
-  algorithm: z.literal('ed25519'),
-  publicKey: PublicKeySchema,
-  /** SHA-512 of the canonical encoding, hex; informational (the signature covers the digest bytes). */
-  digest: z.string().regex(/^[0-9a-f]{128}$/),
-  signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/),
-}).strict();
+export const SignatureFileSchema = z
+  .object({
+    format: z.literal('crewmux-skill-signature-v1'),
+    algorithm: z.literal('ed25519'),
+    publicKey: PublicKeySchema,
+    /** SHA-512 of the canonical encoding, hex; informational (the signature covers the digest bytes). */
+    digest: z.string().regex(/^[0-9a-f]{128}$/),
+    signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/),
+  })
+  .strict();
 
 export type SignatureFile = z.infer<typeof SignatureFileSchema>;
 
@@ -57,7 +61,10 @@ export function isSafeRelativePath(p: string): boolean {
  */
 export function skillDigest(files: readonly SkillFile[]): Uint8Array {
   const enc = new TextEncoder();
-  const list = files.filter((f) => f.path !== SIGNATURE_FILE).slice().sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const list = files
+    .filter((f) => f.path !== SIGNATURE_FILE)
+    .slice()
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const parts: Uint8Array[] = [enc.encode(DOMAIN)];
   let prev: string | undefined;
   for (const f of list) {
@@ -69,7 +76,10 @@ export function skillDigest(files: readonly SkillFile[]): Uint8Array {
   const total = parts.reduce((n, p) => n + p.byteLength, 0);
   const buf = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) { buf.set(p, at); at += p.byteLength; }
+  for (const p of parts) {
+    buf.set(p, at);
+    at += p.byteLength;
+  }
   return nacl.hash(buf);
 }
 
@@ -115,7 +125,11 @@ export function checkSkillSignature(files: readonly SkillFile[], trusted: readon
   let sig: SignatureFile;
   try {
     const parsed = SignatureFileSchema.safeParse(JSON.parse(new TextDecoder().decode(sigFile.content)));
-    if (!parsed.success) return { status: 'invalid', reason: `${SIGNATURE_FILE} is malformed (${parsed.error.issues[0]?.path.join('.') || 'top level'})` };
+    if (!parsed.success)
+      return {
+        status: 'invalid',
+        reason: `${SIGNATURE_FILE} is malformed (${parsed.error.issues[0]?.path.join('.') || 'top level'})`,
+      };
     sig = parsed.data;
   } catch {
     return { status: 'invalid', reason: `${SIGNATURE_FILE} is not JSON` };
@@ -126,10 +140,20 @@ export function checkSkillSignature(files: readonly SkillFile[], trusted: readon
   } catch (e) {
     return { status: 'invalid', reason: (e as Error).message };
   }
-  const ok = nacl.sign.detached.verify(digest, fromB64(sig.signature, nacl.sign.signatureLength, 'signature'), fromB64(sig.publicKey, nacl.sign.publicKeyLength, 'public key'));
-  if (!ok) return { status: 'invalid', reason: 'the signature does not match the files (a file was changed, added or removed after signing)' };
+  const ok = nacl.sign.detached.verify(
+    digest,
+    fromB64(sig.signature, nacl.sign.signatureLength, 'signature'),
+    fromB64(sig.publicKey, nacl.sign.publicKeyLength, 'public key'),
+  );
+  if (!ok)
+    return {
+      status: 'invalid',
+      reason: 'the signature does not match the files (a file was changed, added or removed after signing)',
+    };
   const key = trusted.find((k) => k.publicKey === sig.publicKey);
-  return key ? { status: 'trusted', keyName: key.name, publicKey: sig.publicKey } : { status: 'untrusted', publicKey: sig.publicKey };
+  return key
+    ? { status: 'trusted', keyName: key.name, publicKey: sig.publicKey }
+    : { status: 'untrusted', publicKey: sig.publicKey };
 }
 
 /** Whether a trust state may load under `requireSigned`; the reason when not. */
@@ -143,7 +167,9 @@ export function trustRefusal(trust: SkillTrust, requireSigned: boolean): string 
     case 'unsigned':
       return requireSigned ? 'unsigned, and signed skills are required' : undefined;
     case 'untrusted':
-      return requireSigned ? `signed by an untrusted key ${trust.publicKey}, and trusted signatures are required` : undefined;
+      return requireSigned
+        ? `signed by an untrusted key ${trust.publicKey}, and trusted signatures are required`
+        : undefined;
   }
 }
 

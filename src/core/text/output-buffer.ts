@@ -30,7 +30,10 @@ export interface OutputBuffer {
   read(cursor?: number, maxBytes?: number, newest?: boolean): OutputSlice;
 }
 
-interface Chunk { off: number; buf: Buffer }
+interface Chunk {
+  off: number;
+  buf: Buffer;
+}
 
 /** Creates an empty buffer holding at most `capacity` bytes (default 1 MiB). */
 export function createOutputBuffer(capacity = 1 << 20): OutputBuffer {

@@ -15,15 +15,17 @@ export function toPlainText(raw: string): string {
     .replace(/\u001b\[[0-9;]*[HfdEFAB]/g, '\n')
     // Cursor forward: spaces (capped so a stray large count cannot blow up the text).
     .replace(/\u001b\[(\d*)C/g, (_m, n: string) => ' '.repeat(Math.min(Number(n || '1'), 200)));
-  return stripAnsi(moved)
-    .replace(/\r\n/g, '\n')
-    .replace(/\r/g, '\n')
-    // Other C0 controls (bell, backspace, shift-in/out, ...) except tab and newline.
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n');
+  return (
+    stripAnsi(moved)
+      .replace(/\r\n/g, '\n')
+      .replace(/\r/g, '\n')
+      // Other C0 controls (bell, backspace, shift-in/out, ...) except tab and newline.
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+  );
 }
 
 export interface PasteModeTracker {

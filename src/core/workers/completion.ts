@@ -51,8 +51,10 @@ export function parseDoneFlag(content: string, nonce: string): DoneFlagParse {
     return { ok: false, reason: 'done.flag is not JSON' };
   }
   const parsed = DoneFlagSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: `done.flag is invalid: ${parsed.error.issues[0]?.message ?? 'bad shape'}` };
-  if (parsed.data.nonce !== nonce) return { ok: false, reason: 'done.flag belongs to an earlier turn (nonce mismatch)' };
+  if (!parsed.success)
+    return { ok: false, reason: `done.flag is invalid: ${parsed.error.issues[0]?.message ?? 'bad shape'}` };
+  if (parsed.data.nonce !== nonce)
+    return { ok: false, reason: 'done.flag belongs to an earlier turn (nonce mismatch)' };
   return { ok: true, completion: { status: parsed.data.status, summary: parsed.data.summary } };
 }
 

@@ -11,7 +11,12 @@ export interface WindowLoad {
 
 export type Placement = { kind: 'split'; windowId: string } | { kind: 'new-window'; name: string };
 
-export function placeWorker(leadWindow: WindowLoad, overflow: WindowLoad[], perWindow = 5, nameFor: (i: number) => string): Placement {
+export function placeWorker(
+  leadWindow: WindowLoad,
+  overflow: WindowLoad[],
+  perWindow = 5,
+  nameFor: (i: number) => string,
+): Placement {
   if (leadWindow.panes < perWindow) return { kind: 'split', windowId: leadWindow.windowId };
   for (const w of overflow) if (w.panes < perWindow) return { kind: 'split', windowId: w.windowId };
   // Overflow windows are numbered from 2 (the lead's window is the first); reuse the lowest free name.

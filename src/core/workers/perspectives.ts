@@ -1,6 +1,14 @@
 /** Worker perspectives: the role a worker plays, its role text, and whether it may change code. */
 
-export const PERSPECTIVES = ['implementer', 'tester', 'reviewer', 'security', 'performance', 'verifier', 'researcher'] as const;
+export const PERSPECTIVES = [
+  'implementer',
+  'tester',
+  'reviewer',
+  'security',
+  'performance',
+  'verifier',
+  'researcher',
+] as const;
 export type Perspective = (typeof PERSPECTIVES)[number];
 
 export interface PerspectiveInfo {

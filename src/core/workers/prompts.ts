@@ -37,8 +37,8 @@ export function buildLeadPrompt(p: LeadPromptInput): string {
     '',
     '## Your tools (MCP server "crewmux")',
     ...p.tools.map(leadToolLine),
-    'A tool that answers "still running" is waiting for something: call it again. '
-      + 'When a tool says a service is unreachable (the web, an external agent), go on without it.',
+    'A tool that answers "still running" is waiting for something: call it again. ' +
+      'When a tool says a service is unreachable (the web, an external agent), go on without it.',
     `Available worker agents: ${p.agents.join(', ')}. At most ${p.maxWorkers} workers run at once.`,
     '',
     '## Completion rule',
@@ -72,7 +72,8 @@ export function buildWorkerPrompt(p: WorkerPromptInput): { text: string; include
     `You work in your own git worktree on branch ${p.branch}. Other workers work in parallel on other branches.`,
   ];
   if (p.perspective.readOnly) head.push('This is a read-only perspective: do not edit or commit files.');
-  if (p.fileScope?.length) head.push('', '## File scope', 'Change only these paths:', ...p.fileScope.map((f) => `- ${f}`));
+  if (p.fileScope?.length)
+    head.push('', '## File scope', 'Change only these paths:', ...p.fileScope.map((f) => `- ${f}`));
   if (p.passCriteria) head.push('', '## Pass criteria', p.passCriteria.trim());
 
   const included: string[] = [];
@@ -103,9 +104,14 @@ export type RecapWorker = Omit<ReportWorker, 'merged' | 'diffstat'>;
 /** The recap a resumed lead gets: what happened to each worker while crewmux was down. */
 export function buildRecap(workers: RecapWorker[], notes: string[]): string {
   const lines = ['## This session was resumed', 'crewmux restarted. The state of every worker now:'];
-  for (const w of workers) lines.push(`- ${w.id} (${w.agent}, ${w.perspective}) ${w.state} on ${w.branch}${w.summary ? `: ${w.summary.split('\n')[0]}` : ''}`);
+  for (const w of workers)
+    lines.push(
+      `- ${w.id} (${w.agent}, ${w.perspective}) ${w.state} on ${w.branch}${w.summary ? `: ${w.summary.split('\n')[0]}` : ''}`,
+    );
   if (workers.length === 0) lines.push('- no workers yet');
   lines.push(...notes.map((n) => `Note: ${n}`));
-  lines.push('Workers marked crashed lost their agent; restart_worker(worker_id) relaunches one on its worktree, or spawn a new worker. Continue the goal from here.');
+  lines.push(
+    'Workers marked crashed lost their agent; restart_worker(worker_id) relaunches one on its worktree, or spawn a new worker. Continue the goal from here.',
+  );
   return lines.join('\n');
 }

@@ -5,7 +5,17 @@
  */
 
 export const WORKER_STATES = [
-  'starting', 'running', 'waiting', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout', 'merged', 'discarded',
+  'starting',
+  'running',
+  'waiting',
+  'done',
+  'blocked',
+  'failed',
+  'crashed',
+  'killed',
+  'timeout',
+  'merged',
+  'discarded',
 ] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 

@@ -13,7 +13,9 @@ export const STATUS_WINDOW_LINES = 15;
 
 /** The bottom `n` non-blank lines of `text`, ANSI escapes removed. */
 function bottom(text: string, n: number): string {
-  const lines = stripAnsi(text).split('\n').filter((l) => l.trim() !== '');
+  const lines = stripAnsi(text)
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.slice(-n).join('\n');
 }
 

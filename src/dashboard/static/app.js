@@ -17,18 +17,30 @@ function h(tag, attrs, ...children) {
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v);
   }
-  for (const c of children) if (c !== null && c !== undefined) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  for (const c of children)
+    if (c !== null && c !== undefined) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
   return el;
 }
 
 async function api(path) {
   const sep = path.includes('?') ? '&' : '?';
-  const r = await fetch(`${path}${sep}token=${encodeURIComponent(TOKEN)}`, { headers: { accept: 'application/json' }, cache: 'no-store' });
+  const r = await fetch(`${path}${sep}token=${encodeURIComponent(TOKEN)}`, {
+    headers: { accept: 'application/json' },
+    cache: 'no-store',
+  });
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   return r.json();
 }
 
-const state = { sid: null, source: null, refreshTimer: null, cards: new Map(), outputs: new Map(), lastEvent: 0, sessions: [] };
+const state = {
+  sid: null,
+  source: null,
+  refreshTimer: null,
+  cards: new Map(),
+  outputs: new Map(),
+  lastEvent: 0,
+  sessions: [],
+};
 
 function selectedFromHash() {
   const m = /^#\/s\/([A-Za-z0-9_-]+)$/.exec(location.hash);
@@ -39,10 +51,29 @@ async function loadSessions() {
   const { sessions } = await api('/api/sessions');
   state.sessions = sessions;
   const ul = $('sessions');
-  ul.replaceChildren(...sessions.map((s) => h('li', {},
-    h('button', { type: 'button', 'data-session': s.id, 'aria-current': String(s.id === state.sid), onclick: () => { location.hash = `#/s/${s.id}`; } },
-      h('span', { class: 'mono' }, s.id), ' ', h('span', { class: 'badge', 'data-state': s.status, text: s.status }),
-      h('span', { class: 'goal-line', text: s.goal.split('\n')[0] })))));
+  ul.replaceChildren(
+    ...sessions.map((s) =>
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-session': s.id,
+            'aria-current': String(s.id === state.sid),
+            onclick: () => {
+              location.hash = `#/s/${s.id}`;
+            },
+          },
+          h('span', { class: 'mono' }, s.id),
+          ' ',
+          h('span', { class: 'badge', 'data-state': s.status, text: s.status }),
+          h('span', { class: 'goal-line', text: s.goal.split('\n')[0] }),
+        ),
+      ),
+    ),
+  );
   // With nothing chosen, show the newest session (replaceState fires no hashchange).
   if (!state.sid && sessions.length && !selectedFromHash()) {
     history.replaceState(null, '', `#/s/${sessions[0].id}`);
@@ -65,7 +96,8 @@ function openSession(sid) {
   $('events').replaceChildren();
   $('empty').hidden = Boolean(sid);
   $('session').hidden = !sid;
-  for (const b of document.querySelectorAll('[data-session]')) b.setAttribute('aria-current', String(b.dataset.session === sid));
+  for (const b of document.querySelectorAll('[data-session]'))
+    b.setAttribute('aria-current', String(b.dataset.session === sid));
   if (!sid) return;
   refresh();
   setConn('connecting');
@@ -85,14 +117,26 @@ function openSession(sid) {
 function appendEvent(e) {
   const list = $('events');
   const t = new Date(e.ts).toISOString().slice(11, 19);
-  list.append(h('li', { 'data-event': String(e.id) }, h('span', { class: 'muted', text: `${t} ` }), h('span', { class: 'type', text: e.type }), ' ', e.message));
+  list.append(
+    h(
+      'li',
+      { 'data-event': String(e.id) },
+      h('span', { class: 'muted', text: `${t} ` }),
+      h('span', { class: 'type', text: e.type }),
+      ' ',
+      e.message,
+    ),
+  );
   while (list.children.length > 300) list.firstChild.remove();
   list.scrollTop = list.scrollHeight;
 }
 
 function scheduleRefresh(ms) {
   if (state.refreshTimer) return;
-  state.refreshTimer = setTimeout(() => { state.refreshTimer = null; refresh(); }, ms);
+  state.refreshTimer = setTimeout(() => {
+    state.refreshTimer = null;
+    refresh();
+  }, ms);
 }
 
 async function refresh() {
@@ -118,7 +162,8 @@ function renderSession(d) {
   st.dataset.state = s.status;
   $('s-reason').textContent = s.reason || '';
   $('s-goal').textContent = s.goal;
-  $('s-meta').textContent = `lead ${s.lead} · integration ${s.integrationBranch} · tmux ${s.tmuxSession} · started ${s.createdAt}${s.endedAt ? ` · ended ${s.endedAt}` : ''}`;
+  $('s-meta').textContent =
+    `lead ${s.lead} · integration ${s.integrationBranch} · tmux ${s.tmuxSession} · started ${s.createdAt}${s.endedAt ? ` · ended ${s.endedAt}` : ''}`;
   $('w-count').textContent = `(${d.workers.length})`;
   for (const w of d.workers) renderWorker(w);
   renderVerifies(d.verifies);
@@ -129,26 +174,51 @@ function renderSession(d) {
 
 function workerCard(w) {
   const refs = {
-    state: h('span', { class: 'badge state' }), summary: h('div', { class: 'summary' }), notes: h('ul', { class: 'notes' }),
-    radar: h('div', { class: 'radar' }), output: h('pre', { class: 'output', text: '…' }), diff: h('pre', { class: 'diff', text: '…' }),
-    exit: h('div', { class: 'exit muted' }), diffStat: h('summary', { text: 'diff' }),
+    state: h('span', { class: 'badge state' }),
+    summary: h('div', { class: 'summary' }),
+    notes: h('ul', { class: 'notes' }),
+    radar: h('div', { class: 'radar' }),
+    output: h('pre', { class: 'output', text: '…' }),
+    diff: h('pre', { class: 'diff', text: '…' }),
+    exit: h('div', { class: 'exit muted' }),
+    diffStat: h('summary', { text: 'diff' }),
   };
   const details = h('details', { class: 'diff-box' }, refs.diffStat, refs.diff);
-  details.addEventListener('toggle', () => { if (details.open) loadDiff(w.id, refs); });
+  details.addEventListener('toggle', () => {
+    if (details.open) loadDiff(w.id, refs);
+  });
   refs.details = details;
-  refs.el = h('article', { class: 'worker', 'data-worker': w.id },
-    h('div', { class: 'head' }, h('span', { class: 'wid mono', text: w.id }), refs.state,
-      h('span', { class: 'agent', text: w.agent }), h('span', { class: 'perspective muted', text: w.perspective }),
-      h('span', { class: 'branch mono muted', text: w.branch })),
-    h('div', { class: 'task', text: w.task }), refs.summary, refs.exit, refs.notes, refs.radar,
-    h('div', { class: 'muted', text: 'output' }), refs.output, details);
+  refs.el = h(
+    'article',
+    { class: 'worker', 'data-worker': w.id },
+    h(
+      'div',
+      { class: 'head' },
+      h('span', { class: 'wid mono', text: w.id }),
+      refs.state,
+      h('span', { class: 'agent', text: w.agent }),
+      h('span', { class: 'perspective muted', text: w.perspective }),
+      h('span', { class: 'branch mono muted', text: w.branch }),
+    ),
+    h('div', { class: 'task', text: w.task }),
+    refs.summary,
+    refs.exit,
+    refs.notes,
+    refs.radar,
+    h('div', { class: 'muted', text: 'output' }),
+    refs.output,
+    details,
+  );
   $('workers').append(refs.el);
   return refs;
 }
 
 function renderWorker(w) {
   let refs = state.cards.get(w.id);
-  if (!refs) { refs = workerCard(w); state.cards.set(w.id, refs); }
+  if (!refs) {
+    refs = workerCard(w);
+    state.cards.set(w.id, refs);
+  }
   const changed = refs.updatedAt !== w.updatedAt;
   refs.updatedAt = w.updatedAt;
   refs.state.textContent = w.state;
@@ -157,8 +227,12 @@ function renderWorker(w) {
   refs.summary.textContent = w.summary ? `summary: ${w.summary}` : '';
   refs.exit.textContent = w.exitInfo || '';
   refs.notes.replaceChildren(...w.notes.map((n) => h('li', { text: n })));
-  const conflicts = [...(w.radar.integration.length ? [`integration: ${w.radar.integration.join(', ')}`] : []),
-    ...Object.entries(w.radar.workers).filter(([, f]) => f.length).map(([o, f]) => `${o}: ${f.join(', ')}`)];
+  const conflicts = [
+    ...(w.radar.integration.length ? [`integration: ${w.radar.integration.join(', ')}`] : []),
+    ...Object.entries(w.radar.workers)
+      .filter(([, f]) => f.length)
+      .map(([o, f]) => `${o}: ${f.join(', ')}`),
+  ];
   refs.radar.textContent = conflicts.length ? `conflict radar: ${conflicts.join('; ')}` : 'conflict radar: clear';
   refs.radar.classList.toggle('conflict', conflicts.length > 0);
   refs.active = ACTIVE.has(w.state);
@@ -189,7 +263,8 @@ async function loadDiff(wid, refs) {
     const d = await api(`/api/sessions/${encodeURIComponent(sid)}/workers/${encodeURIComponent(wid)}/diff`);
     if (sid !== state.sid) return;
     refs.diffStat.textContent = `diff ${d.shortstat || '(no changes)'}`;
-    refs.diff.textContent = (d.stat ? `${d.stat}\n\n` : '') + (d.patch || '(no changes)') + (d.truncated ? '\n… (cut)' : '');
+    refs.diff.textContent =
+      (d.stat ? `${d.stat}\n\n` : '') + (d.patch || '(no changes)') + (d.truncated ? '\n… (cut)' : '');
   } catch (err) {
     refs.diff.textContent = String(err.message);
   }
@@ -197,12 +272,47 @@ async function loadDiff(wid, refs) {
 
 function renderVerifies(verifies) {
   const box = $('verifies');
-  if (!verifies.length) { box.replaceChildren(h('p', { class: 'muted', text: 'No verify has run.' })); return; }
-  box.replaceChildren(...verifies.map((v) => h('div', { class: 'verify', 'data-verify': String(v.id) },
-    h('div', {}, h('span', { class: 'badge', 'data-state': v.status, text: v.status }), ' on ', h('span', { class: 'mono', text: v.commit.slice(0, 10) })),
-    h('table', {}, h('tr', {}, h('th', { text: 'command' }), h('th', { text: 'exit' }), h('th', { text: 'ms' }), h('th', { text: 'output tail' })),
-      ...v.results.map((r) => h('tr', {}, h('td', { class: 'mono', text: r.command }), h('td', { text: r.timedOut ? 'timeout' : String(r.exitCode) }),
-        h('td', { text: String(Math.round(r.durationMs)) }), h('td', {}, h('pre', { text: r.tail }))))))));
+  if (!verifies.length) {
+    box.replaceChildren(h('p', { class: 'muted', text: 'No verify has run.' }));
+    return;
+  }
+  box.replaceChildren(
+    ...verifies.map((v) =>
+      h(
+        'div',
+        { class: 'verify', 'data-verify': String(v.id) },
+        h(
+          'div',
+          {},
+          h('span', { class: 'badge', 'data-state': v.status, text: v.status }),
+          ' on ',
+          h('span', { class: 'mono', text: v.commit.slice(0, 10) }),
+        ),
+        h(
+          'table',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { text: 'command' }),
+            h('th', { text: 'exit' }),
+            h('th', { text: 'ms' }),
+            h('th', { text: 'output tail' }),
+          ),
+          ...v.results.map((r) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'mono', text: r.command }),
+              h('td', { text: r.timedOut ? 'timeout' : String(r.exitCode) }),
+              h('td', { text: String(Math.round(r.durationMs)) }),
+              h('td', {}, h('pre', { text: r.tail })),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 // Output of running workers is not in the event log: poll it while they run.

@@ -9,34 +9,55 @@ import type { ToolDeps } from '../build-server.js';
 
 export function registerGoalTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
-  defineTool(server, d.stats, 'mark_goal_done', 'Close the goal as achieved. Refused, with the reason, while workers still run.', {
-    summary: z.string().describe('What was achieved.'),
-  }, async (a) => {
-    await markGoalDone(rt, a.summary);
-    return textResult('The goal is marked done. The session is ending; you can stop now.');
-  });
-  defineTool(server, d.stats, 'mark_goal_failed', 'Close the goal as failed, with the reason. Always ends the run.', {
-    reason: z.string(),
-  }, async (a) => {
-    await markGoalFailed(rt, a.reason);
-    return textResult('The goal is marked failed. The session is ending; you can stop now.');
-  });
+  defineTool(
+    server,
+    d.stats,
+    'mark_goal_done',
+    'Close the goal as achieved. Refused, with the reason, while workers still run.',
+    {
+      summary: z.string().describe('What was achieved.'),
+    },
+    async (a) => {
+      await markGoalDone(rt, a.summary);
+      return textResult('The goal is marked done. The session is ending; you can stop now.');
+    },
+  );
+  defineTool(
+    server,
+    d.stats,
+    'mark_goal_failed',
+    'Close the goal as failed, with the reason. Always ends the run.',
+    {
+      reason: z.string(),
+    },
+    async (a) => {
+      await markGoalFailed(rt, a.reason);
+      return textResult('The goal is marked failed. The session is ending; you can stop now.');
+    },
+  );
 }
 
 /** report_progress for either role: a lead note or a note on the calling worker. */
 export function registerProgressTool(server: ToolServer, d: ToolDeps, workerId?: string): void {
   const { rt } = d;
-  defineTool(server, d.stats, 'report_progress', 'Record a short progress note that the user and the lead can see.', {
-    message: z.string(),
-  }, async (a) => {
-    if (!a.message.trim()) throw new ToolError('Error: the message is empty.');
-    const text = a.message.slice(0, 2000);
-    if (workerId) {
-      addWorkerNote(rt, getWorkerOrFail(rt, workerId), 'worker.progress', text);
-      d.onWorkerActivity?.(workerId);
-    } else {
-      rt.events.emit('lead.progress', `lead: ${text}`);
-    }
-    return textResult('Noted.');
-  });
+  defineTool(
+    server,
+    d.stats,
+    'report_progress',
+    'Record a short progress note that the user and the lead can see.',
+    {
+      message: z.string(),
+    },
+    async (a) => {
+      if (!a.message.trim()) throw new ToolError('Error: the message is empty.');
+      const text = a.message.slice(0, 2000);
+      if (workerId) {
+        addWorkerNote(rt, getWorkerOrFail(rt, workerId), 'worker.progress', text);
+        d.onWorkerActivity?.(workerId);
+      } else {
+        rt.events.emit('lead.progress', `lead: ${text}`);
+      }
+      return textResult('Noted.');
+    },
+  );
 }

@@ -9,50 +9,120 @@ import type { ToolDeps } from '../build-server.js';
 
 export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
-  defineTool(server, d.stats, 'worker_diff', "Show a worker's changes against the integration branch (stat and patch).", { worker_id: z.string() }, async (a) => {
-    const r = await workerDiff(rt, a.worker_id);
-    const note = r.truncated ? '\n[diff cut at 60 000 characters; read the files in the worktree for the rest]' : '';
-    return textResult(`${r.stat || '(no changes)'}\n\n${r.patch}${note}`);
-  });
+  defineTool(
+    server,
+    d.stats,
+    'worker_diff',
+    "Show a worker's changes against the integration branch (stat and patch).",
+    { worker_id: z.string() },
+    async (a) => {
+      const r = await workerDiff(rt, a.worker_id);
+      const note = r.truncated ? '\n[diff cut at 60 000 characters; read the files in the worktree for the rest]' : '';
+      return textResult(`${r.stat || '(no changes)'}\n\n${r.patch}${note}`);
+    },
+  );
 
-  defineTool(server, d.stats, 'merge_worker', "Merge a finished worker's branch into the integration branch. A conflict changes nothing and lists the files.", { worker_id: z.string() }, async (a) => {
-    const r = await mergeWorker(rt, a.worker_id);
-    if (!r.merged && 'failed' in r) {
-      return errorResult(`Error: git could not merge ${a.worker_id} (not a conflict): ${r.failed}. The integration branch is unchanged. Fix the cause git names (a hook, a lock, a missing branch) and call merge_worker again, or discard_worker.`);
-    }
-    if (!r.merged) {
-      return errorResult(`Error: merging ${a.worker_id} conflicts on: ${r.conflicts.join(', ')}. The integration branch is unchanged. Send the worker a message to rebase on ${rt.integrationBranch} and resolve, or spawn a worker to redo it, or discard_worker.`);
-    }
-    return textResult(`Merged ${a.worker_id} into ${rt.integrationBranch} (${r.commit.slice(0, 10)}). Call verify when the merges are in.`);
-  });
+  defineTool(
+    server,
+    d.stats,
+    'merge_worker',
+    "Merge a finished worker's branch into the integration branch. A conflict changes nothing and lists the files.",
+    { worker_id: z.string() },
+    async (a) => {
+      const r = await mergeWorker(rt, a.worker_id);
+      if (!r.merged && 'failed' in r) {
+        return errorResult(
+          `Error: git could not merge ${a.worker_id} (not a conflict): ${r.failed}. The integration branch is unchanged. Fix the cause git names (a hook, a lock, a missing branch) and call merge_worker again, or discard_worker.`,
+        );
+      }
+      if (!r.merged) {
+        return errorResult(
+          `Error: merging ${a.worker_id} conflicts on: ${r.conflicts.join(', ')}. The integration branch is unchanged. Send the worker a message to rebase on ${rt.integrationBranch} and resolve, or spawn a worker to redo it, or discard_worker.`,
+        );
+      }
+      return textResult(
+        `Merged ${a.worker_id} into ${rt.integrationBranch} (${r.commit.slice(0, 10)}). Call verify when the merges are in.`,
+      );
+    },
+  );
 
-  defineTool(server, d.stats, 'discard_worker', 'Mark a finished worker as not to be merged, with the reason. Its branch is kept.', {
-    worker_id: z.string(),
-    reason: z.string(),
-  }, async (a) => {
-    discardWorker(rt, a.worker_id, a.reason);
-    return textResult(`Discarded ${a.worker_id}.`);
-  });
+  defineTool(
+    server,
+    d.stats,
+    'discard_worker',
+    'Mark a finished worker as not to be merged, with the reason. Its branch is kept.',
+    {
+      worker_id: z.string(),
+      reason: z.string(),
+    },
+    async (a) => {
+      discardWorker(rt, a.worker_id, a.reason);
+      return textResult(`Discarded ${a.worker_id}.`);
+    },
+  );
 
-  defineTool(server, d.stats, 'verify', 'Run the verify commands on the integration branch (default: the configured ones). If it answers "still running", call verify again.', {
-    commands: z.array(z.string()).optional().describe('Commands to run without a shell; default: .crewmux/config.json "verify" or PROJECT.md "How to verify".'),
-  }, async (a) => {
-    const v = await verify(rt, a.commands, rt.options.toolWaitS * 1000);
-    if (v.status === 'running') return textResult(`Verify is still running on ${v.commit_sha.slice(0, 10)} (${v.commands.join(', ')}). Call verify again to get its result.`, { status: 'running' });
-    const lines = v.results.map((r) => `[${r.timedOut ? 'timeout' : `exit ${r.exitCode}`}] ${r.command} (${Math.round(r.durationMs)} ms)\n${r.tail}`);
-    const head = `Verify ${v.status === 'passed' ? 'PASSED' : 'FAILED'} on ${v.commit_sha.slice(0, 10)}.`;
-    const structured = { status: v.status, commit: v.commit_sha, results: v.results.map((r) => ({ command: r.command, exitCode: r.exitCode, timedOut: r.timedOut, durationMs: r.durationMs })) };
-    if (v.status === 'failed') return { ...errorResult(`Error: ${head}\n${lines.join('\n')}\nFix the failures (spawn a worker), merge, and verify again.`), structuredContent: structured };
-    return textResult(`${head}\n${lines.join('\n')}`, structured);
-  });
+  defineTool(
+    server,
+    d.stats,
+    'verify',
+    'Run the verify commands on the integration branch (default: the configured ones). If it answers "still running", call verify again.',
+    {
+      commands: z
+        .array(z.string())
+        .optional()
+        .describe(
+          'Commands to run without a shell; default: .crewmux/config.json "verify" or PROJECT.md "How to verify".',
+        ),
+    },
+    async (a) => {
+      const v = await verify(rt, a.commands, rt.options.toolWaitS * 1000);
+      if (v.status === 'running')
+        return textResult(
+          `Verify is still running on ${v.commit_sha.slice(0, 10)} (${v.commands.join(', ')}). Call verify again to get its result.`,
+          { status: 'running' },
+        );
+      const lines = v.results.map(
+        (r) =>
+          `[${r.timedOut ? 'timeout' : `exit ${r.exitCode}`}] ${r.command} (${Math.round(r.durationMs)} ms)\n${r.tail}`,
+      );
+      const head = `Verify ${v.status === 'passed' ? 'PASSED' : 'FAILED'} on ${v.commit_sha.slice(0, 10)}.`;
+      const structured = {
+        status: v.status,
+        commit: v.commit_sha,
+        results: v.results.map((r) => ({
+          command: r.command,
+          exitCode: r.exitCode,
+          timedOut: r.timedOut,
+          durationMs: r.durationMs,
+        })),
+      };
+      if (v.status === 'failed')
+        return {
+          ...errorResult(
+            `Error: ${head}\n${lines.join('\n')}\nFix the failures (spawn a worker), merge, and verify again.`,
+          ),
+          structuredContent: structured,
+        };
+      return textResult(`${head}\n${lines.join('\n')}`, structured);
+    },
+  );
 
-  defineTool(server, d.stats, 'cross_review', "Spawn a read-only reviewer (another agent family when possible) on a worker's change; its findings come back as its summary.", {
-    worker_id: z.string(),
-    reviewer_agent: z.string().optional(),
-    focus: z.string().optional(),
-  }, async (a) => {
-    const r = await crossReview(rt, a.worker_id, a.reviewer_agent, a.focus, d.promptExtras);
-    if (!r.worker) throw new ToolError('Error: the reviewer did not start.');
-    return textResult(`Started reviewer worker ${r.worker.id} (${r.worker.agent}) on ${a.worker_id}. Call wait_for_worker with worker_id "${r.worker.id}"; its summary holds the findings.`);
-  });
+  defineTool(
+    server,
+    d.stats,
+    'cross_review',
+    "Spawn a read-only reviewer (another agent family when possible) on a worker's change; its findings come back as its summary.",
+    {
+      worker_id: z.string(),
+      reviewer_agent: z.string().optional(),
+      focus: z.string().optional(),
+    },
+    async (a) => {
+      const r = await crossReview(rt, a.worker_id, a.reviewer_agent, a.focus, d.promptExtras);
+      if (!r.worker) throw new ToolError('Error: the reviewer did not start.');
+      return textResult(
+        `Started reviewer worker ${r.worker.id} (${r.worker.agent}) on ${a.worker_id}. Call wait_for_worker with worker_id "${r.worker.id}"; its summary holds the findings.`,
+      );
+    },
+  );
 }

@@ -14,80 +14,164 @@ import type { ToolDeps } from '../build-server.js';
 
 export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
-  defineTool(server, d.stats, 'spawn_worker', 'Start a worker agent on a task in its own git worktree and branch. Returns the worker id; then call wait_for_worker.', {
-    task: z.string().describe('What the worker must do; self-contained.'),
-    perspective: z.string().optional().describe(`One of ${PERSPECTIVES.join(', ')} (default implementer).`),
-    agent: z.string().optional().describe('Worker agent name; default is the first configured.'),
-    file_scope: z.array(z.string()).optional().describe('Paths the worker may change.'),
-    pass_criteria: z.string().optional().describe('How the worker knows it is done.'),
-    extra_context: z.string().optional().describe('Background the worker needs; included in full.'),
-  }, async (a) => {
-    const r = await spawnWorker(rt, { task: a.task, perspective: a.perspective, agent: a.agent, fileScope: a.file_scope, passCriteria: a.pass_criteria, extraContext: a.extra_context }, d.promptExtras);
-    const w = r.worker;
-    return textResult(`Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".`,
-      { worker: workerView(w), injected: r.included });
-  });
+  defineTool(
+    server,
+    d.stats,
+    'spawn_worker',
+    'Start a worker agent on a task in its own git worktree and branch. Returns the worker id; then call wait_for_worker.',
+    {
+      task: z.string().describe('What the worker must do; self-contained.'),
+      perspective: z
+        .string()
+        .optional()
+        .describe(`One of ${PERSPECTIVES.join(', ')} (default implementer).`),
+      agent: z.string().optional().describe('Worker agent name; default is the first configured.'),
+      file_scope: z.array(z.string()).optional().describe('Paths the worker may change.'),
+      pass_criteria: z.string().optional().describe('How the worker knows it is done.'),
+      extra_context: z.string().optional().describe('Background the worker needs; included in full.'),
+    },
+    async (a) => {
+      const r = await spawnWorker(
+        rt,
+        {
+          task: a.task,
+          perspective: a.perspective,
+          agent: a.agent,
+          fileScope: a.file_scope,
+          passCriteria: a.pass_criteria,
+          extraContext: a.extra_context,
+        },
+        d.promptExtras,
+      );
+      const w = r.worker;
+      return textResult(
+        `Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".`,
+        { worker: workerView(w), injected: r.included },
+      );
+    },
+  );
 
-  defineTool(server, d.stats, 'wait_for_worker', 'Wait until a worker (or any/all of several) finishes its turn. If the answer says "still running", call it again.', {
-    worker_id: z.string().optional(),
-    worker_ids: z.array(z.string()).optional(),
-    mode: z.enum(['any', 'all']).optional().describe('With worker_ids: return when any (default) or all have finished.'),
-    timeout_s: z.number().positive().optional().describe(`Seconds to wait; capped at ${rt.options.toolWaitS}.`),
-  }, async (a) => {
-    const ids = [...(a.worker_id ? [a.worker_id] : []), ...(a.worker_ids ?? [])];
-    if (ids.length === 0) throw new ToolError('Error: name a worker: pass worker_id or worker_ids (list_workers shows them).');
-    const timeoutMs = Math.min(a.timeout_s ?? rt.options.toolWaitS, rt.options.toolWaitS) * 1000;
-    const r = await waitForWorkers(rt, [...new Set(ids)], a.mode ?? 'any', timeoutMs);
-    const lines = r.finished.map(finishedLine);
-    if (r.pending.length) lines.push(`Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length ? '' : ' Call wait_for_worker again to keep waiting.'}`);
-    return textResult(lines.join('\n'), { finished: r.finished.map(workerView), pending: r.pending.map(workerView), timedOut: r.timedOut });
-  });
+  defineTool(
+    server,
+    d.stats,
+    'wait_for_worker',
+    'Wait until a worker (or any/all of several) finishes its turn. If the answer says "still running", call it again.',
+    {
+      worker_id: z.string().optional(),
+      worker_ids: z.array(z.string()).optional(),
+      mode: z
+        .enum(['any', 'all'])
+        .optional()
+        .describe('With worker_ids: return when any (default) or all have finished.'),
+      timeout_s: z.number().positive().optional().describe(`Seconds to wait; capped at ${rt.options.toolWaitS}.`),
+    },
+    async (a) => {
+      const ids = [...(a.worker_id ? [a.worker_id] : []), ...(a.worker_ids ?? [])];
+      if (ids.length === 0)
+        throw new ToolError('Error: name a worker: pass worker_id or worker_ids (list_workers shows them).');
+      const timeoutMs = Math.min(a.timeout_s ?? rt.options.toolWaitS, rt.options.toolWaitS) * 1000;
+      const r = await waitForWorkers(rt, [...new Set(ids)], a.mode ?? 'any', timeoutMs);
+      const lines = r.finished.map(finishedLine);
+      if (r.pending.length)
+        lines.push(
+          `Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length ? '' : ' Call wait_for_worker again to keep waiting.'}`,
+        );
+      return textResult(lines.join('\n'), {
+        finished: r.finished.map(workerView),
+        pending: r.pending.map(workerView),
+        timedOut: r.timedOut,
+      });
+    },
+  );
 
-  defineTool(server, d.stats, 'read_worker_output', "Read the last lines of a worker's terminal (after compact_session, a finished worker's digest unless full is true).", {
-    worker_id: z.string(),
-    tail_lines: z.number().int().min(1).max(2000).optional(),
-    full: z.boolean().optional().describe('Read the terminal even when compact_session replaced it with a digest.'),
-  }, async (a) => {
-    const view = a.full ? undefined : compactedSummary(rt, getWorkerOrFail(rt, a.worker_id));
-    if (view?.compacted) {
-      const c = view.compacted;
-      const by = c.method === 'router' ? `compacted by the router (${c.note})` : `compacted by ${c.note}`;
-      return textResult(`[${by}; the full ${c.fullChars} chars are in event #${c.eventId}; pass full=true to read the terminal]\n${view.summary ?? ''}`);
-    }
-    return textResult(await readWorkerOutput(rt, a.worker_id, a.tail_lines ?? 60) || '(no output yet)');
-  });
+  defineTool(
+    server,
+    d.stats,
+    'read_worker_output',
+    "Read the last lines of a worker's terminal (after compact_session, a finished worker's digest unless full is true).",
+    {
+      worker_id: z.string(),
+      tail_lines: z.number().int().min(1).max(2000).optional(),
+      full: z.boolean().optional().describe('Read the terminal even when compact_session replaced it with a digest.'),
+    },
+    async (a) => {
+      const view = a.full ? undefined : compactedSummary(rt, getWorkerOrFail(rt, a.worker_id));
+      if (view?.compacted) {
+        const c = view.compacted;
+        const by = c.method === 'router' ? `compacted by the router (${c.note})` : `compacted by ${c.note}`;
+        return textResult(
+          `[${by}; the full ${c.fullChars} chars are in event #${c.eventId}; pass full=true to read the terminal]\n${view.summary ?? ''}`,
+        );
+      }
+      return textResult((await readWorkerOutput(rt, a.worker_id, a.tail_lines ?? 60)) || '(no output yet)');
+    },
+  );
 
-  defineTool(server, d.stats, 'send_to_worker', 'Type a message into a worker agent. A worker that had finished starts a new turn; wait for it again.', {
-    worker_id: z.string(),
-    message: z.string(),
-  }, async (a) => {
-    const w = await sendToWorker(rt, a.worker_id, a.message);
-    return textResult(`Sent to ${w.id} (now ${w.state}).`, { worker: workerView(w) });
-  });
+  defineTool(
+    server,
+    d.stats,
+    'send_to_worker',
+    'Type a message into a worker agent. A worker that had finished starts a new turn; wait for it again.',
+    {
+      worker_id: z.string(),
+      message: z.string(),
+    },
+    async (a) => {
+      const w = await sendToWorker(rt, a.worker_id, a.message);
+      return textResult(`Sent to ${w.id} (now ${w.state}).`, { worker: workerView(w) });
+    },
+  );
 
-  defineTool(server, d.stats, 'list_workers', 'List every worker of this session with its state, branch and summary.', {}, async () => {
-    const rows = rt.store.listWorkers(rt.sid);
-    const compacted = compactedSummaries(rt, rows);
-    const workers = rows.map((w, i) => ({ ...workerView(w), ...compacted[i] }));
-    return textResult(JSON.stringify({ workers }, null, 1), { workers });
-  });
+  defineTool(
+    server,
+    d.stats,
+    'list_workers',
+    'List every worker of this session with its state, branch and summary.',
+    {},
+    async () => {
+      const rows = rt.store.listWorkers(rt.sid);
+      const compacted = compactedSummaries(rt, rows);
+      const workers = rows.map((w, i) => ({ ...workerView(w), ...compacted[i] }));
+      return textResult(JSON.stringify({ workers }, null, 1), { workers });
+    },
+  );
 
-  defineTool(server, d.stats, 'kill_worker', "Stop a worker's agent; its uncommitted work is committed to its branch first.", {
-    worker_id: z.string(),
-  }, async (a) => {
-    const w = await stopWorker(rt, a.worker_id, 'killed', 'killed by the lead');
-    return textResult(`Worker ${a.worker_id} stopped (state ${w?.state ?? 'unknown'}); its work is on ${w?.branch ?? 'its branch'}.`);
-  });
+  defineTool(
+    server,
+    d.stats,
+    'kill_worker',
+    "Stop a worker's agent; its uncommitted work is committed to its branch first.",
+    {
+      worker_id: z.string(),
+    },
+    async (a) => {
+      const w = await stopWorker(rt, a.worker_id, 'killed', 'killed by the lead');
+      return textResult(
+        `Worker ${a.worker_id} stopped (state ${w?.state ?? 'unknown'}); its work is on ${w?.branch ?? 'its branch'}.`,
+      );
+    },
+  );
 
-  defineTool(server, d.stats, 'restart_worker', 'Relaunch a crashed, killed or timed-out worker on its own worktree with its task and previous summary.', {
-    worker_id: z.string(),
-  }, async (a) => {
-    const w = await restartWorker(rt, a.worker_id);
-    return textResult(`Restarted ${w.id} on ${w.branch} (now ${w.state}). Call wait_for_worker with worker_id "${w.id}".`);
-  });
+  defineTool(
+    server,
+    d.stats,
+    'restart_worker',
+    'Relaunch a crashed, killed or timed-out worker on its own worktree with its task and previous summary.',
+    {
+      worker_id: z.string(),
+    },
+    async (a) => {
+      const w = await restartWorker(rt, a.worker_id);
+      return textResult(
+        `Restarted ${w.id} on ${w.branch} (now ${w.state}). Call wait_for_worker with worker_id "${w.id}".`,
+      );
+    },
+  );
 
   defineTool(server, d.stats, 'list_perspectives', 'List worker perspectives and what each does.', {}, async () => {
     const list = listPerspectives().map((p) => ({ name: p.name, readOnly: p.readOnly, summary: p.summary }));
-    return textResult(list.map((p) => `${p.name}${p.readOnly ? ' (read-only)' : ''}: ${p.summary}`).join('\n'), { perspectives: list });
+    return textResult(list.map((p) => `${p.name}${p.readOnly ? ' (read-only)' : ''}: ${p.summary}`).join('\n'), {
+      perspectives: list,
+    });
   });
 }

@@ -19,16 +19,37 @@ export function renderResearch(a: ResearchAnswer): string {
 }
 
 export function registerResearchTools(server: ToolServer, d: ToolDeps, research: Research): void {
-  defineTool(server, d.stats, 'web_research', 'Search the web and get numbered results (title, URL, snippet). Answers are cached for a while; pass fresh to search again.', {
-    query: z.string().min(1).max(500),
-    max_results: z.number().int().min(1).max(20).optional().describe('How many results (default 5, or research.maxResults in config).'),
-    fresh: z.boolean().optional().describe('Skip the cache.'),
-    site: z.string().max(200).regex(/^(https?:\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+(\/\S*)?$/i, 'a domain such as docs.python.org')
-      .optional().describe('Only results from this domain, e.g. "docs.python.org".'),
-  }, async (a) => {
-    const r = await research.search(a.query, { maxResults: a.max_results, fresh: a.fresh, site: a.site });
-    return textResult(renderResearch(r), {
-      backend: r.backend, query: r.query, cached: r.cached, fetched_at: new Date(r.fetchedAt).toISOString(), results: r.results,
-    });
-  });
+  defineTool(
+    server,
+    d.stats,
+    'web_research',
+    'Search the web and get numbered results (title, URL, snippet). Answers are cached for a while; pass fresh to search again.',
+    {
+      query: z.string().min(1).max(500),
+      max_results: z
+        .number()
+        .int()
+        .min(1)
+        .max(20)
+        .optional()
+        .describe('How many results (default 5, or research.maxResults in config).'),
+      fresh: z.boolean().optional().describe('Skip the cache.'),
+      site: z
+        .string()
+        .max(200)
+        .regex(/^(https?:\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+(\/\S*)?$/i, 'a domain such as docs.python.org')
+        .optional()
+        .describe('Only results from this domain, e.g. "docs.python.org".'),
+    },
+    async (a) => {
+      const r = await research.search(a.query, { maxResults: a.max_results, fresh: a.fresh, site: a.site });
+      return textResult(renderResearch(r), {
+        backend: r.backend,
+        query: r.query,
+        cached: r.cached,
+        fetched_at: new Date(r.fetchedAt).toISOString(),
+        results: r.results,
+      });
+    },
+  );
 }

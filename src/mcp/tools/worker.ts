@@ -7,12 +7,21 @@ import { registerProgressTool } from './goal.js';
 import type { ToolDeps } from '../build-server.js';
 
 export function registerWorkerTools(server: ToolServer, d: ToolDeps, workerId: string): void {
-  defineTool(server, d.stats, 'worker_done', 'Report that your task is finished (done), cannot go on (blocked) or failed, with a short summary.', {
-    status: z.enum(COMPLETION_STATUSES),
-    summary: z.string(),
-  }, async (a) => {
-    await completeTurn(d.rt, workerId, { status: a.status, summary: a.summary.slice(0, 20_000) }, 'mcp');
-    return textResult(`Recorded: ${workerId} ${a.status}. Your work is committed on your branch. Stop here and wait; the lead may send more work.`);
-  });
+  defineTool(
+    server,
+    d.stats,
+    'worker_done',
+    'Report that your task is finished (done), cannot go on (blocked) or failed, with a short summary.',
+    {
+      status: z.enum(COMPLETION_STATUSES),
+      summary: z.string(),
+    },
+    async (a) => {
+      await completeTurn(d.rt, workerId, { status: a.status, summary: a.summary.slice(0, 20_000) }, 'mcp');
+      return textResult(
+        `Recorded: ${workerId} ${a.status}. Your work is committed on your branch. Stop here and wait; the lead may send more work.`,
+      );
+    },
+  );
   registerProgressTool(server, d, workerId);
 }

@@ -2,7 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import { flattenText, type Conversation, type Decision, type JsonSchema, type ToolCall } from './conversation.js';
 
-type Block = { type?: string; text?: string; id?: string; name?: string; input?: Record<string, unknown>; tool_use_id?: string; content?: unknown };
+type Block = {
+  type?: string;
+  text?: string;
+  id?: string;
+  name?: string;
+  input?: Record<string, unknown>;
+  tool_use_id?: string;
+  content?: unknown;
+};
 
 export function parseAnthropic(body: Record<string, unknown>): Conversation {
   const texts: string[] = [flattenText(body.system)];
@@ -11,7 +19,8 @@ export function parseAnthropic(body: Record<string, unknown>): Conversation {
   let lastUserText = '';
   let lastIsToolResult = false;
   for (const m of (body.messages ?? []) as { role: string; content: unknown }[]) {
-    const blocks: Block[] = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : ((m.content ?? []) as Block[]);
+    const blocks: Block[] =
+      typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : ((m.content ?? []) as Block[]);
     lastIsToolResult = false;
     for (const b of blocks) {
       if (b.type === 'text' && m.role !== 'assistant') {
@@ -32,7 +41,10 @@ export function parseAnthropic(body: Record<string, unknown>): Conversation {
   return {
     text: texts.join('\n'),
     lastUserText,
-    tools: ((body.tools ?? []) as { name: string; input_schema?: JsonSchema }[]).map((t) => ({ name: t.name, schema: t.input_schema })),
+    tools: ((body.tools ?? []) as { name: string; input_schema?: JsonSchema }[]).map((t) => ({
+      name: t.name,
+      schema: t.input_schema,
+    })),
     calls,
     lastIsToolResult,
     jsonSchema: format?.type === 'json_schema' ? format.schema : undefined,
@@ -43,16 +55,36 @@ export function parseAnthropic(body: Record<string, unknown>): Conversation {
 export function renderAnthropic(d: Decision, model: string): string {
   const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   const usage = { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
-  let out = ev('message_start', { message: { id: `msg_${randomUUID()}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } });
+  let out = ev('message_start', {
+    message: {
+      id: `msg_${randomUUID()}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage,
+    },
+  });
   if (d.kind === 'tool') {
-    out += ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '')}`, name: d.tool.name, input: {} } });
-    out += ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(d.args) } });
+    out += ev('content_block_start', {
+      index: 0,
+      content_block: { type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '')}`, name: d.tool.name, input: {} },
+    });
+    out += ev('content_block_delta', {
+      index: 0,
+      delta: { type: 'input_json_delta', partial_json: JSON.stringify(d.args) },
+    });
   } else {
     out += ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     out += ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: d.text } });
   }
   out += ev('content_block_stop', { index: 0 });
-  out += ev('message_delta', { delta: { stop_reason: d.kind === 'tool' ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } });
+  out += ev('message_delta', {
+    delta: { stop_reason: d.kind === 'tool' ? 'tool_use' : 'end_turn', stop_sequence: null },
+    usage: { output_tokens: 5 },
+  });
   out += ev('message_stop', {});
   return out;
 }

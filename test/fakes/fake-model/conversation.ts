@@ -42,9 +42,7 @@ export interface Conversation {
   jsonSchema?: JsonSchema;
 }
 
-export type Decision =
-  | { kind: 'text'; text: string }
-  | { kind: 'tool'; tool: ToolDef; args: Record<string, unknown> };
+export type Decision = { kind: 'text'; text: string } | { kind: 'tool'; tool: ToolDef; args: Record<string, unknown> };
 
 /** Every string inside `v`, joined by newlines (tool results arrive as strings, parts or objects). */
 export function flattenText(v: unknown): string {
@@ -66,7 +64,9 @@ export function unquote(s: string): string {
     try {
       const v: unknown = JSON.parse(s);
       if (typeof v === 'string') return v;
-    } catch { /* not JSON */ }
+    } catch {
+      /* not JSON */
+    }
   }
   return s;
 }
@@ -91,11 +91,16 @@ export function fillSchema(schema: JsonSchema | undefined, depth = 0): unknown {
   if (alt) return fillSchema(alt, depth + 1);
   const t = (Array.isArray(schema.type) ? schema.type.find((x) => x !== 'null') : schema.type)?.toLowerCase();
   switch (t) {
-    case 'integer': return 1;
-    case 'number': return 1;
-    case 'boolean': return false;
-    case 'array': return [];
-    case 'string': return 'ok';
+    case 'integer':
+      return 1;
+    case 'number':
+      return 1;
+    case 'boolean':
+      return false;
+    case 'array':
+      return [];
+    case 'string':
+      return 'ok';
     default: {
       const out: Record<string, unknown> = {};
       for (const [k, sub] of Object.entries(schema.properties ?? {})) out[k] = fillSchema(sub, depth + 1);

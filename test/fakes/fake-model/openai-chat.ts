@@ -1,8 +1,21 @@
 /** OpenAI Chat Completions (Qwen Code, OpenCode): request -> Conversation, Decision -> SSE chunks. */
 import { randomUUID } from 'node:crypto';
-import { flattenText, parseArgs, unquote, type Conversation, type Decision, type JsonSchema, type ToolCall } from './conversation.js';
+import {
+  flattenText,
+  parseArgs,
+  unquote,
+  type Conversation,
+  type Decision,
+  type JsonSchema,
+  type ToolCall,
+} from './conversation.js';
 
-type Msg = { role: string; content?: unknown; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string };
+type Msg = {
+  role: string;
+  content?: unknown;
+  tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
+};
 
 export function parseChat(body: Record<string, unknown>): Conversation {
   const texts: string[] = [];
@@ -31,7 +44,10 @@ export function parseChat(body: Record<string, unknown>): Conversation {
   return {
     text: texts.join('\n'),
     lastUserText,
-    tools: ((body.tools ?? []) as { function: { name: string; parameters?: JsonSchema } }[]).map((t) => ({ name: t.function.name, schema: t.function.parameters })),
+    tools: ((body.tools ?? []) as { function: { name: string; parameters?: JsonSchema } }[]).map((t) => ({
+      name: t.function.name,
+      schema: t.function.parameters,
+    })),
     calls,
     lastIsToolResult,
     jsonSchema: rf?.type === 'json_schema' ? (rf.json_schema?.schema ?? {}) : undefined,
@@ -44,7 +60,12 @@ export function renderChat(d: Decision, model: string): string {
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices, ...extra })}\n\n`;
   let out = chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
   if (d.kind === 'tool') {
-    const tc = { index: 0, id: `call_${randomUUID().replace(/-/g, '')}`, type: 'function', function: { name: d.tool.name, arguments: JSON.stringify(d.args) } };
+    const tc = {
+      index: 0,
+      id: `call_${randomUUID().replace(/-/g, '')}`,
+      type: 'function',
+      function: { name: d.tool.name, arguments: JSON.stringify(d.args) },
+    };
     out += chunk([{ index: 0, delta: { tool_calls: [tc] }, finish_reason: null }]);
     out += chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]);
   } else {

@@ -13,7 +13,8 @@ const MAX_CALLS = 40;
 /** The crewmux tool name behind a CLI-specific name, or undefined for other tools. */
 export function logicalName(name: string, namespace?: string): string | undefined {
   if (namespace === `mcp__${SERVER}` || namespace === `mcp__${SERVER}__`) return name;
-  for (const p of [`mcp__${SERVER}__`, `mcp_${SERVER}_`, `${SERVER}_`]) if (name.startsWith(p)) return name.slice(p.length);
+  for (const p of [`mcp__${SERVER}__`, `mcp_${SERVER}_`, `${SERVER}_`])
+    if (name.startsWith(p)) return name.slice(p.length);
   return undefined;
 }
 
@@ -57,7 +58,8 @@ function callCrewmux(conv: Conversation, tool: string, args: Record<string, unkn
   }
   const keys = conv.calls.map(callKey);
   const search = find(conv, (t) => t.name === 'ToolSearch' || t.name === 'tool_search');
-  if (search && !keys.includes(`search:${tool}`)) return { kind: 'tool', tool: search, args: { query: `select:${deferredName}` } };
+  if (search && !keys.includes(`search:${tool}`))
+    return { kind: 'tool', tool: search, args: { query: `select:${deferredName}` } };
   const proxy = find(conv, (t) => t.name === 'tool_call');
   if (proxy) return { kind: 'tool', tool: proxy, args: { name: deferredName, arguments: args } };
   return undefined;
@@ -65,7 +67,9 @@ function callCrewmux(conv: Conversation, tool: string, args: Record<string, unkn
 
 /** True when crewmux tool `tool` is offered directly or named as deferred. */
 function offers(conv: Conversation, tool: string): boolean {
-  return conv.tools.some((t) => logicalName(t.name, t.namespace) === tool) || conv.text.includes(`mcp__${SERVER}__${tool}`);
+  return (
+    conv.tools.some((t) => logicalName(t.name, t.namespace) === tool) || conv.text.includes(`mcp__${SERVER}__${tool}`)
+  );
 }
 
 /** Keeps the schema's required keys filled and our keys where the schema has them. */
@@ -120,22 +124,32 @@ function lead(conv: Conversation): Decision {
   const of = (k: string) => done.filter((d) => d.key === k);
   const last = (k: string) => of(k).at(-1);
   const say = (text: string): Decision => ({ kind: 'text', text });
-  const call = (tool: string, args: Record<string, unknown>) => callCrewmux(conv, tool, args) ?? say(`DONE: cannot reach tool ${tool}`);
+  const call = (tool: string, args: Record<string, unknown>) =>
+    callCrewmux(conv, tool, args) ?? say(`DONE: cannot reach tool ${tool}`);
 
   const goal = goalOf(conv.text);
   const tasks = leadTasks(goal);
   const spawns = of('spawn_worker');
   const started = spawns.filter((s) => !isError(s.result));
   const refused = spawns.length - started.length;
-  if (refused >= 2) return offers(conv, 'mark_goal_failed') ? call('mark_goal_failed', { reason: 'spawn_worker failed twice' }) : say('DONE: spawn failed');
+  if (refused >= 2)
+    return offers(conv, 'mark_goal_failed')
+      ? call('mark_goal_failed', { reason: 'spawn_worker failed twice' })
+      : say('DONE: spawn failed');
   if (started.length < tasks.length) {
     const t = tasks[started.length]!;
     return call('spawn_worker', { task: t.task, ...(t.agent ? { agent: t.agent } : {}) });
   }
   const ids = started.map((s) => workerIdOf(s.result));
   const wait = last('wait_for_worker');
-  if (offers(conv, 'wait_for_worker') && (!wait || (stillRunning(wait.result) && of('wait_for_worker').length < 20 * ids.length))) {
-    return call('wait_for_worker', ids.length === 1 ? { worker_id: ids[0], timeout_s: 30 } : { worker_ids: ids, mode: 'all', timeout_s: 30 });
+  if (
+    offers(conv, 'wait_for_worker') &&
+    (!wait || (stillRunning(wait.result) && of('wait_for_worker').length < 20 * ids.length))
+  ) {
+    return call(
+      'wait_for_worker',
+      ids.length === 1 ? { worker_id: ids[0], timeout_s: 30 } : { worker_ids: ids, mode: 'all', timeout_s: 30 },
+    );
   }
   const merges = of('merge_worker').length;
   if (offers(conv, 'merge_worker') && merges < ids.length) return call('merge_worker', { worker_id: ids[merges] });
@@ -144,7 +158,8 @@ function lead(conv: Conversation): Decision {
   const summary = `Worker${ids.length > 1 ? 's' : ''} ${ids.join(', ')} finished: ${goal.split('\n')[0]}`;
   if (marks.length === 0) return call('mark_goal_done', { summary });
   const lastMark = marks.at(-1)!;
-  if (lastMark.key === done.at(-1)?.key && !isError(lastMark.result)) return say(`DONE: ${lastMark.result ?? ''}`.trim());
+  if (lastMark.key === done.at(-1)?.key && !isError(lastMark.result))
+    return say(`DONE: ${lastMark.result ?? ''}`.trim());
   if (isError(lastMark.result) && marks.length < 3) {
     if (done.at(-1)?.key !== 'list_workers' && offers(conv, 'list_workers')) return call('list_workers', {});
     return call('mark_goal_done', { summary });
@@ -160,7 +175,12 @@ export function fileTask(text: string): { file: string; content: string } {
 
 /** The agent's working directory as its system prompt states it. */
 export function cwdOf(text: string): string | undefined {
-  const pats = [/<cwd>([^<]+)<\/cwd>/, /[Ww]orking directory:\s*(\/\S+)/, /working in the directory:?\s*(\/\S+)/, /current working directory[^/\n]*?(\/\S+)/i];
+  const pats = [
+    /<cwd>([^<]+)<\/cwd>/,
+    /[Ww]orking directory:\s*(\/\S+)/,
+    /working in the directory:?\s*(\/\S+)/,
+    /current working directory[^/\n]*?(\/\S+)/i,
+  ];
   for (const p of pats) {
     const m = p.exec(text);
     if (m) return m[1]!.replace(/[`'".,)]+$/, '');
@@ -175,7 +195,9 @@ function worker(conv: Conversation): Decision {
   const cwd = cwdOf(conv.text);
   const abs = file.startsWith('/') || !cwd ? file : `${cwd}/${file}`;
   const keys = conv.calls.map(callKey);
-  const wrote = conv.calls.some((c) => WRITE_TOOLS.includes(c.name) || c.name === 'exec_command' || c.name === 'shell' || c.name === 'apply_patch');
+  const wrote = conv.calls.some(
+    (c) => WRITE_TOOLS.includes(c.name) || c.name === 'exec_command' || c.name === 'shell' || c.name === 'apply_patch',
+  );
   if (!wrote) {
     const w = find(conv, (t) => WRITE_TOOLS.includes(t.name));
     if (w) {
@@ -186,7 +208,11 @@ function worker(conv: Conversation): Decision {
     const sh = find(conv, (t) => t.name === 'exec_command' || t.name === 'shell');
     if (sh) {
       const script = `printf '%s\\n' ${shq(content)} > ${shq(file)}`;
-      return { kind: 'tool', tool: sh, args: sh.name === 'shell' ? { command: ['bash', '-lc', script] } : { cmd: script } };
+      return {
+        kind: 'tool',
+        tool: sh,
+        args: sh.name === 'shell' ? { command: ['bash', '-lc', script] } : { cmd: script },
+      };
     }
   }
   if (!keys.includes('worker_done')) {

@@ -14,7 +14,14 @@ export const aider: AgentProfile = {
   mcpWiring: 'none',
   markers: { ready: ['> '], busy: ['Waiting for'], waiting: UNVERIFIED_WAITING },
   launch: (ctx, binary) => ({
-    argv: [binary, '--yes-always', '--no-check-update', '--analytics-disable', '--no-show-release-notes', '--no-auto-commits'],
+    argv: [
+      binary,
+      '--yes-always',
+      '--no-check-update',
+      '--analytics-disable',
+      '--no-show-release-notes',
+      '--no-auto-commits',
+    ],
     env: { ...crewmuxEnv(ctx), AIDER_CHECK_UPDATE: 'false', AIDER_ANALYTICS: 'false' },
     // No initial interactive prompt flag (--message exits after one turn), so the prompt is typed.
     prompt: 'type',

@@ -28,11 +28,15 @@ export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpe
   return {
     argv: [
       binary,
-      '--mcp-config', ctx.mcpConfigPath, '--strict-mcp-config',
-      '--settings', settingsPath,
+      '--mcp-config',
+      ctx.mcpConfigPath,
+      '--strict-mcp-config',
+      '--settings',
+      settingsPath,
       // Workers edit and run commands unattended; IS_SANDBOX=1 lets bypass mode run as root.
       ...(ctx.role === 'worker' ? ['--dangerously-skip-permissions'] : []),
-      '--', PROMPT_ARG,
+      '--',
+      PROMPT_ARG,
     ],
     env: {
       ...crewmuxEnv(ctx),
@@ -72,10 +76,20 @@ export const claude: AgentProfile = {
   markers: {
     ready: ['? for shortcuts', 'bypass permissions on', 'auto mode on'],
     busy: ['esc to interrupt'],
-    waiting: ['Do you want to proceed?', 'Do you trust the files', 'Yes, I trust this folder', 'Do you want to use this API key?', '❯ 1.'],
+    waiting: [
+      'Do you want to proceed?',
+      'Do you trust the files',
+      'Yes, I trust this folder',
+      'Do you want to use this API key?',
+      '❯ 1.',
+    ],
   },
   dialogs: [
-    { match: 'Yes, I trust this folder', keys: ['Enter'], why: 'folder trust, if the worktree path differs from ctx.cwd (e.g. a symlink)' },
+    {
+      match: 'Yes, I trust this folder',
+      keys: ['Enter'],
+      why: 'folder trust, if the worktree path differs from ctx.cwd (e.g. a symlink)',
+    },
     { match: 'Do you want to proceed?', keys: ['Enter'], why: 'a tool permission prompt outside the allow rules' },
   ],
   launch: claudeStyleLaunch,

@@ -24,10 +24,19 @@ export const codex: AgentProfile = {
   markers: {
     ready: ['Ask Codex to do anything', '? for shortcuts'],
     busy: ['esc to interrupt', 'Working ('],
-    waiting: ['Allow the crewmux MCP server', 'Trust this folder?', 'Would you like to run the following command?', 'Press enter to confirm'],
+    waiting: [
+      'Allow the crewmux MCP server',
+      'Trust this folder?',
+      'Would you like to run the following command?',
+      'Press enter to confirm',
+    ],
   },
   dialogs: [
-    { match: 'Trust this folder?', keys: ['1'], why: 'folder trust (not expected: approval and sandbox are set on argv)' },
+    {
+      match: 'Trust this folder?',
+      keys: ['1'],
+      why: 'folder trust (not expected: approval and sandbox are set on argv)',
+    },
     { match: 'Allow the crewmux MCP server', keys: ['2'], why: 'MCP approval: allow for this session' },
   ],
   launch: (ctx, binary) => {
@@ -52,7 +61,8 @@ export const codex: AgentProfile = {
         ...(ctx.role === 'worker'
           ? ['--dangerously-bypass-approvals-and-sandbox']
           : ['--sandbox', 'read-only', '--ask-for-approval', 'never']),
-        '--', PROMPT_ARG,
+        '--',
+        PROMPT_ARG,
       ],
       env: { ...crewmuxEnv(ctx) },
       prompt: 'arg',

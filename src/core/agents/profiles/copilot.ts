@@ -17,9 +17,13 @@ export const copilot: AgentProfile = {
     const mcpPath = joinPath(ctx.stateDir, 'copilot-mcp.json');
     return {
       argv: [
-        binary, '--additional-mcp-config', `@${mcpPath}`, '--no-auto-update',
+        binary,
+        '--additional-mcp-config',
+        `@${mcpPath}`,
+        '--no-auto-update',
         ...(ctx.role === 'worker' ? ['--allow-all-tools'] : ['--allow-tool', MCP_SERVER]),
-        '-i', PROMPT_ARG,
+        '-i',
+        PROMPT_ARG,
       ],
       env: { ...crewmuxEnv(ctx) },
       files: [jsonFile(mcpPath, mcpServersJson(ctx, { type: 'http', tools: ['*'] }))],

@@ -15,14 +15,20 @@ export const crush: AgentProfile = {
   authHint: 'a provider key such as ANTHROPIC_API_KEY or OPENAI_API_KEY',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: false },
   mcpWiring: 'config-file',
-  markers: { ready: ['ctrl+p commands'], busy: ['esc cancel'], waiting: [...UNVERIFIED_WAITING, 'Permission Required'] },
+  markers: {
+    ready: ['ctrl+p commands'],
+    busy: ['esc cancel'],
+    waiting: [...UNVERIFIED_WAITING, 'Permission Required'],
+  },
   launch: (ctx, binary) => ({
     argv: [binary, ...(ctx.role === 'worker' ? ['--yolo'] : [])],
     env: { ...crewmuxEnv(ctx), CRUSH_DISABLE_METRICS: '1', DO_NOT_TRACK: '1' },
-    files: [jsonFile(joinPath(ctx.cwd, '.crush.json'), {
-      mcp: { [MCP_SERVER]: { type: 'http', url: ctx.mcpUrl, headers: { Authorization: bearer(ctx) } } },
-      permissions: { allowed_tools: [`mcp_${MCP_SERVER}_*`] },
-    })],
+    files: [
+      jsonFile(joinPath(ctx.cwd, '.crush.json'), {
+        mcp: { [MCP_SERVER]: { type: 'http', url: ctx.mcpUrl, headers: { Authorization: bearer(ctx) } } },
+        permissions: { allowed_tools: [`mcp_${MCP_SERVER}_*`] },
+      }),
+    ],
     prompt: 'type',
   }),
 };

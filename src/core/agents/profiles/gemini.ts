@@ -14,7 +14,12 @@ export function geminiStyleSettings(ctx: LaunchContext, extra: Record<string, un
     privacy: { usageStatisticsEnabled: false },
     telemetry: { enabled: false },
     mcpServers: {
-      [MCP_SERVER]: { httpUrl: ctx.mcpUrl, headers: { Authorization: bearer(ctx) }, trust: true, timeout: toolTimeoutSeconds(ctx) * 1000 },
+      [MCP_SERVER]: {
+        httpUrl: ctx.mcpUrl,
+        headers: { Authorization: bearer(ctx) },
+        trust: true,
+        timeout: toolTimeoutSeconds(ctx) * 1000,
+      },
     },
     ...extra,
   };
@@ -35,9 +40,20 @@ export const gemini: AgentProfile = {
   markers: {
     ready: ['Type your message'],
     busy: ['esc to cancel'],
-    waiting: ['Do you trust the files in this folder?', 'Allow execution', 'Waiting for user confirmation', 'Apply this change?'],
+    waiting: [
+      'Do you trust the files in this folder?',
+      'Allow execution',
+      'Waiting for user confirmation',
+      'Apply this change?',
+    ],
   },
-  dialogs: [{ match: 'Do you trust the files in this folder?', keys: ['Enter'], why: 'folder trust (not expected: GEMINI_CLI_TRUST_WORKSPACE)' }],
+  dialogs: [
+    {
+      match: 'Do you trust the files in this folder?',
+      keys: ['Enter'],
+      why: 'folder trust (not expected: GEMINI_CLI_TRUST_WORKSPACE)',
+    },
+  ],
   launch: (ctx, binary) => {
     const settingsPath = joinPath(ctx.stateDir, 'gemini-system-settings.json');
     return {

@@ -19,8 +19,20 @@ export const goose: AgentProfile = {
   mcpWiring: 'flag',
   markers: { ready: ['( O)>'], busy: ['esc to interrupt'], waiting: UNVERIFIED_WAITING },
   launch: (ctx, binary) => ({
-    argv: [binary, 'run', '--interactive', '--with-streamable-http-extension', `${ctx.mcpUrl}?token=${encodeURIComponent(ctx.mcpToken)}`, '--text', PROMPT_ARG],
-    env: { ...crewmuxEnv(ctx), GOOSE_MODE: ctx.role === 'worker' ? 'auto' : 'smart_approve', GOOSE_CLI_MIN_PRIORITY: '0.2' },
+    argv: [
+      binary,
+      'run',
+      '--interactive',
+      '--with-streamable-http-extension',
+      `${ctx.mcpUrl}?token=${encodeURIComponent(ctx.mcpToken)}`,
+      '--text',
+      PROMPT_ARG,
+    ],
+    env: {
+      ...crewmuxEnv(ctx),
+      GOOSE_MODE: ctx.role === 'worker' ? 'auto' : 'smart_approve',
+      GOOSE_CLI_MIN_PRIORITY: '0.2',
+    },
     prompt: 'arg',
   }),
 };

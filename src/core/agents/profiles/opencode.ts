@@ -28,7 +28,9 @@ export const opencode: AgentProfile = {
     const config = {
       autoupdate: false,
       share: 'disabled',
-      mcp: { [MCP_SERVER]: { type: 'remote', url: ctx.mcpUrl, headers: { Authorization: bearer(ctx) }, enabled: true } },
+      mcp: {
+        [MCP_SERVER]: { type: 'remote', url: ctx.mcpUrl, headers: { Authorization: bearer(ctx) }, enabled: true },
+      },
       permission: { '*': 'allow' },
     };
     return {

@@ -23,16 +23,25 @@ export const qwen: AgentProfile = {
   markers: {
     ready: ['Type your message'],
     busy: ['esc to cancel'],
-    waiting: ['Do you trust the files in this folder?', 'Allow execution', 'Waiting for user confirmation', 'Apply this change?'],
+    waiting: [
+      'Do you trust the files in this folder?',
+      'Allow execution',
+      'Waiting for user confirmation',
+      'Apply this change?',
+    ],
   },
   launch: (ctx, binary) => {
     const settingsPath = joinPath(ctx.stateDir, 'qwen-system-settings.json');
     return {
       argv: [binary, '--prompt-interactive', PROMPT_ARG, '--approval-mode', ctx.role === 'worker' ? 'yolo' : 'default'],
-      env: { ...crewmuxEnv(ctx), QWEN_CODE_SYSTEM_SETTINGS_PATH: settingsPath, QWEN_CODE_SUPPRESS_YOLO_WARNING: '1',
+      env: {
+        ...crewmuxEnv(ctx),
+        QWEN_CODE_SYSTEM_SETTINGS_PATH: settingsPath,
+        QWEN_CODE_SUPPRESS_YOLO_WARNING: '1',
         // 0.24 connects MCP servers in the background, so the -i prompt's first turn could run without
         // crewmux's tools; this documented escape hatch makes startup wait for them.
-        QWEN_CODE_LEGACY_MCP_BLOCKING: '1' },
+        QWEN_CODE_LEGACY_MCP_BLOCKING: '1',
+      },
       files: [jsonFile(settingsPath, geminiStyleSettings(ctx, { ui: { enableFollowupSuggestions: false } }))],
       prompt: 'arg',
     };

@@ -10,7 +10,8 @@ const script = (name: string) => fileURLToPath(new URL(`../../../demo/${name}.js
 export const scriptedLead: AgentProfile = {
   name: 'scripted-lead',
   family: 'scripted',
-  description: 'A scripted lead (no model): spawns the workers a JSON plan in the goal names, or two demo workers; waits, merges, verifies, marks done.',
+  description:
+    'A scripted lead (no model): spawns the workers a JSON plan in the goal names, or two demo workers; waits, merges, verifies, marks done.',
   binaries: ['node'],
   versionArgs: ['--version'],
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: false },
@@ -22,7 +23,8 @@ export const scriptedLead: AgentProfile = {
 export const scriptedWorker: AgentProfile = {
   name: 'scripted-worker',
   family: 'scripted',
-  description: 'A scripted worker (no model): writes the files its task spells out in ```file:PATH blocks, commits, calls worker_done; answers typed follow-ups.',
+  description:
+    'A scripted worker (no model): writes the files its task spells out in ```file:PATH blocks, commits, calls worker_done; answers typed follow-ups.',
   binaries: ['node'],
   versionArgs: ['--version'],
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: false },
