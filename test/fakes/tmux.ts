@@ -61,6 +61,8 @@ export type FakeTmux = Tmux & {
   failNext(method: Method, err: Error): void;
   /** Runs before every call (after it is recorded, before it acts): for races such as a pane opening mid-tick. */
   beforeCall?: (method: Method, args: unknown[]) => void;
+  /** The screen a pane shows when its process starts (an agent's banner or ready prompt); default ''. */
+  startScreen: string;
   /** Called when a pane gets a process (created or respawned); the fake runtime links pids to its runner. */
   onProcessStart?: (pane: FakePane) => void;
   /** Called when a pane's process ends (exitPane, C-c, kill). */
@@ -122,7 +124,7 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       deadStatus: null,
       deadSignal: null,
       currentCommand: 'sh',
-      screen: '',
+      screen: fake.startScreen,
     });
     fake.onProcessStart?.(p);
   }
@@ -192,6 +194,7 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       oneShot.set(method, [...(oneShot.get(method) ?? []), err]);
     },
     buffers: new Map(),
+    startScreen: '',
 
     async version() {
       call('version', []);
