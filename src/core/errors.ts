@@ -101,7 +101,7 @@ export const ERROR_CODES = {
   E_START_FAILED: [
     EXIT.failed,
     'The run could not be started.',
-    'Read the cause above; nothing of the run was left behind.',
+    'Read the cause above; the message lists anything crewmux made for the run and could not remove.',
   ],
   E_BAD_FLAG: [EXIT.usage, 'A flag has a bad value.', 'Run `crewmux COMMAND --help`.'],
   E_DIR_NOT_WRITABLE: [

@@ -96,5 +96,9 @@ export async function resumeRun(ctx: AppServices, sid?: string): Promise<Session
     )) ?? ctx.store().getSession(s.id)!;
   if (now.status === 'running' && supervisorAlive(now)) return now;
   const why = readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || now.outcome_reason || 'no output';
-  throw new UserError('E_START_FAILED', `Session ${s.id} could not be resumed: ${why}`);
+  throw new UserError(
+    'E_START_FAILED',
+    `Session ${s.id} could not be resumed: ${why}`,
+    `The session is kept; read ${log}, then see \`crewmux status ${s.id}\`.`,
+  );
 }

@@ -165,14 +165,34 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     if (s.status !== 'running') throw new Error(s.outcome_reason ?? `the session ended as ${s.status} while starting`);
     return { sid, tmuxSession };
   } catch (e) {
-    await ctx.tmux.killSession(tmuxSession);
-    await ctx.git.removeWorktree(pre.repo.root, integrationWorktree, true).catch(() => undefined);
-    await ctx.git.deleteBranch(pre.repo.root, branch, true).catch(() => undefined);
+    // Undo in reverse order; whatever cannot be undone is named, never passed over.
+    const left: string[] = [];
+    const undo = async (what: string, run: () => Promise<unknown>) => {
+      try {
+        await run();
+      } catch (u) {
+        left.push(`${what} (${(u as Error).message})`);
+      }
+    };
+    await undo(`tmux session ${tmuxSession}`, async () => {
+      await ctx.tmux.killSession(tmuxSession);
+      if (await ctx.tmux.hasSession(tmuxSession)) throw new Error('still there after kill-session');
+    });
+    await undo(`worktree ${integrationWorktree}`, () =>
+      ctx.git.removeWorktree(pre.repo.root, integrationWorktree, true),
+    );
+    await undo(`branch ${branch}`, () => ctx.git.deleteBranch(pre.repo.root, branch, true));
     store.updateSession(sid, {
       status: 'failed',
       outcome_reason: `start failed: ${(e as Error).message}`,
       ended_at: ctx.now(),
     });
-    throw new UserError('E_START_FAILED', `The run could not be started: ${(e as Error).message}`);
+    const message = `The run could not be started: ${(e as Error).message}`;
+    if (!left.length) throw new UserError('E_START_FAILED', message);
+    throw new UserError(
+      'E_START_FAILED',
+      `${message}. Cleaning up failed too; left behind: ${left.join('; ')}`,
+      `Remove what is listed (\`git worktree remove --force PATH\`, \`git branch -D BRANCH\`, \`tmux kill-session -t NAME\`), then run again.`,
+    );
   }
 }

@@ -101,11 +101,29 @@ export async function openWorkerPane(
     ref = { paneId, windowId: place.windowId };
   } else {
     ref = await tmux.newWindow(session, place.name, spec);
-    await tmux.setWindowOption(ref.windowId, 'remain-on-exit', 'on');
   }
-  await openGate(tmux, ref.paneId, fifo, logFile, gate);
+  // The pane exists from here on: if it cannot be started, it is closed, so the caller gets a working pane or none.
+  try {
+    if (place.kind !== 'split') await tmux.setWindowOption(ref.windowId, 'remain-on-exit', 'on');
+    await openGate(tmux, ref.paneId, fifo, logFile, gate);
+  } catch (err) {
+    throw await closeUnstartedPane(tmux, ref.paneId, err as Error);
+  }
   void tmux.selectLayout(ref.windowId, 'tiled');
   return ref;
+}
+
+/** Kills a pane whose start failed with `err`; returns `err`, or an error that also names the pane left open. */
+async function closeUnstartedPane(tmux: Tmux, paneId: string, err: Error): Promise<Error> {
+  try {
+    await tmux.killPane(paneId);
+    return err;
+  } catch (killErr) {
+    return new Error(
+      `${err.message}; the pane ${paneId} was left open (killing it failed: ${(killErr as Error).message})`,
+      { cause: err },
+    );
+  }
 }
 
 /**
