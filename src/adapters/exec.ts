@@ -62,14 +62,29 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
         child.kill(sig);
       }
     };
+    // A child can exit while its pipes stay open in another process: tmux's client hands its stdio to the
+    // server, so a stopped server held them (and this promise) until it resumed. Past the deadline, once the
+    // child has exited, its pipes are closed from this side and the result is what was read so far.
+    const release = () => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+    };
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
     const timer = setTimeout(() => {
       timedOut = true;
+      if (exited()) {
+        release();
+        return;
+      }
       // SIGKILL only if the command has not closed by the end of the grace period.
       void stopPolitely(
         { signal: killGroup, alive: () => !settled },
         { graceMs: opts.killGraceMs ?? 2_000, killWaitMs: 0 },
       );
     }, timeoutMs);
+    child.on('exit', () => {
+      if (timedOut) release();
+    });
     child.on('error', (err: NodeJS.ErrnoException) => {
       settled = true;
       clearTimeout(timer);

@@ -3,7 +3,7 @@
  * with an explicit argv; targets are ids (%pane, @window) or `=name` for sessions, because
  * `-t name` does prefix matching and `=name` is exact.
  */
-import { exec, type ExecResult } from './exec.js';
+import { exec, ExecError, type ExecResult } from './exec.js';
 import type { PaneInfo, ServerPane, SpawnPane, Tmux } from '../app/ports/tmux.js';
 
 export interface TmuxOptions {
@@ -15,6 +15,8 @@ export interface TmuxOptions {
   binary?: string;
   /** Observer of every argv sent, for unit tests and tracing. */
   onCommand?: (argv: string[]) => void;
+  /** Milliseconds each tmux command may take before it is killed and counts as failed (default 15 000). */
+  timeoutMs?: number;
 }
 
 const PANE_FORMAT =
@@ -23,7 +25,7 @@ const PANE_FORMAT =
 const ALL_PANES_FORMAT =
   '#{session_name}\t#{pane_id}\t#{pane_pid}\t#{pane_dead}\t#{pane_current_path}\t#{window_index}\t#{pane_index}\t#{socket_path}';
 
-/** tmux on the server named by `opts.socket` (default: the user's server); every call has a 15 s timeout. */
+/** tmux on the server named by `opts.socket` (default: the user's server); every call has a timeout (default 15 s). */
 export function createTmux(opts: TmuxOptions = {}): Tmux {
   const binary = opts.binary ?? 'tmux';
   const base = [...(opts.socket ? ['-L', opts.socket] : []), ...(opts.configFile ? ['-f', opts.configFile] : [])];
@@ -31,9 +33,16 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
   async function run(args: string[], reject = true): Promise<ExecResult> {
     const argv = [...base, ...args];
     opts.onCommand?.([binary, ...argv]);
-    return exec(binary, argv, { timeoutMs: 15_000, reject });
+    return exec(binary, argv, { timeoutMs: opts.timeoutMs ?? 15_000, reject });
   }
   const envFlags = (env?: Record<string, string>) => Object.entries(env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  // A tmux that did not answer (timed out, killed) has said nothing about what exists.
+  const noAnswer = (r: ExecResult) => r.timedOut || r.signal !== null;
+  /** True only when tmux answered that the session (or its server) does not exist. */
+  async function sessionGone(name: string): Promise<boolean> {
+    const r = await run(['has-session', '-t', `=${name}`], false);
+    return r.exitCode === 1 && !noAnswer(r);
+  }
   const ids = (r: ExecResult) => {
     const [paneId, windowId] = r.stdout.trim().split('\t');
     return { paneId: paneId!, windowId: windowId! };
@@ -51,6 +60,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
 
     async hasSession(name: string): Promise<boolean> {
       const r = await run(['has-session', '-t', `=${name}`], false);
+      if (noAnswer(r)) throw new ExecError(r);
       return r.exitCode === 0;
     },
 
@@ -140,10 +150,19 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
       await run(['select-window', '-t', windowId], false);
     },
 
-    /** Every pane of the session, dead ones included (remain-on-exit keeps them). */
+    /**
+     * Every pane of the session, dead ones included (remain-on-exit keeps them); [] only when tmux says the
+     * session or its server is gone. A tmux that fails or times out throws: that is not evidence that panes
+     * are gone (a slow tmux once made the monitor end a run and mark every worker crashed).
+     */
     async listPanes(session: string): Promise<PaneInfo[]> {
       const r = await run(['list-panes', '-s', '-t', `=${session}`, '-F', PANE_FORMAT], false);
-      if (r.exitCode !== 0) return [];
+      // tmux's client exits 0 on SIGTERM: a timed-out listing looks like a clean, empty one.
+      if (noAnswer(r)) throw new ExecError(r);
+      if (r.exitCode !== 0) {
+        if (!(await sessionGone(session))) throw new ExecError(r);
+        return [];
+      }
       return r.stdout
         .split('\n')
         .filter(Boolean)
@@ -187,9 +206,10 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
       await run(['send-keys', '-t', paneId, ...keys]);
     },
 
-    /** Every pane of every session on this server; [] when no server runs. */
+    /** Every pane of every session on this server; [] when no server runs; throws when tmux does not answer. */
     async listAllPanes(): Promise<ServerPane[]> {
       const r = await run(['list-panes', '-a', '-F', ALL_PANES_FORMAT], false);
+      if (noAnswer(r)) throw new ExecError(r);
       if (r.exitCode !== 0) return [];
       return r.stdout
         .split('\n')

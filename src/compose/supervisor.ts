@@ -198,7 +198,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
               name: 'the agents and the tmux session',
               timeoutMs: 30_000,
               close: async () => {
-                const panes = await rt.tmux.listPanes(s.tmux_session);
+                // When tmux does not answer, kill-session below still ends every pane (with SIGHUP).
+                const panes = await rt.tmux.listPanes(s.tmux_session).catch(() => []);
                 await Promise.all(
                   panes
                     .filter((p) => !p.dead && !processTree(p.pid).includes(process.pid))

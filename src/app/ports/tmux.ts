@@ -55,6 +55,7 @@ export interface Tmux {
   socket: string | undefined;
   /** `tmux -V` output, e.g. "tmux 3.3a". */
   version(): Promise<string>;
+  /** Whether the session exists; throws when tmux does not answer (timed out, killed). */
   hasSession(name: string): Promise<boolean>;
   /** Creates a detached session whose first window runs `command`; returns its first pane. */
   newSession(
@@ -79,7 +80,10 @@ export interface Tmux {
   pipePane(paneId: string, shellCommand: string): Promise<void>;
   selectLayout(windowId: string, layout?: string): Promise<void>;
   selectWindow(windowId: string): Promise<void>;
-  /** Every pane of the session, dead ones included (remain-on-exit keeps them). Throws when tmux fails. */
+  /**
+   * Every pane of the session, dead ones included (remain-on-exit keeps them); [] when the session or its
+   * server is gone. Throws when tmux fails or times out: that is never evidence that panes are gone.
+   */
   listPanes(session: string): Promise<PaneInfo[]>;
   /** The pane's visible screen plus `history` lines of scrollback, escapes removed. */
   capturePane(paneId: string, history?: number): Promise<string>;
@@ -89,7 +93,7 @@ export interface Tmux {
   pasteBuffer(name: string, paneId: string): Promise<void>;
   /** Sends key names (e.g. `Enter`, `C-c`), not text. */
   sendKeys(paneId: string, ...keys: string[]): Promise<void>;
-  /** Every pane of every session on this server; [] when no server runs. */
+  /** Every pane of every session on this server; [] when no server runs; throws when tmux does not answer. */
   listAllPanes(): Promise<ServerPane[]>;
   /** Sets a named paste buffer to `text` (passed as one argv element, never through a shell). */
   setBuffer(name: string, text: string): Promise<void>;

@@ -56,7 +56,8 @@ export async function followRun(
       return exitCodeOf(s.status);
     }
     const supervisorGone = s.supervisor_pid !== null && !isAlive(s.supervisor_pid);
-    if (++lostChecks % 20 === 0 && (supervisorGone || !(await tmux.hasSession(s.tmux_session)))) {
+    // A tmux that does not answer says nothing about the session: ask again at the next check.
+    if (++lostChecks % 20 === 0 && (supervisorGone || !(await tmux.hasSession(s.tmux_session).catch(() => true)))) {
       // Re-read once: the supervisor records the outcome just before it removes the tmux session.
       const again = store.getSession(sid);
       if (again && TERMINAL_SESSION_STATUSES.includes(again.status)) continue;

@@ -2,7 +2,8 @@
  * The background monitor of a session. Completion is pushed: a watch on each worker's .crewmux dir
  * (done.flag) and on its pane log (sentinel lines) checks the worker the moment either changes. A
  * short tick covers what has no event: an agent process that exited or was killed (crashed), worker
- * and session time limits, stuck workers (nudged once, then reported), and the lead exiting.
+ * and session time limits, stuck workers (nudged once, then reported), and the lead exiting. A tick
+ * whose pane listing fails judges no pane: tmux is asked again at the next tick.
  */
 import { dirname, join } from 'node:path';
 import type { FSWatcher } from 'node:fs';
@@ -12,6 +13,7 @@ import { fileSize, readFrom, readIfExists, watchDir, watchFile } from '../../ada
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { detectStatus } from '../../core/workers/status-detect.js';
 import type { WorkerRow } from '../../core/session/rows.js';
+import type { PaneInfo } from '../ports/tmux.js';
 import { completeTurn, sendToWorker, stopWorker } from './turns.js';
 import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { endSession } from '../session/goal.js';
@@ -43,13 +45,50 @@ export type Monitor = ReturnType<typeof createMonitor>;
 /**
  * The worker monitor: watches each active worker's done flag and pane log and ticks every `opts.tickMs` (default
  * 250 ms) for dead panes, time limits, stuck workers and the lead; every completion goes through completeTurn. Idle
- * until `start()`; `close()` stops it.
+ * until `start()`; `close()` stops it. `opts.tmuxReportAfter` (default 3) failed pane listings in a row are
+ * reported once with a `monitor.tmux_unreachable` event.
  */
-export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
+export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAfter?: number } = {}) {
   const watches = new Map<string, Watch>();
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   let closed = false;
+  const reportAfter = opts.tmuxReportAfter ?? 3;
+  let tmuxFailures = 0;
+
+  /**
+   * The session's panes, or undefined when tmux failed or timed out. A failure is never taken as panes
+   * being gone: it is logged, tmux is asked again at the next tick, and after `reportAfter` failures in a
+   * row the lead is told once (a slow tmux once ended a run as failed and marked every worker crashed).
+   */
+  async function listPanes(): Promise<PaneInfo[] | undefined> {
+    try {
+      const panes = await rt.tmux.listPanes(rt.tmuxSession);
+      if (tmuxFailures >= reportAfter)
+        rt.events.emit('monitor.tmux_recovered', `tmux answers again after ${tmuxFailures} failed pane listings`);
+      tmuxFailures = 0;
+      return panes;
+    } catch (e) {
+      const error = (e as Error).message;
+      tmuxFailures++;
+      if (tmuxFailures < reportAfter) {
+        rt.events.emit(
+          'monitor.error',
+          `listing the session's panes failed (${error}); trying again at the next tick`,
+          null,
+          { failures: tmuxFailures, error },
+        );
+      } else if (tmuxFailures === reportAfter) {
+        rt.events.emit(
+          'monitor.tmux_unreachable',
+          `tmux failed to list the session's panes ${tmuxFailures} times in a row (${error}); no worker is judged crashed until it answers`,
+          null,
+          { failures: tmuxFailures, error },
+        );
+      }
+      return undefined;
+    }
+  }
 
   /** Looks for a completion of `w`'s current turn in its flag file and new log output. */
   async function check(workerId: string): Promise<void> {
@@ -124,11 +163,12 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
     const s = session(rt);
     if (s.status !== 'running') return;
     const now = rt.now();
-    const panes = await rt.tmux.listPanes(rt.tmuxSession);
     if (s.options.timeoutS && now - s.created_at > s.options.timeoutS * 1000) {
       await endSession(rt, 'timeout', `the run hit --timeout ${s.options.timeoutS} s`);
       return;
     }
+    const panes = await listPanes();
+    if (!panes) return;
     const lead = panes.find((p) => p.paneId === s.lead_pane);
     if (s.lead_pane && (!lead || lead.dead)) {
       const how = deathReason(readIfExists(join(s.session_dir, 'lead', 'exit-status')), lead);
@@ -148,7 +188,11 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
       if (!isActive(cur.state)) continue;
       let pane = panes.find((p) => p.paneId === cur.pane_id);
       // The pane list was taken at the start of the tick: a worker whose pane opened since is not in it.
-      if (cur.pane_id && !pane) pane = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === cur.pane_id);
+      if (cur.pane_id && !pane) {
+        const again = await listPanes();
+        if (!again) continue;
+        pane = again.find((p) => p.paneId === cur.pane_id);
+      }
       if (cur.pane_id && (!pane || pane.dead)) {
         const how = deathReason(readIfExists(exitStatusFile(cur.log_file)), pane);
         changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, {
@@ -201,6 +245,8 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number } = {}) {
           });
       }, every);
     },
+    /** Runs one tick now (the timer runs it every `tickMs`); tests drive the monitor with it. */
+    tick,
     watch,
     unwatch,
     /** Checks a watched worker's flag and log now (resume uses it before judging a dead pane). */

@@ -175,7 +175,8 @@ export async function stopWorker(
 /** read_worker_output: the last `tailLines` lines of the worker's pane (its log when the pane is gone). */
 export async function readWorkerOutput(rt: Runtime, workerId: string, tail = 60): Promise<string> {
   const w = getWorkerOrFail(rt, workerId);
-  const pane = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === w.pane_id);
+  // When tmux does not answer, the pane log holds the same output.
+  const pane = (await rt.tmux.listPanes(rt.tmuxSession).catch(() => [])).find((p) => p.paneId === w.pane_id);
   if (pane) return tailLines(await rt.tmux.capturePane(pane.paneId, Math.max(tail, 100)), tail);
   const size = fileSize(w.log_file);
   const chunk = readFrom(w.log_file, Math.max(0, size - 256 * 1024), 256 * 1024).text;

@@ -62,6 +62,9 @@ export const EVENT_TYPES = {
   'memory.episode': "the session's episode was written to memory",
   'memory.episode_failed': "the session's episode could not be written",
   'monitor.error': 'a monitor check or tick threw; it carries on',
+  'monitor.tmux_unreachable':
+    "tmux failed to list the session's panes several ticks in a row; no pane is judged until it answers",
+  'monitor.tmux_recovered': "tmux lists the session's panes again after being reported unreachable",
   'skill.refused': 'a skill was not loaded (unsigned, invalid or refused by policy)',
   'router.warning': 'the summary router is misconfigured; summaries may fall back to truncation',
   'mcp.listening': 'the MCP server listens (its URL is in the message)',
