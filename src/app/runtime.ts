@@ -13,6 +13,7 @@ import type { Clock } from '../core/clock.js';
 import type { AgentTable } from './agents/agent-table.js';
 import type { EventLog } from './session/events.js';
 import type { Paths } from './session/paths.js';
+import type { ConfiguredVerify } from './session/repo-config.js';
 import { ToolError } from '../core/errors.js';
 import type { TextCompleter } from './llm/summarize.js';
 import type { Memory } from './llm/memory.js';
@@ -28,6 +29,11 @@ export interface Runtime {
   runner: ProcessRunner;
   paths: Paths;
   config: Config;
+  /**
+   * The verify commands configured when the session started (from the user's checkout, trusted), used when the
+   * lead passes none; unset: config.verify only. Never re-read from the integration worktree.
+   */
+  configuredVerify?: ConfiguredVerify;
   agents: AgentTable;
   events: EventLog;
   options: RunOptions;

@@ -1,19 +1,29 @@
 /** Building a session's Runtime from its stored row: used by the supervisor, `stop` and `resume`. */
 import { dirname } from 'node:path';
 import { createProcessRunner } from '../adapters/process-runner.js';
-import { loadConfig } from '../app/session/config.js';
+import {
+  configuredVerify,
+  effectiveConfig,
+  emptyRepoConfig,
+  loadSessionRepoConfig,
+  parseRepoConfig,
+} from '../app/session/repo-config.js';
 import { resolveAgents } from '../app/agents/agent-table.js';
 import { createEventLog } from '../app/session/events.js';
 import { forwardableEnv } from '../app/agents/launch.js';
 import type { Runtime } from '../app/runtime.js';
 import type { AppServices } from '../app/services.js';
 
-/** The Runtime of session `sid` (hooks are no-ops until the caller sets them). Throws when unknown. */
+/**
+ * The Runtime of session `sid` (hooks are no-ops until the caller sets them). Throws when unknown. The repo's
+ * config is the session's stored snapshot (trusted when the run started or resumed), never the checkout.
+ */
 export function openRuntime(ctx: AppServices, sid: string): Runtime {
   const store = ctx.store();
   const s = store.getSession(sid);
   if (!s) throw new Error(`no session ${sid}`);
-  const config = loadConfig(ctx.paths.configDir, s.repo_root);
+  const parsed = parseRepoConfig(loadSessionRepoConfig(s.session_dir) ?? emptyRepoConfig(s.repo_root));
+  const config = effectiveConfig(ctx.paths.configDir, parsed);
   return {
     sid,
     store,
@@ -22,6 +32,7 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
     runner: createProcessRunner(),
     paths: ctx.paths,
     config,
+    configuredVerify: configuredVerify(config, parsed),
     agents: resolveAgents(config, ctx.env.PATH),
     events: createEventLog(store, sid, ctx.now),
     options: s.options,

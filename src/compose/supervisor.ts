@@ -12,6 +12,7 @@ import { isSessionEnd } from '../core/session/event-types.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
+import { loadSessionRepoConfig } from '../app/session/repo-config.js';
 import { createToolStats } from '../app/observe/tool-stats.js';
 import { createExternalAgentDeps } from '../app/external/external-agents.js';
 import { createResearch } from '../app/llm/research.js';
@@ -44,7 +45,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
 
   let hooks: HookCommand[] = [];
   try {
-    hooks = loadHooks(ctx.paths.configDir, s.repo_root);
+    hooks = loadHooks(ctx.paths.configDir, loadSessionRepoConfig(s.session_dir)?.material['hooks.json']);
   } catch (e) {
     events.emit('hook.config_error', `hooks not loaded: ${(e as Error).message}`);
   }

@@ -72,6 +72,11 @@ export const ERROR_CODES = {
     'A config file is not valid JSON.',
     'Fix the JSON syntax at the position named above.',
   ],
+  E_REPO_CONFIG_UNTRUSTED: [
+    EXIT.preflight,
+    "The repository's crewmux config (.crewmux/config.json, hooks.json, PROJECT.md's How to verify) runs commands and is not trusted, or changed since it was trusted.",
+    'Review it with `crewmux trust --show`, then `crewmux trust` (or pass --trust-repo-config for this run only).',
+  ],
   E_SESSION_NOT_FOUND: [EXIT.failed, 'No such session.', 'Run `crewmux sessions` to list sessions.'],
   E_NO_SESSIONS: [
     EXIT.failed,

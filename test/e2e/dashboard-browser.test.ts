@@ -59,6 +59,7 @@ test(
           '--no-attach',
           '--wait',
           '--dashboard',
+          '--trust-repo-config',
           '--timeout',
           '120',
         ],

@@ -122,6 +122,7 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
       agents.join(','),
       '--no-attach',
       '--wait',
+      '--trust-repo-config',
       '--timeout',
       String(RUN_S),
     ],

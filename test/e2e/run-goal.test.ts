@@ -129,6 +129,7 @@ test('completion by done.flag and by sentinel line, and leftover work snapshot-c
       'flagger,liner',
       '--no-attach',
       '--wait',
+      '--trust-repo-config',
       '--timeout',
       '90',
     ]);

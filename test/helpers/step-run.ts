@@ -19,7 +19,7 @@ export interface StepRun {
   sessionDir(): string | undefined;
 }
 
-/** Starts `crewmux run --no-attach --wait` with the step lead; `agents` are extra config agents. */
+/** Starts `crewmux run --no-attach --wait --trust-repo-config` with the step lead; `agents` are extra config agents. */
 export function startStepRun(
   t: TestEnv,
   repo: string,
@@ -50,6 +50,8 @@ export function startStepRun(
       workers,
       '--no-attach',
       '--wait',
+      // The test wrote the repo's config itself (docs/security/repo-trust.md).
+      '--trust-repo-config',
       ...flags,
     ],
     { timeoutMs: 150_000, env },

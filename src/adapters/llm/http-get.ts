@@ -25,7 +25,7 @@ export class HttpGetError extends Error {
 
 export type FetchFn = (
   url: string,
-  init: { headers: Record<string, string>; signal: AbortSignal; redirect: 'follow' },
+  init: { headers: Record<string, string>; signal: AbortSignal; redirect: 'follow' | 'manual' },
 ) => Promise<Response>;
 
 export interface HttpGetOptions {
@@ -36,6 +36,11 @@ export interface HttpGetOptions {
   maxBytes?: number;
   /** The fetch to use (default the global one). */
   fetch?: FetchFn;
+  /**
+   * The request carries an API key (in a header or the URL): a redirect is then never followed (the key
+   * would go to wherever the answer points) but fails as kind 'status'.
+   */
+  carriesKey?: boolean;
 }
 
 export interface HttpGetResponse {
@@ -121,7 +126,10 @@ async function readCapped(res: Response, maxBytes: number, truncate: boolean): P
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** GETs `url`; resolves a 2xx answer's body as UTF-8 text, else rejects with an HttpGetError of the matching kind. */
+/**
+ * GETs `url`; resolves a 2xx answer's body as UTF-8 text, else rejects with an HttpGetError of the matching kind.
+ * Redirects are followed unless `opts.carriesKey`.
+ */
 export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<HttpGetResponse> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
@@ -130,8 +138,16 @@ export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<H
     const res = await f(url, {
       headers: opts.headers ?? {},
       signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'follow',
+      redirect: opts.carriesKey ? 'manual' : 'follow',
     });
+    if (opts.carriesKey && res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new HttpGetError(
+        'status',
+        `HTTP ${res.status}: a redirect (to ${res.headers.get('location') ?? 'nowhere'}) is not followed on a request carrying a key`,
+        { status: res.status },
+      );
+    }
     if (!res.ok) {
       const head = (await readCapped(res, 2048, true).catch(() => '')).replace(/\s+/g, ' ').trim().slice(0, 200);
       throw new HttpGetError('status', `HTTP ${res.status}`, { status: res.status, bodyHead: head });

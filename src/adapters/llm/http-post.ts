@@ -1,6 +1,7 @@
 /**
  * One JSON POST over fetch with a deadline: the LLM router's only network call. Any HTTP status is an
  * answer (the caller classifies it); no answer at all is an HttpNoAnswerError saying timeout or network.
+ * Every router request carries an API key, so a redirect is never followed: a 3xx is the answer.
  */
 
 /** A response read in full: status, lower-case headers, body text. */
@@ -30,7 +31,8 @@ function networkMessage(e: unknown): string {
 
 /**
  * POSTs `body` as JSON to `url` and reads the whole answer within `timeoutMs` milliseconds (headers and
- * body both); the deadline aborts the request and closes its socket. Throws only HttpNoAnswerError.
+ * body both); the deadline aborts the request and closes its socket. A redirect is returned, not followed.
+ * Throws only HttpNoAnswerError.
  */
 export async function postJson(
   url: string,
@@ -41,7 +43,8 @@ export async function postJson(
 ): Promise<HttpAnswer> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await fetchFn(url, { method: 'POST', headers, body: JSON.stringify(body), signal });
+    // 'manual': undici hands back the 3xx itself, and the key never goes where Location points.
+    const res = await fetchFn(url, { method: 'POST', headers, body: JSON.stringify(body), signal, redirect: 'manual' });
     const text = await res.text();
     const h: Record<string, string> = {};
     res.headers.forEach((v, k) => {

@@ -4,10 +4,10 @@
  * timeout keeps going; calling verify again while the head is unchanged returns that run, not a new one.
  */
 import { join } from 'node:path';
-import { splitCommand, verifyCommandsFromProject } from '../../core/integration/verify-commands.js';
+import { splitCommand } from '../../core/integration/verify-commands.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { ToolError } from '../../core/errors.js';
-import { ensureDir, fileSize, readFrom, readIfExists } from '../../adapters/files.js';
+import { ensureDir, fileSize, readFrom } from '../../adapters/files.js';
 import type { VerifyCommandResult, VerifyRow } from '../../core/session/rows.js';
 import type { Runtime } from '../runtime.js';
 
@@ -16,7 +16,10 @@ interface Planned {
   argv?: string[];
 }
 
-/** The commands to run: the lead's, else config.json `verify`, else PROJECT.md `## How to verify`. */
+/**
+ * The commands to run: the lead's, else the session's configured ones (config.json `verify`, else PROJECT.md
+ * `## How to verify`, both as the user's checkout held them when the session started).
+ */
 export function planVerify(rt: Runtime, commands?: string[]): { planned: Planned[]; source: string } {
   if (commands?.length) {
     return {
@@ -28,15 +31,11 @@ export function planVerify(rt: Runtime, commands?: string[]): { planned: Planned
       }),
     };
   }
-  if (rt.config.verify?.length)
-    return { source: '.crewmux/config.json', planned: rt.config.verify.map((command) => ({ command })) };
-  const project =
-    readIfExists(join(rt.integrationWorktree, '.crewmux', 'PROJECT.md')) ??
-    readIfExists(join(rt.repoRoot, '.crewmux', 'PROJECT.md')) ??
-    '';
-  const fromProject = verifyCommandsFromProject(project);
-  if (fromProject.length)
-    return { source: '.crewmux/PROJECT.md', planned: fromProject.map((command) => ({ command })) };
+  // Recorded from the user's checkout when the session started: a merged worker branch that edits
+  // .crewmux/config.json or PROJECT.md in the integration worktree cannot choose these shell commands.
+  const configured = rt.configuredVerify ?? { source: '.crewmux/config.json', commands: rt.config.verify ?? [] };
+  if (configured.commands.length)
+    return { source: configured.source, planned: configured.commands.map((command) => ({ command })) };
   throw new ToolError(
     'Error: no verify commands: pass commands to verify, or add "verify" to .crewmux/config.json or a "## How to verify" section to .crewmux/PROJECT.md (crewmux init writes one).',
   );

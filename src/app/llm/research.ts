@@ -8,14 +8,9 @@ import { httpGet, HttpGetError, type FetchFn } from '../../adapters/llm/http-get
 import type { Config } from '../../core/session/config-schema.js';
 import { ToolError } from '../../core/errors.js';
 import { BACKEND_NAMES, findBackend, type BackendName, type SearchBackend } from '../../core/llm/search-backends.js';
-import {
-  composeQuery,
-  isWebUrl,
-  SearchResponseError,
-  tidyResults,
-  type SearchResult,
-} from '../../core/llm/search-result.js';
+import { composeQuery, SearchResponseError, tidyResults, type SearchResult } from '../../core/llm/search-result.js';
 import { createTtlCache } from '../../core/llm/ttl-cache.js';
+import { serviceUrlProblem } from '../../core/llm/service-url.js';
 
 export type ResearchConfig = NonNullable<Config['research']>;
 
@@ -111,12 +106,13 @@ export function createResearch(deps: ResearchDeps = {}): Research {
     if (!base)
       throw new ResearchError(
         'config',
-        `Error: the ${name} backend needs a base URL (a self-hosted instance): set "research": {"backend": "${name}", "baseUrl": "https://..."} in .crewmux/config.json or CREWMUX_RESEARCH_BASE_URL, or ${WHERE}.`,
+        `Error: the ${name} backend needs a base URL (a self-hosted instance): set "research": {"backend": "${name}", "baseUrl": "https://..."} in the global config.json or CREWMUX_RESEARCH_BASE_URL, or ${WHERE}.`,
       );
-    if (!isWebUrl(base))
+    const problem = serviceUrlProblem(base);
+    if (problem)
       throw new ResearchError(
         'config',
-        `Error: the research base URL "${base}" is not an http(s) URL; fix research.baseUrl or CREWMUX_RESEARCH_BASE_URL.`,
+        `Error: the research base URL is refused: ${problem}. Fix research.baseUrl in the global config or CREWMUX_RESEARCH_BASE_URL.`,
       );
     const keyVar = backend.keyEnv.find((v) => env[v]?.trim());
     if (backend.keyEnv.length && !keyVar) {
@@ -165,7 +161,12 @@ export function createResearch(deps: ResearchDeps = {}): Research {
   ): Promise<{ results: SearchResult[]; fetchedAt: number }> {
     const req = t.backend.buildRequest({ query, baseUrl: t.baseUrl, maxResults: max, key: t.key });
     try {
-      const res = await httpGet(req.url, { headers: req.headers, timeoutMs: config.timeoutMs, fetch: deps.fetch });
+      const res = await httpGet(req.url, {
+        headers: req.headers,
+        timeoutMs: config.timeoutMs,
+        fetch: deps.fetch,
+        carriesKey: t.key !== undefined,
+      });
       return { results: tidyResults(t.backend.parse(res.body), max), fetchedAt: now() };
     } catch (e) {
       throw failure(e, t);

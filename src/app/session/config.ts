@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readIfExists } from '../../adapters/files.js';
 import { ConfigSchema, describeConfigError, mergeConfigs, type Config } from '../../core/session/config-schema.js';
 import { UserError } from '../../core/errors.js';
+import { withoutRepoOnlyForbidden } from '../../core/session/repo-trust.js';
 import type { z } from 'zod';
 
 /**
@@ -14,7 +15,11 @@ import type { z } from 'zod';
  */
 export function loadJsonFile<T>(file: string, schema: z.ZodType<T>): T | undefined {
   const text = readIfExists(file);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : parseJsonText(text, file, schema);
+}
+
+/** `text` (the contents of `file`) parsed and validated; errors as loadJsonFile's. */
+export function parseJsonText<T>(text: string, file: string, schema: z.ZodType<T>): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -31,11 +36,14 @@ export function loadConfigFile(file: string): Config {
   return loadJsonFile(file, ConfigSchema) ?? {};
 }
 
-/** The effective config for a repository: global, then project on top. */
+/**
+ * The effective config for a repository, for displays (detect, doctor): global, then project on top, without
+ * the keys a repository may not set (base URLs). A run reads the repo through src/app/session/repo-config.ts.
+ */
 export function loadConfig(configDir: string, repoRoot: string | undefined): Config {
   const global = loadConfigFile(join(configDir, 'config.json'));
   const project = repoRoot ? loadConfigFile(join(repoRoot, '.crewmux', 'config.json')) : {};
-  return mergeConfigs(global, project);
+  return mergeConfigs(global, withoutRepoOnlyForbidden(project).config);
 }
 
 /** Project context files the lead reads (.crewmux/PROJECT.md, CONVENTIONS.md), when present. */

@@ -15,6 +15,8 @@ import { findSession } from './lookup.js';
 import { createSessionWindows, SUPERVISOR_WINDOW } from '../workers/panes.js';
 import { supervisorEnv } from './start-run.js';
 import { leadScriptPath } from './lead.js';
+import { loadSessionRepoConfig, parseRepoConfig, readRepoConfig, saveSessionRepoConfig } from './repo-config.js';
+import { requireRepoTrust, type Consent } from './repo-trust.js';
 import type { AppServices } from '../services.js';
 
 /**
@@ -53,8 +55,29 @@ export async function stopSession(ctx: AppServices, sid?: string): Promise<Sessi
   return ctx.store().getSession(s.id)!;
 }
 
-/** Starts a new supervisor for `sid` in resume mode; resolves once it reports the session running. */
-export async function resumeRun(ctx: AppServices, sid?: string): Promise<SessionRow> {
+/**
+ * The repo config a resumed session runs with: the stored snapshot while the checkout's config is unchanged;
+ * a changed one (or a session without a snapshot) needs trust again (`consent`), then replaces the snapshot.
+ */
+async function refreshRepoConfig(ctx: AppServices, s: SessionRow, consent: Omit<Consent, 'now'>): Promise<void> {
+  const current = readRepoConfig(s.repo_root);
+  if (loadSessionRepoConfig(s.session_dir)?.hash === current.hash) return;
+  await requireRepoTrust(ctx.paths.configDir, current, parseRepoConfig(current), {
+    ...consent,
+    now: new Date(ctx.now()).toISOString(),
+  });
+  saveSessionRepoConfig(s.session_dir, current);
+}
+
+/**
+ * Starts a new supervisor for `sid` in resume mode; resolves once it reports the session running. Repo config
+ * changed since the session started needs trust again (`consent`; E_REPO_CONFIG_UNTRUSTED otherwise).
+ */
+export async function resumeRun(
+  ctx: AppServices,
+  sid?: string,
+  consent: Omit<Consent, 'now'> = {},
+): Promise<SessionRow> {
   const s = findSession(ctx.store(), sid);
   if (supervisorAlive(s))
     throw new UserError(
@@ -64,6 +87,7 @@ export async function resumeRun(ctx: AppServices, sid?: string): Promise<Session
     );
   if (!canResume(s))
     throw new UserError('E_SESSION_ENDED', `Session ${s.id} ended (${s.status}); a finished goal cannot be resumed.`);
+  await refreshRepoConfig(ctx, s, consent);
   const tmux = ctx.tmuxFor(s.tmux_socket);
   const log = join(s.session_dir, 'supervisor.log');
   const live = await tmux.hasSession(s.tmux_session);

@@ -6,20 +6,25 @@
 import { join } from 'node:path';
 import { HooksFileSchema, hookCommands, hookEventsFor, type HookCommand } from '../../core/session/hooks.js';
 import { eventSubject } from '../../core/session/event-types.js';
-import { loadJsonFile } from './config.js';
+import { loadJsonFile, parseJsonText } from './config.js';
 import { exec } from '../../adapters/exec.js';
 import type { EventLog, SessionEvent } from './events.js';
 
-/** Reads global then project hooks.json; a broken file is a UserError naming it and the key. */
-export function loadHooks(configDir: string, repoRoot: string): HookCommand[] {
+/**
+ * Global hooks.json (config dir, always trusted) then the project's: `projectHooksJson` is the text of the
+ * repo's .crewmux/hooks.json as the session recorded it when the user trusted it (never read here from the
+ * checkout). A broken file is a UserError naming it and the key.
+ */
+export function loadHooks(configDir: string, projectHooksJson: string | undefined): HookCommand[] {
   const files = [];
-  for (const [source, file] of [
-    ['global', join(configDir, 'hooks.json')],
-    ['project', join(repoRoot, '.crewmux', 'hooks.json')],
-  ] as const) {
-    const parsed = loadJsonFile(file, HooksFileSchema);
-    if (parsed) files.push({ source: `${source} ${file}`, file: parsed });
-  }
+  const globalFile = join(configDir, 'hooks.json');
+  const global = loadJsonFile(globalFile, HooksFileSchema);
+  if (global) files.push({ source: `global ${globalFile}`, file: global });
+  if (projectHooksJson !== undefined)
+    files.push({
+      source: 'project .crewmux/hooks.json',
+      file: parseJsonText(projectHooksJson, '.crewmux/hooks.json', HooksFileSchema),
+    });
   return hookCommands(files);
 }
 

@@ -17,6 +17,7 @@ import { forwardableEnv } from '../agents/launch.js';
 import { createSessionWindows } from '../workers/panes.js';
 import { leadScriptPath } from './lead.js';
 import { repoWorktreesDir } from './paths.js';
+import { saveSessionRepoConfig } from './repo-config.js';
 import type { Preflight } from '../setup/preflight.js';
 import type { Config } from '../../core/session/config-schema.js';
 import type { AppServices } from '../services.js';
@@ -95,6 +96,8 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
   const tmuxSession = tmuxSessionName(sid);
   ensureDir(sessionDir);
   ensureDir(worktreesDir);
+  // The trusted repo config, as preflight read it: the supervisor, hooks and verify run from this copy.
+  saveSessionRepoConfig(sessionDir, pre.repoConfig);
 
   // done.flag must never be committed by a worker's own `git add -A`.
   await ctx.git.ensureExcluded(pre.repo.commonDir, '.crewmux/done.flag', { read: readIfExists, append: appendText });

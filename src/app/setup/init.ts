@@ -1,13 +1,16 @@
 /**
  * `crewmux init`: scaffolds .crewmux/ in the repository (PROJECT.md with a real `## How to verify`
  * guessed from the repo, CONVENTIONS.md, config.json, hooks.json that runs as written) and adds
- * crewmux's lines to .gitignore. Existing files are kept unless `force`; what was written is returned.
+ * crewmux's lines to .gitignore. Existing files are kept unless `force`; what was written is returned. When
+ * init wrote every part of the repo's config itself, it records trust in it (docs/security/repo-trust.md).
  */
 import { join } from 'node:path';
 import { guessVerifyCommands } from '../../core/setup/project-guess.js';
 import { UserError } from '../../core/errors.js';
 import { appendText, listDir, pathExists, readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import type { AppServices } from '../services.js';
+import { readRepoConfig, repoConfigNeedsTrust } from '../session/repo-config.js';
+import { recordTrust } from '../session/repo-trust.js';
 
 /**
  * `crewmux init`: writes .crewmux/ (PROJECT.md with guessed verify commands, CONVENTIONS.md, config.json,
@@ -17,7 +20,7 @@ import type { AppServices } from '../services.js';
 export async function initProject(
   ctx: AppServices,
   force: boolean,
-): Promise<{ written: string[]; kept: string[]; verify: string[] }> {
+): Promise<{ written: string[]; kept: string[]; verify: string[]; trusted: boolean }> {
   const repo = await ctx.git.repoInfo(ctx.cwd);
   if (!repo) throw new UserError('E_NOT_GIT_REPO', `${ctx.cwd} is not inside a git repository.`);
   const root = repo.root;
@@ -70,5 +73,16 @@ export async function initProject(
     );
     written.push('.gitignore (appended)');
   }
-  return { written, kept, verify };
+  // The user ran init, so what init itself wrote is theirs: trusted, but only when every part of the repo's
+  // config was written now (a kept file, or one from a clone, still needs `crewmux trust`).
+  const snap = readRepoConfig(root);
+  const source: Record<string, string> = {
+    'config.json': '.crewmux/config.json',
+    'hooks.json': '.crewmux/hooks.json',
+    'PROJECT.md#how-to-verify': '.crewmux/PROJECT.md',
+  };
+  const trusted =
+    repoConfigNeedsTrust(snap) && Object.keys(snap.material).every((part) => written.includes(source[part] ?? ''));
+  if (trusted) recordTrust(ctx.paths.configDir, snap, new Date(ctx.now()).toISOString());
+  return { written, kept, verify, trusted };
 }

@@ -7,14 +7,19 @@ import { parseTmuxVersion } from '../../core/setup/tmux-version.js';
 import type { RepoInfo } from '../ports/git.js';
 import type { Config } from '../../core/session/config-schema.js';
 import { exec } from '../../adapters/exec.js';
-import { loadConfig } from '../session/config.js';
 import { loadHooks } from '../session/hooks.js';
+import { effectiveConfig, parseRepoConfig, readRepoConfig, type RepoConfigSnapshot } from '../session/repo-config.js';
+import { requireRepoTrust, type Consent } from '../session/repo-trust.js';
 import { requireAgent, resolveAgents, usableAgents, type AgentTable } from '../agents/agent-table.js';
 import type { AppServices } from '../services.js';
 
 export interface Preflight {
   repo: RepoInfo & { head: string };
   config: Config;
+  /** The repo's config as read now and trusted; the session stores it (startRun). */
+  repoConfig: RepoConfigSnapshot;
+  /** Keys of the repo's config that were ignored (base URLs), one sentence each. */
+  warnings: string[];
   agents: AgentTable;
   lead: string;
   workers: string[];
@@ -42,18 +47,30 @@ async function checkGit(): Promise<void> {
 }
 
 /**
- * Preflight of `crewmux run`: tmux >= 3.2, git, a repository with a commit, readable config and hooks, a lead
+ * Preflight of `crewmux run`: tmux >= 3.2, git, a repository with a commit, readable config and hooks, trusted
+ * repo config (`consent`: src/app/session/repo-trust.ts), a lead
  * (`want.lead`, config, else the best installed agent with an MCP client) and installed workers; the first failure
  * throws as a one-line UserError.
  */
-export async function preflight(ctx: AppServices, want: { lead?: string; agents?: string[] }): Promise<Preflight> {
+export async function preflight(
+  ctx: AppServices,
+  want: { lead?: string; agents?: string[] },
+  consent: Omit<Consent, 'now'> = {},
+): Promise<Preflight> {
   await checkTmux(ctx);
   await checkGit();
   const repo = await ctx.git.repoInfo(ctx.cwd);
   if (!repo) throw new UserError('E_NOT_GIT_REPO', `${ctx.cwd} is not inside a git repository.`);
   if (!repo.hasCommits || !repo.head) throw new UserError('E_NO_COMMITS');
-  const config = loadConfig(ctx.paths.configDir, repo.root);
-  loadHooks(ctx.paths.configDir, repo.root);
+  // Read once: this snapshot is what the user trusts and what the session runs (never the checkout again).
+  const repoConfig = readRepoConfig(repo.root);
+  const parsed = parseRepoConfig(repoConfig);
+  const config = effectiveConfig(ctx.paths.configDir, parsed);
+  loadHooks(ctx.paths.configDir, repoConfig.material['hooks.json']);
+  await requireRepoTrust(ctx.paths.configDir, repoConfig, parsed, {
+    ...consent,
+    now: new Date(ctx.now()).toISOString(),
+  });
   const agents = resolveAgents(config, ctx.env.PATH);
   const usable = usableAgents(agents);
   const leadName = want.lead ?? config.lead ?? usable.find((a) => a.profile.capabilities.mcpClient)?.profile.name;
@@ -67,5 +84,13 @@ export async function preflight(ctx: AppServices, want: { lead?: string; agents?
         ? usable.map((a) => a.profile.name)
         : [leadName];
   for (const w of workers) requireAgent(agents, w, 'worker');
-  return { repo: { ...repo, head: repo.head }, config, agents, lead: leadName, workers };
+  return {
+    repo: { ...repo, head: repo.head },
+    config,
+    repoConfig,
+    warnings: parsed.warnings,
+    agents,
+    lead: leadName,
+    workers,
+  };
 }

@@ -15,6 +15,7 @@ import { resumeCommand } from './resume.js';
 import { gcCommand } from './gc.js';
 import { doctorCommand } from './doctor.js';
 import { initCommand } from './init.js';
+import { trustCommand } from './trust.js';
 import { memoryCommand } from './memory.js';
 
 export const COMMANDS: Command[] = [
@@ -29,6 +30,7 @@ export const COMMANDS: Command[] = [
   detectCommand,
   doctorCommand,
   initCommand,
+  trustCommand,
   memoryCommand,
   agentsCommand,
   skillCommand,

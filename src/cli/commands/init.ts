@@ -15,6 +15,11 @@ export const initCommand: Command = {
         ? `verify: ${r.verify.join('; ')}`
         : 'verify: nothing guessed; edit the How to verify section of .crewmux/PROJECT.md',
     );
+    ctx.out.out(
+      r.trusted
+        ? 'trusted: crewmux wrote this config, so `crewmux run` may run it (edit it, and run `crewmux trust` again)'
+        : 'not trusted yet: review with `crewmux trust --show`, then `crewmux trust`',
+    );
     return 0;
   },
 };

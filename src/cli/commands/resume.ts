@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { resumeRun } from '../../app/session/control.js';
 import { followRun } from '../../app/session/follow-run.js';
 import { finishRun } from './run.js';
+import { consentFromArgs, TRUST_REPO_CONFIG_OPTION } from '../consent.js';
 
 export const resumeCommand: Command = {
   command: 'resume [sid]',
@@ -11,14 +12,15 @@ export const resumeCommand: Command = {
     y
       .positional('sid', { type: 'string' })
       .option('attach', { type: 'boolean', describe: 'Attach this terminal (default on a TTY)' })
-      .option('wait', { type: 'boolean', describe: 'Block until the goal ends (default when not attaching)' }),
+      .option('wait', { type: 'boolean', describe: 'Block until the goal ends (default when not attaching)' })
+      .option('trust-repo-config', TRUST_REPO_CONFIG_OPTION),
   async handler(a, ctx) {
     const before =
       ctx
         .store()
         .eventsAfter((a.sid as string | undefined) ?? ctx.store().listSessions()[0]?.id ?? '', 0, 1_000_000)
         .at(-1)?.id ?? 0;
-    const s = await resumeRun(ctx, a.sid as string | undefined);
+    const s = await resumeRun(ctx, a.sid as string | undefined, consentFromArgs(a));
     ctx.out.err(`crewmux: session ${s.id} resumed (tmux session ${s.tmux_session})`);
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const wait = (a.wait as boolean | undefined) ?? !attach;

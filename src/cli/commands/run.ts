@@ -10,6 +10,7 @@ import { requireSignedSkills } from '../../app/skills/policy.js';
 import { fastForwardToIntegration } from '../../app/integration/take-result.js';
 import type { AppContext } from '../../compose/app-context.js';
 import { launchDashboardFor } from '../../compose/dashboard-server.js';
+import { consentFromArgs, TRUST_REPO_CONFIG_OPTION } from '../consent.js';
 
 export const MAX_GOAL_BYTES = 64 * 1024;
 
@@ -106,6 +107,7 @@ export const runCommand: Command = {
         default: false,
         describe: 'When done, fast-forward your branch to the integration branch (clean tree only)',
       })
+      .option('trust-repo-config', TRUST_REPO_CONFIG_OPTION)
       .option('require-signed-skills', {
         type: 'boolean',
         describe: 'Load only skills signed by a trusted key (also config requireSignedSkills)',
@@ -128,7 +130,8 @@ export const runCommand: Command = {
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined;
-    const pre = await preflight(ctx, { lead: a.lead as string | undefined, agents });
+    const pre = await preflight(ctx, { lead: a.lead as string | undefined, agents }, consentFromArgs(a));
+    for (const w of pre.warnings) ctx.out.err(`crewmux: warning: ${w}`);
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const wait = (a.wait as boolean | undefined) ?? !attach;
     const run = await startRun(

@@ -4,14 +4,13 @@
  * shell; commands the lead passes come from the MCP and run without one, because text from a worker or
  * the MCP is never run as a shell command.
  */
+import { verifySection } from '../session/repo-trust.js';
 
 /** Commands from the `## How to verify` section of PROJECT.md: a fenced block's lines, else bullets. */
 export function verifyCommandsFromProject(markdown: string): string[] {
-  const m = /^##\s+How to verify\s*$/im.exec(markdown);
-  if (!m) return [];
-  const rest = markdown.slice(m.index + m[0].length);
-  const end = rest.search(/^##\s/m);
-  const body = end < 0 ? rest : rest.slice(0, end);
+  const section = verifySection(markdown);
+  if (section === undefined) return [];
+  const body = section.slice(section.indexOf('\n') + 1);
   const fence = /```[a-z]*\n([\s\S]*?)```/.exec(body);
   const lines = fence
     ? fence[1]!.split('\n')

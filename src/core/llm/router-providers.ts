@@ -4,6 +4,7 @@
  * Adding a provider with a known wire format is one entry in PROVIDERS plus its name in PROVIDER_NAMES.
  */
 import type { RouterConfig } from '../session/config-schema.js';
+import { serviceUrlProblem } from './service-url.js';
 
 /** Every provider, in the default fallback order. */
 export const PROVIDER_NAMES = ['anthropic', 'cerebras', 'groq', 'gemini', 'openrouter'] as const;
@@ -109,15 +110,6 @@ export function providerOrder(order: readonly ProviderName[] = []): ProviderName
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
 
-function validUrl(u: string): boolean {
-  try {
-    const p = new URL(u);
-    return p.protocol === 'http:' || p.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Every provider in fallback order with its key, base URL (env override, then config, then default)
  * and model (config, then default). Pure: `env` is passed in.
@@ -134,11 +126,12 @@ export function resolveProviders(
     const urlEnv = baseUrlEnv(name);
     const fromEnv = env[urlEnv]?.trim();
     const baseUrl = trimSlash(fromEnv || own.baseUrl || spec.baseUrl);
+    const urlProblem = serviceUrlProblem(baseUrl);
     const disabled =
       own.enabled === false
         ? 'disabled in config (router.providers.' + name + '.enabled)'
-        : !validUrl(baseUrl)
-          ? `invalid base URL ${JSON.stringify(baseUrl)}${fromEnv ? ` in ${urlEnv}` : ''}`
+        : urlProblem
+          ? `refused base URL${fromEnv ? ` in ${urlEnv}` : ''}: ${urlProblem}`
           : undefined;
     return { spec, name, key, keyEnv, baseUrl, model: own.model || spec.model, ...(disabled ? { disabled } : {}) };
   });
