@@ -1,4 +1,5 @@
 /** startRun's rollback on the fakes: E_START_FAILED names whatever could not be undone. */
+import { emptyRepoConfig } from '../../src/app/session/repo-config.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -57,6 +58,8 @@ async function withContext(
       agents: new Map(),
       lead: 'scripted-lead',
       workers: ['scripted-worker'],
+      repoConfig: emptyRepoConfig(git.root),
+      warnings: [],
     };
     await fn({ ctx, pre, tmux, git });
   } finally {
