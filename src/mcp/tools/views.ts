@@ -21,5 +21,7 @@ export function workerView(w: WorkerRow, fence: Fence) {
 }
 
 export function finishedLine(w: WorkerRow, fence: Fence): string {
-  return `${w.id} is ${w.state}: ${w.summary ? `\n${fence(`worker ${w.id} summary`, w.summary)}` : '(no summary)'}`;
+  return w.summary
+    ? `${w.id} is ${w.state}:\n${fence(`worker ${w.id} summary`, w.summary)}`
+    : `${w.id} is ${w.state}: (no summary)`;
 }
