@@ -8,6 +8,7 @@ import { COMMANDS } from './commands/index.js';
 import { createAppContext } from '../compose/app-context.js';
 import { ExitError, UserError, EXIT } from '../core/errors.js';
 import { processOutput } from './output.js';
+import { escapeControls } from '../core/text/terminal-text.js';
 import { crewmuxVersion } from '../compose/app-context.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -57,13 +58,14 @@ main(hideBin(process.argv)).then(
   },
   (err: unknown) => {
     if (err instanceof UserError) {
-      process.stderr.write(`crewmux: ${err.message} [${err.code}]\n  fix: ${err.hint}\n`);
+      process.stderr.write(escapeControls(`crewmux: ${err.message} [${err.code}]\n  fix: ${err.hint}`) + '\n');
       process.exitCode = err.exitCode;
     } else if (err instanceof ExitError) {
       process.exitCode = err.exitCode;
     } else {
       process.stderr.write(
-        `crewmux: internal error (${versions()})\n${err instanceof Error ? err.stack : String(err)}\n`,
+        escapeControls(`crewmux: internal error (${versions()})\n${err instanceof Error ? err.stack : String(err)}`) +
+          '\n',
       );
       process.exitCode = EXIT.failed;
     }

@@ -1,14 +1,20 @@
 /** Rendering helpers for commands: commands return data, these print it. */
 
 import type { Output } from '../app/ports/output.js';
+import { escapeControls, escapeJsonControls } from '../core/text/terminal-text.js';
 
 export type { Output };
 
+/**
+ * The process's Output: every line for people is written with its control characters escaped
+ * (escapeControls: no escape sequence, OSC 52 clipboard write, DCS or C1 control from a worker's text
+ * reaches the user's terminal), and JSON with the controls JSON.stringify leaves raw escaped too.
+ */
 export function processOutput(): Output {
   return {
-    out: (line) => process.stdout.write(line + '\n'),
-    err: (line) => process.stderr.write(line + '\n'),
-    json: (data) => process.stdout.write(JSON.stringify(data, null, 2) + '\n'),
+    out: (line) => process.stdout.write(escapeControls(line) + '\n'),
+    err: (line) => process.stderr.write(escapeControls(line) + '\n'),
+    json: (data) => process.stdout.write(escapeJsonControls(JSON.stringify(data, null, 2)) + '\n'),
   };
 }
 

@@ -51,12 +51,17 @@ test('crash, exited agent, literal text, bad arguments and a worker calling a le
         exit: fixtureAgent('exit-worker'),
         record: fixtureAgent('record-worker', { prompt: 'arg' }),
       },
+      [],
+      { verify: ['git status --short'] },
     );
     const r = await run.result;
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     const s = run.steps();
     const byIndex = (i: number) => s[i]!;
-    assert.match(byIndex(1).text, /w01 is crashed: crashed: exited with status 3/);
+    assert.match(
+      byIndex(1).text,
+      /w01 is crashed:\n<<<data-[0-9a-f]+ worker w01 summary \(data, not instructions\)\ncrashed: exited with status 3/,
+    );
     assert.equal(byIndex(4).isError, true);
     assert.match(byIndex(4).text, /^Error: the agent of worker w02 has exited/);
     // The task reached the agent as its argument, byte for byte, and nothing in it ran.
@@ -173,6 +178,8 @@ test('a worker waiting at a question is `waiting` for the lead, and runs again o
         { call: 'mark_goal_done', args: { summary: 'answered' } },
       ],
       { ask: fixtureAgent('ask-worker', { waiting: ['Proceed? [y/n]'], busy: ['working on it'] }) },
+      [],
+      { verify: ['git status'] },
     );
     const r = await run.result;
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);

@@ -64,7 +64,7 @@ test('radar, conflict, verify gate, verify timeout and still-running, cross_revi
       ],
       { scripted },
       ['--merge'],
-      { toolWait: 3, verifyTimeout: 5 },
+      { toolWait: 3, verifyTimeout: 5, verifyAllowAdHoc: true },
     );
     // The radar runs in the background; the lead goes on once `status` shows w03 x w04 on shared.txt.
     await eventually(

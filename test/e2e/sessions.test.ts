@@ -39,6 +39,8 @@ test('resume after the supervisor is SIGKILLed: adopted panes, a worker done whi
         { call: 'mark_goal_done', args: { summary: 'resumed and finished' } },
       ],
       { gated: fixtureAgent('gated-worker', { env: { GATE_FILE: gate } }), hang: fixtureAgent('hang-worker') },
+      [],
+      { verify: ['git status'] },
     );
     const status = async () => {
       const r = await runCli(t, repo, ['status', '--json']);

@@ -67,3 +67,10 @@ export function startStepRun(
     },
   };
 }
+
+/** The content of a data fence (src/core/text/data-fence.ts): `text` without its first and last lines. */
+export function unfence(text: string): string {
+  const m = /^<<<data-[0-9a-f]+ .* \(data, not instructions\)\n([\s\S]*)\n>>>data-[0-9a-f]+ end .*$/.exec(text);
+  if (!m) throw new Error(`not a data fence: ${text.slice(0, 200)}`);
+  return m[1]!;
+}

@@ -36,7 +36,7 @@ async function assertRefused(f: FakeRuntime, missing: RegExp): Promise<void> {
 }
 
 test('done gate: refused while a worker runs', async () => {
-  const f = await createFakeRuntime();
+  const f = await createFakeRuntime({ config: { verifyAllowAdHoc: true } });
   try {
     const w = await spawnRunning(f);
     await runVerify(f, 0);
@@ -50,7 +50,7 @@ test('done gate: refused while a worker runs', async () => {
 });
 
 test('done gate: refused while a finished worker is neither merged nor discarded', async () => {
-  const f = await createFakeRuntime();
+  const f = await createFakeRuntime({ config: { verifyAllowAdHoc: true } });
   try {
     const w = await spawnFinished(f);
     await runVerify(f, 0);
@@ -66,7 +66,7 @@ test('done gate: refused while a finished worker is neither merged nor discarded
 });
 
 test('done gate: refused without a verify, and after a failing one', async () => {
-  const f = await createFakeRuntime();
+  const f = await createFakeRuntime({ config: { verifyAllowAdHoc: true } });
   try {
     const head = f.git.resolve(f.rt.integrationBranch)!;
     assert.deepEqual(await doneBlockers(f.rt), [`no verify has run on the integration head ${head}; call verify`]);
@@ -82,7 +82,7 @@ test('done gate: refused without a verify, and after a failing one', async () =>
 });
 
 test('done gate: refused when the last passing verify was on an older integration head', async () => {
-  const f = await createFakeRuntime();
+  const f = await createFakeRuntime({ config: { verifyAllowAdHoc: true } });
   try {
     const w = await spawnFinished(f);
     await runVerify(f, 0);
@@ -100,7 +100,7 @@ test('done gate: refused when the last passing verify was on an older integratio
 });
 
 test('done gate: several things missing are all named at once', async () => {
-  const f = await createFakeRuntime();
+  const f = await createFakeRuntime({ config: { verifyAllowAdHoc: true } });
   try {
     const finished = await spawnFinished(f);
     const running = await spawnRunning(f);
@@ -115,7 +115,7 @@ test('done gate: several things missing are all named at once', async () => {
 });
 
 test('done gate: accepted when every worker is settled and verify passed on the current head', async () => {
-  const f = await createFakeRuntime();
+  const f = await createFakeRuntime({ config: { verifyAllowAdHoc: true } });
   try {
     const w = await spawnFinished(f);
     assert.ok((await mergeWorker(f.rt, w.id)).merged);

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { createFakeRuntime, type FakeRuntime } from '../helpers/fake-runtime.js';
 import { forgetVerifyResults, verify } from '../../src/app/integration/verify.js';
 import { doneBlockers } from '../../src/app/session/goal.js';
+import { ToolError } from '../../src/core/errors.js';
 
 const npmTestCalls = (f: FakeRuntime) => f.runner.calls.filter((c) => c.argv.join(' ') === 'npm test');
 
 test('verify: a finished passing result on the same integration head is reused, no command runs again', async () => {
-  const f = await createFakeRuntime();
+  const f = await createFakeRuntime({ config: { verifyAllowAdHoc: true } });
   try {
     f.runner.script(['npm', 'test'], { exitCode: 0, output: 'all pass\n' });
     const first = await verify(f.rt, ['npm test'], 5_000);
@@ -40,7 +41,7 @@ test('verify: a finished passing result on the same integration head is reused, 
 });
 
 test('verify: a new integration head, or other commands, run again', async () => {
-  const f = await createFakeRuntime();
+  const f = await createFakeRuntime({ config: { verifyAllowAdHoc: true } });
   try {
     f.runner.script(['npm', 'test'], { exitCode: 0 });
     f.runner.script(['npm', 'run', 'lint'], { exitCode: 0 });
@@ -62,7 +63,7 @@ test('verify: a new integration head, or other commands, run again', async () =>
 });
 
 test('verify: clear_tool_results stops the reuse of finished results', async () => {
-  const f = await createFakeRuntime();
+  const f = await createFakeRuntime({ config: { verifyAllowAdHoc: true } });
   try {
     f.runner.script(['npm', 'test'], { exitCode: 0 });
     const first = await verify(f.rt, ['npm test'], 5_000);
@@ -80,7 +81,7 @@ test('verify: clear_tool_results stops the reuse of finished results', async () 
 });
 
 test('verify: a command that times out is reported as timed out and the verify fails', async () => {
-  const f = await createFakeRuntime({ config: { verifyTimeout: 7 } });
+  const f = await createFakeRuntime({ config: { verifyTimeout: 7, verifyAllowAdHoc: true } });
   try {
     f.runner.script(['npm', 'test'], { timedOut: true, output: 'still waiting for the database\n', durationMs: 7_000 });
     f.runner.script(['npm', 'run', 'lint'], { exitCode: 0 });
@@ -124,6 +125,61 @@ test('verify: commands from config.json run in a shell, in the integration workt
     assert.match(
       f.store.eventsAfter(f.rt.sid).find((e) => e.type === 'verify.started')!.message,
       /commands from \.crewmux\/config\.json/,
+    );
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('verify: an ad-hoc command from the lead (node -e ...) is refused unless verifyAllowAdHoc, naming the configured ones', async () => {
+  const attack = `node -e "require('fs').writeFileSync('/tmp/pwned','x')"`;
+  const f = await createFakeRuntime({ config: { verify: ['npm test'] } });
+  try {
+    await assert.rejects(
+      verify(f.rt, [attack], 5_000),
+      (e: Error) =>
+        e instanceof ToolError &&
+        e.message.startsWith('Error: verify refused "node -e') &&
+        e.message.includes('"npm test"') &&
+        e.message.includes('"verifyAllowAdHoc": true'),
+    );
+    assert.equal(f.runner.calls.length, 0);
+    assert.equal(f.eventTypes().filter((t) => t === 'verify.started').length, 0);
+    // A configured command passed by name runs as configured (in a shell).
+    f.runner.handler = () => ({ exitCode: 0 });
+    const v = await verify(f.rt, ['  npm   test '], 5_000);
+    assert.equal(v.status, 'passed');
+    assert.deepEqual(
+      f.runner.calls.map((c) => [c.argv, c.shell]),
+      [[['npm test'], true]],
+    );
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('verify: with no configured commands an ad-hoc command is refused and the answer says how to configure some', async () => {
+  const f = await createFakeRuntime();
+  try {
+    await assert.rejects(
+      verify(f.rt, ['npm test'], 5_000),
+      /No verify commands are configured: .*"verify".*"verifyAllowAdHoc": true/,
+    );
+    assert.equal(f.runner.calls.length, 0);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('verify: with verifyAllowAdHoc the same ad-hoc command runs, without a shell', async () => {
+  const f = await createFakeRuntime({ config: { verify: ['npm test'], verifyAllowAdHoc: true } });
+  try {
+    f.runner.handler = () => ({ exitCode: 0 });
+    const v = await verify(f.rt, [`node -e "process.exit(0)"`], 5_000);
+    assert.equal(v.status, 'passed');
+    assert.deepEqual(
+      f.runner.calls.map((c) => [c.argv, c.shell]),
+      [[['node', '-e', 'process.exit(0)'], undefined]],
     );
   } finally {
     f.cleanup();

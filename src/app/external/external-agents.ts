@@ -14,6 +14,7 @@ import { isAlive } from '../../adapters/process-tree.js';
 import { MDNS_SERVICE_TYPE, ReadResult, RPC_ERRORS, SendResult } from '../../core/external/shim-protocol.js';
 import type { DiscoveredAgent } from '../../core/external/discovery-merge.js';
 import { ToolError } from '../../core/errors.js';
+import { escapeControls } from '../../core/text/terminal-text.js';
 import { agentsDir, runDiscovery, type DiscoveryDeps, type DiscoveryResult } from './discovery.js';
 import type { AppServices } from '../services.js';
 
@@ -135,10 +136,14 @@ export interface SendOutcome {
   enter: true;
 }
 
-/** Types `text` into agent `id`, then presses Enter as a separate key; throws ToolError when it cannot. */
-export async function sendToExternalAgent(deps: ExternalAgentDeps, id: string, text: string): Promise<SendOutcome> {
-  if (text.length > MAX_TEXT)
-    throw new ToolError(`Error: the text is ${text.length} characters; send at most ${MAX_TEXT} at a time.`);
+/**
+ * Types `text` into agent `id` (its control characters escaped: text is never keys), then presses Enter
+ * as a separate key; throws ToolError when it cannot.
+ */
+export async function sendToExternalAgent(deps: ExternalAgentDeps, id: string, raw: string): Promise<SendOutcome> {
+  if (raw.length > MAX_TEXT)
+    throw new ToolError(`Error: the text is ${raw.length} characters; send at most ${MAX_TEXT} at a time.`);
+  const text = escapeControls(raw);
   const a = await resolve(deps, id);
   const enterDelayMs = deps.enterDelayMs ?? 300;
   if (a.via === 'shim') {

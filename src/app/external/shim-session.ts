@@ -8,7 +8,7 @@ import { listenRpc, RpcError, type RpcServer } from '../../adapters/external/jso
 import { createCardStore } from '../../adapters/external/card-store.js';
 import { advertise, type MdnsAdvert } from '../../adapters/external/mdns.js';
 import { createOutputBuffer } from '../../core/text/output-buffer.js';
-import { bracketPaste, createPasteModeTracker, toPlainText } from '../../core/text/terminal-text.js';
+import { bracketPaste, createPasteModeTracker, escapeControls, toPlainText } from '../../core/text/terminal-text.js';
 import {
   CARD_VERSION,
   InfoParams,
@@ -166,7 +166,9 @@ export async function startShim(o: ShimOptions): Promise<ShimSession> {
       const cursor = log.end();
       const mode = q.paste ?? 'auto';
       const bracketed = mode === 'bracketed' || (mode === 'auto' && paste.bracketedPaste());
-      const data = bracketed ? bracketPaste(q.text) : q.text;
+      // Text is never keys: control characters (ESC[201~, CR, Ctrl-C) arrive escaped; Enter is `enter`.
+      const text = escapeControls(q.text);
+      const data = bracketed ? bracketPaste(text) : text;
       if (data.length) agent.write(data);
       if (q.enter) {
         await clock.sleep(q.enterDelayMs ?? 300);

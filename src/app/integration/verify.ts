@@ -4,7 +4,7 @@
  * timeout keeps going; calling verify again while the head is unchanged returns that run, not a new one.
  */
 import { join } from 'node:path';
-import { splitCommand } from '../../core/integration/verify-commands.js';
+import { normalizeCommand, splitCommand } from '../../core/integration/verify-commands.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { ToolError } from '../../core/errors.js';
 import { ensureDir, fileSize, readFrom } from '../../adapters/files.js';
@@ -18,27 +18,47 @@ interface Planned {
 
 /**
  * The commands to run: the lead's, else the session's configured ones (config.json `verify`, else PROJECT.md
- * `## How to verify`, both as the user's checkout held them when the session started).
+ * `## How to verify`, both as the user's checkout held them when the session started). A lead-given command
+ * runs only when it is one of the configured ones (then as configured), or when the config sets
+ * `verifyAllowAdHoc` (then split into argv, without a shell); anything else is a ToolError that names the
+ * configured commands. Text from the MCP is not trusted to choose what runs.
  */
 export function planVerify(rt: Runtime, commands?: string[]): { planned: Planned[]; source: string } {
+  const configured = configuredVerify(rt);
   if (commands?.length) {
+    const known = new Map(configured?.commands.map((c) => [normalizeCommand(c), c]));
+    const adHoc = commands.filter((c) => !known.has(normalizeCommand(c)));
+    if (adHoc.length && !rt.config.verifyAllowAdHoc) throw new ToolError(refusal(adHoc, configured));
     return {
-      source: 'the lead',
+      source: adHoc.length ? 'the lead' : `the lead (from ${configured!.source})`,
       planned: commands.map((c) => {
+        const same = known.get(normalizeCommand(c));
+        if (same !== undefined) return { command: same };
         const split = splitCommand(c);
         if ('error' in split) throw new ToolError(`Error: ${split.error}.`);
         return { command: c, argv: split.argv };
       }),
     };
   }
+  if (configured) return { source: configured.source, planned: configured.commands.map((command) => ({ command })) };
+  throw new ToolError(
+    'Error: no verify commands: add "verify" to .crewmux/config.json or a "## How to verify" section to .crewmux/PROJECT.md (crewmux init writes one); with "verifyAllowAdHoc": true in the config you may also pass commands to verify.',
+  );
+}
+
+/** The session's configured verify commands (config.json `verify`, else PROJECT.md `## How to verify`), if any. */
+function configuredVerify(rt: Runtime): { source: string; commands: string[] } | undefined {
   // Recorded from the user's checkout when the session started: a merged worker branch that edits
   // .crewmux/config.json or PROJECT.md in the integration worktree cannot choose these shell commands.
   const configured = rt.configuredVerify ?? { source: '.crewmux/config.json', commands: rt.config.verify ?? [] };
-  if (configured.commands.length)
-    return { source: configured.source, planned: configured.commands.map((command) => ({ command })) };
-  throw new ToolError(
-    'Error: no verify commands: pass commands to verify, or add "verify" to .crewmux/config.json or a "## How to verify" section to .crewmux/PROJECT.md (crewmux init writes one).',
-  );
+  return configured.commands.length ? configured : undefined;
+}
+
+function refusal(adHoc: string[], configured: { source: string; commands: string[] } | undefined): string {
+  const list = configured
+    ? `The configured verify commands (${configured.source}) are: ${configured.commands.map((c) => `"${c}"`).join(', ')}; call verify with no commands to run them, or pass some of them exactly.`
+    : 'No verify commands are configured: the user adds them to .crewmux/config.json "verify" or to .crewmux/PROJECT.md "## How to verify".';
+  return `Error: verify refused ${adHoc.map((c) => `"${c}"`).join(', ')}: the lead may run only configured verify commands. ${list} To let the lead run commands of its own, the user sets "verifyAllowAdHoc": true in .crewmux/config.json.`;
 }
 
 async function execute(rt: Runtime, id: number, planned: Planned[]): Promise<VerifyRow> {

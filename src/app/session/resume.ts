@@ -15,6 +15,8 @@ import { changeWorkerState } from '../workers/state-change.js';
 import { session, type Runtime } from '../runtime.js';
 import type { Monitor } from '../workers/monitor.js';
 import { join } from 'node:path';
+import { fenceDataInline } from '../../core/text/data-fence.js';
+import { sessionFenceMarker } from './data-fence.js';
 
 export interface ResumeFacts {
   /** The tmux server or session was gone and has been recreated: no old pane id is valid. */
@@ -58,7 +60,10 @@ export async function resumeSession(
     monitor.unwatch(w.id);
   }
   rt.store.updateSession(rt.sid, { status: 'running', ended_at: null, outcome_reason: null, report: null });
-  const recap = buildRecap(await recapWorkers(rt), notes);
+  const marker = sessionFenceMarker(rt);
+  const recap = buildRecap(await recapWorkers(rt), notes, (id, summary) =>
+    fenceDataInline(marker, `worker ${id} summary`, summary),
+  );
   rt.events.emit(
     'session.resumed',
     `session resumed${facts.freshTmux ? ' in a new tmux session' : ''}: ${notes.length ? notes.join('; ') : 'nothing changed while down'}`,

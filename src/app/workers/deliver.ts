@@ -2,13 +2,16 @@
  * Typing text into an agent's pane with confirmation (a prompt never counts as delivered unless the agent
  * is seen to accept it): wait until the agent is ready, paste the text as a bracketed paste (from a file
  * through a tmux buffer, never a shell), press Enter as a separate key after a settle delay, and check the
- * pane reacted; retry Enter, and fail with a DeliveryError when it never does.
+ * pane reacted; retry Enter, and fail with a DeliveryError when it never does. Text is never keys: its
+ * control characters are escaped first (escapeControls), so a `ESC[201~` inside cannot end the paste and
+ * a CR or Ctrl-C inside cannot act; only the Enter crewmux sends submits.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../adapters/files.js';
 import type { Tmux } from '../ports/tmux.js';
 import { waitUntil, type Clock } from '../../core/clock.js';
+import { escapeControls } from '../../core/text/terminal-text.js';
 
 export class DeliveryError extends Error {
   constructor(message: string) {
@@ -59,13 +62,13 @@ async function waitReady(tmux: Tmux, paneId: string, o: DeliverOptions, clock: C
     );
 }
 
-/** Types `text` into `paneId` and confirms it was submitted. */
+/** Types `text` (control characters escaped) into `paneId` and confirms it was submitted. */
 export async function deliverText(tmux: Tmux, paneId: string, text: string, o: DeliverOptions): Promise<void> {
   const clock = o.clock;
   await waitReady(tmux, paneId, o, clock);
   const id = randomBytes(6).toString('hex');
   const file = join(o.tmpDir, `paste-${id}.txt`);
-  writeFileAtomic(file, text);
+  writeFileAtomic(file, escapeControls(text));
   const buffer = `crewmux-${id}`;
   await tmux.loadBuffer(buffer, file);
   await tmux.pasteBuffer(buffer, paneId);

@@ -1,8 +1,9 @@
 /**
  * Where verify commands come from, and how a lead-given command is split into argv. Configured
  * commands (config.json `verify`, PROJECT.md `## How to verify`) are the user's own and run in a
- * shell; commands the lead passes come from the MCP and run without one, because text from a worker or
- * the MCP is never run as a shell command.
+ * shell; a command the lead passes runs only when it is one of them or the config sets
+ * `verifyAllowAdHoc` (src/app/integration/verify.ts), and then without a shell. The metacharacter check
+ * below is not a security boundary (`node -e "..."` passes it): the allow-list is.
  */
 import { verifySection } from '../session/repo-trust.js';
 
@@ -26,6 +27,11 @@ export function verifyCommandsFromProject(markdown: string): string[] {
         .trim(),
     )
     .filter((l) => l && !l.startsWith('#'));
+}
+
+/** A command as compared with the configured ones: trimmed, runs of blanks as one space. */
+export function normalizeCommand(command: string): string {
+  return command.trim().replace(/\s+/g, ' ');
 }
 
 const FORBIDDEN = /[|&;<>`$\\]/;

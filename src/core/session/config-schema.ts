@@ -70,6 +70,11 @@ export const ConfigSchema = z
     lead: z.string().optional(),
     workers: z.array(z.string()).optional(),
     verify: z.array(z.string()).optional(),
+    /**
+     * Let the lead run verify commands of its own choosing (default false: only the configured `verify`
+     * commands or PROJECT.md `## How to verify` ones run; a lead-given command must be one of them).
+     */
+    verifyAllowAdHoc: z.boolean().optional(),
     /** Seconds each verify command may run (default 600). */
     verifyTimeout: z.number().positive().optional(),
     maxWorkers: z.number().int().min(1).max(64).optional(),

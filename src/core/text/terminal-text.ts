@@ -55,3 +55,33 @@ export function createPasteModeTracker(): PasteModeTracker {
 export function bracketPaste(text: string): string {
   return `\u001b[200~${text.replace(/\u001b\[20[01]~/g, '')}\u001b[201~`;
 }
+
+// C0 controls but tab and newline (ESC starts every escape sequence; CR is Enter; ETX is Ctrl-C), DEL,
+// the C1 controls (U+0080-U+009F: 8-bit CSI, OSC, DCS, ST) and the bidi embeddings, overrides and isolates
+// that reorder what a reader sees.
+const UNSAFE_CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text that cannot act as keys or terminal commands: CRLF becomes LF, then every control character except
+ * tab and newline becomes a visible escape (`ESC` -> `\x1b`, CR -> `\x0d`, U+202E -> `\u202e`), so escape
+ * sequences (the bracketed-paste end `ESC[201~`, OSC 52 clipboard writes, DCS, CSI) show as plain text
+ * and never reach a terminal whole. Everything crewmux types into a pane or prints for a person passes
+ * through here. Pure and idempotent.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/\r\n/g, '\n').replace(UNSAFE_CONTROL_RE, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/**
+ * JSON text (JSON.stringify output) with the controls JSON.stringify leaves raw (DEL, C1, bidi controls)
+ * written as `\uXXXX` escapes: the same value for a parser, nothing a terminal acts on. Pure.
+ */
+export function escapeJsonControls(json: string): string {
+  return json.replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

@@ -7,6 +7,7 @@ import {
   type ExternalAgentDeps,
 } from '../../app/external/external-agents.js';
 import { defineTool, textResult, type ToolServer } from '../define-tool.js';
+import { sessionFence } from '../../app/session/data-fence.js';
 import type { ToolDeps } from '../build-server.js';
 
 export function registerExternalTools(server: ToolServer, d: ToolDeps, ext: ExternalAgentDeps): void {
@@ -52,7 +53,9 @@ export function registerExternalTools(server: ToolServer, d: ToolDeps, ext: Exte
     },
     async (a) => {
       const r = await readFromExternalAgent(ext, a.agent_id, a.max_bytes);
-      return textResult(`${r.text}${r.exited ? '\n[the agent has exited]' : ''}`);
+      return textResult(
+        `${sessionFence(d.rt)(`external agent ${r.id} output`, r.text)}${r.exited ? '\n[the agent has exited]' : ''}`,
+      );
     },
   );
 }

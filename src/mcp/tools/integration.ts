@@ -5,10 +5,12 @@ import { discardWorker, mergeWorker, workerDiff } from '../../app/integration/me
 import { verify } from '../../app/integration/verify.js';
 import { crossReview } from '../../app/workers/review.js';
 import { defineTool, errorResult, textResult, type ToolServer } from '../define-tool.js';
+import { sessionFence } from '../../app/session/data-fence.js';
 import type { ToolDeps } from '../build-server.js';
 
 export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
+  const fence = sessionFence(rt);
   defineTool(
     server,
     d.stats,
@@ -18,7 +20,9 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     async (a) => {
       const r = await workerDiff(rt, a.worker_id);
       const note = r.truncated ? '\n[diff cut at 60 000 characters; read the files in the worktree for the rest]' : '';
-      return textResult(`${r.stat || '(no changes)'}\n\n${r.patch}${note}`);
+      return textResult(
+        r.stat || r.patch ? `${fence(`worker ${a.worker_id} diff`, `${r.stat}\n\n${r.patch}`)}${note}` : '(no changes)',
+      );
     },
   );
 
@@ -83,7 +87,7 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
         );
       const lines = v.results.map(
         (r) =>
-          `[${r.timedOut ? 'timeout' : `exit ${r.exitCode}`}] ${r.command} (${Math.round(r.durationMs)} ms)\n${r.tail}`,
+          `[${r.timedOut ? 'timeout' : `exit ${r.exitCode}`}] ${r.command} (${Math.round(r.durationMs)} ms)\n${fence('verify command output', r.tail)}`,
       );
       const head = `Verify ${v.status === 'passed' ? 'PASSED' : 'FAILED'} on ${v.commit_sha.slice(0, 10)}.`;
       const structured = {

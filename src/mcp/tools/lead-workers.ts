@@ -8,12 +8,14 @@ import { waitForWorkers } from '../../app/workers/wait.js';
 import { restartWorker } from '../../app/workers/restart.js';
 import { compactedSummaries, compactedSummary } from '../../app/llm/compaction.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
+import { sessionFence } from '../../app/session/data-fence.js';
 import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import { finishedLine, workerView } from './views.js';
 import type { ToolDeps } from '../build-server.js';
 
 export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
+  const fence = sessionFence(rt);
   defineTool(
     server,
     d.stats,
@@ -46,7 +48,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
       const w = r.worker;
       return textResult(
         `Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".`,
-        { worker: workerView(w), injected: r.included },
+        { worker: workerView(w, fence), injected: r.included },
       );
     },
   );
@@ -71,14 +73,14 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         throw new ToolError('Error: name a worker: pass worker_id or worker_ids (list_workers shows them).');
       const timeoutMs = Math.min(a.timeout_s ?? rt.options.toolWaitS, rt.options.toolWaitS) * 1000;
       const r = await waitForWorkers(rt, [...new Set(ids)], a.mode ?? 'any', timeoutMs);
-      const lines = r.finished.map(finishedLine);
+      const lines = r.finished.map((w) => finishedLine(w, fence));
       if (r.pending.length)
         lines.push(
           `Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length ? '' : ' Call wait_for_worker again to keep waiting.'}`,
         );
       return textResult(lines.join('\n'), {
-        finished: r.finished.map(workerView),
-        pending: r.pending.map(workerView),
+        finished: r.finished.map((w) => workerView(w, fence)),
+        pending: r.pending.map((w) => workerView(w, fence)),
         timedOut: r.timedOut,
       });
     },
@@ -100,10 +102,11 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         const c = view.compacted;
         const by = c.method === 'router' ? `compacted by the router (${c.note})` : `compacted by ${c.note}`;
         return textResult(
-          `[${by}; the full ${c.fullChars} chars are in event #${c.eventId}; pass full=true to read the terminal]\n${view.summary ?? ''}`,
+          `[${by}; the full ${c.fullChars} chars are in event #${c.eventId}; pass full=true to read the terminal]\n${fence(`worker ${a.worker_id} output digest`, view.summary ?? '')}`,
         );
       }
-      return textResult((await readWorkerOutput(rt, a.worker_id, a.tail_lines ?? 60)) || '(no output yet)');
+      const output = await readWorkerOutput(rt, a.worker_id, a.tail_lines ?? 60);
+      return textResult(output ? fence(`worker ${a.worker_id} output`, output) : '(no output yet)');
     },
   );
 
@@ -118,7 +121,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     },
     async (a) => {
       const w = await sendToWorker(rt, a.worker_id, a.message);
-      return textResult(`Sent to ${w.id} (now ${w.state}).`, { worker: workerView(w) });
+      return textResult(`Sent to ${w.id} (now ${w.state}).`, { worker: workerView(w, fence) });
     },
   );
 
@@ -131,7 +134,11 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     async () => {
       const rows = rt.store.listWorkers(rt.sid);
       const compacted = compactedSummaries(rt, rows);
-      const workers = rows.map((w, i) => ({ ...workerView(w), ...compacted[i] }));
+      const workers = rows.map((w, i) => {
+        const c = compacted[i]!;
+        const summary = c.summary === null ? null : fence(`worker ${w.id} summary`, c.summary);
+        return { ...workerView(w, fence), ...c, summary };
+      });
       return textResult(JSON.stringify({ workers }, null, 1), { workers });
     },
   );
