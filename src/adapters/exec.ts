@@ -11,10 +11,16 @@ import { createRequire } from 'node:module';
 import type * as NodePty from 'node-pty';
 import { waitUntil, type Clock } from '../core/clock.js';
 import { systemClock } from './clock.js';
+import { redactSecrets } from '../core/text/redact.js';
 import type { ExecOptions, ExecResult, ExecToFileOptions } from '../app/ports/process-runner.js';
 
 export type { ExecOptions, ExecResult };
 
+/**
+ * A command that failed: its message names the command (secrets redacted: environment assignments with
+ * secret names and token-shaped words, src/core/text/redact.ts), how it ended and the stderr tail
+ * (redacted too). The message reaches events, the dashboard, the report and the lead's transcript.
+ */
 export class ExecError extends Error {
   readonly result: ExecResult;
   constructor(result: ExecResult) {
@@ -23,8 +29,8 @@ export class ExecError extends Error {
       : result.signal
         ? `was killed by ${result.signal}`
         : `exited ${result.exitCode}`;
-    const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
-    super(`${result.command} ${why}${tail ? `: ${tail}` : ''}`);
+    const tail = redactSecrets(result.stderr.trim().split('\n').slice(-5).join('\n'));
+    super(`${redactSecrets(result.command)} ${why}${tail ? `: ${tail}` : ''}`);
     this.name = 'ExecError';
     this.result = result;
   }
@@ -33,7 +39,8 @@ export class ExecError extends Error {
 /** Runs `file` with `args` (no shell). Rejects with ExecError on failure unless `reject: false`. */
 export function exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const started = performance.now();
-  const command = [file, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  // For messages only, so redacted: it may be logged, shown and sent to the lead.
+  const command = redactSecrets([file, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '));
   const max = opts.maxBuffer ?? 8 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     let child;

@@ -86,6 +86,12 @@ export function createGit(opts: { binary?: string } = {}): Git {
       if (exclude.length) await raw(dir, ['reset', '-q', '--', ...exclude]).catch(() => undefined);
       const staged = await raw(dir, ['diff', '--cached', '--name-only']);
       if (!staged) return undefined;
+      // Excluded paths can hold a bearer token (project-local agent config): never commit one, whatever happened above.
+      const leaked = staged.split('\n').filter((p) => exclude.includes(p));
+      if (leaked.length) {
+        await raw(dir, ['reset', '-q']).catch(() => undefined);
+        throw new Error(`refusing to snapshot-commit ${leaked.join(', ')}: excluded paths are still staged`);
+      }
       await raw(dir, [...(await identityFlags(dir)), 'commit', '-q', '--no-verify', '-m', message]);
       return raw(dir, ['rev-parse', 'HEAD']);
     },

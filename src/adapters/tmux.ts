@@ -1,7 +1,8 @@
 /**
  * tmux, in crewmux's vocabulary (after claude-squad's tmux package). Every call goes through `exec`
  * with an explicit argv; targets are ids (%pane, @window) or `=name` for sessions, because
- * `-t name` does prefix matching and `=name` is exact.
+ * `-t name` does prefix matching and `=name` is exact. No environment is ever passed as `-e K=V`
+ * (that is argv, readable by every local user): panes source a 0600 env file instead (app/workers/panes.ts).
  */
 import { exec, ExecError, type ExecResult } from './exec.js';
 import type { PaneInfo, ServerPane, SpawnPane, Tmux } from '../app/ports/tmux.js';
@@ -35,7 +36,6 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     opts.onCommand?.([binary, ...argv]);
     return exec(binary, argv, { timeoutMs: opts.timeoutMs ?? 15_000, reject });
   }
-  const envFlags = (env?: Record<string, string>) => Object.entries(env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   // A tmux that did not answer (timed out, killed) has said nothing about what exists.
   const noAnswer = (r: ExecResult) => r.timedOut || r.signal !== null;
   /** True only when tmux answered that the session (or its server) does not exist. */
@@ -79,7 +79,6 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
         String(size.height),
         '-c',
         p.cwd,
-        ...envFlags(p.env),
         '-P',
         '-F',
         '#{pane_id}\t#{window_id}',
@@ -98,7 +97,6 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
         window,
         '-c',
         p.cwd,
-        ...envFlags(p.env),
         '-P',
         '-F',
         '#{pane_id}\t#{window_id}',
@@ -115,7 +113,6 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
         targetWindowId,
         '-c',
         p.cwd,
-        ...envFlags(p.env),
         '-P',
         '-F',
         '#{pane_id}',
@@ -126,7 +123,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
 
     /** Replaces the pane's process (killing the old one) with `command`. */
     async respawnPane(paneId: string, p: SpawnPane): Promise<void> {
-      await run(['respawn-pane', '-k', '-t', paneId, '-c', p.cwd, ...envFlags(p.env), p.command]);
+      await run(['respawn-pane', '-k', '-t', paneId, '-c', p.cwd, p.command]);
     },
 
     async setWindowOption(windowId: string, name: string, value: string): Promise<void> {

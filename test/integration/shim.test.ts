@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTmux } from '../../src/adapters/tmux.js';
+import { withEnvFile } from '../../src/app/workers/panes.js';
 import type { Tmux } from '../../src/app/ports/tmux.js';
 import { watchServices, type MdnsService } from '../../src/adapters/external/mdns.js';
 import { callRpc } from '../../src/adapters/external/json-rpc-client.js';
@@ -77,7 +78,7 @@ async function startPane(
   const { paneId } = await tmux.newSession(
     session,
     'main',
-    { cwd: dir, command, env: { CREWMUX_RUNTIME_DIR: runtimeDir, ...env } },
+    withEnvFile({ cwd: dir, command, env: { CREWMUX_RUNTIME_DIR: runtimeDir, ...env } }, join(dir, `${session}.env`)),
     { width: 120, height: 30 },
   );
   return paneId;

@@ -93,10 +93,18 @@ test('spawn_worker: worktree from the integration head, row, a pane beside the l
     assert.equal(dirname(fifo), dirname(row.log_file));
     const pane = f.tmux.pane('%2')!;
     const agentArgv = scriptedWorker.launch({} as never, process.execPath).argv;
-    assert.equal(pane.spec.command, gated(fifo, agentArgv.map(shellQuote).join(' '), exitStatusFile(row.log_file)));
+    // The environment reaches the pane through a 0600 file its shell sources and deletes, never argv.
+    const envFile = join(dirname(row.log_file), 'env');
+    const sourced = `. ${shellQuote(envFile)} && rm -f ${shellQuote(envFile)} && `;
+    assert.equal(
+      pane.spec.command,
+      sourced + gated(fifo, agentArgv.map(shellQuote).join(' '), exitStatusFile(row.log_file)),
+    );
     assert.equal(pane.spec.cwd, worktreeOf(f));
-    assert.equal(pane.spec.env?.CREWMUX_WORKER_ID, 'w01');
-    assert.equal(pane.spec.env?.CREWMUX_MCP_TOKEN, row.token);
+    assert.equal(pane.spec.command.includes(row.token), false);
+    const env = readFileSync(envFile, 'utf8');
+    assert.match(env, /^export CREWMUX_WORKER_ID='w01'$/m);
+    assert.ok(env.includes(`export CREWMUX_MCP_TOKEN='${row.token}'`));
     assert.equal(pane.pipe, `cat >> ${shellQuote(row.log_file)}`);
 
     assert.deepEqual(f.eventTypes(), ['worker.spawned', 'worker.running']);

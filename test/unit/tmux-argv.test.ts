@@ -7,7 +7,7 @@ test('tmux commands use exact targets, ids and the private socket', async () => 
   const seen: string[][] = [];
   const tmux = createTmux({ socket: 'sock', configFile: '/dev/null', binary: 'true', onCommand: (a) => seen.push(a) });
   await tmux.hasSession('crewmux-s1');
-  await tmux.splitWindow('@3', { cwd: '/w', command: 'exec sleep 1', env: { A: 'b c' } });
+  await tmux.splitWindow('@3', { cwd: '/w', command: 'exec sleep 1' });
   await tmux.pasteBuffer('buf', '%4');
   await tmux.sendKeys('%4', 'Enter');
   await tmux.pipePane('%4', "cat >> '/x y'");
@@ -25,8 +25,6 @@ test('tmux commands use exact targets, ids and the private socket', async () => 
       '@3',
       '-c',
       '/w',
-      '-e',
-      'A=b c',
       '-P',
       '-F',
       '#{pane_id}',

@@ -44,6 +44,12 @@ export function requireAgent(
       'E_AGENT_UNAVAILABLE',
       `Agent "${name}" is not installed (looked for ${a.profile.binaries.join(', ')} on PATH).`,
     );
+  if (a.profile.unsupported)
+    throw new UserError(
+      'E_AGENT_UNAVAILABLE',
+      `Agent "${name}" is not supported as a ${role}: ${a.profile.unsupported}.`,
+      'Choose another agent (crewmux detect lists them).',
+    );
   if (role === 'lead' && !a.profile.capabilities.mcpClient) {
     throw new UserError(
       'E_LEAD_NO_MCP',
@@ -55,7 +61,7 @@ export function requireAgent(
 
 /** The installed agents, real CLIs before scripted stand-ins (scripted ones only when nothing else is). */
 export function usableAgents(table: AgentTable): ResolvedAgent[] {
-  const installed = [...table.values()].filter((a) => a.binary);
+  const installed = [...table.values()].filter((a) => a.binary && !a.profile.unsupported);
   const real = installed.filter((a) => !a.profile.scripted);
   return real.length ? real : [];
 }

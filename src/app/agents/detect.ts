@@ -18,8 +18,10 @@ export interface DetectedAgent {
   /** Why the version probe gave nothing (timeout, exit code). */
   probeError?: string;
   capabilities: Capabilities;
-  /** Found and has an MCP client. */
+  /** Found, supported and has an MCP client. */
   canLead: boolean;
+  /** Why crewmux will not launch it (AgentProfile.unsupported); absent = supported. */
+  unsupported?: string;
   mcpWiring?: McpWiring;
   /** The version crewmux's launch line was verified against, if any. */
   verified?: string;
@@ -55,10 +57,11 @@ async function probe(a: AgentProfile, deps: DetectDeps): Promise<DetectedAgent> 
     mcpWiring: a.mcpWiring,
     verified: a.verified,
     install: a.install,
+    ...(a.unsupported ? { unsupported: a.unsupported } : {}),
   };
   const path = a.binaries.map((b) => whichFn(b, deps.env.PATH)).find((p): p is string => p !== undefined);
   if (!path) return base;
-  const found = { ...base, found: true, path, canLead: a.capabilities.mcpClient };
+  const found = { ...base, found: true, path, canLead: a.capabilities.mcpClient && !a.unsupported };
   if (a.versionArgs.length === 0) return found;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'deadline'>((resolve) => {

@@ -4,22 +4,27 @@
  * command line in which only crewmux-built argv is quoted for the shell. The prompt text never appears
  * on a command line: in `arg` mode the shell reads it from the prompt file as one argument.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PROMPT_ARG, type AgentProfile, type LaunchContext, type PromptMode } from '../../core/agents/profile.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
 import { ensureDir, writeFileAtomic } from '../../adapters/files.js';
 import { writeLaunchFiles } from '../../adapters/agent-files.js';
-import type { SpawnPane } from '../ports/tmux.js';
+import type { Git } from '../ports/git.js';
+import { guardProjectFiles } from './project-files.js';
+import type { PaneSpec } from '../workers/panes.js';
 
 export interface PaneLaunch {
-  pane: SpawnPane;
+  /** The pane with its environment; app/workers/panes.ts passes the environment through a 0600 file. */
+  pane: PaneSpec;
   prompt: PromptMode;
+  /** Files written in the worktree (relative paths; the profile's projectConfig): never to be committed. */
+  projectFiles: string[];
 }
 
 /** Variables never forwarded into agent panes (they describe the caller's own terminal or tmux). */
 const DROP = new Set(['TMUX', 'TMUX_PANE', 'PWD', 'OLDPWD', 'SHLVL', '_', 'LS_COLORS', 'TERM_SESSION_ID']);
 
-/** The caller's environment, minus terminal-specific and oversized values, for tmux `-e` flags. */
+/** The caller's environment, minus terminal-specific and oversized values, for an agent pane's env file. */
 export function forwardableEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
@@ -47,16 +52,29 @@ export interface LaunchInput {
   ctx: Omit<LaunchContext, 'mcpConfigPath'>;
   baseEnv: Record<string, string>;
   doneFile?: string;
+  /** For agents with project-local config: checks the repo does not track it and excludes it from git. */
+  git: Git;
 }
 
-/** Writes the agent's files and returns the pane to spawn. */
-export function prepareLaunch(input: LaunchInput): PaneLaunch {
+/**
+ * Writes the agent's files and returns the pane to spawn. Files inside the worktree must be the profile's
+ * `projectConfig`: they are excluded from git first, and written without following symlinks. Rejects when
+ * the repository tracks such a file or planted a symlink on its path.
+ */
+export async function prepareLaunch(input: LaunchInput): Promise<PaneLaunch> {
   const { profile, binary, ctx } = input;
   ensureDir(ctx.stateDir);
   const mcpConfigPath = join(ctx.stateDir, 'mcp.json');
   writeFileAtomic(mcpConfigPath, mcpConfigJson(ctx.mcpUrl, ctx.mcpToken));
   const spec = profile.launch({ ...ctx, mcpConfigPath }, binary);
-  writeLaunchFiles(spec);
+  const inWorktree = (spec.files ?? [])
+    .filter((f) => f.path.startsWith(ctx.cwd + '/'))
+    .map((f) => relative(ctx.cwd, f.path));
+  const undeclared = inWorktree.filter((rel) => !(profile.projectConfig ?? []).includes(rel));
+  if (undeclared.length)
+    throw new Error(`agent ${profile.name} would write ${undeclared.join(', ')} in the worktree without declaring it`);
+  await guardProjectFiles(input.git, ctx.cwd, profile.name, inWorktree);
+  writeLaunchFiles(spec, [ctx.cwd, ctx.stateDir]);
 
   const env: Record<string, string> = {
     ...input.baseEnv,
@@ -73,5 +91,5 @@ export function prepareLaunch(input: LaunchInput): PaneLaunch {
 
   const words = spec.argv.map((a) => (a === PROMPT_ARG ? `"$(cat ${shellQuote(ctx.promptFile)})"` : shellQuote(a)));
   // The pane's shell runs the agent and records its exit status (panes.ts); it never reads input.
-  return { pane: { cwd: ctx.cwd, env, command: words.join(' ') }, prompt: spec.prompt };
+  return { pane: { cwd: ctx.cwd, env, command: words.join(' ') }, prompt: spec.prompt, projectFiles: inWorktree };
 }

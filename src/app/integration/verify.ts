@@ -10,6 +10,7 @@ import { ToolError } from '../../core/errors.js';
 import { ensureDir, fileSize, readFrom } from '../../adapters/files.js';
 import type { VerifyCommandResult, VerifyRow } from '../../core/session/rows.js';
 import type { Runtime } from '../runtime.js';
+import { redactSecrets } from '../../core/text/redact.js';
 
 interface Planned {
   command: string;
@@ -97,7 +98,7 @@ async function execute(rt: Runtime, id: number, planned: Planned[]): Promise<Ver
   rt.store.finishVerify(id, passed ? 'passed' : 'failed', results);
   rt.events.emit(
     'verify.done',
-    `verify ${passed ? 'passed' : 'FAILED'}: ${results.map((r) => `[${r.timedOut ? 'timeout' : r.exitCode}] ${r.command}`).join(', ')}`,
+    `verify ${passed ? 'passed' : 'FAILED'}: ${results.map((r) => `[${r.timedOut ? 'timeout' : r.exitCode}] ${redactSecrets(r.command)}`).join(', ')}`,
     null,
     { id, passed },
   );

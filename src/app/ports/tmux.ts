@@ -16,11 +16,15 @@ export interface PaneInfo {
   currentCommand: string;
 }
 
+/**
+ * What a new pane runs. There is deliberately no environment here: tmux's `-e K=V` puts values on its
+ * command line, readable by every local user in /proc/PID/cmdline. A pane that needs variables sources a
+ * 0600 file first (app/workers/panes.ts `withEnvFile`).
+ */
 export interface SpawnPane {
   cwd: string;
   /** Shell command line run by tmux's default shell; build it with shellJoin. */
   command: string;
-  env?: Record<string, string>;
 }
 
 /** A pane as seen by `listAllPanes` (discovery across sessions). */

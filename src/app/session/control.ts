@@ -12,7 +12,7 @@ import { readIfExists } from '../../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES, type SessionRow } from '../../core/session/rows.js';
 import { endSession } from './goal.js';
 import { findSession } from './lookup.js';
-import { createSessionWindows, SUPERVISOR_WINDOW } from '../workers/panes.js';
+import { createSessionWindows, SUPERVISOR_WINDOW, withEnvFile } from '../workers/panes.js';
 import { supervisorEnv } from './start-run.js';
 import { leadScriptPath } from './lead.js';
 import { loadSessionRepoConfig, parseRepoConfig, readRepoConfig, saveSessionRepoConfig } from './repo-config.js';
@@ -92,11 +92,14 @@ export async function resumeRun(
   const log = join(s.session_dir, 'supervisor.log');
   const live = await tmux.hasSession(s.tmux_session);
   const args = [process.execPath, ctx.crewmuxBin, 'supervise', s.id, '--resume', ...(live ? [] : ['--fresh-tmux'])];
-  const pane = {
-    cwd: s.integration_worktree,
-    command: `${shellJoin(args)} >> ${shellJoin([log])} 2>&1 < /dev/null`,
-    env: supervisorEnv(ctx),
-  };
+  const pane = withEnvFile(
+    {
+      cwd: s.integration_worktree,
+      command: `${shellJoin(args)} >> ${shellJoin([log])} 2>&1 < /dev/null`,
+      env: supervisorEnv(ctx),
+    },
+    join(s.session_dir, 'supervisor.env'),
+  );
   ctx.store().updateSession(s.id, { status: 'starting', supervisor_pid: null });
   ctx
     .store()

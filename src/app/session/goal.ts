@@ -11,6 +11,7 @@ import { REPORT_INSTRUCTION, summarize } from '../llm/summarize.js';
 import type { SessionStatus } from '../../core/session/rows.js';
 import { stopWorker } from '../workers/turns.js';
 import { session, type Runtime } from '../runtime.js';
+import { redactSecrets } from '../../core/text/redact.js';
 
 /**
  * Reasons mark_goal_done is refused right now (empty when it may pass): a worker still running, a
@@ -37,7 +38,7 @@ export async function doneBlockers(rt: Runtime): Promise<string[]> {
   else if (v.status === 'failed') {
     const bad = v.results
       .filter((r) => r.exitCode !== 0)
-      .map((r) => `"${r.command}" ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}`);
+      .map((r) => `"${redactSecrets(r.command)}" ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}`);
     out.push(
       `the last verify on ${head.slice(0, 10)} failed (${bad.join(', ')}); fix it with a worker, merge, and verify again`,
     );
@@ -191,7 +192,11 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
       .map((v) => ({
         commit: v.commit_sha,
         passed: v.status === 'passed',
-        commands: v.results.map((r) => ({ command: r.command, exitCode: r.exitCode, durationMs: r.durationMs })),
+        commands: v.results.map((r) => ({
+          command: redactSecrets(r.command),
+          exitCode: r.exitCode,
+          durationMs: r.durationMs,
+        })),
       })),
     mergeCommand: `git merge ${rt.integrationBranch}`,
   };

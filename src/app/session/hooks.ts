@@ -9,6 +9,7 @@ import { eventSubject } from '../../core/session/event-types.js';
 import { loadJsonFile, parseJsonText } from './config.js';
 import { exec } from '../../adapters/exec.js';
 import type { EventLog, SessionEvent } from './events.js';
+import { redactSecrets } from '../../core/text/redact.js';
 
 /**
  * Global hooks.json (config dir, always trusted) then the project's: `projectHooksJson` is the text of the
@@ -55,16 +56,20 @@ export function createHookRunner(
         timeoutMs: h.timeoutS * 1000,
         reject: false,
       });
-      const tail = `${r.stdout}${r.stderr}`.trim().split('\n').slice(-5).join(' | ').slice(0, 500);
+      const tail = redactSecrets(`${r.stdout}${r.stderr}`.trim().split('\n').slice(-5).join(' | ').slice(0, 500));
       const ok = r.exitCode === 0 && !r.timedOut;
       events.emit(
         ok ? 'hook.ran' : 'hook.failed',
-        `hook ${h.event} "${h.command}" ${r.timedOut ? `timed out after ${h.timeoutS} s` : `exited ${r.exitCode}`}${tail ? `: ${tail}` : ''}`,
+        `hook ${h.event} "${redactSecrets(h.command)}" ${r.timedOut ? `timed out after ${h.timeoutS} s` : `exited ${r.exitCode}`}${tail ? `: ${tail}` : ''}`,
         ev.workerId,
-        { hook: h.event, command: h.command, exitCode: r.exitCode, timedOut: r.timedOut },
+        { hook: h.event, command: redactSecrets(h.command), exitCode: r.exitCode, timedOut: r.timedOut },
       );
     } catch (e) {
-      events.emit('hook.failed', `hook ${h.event} "${h.command}" could not run: ${(e as Error).message}`, ev.workerId);
+      events.emit(
+        'hook.failed',
+        `hook ${h.event} "${redactSecrets(h.command)}" could not run: ${(e as Error).message}`,
+        ev.workerId,
+      );
     }
   }
   const unsubscribe = events.subscribe((ev) => {

@@ -34,10 +34,11 @@ export async function launchLead(rt: Runtime, tools: LeadToolInfo[], recap?: str
     tools,
   });
   writeFileAtomic(promptFile, recap ? `${base}\n${recap}\n` : base);
-  const launch = prepareLaunch({
+  const launch = await prepareLaunch({
     profile: lead.profile,
     binary: lead.binary,
     baseEnv: rt.baseEnv,
+    git: rt.git,
     ctx: {
       role: 'lead',
       sessionId: rt.sid,

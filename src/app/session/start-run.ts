@@ -14,7 +14,7 @@ import { shellJoin } from '../../core/text/shell-quote.js';
 import { appendText, ensureDir, readIfExists } from '../../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES, type RunOptions } from '../../core/session/rows.js';
 import { forwardableEnv } from '../agents/launch.js';
-import { createSessionWindows } from '../workers/panes.js';
+import { createSessionWindows, withEnvFile } from '../workers/panes.js';
 import { leadScriptPath } from './lead.js';
 import { repoWorktreesDir } from './paths.js';
 import { saveSessionRepoConfig } from './repo-config.js';
@@ -144,11 +144,13 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     const log = join(sessionDir, 'supervisor.log');
     // stdin from /dev/null: the supervisor never reads its pane, and its pane vanishes when it ends the session.
     const command = `${shellJoin([process.execPath, ctx.crewmuxBin, 'supervise', sid])} >> ${shellJoin([log])} 2>&1 < /dev/null`;
-    await createSessionWindows(ctx.tmux, tmuxSession, integrationWorktree, leadScriptPath(sessionDir), {
-      cwd: integrationWorktree,
-      command,
-      env: supervisorEnv(ctx),
-    });
+    await createSessionWindows(
+      ctx.tmux,
+      tmuxSession,
+      integrationWorktree,
+      leadScriptPath(sessionDir),
+      withEnvFile({ cwd: integrationWorktree, command, env: supervisorEnv(ctx) }, join(sessionDir, 'supervisor.env')),
+    );
     // The run has started once the supervisor launched the lead (status running) or gave up.
     const noStart = () =>
       new Error(

@@ -93,7 +93,12 @@ export async function runDoctor(ctx: AppServices): Promise<Check[]> {
       ? {
           name: 'agents',
           level: leaders.length ? 'ok' : 'warn',
-          detail: found.map((a) => `${a.name} ${a.version ?? '?'}${a.canLead ? '' : ' (cannot lead)'}`).join(', '),
+          detail: found
+            .map(
+              (a) =>
+                `${a.name} ${a.version ?? '?'}${a.unsupported ? ` (not supported: ${a.unsupported})` : a.canLead ? '' : ' (cannot lead)'}`,
+            )
+            .join(', '),
           ...(leaders.length ? {} : { fix: 'install an agent with an MCP client to lead (crewmux detect)' }),
         }
       : {

@@ -8,7 +8,7 @@
  * can never reach a shell.
  */
 import { randomBytes } from 'node:crypto';
-import { shellQuote } from '../../core/text/shell-quote.js';
+import { shellExports, shellQuote } from '../../core/text/shell-quote.js';
 import { overflowWindowName } from '../../core/session/naming.js';
 import { placeWorker, type WindowLoad } from '../../core/workers/layout.js';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,25 @@ export const PANES_PER_WINDOW = 5;
 export interface PaneRef {
   paneId: string;
   windowId: string;
+}
+
+/** A pane to start with its environment; `withEnvFile` turns it into a SpawnPane (tmux never sees the values). */
+export interface PaneSpec extends SpawnPane {
+  env?: Record<string, string>;
+}
+
+/**
+ * The pane `p` with its environment moved off the command line: the values go to `envFile` (0600, in a
+ * crewmux-owned 0700 directory, replaced by rename so a planted symlink is never followed) as `export`
+ * lines, and the pane's shell sources the file and deletes it before running `p.command`. tmux's
+ * `-e K=V` would have put every value (API keys, CREWMUX_MCP_TOKEN) in /proc/PID/cmdline.
+ */
+export function withEnvFile(p: PaneSpec, envFile: string): SpawnPane {
+  const env = p.env ?? {};
+  if (Object.keys(env).length === 0) return { cwd: p.cwd, command: p.command };
+  writeFileAtomic(envFile, shellExports(env), 0o600);
+  const f = shellQuote(envFile);
+  return { cwd: p.cwd, command: `. ${f} && rm -f ${f} && ${p.command}` };
 }
 
 /** `command` behind the gate `fifo` (a named pipe; `read` is a shell builtin), its exit status saved. */
@@ -60,16 +79,22 @@ export async function openGate(
   await gate.open(fifo);
 }
 
-/** Starts a worker's agent in a new pane: a split of the lead's window, or an overflow window. */
+/**
+ * Starts a worker's agent in a new pane: a split of the lead's window, or an overflow window. Its
+ * environment reaches it through an `env` file beside `logFile` (`withEnvFile`), never through argv.
+ */
 export async function openWorkerPane(
   tmux: Tmux,
   session: string,
-  pane: SpawnPane,
+  pane: PaneSpec,
   logFile: string,
   gate: PaneGate = FIFO_GATE,
 ): Promise<PaneRef> {
   const fifo = join(dirname(logFile), `gate-${randomBytes(4).toString('hex')}.fifo`);
-  const spec = { ...pane, command: gated(fifo, pane.command, exitStatusFile(logFile)) };
+  const spec = withEnvFile(
+    { ...pane, command: gated(fifo, pane.command, exitStatusFile(logFile)) },
+    join(dirname(logFile), 'env'),
+  );
   // Two independent process spawns: run them together.
   const [, panes] = await Promise.all([gate.create(fifo), tmux.listPanes(session)]);
   const windows = new Map<string, WindowLoad>();
@@ -155,10 +180,9 @@ export function leadGate(leadScript: string): string {
 }
 
 /** Writes a launch script for a pane: its environment exported, then its command (crewmux-built argv only). */
-export function writeLaunchScript(file: string, pane: SpawnPane): void {
+export function writeLaunchScript(file: string, pane: PaneSpec): void {
   const lines = ['# written by crewmux: the lead agent of this session', `cd ${shellQuote(pane.cwd)} || exit 1`];
-  for (const [k, v] of Object.entries(pane.env ?? {}))
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) lines.push(`export ${k}=${shellQuote(v)}`);
+  lines.push(shellExports(pane.env ?? {}).trimEnd());
   lines.push(pane.command, `echo $? > ${shellQuote(join(dirname(file), 'exit-status'))}`, '');
   writeFileAtomic(file, lines.join('\n'), 0o600);
 }

@@ -55,6 +55,10 @@ function chooseAgent(rt: Runtime, requested?: string): string {
     throw new ToolError(
       `Error: unknown agent "${name}". Agents available to workers in this session: ${allowed.join(', ')}. Call spawn_worker again with one of them, or omit agent.`,
     );
+  if (a.profile.unsupported)
+    throw new ToolError(
+      `Error: agent "${name}" is not supported as a worker: ${a.profile.unsupported}. Use another agent.`,
+    );
   if (!a.binary)
     throw new ToolError(
       `Error: agent "${name}" is not installed on this machine. Use one of: ${allowed.filter((n) => rt.agents.get(n)?.binary).join(', ')}.`,
@@ -74,10 +78,11 @@ export async function launchWorkerAgent(
   const agent = rt.agents.get(w.agent);
   if (!agent?.binary) throw new ToolError(`Error: agent "${w.agent}" is not installed on this machine.`);
   const stateDir = workerDir(rt, w.id);
-  const launch = prepareLaunch({
+  const launch = await prepareLaunch({
     profile: agent.profile,
     binary: agent.binary,
     baseEnv: rt.baseEnv,
+    git: rt.git,
     doneFile: w.done_file,
     ctx: {
       role: 'worker',

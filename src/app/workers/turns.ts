@@ -22,13 +22,18 @@ export type CompletionSource = 'mcp' | 'flag' | 'line';
 /** Paths the snapshot never commits (crewmux's own signalling files). */
 const SNAPSHOT_EXCLUDE = ['.crewmux/done.flag'];
 
+/** What the snapshot of `w` leaves out: crewmux's signalling files and its agent's token-bearing project config. */
+export function snapshotExcludes(rt: Runtime, w: WorkerRow): string[] {
+  return [...SNAPSHOT_EXCLUDE, ...(rt.agents.get(w.agent)?.profile.projectConfig ?? [])];
+}
+
 /** Commits leftover work on the worker's branch; returns the commit or undefined. Never throws. */
 export async function snapshotWorker(rt: Runtime, w: WorkerRow, why: string): Promise<string | undefined> {
   try {
     const sha = await rt.git.snapshotCommit(
       w.worktree,
       `crewmux: snapshot of ${w.id} leftover work (${why})`,
-      SNAPSHOT_EXCLUDE,
+      snapshotExcludes(rt, w),
     );
     if (sha)
       rt.events.emit('worker.snapshot', `${w.id}: committed leftover work as ${sha.slice(0, 10)}`, w.id, {

@@ -85,6 +85,17 @@ export interface AgentProfile {
   /** The version the launch line was verified against with a real binary; absent = from docs only. */
   verified?: string;
   mcpWiring?: McpWiring;
+  /**
+   * Why crewmux will not launch this agent (as lead or worker), when it cannot do so safely; `detect` and
+   * `doctor` show it and `run`/`spawn_worker` refuse it with this reason. Absent = supported.
+   */
+  unsupported?: string;
+  /**
+   * Files the launch writes inside the worktree (paths relative to it), for agents that read MCP config
+   * only from the project: they hold the bearer token, so crewmux excludes them from git, never commits
+   * them and refuses to write them through a symlink (app/agents/project-files.ts).
+   */
+  projectConfig?: string[];
   /** Dialogs to answer if they appear despite the launch line (the run loop sends the keys). */
   dialogs?: DialogAnswer[];
   /** How the agent names tool `tool` of MCP server `server` (for docs, fakes and pane matching). */

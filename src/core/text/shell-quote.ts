@@ -10,3 +10,15 @@ export function shellQuote(arg: string): string {
 export function shellJoin(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
+
+/**
+ * `export NAME='value'` lines for a file a POSIX shell sources (`. file`): how an agent's environment
+ * reaches its pane without appearing on any command line. Names that are not shell identifiers are
+ * left out (a shell could not export them); values are single-quoted, so nothing in them is expanded.
+ */
+export function shellExports(env: Readonly<Record<string, string>>): string {
+  return Object.entries(env)
+    .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'\n`)
+    .join('');
+}

@@ -1,6 +1,7 @@
 /**
  * Crush (Charm; from its docs, not verified here). Crush merges a project `.crush.json` over the user's
- * config; crewmux writes it in its own worktree (keep it out of commits via .git/info/exclude).
+ * config; crewmux writes it in its own worktree, excluded from git and from every snapshot commit
+ * (`projectConfig`).
  */
 import type { AgentProfile } from '../profile.js';
 import { MCP_SERVER, UNVERIFIED_WAITING, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
@@ -15,6 +16,7 @@ export const crush: AgentProfile = {
   authHint: 'a provider key such as ANTHROPIC_API_KEY or OPENAI_API_KEY',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: false },
   mcpWiring: 'config-file',
+  projectConfig: ['.crush.json'],
   markers: {
     ready: ['ctrl+p commands'],
     busy: ['esc cancel'],

@@ -1,6 +1,7 @@
 /**
  * Cursor Agent CLI (from its docs, not verified here). MCP servers come from the project's
- * `.cursor/mcp.json`, written in crewmux's worktree (keep it out of commits via .git/info/exclude).
+ * `.cursor/mcp.json`, written in crewmux's worktree, excluded from git and from every snapshot commit
+ * (`projectConfig`).
  */
 import { PROMPT_ARG, type AgentProfile } from '../profile.js';
 import { UNVERIFIED_WAITING, crewmuxEnv, joinPath, jsonFile, mcpServersJson } from './common.js';
@@ -15,6 +16,7 @@ export const cursorAgent: AgentProfile = {
   authHint: 'CURSOR_API_KEY, or `cursor-agent login` once',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'config-file',
+  projectConfig: ['.cursor/mcp.json'],
   markers: { ready: ['/ commands'], busy: ['ctrl+c to stop'], waiting: [...UNVERIFIED_WAITING, 'Run this command?'] },
   launch: (ctx, binary) => ({
     argv: [binary, '--approve-mcps', ...(ctx.role === 'worker' ? ['--force'] : []), PROMPT_ARG],

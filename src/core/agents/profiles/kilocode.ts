@@ -1,6 +1,7 @@
 /**
  * Kilo Code CLI (from its docs, not verified here). Project MCP servers come from `.kilocode/mcp.json`,
- * written in crewmux's worktree (keep it out of commits via .git/info/exclude). The prompt is typed.
+ * written in crewmux's worktree, excluded from git and from every snapshot commit (`projectConfig`).
+ * The prompt is typed.
  */
 import type { AgentProfile } from '../profile.js';
 import { UNVERIFIED_WAITING, crewmuxEnv, joinPath, jsonFile, mcpServersJson } from './common.js';
@@ -15,6 +16,7 @@ export const kilocode: AgentProfile = {
   authHint: 'configure a provider on first run',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'config-file',
+  projectConfig: ['.kilocode/mcp.json'],
   markers: { ready: ['Type a message'], busy: ['esc to cancel'], waiting: UNVERIFIED_WAITING },
   launch: (ctx, binary) => ({
     argv: [binary, ...(ctx.role === 'worker' ? ['--auto'] : [])],

@@ -1,7 +1,7 @@
 /**
  * Kiro CLI (AWS; from its docs, not verified here). Kiro reads workspace MCP servers from
- * `.kiro/settings/mcp.json`; crewmux writes that file in its own worktree (the run loop must keep it
- * out of commits via .git/info/exclude), so the user's ~/.kiro is untouched.
+ * `.kiro/settings/mcp.json`; crewmux writes that file in its own worktree, excluded from git and from
+ * every snapshot commit (`projectConfig`), so the user's ~/.kiro is untouched.
  */
 import { PROMPT_ARG, type AgentProfile } from '../profile.js';
 import { UNVERIFIED_WAITING, crewmuxEnv, joinPath, jsonFile, mcpServersJson } from './common.js';
@@ -16,6 +16,7 @@ export const kiro: AgentProfile = {
   authHint: '`kiro-cli login` once',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'config-file',
+  projectConfig: ['.kiro/settings/mcp.json'],
   markers: { ready: ['> '], busy: ['Thinking'], waiting: [...UNVERIFIED_WAITING, 'Allow this action?'] },
   launch: (ctx, binary) => ({
     argv: [binary, 'chat', ...(ctx.role === 'worker' ? ['--trust-all-tools'] : ['--trust-tools=@crewmux']), PROMPT_ARG],
