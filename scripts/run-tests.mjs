@@ -6,7 +6,7 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const TIERS = ['unit', 'integration', 'e2e'];
+const TIERS = ['unit', 'integration', 'security', 'e2e'];
 const tiers = process.argv.slice(2).length ? process.argv.slice(2) : TIERS;
 const root = new URL('../dist/test/', import.meta.url).pathname;
 

@@ -1,18 +1,17 @@
 /** Writes a LaunchSpec's session-scoped files: user files it seeds from (copied when present), then its own files. */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import type { LaunchSpec } from '../core/agents/profile.js';
+import { writeFileAtomic } from './files.js';
 
-/** Copies `spec.seed` (skipping missing sources) and writes `spec.files` (mode default 0600); throws on I/O errors. */
+/**
+ * Copies `spec.seed` (skipping missing sources; copies are 0600) and writes `spec.files` (mode default 0600),
+ * each atomically and never through a symlink at the target (E_UNSAFE_PATH: a worktree's checkout may plant
+ * one); missing folders are made 0700. Throws on I/O errors.
+ */
 export function writeLaunchFiles(spec: LaunchSpec): void {
   for (const s of spec.seed ?? []) {
     if (!existsSync(s.from)) continue;
-    mkdirSync(dirname(s.to), { recursive: true, mode: 0o700 });
-    copyFileSync(s.from, s.to);
-    chmodSync(s.to, 0o600);
+    writeFileAtomic(s.to, readFileSync(s.from), 0o600);
   }
-  for (const f of spec.files ?? []) {
-    mkdirSync(dirname(f.path), { recursive: true, mode: 0o700 });
-    writeFileSync(f.path, f.content, { mode: f.mode ?? 0o600 });
-  }
+  for (const f of spec.files ?? []) writeFileAtomic(f.path, f.content, f.mode ?? 0o600);
 }
