@@ -6,15 +6,19 @@
  * tail. Long-lived agent processes are started by tmux, not here.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as NodePty from 'node-pty';
 import { waitUntil, type Clock } from '../core/clock.js';
 import { systemClock } from './clock.js';
 import { redactSecrets } from '../core/text/redact.js';
+import { withUserUmask } from './umask.js';
 import type { ExecOptions, ExecResult, ExecToFileOptions } from '../app/ports/process-runner.js';
 
 export type { ExecOptions, ExecResult };
+
+/** How output files are opened: append, created 0600, never through a symlink (ELOOP). */
+const APPEND_PRIVATE = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
 /**
  * A command that failed: its message names the command (secrets redacted: environment assignments with
@@ -46,7 +50,9 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
     let child;
     try {
       // Own process group, so a timeout stops grandchildren too (a shell's `sleep` would hold the pipes open).
-      child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      child = withUserUmask(() =>
+        spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
+      );
     } catch (e) {
       reject(e instanceof Error ? e : new Error(String(e)));
       return;
@@ -132,7 +138,7 @@ export async function commandExists(file: string, args: string[] = ['--version']
 
 /**
  * Runs `file args` (or, with `shell: true`, the command line `file` in /bin/sh) with stdout and stderr
- * appended to `outputFile`; the process group is killed at `timeoutMs` (TERM, then KILL after 2 s).
+ * appended to `outputFile` (created 0600, never through a symlink); the process group is killed at `timeoutMs` (TERM, then KILL after 2 s).
  */
 export function execToFile(
   file: string,
@@ -141,11 +147,13 @@ export function execToFile(
 ): Promise<{ exitCode: number | null; timedOut: boolean; durationMs: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const fd = openSync(opts.outputFile, 'a');
+    const fd = openSync(opts.outputFile, APPEND_PRIVATE, 0o600);
     const [cmd, argv] = opts.shell ? ['/bin/sh', ['-c', file]] : [file, [...args]];
     let child;
     try {
-      child = spawn(cmd, argv, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', fd, fd], detached: true });
+      child = withUserUmask(() =>
+        spawn(cmd, argv, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', fd, fd], detached: true }),
+      );
     } catch (e) {
       closeSync(fd);
       resolve({ exitCode: 127, timedOut: false, durationMs: 0 });
@@ -187,7 +195,7 @@ export function execAttached(
   args: readonly string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): number {
-  const r = spawnSync(file, args, { cwd: opts.cwd, env: opts.env, stdio: 'inherit' });
+  const r = withUserUmask(() => spawnSync(file, args, { cwd: opts.cwd, env: opts.env, stdio: 'inherit' }));
   return r.status ?? 1;
 }
 
@@ -201,9 +209,11 @@ export function execDetached(
   args: readonly string[],
   opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string },
 ): number {
-  const fd = openSync(opts.logFile, 'a', 0o600);
+  const fd = openSync(opts.logFile, APPEND_PRIVATE, 0o600);
   try {
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', fd, fd] });
+    const child = withUserUmask(() =>
+      spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', fd, fd] }),
+    );
     // A failed start is also emitted as 'error' later; the throw below reports it, so it must not crash us.
     child.on('error', () => undefined);
     if (child.pid === undefined) throw new Error(`cannot start ${file}`);
@@ -231,13 +241,15 @@ export interface PtyStartOptions {
  */
 export function execPty(file: string, args: readonly string[], opts: PtyStartOptions): NodePty.IPty {
   const nodePty = createRequire(import.meta.url)('node-pty') as typeof NodePty;
-  return nodePty.spawn(file, [...args], {
-    name: opts.name,
-    cols: opts.cols,
-    rows: opts.rows,
-    cwd: opts.cwd,
-    env: opts.env,
-  });
+  return withUserUmask(() =>
+    nodePty.spawn(file, [...args], {
+      name: opts.name,
+      cols: opts.cols,
+      rows: opts.rows,
+      cwd: opts.cwd,
+      env: opts.env,
+    }),
+  );
 }
 
 /** Something to stop: how to signal it and how to tell that it is gone. */

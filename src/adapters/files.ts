@@ -1,10 +1,16 @@
-/** Small filesystem helpers: atomic writes, safe reads, watching a directory for a file. */
+/**
+ * Small filesystem helpers: atomic writes, safe reads, watching a directory for a file. Writes never follow a
+ * symlink at the target and give new files and directories an exact mode (0600 / 0700 unless asked), so a
+ * secret is never readable by another user whatever the umask (docs/security/file-modes.md).
+ */
 import {
   accessSync,
-  appendFileSync,
+  chmodSync,
   closeSync,
   constants,
   existsSync,
+  fchmodSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -25,19 +31,131 @@ import {
 import { exec } from './exec.js';
 import { systemClock } from './clock.js';
 import { waitUntil, type Clock } from '../core/clock.js';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { UserError } from '../core/errors.js';
 import { randomBytes } from 'node:crypto';
 
+/**
+ * Creates `dir` and any missing parents, each with exactly `mode` (default 0700, whatever the umask). An
+ * existing directory is left as it is: crewmux's own roots are tightened by `tightenDir` when opened.
+ */
 export function ensureDir(dir: string, mode = 0o700): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
   mkdirSync(dir, { recursive: true, mode });
+  for (const d of missing) {
+    try {
+      chmodSync(d, mode);
+    } catch {
+      /* made by someone else meanwhile */
+    }
+  }
 }
 
-/** Writes `content` to a temp file beside `file` and renames it into place. */
-export function writeFileAtomic(file: string, content: string, mode = 0o600): void {
+/** Throws E_UNSAFE_PATH when `path` is a symbolic link (crewmux never writes a secret through one). */
+export function refuseSymlink(path: string): void {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (st.isSymbolicLink())
+    throw new UserError(
+      'E_UNSAFE_PATH',
+      `${path} is a symbolic link; crewmux does not write through one.`,
+      `Look at where it points (ls -l ${path}), then remove it and run the command again.`,
+    );
+}
+
+/**
+ * Writes `content` to a new temp file beside `file` (O_EXCL|O_NOFOLLOW, exactly `mode`, default 0600) and
+ * renames it into place; refuses (E_UNSAFE_PATH) when `file` is a symlink. Missing parents are created 0700
+ * (0755 when `mode` is readable by others).
+ */
+export function writeFileAtomic(file: string, content: string | Uint8Array, mode = 0o600): void {
+  ensureDir(dirname(file), mode & 0o044 ? 0o755 : 0o700);
+  refuseSymlink(file);
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    try {
+      fchmodSync(fd, mode);
+      writeFileSync(fd, content);
+    } finally {
+      closeSync(fd);
+    }
+    // rename(2) replaces a symlink swapped in after the check; it never writes through one.
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Makes sure the file `file` exists as a regular file of mode 0600 (created with O_NOFOLLOW; an existing one
+ * with group or other bits is chmodded), and that its SQLite companions (-wal, -shm, -journal) are 0600 too.
+ * Throws E_UNSAFE_PATH for a symlink or a non-regular file. For databases opened by path afterwards.
+ */
+export function preparePrivateFile(file: string): void {
   ensureDir(dirname(file));
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content, { mode });
-  renameSync(tmp, file);
+  refuseSymlink(file);
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') refuseSymlink(file);
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile())
+      throw new UserError(
+        'E_UNSAFE_PATH',
+        `${file} is not a regular file.`,
+        `Look at it (ls -l ${file}) and remove it.`,
+      );
+    if (st.mode & 0o077) fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+  for (const suffix of ['-wal', '-shm', '-journal']) {
+    const companion = file + suffix;
+    refuseSymlink(companion);
+    try {
+      if (statSync(companion).mode & 0o077) chmodSync(companion, 0o600);
+    } catch {
+      /* not there */
+    }
+  }
+}
+
+/**
+ * Makes an existing directory of crewmux's (a config, data or runtime root) 0700 and returns its old mode
+ * when it had group or other bits; undefined when it was private or is missing. Throws E_UNSAFE_PATH when
+ * it belongs to another user (someone else could plant files in it).
+ */
+export function tightenDir(dir: string, uid = process.getuid?.()): number | undefined {
+  let st: Stats;
+  try {
+    st = statSync(dir);
+  } catch {
+    return undefined;
+  }
+  if (uid !== undefined && st.uid !== uid)
+    throw new UserError(
+      'E_UNSAFE_PATH',
+      `${dir} belongs to uid ${st.uid}, not to you (uid ${uid}); another user could read or plant files there.`,
+      'Remove it, or point CREWMUX_DATA_DIR / CREWMUX_CONFIG_DIR / CREWMUX_RUNTIME_DIR at a directory of yours.',
+    );
+  const mode = st.mode & 0o777;
+  if (!(mode & 0o077)) return undefined;
+  chmodSync(dir, 0o700);
+  return mode;
 }
 
 export function readIfExists(file: string): string | undefined {
@@ -48,9 +166,31 @@ export function readIfExists(file: string): string | undefined {
   }
 }
 
-export function appendText(file: string, text: string): void {
-  ensureDir(dirname(file));
-  appendFileSync(file, text);
+/**
+ * Appends `text` to `file` without following a symlink (E_UNSAFE_PATH); a file it creates gets exactly
+ * `mode` (default 0600; pass 0o644 for a file of the user's repository).
+ */
+export function appendText(file: string, text: string, mode = 0o600): void {
+  ensureDir(dirname(file), mode & 0o044 ? 0o755 : 0o700);
+  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW;
+  let fd: number;
+  try {
+    fd = openSync(file, flags | constants.O_CREAT | constants.O_EXCL, mode);
+    fchmodSync(fd, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    try {
+      fd = openSync(file, flags);
+    } catch (e2) {
+      if ((e2 as NodeJS.ErrnoException).code === 'ELOOP') refuseSymlink(file);
+      throw e2;
+    }
+  }
+  try {
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function fileSize(file: string): number {
@@ -95,7 +235,7 @@ export function watchDir(dir: string, onChange: (name: string | null) => void): 
 /** Watches one file for appends; `onChange` fires on every write. */
 export function watchFile(file: string, onChange: () => void): FSWatcher | undefined {
   try {
-    if (!existsSync(file)) writeFileSync(file, '', { flag: 'a' });
+    if (!existsSync(file)) appendText(file, '');
     const w = watch(file, { persistent: false }, () => onChange());
     w.on('error', () => {
       /* the file may be removed with its session */

@@ -5,7 +5,9 @@
  * exit 1 by design). simple-git stays the clone client of `crewmux skill add` (adapters/skills/skill-source.ts). Nothing here touches the user's checkout except `repoInfo` (read-only) and
  * `fastForwardCurrent` (only when the user asked for --merge and the tree is clean).
  */
+import { existsSync, rmSync } from 'node:fs';
 import { exec, type ExecResult } from './exec.js';
+import { ensureDir } from './files.js';
 import type { Git, MergeResult, RepoInfo } from '../app/ports/git.js';
 
 /** Identity used for crewmux's own commits when the repository has none configured. */
@@ -51,7 +53,15 @@ export function createGit(opts: { binary?: string } = {}): Git {
 
     /** `git worktree add -b branch path startPoint`. */
     async addWorktree(repo: string, path: string, branch: string, startPoint: string): Promise<void> {
-      await raw(repo, ['worktree', 'add', '-q', '-b', branch, path, startPoint]);
+      // Made 0700 first (git accepts an empty directory): git would create it with the user's umask.
+      const made = !existsSync(path);
+      ensureDir(path);
+      try {
+        await raw(repo, ['worktree', 'add', '-q', '-b', branch, path, startPoint]);
+      } catch (e) {
+        if (made) rmSync(path, { recursive: true, force: true });
+        throw e;
+      }
     },
 
     /** Removes a worktree (with --force only when asked) and prunes stale entries. */

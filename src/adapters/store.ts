@@ -4,6 +4,7 @@
  * the same file (supervisor, `crewmux status`, `run --wait`); WAL lets readers run beside the writer.
  */
 import Database from 'better-sqlite3';
+import { preparePrivateFile } from './files.js';
 import {
   EventRowSchema,
   SessionRowSchema,
@@ -57,8 +58,10 @@ CREATE TABLE IF NOT EXISTS verifies (
 /** The SQLite store: the Store port plus the open database, which compose/ hands to the stats and compaction stores. */
 export type SqliteStore = Store & { db: Database.Database };
 
-/** Opens (creating if needed) the state database at `file`. Close it with `close()`. */
+/** Opens (creating if needed, 0600; E_UNSAFE_PATH for a symlink) the state database at `file`. Close it with `close()`. */
 export function openStore(file: string, now: () => number = Date.now): SqliteStore {
+  // SQLite gives -wal and -shm the database's mode: create it 0600 first, never through a symlink.
+  if (file !== ':memory:') preparePrivateFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');

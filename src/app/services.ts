@@ -30,7 +30,7 @@ export interface AppServices {
   attachTerminal(tmux: Tmux, session: string): number;
   /** Reads a file the user named (e.g. --goal-file); throws with the path on failure. */
   readUserFile(path: string): string;
-  /** Writes a file the user named, atomically (e.g. --url-file). */
+  /** Writes a file the user named (e.g. --url-file) atomically, 0600; throws E_UNSAFE_PATH when it is a symlink. */
   writeUserFile(path: string, text: string): void;
   /** The Runtime of stored session `sid` (its hooks are no-ops until the caller sets them); throws when unknown. */
   openRuntime(sid: string): Runtime;

@@ -9,11 +9,12 @@ import { createTmux } from '../adapters/tmux.js';
 import { createGit } from '../adapters/git.js';
 import { openStore } from '../adapters/store.js';
 import type { Store } from '../app/ports/store.js';
-import { ensureDir, readText, writeFileAtomic } from '../adapters/files.js';
+import { ensureDir, readText, tightenDir, writeFileAtomic } from '../adapters/files.js';
+import { usePrivateUmask } from '../adapters/umask.js';
 import { attachTerminal } from '../adapters/terminal.js';
 import { systemClock } from '../adapters/clock.js';
 import { readPackageVersion } from '../adapters/package-version.js';
-import { resolvePaths } from '../app/session/paths.js';
+import { resolvePaths, type Paths } from '../app/session/paths.js';
 import type { Output } from '../app/ports/output.js';
 import type { AppServices } from '../app/services.js';
 import { openRuntime } from './runtime-factory.js';
@@ -26,8 +27,31 @@ export interface AppContext extends AppServices {
   out: Output;
 }
 
+/**
+ * Makes crewmux's config, data and runtime dirs private (0700) where they exist with group or other bits,
+ * saying so once on `out`; throws E_UNSAFE_PATH for one owned by another user. Missing ones are created
+ * 0700 by whoever first writes into them.
+ */
+export function protectCrewmuxDirs(paths: Paths, out: Pick<Output, 'err'>): void {
+  const tightened: string[] = [];
+  for (const dir of new Set([paths.configDir, paths.dataDir, paths.runtimeDir])) {
+    const was = tightenDir(dir);
+    if (was !== undefined) tightened.push(`${dir} (was 0${was.toString(8)})`);
+  }
+  if (tightened.length)
+    out.err(
+      `crewmux: made ${tightened.join(', ')} private (0700): other users could read the session tokens and prompts kept there.`,
+    );
+}
+
+/**
+ * Builds the context of one CLI command: sets the process umask to 0o077 (children get the user's back, see
+ * adapters/umask.ts) and makes crewmux's own dirs private before anything reads or writes them.
+ */
 export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = process.cwd()): AppContext {
+  usePrivateUmask();
   const paths = resolvePaths(env, env.HOME || homedir(), process.getuid?.() ?? 0);
+  protectCrewmuxDirs(paths, out);
   let store: Store | undefined;
   const tmuxFor = (socket: string | null) =>
     createTmux({ socket: socket ?? undefined, configFile: env.CREWMUX_TMUX_CONFIG || undefined });

@@ -8,6 +8,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { which } from '../adapters/which.js';
 import { stopPolitely } from '../adapters/exec.js';
+import { usePrivateUmask } from '../adapters/umask.js';
 import { systemClock } from '../adapters/clock.js';
 import { resolvePaths } from '../app/session/paths.js';
 import { startShim, type ShimSession } from '../app/external/shim-session.js';
@@ -22,6 +23,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return EXIT.ok;
   }
+  usePrivateUmask(); // cards and sockets are 0600 even before their chmod; the agent gets the user's umask
   if (argv[0] === '--') argv = argv.slice(1);
   const [command, ...args] = argv;
   if (!command) throw new UserError('E_SHIM_USAGE');

@@ -109,6 +109,11 @@ export const ERROR_CODES = {
     'Read the cause above; the message lists anything crewmux made for the run and could not remove.',
   ],
   E_BAD_FLAG: [EXIT.usage, 'A flag has a bad value.', 'Run `crewmux COMMAND --help`.'],
+  E_UNSAFE_PATH: [
+    EXIT.failed,
+    'A path where crewmux keeps a secret is a symbolic link, not a regular file, or belongs to another user.',
+    'Look at the path named above (ls -l), remove it, and run the command again.',
+  ],
   E_DIR_NOT_WRITABLE: [
     EXIT.preflight,
     'A crewmux directory is not writable.',

@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       const text = buf.slice(start + 6, end).replace(/\r\n?/g, '\n');
       buf = buf.slice(after + 1);
       turns++;
-      writeFileSync(join(dirname(promptFile), `received-${turns}.txt`), text);
+      writeFileSync(join(dirname(promptFile), `received-${turns}.txt`), text, { mode: 0o600 });
       void turn(text, turns).catch((e) => say(`scripted worker error: ${(e as Error).message}`));
     }
     if (buf.includes('\x03')) process.exit(130);

@@ -4,6 +4,7 @@
  * root it came from, so a search only sees the roots it names. The files stay the source of truth.
  */
 import Database from 'better-sqlite3';
+import { preparePrivateFile } from '../files.js';
 import { z } from 'zod';
 import type { MemoryChunk, MemoryHit, MemoryKind } from '../../core/llm/memory-text.js';
 
@@ -42,8 +43,10 @@ const HitRow = z.object({
 
 export type MemoryIndex = ReturnType<typeof openMemoryIndex>;
 
-/** Opens (creating if needed) the index database at `file`; close it with `close()`. */
+/** Opens (creating if needed, 0600; E_UNSAFE_PATH for a symlink) the index database at `file`; close it with `close()`. */
 export function openMemoryIndex(file: string) {
+  // SQLite gives -wal and -shm the database's mode: create it 0600 first, never through a symlink.
+  if (file !== ':memory:') preparePrivateFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');

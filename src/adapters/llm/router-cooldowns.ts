@@ -5,6 +5,7 @@
  * Also an in-memory store with the same interface (tests, and when the file cannot be opened).
  */
 import Database from 'better-sqlite3';
+import { preparePrivateFile } from '../files.js';
 import { z } from 'zod';
 import { PROVIDER_NAMES, type ProviderName } from '../../core/llm/router-providers.js';
 
@@ -33,10 +34,12 @@ const RowSchema = z.object({ provider: z.string(), until_ms: z.number().int(), r
 const known = (p: string): p is ProviderName => (PROVIDER_NAMES as readonly string[]).includes(p);
 
 /**
- * Opens (creating if needed) the cooldown database at `file`; `now` stamps updated_at. Rows for
+ * Opens (creating if needed, 0600; E_UNSAFE_PATH for a symlink) the cooldown database at `file`; `now` stamps updated_at. Rows for
  * providers this version does not know are ignored. Close it with `close()`.
  */
 export function openCooldownStore(file: string, now: () => number = Date.now): CooldownStore {
+  // SQLite gives -wal and -shm the database's mode: create it 0600 first, never through a symlink.
+  if (file !== ':memory:') preparePrivateFile(file);
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');

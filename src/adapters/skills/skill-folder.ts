@@ -7,9 +7,9 @@
 import {
   closeSync,
   constants,
+  fchmodSync,
   fstatSync,
   lstatSync,
-  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { ensureDir } from '../files.js';
 import { SKILL_LIMITS, type SkillLimits } from '../../core/skills/manifest.js';
 import { isSafeRelativePath, type SkillFile } from '../../core/skills/signature.js';
 
@@ -124,15 +125,30 @@ function readRegularFile(abs: string, max: number, notRegular: () => Error, tooL
   }
 }
 
-/** Writes `files` under `dir` (created) as regular files, mode 0644; refuses unsafe paths as a backstop. */
-export function writeSkillFiles(dir: string, files: readonly SkillFile[]): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+/**
+ * Writes `files` under `dir` (created) as new regular files (never through a symlink), private (0600 in 0700
+ * folders: the global skills dir) or, with `shared` (a project's skills, committed to its repository), 0644
+ * in 0755 folders; refuses unsafe paths as a backstop.
+ */
+export function writeSkillFiles(dir: string, files: readonly SkillFile[], shared = false): void {
+  const [dirMode, fileMode] = shared ? [0o755, 0o644] : [0o700, 0o600];
+  ensureDir(dir, dirMode);
   for (const f of files) {
     if (!isSafeRelativePath(f.path))
       throw new UserError('E_SKILL_UNSAFE', `${f.path}: the name is not a safe relative path.`);
     const abs = join(dir, ...f.path.split('/'));
-    mkdirSync(dirname(abs), { recursive: true, mode: 0o755 });
-    writeFileSync(abs, f.content, { mode: 0o644, flag: 'wx' });
+    ensureDir(dirname(abs), dirMode);
+    const fd = openSync(
+      abs,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      fileMode,
+    );
+    try {
+      fchmodSync(fd, fileMode);
+      writeFileSync(fd, f.content);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
@@ -169,9 +185,12 @@ export function pathExists(p: string): boolean {
   }
 }
 
-/** Creates a private staging folder `<root>/.staging-XXXXXX` (same filesystem, so renames are atomic). */
-export function makeStagingDir(root: string): string {
-  mkdirSync(root, { recursive: true, mode: 0o755 });
+/**
+ * Creates a private staging folder `<root>/.staging-XXXXXX` (same filesystem, so renames are atomic); a
+ * missing `root` is made 0700, or 0755 when `shared` (a project's skills folder).
+ */
+export function makeStagingDir(root: string, shared = false): string {
+  ensureDir(root, shared ? 0o755 : 0o700);
   return mkdtempSync(join(root, '.staging-'));
 }
 

@@ -134,8 +134,10 @@ export function createMemory(opts: { indexFile: string; roots: MemoryRoots }) {
         'episodes',
         `${new Date(input.endedAt).toISOString().slice(0, 10)}-${input.report.sessionId}.md`,
       );
-      ensureDir(join(root, 'episodes'), 0o755);
-      writeFileAtomic(file, renderEpisode(input), 0o644);
+      // A project's episodes are committed with the repository; the global ones stay private like the data dir.
+      const shared = scope === 'project';
+      ensureDir(join(root, 'episodes'), shared ? 0o755 : 0o700);
+      writeFileAtomic(file, renderEpisode(input), shared ? 0o644 : 0o600);
       return file;
     },
 

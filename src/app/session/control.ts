@@ -8,7 +8,7 @@ import { UserError } from '../../core/errors.js';
 import { waitUntil } from '../../core/clock.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
 import { isAlive } from '../../adapters/process-tree.js';
-import { readIfExists } from '../../adapters/files.js';
+import { appendText, readIfExists } from '../../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES, type SessionRow } from '../../core/session/rows.js';
 import { endSession } from './goal.js';
 import { findSession } from './lookup.js';
@@ -90,6 +90,7 @@ export async function resumeRun(
   await refreshRepoConfig(ctx, s, consent);
   const tmux = ctx.tmuxFor(s.tmux_socket);
   const log = join(s.session_dir, 'supervisor.log');
+  appendText(log, ''); // 0600 before the shell redirect, which would use the tmux server's umask
   const live = await tmux.hasSession(s.tmux_session);
   const args = [process.execPath, ctx.crewmuxBin, 'supervise', s.id, '--resume', ...(live ? [] : ['--fresh-tmux'])];
   const pane = withEnvFile(

@@ -100,7 +100,10 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
   saveSessionRepoConfig(sessionDir, pre.repoConfig);
 
   // done.flag must never be committed by a worker's own `git add -A`.
-  await ctx.git.ensureExcluded(pre.repo.commonDir, '.crewmux/done.flag', { read: readIfExists, append: appendText });
+  await ctx.git.ensureExcluded(pre.repo.commonDir, '.crewmux/done.flag', {
+    read: readIfExists,
+    append: (file, text) => appendText(file, text, 0o644),
+  });
   await ctx.git.addWorktree(pre.repo.root, integrationWorktree, branch, pre.repo.head);
 
   const options: RunOptions = {
@@ -142,6 +145,8 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
 
   try {
     const log = join(sessionDir, 'supervisor.log');
+    // Created 0600 here: the shell redirect below would use the tmux server's umask.
+    appendText(log, '');
     // stdin from /dev/null: the supervisor never reads its pane, and its pane vanishes when it ends the session.
     const command = `${shellJoin([process.execPath, ctx.crewmuxBin, 'supervise', sid])} >> ${shellJoin([log])} 2>&1 < /dev/null`;
     await createSessionWindows(

@@ -70,6 +70,7 @@ export async function initProject(
     appendText(
       join(root, '.gitignore'),
       `${ignore && !ignore.endsWith('\n') ? '\n' : ''}# crewmux\n${lines.join('\n')}\n`,
+      0o644,
     );
     written.push('.gitignore (appended)');
   }

@@ -70,7 +70,7 @@ export async function addSkills(opts: AddSkillsOptions): Promise<InstalledSkill[
   const targetRoot = scopeDir(opts.paths, opts.scope, opts.projectRoot);
   const trusted = createTrustStore(opts.paths.configDir).list();
   removeStaleStaging(targetRoot, STALE_STAGING_MS, (opts.now ?? Date.now)());
-  const staging = makeStagingDir(targetRoot);
+  const staging = makeStagingDir(targetRoot, opts.scope === 'project');
   try {
     let sourceDir: string;
     if (isGitUrl(opts.source)) {
@@ -99,7 +99,7 @@ export async function addSkills(opts: AddSkillsOptions): Promise<InstalledSkill[
         );
       }
     }
-    for (const c of checked) writeSkillFiles(join(staging, 'out', c.name), c.files);
+    for (const c of checked) writeSkillFiles(join(staging, 'out', c.name), c.files, opts.scope === 'project');
     return swapIntoPlace(
       targetRoot,
       staging,

@@ -43,9 +43,12 @@ export function withEnvFile(p: PaneSpec, envFile: string): SpawnPane {
   return { cwd: p.cwd, command: `. ${f} && rm -f ${f} && ${p.command}` };
 }
 
-/** `command` behind the gate `fifo` (a named pipe; `read` is a shell builtin), its exit status saved. */
+/**
+ * `command` behind the gate `fifo` (a named pipe; `read` is a shell builtin), its exit status saved in a
+ * 0600 file (umask 077 after the agent: the tmux server's own umask may be the user's 022).
+ */
 export function gated(fifo: string, command: string, statusFile: string): string {
-  return `read _ < ${shellQuote(fifo)} && { ${command}; echo $? > ${shellQuote(statusFile)}; }`;
+  return `read _ < ${shellQuote(fifo)} && { ${command}; s=$?; umask 077; echo $s > ${shellQuote(statusFile)}; }`;
 }
 
 /** The file holding the exit status of the agent whose pane log is `logFile`. */

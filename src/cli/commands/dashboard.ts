@@ -28,7 +28,14 @@ export const dashboardCommand: Command = {
       throw new UserError('E_BAD_FLAG', `--port must be a whole number from 0 to 65535 (got ${String(a.port)}).`);
     const until = a.untilEnded as string | undefined;
     const d = await serveDashboard(ctx, { port, sid: (a.session as string | undefined) ?? until });
-    if (typeof a.urlFile === 'string') ctx.writeUserFile(a.urlFile, d.url + '\n');
+    if (typeof a.urlFile === 'string') {
+      try {
+        ctx.writeUserFile(a.urlFile, d.url + '\n');
+      } catch (e) {
+        await d.close();
+        throw e;
+      }
+    }
     ctx.out.out(d.url);
     ctx.out.err('crewmux: dashboard running; the URL carries its token, keep it private. Ctrl-C stops it.');
     const stop = new AbortController();
