@@ -58,7 +58,11 @@ function tokens(dbFile: string): string[] {
 test('while workers spawn, no process argv holds a session token or the canary API key', async () => {
   const t = createTestEnv();
   try {
-    const repo = createRepo(t);
+    // The plan's verify command is the configured one, so the scripted lead may run it (and the repo config is trusted).
+    const repo = createRepo(t, {
+      'README.md': '# test repo\n',
+      '.crewmux/config.json': JSON.stringify({ verify: plan.verify }),
+    });
     // A tmux in front of the real one that lingers on pane-spawning commands, so the scan cannot miss them.
     const realTmux = execFileSync('sh', ['-c', 'command -v tmux'], { encoding: 'utf8' }).trim();
     const shimDir = join(t.dir, 'shim-bin');
@@ -104,6 +108,7 @@ test('while workers spawn, no process argv holds a session token or the canary A
         '--wait',
         '--timeout',
         '90',
+        '--trust-repo-config',
       ],
       { env },
     );

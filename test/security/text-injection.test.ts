@@ -75,7 +75,18 @@ test('a hostile summary and an OSC 52 note never reach a terminal as keys or esc
     const run = runCli(
       t,
       repo,
-      ['run', '--goal', 'a scripted test goal', '--lead', 'step-lead', '--agents', 'calls', '--no-attach', '--wait'],
+      [
+        'run',
+        '--goal',
+        'a scripted test goal',
+        '--lead',
+        'step-lead',
+        '--agents',
+        'calls',
+        '--no-attach',
+        '--wait',
+        '--trust-repo-config',
+      ],
       { timeoutMs: 150_000 },
     );
     const steps = () => (existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Step[]) : []);

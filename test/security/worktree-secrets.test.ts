@@ -22,7 +22,8 @@ const SCRIPTED_WORKER = join(ROOT, 'dist', 'src', 'demo', 'scripted-worker.js');
 test('workers with project-local MCP config: after the run and the merges, git log -p --all holds no token', async () => {
   const t = createTestEnv();
   try {
-    const repo = createRepo(t);
+    // verify runs the configured command (the plan's), and the run trusts the repo config.
+    const repo = createRepo(t, { 'README.md': '# test repo\n', '.crewmux/config.json': '{"verify":["git status"]}\n' });
     const bin = join(t.dir, 'agent-bin');
     mkdirSync(bin);
     // cursor-agent leaves its file uncommitted: crewmux's snapshot commit (`git add -A`) commits the leftovers.
@@ -60,6 +61,7 @@ test('workers with project-local MCP config: after the run and the merges, git l
         '--wait',
         '--timeout',
         '90',
+        '--trust-repo-config',
       ],
       { env: { PATH: `${bin}:${t.env.PATH}` } },
     );

@@ -1,11 +1,12 @@
-/** The throwaway repository of `crewmux demo`: a tiny project with one commit. */
+/** The throwaway repository of `crewmux demo`: a tiny project with one commit and its verify command configured. */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTempDir, writeFileAtomic } from '../../adapters/files.js';
 import type { Git } from '../ports/git.js';
 
 /**
- * Creates a throwaway git repository with one commit (README.md, package.json) in a new temp dir under `parent`
+ * Creates a throwaway git repository with one commit (README.md, package.json, .crewmux/config.json naming the
+ * verify command) in a new temp dir under `parent`
  * (default the OS temp dir) and returns its path; a git failure rejects.
  */
 export async function createDemoRepo(git: Git, parent = tmpdir()): Promise<string> {
@@ -14,6 +15,12 @@ export async function createDemoRepo(git: Git, parent = tmpdir()): Promise<strin
   writeFileAtomic(
     join(dir, 'package.json'),
     JSON.stringify({ name: 'crewmux-demo', private: true, type: 'module' }, null, 2) + '\n',
+    0o644,
+  );
+  // The demo's verify command is configured, so the scripted lead's `verify` runs a configured command.
+  writeFileAtomic(
+    join(dir, '.crewmux', 'config.json'),
+    JSON.stringify({ verify: ['node test/greet.test.js'] }, null, 2) + '\n',
     0o644,
   );
   await git.raw(dir, ['init', '-q', '-b', 'main']);

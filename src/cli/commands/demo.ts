@@ -21,7 +21,8 @@ export const demoCommand: Command = {
     const ctx = { ...base, cwd: repo };
     ctx.out.err(`crewmux demo: the lead and the workers here are SCRIPTED programs, not AI models.`);
     ctx.out.err(`crewmux demo: throwaway repository ${repo}`);
-    const pre = await preflight(ctx, { lead: 'scripted-lead', agents: ['scripted-worker'] });
+    // crewmux wrote this repository's config itself a moment ago: this run trusts it without asking.
+    const pre = await preflight(ctx, { lead: 'scripted-lead', agents: ['scripted-worker'] }, { trustFlag: true });
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const run = await startRun(
       ctx,
