@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Runs the compiled tests with node's test runner, tier by tier: unit, integration, e2e.
+// Runs the compiled tests with node's test runner, tier by tier: unit, integration, security, e2e.
 // Usage: node scripts/run-tests.mjs [tier...]   (default: all tiers). Build first (npm test does).
 // An unknown tier, or a tier with no compiled test files (not built?), is an error: exit 2, nothing run.
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const TIERS = ['unit', 'integration', 'e2e'];
+const TIERS = ['unit', 'integration', 'security', 'e2e'];
 const tiers = process.argv.slice(2).length ? process.argv.slice(2) : TIERS;
 const root = new URL('../dist/test/', import.meta.url).pathname;
 

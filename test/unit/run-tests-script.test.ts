@@ -14,7 +14,7 @@ const run = (script: string, args: string[]) =>
 test('run-tests with an unknown tier exits non-zero naming the known tiers (it used to run nothing and exit 0)', () => {
   const r = run(SCRIPT, ['bogus']);
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /unknown tier "bogus"; the tiers are unit, integration, e2e/);
+  assert.match(r.stderr, /unknown tier "bogus"; the tiers are unit, integration, security, e2e/);
   assert.doesNotMatch(r.stdout, /# tier:/);
 });
 
