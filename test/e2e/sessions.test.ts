@@ -132,6 +132,7 @@ test('stop snapshots work and ends resumably; sessions lists it; gc keeps unmerg
     const stop = await runCli(t, repo, ['stop']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, /stopped/);
+    assert.doesNotMatch(stop.stdout, /not signalled/, 'the live supervisor was recognised and signalled');
     assert.equal((await run.result).code, 1);
     const sessions = JSON.parse((await runCli(t, repo, ['sessions', '--json'])).stdout);
     assert.equal(sessions[0].status, 'stopped');

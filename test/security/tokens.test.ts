@@ -219,7 +219,7 @@ test('crewmux stop does not signal a pid that is not its session supervisor (a r
   }
 });
 
-test('checkSupervisor: only this user process running `supervise <sid>` counts as the supervisor', () => {
+test('checkSupervisor: only a process of this user running `supervise <sid>` counts as the supervisor', async () => {
   const row = { id: 's1', supervisor_pid: process.pid } as SessionRow;
   const uid = process.getuid!();
   const argv = [process.execPath, '/x/bin/crewmux.js', 'supervise', 's1', '--resume'];
@@ -247,6 +247,20 @@ test('checkSupervisor: only this user process running `supervise <sid>` counts a
     checkSupervisor({ ...row, supervisor_pid: null }, () => ({ uid, argv }), uid),
     'none',
   );
-  // The real /proc: this test process is not a supervisor.
+  // The real /proc: this test process is not a supervisor; a process of ours running `... supervise s1` is.
   assert.equal(checkSupervisor(row), existsSync('/proc/self') ? 'other' : 'unverified');
+  const fake = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', 'supervise', 's1'], { stdio: 'ignore' });
+  try {
+    // Until its exec, a fresh child's cmdline is still its parent's.
+    if (existsSync('/proc/self'))
+      await eventually('the child to exec', () =>
+        readFileSync(`/proc/${fake.pid}/cmdline`, 'utf8').includes('supervise'),
+      );
+    assert.equal(
+      checkSupervisor({ ...row, supervisor_pid: fake.pid! }),
+      existsSync('/proc/self') ? 'ours' : 'unverified',
+    );
+  } finally {
+    fake.kill('SIGKILL');
+  }
 });
