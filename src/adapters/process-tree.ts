@@ -2,7 +2,7 @@
  * Process trees from /proc: finding an agent's descendants and stopping them politely
  * (SIGTERM, wait, SIGKILL). Linux only, like the rest of crewmux's process handling.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import { stopPolitely } from './exec.js';
 
@@ -38,6 +38,28 @@ export function processTree(root: number): number[] {
     queue.push(...(children.get(pid) ?? []));
   }
   return out;
+}
+
+/** Who a process is: its owner's uid and its argv, read from /proc. */
+export interface ProcessIdentity {
+  uid: number;
+  argv: string[];
+}
+
+/**
+ * The uid and argv of process `pid` from /proc/<pid>; undefined when it is gone or unreadable, 'unsupported' on a
+ * system without /proc (macOS), where nothing can be said about it.
+ */
+export function processIdentity(pid: number): ProcessIdentity | undefined | 'unsupported' {
+  if (!existsSync('/proc/self/cmdline')) return 'unsupported';
+  try {
+    const uid = statSync(`/proc/${pid}`).uid;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (argv.at(-1) === '') argv.pop();
+    return { uid, argv };
+  } catch {
+    return undefined;
+  }
 }
 
 export function isAlive(pid: number): boolean {

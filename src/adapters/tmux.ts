@@ -134,7 +134,11 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
       await run(['set-option', '-t', `=${session}`, name, value]);
     },
 
-    /** Streams the pane's output to `shellCommand` (e.g. `cat >> log`); only output from now on. */
+    /**
+     * Streams the pane's output to `shellCommand` (e.g. `cat >> log`); only output from now on. With -o, a pane
+     * that already has a pipe gets it closed instead (a toggle); an empty `shellCommand` just closes it. The pipe
+     * survives respawn-pane.
+     */
     async pipePane(paneId: string, shellCommand: string): Promise<void> {
       await run(['pipe-pane', '-o', '-t', paneId, shellCommand]);
     },

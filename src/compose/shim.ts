@@ -14,9 +14,10 @@ import { resolvePaths } from '../app/session/paths.js';
 import { startShim, type ShimSession } from '../app/external/shim-session.js';
 import { EXIT, UserError } from '../core/errors.js';
 
-const USAGE = `Usage: crewmux-shim AGENT [ARGS...]
+const USAGE = `Usage: crewmux-shim [--no-mdns] AGENT [ARGS...]
 Runs AGENT in this terminal and lets crewmux discover it, read its output and type into it.
-Environment: CREWMUX_RUNTIME_DIR (cards and sockets), CREWMUX_MDNS=0 (no mDNS advert). See docs/shim.md.`;
+  --no-mdns   do not advertise the agent over mDNS (the card and socket still let crewmux find it)
+Environment: CREWMUX_RUNTIME_DIR (cards and sockets), CREWMUX_MDNS=0 (same as --no-mdns). See docs/shim.md.`;
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h') {
@@ -24,6 +25,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return EXIT.ok;
   }
   usePrivateUmask(); // cards and sockets are 0600 even before their chmod; the agent gets the user's umask
+  // The shim's own flags come before AGENT; everything after AGENT is the agent's.
+  let mdns = env.CREWMUX_MDNS !== '0';
+  while (argv[0] === '--no-mdns') {
+    mdns = false;
+    argv = argv.slice(1);
+  }
   if (argv[0] === '--') argv = argv.slice(1);
   const [command, ...args] = argv;
   if (!command) throw new UserError('E_SHIM_USAGE');
@@ -50,7 +57,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     // TMUX is "socket_path,server_pid,session_index".
     tmuxSocket: env.TMUX ? env.TMUX.split(',')[0] : undefined,
     crewmuxRole: env.CREWMUX_ROLE || undefined,
-    mdns: env.CREWMUX_MDNS !== '0',
+    mdns,
     clock: systemClock,
     onOutput: (d) => {
       stdout.write(d);
@@ -59,6 +66,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       if (env.CREWMUX_SHIM_DEBUG) process.stderr.write(`crewmux-shim: ${m}\r\n`);
     },
   });
+
+  // Every local user can browse the advert (it names the agent, the host and the pid; no path or user name).
+  if (mdns)
+    process.stderr.write(
+      `crewmux-shim: advertising ${session.id} (${command}) over mDNS as _crewmux-agent._tcp; other local users can see it. Turn it off with --no-mdns or CREWMUX_MDNS=0.\n`,
+    );
 
   const restore = () => {
     if (tty && stdin.isTTY) {

@@ -7,6 +7,7 @@
 import { killTree, processTree } from '../adapters/process-tree.js';
 import { buildMcpServer, listLeadTools, type ToolDeps } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
+import { workerTokenLookup } from '../mcp/principal.js';
 import type { HookCommand } from '../core/session/hooks.js';
 import { isSessionEnd } from '../core/session/event-types.js';
 import { createMonitor } from '../app/workers/monitor.js';
@@ -23,6 +24,7 @@ import { closeSteps } from './close-steps.js';
 import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
 import { launchLead } from '../app/session/lead.js';
 import { resumeSession } from '../app/session/resume.js';
+import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
 import type { AppContext } from './app-context.js';
 import type { PromptExtras } from '../app/workers/spawn.js';
@@ -115,8 +117,15 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   };
   // The lead prompt lists exactly the tools the MCP server registers for the lead.
   const leadTools = listLeadTools(toolDeps);
+  // Tokens are read from state.db per request: a rotation (resume) takes effect at once, and the old ones are
+  // refused. Every comparison is constant-time (src/mcp/principal.ts).
   const mcp = createMcpHttpServer({
-    book: { lead: s.lead_token, workerByToken: (t) => store.listWorkers(sid).find((w) => w.token === t)?.id },
+    book: {
+      get lead() {
+        return store.getSession(sid)?.lead_token ?? '';
+      },
+      workerByToken: workerTokenLookup(() => store.listWorkers(sid)),
+    },
     buildServer: (p) => buildMcpServer(p, toolDeps),
   });
 
@@ -141,7 +150,10 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   process.on('unhandledRejection', onCrash);
 
   try {
-    // On resume, the old port keeps every running agent's MCP wiring valid; else any free port.
+    // On resume, every token is replaced before the MCP server listens: whoever bound the freed port while the
+    // supervisor was down may hold the old ones (docs/security/tokens.md). resumeSession relaunches live agents.
+    if (opts.resume) rotateTokens(store, sid);
+    // On resume, the old port is tried first (then any free port); agents are relaunched with the new URL anyway.
     let port: number;
     let newPort: number | undefined;
     if (opts.resume && s.mcp_port) {

@@ -1,6 +1,6 @@
 /**
- * Sessions that survive: a supervisor killed with SIGKILL while workers run is resumed (live panes
- * adopted, a worker that finished meanwhile noticed, the run finishing as if nothing happened);
+ * Sessions that survive: a supervisor killed with SIGKILL while workers run is resumed (live agents
+ * relaunched with new tokens, a worker that finished meanwhile noticed, the run finishing);
  * `stop` ends a session resumably with work snapshot-committed; `sessions`, `gc`; hooks fire.
  */
 import { test } from 'node:test';
@@ -20,7 +20,7 @@ import {
 import { startStepRun } from '../helpers/step-run.js';
 import Database from 'better-sqlite3';
 
-test('resume after the supervisor is SIGKILLed: adopted panes, a worker done while down, the goal completes', async () => {
+test('resume after the supervisor is SIGKILLed: live agents relaunched, a worker done while down, the goal completes', async () => {
   const t = createTestEnv();
   try {
     const repo = createRepo(t);
@@ -29,6 +29,7 @@ test('resume after the supervisor is SIGKILLed: adopted panes, a worker done whi
       t,
       repo,
       [
+        { resumable: true },
         { call: 'spawn_worker', args: { task: 'gated', agent: 'gated' }, save: 'a' },
         { call: 'spawn_worker', args: { task: 'hang', agent: 'hang' }, save: 'b' },
         { call: 'wait_for_worker', args: { worker_id: '$a', timeout_s: 2 }, repeatWhile: 'Still running' },
@@ -73,12 +74,12 @@ test('resume after the supervisor is SIGKILLed: adopted panes, a worker done whi
         ['w02', 'discarded'],
       ],
     );
-    // w02's agent was adopted, not restarted: the same process was still alive until kill_worker.
-    assert.equal(after.workers[1].pane, before.workers[1].pane);
-    assert.ok(
-      !readFileSync(join(run.sessionDir()!, 'lead', 'pane.log'), 'utf8').includes('step lead ready\r\nstep lead ready'),
-      'the lead was not relaunched',
-    );
+    // The tokens were rotated (docs/security/tokens.md): w02's live agent and the lead were relaunched with new
+    // ones, the lead continuing from its recap.
+    assert.match(resumed.stdout, /w02 was relaunched on its worktree with a new token/);
+    assert.notEqual(after.workers[1].pane, before.workers[1].pane);
+    const leadLog = readFileSync(join(run.sessionDir()!, 'lead', 'pane.log'), 'utf8');
+    assert.equal(leadLog.match(/step lead ready/g)?.length, 2, leadLog);
     assert.equal(
       git(repo, 'show', `${after.session.integrationBranch}:gated.txt`),
       'written while the supervisor was down',
@@ -133,6 +134,7 @@ test('stop snapshots work and ends resumably; sessions lists it; gc keeps unmerg
     const stop = await runCli(t, repo, ['stop']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, /stopped/);
+    assert.doesNotMatch(stop.stdout, /not signalled/, 'the live supervisor was recognised and signalled');
     assert.equal((await run.result).code, 1);
     const sessions = JSON.parse((await runCli(t, repo, ['sessions', '--json'])).stdout);
     assert.equal(sessions[0].status, 'stopped');

@@ -237,7 +237,7 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       call('respawnPane', [paneId, p]);
       const pane = requirePane(paneId);
       if (!pane.dead) fake.onProcessEnd?.({ ...pane, dead: true, deadStatus: null, deadSignal: 9 });
-      pane.pipe = undefined;
+      // tmux keeps a pane's output pipe across respawn-pane.
       startProcess(pane, p);
     },
 
@@ -256,8 +256,12 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
     async pipePane(paneId, shellCommand) {
       call('pipePane', [paneId, shellCommand]);
       const p = requirePane(paneId);
-      // -o: only opens a pipe when none is open.
-      p.pipe ??= shellCommand;
+      // As tmux does: the old pipe is closed first; an empty command stops there, and with -o (always given) a
+      // new pipe opens only when none was open, so a second call toggles the pipe off.
+      const old = p.pipe;
+      p.pipe = undefined;
+      if (shellCommand === '' || old !== undefined) return;
+      p.pipe = shellCommand;
     },
 
     async selectLayout(windowId, layout = 'tiled') {

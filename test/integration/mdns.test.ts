@@ -22,7 +22,6 @@ test('advertise and browse on loopback, then the goodbye on close', async () => 
     pid: String(process.pid),
     agent: 'fake',
     host: 'here',
-    sock: '/tmp/x.sock',
   };
   const errors: Error[] = [];
   const ups: MdnsService[] = [];

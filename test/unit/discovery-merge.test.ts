@@ -30,7 +30,7 @@ const pane = (paneId: string, treePids: number[], agent?: ScannedPane['agent']):
 test('a shim seen as card, mDNS advert and pane is one entry', () => {
   const out = mergeDiscovered({
     cards: [card(100)],
-    mdns: [{ v: '1', id: 'shim-100', pid: '100', agent: 'claude', host: 'h', sock: '/run/agents/shim-100.sock' }],
+    mdns: [{ v: '1', id: 'shim-100', pid: '100', agent: 'claude', host: 'h', socket: '/run/agents/shim-100.sock' }],
     panes: [pane('%3', [50, 100, 101], { name: 'claude', pid: 101, argv: ['claude'] })],
   });
   assert.equal(out.length, 1);
@@ -52,7 +52,7 @@ test('a shim is matched to its pane by TMUX_PANE on the same server too', () => 
 test('mDNS-only shims, plain agent panes, and panes without an agent', () => {
   const out = mergeDiscovered({
     cards: [],
-    mdns: [{ v: '1', id: 'shim-5', pid: '5', agent: 'codex', host: 'h', sock: '/elsewhere/shim-5.sock' }],
+    mdns: [{ v: '1', id: 'shim-5', pid: '5', agent: 'codex', host: 'h', socket: '/elsewhere/shim-5.sock' }],
     panes: [
       pane('%1', [10, 11], { name: 'gemini', pid: 11, argv: ['node', '/usr/bin/gemini'] }),
       pane('%2', [20]),

@@ -66,7 +66,7 @@ function deps(
     processTable: () => procs,
     isAlive: (pid) => alive.includes(pid),
     environHas: (pid, key) => key === 'CREWMUX_ROLE' && roleEnv.includes(pid),
-    pathExists: () => true,
+    isOwnSocket: () => true,
     ...over,
   };
 }
@@ -89,7 +89,7 @@ test('mDNS adverts from other hosts, dead pids, missing sockets, bad TXT and cre
     type: 't',
     port: 9,
     host: 'localhost',
-    txt: { v: '1', id: `shim-${pid}`, pid: String(pid), agent: 'a', host: 'box', sock: `/s/${pid}.sock`, ...extra },
+    txt: { v: '1', id: `shim-${pid}`, pid: String(pid), agent: 'a', host: 'box', ...extra },
   });
   const r = await runDiscovery(
     deps(
@@ -102,7 +102,7 @@ test('mDNS adverts from other hosts, dead pids, missing sockets, bad TXT and cre
           txt(5, { v: '9' }),
           txt(6, { role: 'worker' }),
         ],
-        pathExists: (p) => p !== '/s/4.sock',
+        isOwnSocket: (p) => p !== '/run/agents/shim-4.sock',
       },
       [],
       [],

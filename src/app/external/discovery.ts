@@ -2,14 +2,22 @@
  * Finding running agents on this machine: shim cards (stale ones of dead pids are removed), mDNS
  * adverts of local shims, and a scan of the tmux server's panes whose process trees run a known agent
  * CLI. crewmux's own sessions (`crewmux-<sid>`) and processes with CREWMUX_ROLE are skipped.
+ * A shim counts only through a socket at `<agents dir>/<id>.sock` that is a socket of this user (not a
+ * symlink), and a card only when its file is this user's, mode 0600: an advert or card cannot point
+ * crewmux at someone else's socket (docs/security/discovery.md).
  */
 import { join } from 'node:path';
 import type { Tmux } from '../ports/tmux.js';
 import type { CardStore } from '../../adapters/external/card-store.js';
 import type { MdnsService } from '../../adapters/external/mdns.js';
 import { descendants, findAgentInTree, type ProcessInfo } from '../../core/agents/recognition.js';
-import { mergeDiscovered, type DiscoveredAgent, type ScannedPane } from '../../core/external/discovery-merge.js';
-import { MdnsTxtSchema, type AgentCard, type MdnsTxt } from '../../core/external/shim-protocol.js';
+import {
+  mergeDiscovered,
+  type AdvertisedShim,
+  type DiscoveredAgent,
+  type ScannedPane,
+} from '../../core/external/discovery-merge.js';
+import { MdnsTxtSchema, type AgentCard } from '../../core/external/shim-protocol.js';
 import { tmuxSessionName } from '../../core/session/naming.js';
 import type { Paths } from '../session/paths.js';
 
@@ -29,8 +37,8 @@ export interface DiscoveryDeps {
   isAlive: (pid: number) => boolean;
   /** True when process `pid`'s environment defines `key` (false when unreadable). */
   environHas: (pid: number, key: string) => boolean;
-  /** True when a file (a shim's socket) exists. */
-  pathExists: (path: string) => boolean;
+  /** True when `path` is a Unix socket of this user, not a symlink (a shim's socket; card-store.ts isOwnSocket). */
+  isOwnSocket: (path: string) => boolean;
 }
 
 export interface DiscoveryResult {
@@ -50,16 +58,29 @@ const CREWMUX_SESSION_PREFIX = tmuxSessionName('');
 
 function liveCards(deps: DiscoveryDeps, pruned: string[], warnings: string[], crewmuxOwn: Set<string>): AgentCard[] {
   const out: AgentCard[] = [];
-  for (const { file, card } of deps.cards.list()) {
+  for (const { file, card, problem } of deps.cards.list()) {
+    if (problem) {
+      warnings.push(`ignored ${file}: ${problem}`);
+      continue;
+    }
     if (!card) {
       warnings.push(`ignored ${file}: not a valid agent card`);
       continue;
     }
+    // The shim puts its socket beside its card; a card naming any other path is not a shim's.
+    const socket = deps.cards.socketPath(card.id);
+    if (card.socket !== socket) {
+      warnings.push(`ignored ${file}: its socket ${card.socket} is not ${socket}`);
+      continue;
+    }
     if (!deps.isAlive(card.pid)) {
       deps.cards.remove(file);
-      // Only a socket inside the card directory is ours to remove.
-      if (card.socket.startsWith(deps.cards.dir + '/')) deps.cards.remove(card.socket);
+      deps.cards.remove(socket);
       pruned.push(file);
+      continue;
+    }
+    if (!deps.isOwnSocket(socket)) {
+      warnings.push(`ignored ${file}: ${socket} is not a socket of this user`);
       continue;
     }
     if (card.crewmuxRole) {
@@ -71,22 +92,26 @@ function liveCards(deps: DiscoveryDeps, pruned: string[], warnings: string[], cr
   return out;
 }
 
-async function liveAdverts(deps: DiscoveryDeps, warnings: string[]): Promise<MdnsTxt[]> {
+async function liveAdverts(deps: DiscoveryDeps, warnings: string[]): Promise<AdvertisedShim[]> {
   if (!deps.browseMdns) return [];
   try {
     const services = await deps.browseMdns(deps.mdnsBrowseMs ?? 500);
-    const out: MdnsTxt[] = [];
+    const out: AdvertisedShim[] = [];
     for (const s of services) {
       const t = MdnsTxtSchema.safeParse(s.txt);
       if (!t.success) continue; // someone else's service of our type, or a newer version
+      // Any local user can advertise: only the socket in our own agents dir, of our own user, is trusted, whatever
+      // the advert says (the TXT names no path; the id names the socket, `shim-<pid>`).
+      const socket = deps.cards.socketPath(t.data.id);
       if (
         t.data.role ||
+        t.data.id !== `shim-${t.data.pid}` ||
         t.data.host !== deps.hostname ||
         !deps.isAlive(Number(t.data.pid)) ||
-        !deps.pathExists(t.data.sock)
+        !deps.isOwnSocket(socket)
       )
         continue;
-      out.push(t.data);
+      out.push({ ...t.data, socket });
     }
     return out;
   } catch (e) {

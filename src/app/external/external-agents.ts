@@ -6,7 +6,7 @@
  * `isError` result.
  */
 import { hostname } from 'node:os';
-import { createCardStore, pathExists } from '../../adapters/external/card-store.js';
+import { createCardStore, isOwnSocket } from '../../adapters/external/card-store.js';
 import { browse } from '../../adapters/external/mdns.js';
 import { callRpc, RpcCallError } from '../../adapters/external/json-rpc-client.js';
 import { environHas, readProcessTable } from '../../adapters/external/proc-table.js';
@@ -61,7 +61,7 @@ export function createExternalAgentDeps(
     processTable: readProcessTable,
     isAlive,
     environHas,
-    pathExists,
+    isOwnSocket,
     cursors: new Map(),
     known: new Map(),
     sleep: (ms) => ctx.clock.sleep(ms),
@@ -97,7 +97,7 @@ async function resolve(deps: ExternalAgentDeps, id: string): Promise<DiscoveredA
     seen.sources.includes('mdns') &&
     deps.isAlive(seen.pid) &&
     seen.socket &&
-    deps.pathExists(seen.socket)
+    deps.isOwnSocket(seen.socket)
   )
     return seen;
   if (seen) {

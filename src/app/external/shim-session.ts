@@ -221,11 +221,11 @@ export async function startShim(o: ShimOptions): Promise<ShimSession> {
         pid: String(o.pid),
         agent: card.agent.slice(0, 100),
         host: o.hostname.slice(0, 200),
-        sock: socketPath,
         ...(o.crewmuxRole ? { role: o.crewmuxRole.slice(0, 20) } : {}),
       });
       const name = `crewmux ${card.agent.slice(0, 20)} ${o.hostname.slice(0, 20)} ${o.pid}`;
-      // SRV needs a port; the shim has no TCP port (the transport is the Unix socket in TXT `sock`), so 9 (discard).
+      // SRV needs a port; the shim has no TCP port (its transport is the Unix socket `<agentsDir>/<id>.sock`, which
+      // the advert does not name), so 9 (discard).
       advert = advertise(name, MDNS_SERVICE_TYPE, 9, txt, { onError: (e) => o.onWarning?.(`mDNS: ${e.message}`) });
     }
   } catch (e) {

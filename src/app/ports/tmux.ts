@@ -80,7 +80,11 @@ export interface Tmux {
   respawnPane(paneId: string, p: SpawnPane): Promise<void>;
   setWindowOption(windowId: string, name: string, value: string): Promise<void>;
   setSessionOption(session: string, name: string, value: string): Promise<void>;
-  /** Streams the pane's output to `shellCommand` (e.g. `cat >> log`); only output from now on. */
+  /**
+   * Streams the pane's output to `shellCommand` (e.g. `cat >> log`); only output from now on. A pane that already
+   * has a pipe gets it closed instead (tmux `pipe-pane -o` toggles); an empty command just closes it. The pipe
+   * survives respawn-pane.
+   */
   pipePane(paneId: string, shellCommand: string): Promise<void>;
   selectLayout(windowId: string, layout?: string): Promise<void>;
   selectWindow(windowId: string): Promise<void>;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { waitUntil } from '../../core/clock.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
-import { isAlive } from '../../adapters/process-tree.js';
+import { isAlive, processIdentity, type ProcessIdentity } from '../../adapters/process-tree.js';
 import { appendText, readIfExists } from '../../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES, type SessionRow } from '../../core/session/rows.js';
 import { endSession } from './goal.js';
@@ -20,11 +20,34 @@ import { requireRepoTrust, type Consent } from './repo-trust.js';
 import type { AppServices } from '../services.js';
 
 /**
- * Whether session `s` has a recorded supervisor pid whose process still exists (a signal-0 probe; EPERM counts as
- * alive).
+ * What the pid recorded as session `s`'s supervisor is now: `none` (no pid, or no such process), `ours` (a process
+ * of this user whose argv runs `supervise <sid>`), `other` (a recycled pid: someone else's process, or one of ours
+ * that is not this session's supervisor), or `unverified` (alive, but this system has no /proc to tell).
+ */
+export type SupervisorCheck = 'none' | 'ours' | 'other' | 'unverified';
+
+/** Classifies session `s`'s recorded supervisor pid (see SupervisorCheck); `identify` reads /proc by default. */
+export function checkSupervisor(
+  s: SessionRow,
+  identify: (pid: number) => ProcessIdentity | undefined | 'unsupported' = processIdentity,
+  uid: number | undefined = process.getuid?.(),
+): SupervisorCheck {
+  const pid = s.supervisor_pid;
+  if (pid === null || !isAlive(pid)) return 'none';
+  const who = identify(pid);
+  if (who === 'unsupported') return 'unverified';
+  if (who === undefined) return isAlive(pid) ? 'other' : 'none';
+  const at = who.argv.indexOf('supervise');
+  return who.uid === uid && at >= 0 && who.argv[at + 1] === s.id ? 'ours' : 'other';
+}
+
+/**
+ * Whether session `s`'s supervisor is running: its recorded pid is alive and is this session's supervisor (on a
+ * system without /proc, alive is all that can be checked).
  */
 export function supervisorAlive(s: SessionRow): boolean {
-  return s.supervisor_pid !== null && isAlive(s.supervisor_pid);
+  const c = checkSupervisor(s);
+  return c === 'ours' || c === 'unverified';
 }
 
 /** Whether `crewmux resume` can bring the session back. */
@@ -33,13 +56,19 @@ export function canResume(s: SessionRow): boolean {
   return (s.status === 'running' || s.status === 'starting') && !supervisorAlive(s);
 }
 
-/** Stops a session: its supervisor ends it (snapshotting work, stopping agents); without one, this process does. */
+/**
+ * Stops a session: its supervisor ends it (snapshotting work, stopping agents); without one, this process does.
+ * Only a pid verified as this session's supervisor (this user's process running `supervise <sid>`) is signalled:
+ * a recycled pid is left alone, and where that cannot be verified (no /proc) nothing is signalled and the outcome
+ * says so.
+ */
 export async function stopSession(ctx: AppServices, sid?: string): Promise<SessionRow> {
   const s = findSession(ctx.store(), sid);
-  if (TERMINAL_SESSION_STATUSES.includes(s.status) && !supervisorAlive(s)) {
+  const check = checkSupervisor(s);
+  if (TERMINAL_SESSION_STATUSES.includes(s.status) && check !== 'ours') {
     throw new UserError('E_SESSION_ENDED', `Session ${s.id} already ended (${s.status}).`);
   }
-  if (supervisorAlive(s)) {
+  if (check === 'ours') {
     process.kill(s.supervisor_pid!, 'SIGTERM');
     // The supervisor ends the session (agents stopped, report written) and exits; after 60 s, report what is there.
     await waitUntil(() => !supervisorAlive(ctx.store().getSession(s.id)!), {
@@ -48,8 +77,14 @@ export async function stopSession(ctx: AppServices, sid?: string): Promise<Sessi
       clock: ctx.clock,
     });
   } else {
+    const why =
+      check === 'unverified'
+        ? `pid ${s.supervisor_pid} could not be verified as its supervisor on this system (no /proc), so it was not signalled`
+        : check === 'other'
+          ? `pid ${s.supervisor_pid} is no longer its supervisor and was not signalled`
+          : 'the supervisor was not running';
     const rt = ctx.openRuntime(s.id);
-    await endSession(rt, 'stopped', 'stopped by `crewmux stop` (the supervisor was not running)');
+    await endSession(rt, 'stopped', `stopped by \`crewmux stop\` (${why})`);
     await rt.tmux.killSession(s.tmux_session);
   }
   return ctx.store().getSession(s.id)!;

@@ -17,10 +17,16 @@ export function leadScriptPath(sessionDir: string): string {
 
 /**
  * Starts the lead in the lead window's first pane with its prompt, which lists `tools` (the lead tools the
- * MCP server registers; the composition root passes them); `recap` (on resume) is appended. Returns the
+ * MCP server registers; the composition root passes them); `recap` (on resume) is appended. With `replace`,
+ * the pane is respawned even when it is not dead (resume, after the old lead was stopped). Returns the
  * lead's pane id; throws when the lead window is gone or the agent cannot launch.
  */
-export async function launchLead(rt: Runtime, tools: LeadToolInfo[], recap?: string): Promise<string> {
+export async function launchLead(
+  rt: Runtime,
+  tools: LeadToolInfo[],
+  recap?: string,
+  opts: { replace?: boolean } = {},
+): Promise<string> {
   const s = session(rt);
   const lead = requireAgent(rt.agents, s.lead_agent, 'lead');
   const leadDir = join(rt.sessionDir, 'lead');
@@ -61,13 +67,17 @@ export async function launchLead(rt: Runtime, tools: LeadToolInfo[], recap?: str
   const script = leadScriptPath(rt.sessionDir);
   writeLaunchScript(script, launch.pane);
   const gate = leadGate(script);
-  // A pane at its gate starts the script when the gate opens; a dead lead pane (resume) is respawned behind a new gate.
-  if (first.dead) {
+  // A pane at its gate starts the script when the gate opens; a dead or replaced lead pane (resume) is respawned
+  // behind a new gate.
+  if (first.dead || opts.replace) {
     await (rt.paneGate ?? FIFO_GATE).create(gate);
     await rt.tmux.respawnPane(first.paneId, {
       cwd: s.integration_worktree,
       command: `read _ < ${shellQuote(gate)} && exec /bin/sh ${shellQuote(script)}`,
     });
+    // The old lead's output pipe survives respawn-pane and would make openGate's `pipe-pane -o` close it; it is
+    // closed here, while the pane waits at its gate (tmux refuses pipe-pane on a dead pane).
+    await rt.tmux.pipePane(first.paneId, '');
   }
   await openGate(rt.tmux, first.paneId, gate, log, rt.paneGate);
   rt.store.updateSession(rt.sid, { lead_pane: first.paneId });

@@ -1,20 +1,21 @@
 /**
- * Resuming a session in a new supervisor (goal, workers, branches, tokens and worker counters all come
- * from the state database): live panes are adopted, not restarted; the monitor notices workers that
- * finished while crewmux was down (their flag, their sentinel line, a worker_done the agent retries);
- * workers whose agent is gone become `crashed` (restart_worker relaunches them); the lead is told, or
- * relaunched with a recap when it is gone.
+ * Resuming a session in a new supervisor (goal, workers, branches and worker counters all come from the
+ * state database; the MCP tokens were just rotated by the supervisor, docs/security/tokens.md): the
+ * monitor notices workers that finished while crewmux was down (their flag, their sentinel line);
+ * workers whose agent is gone become `crashed` (restart_worker relaunches them); active workers whose
+ * agent still runs are relaunched on their worktree with their new token, and the lead is relaunched
+ * with a recap, because a running agent cannot be handed a new token.
  */
 import { isActive } from '../../core/workers/state.js';
+import { waitUntil } from '../../core/clock.js';
 import { buildRecap, type LeadToolInfo, type RecapWorker } from '../../core/workers/prompts.js';
 import { compactedSummary } from '../llm/compaction.js';
 import { RECAP_INSTRUCTION, summarize } from '../llm/summarize.js';
-import { deliverText } from '../workers/deliver.js';
 import { launchLead } from './lead.js';
 import { changeWorkerState } from '../workers/state-change.js';
+import { relaunchLiveWorker } from '../workers/restart.js';
 import { session, type Runtime } from '../runtime.js';
 import type { Monitor } from '../workers/monitor.js';
-import { join } from 'node:path';
 import { fenceDataInline } from '../../core/text/data-fence.js';
 import { sessionFenceMarker } from './data-fence.js';
 
@@ -25,10 +26,14 @@ export interface ResumeFacts {
   newPort?: number;
 }
 
+/** Why live agents are relaunched on resume (told to the workers and in the recap). */
+const ROTATED = 'crewmux resumed and replaced every MCP token (the old ones are refused)';
+
 /**
- * Adopts a session in a new supervisor: watches its active workers again, marks those whose agent is gone
- * `crashed`, and types a recap into the live lead or relaunches the lead with it (its prompt listing
- * `leadTools`); a tmux or launch failure rejects.
+ * Adopts a session in a new supervisor whose tokens were rotated: watches its active workers again, marks those
+ * whose agent is gone `crashed`, relaunches those whose agent still runs (a failed relaunch leaves the worker
+ * `crashed` and is told in the recap), and relaunches the lead with a recap (its prompt listing `leadTools`),
+ * stopping a lead that still runs first; a tmux or lead launch failure rejects.
  */
 export async function resumeSession(
   rt: Runtime,
@@ -38,10 +43,9 @@ export async function resumeSession(
 ): Promise<void> {
   const s = session(rt);
   const panes = freshPanes(await rt.tmux.listPanes(rt.tmuxSession), facts.freshTmux);
-  const alive = (id: string | null) => Boolean(id && panes.some((p) => p.paneId === id && !p.dead));
+  const livePane = (id: string | null) => (id ? panes.find((p) => p.paneId === id && !p.dead) : undefined);
   const notes: string[] = [];
-  if (facts.newPort)
-    notes.push(`the MCP server moved to ${rt.mcpUrl}; agents started before this must be restarted to reach it`);
+  if (facts.newPort) notes.push(`the MCP server moved to ${rt.mcpUrl}`);
 
   for (const w of rt.store.listWorkers(rt.sid)) {
     if (!isActive(w.state)) continue;
@@ -52,7 +56,16 @@ export async function resumeSession(
       notes.push(`${w.id} finished while crewmux was down (${now.state})`);
       continue;
     }
-    if (alive(w.pane_id)) continue;
+    const pane = livePane(w.pane_id);
+    if (pane) {
+      try {
+        await relaunchLiveWorker(rt, w.id, pane.pid, ROTATED);
+        notes.push(`${w.id} was relaunched on its worktree with a new token`);
+      } catch (e) {
+        notes.push(`${w.id} could not be relaunched (${(e as Error).message}); it is crashed`);
+      }
+      continue;
+    }
     changeWorkerState(rt, now, 'crashed', 'its agent was gone when the session resumed', {
       exit_info: 'lost in restart',
       summary: now.summary ?? 'lost in restart',
@@ -68,20 +81,18 @@ export async function resumeSession(
     'session.resumed',
     `session resumed${facts.freshTmux ? ' in a new tmux session' : ''}: ${notes.length ? notes.join('; ') : 'nothing changed while down'}`,
   );
-  if (alive(s.lead_pane) && !facts.freshTmux) {
-    // Typed in the background: a lead busy in a tool call takes it when it is back at its prompt.
-    const lead = rt.agents.get(s.lead_agent)?.profile;
-    void deliverText(rt.tmux, s.lead_pane!, `crewmux: the supervisor restarted. ${recap.replace(/\n/g, ' ')}`, {
-      readyMarkers: lead?.markers.ready,
-      tmpDir: join(rt.sessionDir, 'lead'),
-      readyTimeoutMs: 60_000,
-      clock: rt.clock,
-    }).catch((e) =>
-      rt.events.emit('lead.recap_failed', `could not type the recap into the lead: ${(e as Error).message}`),
+  // A live lead holds the old token: it is stopped and relaunched with the recap (its conversation is lost).
+  const lead = facts.freshTmux ? undefined : livePane(s.lead_pane);
+  if (lead) {
+    await rt.runner.killTree(lead.pid);
+    // Respawned only once tmux has seen it die: a live pane keeps its output pipe, which the relaunch's
+    // `pipe-pane -o` would then toggle off (tmux: -o opens a pipe only if none exists).
+    await waitUntil(
+      async () => (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === lead.paneId)?.dead !== false,
+      { timeoutMs: 5_000, intervalMs: 50, clock: rt.clock },
     );
-  } else {
-    await launchLead(rt, leadTools, recap);
   }
+  await launchLead(rt, leadTools, recap, { replace: Boolean(lead) });
 }
 
 function freshPanes<T>(panes: T[], freshTmux: boolean): T[] {

@@ -1,15 +1,28 @@
 /**
  * restart_worker: relaunches a worker whose agent is gone (crashed, killed, timed out, lost in a
  * restart) on its own worktree and branch, with its task and its previous summary. Same id and branch;
- * a new turn nonce.
+ * a new turn nonce. On resume, `relaunchLiveWorker` does the same for a worker whose agent is still
+ * running with a token that was just rotated away.
  */
 import { ToolError } from '../../core/errors.js';
 import { readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { launchWorkerAgent, newNonce } from './spawn.js';
 import { changeWorkerState } from './state-change.js';
+import { snapshotWorker } from './turns.js';
 import { getWorkerOrFail, type Runtime } from '../runtime.js';
 import { exitStatusFile } from './panes.js';
+
+/** Rewrites `w`'s prompt for a new attempt (a fresh nonce, `note` appended) and clears its turn files and pane. */
+function prepareNewAttempt(rt: Runtime, w: WorkerRow, note: string): void {
+  const nonce = newNonce();
+  const previous = readIfExists(w.prompt_file) ?? '';
+  // The prompt keeps the task; the old nonce is replaced and the previous attempt is told.
+  writeFileAtomic(w.prompt_file, previous.replaceAll(w.nonce, nonce) + `\n## Previous attempt\n${note}\n`);
+  removeFile(w.done_file);
+  removeFile(exitStatusFile(w.log_file));
+  rt.store.updateWorker(rt.sid, w.id, { nonce, pane_id: null, exit_info: null });
+}
 
 /**
  * restart_worker: relaunches a crashed, killed or timed-out worker on its own worktree with its prompt, a fresh
@@ -26,16 +39,11 @@ export async function restartWorker(rt: Runtime, workerId: string): Promise<Work
   const panes = await rt.tmux.listPanes(rt.tmuxSession);
   const old = panes.find((p) => p.paneId === w.pane_id);
   if (old) await rt.tmux.killPane(old.paneId);
-  const nonce = newNonce();
-  const previous = readIfExists(w.prompt_file) ?? '';
-  // The prompt keeps the task; the old nonce is replaced and the previous attempt is told.
-  const prompt =
-    previous.replaceAll(w.nonce, nonce) +
-    `\n## Previous attempt\nThis worker was restarted on its own worktree (${w.worktree}) after it ended as ${w.state}${w.summary ? `: ${w.summary}` : ''}. Its committed work is on ${w.branch}; continue from there.\n`;
-  writeFileAtomic(w.prompt_file, prompt);
-  removeFile(w.done_file);
-  removeFile(exitStatusFile(w.log_file));
-  rt.store.updateWorker(rt.sid, w.id, { nonce, pane_id: null, exit_info: null });
+  prepareNewAttempt(
+    rt,
+    w,
+    `This worker was restarted on its own worktree (${w.worktree}) after it ended as ${w.state}${w.summary ? `: ${w.summary}` : ''}. Its committed work is on ${w.branch}; continue from there.`,
+  );
   const running = changeWorkerState(rt, w, 'running', 'restarted on its worktree', { finished_at: null });
   try {
     await launchWorkerAgent(rt, rt.store.getWorker(rt.sid, w.id)!);
@@ -44,4 +52,40 @@ export async function restartWorker(rt: Runtime, workerId: string): Promise<Work
     throw new ToolError(`Error: worker ${workerId} could not be restarted: ${(e as Error).message}.`);
   }
   return running ?? rt.store.getWorker(rt.sid, w.id)!;
+}
+
+/**
+ * Relaunches active worker `workerId` whose agent still runs in pane `panePid`'s tree but holds a token that is no
+ * longer valid (`why` says so): its leftover work is snapshot-committed, its process tree stopped (TERM, then
+ * KILL) and its pane closed, and its agent started again on its worktree with the worker's current token and a
+ * note. The state stays active; a failed launch makes the worker `crashed` (restart_worker can retry) and rejects.
+ */
+export async function relaunchLiveWorker(
+  rt: Runtime,
+  workerId: string,
+  panePid: number,
+  why: string,
+): Promise<WorkerRow> {
+  const w = getWorkerOrFail(rt, workerId);
+  rt.stopping.add(w.id);
+  try {
+    await snapshotWorker(rt, w, why);
+    await rt.runner.killTree(panePid);
+    if (w.pane_id) await rt.tmux.killPane(w.pane_id).catch(() => undefined);
+  } finally {
+    rt.stopping.delete(w.id);
+  }
+  prepareNewAttempt(
+    rt,
+    w,
+    `This worker was restarted on its own worktree (${w.worktree}) because ${why}. Its work so far is committed on ${w.branch}; continue the task from there.`,
+  );
+  try {
+    await launchWorkerAgent(rt, rt.store.getWorker(rt.sid, w.id)!);
+  } catch (e) {
+    changeWorkerState(rt, rt.store.getWorker(rt.sid, w.id)!, 'crashed', `relaunch failed: ${(e as Error).message}`);
+    throw e;
+  }
+  rt.events.emit('worker.running', `${w.id} relaunched on its worktree (${why})`, w.id);
+  return rt.store.getWorker(rt.sid, w.id)!;
 }

@@ -37,10 +37,13 @@ export interface ScannedPane {
   agent?: { name: string; pid: number; argv: string[] };
 }
 
+/** A validated TXT record of a live local shim, with the socket discovery found for it (`<agents dir>/<id>.sock`). */
+export type AdvertisedShim = MdnsTxt & { socket: string };
+
 export interface MergeInput {
   cards: AgentCard[];
-  /** Validated TXT records of live local shims. */
-  mdns: MdnsTxt[];
+  /** Adverts of live local shims whose socket passed the ownership checks. */
+  mdns: AdvertisedShim[];
   panes: ScannedPane[];
 }
 
@@ -68,7 +71,7 @@ export function mergeDiscovered(input: MergeInput): DiscoveredAgent[] {
       if (!known.sources.includes('mdns')) known.sources.push('mdns');
       continue;
     }
-    shims.set(t.id, { id: t.id, agent: t.agent, via: 'shim', pid: Number(t.pid), sources: ['mdns'], socket: t.sock });
+    shims.set(t.id, { id: t.id, agent: t.agent, via: 'shim', pid: Number(t.pid), sources: ['mdns'], socket: t.socket });
   }
   const plain: DiscoveredAgent[] = [];
   const seenPanes = new Set<string>();

@@ -30,14 +30,17 @@ export const AgentCardSchema = z.object({
 });
 export type AgentCard = z.infer<typeof AgentCardSchema>;
 
-/** TXT record of the mDNS service; every value is a string (DNS TXT), each under 255 bytes. */
+/**
+ * TXT record of the mDNS service; every value is a string (DNS TXT), each under 255 bytes. It names no socket
+ * path and no user: discovery finds the socket as `<agents dir>/<id>.sock` and checks it is the user's own
+ * (docs/security/discovery.md); a `sock` key from an older or a spoofed advert is dropped by the parse.
+ */
 export const MdnsTxtSchema = z.object({
   v: z.literal('1'),
   id: z.string().regex(/^shim-\d+$/),
   pid: z.string().regex(/^\d+$/),
   agent: z.string().min(1).max(100),
   host: z.string().min(1).max(200),
-  sock: z.string().min(1).max(250),
   /** CREWMUX_ROLE of the shim when crewmux itself started it; discovery skips such shims. */
   role: z.string().max(20).optional(),
 });

@@ -121,7 +121,17 @@ export type NewWorker = Omit<
 export type WorkerPatch = Partial<
   Pick<
     WorkerRow,
-    'state' | 'pane_id' | 'window_id' | 'nonce' | 'summary' | 'pid' | 'exit_info' | 'finished_at' | 'notes' | 'radar'
+    | 'state'
+    | 'pane_id'
+    | 'window_id'
+    | 'nonce'
+    | 'token'
+    | 'summary'
+    | 'pid'
+    | 'exit_info'
+    | 'finished_at'
+    | 'notes'
+    | 'radar'
   >
 >;
 
@@ -147,5 +157,8 @@ export const VerifyRowSchema = z.object({
 });
 export type VerifyRow = z.infer<typeof VerifyRowSchema>;
 export type SessionPatch = Partial<
-  Pick<SessionRow, 'status' | 'outcome_reason' | 'mcp_port' | 'lead_pane' | 'report' | 'supervisor_pid' | 'ended_at'>
+  Pick<
+    SessionRow,
+    'status' | 'outcome_reason' | 'mcp_port' | 'lead_token' | 'lead_pane' | 'report' | 'supervisor_pid' | 'ended_at'
+  >
 >;
