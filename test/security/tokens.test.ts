@@ -91,6 +91,8 @@ test('tokens captured by binding the freed MCP port give no access after resume;
         { call: 'mark_goal_done', args: { summary: 'finished after the tokens were rotated' } },
       ],
       { gated: fixtureAgent('gated-worker', { env: { GATE_FILE: gate } }) },
+      [],
+      { verify: ['git status'] },
     );
     const status = async () => {
       const r = await runCli(t, repo, ['status', '--json']);
