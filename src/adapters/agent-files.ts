@@ -9,11 +9,11 @@ import {
   chmodSync,
   closeSync,
   constants,
-  copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
   openSync,
+  readFileSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -99,8 +99,8 @@ export function writeLaunchFiles(spec: LaunchSpec, roots: readonly string[] = []
   for (const s of spec.seed ?? []) {
     if (!existsSync(s.from)) continue;
     mkdirSync(dirname(s.to), { recursive: true, mode: 0o700 });
-    copyFileSync(s.from, s.to);
-    chmodSync(s.to, 0o600);
+    // 0600, atomically, never through a symlink at the target.
+    writeFileAtomic(s.to, readFileSync(s.from), 0o600);
   }
   for (const f of spec.files ?? []) {
     const root = roots.find((r) => f.path.startsWith(r.endsWith(sep) ? r : r + sep));
