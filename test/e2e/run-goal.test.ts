@@ -25,7 +25,11 @@ const plan = {
 test('a scripted lead drives two scripted workers to a done goal; both branches hold their commits', async () => {
   const t = createTestEnv();
   try {
-    const repo = createRepo(t);
+    // verify runs the configured command the plan names (the lead may run only configured ones).
+    const repo = createRepo(t, {
+      'README.md': '# test repo\n',
+      '.crewmux/config.json': JSON.stringify({ verify: plan.verify }),
+    });
     const goal = `Add an adder and its test.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
     const r = await runCli(t, repo, [
       'run',
@@ -37,6 +41,7 @@ test('a scripted lead drives two scripted workers to a done goal; both branches 
       'scripted-worker',
       '--no-attach',
       '--wait',
+      '--trust-repo-config',
       '--timeout',
       '90',
     ]);
@@ -65,6 +70,7 @@ test('a scripted lead drives two scripted workers to a done goal; both branches 
     // Both were merged into the integration branch with real merge commits, and verify passed there.
     const integration = `crewmux/${sid}/integration`;
     assert.deepEqual(git(repo, 'ls-tree', '-r', '--name-only', integration).split('\n').sort(), [
+      '.crewmux/config.json',
       'README.md',
       'src/add.mjs',
       'test/add.test.mjs',
@@ -76,7 +82,7 @@ test('a scripted lead drives two scripted workers to a done goal; both branches 
     // The user's checkout is untouched: still on main, without the workers' files; the one new thing is
     // the session's episode under .crewmux/memory (untracked, the user's to commit or ignore).
     assert.equal(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
-    assert.equal(git(repo, 'status', '--porcelain'), '?? .crewmux/');
+    assert.equal(git(repo, 'status', '--porcelain'), '?? .crewmux/memory/');
     assert.match(
       readdirSync(join(repo, '.crewmux', 'memory', 'episodes')).join(),
       new RegExp(`^\\d{4}-\\d{2}-\\d{2}-${sid}\\.md$`),
@@ -85,7 +91,7 @@ test('a scripted lead drives two scripted workers to a done goal; both branches 
     assert.equal(
       git(repo, 'ls-tree', '-r', '--name-only', `crewmux/${sid}/w01-implementer`)
         .split('\n')
-        .filter((f) => f.startsWith('.crewmux')).length,
+        .filter((f) => f.startsWith('.crewmux') && f !== '.crewmux/config.json').length,
       0,
     );
     // The tmux session is gone once the goal ended.
@@ -110,6 +116,7 @@ test('completion by done.flag and by sentinel line, and leftover work snapshot-c
         flagger: worker({ CREWMUX_SCRIPTED_COMPLETE: 'flag' }),
         liner: worker({ CREWMUX_SCRIPTED_COMPLETE: 'line', CREWMUX_SCRIPTED_NO_COMMIT: '1' }),
       },
+      verify: ['git status'],
     });
     const p = {
       workers: [
