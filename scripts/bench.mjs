@@ -80,6 +80,8 @@ try {
         'bench-flag': agent('bench-worker.mjs', { BENCH_MODE: 'flag' }),
         'bench-mcp': agent('bench-worker.mjs', { BENCH_MODE: 'mcp' }),
       },
+      // The bench lead's verify runs this configured command (verify runs only configured ones).
+      verify: ['git status --short'],
     }),
   );
   const started = Date.now();
@@ -98,6 +100,8 @@ try {
       '40',
       '--no-attach',
       '--wait',
+      // The bench wrote this repo's config itself.
+      '--trust-repo-config',
       '--timeout',
       '600',
     ],
