@@ -66,6 +66,11 @@ export interface Runtime {
   router?: TextCompleter;
   /** Project and global memory; undefined outside a supervisor. */
   memory?: Memory;
+  /**
+   * True once the lead holding MCP token `token` has listed crewmux's tools (tools/list); set by the supervisor
+   * from its MCP server. Unset: never known (the lead's prompt is then typed after the bounded wait).
+   */
+  leadToolsListed?: (token: string) => boolean;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

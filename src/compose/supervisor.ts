@@ -22,7 +22,7 @@ import { createSkillCache, selectSkillsForWorker } from '../app/skills/catalog.j
 import { openRuntime } from './runtime-factory.js';
 import { closeSteps } from './close-steps.js';
 import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
-import { launchLead } from '../app/session/lead.js';
+import { deliverLeadPrompt, launchLead, type LeadLaunch } from '../app/session/lead.js';
 import { resumeSession } from '../app/session/resume.js';
 import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
@@ -117,9 +117,19 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   };
   // The lead prompt lists exactly the tools the MCP server registers for the lead.
   const leadTools = listLeadTools(toolDeps);
+  // Lead tokens whose holder listed crewmux's tools: the lead's prompt is typed only after that (deliverLeadPrompt).
+  // Keyed by token, so after a rotation (resume) only the relaunched lead's list counts.
+  const listedBy = new Set<string>();
+  rt.leadToolsListed = (token) => listedBy.has(token);
   // Tokens are read from state.db per request: a rotation (resume) takes effect at once, and the old ones are
   // refused. Every comparison is constant-time (src/mcp/principal.ts).
   const mcp = createMcpHttpServer({
+    onToolsListed: (p) => {
+      const token = p.role === 'lead' ? store.getSession(sid)?.lead_token : undefined;
+      if (!token || listedBy.has(token)) return;
+      listedBy.add(token);
+      events.emit('lead.tools_listed', `the lead's MCP client listed crewmux's ${leadTools.length} lead tools`);
+    },
     book: {
       get lead() {
         return store.getSession(sid)?.lead_token ?? '';
@@ -167,15 +177,22 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     rt.mcpUrl = `http://127.0.0.1:${port}/mcp`;
     store.updateSession(sid, { mcp_port: port });
     events.emit('mcp.listening', `MCP server on ${rt.mcpUrl}`);
+    let lead: LeadLaunch;
     if (opts.resume) {
       // Before the monitor starts, so what happened while crewmux was down is told as such.
-      await resumeSession(rt, monitor, { freshTmux: Boolean(opts.freshTmux), newPort }, leadTools);
+      lead = await resumeSession(rt, monitor, { freshTmux: Boolean(opts.freshTmux), newPort }, leadTools);
     } else {
-      await launchLead(rt, leadTools);
+      lead = await launchLead(rt, leadTools);
       store.updateSession(sid, { status: 'running' });
       events.emit('session.started', `session ${sid} running`);
     }
     monitor.start();
+    // After the monitor starts, so a lead that cannot work is noticed while its prompt waits for its tools.
+    try {
+      await deliverLeadPrompt(rt, lead);
+    } catch (e) {
+      await endSession(rt, 'failed', `the lead's prompt could not be delivered: ${(e as Error).message}`);
+    }
   } catch (e) {
     await endSession(rt, 'failed', `the supervisor could not start: ${(e as Error).message}`);
   }

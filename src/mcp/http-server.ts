@@ -15,6 +15,14 @@ export interface McpHttpOptions {
   buildServer(principal: Principal): McpServer;
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Called after `principal`'s tools/list request was answered (the lead's start-up waits for it). */
+  onToolsListed?(principal: Principal): void;
+}
+
+/** True when the JSON-RPC body (one message or a batch) holds a tools/list request. */
+function listsTools(body: unknown): boolean {
+  const msgs = Array.isArray(body) ? (body as unknown[]) : [body];
+  return msgs.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'tools/list');
 }
 
 function reply(res: ServerResponse, status: number, message: string): void {
@@ -100,6 +108,7 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
     });
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
+    if (res.statusCode === 200 && listsTools(body)) opts.onToolsListed?.(principal);
   }
 
   return {

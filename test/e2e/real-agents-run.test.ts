@@ -7,6 +7,9 @@
  * - as WORKER: the scripted lead follows a JSON plan in the goal, and the CLI writes the file with its
  *   own file tool and calls worker_done;
  * - mixed: a Claude Code lead with a Codex worker and a Gemini worker.
+ * The fake model plays a lead that ends its turn when crewmux's tools are missing from its request (no
+ * waiting for MCP servers): a lead run passes only if crewmux typed the goal after the lead's MCP client
+ * listed crewmux's tools (issue 14, "the lead never starts blind").
  * A run that ends done proves no dialog blocked any pane. A CLI whose binary is missing is skipped.
  * Each run gets its own HOME, seeded like a user's (test/helpers/agent-homes.ts); outbound traffic
  * goes to a closed loopback proxy. CREWMUX_AGENTS=claude,codex limits the CLIs; CREWMUX_RUN_S sets the
@@ -21,6 +24,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { which } from '../../src/adapters/which.js';
 import { findAgent } from '../../src/core/agents/registry.js';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
+import { BLIND_LEAD_TEXT } from '../fakes/fake-model/policy.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
 import {
   createRepo,
@@ -44,7 +48,7 @@ const BASE = secureTestBase();
 
 let fake: FakeModelServer;
 before(async () => {
-  fake = createFakeModelServer();
+  fake = createFakeModelServer({ blindLead: 'end-turn' });
   await fake.listen();
 });
 after(async () => {
@@ -185,15 +189,16 @@ function modelCalled(tool: string): number {
   ).length;
 }
 
+/** Lead turns the fake model ended because crewmux's tools were missing from the request. */
+function blindTurns(): number {
+  return fake.requests.filter((r) => r.decision.kind === 'text' && r.decision.text === BLIND_LEAD_TEXT).length;
+}
+
 const timings: string[] = [];
 after(() => {
   if (!timings.length) return;
-  // How often Claude Code started a turn before crewmux's MCP server connected (the fake then calls WaitForMcpServers).
-  const waits = fake.requests.filter(
-    (r) => r.decision.kind === 'tool' && r.decision.tool.name === 'WaitForMcpServers',
-  ).length;
   process.stdout.write(
-    `# real-agents-run timings:\n${timings.map((l) => `#   ${l}`).join('\n')}\n#   WaitForMcpServers calls: ${waits}\n`,
+    `# real-agents-run timings:\n${timings.map((l) => `#   ${l}`).join('\n')}\n#   blind lead turns: ${blindTurns()}\n`,
   );
 });
 
@@ -225,15 +230,21 @@ for (const agent of AGENTS) {
     );
 
     test(
-      `${agent} as lead (and its worker): spawn_worker, wait_for_worker, merge_worker, verify, mark_goal_done`,
+      `${agent} as lead (and its worker): the goal arrives after crewmux's tools are listed; spawn_worker, wait_for_worker, merge_worker, verify, mark_goal_done`,
       { skip: missing([agent]), timeout: (RUN_S + 90) * 1000 },
       async () => {
         const file = `lead-${agent}.txt`;
         const content = `written for a ${agent} lead`;
         const before = modelCalled('mark_goal_done');
+        const blindBefore = blindTurns();
         const o = await runGoal(agent, [agent], `Create file ${file} containing ${content}`);
         try {
           timings.push(`${agent} lead: ${(o.ms / 1000).toFixed(1)} s`);
+          same(
+            blindTurns() - blindBefore,
+            0,
+            () => `the lead's model saw the goal without crewmux's tools:\n${o.why()}`,
+          );
           assertDone(o, [{ worker: 'w01', agent, file, content }]);
           assert.equal(o.view.session.lead, agent);
           assert.ok(modelCalled('mark_goal_done') > before, 'the lead CLI called mark_goal_done as the model told it');

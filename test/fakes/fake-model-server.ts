@@ -10,7 +10,7 @@ import { parseAnthropic, renderAnthropic } from './fake-model/anthropic.js';
 import { parseResponses, renderResponses } from './fake-model/openai-responses.js';
 import { parseChat, renderChat } from './fake-model/openai-chat.js';
 import { parseGemini, renderGemini } from './fake-model/gemini.js';
-import { decide } from './fake-model/policy.js';
+import { decide, type PolicyOptions } from './fake-model/policy.js';
 import type { Conversation, Decision } from './fake-model/conversation.js';
 
 export type Protocol = 'anthropic' | 'responses' | 'chat' | 'gemini';
@@ -24,7 +24,7 @@ export interface RecordedRequest {
   body?: unknown;
 }
 
-export interface FakeModelServerOptions {
+export interface FakeModelServerOptions extends PolicyOptions {
   /** Keep request bodies in `requests` (debugging a new CLI version). */
   keepBodies?: boolean;
   /** Called with each recorded request. */
@@ -90,7 +90,7 @@ export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeMo
         return;
       }
       const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
-      const decision = decide(PARSERS[protocol](body));
+      const decision = decide(PARSERS[protocol](body), { blindLead: opts.blindLead });
       const rec: RecordedRequest = { protocol, path, decision, ...(opts.keepBodies ? { body } : {}) };
       requests.push(rec);
       opts.onRequest?.(rec);

@@ -16,7 +16,7 @@ import type { AgentTable } from '../../src/app/agents/agent-table.js';
 import type { SqliteStore } from '../../src/adapters/store.js';
 import type { RunOptions } from '../../src/core/session/rows.js';
 import { ConfigSchema, type Config } from '../../src/core/session/config-schema.js';
-import { customAgentProfile } from '../../src/core/agents/profile.js';
+import { customAgentProfile, type AgentProfile } from '../../src/core/agents/profile.js';
 import { scriptedLead, scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
 import { integrationBranch, tmuxSessionName } from '../../src/core/session/naming.js';
 import { createEventLog } from '../../src/app/session/events.js';
@@ -65,6 +65,8 @@ export interface FakeRuntimeOptions {
   sid?: string;
   /** Clock start in ms. */
   start?: number;
+  /** The session's lead agent (default the scripted lead), launched from a binary path that is never run. */
+  lead?: AgentProfile;
 }
 
 export interface FakeRuntime {
@@ -138,7 +140,7 @@ export async function createFakeRuntime(o: FakeRuntimeOptions = {}): Promise<Fak
     id: sid,
     goal: 'a test goal',
     status: 'running',
-    lead_agent: scriptedLead.name,
+    lead_agent: (o.lead ?? scriptedLead).name,
     repo_root: repoRoot,
     base_commit: git.resolve('main')!,
     integration_branch: branch,
@@ -156,6 +158,7 @@ export async function createFakeRuntime(o: FakeRuntimeOptions = {}): Promise<Fak
   const agents: AgentTable = new Map([
     // The session's lead, so launchLead (start, resume) finds it.
     [scriptedLead.name, { profile: scriptedLead, binary: process.execPath }],
+    ...(o.lead ? [[o.lead.name, { profile: o.lead, binary: `/usr/bin/${o.lead.name}` }] as const] : []),
     [scriptedWorker.name, { profile: scriptedWorker, binary: process.execPath }],
     [
       TYPED_AGENT,

@@ -6,6 +6,7 @@ import { createMcpHttpServer } from '../../src/mcp/http-server.js';
 import { buildMcpServer } from '../../src/mcp/build-server.js';
 import { connectCrewmux } from '../../src/demo/mcp-client.js';
 import type { Runtime } from '../../src/app/runtime.js';
+import type { Principal } from '../../src/mcp/principal.js';
 
 const LEAD = 'lead-token-0123456789';
 const WORKER = 'worker-token-0123456789';
@@ -65,16 +66,21 @@ test('requests with a wrong token, a foreign Host or Origin, or an oversized bod
   }
 });
 
-test('the lead sees lead tools; a worker sees only its own and cannot call a lead tool', async () => {
+test('the lead sees lead tools; a worker sees only its own and cannot call a lead tool; each tools/list is told', async () => {
+  const listed: Principal[] = [];
   const server = createMcpHttpServer({
     book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) },
     buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
+    onToolsListed: (p) => listed.push(p),
   });
   const port = await server.listen(0);
   const url = `http://127.0.0.1:${port}/mcp`;
   try {
     const lead = await connectCrewmux(url, LEAD);
+    // Connecting (initialize) is not listing: the lead's start-up waits for the list itself.
+    assert.deepEqual(listed, []);
     const leadTools = await lead.tools();
+    assert.deepEqual(listed, [{ role: 'lead' }]);
     for (const t of [
       'spawn_worker',
       'wait_for_worker',
@@ -103,6 +109,7 @@ test('the lead sees lead tools; a worker sees only its own and cannot call a lea
 
     const worker = await connectCrewmux(url, WORKER);
     assert.deepEqual((await worker.tools()).sort(), ['report_progress', 'worker_done']);
+    assert.deepEqual(listed, [{ role: 'lead' }, { role: 'worker', workerId: 'w01' }]);
     const refused = await worker.call('spawn_worker', { task: 'x' });
     assert.equal(refused.isError, true);
     assert.match(refused.text, /^Error: .*spawn_worker not found/);

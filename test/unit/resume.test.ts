@@ -99,7 +99,9 @@ test('resume: a done.flag or sentinel line written while crewmux was down is not
     f.tmux.exitPane(byLine.pane_id!, 0);
     f.tmux.setScreen(f.leadPane, 'scripted lead ready\n');
 
-    await withMonitor(f, (monitor) => resumeSession(f.rt, monitor, { freshTmux: false }, []));
+    await withMonitor(f, async (monitor) => {
+      await resumeSession(f.rt, monitor, { freshTmux: false }, []);
+    });
 
     assert.deepEqual([worker(f, byFlag.id).state, worker(f, byFlag.id).summary], ['done', 'done while down']);
     assert.deepEqual([worker(f, byLine.id).state, worker(f, byLine.id).summary], ['blocked', 'need a key']);
@@ -121,7 +123,9 @@ test('resume in a new tmux session: no old pane id counts, and the lead is relau
   const f = await downSession();
   try {
     const w = await spawnRunning(f, 'task one');
-    await withMonitor(f, (monitor) => resumeSession(f.rt, monitor, { freshTmux: true, newPort: 4600 }, []));
+    await withMonitor(f, async (monitor) => {
+      await resumeSession(f.rt, monitor, { freshTmux: true, newPort: 4600 }, []);
+    });
     assert.equal(worker(f, w.id).state, 'crashed');
     assert.match(resumedMessage(f), /^session resumed in a new tmux session: the MCP server moved to /);
     const started = f.store

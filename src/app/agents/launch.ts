@@ -5,7 +5,13 @@
  * on a command line: in `arg` mode the shell reads it from the prompt file as one argument.
  */
 import { join, relative } from 'node:path';
-import { PROMPT_ARG, type AgentProfile, type LaunchContext, type PromptMode } from '../../core/agents/profile.js';
+import {
+  PROMPT_ARG,
+  withoutPromptArg,
+  type AgentProfile,
+  type LaunchContext,
+  type PromptMode,
+} from '../../core/agents/profile.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
 import { ensureDir, writeFileAtomic } from '../../adapters/files.js';
 import { writeLaunchFiles } from '../../adapters/agent-files.js';
@@ -54,6 +60,8 @@ export interface LaunchInput {
   doneFile?: string;
   /** For agents with project-local config: checks the repo does not track it and excludes it from git. */
   git: Git;
+  /** Launch without the prompt, which the caller types later (withoutPromptArg; a lead's 'after-tools'). */
+  deferPrompt?: boolean;
 }
 
 /**
@@ -66,7 +74,8 @@ export async function prepareLaunch(input: LaunchInput): Promise<PaneLaunch> {
   ensureDir(ctx.stateDir);
   const mcpConfigPath = join(ctx.stateDir, 'mcp.json');
   writeFileAtomic(mcpConfigPath, mcpConfigJson(ctx.mcpUrl, ctx.mcpToken));
-  const spec = profile.launch({ ...ctx, mcpConfigPath }, binary);
+  const launched = profile.launch({ ...ctx, mcpConfigPath }, binary);
+  const spec = input.deferPrompt ? withoutPromptArg(launched) : launched;
   const inWorktree = (spec.files ?? [])
     .filter((f) => f.path.startsWith(ctx.cwd + '/'))
     .map((f) => relative(ctx.cwd, f.path));

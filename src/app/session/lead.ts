@@ -1,4 +1,8 @@
-/** Launching the lead agent into the first pane of the lead window, with its prompt (and a recap on resume). */
+/**
+ * Launching the lead agent into the first pane of the lead window, with its prompt (and a recap on resume).
+ * A lead whose profile says `leadPrompt: 'after-tools'` starts without its prompt: deliverLeadPrompt types it
+ * once the lead's MCP client has listed crewmux's tools, so the model never sees the goal without them.
+ */
 import { join } from 'node:path';
 import { buildLeadPrompt, type LeadToolInfo } from '../../core/workers/prompts.js';
 import { readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
@@ -8,6 +12,8 @@ import { prepareLaunch } from '../agents/launch.js';
 import { FIFO_GATE, LEAD_WINDOW, leadGate, openGate, writeLaunchScript } from '../workers/panes.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
 import { deliverText } from '../workers/deliver.js';
+import { waitUntil } from '../../core/clock.js';
+import { TERMINAL_SESSION_STATUSES } from '../../core/session/rows.js';
 import { session, type Runtime } from '../runtime.js';
 
 /** Where the lead's launch script lives (the lead pane's gate runs it). */
@@ -15,18 +21,31 @@ export function leadScriptPath(sessionDir: string): string {
   return join(sessionDir, 'lead', 'launch.sh');
 }
 
+/** A started lead: its pane, and whether its prompt is still to be typed (deliverLeadPrompt). */
+export interface LeadLaunch {
+  paneId: string;
+  /** The prompt is typed by crewmux, not read by the agent at launch. */
+  typed: boolean;
+  /** Typed only once the lead's MCP client has listed crewmux's tools (profile `leadPrompt: 'after-tools'`). */
+  afterTools: boolean;
+}
+
+/** Milliseconds deliverLeadPrompt waits for the lead's tools/list before it types the prompt anyway. */
+export const LEAD_TOOLS_WAIT_MS = 60_000;
+
 /**
- * Starts the lead in the lead window's first pane with its prompt, which lists `tools` (the lead tools the
- * MCP server registers; the composition root passes them); `recap` (on resume) is appended. With `replace`,
- * the pane is respawned even when it is not dead (resume, after the old lead was stopped). Returns the
- * lead's pane id; throws when the lead window is gone or the agent cannot launch.
+ * Starts the lead in the lead window's first pane; its prompt lists `tools` (the lead tools the MCP server
+ * registers; the composition root passes them) and `recap` (on resume) is appended. With `replace`, the pane is
+ * respawned even when it is not dead (resume, after the old lead was stopped). A lead whose prompt is typed
+ * (prompt mode 'type', or `leadPrompt: 'after-tools'`, launched without it) does not have it yet: the caller
+ * runs deliverLeadPrompt. Throws when the lead window is gone or the agent cannot launch.
  */
 export async function launchLead(
   rt: Runtime,
   tools: LeadToolInfo[],
   recap?: string,
   opts: { replace?: boolean } = {},
-): Promise<string> {
+): Promise<LeadLaunch> {
   const s = session(rt);
   const lead = requireAgent(rt.agents, s.lead_agent, 'lead');
   const leadDir = join(rt.sessionDir, 'lead');
@@ -40,7 +59,9 @@ export async function launchLead(
     tools,
   });
   writeFileAtomic(promptFile, recap ? `${base}\n${recap}\n` : base);
+  const afterTools = lead.profile.leadPrompt === 'after-tools';
   const launch = await prepareLaunch({
+    deferPrompt: afterTools,
     profile: lead.profile,
     binary: lead.binary,
     baseEnv: rt.baseEnv,
@@ -81,15 +102,45 @@ export async function launchLead(
   }
   await openGate(rt.tmux, first.paneId, gate, log, rt.paneGate);
   rt.store.updateSession(rt.sid, { lead_pane: first.paneId });
+  const typed = launch.prompt === 'type';
   rt.events.emit(
     'lead.started',
-    `lead ${lead.profile.name}${lead.profile.scripted ? ' (scripted, no model)' : ''} started in pane ${first.paneId}${recap ? ' with a recap of the session' : ''}`,
+    `lead ${lead.profile.name}${lead.profile.scripted ? ' (scripted, no model)' : ''} started in pane ${first.paneId}${recap ? ' with a recap of the session' : ''}${afterTools ? "; its prompt is typed once its MCP client has listed crewmux's tools" : ''}`,
   );
-  if (launch.prompt === 'type')
-    await deliverText(rt.tmux, first.paneId, readIfExists(promptFile) ?? '', {
-      readyMarkers: lead.profile.markers.ready,
-      tmpDir: leadDir,
+  return { paneId: first.paneId, typed, afterTools: typed && afterTools };
+}
+
+/**
+ * Types the lead's prompt (its prompt file, goal fenced as built) into `lead.paneId` when it is `typed`, and
+ * confirms it was submitted (deliverText). With `afterTools`, first waits until the lead's MCP client has listed
+ * crewmux's tools (rt.leadToolsListed for the lead's current token, `lead.tools_listed`), at most `waitMs`
+ * (default LEAD_TOOLS_WAIT_MS); past that it logs `lead.tools_not_listed` and types anyway. Types nothing once
+ * the session is ending. Rejects with a DeliveryError when the agent never takes the text.
+ */
+export async function deliverLeadPrompt(rt: Runtime, lead: LeadLaunch, o: { waitMs?: number } = {}): Promise<void> {
+  if (!lead.typed) return;
+  const s = session(rt);
+  const ended = () => rt.ending !== undefined || TERMINAL_SESSION_STATUSES.includes(session(rt).status);
+  const profile = requireAgent(rt.agents, s.lead_agent, 'lead').profile;
+  if (lead.afterTools) {
+    const waitMs = o.waitMs ?? LEAD_TOOLS_WAIT_MS;
+    const listed = await waitUntil(() => ended() || (rt.leadToolsListed?.(session(rt).lead_token) ?? false), {
+      timeoutMs: waitMs,
+      intervalMs: 50,
       clock: rt.clock,
     });
-  return first.paneId;
+    if (ended()) return;
+    if (!listed)
+      rt.events.emit(
+        'lead.tools_not_listed',
+        `the lead's MCP client had not listed crewmux's tools ${waitMs / 1000} s after it started; its prompt is typed anyway`,
+      );
+  }
+  const leadDir = join(rt.sessionDir, 'lead');
+  await deliverText(rt.tmux, lead.paneId, readIfExists(join(leadDir, 'prompt.md')) ?? '', {
+    readyMarkers: profile.markers.ready,
+    tmpDir: leadDir,
+    clock: rt.clock,
+  });
+  rt.events.emit('lead.prompted', `the lead's prompt was typed into pane ${lead.paneId} and submitted`);
 }

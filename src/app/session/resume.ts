@@ -11,7 +11,7 @@ import { waitUntil } from '../../core/clock.js';
 import { buildRecap, type LeadToolInfo, type RecapWorker } from '../../core/workers/prompts.js';
 import { compactedSummary } from '../llm/compaction.js';
 import { RECAP_INSTRUCTION, summarize } from '../llm/summarize.js';
-import { launchLead } from './lead.js';
+import { launchLead, type LeadLaunch } from './lead.js';
 import { changeWorkerState } from '../workers/state-change.js';
 import { relaunchLiveWorker } from '../workers/restart.js';
 import { session, type Runtime } from '../runtime.js';
@@ -33,14 +33,15 @@ const ROTATED = 'crewmux resumed and replaced every MCP token (the old ones are 
  * Adopts a session in a new supervisor whose tokens were rotated: watches its active workers again, marks those
  * whose agent is gone `crashed`, relaunches those whose agent still runs (a failed relaunch leaves the worker
  * `crashed` and is told in the recap), and relaunches the lead with a recap (its prompt listing `leadTools`),
- * stopping a lead that still runs first; a tmux or lead launch failure rejects.
+ * stopping a lead that still runs first; a tmux or lead launch failure rejects. Resolves to the relaunched lead,
+ * whose prompt the caller delivers (deliverLeadPrompt: typed once its MCP client has listed crewmux's tools).
  */
 export async function resumeSession(
   rt: Runtime,
   monitor: Monitor,
   facts: ResumeFacts,
   leadTools: LeadToolInfo[],
-): Promise<void> {
+): Promise<LeadLaunch> {
   const s = session(rt);
   const panes = freshPanes(await rt.tmux.listPanes(rt.tmuxSession), facts.freshTmux);
   const livePane = (id: string | null) => (id ? panes.find((p) => p.paneId === id && !p.dead) : undefined);
@@ -92,7 +93,7 @@ export async function resumeSession(
       { timeoutMs: 5_000, intervalMs: 50, clock: rt.clock },
     );
   }
-  await launchLead(rt, leadTools, recap, { replace: Boolean(lead) });
+  return launchLead(rt, leadTools, recap, { replace: Boolean(lead) });
 }
 
 function freshPanes<T>(panes: T[], freshTmux: boolean): T[] {

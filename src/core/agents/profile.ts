@@ -100,6 +100,13 @@ export interface AgentProfile {
   dialogs?: DialogAnswer[];
   /** How the agent names tool `tool` of MCP server `server` (for docs, fakes and pane matching). */
   mcpToolName?: (server: string, tool: string) => string;
+  /**
+   * How the lead's prompt reaches the model (default 'launch': as `launch` says). 'after-tools' is for CLIs
+   * that start their first turn before their MCP client has connected: the lead is launched without its
+   * prompt (withoutPromptArg) and crewmux types it once the lead's MCP client has listed crewmux's tools
+   * (docs/architecture.md "Lead start-up"). A CLI that itself blocks on MCP start-up keeps 'launch'.
+   */
+  leadPrompt?: 'launch' | 'after-tools';
   launch(ctx: LaunchContext, binary: string): LaunchSpec;
 }
 
@@ -132,6 +139,16 @@ export function customAgentProfile(name: string, c: CustomAgentConfig): AgentPro
       prompt,
     }),
   };
+}
+
+/**
+ * `spec` launched with no prompt, the prompt to be typed instead (prompt mode 'type'): PROMPT_ARG is left out
+ * of argv with the option word just before it when that word starts with `-` (`--`, `--prompt`,
+ * `--prompt-interactive`), which only introduces the prompt. Pure; a spec without PROMPT_ARG keeps its argv.
+ */
+export function withoutPromptArg(spec: LaunchSpec): LaunchSpec {
+  const argv = spec.argv.filter((a, i) => a !== PROMPT_ARG && !(a.startsWith('-') && spec.argv[i + 1] === PROMPT_ARG));
+  return { ...spec, argv, prompt: 'type' };
 }
 
 /** The argv with PROMPT_ARG replaced by `prompt` (left out when `prompt` is undefined). */

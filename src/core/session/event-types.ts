@@ -54,6 +54,10 @@ export const EVENT_TYPES = {
   'hook.failed': 'a hook command failed, timed out or could not start',
   'hook.config_error': 'hooks.json could not be loaded; no hooks run',
   'lead.started': 'the lead agent was launched in its pane',
+  'lead.tools_listed': "the lead's MCP client listed crewmux's tools (its prompt can be typed now)",
+  'lead.tools_not_listed':
+    "the lead's MCP client had not listed crewmux's tools within the wait; its prompt was typed anyway",
+  'lead.prompted': "the lead's prompt (with the goal) was typed into its pane and submitted",
   'lead.recap_failed': 'the resume recap could not be typed into the live lead',
   'lead.progress': 'the lead reported progress (report_progress)',
   'goal.done_refused': 'mark_goal_done was refused (workers still active or unmerged)',

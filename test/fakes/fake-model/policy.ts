@@ -2,6 +2,9 @@
  * The fake model's script, decided from one request alone (stateless): it plays a crewmux lead when the
  * prompt says "You are the lead of a crewmux session", a worker when it says "You are crewmux worker",
  * and answers anything else (titles, routers, classifiers, suggestions) with schema-filled JSON or "OK".
+ * A lead whose request offers no crewmux tool (the CLI's MCP client has not connected yet) waits for them
+ * where the CLI offers a way (`blindLead: 'wait'`, the default) or ends its turn (`'end-turn'`, what a model
+ * that sees a goal naming spawn_worker and no such tool does).
  */
 import { fillSchema, type Conversation, type Decision, type ToolCall, type ToolDef } from './conversation.js';
 
@@ -30,12 +33,23 @@ function callKey(c: ToolCall): string {
   return c.name;
 }
 
+export interface PolicyOptions {
+  /** What the lead does when spawn_worker is neither offered nor named as deferred (default 'wait'). */
+  blindLead?: 'wait' | 'end-turn';
+}
+
+/** The final text of a lead that found no crewmux tool and ended its turn (`blindLead: 'end-turn'`). */
+export const BLIND_LEAD_TEXT = 'DONE: no crewmux tools (spawn_worker is missing), ending the turn';
+
 /** Decides the next answer for `conv`. */
-export function decide(conv: Conversation): Decision {
+export function decide(conv: Conversation, o: PolicyOptions = {}): Decision {
   if (conv.jsonSchema) return { kind: 'text', text: JSON.stringify(fillSchema(conv.jsonSchema)) };
   if (conv.tools.length === 0 || /\[SUGGESTION MODE/.test(conv.lastUserText)) return { kind: 'text', text: 'OK' };
   if (conv.calls.length >= MAX_CALLS) return { kind: 'text', text: 'DONE: giving up after too many tool calls' };
-  if (conv.text.includes(LEAD_MARK)) return lead(conv);
+  if (conv.text.includes(LEAD_MARK)) {
+    if (o.blindLead === 'end-turn' && !offers(conv, 'spawn_worker')) return { kind: 'text', text: BLIND_LEAD_TEXT };
+    return lead(conv);
+  }
   if (conv.text.includes(WORKER_MARK)) return worker(conv);
   return { kind: 'text', text: 'OK' };
 }
@@ -112,7 +126,8 @@ function workerIdOf(result: string | undefined): string {
 }
 
 const isError = (r: string | undefined) => /^\s*(Error:|MCP tool '.*' reported tool error)/.test(r ?? '');
-const stillRunning = (r: string | undefined) => /still running|call again/i.test(r ?? '');
+// Claude Code hands the model a tool's structured content when it has one: `"pending":[{...}]` is "still running".
+const stillRunning = (r: string | undefined) => /still running|call again|"pending":\s*\[\s*\{/i.test(r ?? '');
 
 /**
  * The lead's walk: spawn one worker per task (retrying a refused spawn once), wait for them (one

@@ -11,6 +11,8 @@ export const amp: AgentProfile = {
   install: 'npm install -g @sourcegraph/amp',
   authHint: 'AMP_API_KEY, or `amp login` once',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
+  // The prompt is typed anyway; typed once the lead's MCP client has listed crewmux's tools.
+  leadPrompt: 'after-tools',
   mcpWiring: 'flag',
   markers: { ready: ['Welcome to Amp'], busy: ['Esc to cancel'], waiting: UNVERIFIED_WAITING },
   launch: (ctx, binary) => {

@@ -72,6 +72,8 @@ export const claude: AgentProfile = {
   verified: '2.1.197',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'flag',
+  // Its first turn starts before its MCP client has connected to crewmux (AGENT-CLIS.md section 13).
+  leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `mcp__${server}__${tool}`,
   markers: {
     ready: ['? for shortcuts', 'bypass permissions on', 'auto mode on'],

@@ -20,6 +20,8 @@ export const codex: AgentProfile = {
   verified: '0.169.0',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'flag',
+  // Typed once crewmux's tools are listed: a first turn never runs before its MCP client connected.
+  leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `mcp__${server}.${tool}`,
   markers: {
     ready: ['Ask Codex to do anything', '? for shortcuts'],

@@ -36,6 +36,8 @@ export const gemini: AgentProfile = {
   verified: '0.61.0',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
+  // Typed once crewmux's tools are listed: a first turn never runs before its MCP client connected.
+  leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `mcp_${server}_${tool}`,
   markers: {
     ready: ['Type your message'],

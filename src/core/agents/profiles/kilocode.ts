@@ -15,6 +15,8 @@ export const kilocode: AgentProfile = {
   install: 'npm install -g @kilocode/cli',
   authHint: 'configure a provider on first run',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
+  // The prompt is typed anyway; typed once the lead's MCP client has listed crewmux's tools.
+  leadPrompt: 'after-tools',
   mcpWiring: 'config-file',
   projectConfig: ['.kilocode/mcp.json'],
   markers: { ready: ['Type a message'], busy: ['esc to cancel'], waiting: UNVERIFIED_WAITING },

@@ -17,6 +17,8 @@ export const opencode: AgentProfile = {
   verified: '1.18.33',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
+  // Typed once crewmux's tools are listed: a first turn never runs before its MCP client connected.
+  leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `${server}_${tool}`,
   markers: {
     ready: ['Ask anything', 'ctrl+p commands'],

@@ -19,6 +19,8 @@ export const qwen: AgentProfile = {
   verified: '0.24.4',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
+  // The prompt stays on argv: QWEN_CODE_LEGACY_MCP_BLOCKING (below) makes startup wait for crewmux's tools.
+  leadPrompt: 'launch',
   mcpToolName: (server, tool) => `mcp__${server}__${tool}`,
   markers: {
     ready: ['Type your message'],
