@@ -11,6 +11,8 @@ import { findAgent } from '../../src/core/agents/registry.js';
 import { claude } from '../../src/core/agents/profiles/claude.js';
 import { deliverLeadPrompt, launchLead, leadScriptPath } from '../../src/app/session/lead.js';
 import { createFakeRuntime, type FakeRuntime } from '../helpers/fake-runtime.js';
+import { createMonitor } from '../../src/app/workers/monitor.js';
+import { resumeSession } from '../../src/app/session/resume.js';
 
 const ctx: LaunchContext = {
   role: 'lead',
@@ -133,3 +135,30 @@ test('lead start: a lead that reads its prompt at launch (the scripted lead) is 
     f.cleanup();
   }
 });
+
+test('resume: the relaunched lead gets the same treatment, waiting for the list under its rotated token', () =>
+  withClaudeLead(async (f) => {
+    f.store.updateSession(f.rt.sid, { status: 'stopped', lead_token: 'rotated-token' });
+    const listedBy = new Set(['lead-token']);
+    f.rt.leadToolsListed = (token) => listedBy.has(token);
+    const monitor = createMonitor(f.rt);
+    try {
+      const lead = await resumeSession(f.rt, monitor, { freshTmux: false }, []);
+      assert.equal(lead.afterTools, true);
+      // The relaunched claude shows its input prompt.
+      f.tmux.setScreen(lead.paneId, '? for shortcuts\n');
+      assert.doesNotMatch(readFileSync(leadScriptPath(f.rt.sessionDir), 'utf8'), /\$\(cat /);
+      let polls = 0;
+      f.rt.leadToolsListed = (token) => {
+        if (++polls === 3) listedBy.add('rotated-token');
+        assert.equal(f.tmux.callsOf('pasteBuffer').length, 0, 'typed before the relaunched lead listed its tools');
+        return listedBy.has(token);
+      };
+      await deliverLeadPrompt(f.rt, lead);
+      assert.equal(polls, 3);
+      assert.equal(f.tmux.callsOf('pasteBuffer').length, 1);
+      assert.match(f.tmux.pane(f.leadPane)!.screen, /You are the lead of a crewmux session/);
+    } finally {
+      monitor.close();
+    }
+  }));
