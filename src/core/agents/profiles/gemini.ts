@@ -36,8 +36,8 @@ export const gemini: AgentProfile = {
   verified: '0.61.0',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
-  // Typed once crewmux's tools are listed: a first turn never runs before its MCP client connected.
-  leadPrompt: 'after-tools',
+  // Prompt on argv: typed into 0.61 after a paste, Enter did not submit (issue 14); see docs/architecture.md.
+  leadPrompt: 'launch',
   mcpToolName: (server, tool) => `mcp_${server}_${tool}`,
   markers: {
     ready: ['Type your message'],

@@ -17,8 +17,8 @@ export const opencode: AgentProfile = {
   verified: '1.18.33',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
-  // Typed once crewmux's tools are listed: a first turn never runs before its MCP client connected.
-  leadPrompt: 'after-tools',
+  // Prompt on argv until a typed first prompt is verified with 1.18.33 (issue 14, docs/architecture.md).
+  leadPrompt: 'launch',
   mcpToolName: (server, tool) => `${server}_${tool}`,
   markers: {
     ready: ['Ask anything', 'ctrl+p commands'],
