@@ -296,6 +296,20 @@ export function removeFile(path: string): void {
   rmSync(path, { force: true });
 }
 
+/** Removes a directory and everything below it if it exists (symlinks inside are removed, not followed). */
+export function removeTree(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}
+
+/** Modification time of `path` in epoch ms; undefined when it cannot be read. */
+export function modifiedAt(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
 export function pathExists(path: string): boolean {
   return existsSync(path);
 }

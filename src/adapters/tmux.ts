@@ -131,7 +131,8 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     },
 
     async setSessionOption(session: string, name: string, value: string): Promise<void> {
-      await run(['set-option', '-t', `=${session}`, name, value]);
+      // set-option's -t is a target pane: tmux 3.3 answers "no such session" for `=name`, not for `=name:`.
+      await run(['set-option', '-t', `=${session}:`, name, value]);
     },
 
     /**

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Git } from './ports/git.js';
 import type { Store } from './ports/store.js';
-import type { Tmux } from './ports/tmux.js';
+import type { AttachResult, Tmux } from './ports/tmux.js';
 import type { Paths } from './session/paths.js';
 import type { Runtime } from './runtime.js';
 
@@ -26,8 +26,11 @@ export interface AppServices {
   clock: Clock;
   /** `clock.now()`. */
   now(): number;
-  /** Attaches this terminal to a tmux session (switch-client inside tmux); returns tmux's exit code. */
-  attachTerminal(tmux: Tmux, session: string): number;
+  /**
+   * Shows a tmux session on this terminal: attaches (blocking until detach or the session's end), or inside tmux
+   * switches the user's client to it, or opens it in a new window when it is on another tmux server.
+   */
+  attachTerminal(tmux: Tmux, session: string): Promise<AttachResult>;
   /** Reads a file the user named (e.g. --goal-file); throws with the path on failure. */
   readUserFile(path: string): string;
   /** Writes a file the user named (e.g. --url-file) atomically, 0600; throws E_UNSAFE_PATH when it is a symlink. */

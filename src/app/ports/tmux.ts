@@ -109,3 +109,16 @@ export interface Tmux {
   killSession(name: string): Promise<void>;
   killServer(): Promise<void>;
 }
+
+/**
+ * How the user's terminal was shown a session (adapters/terminal.ts): `attached` (a tmux client ran on this
+ * terminal until it detached or the session ended), `switched` (inside tmux: the user's client was switched to
+ * the session) or `window` (inside tmux, crewmux's server being another: a new window of the user's session
+ * attached to it). The last two return at once, with a `note` to print once.
+ */
+export interface AttachResult {
+  mode: 'attached' | 'switched' | 'window';
+  /** tmux's exit status (0 on success). */
+  code: number;
+  note?: string;
+}

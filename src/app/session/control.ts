@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { waitUntil } from '../../core/clock.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
-import { isAlive, processIdentity, type ProcessIdentity } from '../../adapters/process-tree.js';
+import { isAlive, killTree, processIdentity, processTree, type ProcessIdentity } from '../../adapters/process-tree.js';
 import { appendText, readIfExists } from '../../adapters/files.js';
 import { TERMINAL_SESSION_STATUSES, type SessionRow } from '../../core/session/rows.js';
 import { endSession } from './goal.js';
@@ -57,16 +57,42 @@ export function canResume(s: SessionRow): boolean {
 }
 
 /**
+ * What is left of an ended session `s`: stops every live pane's process tree (this process excepted) and kills its
+ * tmux session; true when there was a tmux session to clear (a `--keep-session` run, or a supervisor that died
+ * while closing), false when nothing was left.
+ */
+export async function clearEndedSession(ctx: AppServices, s: SessionRow): Promise<boolean> {
+  const tmux = ctx.tmuxFor(s.tmux_socket);
+  if (!(await tmux.hasSession(s.tmux_session).catch(() => false))) return false;
+  const panes = await tmux.listPanes(s.tmux_session).catch(() => []);
+  await Promise.all(
+    panes
+      .filter((p) => !p.dead && !processTree(p.pid).includes(process.pid))
+      .map((p) => killTree(p.pid).catch(() => undefined)),
+  );
+  await tmux.killSession(s.tmux_session);
+  return true;
+}
+
+/** What `crewmux stop` did: the session afterwards, and whether it had already ended (only leftovers cleared). */
+export interface StopOutcome {
+  session: SessionRow;
+  alreadyEnded: boolean;
+}
+
+/**
  * Stops a session: its supervisor ends it (snapshotting work, stopping agents); without one, this process does.
  * Only a pid verified as this session's supervisor (this user's process running `supervise <sid>`) is signalled:
  * a recycled pid is left alone, and where that cannot be verified (no /proc) nothing is signalled and the outcome
- * says so.
+ * says so. A session that already ended but left its tmux session (and agents) behind has those cleared; one that
+ * left nothing is UserError E_SESSION_ENDED.
  */
-export async function stopSession(ctx: AppServices, sid?: string): Promise<SessionRow> {
+export async function stopSession(ctx: AppServices, sid?: string): Promise<StopOutcome> {
   const s = findSession(ctx.store(), sid);
   const check = checkSupervisor(s);
   if (TERMINAL_SESSION_STATUSES.includes(s.status) && check !== 'ours') {
-    throw new UserError('E_SESSION_ENDED', `Session ${s.id} already ended (${s.status}).`);
+    if (await clearEndedSession(ctx, s)) return { session: s, alreadyEnded: true };
+    throw new UserError('E_SESSION_ENDED', `Session ${s.id} already ended (${s.status}); nothing of it is running.`);
   }
   if (check === 'ours') {
     process.kill(s.supervisor_pid!, 'SIGTERM');
@@ -87,7 +113,7 @@ export async function stopSession(ctx: AppServices, sid?: string): Promise<Sessi
     await endSession(rt, 'stopped', `stopped by \`crewmux stop\` (${why})`);
     await rt.tmux.killSession(s.tmux_session);
   }
-  return ctx.store().getSession(s.id)!;
+  return { session: ctx.store().getSession(s.id)!, alreadyEnded: false };
 }
 
 /**

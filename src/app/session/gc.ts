@@ -1,16 +1,27 @@
 /**
  * `crewmux gc`: classifies every crewmux worktree and branch of the sessions in the state database and
  * removes only what is provably safe: merged or empty, in a session that is not live. `--force` also
- * removes unmerged commits and uncommitted changes. Reports what it keeps and why, and the space freed.
+ * removes unmerged commits and uncommitted changes. Leftovers whose repository is gone (the worktrees
+ * crewmux keeps under its data dir) are removed too, and so are those of sessions the database no longer
+ * knows (worktree folders; their branches only when merged, or with `--force`). Reports what it keeps and
+ * why, and the space freed.
  */
-import { dirBytes, pathExists as existsSync } from '../../adapters/files.js';
+import { join } from 'node:path';
+import { dirBytes, pathExists as existsSync, listDir, modifiedAt, removeTree } from '../../adapters/files.js';
 import { sessionBranchPrefix } from '../../core/session/naming.js';
+import { repoWorktreesDir } from './paths.js';
 import type { SessionRow } from '../../core/session/rows.js';
 import { supervisorAlive } from './control.js';
 import type { AppServices } from '../services.js';
 
 export type GcClass =
-  'merged' | 'empty' | 'unmerged commits' | 'uncommitted changes' | 'session live' | 'missing repository';
+  | 'merged'
+  | 'empty'
+  | 'unmerged commits'
+  | 'uncommitted changes'
+  | 'session live'
+  | 'missing repository'
+  | 'session gone';
 
 export interface GcItem {
   session: string;
@@ -49,15 +60,101 @@ async function classify(
   return 'unmerged commits';
 }
 
+/** A worktree folder of a session that did not register yet is left alone this long (ms). */
+const STARTING_GRACE_MS = 10 * 60_000;
+
+function removeLeftover(path: string, dryRun: boolean): GcItem['action'] {
+  if (dryRun) return 'would remove';
+  try {
+    removeTree(path);
+    return 'removed';
+  } catch {
+    return 'kept';
+  }
+}
+
+/** The worktrees of session `s` whose repository is gone: git cannot remove them, so their folders go. */
+function missingRepoItems(ctx: AppServices, s: SessionRow, dryRun: boolean): GcItem[] {
+  const dir = join(repoWorktreesDir(ctx.paths, s.repo_root), s.id);
+  if (!existsSync(dir)) return [];
+  const bytes = dirBytes(dir);
+  const action = removeLeftover(dir, dryRun);
+  const parent = repoWorktreesDir(ctx.paths, s.repo_root);
+  if (action === 'removed' && listDir(parent).length === 0) removeTree(parent);
+  return [
+    {
+      session: s.id,
+      branch: `${sessionBranchPrefix(s.id)}* (repository ${s.repo_root} is gone)`,
+      worktree: dir,
+      class: 'missing repository',
+      action,
+      bytes,
+    },
+  ];
+}
+
+/**
+ * Leftovers of sessions the state database does not know: worktree folders under the data dir (removed; a folder
+ * younger than STARTING_GRACE_MS may belong to a run being started and is skipped) and `crewmux/<sid>/` branches
+ * in the known repositories (removed when a non-crewmux branch contains them, or with `force`; kept otherwise).
+ */
+async function goneSessionItems(
+  ctx: AppServices,
+  known: Set<string>,
+  repos: string[],
+  opts: { dryRun: boolean; force: boolean },
+): Promise<GcItem[]> {
+  const items: GcItem[] = [];
+  const now = ctx.now();
+  for (const slug of listDir(ctx.paths.worktreesDir)) {
+    for (const sid of listDir(join(ctx.paths.worktreesDir, slug))) {
+      const dir = join(ctx.paths.worktreesDir, slug, sid);
+      if (known.has(sid) || now - (modifiedAt(dir) ?? now) < STARTING_GRACE_MS) continue;
+      const bytes = dirBytes(dir);
+      const action = removeLeftover(dir, opts.dryRun);
+      items.push({ session: sid, branch: '-', worktree: dir, class: 'session gone', action, bytes });
+    }
+  }
+  for (const repo of repos) {
+    const heads = await ctx.git.branchHeads(repo, 'crewmux/').catch(() => new Map<string, string>());
+    for (const [branch, head] of heads) {
+      const sid = branch.split('/')[1] ?? '';
+      if (known.has(sid)) continue;
+      const containing = await ctx.git
+        .raw(repo, ['branch', '--format=%(refname:short)', '--contains', head])
+        .then((o) => o.split('\n').filter((b) => b && !b.startsWith('crewmux/')))
+        .catch(() => []);
+      const removable = containing.length > 0 || opts.force;
+      let action: GcItem['action'] = removable ? (opts.dryRun ? 'would remove' : 'removed') : 'kept';
+      if (removable && !opts.dryRun) {
+        await ctx.git.raw(repo, ['worktree', 'prune']).catch(() => undefined);
+        action = await ctx.git.deleteBranch(repo, branch, true).then(
+          () => 'removed' as const,
+          () => 'kept' as const,
+        );
+      }
+      items.push({ session: sid, branch, worktree: null, class: 'session gone', action, bytes: 0 });
+    }
+  }
+  return items;
+}
+
 /**
  * `crewmux gc`: classifies every crewmux branch and worktree and removes the merged or empty ones of sessions that
  * are not live (all of them with `force`, none with `dryRun`); returns one item per branch, and a removal git
- * refuses is reported as kept.
+ * refuses is reported as kept. Sessions whose repository is gone have their worktree folders removed (class
+ * `missing repository`); leftovers of sessions the database does not know are class `session gone`.
  */
 export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; force: boolean }): Promise<GcItem[]> {
   const items: GcItem[] = [];
-  for (const s of ctx.store().listSessions()) {
-    if (!existsSync(s.repo_root)) continue;
+  const sessions = ctx.store().listSessions();
+  const repos = new Set<string>();
+  for (const s of sessions) {
+    if (!existsSync(s.repo_root)) {
+      if (!supervisorAlive(s)) items.push(...missingRepoItems(ctx, s, opts.dryRun));
+      continue;
+    }
+    repos.add(s.repo_root);
     const heads = await ctx.git
       .branchHeads(s.repo_root, sessionBranchPrefix(s.id))
       .catch(() => new Map<string, string>());
@@ -95,5 +192,8 @@ export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; 
     }
     await ctx.git.raw(s.repo_root, ['worktree', 'prune']).catch(() => undefined);
   }
+  const cwdRepo = await ctx.git.repoInfo(ctx.cwd).catch(() => undefined);
+  if (cwdRepo) repos.add(cwdRepo.root);
+  items.push(...(await goneSessionItems(ctx, new Set(sessions.map((s) => s.id)), [...repos], opts)));
   return items;
 }

@@ -1,7 +1,8 @@
 /** The throwaway repository of `crewmux demo`: a tiny project with one commit and its verify command configured. */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTempDir, writeFileAtomic } from '../../adapters/files.js';
+import { makeTempDir, removeTree, writeFileAtomic } from '../../adapters/files.js';
+import { repoWorktreesDir, type Paths } from '../session/paths.js';
 import type { Git } from '../ports/git.js';
 
 /**
@@ -27,4 +28,14 @@ export async function createDemoRepo(git: Git, parent = tmpdir()): Promise<strin
   await git.raw(dir, ['add', '-A']);
   await git.raw(dir, [...(await git.identityFlags(dir)), 'commit', '-q', '-m', 'demo: initial commit']);
   return dir;
+}
+
+/**
+ * Removes what `crewmux demo` made for the throwaway repository `repo`: crewmux's worktrees of it (the demo's
+ * worker and integration worktrees, under the data dir) and the repository itself. Call it once the session has
+ * ended and its supervisor has exited, so nothing is still writing there.
+ */
+export function removeDemoRepo(paths: Paths, repo: string): void {
+  removeTree(repoWorktreesDir(paths, repo));
+  removeTree(repo);
 }

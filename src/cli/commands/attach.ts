@@ -1,14 +1,31 @@
-/** `crewmux attach [sid]`: reconnect this terminal to a running session. */
+/** `crewmux attach [sid]`: reconnect this terminal to a running session (inside tmux: switch to it). */
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
-import { findSession } from '../../app/session/lookup.js';
+import { resolveSession } from '../../app/session/lookup.js';
+import type { AttachResult, Tmux } from '../../app/ports/tmux.js';
+import type { AppContext } from '../../compose/app-context.js';
+
+/**
+ * Shows tmux session `session` on this terminal (`ctx.attachTerminal`) and, inside tmux, prints once on stderr
+ * what happened instead (the client switched, or a window opened) and how to get back.
+ */
+export async function showSession(ctx: AppContext, tmux: Tmux, session: string): Promise<AttachResult> {
+  const r = await ctx.attachTerminal(tmux, session);
+  if (r.note) ctx.out.err(`crewmux: ${r.note}`);
+  return r;
+}
 
 export const attachCommand: Command = {
   command: 'attach [sid]',
-  describe: 'Attach this terminal to a session (default: the latest)',
-  builder: (y) => y.positional('sid', { type: 'string' }),
+  describe: "Attach this terminal to a session (default: this repository's latest; inside tmux: switch to it)",
+  builder: (y) =>
+    y.positional('sid', { type: 'string' }).option('all', {
+      type: 'boolean',
+      default: false,
+      describe: 'Without an id: the latest session of any repository, not only of this one',
+    }),
   async handler(a, ctx) {
-    const s = findSession(ctx.store(), a.sid as string | undefined);
+    const s = await resolveSession(ctx, a.sid as string | undefined, Boolean(a.all), 'attach');
     const tmux = ctx.tmuxFor(s.tmux_socket);
     if (!(await tmux.hasSession(s.tmux_session))) {
       throw new UserError(
@@ -17,6 +34,6 @@ export const attachCommand: Command = {
         `See its result with \`crewmux status ${s.id}\`.`,
       );
     }
-    return ctx.attachTerminal(tmux, s.tmux_session) === 0 ? 0 : 1;
+    return (await showSession(ctx, tmux, s.tmux_session)).code === 0 ? 0 : 1;
   },
 };

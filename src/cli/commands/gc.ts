@@ -1,4 +1,4 @@
-/** `crewmux gc [--dry-run] [--force]`: remove merged or empty crewmux worktrees and branches. */
+/** `crewmux gc [--dry-run] [--force]`: remove merged or empty crewmux worktrees and branches, and leftovers. */
 import type { Command } from '../command.js';
 import { collectGarbage } from '../../app/session/gc.js';
 import { table } from '../output.js';
@@ -7,10 +7,11 @@ const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 
 export const gcCommand: Command = {
   command: 'gc',
-  describe: 'Remove crewmux worktrees and branches that are merged or empty (--force: all but live sessions)',
+  describe:
+    'Remove crewmux worktrees and branches that are merged or empty, or whose repository or session is gone (--force: all but live sessions)',
   builder: (y) =>
     y
-      .option('dry-run', { type: 'boolean', default: false })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Only report what would be removed' })
       .option('force', { type: 'boolean', default: false })
       .option('json', { type: 'boolean', default: false }),
   async handler(a, ctx) {
@@ -32,7 +33,7 @@ export const gcCommand: Command = {
     const freed = items.filter((i) => i.action !== 'kept').reduce((n, i) => n + i.bytes, 0);
     const kept = items.filter((i) => i.action === 'kept');
     ctx.out.out(
-      `\n${a.dryRun ? 'would free' : 'freed'} ${mb(freed)}; kept ${kept.length} (${[...new Set(kept.map((k) => k.class))].join(', ') || 'none'})${kept.some((k) => k.class === 'unmerged commits' || k.class === 'uncommitted changes') ? '; --force removes those too' : ''}`,
+      `\n${a.dryRun ? 'would free' : 'freed'} ${mb(freed)}; kept ${kept.length} (${[...new Set(kept.map((k) => k.class))].join(', ') || 'none'})${kept.some((k) => ['unmerged commits', 'uncommitted changes', 'session gone'].includes(k.class)) ? '; --force removes those too' : ''}`,
     );
     return 0;
   },

@@ -1,30 +1,34 @@
 /** `crewmux resume [sid]`: bring a session back after a crash, a stop, or a reboot. */
 import type { Command } from '../command.js';
 import { resumeRun } from '../../app/session/control.js';
+import { resolveSession } from '../../app/session/lookup.js';
 import { followRun } from '../../app/session/follow-run.js';
 import { finishRun } from './run.js';
+import { showSession } from './attach.js';
 import { consentFromArgs, TRUST_REPO_CONFIG_OPTION } from '../consent.js';
 
 export const resumeCommand: Command = {
   command: 'resume [sid]',
-  describe: 'Resume a session whose supervisor died or that was stopped (default: the latest)',
+  describe: "Resume a session whose supervisor died or that was stopped (default: this repository's latest)",
   builder: (y) =>
     y
       .positional('sid', { type: 'string' })
       .option('attach', { type: 'boolean', describe: 'Attach this terminal (default on a TTY)' })
       .option('wait', { type: 'boolean', describe: 'Block until the goal ends (default when not attaching)' })
-      .option('trust-repo-config', TRUST_REPO_CONFIG_OPTION),
+      .option('trust-repo-config', TRUST_REPO_CONFIG_OPTION)
+      .option('all', {
+        type: 'boolean',
+        default: false,
+        describe: 'Without an id: the latest session of any repository, not only of this one',
+      }),
   async handler(a, ctx) {
-    const before =
-      ctx
-        .store()
-        .eventsAfter((a.sid as string | undefined) ?? ctx.store().listSessions()[0]?.id ?? '', 0, 1_000_000)
-        .at(-1)?.id ?? 0;
-    const s = await resumeRun(ctx, a.sid as string | undefined, consentFromArgs(a));
+    const sid = (await resolveSession(ctx, a.sid as string | undefined, Boolean(a.all), 'resume')).id;
+    const before = ctx.store().eventsAfter(sid, 0, 1_000_000).at(-1)?.id ?? 0;
+    const s = await resumeRun(ctx, sid, consentFromArgs(a));
     ctx.out.err(`crewmux: session ${s.id} resumed (tmux session ${s.tmux_session})`);
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const wait = (a.wait as boolean | undefined) ?? !attach;
-    if (attach) ctx.attachTerminal(ctx.tmuxFor(s.tmux_socket), s.tmux_session);
+    if (attach) await showSession(ctx, ctx.tmuxFor(s.tmux_socket), s.tmux_session);
     if (!wait) return 0;
     await followRun(ctx.store(), ctx.tmuxFor(s.tmux_socket), s.id, (l) => ctx.out.out(l), {
       fromEventId: before,

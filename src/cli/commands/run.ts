@@ -11,6 +11,7 @@ import { fastForwardToIntegration } from '../../app/integration/take-result.js';
 import type { AppContext } from '../../compose/app-context.js';
 import { launchDashboardFor } from '../../compose/dashboard-server.js';
 import { consentFromArgs, TRUST_REPO_CONFIG_OPTION } from '../consent.js';
+import { showSession } from './attach.js';
 
 export const MAX_GOAL_BYTES = 64 * 1024;
 
@@ -156,17 +157,26 @@ export const runCommand: Command = {
     );
     if (a.dashboard) await startRunDashboard(ctx, run.sid);
     if (attach) {
-      ctx.attachTerminal(ctx.tmux, run.tmuxSession);
-      const s = ctx.store().getSession(run.sid)!;
-      if (s.ended_at) {
-        const code = finishRun(ctx, run.sid);
-        if (a.merge) ctx.out.out(await fastForwardToIntegration(ctx, run.sid));
-        return code;
+      const shown = await showSession(ctx, ctx.tmux, run.tmuxSession);
+      if (shown.mode !== 'attached') {
+        // Inside tmux the session shows in another session or window; this pane is free (or follows with --wait).
+        if (!wait) {
+          ctx.out.err(
+            `crewmux: the run goes on there. Status: crewmux status ${run.sid}   Stop: crewmux stop ${run.sid}`,
+          );
+          return shown.code === 0 ? 0 : 1;
+        }
+      } else {
+        if (ctx.store().getSession(run.sid)!.ended_at) {
+          const code = finishRun(ctx, run.sid);
+          if (a.merge) ctx.out.out(await fastForwardToIntegration(ctx, run.sid));
+          return code;
+        }
+        ctx.out.err(
+          `crewmux: detached; the run goes on. Reattach: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`,
+        );
+        if (!wait) return 0;
       }
-      ctx.out.err(
-        `crewmux: detached; the run goes on. Reattach: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`,
-      );
-      if (!wait) return 0;
     }
     if (!wait) {
       ctx.out.out(run.sid);

@@ -12,9 +12,15 @@ const age = (s: number) =>
         ? `${Math.round(s / 3600)}h`
         : `${Math.round(s / 86400)}d`;
 
+/** A repository path for the table: ~ for the home dir, and only its last 40 characters. */
+function shortRepo(repo: string, home: string | undefined): string {
+  const p = home && (repo === home || repo.startsWith(home + '/')) ? '~' + repo.slice(home.length) : repo;
+  return p.length > 40 ? '…' + p.slice(-39) : p;
+}
+
 export const sessionsCommand: Command = {
   command: 'sessions',
-  describe: 'List sessions: goal, status, lead, workers by state, age, resumable',
+  describe: 'List sessions of every repository: repository, goal, status, lead, workers by state, age, resumable',
   builder: (y) => y.option('json', { type: 'boolean', default: false }),
   async handler(a, ctx) {
     const views = listSessionViews(ctx.store(), ctx.now());
@@ -28,10 +34,11 @@ export const sessionsCommand: Command = {
     }
     ctx.out.out(
       table(
-        ['ID', 'STATUS', 'LEAD', 'WORKERS', 'AGE', 'RESUME', 'GOAL'],
+        ['ID', 'STATUS', 'REPO', 'LEAD', 'WORKERS', 'AGE', 'RESUME', 'GOAL'],
         views.map((v) => [
           v.id,
           v.status,
+          shortRepo(v.repo, ctx.env.HOME),
           v.lead,
           Object.entries(v.workers)
             .map(([k, n]) => `${n} ${k}`)

@@ -1,6 +1,7 @@
 /** `crewmux status [sid] [--json]`: a session and every worker. */
 import type { Command } from '../command.js';
 import { sessionStatus, type SessionStatusView } from '../../app/session/status.js';
+import { resolveSession } from '../../app/session/lookup.js';
 import { renderReport } from '../../core/session/report.js';
 import { clip, table } from '../output.js';
 
@@ -38,13 +39,19 @@ export function renderStatus(v: SessionStatusView): string {
 
 export const statusCommand: Command = {
   command: 'status [sid]',
-  describe: 'Show a session (default: the latest) and its workers',
+  describe: "Show a session (default: this repository's latest) and its workers",
   builder: (y) =>
     y
       .positional('sid', { type: 'string', describe: 'Session id or a unique prefix' })
-      .option('json', { type: 'boolean', default: false }),
+      .option('json', { type: 'boolean', default: false })
+      .option('all', {
+        type: 'boolean',
+        default: false,
+        describe: 'Without an id: the latest session of any repository, not only of this one',
+      }),
   async handler(a, ctx) {
-    const v = sessionStatus(ctx.store(), a.sid as string | undefined);
+    const s = await resolveSession(ctx, a.sid as string | undefined, Boolean(a.all), 'status');
+    const v = sessionStatus(ctx.store(), s.id);
     if (a.json) ctx.out.json(v);
     else ctx.out.out(renderStatus(v));
     return 0;

@@ -69,6 +69,11 @@ async function loadSessions() {
           h('span', { class: 'mono' }, s.id),
           ' ',
           h('span', { class: 'badge', 'data-state': s.status, text: s.status }),
+          h('span', {
+            class: 'repo-line mono',
+            title: s.repo,
+            text: s.repo.split('/').filter(Boolean).pop() || s.repo,
+          }),
           h('span', { class: 'goal-line', text: s.goal.split('\n')[0] }),
         ),
       ),
