@@ -12,7 +12,7 @@ import { UserError } from '../../core/errors.js';
 import { waitUntil } from '../../core/clock.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
 import { appendText, ensureDir, readIfExists } from '../../adapters/files.js';
-import { TERMINAL_SESSION_STATUSES, type RunOptions } from '../../core/session/rows.js';
+import { TERMINAL_SESSION_STATUSES, type RunOptions, type SessionKind } from '../../core/session/rows.js';
 import { forwardableEnv } from '../agents/launch.js';
 import { createSessionWindows, withEnvFile } from '../workers/panes.js';
 import { leadScriptPath } from './lead.js';
@@ -32,6 +32,8 @@ export interface RunRequest {
   keepSession: boolean;
   attach: boolean;
   requireSignedSkills: boolean;
+  /** `manual`: no lead; the supervisor starts one worker on the goal as its task in the first pane (default `run`). */
+  kind?: SessionKind;
 }
 
 /**
@@ -117,12 +119,14 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     attach: req.attach,
     env: {},
     requireSignedSkills: req.requireSignedSkills,
+    ...(req.kind === 'manual' ? { kind: 'manual' as const } : {}),
   };
   store.createSession({
     id: sid,
     goal: req.goal,
     status: 'starting',
-    lead_agent: pre.lead,
+    // A manual session has no lead: the views show it as such.
+    lead_agent: req.kind === 'manual' ? '' : pre.lead,
     repo_root: pre.repo.root,
     base_commit: pre.repo.head,
     integration_branch: branch,
@@ -140,7 +144,9 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     sid,
     null,
     'session.created',
-    `session ${sid} created: lead ${pre.lead}, workers ${pre.workers.join(',')}, integration ${branch}`,
+    req.kind === 'manual'
+      ? `session ${sid} created: manual, worker ${pre.workers.join(',')}, no lead, integration ${branch}`
+      : `session ${sid} created: lead ${pre.lead}, workers ${pre.workers.join(',')}, integration ${branch}`,
   );
 
   try {
@@ -156,10 +162,10 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
       leadScriptPath(sessionDir),
       withEnvFile({ cwd: integrationWorktree, command, env: supervisorEnv(ctx) }, join(sessionDir, 'supervisor.env')),
     );
-    // The run has started once the supervisor launched the lead (status running) or gave up.
+    // The run has started once the supervisor launched the lead or the manual worker (status running) or gave up.
     const noStart = () =>
       new Error(
-        `the supervisor did not start the lead (${readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || 'no output'})`,
+        `the supervisor did not start the ${req.kind === 'manual' ? 'worker' : 'lead'} (${readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || 'no output'})`,
       );
     const started = await waitUntil(
       async () => {
