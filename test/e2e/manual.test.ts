@@ -162,3 +162,20 @@ test('manual: stop, then resume relaunches the worker in the first pane; it fini
     t.cleanup();
   }
 });
+
+test('manual: no task, or an unknown agent, is one clear line with the fix and no session', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t);
+    const none = await runCli(t, repo, ['manual', '--no-attach']);
+    assert.equal(none.code, 64, none.stderr);
+    assert.match(none.stderr, /E_TASK_MISSING/);
+    assert.match(none.stderr, /crewmux manual --task/);
+    const unknown = await runCli(t, repo, ['manual', '--task', 'x', '--agent', 'nope', '--no-attach']);
+    assert.equal(unknown.code, 3, unknown.stderr);
+    assert.match(unknown.stderr, /Unknown agent "nope"/);
+    assert.deepEqual(JSON.parse((await runCli(t, repo, ['sessions', '--json'])).stdout), []);
+  } finally {
+    t.cleanup();
+  }
+});

@@ -3,7 +3,8 @@
  * its own worktree (the user's checkout is never modified during a run), the tmux session with the
  * lead's window and the supervisor's window. The supervisor (MCP server, monitor, lead launch) runs
  * inside tmux so it lives as long as the session, whatever happens to the terminal that started it.
- * All-or-nothing: a failure undoes what was made.
+ * All-or-nothing: a failure undoes what was made. A manual session (`kind: 'manual'`) is started the same way, with no
+ * lead: its supervisor starts the one worker in the lead window's first pane (manual.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
