@@ -1,8 +1,9 @@
 /**
  * The supervisor of one session: runs in the session's `supervisor` tmux window for as long as the
  * session lives. It serves MCP, runs the monitor, the conflict radar and the hooks, launches the lead
- * in pane 0 (or, on resume, adopts what is still running), and when the goal ends (or on
- * SIGTERM/SIGHUP) records the outcome and closes everything it opened.
+ * in pane 0 (a manual session: its one worker, and it settles the session when the worker's turn ends;
+ * on resume, adopts what is still running), and when the goal ends (or on SIGTERM/SIGHUP) records the
+ * outcome and closes everything it opened.
  */
 import { killTree, processTree } from '../adapters/process-tree.js';
 import { buildMcpServer, listLeadTools, type ToolDeps } from '../mcp/build-server.js';
@@ -10,6 +11,7 @@ import { createMcpHttpServer } from '../mcp/http-server.js';
 import { workerTokenLookup } from '../mcp/principal.js';
 import type { HookCommand } from '../core/session/hooks.js';
 import { isSessionEnd } from '../core/session/event-types.js';
+import { FINISHED_STATES, type WorkerState } from '../core/workers/state.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
@@ -23,11 +25,14 @@ import { openRuntime } from './runtime-factory.js';
 import { closeSteps } from './close-steps.js';
 import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
 import { deliverLeadPrompt, launchLead, type LeadLaunch } from '../app/session/lead.js';
+import { isManualSession, resumeManualSession, settleManualSession, startManualWorker } from '../app/session/manual.js';
 import { resumeSession } from '../app/session/resume.js';
 import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
 import type { AppContext } from './app-context.js';
 import type { PromptExtras } from '../app/workers/spawn.js';
+
+const isFinishedState = (name: string) => FINISHED_STATES.includes(name as WorkerState);
 
 export interface SupervisorOptions {
   promptExtras?: PromptExtras;
@@ -139,8 +144,16 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     buildServer: (p) => buildMcpServer(p, toolDeps),
   });
 
+  const manual = isManualSession(s);
+  // A manual session ends with its worker's turn; settling runs one at a time (it merges), after the event.
+  let settling = Promise.resolve();
+  const settle = () => {
+    settling = settling.then(() => settleManualSession(rt));
+    return settling;
+  };
   const unsubscribe = events.subscribe((e) => {
     if (isSessionEnd(e.type)) finished();
+    else if (manual && e.workerId && isFinishedState(e.type.slice('worker.'.length))) void settle();
   });
   process.on('SIGTERM', () => {
     void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)');
@@ -177,21 +190,31 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     rt.mcpUrl = `http://127.0.0.1:${port}/mcp`;
     store.updateSession(sid, { mcp_port: port });
     events.emit('mcp.listening', `MCP server on ${rt.mcpUrl}`);
-    let lead: LeadLaunch;
-    if (opts.resume) {
+    let lead: LeadLaunch | undefined;
+    if (opts.resume && manual) {
+      await resumeManualSession(rt, monitor, { freshTmux: Boolean(opts.freshTmux) }, promptExtras);
+    } else if (opts.resume) {
       // Before the monitor starts, so what happened while crewmux was down is told as such.
       lead = await resumeSession(rt, monitor, { freshTmux: Boolean(opts.freshTmux), newPort }, leadTools);
+    } else if (manual) {
+      await startManualWorker(rt, promptExtras);
+      store.updateSession(sid, { status: 'running' });
+      events.emit('session.started', `manual session ${sid} running: one worker, no lead`);
     } else {
       lead = await launchLead(rt, leadTools);
       store.updateSession(sid, { status: 'running' });
       events.emit('session.started', `session ${sid} running`);
     }
     monitor.start();
+    // The worker may have ended before the session was running (a fast agent, or while crewmux was down).
+    if (manual) await settle();
     // After the monitor starts, so a lead that cannot work is noticed while its prompt waits for its tools.
-    try {
-      await deliverLeadPrompt(rt, lead);
-    } catch (e) {
-      await endSession(rt, 'failed', `the lead's prompt could not be delivered: ${(e as Error).message}`);
+    if (lead) {
+      try {
+        await deliverLeadPrompt(rt, lead);
+      } catch (e) {
+        await endSession(rt, 'failed', `the lead's prompt could not be delivered: ${(e as Error).message}`);
+      }
     }
   } catch (e) {
     await endSession(rt, 'failed', `the supervisor could not start: ${(e as Error).message}`);

@@ -62,6 +62,16 @@ export const ERROR_CODES = {
     'Shorten the goal; put long material in .crewmux/PROJECT.md, which the lead reads.',
   ],
   E_GOAL_EMPTY: [EXIT.preflight, 'The goal is empty.', 'Give a goal with some text.'],
+  E_TASK_MISSING: [
+    EXIT.usage,
+    'No task was given to `crewmux manual`, or it is empty.',
+    'Pass the task: `crewmux manual --task "..."` (or as the first argument).',
+  ],
+  E_TASK_TOO_LARGE: [
+    EXIT.preflight,
+    'The task is larger than 256 KB.',
+    'Shorten the task; put long material in a file in the repository and name it in the task.',
+  ],
   E_CONFIG_INVALID: [
     EXIT.preflight,
     'A config file is invalid.',

@@ -32,7 +32,7 @@ function summary(s: SessionRow, workerCount: number): SessionSummary {
     goal: s.goal,
     status: s.status,
     reason: s.outcome_reason,
-    lead: s.lead_agent,
+    lead: s.lead_agent || 'none (manual)',
     repo: s.repo_root,
     integrationBranch: s.integration_branch,
     tmuxSession: s.tmux_session,

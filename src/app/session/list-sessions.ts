@@ -14,7 +14,9 @@ export function listSessionViews(store: Store, now: number) {
       id: s.id,
       goal: s.goal,
       status: s.status,
-      lead: s.lead_agent,
+      // A manual session (`crewmux manual`) has one worker and no lead.
+      kind: s.options.kind ?? 'run',
+      lead: s.lead_agent || 'none (manual)',
       repo: s.repo_root,
       workers: byState,
       ageS: Math.round((now - s.created_at) / 1000),

@@ -3,7 +3,8 @@
  * its own worktree (the user's checkout is never modified during a run), the tmux session with the
  * lead's window and the supervisor's window. The supervisor (MCP server, monitor, lead launch) runs
  * inside tmux so it lives as long as the session, whatever happens to the terminal that started it.
- * All-or-nothing: a failure undoes what was made.
+ * All-or-nothing: a failure undoes what was made. A manual session (`kind: 'manual'`) is started the same way, with no
+ * lead: its supervisor starts the one worker in the lead window's first pane (manual.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { UserError } from '../../core/errors.js';
 import { waitUntil } from '../../core/clock.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
 import { appendText, ensureDir, readIfExists } from '../../adapters/files.js';
-import { TERMINAL_SESSION_STATUSES, type RunOptions } from '../../core/session/rows.js';
+import { TERMINAL_SESSION_STATUSES, type RunOptions, type SessionKind } from '../../core/session/rows.js';
 import { forwardableEnv } from '../agents/launch.js';
 import { createSessionWindows, withEnvFile } from '../workers/panes.js';
 import { leadScriptPath } from './lead.js';
@@ -32,6 +33,8 @@ export interface RunRequest {
   keepSession: boolean;
   attach: boolean;
   requireSignedSkills: boolean;
+  /** `manual`: no lead; the supervisor starts one worker on the goal as its task in the first pane (default `run`). */
+  kind?: SessionKind;
 }
 
 /**
@@ -117,12 +120,14 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     attach: req.attach,
     env: {},
     requireSignedSkills: req.requireSignedSkills,
+    ...(req.kind === 'manual' ? { kind: 'manual' as const } : {}),
   };
   store.createSession({
     id: sid,
     goal: req.goal,
     status: 'starting',
-    lead_agent: pre.lead,
+    // A manual session has no lead: the views show it as such.
+    lead_agent: req.kind === 'manual' ? '' : pre.lead,
     repo_root: pre.repo.root,
     base_commit: pre.repo.head,
     integration_branch: branch,
@@ -140,7 +145,9 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     sid,
     null,
     'session.created',
-    `session ${sid} created: lead ${pre.lead}, workers ${pre.workers.join(',')}, integration ${branch}`,
+    req.kind === 'manual'
+      ? `session ${sid} created: manual, worker ${pre.workers.join(',')}, no lead, integration ${branch}`
+      : `session ${sid} created: lead ${pre.lead}, workers ${pre.workers.join(',')}, integration ${branch}`,
   );
 
   try {
@@ -156,10 +163,10 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
       leadScriptPath(sessionDir),
       withEnvFile({ cwd: integrationWorktree, command, env: supervisorEnv(ctx) }, join(sessionDir, 'supervisor.env')),
     );
-    // The run has started once the supervisor launched the lead (status running) or gave up.
+    // The run has started once the supervisor launched the lead or the manual worker (status running) or gave up.
     const noStart = () =>
       new Error(
-        `the supervisor did not start the lead (${readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || 'no output'})`,
+        `the supervisor did not start the ${req.kind === 'manual' ? 'worker' : 'lead'} (${readIfExists(log)?.trim().split('\n').slice(-3).join(' | ') || 'no output'})`,
       );
     const started = await waitUntil(
       async () => {

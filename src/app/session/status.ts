@@ -27,7 +27,9 @@ export function sessionStatus(store: Store, sid?: string) {
       goal: s.goal,
       status: s.status,
       reason: s.outcome_reason,
-      lead: s.lead_agent,
+      // A manual session (`crewmux manual`) has one worker and no lead.
+      kind: s.options.kind ?? 'run',
+      lead: s.lead_agent || 'none (manual)',
       repo: s.repo_root,
       integrationBranch: s.integration_branch,
       integrationWorktree: s.integration_worktree,

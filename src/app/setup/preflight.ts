@@ -50,11 +50,11 @@ async function checkGit(): Promise<void> {
  * Preflight of `crewmux run`: tmux >= 3.2, git, a repository with a commit, readable config and hooks, trusted
  * repo config (`consent`: src/app/session/repo-trust.ts), a lead
  * (`want.lead`, config, else the best installed agent with an MCP client) and installed workers; the first failure
- * throws as a one-line UserError.
+ * throws as a one-line UserError. With `want.noLead` (`crewmux manual`) no lead is chosen or checked (`lead` is '').
  */
 export async function preflight(
   ctx: AppServices,
-  want: { lead?: string; agents?: string[] },
+  want: { lead?: string; agents?: string[]; noLead?: boolean },
   consent: Omit<Consent, 'now'> = {},
 ): Promise<Preflight> {
   await checkTmux(ctx);
@@ -73,16 +73,23 @@ export async function preflight(
   });
   const agents = resolveAgents(config, ctx.env.PATH);
   const usable = usableAgents(agents);
-  const leadName = want.lead ?? config.lead ?? usable.find((a) => a.profile.capabilities.mcpClient)?.profile.name;
-  if (!leadName) throw new UserError('E_NO_AGENT', 'No usable agent CLI was found on PATH, and no lead was named.');
-  requireAgent(agents, leadName, 'lead');
+  const leadName = want.noLead
+    ? ''
+    : (want.lead ?? config.lead ?? usable.find((a) => a.profile.capabilities.mcpClient)?.profile.name);
+  if (!leadName && !want.noLead)
+    throw new UserError('E_NO_AGENT', 'No usable agent CLI was found on PATH, and no lead was named.');
+  if (leadName) requireAgent(agents, leadName, 'lead');
   const workers = want.agents?.length
     ? want.agents
     : config.workers?.length
       ? config.workers
       : usable.length
         ? usable.map((a) => a.profile.name)
-        : [leadName];
+        : leadName
+          ? [leadName]
+          : [];
+  if (!workers.length)
+    throw new UserError('E_NO_AGENT', 'No usable agent CLI was found on PATH, and no agent was named.');
   for (const w of workers) requireAgent(agents, w, 'worker');
   return {
     repo: { ...repo, head: repo.head },
@@ -90,7 +97,7 @@ export async function preflight(
     repoConfig,
     warnings: parsed.warnings,
     agents,
-    lead: leadName,
+    lead: leadName ?? '',
     workers,
   };
 }

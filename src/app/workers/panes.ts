@@ -182,10 +182,17 @@ export function leadGate(leadScript: string): string {
   return join(dirname(leadScript), 'gate.fifo');
 }
 
-/** Writes a launch script for a pane: its environment exported, then its command (crewmux-built argv only). */
-export function writeLaunchScript(file: string, pane: PaneSpec): void {
-  const lines = ['# written by crewmux: the lead agent of this session', `cd ${shellQuote(pane.cwd)} || exit 1`];
+/**
+ * Writes a launch script for a pane: its environment exported, then its command (crewmux-built argv only), then its
+ * exit status saved to `statusFile` (default `exit-status` beside the script).
+ */
+export function writeLaunchScript(
+  file: string,
+  pane: PaneSpec,
+  statusFile: string = join(dirname(file), 'exit-status'),
+): void {
+  const lines = ['# written by crewmux: the first agent of this session', `cd ${shellQuote(pane.cwd)} || exit 1`];
   lines.push(shellExports(pane.env ?? {}).trimEnd());
-  lines.push(pane.command, `echo $? > ${shellQuote(join(dirname(file), 'exit-status'))}`, '');
+  lines.push(pane.command, `echo $? > ${shellQuote(statusFile)}`, '');
   writeFileAtomic(file, lines.join('\n'), 0o600);
 }

@@ -14,7 +14,7 @@ import { getWorkerOrFail, type Runtime } from '../runtime.js';
 import { exitStatusFile } from './panes.js';
 
 /** Rewrites `w`'s prompt for a new attempt (a fresh nonce, `note` appended) and clears its turn files and pane. */
-function prepareNewAttempt(rt: Runtime, w: WorkerRow, note: string): void {
+export function prepareNewAttempt(rt: Runtime, w: WorkerRow, note: string): void {
   const nonce = newNonce();
   const previous = readIfExists(w.prompt_file) ?? '';
   // The prompt keeps the task; the old nonce is replaced and the previous attempt is told.

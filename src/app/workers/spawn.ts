@@ -13,7 +13,7 @@ import { ToolError } from '../../core/errors.js';
 import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { prepareLaunch } from '../agents/launch.js';
-import { openWorkerPane } from './panes.js';
+import { openWorkerPane, type PaneRef, type PaneSpec } from './panes.js';
 import { deliverText } from './deliver.js';
 import { changeWorkerState } from './state-change.js';
 import { workerDir, type Runtime } from '../runtime.js';
@@ -39,6 +39,16 @@ export interface SpawnResult {
 export type PromptExtras = (
   input: SpawnInput & { perspective: Perspective },
 ) => Promise<{ title: string; text: string }[]>;
+
+/**
+ * Where a worker's agent starts: given its pane (command and environment) and its pane log, opens the pane, starts
+ * the agent in it and returns it. The default splits the lead's window (`openWorkerPane`); `crewmux manual` starts
+ * its one worker in the session's first pane instead.
+ */
+export type OpenWorkerPane = (rt: Runtime, pane: PaneSpec, logFile: string) => Promise<PaneRef>;
+
+const splitPane: OpenWorkerPane = (rt, pane, logFile) =>
+  openWorkerPane(rt.tmux, rt.tmuxSession, pane, logFile, rt.paneGate);
 
 export const MAX_TASK_BYTES = 256 * 1024;
 const token = () => randomBytes(24).toString('hex');
@@ -67,13 +77,15 @@ function chooseAgent(rt: Runtime, requested?: string): string {
 }
 
 /**
- * Starts worker `w`'s agent in a new pane on its worktree with its prompt file; `onPane` learns the
- * pane first (for rollback). Typed prompts are delivered and confirmed before it returns.
+ * Starts worker `w`'s agent in a new pane (`openPane`, default a split of the lead's window) on its worktree with its
+ * prompt file; `onPane` learns the pane first (for rollback). Typed prompts are delivered and confirmed before it
+ * returns.
  */
 export async function launchWorkerAgent(
   rt: Runtime,
   w: WorkerRow,
   onPane: (paneId: string) => void = () => undefined,
+  openPane: OpenWorkerPane = splitPane,
 ): Promise<void> {
   const agent = rt.agents.get(w.agent);
   if (!agent?.binary) throw new ToolError(`Error: agent "${w.agent}" is not installed on this machine.`);
@@ -99,7 +111,7 @@ export async function launchWorkerAgent(
     },
   });
   if (readIfExists(w.log_file) === undefined) writeFileAtomic(w.log_file, '');
-  const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, launch.pane, w.log_file, rt.paneGate);
+  const ref = await openPane(rt, launch.pane, w.log_file);
   onPane(ref.paneId);
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
@@ -114,10 +126,16 @@ export async function launchWorkerAgent(
 
 /**
  * spawn_worker, all-or-nothing: worktree and branch from the integration head (or `startPoint`), prompt file, row,
- * pane and delivery; a failure before the pane rolls back in reverse order, and every refusal or failure is a
- * ToolError (empty or over-256 KB task, unknown perspective or agent, --max-workers reached).
+ * pane (`openPane`, default a split of the lead's window) and delivery; a failure before the pane rolls back in
+ * reverse order, and every refusal or failure is a ToolError (empty or over-256 KB task, unknown perspective or agent,
+ * --max-workers reached).
  */
-export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: PromptExtras): Promise<SpawnResult> {
+export async function spawnWorker(
+  rt: Runtime,
+  input: SpawnInput,
+  extras?: PromptExtras,
+  openPane?: OpenWorkerPane,
+): Promise<SpawnResult> {
   if (!input.task.trim())
     throw new ToolError('Error: the task is empty. Describe what the worker should do and call spawn_worker again.');
   if (Buffer.byteLength(input.task) > MAX_TASK_BYTES)
@@ -208,8 +226,11 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
     undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
     mark('row');
 
-    await launchWorkerAgent(rt, rt.store.getWorker(rt.sid, id)!, (ref) =>
-      undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }),
+    await launchWorkerAgent(
+      rt,
+      rt.store.getWorker(rt.sid, id)!,
+      (ref) => undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }),
+      openPane,
     );
     mark('pane');
     rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, {

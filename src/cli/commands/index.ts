@@ -1,6 +1,7 @@
 /** Every subcommand, in --help order. Adding a command is adding a file and a line here. */
 import type { Command } from '../command.js';
 import { runCommand } from './run.js';
+import { manualCommand } from './manual.js';
 import { demoCommand } from './demo.js';
 import { statusCommand } from './status.js';
 import { attachCommand } from './attach.js';
@@ -20,6 +21,7 @@ import { memoryCommand } from './memory.js';
 
 export const COMMANDS: Command[] = [
   runCommand,
+  manualCommand,
   demoCommand,
   statusCommand,
   sessionsCommand,

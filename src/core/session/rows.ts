@@ -10,6 +10,9 @@ import { StoredEventTypeSchema } from './event-types.js';
 export const SESSION_STATUSES = ['starting', 'running', 'done', 'failed', 'timeout', 'stopped'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export const TERMINAL_SESSION_STATUSES: readonly SessionStatus[] = ['done', 'failed', 'timeout', 'stopped'];
+/** `run`: a lead drives workers; `manual`: one worker and no lead (`crewmux manual`). */
+export const SESSION_KINDS = ['run', 'manual'] as const;
+export type SessionKind = (typeof SESSION_KINDS)[number];
 
 /** A TEXT column holding JSON, parsed and validated. */
 export const jsonColumn = <T extends z.ZodTypeAny>(schema: T) =>
@@ -29,6 +32,8 @@ export const RunOptionsSchema = z.object({
   requireSignedSkills: z.boolean(),
   attach: z.boolean(),
   env: z.record(z.string(), z.string()),
+  /** Absent in rows written before manual sessions existed: those are runs. */
+  kind: z.enum(SESSION_KINDS).optional(),
 });
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
 
