@@ -13,6 +13,7 @@ import {
   sessionDetail,
   workerDiff,
   workerOutput,
+  leadOutput,
   workerViews,
 } from '../app/observe/dashboard-views.js';
 import { collectMetrics } from '../app/observe/metrics.js';
@@ -103,6 +104,16 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
       response: S.WorkerOutput,
     },
     ({ params, query }) => workerOutput(d.store, d.tmuxFor, params.id, params.wid, query.lines),
+  );
+  api.get(
+    {
+      url: '/api/sessions/:id/lead/output',
+      summary: "The tail of the lead's terminal (pane 0 of the lead window, else its pane log), escapes removed.",
+      params: S.SessionIdParams,
+      query: S.OutputQuery,
+      response: S.LeadOutput,
+    },
+    ({ params, query }) => leadOutput(d.store, d.tmuxFor, params.id, query.lines),
   );
   api.get(
     {

@@ -1,13 +1,13 @@
 /**
  * The dashboard in a real headless chromium against a real run: `crewmux run --dashboard` with the
  * step lead and a hanging worker. The page refuses to load without the token; with it, the worker
- * appears, shows its output and changes state without a reload; markup in the goal, the task and a
- * progress note renders as inert text. Saves a screenshot under test-artifacts/.
+ * appears, shows its output and changes state without a reload; the lead's pane, the repository and
+ * relative times show; markup in the goal, the task and a progress note renders as inert text. Saves a screenshot under test-artifacts/.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ROOT, createRepo, createTestEnv, eventually, fixtureAgent, writeConfig } from '../helpers/env.js';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
@@ -109,6 +109,17 @@ test(
         assert.equal(await worker.locator('.task').textContent(), XSS_TASK);
         await page.locator('#events li').filter({ hasText: XSS_NOTE }).waitFor({ timeout: 15_000 });
         await page.locator('#conn[data-state="live"]').waitFor({ timeout: 5000 });
+        // The session's repository, the lead's pane (as text) and relative times.
+        assert.equal(await page.textContent('#s-repo'), realpathSync(repo));
+        await page
+          .locator('#lead-output')
+          .filter({ hasText: 'spawn_worker -> Started worker w01' })
+          .waitFor({ timeout: 15_000 });
+        assert.equal(await page.locator('#lead-output *').count(), 0, "the lead's pane is text, never markup");
+        const rel = /^(just now|\d+ s ago|\d+ min ago)$/;
+        assert.match((await page.locator('#events li time.rel').first().textContent())!, rel);
+        assert.match((await page.textContent('#s-meta time.rel'))!.replace(/^started /, ''), rel);
+        assert.match((await worker.locator('.updated time.rel').textContent())!.replace(/^updated /, ''), rel);
         mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
         await page.screenshot({ path: join(ROOT, 'test-artifacts', 'dashboard.png'), fullPage: true });
         if (process.env.CREWMUX_UPDATE_DOCS_SCREENSHOT)

@@ -119,6 +119,21 @@ test('anthropic round trip: headers, system block with cache_control, cache_read
   }
 });
 
+test('a gateway: the key from ANTHROPIC_API_KEY goes to ANTHROPIC_BASE_URL, the public host is never contacted', async () => {
+  const urls: string[] = [];
+  const recording: typeof fetch = (input, init) => {
+    urls.push(String(input instanceof Request ? input.url : input));
+    return fetch(input, init);
+  };
+  fake.script('/gateway/v1/messages', { kind: 'ok', text: 'via the gateway' });
+  const env = { ANTHROPIC_API_KEY: 'gateway-key', ANTHROPIC_BASE_URL: fake.url + '/gateway' };
+  const r = createRouter({ env, cooldowns: createMemoryCooldownStore(), fetch: recording });
+  assert.equal(r.status()[0]!.baseUrl, fake.url + '/gateway');
+  assert.equal((await r.complete(req)).text, 'via the gateway');
+  assert.equal(fake.requestsTo('/gateway/v1/messages').at(-1)!.headers['x-api-key'], 'gateway-key');
+  assert.deepEqual(urls, [fake.url + '/gateway/v1/messages']);
+});
+
 test('cerebras and groq round trip: Bearer, system first, max_completion_tokens, prompt_tokens_details.cached_tokens', async () => {
   const c = clock();
   for (const name of ['cerebras', 'groq'] as const) {

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  episodeWorthWriting,
   ftsQuery,
+  isNonLesson,
   memoryBlock,
   renderEpisode,
   splitMemoryFile,
@@ -139,10 +141,49 @@ test('verifyLessons and renderEpisode: failures with their output, fixed later o
   );
   assert.match(text, /- failed on aaaaaaaaaa: `npm test` → 1, `npm run lint` → 2/);
   assert.match(text, /## Lessons from verify failures\n- `npm test` exited 1/);
-  assert.match(
-    renderEpisode({ ...input, failures: [], report: report({ verifies: [] }) }),
-    /- no verify ran[\s\S]*- no verify failed in this session/,
+  const quiet = renderEpisode({ ...input, failures: [], report: report({ verifies: [] }) });
+  assert.doesNotMatch(quiet, /## Verify|## Lessons|no verify/, 'no section that states an absence');
+  assert.match(quiet, /## Workers\n- w01/);
+});
+
+test('episodeWorthWriting: a session with no worker and no verify writes no episode', () => {
+  assert.equal(episodeWorthWriting(report({ workers: [], verifies: [] })), false);
+  assert.equal(episodeWorthWriting(report({ verifies: [] })), true, 'a worker was spawned');
+  assert.equal(episodeWorthWriting(report({ workers: [] })), true, 'a verify ran');
+});
+
+test('non-lessons ("no verify failed in this session", "- none") are never chunked nor put in a prompt', () => {
+  assert.equal(isNonLesson('- no verify failed in this session'), true);
+  assert.equal(isNonLesson('- no verify ran'), true);
+  assert.equal(isNonLesson('- none\n\n- No workers spawned.'), true);
+  assert.equal(isNonLesson('- no network in CI: use the npm mirror'), false, 'a lesson that starts with "no"');
+  assert.equal(isNonLesson('- `npm test` exited 1 on abc (later fixed)'), false);
+  // An episode written by an older crewmux: its absence sections are dropped, the real ones kept.
+  const old = [
+    '# Episode s1: tidy up',
+    '## Workers',
+    '- none',
+    '## Verify',
+    '- no verify ran',
+    '## Lessons from verify failures',
+    '- no verify failed in this session',
+    '## Goal',
+    'tidy up the parser',
+  ].join('\n');
+  assert.deepEqual(
+    splitMemoryFile(old, 'e.md').map((c) => c.title),
+    ['Episode s1: tidy up / Goal'],
   );
+  const hit = (title: string, body: string): MemoryHit => ({
+    file: 'episodes/e.md',
+    kind: 'episode',
+    scope: 'project',
+    title,
+    body,
+    rank: -1,
+  });
+  const b = memoryBlock([hit('lessons', '- no verify failed in this session'), hit('goal', 'tidy up')], 1000);
+  assert.deepEqual(b.used, ['goal'], 'an index built before keeps such a chunk: the block skips it');
 });
 
 test('plainReportSummary states outcome, workers and the last verify from the facts alone', () => {

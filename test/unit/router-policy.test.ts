@@ -154,10 +154,9 @@ test('provider order: config order first, de-duplicated, the rest in the default
   ]);
 });
 
-test('resolveProviders: keys (Gemini falls back to GOOGLE_API_KEY), base URL env beats config beats default, ANTHROPIC_BASE_URL ignored', () => {
+test('resolveProviders: keys (Gemini falls back to GOOGLE_API_KEY), base URL env beats config beats default', () => {
   const env = {
     ANTHROPIC_API_KEY: 'a-key',
-    ANTHROPIC_BASE_URL: 'http://agent-cli-proxy',
     GOOGLE_API_KEY: 'g-key',
     GROQ_API_KEY: '  ',
     CREWMUX_ROUTER_CEREBRAS_BASE_URL: 'http://127.0.0.1:9/cb/',
@@ -189,6 +188,35 @@ test('resolveProviders: keys (Gemini falls back to GOOGLE_API_KEY), base URL env
       .keyEnv,
     'GEMINI_API_KEY',
   );
+});
+
+test('resolveProviders: a key from the standard variable goes to the standard base-URL variable (a gateway), never the public host', () => {
+  const env = {
+    ANTHROPIC_API_KEY: 'gw-key',
+    ANTHROPIC_BASE_URL: 'https://gateway.example/anthropic/',
+    GROQ_API_KEY: 'q',
+    GROQ_BASE_URL: 'https://gateway.example',
+    CEREBRAS_API_KEY: 'c',
+    CEREBRAS_BASE_URL: 'https://cb.example/v1',
+    GEMINI_API_KEY: 'g',
+    GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:8080',
+    OPENROUTER_API_KEY: 'o',
+    OPENROUTER_BASE_URL: 'http://gateway.example/api/v1',
+  };
+  const config = ConfigSchema.parse({
+    router: { providers: { anthropic: { baseUrl: 'https://cfg.example' } } },
+  }).router;
+  const by = Object.fromEntries(resolveProviders(config, env).map((p) => [p.name, p]));
+  assert.equal(by.anthropic!.baseUrl, 'https://gateway.example/anthropic', "the key variable's base URL beats config");
+  assert.equal(by.groq!.baseUrl, 'https://gateway.example/openai/v1', "Groq's SDK form: host only");
+  assert.equal(by.cerebras!.baseUrl, 'https://cb.example/v1', 'already ends in /v1');
+  assert.equal(by.gemini!.baseUrl, 'http://127.0.0.1:8080');
+  assert.match(by.openrouter!.disabled!, /refused base URL in OPENROUTER_BASE_URL: .*plain http to another machine/);
+  assert.equal(by.openrouter!.baseUrl, 'http://gateway.example/api/v1', 'refused, not replaced by the public host');
+  const own = resolveProviders(undefined, { ...env, CREWMUX_ROUTER_ANTHROPIC_BASE_URL: 'https://mine.example' });
+  assert.equal(own[0]!.baseUrl, 'https://mine.example', "crewmux's own override still wins");
+  const noKey = resolveProviders(undefined, { ANTHROPIC_BASE_URL: 'https://gateway.example' });
+  assert.equal(noKey[0]!.baseUrl, 'https://api.anthropic.com', 'no key, nothing to send: the default is shown');
 });
 
 test('CREWMUX_ROUTER=off (any case, or 0/false/no) turns the router off', () => {

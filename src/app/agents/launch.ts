@@ -13,6 +13,7 @@ import {
   type PromptMode,
 } from '../../core/agents/profile.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
+import { PASS_ENV_VAR, passEnvPatterns, passesEnv } from '../../core/agents/pass-env.js';
 import { ensureDir, writeFileAtomic } from '../../adapters/files.js';
 import { writeLaunchFiles } from '../../adapters/agent-files.js';
 import type { Git } from '../ports/git.js';
@@ -27,14 +28,17 @@ export interface PaneLaunch {
   projectFiles: string[];
 }
 
-/** Variables never forwarded into agent panes (they describe the caller's own terminal or tmux). */
-const DROP = new Set(['TMUX', 'TMUX_PANE', 'PWD', 'OLDPWD', 'SHLVL', '_', 'LS_COLORS', 'TERM_SESSION_ID']);
-
-/** The caller's environment, minus terminal-specific and oversized values, for an agent pane's env file. */
+/**
+ * The part of the caller's environment written to a pane's env file or launch script: the variables on
+ * the pass-through list (core/agents/pass-env.ts: process basics, git identity, the agents' and
+ * router's provider keys and endpoints) plus those named by CREWMUX_PASS_ENV, minus CREWMUX_* and
+ * oversized values. The pane inherits everything else from the tmux server, never from a file.
+ */
 export function forwardableEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const patterns = passEnvPatterns(env[PASS_ENV_VAR]);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
-    if (v === undefined || DROP.has(k) || k.startsWith('CREWMUX_') || v.length > 2048) continue;
+    if (v === undefined || k.startsWith('CREWMUX_') || v.length > 2048 || !passesEnv(k, patterns)) continue;
     out[k] = v;
   }
   return out;

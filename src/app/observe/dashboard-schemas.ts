@@ -82,6 +82,14 @@ export const WorkerOutput = z.object({
 });
 export type WorkerOutput = z.infer<typeof WorkerOutput>;
 
+export const LeadOutput = z.object({
+  /** The lead agent's name. */
+  lead: z.string(),
+  source: z.enum(['pane', 'log', 'none']),
+  text: z.string(),
+});
+export type LeadOutput = z.infer<typeof LeadOutput>;
+
 export const WorkerDiff = z.object({
   worker: z.string(),
   base: z.string(),

@@ -1,6 +1,6 @@
 /**
- * Read-only use cases behind the dashboard: sessions, workers, verifies, the event log, a worker's
- * output tail (its tmux pane, else its pane log) and its diff. Every function takes the store and
+ * Read-only use cases behind the dashboard: sessions, workers, verifies, the event log, a worker's or
+ * the lead's output tail (its tmux pane, else its pane log) and a worker's diff. Every function takes the store and
  * adapters it needs; an unknown session or worker yields undefined (the route answers 404).
  */
 import type { SessionRow, WorkerRow } from '../../core/session/rows.js';
@@ -11,8 +11,10 @@ import type { Tmux } from '../ports/tmux.js';
 import { fileSize, readFrom } from '../../adapters/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { renderReport, type RunReport } from '../../core/session/report.js';
+import { join } from 'node:path';
 import type {
   EventView,
+  LeadOutput,
   SessionDetail,
   SessionSummary,
   WorkerDiff,
@@ -134,6 +136,32 @@ function lookup(store: Store, sid: string, wid: string): { s: SessionRow; w: Wor
   return s && w ? { s, w } : undefined;
 }
 
+/** The last `lines` lines of pane `paneId` while it exists, else of `logFile`; escapes removed either way. */
+async function terminalTail(
+  tmux: Tmux,
+  paneId: string | null,
+  logFile: string,
+  lines: number,
+): Promise<{ source: 'pane' | 'log' | 'none'; text: string }> {
+  if (paneId) {
+    // capture-pane answers '' only when the pane (or server) is gone; a blank live pane is newlines.
+    const text = await tmux.capturePane(paneId, lines);
+    if (text !== '') return { source: 'pane', text: tailLines(stripAnsi(text), lines) };
+  }
+  const size = fileSize(logFile);
+  if (size === 0) return { source: 'none', text: '' };
+  const { text } = readFrom(logFile, Math.max(0, size - LOG_TAIL_BYTES), LOG_TAIL_BYTES);
+  return {
+    source: 'log',
+    text: tailLines(
+      stripAnsi(text)
+        .replace(/\r(?!\n)/g, '\n')
+        .replace(/\r\n/g, '\n'),
+      lines,
+    ),
+  };
+}
+
 /**
  * The last `lines` lines of a worker's terminal: its pane via capture-pane on the session's tmux
  * socket while the pane exists, else the tail of its pane log; escapes removed either way.
@@ -148,24 +176,23 @@ export async function workerOutput(
   const found = lookup(store, sid, wid);
   if (!found) return undefined;
   const { s, w } = found;
-  if (w.pane_id) {
-    // capture-pane answers '' only when the pane (or server) is gone; a blank live pane is newlines.
-    const text = await tmuxFor(s.tmux_socket).capturePane(w.pane_id, lines);
-    if (text !== '') return { worker: w.id, source: 'pane', text: tailLines(stripAnsi(text), lines) };
-  }
-  const size = fileSize(w.log_file);
-  if (size === 0) return { worker: w.id, source: 'none', text: '' };
-  const { text } = readFrom(w.log_file, Math.max(0, size - LOG_TAIL_BYTES), LOG_TAIL_BYTES);
-  return {
-    worker: w.id,
-    source: 'log',
-    text: tailLines(
-      stripAnsi(text)
-        .replace(/\r(?!\n)/g, '\n')
-        .replace(/\r\n/g, '\n'),
-      lines,
-    ),
-  };
+  return { worker: w.id, ...(await terminalTail(tmuxFor(s.tmux_socket), w.pane_id, w.log_file, lines)) };
+}
+
+/**
+ * The last `lines` lines of the lead's terminal (pane 0 of the lead window): its pane while it exists,
+ * else `<session dir>/lead/pane.log`; escapes removed. Undefined when the session is unknown.
+ */
+export async function leadOutput(
+  store: Store,
+  tmuxFor: (socket: string | null) => Tmux,
+  sid: string,
+  lines: number,
+): Promise<LeadOutput | undefined> {
+  const s = store.getSession(sid);
+  if (!s) return undefined;
+  const tail = await terminalTail(tmuxFor(s.tmux_socket), s.lead_pane, join(s.session_dir, 'lead', 'pane.log'), lines);
+  return { lead: s.lead_agent, ...tail };
 }
 
 /** The worker's branch against its base commit (three-dot), stat and patch; the patch is cut at MAX_PATCH_CHARS. */

@@ -12,6 +12,7 @@ import type { SessionStatus } from '../../core/session/rows.js';
 import { stopWorker } from '../workers/turns.js';
 import { session, type Runtime } from '../runtime.js';
 import { redactSecrets } from '../../core/text/redact.js';
+import { episodeWorthWriting } from '../../core/llm/memory-text.js';
 
 /**
  * Reasons mark_goal_done is refused right now (empty when it may pass): a worker still running, a
@@ -204,11 +205,13 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
 
 /**
  * Writes the session's episode (goal, outcome, workers, verify lessons) to memory, where the config
- * says (`memory.episodes`, default the project's .crewmux/memory/episodes). A failure is an event, not an error.
+ * says (`memory.episodes`, default the project's .crewmux/memory/episodes); none when no worker was spawned and
+ * no verify ran. A failure is an event, not an error.
  */
 function writeEpisode(rt: Runtime, report: RunReport, endedAt: number): void {
   const where = rt.config.memory?.episodes ?? 'project';
-  if (!rt.memory || where === 'off') return;
+  // A session in which nothing happened (no worker, no verify) has nothing to teach the next one.
+  if (!rt.memory || where === 'off' || !episodeWorthWriting(report)) return;
   try {
     const failures = rt.store
       .listVerifies(rt.sid)

@@ -68,10 +68,11 @@ export function supervisorEnv(ctx: AppServices): Record<string, string> {
     CREWMUX_RUNTIME_DIR: ctx.paths.runtimeDir,
     ...(ctx.env.CREWMUX_TMUX_SOCKET ? { CREWMUX_TMUX_SOCKET: ctx.env.CREWMUX_TMUX_SOCKET } : {}),
     ...(ctx.env.CREWMUX_TMUX_CONFIG ? { CREWMUX_TMUX_CONFIG: ctx.env.CREWMUX_TMUX_CONFIG } : {}),
-    // The router's and web_research's settings are read by the supervisor (agent panes never get CREWMUX_*).
+    // The router's and web_research's settings and the pass-through list are read by the supervisor
+    // (agent panes never get CREWMUX_*).
     ...Object.fromEntries(
       Object.entries(ctx.env).filter(
-        (e): e is [string, string] => /^CREWMUX_(ROUTER|RESEARCH)(_|$)/.test(e[0]) && e[1] !== undefined,
+        (e): e is [string, string] => /^CREWMUX_(ROUTER|RESEARCH|PASS_ENV)(_|$)/.test(e[0]) && e[1] !== undefined,
       ),
     ),
   };

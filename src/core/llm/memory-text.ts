@@ -42,8 +42,25 @@ function pieces(text: string): string[] {
 }
 
 /**
+ * A line that only states that something did not happen ("- no verify failed in this session",
+ * "- no verify ran", "- none"): crewmux's own older episodes wrote them, and they teach a worker nothing.
+ */
+const ABSENCE =
+  /^(?:[-*]\s*)?(?:none|nothing(?: happened)?|no (?:verify|verifies|workers?|merges?|changes|lessons?|failures?|errors?|problems?|issues?)(?: (?:failed|ran|run|spawned|merged|found|happened))?(?: in this session)?)\.?$/i;
+
+/** True when every non-empty line of `body` only states an absence (see ABSENCE): a non-lesson, never retrieved. */
+export function isNonLesson(body: string): boolean {
+  const lines = body
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines.length > 0 && lines.every((l) => ABSENCE.test(l));
+}
+
+/**
  * Splits a markdown memory file into chunks at `## ` headings; each chunk's title is the file's
- * `# ` title (else `name`) joined with the section heading. Empty sections are dropped.
+ * `# ` title (else `name`) joined with the section heading. Empty sections and non-lessons
+ * (isNonLesson) are dropped.
  */
 export function splitMemoryFile(text: string, name: string): MemoryChunk[] {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
@@ -57,7 +74,7 @@ export function splitMemoryFile(text: string, name: string): MemoryChunk[] {
   }
   return sections.flatMap((s) => {
     const body = s.lines.join('\n').trim();
-    if (!body) return [];
+    if (!body || isNonLesson(body)) return [];
     const title = s.heading ? `${fileTitle} / ${s.heading}` : fileTitle;
     return pieces(body).map((p) => ({ title, body: p }));
   });
@@ -86,13 +103,15 @@ export function ftsQuery(text: string): string | undefined {
 
 /**
  * The prompt block for `hits` (best first) within `budget` characters: whole chunks only, each headed
- * by its title and source file; a chunk that does not fit is skipped. `used` names what went in.
+ * by its title and source file; a chunk that does not fit, or states only an absence (an index built
+ * before such chunks were dropped), is skipped. `used` names what went in.
  */
 export function memoryBlock(hits: MemoryHit[], budget: number): { text: string; used: string[] } {
   const parts: string[] = [];
   const used: string[] = [];
   let left = budget;
   for (const h of hits) {
+    if (isNonLesson(h.body)) continue;
     const piece = `### ${h.title} (${h.scope} ${h.kind}: ${h.file})\n${h.body.trim()}\n`;
     if (piece.length > left) continue;
     left -= piece.length;
@@ -142,7 +161,18 @@ export function verifyLessons(input: EpisodeInput): string[] {
   return lessons;
 }
 
-/** An episode file: goal, outcome, workers, verify results and what the failures taught. */
+/**
+ * True when a session did something worth remembering: a worker was spawned (merged or not) or a verify
+ * ran. A session that ended with neither writes no episode.
+ */
+export function episodeWorthWriting(report: RunReport): boolean {
+  return report.workers.length > 0 || report.verifies.length > 0;
+}
+
+/**
+ * An episode file: goal, outcome, workers, verify results and what the failures taught. A section with
+ * nothing to say is left out, never written as "none" or "no verify failed".
+ */
 export function renderEpisode(input: EpisodeInput): string {
   const r = input.report;
   const day = new Date(input.endedAt).toISOString().slice(0, 10);
@@ -158,20 +188,17 @@ export function renderEpisode(input: EpisodeInput): string {
     clip(r.goal.trim(), 4_000),
   ];
   if (r.summary) lines.push('', '## Summary', r.summary.trim());
-  lines.push('', '## Workers');
-  if (!r.workers.length) lines.push('- none');
+  if (r.workers.length) lines.push('', '## Workers');
   for (const w of r.workers)
     lines.push(
       `- ${w.id} (${w.agent}, ${w.perspective}) ${w.state}${w.diffstat ? `, ${w.diffstat}` : ''}: ${clip(firstLine(w.summary ?? 'no summary'), 300)}`,
     );
-  lines.push('', '## Verify');
-  if (!r.verifies.length) lines.push('- no verify ran');
+  if (r.verifies.length) lines.push('', '## Verify');
   for (const v of r.verifies)
     lines.push(
       `- ${v.passed ? 'passed' : 'failed'} on ${v.commit.slice(0, 10)}: ${v.commands.map((c) => `\`${c.command}\` → ${c.exitCode ?? 'timeout'}`).join(', ')}`,
     );
   const lessons = verifyLessons(input);
-  lines.push('', '## Lessons from verify failures');
-  lines.push(...(lessons.length ? lessons : ['- no verify failed in this session']));
+  if (lessons.length) lines.push('', '## Lessons from verify failures', ...lessons);
   return `${lines.join('\n')}\n`;
 }

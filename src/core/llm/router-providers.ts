@@ -17,6 +17,12 @@ export interface ProviderSpec {
   name: ProviderName;
   /** Env vars holding the key, first set one wins. */
   keyEnvs: readonly string[];
+  /**
+   * The provider's own standard base-URL variable (its SDK's or CLI's), honoured whenever the key comes
+   * from `keyEnvs`, so a gateway's key goes to that gateway; `path` is appended unless the value
+   * already ends in `/v1` (Groq's SDK sets GROQ_BASE_URL to `https://api.groq.com`, others add `/openai/v1`).
+   */
+  standardBaseUrlEnv: { name: string; path?: string };
   baseUrl: string;
   /** A cheap, fast model good enough for summaries. */
   model: string;
@@ -38,6 +44,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
   anthropic: {
     name: 'anthropic',
     keyEnvs: ['ANTHROPIC_API_KEY'],
+    standardBaseUrlEnv: { name: 'ANTHROPIC_BASE_URL' },
     baseUrl: 'https://api.anthropic.com',
     model: 'claude-haiku-4-5',
     wire: 'anthropic',
@@ -46,6 +53,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
   cerebras: {
     name: 'cerebras',
     keyEnvs: ['CEREBRAS_API_KEY'],
+    standardBaseUrlEnv: { name: 'CEREBRAS_BASE_URL', path: '/v1' },
     baseUrl: 'https://api.cerebras.ai/v1',
     model: 'gpt-oss-120b',
     wire: 'openai-chat',
@@ -55,6 +63,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
   groq: {
     name: 'groq',
     keyEnvs: ['GROQ_API_KEY'],
+    standardBaseUrlEnv: { name: 'GROQ_BASE_URL', path: '/openai/v1' },
     baseUrl: 'https://api.groq.com/openai/v1',
     model: 'openai/gpt-oss-120b',
     wire: 'openai-chat',
@@ -64,6 +73,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
   gemini: {
     name: 'gemini',
     keyEnvs: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+    standardBaseUrlEnv: { name: 'GOOGLE_GEMINI_BASE_URL' },
     baseUrl: 'https://generativelanguage.googleapis.com',
     model: 'gemini-3.5-flash-lite',
     wire: 'gemini',
@@ -71,6 +81,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
   openrouter: {
     name: 'openrouter',
     keyEnvs: ['OPENROUTER_API_KEY'],
+    standardBaseUrlEnv: { name: 'OPENROUTER_BASE_URL' },
     baseUrl: 'https://openrouter.ai/api/v1',
     model: 'anthropic/claude-haiku-4.5',
     wire: 'openai-chat',
@@ -80,7 +91,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
   },
 };
 
-/** The env var that overrides a provider's base URL, e.g. CREWMUX_ROUTER_ANTHROPIC_BASE_URL (never ANTHROPIC_BASE_URL, which agent CLIs use). */
+/** crewmux's own env var that overrides a provider's base URL, e.g. CREWMUX_ROUTER_ANTHROPIC_BASE_URL (wins over ANTHROPIC_BASE_URL). */
 export function baseUrlEnv(name: ProviderName): string {
   return `CREWMUX_ROUTER_${name.toUpperCase()}_BASE_URL`;
 }
@@ -110,9 +121,36 @@ export function providerOrder(order: readonly ProviderName[] = []): ProviderName
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
 
+/** `value` with `path` appended unless it already ends in /v1 (trailing slashes ignored). */
+function withPath(value: string, path: string | undefined): string {
+  const v = trimSlash(value);
+  return path && !v.endsWith('/v1') ? v + path : v;
+}
+
 /**
- * Every provider in fallback order with its key, base URL (env override, then config, then default)
- * and model (config, then default). Pure: `env` is passed in.
+ * The base URL and the env var it came from: CREWMUX_ROUTER_<P>_BASE_URL, then the provider's standard
+ * variable (ANTHROPIC_BASE_URL...) when the key is set (every key variable is the provider's standard
+ * one), then config, then the default.
+ */
+function baseUrlOf(
+  spec: ProviderSpec,
+  configured: string | undefined,
+  hasKey: boolean,
+  env: Record<string, string | undefined>,
+): { url: string; from?: string } {
+  const own = baseUrlEnv(spec.name);
+  const fromOwn = env[own]?.trim();
+  if (fromOwn) return { url: trimSlash(fromOwn), from: own };
+  const std = spec.standardBaseUrlEnv;
+  const fromStd = env[std.name]?.trim();
+  if (hasKey && fromStd) return { url: withPath(fromStd, std.path), from: std.name };
+  return { url: trimSlash(configured || spec.baseUrl) };
+}
+
+/**
+ * Every provider in fallback order with its key, base URL (see baseUrlOf: crewmux's env override, the
+ * provider's standard base-URL variable, config, default) and model (config, then default). Pure:
+ * `env` is passed in.
  */
 export function resolveProviders(
   settings: RouterConfig | undefined,
@@ -123,15 +161,13 @@ export function resolveProviders(
     const own = settings?.providers?.[name] ?? {};
     const keyEnv = spec.keyEnvs.find((k) => env[k]?.trim()) ?? spec.keyEnvs[0]!;
     const key = env[keyEnv]?.trim() || undefined;
-    const urlEnv = baseUrlEnv(name);
-    const fromEnv = env[urlEnv]?.trim();
-    const baseUrl = trimSlash(fromEnv || own.baseUrl || spec.baseUrl);
+    const { url: baseUrl, from } = baseUrlOf(spec, own.baseUrl, key !== undefined, env);
     const urlProblem = serviceUrlProblem(baseUrl);
     const disabled =
       own.enabled === false
         ? 'disabled in config (router.providers.' + name + '.enabled)'
         : urlProblem
-          ? `refused base URL${fromEnv ? ` in ${urlEnv}` : ''}: ${urlProblem}`
+          ? `refused base URL${from ? ` in ${from}` : ''}: ${urlProblem}`
           : undefined;
     return { spec, name, key, keyEnv, baseUrl, model: own.model || spec.model, ...(disabled ? { disabled } : {}) };
   });

@@ -6,6 +6,19 @@
 
 const TOKEN = new URLSearchParams(location.search).get('token') || '';
 const ACTIVE = new Set(['starting', 'running', 'waiting']);
+// Events that change the session itself: refetch at once (exact types, not a `session.` prefix).
+const SESSION_EVENTS = new Set([
+  'session.created',
+  'session.started',
+  'session.resuming',
+  'session.resumed',
+  'session.ending',
+  'session.merged',
+  'session.done',
+  'session.failed',
+  'session.stopped',
+  'session.timeout',
+]);
 const $ = (id) => document.getElementById(id);
 
 /** Builds an element; string children become text nodes, attributes are set one by one. */
@@ -20,6 +33,29 @@ function h(tag, attrs, ...children) {
   for (const c of children)
     if (c !== null && c !== undefined) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
   return el;
+}
+
+/** "just now", "42 s ago", "3 min ago", "2 h ago", "5 d ago": how long before `now` the time `iso` was. */
+function ago(iso, now = Date.now()) {
+  const s = Math.floor((now - Date.parse(iso)) / 1000);
+  if (!(s >= 10)) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+/** A <time> showing `prefix` and how long ago `iso` was (kept current by updateTimes), the exact time as its title. */
+function timeAgo(iso, prefix = '') {
+  const el = h('time', { class: 'rel', datetime: iso, title: iso, 'data-prefix': prefix });
+  el.textContent = `${prefix}${ago(iso)}`;
+  return el;
+}
+
+function updateTimes() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll('time.rel[datetime]'))
+    el.textContent = `${el.dataset.prefix || ''}${ago(el.getAttribute('datetime'), now)}`;
 }
 
 async function api(path) {
@@ -40,6 +76,8 @@ const state = {
   outputs: new Map(),
   lastEvent: 0,
   sessions: [],
+  /** The session has not ended: the lead's pane is polled. */
+  leadActive: false,
 };
 
 function selectedFromHash() {
@@ -99,6 +137,8 @@ function openSession(sid) {
   state.outputs.clear();
   $('workers').replaceChildren();
   $('events').replaceChildren();
+  $('lead-output').textContent = '…';
+  state.leadActive = false;
   $('empty').hidden = Boolean(sid);
   $('session').hidden = !sid;
   for (const b of document.querySelectorAll('[data-session]'))
@@ -115,18 +155,19 @@ function openSession(sid) {
     const e = JSON.parse(m.data);
     state.lastEvent = e.id;
     appendEvent(e);
-    scheduleRefresh(e.type.startsWith('session.') ? 0 : 50);
+    scheduleRefresh(SESSION_EVENTS.has(e.type) ? 0 : 50);
   };
 }
 
 function appendEvent(e) {
   const list = $('events');
-  const t = new Date(e.ts).toISOString().slice(11, 19);
+  const iso = new Date(e.ts).toISOString();
   list.append(
     h(
       'li',
       { 'data-event': String(e.id) },
-      h('span', { class: 'muted', text: `${t} ` }),
+      h('span', { class: 'muted', text: `${iso.slice(11, 19)} ` }),
+      h('span', { class: 'muted' }, '(', timeAgo(iso), ') '),
       h('span', { class: 'type', text: e.type }),
       ' ',
       e.message,
@@ -167,8 +208,17 @@ function renderSession(d) {
   st.dataset.state = s.status;
   $('s-reason').textContent = s.reason || '';
   $('s-goal').textContent = s.goal;
-  $('s-meta').textContent =
-    `lead ${s.lead} · integration ${s.integrationBranch} · tmux ${s.tmuxSession} · started ${s.createdAt}${s.endedAt ? ` · ended ${s.endedAt}` : ''}`;
+  $('s-repo').textContent = s.repo;
+  $('s-meta').replaceChildren(
+    `lead ${s.lead} · integration ${s.integrationBranch} · tmux ${s.tmuxSession} · `,
+    timeAgo(s.createdAt, 'started '),
+    ...(s.endedAt ? [' · ', timeAgo(s.endedAt, 'ended ')] : []),
+  );
+  $('lead-agent').textContent = `(${s.lead})`;
+  const wasActive = state.leadActive;
+  state.leadActive = !s.endedAt;
+  // Once more after the end, so the last screen of the lead is shown.
+  if (state.leadActive || wasActive || $('lead-output').textContent === '…') loadLead();
   $('w-count').textContent = `(${d.workers.length})`;
   for (const w of d.workers) renderWorker(w);
   renderVerifies(d.verifies);
@@ -181,6 +231,7 @@ function workerCard(w) {
   const refs = {
     state: h('span', { class: 'badge state' }),
     summary: h('div', { class: 'summary' }),
+    updated: h('span', { class: 'updated muted' }),
     notes: h('ul', { class: 'notes' }),
     radar: h('div', { class: 'radar' }),
     output: h('pre', { class: 'output', text: '…' }),
@@ -204,6 +255,7 @@ function workerCard(w) {
       h('span', { class: 'agent', text: w.agent }),
       h('span', { class: 'perspective muted', text: w.perspective }),
       h('span', { class: 'branch mono muted', text: w.branch }),
+      refs.updated,
     ),
     h('div', { class: 'task', text: w.task }),
     refs.summary,
@@ -226,6 +278,7 @@ function renderWorker(w) {
   }
   const changed = refs.updatedAt !== w.updatedAt;
   refs.updatedAt = w.updatedAt;
+  if (changed) refs.updated.replaceChildren(timeAgo(w.finishedAt || w.updatedAt, w.finishedAt ? 'ended ' : 'updated '));
   refs.state.textContent = w.state;
   refs.state.dataset.state = w.state;
   refs.el.dataset.state = w.state;
@@ -259,6 +312,21 @@ async function loadOutput(wid, refs) {
     }
   } catch (err) {
     refs.output.textContent = String(err.message);
+  }
+}
+
+async function loadLead() {
+  const sid = state.sid;
+  const pre = $('lead-output');
+  try {
+    const o = await api(`/api/sessions/${encodeURIComponent(sid)}/lead/output?lines=60`);
+    if (sid !== state.sid) return;
+    const stick = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    pre.textContent = o.text || `(no output yet: ${o.source})`;
+    pre.dataset.source = o.source;
+    if (stick) pre.scrollTop = pre.scrollHeight;
+  } catch (err) {
+    pre.textContent = String(err.message);
   }
 }
 
@@ -323,7 +391,9 @@ function renderVerifies(verifies) {
 // Output of running workers is not in the event log: poll it while they run.
 setInterval(() => {
   for (const [wid, refs] of state.cards) if (refs.active) loadOutput(wid, refs);
+  if (state.leadActive) loadLead();
 }, 1000);
+setInterval(updateTimes, 10_000);
 setInterval(() => loadSessions().catch(() => {}), 5000);
 
 window.addEventListener('hashchange', () => openSession(selectedFromHash()));
