@@ -115,6 +115,16 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     version: ctx.version,
     onWorkerActivity: (id) => monitor.touch(id),
   };
+  // A lead tool call tells the monitor the lead works (leadStartTimeout no longer applies).
+  const leadDeps: ToolDeps = {
+    ...toolDeps,
+    stats: {
+      record(tool, ms, isError) {
+        monitor.leadActivity();
+        toolStats.record(tool, ms, isError);
+      },
+    },
+  };
   // The lead prompt lists exactly the tools the MCP server registers for the lead.
   const leadTools = listLeadTools(toolDeps);
   // Tokens are read from state.db per request: a rotation (resume) takes effect at once, and the old ones are
@@ -126,7 +136,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       },
       workerByToken: workerTokenLookup(() => store.listWorkers(sid)),
     },
-    buildServer: (p) => buildMcpServer(p, toolDeps),
+    buildServer: (p) => buildMcpServer(p, p.role === 'lead' ? leadDeps : toolDeps),
   });
 
   const unsubscribe = events.subscribe((e) => {

@@ -23,6 +23,14 @@ export const opencode: AgentProfile = {
     busy: ['esc interrupt'],
     waiting: ['Permission required', 'Allow once'],
   },
+  // The AI SDK's error text in the 1.18.33 binary, when the chosen provider has no key.
+  blockers: [
+    {
+      kind: 'auth_required',
+      match: 'API key is missing',
+      fix: 'run `opencode auth login` once, or set the provider key (e.g. ANTHROPIC_API_KEY)',
+    },
+  ],
   launch: (ctx, binary) => {
     const configPath = joinPath(ctx.stateDir, 'opencode.json');
     const config = {
