@@ -112,6 +112,11 @@ export interface AgentProfile {
   projectConfig?: string[];
   /** Dialogs to answer if they appear despite the launch line (the run loop sends the keys). */
   dialogs?: DialogAnswer[];
+  /**
+   * Where the agent's login shows without running it (for `crewmux doctor`): environment variables holding a key,
+   * or credentials files under HOME (`key`: the JSON key that must be present). Absent: cannot be checked.
+   */
+  auth?: { env?: string[]; files?: { path: string; key?: string }[] };
   /** Pane texts that mean the agent cannot proceed (not logged in, out of quota, a dialog crewmux cannot answer). */
   blockers?: BlockerPattern[];
   /** How the agent names tool `tool` of MCP server `server` (for docs, fakes and pane matching). */

@@ -88,6 +88,12 @@ export const claude: AgentProfile = {
       '❯ 1.',
     ],
   },
+  // A logged-in Claude keeps its OAuth tokens in ~/.claude/.credentials.json (Linux) and the account in
+  // ~/.claude.json's oauthAccount (also on macOS, where the tokens are in the keychain).
+  auth: {
+    env: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'],
+    files: [{ path: '.claude/.credentials.json' }, { path: '.claude.json', key: 'oauthAccount' }],
+  },
   // Texts from the 2.1.197 binary (and anthropics/claude-code issues #6270, #6331): shown as the answer to
   // the first prompt when the agent has no usable credentials or quota; they start the line after "⎿".
   blockers: [

@@ -34,6 +34,7 @@ export const codex: AgentProfile = {
       'Press enter to confirm',
     ],
   },
+  auth: { env: ['OPENAI_API_KEY', 'CODEX_API_KEY'], files: [{ path: '.codex/auth.json' }] },
   // Texts from the 0.169.0 binary and openai/codex issues #7362, #2896: the final errors after its retries
   // (a line that still says "retrying" starts with "stream error:" and does not match).
   blockers: [

@@ -50,6 +50,10 @@ export const gemini: AgentProfile = {
       'Apply this change?',
     ],
   },
+  auth: {
+    env: ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_GENAI_USE_VERTEXAI', 'GOOGLE_GENAI_USE_GCA'],
+    files: [{ path: '.gemini/oauth_creds.json' }],
+  },
   // Texts from the 0.61.0 bundle: the auth dialog and headless auth error on a HOME without credentials,
   // and the quota errors of the Gemini API.
   blockers: [

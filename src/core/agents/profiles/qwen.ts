@@ -32,6 +32,10 @@ export const qwen: AgentProfile = {
       'Apply this change?',
     ],
   },
+  auth: {
+    env: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
+    files: [{ path: '.qwen/oauth_creds.json' }],
+  },
   // Qwen Code is a Gemini CLI fork and kept its auth dialog and error texts.
   blockers: [
     { kind: 'auth_required', match: 'Please set an Auth method', fix: QWEN_LOGIN_FIX },
