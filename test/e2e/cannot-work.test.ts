@@ -7,8 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { createRepo, createTestEnv, FIXTURES, fixtureAgent, runCli, writeConfig } from '../helpers/env.js';
+import { delimiter, join } from 'node:path';
+import { which } from '../../src/adapters/which.js';
+import { OFFLINE_ENV } from '../helpers/agent-homes.js';
+import { createRepo, createTestEnv, FIXTURES, fixtureAgent, ROOT, runCli, writeConfig } from '../helpers/env.js';
 import { diagnostics } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
 
@@ -140,3 +142,44 @@ test('a lead that makes no MCP call within --lead-start-timeout fails the run wi
     t.cleanup();
   }
 });
+
+const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/bin:/bin'].join(delimiter);
+
+test(
+  'the real Claude Code without credentials: a headless run fails at once with its not-logged-in line',
+  { skip: which('claude', PATH) ? false : 'claude is not installed (npm install installs the pinned CLI)' },
+  async () => {
+    const t = createTestEnv();
+    try {
+      const repo = createRepo(t);
+      // An empty HOME and no ANTHROPIC_* variable: Claude Code has no login; outbound traffic goes nowhere.
+      const r = await runCli(
+        t,
+        repo,
+        [
+          'run',
+          '--goal',
+          'any goal',
+          '--lead',
+          'claude',
+          '--agents',
+          'claude',
+          '--no-attach',
+          '--wait',
+          '--timeout',
+          '600',
+        ],
+        { timeoutMs: 90_000, env: { ...OFFLINE_ENV, PATH } },
+      );
+      assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+      assert.match(
+        r.stderr,
+        /crewmux: session \w+ failed: lead claude cannot work: .*(Not logged in|Select login method|Invalid API key).* — fix: /,
+      );
+      const view = await statusOf(t, repo);
+      assert.equal(view.session.status, 'failed');
+    } finally {
+      t.cleanup();
+    }
+  },
+);
