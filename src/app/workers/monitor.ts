@@ -77,7 +77,7 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
   let leadCalled = false;
   let leadSince: number | undefined;
   let leadProbedAt = 0;
-  /** The last "cannot work" reason told to an attached user (told once, not every second). */
+  /** The last "cannot work" cause told to an attached user (told once, not every second). */
   let leadToldUser: string | undefined;
 
   /**
@@ -229,8 +229,10 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
   ): Promise<boolean> {
     const clients = await rt.tmux.listClients(rt.tmuxSession).catch(() => [] as string[]);
     if (clients.length) {
-      if (leadToldUser === reason) return false;
-      leadToldUser = reason;
+      // Told once per cause: the same blocker line, or the timeout whatever the pane shows since.
+      const cause = `${kind}:${typeof data.line === 'string' ? data.line : ''}`;
+      if (leadToldUser === cause) return false;
+      leadToldUser = cause;
       rt.events.emit('lead.cannot_work', `${reason} (a user is attached: the run keeps waiting)`, null, {
         kind,
         attached: true,
