@@ -39,6 +39,12 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
   // A tmux that did not answer (timed out, killed) has said nothing about what exists.
   const noAnswer = (r: ExecResult) => r.timedOut || r.signal !== null;
   /** True only when tmux answered that the session (or its server) does not exist. */
+  async function listClients(session: string): Promise<string[]> {
+    const r = await run(['list-clients', '-t', `=${session}`, '-F', '#{client_tty}'], false);
+    if (r.exitCode !== 0) return [];
+    return r.stdout.split('\n').filter(Boolean);
+  }
+
   async function sessionGone(name: string): Promise<boolean> {
     const r = await run(['has-session', '-t', `=${name}`], false);
     return r.exitCode === 1 && !noAnswer(r);
@@ -231,6 +237,15 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     },
 
     /** Sets a named paste buffer to `text` (passed as one argv element, never through a shell). */
+    listClients,
+
+    async displayMessage(session: string, text: string): Promise<void> {
+      // display-message's text is a format: `##` is a literal `#`, so nothing in it expands.
+      const shown = text.replace(/#/g, '##');
+      for (const client of await listClients(session))
+        await run(['display-message', '-c', client, '-d', '10000', '--', shown], false);
+    },
+
     async setBuffer(name: string, text: string): Promise<void> {
       await run(['set-buffer', '-b', name, '--', text]);
     },

@@ -120,6 +120,16 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     version: ctx.version,
     onWorkerActivity: (id) => monitor.touch(id),
   };
+  // A lead tool call tells the monitor the lead works (leadStartTimeout no longer applies).
+  const leadDeps: ToolDeps = {
+    ...toolDeps,
+    stats: {
+      record(tool, ms, isError) {
+        monitor.leadActivity();
+        toolStats.record(tool, ms, isError);
+      },
+    },
+  };
   // The lead prompt lists exactly the tools the MCP server registers for the lead.
   const leadTools = listLeadTools(toolDeps);
   // Lead tokens whose holder listed crewmux's tools: the lead's prompt is typed only after that (deliverLeadPrompt).
@@ -141,7 +151,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       },
       workerByToken: workerTokenLookup(() => store.listWorkers(sid)),
     },
-    buildServer: (p) => buildMcpServer(p, toolDeps),
+    buildServer: (p) => buildMcpServer(p, p.role === 'lead' ? leadDeps : toolDeps),
   });
 
   const manual = isManualSession(s);

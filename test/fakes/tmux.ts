@@ -75,6 +75,8 @@ export type FakeTmux = Tmux & {
   sessionNames(): string[];
   windowOption(windowId: string, name: string): string | undefined;
   sessionOption(session: string, name: string): string | undefined;
+  /** The ttys of clients attached to every session (set by a test to play an attached user). */
+  clients: string[];
   /** Buffer name -> text, for buffers not yet pasted. */
   buffers: Map<string, string>;
   setScreen(paneId: string, text: string): void;
@@ -194,6 +196,7 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       oneShot.set(method, [...(oneShot.get(method) ?? []), err]);
     },
     buffers: new Map(),
+    clients: [],
     startScreen: '',
 
     async version() {
@@ -341,6 +344,15 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
           })),
         ),
       );
+    },
+
+    async listClients(name) {
+      call('listClients', [name]);
+      return sessions.has(name) ? [...fake.clients] : [];
+    },
+
+    async displayMessage(name, text) {
+      call('displayMessage', [name, text]);
     },
 
     async setBuffer(name, text) {

@@ -1,9 +1,9 @@
 /** `crewmux init` scaffolds a project whose How to verify and hooks.json run as written; `doctor` reports. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRepo, createTestEnv, runCli } from '../helpers/env.js';
+import { createRepo, createTestEnv, ROOT, runCli } from '../helpers/env.js';
 import { verifyCommandsFromProject } from '../../src/core/integration/verify-commands.js';
 import { HooksFileSchema, hookCommands } from '../../src/core/session/hooks.js';
 import { execFileSync } from 'node:child_process';
@@ -55,6 +55,39 @@ test('doctor reports every check and exits 1 on a fatal one', async () => {
     const noTmux = await runCli(t, t.dir, ['doctor'], { env: { PATH: '/nonexistent' } });
     assert.equal(noTmux.code, 1);
     assert.match(noTmux.stdout, /fatal\s+tmux\s+not found on PATH/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('doctor says whether each detected agent is logged in, from files and keys, never printing a secret', async () => {
+  const t = createTestEnv();
+  try {
+    const home = t.env.HOME!;
+    mkdirSync(join(home, '.codex'), { recursive: true });
+    writeFileSync(join(home, '.codex', 'auth.json'), JSON.stringify({ OPENAI_API_KEY: 'sk-secret-codex-123' }));
+    writeFileSync(join(home, '.claude.json'), JSON.stringify({ numStartups: 1 }));
+    const env = {
+      PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`,
+      GEMINI_API_KEY: 'secret-gemini-456',
+    };
+    const r = await runCli(t, t.dir, ['doctor', '--json'], { env });
+    const checks = JSON.parse(r.stdout) as { name: string; level: string; detail: string; fix?: string }[];
+    const login = (name: string) => checks.find((c) => c.name === `${name} login`);
+    assert.deepEqual(login('codex'), { name: 'codex login', level: 'ok', detail: 'logged in (~/.codex/auth.json)' });
+    assert.deepEqual(login('gemini'), {
+      name: 'gemini login',
+      level: 'ok',
+      detail: 'logged in (GEMINI_API_KEY is set)',
+    });
+    // ~/.claude.json without oauthAccount is not a login.
+    assert.equal(login('claude')?.level, 'warn');
+    assert.match(
+      login('claude')!.detail,
+      /^not logged in: none of ANTHROPIC_API_KEY, .*~\/\.claude\/\.credentials\.json/,
+    );
+    assert.match(login('claude')!.fix!, /ANTHROPIC_API_KEY|login/);
+    assert.doesNotMatch(r.stdout + r.stderr, /sk-secret-codex-123|secret-gemini-456/);
   } finally {
     t.cleanup();
   }

@@ -105,6 +105,13 @@ export interface Tmux {
   listAllPanes(): Promise<ServerPane[]>;
   /** Sets a named paste buffer to `text` (passed as one argv element, never through a shell). */
   setBuffer(name: string, text: string): Promise<void>;
+  /** The tty of every client attached to the session ([] when none is, or the session is gone). */
+  listClients(session: string): Promise<string[]>;
+  /**
+   * Shows `text` in the status line of every client attached to the session, for a few seconds. The text is
+   * shown as is: `#` is doubled so tmux expands no format in it.
+   */
+  displayMessage(session: string, text: string): Promise<void>;
   killPane(paneId: string): Promise<void>;
   killSession(name: string): Promise<void>;
   killServer(): Promise<void>;

@@ -17,6 +17,7 @@ import { TERMINAL_SESSION_STATUSES, type RunOptions, type SessionKind } from '..
 import { forwardableEnv } from '../agents/launch.js';
 import { createSessionWindows, withEnvFile } from '../workers/panes.js';
 import { leadScriptPath } from './lead.js';
+import { LEAD_START_TIMEOUT_S } from '../../core/workers/blockers.js';
 import { repoWorktreesDir } from './paths.js';
 import { saveSessionRepoConfig } from './repo-config.js';
 import type { Preflight } from '../setup/preflight.js';
@@ -30,6 +31,8 @@ export interface RunRequest {
   workerTimeoutS: number | null;
   stuckAfterS: number;
   toolWaitS: number;
+  /** Seconds the lead may go without an MCP tool call after it started before the run reports it cannot work. */
+  leadStartTimeoutS: number;
   keepSession: boolean;
   attach: boolean;
   requireSignedSkills: boolean;
@@ -39,7 +42,8 @@ export interface RunRequest {
 
 /**
  * A RunRequest from the flags that were given, the rest from config.json, then crewmux's defaults
- * (4 workers, no time limits, nudge after 600 s, blocking tools answer within 45 s).
+ * (4 workers, no time limits, nudge after 600 s, blocking tools answer within 45 s, the lead's first MCP call
+ * within 120 s).
  */
 export function runRequest(config: Config, given: Partial<RunRequest> & { goal: string; attach: boolean }): RunRequest {
   return {
@@ -48,6 +52,7 @@ export function runRequest(config: Config, given: Partial<RunRequest> & { goal: 
     workerTimeoutS: config.workerTimeout ?? null,
     stuckAfterS: config.stuckAfter ?? 600,
     toolWaitS: config.toolWait ?? 45,
+    leadStartTimeoutS: config.leadStartTimeout ?? LEAD_START_TIMEOUT_S,
     keepSession: false,
     requireSignedSkills: false,
     ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)),
@@ -116,6 +121,7 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     timeoutS: req.timeoutS,
     stuckAfterS: req.stuckAfterS,
     toolWaitS: req.toolWaitS,
+    leadStartTimeoutS: req.leadStartTimeoutS,
     agents: pre.workers,
     keepSession: req.keepSession,
     attach: req.attach,

@@ -1,11 +1,12 @@
 /**
- * `crewmux doctor`: checks what a run needs (tmux, git, node, the native modules, agents, model API
- * keys, the summary router, writable dirs, a loopback port) and says, per check, ok / warn / fatal with a fix.
+ * `crewmux doctor`: checks what a run needs (tmux, git, node, the native modules, agents and whether each is
+ * logged in, model API keys, the summary router, writable dirs, a loopback port) and says, per check, ok / warn / fatal with a fix.
  */
 import { createRequire } from 'node:module';
 import { parseTmuxVersion } from '../../core/setup/tmux-version.js';
 import { exec } from '../../adapters/exec.js';
-import { assertWritableDir } from '../../adapters/files.js';
+import { assertWritableDir, readIfExists } from '../../adapters/files.js';
+import { checkAgentAuth } from '../../core/agents/auth-check.js';
 import { probeLoopbackPort } from '../../adapters/net.js';
 import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
 import { detectAgents } from '../agents/detect.js';
@@ -108,6 +109,24 @@ export async function runDoctor(ctx: AppServices): Promise<Check[]> {
           fix: 'install one, e.g. npm i -g @anthropic-ai/claude-code; or declare one in .crewmux/config.json',
         },
   );
+  const home = ctx.env.HOME ?? '';
+  for (const a of found) {
+    const profile = BUILTIN_AGENTS.find((p) => p.name === a.name);
+    if (!profile || a.unsupported) continue;
+    const s = checkAgentAuth(profile, ctx.env, home, readIfExists);
+    checks.push(
+      s.state === 'logged_in'
+        ? { name: `${a.name} login`, level: 'ok', detail: `logged in (${s.detail})` }
+        : s.state === 'not_logged_in'
+          ? {
+              name: `${a.name} login`,
+              level: 'warn',
+              detail: `not logged in: ${s.detail}`,
+              ...(profile.authHint ? { fix: profile.authHint } : {}),
+            }
+          : { name: `${a.name} login`, level: 'warn', detail: `not checked: ${s.detail}` },
+    );
+  }
   const keys = KEYS.filter((k) => ctx.env[k]);
   checks.push({
     name: 'api keys',

@@ -4,6 +4,11 @@
  * short tick covers what has no event: an agent process that exited or was killed (crashed), worker
  * and session time limits, stuck workers (nudged once, then reported), and the lead exiting. A tick
  * whose pane listing fails judges no pane: tmux is asked again at the next tick.
+ *
+ * An agent that cannot work (its registry blockers show at the bottom of its pane: not logged in, out of
+ * quota, a screen crewmux cannot answer) is noticed within about a second: a worker moves to that state,
+ * which wakes wait_for_worker; for the lead, or a lead that made no MCP call within leadStartTimeout, the
+ * run ends failed unless a user is attached to the session (then it is an event and a tmux message).
  */
 import { dirname, join } from 'node:path';
 import type { FSWatcher } from 'node:fs';
@@ -12,6 +17,10 @@ import { isActive } from '../../core/workers/state.js';
 import { fileSize, readFrom, readIfExists, watchDir, watchFile } from '../../adapters/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { detectStatus } from '../../core/workers/status-detect.js';
+import { LEAD_START_TIMEOUT_S, blockerMessage, detectBlocker } from '../../core/workers/blockers.js';
+import { escapeControls } from '../../core/text/terminal-text.js';
+import type { BlockerKind } from '../../core/agents/profile.js';
+import type { SessionRow } from '../../core/session/rows.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PaneInfo } from '../ports/tmux.js';
 import { completeTurn, sendToWorker, stopWorker } from './turns.js';
@@ -42,11 +51,21 @@ function lastLines(file: string, n: number): string {
 
 export type Monitor = ReturnType<typeof createMonitor>;
 
+/** The bottom `n` non-blank lines of a screen on one line, controls escaped, at most 400 characters. */
+function screenTail(screen: string, n: number): string {
+  const lines = stripAnsi(screen)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return escapeControls(lines.slice(-n).join(' | ')).slice(-400);
+}
+
 /**
  * The worker monitor: watches each active worker's done flag and pane log and ticks every `opts.tickMs` (default
  * 250 ms) for dead panes, time limits, stuck workers and the lead; every completion goes through completeTurn. Idle
  * until `start()`; `close()` stops it. `opts.tmuxReportAfter` (default 3) failed pane listings in a row are
- * reported once with a `monitor.tmux_unreachable` event.
+ * reported once with a `monitor.tmux_unreachable` event. Call `leadActivity()` on each MCP tool call of the lead
+ * (leadStartTimeout counts from the first tick that sees the lead's pane until then).
  */
 export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAfter?: number } = {}) {
   const watches = new Map<string, Watch>();
@@ -55,6 +74,11 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
   let closed = false;
   const reportAfter = opts.tmuxReportAfter ?? 3;
   let tmuxFailures = 0;
+  let leadCalled = false;
+  let leadSince: number | undefined;
+  let leadProbedAt = 0;
+  /** The last "cannot work" cause told to an attached user (told once, not every second). */
+  let leadToldUser: string | undefined;
 
   /**
    * The session's panes, or undefined when tmux failed or timed out. A failure is never taken as panes
@@ -140,23 +164,86 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
 
   const lastProbe = new Map<string, number>();
   /**
-   * A worker whose agent asks something (a dialog, a question) is `waiting`, and `running` again once
-   * it works: read from the pane with the agent's registry markers, at most once a second per worker.
+   * Reads a worker's pane with its agent's registry entry, at most once a second per worker: blockers make it
+   * `auth_required`, `quota_exhausted` or `blocked_dialog` (the event carries the agent's line and the fix);
+   * otherwise an agent that asks something (a dialog, a question) is `waiting`, and `running` again once it works.
    */
-  async function detectWaiting(w: WorkerRow, paneId: string | undefined, now: number): Promise<void> {
-    const markers = rt.agents.get(w.agent)?.profile.markers;
-    if (!paneId || !markers?.waiting?.length || now - (lastProbe.get(w.id) ?? 0) < 1_000) return;
+  async function probeWorker(w: WorkerRow, paneId: string | undefined, now: number): Promise<void> {
+    const profile = rt.agents.get(w.agent)?.profile;
+    if (!paneId || !profile || now - (lastProbe.get(w.id) ?? 0) < 1_000) return;
+    if (!profile.markers.waiting?.length && !profile.blockers?.length) return;
     lastProbe.set(w.id, now);
-    const status = detectStatus(markers, await rt.tmux.capturePane(paneId));
+    const screen = await rt.tmux.capturePane(paneId);
+    const blocker = detectBlocker(profile.blockers, profile.markers, screen);
+    if (blocker) {
+      const said = blockerMessage(`the agent ${w.agent}`, blocker);
+      const moved = changeWorkerState(
+        rt,
+        w,
+        blocker.kind,
+        said,
+        { summary: `${blocker.kind}: ${said}. A person must act before this worker can go on.` },
+        { kind: blocker.kind, line: blocker.line, fix: blocker.fix },
+      );
+      if (moved) unwatch(w.id);
+      return;
+    }
+    const status = detectStatus(profile.markers, screen);
     if (status === 'waiting' && w.state === 'running') {
-      const asks = tailLines(stripAnsi(await rt.tmux.capturePane(paneId)), 3)
-        .replace(/\s+/g, ' ')
-        .trim()
-        .slice(0, 200);
+      const asks = tailLines(stripAnsi(screen), 3).replace(/\s+/g, ' ').trim().slice(0, 200);
       changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` });
     } else if (status === 'busy' && w.state === 'waiting') {
       changeWorkerState(rt, w, 'running', 'working again');
     }
+  }
+
+  /**
+   * Reads the lead's pane (at most once a second): a blocker on it, or no MCP call within leadStartTimeout since
+   * the lead was first seen, means the lead cannot work. Returns true when that ended the session.
+   */
+  async function probeLead(s: SessionRow, paneId: string, now: number): Promise<boolean> {
+    leadSince ??= now;
+    if (now - leadProbedAt < 1_000) return false;
+    leadProbedAt = now;
+    const profile = rt.agents.get(s.lead_agent)?.profile;
+    const screen = await rt.tmux.capturePane(paneId);
+    const blocker = detectBlocker(profile?.blockers, profile?.markers, screen);
+    const who = `lead ${s.lead_agent}`;
+    if (blocker)
+      return leadCannotWork(blockerMessage(who, blocker), blocker.kind, { line: blocker.line, fix: blocker.fix });
+    const limitS = s.options.leadStartTimeoutS === undefined ? LEAD_START_TIMEOUT_S : s.options.leadStartTimeoutS;
+    if (leadCalled || limitS === null || now - leadSince <= limitS * 1000) return false;
+    const tail = screenTail(screen, 6);
+    return leadCannotWork(
+      `${who} cannot work: it made no MCP call within leadStartTimeout (${limitS} s) after it started; its pane ends with: ${tail || '(nothing)'} — fix: run \`${s.lead_agent}\` by hand in this repository to see what it needs (a login, a dialog), or raise leadStartTimeout in config.json / --lead-start-timeout`,
+      'no_mcp_call',
+      { tail },
+    );
+  }
+
+  /** Tells the attached user once (event + tmux message) and keeps waiting; with nobody attached, ends the run failed. */
+  async function leadCannotWork(
+    reason: string,
+    kind: BlockerKind | 'no_mcp_call',
+    data: Record<string, unknown>,
+  ): Promise<boolean> {
+    const clients = await rt.tmux.listClients(rt.tmuxSession).catch(() => [] as string[]);
+    if (clients.length) {
+      // Told once per cause: the same blocker line, or the timeout whatever the pane shows since.
+      const cause = `${kind}:${typeof data.line === 'string' ? data.line : ''}`;
+      if (leadToldUser === cause) return false;
+      leadToldUser = cause;
+      rt.events.emit('lead.cannot_work', `${reason} (a user is attached: the run keeps waiting)`, null, {
+        kind,
+        attached: true,
+        ...data,
+      });
+      await rt.tmux.displayMessage(rt.tmuxSession, `crewmux: ${reason}`).catch(() => undefined);
+      return false;
+    }
+    rt.events.emit('lead.cannot_work', reason, null, { kind, attached: false, ...data });
+    await endSession(rt, 'failed', reason);
+    return true;
   }
 
   async function tick(): Promise<void> {
@@ -180,6 +267,7 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
       );
       return;
     }
+    if (lead && (await probeLead(s, lead.paneId, now))) return;
     for (const w of rt.store.listWorkers(rt.sid)) {
       if (!isActive(w.state) || rt.stopping.has(w.id)) continue;
       if (!watches.has(w.id)) watch(w);
@@ -208,7 +296,8 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
         continue;
       }
       const wt = watches.get(cur.id)!;
-      await detectWaiting(cur, pane?.paneId, now);
+      await probeWorker(cur, pane?.paneId, now);
+      if (!isActive(rt.store.getWorker(rt.sid, cur.id)!.state)) continue;
       const idleMs = now - wt.lastActivity;
       const stuckMs = s.options.stuckAfterS * 1000;
       if (idleMs > stuckMs && !wt.nudgedAt) {
@@ -251,6 +340,10 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
     unwatch,
     /** Checks a watched worker's flag and log now (resume uses it before judging a dead pane). */
     checkNow: (workerId: string) => check(workerId),
+    /** The lead made an MCP tool call: leadStartTimeout no longer applies. */
+    leadActivity(): void {
+      leadCalled = true;
+    },
     /** Records activity (e.g. report_progress) so the worker is not considered stuck. */
     touch(workerId: string): void {
       const w = watches.get(workerId);

@@ -6,7 +6,7 @@
 import { tailLines, stripAnsi } from '../../core/text/ansi.js';
 import { followUpTurn } from '../../core/workers/prompts.js';
 import { perspectiveInfo, type Perspective } from '../../core/workers/perspectives.js';
-import { isActive, isFinished, type WorkerState } from '../../core/workers/state.js';
+import { CANNOT_WORK_STATES, isActive, isFinished, type WorkerState } from '../../core/workers/state.js';
 import type { Completion } from '../../core/workers/completion.js';
 import { ToolError } from '../../core/errors.js';
 import { waitUntil } from '../../core/clock.js';
@@ -109,7 +109,10 @@ export async function sendToWorker(rt: Runtime, workerId: string, message: strin
   if (!message.trim()) throw new ToolError('Error: the message is empty. Call send_to_worker with some text.');
   if (Buffer.byteLength(message) > MAX_TASK_BYTES)
     throw new ToolError(`Error: the message is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it.`);
-  if (!isActive(w.state) && !(['done', 'blocked', 'failed'] as WorkerState[]).includes(w.state)) {
+  if (
+    !isActive(w.state) &&
+    !(['done', 'blocked', 'failed', ...CANNOT_WORK_STATES] as WorkerState[]).includes(w.state)
+  ) {
     throw new ToolError(
       `Error: worker ${workerId} is ${w.state}; it cannot take messages. Spawn a new worker for more work.`,
     );

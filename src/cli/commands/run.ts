@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
+import { escapeControls } from '../../core/text/terminal-text.js';
 import { renderReport, type RunReport } from '../../core/session/report.js';
 import { preflight } from '../../app/setup/preflight.js';
 import { runRequest, startRun } from '../../app/session/start-run.js';
@@ -57,10 +58,15 @@ function positive(name: string, v: unknown): number | null {
   return v;
 }
 
-/** Prints the stored report of `sid` and returns the run's exit code. */
+/**
+ * Prints the stored report of `sid` and returns the run's exit code; a run that did not end done also gets its
+ * reason on stderr (e.g. "lead claude cannot work: Not logged in · Please run /login — fix: ...").
+ */
 export function finishRun(ctx: AppContext, sid: string): number {
   const s = ctx.store().getSession(sid)!;
   if (s.report) ctx.out.out('\n' + renderReport(JSON.parse(s.report) as RunReport));
+  if (s.status !== 'done' && s.outcome_reason)
+    ctx.out.err(`crewmux: session ${sid} ${s.status}: ${escapeControls(s.outcome_reason)}`);
   return exitCodeOf(s.status);
 }
 
@@ -93,6 +99,10 @@ export const runCommand: Command = {
       .option('timeout', { type: 'number', describe: 'Seconds before the whole run ends as timed out' })
       .option('max-workers', { type: 'number', describe: 'Workers running at once (default 4)' })
       .option('worker-timeout', { type: 'number', describe: 'Seconds a worker may run before it is stopped' })
+      .option('lead-start-timeout', {
+        type: 'number',
+        describe: 'Seconds the lead may run without calling crewmux (MCP) before the run fails (default 120)',
+      })
       .option('keep-session', {
         type: 'boolean',
         default: false,
@@ -117,6 +127,7 @@ export const runCommand: Command = {
     const goal = await readGoal(a, (p) => ctx.readUserFile(p));
     const timeoutS = positive('timeout', a.timeout);
     const workerTimeoutS = positive('worker-timeout', a.workerTimeout);
+    const leadStartTimeoutS = positive('lead-start-timeout', a.leadStartTimeout);
     const maxWorkers = a.maxWorkers === undefined ? undefined : Number(a.maxWorkers);
     if (maxWorkers !== undefined && (!Number.isInteger(maxWorkers) || maxWorkers < 1 || maxWorkers > 64)) {
       throw new UserError(
@@ -144,6 +155,7 @@ export const runCommand: Command = {
         maxWorkers,
         timeoutS,
         workerTimeoutS,
+        leadStartTimeoutS: leadStartTimeoutS ?? undefined,
         keepSession: Boolean(a.keepSession),
         requireSignedSkills: requireSignedSkills({
           flag: a.requireSignedSkills as boolean | undefined,

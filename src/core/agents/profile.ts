@@ -60,6 +60,20 @@ export interface StatusMarkers {
   waiting?: string[];
 }
 
+/** Why an agent cannot proceed: its credentials, its quota, or a screen crewmux cannot get past. */
+export type BlockerKind = 'auth_required' | 'quota_exhausted' | 'blocked_dialog';
+
+/**
+ * A pane text that means the agent cannot work until a person acts: `match` is compared with the start of
+ * a line near the bottom of the pane (after its box-drawing and bullet decoration), never with text in the
+ * middle of a line; `fix` says what the user does about it.
+ */
+export interface BlockerPattern {
+  kind: BlockerKind;
+  match: string;
+  fix: string;
+}
+
 export interface Capabilities {
   mcpClient: boolean;
   interactive: boolean;
@@ -98,6 +112,13 @@ export interface AgentProfile {
   projectConfig?: string[];
   /** Dialogs to answer if they appear despite the launch line (the run loop sends the keys). */
   dialogs?: DialogAnswer[];
+  /**
+   * Where the agent's login shows without running it (for `crewmux doctor`): environment variables holding a key,
+   * or credentials files under HOME (`key`: the JSON key that must be present). Absent: cannot be checked.
+   */
+  auth?: { env?: string[]; files?: { path: string; key?: string }[] };
+  /** Pane texts that mean the agent cannot proceed (not logged in, out of quota, a dialog crewmux cannot answer). */
+  blockers?: BlockerPattern[];
   /** How the agent names tool `tool` of MCP server `server` (for docs, fakes and pane matching). */
   mcpToolName?: (server: string, tool: string) => string;
   /**
@@ -120,6 +141,7 @@ export interface CustomAgentConfig {
   ready?: string[];
   busy?: string[];
   waiting?: string[];
+  blockers?: BlockerPattern[];
 }
 
 /** A config.json agent: its command and args, the prompt as last argument in `arg` mode. */
@@ -133,6 +155,7 @@ export function customAgentProfile(name: string, c: CustomAgentConfig): AgentPro
     versionArgs: [],
     capabilities: { mcpClient: c.canLead ?? true, interactive: true, headless: false, resume: false },
     markers: { ready: c.ready, busy: c.busy, waiting: c.waiting },
+    blockers: c.blockers,
     launch: (_ctx, binary) => ({
       argv: [binary, ...(c.args ?? []), ...(prompt === 'arg' ? [PROMPT_ARG] : [])],
       env: { ...(c.env ?? {}) },

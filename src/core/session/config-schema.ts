@@ -17,6 +17,18 @@ export const CustomAgentSchema = z
     ready: z.array(z.string()).optional(),
     busy: z.array(z.string()).optional(),
     waiting: z.array(z.string()).optional(),
+    /** Pane texts that mean the agent cannot proceed, each with its kind and the fix shown to the user. */
+    blockers: z
+      .array(
+        z
+          .object({
+            kind: z.enum(['auth_required', 'quota_exhausted', 'blocked_dialog']),
+            match: z.string().min(3),
+            fix: z.string().min(1),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict();
 
@@ -86,6 +98,8 @@ export const ConfigSchema = z
     stuckAfter: z.number().positive().optional(),
     /** Seconds a blocking tool (wait_for_worker, verify) may hold a call before answering "call again". */
     toolWait: z.number().positive().max(600).optional(),
+    /** Seconds the lead may run without any MCP tool call before the run reports it cannot work (default 120). */
+    leadStartTimeout: z.number().positive().optional(),
     requireSignedSkills: z.boolean().optional(),
     /** Memory retrieval and episodes (README#memory). */
     memory: z

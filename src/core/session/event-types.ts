@@ -29,6 +29,9 @@ export const EVENT_TYPES = {
   'worker.crashed': "a worker's agent exited or its pane vanished without a report",
   'worker.killed': 'a worker was stopped by kill_worker or by the session ending',
   'worker.timeout': 'a worker was stopped by --worker-timeout',
+  'worker.auth_required': "a worker's agent shows it is not logged in or its key is refused (its line and the fix)",
+  'worker.quota_exhausted': "a worker's agent shows its quota or rate limit is reached (its line and the fix)",
+  'worker.blocked_dialog': "a worker's agent shows a screen crewmux cannot answer (its line and the fix)",
   'worker.merged': "a worker's branch was merged into the integration branch",
   'worker.discarded': "a worker's branch was dropped",
   'worker.merge_conflict': "merging a worker's branch conflicted; nothing was merged",
@@ -58,6 +61,8 @@ export const EVENT_TYPES = {
   'lead.tools_not_listed':
     "the lead's MCP client had not listed crewmux's tools within the wait; its prompt was typed anyway",
   'lead.prompted': "the lead's prompt (with the goal) was typed into its pane and submitted",
+  'lead.cannot_work':
+    'the lead cannot work (not logged in, out of quota, a screen crewmux cannot answer, or no MCP call within leadStartTimeout); the run fails unless a user is attached',
   'lead.recap_failed': 'the resume recap could not be typed into the live lead',
   'lead.progress': 'the lead reported progress (report_progress)',
   'goal.done_refused': 'mark_goal_done was refused (workers still active or unmerged)',
@@ -116,6 +121,9 @@ export const WORKER_END_EVENTS = [
   'worker.crashed',
   'worker.killed',
   'worker.timeout',
+  'worker.auth_required',
+  'worker.quota_exhausted',
+  'worker.blocked_dialog',
 ] as const satisfies readonly EventType[];
 export type WorkerEndEvent = (typeof WORKER_END_EVENTS)[number];
 

@@ -27,6 +27,8 @@ export const RunOptionsSchema = z.object({
   timeoutS: z.number().nullable(),
   stuckAfterS: z.number(),
   toolWaitS: z.number(),
+  /** Seconds the lead may go without an MCP tool call after it started; absent in sessions made before it existed. */
+  leadStartTimeoutS: z.number().nullable().optional(),
   agents: z.array(z.string()),
   keepSession: z.boolean(),
   requireSignedSkills: z.boolean(),

@@ -1,6 +1,7 @@
 /**
  * The worker state machine: a worker starts, runs or waits at its prompt, ends a turn done, blocked,
- * failed, crashed, killed or timed out, and is finally merged or discarded. Pure: it says which
+ * failed, crashed, killed or timed out, or stops because its agent cannot work (auth_required,
+ * quota_exhausted, blocked_dialog: seen in its pane), and is finally merged or discarded. Pure: it says which
  * transitions are legal and what a state means; the app layer applies them and logs each as an event.
  */
 
@@ -14,6 +15,9 @@ export const WORKER_STATES = [
   'crashed',
   'killed',
   'timeout',
+  'auth_required',
+  'quota_exhausted',
+  'blocked_dialog',
   'merged',
   'discarded',
 ] as const;
@@ -21,8 +25,22 @@ export type WorkerState = (typeof WORKER_STATES)[number];
 
 /** The agent is (or may be) working: it counts against --max-workers and blocks mark_goal_done. */
 export const ACTIVE_STATES: readonly WorkerState[] = ['starting', 'running', 'waiting'];
+/**
+ * The agent cannot proceed until a person acts (logs in, waits for quota, answers a screen crewmux cannot):
+ * read from its pane. Finished, so wait_for_worker wakes with the reason; send_to_worker resumes it.
+ */
+export const CANNOT_WORK_STATES = ['auth_required', 'quota_exhausted', 'blocked_dialog'] as const;
+export type CannotWorkState = (typeof CANNOT_WORK_STATES)[number];
 /** The worker's turn ended with a result the lead can act on (merge, discard, send more work). */
-export const FINISHED_STATES: readonly WorkerState[] = ['done', 'blocked', 'failed', 'crashed', 'killed', 'timeout'];
+export const FINISHED_STATES: readonly WorkerState[] = [
+  'done',
+  'blocked',
+  'failed',
+  'crashed',
+  'killed',
+  'timeout',
+  ...CANNOT_WORK_STATES,
+];
 /** Nothing more will happen to the worker. */
 export const SETTLED_STATES: readonly WorkerState[] = ['merged', 'discarded'];
 
@@ -33,10 +51,14 @@ export function isFinished(s: WorkerState): boolean {
   return FINISHED_STATES.includes(s);
 }
 
+const ENDS = ['done', 'blocked', 'failed', 'crashed', 'killed', 'timeout', ...CANNOT_WORK_STATES] as const;
+// The agent is alive but idle until a person acts: a new turn, or the same ways out as a finished worker.
+const CANNOT_WORK_NEXT: readonly WorkerState[] = ['running', 'merged', 'discarded', 'crashed', 'killed', 'timeout'];
+
 const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
-  starting: ['running', 'waiting', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout'],
-  running: ['waiting', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout'],
-  waiting: ['running', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout'],
+  starting: ['running', 'waiting', ...ENDS],
+  running: ['waiting', ...ENDS],
+  waiting: ['running', ...ENDS],
   // A finished worker can be given a new turn (send_to_worker) if its agent is still alive.
   done: ['running', 'merged', 'discarded', 'crashed', 'killed'],
   blocked: ['running', 'merged', 'discarded', 'crashed', 'killed'],
@@ -45,6 +67,9 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   crashed: ['running', 'merged', 'discarded'],
   killed: ['running', 'merged', 'discarded'],
   timeout: ['running', 'merged', 'discarded'],
+  auth_required: CANNOT_WORK_NEXT,
+  quota_exhausted: CANNOT_WORK_NEXT,
+  blocked_dialog: CANNOT_WORK_NEXT,
   merged: [],
   discarded: [],
 };

@@ -61,6 +61,10 @@ export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpe
   };
 }
 
+const CLAUDE_LOGIN_FIX = 'run `claude` once and log in, or set ANTHROPIC_API_KEY';
+const CLAUDE_KEY_FIX = 'check ANTHROPIC_API_KEY (or unset it and run `claude` once to log in)';
+const CLAUDE_QUOTA_FIX = 'wait for the usage limit to reset or add credit, then `crewmux resume`';
+
 export const claude: AgentProfile = {
   name: 'claude',
   family: 'anthropic',
@@ -86,6 +90,32 @@ export const claude: AgentProfile = {
       '❯ 1.',
     ],
   },
+  // A logged-in Claude keeps its OAuth tokens in ~/.claude/.credentials.json (Linux) and the account in
+  // ~/.claude.json's oauthAccount (also on macOS, where the tokens are in the keychain).
+  auth: {
+    env: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'],
+    files: [{ path: '.claude/.credentials.json' }, { path: '.claude.json', key: 'oauthAccount' }],
+  },
+  // Texts from the 2.1.197 binary (and anthropics/claude-code issues #6270, #6331): shown as the answer to
+  // the first prompt when the agent has no usable credentials or quota; they start the line after "⎿".
+  blockers: [
+    { kind: 'auth_required', match: 'Not logged in · Please run /login', fix: CLAUDE_LOGIN_FIX },
+    { kind: 'auth_required', match: 'Not logged in · Run /login', fix: CLAUDE_LOGIN_FIX },
+    { kind: 'auth_required', match: 'Not logged in. Run claude auth login', fix: CLAUDE_LOGIN_FIX },
+    { kind: 'auth_required', match: 'Invalid API key · Please run /login', fix: CLAUDE_KEY_FIX },
+    { kind: 'auth_required', match: 'Invalid API key · Fix external API key', fix: CLAUDE_KEY_FIX },
+    { kind: 'auth_required', match: 'Missing API key · Run /login', fix: CLAUDE_LOGIN_FIX },
+    { kind: 'auth_required', match: 'OAuth token has expired', fix: CLAUDE_LOGIN_FIX },
+    { kind: 'blocked_dialog', match: 'Select login method:', fix: CLAUDE_LOGIN_FIX },
+    { kind: 'quota_exhausted', match: 'Claude AI usage limit reached', fix: CLAUDE_QUOTA_FIX },
+    { kind: 'quota_exhausted', match: 'Credit balance is too low', fix: CLAUDE_QUOTA_FIX },
+    { kind: 'quota_exhausted', match: 'API Error: 429', fix: CLAUDE_QUOTA_FIX },
+    {
+      kind: 'blocked_dialog',
+      match: 'It looks like your version of Claude Code',
+      fix: 'update Claude Code (`npm install -g @anthropic-ai/claude-code`), then run crewmux again',
+    },
+  ],
   dialogs: [
     {
       match: 'Yes, I trust this folder',

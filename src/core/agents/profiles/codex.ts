@@ -9,6 +9,9 @@ import { MCP_SERVER, crewmuxEnv, toolTimeoutSeconds } from './common.js';
 
 const toml = (s: string) => JSON.stringify(s);
 
+const CODEX_LOGIN_FIX = 'run `codex login` once, or set OPENAI_API_KEY';
+const CODEX_QUOTA_FIX = 'wait for the usage limit to reset or check your plan, then `crewmux resume`';
+
 export const codex: AgentProfile = {
   name: 'codex',
   family: 'openai',
@@ -33,6 +36,16 @@ export const codex: AgentProfile = {
       'Press enter to confirm',
     ],
   },
+  auth: { env: ['OPENAI_API_KEY', 'CODEX_API_KEY'], files: [{ path: '.codex/auth.json' }] },
+  // Texts from the 0.169.0 binary and openai/codex issues #7362, #2896: the final errors after its retries
+  // (a line that still says "retrying" starts with "stream error:" and does not match).
+  blockers: [
+    { kind: 'auth_required', match: 'exceeded retry limit, last status: 401', fix: CODEX_LOGIN_FIX },
+    { kind: 'auth_required', match: 'unexpected status 401 Unauthorized', fix: CODEX_LOGIN_FIX },
+    { kind: 'quota_exhausted', match: "You've hit your usage limit", fix: CODEX_QUOTA_FIX },
+    { kind: 'quota_exhausted', match: 'Quota exceeded. Check your plan and billing details', fix: CODEX_QUOTA_FIX },
+    { kind: 'quota_exhausted', match: 'exceeded retry limit, last status: 429', fix: CODEX_QUOTA_FIX },
+  ],
   dialogs: [
     {
       match: 'Trust this folder?',

@@ -25,6 +25,9 @@ export function geminiStyleSettings(ctx: LaunchContext, extra: Record<string, un
   };
 }
 
+const GEMINI_LOGIN_FIX = 'set GEMINI_API_KEY, or run `gemini` once and sign in';
+const GEMINI_QUOTA_FIX = 'wait for the quota to reset or use another key, then `crewmux resume`';
+
 export const gemini: AgentProfile = {
   name: 'gemini',
   family: 'google',
@@ -49,6 +52,19 @@ export const gemini: AgentProfile = {
       'Apply this change?',
     ],
   },
+  auth: {
+    env: ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_GENAI_USE_VERTEXAI', 'GOOGLE_GENAI_USE_GCA'],
+    files: [{ path: '.gemini/oauth_creds.json' }],
+  },
+  // Texts from the 0.61.0 bundle: the auth dialog and headless auth error on a HOME without credentials,
+  // and the quota errors of the Gemini API.
+  blockers: [
+    { kind: 'auth_required', match: 'Please set an Auth method', fix: GEMINI_LOGIN_FIX },
+    { kind: 'auth_required', match: 'How would you like to authenticate for this project?', fix: GEMINI_LOGIN_FIX },
+    { kind: 'auth_required', match: 'Invalid auth method selected', fix: GEMINI_LOGIN_FIX },
+    { kind: 'quota_exhausted', match: 'You have exhausted your daily quota', fix: GEMINI_QUOTA_FIX },
+    { kind: 'quota_exhausted', match: 'Quota exceeded for quota metric', fix: GEMINI_QUOTA_FIX },
+  ],
   dialogs: [
     {
       match: 'Do you trust the files in this folder?',

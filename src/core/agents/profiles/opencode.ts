@@ -25,6 +25,19 @@ export const opencode: AgentProfile = {
     busy: ['esc interrupt'],
     waiting: ['Permission required', 'Allow once'],
   },
+  // `opencode auth login` writes ~/.local/share/opencode/auth.json; a provider key in the environment also works.
+  auth: {
+    env: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'],
+    files: [{ path: '.local/share/opencode/auth.json' }],
+  },
+  // The AI SDK's error text in the 1.18.33 binary, when the chosen provider has no key.
+  blockers: [
+    {
+      kind: 'auth_required',
+      match: 'API key is missing',
+      fix: 'run `opencode auth login` once, or set the provider key (e.g. ANTHROPIC_API_KEY)',
+    },
+  ],
   launch: (ctx, binary) => {
     const configPath = joinPath(ctx.stateDir, 'opencode.json');
     const config = {

@@ -8,6 +8,8 @@ import { PROMPT_ARG, type AgentProfile } from '../profile.js';
 import { crewmuxEnv, joinPath, jsonFile } from './common.js';
 import { geminiStyleSettings } from './gemini.js';
 
+const QWEN_LOGIN_FIX = 'set OPENAI_API_KEY and OPENAI_BASE_URL, or run `qwen` once and /auth';
+
 export const qwen: AgentProfile = {
   name: 'qwen',
   family: 'qwen',
@@ -32,6 +34,15 @@ export const qwen: AgentProfile = {
       'Apply this change?',
     ],
   },
+  auth: {
+    env: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
+    files: [{ path: '.qwen/oauth_creds.json' }],
+  },
+  // Qwen Code is a Gemini CLI fork and kept its auth dialog and error texts.
+  blockers: [
+    { kind: 'auth_required', match: 'Please set an Auth method', fix: QWEN_LOGIN_FIX },
+    { kind: 'auth_required', match: 'How would you like to authenticate for this project?', fix: QWEN_LOGIN_FIX },
+  ],
   launch: (ctx, binary) => {
     const settingsPath = joinPath(ctx.stateDir, 'qwen-system-settings.json');
     return {
