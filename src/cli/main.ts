@@ -21,7 +21,12 @@ async function crewmuxVersion(): Promise<string> {
 /** `crewmux` -> `crewmux --help`; `crewmux help run` -> `crewmux run --help`; `--list-sessions` -> `sessions`. */
 function normalizeArgv(argv: string[]): string[] {
   if (argv.length === 0) return ['--help'];
-  if (argv[0] === 'help') return [...argv.slice(1).filter((a) => a !== '--help'), '--help'];
+  if (argv[0] === 'help') {
+    const name = argv[1];
+    if (name !== undefined && !COMMANDS.some((c) => c.describe !== false && c.command.split(' ')[0] === name))
+      throw new UserError('E_BAD_FLAG', `There is no command \`${name}\`.`, 'Run `crewmux help` to list them.');
+    return [...argv.slice(1).filter((a) => a !== '--help'), '--help'];
+  }
   // `crewmux --list-sessions` is an alias of `crewmux sessions` (commands/sessions.ts).
   if (argv[0] === '--list-sessions') return ['sessions', ...argv.slice(1)];
   return argv;

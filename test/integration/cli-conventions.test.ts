@@ -47,6 +47,9 @@ test("crewmux help run shows run's own help", () =>
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /--goal/);
     assert.match(r.stdout, /--max-workers/);
+    const unknown = await runCli(t, t.dir, ['help', 'nosuch']);
+    assert.equal(unknown.code, 64);
+    assert.match(unknown.stderr, /There is no command `nosuch`/);
   }));
 
 test("a command missing its argument prints that command's usage and names what is missing", () =>
