@@ -202,6 +202,27 @@ try {
   console.log(
     `conflict radar, 8 finished workers (8 vs integration + 28 pairs, git merge-tree): total ${f(radarTotal)}, per worker p50 ${f(pct(perWorker, 50))}, per merge-tree ${f(radarTotal / 36)}`,
   );
+
+  // Part 3: CLI start-up, a hyperfine-style loop: whole processes, `crewmux --help` and `crewmux status`
+  // (the bench session above is in the data dir), beside a bare `node -e 0`. Command modules load lazily
+  // (src/cli/commands/index.ts), so neither imports the MCP SDK or fastify.
+  const startup = (args) => {
+    const xs = [];
+    for (let i = 0; i < 12; i++) {
+      const t = performance.now();
+      spawnSync(node, args, { cwd: repo, env, stdio: 'ignore' });
+      if (i >= 2) xs.push(performance.now() - t); // two warm-up runs
+    }
+    return xs;
+  };
+  const bare = startup(['-e', '0']);
+  console.log(`node -e 0 (n=${bare.length}): p50 ${f(pct(bare, 50))}`);
+  for (const cmd of ['--help', 'status']) {
+    const xs = startup([join(root, 'bin', 'crewmux.js'), cmd]);
+    console.log(
+      `crewmux ${cmd} start-up (n=${xs.length}): p50 ${f(pct(xs, 50))}  p95 ${f(pct(xs, 95))}  (target p50 < 200 ms: ${verdict(pct(xs, 50) < 200)})`,
+    );
+  }
 } finally {
   try {
     execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });

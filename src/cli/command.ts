@@ -1,6 +1,7 @@
 /** The shape of one subcommand: a yargs builder plus a handler that gets parsed args and the app context. */
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import type { AppContext } from '../compose/app-context.js';
+import { UserError } from '../core/errors.js';
 
 export interface Command {
   command: string | string[];
@@ -8,4 +9,74 @@ export interface Command {
   builder: (y: Argv) => Argv;
   /** Returns the process exit code. Throw UserError for user mistakes. */
   handler: (args: Record<string, unknown>, ctx: AppContext) => Promise<number>;
+}
+
+/**
+ * One line of the command registry (commands/index.ts): what `crewmux --help` lists, and how to load the
+ * module that builds and runs it. The module is imported only when its command runs or shows its help,
+ * so `crewmux --help` and `crewmux status` never import the MCP SDK, fastify and the rest.
+ * `command` and `describe` must equal the loaded Command's (a unit test checks).
+ */
+export interface CommandEntry {
+  command: string;
+  describe: string | false;
+  load: () => Promise<Command>;
+}
+
+export interface NumberFlagRules {
+  /** Smallest accepted value (default 0: negatives are refused). */
+  min?: number;
+  max?: number;
+  /** Only whole numbers. */
+  integer?: boolean;
+  /** Above zero (0 refused too); overrides min. */
+  positive?: boolean;
+  /** Named in the error, e.g. "seconds". */
+  unit?: string;
+}
+
+/**
+ * A yargs `coerce` for a numeric flag: `abc`, an empty value, a negative (below `min`) or a value above
+ * `max` is refused with the flag's name and the accepted range (E_BAD_FLAG), before any handler runs.
+ * An absent flag stays undefined.
+ */
+export function numberFlag(name: string, rules: NumberFlagRules = {}): (v: unknown) => number | undefined {
+  const min = rules.min ?? 0;
+  return (v) => {
+    if (v === undefined) return undefined;
+    const raw: unknown = Array.isArray(v) ? (v as unknown[]).at(-1) : v;
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    const ok =
+      Number.isFinite(n) &&
+      (rules.positive ? n > 0 : n >= min) &&
+      (rules.max === undefined || n <= rules.max) &&
+      (!rules.integer || Number.isInteger(n));
+    if (!ok) {
+      const kind = rules.integer ? 'a whole number' : 'a number';
+      const range = rules.positive
+        ? 'above 0'
+        : rules.max === undefined
+          ? `of at least ${min}`
+          : `from ${min} to ${rules.max}`;
+      throw new UserError(
+        'E_BAD_FLAG',
+        `--${name} must be ${kind} ${range}${rules.unit ? ` (${rules.unit})` : ''}; got ${JSON.stringify(typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '')}.`,
+        `Run \`crewmux COMMAND --help\` for --${name}.`,
+      );
+    }
+    return n;
+  };
+}
+
+/**
+ * A yargs option for a numeric flag, validated by numberFlag. It has no yargs `type` (which would turn
+ * `abc` into NaN before the check) and takes exactly one value, so `--timeout -5` reaches the check as -5.
+ */
+export function numberOption(name: string, describe: string, rules: NumberFlagRules = {}, dflt?: number): Options {
+  return {
+    nargs: 1,
+    describe,
+    coerce: numberFlag(name, rules),
+    ...(dflt === undefined ? {} : { default: dflt, defaultDescription: String(dflt) }),
+  };
 }

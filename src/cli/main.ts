@@ -1,51 +1,115 @@
 /**
- * The crewmux CLI: yargs over a registry of subcommands (src/cli/commands/index.ts), and the one
- * top-level handler that maps errors to exit codes. Nothing exits 0 on failure.
+ * The crewmux CLI: yargs over a registry of subcommands (src/cli/commands/index.ts) whose modules load
+ * only when their command runs or shows its help, and the one top-level handler that maps errors to exit
+ * codes. Nothing exits 0 on failure. Conventions: bare `crewmux` and `crewmux help [COMMAND]` print help
+ * (exit 0); `--version`/`-v` print the version; a command used wrongly prints its own usage, then the error.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { COMMANDS } from './commands/index.js';
-import { createAppContext } from '../compose/app-context.js';
+import type { Command, CommandEntry } from './command.js';
 import { ExitError, UserError, EXIT } from '../core/errors.js';
-import { processOutput } from './output.js';
+import { pipeSafeWriter, processOutput } from './output.js';
 import { escapeControls } from '../core/text/terminal-text.js';
-import { crewmuxVersion } from '../compose/app-context.js';
+
+const stderr = pipeSafeWriter(process.stderr);
+
+async function crewmuxVersion(): Promise<string> {
+  return (await import('../compose/app-context.js')).crewmuxVersion();
+}
+
+/** `crewmux` -> `crewmux --help`; `crewmux help run` -> `crewmux run --help`; `--list-sessions` -> `sessions`. */
+function normalizeArgv(argv: string[]): string[] {
+  if (argv.length === 0) return ['--help'];
+  if (argv[0] === 'help') {
+    const name = argv[1];
+    if (name !== undefined && !COMMANDS.some((c) => c.describe !== false && c.command.split(' ')[0] === name))
+      throw new UserError('E_BAD_FLAG', `There is no command \`${name}\`.`, 'Run `crewmux help` to list them.');
+    return [...argv.slice(1).filter((a) => a !== '--help'), '--help'];
+  }
+  // `crewmux --list-sessions` is an alias of `crewmux sessions` (commands/sessions.ts).
+  if (argv[0] === '--list-sessions') return ['sessions', ...argv.slice(1)];
+  return argv;
+}
+
+/** yargs' own wording for a missing positional, said as what the command needs. */
+function usageMessage(msg: string, entry: CommandEntry | undefined): string {
+  if (!entry) return msg;
+  const name = entry.command.split(' ')[0]!;
+  if (/^Not enough non-option arguments/.test(msg))
+    return `\`crewmux ${name}\` is missing an argument: crewmux ${entry.command}`;
+  return `crewmux ${name}: ${msg}`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const out = processOutput();
-  // `crewmux --list-sessions` is an alias of `crewmux sessions` (commands/sessions.ts).
-  if (argv[0] === '--list-sessions') argv = ['sessions', ...argv.slice(1)];
+  argv = normalizeArgv(argv);
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    out.out(await crewmuxVersion());
+    return 0;
+  }
   let exitCode = 0;
+  // The command whose builder ran: its usage is what a misuse prints.
+  let current: { entry: CommandEntry; command: Command } | undefined;
   let y = yargs(argv)
     .scriptName('crewmux')
     .strict()
     .demandCommand(1, 'Name a command; `crewmux --help` lists them.')
     .recommendCommands()
     .help()
+    .alias('help', 'h')
     .version(false)
+    .option('version', { alias: 'v', type: 'boolean', global: false, describe: 'Print the version' })
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err) => {
+    .fail((msg, err, inner: Argv) => {
       if (err) throw err;
-      throw new UserError('E_BAD_FLAG', msg ?? 'bad arguments', 'Run `crewmux --help`.');
+      if (current) inner.showHelp((s) => stderr(s + '\n\n'));
+      const name = current?.entry.command.split(' ')[0];
+      throw new UserError(
+        'E_BAD_FLAG',
+        usageMessage(msg ?? 'bad arguments', current?.entry),
+        name ? `See the usage above, or run \`crewmux help ${name}\`.` : 'Run `crewmux --help`.',
+      );
     });
-  for (const c of COMMANDS) {
-    y = y.command(c.command, c.describe, c.builder, async (args) => {
-      const ctx = createAppContext(process.env, out);
-      try {
-        exitCode = await c.handler(args, ctx);
-      } finally {
-        ctx.close();
-      }
-    });
+  for (const entry of COMMANDS) {
+    const describe = entry.describe === false ? (false as unknown as string) : entry.describe;
+    y = y.command(
+      entry.command,
+      describe,
+      async (inner) => {
+        const command = await entry.load();
+        current = { entry, command };
+        return command.builder(inner);
+      },
+      async (args) => {
+        const command = current?.command ?? (await entry.load());
+        const { createAppContext } = await import('../compose/app-context.js');
+        const ctx = createAppContext(process.env, out);
+        try {
+          exitCode = await command.handler(args, ctx);
+        } finally {
+          ctx.close();
+        }
+      },
+    );
   }
-  await y.parseAsync();
+  try {
+    await y.parseAsync();
+  } catch (e) {
+    // yargs rethrows a coerce error (numberFlag's) as a bare YError: it is a flag with a bad value.
+    if (e instanceof Error && e.name === 'YError') {
+      const name = current?.entry.command.split(' ')[0];
+      throw new UserError('E_BAD_FLAG', e.message, name ? `Run \`crewmux help ${name}\`.` : 'Run `crewmux --help`.');
+    }
+    throw e;
+  }
   return exitCode;
 }
 
-function versions(): string {
+async function versions(): Promise<string> {
   let version: string;
   try {
-    version = crewmuxVersion();
+    version = await crewmuxVersion();
   } catch {
     version = '(unknown version)';
   }
@@ -56,16 +120,17 @@ main(hideBin(process.argv)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  async (err: unknown) => {
     if (err instanceof UserError) {
-      process.stderr.write(escapeControls(`crewmux: ${err.message} [${err.code}]\n  fix: ${err.hint}`) + '\n');
+      stderr(escapeControls(`crewmux: ${err.message} [${err.code}]\n  fix: ${err.hint}`) + '\n');
       process.exitCode = err.exitCode;
     } else if (err instanceof ExitError) {
       process.exitCode = err.exitCode;
     } else {
-      process.stderr.write(
-        escapeControls(`crewmux: internal error (${versions()})\n${err instanceof Error ? err.stack : String(err)}`) +
-          '\n',
+      stderr(
+        escapeControls(
+          `crewmux: internal error (${await versions()})\n${err instanceof Error ? err.stack : String(err)}`,
+        ) + '\n',
       );
       process.exitCode = EXIT.failed;
     }

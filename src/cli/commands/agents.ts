@@ -1,5 +1,5 @@
 /** `crewmux agents [--json]`: agents running on this machine (shims, mDNS adverts, tmux panes). */
-import type { Command } from '../command.js';
+import { numberOption, type Command } from '../command.js';
 import { createExternalAgentDeps, discoverAgents } from '../../app/external/external-agents.js';
 import { clip, table } from '../output.js';
 
@@ -9,9 +9,9 @@ export const agentsCommand: Command = {
   builder: (y) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON: {agents, pruned, warnings}' })
-      .option('mdns-ms', { type: 'number', default: 500, describe: 'How long to listen for mDNS adverts, in ms' }),
+      .option('mdns-ms', numberOption('mdns-ms', 'How long to listen for mDNS adverts, in ms', { integer: true }, 500)),
   async handler(args, ctx) {
-    const deps = createExternalAgentDeps(ctx, { mdnsBrowseMs: Number(args['mdns-ms']) || 500 });
+    const deps = createExternalAgentDeps(ctx, { mdnsBrowseMs: Number(args['mdns-ms']) });
     const r = await discoverAgents(deps);
     if (args.json) {
       ctx.out.json(r);

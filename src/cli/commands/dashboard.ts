@@ -1,5 +1,5 @@
 /** `crewmux dashboard [--port N]`: a live browser view of every session on 127.0.0.1, behind a token. */
-import type { Command } from '../command.js';
+import { numberOption, type Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { serveDashboard, untilSessionEnded } from '../../compose/dashboard-server.js';
 
@@ -8,7 +8,10 @@ export const dashboardCommand: Command = {
   describe: 'Serve a live browser view of sessions, workers, diffs and verify results on 127.0.0.1',
   builder: (y) =>
     y
-      .option('port', { type: 'number', default: 0, describe: 'Port on 127.0.0.1 (default: a random free port)' })
+      .option(
+        'port',
+        numberOption('port', 'Port on 127.0.0.1 (default: a random free port)', { integer: true, max: 65535 }, 0),
+      )
       .option('session', { type: 'string', describe: 'Open this session in the printed URL' })
       .option('until-ended', {
         type: 'string',
@@ -16,10 +19,8 @@ export const dashboardCommand: Command = {
         describe: 'Exit --grace seconds after this session ends (run --dashboard)',
       })
       .option('grace', {
-        type: 'number',
-        default: 60,
+        ...numberOption('grace', 'Seconds to keep serving after --until-ended ends', { unit: 'seconds' }, 60),
         hidden: true,
-        describe: 'Seconds to keep serving after --until-ended ends',
       })
       .option('url-file', { type: 'string', hidden: true, describe: 'Also write the URL to this file (0600)' }),
   async handler(a, ctx) {

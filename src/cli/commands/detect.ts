@@ -1,5 +1,5 @@
 /** `crewmux detect [--json] [--timeout MS]`: which agent CLIs are installed, their versions and capabilities, and the summary router's providers. */
-import type { Command } from '../command.js';
+import { numberOption, type Command } from '../command.js';
 import { table } from '../output.js';
 import { detectAgents, type DetectedAgent } from '../../app/agents/detect.js';
 import { providerState, routerReport, ROUTER_KEY_HINT, type RouterReport } from '../../app/llm/router-report.js';
@@ -60,7 +60,10 @@ export const detectCommand: Command = {
   builder: (y) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
-      .option('timeout', { type: 'number', default: 8000, describe: 'Per-probe deadline in milliseconds' }),
+      .option(
+        'timeout',
+        numberOption('timeout', 'Per-probe deadline in milliseconds', { min: 100, unit: 'milliseconds' }, 8000),
+      ),
   handler: async (args, ctx) => {
     const timeoutMs = Number(args.timeout);
     if (!Number.isFinite(timeoutMs) || timeoutMs < 100)

@@ -1,41 +1,103 @@
-/** Every subcommand, in --help order. Adding a command is adding a file and a line here. */
-import type { Command } from '../command.js';
-import { runCommand } from './run.js';
-import { manualCommand } from './manual.js';
-import { demoCommand } from './demo.js';
-import { statusCommand } from './status.js';
-import { attachCommand } from './attach.js';
-import { detectCommand } from './detect.js';
-import { agentsCommand } from './agents.js';
-import { skillCommand } from './skill.js';
-import { dashboardCommand } from './dashboard.js';
-import { superviseCommand } from './supervise.js';
-import { sessionsCommand } from './sessions.js';
-import { stopCommand } from './stop.js';
-import { resumeCommand } from './resume.js';
-import { gcCommand } from './gc.js';
-import { doctorCommand } from './doctor.js';
-import { initCommand } from './init.js';
-import { trustCommand } from './trust.js';
-import { memoryCommand } from './memory.js';
+/**
+ * Every subcommand, in --help order: its usage line, its one-line description, and how to load its
+ * module. Modules load only when their command runs or shows its help (see CommandEntry in ../command.ts),
+ * so a command's heavy imports (the MCP SDK, fastify, node-pty) cost nothing to the others. Adding a
+ * command is adding a file and an entry here; the entry's command and describe repeat the module's (a
+ * unit test keeps them equal).
+ */
+import type { CommandEntry } from '../command.js';
 
-export const COMMANDS: Command[] = [
-  runCommand,
-  manualCommand,
-  demoCommand,
-  statusCommand,
-  sessionsCommand,
-  attachCommand,
-  stopCommand,
-  resumeCommand,
-  gcCommand,
-  detectCommand,
-  doctorCommand,
-  initCommand,
-  trustCommand,
-  memoryCommand,
-  agentsCommand,
-  skillCommand,
-  dashboardCommand,
-  superviseCommand,
+export const COMMANDS: CommandEntry[] = [
+  {
+    command: 'run',
+    describe: 'Run a goal: a lead agent drives workers in git worktrees',
+    load: async () => (await import('./run.js')).runCommand,
+  },
+  {
+    command: 'manual [text]',
+    describe: 'One worker agent on a task, no lead: a worktree and a pane to work in, the same report',
+    load: async () => (await import('./manual.js')).manualCommand,
+  },
+  {
+    command: 'demo',
+    describe: 'Run a demo goal on a throwaway repo with scripted agents (no API key needed)',
+    load: async () => (await import('./demo.js')).demoCommand,
+  },
+  {
+    command: 'status [sid]',
+    describe: "Show a session (default: this repository's latest) and its workers",
+    load: async () => (await import('./status.js')).statusCommand,
+  },
+  {
+    command: 'sessions',
+    describe: 'List sessions of every repository: repository, goal, status, lead, workers by state, age, resumable',
+    load: async () => (await import('./sessions.js')).sessionsCommand,
+  },
+  {
+    command: 'attach [sid]',
+    describe: "Attach this terminal to a session (default: this repository's latest; inside tmux: switch to it)",
+    load: async () => (await import('./attach.js')).attachCommand,
+  },
+  {
+    command: 'stop [sid]',
+    describe: "Stop a session (default: this repository's latest): snapshot work, stop agents; resumable",
+    load: async () => (await import('./stop.js')).stopCommand,
+  },
+  {
+    command: 'resume [sid]',
+    describe: "Resume a session whose supervisor died or that was stopped (default: this repository's latest)",
+    load: async () => (await import('./resume.js')).resumeCommand,
+  },
+  {
+    command: 'gc',
+    describe:
+      'Remove crewmux worktrees and branches that are merged or empty, or whose repository or session is gone (--force: all but live sessions)',
+    load: async () => (await import('./gc.js')).gcCommand,
+  },
+  {
+    command: 'detect',
+    describe:
+      "List the agent CLIs crewmux knows (installed, versions, capabilities) and the summary router's providers",
+    load: async () => (await import('./detect.js')).detectCommand,
+  },
+  {
+    command: 'doctor',
+    describe: 'Check tmux, git, node, native modules, agents, keys, the summary router, dirs and ports',
+    load: async () => (await import('./doctor.js')).doctorCommand,
+  },
+  {
+    command: 'init',
+    describe: 'Scaffold .crewmux/ (PROJECT.md with How to verify, CONVENTIONS.md, config.json, hooks.json)',
+    load: async () => (await import('./init.js')).initCommand,
+  },
+  {
+    command: 'trust',
+    describe: "Trust this repository's .crewmux config (hooks, verify, custom agents) so `run` may execute it",
+    load: async () => (await import('./trust.js')).trustCommand,
+  },
+  {
+    command: 'memory <action> [query..]',
+    describe: 'List memory files, or search memory as spawn_worker would for a task',
+    load: async () => (await import('./memory.js')).memoryCommand,
+  },
+  {
+    command: 'agents',
+    describe: 'List agent CLIs running outside crewmux: crewmux-shim agents and agents in tmux panes',
+    load: async () => (await import('./agents.js')).agentsCommand,
+  },
+  {
+    command: 'skill <action> [target]',
+    describe: 'Manage skills: add, list, verify, remove, keygen, sign, trust, untrust',
+    load: async () => (await import('./skill.js')).skillCommand,
+  },
+  {
+    command: 'dashboard',
+    describe: 'Serve a live browser view of sessions, workers, diffs and verify results on 127.0.0.1',
+    load: async () => (await import('./dashboard.js')).dashboardCommand,
+  },
+  {
+    command: 'supervise <sid>',
+    describe: false,
+    load: async () => (await import('./supervise.js')).superviseCommand,
+  },
 ];

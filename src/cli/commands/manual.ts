@@ -2,7 +2,7 @@
  * `crewmux manual --task "..."`: one worker and no lead, in a worktree and the session's first pane; attach and work
  * with it, or follow it headless. It ends with the worker's turn: done -> merged into the integration branch.
  */
-import type { Command } from '../command.js';
+import { numberOption, type Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { preflight } from '../../app/setup/preflight.js';
 import { runRequest, startRun } from '../../app/session/start-run.js';
@@ -48,7 +48,10 @@ export const manualCommand: Command = {
         type: 'boolean',
         describe: 'Block until the worker ends, printing progress (default when not attaching)',
       })
-      .option('timeout', { type: 'number', describe: 'Seconds before the session ends as timed out' })
+      .option(
+        'timeout',
+        numberOption('timeout', 'Seconds before the session ends as timed out', { positive: true, unit: 'seconds' }),
+      )
       .option('keep-session', {
         type: 'boolean',
         default: false,

@@ -1,6 +1,6 @@
 /** `crewmux run`: one goal, a lead in tmux pane 0, workers in worktrees; attach, or follow headless. */
 import { createInterface } from 'node:readline';
-import type { Command } from '../command.js';
+import { numberOption, type Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { escapeControls } from '../../core/text/terminal-text.js';
 import { renderReport, type RunReport } from '../../core/session/report.js';
@@ -96,13 +96,32 @@ export const runCommand: Command = {
         type: 'boolean',
         describe: 'Block until the goal ends, printing progress (default when not attaching)',
       })
-      .option('timeout', { type: 'number', describe: 'Seconds before the whole run ends as timed out' })
-      .option('max-workers', { type: 'number', describe: 'Workers running at once (default 4)' })
-      .option('worker-timeout', { type: 'number', describe: 'Seconds a worker may run before it is stopped' })
-      .option('lead-start-timeout', {
-        type: 'number',
-        describe: 'Seconds the lead may run without calling crewmux (MCP) before the run fails (default 120)',
-      })
+      .option(
+        'timeout',
+        numberOption('timeout', 'Seconds before the whole run ends as timed out', { positive: true, unit: 'seconds' }),
+      )
+      .option(
+        'max-workers',
+        numberOption('max-workers', 'Workers running at once (default 4)', { min: 1, max: 64, integer: true }),
+      )
+      .option(
+        'worker-timeout',
+        numberOption('worker-timeout', 'Seconds a worker may run before it is stopped', {
+          positive: true,
+          unit: 'seconds',
+        }),
+      )
+      .option(
+        'lead-start-timeout',
+        numberOption(
+          'lead-start-timeout',
+          'Seconds the lead may run without calling crewmux (MCP) before the run fails (default 120)',
+          {
+            positive: true,
+            unit: 'seconds',
+          },
+        ),
+      )
       .option('keep-session', {
         type: 'boolean',
         default: false,

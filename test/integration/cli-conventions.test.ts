@@ -1,0 +1,139 @@
+/**
+ * The command-line conventions, through the built bin/crewmux.js: --version/-v, bare `crewmux`, `help CMD`,
+ * a command missing its argument shows its usage, output stops quietly when the reader goes (EPIPE),
+ * numeric flags refuse `abc` and negatives by name, and `--help`/`status` never import the MCP SDK,
+ * fastify or node-pty (command modules load lazily).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BIN, ROOT, createTestEnv, runCli, type TestEnv } from '../helpers/env.js';
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+async function withEnv(fn: (t: TestEnv) => Promise<void>): Promise<void> {
+  const t = createTestEnv();
+  try {
+    await fn(t);
+  } finally {
+    t.cleanup();
+  }
+}
+
+test('--version and -v print the version and exit 0', () =>
+  withEnv(async (t) => {
+    for (const flag of ['--version', '-v']) {
+      const r = await runCli(t, t.dir, [flag]);
+      assert.equal(r.code, 0, `${flag}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), VERSION, flag);
+    }
+  }));
+
+test('bare crewmux prints the help on stdout and exits 0', () =>
+  withEnv(async (t) => {
+    const r = await runCli(t, t.dir, []);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Commands:/);
+    assert.match(r.stdout, /crewmux run\b/);
+    assert.match(r.stdout, /--version/);
+  }));
+
+test("crewmux help run shows run's own help", () =>
+  withEnv(async (t) => {
+    const r = await runCli(t, t.dir, ['help', 'run']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /--goal/);
+    assert.match(r.stdout, /--max-workers/);
+    const unknown = await runCli(t, t.dir, ['help', 'nosuch']);
+    assert.equal(unknown.code, 64);
+    assert.match(unknown.stderr, /There is no command `nosuch`/);
+  }));
+
+test("a command missing its argument prints that command's usage and names what is missing", () =>
+  withEnv(async (t) => {
+    const r = await runCli(t, t.dir, ['memory']);
+    assert.equal(r.code, 64);
+    assert.doesNotMatch(r.stderr, /Not enough non-option arguments/);
+    assert.match(r.stderr, /crewmux memory <action> \[query\.\.\]/);
+    assert.match(r.stderr, /list: every memory file/, 'the positional descriptions of the usage');
+    assert.match(r.stderr, /\[E_BAD_FLAG\]/);
+  }));
+
+test('output to a reader that has gone stops quietly: no EPIPE stack trace, the command exit code', () =>
+  withEnv(async (t) => {
+    // The read end of stdout is closed before the CLI has even loaded, so its first write meets EPIPE
+    // (`crewmux sessions | head -0`).
+    const child = spawn(process.execPath, [BIN, 'sessions'], {
+      cwd: t.dir,
+      env: t.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  }));
+
+test('numeric flags refuse abc and negatives, naming the flag and the value', () =>
+  withEnv(async (t) => {
+    const cases: [string[], RegExp][] = [
+      [['agents', '--mdns-ms', 'abc'], /--mdns-ms must be a whole number .*"abc"/],
+      [['agents', '--mdns-ms', '-1'], /--mdns-ms must be a whole number .*"-1"/],
+      [['run', '--goal', 'x', '--max-workers', 'abc'], /--max-workers must be a whole number from 1 to 64.*"abc"/],
+      [['run', '--goal', 'x', '--timeout', '-5'], /--timeout must be a number above 0 \(seconds\).*"-5"/],
+      [['detect', '--timeout', 'soon'], /--timeout must be a number of at least 100.*"soon"/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(t, t.dir, args, { timeoutMs: 30_000 });
+      assert.equal(r.code, 64, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.match(r.stderr, /\[E_BAD_FLAG\]/);
+    }
+  }));
+
+test('--help and status load no command module they do not run: no MCP SDK, fastify or node-pty', () =>
+  withEnv(async (t) => {
+    // A module hook (registered with --import) logs every URL the ESM loader loads.
+    const log = join(t.dir, 'loaded.txt');
+    const hooks = join(t.dir, 'hooks.mjs');
+    writeFileSync(
+      hooks,
+      `import { appendFileSync } from 'node:fs';\n` +
+        `export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`,
+    );
+    const register = join(t.dir, 'register.mjs');
+    writeFileSync(
+      register,
+      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+    );
+    for (const args of [['--help'], ['status']]) {
+      writeFileSync(log, '');
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', register, BIN, ...args], {
+          cwd: t.dir,
+          env: t.env,
+          stdio: 'ignore',
+        });
+        child.on('close', resolve);
+      });
+      assert.notEqual(code, null);
+      const loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      assert.ok(
+        loaded.some((u) => u.includes('/dist/src/cli/main.js')),
+        'the hook saw the CLI load',
+      );
+      for (const heavy of ['@modelcontextprotocol/sdk', '/fastify/', '/node-pty/', '/dist/src/mcp/'])
+        assert.deepEqual(
+          loaded.filter((u) => u.includes(heavy)),
+          [],
+          `crewmux ${args.join(' ')} loaded ${heavy}`,
+        );
+    }
+  }));
