@@ -10,7 +10,7 @@ import { compactedSummaries, compactedSummary } from '../../app/llm/compaction.j
 import { getWorkerOrFail } from '../../app/runtime.js';
 import { sessionFence } from '../../app/session/data-fence.js';
 import { defineTool, textResult, type ToolServer } from '../define-tool.js';
-import { finishedLine, workerView } from './views.js';
+import { finishedLine, W_ID, workerView } from './views.js';
 import type { ToolDeps } from '../build-server.js';
 
 export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
@@ -59,8 +59,8 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'wait_for_worker',
     'Wait until a worker (or any/all of several) finishes its turn. If the answer says "still running", call it again.',
     {
-      worker_id: z.string().optional(),
-      worker_ids: z.array(z.string()).optional(),
+      worker_id: z.string().optional().describe(`${W_ID} Give this or worker_ids.`),
+      worker_ids: z.array(z.string()).optional().describe('Several worker ids; see mode.'),
       mode: z
         .enum(['any', 'all'])
         .optional()
@@ -92,8 +92,8 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'read_worker_output',
     "Read the last lines of a worker's terminal (after compact_session, a finished worker's digest unless full is true).",
     {
-      worker_id: z.string(),
-      tail_lines: z.number().int().min(1).max(2000).optional(),
+      worker_id: z.string().describe(W_ID),
+      tail_lines: z.number().int().min(1).max(2000).optional().describe('How many last lines (default 60).'),
       full: z.boolean().optional().describe('Read the terminal even when compact_session replaced it with a digest.'),
     },
     async (a) => {
@@ -116,8 +116,8 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'send_to_worker',
     'Type a message into a worker agent. A worker that had finished starts a new turn; wait for it again.',
     {
-      worker_id: z.string(),
-      message: z.string(),
+      worker_id: z.string().describe(W_ID),
+      message: z.string().describe('The text to type into the worker, as a new instruction.'),
     },
     async (a) => {
       const w = await sendToWorker(rt, a.worker_id, a.message);
@@ -149,7 +149,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'kill_worker',
     "Stop a worker's agent; its uncommitted work is committed to its branch first.",
     {
-      worker_id: z.string(),
+      worker_id: z.string().describe(W_ID),
     },
     async (a) => {
       const w = await stopWorker(rt, a.worker_id, 'killed', 'killed by the lead');
@@ -165,7 +165,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'restart_worker',
     'Relaunch a crashed, killed or timed-out worker on its own worktree with its task and previous summary.',
     {
-      worker_id: z.string(),
+      worker_id: z.string().describe(W_ID),
     },
     async (a) => {
       const w = await restartWorker(rt, a.worker_id);
