@@ -1,9 +1,11 @@
 /**
  * Bringing workers' work together: a worker's diff, merging its branch into
  * the integration branch with a real merge commit (a conflict leaves the branch exactly as it was),
- * and discarding a worker the lead does not want.
+ * and discarding a worker the lead does not want. A read-only perspective's commits are never merged.
  */
 import { isFinished } from '../../core/workers/state.js';
+import { perspectiveInfo, type Perspective } from '../../core/workers/perspectives.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 import { ToolError } from '../../core/errors.js';
 import { changeWorkerState } from '../workers/state-change.js';
 import { getWorkerOrFail, type Runtime } from '../runtime.js';
@@ -23,6 +25,20 @@ export async function workerDiff(
   return { stat: d.stat, patch: truncated ? d.patch.slice(0, MAX_DIFF_CHARS) : d.patch, truncated };
 }
 
+/**
+ * Commits a read-only perspective's worker `w` (reviewer, researcher, ...) has on its branch beyond its base: work
+ * crewmux will not merge. 0 for a perspective that may change code, or when git cannot count.
+ */
+export async function readOnlyCommits(rt: Runtime, w: WorkerRow): Promise<number> {
+  if (!perspectiveInfo(w.perspective as Perspective).readOnly) return 0;
+  return rt.git.commitsAhead(rt.repoRoot, w.base_commit, w.branch).catch(() => 0);
+}
+
+/** What the lead is told about read-only worker `w`'s `commits` (its branch is never merged). */
+export function readOnlyCommitsNote(w: WorkerRow, commits: number): string {
+  return `${w.id} is a read-only ${w.perspective}: its ${commits} commit(s) on ${w.branch} will not be merged (read-only perspectives report, they do not change code). Its findings are in its summary; to apply one, spawn an implementer with it.`;
+}
+
 /** A merge's outcome for the lead: merged, conflicting files, or a failure that is not a conflict (git's message). */
 export type MergeOutcome =
   { merged: true; commit: string } | { merged: false; conflicts: string[] } | { merged: false; failed: string };
@@ -30,7 +46,8 @@ export type MergeOutcome =
 /**
  * merge_worker: merges finished worker `workerId`'s branch into the integration branch with a merge commit and
  * marks it merged; a conflict leaves the branch as it was and returns the files, and a failure that is not a conflict returns git's message; ToolError when the worker is
- * unknown, not finished, already merged or discarded, or has no new commits.
+ * unknown, not finished, already merged or discarded, read-only (reviewer, researcher, ...) with commits, or has no
+ * new commits.
  */
 export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeOutcome> {
   const w = getWorkerOrFail(rt, workerId);
@@ -44,6 +61,8 @@ export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeO
     throw new ToolError(
       `Error: worker ${workerId} is ${w.state}; merge it only after it finishes. Call wait_for_worker first.`,
     );
+  const readOnly = await readOnlyCommits(rt, w);
+  if (readOnly > 0) throw new ToolError(`Error: ${readOnlyCommitsNote(w, readOnly)} Call discard_worker to close it.`);
   const ahead = await rt.git.commitsAhead(rt.repoRoot, rt.integrationBranch, w.branch);
   if (ahead === 0)
     throw new ToolError(

@@ -5,6 +5,7 @@ import { ToolError } from '../../core/errors.js';
 import { spawnWorker } from '../../app/workers/spawn.js';
 import { readWorkerOutput, sendToWorker, stopWorker } from '../../app/workers/turns.js';
 import { waitForWorkers } from '../../app/workers/wait.js';
+import { readOnlyCommits, readOnlyCommitsNote } from '../../app/integration/merge.js';
 import { restartWorker } from '../../app/workers/restart.js';
 import { compactedSummaries, compactedSummary } from '../../app/llm/compaction.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
@@ -74,6 +75,10 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
       const timeoutMs = Math.min(a.timeout_s ?? rt.options.toolWaitS, rt.options.toolWaitS) * 1000;
       const r = await waitForWorkers(rt, [...new Set(ids)], a.mode ?? 'any', timeoutMs);
       const lines = r.finished.map((w) => finishedLine(w, fence));
+      for (const w of r.finished) {
+        const commits = await readOnlyCommits(rt, w);
+        if (commits > 0) lines.push(`Note: ${readOnlyCommitsNote(w, commits)}`);
+      }
       if (r.pending.length)
         lines.push(
           `Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length ? '' : ' Call wait_for_worker again to keep waiting.'}`,
