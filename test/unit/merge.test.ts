@@ -127,3 +127,38 @@ test('merge: a read-only perspective with commits is refused, its branch not mer
     f.cleanup();
   }
 });
+
+test('worker_diff of a running worker shows its uncommitted changes too, labeled, without crewmux files', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const w = await spawnRunning(f);
+    f.git.commit(w.branch, 'first part', ['src/done.ts']);
+    f.git.setDirty(w.worktree, ['src/wip.ts', 'notes/new.md', '.crewmux/done.flag']);
+    const server = buildMcpServer({ role: 'lead' }, { rt: f.rt, version: '0.0.0-test' });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'merge-test', version: '0' });
+    await Promise.all([server.connect(a), client.connect(b)]);
+    try {
+      const diffText = async () =>
+        (
+          (await client.callTool({ name: 'worker_diff', arguments: { worker_id: w.id } })).content as { text: string }[]
+        )[0]!.text;
+      const text = await diffText();
+      assert.match(text, /^Committed on its branch:\n[^]*src\/done\.ts/);
+      const [, uncommitted] = text.split(/\nUncommitted in its worktree \(the worker is still running[^\n]*\n/);
+      assert.ok(uncommitted, text);
+      assert.match(uncommitted, /src\/wip\.ts[^]*notes\/new\.md/);
+      assert.doesNotMatch(text, /done\.flag/);
+      // Once its turn ends (work snapshot-committed), only the branch is shown.
+      await completeTurn(f.rt, w.id, { status: 'done', summary: 's' }, 'mcp');
+      const after = await diffText();
+      assert.doesNotMatch(after, /Uncommitted/);
+      assert.match(after, /src\/wip\.ts/);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  } finally {
+    f.cleanup();
+  }
+});

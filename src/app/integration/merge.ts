@@ -3,7 +3,8 @@
  * the integration branch with a real merge commit (a conflict leaves the branch exactly as it was),
  * and discarding a worker the lead does not want. A read-only perspective's commits are never merged.
  */
-import { isFinished } from '../../core/workers/state.js';
+import { isActive, isFinished } from '../../core/workers/state.js';
+import { snapshotExcludes } from '../workers/turns.js';
 import { perspectiveInfo, type Perspective } from '../../core/workers/perspectives.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { ToolError } from '../../core/errors.js';
@@ -13,16 +14,38 @@ import { getWorkerOrFail, type Runtime } from '../runtime.js';
 /** Diff output above this many characters is cut, with a note. */
 export const MAX_DIFF_CHARS = 60_000;
 
-/** The worker's diff against the integration branch (default), or against the commit it started from. */
+export interface WorkerDiff {
+  /** The worker's branch against the integration branch (or its base). */
+  stat: string;
+  patch: string;
+  /** Of a running worker: what its worktree holds beyond its last commit, untracked files included. */
+  uncommitted?: { stat: string; patch: string };
+  /** The patches were cut at MAX_DIFF_CHARS together. */
+  truncated: boolean;
+}
+
+/**
+ * The worker's committed diff against the integration branch (default), or against the commit it started from; for
+ * a worker still running, also its uncommitted changes (tracked and untracked, without crewmux's own files).
+ */
 export async function workerDiff(
   rt: Runtime,
   workerId: string,
   against: 'integration' | 'base' = 'integration',
-): Promise<{ stat: string; patch: string; truncated: boolean }> {
+): Promise<WorkerDiff> {
   const w = getWorkerOrFail(rt, workerId);
   const d = await rt.git.diff(rt.repoRoot, against === 'base' ? w.base_commit : rt.integrationBranch, w.branch);
-  const truncated = d.patch.length > MAX_DIFF_CHARS;
-  return { stat: d.stat, patch: truncated ? d.patch.slice(0, MAX_DIFF_CHARS) : d.patch, truncated };
+  const u = isActive(w.state) ? await rt.git.uncommittedDiff(w.worktree, snapshotExcludes(rt, w)) : undefined;
+  const truncated = d.patch.length + (u?.patch.length ?? 0) > MAX_DIFF_CHARS;
+  const patch = d.patch.slice(0, MAX_DIFF_CHARS);
+  return {
+    stat: d.stat,
+    patch,
+    ...(u && (u.stat || u.patch)
+      ? { uncommitted: { stat: u.stat, patch: u.patch.slice(0, MAX_DIFF_CHARS - patch.length) } }
+      : {}),
+    truncated,
+  };
 }
 
 /**

@@ -16,13 +16,17 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     server,
     d.stats,
     'worker_diff',
-    "Show a worker's changes against the integration branch (stat and patch).",
+    "Show a worker's changes against the integration branch (stat and patch); of a running worker, also what it has not committed yet.",
     { worker_id: z.string().describe(W_ID) },
     async (a) => {
       const r = await workerDiff(rt, a.worker_id);
       const note = r.truncated ? '\n[diff cut at 60 000 characters; read the files in the worktree for the rest]' : '';
+      const committed =
+        r.stat || r.patch ? fence(`worker ${a.worker_id} diff`, `${r.stat}\n\n${r.patch}`) : '(no committed changes)';
+      if (!r.uncommitted) return textResult(r.stat || r.patch ? `${committed}${note}` : '(no changes)');
+      const u = r.uncommitted;
       return textResult(
-        r.stat || r.patch ? `${fence(`worker ${a.worker_id} diff`, `${r.stat}\n\n${r.patch}`)}${note}` : '(no changes)',
+        `Committed on its branch:\n${committed}\n\nUncommitted in its worktree (the worker is still running; untracked files included; committed when its turn ends):\n${fence(`worker ${a.worker_id} uncommitted diff`, `${u.stat}\n\n${u.patch}`)}${note}`,
       );
     },
   );
