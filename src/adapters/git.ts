@@ -10,6 +10,9 @@ import { exec, type ExecResult } from './exec.js';
 import { ensureDir } from './files.js';
 import type { Git, MergeResult, RepoInfo } from '../app/ports/git.js';
 
+/** Untracked files beyond this many are only counted by `uncommittedDiff`, not diffed. */
+const MAX_UNTRACKED_SHOWN = 200;
+
 /** Identity used for crewmux's own commits when the repository has none configured. */
 const FALLBACK_IDENTITY = ['-c', 'user.name=crewmux', '-c', 'user.email=crewmux@localhost'];
 
@@ -132,6 +135,36 @@ export function createGit(opts: { binary?: string } = {}): Git {
         raw(dir, ['diff', '--shortstat', range]),
       ]);
       return { stat, patch, shortstat };
+    },
+
+    /**
+     * What is not committed in worktree `dir`: its tracked changes against HEAD and its untracked files (not ignored
+     * ones) as new files, leaving out `exclude` paths; nothing is staged or written.
+     */
+    async uncommittedDiff(dir: string, exclude: string[] = []): Promise<{ stat: string; patch: string }> {
+      const spec = ['--', '.', ...exclude.map((p) => `:(exclude)${p}`)];
+      const [stat, patch, others] = await Promise.all([
+        raw(dir, ['diff', '--stat', 'HEAD', ...spec]),
+        raw(dir, ['diff', 'HEAD', ...spec]),
+        raw(dir, ['ls-files', '--others', '--exclude-standard', '-z']),
+      ]);
+      const untracked = others.split('\0').filter((p) => p && !exclude.includes(p));
+      // `git diff --no-index /dev/null FILE` shows a file git does not track as new, without `add -N` touching the
+      // worker's index; it exits 1 when the two differ, so the exit code is not an error here.
+      const shown = untracked.slice(0, MAX_UNTRACKED_SHOWN);
+      const added = await Promise.all(
+        shown.map(async (p) => (await execGit(dir, ['diff', '--no-index', '--', '/dev/null', p])).stdout.trim()),
+      );
+      return {
+        stat: [
+          stat,
+          ...shown.map((p) => ` ${p} (untracked, new)`),
+          ...(untracked.length > shown.length ? [` ... and ${untracked.length - shown.length} more untracked`] : []),
+        ]
+          .filter(Boolean)
+          .join('\n'),
+        patch: [patch, ...added].filter(Boolean).join('\n'),
+      };
     },
 
     /**

@@ -31,12 +31,32 @@ export interface ToolDeps {
 
 export function buildMcpServer(principal: Principal, d: ToolDeps): McpServer {
   const server = new McpServer({ name: 'crewmux', version: d.version }, { capabilities: { tools: {} } });
-  // The SDK reports bad arguments as "MCP error -32602: ..."; crewmux's contract is text starting with "Error:".
+  const names: string[] = [];
+  const tools: ToolServer = {
+    registerTool: ((name: string, ...rest: unknown[]) => {
+      names.push(name);
+      return (server.registerTool as (...a: unknown[]) => unknown)(name, ...rest);
+    }) as ToolServer['registerTool'],
+  };
   (server as unknown as { createToolError(m: string): unknown }).createToolError = (m: string) =>
-    errorResult(`${m}. Check the arguments against the tool's schema and call it again.`);
-  if (principal.role === 'lead') registerLeadTools(server, d);
-  else registerWorkerTools(server, d, principal.workerId);
+    toolErrorText(m, names);
+  if (principal.role === 'lead') registerLeadTools(tools, d);
+  else registerWorkerTools(tools, d, principal.workerId);
   return server;
+}
+
+/**
+ * The SDK's own tool-call failures as crewmux words them (text starting with "Error:"): a call to a tool that
+ * does not exist names it and lists `names`; bad arguments ("MCP error -32602: ...") say to check them.
+ */
+function toolErrorText(message: string, names: string[]) {
+  // McpServer's CallTool handler throws McpError(InvalidParams, `Tool ${name} not found`) (sdk server/mcp.js).
+  const unknown = /Tool (.*) not found$/s.exec(message);
+  if (unknown)
+    return errorResult(
+      `Error: unknown tool "${unknown[1]!.slice(0, 100)}". The tools you have: ${names.join(', ')}. Call one of them by its exact name.`,
+    );
+  return errorResult(`${message}. Check the arguments against the tool's schema and call it again.`);
 }
 
 /** Registers every lead tool on `server`; the external-agent and web_research tools only when `d` has their deps. */

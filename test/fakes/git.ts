@@ -265,6 +265,16 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
       };
     },
 
+    async uncommittedDiff(dir, exclude = []) {
+      call('uncommittedDiff', [dir, exclude.join(',')]);
+      branchAt(dir);
+      const files = (fake.dirty.get(dir) ?? []).filter((p) => !exclude.includes(p));
+      return {
+        stat: files.map((f) => ` ${f} | 1 +`).join('\n'),
+        patch: files.map((f) => `diff --git a/${f} b/${f}\n+uncommitted\n`).join(''),
+      };
+    },
+
     async merge(worktree, branch, message): Promise<MergeResult> {
       call('merge', [worktree, branch, message]);
       const target = branchAt(worktree);

@@ -1,9 +1,9 @@
 /** `crewmux init` scaffolds a project whose How to verify and hooks.json run as written; `doctor` reports. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRepo, createTestEnv, ROOT, runCli } from '../helpers/env.js';
+import { createRepo, createTestEnv, ROOT, runCli, writeConfig } from '../helpers/env.js';
 import { verifyCommandsFromProject } from '../../src/core/integration/verify-commands.js';
 import { HooksFileSchema, hookCommands } from '../../src/core/session/hooks.js';
 import { execFileSync } from 'node:child_process';
@@ -88,6 +88,35 @@ test('doctor says whether each detected agent is logged in, from files and keys,
     );
     assert.match(login('claude')!.fix!, /ANTHROPIC_API_KEY|login/);
     assert.doesNotMatch(r.stdout + r.stderr, /sk-secret-codex-123|secret-gemini-456/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('doctor exits 1 on a malformed config.json and lists every config error, project and global', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t);
+    writeConfig(repo, { lead: 3, maxWorkers: 'many', agents: { x: { command: 'x', prompt: 'sometimes' } } });
+    mkdirSync(t.env.CREWMUX_CONFIG_DIR!, { recursive: true });
+    writeFileSync(join(t.env.CREWMUX_CONFIG_DIR!, 'config.json'), '{ "lead": ');
+    const r = await runCli(t, repo, ['doctor']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const project = join(repo, '.crewmux', 'config.json');
+    const line = r.stdout.split('\n').find((l) => l.includes(project)) ?? '';
+    assert.match(line, /^fatal\s+config\s/);
+    for (const key of ['lead', 'maxWorkers', 'agents.x.prompt'])
+      assert.ok(line.includes(`${key}: `), `${key} in ${line}`);
+    assert.match(r.stdout, /^fatal\s+config\s+\S+config\.json is not valid JSON/m);
+    const json = JSON.parse((await runCli(t, repo, ['doctor', '--json'])).stdout) as { name: string; level: string }[];
+    assert.deepEqual(
+      json.filter((c) => c.name === 'config').map((c) => c.level),
+      ['fatal', 'fatal'],
+    );
+    writeConfig(repo, {});
+    rmSync(join(t.env.CREWMUX_CONFIG_DIR!, 'config.json'));
+    const fine = await runCli(t, repo, ['doctor']);
+    assert.match(fine.stdout, /^ok\s+config\s/m);
   } finally {
     t.cleanup();
   }

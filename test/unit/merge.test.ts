@@ -6,6 +6,10 @@ import { spawnFinished, spawnRunning } from '../helpers/worker-steps.js';
 import { mergeWorker } from '../../src/app/integration/merge.js';
 import { completeTurn } from '../../src/app/workers/turns.js';
 import { ToolError } from '../../src/core/errors.js';
+import { spawnWorker } from '../../src/app/workers/spawn.js';
+import { buildMcpServer } from '../../src/mcp/build-server.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 
 const eventsOf = (f: FakeRuntime, type: string) => f.store.eventsAfter(f.rt.sid).filter((e) => e.type === type);
 
@@ -83,6 +87,77 @@ test('merge: refused (ToolError) for a running worker and for one with nothing t
     await completeTurn(f.rt, empty.id, { status: 'done', summary: 'nothing to change' }, 'mcp');
     await assert.rejects(mergeWorker(f.rt, empty.id), /has no commits that are not already on/);
     assert.deepEqual(f.git.callsOf('merge'), []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('merge: a read-only perspective with commits is refused, its branch not merged, and wait_for_worker says so', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const w = (await spawnWorker(f.rt, { task: 'review src/feature.ts', perspective: 'reviewer' })).worker;
+    f.git.commit(w.branch, 'reviewer edited a file', ['src/feature.ts']);
+    const server = buildMcpServer({ role: 'lead' }, { rt: f.rt, version: '0.0.0-test' });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'merge-test', version: '0' });
+    await Promise.all([server.connect(a), client.connect(b)]);
+    try {
+      await completeTurn(f.rt, w.id, { status: 'done', summary: 'two findings' }, 'mcp');
+      const waited = await client.callTool({ name: 'wait_for_worker', arguments: { worker_id: w.id } });
+      const text = (waited.content as { text: string }[])[0]!.text;
+      assert.match(
+        text,
+        new RegExp(`${w.id} is a read-only reviewer: its 1 commit\\(s\\) on ${w.branch} will not be merged`),
+      );
+      const before = f.git.resolve(f.rt.integrationBranch);
+      await assert.rejects(
+        mergeWorker(f.rt, w.id),
+        (e: Error) => e instanceof ToolError && /read-only reviewer.*will not be merged/s.test(e.message),
+      );
+      const merged = await client.callTool({ name: 'merge_worker', arguments: { worker_id: w.id } });
+      assert.equal(merged.isError, true);
+      assert.deepEqual(f.git.callsOf('merge'), []);
+      assert.equal(f.git.resolve(f.rt.integrationBranch), before);
+      assert.equal(f.store.getWorker(f.rt.sid, w.id)!.state, 'done');
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('worker_diff of a running worker shows its uncommitted changes too, labeled, without crewmux files', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const w = await spawnRunning(f);
+    f.git.commit(w.branch, 'first part', ['src/done.ts']);
+    f.git.setDirty(w.worktree, ['src/wip.ts', 'notes/new.md', '.crewmux/done.flag']);
+    const server = buildMcpServer({ role: 'lead' }, { rt: f.rt, version: '0.0.0-test' });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'merge-test', version: '0' });
+    await Promise.all([server.connect(a), client.connect(b)]);
+    try {
+      const diffText = async () =>
+        (
+          (await client.callTool({ name: 'worker_diff', arguments: { worker_id: w.id } })).content as { text: string }[]
+        )[0]!.text;
+      const text = await diffText();
+      assert.match(text, /^Committed on its branch:\n[^]*src\/done\.ts/);
+      const [, uncommitted] = text.split(/\nUncommitted in its worktree \(the worker is still running[^\n]*\n/);
+      assert.ok(uncommitted, text);
+      assert.match(uncommitted, /src\/wip\.ts[^]*notes\/new\.md/);
+      assert.doesNotMatch(text, /done\.flag/);
+      // Once its turn ends (work snapshot-committed), only the branch is shown.
+      await completeTurn(f.rt, w.id, { status: 'done', summary: 's' }, 'mcp');
+      const after = await diffText();
+      assert.doesNotMatch(after, /Uncommitted/);
+      assert.match(after, /src\/wip\.ts/);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   } finally {
     f.cleanup();
   }

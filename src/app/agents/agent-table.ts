@@ -31,7 +31,10 @@ export function resolveAgents(config: Config, pathVar: string | undefined): Agen
   return table;
 }
 
-/** The agent named `name`, installed; UserError otherwise. */
+/**
+ * The agent named `name`, installed and able to play `role`; UserError otherwise (E_UNKNOWN_AGENT, E_LEAD_NO_MCP
+ * with the agents that can lead, E_AGENT_UNAVAILABLE).
+ */
 export function requireAgent(
   table: AgentTable,
   name: string,
@@ -39,6 +42,23 @@ export function requireAgent(
 ): ResolvedAgent & { binary: string } {
   const a = table.get(name);
   if (!a) throw new UserError('E_UNKNOWN_AGENT', `Unknown agent "${name}". Known: ${[...table.keys()].join(', ')}.`);
+  // Before the install check: installing an agent that cannot lead would not help.
+  if (role === 'lead' && !a.profile.capabilities.mcpClient) {
+    const leads = usableAgents(table)
+      .filter((l) => l.profile.capabilities.mcpClient)
+      .map((l) => l.profile.name);
+    const pick = leads.length
+      ? `Pick a lead that can: --lead ${leads[0]}${leads.length > 1 ? ` (or ${leads.slice(1).join(', ')})` : ''}, or "lead" in .crewmux/config.json.`
+      : 'Install an agent with an MCP client to lead (`crewmux detect` shows which can lead).';
+    const custom = BUILTIN_AGENTS.includes(a.profile)
+      ? ''
+      : ` If "${name}" does have an MCP client, set "canLead": true on it in config.json.`;
+    throw new UserError(
+      'E_LEAD_NO_MCP',
+      `Agent "${name}" cannot lead: it has no MCP client, so it could not call crewmux's tools (it can still be a worker).`,
+      pick + custom,
+    );
+  }
   if (!a.binary)
     throw new UserError(
       'E_AGENT_UNAVAILABLE',
@@ -50,12 +70,6 @@ export function requireAgent(
       `Agent "${name}" is not supported as a ${role}: ${a.profile.unsupported}.`,
       'Choose another agent (crewmux detect lists them).',
     );
-  if (role === 'lead' && !a.profile.capabilities.mcpClient) {
-    throw new UserError(
-      'E_LEAD_NO_MCP',
-      `Agent "${name}" cannot lead: it has no MCP client, so it could not call crewmux's tools.`,
-    );
-  }
   return a as ResolvedAgent & { binary: string };
 }
 

@@ -1,9 +1,12 @@
 /**
  * Bringing workers' work together: a worker's diff, merging its branch into
  * the integration branch with a real merge commit (a conflict leaves the branch exactly as it was),
- * and discarding a worker the lead does not want.
+ * and discarding a worker the lead does not want. A read-only perspective's commits are never merged.
  */
-import { isFinished } from '../../core/workers/state.js';
+import { isActive, isFinished } from '../../core/workers/state.js';
+import { snapshotExcludes } from '../workers/turns.js';
+import { perspectiveInfo, type Perspective } from '../../core/workers/perspectives.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 import { ToolError } from '../../core/errors.js';
 import { changeWorkerState } from '../workers/state-change.js';
 import { getWorkerOrFail, type Runtime } from '../runtime.js';
@@ -11,16 +14,52 @@ import { getWorkerOrFail, type Runtime } from '../runtime.js';
 /** Diff output above this many characters is cut, with a note. */
 export const MAX_DIFF_CHARS = 60_000;
 
-/** The worker's diff against the integration branch (default), or against the commit it started from. */
+export interface WorkerDiff {
+  /** The worker's branch against the integration branch (or its base). */
+  stat: string;
+  patch: string;
+  /** Of a running worker: what its worktree holds beyond its last commit, untracked files included. */
+  uncommitted?: { stat: string; patch: string };
+  /** The patches were cut at MAX_DIFF_CHARS together. */
+  truncated: boolean;
+}
+
+/**
+ * The worker's committed diff against the integration branch (default), or against the commit it started from; for
+ * a worker still running, also its uncommitted changes (tracked and untracked, without crewmux's own files).
+ */
 export async function workerDiff(
   rt: Runtime,
   workerId: string,
   against: 'integration' | 'base' = 'integration',
-): Promise<{ stat: string; patch: string; truncated: boolean }> {
+): Promise<WorkerDiff> {
   const w = getWorkerOrFail(rt, workerId);
   const d = await rt.git.diff(rt.repoRoot, against === 'base' ? w.base_commit : rt.integrationBranch, w.branch);
-  const truncated = d.patch.length > MAX_DIFF_CHARS;
-  return { stat: d.stat, patch: truncated ? d.patch.slice(0, MAX_DIFF_CHARS) : d.patch, truncated };
+  const u = isActive(w.state) ? await rt.git.uncommittedDiff(w.worktree, snapshotExcludes(rt, w)) : undefined;
+  const truncated = d.patch.length + (u?.patch.length ?? 0) > MAX_DIFF_CHARS;
+  const patch = d.patch.slice(0, MAX_DIFF_CHARS);
+  return {
+    stat: d.stat,
+    patch,
+    ...(u && (u.stat || u.patch)
+      ? { uncommitted: { stat: u.stat, patch: u.patch.slice(0, MAX_DIFF_CHARS - patch.length) } }
+      : {}),
+    truncated,
+  };
+}
+
+/**
+ * Commits a read-only perspective's worker `w` (reviewer, researcher, ...) has on its branch beyond its base: work
+ * crewmux will not merge. 0 for a perspective that may change code, or when git cannot count.
+ */
+export async function readOnlyCommits(rt: Runtime, w: WorkerRow): Promise<number> {
+  if (!perspectiveInfo(w.perspective as Perspective).readOnly) return 0;
+  return rt.git.commitsAhead(rt.repoRoot, w.base_commit, w.branch).catch(() => 0);
+}
+
+/** What the lead is told about read-only worker `w`'s `commits` (its branch is never merged). */
+export function readOnlyCommitsNote(w: WorkerRow, commits: number): string {
+  return `${w.id} is a read-only ${w.perspective}: its ${commits} commit(s) on ${w.branch} will not be merged (read-only perspectives report, they do not change code). Its findings are in its summary; to apply one, spawn an implementer with it.`;
 }
 
 /** A merge's outcome for the lead: merged, conflicting files, or a failure that is not a conflict (git's message). */
@@ -30,7 +69,8 @@ export type MergeOutcome =
 /**
  * merge_worker: merges finished worker `workerId`'s branch into the integration branch with a merge commit and
  * marks it merged; a conflict leaves the branch as it was and returns the files, and a failure that is not a conflict returns git's message; ToolError when the worker is
- * unknown, not finished, already merged or discarded, or has no new commits.
+ * unknown, not finished, already merged or discarded, read-only (reviewer, researcher, ...) with commits, or has no
+ * new commits.
  */
 export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeOutcome> {
   const w = getWorkerOrFail(rt, workerId);
@@ -44,6 +84,8 @@ export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeO
     throw new ToolError(
       `Error: worker ${workerId} is ${w.state}; merge it only after it finishes. Call wait_for_worker first.`,
     );
+  const readOnly = await readOnlyCommits(rt, w);
+  if (readOnly > 0) throw new ToolError(`Error: ${readOnlyCommitsNote(w, readOnly)} Call discard_worker to close it.`);
   const ahead = await rt.git.commitsAhead(rt.repoRoot, rt.integrationBranch, w.branch);
   if (ahead === 0)
     throw new ToolError(

@@ -50,6 +50,11 @@ export interface Git {
   /** `git diff --stat` and the patch of `branch` against its merge base with `base` (three-dot). */
   diff(dir: string, base: string, branch: string): Promise<{ stat: string; patch: string; shortstat: string }>;
   /**
+   * What is not committed in worktree `dir`: its tracked changes against HEAD and its untracked files (not ignored
+   * ones) as new files, leaving out `exclude` paths; nothing is staged or written.
+   */
+  uncommittedDiff(dir: string, exclude?: string[]): Promise<{ stat: string; patch: string }>;
+  /**
    * Merges `branch` into the branch checked out in `worktree` with a merge commit. On a conflict the
    * merge is aborted, the worktree is back where it was, and the conflicting files are returned.
    */

@@ -161,7 +161,8 @@ async function summarizedReport(rt: Runtime, status: string, reason: string): Pr
 
 /**
  * The run report as the session stands: goal, outcome `status` and `reason`, every worker with its diffstat against
- * its base ("no changes" when git cannot diff), and the finished verifies.
+ * its base ("no changes" when git cannot diff), the finished verifies, and `git merge <integration branch>` when that
+ * branch has commits beyond the session's base.
  */
 export async function buildReport(rt: Runtime, status: string, reason: string): Promise<RunReport> {
   const s = session(rt);
@@ -180,6 +181,8 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
       merged: w.state === 'merged',
     });
   }
+  // Unknown (git failed) counts as something to take: the command is harmless, a missing one is not.
+  const ahead = await rt.git.commitsAhead(rt.repoRoot, s.base_commit, rt.integrationBranch).catch(() => 1);
   return {
     sessionId: rt.sid,
     goal: s.goal,
@@ -199,7 +202,7 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
           durationMs: r.durationMs,
         })),
       })),
-    mergeCommand: `git merge ${rt.integrationBranch}`,
+    ...(ahead > 0 ? { mergeCommand: `git merge ${rt.integrationBranch}` } : {}),
   };
 }
 

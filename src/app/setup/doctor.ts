@@ -1,12 +1,16 @@
 /**
- * `crewmux doctor`: checks what a run needs (tmux, git, node, the native modules, agents and whether each is
- * logged in, model API keys, the summary router, writable dirs, a loopback port) and says, per check, ok / warn / fatal with a fix.
+ * `crewmux doctor`: checks what a run needs (tmux, git, node, the native modules, the config files, agents and
+ * whether each is logged in, model API keys, the summary router, writable dirs, a loopback port) and says, per
+ * check, ok / warn / fatal with a fix.
  */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { parseTmuxVersion } from '../../core/setup/tmux-version.js';
 import { exec } from '../../adapters/exec.js';
 import { assertWritableDir, readIfExists } from '../../adapters/files.js';
 import { checkAgentAuth } from '../../core/agents/auth-check.js';
+import { parseJsonText } from '../session/config.js';
+import { ConfigSchema } from '../../core/session/config-schema.js';
 import { probeLoopbackPort } from '../../adapters/net.js';
 import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
 import { detectAgents } from '../agents/detect.js';
@@ -38,6 +42,38 @@ async function versionOf(file: string, args: string[]): Promise<string | undefin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The global config.json and this repository's .crewmux/config.json, each read and validated: fatal with every
+ * problem it has (not only the first), ok naming the files read.
+ */
+async function configChecks(ctx: AppServices): Promise<Check[]> {
+  const repo = await ctx.git.repoInfo(ctx.cwd).catch(() => undefined);
+  const files = [
+    join(ctx.paths.configDir, 'config.json'),
+    ...(repo ? [join(repo.root, '.crewmux', 'config.json')] : []),
+  ];
+  const read: string[] = [];
+  const bad: Check[] = [];
+  for (const file of files) {
+    const text = readIfExists(file);
+    if (text === undefined) continue;
+    read.push(file);
+    try {
+      parseJsonText(text, file, ConfigSchema);
+    } catch (e) {
+      bad.push({
+        name: 'config',
+        level: 'fatal',
+        detail: (e as Error).message,
+        fix: 'fix each key named (docs/errors.md E_CONFIG_INVALID), or run `crewmux init` to write a fresh .crewmux/config.json',
+      });
+    }
+  }
+  return bad.length
+    ? bad
+    : [{ name: 'config', level: 'ok', detail: read.length ? read.join(', ') : 'none (defaults)' }];
 }
 
 /**
@@ -82,6 +118,7 @@ export async function runDoctor(ctx: AppServices): Promise<Check[]> {
       });
     }
   }
+  checks.push(...(await configChecks(ctx)));
   const agents = await detectAgents({
     agents: BUILTIN_AGENTS.filter((a) => !a.scripted),
     env: ctx.env,

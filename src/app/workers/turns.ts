@@ -78,7 +78,7 @@ export async function completeTurn(
           rt,
           w,
           'worker.flagged',
-          `read-only ${w.perspective} worker has ${ahead} commit(s) on ${w.branch}; review before merging`,
+          `read-only ${w.perspective} worker has ${ahead} commit(s) on ${w.branch}; they will not be merged`,
         );
     }
     return changeWorkerState(

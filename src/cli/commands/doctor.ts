@@ -4,7 +4,7 @@ import { runDoctor } from '../../app/setup/doctor.js';
 
 export const doctorCommand: Command = {
   command: 'doctor',
-  describe: 'Check tmux, git, node, native modules, agents, keys, the summary router, dirs and ports',
+  describe: 'Check tmux, git, node, native modules, config files, agents, keys, the summary router, dirs and ports',
   builder: (y) => y.option('json', { type: 'boolean', default: false }),
   async handler(a, ctx) {
     const checks = await runDoctor(ctx);

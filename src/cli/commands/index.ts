@@ -62,7 +62,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     command: 'doctor',
-    describe: 'Check tmux, git, node, native modules, agents, keys, the summary router, dirs and ports',
+    describe: 'Check tmux, git, node, native modules, config files, agents, keys, the summary router, dirs and ports',
     load: async () => (await import('./doctor.js')).doctorCommand,
   },
   {

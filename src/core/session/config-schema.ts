@@ -120,12 +120,13 @@ export const ConfigSchema = z
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-/** Human-readable first problem of a failed parse: `agents.foo.prompt: expected one of arg|file|type`. */
+/**
+ * Every problem of a failed parse, each with its key, joined by `; `:
+ * `agents.foo.prompt: expected one of arg|file|type; maxWorkers: expected number`.
+ */
 export function describeConfigError(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid config';
-  const path = issue.path.length ? issue.path.join('.') : '(top level)';
-  return `${path}: ${issue.message}`;
+  if (!error.issues.length) return 'invalid config';
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`).join('; ');
 }
 
 /** Merges the global config under the project config (project keys win; agents and router providers merge by name). */

@@ -28,7 +28,8 @@ export interface RunReport {
   summary?: string;
   /** Who wrote the summary: `router (groq/…)` or `plain truncation: …`. */
   summaryBy?: string;
-  mergeCommand: string;
+  /** How the user takes the result (`git merge <integration branch>`); absent when it has nothing beyond the base. */
+  mergeCommand?: string;
   merged?: string;
 }
 
@@ -42,7 +43,7 @@ export function renderReport(r: RunReport): string {
     lines.push(`summary: ${r.summary.replace(/\s*\n+\s*/g, ' ')}${r.summaryBy ? ` [${r.summaryBy}]` : ''}`);
   lines.push('', `workers (${r.workers.length}):`);
   for (const w of r.workers) {
-    lines.push(`  ${w.id}  ${w.agent}  ${w.perspective}  ${w.state}${w.merged ? ' (merged)' : ''}  ${w.branch}`);
+    lines.push(`  ${w.id}  ${w.agent}  ${w.perspective}  ${w.state}  ${w.branch}`);
     if (w.diffstat) lines.push(`      ${w.diffstat}`);
     if (w.summary) lines.push(`      ${w.summary.split('\n')[0]}`);
   }
@@ -54,7 +55,13 @@ export function renderReport(r: RunReport): string {
         lines.push(`    [${c.exitCode ?? 'timeout'}] ${c.command} (${Math.round(c.durationMs)} ms)`);
     }
   }
-  lines.push('', `integration branch: ${r.integrationBranch}`, `take it: ${r.mergeCommand}`);
+  lines.push(
+    '',
+    `integration branch: ${r.integrationBranch}`,
+    r.mergeCommand
+      ? `take it: ${r.mergeCommand}`
+      : `nothing to take: ${r.integrationBranch} has no commits beyond the base`,
+  );
   if (r.merged) lines.push(r.merged);
   return lines.join('\n');
 }

@@ -32,8 +32,8 @@ export function registerExternalTools(server: ToolServer, d: ToolDeps, ext: Exte
     'send_to_external_agent',
     'Type text into an external agent and press Enter.',
     {
-      agent_id: z.string(),
-      text: z.string(),
+      agent_id: z.string().describe('An id from discover_running_agents.'),
+      text: z.string().describe('The text to type; Enter is pressed after it.'),
     },
     async (a) => {
       const r = await sendToExternalAgent(ext, a.agent_id, a.text);
@@ -48,8 +48,13 @@ export function registerExternalTools(server: ToolServer, d: ToolDeps, ext: Exte
     'read_from_external_agent',
     "Read an external agent's new output (shim) or current screen (tmux pane).",
     {
-      agent_id: z.string(),
-      max_bytes: z.number().int().positive().optional(),
+      agent_id: z.string().describe('An id from discover_running_agents.'),
+      max_bytes: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe('At most this many bytes of output, the newest (default 8000, up to 1000000).'),
     },
     async (a) => {
       const r = await readFromExternalAgent(ext, a.agent_id, a.max_bytes);

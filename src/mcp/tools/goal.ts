@@ -28,7 +28,7 @@ export function registerGoalTools(server: ToolServer, d: ToolDeps): void {
     'mark_goal_failed',
     'Close the goal as failed, with the reason. Always ends the run.',
     {
-      reason: z.string(),
+      reason: z.string().describe('Why the goal cannot be reached; shown to the user in the report.'),
     },
     async (a) => {
       await markGoalFailed(rt, a.reason);
@@ -46,7 +46,7 @@ export function registerProgressTool(server: ToolServer, d: ToolDeps, workerId?:
     'report_progress',
     'Record a short progress note that the user and the lead can see.',
     {
-      message: z.string(),
+      message: z.string().describe('One or two sentences on where things stand (up to 2000 characters).'),
     },
     async (a) => {
       if (!a.message.trim()) throw new ToolError('Error: the message is empty.');

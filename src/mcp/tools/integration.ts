@@ -7,6 +7,7 @@ import { crossReview } from '../../app/workers/review.js';
 import { defineTool, errorResult, textResult, type ToolServer } from '../define-tool.js';
 import { sessionFence } from '../../app/session/data-fence.js';
 import type { ToolDeps } from '../build-server.js';
+import { W_ID } from './views.js';
 
 export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
@@ -15,13 +16,17 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     server,
     d.stats,
     'worker_diff',
-    "Show a worker's changes against the integration branch (stat and patch).",
-    { worker_id: z.string() },
+    "Show a worker's changes against the integration branch (stat and patch); of a running worker, also what it has not committed yet.",
+    { worker_id: z.string().describe(W_ID) },
     async (a) => {
       const r = await workerDiff(rt, a.worker_id);
       const note = r.truncated ? '\n[diff cut at 60 000 characters; read the files in the worktree for the rest]' : '';
+      const committed =
+        r.stat || r.patch ? fence(`worker ${a.worker_id} diff`, `${r.stat}\n\n${r.patch}`) : '(no committed changes)';
+      if (!r.uncommitted) return textResult(r.stat || r.patch ? `${committed}${note}` : '(no changes)');
+      const u = r.uncommitted;
       return textResult(
-        r.stat || r.patch ? `${fence(`worker ${a.worker_id} diff`, `${r.stat}\n\n${r.patch}`)}${note}` : '(no changes)',
+        `Committed on its branch:\n${committed}\n\nUncommitted in its worktree (the worker is still running; untracked files included; committed when its turn ends):\n${fence(`worker ${a.worker_id} uncommitted diff`, `${u.stat}\n\n${u.patch}`)}${note}`,
       );
     },
   );
@@ -31,7 +36,7 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     d.stats,
     'merge_worker',
     "Merge a finished worker's branch into the integration branch. A conflict changes nothing and lists the files.",
-    { worker_id: z.string() },
+    { worker_id: z.string().describe(W_ID) },
     async (a) => {
       const r = await mergeWorker(rt, a.worker_id);
       if (!r.merged && 'failed' in r) {
@@ -56,8 +61,8 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     'discard_worker',
     'Mark a finished worker as not to be merged, with the reason. Its branch is kept.',
     {
-      worker_id: z.string(),
-      reason: z.string(),
+      worker_id: z.string().describe(W_ID),
+      reason: z.string().describe('Why it is not merged; kept in the session log and the report.'),
     },
     async (a) => {
       discardWorker(rt, a.worker_id, a.reason);
@@ -117,9 +122,12 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     'cross_review',
     "Spawn a read-only reviewer (another agent family when possible) on a worker's change; its findings come back as its summary.",
     {
-      worker_id: z.string(),
-      reviewer_agent: z.string().optional(),
-      focus: z.string().optional(),
+      worker_id: z.string().describe(`${W_ID} Its change is reviewed.`),
+      reviewer_agent: z
+        .string()
+        .optional()
+        .describe("Agent to review with; default an agent of another family than the worker's when one is available."),
+      focus: z.string().optional().describe('What the review should look at most (e.g. error handling).'),
     },
     async (a) => {
       const r = await crossReview(rt, a.worker_id, a.reviewer_agent, a.focus, d.promptExtras);

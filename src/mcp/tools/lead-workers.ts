@@ -5,12 +5,13 @@ import { ToolError } from '../../core/errors.js';
 import { spawnWorker } from '../../app/workers/spawn.js';
 import { readWorkerOutput, sendToWorker, stopWorker } from '../../app/workers/turns.js';
 import { waitForWorkers } from '../../app/workers/wait.js';
+import { readOnlyCommits, readOnlyCommitsNote } from '../../app/integration/merge.js';
 import { restartWorker } from '../../app/workers/restart.js';
 import { compactedSummaries, compactedSummary } from '../../app/llm/compaction.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
 import { sessionFence } from '../../app/session/data-fence.js';
 import { defineTool, textResult, type ToolServer } from '../define-tool.js';
-import { finishedLine, workerView } from './views.js';
+import { finishedLine, W_ID, workerView } from './views.js';
 import type { ToolDeps } from '../build-server.js';
 
 export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
@@ -59,8 +60,8 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'wait_for_worker',
     'Wait until a worker (or any/all of several) finishes its turn. If the answer says "still running", call it again.',
     {
-      worker_id: z.string().optional(),
-      worker_ids: z.array(z.string()).optional(),
+      worker_id: z.string().optional().describe(`${W_ID} Give this or worker_ids.`),
+      worker_ids: z.array(z.string()).optional().describe('Several worker ids; see mode.'),
       mode: z
         .enum(['any', 'all'])
         .optional()
@@ -74,6 +75,10 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
       const timeoutMs = Math.min(a.timeout_s ?? rt.options.toolWaitS, rt.options.toolWaitS) * 1000;
       const r = await waitForWorkers(rt, [...new Set(ids)], a.mode ?? 'any', timeoutMs);
       const lines = r.finished.map((w) => finishedLine(w, fence));
+      for (const w of r.finished) {
+        const commits = await readOnlyCommits(rt, w);
+        if (commits > 0) lines.push(`Note: ${readOnlyCommitsNote(w, commits)}`);
+      }
       if (r.pending.length)
         lines.push(
           `Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length ? '' : ' Call wait_for_worker again to keep waiting.'}`,
@@ -92,8 +97,8 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'read_worker_output',
     "Read the last lines of a worker's terminal (after compact_session, a finished worker's digest unless full is true).",
     {
-      worker_id: z.string(),
-      tail_lines: z.number().int().min(1).max(2000).optional(),
+      worker_id: z.string().describe(W_ID),
+      tail_lines: z.number().int().min(1).max(2000).optional().describe('How many last lines (default 60).'),
       full: z.boolean().optional().describe('Read the terminal even when compact_session replaced it with a digest.'),
     },
     async (a) => {
@@ -116,8 +121,8 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'send_to_worker',
     'Type a message into a worker agent. A worker that had finished starts a new turn; wait for it again.',
     {
-      worker_id: z.string(),
-      message: z.string(),
+      worker_id: z.string().describe(W_ID),
+      message: z.string().describe('The text to type into the worker, as a new instruction.'),
     },
     async (a) => {
       const w = await sendToWorker(rt, a.worker_id, a.message);
@@ -149,7 +154,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'kill_worker',
     "Stop a worker's agent; its uncommitted work is committed to its branch first.",
     {
-      worker_id: z.string(),
+      worker_id: z.string().describe(W_ID),
     },
     async (a) => {
       const w = await stopWorker(rt, a.worker_id, 'killed', 'killed by the lead');
@@ -165,7 +170,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     'restart_worker',
     'Relaunch a crashed, killed or timed-out worker on its own worktree with its task and previous summary.',
     {
-      worker_id: z.string(),
+      worker_id: z.string().describe(W_ID),
     },
     async (a) => {
       const w = await restartWorker(rt, a.worker_id);

@@ -25,7 +25,7 @@ export function registerResearchTools(server: ToolServer, d: ToolDeps, research:
     'web_research',
     'Search the web and get numbered results (title, URL, snippet). Answers are cached for a while; pass fresh to search again.',
     {
-      query: z.string().min(1).max(500),
+      query: z.string().min(1).max(500).describe('What to search for (1 to 500 characters).'),
       max_results: z
         .number()
         .int()

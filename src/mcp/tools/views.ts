@@ -5,6 +5,9 @@
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { Fence } from '../../core/text/data-fence.js';
 
+/** The description of a `worker_id` parameter. */
+export const W_ID = 'A worker id such as w01 (spawn_worker returns it; list_workers lists them).';
+
 export function workerView(w: WorkerRow, fence: Fence) {
   return {
     id: w.id,

@@ -13,8 +13,12 @@ export function registerWorkerTools(server: ToolServer, d: ToolDeps, workerId: s
     'worker_done',
     'Report that your task is finished (done), cannot go on (blocked) or failed, with a short summary.',
     {
-      status: z.enum(COMPLETION_STATUSES),
-      summary: z.string(),
+      status: z
+        .enum(COMPLETION_STATUSES)
+        .describe('done: the task is finished; blocked: you need something to go on; failed: it cannot be done.'),
+      summary: z
+        .string()
+        .describe('What you did (files, commits, test results), or what blocks you; the lead reads it.'),
     },
     async (a) => {
       await completeTurn(d.rt, workerId, { status: a.status, summary: a.summary.slice(0, 20_000) }, 'mcp');
