@@ -23,6 +23,7 @@ import { openRuntime } from './runtime-factory.js';
 import { closeSteps } from './close-steps.js';
 import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
 import { launchLead } from '../app/session/lead.js';
+import { prepareIntegrationWorktree } from '../app/worktrees/session-worktrees.js';
 import { resumeSession } from '../app/session/resume.js';
 import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
@@ -175,6 +176,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       store.updateSession(sid, { status: 'running' });
       events.emit('session.started', `session ${sid} running`);
     }
+    // In the background: verify (the first user of the integration worktree) joins it.
+    void prepareIntegrationWorktree(rt);
     monitor.start();
   } catch (e) {
     await endSession(rt, 'failed', `the supervisor could not start: ${(e as Error).message}`);

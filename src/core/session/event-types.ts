@@ -29,6 +29,7 @@ export const EVENT_TYPES = {
   'worker.crashed': "a worker's agent exited or its pane vanished without a report",
   'worker.killed': 'a worker was stopped by kill_worker or by the session ending',
   'worker.timeout': 'a worker was stopped by --worker-timeout',
+  'worker.setup_failed': "a worker's worktree setup command failed or timed out; its agent was not started",
   'worker.merged': "a worker's branch was merged into the integration branch",
   'worker.discarded': "a worker's branch was dropped",
   'worker.merge_conflict': "merging a worker's branch conflicted; nothing was merged",
@@ -45,6 +46,10 @@ export const EVENT_TYPES = {
   'worker.stuck': 'a worker stayed quiet after the nudge',
   'worker.flagged': "a read-only perspective's branch gained commits",
   'worker.progress': 'a worker reported progress (report_progress)',
+
+  'worktree.prepared': 'a worktree was bootstrapped (include, clone, env, setup): each phase, its time and what it did',
+  'worktree.teardown': "a worktree's teardown commands ran before gc removed it",
+  'worktree.teardown_failed': "a worktree's teardown command failed; the worktree was removed anyway",
 
   'verify.started': 'verify started on the integration branch',
   'verify.done': 'verify finished (passed or failed, per command in the message)',
@@ -112,6 +117,7 @@ export const WORKER_END_EVENTS = [
   'worker.crashed',
   'worker.killed',
   'worker.timeout',
+  'worker.setup_failed',
 ] as const satisfies readonly EventType[];
 export type WorkerEndEvent = (typeof WORKER_END_EVENTS)[number];
 

@@ -1,6 +1,6 @@
 /**
  * The worker state machine: a worker starts, runs or waits at its prompt, ends a turn done, blocked,
- * failed, crashed, killed or timed out, and is finally merged or discarded. Pure: it says which
+ * failed, crashed, killed or timed out (or never starts: setup_failed), and is finally merged or discarded. Pure: it says which
  * transitions are legal and what a state means; the app layer applies them and logs each as an event.
  */
 
@@ -14,6 +14,7 @@ export const WORKER_STATES = [
   'crashed',
   'killed',
   'timeout',
+  'setup_failed',
   'merged',
   'discarded',
 ] as const;
@@ -22,7 +23,15 @@ export type WorkerState = (typeof WORKER_STATES)[number];
 /** The agent is (or may be) working: it counts against --max-workers and blocks mark_goal_done. */
 export const ACTIVE_STATES: readonly WorkerState[] = ['starting', 'running', 'waiting'];
 /** The worker's turn ended with a result the lead can act on (merge, discard, send more work). */
-export const FINISHED_STATES: readonly WorkerState[] = ['done', 'blocked', 'failed', 'crashed', 'killed', 'timeout'];
+export const FINISHED_STATES: readonly WorkerState[] = [
+  'done',
+  'blocked',
+  'failed',
+  'crashed',
+  'killed',
+  'timeout',
+  'setup_failed',
+];
 /** Nothing more will happen to the worker. */
 export const SETTLED_STATES: readonly WorkerState[] = ['merged', 'discarded'];
 
@@ -34,7 +43,7 @@ export function isFinished(s: WorkerState): boolean {
 }
 
 const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
-  starting: ['running', 'waiting', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout'],
+  starting: ['running', 'waiting', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout', 'setup_failed'],
   running: ['waiting', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout'],
   waiting: ['running', 'done', 'blocked', 'failed', 'crashed', 'killed', 'timeout'],
   // A finished worker can be given a new turn (send_to_worker) if its agent is still alive.
@@ -45,6 +54,8 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   crashed: ['running', 'merged', 'discarded'],
   killed: ['running', 'merged', 'discarded'],
   timeout: ['running', 'merged', 'discarded'],
+  // The worktree's setup command failed: no agent ever ran; the lead discards it (its worktree stays for a look).
+  setup_failed: ['discarded'],
   merged: [],
   discarded: [],
 };
