@@ -166,7 +166,7 @@ export function createWorktreeFiles(): WorktreeFiles {
         const cp = await exec('cp', [...flag, file, probe], { reject: false });
         if (cp.exitCode !== 0) {
           const why = cp.stderr.trim().split('\n').pop() ?? `cp exited ${cp.exitCode}`;
-          result = { method: 'copy', why: `no copy-on-write clone on this file system (${why.replace(/^cp: /, '')})` };
+          result = { method: 'copy', why: `no copy-on-write clone on this file system (cp: ${why.split(': ').pop()})` };
         } else {
           // cp --reflink=always either clones or fails; filefrag shows whether the extents are really shared.
           const ff = await exec('filefrag', ['-v', probe], { reject: false }).catch(() => undefined);

@@ -96,7 +96,7 @@ test('three workers each get node_modules and .env, run the tests without instal
       assert.match(s.envLocal ?? '', new RegExp(`CREWMUX_PORT=${s.port}\nCREWMUX_WORKTREE_SLUG=${s.slug}\n`));
     }
     const ports = seen.map((s) => Number(s.port));
-    for (const p of ports) for (const q of ports) if (p !== q) assert.ok(Math.abs(p - q) >= 10, `${ports}`);
+    for (const p of ports) for (const q of ports) if (p !== q) assert.ok(Math.abs(p - q) >= 10, ports.join(','));
     assert.equal(new Set(seen.map((s) => s.slug)).size, 3);
     // The user's checkout is untouched: its .env.local has no managed block.
     assert.equal(readFileSync(join(repo, '.env.local'), 'utf8'), 'LOCAL_ONLY=1\n');
@@ -105,7 +105,7 @@ test('three workers each get node_modules and .env, run the tests without instal
     assert.match(verify.text, /^Verify PASSED/, verify.text);
 
     // The run says how node_modules got there; this machine's ext4/overlay has no reflink, so: copy.
-    const prepared = events(t.env.CREWMUX_DATA_DIR!, 'worktree.prepared');
+    const prepared = events(t.env.CREWMUX_DATA_DIR!, 'bootstrap.prepared');
     assert.equal(prepared.length, 4, prepared.join('\n'));
     const fs = (await exec('stat', ['-f', '-c', '%T', repo])).stdout.trim();
     if (!['btrfs', 'xfs'].includes(fs))
@@ -120,7 +120,7 @@ test('three workers each get node_modules and .env, run the tests without instal
     for (const l of lines) assert.match(l, /^crewmux_s\w+_w0\d_implementer \d+ present$/);
     const wtDir = join(sessionDir, '..', '..');
     assert.ok(existsSync(wtDir));
-    assert.equal(events(t.env.CREWMUX_DATA_DIR!, 'worktree.teardown').length, 3);
+    assert.equal(events(t.env.CREWMUX_DATA_DIR!, 'bootstrap.teardown').length, 3);
   } finally {
     t.cleanup();
   }

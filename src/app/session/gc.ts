@@ -77,10 +77,10 @@ async function teardown(ctx: AppServices, s: SessionRow, worktree: string, rts: 
   });
   if (r.failed || r.error)
     rt.events.emit(
-      'worktree.teardown_failed',
+      'bootstrap.teardown_failed',
       `teardown of ${worktree} failed: ${r.error ?? `"${r.failed!.command}" ${r.failed!.timedOut ? 'timed out' : `exited ${r.failed!.exitCode}`}`} (removed anyway; output in ${join(s.session_dir, 'teardown.log')})`,
     );
-  else if (r.ran) rt.events.emit('worktree.teardown', `teardown of ${worktree}: ${r.ran} command(s) ran`);
+  else if (r.ran) rt.events.emit('bootstrap.teardown', `teardown of ${worktree}: ${r.ran} command(s) ran`);
 }
 
 /**

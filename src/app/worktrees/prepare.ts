@@ -7,12 +7,7 @@
 import { join } from 'node:path';
 import { appendText, fileSize, readFrom } from '../../adapters/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
-import {
-  setupPlan,
-  type BootstrapPhase,
-  type CloneMethod,
-  type SetupPlan,
-} from '../../core/worktrees/bootstrap.js';
+import { setupPlan, type BootstrapPhase, type CloneMethod, type SetupPlan } from '../../core/worktrees/bootstrap.js';
 import type { Config } from '../../core/session/config-schema.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
 import type { IncludeResult, WorktreeFiles } from '../ports/worktree-files.js';

@@ -36,7 +36,7 @@ function envFile(rt: Runtime, workerId: string): string {
 
 /**
  * Bootstraps worker `workerId`'s new worktree (setup output into `logFile`, its pane log), records its env for
- * restarts and logs a `worktree.prepared` event; undefined when bootstrapping is off.
+ * restarts and logs a `bootstrap.prepared` event; undefined when bootstrapping is off.
  */
 export async function prepareWorkerWorktree(
   rt: Runtime,
@@ -54,7 +54,7 @@ export async function prepareWorkerWorktree(
     logFile,
   });
   writeFileAtomic(envFile(rt, workerId), JSON.stringify(p.env) + '\n');
-  rt.events.emit('worktree.prepared', `${workerId} worktree ready: ${describePrepared(p)}`, workerId, {
+  rt.events.emit('bootstrap.prepared', `${workerId} worktree ready: ${describePrepared(p)}`, workerId, {
     role: 'worker',
     phases: p.phases,
     clone: p.clone,
@@ -107,7 +107,7 @@ export function prepareIntegrationWorktree(rt: Runtime): Promise<IntegrationBoot
         slug: slugOf(rt, rt.integrationWorktree),
         logFile: join(rt.sessionDir, 'integration-setup.log'),
       });
-      rt.events.emit('worktree.prepared', `integration worktree ready: ${describePrepared(p)}`, null, {
+      rt.events.emit('bootstrap.prepared', `integration worktree ready: ${describePrepared(p)}`, null, {
         role: 'integration',
         phases: p.phases,
         clone: p.clone,
@@ -118,7 +118,7 @@ export function prepareIntegrationWorktree(rt: Runtime): Promise<IntegrationBoot
       out = { env: p.env, ok: p.setup.ok, tail: p.setup.tail };
     } catch (e) {
       out = { env: {}, ok: false, tail: (e as Error).message };
-      rt.events.emit('worktree.prepared', `integration worktree bootstrap FAILED: ${(e as Error).message}`, null, {
+      rt.events.emit('bootstrap.prepared', `integration worktree bootstrap FAILED: ${(e as Error).message}`, null, {
         role: 'integration',
         error: (e as Error).message,
       });

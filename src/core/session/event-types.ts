@@ -47,9 +47,10 @@ export const EVENT_TYPES = {
   'worker.flagged': "a read-only perspective's branch gained commits",
   'worker.progress': 'a worker reported progress (report_progress)',
 
-  'worktree.prepared': 'a worktree was bootstrapped (include, clone, env, setup): each phase, its time and what it did',
-  'worktree.teardown': "a worktree's teardown commands ran before gc removed it",
-  'worktree.teardown_failed': "a worktree's teardown command failed; the worktree was removed anyway",
+  'bootstrap.prepared':
+    'a worktree was bootstrapped (include, clone, env, setup): each phase, its time and what it did',
+  'bootstrap.teardown': "a worktree's teardown commands ran before gc removed it",
+  'bootstrap.teardown_failed': "a worktree's teardown command failed; the worktree was removed anyway",
 
   'verify.started': 'verify started on the integration branch',
   'verify.done': 'verify finished (passed or failed, per command in the message)',
