@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createGit } from '../dist/src/adapters/git.js';
+import { benchBootstrap } from './bench/bootstrap.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'crewmux-bench-'));
@@ -203,7 +204,10 @@ try {
     `conflict radar, 8 finished workers (8 vs integration + 28 pairs, git merge-tree): total ${f(radarTotal)}, per worker p50 ${f(pct(perWorker, 50))}, per merge-tree ${f(radarTotal / 36)}`,
   );
 
-  // Part 3: CLI start-up, a hyperfine-style loop: whole processes, `crewmux --help` and `crewmux status`
+  // Part 3: the worktree bootstrap phases on a fixture with a 20,000-file node_modules.
+  await benchBootstrap(dir, env);
+
+  // Part 4: CLI start-up, a hyperfine-style loop: whole processes, `crewmux --help` and `crewmux status`
   // (the bench session above is in the data dir), beside a bare `node -e 0`. Command modules load lazily
   // (src/cli/commands/index.ts), so neither imports the MCP SDK or fastify.
   const startup = (args) => {

@@ -17,6 +17,7 @@ import type { ConfiguredVerify } from './session/repo-config.js';
 import { ToolError } from '../core/errors.js';
 import type { TextCompleter } from './llm/summarize.js';
 import type { Memory } from './llm/memory.js';
+import type { WorktreeFiles } from './ports/worktree-files.js';
 
 export interface Runtime {
   sid: string;
@@ -71,6 +72,12 @@ export interface Runtime {
    * from its MCP server. Unset: never known (the lead's prompt is then typed after the bounded wait).
    */
   leadToolsListed?: (token: string) => boolean;
+  /** The file work of worktree bootstraps (app/worktrees/); unset: worktrees are not bootstrapped (unit tests). */
+  worktreeFiles?: WorktreeFiles;
+  /** conductor.json's `scripts.setup` from the trusted snapshot (used when `worktree.setup` is unset). */
+  conductorSetup?: string;
+  /** The integration worktree's bootstrap, started once per supervisor (app/worktrees/session-worktrees.ts). */
+  integrationPrepared?: Promise<{ env: Record<string, string>; ok: boolean; tail: string } | undefined>;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

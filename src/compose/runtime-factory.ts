@@ -1,6 +1,7 @@
 /** Building a session's Runtime from its stored row: used by the supervisor, `stop` and `resume`. */
 import { dirname } from 'node:path';
 import { createProcessRunner } from '../adapters/process-runner.js';
+import { createWorktreeFiles } from '../adapters/worktree-files.js';
 import {
   configuredVerify,
   effectiveConfig,
@@ -30,6 +31,8 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
     tmux: ctx.tmuxFor(s.tmux_socket),
     git: ctx.git,
     runner: createProcessRunner(),
+    worktreeFiles: createWorktreeFiles(),
+    conductorSetup: parsed.conductorSetup,
     paths: ctx.paths,
     config,
     configuredVerify: configuredVerify(config, parsed),

@@ -26,6 +26,7 @@ import { closeSteps } from './close-steps.js';
 import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
 import { deliverLeadPrompt, launchLead, type LeadLaunch } from '../app/session/lead.js';
 import { isManualSession, resumeManualSession, settleManualSession, startManualWorker } from '../app/session/manual.js';
+import { prepareIntegrationWorktree } from '../app/worktrees/session-worktrees.js';
 import { resumeSession } from '../app/session/resume.js';
 import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
@@ -215,6 +216,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       store.updateSession(sid, { status: 'running' });
       events.emit('session.started', `session ${sid} running`);
     }
+    // In the background: verify (the first user of the integration worktree) joins it.
+    void prepareIntegrationWorktree(rt);
     monitor.start();
     // The worker may have ended before the session was running (a fast agent, or while crewmux was down).
     if (manual) await settle();

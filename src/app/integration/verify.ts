@@ -11,6 +11,8 @@ import { ensureDir, fileSize, readFrom } from '../../adapters/files.js';
 import type { VerifyCommandResult, VerifyRow } from '../../core/session/rows.js';
 import type { Runtime } from '../runtime.js';
 import { redactSecrets } from '../../core/text/redact.js';
+import { missingModuleHint } from '../../core/worktrees/bootstrap.js';
+import { prepareIntegrationWorktree } from '../worktrees/session-worktrees.js';
 
 interface Planned {
   command: string;
@@ -66,19 +68,22 @@ async function execute(rt: Runtime, id: number, planned: Planned[]): Promise<Ver
   const dir = join(rt.sessionDir, 'verify', String(id));
   ensureDir(dir);
   const timeoutMs = (rt.config.verifyTimeout ?? 600) * 1000;
+  // The integration worktree gets a worker's bootstrap (include, clone, setup) before its first verify.
+  const boot = await prepareIntegrationWorktree(rt);
+  const env = { ...process.env, ...rt.baseEnv, ...(boot?.env ?? {}) };
   const results: VerifyCommandResult[] = [];
   for (const [i, p] of planned.entries()) {
     const outputFile = join(dir, `${i + 1}.log`);
     const r = p.argv
       ? await rt.runner.execToFile(p.argv[0]!, p.argv.slice(1), {
           cwd: rt.integrationWorktree,
-          env: { ...process.env, ...rt.baseEnv },
+          env,
           outputFile,
           timeoutMs,
         })
       : await rt.runner.execToFile(p.command, [], {
           cwd: rt.integrationWorktree,
-          env: { ...process.env, ...rt.baseEnv },
+          env,
           outputFile,
           timeoutMs,
           shell: true,
@@ -142,6 +147,24 @@ export async function verify(rt: Runtime, commands: string[] | undefined, waitMs
   const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), waitMs).unref());
   const done = await Promise.race([run, timeout]);
   return done ?? rt.store.listVerifies(rt.sid).at(-1)!;
+}
+
+/**
+ * What the lead should know about a failed verify beyond its output: the integration worktree's setup failed, or a
+ * command failed on a missing module (the fix: `worktree.clone`, `worktree.setup`, `.worktreeinclude`). Undefined
+ * for a pass or an ordinary failure.
+ */
+export async function verifyHint(rt: Runtime, v: VerifyRow): Promise<string | undefined> {
+  if (v.status !== 'failed') return undefined;
+  const boot = await rt.integrationPrepared;
+  if (boot && !boot.ok)
+    return `the integration worktree's setup failed, so verify ran without it; its output ends: ${tailLines(boot.tail, 5)}`;
+  return missingModuleHint(
+    v.results
+      .filter((r) => r.exitCode !== 0)
+      .map((r) => r.tail)
+      .join('\n'),
+  );
 }
 
 /** The latest finished verify of `head`, if any. */

@@ -3,8 +3,8 @@
  * removes only what is provably safe: merged or empty, in a session that is not live. `--force` also
  * removes unmerged commits and uncommitted changes. Leftovers whose repository is gone (the worktrees
  * crewmux keeps under its data dir) are removed too, and so are those of sessions the database no longer
- * knows (worktree folders; their branches only when merged, or with `--force`). Reports what it keeps and
- * why, and the space freed.
+ * knows (worktree folders; their branches only when merged, or with `--force`). `worktree.teardown` runs in a
+ * worktree before it goes. Reports what it keeps and why, and the space freed.
  */
 import { join } from 'node:path';
 import { dirBytes, pathExists as existsSync, listDir, modifiedAt, removeTree } from '../../adapters/files.js';
@@ -13,6 +13,9 @@ import { repoWorktreesDir } from './paths.js';
 import type { SessionRow } from '../../core/session/rows.js';
 import { supervisorAlive } from './control.js';
 import type { AppServices } from '../services.js';
+import type { Runtime } from '../runtime.js';
+import { teardownWorktree } from '../worktrees/prepare.js';
+import { bootstrapServices, slugOf } from '../worktrees/session-worktrees.js';
 
 export type GcClass =
   | 'merged'
@@ -140,6 +143,36 @@ async function goneSessionItems(
 }
 
 /**
+ * Runs the session's `worktree.teardown` (from its trusted config snapshot) in `worktree` before it is removed; the
+ * outcome is an event of the session. Never throws: a teardown failure does not keep the worktree.
+ */
+async function teardown(ctx: AppServices, s: SessionRow, worktree: string, rts: Map<string, Runtime | null>) {
+  if (!rts.has(s.id)) {
+    let rt: Runtime | null = null;
+    try {
+      rt = ctx.openRuntime(s.id);
+    } catch {
+      rt = null;
+    }
+    rts.set(s.id, rt);
+  }
+  const rt = rts.get(s.id);
+  const services = rt ? bootstrapServices(rt) : undefined;
+  if (!rt || !services) return;
+  const r = await teardownWorktree(services, {
+    path: worktree,
+    slug: slugOf(rt, worktree),
+    logFile: join(s.session_dir, 'teardown.log'),
+  });
+  if (r.failed || r.error)
+    rt.events.emit(
+      'bootstrap.teardown_failed',
+      `teardown of ${worktree} failed: ${r.error ?? `"${r.failed!.command}" ${r.failed!.timedOut ? 'timed out' : `exited ${r.failed!.exitCode}`}`} (removed anyway; output in ${join(s.session_dir, 'teardown.log')})`,
+    );
+  else if (r.ran) rt.events.emit('bootstrap.teardown', `teardown of ${worktree}: ${r.ran} command(s) ran`);
+}
+
+/**
  * `crewmux gc`: classifies every crewmux branch and worktree and removes the merged or empty ones of sessions that
  * are not live (all of them with `force`, none with `dryRun`); returns one item per branch, and a removal git
  * refuses is reported as kept. Sessions whose repository is gone have their worktree folders removed (class
@@ -148,6 +181,7 @@ async function goneSessionItems(
 export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; force: boolean }): Promise<GcItem[]> {
   const items: GcItem[] = [];
   const sessions = ctx.store().listSessions();
+  const rts = new Map<string, Runtime | null>();
   const repos = new Set<string>();
   for (const s of sessions) {
     if (!existsSync(s.repo_root)) {
@@ -173,9 +207,11 @@ export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; 
       let action: GcItem['action'] = removable ? (opts.dryRun ? 'would remove' : 'removed') : 'kept';
       if (removable && !opts.dryRun) {
         try {
-          if (e.worktree && existsSync(e.worktree))
+          if (e.worktree && existsSync(e.worktree)) {
+            await teardown(ctx, s, e.worktree, rts);
             // Clean by the check above (ignored files aside), so --force only drops ignored files here.
             await ctx.git.removeWorktree(s.repo_root, e.worktree, true);
+          }
           await ctx.git.deleteBranch(s.repo_root, e.branch, true);
         } catch {
           action = 'kept';

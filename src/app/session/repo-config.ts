@@ -16,6 +16,7 @@ import {
 import { ConfigSchema, mergeConfigs, type Config } from '../../core/session/config-schema.js';
 import { HooksFileSchema, hookCommands, type HookCommand } from '../../core/session/hooks.js';
 import { verifyCommandsFromProject } from '../../core/integration/verify-commands.js';
+import { conductorSetupScript } from '../../core/worktrees/bootstrap.js';
 import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import { loadConfigFile, parseJsonText } from './config.js';
 import type { Runtime } from '../runtime.js';
@@ -35,6 +36,7 @@ const SnapshotSchema = z.object({
     'config.json': z.string().optional(),
     'hooks.json': z.string().optional(),
     'PROJECT.md#how-to-verify': z.string().optional(),
+    'conductor.json#scripts.setup': z.string().optional(),
   }),
   hash: z.string(),
 });
@@ -51,6 +53,8 @@ export interface ParsedRepoConfig {
   hooks: HookCommand[];
   /** PROJECT.md's How to verify commands (config.json `verify` is in `config`). */
   projectVerify: string[];
+  /** conductor.json's `scripts.setup` (used for new worktrees when config.json has no `worktree.setup`). */
+  conductorSetup?: string;
   /** Keys of the repo's config.json that were ignored, one sentence each. */
   warnings: string[];
 }
@@ -63,6 +67,7 @@ export function readRepoConfig(root: string): RepoConfigSnapshot {
       configJson: readIfExists(join(dir, 'config.json')),
       hooksJson: readIfExists(join(dir, 'hooks.json')),
       projectMd: readIfExists(join(dir, 'PROJECT.md')),
+      conductorSetup: conductorSetupScript(readIfExists(join(root, 'conductor.json'))),
     },
     verifyCommandsFromProject,
   );
@@ -91,6 +96,7 @@ export function parseRepoConfig(snap: RepoConfigSnapshot): ParsedRepoConfig {
     config,
     hooks: hooksFile ? hookCommands([{ source: 'project .crewmux/hooks.json', file: hooksFile }]) : [],
     projectVerify: m['PROJECT.md#how-to-verify'] ? verifyCommandsFromProject(m['PROJECT.md#how-to-verify']) : [],
+    conductorSetup: m['conductor.json#scripts.setup'],
     warnings,
   };
 }

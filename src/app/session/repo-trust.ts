@@ -79,6 +79,8 @@ export interface WhatWouldRun {
   hooks: { event: string; command: string }[];
   verify: { source: string; commands: string[] };
   agents: { name: string; command: string }[];
+  /** Worktree setup and teardown commands (config.json `worktree`, or conductor.json's setup script). */
+  worktree: { step: 'setup' | 'teardown'; source: string; command: string }[];
 }
 
 /** The commands a parsed repo config would run: hooks, verify (the repo's), custom agent commands. */
@@ -93,6 +95,14 @@ export function whatWouldRun(parsed: ParsedRepoConfig): WhatWouldRun {
       name,
       command: [a.command, ...(a.args ?? [])].map((x) => (/[\s"'$`\\]/.test(x) ? JSON.stringify(x) : x)).join(' '),
     })),
+    worktree: [
+      ...(c.worktree?.setup?.length
+        ? c.worktree.setup.map((command) => ({ step: 'setup' as const, source: 'config.json', command }))
+        : parsed.conductorSetup
+          ? [{ step: 'setup' as const, source: 'conductor.json', command: parsed.conductorSetup }]
+          : []),
+      ...(c.worktree?.teardown ?? []).map((command) => ({ step: 'teardown' as const, source: 'config.json', command })),
+    ],
   };
 }
 
@@ -102,6 +112,7 @@ export function describeWhatWouldRun(what: WhatWouldRun): string {
   for (const h of what.hooks) lines.push(`  hook ${h.event}: ${h.command}`);
   for (const v of what.verify.commands) lines.push(`  verify (${what.verify.source}): ${v}`);
   for (const a of what.agents) lines.push(`  agent ${a.name}: ${a.command}`);
+  for (const w of what.worktree ?? []) lines.push(`  worktree ${w.step} (${w.source}): ${w.command}`);
   return lines.length ? lines.join('\n') : '  (no commands; other settings only)';
 }
 

@@ -1,11 +1,12 @@
 /**
  * `crewmux init`: scaffolds .crewmux/ in the repository (PROJECT.md with a real `## How to verify`
- * guessed from the repo, CONVENTIONS.md, config.json, hooks.json that runs as written) and adds
+ * guessed from the repo, CONVENTIONS.md, config.json with a worktree bootstrap when a lockfile needs one,
+ * hooks.json that runs as written) and adds
  * crewmux's lines to .gitignore. Existing files are kept unless `force`; what was written is returned. When
  * init wrote every part of the repo's config itself, it records trust in it (docs/security/repo-trust.md).
  */
 import { join } from 'node:path';
-import { guessVerifyCommands } from '../../core/setup/project-guess.js';
+import { guessVerifyCommands, guessWorktreeBootstrap, LOCKFILES } from '../../core/setup/project-guess.js';
 import { UserError } from '../../core/errors.js';
 import { appendText, listDir, pathExists, readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import type { AppServices } from '../services.js';
@@ -20,7 +21,13 @@ import { recordTrust } from '../session/repo-trust.js';
 export async function initProject(
   ctx: AppServices,
   force: boolean,
-): Promise<{ written: string[]; kept: string[]; verify: string[]; trusted: boolean }> {
+): Promise<{
+  written: string[];
+  kept: string[];
+  verify: string[];
+  worktree: { clone?: string[]; setup?: string[] };
+  trusted: boolean;
+}> {
   const repo = await ctx.git.repoInfo(ctx.cwd);
   if (!repo) throw new UserError('E_NOT_GIT_REPO', `${ctx.cwd} is not inside a git repository.`);
   const root = repo.root;
@@ -32,14 +39,33 @@ export async function initProject(
   } catch {
     /* not JSON: no scripts */
   }
-  const verify = guessVerifyCommands(listDir(root), scripts);
+  const top = listDir(root);
+  const verify = guessVerifyCommands(top, scripts);
+  // A lockfile without vendored dependencies: a new worktree needs them cloned or installed (README#worktrees).
+  const depDirs = [...new Set(LOCKFILES.filter((l) => top.includes(l.lock)).map((l) => l.dir))];
+  const tracked: string[] = [];
+  for (const d of depDirs) if ((await ctx.git.raw(root, ['ls-files', '--', d]).catch(() => '')).trim()) tracked.push(d);
+  const worktree = guessWorktreeBootstrap(
+    top,
+    tracked,
+    depDirs.filter((d) => pathExists(join(root, d))),
+  );
   const name = root.split('/').pop();
   const files: Record<string, string> = {
     'PROJECT.md': `# ${name}\n\nWhat this project is, for the agents crewmux starts: its purpose, its layout, what matters.\n\n## How to verify\n\n\`\`\`sh\n${verify.length ? verify.join('\n') : '# add the commands that prove a change works, one per line'}\n\`\`\`\n`,
     'CONVENTIONS.md':
       '# Conventions\n\n- Follow the style of the code around you.\n- Small commits with messages that say why.\n- Add or update tests with every behaviour change.\n',
     'config.json':
-      JSON.stringify({ maxWorkers: 4, workerTimeout: 3600, ...(verify.length ? { verify } : {}) }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          maxWorkers: 4,
+          workerTimeout: 3600,
+          ...(verify.length ? { verify } : {}),
+          ...(worktree.clone || worktree.setup ? { worktree } : {}),
+        },
+        null,
+        2,
+      ) + '\n',
     'hooks.json':
       JSON.stringify(
         {
@@ -85,5 +111,5 @@ export async function initProject(
   const trusted =
     repoConfigNeedsTrust(snap) && Object.keys(snap.material).every((part) => written.includes(source[part] ?? ''));
   if (trusted) recordTrust(ctx.paths.configDir, snap, new Date(ctx.now()).toISOString());
-  return { written, kept, verify, trusted };
+  return { written, kept, verify, worktree, trusted };
 }

@@ -17,6 +17,9 @@ import { openWorkerPane, type PaneRef, type PaneSpec } from './panes.js';
 import { deliverText } from './deliver.js';
 import { changeWorkerState } from './state-change.js';
 import { workerDir, type Runtime } from '../runtime.js';
+import { sessionFence } from '../session/data-fence.js';
+import { prepareWorkerWorktree, workerWorktreeEnv } from '../worktrees/session-worktrees.js';
+import { portLockDir } from '../worktrees/prepare.js';
 
 export interface SpawnInput {
   task: string;
@@ -93,7 +96,8 @@ export async function launchWorkerAgent(
   const launch = await prepareLaunch({
     profile: agent.profile,
     binary: agent.binary,
-    baseEnv: rt.baseEnv,
+    // CREWMUX_PORT and CREWMUX_WORKTREE_SLUG of its worktree (recorded at spawn, so a restart gets the same).
+    baseEnv: { ...rt.baseEnv, ...workerWorktreeEnv(rt, w.id) },
     git: rt.git,
     doneFile: w.done_file,
     ctx: {
@@ -165,6 +169,7 @@ export async function spawnWorker(
   const doneFile = join(worktree, '.crewmux', 'done.flag');
   const nonce = newNonce();
   const undo: { what: string; run: () => Promise<void> | void }[] = [];
+  let setupFailed = false;
 
   const t0 = performance.now();
   const marks: Record<string, number> = {};
@@ -188,19 +193,6 @@ export async function spawnWorker(
 
     const blocks = extras ? await extras({ ...input, perspective }) : [];
     mark('extras');
-    const prompt = buildWorkerPrompt({
-      workerId: id,
-      branch,
-      perspective: perspectiveInfo(perspective),
-      task: input.task,
-      fileScope: input.fileScope,
-      passCriteria: input.passCriteria,
-      extraContext: input.extraContext,
-      optional: blocks,
-      nonce,
-      doneFile,
-    });
-    writeFileAtomic(promptFile, prompt.text);
 
     const workerToken = token();
     rt.store.createWorker({
@@ -226,6 +218,44 @@ export async function spawnWorker(
     undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
     mark('row');
 
+    // The bootstrap (include, clone, env, setup) before the prompt: the prompt names the worktree's port and slug.
+    if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
+    const prepared = await prepareWorkerWorktree(rt, id, worktree, logFile);
+    if (prepared)
+      undo.push({
+        what: 'release ports',
+        run: () => rt.worktreeFiles?.releasePorts(portLockDir(rt.paths.runtimeDir), worktree),
+      });
+    mark('bootstrap');
+    if (prepared && !prepared.setup.ok) {
+      setupFailed = true;
+      const f = prepared.setup.failed!;
+      const why = f.timedOut ? `timed out after ${rt.config.worktree?.setupTimeout ?? 300} s` : `exited ${f.exitCode}`;
+      changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'setup_failed', `setup command "${f.command}" ${why}`, {
+        summary: `worktree setup failed: "${f.command}" ${why}\n${prepared.setup.tail}`,
+      });
+      throw new ToolError(
+        `Error: worker ${id}'s worktree setup failed (${prepared.setup.source}): "${f.command}" ${why}; its agent was not started. ` +
+          `Last lines of the setup output:\n${sessionFence(rt)(`${id} worktree setup output`, prepared.setup.tail)}\n` +
+          `The worker is setup_failed: call discard_worker ${id}, and tell the user to fix "worktree.setup" in .crewmux/config.json (its worktree ${worktree} is kept for a look).`,
+      );
+    }
+
+    const prompt = buildWorkerPrompt({
+      workerId: id,
+      branch,
+      perspective: perspectiveInfo(perspective),
+      task: input.task,
+      fileScope: input.fileScope,
+      passCriteria: input.passCriteria,
+      extraContext: input.extraContext,
+      optional: blocks,
+      nonce,
+      doneFile,
+      worktreeEnv: prepared?.env,
+    });
+    writeFileAtomic(promptFile, prompt.text);
+
     await launchWorkerAgent(
       rt,
       rt.store.getWorker(rt.sid, id)!,
@@ -244,6 +274,8 @@ export async function spawnWorker(
     const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');
     return { worker: running ?? rt.store.getWorker(rt.sid, id)!, included: prompt.included };
   } catch (err) {
+    // A failed setup is the worker's state (setup_failed), kept for the lead, not rolled back.
+    if (setupFailed) throw err;
     // A failure after the pane exists is the worker's state, not a rollback: the lead sees it.
     const row = rt.store.getWorker(rt.sid, id);
     if (row?.pane_id) {

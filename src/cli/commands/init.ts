@@ -15,6 +15,8 @@ export const initCommand: Command = {
         ? `verify: ${r.verify.join('; ')}`
         : 'verify: nothing guessed; edit the How to verify section of .crewmux/PROJECT.md',
     );
+    if (r.worktree.clone) ctx.out.out(`worktree.clone: ${r.worktree.clone.join(', ')} (each worktree gets a clone)`);
+    if (r.worktree.setup) ctx.out.out(`worktree.setup: ${r.worktree.setup.join('; ')} (runs in each new worktree)`);
     ctx.out.out(
       r.trusted
         ? 'trusted: crewmux wrote this config, so `crewmux run` may run it (edit it, and run `crewmux trust` again)'

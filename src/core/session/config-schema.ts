@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../llm/search-backends.js';
 import { PROVIDER_NAMES } from '../llm/router-providers.js';
+import { isSafeRelativePath } from '../worktrees/bootstrap.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -71,6 +72,28 @@ export const RouterConfigSchema = z
 
 export type RouterConfig = z.infer<typeof RouterConfigSchema>;
 
+const WorktreePath = z
+  .string()
+  .refine(isSafeRelativePath, 'a path inside the repository (relative, no "..", not .git), e.g. "node_modules"');
+
+/** The "worktree" key: how each new worktree is made ready to work in (README#worktrees-ready-to-work-in). */
+export const WorktreeConfigSchema = z
+  .object({
+    /** Folders of the user's checkout cloned (copy-on-write where the file system can, else copied) into each worktree. */
+    clone: z.array(WorktreePath).optional(),
+    /** Folders symlinked instead (only these; a symlinked node_modules breaks Vite and Turbopack). */
+    link: z.array(WorktreePath).optional(),
+    /** Shell commands run in each new worktree before its agent starts (trusted config only). */
+    setup: z.array(z.string().min(1)).optional(),
+    /** Shell commands run in a worktree before gc removes it (trusted config only). */
+    teardown: z.array(z.string().min(1)).optional(),
+    /** Seconds each setup or teardown command may run (default 300). */
+    setupTimeout: z.number().positive().max(3600).optional(),
+  })
+  .strict();
+
+export type WorktreeConfig = z.infer<typeof WorktreeConfigSchema>;
+
 export const ConfigSchema = z
   .object({
     agents: z
@@ -115,6 +138,8 @@ export const ConfigSchema = z
     research: ResearchConfigSchema.optional(),
     /** The model router for summaries (README#router). */
     router: RouterConfigSchema.optional(),
+    /** Worktree bootstrap: clone, link, setup, teardown (README#worktrees-ready-to-work-in). */
+    worktree: WorktreeConfigSchema.optional(),
   })
   .strict();
 

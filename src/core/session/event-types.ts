@@ -32,6 +32,7 @@ export const EVENT_TYPES = {
   'worker.auth_required': "a worker's agent shows it is not logged in or its key is refused (its line and the fix)",
   'worker.quota_exhausted': "a worker's agent shows its quota or rate limit is reached (its line and the fix)",
   'worker.blocked_dialog': "a worker's agent shows a screen crewmux cannot answer (its line and the fix)",
+  'worker.setup_failed': "a worker's worktree setup command failed or timed out; its agent was not started",
   'worker.merged': "a worker's branch was merged into the integration branch",
   'worker.discarded': "a worker's branch was dropped",
   'worker.merge_conflict': "merging a worker's branch conflicted; nothing was merged",
@@ -48,6 +49,11 @@ export const EVENT_TYPES = {
   'worker.stuck': 'a worker stayed quiet after the nudge',
   'worker.flagged': "a read-only perspective's branch gained commits",
   'worker.progress': 'a worker reported progress (report_progress)',
+
+  'bootstrap.prepared':
+    'a worktree was bootstrapped (include, clone, env, setup): each phase, its time and what it did',
+  'bootstrap.teardown': "a worktree's teardown commands ran before gc removed it",
+  'bootstrap.teardown_failed': "a worktree's teardown command failed; the worktree was removed anyway",
 
   'verify.started': 'verify started on the integration branch',
   'verify.done': 'verify finished (passed or failed, per command in the message)',
@@ -124,6 +130,7 @@ export const WORKER_END_EVENTS = [
   'worker.auth_required',
   'worker.quota_exhausted',
   'worker.blocked_dialog',
+  'worker.setup_failed',
 ] as const satisfies readonly EventType[];
 export type WorkerEndEvent = (typeof WORKER_END_EVENTS)[number];
 

@@ -15,9 +15,16 @@ export interface RepoConfigMaterial {
   'hooks.json'?: string;
   /** The `## How to verify` section of .crewmux/PROJECT.md (heading to the next `## `), exact text. */
   'PROJECT.md#how-to-verify'?: string;
+  /** The `scripts.setup` command of a conductor.json at the repo root (run in each new worktree without `worktree.setup`). */
+  'conductor.json#scripts.setup'?: string;
 }
 
-export const MATERIAL_PARTS = ['config.json', 'hooks.json', 'PROJECT.md#how-to-verify'] as const;
+export const MATERIAL_PARTS = [
+  'config.json',
+  'hooks.json',
+  'PROJECT.md#how-to-verify',
+  'conductor.json#scripts.setup',
+] as const;
 
 /** The `## How to verify` section of a PROJECT.md, heading included; undefined when there is none. */
 export function verifySection(markdown: string): string | undefined {
@@ -30,14 +37,16 @@ export function verifySection(markdown: string): string | undefined {
 
 /**
  * The material of a repository from its files' texts: config.json and hooks.json when present, the How
- * to verify section only when it holds at least one command (`commandsOf` extracts them).
+ * to verify section only when it holds at least one command (`commandsOf` extracts them), conductor.json's
+ * setup script when there is one.
  */
 export function repoConfigMaterial(
-  files: { configJson?: string; hooksJson?: string; projectMd?: string },
+  files: { configJson?: string; hooksJson?: string; projectMd?: string; conductorSetup?: string },
   commandsOf: (section: string) => string[],
 ): RepoConfigMaterial {
   const section = files.projectMd === undefined ? undefined : verifySection(files.projectMd);
   return {
+    ...(files.conductorSetup !== undefined ? { 'conductor.json#scripts.setup': files.conductorSetup } : {}),
     ...(files.configJson !== undefined ? { 'config.json': files.configJson } : {}),
     ...(files.hooksJson !== undefined ? { 'hooks.json': files.hooksJson } : {}),
     ...(section !== undefined && commandsOf(section).length ? { 'PROJECT.md#how-to-verify': section } : {}),

@@ -66,6 +66,8 @@ export interface WorkerPromptInput {
   optionalBudget?: number;
   nonce: string;
   doneFile: string;
+  /** The worktree's own CREWMUX_PORT and CREWMUX_WORKTREE_SLUG (app/worktrees/), named so servers and databases do not clash. */
+  worktreeEnv?: Record<string, string>;
 }
 
 /** The worker prompt file; returns the text and which optional blocks made it in. */
@@ -76,6 +78,15 @@ export function buildWorkerPrompt(p: WorkerPromptInput): { text: string; include
     `You work in your own git worktree on branch ${p.branch}. Other workers work in parallel on other branches.`,
   ];
   if (p.perspective.readOnly) head.push('This is a read-only perspective: do not edit or commit files.');
+  const port = p.worktreeEnv?.CREWMUX_PORT;
+  if (port)
+    head.push(
+      '',
+      '## Your worktree',
+      `Your environment has CREWMUX_PORT=${port} (ports ${port}-${Number(port) + 9} are yours) and ` +
+        `CREWMUX_WORKTREE_SLUG=${p.worktreeEnv?.CREWMUX_WORKTREE_SLUG ?? ''}. Other workers run at the same time: ` +
+        'start dev servers on these ports, and name databases and containers with the slug, never the defaults.',
+    );
   if (p.fileScope?.length)
     head.push('', '## File scope', 'Change only these paths:', ...p.fileScope.map((f) => `- ${f}`));
   if (p.passCriteria) head.push('', '## Pass criteria', p.passCriteria.trim());

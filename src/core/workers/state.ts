@@ -1,7 +1,8 @@
 /**
  * The worker state machine: a worker starts, runs or waits at its prompt, ends a turn done, blocked,
  * failed, crashed, killed or timed out, or stops because its agent cannot work (auth_required,
- * quota_exhausted, blocked_dialog: seen in its pane), and is finally merged or discarded. Pure: it says which
+ * quota_exhausted, blocked_dialog: seen in its pane), or never starts (setup_failed), and is finally merged or
+ * discarded. Pure: it says which
  * transitions are legal and what a state means; the app layer applies them and logs each as an event.
  */
 
@@ -18,6 +19,7 @@ export const WORKER_STATES = [
   'auth_required',
   'quota_exhausted',
   'blocked_dialog',
+  'setup_failed',
   'merged',
   'discarded',
 ] as const;
@@ -40,6 +42,7 @@ export const FINISHED_STATES: readonly WorkerState[] = [
   'killed',
   'timeout',
   ...CANNOT_WORK_STATES,
+  'setup_failed',
 ];
 /** Nothing more will happen to the worker. */
 export const SETTLED_STATES: readonly WorkerState[] = ['merged', 'discarded'];
@@ -56,7 +59,7 @@ const ENDS = ['done', 'blocked', 'failed', 'crashed', 'killed', 'timeout', ...CA
 const CANNOT_WORK_NEXT: readonly WorkerState[] = ['running', 'merged', 'discarded', 'crashed', 'killed', 'timeout'];
 
 const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
-  starting: ['running', 'waiting', ...ENDS],
+  starting: ['running', 'waiting', ...ENDS, 'setup_failed'],
   running: ['waiting', ...ENDS],
   waiting: ['running', ...ENDS],
   // A finished worker can be given a new turn (send_to_worker) if its agent is still alive.
@@ -70,6 +73,8 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   auth_required: CANNOT_WORK_NEXT,
   quota_exhausted: CANNOT_WORK_NEXT,
   blocked_dialog: CANNOT_WORK_NEXT,
+  // The worktree's setup command failed: no agent ever ran; the lead discards it (its worktree stays for a look).
+  setup_failed: ['discarded'],
   merged: [],
   discarded: [],
 };

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ToolError } from '../../core/errors.js';
 import { discardWorker, mergeWorker, workerDiff } from '../../app/integration/merge.js';
-import { verify } from '../../app/integration/verify.js';
+import { verify, verifyHint } from '../../app/integration/verify.js';
 import { crossReview } from '../../app/workers/review.js';
 import { defineTool, errorResult, textResult, type ToolServer } from '../define-tool.js';
 import { sessionFence } from '../../app/session/data-fence.js';
@@ -105,10 +105,12 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
           durationMs: r.durationMs,
         })),
       };
+      const hint = await verifyHint(rt, v);
       if (v.status === 'failed')
         return {
           ...errorResult(
-            `Error: ${head}\n${lines.join('\n')}\nFix the failures (spawn a worker), merge, and verify again.`,
+            `Error: ${head}\n${lines.join('\n')}\n` +
+              (hint ? `Likely cause: ${hint}` : 'Fix the failures (spawn a worker), merge, and verify again.'),
           ),
           structuredContent: structured,
         };

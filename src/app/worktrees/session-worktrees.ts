@@ -1,0 +1,130 @@
+/**
+ * The bootstrap (prepare.ts) applied to a session's worktrees: a worker's (from spawn_worker, its env kept for a
+ * restart) and the integration worktree where verify runs (once per session, joined by every verify, recorded so a
+ * resumed supervisor does not redo it). Off when the Runtime has no WorktreeFiles (unit tests on fakes).
+ */
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import { worktreeSlug } from '../../core/worktrees/bootstrap.js';
+import { describePrepared, prepareWorktree, type BootstrapServices, type PreparedWorktree } from './prepare.js';
+import { workerDir, type Runtime } from '../runtime.js';
+
+const EnvSchema = z.record(z.string(), z.string());
+
+/** The bootstrap services of `rt`, or undefined when it has no WorktreeFiles (then worktrees are not bootstrapped). */
+export function bootstrapServices(rt: Runtime): BootstrapServices | undefined {
+  if (!rt.worktreeFiles) return undefined;
+  return {
+    files: rt.worktreeFiles,
+    runner: rt.runner,
+    config: rt.config,
+    conductorSetup: rt.conductorSetup,
+    runtimeDir: rt.paths.runtimeDir,
+    baseEnv: rt.baseEnv,
+  };
+}
+
+/** CREWMUX_WORKTREE_SLUG of the session worktree at `path` (`w1-implementer`, `integration`). */
+export function slugOf(rt: Runtime, path: string): string {
+  return worktreeSlug(rt.sid, basename(path));
+}
+
+function envFile(rt: Runtime, workerId: string): string {
+  return join(workerDir(rt, workerId), 'worktree-env.json');
+}
+
+/**
+ * Bootstraps worker `workerId`'s new worktree (setup output into `logFile`, its pane log), records its env for
+ * restarts and logs a `bootstrap.prepared` event; undefined when bootstrapping is off.
+ */
+export async function prepareWorkerWorktree(
+  rt: Runtime,
+  workerId: string,
+  path: string,
+  logFile: string,
+): Promise<PreparedWorktree | undefined> {
+  const s = bootstrapServices(rt);
+  if (!s) return undefined;
+  const p = await prepareWorktree(s, {
+    path,
+    role: 'worker',
+    sourceRoot: rt.repoRoot,
+    slug: slugOf(rt, path),
+    logFile,
+  });
+  writeFileAtomic(envFile(rt, workerId), JSON.stringify(p.env) + '\n');
+  rt.events.emit('bootstrap.prepared', `${workerId} worktree ready: ${describePrepared(p)}`, workerId, {
+    role: 'worker',
+    phases: p.phases,
+    clone: p.clone,
+    included: p.include.copied.length,
+    skipped: p.include.skipped,
+  });
+  return p;
+}
+
+/** The CREWMUX_PORT / CREWMUX_WORKTREE_SLUG a worker's agent gets (recorded at spawn); empty when there are none. */
+export function workerWorktreeEnv(rt: Runtime, workerId: string): Record<string, string> {
+  const text = readIfExists(envFile(rt, workerId));
+  if (text === undefined) return {};
+  try {
+    return EnvSchema.parse(JSON.parse(text));
+  } catch {
+    return {};
+  }
+}
+
+const IntegrationRecord = z.object({ env: EnvSchema, ok: z.boolean(), tail: z.string() });
+export type IntegrationBootstrap = z.infer<typeof IntegrationRecord>;
+
+/**
+ * Bootstraps the integration worktree once per session (include, clone, env, setup; output in the session's
+ * `integration-setup.log`), so verify runs where git-ignored dependencies are present. Concurrent callers share one
+ * run; a resumed supervisor reads the record instead of redoing it. Never rejects: a failure is `ok: false` with the
+ * output tail. Undefined when bootstrapping is off.
+ */
+export function prepareIntegrationWorktree(rt: Runtime): Promise<IntegrationBootstrap | undefined> {
+  const s = bootstrapServices(rt);
+  if (!s) return Promise.resolve(undefined);
+  rt.integrationPrepared ??= (async () => {
+    const record = join(rt.sessionDir, 'integration-bootstrap.json');
+    const known = readIfExists(record);
+    if (known !== undefined) {
+      try {
+        return IntegrationRecord.parse(JSON.parse(known));
+      } catch {
+        /* unreadable: report it as not ready below */
+      }
+      return { env: {}, ok: false, tail: `${record} is unreadable` };
+    }
+    let out: IntegrationBootstrap;
+    try {
+      const p = await prepareWorktree(s, {
+        path: rt.integrationWorktree,
+        role: 'integration',
+        sourceRoot: rt.repoRoot,
+        slug: slugOf(rt, rt.integrationWorktree),
+        logFile: join(rt.sessionDir, 'integration-setup.log'),
+      });
+      rt.events.emit('bootstrap.prepared', `integration worktree ready: ${describePrepared(p)}`, null, {
+        role: 'integration',
+        phases: p.phases,
+        clone: p.clone,
+        included: p.include.copied.length,
+        skipped: p.include.skipped,
+        setupOk: p.setup.ok,
+      });
+      out = { env: p.env, ok: p.setup.ok, tail: p.setup.tail };
+    } catch (e) {
+      out = { env: {}, ok: false, tail: (e as Error).message };
+      rt.events.emit('bootstrap.prepared', `integration worktree bootstrap FAILED: ${(e as Error).message}`, null, {
+        role: 'integration',
+        error: (e as Error).message,
+      });
+    }
+    writeFileAtomic(record, JSON.stringify(out) + '\n');
+    return out;
+  })();
+  return rt.integrationPrepared;
+}
