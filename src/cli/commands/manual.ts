@@ -3,6 +3,7 @@
  * with it, or follow it headless. It ends with the worker's turn: done -> merged into the integration branch.
  */
 import { numberOption, type Command } from '../command.js';
+import { showSession } from './attach.js';
 import { UserError } from '../../core/errors.js';
 import { preflight } from '../../app/setup/preflight.js';
 import { runRequest, startRun } from '../../app/session/start-run.js';
@@ -94,7 +95,14 @@ export const manualCommand: Command = {
       return code;
     };
     if (attach) {
-      ctx.attachTerminal(ctx.tmux, run.tmuxSession);
+      const shown = await showSession(ctx, ctx.tmux, run.tmuxSession);
+      if (shown.mode !== 'attached' && !wait) {
+        // Inside tmux the session shows in another session or window; this pane is free.
+        ctx.out.err(
+          `crewmux: the worker goes on there. Status: crewmux status ${run.sid}   Stop: crewmux stop ${run.sid}`,
+        );
+        return shown.code === 0 ? 0 : 1;
+      }
       if (ctx.store().getSession(run.sid)!.ended_at) return take(finishRun(ctx, run.sid));
       ctx.out.err(
         `crewmux: detached; the worker goes on. Reattach: crewmux attach ${run.sid}   Status: crewmux status ${run.sid}`,
