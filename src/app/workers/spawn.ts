@@ -99,7 +99,7 @@ export async function launchWorkerAgent(
     },
   });
   if (readIfExists(w.log_file) === undefined) writeFileAtomic(w.log_file, '');
-  const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, launch.pane, w.log_file, rt.paneGate);
+  const ref = await openWorkerPane(rt.tmux, rt.tmuxSession, launch.pane, w.log_file);
   onPane(ref.paneId);
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
