@@ -17,6 +17,7 @@ import type { ConfiguredVerify } from './session/repo-config.js';
 import { ToolError } from '../core/errors.js';
 import type { TextCompleter } from './llm/summarize.js';
 import type { Memory } from './llm/memory.js';
+import type { WorktreePool } from './workers/pool.js';
 
 export interface Runtime {
   sid: string;
@@ -66,6 +67,8 @@ export interface Runtime {
   router?: TextCompleter;
   /** Project and global memory; undefined outside a supervisor. */
   memory?: Memory;
+  /** Ready worktrees at the integration head (worktree.pool); spawn_worker takes one when it can. */
+  pool?: WorktreePool;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

@@ -11,6 +11,7 @@ import { workerTokenLookup } from '../mcp/principal.js';
 import type { HookCommand } from '../core/session/hooks.js';
 import { isSessionEnd } from '../core/session/event-types.js';
 import { createMonitor } from '../app/workers/monitor.js';
+import { createWorktreePool, DEFAULT_POOL_SIZE } from '../app/workers/pool.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
 import { loadSessionRepoConfig } from '../app/session/repo-config.js';
@@ -176,6 +177,9 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       events.emit('session.started', `session ${sid} running`);
     }
     monitor.start();
+    // After the lead is up: the pool's checkouts never delay the lead's start.
+    rt.pool = createWorktreePool(rt, { size: rt.config.worktree?.pool ?? DEFAULT_POOL_SIZE });
+    rt.pool.fill();
   } catch (e) {
     await endSession(rt, 'failed', `the supervisor could not start: ${(e as Error).message}`);
   }
@@ -202,6 +206,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       { name: 'memory', close: () => memory.close(), timeoutMs: 5_000 },
       { name: 'the router', close: () => routerHandle.close(), timeoutMs: 5_000 },
       { name: 'the MCP server', close: () => mcp.close(), timeoutMs: 10_000 },
+      // Ready worktrees never outlive their session (the workers' own worktrees stay until gc).
+      { name: 'the worktree pool', close: () => rt.pool?.drain() ?? Promise.resolve(), timeoutMs: 30_000 },
       // Stop every agent's process tree (ours excepted) before the session goes, so no agent is still
       // writing its files, or alive at all, once `run --wait` returns (SIGHUP alone is not waited for).
       ...(s.options.keepSession

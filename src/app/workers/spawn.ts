@@ -140,11 +140,10 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
   const num = rt.store.reserveWorkerNumber(rt.sid);
   const id = workerIdOf(num);
   const branch = workerBranch(rt.sid, num, perspective);
-  const worktree = join(rt.worktreesDir, `${id}-${perspective}`);
+  let worktree = join(rt.worktreesDir, `${id}-${perspective}`);
   const stateDir = workerDir(rt, id);
   const promptFile = join(stateDir, 'prompt.md');
   const logFile = join(stateDir, 'pane.log');
-  const doneFile = join(worktree, '.crewmux', 'done.flag');
   const nonce = newNonce();
   const undo: { what: string; run: () => Promise<void> | void }[] = [];
 
@@ -156,7 +155,10 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
   try {
     const head = await rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
     mark('revParse');
-    await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
+    // A ready worktree from the pool when one sits at this head (never for a start point of the lead's choosing).
+    const pooled = input.startPoint ? undefined : await rt.pool?.take(head, branch);
+    if (pooled) worktree = pooled;
+    else await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
     undo.push({
       what: 'remove worktree',
       run: async () => {
@@ -165,6 +167,7 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
       },
     });
     mark('worktree');
+    const doneFile = join(worktree, '.crewmux', 'done.flag');
     ensureDir(join(worktree, '.crewmux'));
     ensureDir(stateDir);
 
@@ -218,6 +221,7 @@ export async function spawnWorker(rt: Runtime, input: SpawnInput, extras?: Promp
       branch,
       worktree,
       included: prompt.included,
+      pooled: Boolean(pooled),
       ms: marks,
     });
     const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');

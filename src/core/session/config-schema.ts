@@ -97,6 +97,14 @@ export const ConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Worker worktrees (README#worktrees). */
+    worktree: z
+      .object({
+        /** Worktrees kept ready at the integration head for the next spawns (default 2; 0 turns the pool off). */
+        pool: z.number().int().min(0).max(8).optional(),
+      })
+      .strict()
+      .optional(),
     /** The lead's web_research tool (README#web-research). */
     research: ResearchConfigSchema.optional(),
     /** The model router for summaries (README#router). */
