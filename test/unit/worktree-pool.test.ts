@@ -84,6 +84,25 @@ test('a merge moves the integration head: idle entries follow it, and the next w
     assert.ok(f.git.callsOf('addWorktree').every((c) => /pool-\d+$/.test(c[1]!)));
   }));
 
+test('a spawn right after a merge waits for the entry moving to the new head instead of checking out its own', () =>
+  withPool(async (f) => {
+    const w = (await spawnWorker(f.rt, { task: 'write a file' })).worker;
+    await f.rt.pool!.settled();
+    f.git.commit(w.branch, 'worker commit', ['src/new.ts']);
+    await completeTurn(f.rt, w.id, { status: 'done', summary: 'wrote it' }, 'mcp');
+    // A move that takes a while, as a checkout of a real diff does.
+    const reset = f.git.resetHard.bind(f.git);
+    f.git.resetHard = async (dir, ref) => {
+      await new Promise((r) => setTimeout(r, 50));
+      return reset(dir, ref);
+    };
+    await mergeWorker(f.rt, w.id);
+    const next = (await spawnWorker(f.rt, { task: 'at once' })).worker;
+    assert.match(next.worktree, /pool-\d+$/);
+    assert.equal(next.base_commit, headOf(f));
+    assert.equal(f.git.resolve(next.branch), headOf(f));
+  }));
+
 test('an entry behind the head is not handed out: the spawn creates its own worktree and the pool catches up', () =>
   withPool(async (f) => {
     // The head moves without the pool being told (a merge by hand in the integration worktree).
