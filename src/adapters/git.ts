@@ -76,6 +76,14 @@ export function createGit(opts: { binary?: string } = {}): Git {
       await raw(repo, ['branch', force ? '-D' : '-d', branch]);
     },
 
+    async renameBranch(dir: string, from: string, to: string): Promise<void> {
+      await raw(dir, ['branch', '-m', from, to]);
+    },
+
+    async resetHard(dir: string, ref: string): Promise<void> {
+      await raw(dir, ['reset', '-q', '--hard', ref]);
+    },
+
     /** Paths with uncommitted changes (tracked, and untracked unless `untracked` is false; never ignored). */
     async dirtyPaths(dir: string, untracked = true): Promise<string[]> {
       const out = await raw(dir, ['status', '--porcelain=v1', '-z', `--untracked-files=${untracked ? 'all' : 'no'}`]);

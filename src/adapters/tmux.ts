@@ -5,7 +5,7 @@
  * (that is argv, readable by every local user): panes source a 0600 env file instead (app/workers/panes.ts).
  */
 import { exec, ExecError, type ExecResult } from './exec.js';
-import type { PaneInfo, ServerPane, SpawnPane, Tmux } from '../app/ports/tmux.js';
+import type { PanePlace, PaneInfo, ServerPane, SpawnPane, Tmux } from '../app/ports/tmux.js';
 
 export interface TmuxOptions {
   /** `-L` socket name; undefined uses the user's default server. */
@@ -109,6 +109,27 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
         p.command,
       ]);
       return ids(r);
+    },
+
+    async startPane(at: PanePlace, p: SpawnPane, pipeTo: string) {
+      // Without -d the new pane becomes the chain's current target, so the commands after it apply to it;
+      // last-pane / last-window then give the focus back.
+      const start = ['-c', p.cwd, '-P', '-F', '#{pane_id}\t#{window_id}', p.command];
+      const chain =
+        'split' in at
+          ? [
+              ['split-window', '-t', at.split, ...start],
+              ['pipe-pane', '-o', pipeTo],
+              ['select-layout', 'tiled'],
+              ['last-pane'],
+            ]
+          : [
+              ['new-window', '-t', `=${at.session}:`, '-n', at.window, ...start],
+              ['set-option', '-w', 'remain-on-exit', 'on'],
+              ['pipe-pane', '-o', pipeTo],
+              ['last-window'],
+            ];
+      return ids(await run(chain.flatMap((c, i) => (i ? [';', ...c] : c))));
     },
 
     async splitWindow(targetWindowId: string, p: SpawnPane): Promise<string> {

@@ -18,6 +18,7 @@ import { ToolError } from '../core/errors.js';
 import type { TextCompleter } from './llm/summarize.js';
 import type { Memory } from './llm/memory.js';
 import type { WorktreeFiles } from './ports/worktree-files.js';
+import type { WorktreePool } from './workers/pool.js';
 
 export interface Runtime {
   sid: string;
@@ -78,6 +79,8 @@ export interface Runtime {
   conductorSetup?: string;
   /** The integration worktree's bootstrap, started once per supervisor (app/worktrees/session-worktrees.ts). */
   integrationPrepared?: Promise<{ env: Record<string, string>; ok: boolean; tail: string } | undefined>;
+  /** Ready worktrees at the integration head (worktree.pool); spawn_worker takes one when it can. */
+  pool?: WorktreePool;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

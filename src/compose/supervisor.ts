@@ -13,6 +13,7 @@ import type { HookCommand } from '../core/session/hooks.js';
 import { isSessionEnd } from '../core/session/event-types.js';
 import { FINISHED_STATES, type WorkerState } from '../core/workers/state.js';
 import { createMonitor } from '../app/workers/monitor.js';
+import { createWorktreePool, DEFAULT_POOL_SIZE } from '../app/workers/pool.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
 import { loadSessionRepoConfig } from '../app/session/repo-config.js';
@@ -26,7 +27,7 @@ import { closeSteps } from './close-steps.js';
 import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
 import { deliverLeadPrompt, launchLead, type LeadLaunch } from '../app/session/lead.js';
 import { isManualSession, resumeManualSession, settleManualSession, startManualWorker } from '../app/session/manual.js';
-import { prepareIntegrationWorktree } from '../app/worktrees/session-worktrees.js';
+import { prepareIntegrationWorktree, preparePoolWorktree } from '../app/worktrees/session-worktrees.js';
 import { resumeSession } from '../app/session/resume.js';
 import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
@@ -219,6 +220,14 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     // In the background: verify (the first user of the integration worktree) joins it.
     void prepareIntegrationWorktree(rt);
     monitor.start();
+    // After the lead is up: the pool's checkouts never delay the lead's start (a manual session has one worker).
+    if (!manual) {
+      rt.pool = createWorktreePool(rt, {
+        size: rt.config.worktree?.pool ?? DEFAULT_POOL_SIZE,
+        prepare: (path) => preparePoolWorktree(rt, path),
+      });
+      rt.pool.fill();
+    }
     // The worker may have ended before the session was running (a fast agent, or while crewmux was down).
     if (manual) await settle();
     // After the monitor starts, so a lead that cannot work is noticed while its prompt waits for its tools.
@@ -255,6 +264,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       { name: 'memory', close: () => memory.close(), timeoutMs: 5_000 },
       { name: 'the router', close: () => routerHandle.close(), timeoutMs: 5_000 },
       { name: 'the MCP server', close: () => mcp.close(), timeoutMs: 10_000 },
+      // Ready worktrees never outlive their session (the workers' own worktrees stay until gc).
+      { name: 'the worktree pool', close: () => rt.pool?.drain() ?? Promise.resolve(), timeoutMs: 30_000 },
       // Stop every agent's process tree (ours excepted) before the session goes, so no agent is still
       // writing its files, or alive at all, once `run --wait` returns (SIGHUP alone is not waited for).
       ...(s.options.keepSession

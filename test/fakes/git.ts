@@ -219,6 +219,20 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
       fake.branches.delete(branch);
     },
 
+    async renameBranch(dir, from, to) {
+      call('renameBranch', [dir, from, to]);
+      if (branchAt(dir) !== from) throw new Error(`error: branch '${from}' is not checked out in ${dir}`);
+      if (fake.branches.has(to)) throw new Error(`fatal: a branch named '${to}' already exists`);
+      fake.branches.set(to, fake.branches.get(from)!);
+      fake.branches.delete(from);
+      fake.worktrees.set(dir, to);
+    },
+
+    async resetHard(dir, ref) {
+      call('resetHard', [dir, ref]);
+      fake.branches.set(branchAt(dir), mustResolve(ref, dir));
+    },
+
     async dirtyPaths(dir, _untracked = true) {
       call('dirtyPaths', [dir]);
       branchAt(dir);

@@ -227,6 +227,23 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       return { paneId: w.panes[0]!.paneId, windowId: w.windowId };
     },
 
+    async startPane(at, p, pipeTo) {
+      call('startPane', ['split' in at ? at.split : `${at.session}:${at.window}`, p, pipeTo]);
+      let pane: FakePane;
+      if ('split' in at) {
+        const w = findWindow(at.split);
+        if (!w) throw new Error(`can't find window: ${at.split}`);
+        pane = newPane(w.windowId, p);
+        w.panes.push(pane);
+      } else {
+        const w = newWindow(requireSession(at.session), at.window, p);
+        w.options.set('remain-on-exit', 'on');
+        pane = w.panes[0]!;
+      }
+      pane.pipe = pipeTo;
+      return { paneId: pane.paneId, windowId: pane.windowId };
+    },
+
     async splitWindow(targetWindowId, p) {
       call('splitWindow', [targetWindowId, p]);
       const w = findWindow(targetWindowId);

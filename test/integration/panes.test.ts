@@ -1,8 +1,9 @@
-/** Pane layout and gated start on a real tmux server. */
+/** Pane layout and a start that loses nothing (one chained tmux call) on a real tmux server. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createTmux } from '../../src/adapters/tmux.js';
 import { createSessionWindows, deathReason, exitStatusFile, openWorkerPane } from '../../src/app/workers/panes.js';
 import { readIfExists } from '../../src/adapters/files.js';
@@ -17,13 +18,17 @@ test('seven workers: four beside the lead, three in workers-2; the first byte is
       command: 'exec sleep 600',
     });
     const panes: { paneId: string; windowId: string }[] = [];
+    // The first split exits at once too: a split pane loses nothing either (its own dir: its own exit-status).
+    const split = join(t.dir, 'w0', 'pane.log');
+    mkdirSync(dirname(split));
+    writeFileSync(split, '');
     for (let i = 0; i < 6; i++)
       panes.push(
         await openWorkerPane(
           tmux,
           'crewmux-layout',
-          { cwd: t.dir, command: 'exec sleep 600' },
-          join(t.dir, `w${i}.log`),
+          { cwd: t.dir, command: i === 0 ? 'printf "split-first\\n"; (exit 4)' : 'exec sleep 600' },
+          i === 0 ? split : join(t.dir, `w${i}.log`),
         ),
       );
     // The seventh exits at once with status 3 after printing: nothing of it may be lost.
@@ -46,6 +51,17 @@ test('seven workers: four beside the lead, three in workers-2; the first byte is
       5_000,
     );
     assert.equal(deathReason(readIfExists(exitStatusFile(log)), dead), 'exited with status 3');
+    await eventually('the split pane to log its first output', () =>
+      readFileSync(split, 'utf8').includes('split-first'),
+    );
+    await eventually('the split pane to save its status', () => readIfExists(exitStatusFile(split))?.trim() === '4');
+    // Opening panes never took the focus: the lead's window and pane are still the current ones.
+    const focus = execFileSync(
+      tmux.argv(['display-message', '-p', '-t', 'crewmux-layout', '#{window_name}.#{pane_index}'])[0]!,
+      tmux.argv(['display-message', '-p', '-t', 'crewmux-layout', '#{window_name}.#{pane_index}']).slice(1),
+      { encoding: 'utf8' },
+    );
+    assert.equal(focus.trim(), 'lead.0');
   } finally {
     t.cleanup();
   }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
-import { exitStatusFile, gated } from '../../src/app/workers/panes.js';
+import { exitStatusFile, recordingExit } from '../../src/app/workers/panes.js';
 import { scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
 import { shellQuote } from '../../src/core/text/shell-quote.js';
 import { ToolError } from '../../src/core/errors.js';
@@ -41,7 +41,7 @@ function assertNothingLeft(f: FakeRuntime): void {
   );
 }
 
-test('spawn_worker: worktree from the integration head, row, a pane beside the lead, its log piped before the gate opens', () =>
+test('spawn_worker: worktree from the integration head, row, a pane beside the lead, its log piped in the same tmux call that creates it', () =>
   withRuntime(async (f) => {
     const { worker } = await spawnWorker(f.rt, { task: 'add a --verbose flag' });
     const row = f.store.getWorker(f.rt.sid, 'w01')!;
@@ -52,9 +52,7 @@ test('spawn_worker: worktree from the integration head, row, a pane beside the l
     ]);
     assert.deepEqual(f.tmux.calls, [
       ['listPanes', f.rt.tmuxSession],
-      ['splitWindow', f.leadWindow, worktreeOf(f)],
-      ['pipePane', '%2', `cat >> ${shellQuote(row.log_file)}`],
-      ['selectLayout', f.leadWindow, 'tiled'],
+      ['startPane', f.leadWindow, worktreeOf(f), `cat >> ${shellQuote(row.log_file)}`],
     ]);
     assert.equal(row.state, 'running');
     assert.deepEqual(
@@ -87,10 +85,8 @@ test('spawn_worker: worktree from the integration head, row, a pane beside the l
     assert.match(readFileSync(row.prompt_file, 'utf8'), /add a --verbose flag/);
     assert.equal(existsSync(dirname(row.done_file)), true);
 
-    // The pane runs the agent behind its gate; the gate is a pipe beside the log, opened once.
-    const fifo = f.gate.created[0]!;
-    assert.deepEqual([f.gate.created, f.gate.opened], [[fifo], [fifo]]);
-    assert.equal(dirname(fifo), dirname(row.log_file));
+    // No start gate: the pane's log is piped by the call that creates it.
+    assert.deepEqual([f.gate.created, f.gate.opened], [[], []]);
     const pane = f.tmux.pane('%2')!;
     const agentArgv = scriptedWorker.launch({} as never, process.execPath).argv;
     // The environment reaches the pane through a 0600 file its shell sources and deletes, never argv.
@@ -98,7 +94,7 @@ test('spawn_worker: worktree from the integration head, row, a pane beside the l
     const sourced = `. ${shellQuote(envFile)} && rm -f ${shellQuote(envFile)} && `;
     assert.equal(
       pane.spec.command,
-      sourced + gated(fifo, agentArgv.map(shellQuote).join(' '), exitStatusFile(row.log_file)),
+      sourced + recordingExit(agentArgv.map(shellQuote).join(' '), exitStatusFile(row.log_file)),
     );
     assert.equal(pane.spec.cwd, worktreeOf(f));
     assert.equal(pane.spec.command.includes(row.token), false);
@@ -116,7 +112,7 @@ test('spawn_worker: a typed prompt is pasted from a buffer and confirmed with En
     f.tmux.startScreen = 'typed agent ready\n> ';
     const { worker } = await spawnWorker(f.rt, { task: 'type me', agent: TYPED_AGENT });
     assert.equal(worker.state, 'running');
-    const after = f.tmux.calls.slice(f.tmux.calls.findIndex((c) => c[0] === 'selectLayout') + 1);
+    const after = f.tmux.calls.slice(f.tmux.calls.findIndex((c) => c[0] === 'startPane') + 1);
     const buffer = after.find((c) => c[0] === 'loadBuffer')![1]!;
     assert.deepEqual(
       after.map((c) => c.slice(0, 3)),
@@ -138,7 +134,12 @@ test('spawn_worker: the fifth worker opens window workers-2 and keeps its panes 
       for (let i = 0; i < 5; i++) await spawnWorker(f.rt, { task: `task ${i}` });
       const fifth = f.store.getWorker(f.rt.sid, 'w05')!;
       assert.notEqual(fifth.window_id, f.leadWindow);
-      assert.deepEqual(f.tmux.callsOf('newWindow'), [[f.rt.tmuxSession, 'workers-2', fifth.worktree]]);
+      const starts = f.tmux.callsOf('startPane').map((c) => c.slice(0, 2));
+      assert.deepEqual(
+        starts.slice(0, 4).map((c) => c[0]),
+        Array(4).fill(f.leadWindow),
+      );
+      assert.deepEqual(starts[4], [`${f.rt.tmuxSession}:workers-2`, fifth.worktree]);
       assert.equal(f.tmux.windowOption(fifth.window_id!, 'remain-on-exit'), 'on');
     },
     { options: { maxWorkers: 5 } },
@@ -206,39 +207,22 @@ test('spawn_worker rollback: the row cannot be created, so the worktree and bran
 
 test('spawn_worker rollback: no pane can be split, so the row, worktree and branch are removed', () =>
   withRuntime(async (f) => {
-    f.tmux.fail.splitWindow = new Error('no space for new pane');
+    f.tmux.fail.startPane = new Error('no space for new pane');
     await assert.rejects(spawnWorker(f.rt, { task: 't' }), /could not start worker w01: no space for new pane\. /);
-    assert.deepEqual(f.tmux.calls, [
-      ['listPanes', f.rt.tmuxSession],
-      ['splitWindow', f.leadWindow, worktreeOf(f)],
-      ['selectLayout', f.leadWindow, 'tiled'],
-      ['splitWindow', f.leadWindow, worktreeOf(f)],
-    ]);
+    assert.deepEqual(
+      f.tmux.calls.map((c) => c.slice(0, 3)),
+      [
+        ['listPanes', f.rt.tmuxSession],
+        ['startPane', f.leadWindow, worktreeOf(f)],
+        ['selectLayout', f.leadWindow, 'tiled'],
+        ['startPane', f.leadWindow, worktreeOf(f)],
+      ],
+    );
     assert.deepEqual(
       f.git.calls.map((c) => c[0]),
       ['revParse', 'addWorktree', 'removeWorktree', 'deleteBranch'],
     );
     assert.deepEqual(f.gate.opened, []);
-    assertNothingLeft(f);
-  }));
-
-test('a pane whose start gate fails is killed, and the worker rolled back (regression)', () =>
-  withRuntime(async (f) => {
-    // The pane existed but was not yet the caller's to undo: it was left running in the lead's window.
-    f.gate.fail.open = new Error('the pane never opened its start gate');
-    await assert.rejects(
-      spawnWorker(f.rt, { task: 't' }),
-      /could not start worker w01: the pane never opened its start gate\. /,
-    );
-    assert.deepEqual(
-      f.tmux.calls.map((c) => c.slice(0, 2)),
-      [
-        ['listPanes', f.rt.tmuxSession],
-        ['splitWindow', f.leadWindow],
-        ['pipePane', '%2'],
-        ['killPane', '%2'],
-      ],
-    );
     assertNothingLeft(f);
   }));
 
@@ -263,7 +247,7 @@ test('spawn_worker: a prompt that cannot be delivered leaves the worker failed w
 
 test('spawn_worker rollback: a cleanup step that fails too is kept beside the first error, and what it left is there', () =>
   withRuntime(async (f) => {
-    f.tmux.fail.splitWindow = new Error('no space for new pane');
+    f.tmux.fail.startPane = new Error('no space for new pane');
     f.git.fail.removeWorktree = new Error("fatal: cannot remove '.crewmux': Device or resource busy");
     await assert.rejects(spawnWorker(f.rt, { task: 't' }), (e: Error) =>
       e.message.includes(
@@ -278,18 +262,4 @@ test('spawn_worker rollback: a cleanup step that fails too is kept beside the fi
     assert.deepEqual(failed.data, {
       undoErrors: ["remove worktree: fatal: cannot remove '.crewmux': Device or resource busy"],
     });
-  }));
-
-test('spawn_worker rollback: a pane whose gate failed and that cannot be killed is named in the error', () =>
-  withRuntime(async (f) => {
-    f.gate.fail.open = new Error('the pane never opened its start gate');
-    f.tmux.fail.killPane = new Error('tmux kill-pane timed out');
-    await assert.rejects(spawnWorker(f.rt, { task: 't' }), (e: Error) =>
-      e.message.includes(
-        'the pane never opened its start gate; the pane %2 was left open (killing it failed: tmux kill-pane timed out)',
-      ),
-    );
-    assert.equal(f.tmux.pane('%2')?.dead, false);
-    assert.equal(f.store.getWorker(f.rt.sid, 'w01'), undefined);
-    assert.equal(f.git.worktrees.has(worktreeOf(f)), false);
   }));

@@ -11,7 +11,20 @@ test('tmux commands use exact targets, ids and the private socket', async () => 
   await tmux.pasteBuffer('buf', '%4');
   await tmux.sendKeys('%4', 'Enter');
   await tmux.pipePane('%4', "cat >> '/x y'");
-  assert.deepEqual(seen, [
+  await tmux.startPane({ split: '@3' }, { cwd: '/w', command: 'agent' }, "cat >> '/l'");
+  await tmux.startPane({ session: 's', window: 'workers-2' }, { cwd: '/w', command: 'agent' }, "cat >> '/l'");
+  const pane = ['-c', '/w', '-P', '-F', '#{pane_id}\t#{window_id}', 'agent'];
+  assert.deepEqual(seen.slice(5), [
+    [
+      ...['true', '-L', 'sock', '-f', '/dev/null', 'split-window', '-t', '@3', ...pane],
+      ...[';', 'pipe-pane', '-o', "cat >> '/l'", ';', 'select-layout', 'tiled', ';', 'last-pane'],
+    ],
+    [
+      ...['true', '-L', 'sock', '-f', '/dev/null', 'new-window', '-t', '=s:', '-n', 'workers-2', ...pane],
+      ...[';', 'set-option', '-w', 'remain-on-exit', 'on', ';', 'pipe-pane', '-o', "cat >> '/l'", ';', 'last-window'],
+    ],
+  ]);
+  assert.deepEqual(seen.slice(0, 5), [
     ['true', '-L', 'sock', '-f', '/dev/null', 'has-session', '-t', '=crewmux-s1'],
     [
       'true',

@@ -119,6 +119,8 @@ export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeO
     {},
     { commit: r.commit },
   );
+  // The integration head moved: the ready worktrees follow it, so the next worker sees this merge.
+  rt.pool?.moved();
   return { merged: true, commit: r.commit };
 }
 

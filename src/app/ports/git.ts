@@ -32,6 +32,10 @@ export interface Git {
   /** Removes a worktree (with --force only when asked) and prunes stale entries. */
   removeWorktree(repo: string, path: string, force?: boolean): Promise<void>;
   deleteBranch(repo: string, branch: string, force?: boolean): Promise<void>;
+  /** Renames the branch checked out in worktree `dir` (its HEAD follows); no file is touched. */
+  renameBranch(dir: string, from: string, to: string): Promise<void>;
+  /** Moves the branch checked out in `dir` to `ref` and makes its files match (`reset --hard`; untracked files stay). */
+  resetHard(dir: string, ref: string): Promise<void>;
   /** Paths with uncommitted changes (tracked, and untracked unless `untracked` is false; never ignored). */
   dirtyPaths(dir: string, untracked?: boolean): Promise<string[]>;
   /**

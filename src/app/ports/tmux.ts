@@ -27,6 +27,9 @@ export interface SpawnPane {
   command: string;
 }
 
+/** Where `startPane` opens a pane: a split of a window, or a new window of a session. */
+export type PanePlace = { split: string } | { session: string; window: string };
+
 /** A pane as seen by `listAllPanes` (discovery across sessions). */
 export interface ServerPane {
   session: string;
@@ -74,6 +77,13 @@ export interface Tmux {
     p: SpawnPane,
     opts2?: { detached?: boolean },
   ): Promise<{ paneId: string; windowId: string }>;
+  /**
+   * Starts `p` in a new pane with its output piped to `pipeTo` (a shell command, e.g. `cat >> log`) and
+   * remain-on-exit on, tiled, in ONE tmux invocation (a chained command list): tmux reads a pane's output and
+   * reaps its process only between command lists, so the first byte and an instant exit are both kept, with no
+   * start gate. `at` splits a window, or opens window `window` in `session`. The focus stays where it was.
+   */
+  startPane(at: PanePlace, p: SpawnPane, pipeTo: string): Promise<{ paneId: string; windowId: string }>;
   /** Splits the window; returns the new pane's id. */
   splitWindow(targetWindowId: string, p: SpawnPane): Promise<string>;
   /** Replaces the pane's process (killing the old one) with `command`. */

@@ -1,13 +1,12 @@
 /**
- * Agent panes. A pane is created with its real command behind a gate
- * (`read _ < FIFO && { AGENT; echo $? > exit-status; }`): crewmux sets remain-on-exit and pipes the
- * pane's output to a log, then opens the gate, so a fast crash or an early sentinel line is never
- * missed. The pane's shell records the agent's exit status itself because tmux 3.3 often reports a
- * dead pane with no status at all (seen with node agents, with `respawn-pane -k` over a placeholder,
- * and with a `tmux wait-for` gate). The shell reads no input and exits with the agent, so typed text
- * can never reach a shell.
+ * Agent panes. A worker's pane is created, its output piped to a log and remain-on-exit set in one
+ * chained tmux invocation (Tmux.startPane), so a fast crash or an early sentinel line is never missed;
+ * the lead's pane waits at a gate (`read _ < FIFO && exec sh LAUNCH`) that crewmux opens once its log is
+ * piped. The pane's shell records the agent's exit status itself because tmux 3.3 often reports a dead
+ * pane with no status at all (seen with node agents, with `respawn-pane -k` over a placeholder, and with
+ * a `tmux wait-for` gate). The shell reads no input and exits with the agent, so typed text can never
+ * reach a shell.
  */
-import { randomBytes } from 'node:crypto';
 import { shellExports, shellQuote } from '../../core/text/shell-quote.js';
 import { overflowWindowName } from '../../core/session/naming.js';
 import { placeWorker, type WindowLoad } from '../../core/workers/layout.js';
@@ -43,14 +42,6 @@ export function withEnvFile(p: PaneSpec, envFile: string): SpawnPane {
   return { cwd: p.cwd, command: `. ${f} && rm -f ${f} && ${p.command}` };
 }
 
-/**
- * `command` behind the gate `fifo` (a named pipe; `read` is a shell builtin), its exit status saved in a
- * 0600 file (umask 077 after the agent: the tmux server's own umask may be the user's 022).
- */
-export function gated(fifo: string, command: string, statusFile: string): string {
-  return `read _ < ${shellQuote(fifo)} && { ${command}; s=$?; umask 077; echo $s > ${shellQuote(statusFile)}; }`;
-}
-
 /** The file holding the exit status of the agent whose pane log is `logFile`. */
 export function exitStatusFile(logFile: string): string {
   return join(dirname(logFile), 'exit-status');
@@ -82,26 +73,25 @@ export async function openGate(
   await gate.open(fifo);
 }
 
+/** `command` with its exit status saved in a 0600 file (umask 077 after the agent: the tmux server's may be 022). */
+export function recordingExit(command: string, statusFile: string): string {
+  return `{ ${command}; s=$?; umask 077; echo $s > ${shellQuote(statusFile)}; }`;
+}
+
 /**
- * Starts a worker's agent in a new pane: a split of the lead's window, or an overflow window. Its
- * environment reaches it through an `env` file beside `logFile` (`withEnvFile`), never through argv.
+ * Starts a worker's agent in a new pane: a split of the lead's window, or an overflow window, its output
+ * piped to `logFile` in the same tmux invocation that creates it (Tmux.startPane), so nothing is missed
+ * and no start gate is needed. Its environment reaches it through an `env` file beside `logFile`
+ * (`withEnvFile`), never through argv.
  */
-export async function openWorkerPane(
-  tmux: Tmux,
-  session: string,
-  pane: PaneSpec,
-  logFile: string,
-  gate: PaneGate = FIFO_GATE,
-): Promise<PaneRef> {
-  const fifo = join(dirname(logFile), `gate-${randomBytes(4).toString('hex')}.fifo`);
+export async function openWorkerPane(tmux: Tmux, session: string, pane: PaneSpec, logFile: string): Promise<PaneRef> {
   const spec = withEnvFile(
-    { ...pane, command: gated(fifo, pane.command, exitStatusFile(logFile)) },
+    { ...pane, command: recordingExit(pane.command, exitStatusFile(logFile)) },
     join(dirname(logFile), 'env'),
   );
-  // Two independent process spawns: run them together.
-  const [, panes] = await Promise.all([gate.create(fifo), tmux.listPanes(session)]);
+  const pipeTo = `cat >> ${shellQuote(logFile)}`;
   const windows = new Map<string, WindowLoad>();
-  for (const p of panes) {
+  for (const p of await tmux.listPanes(session)) {
     if (p.windowName === SUPERVISOR_WINDOW) continue;
     const w = windows.get(p.windowId) ?? { windowId: p.windowId, name: p.windowName, panes: 0 };
     w.panes++;
@@ -116,41 +106,13 @@ export async function openWorkerPane(
     PANES_PER_WINDOW,
     overflowWindowName,
   );
-  let ref: PaneRef;
-  if (place.kind === 'split') {
-    let paneId: string;
-    try {
-      paneId = await tmux.splitWindow(place.windowId, spec);
-    } catch {
-      // "no space for new pane": re-tile so the split has room, then try once more.
-      await tmux.selectLayout(place.windowId, 'tiled');
-      paneId = await tmux.splitWindow(place.windowId, spec);
-    }
-    ref = { paneId, windowId: place.windowId };
-  } else {
-    ref = await tmux.newWindow(session, place.name, spec);
-  }
-  // The pane exists from here on: if it cannot be started, it is closed, so the caller gets a working pane or none.
+  if (place.kind !== 'split') return tmux.startPane({ session, window: place.name }, spec, pipeTo);
   try {
-    if (place.kind !== 'split') await tmux.setWindowOption(ref.windowId, 'remain-on-exit', 'on');
-    await openGate(tmux, ref.paneId, fifo, logFile, gate);
-  } catch (err) {
-    throw await closeUnstartedPane(tmux, ref.paneId, err as Error);
-  }
-  void tmux.selectLayout(ref.windowId, 'tiled');
-  return ref;
-}
-
-/** Kills a pane whose start failed with `err`; returns `err`, or an error that also names the pane left open. */
-async function closeUnstartedPane(tmux: Tmux, paneId: string, err: Error): Promise<Error> {
-  try {
-    await tmux.killPane(paneId);
-    return err;
-  } catch (killErr) {
-    return new Error(
-      `${err.message}; the pane ${paneId} was left open (killing it failed: ${(killErr as Error).message})`,
-      { cause: err },
-    );
+    return await tmux.startPane({ split: place.windowId }, spec, pipeTo);
+  } catch {
+    // "no space for new pane": re-tile so the split has room, then try once more.
+    await tmux.selectLayout(place.windowId, 'tiled');
+    return tmux.startPane({ split: place.windowId }, spec, pipeTo);
   }
 }
 

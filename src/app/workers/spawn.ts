@@ -18,7 +18,7 @@ import { deliverText } from './deliver.js';
 import { changeWorkerState } from './state-change.js';
 import { workerDir, type Runtime } from '../runtime.js';
 import { sessionFence } from '../session/data-fence.js';
-import { prepareWorkerWorktree, workerWorktreeEnv } from '../worktrees/session-worktrees.js';
+import { adoptPooledWorktree, prepareWorkerWorktree, workerWorktreeEnv } from '../worktrees/session-worktrees.js';
 import { portLockDir } from '../worktrees/prepare.js';
 
 export interface SpawnInput {
@@ -50,8 +50,7 @@ export type PromptExtras = (
  */
 export type OpenWorkerPane = (rt: Runtime, pane: PaneSpec, logFile: string) => Promise<PaneRef>;
 
-const splitPane: OpenWorkerPane = (rt, pane, logFile) =>
-  openWorkerPane(rt.tmux, rt.tmuxSession, pane, logFile, rt.paneGate);
+const splitPane: OpenWorkerPane = (rt, pane, logFile) => openWorkerPane(rt.tmux, rt.tmuxSession, pane, logFile);
 
 export const MAX_TASK_BYTES = 256 * 1024;
 const token = () => randomBytes(24).toString('hex');
@@ -162,11 +161,10 @@ export async function spawnWorker(
   const num = rt.store.reserveWorkerNumber(rt.sid);
   const id = workerIdOf(num);
   const branch = workerBranch(rt.sid, num, perspective);
-  const worktree = join(rt.worktreesDir, `${id}-${perspective}`);
+  let worktree = join(rt.worktreesDir, `${id}-${perspective}`);
   const stateDir = workerDir(rt, id);
   const promptFile = join(stateDir, 'prompt.md');
   const logFile = join(stateDir, 'pane.log');
-  const doneFile = join(worktree, '.crewmux', 'done.flag');
   const nonce = newNonce();
   const undo: { what: string; run: () => Promise<void> | void }[] = [];
   let setupFailed = false;
@@ -179,7 +177,10 @@ export async function spawnWorker(
   try {
     const head = await rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
     mark('revParse');
-    await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
+    // A ready worktree from the pool when one sits at this head (never for a start point of the lead's choosing).
+    const pooled = input.startPoint ? undefined : await rt.pool?.take(head, branch);
+    if (pooled) worktree = pooled.path;
+    else await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
     undo.push({
       what: 'remove worktree',
       run: async () => {
@@ -188,6 +189,7 @@ export async function spawnWorker(
       },
     });
     mark('worktree');
+    const doneFile = join(worktree, '.crewmux', 'done.flag');
     ensureDir(join(worktree, '.crewmux'));
     ensureDir(stateDir);
 
@@ -220,7 +222,10 @@ export async function spawnWorker(
 
     // The bootstrap (include, clone, env, setup) before the prompt: the prompt names the worktree's port and slug.
     if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
-    const prepared = await prepareWorkerWorktree(rt, id, worktree, logFile);
+    // A pool worktree was bootstrapped ahead: nothing runs now.
+    const prepared = pooled?.prepared
+      ? adoptPooledWorktree(rt, id, worktree, pooled.prepared)
+      : await prepareWorkerWorktree(rt, id, worktree, logFile);
     if (prepared)
       undo.push({
         what: 'release ports',
@@ -269,6 +274,7 @@ export async function spawnWorker(
       branch,
       worktree,
       included: prompt.included,
+      pooled: Boolean(pooled),
       ms: marks,
     });
     const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');

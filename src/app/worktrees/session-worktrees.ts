@@ -64,6 +64,52 @@ export async function prepareWorkerWorktree(
   return p;
 }
 
+/**
+ * Bootstraps a worktree pool entry at `path` ahead of any spawn (include, clone, env, setup; setup output in the
+ * session's `pool-setup.log`). Throws when its setup fails, so the pool drops it and a spawn bootstraps its own
+ * worktree (and reports `setup_failed` there). Undefined when bootstrapping is off.
+ */
+export async function preparePoolWorktree(rt: Runtime, path: string): Promise<PreparedWorktree | undefined> {
+  const s = bootstrapServices(rt);
+  if (!s) return undefined;
+  const p = await prepareWorktree(s, {
+    path,
+    role: 'pool',
+    sourceRoot: rt.repoRoot,
+    slug: slugOf(rt, path),
+    logFile: join(rt.sessionDir, 'pool-setup.log'),
+  });
+  if (!p.setup.ok) throw new Error(`its setup failed (${p.setup.failed?.command ?? 'setup'}): ${p.setup.tail}`);
+  return p;
+}
+
+/**
+ * Gives worker `workerId` the pool worktree at `path`, bootstrapped ahead as `p`: records its env for restarts and logs
+ * `bootstrap.prepared` with the pool's phases (nothing runs now).
+ */
+export function adoptPooledWorktree(
+  rt: Runtime,
+  workerId: string,
+  path: string,
+  p: PreparedWorktree,
+): PreparedWorktree {
+  writeFileAtomic(envFile(rt, workerId), JSON.stringify(p.env) + '\n');
+  rt.events.emit(
+    'bootstrap.prepared',
+    `${workerId} worktree ready (from the pool, ${path}): ${describePrepared(p)}`,
+    workerId,
+    {
+      role: 'worker',
+      pooled: true,
+      phases: p.phases,
+      clone: p.clone,
+      included: p.include.copied.length,
+      skipped: p.include.skipped,
+    },
+  );
+  return p;
+}
+
 /** The CREWMUX_PORT / CREWMUX_WORKTREE_SLUG a worker's agent gets (recorded at spawn); empty when there are none. */
 export function workerWorktreeEnv(rt: Runtime, workerId: string): Record<string, string> {
   const text = readIfExists(envFile(rt, workerId));

@@ -89,6 +89,8 @@ export const WorktreeConfigSchema = z
     teardown: z.array(z.string().min(1)).optional(),
     /** Seconds each setup or teardown command may run (default 300). */
     setupTimeout: z.number().positive().max(3600).optional(),
+    /** Worktrees kept ready at the integration head for the next spawns (default 2; 0 turns the pool off). */
+    pool: z.number().int().min(0).max(8).optional(),
   })
   .strict();
 
@@ -134,6 +136,7 @@ export const ConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Worker worktrees (README#worktrees). */
     /** The lead's web_research tool (README#web-research). */
     research: ResearchConfigSchema.optional(),
     /** The model router for summaries (README#router). */

@@ -21,6 +21,7 @@ export const EVENT_TYPES = {
 
   'worker.spawned': 'a worker has its worktree, pane and row, and its agent is starting',
   'worker.spawn_failed': 'spawn_worker failed; what it had made was rolled back',
+  'pool.failed': 'the worktree pool could not make, move or remove a ready worktree (spawns create their own)',
   'worker.running': 'a worker started a turn (first, new message, or restart)',
   'worker.waiting': "a worker's agent waits for input (a question or permission prompt)",
   'worker.done': 'a worker reported its turn done',

@@ -22,6 +22,11 @@ export function workerBranch(sid: string, num: number, perspective: string): str
   return `crewmux/${sid}/${workerId(num)}-${perspective}`;
 }
 
+/** The branch of worktree pool entry `k` (app/workers/pool.ts); renamed to a worker's branch when taken. */
+export function poolBranch(sid: string, k: number): string {
+  return `crewmux/${sid}/pool-${k}`;
+}
+
 /** The prefix under which every branch of a session lives (for gc and status). */
 export function sessionBranchPrefix(sid: string): string {
   return `crewmux/${sid}/`;
