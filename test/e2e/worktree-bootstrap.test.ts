@@ -95,6 +95,17 @@ test('three workers each get node_modules and .env, run the tests without instal
       assert.match(s.envLocal ?? '', /^LOCAL_ONLY=1\n# >>> crewmux worktree/);
       assert.match(s.envLocal ?? '', new RegExp(`CREWMUX_PORT=${s.port}\nCREWMUX_WORKTREE_SLUG=${s.slug}\n`));
     }
+    // The pool's idle worktrees went with the session: no pool branch or folder is left beside the workers'.
+    const db = new Database(join(t.env.CREWMUX_DATA_DIR!, 'state.db'), { readonly: true });
+    const workerDirs = new Set(
+      (db.prepare('SELECT worktree FROM workers').all() as { worktree: string }[]).map((w) => w.worktree),
+    );
+    db.close();
+    const wtRoot = join([...workerDirs][0]!, '..');
+    const leftover = readdirSync(wtRoot).filter((d) => d.startsWith('pool-') && !workerDirs.has(join(wtRoot, d)));
+    assert.deepEqual(leftover, []);
+    const poolBranches = (await exec('git', ['-C', repo, 'branch', '--list', 'crewmux/*/pool-*'])).stdout.trim();
+    assert.equal(poolBranches, '');
     const ports = seen.map((s) => Number(s.port));
     for (const p of ports) for (const q of ports) if (p !== q) assert.ok(Math.abs(p - q) >= 10, ports.join(','));
     assert.equal(new Set(seen.map((s) => s.slug)).size, 3);
@@ -117,7 +128,8 @@ test('three workers each get node_modules and .env, run the tests without instal
     assert.equal(gc.code, 0, gc.stderr);
     const lines = readFileSync(teardownLog, 'utf8').trim().split('\n');
     assert.equal(lines.length, 3, lines.join('\n'));
-    for (const l of lines) assert.match(l, /^crewmux_s\w+_w0\d_implementer \d+ present$/);
+    // Slugs name the worktree: a worker's own (w01-implementer) or the pool entry it took (pool-2).
+    for (const l of lines) assert.match(l, /^crewmux_s\w+_(w0\d_implementer|pool_\d+) \d+ present$/);
     const wtDir = join(sessionDir, '..', '..');
     assert.ok(existsSync(wtDir));
     assert.equal(events(t.env.CREWMUX_DATA_DIR!, 'bootstrap.teardown').length, 3);
