@@ -13,6 +13,7 @@ import { createGit } from '../dist/src/adapters/git.js';
 import { benchBootstrap } from './bench/bootstrap.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const node = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), 'crewmux-bench-'));
 const socket = `crewmux-bench-${process.pid}`;
 const identity = {
@@ -39,22 +40,63 @@ const pct = (xs, p) => {
 const f = (ms) => `${ms.toFixed(1)} ms`;
 const verdict = (ok) => (ok ? 'target met' : 'TARGET MISSED');
 
-function makeRepo(name) {
+/** A repository with a README, shared.txt and `files` more files of about 2.5 KB in 40 folders. */
+function makeRepo(name, files = 0) {
   const repo = join(dir, name);
   mkdirSync(repo);
   git(repo, 'init', '-q', '-b', 'main');
   writeFileSync(join(repo, 'README.md'), '# bench\n');
+  for (let i = 0; i < files; i++) {
+    const folder = join(repo, 'src', `m${i % 40}`);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `f${i}.ts`), `// file ${i}\n${'export const x = 1;\n'.repeat(125)}`);
+  }
   writeFileSync(join(repo, 'shared.txt'), 'line 1\nline 2\nline 3\n');
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'init');
   return repo;
 }
 
-try {
-  // Part 1: a real session driven by the bench lead.
-  const repo = makeRepo('repo');
-  const out = join(dir, 'bench-out.json');
-  const node = process.execPath;
+/** Prints spawn_worker's figures from a bench session beside the raw cost, and where its time goes. */
+function printSpawn(label, b, target) {
+  const spawnRun = b.spawn.map((s) => s.runningMs);
+  const spawnCall = b.spawn.map((s) => s.callMs);
+  const rawP50 = pct(b.raw, 50);
+  console.log(`spawn_worker -> worker process running, ${label} (n=8)`);
+  console.log(
+    `  p50 ${f(pct(spawnRun, 50))}  p95 ${f(pct(spawnRun, 95))}   (spawn_worker call returns: p50 ${f(pct(spawnCall, 50))})`,
+  );
+  console.log(
+    `  raw git worktree add + tmux split-window of the same agent, until it runs: p50 ${f(rawP50)}  p95 ${f(pct(b.raw, 95))}`,
+  );
+  const ratio = pct(spawnRun, 50) / rawP50;
+  console.log(`  ratio p50 ${ratio.toFixed(2)}x  (target <= ${target}x: ${verdict(ratio <= target)})`);
+  // Where the time goes: the cumulative marks spawn_worker records in its worker.spawned event.
+  const db = new Database(join(dir, 'data', 'state.db'), { readonly: true });
+  const marks = db
+    .prepare("SELECT data FROM events WHERE type = 'worker.spawned' AND session_id = ? ORDER BY id LIMIT 8")
+    .all(b.sessionId)
+    .map((r) => JSON.parse(r.data).ms ?? {});
+  db.close();
+  const steps = Object.keys(marks[0] ?? {});
+  if (steps.length)
+    console.log(
+      `  inside spawn_worker, cumulative p50: ${steps
+        .map(
+          (k) =>
+            `${k} ${pct(
+              marks.map((m) => m[k] ?? 0),
+              50,
+            ).toFixed(1)}`,
+        )
+        .join(', ')} ms`,
+    );
+  return pct(spawnRun, 50);
+}
+
+/** One bench session on `repo` (its lead is scripts/bench/bench-lead.mjs); the lead's figures and the wall time. */
+function benchSession(repo, name, onlySpawn) {
+  const out = join(dir, `bench-out-${name}.json`);
   const agent = (script, e) => ({
     command: node,
     args: [join(root, 'scripts', 'bench', script)],
@@ -71,6 +113,7 @@ try {
           BENCH_TMUX_SOCKET: socket,
           BENCH_REPO: repo,
           BENCH_DIR: dir,
+          BENCH_ONLY_SPAWN: onlySpawn ? '1' : '',
         }),
         // The idle agent is a shell line, so "process running" is measured without node's start-up cost.
         'bench-idle': {
@@ -119,42 +162,17 @@ try {
     );
     throw new Error(`the bench session failed (exit ${r.status})`);
   }
-  const b = JSON.parse(readFileSync(out, 'utf8'));
-  const spawnRun = b.spawn.map((s) => s.runningMs);
-  const spawnCall = b.spawn.map((s) => s.callMs);
-  const rawP50 = pct(b.raw, 50);
+  return { b: JSON.parse(readFileSync(out, 'utf8')), started };
+}
+
+try {
+  // Part 1: a real session driven by the bench lead.
+  const repo = makeRepo('repo');
+  const { b, started } = benchSession(repo, 'toy', false);
   console.log(
     `crewmux bench (${new Date().toISOString()}, ${process.platform}, node ${process.version}), session took ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
-  console.log('spawn_worker -> worker process running (n=8)');
-  console.log(
-    `  p50 ${f(pct(spawnRun, 50))}  p95 ${f(pct(spawnRun, 95))}   (spawn_worker call returns: p50 ${f(pct(spawnCall, 50))})`,
-  );
-  console.log(
-    `  raw git worktree add + tmux split-window of the same agent, until it runs: p50 ${f(rawP50)}  p95 ${f(pct(b.raw, 95))}`,
-  );
-  const ratio = pct(spawnRun, 50) / rawP50;
-  console.log(`  ratio p50 ${ratio.toFixed(2)}x  (target <= 1.3x: ${verdict(ratio <= 1.3)})`);
-  // Where the time goes: the cumulative marks spawn_worker records in its worker.spawned event.
-  const db = new Database(join(dir, 'data', 'state.db'), { readonly: true });
-  const marks = db
-    .prepare("SELECT data FROM events WHERE type = 'worker.spawned' ORDER BY id LIMIT 8")
-    .all()
-    .map((r) => JSON.parse(r.data).ms ?? {});
-  db.close();
-  const steps = Object.keys(marks[0] ?? {});
-  if (steps.length)
-    console.log(
-      `  inside spawn_worker, cumulative p50: ${steps
-        .map(
-          (k) =>
-            `${k} ${pct(
-              marks.map((m) => m[k] ?? 0),
-              50,
-            ).toFixed(1)}`,
-        )
-        .join(', ')} ms`,
-    );
+  printSpawn('toy repo', b, 1.3);
   for (const mode of ['flag', 'mcp']) {
     const xs = b[`done_${mode}`];
     console.log(
@@ -169,6 +187,13 @@ try {
   );
   console.log(`merge_worker (n=8): p50 ${f(pct(b.merges, 50))}  p95 ${f(pct(b.merges, 95))}`);
   if (b.endRefused) console.log(`note: mark_goal_done was refused: ${b.endRefused}`);
+
+  // Part 1b: spawn on a 2,000-file repository (about 5 MB): the pool hands out ready worktrees, so spawn stays
+  // near its toy-repo cost while the raw `git worktree add` grows with the repository.
+  const big = makeRepo('repo-2000', 2000);
+  const { b: bigB } = benchSession(big, 'big', true);
+  const bigP50 = printSpawn('2,000-file repo', bigB, 0.15);
+  console.log(`  target p50 <= 100 ms: ${verdict(bigP50 <= 100)}`);
 
   // Part 2: raw git merge and the conflict radar's git cost on 8 finished branches, in this process.
   const repo2 = makeRepo('repo2');

@@ -3,7 +3,7 @@
 // the figures as JSON to $BENCH_OUT, then closes the goal. Raw costs are measured in the same run.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { connectCrewmux } from '../../dist/src/demo/mcp-client.js';
 
 const c = await connectCrewmux(process.env.CREWMUX_MCP_URL, process.env.CREWMUX_MCP_TOKEN, 'bench-lead');
@@ -32,7 +32,13 @@ const waitFile = async (id, f) => {
     }
   }
 };
-const wt = (i) => join(process.env.BENCH_DIR, `raw-wt-${i}`);
+// Per repository: the bench runs one session per repository in the same directory.
+const tag = basename(process.env.BENCH_REPO);
+const wt = (i) => join(process.env.BENCH_DIR, `raw-wt-${tag}-${i}`);
+
+out.sessionId = process.env.CREWMUX_SESSION_ID;
+// The worktree pool fills after the lead starts: give it the time a real lead's first turn takes.
+await new Promise((r) => setTimeout(r, 3000));
 
 // 1. Spawn latency beside the raw cost of `git worktree add` + `tmux split-window`.
 const spawn = [];
@@ -46,9 +52,9 @@ for (let i = 0; i < 8; i++) {
   await c.call('kill_worker', { worker_id: id });
   await c.call('discard_worker', { worker_id: id, reason: 'bench' });
   // The same agent program as bench-idle, started by hand: worktree add + split-window, until it runs.
-  const marker = join(process.env.BENCH_DIR, `raw-started-${i}.txt`);
+  const marker = join(process.env.BENCH_DIR, `raw-started-${tag}-${i}.txt`);
   const r0 = Date.now();
-  execFileSync('git', ['-C', process.env.BENCH_REPO, 'worktree', 'add', '-q', '-b', `bench/raw-${i}`, wt(i), 'HEAD']);
+  execFileSync('git', ['-C', process.env.BENCH_REPO, 'worktree', 'add', '-q', '-b', `bench/raw-${tag}-${i}`, wt(i), 'HEAD']);
   tmux('split-window', '-d', '-t', leadWindow, '-c', wt(i), `date +%s%3N > ${marker}; exec sleep 600`);
   // The shell creates the file before `date` writes to it: wait for a whole line.
   for (;;) {
@@ -70,65 +76,72 @@ for (let i = 0; i < 8; i++) {
 }
 out.spawn = spawn;
 out.raw = raw;
+if (process.env.BENCH_ONLY_SPAWN) {
+  await c.call('verify', { commands: ['git status --short'] });
+  const end = await c.call('mark_goal_done', { summary: 'spawn bench finished' });
+  out.endRefused = end.isError ? end.text : null;
+  writeFileSync(process.env.BENCH_OUT, JSON.stringify(out));
+  setInterval(() => {}, 1 << 30);
+} else {
+  // 2. Done detection: done.flag written, and worker_done called, to wait_for_worker returning.
+  for (const mode of ['flag', 'mcp']) {
+    const lat = [];
+    for (let i = 0; i < 8; i++) {
+      const id = idOf((await c.call('spawn_worker', { task: `${mode} ${i}`, agent: `bench-${mode}` })).text);
+      await c.call('wait_for_worker', { worker_id: id });
+      const returned = Date.now();
+      lat.push(returned - readNum(id, 'done-at.txt'));
+      await c.call('kill_worker', { worker_id: id });
+      await c.call('discard_worker', { worker_id: id, reason: 'bench' });
+    }
+    out[`done_${mode}`] = lat;
+  }
 
-// 2. Done detection: done.flag written, and worker_done called, to wait_for_worker returning.
-for (const mode of ['flag', 'mcp']) {
-  const lat = [];
-  for (let i = 0; i < 8; i++) {
-    const id = idOf((await c.call('spawn_worker', { task: `${mode} ${i}`, agent: `bench-${mode}` })).text);
-    await c.call('wait_for_worker', { worker_id: id });
-    const returned = Date.now();
-    lat.push(returned - readNum(id, 'done-at.txt'));
+  // 3. list_workers round trip with 16 live workers.
+  const live = [];
+  for (let i = 0; i < 16; i++)
+    live.push(idOf((await c.call('spawn_worker', { task: `live ${i}`, agent: 'bench-idle' })).text));
+  const rt = [];
+  for (let i = 0; i < 200; i++) rt.push((await time(() => c.call('list_workers')))[0]);
+  out.listWorkers = rt;
+  for (const id of live) {
     await c.call('kill_worker', { worker_id: id });
     await c.call('discard_worker', { worker_id: id, reason: 'bench' });
   }
-  out[`done_${mode}`] = lat;
-}
 
-// 3. list_workers round trip with 16 live workers.
-const live = [];
-for (let i = 0; i < 16; i++)
-  live.push(idOf((await c.call('spawn_worker', { task: `live ${i}`, agent: 'bench-idle' })).text));
-const rt = [];
-for (let i = 0; i < 200; i++) rt.push((await time(() => c.call('list_workers')))[0]);
-out.listWorkers = rt;
-for (const id of live) {
-  await c.call('kill_worker', { worker_id: id });
-  await c.call('discard_worker', { worker_id: id, reason: 'bench' });
+  // 4. 32 concurrent scripted workers from spawn to done; then merge 8 of them.
+  const t32 = performance.now();
+  const ids = [];
+  for (let i = 0; i < 32; i++) {
+    const task = `Write one file.\n\`\`\`file:bench/f${i}.txt\nbench ${i}\n\`\`\`\n`;
+    ids.push(idOf((await c.call('spawn_worker', { task, agent: 'scripted-worker' })).text));
+  }
+  for (;;) {
+    const r = await c.call('wait_for_worker', { worker_ids: ids, mode: 'all' });
+    if (!/Still running/.test(r.text)) break;
+  }
+  out.wall32Ms = performance.now() - t32;
+  const merges = [];
+  for (const id of ids.slice(0, 8)) merges.push((await time(() => c.call('merge_worker', { worker_id: id })))[0]);
+  out.merges = merges;
+  for (const id of ids)
+    if (!ids.slice(0, 8).includes(id)) await c.call('discard_worker', { worker_id: id, reason: 'bench' });
+  const sup = readdirSync('/proc').find(
+    (p) =>
+      /^\d+$/.test(p) &&
+      (() => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`supervise\0${process.env.CREWMUX_SESSION_ID}`);
+        } catch {
+          return false;
+        }
+      })(),
+  );
+  out.supervisorPeakRssKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${sup}/status`, 'utf8'))[1]);
+  out.supervisorRssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${sup}/status`, 'utf8'))[1]);
+  await c.call('verify', { commands: ['git status --short'] });
+  const end = await c.call('mark_goal_done', { summary: 'bench finished' });
+  out.endRefused = end.isError ? end.text : null;
+  writeFileSync(process.env.BENCH_OUT, JSON.stringify(out));
+  setInterval(() => {}, 1 << 30);
 }
-
-// 4. 32 concurrent scripted workers from spawn to done; then merge 8 of them.
-const t32 = performance.now();
-const ids = [];
-for (let i = 0; i < 32; i++) {
-  const task = `Write one file.\n\`\`\`file:bench/f${i}.txt\nbench ${i}\n\`\`\`\n`;
-  ids.push(idOf((await c.call('spawn_worker', { task, agent: 'scripted-worker' })).text));
-}
-for (;;) {
-  const r = await c.call('wait_for_worker', { worker_ids: ids, mode: 'all' });
-  if (!/Still running/.test(r.text)) break;
-}
-out.wall32Ms = performance.now() - t32;
-const merges = [];
-for (const id of ids.slice(0, 8)) merges.push((await time(() => c.call('merge_worker', { worker_id: id })))[0]);
-out.merges = merges;
-for (const id of ids)
-  if (!ids.slice(0, 8).includes(id)) await c.call('discard_worker', { worker_id: id, reason: 'bench' });
-const sup = readdirSync('/proc').find(
-  (p) =>
-    /^\d+$/.test(p) &&
-    (() => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`supervise\0${process.env.CREWMUX_SESSION_ID}`);
-      } catch {
-        return false;
-      }
-    })(),
-);
-out.supervisorPeakRssKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${sup}/status`, 'utf8'))[1]);
-out.supervisorRssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${sup}/status`, 'utf8'))[1]);
-await c.call('verify', { commands: ['git status --short'] });
-const end = await c.call('mark_goal_done', { summary: 'bench finished' });
-out.endRefused = end.isError ? end.text : null;
-writeFileSync(process.env.BENCH_OUT, JSON.stringify(out));
-setInterval(() => {}, 1 << 30);

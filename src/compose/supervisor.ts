@@ -27,7 +27,11 @@ import { closeSteps } from './close-steps.js';
 import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
 import { deliverLeadPrompt, launchLead, type LeadLaunch } from '../app/session/lead.js';
 import { isManualSession, resumeManualSession, settleManualSession, startManualWorker } from '../app/session/manual.js';
-import { prepareIntegrationWorktree, preparePoolWorktree } from '../app/worktrees/session-worktrees.js';
+import {
+  prepareIntegrationWorktree,
+  preparePoolWorktree,
+  teardownPoolWorktree,
+} from '../app/worktrees/session-worktrees.js';
 import { resumeSession } from '../app/session/resume.js';
 import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
@@ -225,6 +229,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       rt.pool = createWorktreePool(rt, {
         size: rt.config.worktree?.pool ?? DEFAULT_POOL_SIZE,
         prepare: (path) => preparePoolWorktree(rt, path),
+        teardown: (path) => teardownPoolWorktree(rt, path),
       });
       rt.pool.fill();
     }

@@ -182,3 +182,33 @@ test("a resumed session's pool removes the entries its dead supervisor left, and
     f.cleanup();
   }
 });
+
+test('drain runs the teardown in each bootstrapped entry before removing it', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const tornDown: { path: string; there: boolean }[] = [];
+    f.rt.pool = createWorktreePool(f.rt, {
+      size: 2,
+      prepare: async () => ({
+        phases: [],
+        env: {},
+        include: { copied: [], skipped: [] },
+        clone: [],
+        setup: { source: 'none', ok: true, tail: '' },
+      }),
+      teardown: async (path) => {
+        tornDown.push({ path, there: f.git.worktrees.has(path) });
+      },
+    });
+    f.rt.pool.fill();
+    await f.rt.pool.settled();
+    await f.rt.pool.drain();
+    assert.deepEqual(tornDown, [
+      { path: poolPath(f, 1), there: true },
+      { path: poolPath(f, 2), there: true },
+    ]);
+    assert.equal(f.git.worktrees.has(poolPath(f, 1)), false);
+  } finally {
+    f.cleanup();
+  }
+});

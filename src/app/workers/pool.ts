@@ -48,6 +48,8 @@ export const DEFAULT_POOL_SIZE = 2;
 
 export interface PoolOptions {
   size: number;
+  /** Runs before an entry's worktree is removed (worktree.teardown); never throws. */
+  teardown?: (path: string) => Promise<void>;
   /** Makes a new entry ready to work in (the bootstrap); a throw drops the entry. */
   prepare?: (path: string) => Promise<PreparedWorktree | undefined>;
 }
@@ -75,6 +77,7 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
     void rt.events.emit('pool.failed', `worktree pool: ${what}: ${(e as Error).message}`, null, { what });
 
   async function discard(e: PoolEntry): Promise<void> {
+    if (e.prepared && opts.teardown) await opts.teardown(e.path);
     await rt.git.removeWorktree(rt.repoRoot, e.path, true);
     await rt.git.deleteBranch(rt.repoRoot, e.branch, true);
   }

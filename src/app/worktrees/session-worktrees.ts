@@ -7,7 +7,13 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
 import { worktreeSlug } from '../../core/worktrees/bootstrap.js';
-import { describePrepared, prepareWorktree, type BootstrapServices, type PreparedWorktree } from './prepare.js';
+import {
+  describePrepared,
+  prepareWorktree,
+  teardownWorktree,
+  type BootstrapServices,
+  type PreparedWorktree,
+} from './prepare.js';
 import { workerDir, type Runtime } from '../runtime.js';
 
 const EnvSchema = z.record(z.string(), z.string());
@@ -81,6 +87,19 @@ export async function preparePoolWorktree(rt: Runtime, path: string): Promise<Pr
   });
   if (!p.setup.ok) throw new Error(`its setup failed (${p.setup.failed?.command ?? 'setup'}): ${p.setup.tail}`);
   return p;
+}
+
+/** Runs `worktree.teardown` in pool entry `path` before the pool removes it (output in `pool-setup.log`); never throws. */
+export async function teardownPoolWorktree(rt: Runtime, path: string): Promise<void> {
+  const s = bootstrapServices(rt);
+  if (!s) return;
+  const logFile = join(rt.sessionDir, 'pool-setup.log');
+  const r = await teardownWorktree(s, { path, slug: slugOf(rt, path), logFile });
+  if (r.failed || r.error)
+    rt.events.emit(
+      'bootstrap.teardown_failed',
+      `teardown of pool worktree ${path} failed: ${r.error ?? `"${r.failed!.command}" ${r.failed!.timedOut ? 'timed out' : `exited ${r.failed!.exitCode}`}`} (removed anyway; output in ${logFile})`,
+    );
 }
 
 /**
