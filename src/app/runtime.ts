@@ -17,6 +17,7 @@ import type { ConfiguredVerify } from './session/repo-config.js';
 import { ToolError } from '../core/errors.js';
 import type { TextCompleter } from './llm/summarize.js';
 import type { Memory } from './llm/memory.js';
+import type { UsageCollector } from './usage/collect.js';
 
 export interface Runtime {
   sid: string;
@@ -71,6 +72,8 @@ export interface Runtime {
    * from its MCP server. Unset: never known (the lead's prompt is then typed after the bounded wait).
    */
   leadToolsListed?: (token: string) => boolean;
+  /** Reads the agents' usage files into the usage table; undefined outside a supervisor. */
+  usage?: UsageCollector;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

@@ -11,6 +11,8 @@ import { workerTokenLookup } from '../mcp/principal.js';
 import type { HookCommand } from '../core/session/hooks.js';
 import { isSessionEnd } from '../core/session/event-types.js';
 import { createMonitor } from '../app/workers/monitor.js';
+import { createUsageCollector } from '../app/usage/collect.js';
+import { createUsageFiles } from '../adapters/usage/usage-files.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
 import { loadSessionRepoConfig } from '../app/session/repo-config.js';
@@ -87,6 +89,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   rt.router = routerHandle.router;
   if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
   rt.memory = openMemory(ctx.paths, s.repo_root);
+  rt.usage = createUsageCollector(rt, createUsageFiles());
   const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
   const promptExtras: PromptExtras =
     opts.promptExtras ??

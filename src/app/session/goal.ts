@@ -12,6 +12,7 @@ import type { SessionStatus } from '../../core/session/rows.js';
 import { stopWorker } from '../workers/turns.js';
 import { session, type Runtime } from '../runtime.js';
 import { redactSecrets } from '../../core/text/redact.js';
+import { summaryOf } from '../usage/views.js';
 
 /**
  * Reasons mark_goal_done is refused right now (empty when it may pass): a worker still running, a
@@ -110,6 +111,8 @@ async function finishSession(
     ),
   );
   await step('stopping the lead', () => stopLead(rt, status));
+  // The agents' last calls, before the report sums them.
+  await step('reading the usage files', () => rt.usage?.collect());
   const report = await step('building the report', () => summarizedReport(rt, status, reason));
   const endedAt = rt.now();
   if (report) await step('writing the episode', () => writeEpisode(rt, report, endedAt));
@@ -199,6 +202,7 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
         })),
       })),
     mergeCommand: `git merge ${rt.integrationBranch}`,
+    usage: summaryOf(rt.store, rt.sid),
   };
 }
 

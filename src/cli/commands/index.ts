@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
 import { statusCommand } from './status.js';
+import { usageCommand } from './usage.js';
 import { attachCommand } from './attach.js';
 import { detectCommand } from './detect.js';
 import { agentsCommand } from './agents.js';
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   runCommand,
   demoCommand,
   statusCommand,
+  usageCommand,
   sessionsCommand,
   attachCommand,
   stopCommand,

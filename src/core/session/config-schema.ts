@@ -59,6 +59,12 @@ export const RouterConfigSchema = z
 
 export type RouterConfig = z.infer<typeof RouterConfigSchema>;
 
+const dollars = z.number().min(0);
+/** One model's price, $ per million tokens (core/usage/prices.ts). */
+export const ModelPriceSchema = z
+  .object({ input: dollars, output: dollars, cacheRead: dollars.optional(), cacheWrite: dollars.optional() })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     agents: z
@@ -101,6 +107,8 @@ export const ConfigSchema = z
     research: ResearchConfigSchema.optional(),
     /** The model router for summaries (README#router). */
     router: RouterConfigSchema.optional(),
+    /** $ per million tokens per model, over the built-in table (README#usage; core/usage/prices.ts). */
+    prices: z.record(z.string().min(1), ModelPriceSchema).optional(),
   })
   .strict();
 
