@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createGit } from '../dist/src/adapters/git.js';
+import { benchUsage } from './bench/usage-bench.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'crewmux-bench-'));
@@ -202,6 +203,9 @@ try {
   console.log(
     `conflict radar, 8 finished workers (8 vs integration + 28 pairs, git merge-tree): total ${f(radarTotal)}, per worker p50 ${f(pct(perWorker, 50))}, per merge-tree ${f(radarTotal / 36)}`,
   );
+
+  // Part 3: what usage adds to list_workers, and one collection pass (scripts/bench/usage-bench.mjs).
+  benchUsage(dir);
 } finally {
   try {
     execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });

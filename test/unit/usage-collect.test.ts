@@ -1,7 +1,8 @@
 /**
  * Usage collection (app/usage/collect.ts) on the fake runtime with real files: a Claude lead's transcript in
  * its crewmux-owned CLAUDE_CONFIG_DIR and a Codex rollout in CODEX_HOME, read from where the last pass
- * stopped, deduplicated across passes, priced, and shown by list_workers' view, status and the report.
+ * stopped, deduplicated across passes, priced, and shown by list_workers' view, status, the report, the
+ * episode and /metrics.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { sessionUsage, workerUsage } from '../../src/app/usage/views.js';
 import { sessionStatus } from '../../src/app/session/status.js';
 import { buildReport } from '../../src/app/session/goal.js';
 import { renderReport } from '../../src/core/session/report.js';
+import { renderEpisode } from '../../src/core/llm/memory-text.js';
 import { collectMetrics } from '../../src/app/observe/metrics.js';
 import { renderPrometheus } from '../../src/core/observe/prometheus.js';
 
@@ -59,6 +61,8 @@ test('a Claude lead: its transcript is read incrementally, a partial line waits,
     assert.equal(status.usage.lead!.tokens, 2070);
     const report = await buildReport(f.rt, 'done', 'test');
     assert.match(renderReport(report), /usage: 2\.1k tokens.*\n {2}lead: 2\.1k tokens/);
+    const episode = renderEpisode({ report, lead: 'claude', startedAt: 0, endedAt: 0, failures: [] });
+    assert.match(episode, /\n- usage: 2\.1k tokens \(in 2\.0k, out 70, cache 0\), API >= \$0\.0039/);
     const metrics = renderPrometheus(collectMetrics(f.store.stats(), f.store.usage()));
     assert.match(
       metrics,

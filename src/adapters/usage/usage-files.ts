@@ -3,7 +3,7 @@
  * written is left for the next read), Claude Code transcripts below a CLAUDE_CONFIG_DIR, and Codex
  * rollouts below CODEX_HOME/sessions whose first line names the agent's worktree as its cwd.
  */
-import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { listFilesBelow } from '../files.js';
 import type { UsageFiles } from '../../app/ports/usage.js';
@@ -17,8 +17,11 @@ function readBytes(file: string, offset: number, max: number): Buffer {
     return Buffer.alloc(0);
   }
   try {
-    const buf = Buffer.alloc(max);
-    const n = readSync(fd, buf, 0, max, offset);
+    // Only what is there: most reads find a few new lines, and a zero-filled 8 MiB buffer per file is not free.
+    const size = Math.max(0, Math.min(max, fstatSync(fd).size - offset));
+    if (size === 0) return Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(size);
+    const n = readSync(fd, buf, 0, size, offset);
     return buf.subarray(0, n);
   } finally {
     closeSync(fd);

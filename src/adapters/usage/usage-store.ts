@@ -139,15 +139,28 @@ function build(db: Database.Database): UsageStore {
     ON CONFLICT (session_id, worker_id, file) DO UPDATE SET offset = excluded.offset, state = excluded.state`,
   );
   const CursorSchema = z.object({ offset: z.number().int().min(0), state: z.string() });
+  // list_workers asks for the groups on every call: they are kept until this connection adds rows or
+  // another one commits (PRAGMA data_version changes only for other connections' commits).
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  let writes = 0;
+  const cache = new Map<string, { version: string; groups: UsageRowGroup[] }>();
   return {
     add: (rows) =>
       db.transaction(() => {
         let added = 0;
         for (const r of rows) added += insert.run({ ...r, approximate: r.approximate ? 1 : 0 }).changes;
+        if (added) writes++;
         return added;
       })(),
     list: (sessionId) => list.all(sessionId).map((r) => RowSchema.parse(r)),
-    grouped: (sessionId) => grouped.all(sessionId).map((r) => GroupSchema.parse(r)),
+    grouped(sessionId) {
+      const version = `${String(dataVersion.get())}:${writes}`;
+      const hit = cache.get(sessionId);
+      if (hit?.version === version) return hit.groups;
+      const groups = grouped.all(sessionId).map((r) => GroupSchema.parse(r));
+      cache.set(sessionId, { version, groups });
+      return groups;
+    },
     groupedBySession: () =>
       everySession.all().map((r) => ({
         ...GroupSchema.parse(r),

@@ -19,7 +19,7 @@ export interface UsageStore {
   add(rows: readonly (UsageRow & { key: string })[]): number;
   /** The session's rows, oldest first. */
   list(sessionId: string): UsageRow[];
-  /** The session's rows summed per worker, agent, model, bucket, source and approximate flag (one query). */
+  /** The session's rows summed per worker, agent, model, bucket, source and approximate flag (cached until rows change; do not mutate). */
   grouped(sessionId: string): UsageRowGroup[];
   /** Every session's rows summed the same way, with their session id (for /metrics). */
   groupedBySession(): (UsageRowGroup & { session: string })[];

@@ -104,7 +104,8 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
   } else if (usage.source === 'codex-rollout') {
     const home = rt.baseEnv.CODEX_HOME || join(rt.userHome, '.codex');
     const known = new Set(store.files(rt.sid, a.worker));
-    for (const f of files.codexRollouts(home, a.since, a.cwd)) known.add(f);
+    // A minute's slack: file times come from the kernel's coarse clock, and the cwd match is what counts.
+    for (const f of files.codexRollouts(home, a.since - 60_000, a.cwd)) known.add(f);
     for (const file of known) {
       const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: JSON.stringify(NEW_CODEX_CURSOR) };
       const { lines, next } = files.readLines(file, c.offset);

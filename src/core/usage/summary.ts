@@ -3,7 +3,7 @@
  * show them (`crewmux usage`, the status line, the report). A cost sums only priced rows; a group with any
  * unpriced row says so (`costComplete: false`), so an unknown model is never shown as free.
  */
-import { addTokens, totalTokens, ZERO_TOKENS, type Tokens, type UsageBucket, type UsageSource } from './usage.js';
+import { totalTokens, ZERO_TOKENS, type Tokens, type UsageBucket, type UsageSource } from './usage.js';
 
 /** One row of the `usage` table. `worker` is the worker id, or `lead`. */
 export interface UsageRow extends Tokens {
@@ -48,16 +48,19 @@ export function emptyGroup(): UsageGroup {
   return { ...ZERO_TOKENS, total: 0, costUsd: 0, costComplete: true, approximate: false, calls: 0 };
 }
 
-function add(g: UsageGroup, r: UsageRowGroup): UsageGroup {
-  const t = addTokens(g, r);
-  return {
-    ...t,
-    total: totalTokens(t),
-    costUsd: g.costUsd + r.costUsd,
-    costComplete: g.costComplete && r.priced === r.calls,
-    approximate: g.approximate || r.approximate,
-    calls: g.calls + r.calls,
-  };
+/** Adds `r` into `g` in place (list_workers sums on every call, so no copies). */
+function add<G extends UsageGroup>(g: G, r: UsageRowGroup): G {
+  g.input += r.input;
+  g.output += r.output;
+  g.cacheRead += r.cacheRead;
+  g.cacheWrite += r.cacheWrite;
+  g.reasoning += r.reasoning;
+  g.total = totalTokens(g);
+  g.costUsd += r.costUsd;
+  g.costComplete &&= r.priced === r.calls;
+  g.approximate ||= r.approximate;
+  g.calls += r.calls;
+  return g;
 }
 
 /** A single row as a group of one. */
@@ -76,11 +79,11 @@ export function summarizeUsage(rows: readonly UsageRowGroup[]): UsageSummary {
     totals: emptyGroup(),
   };
   for (const r of rows) {
-    s.workers[r.worker] = { ...add(s.workers[r.worker] ?? emptyGroup(), r), agent: r.agent };
-    s.agents[r.agent] = add(s.agents[r.agent] ?? emptyGroup(), r);
-    s.models[r.model] = add(s.models[r.model] ?? emptyGroup(), r);
-    s.buckets[r.bucket] = add(s.buckets[r.bucket], r);
-    s.totals = add(s.totals, r);
+    add((s.workers[r.worker] ??= { ...emptyGroup(), agent: r.agent }), r);
+    add((s.agents[r.agent] ??= emptyGroup()), r);
+    add((s.models[r.model] ??= emptyGroup()), r);
+    add(s.buckets[r.bucket], r);
+    add(s.totals, r);
   }
   return s;
 }
