@@ -15,6 +15,7 @@ import { collectUsage } from '../../src/app/usage/collect.js';
 import { createUsageFiles } from '../../src/adapters/usage/usage-files.js';
 import { sessionUsage, workerUsage } from '../../src/app/usage/views.js';
 import { sessionStatus } from '../../src/app/session/status.js';
+import { renderUsage } from '../../src/cli/commands/usage.js';
 import { buildReport } from '../../src/app/session/goal.js';
 import { renderReport } from '../../src/core/session/report.js';
 import { renderEpisode } from '../../src/core/llm/memory-text.js';
@@ -55,6 +56,10 @@ test('a Claude lead: its transcript is read incrementally, a partial line waits,
     const v = sessionUsage(f.store, f.rt.sid);
     assert.equal(v.totals.total, 2070);
     assert.equal(v.buckets.api.calls, 2);
+    const text = renderUsage(v);
+    assert.match(text, /^WORKER +AGENT +TOKENS .*\nlead +claude +2\.1k +2\.0k +70 +0 +0 +2 +>= \$0\.0039/m);
+    assert.match(text, /^mystery-model +1\.0k +1\.0k +10 +0 +0 +1 +unknown$/m);
+    assert.match(text, /^subscription \(would cost\) +0 +0 +0 +0 +0 +0 +\$0\.0000$/m);
     assert.equal(workerUsage(f.store, f.rt.sid).get('lead')!.cost, '>= $0.0039 (some models unpriced)');
     const status = sessionStatus(f.store, f.rt.sid);
     assert.match(status.usage.line, /^usage: 2\.1k tokens/);
