@@ -243,7 +243,7 @@ test("a worker's output comes from its live tmux pane on the session's socket", 
   }
 });
 
-test('/api/docs is an OpenAPI document of every route; /metrics counts workers, spawns, verifies, MCP calls, tokens and cost', async () => {
+test('/api/docs is an OpenAPI document of every route; /metrics counts workers, spawns, verifies, MCP calls, tokens and cost; the session shows usage', async () => {
   const t = createTestEnv();
   const d = setup(t);
   try {
@@ -282,6 +282,11 @@ test('/api/docs is an OpenAPI document of every route; /metrics counts workers, 
       assert.ok(doc.paths[p], `${p} documented`);
     assert.equal(doc.paths['/api/sessions/{id}'].get.responses[200].content['application/json'].schema.type, 'object');
 
+    const detail = (await d.app.inject({ url: `/api/sessions/sabc?token=${TOKEN}` })).json();
+    assert.deepEqual(detail.usage.workers.w01, { tokens: 165, costUsd: 0.75, cost: '$0.7500' });
+    assert.deepEqual(detail.usage.workers.lead, { tokens: 8, costUsd: null, cost: 'unknown' });
+    assert.deepEqual(detail.usage.total, { tokens: 173, costUsd: null, cost: '>= $0.7500 (some models unpriced)' });
+    assert.match(detail.usage.line, /^usage: 173 tokens .*API \$0\.7500, subscription would cost unknown$/);
     const m = await d.app.inject({ url: `/metrics?token=${TOKEN}` });
     assert.match(String(m.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     for (const line of [
