@@ -79,7 +79,7 @@ test('a Claude lead: its transcript is read incrementally, a partial line waits,
   }
 });
 
-test('a Codex lead: the rollout whose cwd is its worktree is read, another session rollout is not', async () => {
+test('a Codex lead: the rollout whose cwd is its worktree is read, another session rollout is not; its quota shows', async () => {
   const f = await createFakeRuntime({ lead: codex, start: Date.now() });
   try {
     const home = join(f.dir, 'codex-home');
@@ -101,6 +101,7 @@ test('a Codex lead: the rollout whose cwd is its worktree is read, another sessi
           total_token_usage: { total_tokens: total },
           last_token_usage: { input_tokens: input, output_tokens: 7 },
         },
+        rate_limits: { primary: { used_percent: total / 10, window_minutes: 300 } },
       });
     writeFileSync(
       join(day, 'rollout-a.jsonl'),
@@ -121,6 +122,8 @@ test('a Codex lead: the rollout whose cwd is its worktree is read, another sessi
         ['lead', 'codex', 'gpt-5-codex', 200, 7, 'subscription'],
       ],
     );
+    assert.equal(sessionStatus(f.store, f.rt.sid).usage.quota, 'quota: lead (codex) primary 31% of 300 min');
+    assert.equal(sessionUsage(f.store, f.rt.sid).quota, 'quota: lead (codex) primary 31% of 300 min');
   } finally {
     f.cleanup();
   }

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { costOf, priceFor, PRICES, PRICES_DATE } from '../../src/core/usage/prices.js';
 import { parseClaudeTranscript } from '../../src/core/usage/claude-transcript.js';
 import { codexRolloutCwd, NEW_CODEX_CURSOR, parseCodexRollout } from '../../src/core/usage/codex-rollout.js';
-import { formatCost, rowGroup, summarizeUsage, usageLine, type UsageRow } from '../../src/core/usage/summary.js';
+import {
+  formatCost,
+  quotaLine,
+  rowGroup,
+  summarizeUsage,
+  usageLine,
+  type UsageRow,
+} from '../../src/core/usage/summary.js';
 import { usageBucket } from '../../src/core/usage/buckets.js';
 import { ConfigSchema } from '../../src/core/session/config-schema.js';
 
@@ -98,10 +105,14 @@ const tokenCount = (input: number, cached: number, output: number, total: number
         reasoning_output_tokens: 3,
       },
     },
-    rate_limits: { primary: { used_percent: 1 } },
+    rate_limits: {
+      primary: { used_percent: total / 10, window_minutes: 300, resets_in_seconds: 60 },
+      secondary: { used_percent: 2, window_minutes: 10080, resets_at: 1_800_000_000 },
+      credits: null,
+    },
   });
 
-test('Codex rollout: last_token_usage per turn, repeated totals and info-less events skipped, cached input split out', () => {
+test('Codex rollout: last_token_usage per turn, repeated totals and info-less events skipped, cached input split out, quota windows', () => {
   assert.equal(codexRolloutCwd(codex('session_meta', { id: 'x', cwd: '/w/t' })), '/w/t');
   assert.equal(codexRolloutCwd(codex('turn_context', { cwd: '/w/t' })), undefined);
   const first = parseCodexRollout(
@@ -119,6 +130,15 @@ test('Codex rollout: last_token_usage per turn, repeated totals and info-less ev
   assert.deepEqual(
     first.deltas.map((d) => [d.key, d.model, d.input, d.cacheRead, d.output, d.reasoning]),
     [['f@0:3', 'gpt-5-codex', 60, 40, 20, 3]],
+  );
+  // The plan's quota windows, the latest of the batch.
+  assert.deepEqual(first.limits, [
+    { window: 'primary', usedPercent: 12, windowMinutes: 300, resetsAt: Date.parse('2026-11-29T10:01:00Z') },
+    { window: 'secondary', usedPercent: 2, windowMinutes: 10080, resetsAt: 1_800_000_000_000 },
+  ]);
+  assert.equal(
+    quotaLine(first.limits.map((l) => ({ ...l, worker: 'w01', agent: 'codex' }))),
+    'quota: w01 (codex) primary 12% of 300 min, secondary 2% of 10080 min',
   );
   // The next batch: the cursor carries the model and the last total.
   const second = parseCodexRollout([tokenCount(100, 40, 20, 120), tokenCount(50, 0, 5, 175)], first.cursor, 'f@900');

@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { UsageCursor, UsageStore } from '../../app/ports/usage.js';
+import type { LimitRow, UsageCursor, UsageStore } from '../../app/ports/usage.js';
 import type { UsageRow, UsageRowGroup } from '../../core/usage/summary.js';
 
 const SCHEMA = `
@@ -14,6 +14,11 @@ CREATE TABLE IF NOT EXISTS usage (
   cache_write INTEGER NOT NULL, reasoning INTEGER NOT NULL, cost_usd REAL, bucket TEXT NOT NULL,
   source TEXT NOT NULL, approximate INTEGER NOT NULL, ts INTEGER NOT NULL, dedup_key TEXT NOT NULL,
   UNIQUE (session_id, worker_id, dedup_key)
+);
+CREATE TABLE IF NOT EXISTS usage_limits (
+  session_id TEXT NOT NULL, worker_id TEXT NOT NULL, agent TEXT NOT NULL, window TEXT NOT NULL,
+  used_percent REAL NOT NULL, window_minutes INTEGER, resets_at INTEGER, ts INTEGER NOT NULL,
+  PRIMARY KEY (session_id, worker_id, window)
 );
 CREATE TABLE IF NOT EXISTS usage_cursors (
   session_id TEXT NOT NULL, worker_id TEXT NOT NULL, file TEXT NOT NULL, offset INTEGER NOT NULL,
@@ -88,6 +93,26 @@ const GroupSchema = z
     priced: r.priced,
   }));
 
+const LimitSchema = z
+  .object({
+    worker_id: z.string(),
+    agent: z.string(),
+    window: z.string(),
+    used_percent: z.number(),
+    window_minutes: z.number().nullable(),
+    resets_at: z.number().nullable(),
+    ts: z.number(),
+  })
+  .transform((r): LimitRow => ({
+    worker: r.worker_id,
+    agent: r.agent,
+    window: r.window,
+    usedPercent: r.used_percent,
+    ...(r.window_minutes !== null ? { windowMinutes: r.window_minutes } : {}),
+    ...(r.resets_at !== null ? { resetsAt: r.resets_at } : {}),
+    ts: r.ts,
+  }));
+
 const opened = new WeakMap<Database.Database, UsageStore>();
 
 /** The usage tables on an open state database (one instance per database, statements prepared once). */
@@ -144,7 +169,29 @@ function build(db: Database.Database): UsageStore {
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
   let writes = 0;
   const cache = new Map<string, { version: string; groups: UsageRowGroup[] }>();
+  const setLimit = db.prepare(
+    `INSERT INTO usage_limits (session_id, worker_id, agent, window, used_percent, window_minutes, resets_at, ts)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, worker_id, window) DO UPDATE SET agent = excluded.agent,
+    used_percent = excluded.used_percent, window_minutes = excluded.window_minutes, resets_at = excluded.resets_at,
+    ts = excluded.ts`,
+  );
+  const limits = db.prepare('SELECT * FROM usage_limits WHERE session_id = ? ORDER BY worker_id, window');
   return {
+    setLimits: (sessionId, rows) =>
+      db.transaction(() => {
+        for (const r of rows)
+          setLimit.run(
+            sessionId,
+            r.worker,
+            r.agent,
+            r.window,
+            r.usedPercent,
+            r.windowMinutes ?? null,
+            r.resetsAt ?? null,
+            r.ts,
+          );
+      })(),
+    limits: (sessionId) => limits.all(sessionId).map((r) => LimitSchema.parse(r)),
     add: (rows) =>
       db.transaction(() => {
         let added = 0;

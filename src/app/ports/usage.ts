@@ -4,6 +4,14 @@
  * files themselves (adapters/usage/usage-files.ts).
  */
 import type { UsageRow, UsageRowGroup } from '../../core/usage/summary.js';
+import type { RateLimit } from '../../core/usage/usage.js';
+
+/** The latest rate-limit window an agent of a session reported. */
+export interface LimitRow extends RateLimit {
+  worker: string;
+  agent: string;
+  ts: number;
+}
 
 /** How far one usage file has been read, and what its parser carries to the next batch (JSON). */
 export interface UsageCursor {
@@ -23,6 +31,10 @@ export interface UsageStore {
   grouped(sessionId: string): UsageRowGroup[];
   /** Every session's rows summed the same way, with their session id (for /metrics). */
   groupedBySession(): (UsageRowGroup & { session: string })[];
+  /** Records the latest reading of each window (one row per session, worker and window). */
+  setLimits(sessionId: string, rows: readonly LimitRow[]): void;
+  /** The session's latest rate-limit readings, by worker then window. */
+  limits(sessionId: string): LimitRow[];
   cursor(sessionId: string, worker: string, file: string): UsageCursor | undefined;
   /** Every file with a cursor for `worker`. */
   files(sessionId: string, worker: string): string[];

@@ -3,7 +3,7 @@ import type { RunReport } from '../../core/session/report.js';
 import type { Store } from '../ports/store.js';
 import { findSession } from './lookup.js';
 import { summaryOf } from '../usage/views.js';
-import { formatCost, usageLine } from '../../core/usage/summary.js';
+import { formatCost, quotaLine, usageLine } from '../../core/usage/summary.js';
 
 /**
  * `crewmux status`: session `sid` (else the latest) with its workers, their conflict radar and the stored report;
@@ -46,7 +46,13 @@ export function sessionStatus(store: Store, sid?: string) {
       endedAt: s.ended_at ? new Date(s.ended_at).toISOString() : null,
     },
     workers,
-    usage: { line: usageLine(usage), lead: usageOf('lead'), totals: usage.totals, buckets: usage.buckets },
+    usage: {
+      line: usageLine(usage),
+      quota: quotaLine(store.usage().limits(s.id)) ?? null,
+      lead: usageOf('lead'),
+      totals: usage.totals,
+      buckets: usage.buckets,
+    },
     report: s.report ? (JSON.parse(s.report) as RunReport) : null,
   };
 }

@@ -112,6 +112,11 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
       if (next === c.offset) continue;
       const parsed = parseCodexRollout(lines, JSON.parse(c.state) as CodexCursor, `${file}@${c.offset}`);
       added += store.add(parsed.deltas.map(row));
+      const ts = rt.now();
+      store.setLimits(
+        rt.sid,
+        parsed.limits.map((l) => ({ ...l, worker: a.worker, agent: a.agent, ts })),
+      );
       store.setCursor(rt.sid, a.worker, file, { offset: next, state: JSON.stringify(parsed.cursor) });
     }
   }

@@ -2,7 +2,14 @@
 import type { Store } from '../ports/store.js';
 import { findSession } from '../session/lookup.js';
 import { PRICES_DATE } from '../../core/usage/prices.js';
-import { formatCost, summarizeUsage, usageLine, type UsageGroup, type UsageSummary } from '../../core/usage/summary.js';
+import {
+  formatCost,
+  quotaLine,
+  summarizeUsage,
+  usageLine,
+  type UsageGroup,
+  type UsageSummary,
+} from '../../core/usage/summary.js';
 
 /** The usage of session `sid`, summed per worker, agent, model and bucket (one grouped query). */
 export function summaryOf(store: Store, sid: string): UsageSummary {
@@ -16,7 +23,16 @@ export function summaryOf(store: Store, sid: string): UsageSummary {
 export function sessionUsage(store: Store, sid?: string) {
   const s = findSession(store, sid);
   const summary = summaryOf(store, s.id);
-  return { session: s.id, status: s.status, pricesDate: PRICES_DATE, line: usageLine(summary), ...summary };
+  const limits = store.usage().limits(s.id);
+  return {
+    session: s.id,
+    status: s.status,
+    pricesDate: PRICES_DATE,
+    line: usageLine(summary),
+    quota: quotaLine(limits) ?? null,
+    limits,
+    ...summary,
+  };
 }
 
 export type SessionUsageView = ReturnType<typeof sessionUsage>;

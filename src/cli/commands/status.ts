@@ -14,6 +14,7 @@ export function renderStatus(v: SessionStatusView): string {
     `integration: ${s.integrationBranch}  (${s.integrationWorktree})`,
     `started:     ${s.createdAt}${s.endedAt ? `   ended: ${s.endedAt}` : ''}`,
     v.usage.line,
+    ...(v.usage.quota ? [v.usage.quota] : []),
     '',
   ];
   if (v.workers.length === 0) lines.push('no workers yet');

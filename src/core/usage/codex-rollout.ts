@@ -4,9 +4,10 @@
  * `info.last_token_usage` is one turn's usage. Dedup rule: Codex repeats a token_count when only its rate
  * limits changed, so an event whose `info.total_token_usage` equals the previous one is not a new turn; an
  * event without `info` carries no usage. Codex's input_tokens include the cached ones: input = input - cached.
+ * A token_count's `rate_limits` (primary and secondary windows, with `used_percent`) are the plan's quota.
  */
 import { parseJsonLine } from './claude-transcript.js';
-import { count, type UsageDelta } from './usage.js';
+import { count, type RateLimit, type UsageDelta } from './usage.js';
 
 /** What a rollout reader carries from one batch of lines to the next. */
 export interface CodexCursor {
@@ -32,15 +33,17 @@ export function parseCodexRollout(
   lines: readonly string[],
   cursor: CodexCursor,
   keyBase: string,
-): { deltas: UsageDelta[]; cursor: CodexCursor } {
+): { deltas: UsageDelta[]; cursor: CodexCursor; limits: RateLimit[] } {
   let { model, lastTotal } = cursor;
   const deltas: UsageDelta[] = [];
+  const limits = new Map<string, RateLimit>();
   lines.forEach((line, i) => {
     const e = parseJsonLine(line);
     const p = e?.payload as Record<string, unknown> | undefined;
     if (!e || !p || typeof p !== 'object') return;
     if (e.type === 'turn_context' && typeof p.model === 'string') model = p.model;
     if (e.type !== 'event_msg' || p.type !== 'token_count') return;
+    for (const l of rateLimits(p.rate_limits, e.timestamp)) limits.set(l.window, l);
     const info = p.info as Record<string, unknown> | null | undefined;
     const last = info?.last_token_usage as Record<string, unknown> | undefined;
     if (!info || !last) return;
@@ -60,5 +63,30 @@ export function parseCodexRollout(
       ...(Number.isFinite(ts) ? { ts } : {}),
     });
   });
-  return { deltas, cursor: { model, lastTotal } };
+  return { deltas, cursor: { model, lastTotal }, limits: [...limits.values()] };
+}
+
+/** The windows of a token_count's `rate_limits` (the latest of a batch wins), resets as epoch ms. */
+function rateLimits(v: unknown, timestamp: unknown): RateLimit[] {
+  if (!v || typeof v !== 'object') return [];
+  const at = typeof timestamp === 'string' ? Date.parse(timestamp) : NaN;
+  const out: RateLimit[] = [];
+  for (const [window, w] of Object.entries(v as Record<string, unknown>)) {
+    if (!w || typeof w !== 'object') continue;
+    const r = w as Record<string, unknown>;
+    if (typeof r.used_percent !== 'number' || !Number.isFinite(r.used_percent)) continue;
+    const resetsAt =
+      typeof r.resets_at === 'number'
+        ? r.resets_at * 1000
+        : typeof r.resets_in_seconds === 'number' && Number.isFinite(at)
+          ? at + r.resets_in_seconds * 1000
+          : undefined;
+    out.push({
+      window,
+      usedPercent: r.used_percent,
+      ...(typeof r.window_minutes === 'number' ? { windowMinutes: r.window_minutes } : {}),
+      ...(resetsAt !== undefined ? { resetsAt } : {}),
+    });
+  }
+  return out;
 }

@@ -113,3 +113,17 @@ export function usageLine(s: UsageSummary): string {
   if (s.buckets.subscription.calls) parts.push(`subscription would cost ${formatCost(s.buckets.subscription)}`);
   return parts.join(', ') + (t.approximate ? ' (approximate)' : '');
 }
+
+/** `quota: w01 (codex) primary 12% of 300 min, secondary 3%`: each agent's latest rate-limit readings. */
+export function quotaLine(
+  limits: readonly { worker: string; agent: string; window: string; usedPercent: number; windowMinutes?: number }[],
+): string | undefined {
+  if (!limits.length) return undefined;
+  const by = new Map<string, string[]>();
+  for (const l of limits) {
+    const k = `${l.worker} (${l.agent})`;
+    const w = `${l.window} ${Math.round(l.usedPercent)}%${l.windowMinutes ? ` of ${l.windowMinutes} min` : ''}`;
+    by.set(k, [...(by.get(k) ?? []), w]);
+  }
+  return `quota: ${[...by].map(([k, ws]) => `${k} ${ws.join(', ')}`).join('; ')}`;
+}

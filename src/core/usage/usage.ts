@@ -24,6 +24,16 @@ export interface UsageDelta extends Tokens {
   ts?: number;
 }
 
+/** A rate-limit window an agent reported (a subscription's quota): how much of it is used. */
+export interface RateLimit {
+  /** The agent's name for the window (`primary`, `secondary`). */
+  window: string;
+  usedPercent: number;
+  windowMinutes?: number;
+  /** ms since the epoch. */
+  resetsAt?: number;
+}
+
 export const ZERO_TOKENS: Tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
 
 /** The sum of two token counts. */
