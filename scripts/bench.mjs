@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createGit } from '../dist/src/adapters/git.js';
 import { benchBootstrap } from './bench/bootstrap.mjs';
+import { benchUsage } from './bench/usage-bench.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const node = process.execPath;
@@ -252,6 +253,8 @@ try {
       `crewmux ${cmd} start-up (n=${xs.length}): p50 ${f(pct(xs, 50))}  p95 ${f(pct(xs, 95))}  (target p50 < 200 ms: ${verdict(pct(xs, 50) < 200)})`,
     );
   }
+  // Part 3: what usage adds to list_workers, and one collection pass (scripts/bench/usage-bench.mjs).
+  benchUsage(dir);
 } finally {
   try {
     execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });

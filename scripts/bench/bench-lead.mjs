@@ -54,7 +54,17 @@ for (let i = 0; i < 8; i++) {
   // The same agent program as bench-idle, started by hand: worktree add + split-window, until it runs.
   const marker = join(process.env.BENCH_DIR, `raw-started-${tag}-${i}.txt`);
   const r0 = Date.now();
-  execFileSync('git', ['-C', process.env.BENCH_REPO, 'worktree', 'add', '-q', '-b', `bench/raw-${tag}-${i}`, wt(i), 'HEAD']);
+  execFileSync('git', [
+    '-C',
+    process.env.BENCH_REPO,
+    'worktree',
+    'add',
+    '-q',
+    '-b',
+    `bench/raw-${tag}-${i}`,
+    wt(i),
+    'HEAD',
+  ]);
   tmux('split-window', '-d', '-t', leadWindow, '-c', wt(i), `date +%s%3N > ${marker}; exec sleep 600`);
   // The shell creates the file before `date` writes to it: wait for a whole line.
   for (;;) {

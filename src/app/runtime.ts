@@ -19,6 +19,7 @@ import type { TextCompleter } from './llm/summarize.js';
 import type { Memory } from './llm/memory.js';
 import type { WorktreeFiles } from './ports/worktree-files.js';
 import type { WorktreePool } from './workers/pool.js';
+import type { UsageCollector } from './usage/collect.js';
 
 export interface Runtime {
   sid: string;
@@ -81,6 +82,8 @@ export interface Runtime {
   integrationPrepared?: Promise<{ env: Record<string, string>; ok: boolean; tail: string } | undefined>;
   /** Ready worktrees at the integration head (worktree.pool); spawn_worker takes one when it can. */
   pool?: WorktreePool;
+  /** Reads the agents' usage files into the usage table; undefined outside a supervisor. */
+  usage?: UsageCollector;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

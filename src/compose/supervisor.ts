@@ -14,6 +14,8 @@ import { isSessionEnd } from '../core/session/event-types.js';
 import { FINISHED_STATES, type WorkerState } from '../core/workers/state.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createWorktreePool, DEFAULT_POOL_SIZE } from '../app/workers/pool.js';
+import { createUsageCollector } from '../app/usage/collect.js';
+import { createUsageFiles } from '../adapters/usage/usage-files.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
 import { loadSessionRepoConfig } from '../app/session/repo-config.js';
@@ -98,6 +100,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   rt.router = routerHandle.router;
   if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
   rt.memory = openMemory(ctx.paths, s.repo_root);
+  rt.usage = createUsageCollector(rt, createUsageFiles());
   const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
   const promptExtras: PromptExtras =
     opts.promptExtras ??

@@ -131,7 +131,7 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
       response: z.string(),
       produces: 'text/plain; version=0.0.4; charset=utf-8',
     },
-    () => renderPrometheus(collectMetrics(d.stats)),
+    () => renderPrometheus(collectMetrics(d.stats, d.store.usage())),
   );
   registerEventsRoute(app, { store: d.store, pollMs: d.pollMs, heartbeatMs: d.heartbeatMs });
 

@@ -23,7 +23,8 @@ import { delimiter, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { which } from '../../src/adapters/which.js';
 import { findAgent } from '../../src/core/agents/registry.js';
-import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
+import { createFakeModelServer, type FakeModelServer, type RecordedRequest } from '../fakes/fake-model-server.js';
+import type { SessionUsageView } from '../../src/app/usage/views.js';
 import { BLIND_LEAD_TEXT } from '../fakes/fake-model/policy.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
 import {
@@ -94,6 +95,10 @@ interface Outcome {
     workers: { id: string; agent: string; state: string; branch: string }[];
     report: { verifies: { passed: boolean }[] } | null;
   };
+  /** `crewmux usage --json` after the run. */
+  usage: SessionUsageView;
+  /** What the fake model answered during this run. */
+  served: RecordedRequest[];
   ms: number;
   why: () => string;
 }
@@ -113,6 +118,7 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
   );
   const env = { PATH, ...OFFLINE_ENV, ...users };
   const started = Date.now();
+  const firstRequest = fake.requests.length;
   const r = await runCli(
     t,
     repo,
@@ -145,7 +151,24 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
     assert.fail(message);
   }
   const view = JSON.parse(status.stdout) as Outcome['view'];
-  return { t, repo, sid: view.session.id, code: r.code, view, ms, why };
+  const usage = await runCli(t, repo, ['usage', view.session.id, '--json'], { env });
+  if (usage.code !== 0) {
+    const message = `usage failed: ${usage.stderr}\n${why()}`;
+    t.cleanup();
+    assert.fail(message);
+  }
+  const served = fake.requests.slice(firstRequest);
+  return {
+    t,
+    repo,
+    sid: view.session.id,
+    code: r.code,
+    view,
+    usage: JSON.parse(usage.stdout) as SessionUsageView,
+    served,
+    ms,
+    why,
+  };
 }
 
 /** The common checks: exit 0, session done, workers merged with their files on branch and integration. */
@@ -177,6 +200,40 @@ function assertDone(o: Outcome, files: { worker: string; agent: string; file: st
   assert.equal(git(o.repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
   // Besides the session's episode (.crewmux/memory/episodes/, untracked) the checkout is clean.
   assert.equal(git(o.repo, 'status', '--porcelain'), '?? .crewmux/memory/');
+}
+
+/** Agents whose usage crewmux reads from their own files (their registry entry's usage.source). */
+const readsUsage = (agent: string) => (findAgent(agent)?.usage?.source ?? 'none') !== 'none';
+
+/**
+ * Usage per worker (and the lead), read by crewmux from the agents' own files: non-zero, from the models the
+ * fake served that worker, and exactly the calls and tokens the fake served it (side requests such as titles
+ * are not in an agent's transcript and are not attributed to a worker by the fake, so they are left out);
+ * the lead's, no more than it was served.
+ */
+function assertUsage(o: Outcome, who: Record<string, string>): void {
+  for (const [id, agent] of Object.entries(who)) {
+    if (!readsUsage(agent)) continue;
+    const got = o.usage.workers[id];
+    const mine = o.served.filter((r) => r.role === id);
+    const served = mine.reduce((a, r) => ({ input: a.input + r.usage.input, output: a.output + r.usage.output }), {
+      input: 0,
+      output: 0,
+    });
+    const detail = () =>
+      `${id} (${agent}): crewmux recorded ${JSON.stringify(got)}; the fake served ${mine.length} call(s) ${JSON.stringify(served)}\n${o.why()}`;
+    if (process.env.CREWMUX_RUN_VERBOSE === '1') process.stderr.write(`usage ${detail().split('\n')[0]}\n`);
+    assert.ok(got && got.total > 0 && got.output > 0 && got.calls > 0, `no usage recorded for ${detail()}`);
+    assert.equal(got.agent, agent);
+    const models = new Set(mine.map((r) => r.usage.model));
+    assert.ok(
+      Object.keys(o.usage.models).some((m) => models.has(m)),
+      `recorded models ${Object.keys(o.usage.models).join(', ')} vs served ${[...models].join(', ')}: ${detail()}`,
+    );
+    if (id !== 'lead') same([got.calls, got.input, got.output], [mine.length, served.input, served.output], detail);
+    // A done lead is not stopped: its last answer may reach its transcript after the final read.
+    else assert.ok(got.input <= served.input && got.output <= served.output, `more than was served: ${detail()}`);
+  }
 }
 
 /** Fake-model decisions that called crewmux tool `tool`, directly or through Qwen's `tool_call` proxy. */
@@ -223,6 +280,7 @@ for (const agent of AGENTS) {
           timings.push(`${agent} worker: ${(o.ms / 1000).toFixed(1)} s`);
           assertDone(o, [{ worker: 'w01', agent, file, content }]);
           assert.equal(o.view.session.lead, 'scripted-lead');
+          assertUsage(o, { w01: agent });
         } finally {
           o.t.cleanup();
         }
@@ -247,6 +305,7 @@ for (const agent of AGENTS) {
           );
           assertDone(o, [{ worker: 'w01', agent, file, content }]);
           assert.equal(o.view.session.lead, agent);
+          assertUsage(o, { lead: agent, w01: agent });
           assert.ok(modelCalled('mark_goal_done') > before, 'the lead CLI called mark_goal_done as the model told it');
         } finally {
           o.t.cleanup();

@@ -3,6 +3,11 @@
  * port) that speaks Anthropic Messages, OpenAI Responses, OpenAI Chat Completions and the Gemini API,
  * and answers every request from the request alone with the policy in fake-model/policy.ts.
  * Base URLs: Anthropic `url`, OpenAI `url/v1`, Gemini `url`.
+ * Every answer reports usage on its wire (Anthropic message_start/message_delta, Responses
+ * response.completed, Chat's last chunk, Gemini usageMetadata): input is the request body's length / 4,
+ * output 5 plus the answer's length / 8, so calls differ; `requests[].usage` records what was served and
+ * `requests[].role` whom (`lead`, a worker id, or `side` for titles and suggestions), for tests that compare
+ * the usage an agent wrote to its own files with what it was served.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,15 +16,36 @@ import { parseResponses, renderResponses } from './fake-model/openai-responses.j
 import { parseChat, renderChat } from './fake-model/openai-chat.js';
 import { parseGemini, renderGemini } from './fake-model/gemini.js';
 import { decide, type PolicyOptions } from './fake-model/policy.js';
-import type { Conversation, Decision } from './fake-model/conversation.js';
+import { LEAD_MARK, WORKER_MARK } from './fake-model/policy.js';
+import type { Conversation, Decision, ServedUsage } from './fake-model/conversation.js';
+
+export type { ServedUsage };
 
 export type Protocol = 'anthropic' | 'responses' | 'chat' | 'gemini';
+
+/** The usage the fake reports for `decision` in answer to a request body of `rawLength` characters. */
+export function servedUsage(model: string, rawLength: number, decision: Decision): ServedUsage {
+  const answer = decision.kind === 'tool' ? JSON.stringify(decision.args) + decision.tool.name : decision.text;
+  return { model, input: Math.max(1, Math.ceil(rawLength / 4)), output: 5 + Math.ceil(answer.length / 8) };
+}
+
+/** Whom a request served: the lead, worker `wNN`, or a side request (title, suggestion, classifier). */
+function roleOf(conv: Conversation, decision: Decision): string {
+  if (conv.jsonSchema || (decision.kind === 'text' && decision.text === 'OK')) return 'side';
+  const worker = new RegExp(`${WORKER_MARK} (w\\d+)`).exec(conv.text)?.[1];
+  if (worker) return worker;
+  return conv.text.includes(LEAD_MARK) ? 'lead' : 'side';
+}
 
 /** One answered request: what came in and what the policy decided. */
 export interface RecordedRequest {
   protocol: Protocol;
   path: string;
   decision: Decision;
+  /** The usage the answer reported. */
+  usage: ServedUsage;
+  /** `lead`, the worker id (`w01`), or `side`. */
+  role: string;
   /** The request body, kept only when `keepBodies` is set. */
   body?: unknown;
 }
@@ -90,13 +116,16 @@ export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeMo
         return;
       }
       const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
-      const decision = decide(PARSERS[protocol](body), { blindLead: opts.blindLead });
-      const rec: RecordedRequest = { protocol, path, decision, ...(opts.keepBodies ? { body } : {}) };
+      const conv = PARSERS[protocol](body);
+      const decision = decide(conv, { blindLead: opts.blindLead });
+      const model = typeof body.model === 'string' ? body.model : (/models\/([^:]+)/.exec(path)?.[1] ?? 'fake-model');
+      const usage = servedUsage(model, raw.length, decision);
+      const role = roleOf(conv, decision);
+      const rec: RecordedRequest = { protocol, path, decision, usage, role, ...(opts.keepBodies ? { body } : {}) };
       requests.push(rec);
       opts.onRequest?.(rec);
-      const model = typeof body.model === 'string' ? body.model : (/models\/([^:]+)/.exec(path)?.[1] ?? 'fake-model');
-      if (protocol === 'anthropic') sse(res, renderAnthropic(decision, model));
-      else if (protocol === 'responses') sse(res, renderResponses(decision, model));
+      if (protocol === 'anthropic') sse(res, renderAnthropic(decision, model, usage));
+      else if (protocol === 'responses') sse(res, renderResponses(decision, model, usage));
       else if (protocol === 'chat') {
         if (body.stream === false) {
           const d = decision;
@@ -120,14 +149,20 @@ export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeMo
               object: 'chat.completion',
               model,
               choices: [{ index: 0, message, finish_reason: d.kind === 'tool' ? 'tool_calls' : 'stop' }],
-              usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+              usage: {
+                prompt_tokens: usage.input,
+                completion_tokens: usage.output,
+                total_tokens: usage.input + usage.output,
+              },
             }),
           );
-        } else sse(res, renderChat(decision, model));
+        } else sse(res, renderChat(decision, model, usage));
       } else if (path.includes(':streamGenerateContent'))
-        sse(res, `data: ${JSON.stringify(renderGemini(decision, model))}\r\n\r\n`);
+        sse(res, `data: ${JSON.stringify(renderGemini(decision, model, usage))}\r\n\r\n`);
       else
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(renderGemini(decision, model)));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(renderGemini(decision, model, usage)));
     })().catch((e: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: String(e) }));

@@ -243,7 +243,7 @@ test("a worker's output comes from its live tmux pane on the session's socket", 
   }
 });
 
-test('/api/docs is an OpenAPI document of every route; /metrics counts workers, spawns, verifies and MCP calls', async () => {
+test('/api/docs is an OpenAPI document of every route; /metrics counts workers, spawns, verifies, MCP calls, tokens and cost; the session shows usage', async () => {
   const t = createTestEnv();
   const d = setup(t);
   try {
@@ -259,6 +259,13 @@ test('/api/docs is an OpenAPI document of every route; /metrics counts workers, 
     stats.record('spawn_worker', 700, true);
     stats.record('list_workers', 1, false);
     stats.close();
+    const call = { session: 'sabc', agent: 'claude', model: 'claude-sonnet-4-5', cacheRead: 0, cacheWrite: 0 };
+    const more = { reasoning: 0, source: 'session-files', approximate: false, ts: 1 } as const;
+    d.store.usage().add([
+      { ...call, ...more, key: 'a', worker: 'w01', input: 100, output: 10, costUsd: 0.25, bucket: 'api' },
+      { ...call, ...more, key: 'b', worker: 'w01', input: 50, output: 5, costUsd: 0.5, bucket: 'api' },
+      { ...call, ...more, key: 'c', worker: 'lead', input: 7, output: 1, costUsd: null, bucket: 'subscription' },
+    ]);
 
     const doc = (await d.app.inject({ url: `/api/docs?token=${TOKEN}` })).json();
     assert.equal(doc.openapi, '3.1.0');
@@ -275,6 +282,11 @@ test('/api/docs is an OpenAPI document of every route; /metrics counts workers, 
       assert.ok(doc.paths[p], `${p} documented`);
     assert.equal(doc.paths['/api/sessions/{id}'].get.responses[200].content['application/json'].schema.type, 'object');
 
+    const detail = (await d.app.inject({ url: `/api/sessions/sabc?token=${TOKEN}` })).json();
+    assert.deepEqual(detail.usage.workers.w01, { tokens: 165, costUsd: 0.75, cost: '$0.7500' });
+    assert.deepEqual(detail.usage.workers.lead, { tokens: 8, costUsd: null, cost: 'unknown' });
+    assert.deepEqual(detail.usage.total, { tokens: 173, costUsd: null, cost: '>= $0.7500 (some models unpriced)' });
+    assert.match(detail.usage.line, /^usage: 173 tokens .*API \$0\.7500, subscription would cost unknown$/);
     const m = await d.app.inject({ url: `/metrics?token=${TOKEN}` });
     assert.match(String(m.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     for (const line of [
@@ -292,6 +304,11 @@ test('/api/docs is an OpenAPI document of every route; /metrics counts workers, 
       'crewmux_mcp_call_duration_seconds_bucket{tool="spawn_worker",le="+Inf"} 2',
       'crewmux_mcp_call_duration_seconds_count{tool="list_workers"} 1',
       'crewmux_mcp_call_duration_seconds_sum{tool="spawn_worker"} 0.703',
+      'crewmux_tokens_total{session="sabc",worker="w01",agent="claude",model="claude-sonnet-4-5",kind="input"} 150',
+      'crewmux_tokens_total{session="sabc",worker="w01",agent="claude",model="claude-sonnet-4-5",kind="output"} 15',
+      'crewmux_tokens_total{session="sabc",worker="lead",agent="claude",model="claude-sonnet-4-5",kind="input"} 7',
+      'crewmux_cost_usd_total{bucket="api"} 0.75',
+      'crewmux_cost_usd_total{bucket="subscription"} 0',
     ])
       assert.ok(m.body.split('\n').includes(line), `metrics has: ${line}\n${m.body}`);
   } finally {

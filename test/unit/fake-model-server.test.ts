@@ -258,3 +258,71 @@ test('over HTTP: chat SSE with a tool call, Gemini JSON, 404 elsewhere; close() 
     await fake.close();
   }
 });
+
+interface Ev {
+  type?: string;
+  message?: { usage: { input_tokens: number; output_tokens: number } };
+  usage?: { output_tokens?: number; prompt_tokens?: number; completion_tokens?: number };
+  response?: { usage: { input_tokens: number; output_tokens: number } };
+}
+
+test('over HTTP: every wire reports the usage the fake records, with whom it served', async () => {
+  const fake = createFakeModelServer();
+  const url = await fake.listen();
+  const post = async (path: string, body: unknown) =>
+    (await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) })).text();
+  const sseData = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]')
+      .map((l) => JSON.parse(l.slice(6)) as Ev);
+  try {
+    const tools = [{ name: 'mcp__crewmux__spawn_worker', input_schema: obj }];
+    const a = sseData(
+      await post('/v1/messages', { model: 'claude-x', messages: [{ role: 'user', content: LEAD }], tools }),
+    );
+    const start = a[0]!.message!.usage;
+    const delta = a.find((e) => e.type === 'message_delta')!.usage!;
+    const r = sseData(
+      await post('/v1/responses', {
+        model: 'gpt-x',
+        input: [{ role: 'user', content: [{ type: 'input_text', text: WORKER }] }],
+        tools: [{ type: 'function', name: 'exec_command', parameters: obj }],
+      }),
+    );
+    const done = r.at(-1)!.response!.usage;
+    const c = sseData(
+      await post('/v1/chat/completions', {
+        model: 'chat-x',
+        stream: true,
+        messages: [{ role: 'user', content: LEAD }],
+        tools: [{ function: { name: 'crewmux_spawn_worker', parameters: obj } }],
+      }),
+    );
+    const chat = c.at(-1)!.usage!;
+    const g = JSON.parse(
+      await post('/v1beta/models/gem-x:generateContent', { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    ) as { usageMetadata: { promptTokenCount: number; candidatesTokenCount: number } };
+    const served = fake.requests.map((q) => [q.protocol, q.role, q.usage.model]);
+    assert.deepEqual(served, [
+      ['anthropic', 'lead', 'claude-x'],
+      ['responses', 'w1', 'gpt-x'],
+      ['chat', 'lead', 'chat-x'],
+      ['gemini', 'side', 'gem-x'],
+    ]);
+    const u = fake.requests.map((q) => q.usage);
+    assert.deepEqual([start.input_tokens, start.output_tokens, delta.output_tokens], [u[0]!.input, 1, u[0]!.output]);
+    assert.deepEqual([done.input_tokens, done.output_tokens], [u[1]!.input, u[1]!.output]);
+    assert.deepEqual([chat.prompt_tokens, chat.completion_tokens], [u[2]!.input, u[2]!.output]);
+    assert.deepEqual(
+      [g.usageMetadata.promptTokenCount, g.usageMetadata.candidatesTokenCount],
+      [u[3]!.input, u[3]!.output],
+    );
+    assert.ok(
+      u.every((x) => x.input > 10 && x.output > 5),
+      'the counts come from the request and the answer',
+    );
+  } finally {
+    await fake.close();
+  }
+});

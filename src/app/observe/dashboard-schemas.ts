@@ -66,9 +66,14 @@ export const VerifyView = z.object({
   endedAt: iso,
 });
 
+/** Tokens and estimated cost (null = unknown: a model without a price) of one worker, the lead or the session. */
+export const UsageView = z.object({ tokens: z.number().int(), costUsd: z.number().nullable(), cost: z.string() });
+
 export const SessionDetail = z.object({
   session: SessionSummary.extend({ baseCommit: z.string(), lastEventId: z.number().int() }),
   workers: z.array(WorkerView),
+  /** The status line, the total and each worker's (and the lead's, key `lead`) usage, by id. */
+  usage: z.object({ line: z.string(), total: UsageView, workers: z.record(z.string(), UsageView) }),
   verifies: z.array(VerifyView),
   report: z.record(z.string(), z.unknown()).nullable(),
   reportText: z.string().nullable(),

@@ -12,6 +12,8 @@ import { fileSize, readFrom } from '../../adapters/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { renderReport, type RunReport } from '../../core/session/report.js';
 import { join } from 'node:path';
+import { summaryOf } from '../usage/views.js';
+import { formatCost, usageLine, type UsageGroup } from '../../core/usage/summary.js';
 import type {
   EventView,
   LeadOutput,
@@ -77,9 +79,20 @@ export function sessionDetail(store: Store, stats: StatsStore, id: string): Sess
   if (!s) return undefined;
   const workers = store.listWorkers(id).map(workerView);
   const report = s.report ? (JSON.parse(s.report) as RunReport) : null;
+  const usage = summaryOf(store, id);
+  const view = (g: UsageGroup) => ({
+    tokens: g.total,
+    costUsd: g.costComplete ? g.costUsd : null,
+    cost: formatCost(g),
+  });
   return {
     session: { ...summary(s, workers.length), baseCommit: s.base_commit, lastEventId: stats.lastEventId(id) },
     workers,
+    usage: {
+      line: usageLine(usage),
+      total: view(usage.totals),
+      workers: Object.fromEntries(Object.entries(usage.workers).map(([w, g]) => [w, view(g)])),
+    },
     verifies: store.listVerifies(id).map((v) => ({
       id: v.id,
       commit: v.commit_sha,

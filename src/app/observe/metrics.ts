@@ -8,12 +8,54 @@ import { SESSION_STATUSES } from '../../core/session/rows.js';
 import { WORKER_STATES } from '../../core/workers/state.js';
 import type { MetricFamily } from '../../core/observe/prometheus.js';
 import type { EventType } from '../../core/session/event-types.js';
+import type { UsageStore } from '../ports/usage.js';
 
 const byLabel = (label: string, keys: readonly string[], counts: Record<string, number>) =>
   [...new Set([...keys, ...Object.keys(counts)])].map((k) => ({ labels: { [label]: k }, value: counts[k] ?? 0 }));
 
-/** The metric families over every session in the state database. */
-export function collectMetrics(stats: StatsStore): MetricFamily[] {
+/**
+ * Tokens per session, worker, agent, model and kind (input, output, cache_read, cache_write, reasoning), and
+ * dollars per bucket (API billed, subscription would-cost; unpriced models add nothing).
+ */
+function usageFamilies(usage: UsageStore): MetricFamily[] {
+  const groups = usage.groupedBySession();
+  const kinds = {
+    input: 'input',
+    output: 'output',
+    cache_read: 'cacheRead',
+    cache_write: 'cacheWrite',
+    reasoning: 'reasoning',
+  } as const;
+  const tokens = new Map<string, { labels: Record<string, string>; value: number }>();
+  const cost = { api: 0, subscription: 0 };
+  for (const g of groups) {
+    for (const [kind, field] of Object.entries(kinds)) {
+      const labels = { session: g.session, worker: g.worker, agent: g.agent, model: g.model, kind };
+      const key = JSON.stringify(labels);
+      const sample = tokens.get(key) ?? { labels, value: 0 };
+      sample.value += g[field];
+      tokens.set(key, sample);
+    }
+    cost[g.bucket] += g.costUsd;
+  }
+  return [
+    {
+      name: 'crewmux_tokens_total',
+      help: 'Tokens the agents reported (their own usage files), by session, worker, agent, model and kind.',
+      type: 'counter',
+      samples: [...tokens.values()],
+    },
+    {
+      name: 'crewmux_cost_usd_total',
+      help: 'Estimated dollars by bucket: api (billed per token) and subscription (would cost); unpriced models add 0 here.',
+      type: 'counter',
+      samples: (['api', 'subscription'] as const).map((b) => ({ labels: { bucket: b }, value: cost[b] })),
+    },
+  ];
+}
+
+/** The metric families over every session in the state database (usage ones when `usage` is given). */
+export function collectMetrics(stats: StatsStore, usage?: UsageStore): MetricFamily[] {
   const events = stats.eventCounts([
     'worker.spawned',
     'worker.spawn_failed',
@@ -84,5 +126,6 @@ export function collectMetrics(stats: StatsStore): MetricFamily[] {
       type: 'histogram',
       samples: histogram,
     },
+    ...(usage ? usageFamilies(usage) : []),
   ];
 }

@@ -17,6 +17,7 @@ import type {
 import type { EventType } from '../../core/session/event-types.js';
 import type { StatsStore } from './stats.js';
 import type { CompactionStore } from './compactions.js';
+import type { UsageStore } from './usage.js';
 
 export interface Store {
   /** Closes the database; the store is unusable afterwards. */
@@ -55,6 +56,8 @@ export interface Store {
   stats(): StatsStore;
   /** Workers' compacted summaries in the same database. */
   compactions(): CompactionStore;
+  /** Agents' token usage and the read offsets of their usage files, in the same database. */
+  usage(): UsageStore;
   /** Runs `fn` in one transaction; a throw rolls it back. */
   transaction<T>(fn: () => T): T;
 }

@@ -13,6 +13,7 @@ import { stopWorker } from '../workers/turns.js';
 import { session, type Runtime } from '../runtime.js';
 import { redactSecrets } from '../../core/text/redact.js';
 import { episodeWorthWriting } from '../../core/llm/memory-text.js';
+import { summaryOf } from '../usage/views.js';
 
 /**
  * Reasons mark_goal_done is refused right now (empty when it may pass): a worker still running, a
@@ -111,6 +112,8 @@ async function finishSession(
     ),
   );
   await step('stopping the lead', () => stopLead(rt, status));
+  // The agents' last calls, before the report sums them.
+  await step('reading the usage files', () => rt.usage?.collect());
   const report = await step('building the report', () => summarizedReport(rt, status, reason));
   const endedAt = rt.now();
   if (report) await step('writing the episode', () => writeEpisode(rt, report, endedAt));
@@ -203,6 +206,7 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
         })),
       })),
     ...(ahead > 0 ? { mergeCommand: `git merge ${rt.integrationBranch}` } : {}),
+    usage: summaryOf(rt.store, rt.sid),
   };
 }
 

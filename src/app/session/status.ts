@@ -2,6 +2,8 @@
 import type { RunReport } from '../../core/session/report.js';
 import type { Store } from '../ports/store.js';
 import { findSession } from './lookup.js';
+import { summaryOf } from '../usage/views.js';
+import { formatCost, quotaLine, usageLine } from '../../core/usage/summary.js';
 
 /**
  * `crewmux status`: session `sid` (else the latest) with its workers, their conflict radar and the stored report;
@@ -9,6 +11,11 @@ import { findSession } from './lookup.js';
  */
 export function sessionStatus(store: Store, sid?: string) {
   const s = findSession(store, sid);
+  const usage = summaryOf(store, s.id);
+  const usageOf = (id: string) => {
+    const g = usage.workers[id];
+    return g ? { tokens: g.total, costUsd: g.costComplete ? g.costUsd : null, cost: formatCost(g) } : null;
+  };
   const workers = store.listWorkers(s.id).map((w) => ({
     id: w.id,
     agent: w.agent,
@@ -20,6 +27,7 @@ export function sessionStatus(store: Store, sid?: string) {
     summary: w.summary,
     notes: w.notes,
     conflicts: { integration: w.radar.integration, workers: w.radar.workers },
+    usage: usageOf(w.id),
   }));
   return {
     session: {
@@ -40,6 +48,13 @@ export function sessionStatus(store: Store, sid?: string) {
       endedAt: s.ended_at ? new Date(s.ended_at).toISOString() : null,
     },
     workers,
+    usage: {
+      line: usageLine(usage),
+      quota: quotaLine(store.usage().limits(s.id)) ?? null,
+      lead: usageOf('lead'),
+      totals: usage.totals,
+      buckets: usage.buckets,
+    },
     report: s.report ? (JSON.parse(s.report) as RunReport) : null,
   };
 }

@@ -249,6 +249,8 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
   async function tick(): Promise<void> {
     const s = session(rt);
     if (s.status !== 'running') return;
+    // Agents' usage files, read from where the last pass stopped, at most every 2 s and off this tick.
+    rt.usage?.maybeCollect();
     const now = rt.now();
     if (s.options.timeoutS && now - s.created_at > s.options.timeoutS * 1000) {
       await endSession(rt, 'timeout', `the run hit --timeout ${s.options.timeoutS} s`);

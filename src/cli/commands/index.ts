@@ -29,6 +29,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./status.js')).statusCommand,
   },
   {
+    command: 'usage [sid]',
+    describe: "Show a session's token usage and estimated cost (default: this repository's latest)",
+    load: async () => (await import('./usage.js')).usageCommand,
+  },
+  {
     command: 'sessions',
     describe: 'List sessions of every repository: repository, goal, status, lead, workers by state, age, resumable',
     load: async () => (await import('./sessions.js')).sessionsCommand,

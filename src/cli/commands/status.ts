@@ -4,6 +4,7 @@ import { sessionStatus, type SessionStatusView } from '../../app/session/status.
 import { resolveSession } from '../../app/session/lookup.js';
 import { renderReport } from '../../core/session/report.js';
 import { clip, table } from '../output.js';
+import { formatTokens } from '../../core/usage/summary.js';
 
 export function renderStatus(v: SessionStatusView): string {
   const s = v.session;
@@ -13,13 +14,15 @@ export function renderStatus(v: SessionStatusView): string {
     `lead:        ${s.lead}   tmux: ${s.tmuxSession}   mcp port: ${s.mcpPort ?? '-'}`,
     `integration: ${s.integrationBranch}  (${s.integrationWorktree})`,
     `started:     ${s.createdAt}${s.endedAt ? `   ended: ${s.endedAt}` : ''}`,
+    v.usage.line,
+    ...(v.usage.quota ? [v.usage.quota] : []),
     '',
   ];
   if (v.workers.length === 0) lines.push('no workers yet');
   else {
     lines.push(
       table(
-        ['ID', 'AGENT', 'PERSPECTIVE', 'STATE', 'BRANCH', 'PANE', 'WORKTREE', 'SUMMARY'],
+        ['ID', 'AGENT', 'PERSPECTIVE', 'STATE', 'BRANCH', 'PANE', 'WORKTREE', 'USAGE', 'SUMMARY'],
         v.workers.map((w) => [
           w.id,
           w.agent,
@@ -28,6 +31,7 @@ export function renderStatus(v: SessionStatusView): string {
           w.branch,
           w.pane ?? '-',
           w.worktree,
+          w.usage ? `${formatTokens(w.usage.tokens)} ${w.usage.cost}` : '-',
           clip(w.summary ?? '', 60),
         ]),
       ),

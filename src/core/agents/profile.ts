@@ -81,6 +81,19 @@ export interface Capabilities {
   resume: boolean;
 }
 
+/**
+ * Where crewmux reads an agent's token counts (core/usage/, adapters/usage/): `claude-transcript` is the
+ * transcript JSONL in the agent's crewmux-owned CLAUDE_CONFIG_DIR, `codex-rollout` the session rollout in
+ * CODEX_HOME whose cwd is the agent's worktree; `none`: not read (yet).
+ */
+export type UsageFileSource = 'claude-transcript' | 'codex-rollout' | 'none';
+
+export interface UsageProfile {
+  source: UsageFileSource;
+  /** API-key variables: one set in the agent's environment puts its cost in the API bucket, else subscription. */
+  apiKeyEnv?: string[];
+}
+
 export interface AgentProfile {
   name: string;
   /** Agents of one family share a model vendor; cross_review prefers another family. */
@@ -128,6 +141,8 @@ export interface AgentProfile {
    * (docs/architecture.md "Lead start-up"). A CLI that itself blocks on MCP start-up keeps 'launch'.
    */
   leadPrompt?: 'launch' | 'after-tools';
+  /** How its usage is read and billed (README#usage); absent = not read. */
+  usage?: UsageProfile;
   launch(ctx: LaunchContext, binary: string): LaunchSpec;
 }
 

@@ -4,6 +4,7 @@
  * lives in adapters/llm/memory-index.ts, the files in app/llm/memory.ts.
  */
 import type { RunReport } from '../session/report.js';
+import { usageLine } from '../usage/summary.js';
 
 export type MemoryKind = 'topic' | 'episode';
 
@@ -183,6 +184,7 @@ export function renderEpisode(input: EpisodeInput): string {
     `- outcome: ${r.outcome} (${clip(firstLine(r.reason), 300)})`,
     `- lead: ${input.lead}; workers: ${r.workers.length}; minutes: ${Math.max(0, Math.round((input.endedAt - input.startedAt) / 60_000))}`,
     `- integration branch: ${r.integrationBranch}`,
+    ...(r.usage ? [`- ${usageLine(r.usage)}`] : []),
     '',
     '## Goal',
     clip(r.goal.trim(), 4_000),

@@ -96,6 +96,12 @@ export const WorktreeConfigSchema = z
 
 export type WorktreeConfig = z.infer<typeof WorktreeConfigSchema>;
 
+const dollars = z.number().min(0);
+/** One model's price, $ per million tokens (core/usage/prices.ts). */
+export const ModelPriceSchema = z
+  .object({ input: dollars, output: dollars, cacheRead: dollars.optional(), cacheWrite: dollars.optional() })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     agents: z
@@ -143,6 +149,8 @@ export const ConfigSchema = z
     router: RouterConfigSchema.optional(),
     /** Worktree bootstrap: clone, link, setup, teardown (README#worktrees-ready-to-work-in). */
     worktree: WorktreeConfigSchema.optional(),
+    /** $ per million tokens per model, over the built-in table (README#usage; core/usage/prices.ts). */
+    prices: z.record(z.string().min(1), ModelPriceSchema).optional(),
   })
   .strict();
 

@@ -85,6 +85,7 @@ export const EVENT_TYPES = {
   'router.warning': 'the summary router is misconfigured; summaries may fall back to truncation',
   'mcp.listening': 'the MCP server listens (its URL is in the message)',
   'tools.cleared': 'clear_tool_results dropped cached tool answers',
+  'usage.error': "reading an agent's usage files failed; the next pass tries again",
 } as const satisfies Record<`${string}.${string}`, string>;
 
 /** One event name of the log. */

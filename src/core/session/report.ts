@@ -1,4 +1,5 @@
 /** The end-of-run report: data built from the session and its workers, and its text rendering. */
+import { formatCost, formatTokens, usageLine, type UsageSummary } from '../usage/summary.js';
 
 export interface ReportWorker {
   id: string;
@@ -31,6 +32,8 @@ export interface RunReport {
   /** How the user takes the result (`git merge <integration branch>`); absent when it has nothing beyond the base. */
   mergeCommand?: string;
   merged?: string;
+  /** What the run cost, from the agents' own usage files (absent in reports of older versions). */
+  usage?: UsageSummary;
 }
 
 export function renderReport(r: RunReport): string {
@@ -45,6 +48,8 @@ export function renderReport(r: RunReport): string {
   for (const w of r.workers) {
     lines.push(`  ${w.id}  ${w.agent}  ${w.perspective}  ${w.state}  ${w.branch}`);
     if (w.diffstat) lines.push(`      ${w.diffstat}`);
+    const u = r.usage?.workers[w.id];
+    if (u) lines.push(`      ${formatTokens(u.total)} tokens, ${formatCost(u)}`);
     if (w.summary) lines.push(`      ${w.summary.split('\n')[0]}`);
   }
   if (r.verifies.length) {
@@ -54,6 +59,11 @@ export function renderReport(r: RunReport): string {
       for (const c of v.commands)
         lines.push(`    [${c.exitCode ?? 'timeout'}] ${c.command} (${Math.round(c.durationMs)} ms)`);
     }
+  }
+  if (r.usage) {
+    const lead = r.usage.workers.lead;
+    lines.push('', usageLine(r.usage));
+    if (lead) lines.push(`  lead: ${formatTokens(lead.total)} tokens, ${formatCost(lead)}`);
   }
   lines.push(
     '',

@@ -219,8 +219,10 @@ function renderSession(d) {
   state.leadActive = !s.endedAt;
   // Once more after the end, so the last screen of the lead is shown.
   if (state.leadActive || wasActive || $('lead-output').textContent === '…') loadLead();
+  const lead = d.usage.workers.lead;
+  $('s-usage').textContent = `${d.usage.line}${lead ? ` · lead ${lead.tokens} tokens, ${lead.cost}` : ''}`;
   $('w-count').textContent = `(${d.workers.length})`;
-  for (const w of d.workers) renderWorker(w);
+  for (const w of d.workers) renderWorker(w, d.usage.workers[w.id]);
   renderVerifies(d.verifies);
   const report = $('report');
   report.textContent = d.reportText || 'The report appears when the goal ends.';
@@ -232,6 +234,7 @@ function workerCard(w) {
     state: h('span', { class: 'badge state' }),
     summary: h('div', { class: 'summary' }),
     updated: h('span', { class: 'updated muted' }),
+    usage: h('span', { class: 'usage muted mono' }),
     notes: h('ul', { class: 'notes' }),
     radar: h('div', { class: 'radar' }),
     output: h('pre', { class: 'output', text: '…' }),
@@ -256,6 +259,7 @@ function workerCard(w) {
       h('span', { class: 'perspective muted', text: w.perspective }),
       h('span', { class: 'branch mono muted', text: w.branch }),
       refs.updated,
+      refs.usage,
     ),
     h('div', { class: 'task', text: w.task }),
     refs.summary,
@@ -270,7 +274,7 @@ function workerCard(w) {
   return refs;
 }
 
-function renderWorker(w) {
+function renderWorker(w, usage) {
   let refs = state.cards.get(w.id);
   if (!refs) {
     refs = workerCard(w);
@@ -283,6 +287,8 @@ function renderWorker(w) {
   refs.state.dataset.state = w.state;
   refs.el.dataset.state = w.state;
   refs.summary.textContent = w.summary ? `summary: ${w.summary}` : '';
+  // Tokens and cost come from the agent's own files, read every few seconds while it runs.
+  refs.usage.textContent = usage ? `${usage.tokens} tokens · ${usage.cost}` : '';
   refs.exit.textContent = w.exitInfo || '';
   refs.notes.replaceChildren(...w.notes.map((n) => h('li', { text: n })));
   const conflicts = [

@@ -13,6 +13,7 @@ import { sessionFence } from '../../app/session/data-fence.js';
 import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import { finishedLine, W_ID, workerView } from './views.js';
 import type { ToolDeps } from '../build-server.js';
+import { workerUsage } from '../../app/usage/views.js';
 
 export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
@@ -134,15 +135,16 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     server,
     d.stats,
     'list_workers',
-    'List every worker of this session with its state, branch and summary.',
+    'List every worker of this session with its state, branch, summary and usage (tokens, estimated cost).',
     {},
     async () => {
       const rows = rt.store.listWorkers(rt.sid);
       const compacted = compactedSummaries(rt, rows);
+      const usage = workerUsage(rt.store, rt.sid);
       const workers = rows.map((w, i) => {
         const c = compacted[i]!;
         const summary = c.summary === null ? null : fence(`worker ${w.id} summary`, c.summary);
-        return { ...workerView(w, fence), ...c, summary };
+        return { ...workerView(w, fence), ...c, summary, usage: usage.get(w.id) ?? null };
       });
       return textResult(JSON.stringify({ workers }, null, 1), { workers });
     },

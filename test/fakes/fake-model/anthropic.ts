@@ -1,6 +1,14 @@
 /** Anthropic Messages (Claude Code): request -> Conversation, Decision -> SSE events. */
 import { randomUUID } from 'node:crypto';
-import { flattenText, type Conversation, type Decision, type JsonSchema, type ToolCall } from './conversation.js';
+import {
+  flattenText,
+  type Conversation,
+  type Decision,
+  type JsonSchema,
+  type ToolCall,
+  DEFAULT_USAGE,
+  type ServedUsage,
+} from './conversation.js';
 
 type Block = {
   type?: string;
@@ -52,9 +60,15 @@ export function parseAnthropic(body: Record<string, unknown>): Conversation {
 }
 
 /** The SSE body for `d`, as `event:`/`data:` pairs. */
-export function renderAnthropic(d: Decision, model: string): string {
+export function renderAnthropic(d: Decision, model: string, served: ServedUsage = DEFAULT_USAGE): string {
   const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-  const usage = { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  // As the API does: the stream's start carries the input and 1 output token, message_delta the final output.
+  const usage = {
+    input_tokens: served.input,
+    output_tokens: 1,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
   let out = ev('message_start', {
     message: {
       id: `msg_${randomUUID()}`,
@@ -83,7 +97,7 @@ export function renderAnthropic(d: Decision, model: string): string {
   out += ev('content_block_stop', { index: 0 });
   out += ev('message_delta', {
     delta: { stop_reason: d.kind === 'tool' ? 'tool_use' : 'end_turn', stop_sequence: null },
-    usage: { output_tokens: 5 },
+    usage: { output_tokens: served.output },
   });
   out += ev('message_stop', {});
   return out;

@@ -42,6 +42,16 @@ export interface Conversation {
   jsonSchema?: JsonSchema;
 }
 
+/** The usage one answer reports on its wire (fake-model-server.ts servedUsage). */
+export interface ServedUsage {
+  model: string;
+  input: number;
+  output: number;
+}
+
+/** The usage of an answer rendered without one (unit tests of a renderer). */
+export const DEFAULT_USAGE: ServedUsage = { model: 'fake-model', input: 10, output: 5 };
+
 export type Decision = { kind: 'text'; text: string } | { kind: 'tool'; tool: ToolDef; args: Record<string, unknown> };
 
 /** Every string inside `v`, joined by newlines (tool results arrive as strings, parts or objects). */

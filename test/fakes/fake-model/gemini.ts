@@ -1,6 +1,14 @@
 /** Gemini generateContent / streamGenerateContent (Gemini CLI): request -> Conversation, Decision -> JSON. */
 import { randomUUID } from 'node:crypto';
-import { flattenText, type Conversation, type Decision, type JsonSchema, type ToolCall } from './conversation.js';
+import {
+  flattenText,
+  type Conversation,
+  type Decision,
+  type JsonSchema,
+  type ToolCall,
+  DEFAULT_USAGE,
+  type ServedUsage,
+} from './conversation.js';
 
 type Part = {
   text?: string;
@@ -51,12 +59,16 @@ export function parseGemini(body: Record<string, unknown>): Conversation {
 }
 
 /** One GenerateContentResponse (the SSE stream sends it as a single `data:` event). */
-export function renderGemini(d: Decision, model: string): Record<string, unknown> {
+export function renderGemini(d: Decision, model: string, served: ServedUsage = DEFAULT_USAGE): Record<string, unknown> {
   const part =
     d.kind === 'tool' ? { functionCall: { id: randomUUID(), name: d.tool.name, args: d.args } } : { text: d.text };
   return {
     candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }],
-    usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 },
+    usageMetadata: {
+      promptTokenCount: served.input,
+      candidatesTokenCount: served.output,
+      totalTokenCount: served.input + served.output,
+    },
     modelVersion: model,
   };
 }

@@ -8,6 +8,8 @@ import {
   type Decision,
   type JsonSchema,
   type ToolCall,
+  DEFAULT_USAGE,
+  type ServedUsage,
 } from './conversation.js';
 
 type Msg = {
@@ -54,7 +56,7 @@ export function parseChat(body: Record<string, unknown>): Conversation {
   };
 }
 
-export function renderChat(d: Decision, model: string): string {
+export function renderChat(d: Decision, model: string, served: ServedUsage = DEFAULT_USAGE): string {
   const id = `chatcmpl-${randomUUID()}`;
   const chunk = (choices: unknown[], extra: object = {}) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices, ...extra })}\n\n`;
@@ -72,6 +74,12 @@ export function renderChat(d: Decision, model: string): string {
     out += chunk([{ index: 0, delta: { content: d.text }, finish_reason: null }]);
     out += chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]);
   }
-  out += chunk([], { usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } });
+  out += chunk([], {
+    usage: {
+      prompt_tokens: served.input,
+      completion_tokens: served.output,
+      total_tokens: served.input + served.output,
+    },
+  });
   return out + 'data: [DONE]\n\n';
 }

@@ -8,6 +8,8 @@ import {
   type JsonSchema,
   type ToolCall,
   type ToolDef,
+  DEFAULT_USAGE,
+  type ServedUsage,
 } from './conversation.js';
 
 type Item = {
@@ -69,7 +71,7 @@ export function parseResponses(body: Record<string, unknown>): Conversation {
   };
 }
 
-export function renderResponses(d: Decision, model: string): string {
+export function renderResponses(d: Decision, model: string, served: ServedUsage = DEFAULT_USAGE): string {
   const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   const id = `resp_${randomUUID()}`;
   let item: Record<string, unknown>;
@@ -102,11 +104,11 @@ export function renderResponses(d: Decision, model: string): string {
   }
   out += ev('response.output_item.done', { output_index: 0, item });
   const usage = {
-    input_tokens: 10,
+    input_tokens: served.input,
     input_tokens_details: { cached_tokens: 0 },
-    output_tokens: 5,
+    output_tokens: served.output,
     output_tokens_details: { reasoning_tokens: 0 },
-    total_tokens: 15,
+    total_tokens: served.input + served.output,
   };
   out += ev('response.completed', {
     response: { id, object: 'response', model, status: 'completed', output: [item], usage },

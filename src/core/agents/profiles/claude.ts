@@ -124,5 +124,6 @@ export const claude: AgentProfile = {
     },
     { match: 'Do you want to proceed?', keys: ['Enter'], why: 'a tool permission prompt outside the allow rules' },
   ],
+  usage: { source: 'claude-transcript', apiKeyEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] },
   launch: claudeStyleLaunch,
 };

@@ -26,6 +26,7 @@ export const codex: AgentProfile = {
   // Typed once crewmux's tools are listed: a first turn never runs before its MCP client connected.
   leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `mcp__${server}.${tool}`,
+  usage: { source: 'codex-rollout', apiKeyEnv: ['OPENAI_API_KEY', 'CODEX_API_KEY'] },
   markers: {
     ready: ['Ask Codex to do anything', '? for shortcuts'],
     busy: ['esc to interrupt', 'Working ('],

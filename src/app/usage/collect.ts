@@ -1,0 +1,151 @@
+/**
+ * Usage collection: for the lead and every worker, the agent's own usage files (its registry entry's
+ * `usage.source`) are read from the byte offset the last pass stopped at, parsed (core/usage/), priced
+ * (core/usage/prices.ts, config `prices` first) and added to the `usage` table, deduplicated by key. It runs
+ * off the hot paths: the monitor asks for a pass at most every `everyMs` (default 2 s), and the session's
+ * ending runs a last one after the agents have stopped. A pass never throws: a failure is an event.
+ */
+import { join } from 'node:path';
+import type { Runtime } from '../runtime.js';
+import { session, workerDir } from '../runtime.js';
+import type { UsageFiles, UsageStore } from '../ports/usage.js';
+import type { UsageProfile } from '../../core/agents/profile.js';
+import { parseClaudeTranscript } from '../../core/usage/claude-transcript.js';
+import { NEW_CODEX_CURSOR, parseCodexRollout, type CodexCursor } from '../../core/usage/codex-rollout.js';
+import { costOf, priceFor, type ModelPrice } from '../../core/usage/prices.js';
+import { usageBucket } from '../../core/usage/buckets.js';
+import type { UsageDelta, UsageBucket } from '../../core/usage/usage.js';
+import type { UsageRow } from '../../core/usage/summary.js';
+
+/** One agent of the session whose files are read: the lead (`worker` = 'lead') or a worker. */
+interface UsageAgent {
+  worker: string;
+  agent: string;
+  stateDir: string;
+  cwd: string;
+  since: number;
+}
+
+export interface UsageCollector {
+  /** One pass over every agent now; resolves with the rows added. Never rejects. */
+  collect(): Promise<number>;
+  /** A pass when the last one is at least `everyMs` old and none is running (the monitor tick calls it). */
+  maybeCollect(): void;
+}
+
+/** The collector of session `rt`, reading through `files` (adapters/usage/usage-files.ts). */
+export function createUsageCollector(rt: Runtime, files: UsageFiles, opts: { everyMs?: number } = {}): UsageCollector {
+  const everyMs = opts.everyMs ?? 2000;
+  let last = -Infinity;
+  let running: Promise<number> | undefined;
+  const collect = (): Promise<number> => {
+    running ??= Promise.resolve()
+      .then(() => collectUsage(rt, files))
+      .catch((e: unknown) => {
+        rt.events.emit('usage.error', `usage collection: ${(e as Error).message}`);
+        return 0;
+      })
+      .finally(() => {
+        last = rt.now();
+        running = undefined;
+      });
+    return running;
+  };
+  return {
+    collect,
+    maybeCollect() {
+      if (!running && rt.now() - last >= everyMs) void collect();
+    },
+  };
+}
+
+/** One collection pass over the lead and every worker of `rt`'s session; returns the rows added. */
+export function collectUsage(rt: Runtime, files: UsageFiles): number {
+  const s = session(rt);
+  const agents: UsageAgent[] = [
+    {
+      worker: 'lead',
+      agent: s.lead_agent,
+      stateDir: join(rt.sessionDir, 'lead'),
+      cwd: s.integration_worktree,
+      since: s.created_at,
+    },
+    ...rt.store.listWorkers(rt.sid).map((w) => ({
+      worker: w.id,
+      agent: w.agent,
+      stateDir: workerDir(rt, w.id),
+      cwd: w.worktree,
+      since: w.created_at,
+    })),
+  ];
+  const store = rt.store.usage();
+  let added = 0;
+  for (const a of agents) {
+    const usage = rt.agents.get(a.agent)?.profile.usage;
+    if (!usage || usage.source === 'none') continue;
+    added += collectAgent(rt, store, files, a, usage);
+  }
+  return added;
+}
+
+function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: UsageAgent, usage: UsageProfile): number {
+  const bucket = usageBucket(usage.apiKeyEnv, rt.baseEnv);
+  const prices = rt.config.prices ?? {};
+  const row = (d: UsageDelta) => toRow(rt, a, bucket, prices, d);
+  let added = 0;
+  if (usage.source === 'claude-transcript') {
+    for (const file of files.claudeTranscripts(join(a.stateDir, 'claude-config'))) {
+      const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: '' };
+      const { lines, next } = files.readLines(file, c.offset);
+      if (next === c.offset) continue;
+      added += store.add(parseClaudeTranscript(lines).map(row));
+      store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
+    }
+  } else if (usage.source === 'codex-rollout') {
+    const home = rt.baseEnv.CODEX_HOME || join(rt.userHome, '.codex');
+    const known = new Set(store.files(rt.sid, a.worker));
+    // A minute's slack: file times come from the kernel's coarse clock, and the cwd match is what counts.
+    for (const f of files.codexRollouts(home, a.since - 60_000, a.cwd)) known.add(f);
+    for (const file of known) {
+      const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: JSON.stringify(NEW_CODEX_CURSOR) };
+      const { lines, next } = files.readLines(file, c.offset);
+      if (next === c.offset) continue;
+      const parsed = parseCodexRollout(lines, JSON.parse(c.state) as CodexCursor, `${file}@${c.offset}`);
+      added += store.add(parsed.deltas.map(row));
+      const ts = rt.now();
+      store.setLimits(
+        rt.sid,
+        parsed.limits.map((l) => ({ ...l, worker: a.worker, agent: a.agent, ts })),
+      );
+      store.setCursor(rt.sid, a.worker, file, { offset: next, state: JSON.stringify(parsed.cursor) });
+    }
+  }
+  return added;
+}
+
+function toRow(
+  rt: Runtime,
+  a: UsageAgent,
+  bucket: UsageBucket,
+  prices: Record<string, ModelPrice>,
+  d: UsageDelta,
+): UsageRow & { key: string } {
+  const cost = costOf(d, priceFor(d.model, prices));
+  return {
+    key: d.key,
+    session: rt.sid,
+    worker: a.worker,
+    agent: a.agent,
+    model: d.model,
+    input: d.input,
+    output: d.output,
+    cacheRead: d.cacheRead,
+    cacheWrite: d.cacheWrite,
+    reasoning: d.reasoning,
+    costUsd: cost ?? null,
+    bucket,
+    source: 'session-files',
+    approximate: false,
+    ts: d.ts ?? rt.now(),
+  };
+}
