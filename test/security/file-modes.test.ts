@@ -193,7 +193,8 @@ test('dashboard as the first command: state.db and its -wal/-shm 0600, the URL f
 test('demo --no-attach (a whole scripted run) as the first command: every file and dir crewmux made is private', async () => {
   const h = freshHome();
   try {
-    const r = await runCli(h.t, h.t.dir, ['demo', '--no-attach'], { timeoutMs: 240_000 });
+    // --keep: the demo removes its throwaway repo and worktrees at the end otherwise.
+    const r = await runCli(h.t, h.t.dir, ['demo', '--no-attach', '--keep'], { timeoutMs: 240_000 });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const sessions = readdirSync(join(h.dataDir, 'sessions'));
     assert.equal(sessions.length, 1);
