@@ -100,7 +100,7 @@ test('npm pack installs into a clean prefix and its crewmux runs the demo to don
     const demo = await runCliAt(bin, work, ['demo', '--no-attach'], env, 600_000);
     assert.equal(demo.code, 0, `demo: ${demo.stdout}\n${demo.stderr}`);
     assert.match(demo.stderr, /SCRIPTED programs/);
-    const status = await runCliAt(bin, work, ['status', '--json'], env);
+    const status = await runCliAt(bin, work, ['status', '--all', '--json'], env);
     assert.equal(status.code, 0, status.stderr);
     assert.equal((JSON.parse(status.stdout) as { session: { status: string } }).session.status, 'done');
   } finally {
