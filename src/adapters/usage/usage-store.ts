@@ -25,73 +25,41 @@ CREATE TABLE IF NOT EXISTS usage_cursors (
   state TEXT NOT NULL, PRIMARY KEY (session_id, worker_id, file)
 );`;
 
+/** The columns a usage row and a group of rows share, and their mapping to the core's names. */
+const COMMON = {
+  worker_id: z.string(),
+  agent: z.string(),
+  model: z.string(),
+  input: z.number().int(),
+  output: z.number().int(),
+  cache_read: z.number().int(),
+  cache_write: z.number().int(),
+  reasoning: z.number().int(),
+  bucket: z.enum(['api', 'subscription']),
+  source: z.enum(['protocol', 'session-files', 'otel', 'pane']),
+  approximate: z.number().int(),
+};
+const common = (r: z.infer<z.ZodObject<typeof COMMON>>) => ({
+  worker: r.worker_id,
+  agent: r.agent,
+  model: r.model,
+  input: r.input,
+  output: r.output,
+  cacheRead: r.cache_read,
+  cacheWrite: r.cache_write,
+  reasoning: r.reasoning,
+  bucket: r.bucket,
+  source: r.source,
+  approximate: r.approximate === 1,
+});
+
 const RowSchema = z
-  .object({
-    session_id: z.string(),
-    worker_id: z.string(),
-    agent: z.string(),
-    model: z.string(),
-    input: z.number().int(),
-    output: z.number().int(),
-    cache_read: z.number().int(),
-    cache_write: z.number().int(),
-    reasoning: z.number().int(),
-    cost_usd: z.number().nullable(),
-    bucket: z.enum(['api', 'subscription']),
-    source: z.enum(['protocol', 'session-files', 'otel', 'pane']),
-    approximate: z.number().int(),
-    ts: z.number(),
-  })
-  .transform((r): UsageRow => ({
-    session: r.session_id,
-    worker: r.worker_id,
-    agent: r.agent,
-    model: r.model,
-    input: r.input,
-    output: r.output,
-    cacheRead: r.cache_read,
-    cacheWrite: r.cache_write,
-    reasoning: r.reasoning,
-    costUsd: r.cost_usd,
-    bucket: r.bucket,
-    source: r.source,
-    approximate: r.approximate === 1,
-    ts: r.ts,
-  }));
+  .object({ ...COMMON, session_id: z.string(), cost_usd: z.number().nullable(), ts: z.number() })
+  .transform((r): UsageRow => ({ ...common(r), session: r.session_id, costUsd: r.cost_usd, ts: r.ts }));
 
 const GroupSchema = z
-  .object({
-    worker_id: z.string(),
-    agent: z.string(),
-    model: z.string(),
-    input: z.number().int(),
-    output: z.number().int(),
-    cache_read: z.number().int(),
-    cache_write: z.number().int(),
-    reasoning: z.number().int(),
-    cost_usd: z.number(),
-    bucket: z.enum(['api', 'subscription']),
-    source: z.enum(['protocol', 'session-files', 'otel', 'pane']),
-    approximate: z.number().int(),
-    calls: z.number().int(),
-    priced: z.number().int(),
-  })
-  .transform((r): UsageRowGroup => ({
-    worker: r.worker_id,
-    agent: r.agent,
-    model: r.model,
-    input: r.input,
-    output: r.output,
-    cacheRead: r.cache_read,
-    cacheWrite: r.cache_write,
-    reasoning: r.reasoning,
-    costUsd: r.cost_usd,
-    bucket: r.bucket,
-    source: r.source,
-    approximate: r.approximate === 1,
-    calls: r.calls,
-    priced: r.priced,
-  }));
+  .object({ ...COMMON, cost_usd: z.number(), calls: z.number().int(), priced: z.number().int() })
+  .transform((r): UsageRowGroup => ({ ...common(r), costUsd: r.cost_usd, calls: r.calls, priced: r.priced }));
 
 const LimitSchema = z
   .object({
