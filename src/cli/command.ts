@@ -80,3 +80,10 @@ export function numberOption(name: string, describe: string, rules: NumberFlagRu
     ...(dflt === undefined ? {} : { default: dflt, defaultDescription: String(dflt) }),
   };
 }
+
+/** The `--all` flag of the commands that find "the latest session" (attach, stop, resume, status, usage). */
+export const ALL_SESSIONS_OPTION: Options = {
+  type: 'boolean',
+  default: false,
+  describe: 'Without an id: the latest session of any repository, not only of this one',
+};

@@ -1,5 +1,5 @@
 /** `crewmux attach [sid]`: reconnect this terminal to a running session (inside tmux: switch to it). */
-import type { Command } from '../command.js';
+import { ALL_SESSIONS_OPTION, type Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import type { AttachResult, Tmux } from '../../app/ports/tmux.js';
@@ -18,12 +18,7 @@ export async function showSession(ctx: AppContext, tmux: Tmux, session: string):
 export const attachCommand: Command = {
   command: 'attach [sid]',
   describe: "Attach this terminal to a session (default: this repository's latest; inside tmux: switch to it)",
-  builder: (y) =>
-    y.positional('sid', { type: 'string' }).option('all', {
-      type: 'boolean',
-      default: false,
-      describe: 'Without an id: the latest session of any repository, not only of this one',
-    }),
+  builder: (y) => y.positional('sid', { type: 'string' }).option('all', ALL_SESSIONS_OPTION),
   async handler(a, ctx) {
     const s = await resolveSession(ctx, a.sid as string | undefined, Boolean(a.all), 'attach');
     const tmux = ctx.tmuxFor(s.tmux_socket);

@@ -1,5 +1,5 @@
 /** `crewmux resume [sid]`: bring a session back after a crash, a stop, or a reboot. */
-import type { Command } from '../command.js';
+import { ALL_SESSIONS_OPTION, type Command } from '../command.js';
 import { resumeRun } from '../../app/session/control.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import { followRun } from '../../app/session/follow-run.js';
@@ -16,11 +16,7 @@ export const resumeCommand: Command = {
       .option('attach', { type: 'boolean', describe: 'Attach this terminal (default on a TTY)' })
       .option('wait', { type: 'boolean', describe: 'Block until the goal ends (default when not attaching)' })
       .option('trust-repo-config', TRUST_REPO_CONFIG_OPTION)
-      .option('all', {
-        type: 'boolean',
-        default: false,
-        describe: 'Without an id: the latest session of any repository, not only of this one',
-      }),
+      .option('all', ALL_SESSIONS_OPTION),
   async handler(a, ctx) {
     const sid = (await resolveSession(ctx, a.sid as string | undefined, Boolean(a.all), 'resume')).id;
     const before = ctx.store().eventsAfter(sid, 0, 1_000_000).at(-1)?.id ?? 0;

@@ -1,5 +1,5 @@
 /** `crewmux status [sid] [--json]`: a session and every worker. */
-import type { Command } from '../command.js';
+import { ALL_SESSIONS_OPTION, type Command } from '../command.js';
 import { sessionStatus, type SessionStatusView } from '../../app/session/status.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import { renderReport } from '../../core/session/report.js';
@@ -48,11 +48,7 @@ export const statusCommand: Command = {
     y
       .positional('sid', { type: 'string', describe: 'Session id or a unique prefix' })
       .option('json', { type: 'boolean', default: false })
-      .option('all', {
-        type: 'boolean',
-        default: false,
-        describe: 'Without an id: the latest session of any repository, not only of this one',
-      }),
+      .option('all', ALL_SESSIONS_OPTION),
   async handler(a, ctx) {
     const s = await resolveSession(ctx, a.sid as string | undefined, Boolean(a.all), 'status');
     const v = sessionStatus(ctx.store(), s.id);

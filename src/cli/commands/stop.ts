@@ -1,17 +1,12 @@
 /** `crewmux stop [sid]`: end a session politely; it can be resumed later. */
-import type { Command } from '../command.js';
+import { ALL_SESSIONS_OPTION, type Command } from '../command.js';
 import { stopSession } from '../../app/session/control.js';
 import { resolveSession } from '../../app/session/lookup.js';
 
 export const stopCommand: Command = {
   command: 'stop [sid]',
   describe: "Stop a session (default: this repository's latest): snapshot work, stop agents; resumable",
-  builder: (y) =>
-    y.positional('sid', { type: 'string' }).option('all', {
-      type: 'boolean',
-      default: false,
-      describe: 'Without an id: the latest session of any repository, not only of this one',
-    }),
+  builder: (y) => y.positional('sid', { type: 'string' }).option('all', ALL_SESSIONS_OPTION),
   async handler(a, ctx) {
     const { session: s, alreadyEnded } = await stopSession(
       ctx,

@@ -1,5 +1,5 @@
 /** `crewmux usage [sid] [--json]`: what a session's agents used and cost, per worker, agent, model and bucket. */
-import type { Command } from '../command.js';
+import { ALL_SESSIONS_OPTION, type Command } from '../command.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import { sessionUsage, type SessionUsageView } from '../../app/usage/views.js';
 import { formatCost, formatTokens, type UsageGroup } from '../../core/usage/summary.js';
@@ -61,11 +61,7 @@ export const usageCommand: Command = {
   builder: (y) =>
     y
       .positional('sid', { type: 'string', describe: 'Session id or a unique prefix' })
-      .option('all', {
-        type: 'boolean',
-        default: false,
-        describe: 'Without an id: the latest session of any repository, not only of this one',
-      })
+      .option('all', ALL_SESSIONS_OPTION)
       .option('json', { type: 'boolean', default: false }),
   async handler(a, ctx) {
     const s = await resolveSession(ctx, a.sid as string | undefined, Boolean(a.all), 'usage');
