@@ -10,7 +10,6 @@ import type { Notifier } from '../../app/ports/notify.js';
 /** A header value as RFC 2047 when it is not plain ASCII (fetch refuses other bytes; ntfy decodes it). */
 export function headerText(s: string): string {
   const flat = s.replace(/[\r\n]+/g, ' ');
-
   return /^[\x20-\x7e]*$/.test(flat) ? flat : `=?UTF-8?B?${Buffer.from(flat, 'utf8').toString('base64')}?=`;
 }
 
