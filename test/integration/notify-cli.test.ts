@@ -1,7 +1,8 @@
 /**
  * `crewmux notify test` through the built CLI: a test message through each configured notifier (ntfy and a
  * Slack webhook on a loopback receiver, desktop through a fixture notify-send on PATH), one line per notifier
- * with ok or the reason it failed, no secret URL in the output, and an untrusted repository's notifiers skipped.
+ * with ok or the reason it failed, no secret URL in the output, and an untrusted repository's notifiers skipped;
+ * the tmux notifier on a real server.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, runCli, writeConfig } from '../helpers/env.js';
 import { NOTIFY_BIN, startReceiver } from '../helpers/notify-receiver.js';
+import { createTmux } from '../../src/adapters/tmux.js';
+import { createTmuxNotifier } from '../../src/adapters/notify/tmux-notifier.js';
+import { TEST_NOTIFICATION } from '../../src/core/notify/rules.js';
 
 test('notify test: each notifier ok or failed with its reason; untrusted repo notifiers skipped', async () => {
   const t = createTestEnv();
@@ -105,6 +109,26 @@ test('notify test: a broken notify config is a clear error naming the key', asyn
       r.stderr,
       /config\.json: notify\.0\.url: an http\(s\) URL, e\.g\. "https:\/\/ntfy\.sh\/my-topic" \[E_CONFIG_INVALID\]/,
     );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('tmux notifier on a real server: the open-items count in the session status-right, messages to its clients', async () => {
+  const t = createTestEnv();
+  const tmux = createTmux({ socket: t.socket, configFile: '/dev/null' });
+  try {
+    await tmux.newSession('crewmux-notify', 'main', { cwd: t.dir, command: 'exec sleep 600' });
+    const n = createTmuxNotifier(tmux, 'crewmux-notify');
+    const signal = new AbortController().signal;
+    await n.attention!(2, signal);
+    assert.equal(t.tmux('show-options', '-t', 'crewmux-notify:', '-v', 'status-right').trim(), 'crewmux: 2 need you');
+    await n.attention!(0, signal);
+    assert.equal(t.tmux('show-options', '-t', 'crewmux-notify:', '-v', 'status-right').trim(), 'crewmux');
+    // No client attached: nothing to show it to, and nothing fails.
+    await n.send({ ...TEST_NOTIFICATION, title: 'crewmux: #{pane_id} 100%' }, signal);
+    await tmux.killSession('crewmux-notify');
+    await assert.rejects(n.send(TEST_NOTIFICATION, signal), /tmux session crewmux-notify is gone/);
   } finally {
     t.cleanup();
   }
