@@ -18,6 +18,9 @@ import { createUsageCollector } from '../app/usage/collect.js';
 import { createUsageFiles } from '../adapters/usage/usage-files.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
+import { createNotifyWatcher } from '../app/notify/watcher.js';
+import { NOTIFY_TIMEOUT_MS } from '../app/notify/send.js';
+import { createNotifiers } from './notifiers.js';
 import { loadSessionRepoConfig } from '../app/session/repo-config.js';
 import { createToolStats } from '../app/observe/tool-stats.js';
 import { createExternalAgentDeps } from '../app/external/external-agents.js';
@@ -69,6 +72,20 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     sessionId: sid,
     env: { ...process.env, ...rt.baseEnv },
   });
+  // Before anything below can end a worker or the session: every change from here on is noticed.
+  const notifyConfig = rt.config.notify ?? [];
+  const notifier = notifyConfig.length
+    ? createNotifyWatcher(
+        events,
+        store,
+        sid,
+        createNotifiers(notifyConfig, {
+          env: ctx.env,
+          tmux: { tmux: rt.tmux, session: s.tmux_session },
+        }),
+        { context: `session ${sid} in ${s.repo_root}` },
+      )
+    : undefined;
   const toolStats = createToolStats(store.stats(), sid);
   const monitor = createMonitor(rt);
   const radar = createRadarScheduler(rt);
@@ -267,6 +284,15 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
           hookRunner.close();
         },
         timeoutMs: (Math.max(0, ...hooks.map((h) => h.timeoutS)) + 5) * 1000,
+      },
+      // The run's last notification (session.done) goes out before the tmux session does.
+      {
+        name: 'the notifiers',
+        close: async () => {
+          await notifier?.drain();
+          notifier?.close();
+        },
+        timeoutMs: NOTIFY_TIMEOUT_MS * 2 + 1_000,
       },
       { name: 'the tool stats', close: () => toolStats.close(), timeoutMs: 5_000 },
       { name: 'memory', close: () => memory.close(), timeoutMs: 5_000 },

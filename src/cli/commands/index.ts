@@ -81,6 +81,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./trust.js')).trustCommand,
   },
   {
+    command: 'notify <action>',
+    describe: 'Send a test message through each configured notifier (tmux, desktop, ntfy, webhook)',
+    load: async () => (await import('./notify.js')).notifyCommand,
+  },
+  {
     command: 'memory <action> [query..]',
     describe: 'List memory files, or search memory as spawn_worker would for a task',
     load: async () => (await import('./memory.js')).memoryCommand,

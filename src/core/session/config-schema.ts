@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES } from '../llm/search-backends.js';
 import { PROVIDER_NAMES } from '../llm/router-providers.js';
 import { isSafeRelativePath } from '../worktrees/bootstrap.js';
+import { NotifyConfigSchema } from '../notify/config.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -151,6 +152,8 @@ export const ConfigSchema = z
     worktree: WorktreeConfigSchema.optional(),
     /** $ per million tokens per model, over the built-in table (README#usage; core/usage/prices.ts). */
     prices: z.record(z.string().min(1), ModelPriceSchema).optional(),
+    /** Who is told when the run ends or needs the human: tmux, desktop, ntfy, webhook (README#notifications). */
+    notify: NotifyConfigSchema.optional(),
   })
   .strict();
 
@@ -165,9 +168,19 @@ export function describeConfigError(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`).join('; ');
 }
 
-/** Merges the global config under the project config (project keys win; agents and router providers merge by name). */
+/**
+ * Merges the global config under the project config (project keys win; agents and router providers merge by
+ * name; notifiers add up, a repeated one once).
+ */
 export function mergeConfigs(global: Config, project: Config): Config {
   const merged: Config = { ...global, ...project, agents: { ...(global.agents ?? {}), ...(project.agents ?? {}) } };
+  if (global.notify && project.notify) {
+    const seen = new Set<string>();
+    merged.notify = [...global.notify, ...project.notify].filter((n) => {
+      const k = JSON.stringify(n);
+      return seen.has(k) ? false : (seen.add(k), true);
+    });
+  }
   if (global.router && project.router) {
     const providers = { ...global.router.providers };
     for (const [name, p] of Object.entries(project.router.providers ?? {}) as [

@@ -86,6 +86,11 @@ export const EVENT_TYPES = {
   'mcp.listening': 'the MCP server listens (its URL is in the message)',
   'tools.cleared': 'clear_tool_results dropped cached tool answers',
   'usage.error': "reading an agent's usage files failed; the next pass tries again",
+  'question.escalated': 'a question ticket was escalated to the human (its urgency and attempt in data)',
+  'budget.warning': 'a budget reached 80%',
+  'budget.exceeded': 'a budget reached 100%',
+  'notify.sent': 'a notification was sent through the configured notifiers (its dedup key and who took it in data)',
+  'notify.failed': 'a notifier could not deliver a notification (timed out, refused or not installed); the run goes on',
 } as const satisfies Record<`${string}.${string}`, string>;
 
 /** One event name of the log. */
