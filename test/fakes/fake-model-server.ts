@@ -11,7 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseAnthropic, renderAnthropic } from './fake-model/anthropic.js';
+import { parseAnthropic, renderAnthropic, renderAnthropicMessage } from './fake-model/anthropic.js';
 import { parseResponses, renderResponses } from './fake-model/openai-responses.js';
 import { parseChat, renderChat } from './fake-model/openai-chat.js';
 import { parseGemini, renderGemini } from './fake-model/gemini.js';
@@ -124,8 +124,13 @@ export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeMo
       const rec: RecordedRequest = { protocol, path, decision, usage, role, ...(opts.keepBodies ? { body } : {}) };
       requests.push(rec);
       opts.onRequest?.(rec);
-      if (protocol === 'anthropic') sse(res, renderAnthropic(decision, model, usage));
-      else if (protocol === 'responses') sse(res, renderResponses(decision, model, usage));
+      if (protocol === 'anthropic') {
+        if (body.stream === true) sse(res, renderAnthropic(decision, model, usage));
+        else
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(renderAnthropicMessage(decision, model, usage)));
+      } else if (protocol === 'responses') sse(res, renderResponses(decision, model, usage));
       else if (protocol === 'chat') {
         if (body.stream === false) {
           const d = decision;
