@@ -54,6 +54,11 @@ export const ERROR_CODES = {
     'This agent cannot lead: it has no MCP client.',
     'Pick a lead with an MCP client (`crewmux detect` shows which can lead).',
   ],
+  E_API_LEAD_NO_PROVIDER: [
+    EXIT.preflight,
+    'The API lead has no model provider: no provider key is set (or the router is off).',
+    'Set a provider key (ANTHROPIC_API_KEY, GEMINI_API_KEY, GROQ_API_KEY, CEREBRAS_API_KEY or OPENROUTER_API_KEY), or pick a CLI lead with --lead.',
+  ],
   E_GOAL_MISSING: [EXIT.usage, 'No goal was given.', 'Pass --goal "...", --goal-file FILE or --interactive.'],
   E_GOAL_FILE: [EXIT.preflight, 'The goal file cannot be read.', 'Check the path and its permissions.'],
   E_GOAL_TOO_LARGE: [

@@ -11,7 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseAnthropic, renderAnthropic } from './fake-model/anthropic.js';
+import { parseAnthropic, renderAnthropic, renderAnthropicMessage } from './fake-model/anthropic.js';
 import { parseResponses, renderResponses } from './fake-model/openai-responses.js';
 import { parseChat, renderChat } from './fake-model/openai-chat.js';
 import { parseGemini, renderGemini } from './fake-model/gemini.js';
@@ -55,6 +55,11 @@ export interface FakeModelServerOptions extends PolicyOptions {
   keepBodies?: boolean;
   /** Called with each recorded request. */
   onRequest?: (r: RecordedRequest) => void;
+  /**
+   * An HTTP status to answer a request of `protocol` with instead of a model answer (429 carries
+   * Retry-After: 600), e.g. to make one provider fail mid-run; undefined answers normally.
+   */
+  failWith?: (protocol: Protocol) => number | undefined;
 }
 
 export interface FakeModelServer {
@@ -62,6 +67,8 @@ export interface FakeModelServer {
   listen(): Promise<string>;
   url: string;
   requests: RecordedRequest[];
+  /** The requests answered with an error status by `failWith`. */
+  failed: { protocol: Protocol; status: number; role: string }[];
   /** Stops the server and ends open connections. */
   close(): Promise<void>;
 }
@@ -98,6 +105,7 @@ const PARSERS: Record<Protocol, (b: Record<string, unknown>) => Conversation> = 
 /** Creates (does not start) a fake model server. */
 export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeModelServer {
   const requests: RecordedRequest[] = [];
+  const failed: { protocol: Protocol; status: number; role: string }[] = [];
   const sse = (res: ServerResponse, body: string) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.end(body);
@@ -121,11 +129,27 @@ export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeMo
       const model = typeof body.model === 'string' ? body.model : (/models\/([^:]+)/.exec(path)?.[1] ?? 'fake-model');
       const usage = servedUsage(model, raw.length, decision);
       const role = roleOf(conv, decision);
+      const failure = opts.failWith?.(protocol);
+      if (failure) {
+        failed.push({ protocol, status: failure, role });
+        res
+          .writeHead(failure, {
+            'content-type': 'application/json',
+            ...(failure === 429 ? { 'retry-after': '600' } : {}),
+          })
+          .end(JSON.stringify({ error: { message: `the fake answers ${failure}` } }));
+        return;
+      }
       const rec: RecordedRequest = { protocol, path, decision, usage, role, ...(opts.keepBodies ? { body } : {}) };
       requests.push(rec);
       opts.onRequest?.(rec);
-      if (protocol === 'anthropic') sse(res, renderAnthropic(decision, model, usage));
-      else if (protocol === 'responses') sse(res, renderResponses(decision, model, usage));
+      if (protocol === 'anthropic') {
+        if (body.stream === true) sse(res, renderAnthropic(decision, model, usage));
+        else
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(renderAnthropicMessage(decision, model, usage)));
+      } else if (protocol === 'responses') sse(res, renderResponses(decision, model, usage));
       else if (protocol === 'chat') {
         if (body.stream === false) {
           const d = decision;
@@ -171,6 +195,7 @@ export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeMo
   const fake: FakeModelServer = {
     url: '',
     requests,
+    failed,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -279,7 +279,12 @@ test('over HTTP: every wire reports the usage the fake records, with whom it ser
   try {
     const tools = [{ name: 'mcp__crewmux__spawn_worker', input_schema: obj }];
     const a = sseData(
-      await post('/v1/messages', { model: 'claude-x', messages: [{ role: 'user', content: LEAD }], tools }),
+      await post('/v1/messages', {
+        model: 'claude-x',
+        stream: true,
+        messages: [{ role: 'user', content: LEAD }],
+        tools,
+      }),
     );
     const start = a[0]!.message!.usage;
     const delta = a.find((e) => e.type === 'message_delta')!.usage!;

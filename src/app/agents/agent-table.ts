@@ -7,11 +7,15 @@ import { customAgentProfile, type AgentProfile } from '../../core/agents/profile
 import type { Config } from '../../core/session/config-schema.js';
 import { UserError } from '../../core/errors.js';
 import { which } from '../../adapters/which.js';
+import { apiLeadProfile } from '../../core/agents/profiles/api-lead.js';
+import { API_LEAD, isApiLeadName, parseApiLeadName } from '../../core/api-lead/lead-spec.js';
 
 export interface ResolvedAgent {
   profile: AgentProfile;
   /** Absolute path of the binary, or undefined when not installed. */
   binary?: string;
+  /** The API lead's entry only: the router config its variants (`api:PROVIDER/MODEL`) are made with. */
+  router?: Config['router'];
 }
 
 export type AgentTable = Map<string, ResolvedAgent>;
@@ -27,8 +31,26 @@ export function resolveAgents(config: Config, pathVar: string | undefined): Agen
     table.set(p.name, { profile: p, binary });
   };
   for (const p of BUILTIN_AGENTS) add(p);
+  table.set(API_LEAD, {
+    profile: apiLeadProfile(API_LEAD, {}, config.router),
+    binary: process.execPath,
+    router: config.router,
+  });
   for (const [name, c] of Object.entries(config.agents ?? {})) add(customAgentProfile(name, c));
   return table;
+}
+
+/**
+ * The agent named `name` in `table`: its entry, or for an API lead name with a provider (`api:gemini/MODEL`)
+ * the `api` entry made for that provider and model; undefined when unknown. A custom agent named like one wins.
+ */
+export function lookupAgent(table: AgentTable, name: string): ResolvedAgent | undefined {
+  const known = table.get(name);
+  if (known || !isApiLeadName(name)) return known;
+  const base = table.get(API_LEAD);
+  const spec = parseApiLeadName(name);
+  if (!base || 'error' in spec) return undefined;
+  return { ...base, profile: apiLeadProfile(name, spec, base.router) };
 }
 
 /**
@@ -40,8 +62,18 @@ export function requireAgent(
   name: string,
   role: 'lead' | 'worker',
 ): ResolvedAgent & { binary: string } {
-  const a = table.get(name);
+  const a = lookupAgent(table, name);
+  if (!a && isApiLeadName(name)) {
+    const spec = parseApiLeadName(name);
+    throw new UserError('E_BAD_FLAG', `Lead "${name}": ${'error' in spec ? spec.error : 'unknown'}.`);
+  }
   if (!a) throw new UserError('E_UNKNOWN_AGENT', `Unknown agent "${name}". Known: ${[...table.keys()].join(', ')}.`);
+  if (role === 'worker' && a.profile.leadOnly)
+    throw new UserError(
+      'E_AGENT_UNAVAILABLE',
+      `Agent "${name}" cannot be a worker: ${a.profile.leadOnly}.`,
+      'Choose a coding agent for workers (crewmux detect lists them).',
+    );
   // Before the install check: installing an agent that cannot lead would not help.
   if (role === 'lead' && !a.profile.capabilities.mcpClient) {
     const leads = usableAgents(table)
@@ -75,7 +107,7 @@ export function requireAgent(
 
 /** The installed agents, real CLIs before scripted stand-ins (scripted ones only when nothing else is). */
 export function usableAgents(table: AgentTable): ResolvedAgent[] {
-  const installed = [...table.values()].filter((a) => a.binary && !a.profile.unsupported);
+  const installed = [...table.values()].filter((a) => a.binary && !a.profile.unsupported && !a.profile.leadOnly);
   const real = installed.filter((a) => !a.profile.scripted);
   return real.length ? real : [];
 }

@@ -14,7 +14,9 @@ import {
   type ProviderName,
   type ResolvedProvider,
 } from '../../core/llm/router-providers.js';
-import { buildRequest, parseReply, InvalidReplyError } from '../../core/llm/router-wire.js';
+import { buildRequest, parseReply, InvalidReplyError, type WireRequest } from '../../core/llm/router-wire.js';
+import { buildChatRequest, parseChatReply } from '../../core/llm/chat-wire.js';
+import type { ChatInput, ChatReply } from '../../core/llm/chat.js';
 import {
   classifyHttp,
   classifyInvalidReply,
@@ -52,6 +54,21 @@ export interface RouterReply {
   cachedTokens?: number;
 }
 
+/** One turn of a tool-using conversation (the API lead's). */
+export interface ChatRouterRequest extends ChatInput {
+  /** for logs/errors, e.g. 'lead' */
+  purpose: string;
+  /** Try this provider first, with `model` when given (`--lead api:PROVIDER/MODEL`); the others follow as fallback. */
+  prefer?: { provider: ProviderName; model?: string };
+  /** Per-call deadline (default: the router's, at least 120 s). */
+  timeoutMs?: number;
+}
+
+export interface ChatRouterReply extends ChatReply {
+  provider: ProviderName;
+  model: string;
+}
+
 export interface ProviderStatus {
   name: ProviderName;
   /** Has a key, is enabled, and the router is on. */
@@ -76,6 +93,8 @@ export interface Router {
   configured(): boolean;
   /** tries providers in order, skipping cooling ones; throws RouterUnavailableError (message lists each attempt and why) when none answers */
   complete(req: RouterRequest): Promise<RouterReply>;
+  /** The next turn of a tool-using conversation, with the same fallback and cooldowns as complete(). */
+  chat(req: ChatRouterRequest): Promise<ChatRouterReply>;
 }
 
 /** No provider answered: `attempts` says, per provider tried or skipped, why (empty when none has a key or the router is off). */
@@ -89,7 +108,7 @@ export class RouterUnavailableError extends Error {
 }
 
 /** Default per-call deadline (ms) and output limit (tokens). */
-export const ROUTER_DEFAULTS = { timeoutMs: 30_000, maxTokens: 2048 } as const;
+export const ROUTER_DEFAULTS = { timeoutMs: 30_000, maxTokens: 2048, chatTimeoutMs: 120_000 } as const;
 
 export interface CreateRouterOptions {
   config?: RouterConfig;
@@ -133,33 +152,69 @@ export function createRouter(opts: CreateRouterOptions): Router {
     },
   };
 
-  async function attempt(p: ResolvedProvider & { key: string }, req: RouterRequest): Promise<RouterReply | Failure> {
-    const wire = buildRequest(
-      { spec: p.spec, baseUrl: p.baseUrl, model: p.model, key: p.key },
-      { system: req.system, prompt: req.prompt, maxTokens: req.maxTokens ?? ROUTER_DEFAULTS.maxTokens },
-    );
+  /** One provider's answer to `wire`, read by `parse`; a Failure (never a throw) for what the policy classifies. */
+  async function attempt<T>(
+    wire: WireRequest,
+    parse: (raw: string) => T,
+    deadlineMs: number,
+  ): Promise<{ ok: T } | Failure> {
     let answer;
     try {
-      answer = await postJson(wire.url, wire.headers, wire.body, timeoutMs, opts.fetch);
+      answer = await postJson(wire.url, wire.headers, wire.body, deadlineMs, opts.fetch);
     } catch (e) {
-      if (e instanceof HttpNoAnswerError) return classifyNoAnswer(e.kind, e.message, timeoutMs);
+      if (e instanceof HttpNoAnswerError) return classifyNoAnswer(e.kind, e.message, deadlineMs);
       throw e;
     }
     if (answer.status < 200 || answer.status > 299)
       return classifyHttp(answer.status, answer.headers, answer.text, now());
     try {
-      const r = parseReply(p.spec.wire, answer.text);
-      return {
-        text: r.text,
-        provider: p.name,
-        model: r.model ?? p.model,
-        ...(r.cachedTokens !== undefined ? { cachedTokens: r.cachedTokens } : {}),
-      };
+      return { ok: parse(answer.text) };
     } catch (e) {
       if (e instanceof InvalidReplyError) return classifyInvalidReply(e.message);
       throw e;
     }
   }
+
+  /** Tries `candidates` in order, skipping cooling ones, cooling failed ones; RouterUnavailableError when none answers. */
+  async function route<T>(
+    what: string,
+    candidates: (ResolvedProvider & { key: string })[],
+    call: (p: ResolvedProvider & { key: string }) => Promise<{ ok: T } | Failure>,
+  ): Promise<T> {
+    if (off) throw new RouterUnavailableError(`The LLM router is off (CREWMUX_ROUTER=off); no answer ${what}.`);
+    if (candidates.length === 0)
+      throw new RouterUnavailableError(`No LLM provider has a key (set one of ${ALL_KEYS}); no answer ${what}.`);
+    const attempts: { provider: ProviderName; error: string }[] = [];
+    for (const p of candidates) {
+      const cooling = store.get(p.name);
+      if (cooling && cooling.until > now()) {
+        attempts.push({
+          provider: p.name,
+          error: `skipped, ${describeCooldown(cooling.until, cooling.reason, now())}`,
+        });
+        continue;
+      }
+      const r = await call(p);
+      if ('ok' in r) {
+        if (cooling) store.clear(p.name);
+        return r.ok;
+      }
+      if (r.cooldownMs > 0) store.set(p.name, now() + r.cooldownMs, r.reason);
+      attempts.push({ provider: p.name, error: describeFailure(r) });
+    }
+    throw new RouterUnavailableError(
+      `No LLM provider answered ${what}: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`,
+      attempts,
+    );
+  }
+
+  const usableProviders = () => providers.filter(usable) as (ResolvedProvider & { key: string })[];
+  const target = (p: ResolvedProvider & { key: string }, model = p.model) => ({
+    spec: p.spec,
+    baseUrl: p.baseUrl,
+    model,
+    key: p.key,
+  });
 
   return {
     status() {
@@ -182,34 +237,43 @@ export function createRouter(opts: CreateRouterOptions): Router {
 
     configured: () => providers.some(usable),
 
-    async complete(req) {
-      const what = `for ${req.purpose}`;
-      if (off) throw new RouterUnavailableError(`The LLM router is off (CREWMUX_ROUTER=off); no summary ${what}.`);
-      const candidates = providers.filter(usable) as (ResolvedProvider & { key: string })[];
-      if (candidates.length === 0)
-        throw new RouterUnavailableError(`No LLM provider has a key (set one of ${ALL_KEYS}); no summary ${what}.`);
-      const attempts: { provider: ProviderName; error: string }[] = [];
-      for (const p of candidates) {
-        const cooling = store.get(p.name);
-        if (cooling && cooling.until > now()) {
-          attempts.push({
-            provider: p.name,
-            error: `skipped, ${describeCooldown(cooling.until, cooling.reason, now())}`,
-          });
-          continue;
-        }
-        const r = await attempt(p, req);
-        if ('text' in r) {
-          if (cooling) store.clear(p.name);
-          return r;
-        }
-        if (r.cooldownMs > 0) store.set(p.name, now() + r.cooldownMs, r.reason);
-        attempts.push({ provider: p.name, error: describeFailure(r) });
-      }
-      throw new RouterUnavailableError(
-        `No LLM provider answered ${what}: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`,
-        attempts,
+    complete(req) {
+      return route(`for ${req.purpose}`, usableProviders(), (p) =>
+        attempt(
+          buildRequest(target(p), {
+            system: req.system,
+            prompt: req.prompt,
+            maxTokens: req.maxTokens ?? ROUTER_DEFAULTS.maxTokens,
+          }),
+          (raw): RouterReply => {
+            const r = parseReply(p.spec.wire, raw);
+            return {
+              text: r.text,
+              provider: p.name,
+              model: r.model ?? p.model,
+              ...(r.cachedTokens !== undefined ? { cachedTokens: r.cachedTokens } : {}),
+            };
+          },
+          timeoutMs,
+        ),
       );
+    },
+
+    chat(req) {
+      const all = usableProviders();
+      const first = req.prefer ? all.filter((p) => p.name === req.prefer!.provider) : [];
+      const deadline = req.timeoutMs ?? Math.max(timeoutMs, ROUTER_DEFAULTS.chatTimeoutMs);
+      return route(`for ${req.purpose}`, [...first, ...all.filter((p) => !first.includes(p))], (p) => {
+        const model = (p.name === req.prefer?.provider && req.prefer.model) || p.model;
+        return attempt(
+          buildChatRequest(target(p, model), req),
+          (raw): ChatRouterReply => {
+            const r = parseChatReply(p.spec.wire, raw);
+            return { ...r, provider: p.name, model: r.model ?? model };
+          },
+          deadline,
+        );
+      });
     },
   };
 }

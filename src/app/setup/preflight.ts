@@ -12,6 +12,8 @@ import { effectiveConfig, parseRepoConfig, readRepoConfig, type RepoConfigSnapsh
 import { requireRepoTrust, type Consent } from '../session/repo-trust.js';
 import { requireAgent, resolveAgents, usableAgents, type AgentTable } from '../agents/agent-table.js';
 import type { AppServices } from '../services.js';
+import { isApiLeadName, parseApiLeadName } from '../../core/api-lead/lead-spec.js';
+import { resolveProviders, routerOff } from '../../core/llm/router-providers.js';
 
 export interface Preflight {
   repo: RepoInfo & { head: string };
@@ -79,6 +81,7 @@ export async function preflight(
   if (!leadName && !want.noLead)
     throw new UserError('E_NO_AGENT', 'No usable agent CLI was found on PATH, and no lead was named.');
   if (leadName) requireAgent(agents, leadName, 'lead');
+  if (leadName && isApiLeadName(leadName)) requireApiLeadProvider(leadName, config, ctx.env);
   const workers = want.agents?.length
     ? want.agents
     : config.workers?.length
@@ -100,4 +103,19 @@ export async function preflight(
     lead: leadName ?? '',
     workers,
   };
+}
+
+/** An API lead needs a provider with a key (and the router on); E_API_LEAD_NO_PROVIDER names the variables. */
+function requireApiLeadProvider(lead: string, config: Config, env: Record<string, string | undefined>): void {
+  const providers = resolveProviders(config.router, env);
+  if (!routerOff(env) && providers.some((p) => p.key !== undefined && !p.disabled)) return;
+  const wanted = parseApiLeadName(lead);
+  const named = 'provider' in wanted && wanted.provider ? providers.find((p) => p.name === wanted.provider) : undefined;
+  throw new UserError(
+    'E_API_LEAD_NO_PROVIDER',
+    routerOff(env)
+      ? `Lead "${lead}" calls a model through crewmux's router, and CREWMUX_ROUTER turns it off.`
+      : `Lead "${lead}" has no model provider: ${named ? `${named.keyEnv} is not set` : `none of ${[...new Set(providers.flatMap((p) => p.spec.keyEnvs))].join(', ')} is set`}.`,
+    `Set ${named ? named.keyEnv : 'one of those variables'} in the environment crewmux runs in${routerOff(env) ? ' and unset CREWMUX_ROUTER' : ''}, or pick a CLI lead with --lead.`,
+  );
 }

@@ -12,6 +12,8 @@ import type { UsageFiles, UsageStore } from '../ports/usage.js';
 import type { UsageProfile } from '../../core/agents/profile.js';
 import { parseClaudeTranscript } from '../../core/usage/claude-transcript.js';
 import { NEW_CODEX_CURSOR, parseCodexRollout, type CodexCursor } from '../../core/usage/codex-rollout.js';
+import { API_LEAD_USAGE_FILE, parseApiLeadUsage } from '../../core/usage/api-lead-usage.js';
+import { lookupAgent } from '../agents/agent-table.js';
 import { costOf, priceFor, type ModelPrice } from '../../core/usage/prices.js';
 import { usageBucket } from '../../core/usage/buckets.js';
 import type { UsageDelta, UsageBucket } from '../../core/usage/usage.js';
@@ -81,7 +83,7 @@ export function collectUsage(rt: Runtime, files: UsageFiles): number {
   const store = rt.store.usage();
   let added = 0;
   for (const a of agents) {
-    const usage = rt.agents.get(a.agent)?.profile.usage;
+    const usage = lookupAgent(rt.agents, a.agent)?.profile.usage;
     if (!usage || usage.source === 'none') continue;
     added += collectAgent(rt, store, files, a, usage);
   }
@@ -99,6 +101,14 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
       const { lines, next } = files.readLines(file, c.offset);
       if (next === c.offset) continue;
       added += store.add(parseClaudeTranscript(lines).map(row));
+      store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
+    }
+  } else if (usage.source === 'api-lead') {
+    const file = join(a.stateDir, API_LEAD_USAGE_FILE);
+    const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: '' };
+    const { lines, next } = files.readLines(file, c.offset);
+    if (next !== c.offset) {
+      added += store.add(parseApiLeadUsage(lines).map(row));
       store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
     }
   } else if (usage.source === 'codex-rollout') {

@@ -28,6 +28,7 @@ import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { endSession } from '../session/goal.js';
 import { session, type Runtime } from '../runtime.js';
 import { deathReason, exitStatusFile } from './panes.js';
+import { lookupAgent } from '../agents/agent-table.js';
 
 interface Watch {
   watchers: FSWatcher[];
@@ -205,7 +206,7 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
     leadSince ??= now;
     if (now - leadProbedAt < 1_000) return false;
     leadProbedAt = now;
-    const profile = rt.agents.get(s.lead_agent)?.profile;
+    const profile = lookupAgent(rt.agents, s.lead_agent)?.profile;
     const screen = await rt.tmux.capturePane(paneId);
     const blocker = detectBlocker(profile?.blockers, profile?.markers, screen);
     const who = `lead ${s.lead_agent}`;

@@ -84,9 +84,10 @@ export interface Capabilities {
 /**
  * Where crewmux reads an agent's token counts (core/usage/, adapters/usage/): `claude-transcript` is the
  * transcript JSONL in the agent's crewmux-owned CLAUDE_CONFIG_DIR, `codex-rollout` the session rollout in
- * CODEX_HOME whose cwd is the agent's worktree; `none`: not read (yet).
+ * CODEX_HOME whose cwd is the agent's worktree, `api-lead` the API lead's own usage.jsonl (one line per model
+ * call, as the provider reported it); `none`: not read (yet).
  */
-export type UsageFileSource = 'claude-transcript' | 'codex-rollout' | 'none';
+export type UsageFileSource = 'claude-transcript' | 'codex-rollout' | 'api-lead' | 'none';
 
 export interface UsageProfile {
   source: UsageFileSource;
@@ -117,6 +118,8 @@ export interface AgentProfile {
    * `doctor` show it and `run`/`spawn_worker` refuse it with this reason. Absent = supported.
    */
   unsupported?: string;
+  /** Why this agent can only lead (the API lead): spawn_worker and the worker list refuse it with this reason. */
+  leadOnly?: string;
   /**
    * Files the launch writes inside the worktree (paths relative to it), for agents that read MCP config
    * only from the project: they hold the bearer token, so crewmux excludes them from git, never commits

@@ -44,8 +44,10 @@ export interface WireTarget {
   key: string;
 }
 
-const ephemeral = { cache_control: { type: 'ephemeral' } } as const;
-const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
+/** Anthropic's prompt-caching breakpoint (also passed on by OpenRouter). */
+export const ephemeral = { cache_control: { type: 'ephemeral' } } as const;
+/** The headers of every JSON request. */
+export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 function anthropicRequest(t: WireTarget, i: WireInput): WireRequest {
   const system = i.system
@@ -154,7 +156,8 @@ function reply(
   return { text, ...(model ? { model } : {}), ...cached(cachedTokens) };
 }
 
-function parseWith<T>(schema: z.ZodType<T>, json: unknown): T {
+/** `json` validated by `schema`; InvalidReplyError naming the first issue's path otherwise. */
+export function parseWith<T>(schema: z.ZodType<T>, json: unknown): T {
   const r = schema.safeParse(json);
   if (r.success) return r.data;
   const issue = r.error.issues[0];

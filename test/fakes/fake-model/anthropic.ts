@@ -102,3 +102,25 @@ export function renderAnthropic(d: Decision, model: string, served: ServedUsage 
   out += ev('message_stop', {});
   return out;
 }
+
+/** The JSON body for `d` when the request did not ask to stream (`stream` absent or false). */
+export function renderAnthropicMessage(d: Decision, model: string, served: ServedUsage = DEFAULT_USAGE): object {
+  return {
+    id: `msg_${randomUUID()}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content:
+      d.kind === 'tool'
+        ? [{ type: 'tool_use', id: `toolu_${randomUUID().replace(/-/g, '')}`, name: d.tool.name, input: d.args }]
+        : [{ type: 'text', text: d.text }],
+    stop_reason: d.kind === 'tool' ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: {
+      input_tokens: served.input,
+      output_tokens: served.output,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    },
+  };
+}

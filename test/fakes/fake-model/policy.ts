@@ -13,12 +13,27 @@ export const WORKER_MARK = 'You are crewmux worker';
 const SERVER = 'crewmux';
 const MAX_CALLS = 40;
 
+/**
+ * crewmux's tool names, which crewmux's own API lead offers to the model as they are (the CLIs prefix them).
+ * Only the names the fake's lead and worker use: a CLI's own tool never collides with them.
+ */
+const BARE_TOOLS = new Set([
+  'spawn_worker',
+  'wait_for_worker',
+  'merge_worker',
+  'verify',
+  'mark_goal_done',
+  'mark_goal_failed',
+  'list_workers',
+  'worker_done',
+]);
+
 /** The crewmux tool name behind a CLI-specific name, or undefined for other tools. */
 export function logicalName(name: string, namespace?: string): string | undefined {
   if (namespace === `mcp__${SERVER}` || namespace === `mcp__${SERVER}__`) return name;
   for (const p of [`mcp__${SERVER}__`, `mcp_${SERVER}_`, `${SERVER}_`])
     if (name.startsWith(p)) return name.slice(p.length);
-  return undefined;
+  return !namespace && BARE_TOOLS.has(name) ? name : undefined;
 }
 
 /** What a call did, in crewmux terms: `spawn_worker`, `search:spawn_worker`, or the raw tool name. */

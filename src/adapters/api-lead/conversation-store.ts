@@ -1,0 +1,47 @@
+/**
+ * The API lead's conversation in SQLite (`conversation.db` in its state dir, 0600, WAL): one row per
+ * message, appended before the next step runs, so a lead restarted by `crewmux resume` continues the same
+ * conversation. Rows are validated when read back; a row that does not parse stops the load with an error.
+ */
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { preparePrivateFile } from '../files.js';
+import type { ConversationLog } from '../../app/ports/api-lead.js';
+
+const Call = z.object({
+  id: z.string(),
+  name: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  argsError: z.string().optional(),
+});
+const Message = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('user'), text: z.string() }),
+  z.object({ role: z.literal('assistant'), text: z.string(), calls: z.array(Call) }),
+  z.object({
+    role: z.literal('tool'),
+    results: z.array(z.object({ id: z.string(), name: z.string(), text: z.string(), isError: z.boolean() })),
+  }),
+]);
+
+/** The conversation log in `file` (created 0600 when missing). Close it with `close()`. */
+export function openConversation(file: string, now: () => number = Date.now): ConversationLog & { close(): void } {
+  preparePrivateFile(file);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, role TEXT NOT NULL, body TEXT NOT NULL)',
+  );
+  const insert = db.prepare('INSERT INTO messages (ts, role, body) VALUES (?, ?, ?)');
+  return {
+    load: () =>
+      db
+        .prepare('SELECT body FROM messages ORDER BY seq')
+        .all()
+        .map((r) => Message.parse(JSON.parse((r as { body: string }).body))),
+    append(m) {
+      insert.run(now(), m.role, JSON.stringify(m));
+    },
+    close: () => db.close(),
+  };
+}
