@@ -105,7 +105,14 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
   rt.memory = openMemory(ctx.paths, s.repo_root);
   rt.usage = createUsageCollector(rt, createUsageFiles());
-  rt.machine = await createMachineMemory(rt, ctx.env);
+  // Off the start path (probing for a user systemd takes ~0.1 s); the lead's first spawn comes seconds later. Until
+  // it is set, workers are admitted without a memory check, as without a machine.
+  void createMachineMemory(rt, ctx.env).then(
+    (m) => {
+      rt.machine = m;
+    },
+    (e) => events.emit('monitor.error', `admission by memory is off: ${(e as Error).message}`),
+  );
   const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
   const promptExtras: PromptExtras =
     opts.promptExtras ??
