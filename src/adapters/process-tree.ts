@@ -94,3 +94,22 @@ export async function killTree(root: number, graceMs = 2_000, clock?: Clock): Pr
     { graceMs, clock },
   );
 }
+
+/** Resident bytes of one process (VmRSS of /proc/<pid>/status), 0 when it is gone or has none (a zombie). */
+function rssOf(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s*kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Resident bytes of `root` and its descendants (the sum of their VmRSS; pages they share are counted once per
+ * process, so this may over-count); undefined without /proc (macOS) or when `root` is gone.
+ */
+export function treeRss(root: number): number | undefined {
+  if (!existsSync('/proc/self/status') || !isAlive(root)) return undefined;
+  return processTree(root).reduce((sum, pid) => sum + rssOf(pid), 0);
+}

@@ -21,9 +21,11 @@ import {
   type WorkerRow,
 } from '../core/session/rows.js';
 import type { Store } from '../app/ports/store.js';
+import type { PeakStore } from '../app/ports/machine-memory.js';
 import { createStatsStore } from './stats-store.js';
 import { createCompactionStore } from './compaction-store.js';
 import { createUsageStore } from './usage/usage-store.js';
+import { createPeakStore } from './machine/peak-store.js';
 import type { EventType } from '../core/session/event-types.js';
 
 const SCHEMA = `
@@ -68,6 +70,7 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  let peakStore: PeakStore | undefined;
 
   const insertEvent = db.prepare(
     'INSERT INTO events (session_id, worker_id, ts, type, message, data) VALUES (?, ?, ?, ?, ?, ?)',
@@ -216,6 +219,7 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
     stats: () => createStatsStore(db, now),
     compactions: () => createCompactionStore(db),
     usage: () => createUsageStore(db),
+    peaks: () => (peakStore ??= createPeakStore(db, now)),
 
     /** Runs `fn` in one transaction. */
     transaction<T>(fn: () => T): T {

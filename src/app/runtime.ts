@@ -20,6 +20,7 @@ import type { Memory } from './llm/memory.js';
 import type { WorktreeFiles } from './ports/worktree-files.js';
 import type { WorktreePool } from './workers/pool.js';
 import type { UsageCollector } from './usage/collect.js';
+import type { MachineMemory } from './ports/machine-memory.js';
 
 export interface Runtime {
   sid: string;
@@ -84,6 +85,14 @@ export interface Runtime {
   pool?: WorktreePool;
   /** Reads the agents' usage files into the usage table; undefined outside a supervisor. */
   usage?: UsageCollector;
+  /** The machine's memory for admission and peak RSS (app/workers/admission.ts); unset: every worker is admitted. */
+  machine?: MachineMemory;
+  /** Expected bytes of admitted workers whose rows do not count yet (admission.ts), by hold. */
+  memoryHeld?: Map<object, number>;
+  /** The pass starting queued workers, while one runs (one at a time). */
+  queueRun?: Promise<void>;
+  /** When the monitor last sampled the workers' RSS (ms). */
+  peaksSampledAt?: number;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

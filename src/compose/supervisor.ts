@@ -10,7 +10,7 @@ import { buildMcpServer, listLeadTools, type ToolDeps } from '../mcp/build-serve
 import { createMcpHttpServer } from '../mcp/http-server.js';
 import { workerTokenLookup } from '../mcp/principal.js';
 import type { HookCommand } from '../core/session/hooks.js';
-import { isSessionEnd } from '../core/session/event-types.js';
+import { isSessionEnd, isWorkerEnd } from '../core/session/event-types.js';
 import { FINISHED_STATES, type WorkerState } from '../core/workers/state.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createWorktreePool, DEFAULT_POOL_SIZE } from '../app/workers/pool.js';
@@ -41,7 +41,9 @@ import { resumeSession } from '../app/session/resume.js';
 import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
 import type { AppContext } from './app-context.js';
-import type { PromptExtras } from '../app/workers/spawn.js';
+import { startQueuedWorker, type PromptExtras } from '../app/workers/spawn.js';
+import { learnPeak, startQueuedWorkers } from '../app/workers/admission.js';
+import { createMachineMemory } from './machine-memory.js';
 
 const isFinishedState = (name: string) => FINISHED_STATES.includes(name as WorkerState);
 
@@ -87,7 +89,9 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       )
     : undefined;
   const toolStats = createToolStats(store.stats(), sid);
-  const monitor = createMonitor(rt);
+  // Workers queued for memory start from the monitor's tick and when a worker ends (promptExtras is set below).
+  const startQueued = () => startQueuedWorkers(rt, (w) => startQueuedWorker(rt, w, promptExtras));
+  const monitor = createMonitor(rt, { startQueued });
   const radar = createRadarScheduler(rt);
   // The session is over when its terminal event is seen, or when endSession settles: that also
   // covers an ending whose event could not be stored (endSession never rejects).
@@ -118,6 +122,14 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
   rt.memory = openMemory(ctx.paths, s.repo_root);
   rt.usage = createUsageCollector(rt, createUsageFiles());
+  // Off the start path (probing for a user systemd takes ~0.1 s); the lead's first spawn comes seconds later. Until
+  // it is set, workers are admitted without a memory check, as without a machine.
+  void createMachineMemory(rt, ctx.env).then(
+    (m) => {
+      rt.machine = m;
+    },
+    (e) => events.emit('monitor.error', `admission by memory is off: ${(e as Error).message}`),
+  );
   const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
   const promptExtras: PromptExtras =
     opts.promptExtras ??
@@ -189,7 +201,12 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   };
   const unsubscribe = events.subscribe((e) => {
     if (isSessionEnd(e.type)) finished();
-    else if (manual && e.workerId && isFinishedState(e.type.slice('worker.'.length))) void settle();
+    // A turn's end: its peak is learned for its agent, and memory it held may admit a queued worker.
+    if (isWorkerEnd(e.type) && e.workerId) {
+      const w = store.getWorker(sid, e.workerId);
+      if (w) learnPeak(rt, w);
+      void startQueued().catch(() => undefined);
+    } else if (manual && e.workerId && isFinishedState(e.type.slice('worker.'.length))) void settle();
   });
   process.on('SIGTERM', () => {
     void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)');

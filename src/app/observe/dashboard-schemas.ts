@@ -74,6 +74,8 @@ export const SessionDetail = z.object({
   workers: z.array(WorkerView),
   /** The status line, the total and each worker's (and the lead's, key `lead`) usage, by id. */
   usage: z.object({ line: z.string(), total: UsageView, workers: z.record(z.string(), UsageView) }),
+  /** Each worker's peak resident size (its agent's process tree, bytes), by id; absent: none sampled. */
+  peakRss: z.record(z.string(), z.number().int()),
   verifies: z.array(VerifyView),
   report: z.record(z.string(), z.unknown()).nullable(),
   reportText: z.string().nullable(),

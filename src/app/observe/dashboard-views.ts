@@ -93,6 +93,12 @@ export function sessionDetail(store: Store, stats: StatsStore, id: string): Sess
       total: view(usage.totals),
       workers: Object.fromEntries(Object.entries(usage.workers).map(([w, g]) => [w, view(g)])),
     },
+    peakRss: Object.fromEntries(
+      store
+        .peaks()
+        .workerPeaks(id)
+        .map((p) => [p.worker, p.peakBytes]),
+    ),
     verifies: store.listVerifies(id).map((v) => ({
       id: v.id,
       commit: v.commit_sha,

@@ -49,7 +49,8 @@ export async function resumeSession(
   if (facts.newPort) notes.push(`the MCP server moved to ${rt.mcpUrl}`);
 
   for (const w of rt.store.listWorkers(rt.sid)) {
-    if (!isActive(w.state)) continue;
+    // A queued worker has nothing to relaunch: it stays queued and starts when memory admits it.
+    if (!isActive(w.state) || w.state === 'queued') continue;
     monitor.watch(w);
     await monitor.checkNow(w.id);
     const now = rt.store.getWorker(rt.sid, w.id)!;

@@ -73,6 +73,8 @@ export function supervisorEnv(ctx: AppServices): Record<string, string> {
     CREWMUX_RUNTIME_DIR: ctx.paths.runtimeDir,
     ...(ctx.env.CREWMUX_TMUX_SOCKET ? { CREWMUX_TMUX_SOCKET: ctx.env.CREWMUX_TMUX_SOCKET } : {}),
     ...(ctx.env.CREWMUX_TMUX_CONFIG ? { CREWMUX_TMUX_CONFIG: ctx.env.CREWMUX_TMUX_CONFIG } : {}),
+    // Tests only: a file read instead of the machine's memory figures (README#admission-by-memory).
+    ...(ctx.env.CREWMUX_TEST_MEMINFO ? { CREWMUX_TEST_MEMINFO: ctx.env.CREWMUX_TEST_MEMINFO } : {}),
     // The router's and web_research's settings and the pass-through list are read by the supervisor
     // (agent panes never get CREWMUX_*).
     ...Object.fromEntries(

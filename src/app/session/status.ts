@@ -16,6 +16,12 @@ export function sessionStatus(store: Store, sid?: string) {
     const g = usage.workers[id];
     return g ? { tokens: g.total, costUsd: g.costComplete ? g.costUsd : null, cost: formatCost(g) } : null;
   };
+  const peaks = new Map(
+    store
+      .peaks()
+      .workerPeaks(s.id)
+      .map((p) => [p.worker, p.peakBytes]),
+  );
   const workers = store.listWorkers(s.id).map((w) => ({
     id: w.id,
     agent: w.agent,
@@ -28,6 +34,8 @@ export function sessionStatus(store: Store, sid?: string) {
     notes: w.notes,
     conflicts: { integration: w.radar.integration, workers: w.radar.workers },
     usage: usageOf(w.id),
+    /** The largest resident size of the worker's agent process tree the monitor saw (bytes); null: none sampled. */
+    peakRssBytes: peaks.get(w.id) ?? null,
   }));
   return {
     session: {

@@ -16,6 +16,7 @@ import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
 import { detectAgents } from '../agents/detect.js';
 import { routerCheck, routerReport } from '../llm/router-report.js';
 import type { AppServices } from '../services.js';
+import { WORKER_OOM_SCORE_ADJ } from '../../core/workers/memory.js';
 
 export interface Check {
   name: string;
@@ -198,5 +199,41 @@ export async function runDoctor(ctx: AppServices): Promise<Check[]> {
       fix: 'allow binding 127.0.0.1',
     });
   }
+  checks.push(workerMemoryCheck(process.platform, await probeUserSystemd()));
   return checks;
+}
+
+/**
+ * True when a user systemd instance answers (`systemctl --user show-environment` exits 0 within 3 s) and
+ * `systemd-run` is there: each worker's agent then runs in its own scope with a memory limit.
+ */
+export async function probeUserSystemd(): Promise<boolean> {
+  const ok = (file: string, args: string[]) =>
+    exec(file, args, { timeoutMs: 3_000, reject: false }).then(
+      (r) => r.exitCode === 0,
+      () => false,
+    );
+  return (await ok('systemctl', ['--user', 'show-environment'])) && (await ok('systemd-run', ['--version']));
+}
+
+/** The doctor line on how workers are confined in memory (README#admission-by-memory). */
+export function workerMemoryCheck(platform: NodeJS.Platform, systemd: boolean): Check {
+  if (systemd)
+    return {
+      name: 'worker memory',
+      level: 'ok',
+      detail: `user systemd: each worker runs in its own scope with MemoryMax and OOMScoreAdjust=${WORKER_OOM_SCORE_ADJ}`,
+    };
+  if (platform === 'linux')
+    return {
+      name: 'worker memory',
+      level: 'warn',
+      detail: `no user systemd: workers run without a memory limit; the kernel's OOM killer prefers workers (oom_score_adj ${WORKER_OOM_SCORE_ADJ})`,
+      fix: 'log in through a systemd user session (or `loginctl enable-linger $USER`) to give each worker a memory limit',
+    };
+  return {
+    name: 'worker memory',
+    level: 'warn',
+    detail: `no user systemd on ${platform}: workers run without a memory limit or OOM preference; admission by memory still applies`,
+  };
 }

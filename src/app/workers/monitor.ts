@@ -29,6 +29,7 @@ import { endSession } from '../session/goal.js';
 import { session, type Runtime } from '../runtime.js';
 import { deathReason, exitStatusFile } from './panes.js';
 import { lookupAgent } from '../agents/agent-table.js';
+import { queuedWorkers, samplePeaks } from './admission.js';
 
 interface Watch {
   watchers: FSWatcher[];
@@ -65,10 +66,14 @@ function screenTail(screen: string, n: number): string {
  * The worker monitor: watches each active worker's done flag and pane log and ticks every `opts.tickMs` (default
  * 250 ms) for dead panes, time limits, stuck workers and the lead; every completion goes through completeTurn. Idle
  * until `start()`; `close()` stops it. `opts.tmuxReportAfter` (default 3) failed pane listings in a row are
- * reported once with a `monitor.tmux_unreachable` event. Call `leadActivity()` on each MCP tool call of the lead
+ * reported once with a `monitor.tmux_unreachable` event. Each tick samples the workers' peak RSS (admission.ts) and,
+ * while workers are queued for memory, calls `opts.startQueued` (not awaited). Call `leadActivity()` on each MCP tool call of the lead
  * (leadStartTimeout counts from the first tick that sees the lead's pane until then).
  */
-export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAfter?: number } = {}) {
+export function createMonitor(
+  rt: Runtime,
+  opts: { tickMs?: number; tmuxReportAfter?: number; startQueued?: () => Promise<void> } = {},
+) {
   const watches = new Map<string, Watch>();
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
@@ -271,8 +276,12 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
       return;
     }
     if (lead && (await probeLead(s, lead.paneId, now))) return;
+    // Peak RSS of the workers' agents (at most every 5 s), then the memory queue, off this tick.
+    samplePeaks(rt, panes);
+    if (opts.startQueued && queuedWorkers(rt).length)
+      void opts.startQueued().catch((e) => rt.events.emit('monitor.error', `memory queue: ${(e as Error).message}`));
     for (const w of rt.store.listWorkers(rt.sid)) {
-      if (!isActive(w.state) || rt.stopping.has(w.id)) continue;
+      if (!isActive(w.state) || w.state === 'queued' || rt.stopping.has(w.id)) continue;
       if (!watches.has(w.id)) watch(w);
       await check(w.id);
       const cur = rt.store.getWorker(rt.sid, w.id)!;

@@ -10,7 +10,8 @@ import { perspectiveInfo, PERSPECTIVES, type Perspective } from '../../core/work
 import { buildWorkerPrompt } from '../../core/workers/prompts.js';
 import { isActive } from '../../core/workers/state.js';
 import { ToolError } from '../../core/errors.js';
-import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import { z } from 'zod';
+import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { prepareLaunch } from '../agents/launch.js';
 import { openWorkerPane, type PaneRef, type PaneSpec } from './panes.js';
@@ -20,6 +21,8 @@ import { workerDir, type Runtime } from '../runtime.js';
 import { sessionFence } from '../session/data-fence.js';
 import { adoptPooledWorktree, prepareWorkerWorktree, workerWorktreeEnv } from '../worktrees/session-worktrees.js';
 import { portLockDir } from '../worktrees/prepare.js';
+import { admitWorker } from './admission.js';
+import { scopedCommand } from '../../core/workers/memory.js';
 
 export interface SpawnInput {
   task: string;
@@ -36,6 +39,8 @@ export interface SpawnResult {
   worker: WorkerRow;
   /** Optional prompt blocks (skills, memory) that were included. */
   included: string[];
+  /** Why the worker was queued instead of started (the machine's memory did not admit it); unset: started. */
+  queued?: string;
 }
 
 /** Extra prompt blocks for a worker (skills, memory); injected by the supervisor. */
@@ -114,7 +119,10 @@ export async function launchWorkerAgent(
     },
   });
   if (readIfExists(w.log_file) === undefined) writeFileAtomic(w.log_file, '');
-  const ref = await openPane(rt, launch.pane, w.log_file);
+  // In its own systemd scope with a memory limit, or with a raised OOM score (README#admission-by-memory).
+  const scope = rt.machine?.scope;
+  const pane = scope ? { ...launch.pane, command: scopedCommand(launch.pane.command, scope) } : launch.pane;
+  const ref = await openPane(rt, pane, w.log_file);
   onPane(ref.paneId);
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
@@ -131,7 +139,9 @@ export async function launchWorkerAgent(
  * spawn_worker, all-or-nothing: worktree and branch from the integration head (or `startPoint`), prompt file, row,
  * pane (`openPane`, default a split of the lead's window) and delivery; a failure before the pane rolls back in
  * reverse order, and every refusal or failure is a ToolError (empty or over-256 KB task, unknown perspective or agent,
- * --max-workers reached).
+ * --max-workers reached). A worker the machine's memory does not admit (admission.ts) is queued instead: its row only,
+ * state `queued`, and `queued` says why; it starts when memory frees (startQueuedWorker). A worker in a pane of the
+ * caller's choosing (`openPane`: crewmux manual's one worker) is never queued.
  */
 export async function spawnWorker(
   rt: Runtime,
@@ -154,11 +164,98 @@ export async function spawnWorker(
   const active = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state));
   if (active.length >= rt.options.maxWorkers) {
     throw new ToolError(
-      `Error: ${active.length} workers are already running (the limit is --max-workers ${rt.options.maxWorkers}). Wait for one with wait_for_worker or stop one with kill_worker, then spawn again.`,
+      `Error: ${active.length} workers are already running or queued (the limit is --max-workers ${rt.options.maxWorkers}). Wait for one with wait_for_worker or stop one with kill_worker, then spawn again.`,
     );
   }
+  const admission = openPane ? undefined : await admitWorker(rt, agentName);
+  if (admission && !admission.admit)
+    return queueWorker(rt, { ...input, perspective, agent: agentName }, admission.reason);
+  try {
+    return await startWorker(rt, { ...input, perspective, agent: agentName }, extras, openPane);
+  } finally {
+    admission?.release();
+  }
+}
 
+/** What a queued worker keeps of its spawn_worker call (queued.json in its state dir), to start it later. */
+const QueuedSpawnSchema = z.object({
+  task: z.string(),
+  perspective: z.enum(PERSPECTIVES),
+  agent: z.string(),
+  fileScope: z.array(z.string()).optional(),
+  passCriteria: z.string().optional(),
+  extraContext: z.string().optional(),
+  startPoint: z.string().optional(),
+});
+type QueuedSpawn = z.infer<typeof QueuedSpawnSchema>;
+
+const queuedFile = (rt: Runtime, id: string) => join(workerDir(rt, id), 'queued.json');
+
+/** Records worker `spawn` as queued for memory: its row (no worktree, branch or pane yet) and its spawn input. */
+function queueWorker(rt: Runtime, spawn: QueuedSpawn, reason: string): SpawnResult {
   const num = rt.store.reserveWorkerNumber(rt.sid);
+  const id = workerIdOf(num);
+  const stateDir = workerDir(rt, id);
+  const worktree = join(rt.worktreesDir, `${id}-${spawn.perspective}`);
+  writeFileAtomic(queuedFile(rt, id), JSON.stringify(spawn));
+  rt.store.createWorker({
+    session_id: rt.sid,
+    id,
+    num,
+    agent: spawn.agent,
+    perspective: spawn.perspective,
+    task: spawn.task,
+    state: 'queued',
+    branch: workerBranch(rt.sid, num, spawn.perspective),
+    worktree,
+    pane_id: null,
+    window_id: null,
+    token: token(),
+    nonce: newNonce(),
+    prompt_file: join(stateDir, 'prompt.md'),
+    log_file: join(stateDir, 'pane.log'),
+    done_file: join(worktree, '.crewmux', 'done.flag'),
+    pid: null,
+    // Set when it starts, from the integration head of that moment.
+    base_commit: '',
+  });
+  rt.store.updateWorker(rt.sid, id, { summary: `queued for memory: ${reason}` });
+  rt.events.emit('worker.queued', `${id} queued for memory: ${reason}`, id, {
+    agent: spawn.agent,
+    perspective: spawn.perspective,
+    reason,
+  });
+  return { worker: rt.store.getWorker(rt.sid, id)!, included: [], queued: reason };
+}
+
+/**
+ * Starts queued worker `w` (admission.ts decided it fits): the rest of spawn_worker from its kept input. A failure
+ * before its pane rolls back as a spawn does and leaves the worker discarded with the reason; rejects with it.
+ */
+export async function startQueuedWorker(rt: Runtime, w: WorkerRow, extras?: PromptExtras): Promise<SpawnResult> {
+  const text = readIfExists(queuedFile(rt, w.id));
+  const parsed = text === undefined ? undefined : QueuedSpawnSchema.safeParse(JSON.parse(text));
+  if (!parsed?.success) {
+    changeWorkerState(rt, w, 'discarded', 'its queued spawn input is missing or unreadable', {
+      summary: 'could not start from the queue: its spawn input is missing',
+    });
+    throw new ToolError(`Error: queued worker ${w.id} lost its spawn input; spawn it again.`);
+  }
+  removeFile(queuedFile(rt, w.id));
+  return startWorker(rt, parsed.data, extras, undefined, w);
+}
+
+/** The start proper: worktree, row (or the queued row moved to starting), bootstrap, prompt, pane, delivery. */
+async function startWorker(
+  rt: Runtime,
+  spawn: QueuedSpawn,
+  extras?: PromptExtras,
+  openPane?: OpenWorkerPane,
+  queued?: WorkerRow,
+): Promise<SpawnResult> {
+  const input: SpawnInput = spawn;
+  const { perspective, agent: agentName } = spawn;
+  const num = queued?.num ?? rt.store.reserveWorkerNumber(rt.sid);
   const id = workerIdOf(num);
   const branch = workerBranch(rt.sid, num, perspective);
   let worktree = join(rt.worktreesDir, `${id}-${perspective}`);
@@ -197,27 +294,43 @@ export async function spawnWorker(
     mark('extras');
 
     const workerToken = token();
-    rt.store.createWorker({
-      session_id: rt.sid,
-      id,
-      num,
-      agent: agentName,
-      perspective,
-      task: input.task,
-      state: 'starting',
-      branch,
-      worktree,
-      pane_id: null,
-      window_id: null,
-      token: workerToken,
-      nonce,
-      prompt_file: promptFile,
-      log_file: logFile,
-      done_file: doneFile,
-      pid: null,
-      base_commit: head,
-    });
-    undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
+    if (queued) {
+      rt.store.updateWorker(rt.sid, id, {
+        state: 'starting',
+        worktree,
+        done_file: doneFile,
+        base_commit: head,
+        nonce,
+        summary: null,
+        created_at: rt.now(),
+      });
+      undo.push({
+        what: 'leave the queue',
+        run: () => void changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'discarded', 'could not start'),
+      });
+    } else {
+      rt.store.createWorker({
+        session_id: rt.sid,
+        id,
+        num,
+        agent: agentName,
+        perspective,
+        task: input.task,
+        state: 'starting',
+        branch,
+        worktree,
+        pane_id: null,
+        window_id: null,
+        token: workerToken,
+        nonce,
+        prompt_file: promptFile,
+        log_file: logFile,
+        done_file: doneFile,
+        pid: null,
+        base_commit: head,
+      });
+      undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
+    }
     mark('row');
 
     // The bootstrap (include, clone, env, setup) before the prompt: the prompt names the worktree's port and slug.

@@ -107,6 +107,10 @@ async function livePane(rt: Runtime, w: WorkerRow) {
 export async function sendToWorker(rt: Runtime, workerId: string, message: string): Promise<WorkerRow> {
   const w = getWorkerOrFail(rt, workerId);
   if (!message.trim()) throw new ToolError('Error: the message is empty. Call send_to_worker with some text.');
+  if (w.state === 'queued')
+    throw new ToolError(
+      `Error: worker ${workerId} is queued for memory; its agent has not started, so nothing was sent. It starts with its task when memory frees: wait_for_worker, or kill_worker to drop it.`,
+    );
   if (Buffer.byteLength(message) > MAX_TASK_BYTES)
     throw new ToolError(`Error: the message is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it.`);
   if (
@@ -157,6 +161,11 @@ export async function stopWorker(
   reason: string,
 ): Promise<WorkerRow | undefined> {
   const w = getWorkerOrFail(rt, workerId);
+  // Queued for memory: nothing runs yet; stopping it takes it off the queue.
+  if (w.state === 'queued')
+    return changeWorkerState(rt, w, 'discarded', `removed from the memory queue (${reason})`, {
+      summary: `never started: removed from the memory queue (${reason})`,
+    });
   const settled = w.state === 'merged' || w.state === 'discarded';
   rt.stopping.add(w.id);
   try {

@@ -5,6 +5,7 @@ import { resolveSession } from '../../app/session/lookup.js';
 import { renderReport } from '../../core/session/report.js';
 import { clip, table } from '../output.js';
 import { formatTokens } from '../../core/usage/summary.js';
+import { mb } from '../../core/workers/memory.js';
 
 export function renderStatus(v: SessionStatusView): string {
   const s = v.session;
@@ -22,7 +23,7 @@ export function renderStatus(v: SessionStatusView): string {
   else {
     lines.push(
       table(
-        ['ID', 'AGENT', 'PERSPECTIVE', 'STATE', 'BRANCH', 'PANE', 'WORKTREE', 'USAGE', 'SUMMARY'],
+        ['ID', 'AGENT', 'PERSPECTIVE', 'STATE', 'BRANCH', 'PANE', 'WORKTREE', 'USAGE', 'PEAK RSS', 'SUMMARY'],
         v.workers.map((w) => [
           w.id,
           w.agent,
@@ -32,6 +33,7 @@ export function renderStatus(v: SessionStatusView): string {
           w.pane ?? '-',
           w.worktree,
           w.usage ? `${formatTokens(w.usage.tokens)} ${w.usage.cost}` : '-',
+          w.peakRssBytes === null ? '-' : mb(w.peakRssBytes),
           clip(w.summary ?? '', 60),
         ]),
       ),

@@ -146,6 +146,11 @@ export interface AgentProfile {
   leadPrompt?: 'launch' | 'after-tools';
   /** How its usage is read and billed (README#usage); absent = not read. */
   usage?: UsageProfile;
+  /**
+   * Expected resident size of the agent's process tree in MB, an estimate for admission by memory until crewmux
+   * has seen its peaks on this machine (core/workers/memory.ts); absent = DEFAULT_RESIDENT_MB (400).
+   */
+  residentMb?: number;
   launch(ctx: LaunchContext, binary: string): LaunchSpec;
 }
 
@@ -174,6 +179,8 @@ export function customAgentProfile(name: string, c: CustomAgentConfig): AgentPro
     capabilities: { mcpClient: c.canLead ?? true, interactive: true, headless: false, resume: false },
     markers: { ready: c.ready, busy: c.busy, waiting: c.waiting },
     blockers: c.blockers,
+    // An estimate for a wrapper script or small CLI; learned from its peaks after its first workers.
+    residentMb: 100,
     launch: (_ctx, binary) => ({
       argv: [binary, ...(c.args ?? []), ...(prompt === 'arg' ? [PROMPT_ARG] : [])],
       env: { ...(c.env ?? {}) },

@@ -7,6 +7,7 @@ import { BACKEND_NAMES } from '../llm/search-backends.js';
 import { PROVIDER_NAMES } from '../llm/router-providers.js';
 import { isSafeRelativePath } from '../worktrees/bootstrap.js';
 import { NotifyConfigSchema } from '../notify/config.js';
+import { parseSize } from '../workers/memory.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -97,6 +98,29 @@ export const WorktreeConfigSchema = z
 
 export type WorktreeConfig = z.infer<typeof WorktreeConfigSchema>;
 
+const SizeSchema = z
+  .union([z.number().int().min(0), z.string()])
+  .refine((v) => parseSize(v) !== undefined, 'a size: bytes, "2G", "512M", or a percentage of RAM like "15%"');
+
+/**
+ * The "admission" key: workers are admitted by the machine's memory (README#admission-by-memory). Not under
+ * "memory", which is the project's episodes and retrieval.
+ */
+export const AdmissionConfigSchema = z
+  .object({
+    /** false: every worker is admitted (only --max-workers caps). Default true. */
+    enabled: z.boolean().optional(),
+    /** What stays free for the user, the lead and crewmux: bytes, "2G", or a percentage of RAM (default "15%"). */
+    reserve: SizeSchema.optional(),
+    /** PSI `some avg10` (%) at or above which no worker is admitted, Linux only (default 10; null: not looked at). */
+    pressureMax: z.number().min(0).max(100).nullable().optional(),
+    /** MemoryMax of each worker's systemd user scope: bytes, "4G", or a percentage of RAM (default "50%"). */
+    workerMemoryMax: SizeSchema.optional(),
+  })
+  .strict();
+
+export type AdmissionConfig = z.infer<typeof AdmissionConfigSchema>;
+
 const dollars = z.number().min(0);
 /** One model's price, $ per million tokens (core/usage/prices.ts). */
 export const ModelPriceSchema = z
@@ -150,6 +174,8 @@ export const ConfigSchema = z
     router: RouterConfigSchema.optional(),
     /** Worktree bootstrap: clone, link, setup, teardown (README#worktrees-ready-to-work-in). */
     worktree: WorktreeConfigSchema.optional(),
+    /** Admission of workers by the machine's memory (README#admission-by-memory). */
+    admission: AdmissionConfigSchema.optional(),
     /** $ per million tokens per model, over the built-in table (README#usage; core/usage/prices.ts). */
     prices: z.record(z.string().min(1), ModelPriceSchema).optional(),
     /** Who is told when the run ends or needs the human: tmux, desktop, ntfy, webhook (README#notifications). */

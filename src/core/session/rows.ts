@@ -139,6 +139,13 @@ export type WorkerPatch = Partial<
     | 'finished_at'
     | 'notes'
     | 'radar'
+    // A queued worker gets these when it leaves the queue (app/workers/admission.ts): its worktree (the pool's may
+    // differ from the planned one), its done flag there, the integration head then, and created_at then (so
+    // --worker-timeout does not count the wait).
+    | 'worktree'
+    | 'done_file'
+    | 'base_commit'
+    | 'created_at'
   >
 >;
 

@@ -1,5 +1,5 @@
 /**
- * The worker state machine: a worker starts, runs or waits at its prompt, ends a turn done, blocked,
+ * The worker state machine: a worker may wait in the memory queue (queued), starts, runs or waits at its prompt, ends a turn done, blocked,
  * failed, crashed, killed or timed out, or stops because its agent cannot work (auth_required,
  * quota_exhausted, blocked_dialog: seen in its pane), or never starts (setup_failed), and is finally merged or
  * discarded. Pure: it says which
@@ -7,6 +7,7 @@
  */
 
 export const WORKER_STATES = [
+  'queued',
   'starting',
   'running',
   'waiting',
@@ -25,8 +26,11 @@ export const WORKER_STATES = [
 ] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
-/** The agent is (or may be) working: it counts against --max-workers and blocks mark_goal_done. */
-export const ACTIVE_STATES: readonly WorkerState[] = ['starting', 'running', 'waiting'];
+/**
+ * The agent is (or may be) working, or waits in the memory queue to start: it counts against --max-workers (a queued
+ * worker holds its slot, so the queue never outgrows the cap) and blocks mark_goal_done.
+ */
+export const ACTIVE_STATES: readonly WorkerState[] = ['queued', 'starting', 'running', 'waiting'];
 /**
  * The agent cannot proceed until a person acts (logs in, waits for quota, answers a screen crewmux cannot):
  * read from its pane. Finished, so wait_for_worker wakes with the reason; send_to_worker resumes it.
@@ -59,7 +63,11 @@ const ENDS = ['done', 'blocked', 'failed', 'crashed', 'killed', 'timeout', ...CA
 const CANNOT_WORK_NEXT: readonly WorkerState[] = ['running', 'merged', 'discarded', 'crashed', 'killed', 'timeout'];
 
 const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
-  starting: ['running', 'waiting', ...ENDS, 'setup_failed'],
+  // Not admitted for memory: no worktree, no pane yet. It starts when memory frees, or leaves the queue
+  // (kill_worker, a failed start, the session ending) as discarded: nothing of it exists to merge or restart.
+  queued: ['starting', 'discarded'],
+  // discarded: a worker taken from the queue whose start failed before its pane (rolled back, nothing left).
+  starting: ['running', 'waiting', ...ENDS, 'setup_failed', 'discarded'],
   running: ['waiting', ...ENDS],
   waiting: ['running', ...ENDS],
   // A finished worker can be given a new turn (send_to_worker) if its agent is still alive.

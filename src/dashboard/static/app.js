@@ -222,7 +222,7 @@ function renderSession(d) {
   const lead = d.usage.workers.lead;
   $('s-usage').textContent = `${d.usage.line}${lead ? ` · lead ${lead.tokens} tokens, ${lead.cost}` : ''}`;
   $('w-count').textContent = `(${d.workers.length})`;
-  for (const w of d.workers) renderWorker(w, d.usage.workers[w.id]);
+  for (const w of d.workers) renderWorker(w, d.usage.workers[w.id], d.peakRss?.[w.id]);
   renderVerifies(d.verifies);
   const report = $('report');
   report.textContent = d.reportText || 'The report appears when the goal ends.';
@@ -274,7 +274,7 @@ function workerCard(w) {
   return refs;
 }
 
-function renderWorker(w, usage) {
+function renderWorker(w, usage, peakRss) {
   let refs = state.cards.get(w.id);
   if (!refs) {
     refs = workerCard(w);
@@ -288,7 +288,9 @@ function renderWorker(w, usage) {
   refs.el.dataset.state = w.state;
   refs.summary.textContent = w.summary ? `summary: ${w.summary}` : '';
   // Tokens and cost come from the agent's own files, read every few seconds while it runs.
-  refs.usage.textContent = usage ? `${usage.tokens} tokens · ${usage.cost}` : '';
+  // Peak RSS: the largest resident size of the agent's process tree the monitor saw (sampled every few seconds).
+  const peak = peakRss ? `peak ${Math.round(peakRss / 1048576)} MB` : '';
+  refs.usage.textContent = [usage ? `${usage.tokens} tokens · ${usage.cost}` : '', peak].filter(Boolean).join(' · ');
   refs.exit.textContent = w.exitInfo || '';
   refs.notes.replaceChildren(...w.notes.map((n) => h('li', { text: n })));
   const conflicts = [

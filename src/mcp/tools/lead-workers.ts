@@ -48,6 +48,11 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         d.promptExtras,
       );
       const w = r.worker;
+      if (r.queued)
+        return textResult(
+          `Queued worker ${w.id} (${w.agent}, ${w.perspective}): not started for lack of memory (${r.queued}). State: queued. It starts by itself, in order, when memory frees (--max-workers still caps); call wait_for_worker with worker_id "${w.id}" (it waits through the queue), or kill_worker to drop it.`,
+          { worker: workerView(w, fence), injected: r.included, queued: r.queued },
+        );
       return textResult(
         `Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".`,
         { worker: workerView(w, fence), injected: r.included },

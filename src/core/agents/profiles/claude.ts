@@ -68,6 +68,8 @@ const CLAUDE_QUOTA_FIX = 'wait for the usage limit to reset or add credit, then 
 export const claude: AgentProfile = {
   name: 'claude',
   family: 'anthropic',
+  // Resident size estimate (MB) for admission by memory, until peaks on this machine are known.
+  residentMb: 600,
   description: 'Claude Code (Anthropic)',
   binaries: ['claude'],
   versionArgs: ['--version'],

@@ -15,6 +15,8 @@ const CODEX_QUOTA_FIX = 'wait for the usage limit to reset or check your plan, t
 export const codex: AgentProfile = {
   name: 'codex',
   family: 'openai',
+  // Resident size estimate (MB) for admission by memory, until peaks on this machine are known.
+  residentMb: 300,
   description: 'Codex CLI (OpenAI)',
   binaries: ['codex'],
   versionArgs: ['--version'],

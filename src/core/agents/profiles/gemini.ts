@@ -31,6 +31,8 @@ const GEMINI_QUOTA_FIX = 'wait for the quota to reset or use another key, then `
 export const gemini: AgentProfile = {
   name: 'gemini',
   family: 'google',
+  // Resident size estimate (MB) for admission by memory, until peaks on this machine are known.
+  residentMb: 500,
   description: 'Gemini CLI (Google)',
   binaries: ['gemini'],
   versionArgs: ['--version'],

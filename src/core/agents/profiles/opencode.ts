@@ -9,6 +9,8 @@ import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js'
 export const opencode: AgentProfile = {
   name: 'opencode',
   family: 'opencode',
+  // Resident size estimate (MB) for admission by memory, until peaks on this machine are known.
+  residentMb: 400,
   description: 'OpenCode (sst)',
   binaries: ['opencode'],
   versionArgs: ['--version'],

@@ -13,6 +13,8 @@ const QWEN_LOGIN_FIX = 'set OPENAI_API_KEY and OPENAI_BASE_URL, or run `qwen` on
 export const qwen: AgentProfile = {
   name: 'qwen',
   family: 'qwen',
+  // Resident size estimate (MB) for admission by memory, until peaks on this machine are known.
+  residentMb: 500,
   description: 'Qwen Code (Alibaba)',
   binaries: ['qwen'],
   versionArgs: ['--version'],

@@ -10,6 +10,7 @@ const script = (name: string) => fileURLToPath(new URL(`../../../demo/${name}.js
 export const scriptedLead: AgentProfile = {
   name: 'scripted-lead',
   family: 'scripted',
+  residentMb: 100,
   description:
     'A scripted lead (no model): spawns the workers a JSON plan in the goal names, or two demo workers; waits, merges, verifies, marks done.',
   binaries: ['node'],
@@ -23,6 +24,7 @@ export const scriptedLead: AgentProfile = {
 export const scriptedWorker: AgentProfile = {
   name: 'scripted-worker',
   family: 'scripted',
+  residentMb: 100,
   description:
     'A scripted worker (no model): writes the files its task spells out in ```file:PATH blocks, commits, calls worker_done; answers typed follow-ups.',
   binaries: ['node'],
