@@ -5,7 +5,8 @@
  * exit 1 by design). simple-git stays the clone client of `crewmux skill add` (adapters/skills/skill-source.ts). Nothing here touches the user's checkout except `repoInfo` (read-only) and
  * `fastForwardCurrent` (only when the user asked for --merge and the tree is clean).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { exec, type ExecResult } from './exec.js';
 import { ensureDir } from './files.js';
 import type { Git, MergeResult, RepoInfo } from '../app/ports/git.js';
@@ -30,6 +31,55 @@ export function createGit(opts: { binary?: string } = {}): Git {
   // For commands whose exit code carries meaning (merge, merge-tree, is-ancestor).
   const execGit = (dir: string, args: string[]): Promise<ExecResult> =>
     exec(opts.binary ?? 'git', ['-C', dir, ...args], { reject: false, timeoutMs: 120_000 });
+  // Where the refs of `dir` live, asked once per directory (null: a reftable repository, never read by hand).
+  const refDirs = new Map<string, Promise<{ gitDir: string; commonDir: string } | null>>();
+  function refDirsOf(dir: string) {
+    let dirs = refDirs.get(dir);
+    if (!dirs) {
+      dirs = raw(dir, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']).then((out) => {
+        const [gitDir, commonDir] = out.split('\n');
+        return gitDir && commonDir && !existsSync(join(commonDir, 'reftable')) ? { gitDir, commonDir } : null;
+      });
+      dirs.catch(() => refDirs.delete(dir));
+      refDirs.set(dir, dirs);
+    }
+    return dirs;
+  }
+  /**
+   * What `git rev-parse --verify BRANCH^{commit}` answers for a branch name with a slash (crewmux's own branches),
+   * read from its loose ref file without starting git: only when that file holds a commit id and no ref that git
+   * would find first (`$GIT_DIR/NAME`, `refs/NAME`, `refs/tags/NAME`, loose or packed) exists; else undefined and
+   * git is asked. Saves a process on spawn_worker's path, where every process start counts on a busy machine.
+   */
+  async function looseBranchHead(dir: string, ref: string): Promise<string | undefined> {
+    if (
+      !/^[A-Za-z0-9_-][A-Za-z0-9._/-]*\/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$/.test(ref) ||
+      /\.\.|\/\/|\/\.|\.lock(\/|$)/.test(ref)
+    )
+      return undefined;
+    if (/^(refs|heads|tags|remotes|worktree|worktrees|bisect|rewritten|main-worktree)\//.test(ref)) return undefined;
+    const dirs = await refDirsOf(dir).catch(() => null);
+    if (!dirs) return undefined;
+    const earlier = [`refs/${ref}`, `refs/tags/${ref}`];
+    if (existsSync(join(dirs.gitDir, ref)) || earlier.some((r) => existsSync(join(dirs.commonDir, r))))
+      return undefined;
+    let text: string;
+    try {
+      text = readFileSync(join(dirs.commonDir, 'refs', 'heads', ref), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const id = text.trim();
+    if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(id)) return undefined;
+    let packed = '';
+    try {
+      packed = readFileSync(join(dirs.commonDir, 'packed-refs'), 'utf8');
+    } catch {
+      /* none */
+    }
+    if (earlier.some((r) => packed.includes(` ${r}\n`))) return undefined;
+    return id;
+  }
   async function identityFlags(dir: string): Promise<string[]> {
     const email = await tryRaw(dir, ['config', 'user.email']);
     return email ? [] : FALLBACK_IDENTITY;
@@ -47,7 +97,7 @@ export function createGit(opts: { binary?: string } = {}): Git {
     },
 
     async revParse(dir: string, ref: string): Promise<string> {
-      return raw(dir, ['rev-parse', '--verify', `${ref}^{commit}`]);
+      return (await looseBranchHead(dir, ref)) ?? raw(dir, ['rev-parse', '--verify', `${ref}^{commit}`]);
     },
 
     async branchExists(dir: string, branch: string): Promise<boolean> {

@@ -4,9 +4,9 @@
  * codes. Nothing exits 0 on failure. Conventions: bare `crewmux` and `crewmux help [COMMAND]` print help
  * (exit 0); `--version`/`-v` print the version; a command used wrongly prints its own usage, then the error.
  */
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 import { COMMANDS } from './commands/index.js';
+import { TOP_HELP } from './help-text.js';
 import type { Command, CommandEntry } from './command.js';
 import { ExitError, UserError, EXIT } from '../core/errors.js';
 import { pipeSafeWriter, processOutput } from './output.js';
@@ -41,6 +41,9 @@ function usageMessage(msg: string, entry: CommandEntry | undefined): string {
   return `crewmux ${name}: ${msg}`;
 }
 
+/** The width every help text is wrapped to. */
+const helpWidth = (): number => Math.min(110, process.stdout.columns || 100);
+
 async function main(argv: string[]): Promise<number> {
   const out = processOutput();
   argv = normalizeArgv(argv);
@@ -48,6 +51,20 @@ async function main(argv: string[]): Promise<number> {
     out.out(await crewmuxVersion());
     return 0;
   }
+  // `crewmux --help` without loading yargs (most of its start-up): the text yargs prints at this width, generated
+  // by scripts/help-text.mjs into help-text.ts (a unit test keeps the two equal). Other widths, and
+  // CREWMUX_YARGS_HELP=1 (what the generator and the test use), ask yargs.
+  const precomputed = TOP_HELP[helpWidth()];
+  if (
+    argv.length === 1 &&
+    (argv[0] === '--help' || argv[0] === '-h') &&
+    precomputed &&
+    !process.env.CREWMUX_YARGS_HELP
+  ) {
+    pipeSafeWriter(process.stdout)(precomputed);
+    return 0;
+  }
+  const { default: yargs } = await import('yargs');
   let exitCode = 0;
   // The command whose builder ran: its usage is what a misuse prints.
   let current: { entry: CommandEntry; command: Command } | undefined;
@@ -60,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     .alias('help', 'h')
     .version(false)
     .option('version', { alias: 'v', type: 'boolean', global: false, describe: 'Print the version' })
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpWidth())
     .fail((msg, err, inner: Argv) => {
       if (err) throw err;
       if (current) inner.showHelp((s) => stderr(s + '\n\n'));
@@ -116,7 +133,8 @@ async function versions(): Promise<string> {
   return `crewmux ${version}, node ${process.version}, ${process.platform}-${process.arch}`;
 }
 
-main(hideBin(process.argv)).then(
+// yargs' hideBin, for node: the arguments after the script.
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

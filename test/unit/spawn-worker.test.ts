@@ -159,7 +159,11 @@ test('spawn_worker rollback: the worktree cannot be added, so nothing was made a
       f.git.calls.map((c) => c[0]),
       ['revParse', 'addWorktree'],
     );
-    assert.deepEqual(f.tmux.calls, []);
+    // Nothing was made in tmux: its panes were only listed (alongside the git steps, for the pane's place).
+    assert.deepEqual(
+      f.tmux.calls.map((c) => c[0]),
+      ['listPanes'],
+    );
     assertNothingLeft(f);
     const failed = f.store.eventsAfter(f.rt.sid).find((e) => e.type === 'worker.spawn_failed')!;
     assert.deepEqual(failed.data, { undoErrors: [] });
@@ -196,7 +200,11 @@ test('spawn_worker rollback: the row cannot be created, so the worktree and bran
       ['removeWorktree', f.rt.repoRoot, wt, 'force'],
       ['deleteBranch', f.rt.repoRoot, BRANCH, 'force'],
     ]);
-    assert.deepEqual(f.tmux.calls, []);
+    // Nothing was made in tmux: its panes were only listed (alongside the git steps, for the pane's place).
+    assert.deepEqual(
+      f.tmux.calls.map((c) => c[0]),
+      ['listPanes'],
+    );
     assert.equal(existsSync(wt), false);
     assert.equal(f.git.branches.has(BRANCH), false);
     assert.deepEqual(

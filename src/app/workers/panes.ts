@@ -82,16 +82,23 @@ export function recordingExit(command: string, statusFile: string): string {
  * Starts a worker's agent in a new pane: a split of the lead's window, or an overflow window, its output
  * piped to `logFile` in the same tmux invocation that creates it (Tmux.startPane), so nothing is missed
  * and no start gate is needed. Its environment reaches it through an `env` file beside `logFile`
- * (`withEnvFile`), never through argv.
+ * (`withEnvFile`), never through argv. `listing` is the session's panes when the caller already asked tmux for
+ * them (spawn_worker does, alongside its other steps); else they are listed now.
  */
-export async function openWorkerPane(tmux: Tmux, session: string, pane: PaneSpec, logFile: string): Promise<PaneRef> {
+export async function openWorkerPane(
+  tmux: Tmux,
+  session: string,
+  pane: PaneSpec,
+  logFile: string,
+  listing?: Promise<PaneInfo[]>,
+): Promise<PaneRef> {
   const spec = withEnvFile(
     { ...pane, command: recordingExit(pane.command, exitStatusFile(logFile)) },
     join(dirname(logFile), 'env'),
   );
   const pipeTo = `cat >> ${shellQuote(logFile)}`;
   const windows = new Map<string, WindowLoad>();
-  for (const p of await tmux.listPanes(session)) {
+  for (const p of await (listing ?? tmux.listPanes(session))) {
     if (p.windowName === SUPERVISOR_WINDOW) continue;
     const w = windows.get(p.windowId) ?? { windowId: p.windowId, name: p.windowName, panes: 0 };
     w.panes++;

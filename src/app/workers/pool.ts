@@ -29,9 +29,14 @@ export interface PoolEntry {
 export interface WorktreePool {
   /**
    * An idle entry at `head`, its branch renamed to `branch`; the entry leaves the pool (a refill starts). Undefined
-   * when none is ready at that head: the caller creates a worktree itself.
+   * when none is ready at that head: the caller creates a worktree itself. With `refillAfter` (spawn_worker's end),
+   * the refill waits for it, so its checkout does not compete with the spawn for the CPU.
    */
-  take(head: string, branch: string): Promise<{ path: string; prepared?: PreparedWorktree } | undefined>;
+  take(
+    head: string,
+    branch: string,
+    refillAfter?: Promise<unknown>,
+  ): Promise<{ path: string; prepared?: PreparedWorktree } | undefined>;
   /** The integration head moved: reset idle entries to it, in the background. */
   moved(): void;
   /** Tops the pool up to its size, in the background. */
@@ -139,7 +144,7 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
   track(queue);
 
   const pool: WorktreePool = {
-    async take(head, branch) {
+    async take(head, branch, refillAfter) {
       if (closed) return undefined;
       const moving = entries.find((x) => x.moving?.head === head);
       if (!entries.some((x) => x.ready && x.head === head) && moving) await moving.moving!.done;
@@ -157,7 +162,8 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
         track(discard(e).catch(() => undefined));
         return undefined;
       } finally {
-        pool.fill();
+        if (refillAfter) track(refillAfter.then(pool.fill, pool.fill));
+        else pool.fill();
       }
       return { path: e.path, prepared: e.prepared };
     },

@@ -271,11 +271,22 @@ async function startWorker(
   const mark = (name: string) => {
     marks[name] = Math.round((performance.now() - t0) * 10) / 10;
   };
+  // Ends when spawn_worker does: the pool refills only then, so its checkout does not compete with this spawn.
+  let spawnEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (spawnEnded = resolve));
   try {
-    const head = await rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
+    // The steps that do not need the worktree run alongside the git steps: the head is read (a child process)
+    // while the prompt extras (skills, memory; synchronous work) are chosen, and the session's panes are listed for
+    // the pane's placement. A listing or extras failure surfaces where it is awaited, as before.
+    const headRead = rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
+    const listing = openPane ? undefined : rt.tmux.listPanes(rt.tmuxSession);
+    listing?.catch(() => undefined);
+    const extrasRead = extras ? extras({ ...input, perspective }) : Promise.resolve([]);
+    extrasRead.catch(() => undefined);
+    const head = await headRead;
     mark('revParse');
     // A ready worktree from the pool when one sits at this head (never for a start point of the lead's choosing).
-    const pooled = input.startPoint ? undefined : await rt.pool?.take(head, branch);
+    const pooled = input.startPoint ? undefined : await rt.pool?.take(head, branch, ended);
     if (pooled) worktree = pooled.path;
     else await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
     undo.push({
@@ -290,7 +301,7 @@ async function startWorker(
     ensureDir(join(worktree, '.crewmux'));
     ensureDir(stateDir);
 
-    const blocks = extras ? await extras({ ...input, perspective }) : [];
+    const blocks = await extrasRead;
     mark('extras');
 
     const workerToken = token();
@@ -378,7 +389,7 @@ async function startWorker(
       rt,
       rt.store.getWorker(rt.sid, id)!,
       (ref) => undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }),
-      openPane,
+      openPane ?? ((r, pane, log) => openWorkerPane(r.tmux, r.tmuxSession, pane, log, listing)),
     );
     mark('pane');
     rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, {
@@ -419,5 +430,7 @@ async function startWorker(
     throw new ToolError(
       `Error: could not start worker ${id}: ${(err as Error).message}${undoErrors.length ? ` (cleanup also failed: ${undoErrors.join('; ')})` : ''}. Fix the cause or try another agent.`,
     );
+  } finally {
+    spawnEnded();
   }
 }

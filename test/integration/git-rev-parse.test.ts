@@ -1,0 +1,84 @@
+/**
+ * The git adapter's revParse reads a branch with a slash (crewmux's own) from its loose ref file, without starting
+ * git, and still answers exactly what `git rev-parse --verify REF^{commit}` does: a tag or a `refs/NAME` that git
+ * would find first, loose or packed, and a branch that is only packed go to git.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createGit } from '../../src/adapters/git.js';
+import { createRepo, createTestEnv, git } from '../helpers/env.js';
+
+const BRANCH = 'crewmux/s1test/integration';
+
+/** A git that logs each command's arguments to `log` before running the real one. */
+function countingGit(dir: string, log: string): string {
+  const bin = join(dir, 'git-logged');
+  writeFileSync(bin, `#!/bin/sh\necho "$*" >> '${log}'\nexec git "$@"\n`);
+  chmodSync(bin, 0o700);
+  return bin;
+}
+
+const calls = (log: string) => {
+  try {
+    return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+test('revParse of a crewmux branch: read from its loose ref without git after the first call, and follows commits', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t, { 'a.txt': 'one\n' });
+    git(repo, 'branch', BRANCH);
+    const log = join(t.dir, 'git.log');
+    const g = createGit({ binary: countingGit(t.dir, log) });
+    assert.equal(await g.revParse(repo, BRANCH), git(repo, 'rev-parse', BRANCH));
+    const first = calls(log).length;
+    // A commit on the branch (as merge_worker makes in the integration worktree) is seen at once.
+    git(repo, 'checkout', '-q', BRANCH);
+    writeFileSync(join(repo, 'b.txt'), 'two\n');
+    git(repo, 'add', 'b.txt');
+    git(repo, 'commit', '-q', '-m', 'two');
+    assert.equal(await g.revParse(repo, BRANCH), git(repo, 'rev-parse', 'HEAD'));
+    assert.equal(await g.revParse(repo, BRANCH), git(repo, 'rev-parse', 'HEAD'));
+    assert.equal(calls(log).length, first, `no git after the first call: ${calls(log).join('; ')}`);
+    // Other refs still go to git.
+    assert.equal(await g.revParse(repo, 'HEAD~1'), git(repo, 'rev-parse', 'HEAD~1'));
+    assert.equal(calls(log).length, first + 1);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('revParse answers as git does when a tag of the same name shadows the branch, loose or packed, or the branch is packed', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t, { 'a.txt': 'one\n' });
+    const first = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'branch', BRANCH);
+    writeFileSync(join(repo, 'b.txt'), 'two\n');
+    git(repo, 'add', 'b.txt');
+    git(repo, 'commit', '-q', '-m', 'two');
+    const g = createGit();
+    // Only packed: no loose file to read.
+    git(repo, 'pack-refs', '--all');
+    assert.equal(await g.revParse(repo, BRANCH), first);
+    // A loose branch ref again, and a loose tag of the same name that git prefers.
+    git(repo, 'branch', '-f', BRANCH, 'HEAD');
+    git(repo, 'tag', BRANCH, first);
+    assert.equal(git(repo, 'rev-parse', `${BRANCH}^{commit}`), first);
+    assert.equal(await g.revParse(repo, BRANCH), first);
+    // The same tag, only packed.
+    git(repo, 'pack-refs', '--all');
+    git(repo, 'branch', '-f', BRANCH, 'HEAD');
+    assert.equal(await g.revParse(repo, BRANCH), first);
+    git(repo, 'tag', '-d', BRANCH);
+    assert.equal(await g.revParse(repo, BRANCH), git(repo, 'rev-parse', 'HEAD'));
+    await assert.rejects(g.revParse(repo, 'crewmux/s1test/none'));
+  } finally {
+    t.cleanup();
+  }
+});
