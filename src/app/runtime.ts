@@ -20,6 +20,7 @@ import type { Memory } from './llm/memory.js';
 import type { WorktreeFiles } from './ports/worktree-files.js';
 import type { WorktreePool } from './workers/pool.js';
 import type { UsageCollector } from './usage/collect.js';
+import type { BudgetTracker } from './usage/budget.js';
 
 export interface Runtime {
   sid: string;
@@ -84,6 +85,8 @@ export interface Runtime {
   pool?: WorktreePool;
   /** Reads the agents' usage files into the usage table; undefined outside a supervisor. */
   usage?: UsageCollector;
+  /** The budgets' warnings and excesses fired so far (app/usage/budget.ts); created on the first check. */
+  budget?: BudgetTracker;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

@@ -15,6 +15,7 @@ import { FINISHED_STATES, type WorkerState } from '../core/workers/state.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createWorktreePool, DEFAULT_POOL_SIZE } from '../app/workers/pool.js';
 import { createUsageCollector } from '../app/usage/collect.js';
+import { checkBudgets } from '../app/usage/budget.js';
 import { createUsageFiles } from '../adapters/usage/usage-files.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
@@ -100,7 +101,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   rt.router = routerHandle.router;
   if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
   rt.memory = openMemory(ctx.paths, s.repo_root);
-  rt.usage = createUsageCollector(rt, createUsageFiles());
+  // Budgets are checked on every pass that added rows (and at spawn and each delivery, app/usage/budget.ts).
+  rt.usage = createUsageCollector(rt, createUsageFiles(), { onAdded: () => checkBudgets(rt) });
   const memoryBudget = rt.config.memory?.budget ?? MEMORY_BUDGET;
   const promptExtras: PromptExtras =
     opts.promptExtras ??

@@ -20,6 +20,7 @@ import { workerDir, type Runtime } from '../runtime.js';
 import { sessionFence } from '../session/data-fence.js';
 import { adoptPooledWorktree, prepareWorkerWorktree, workerWorktreeEnv } from '../worktrees/session-worktrees.js';
 import { portLockDir } from '../worktrees/prepare.js';
+import { assertWithinBudget } from '../usage/budget.js';
 
 export interface SpawnInput {
   task: string;
@@ -131,7 +132,7 @@ export async function launchWorkerAgent(
  * spawn_worker, all-or-nothing: worktree and branch from the integration head (or `startPoint`), prompt file, row,
  * pane (`openPane`, default a split of the lead's window) and delivery; a failure before the pane rolls back in
  * reverse order, and every refusal or failure is a ToolError (empty or over-256 KB task, unknown perspective or agent,
- * --max-workers reached).
+ * a goal budget used up, --max-workers reached).
  */
 export async function spawnWorker(
   rt: Runtime,
@@ -151,6 +152,7 @@ export async function spawnWorker(
       `Error: unknown perspective "${input.perspective}". Choose one of: ${PERSPECTIVES.join(', ')} (list_perspectives describes them).`,
     );
   const agentName = chooseAgent(rt, input.agent);
+  assertWithinBudget(rt);
   const active = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state));
   if (active.length >= rt.options.maxWorkers) {
     throw new ToolError(

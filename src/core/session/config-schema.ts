@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES } from '../llm/search-backends.js';
 import { PROVIDER_NAMES } from '../llm/router-providers.js';
 import { isSafeRelativePath } from '../worktrees/bootstrap.js';
+import { BudgetLimitsSchema } from '../usage/budget.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -151,6 +152,8 @@ export const ConfigSchema = z
     worktree: WorktreeConfigSchema.optional(),
     /** $ per million tokens per model, over the built-in table (README#usage; core/usage/prices.ts). */
     prices: z.record(z.string().min(1), ModelPriceSchema).optional(),
+    /** Budgets that stop the run or a worker: dollars, tokens, quota percent (README#budgets). */
+    budget: BudgetLimitsSchema.optional(),
   })
   .strict();
 
