@@ -21,6 +21,7 @@ import type { WorktreeFiles } from './ports/worktree-files.js';
 import type { WorktreePool } from './workers/pool.js';
 import type { UsageCollector } from './usage/collect.js';
 import type { MachineMemory } from './ports/machine-memory.js';
+import type { BudgetTracker } from './usage/budget.js';
 
 export interface Runtime {
   sid: string;
@@ -93,6 +94,8 @@ export interface Runtime {
   queueRun?: Promise<void>;
   /** When the monitor last sampled the workers' RSS (ms). */
   peaksSampledAt?: number;
+  /** The budgets' warnings and excesses fired so far (app/usage/budget.ts); created on the first check. */
+  budget?: BudgetTracker;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

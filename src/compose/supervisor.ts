@@ -15,6 +15,7 @@ import { FINISHED_STATES, type WorkerState } from '../core/workers/state.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createWorktreePool, DEFAULT_POOL_SIZE } from '../app/workers/pool.js';
 import { createUsageCollector } from '../app/usage/collect.js';
+import { checkBudgets } from '../app/usage/budget.js';
 import { createUsageFiles } from '../adapters/usage/usage-files.js';
 import { createRadarScheduler } from '../app/integration/radar.js';
 import { createHookRunner, loadHooks } from '../app/session/hooks.js';
@@ -121,7 +122,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   rt.router = routerHandle.router;
   if (routerHandle.warning) events.emit('router.warning', routerHandle.warning);
   rt.memory = openMemory(ctx.paths, s.repo_root);
-  rt.usage = createUsageCollector(rt, createUsageFiles());
+  // Budgets are checked on every pass that added rows (and at spawn and each delivery, app/usage/budget.ts).
+  rt.usage = createUsageCollector(rt, createUsageFiles(), { onAdded: () => checkBudgets(rt) });
   // Off the start path (probing for a user systemd takes ~0.1 s); the lead's first spawn comes seconds later. Until
   // it is set, workers are admitted without a memory check, as without a machine.
   void createMachineMemory(rt, ctx.env).then(

@@ -11,6 +11,8 @@ export const EXIT = {
   ok: 0,
   failed: 1,
   timeout: 2,
+  /** The run ended at its budget (same code as a timeout: a limit the user set was reached). */
+  budget: 2,
   preflight: 3,
   usage: 64,
 } as const;
@@ -209,6 +211,11 @@ export const ERROR_CODES = {
     EXIT.failed,
     'crewmux-shim cannot publish its socket or card.',
     'Make the runtime dir writable, or point CREWMUX_RUNTIME_DIR at a short writable path (sockets need < 100 bytes).',
+  ],
+  E_BUDGET_EXCEEDED: [
+    EXIT.budget,
+    'The run (or a worker) reached its budget: tokens, dollars or quota.',
+    'Resume with a higher budget: `crewmux resume SID --budget-tokens N` or `--budget-usd N` (config "budget" sets the others).',
   ],
   E_DASHBOARD_PORT: [
     EXIT.failed,

@@ -3,8 +3,11 @@
  * commits them, and reports through worker_done (or, with CREWMUX_SCRIPTED_COMPLETE=flag|line, the
  * done.flag or sentinel line). Then it idles like an agent at its prompt: a typed message (bracketed
  * paste, then Enter) starts a new turn, recorded to received-N.txt beside its prompt file.
+ * A ```usage block ({"input":N,"output":N,"model":"..."}) makes it record that model call the way Claude Code does, a
+ * transcript line in its CLAUDE_CONFIG_DIR (its state dir's claude-config/), which crewmux's collector reads; a
+ * ```hold block leaves the turn open with its files uncommitted until a message comes (budget tests).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
 import { connectCrewmux, section } from './mcp-client.js';
 import { exec } from '../adapters/exec.js';
@@ -21,7 +24,27 @@ function fileBlocks(task: string): { path: string; content: string }[] {
   return out;
 }
 
-async function applyTask(task: string): Promise<string[]> {
+/** Appends the call a ```usage block describes to a Claude-style transcript (core/usage/claude-transcript.ts). */
+function recordUsage(task: string, n: number): void {
+  const block = /```usage\n([\s\S]*?)```/.exec(task)?.[1];
+  if (!block) return;
+  const u = JSON.parse(block) as { input?: number; output?: number; model?: string };
+  const dir = join(dirname(promptFile), 'claude-config', 'projects', 'scripted');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const line = {
+    type: 'assistant',
+    requestId: `req_scripted_${process.pid}_${n}`,
+    timestamp: new Date().toISOString(),
+    message: {
+      id: `msg_scripted_${process.pid}_${n}`,
+      model: u.model ?? 'claude-sonnet-4-5',
+      usage: { input_tokens: u.input ?? 0, output_tokens: u.output ?? 0 },
+    },
+  };
+  appendFileSync(join(dir, 'transcript.jsonl'), JSON.stringify(line) + '\n', { mode: 0o600 });
+}
+
+async function applyTask(task: string, commit = true): Promise<string[]> {
   const written: string[] = [];
   for (const b of fileBlocks(task)) {
     const target = resolve(process.cwd(), b.path);
@@ -30,7 +53,7 @@ async function applyTask(task: string): Promise<string[]> {
     writeFileSync(target, b.content);
     written.push(b.path);
   }
-  if (written.length && env.CREWMUX_SCRIPTED_NO_COMMIT !== '1') {
+  if (written.length && commit && env.CREWMUX_SCRIPTED_NO_COMMIT !== '1') {
     await exec('git', ['add', '--', ...written]);
     await exec('git', [
       '-c',
@@ -48,8 +71,8 @@ async function applyTask(task: string): Promise<string[]> {
 
 // Turns may overlap; their writes and commits must not (git's index lock), so they apply in order.
 let applying: Promise<unknown> = Promise.resolve();
-function applyInOrder(task: string): Promise<string[]> {
-  const p = applying.then(() => applyTask(task));
+function applyInOrder(task: string, commit = true): Promise<string[]> {
+  const p = applying.then(() => applyTask(task, commit));
   applying = p.catch(() => undefined);
   return p;
 }
@@ -77,7 +100,14 @@ function nonceOf(text: string): string {
 async function turn(text: string, n: number): Promise<void> {
   say('scripted worker busy');
   const task = n === 0 ? section(text, 'Task') : text;
-  const written = await applyInOrder(task);
+  const hold = /```hold\b/.test(task);
+  const written = await applyInOrder(task, !hold);
+  recordUsage(task, n);
+  if (hold) {
+    // Ready for input mid-turn, like Claude Code (a typed message is queued): the next message ends the turn.
+    say(`scripted worker holding (${written.join(', ') || 'nothing'} written, not committed); scripted worker idle`);
+    return;
+  }
   // A ```summary block in the task is the report to give (tests use it for long reports).
   const given = /```summary\n([\s\S]*?)```/.exec(task)?.[1]?.trim();
   const summary = given ?? (written.length ? `wrote ${written.join(', ')}` : `turn ${n}: nothing to write`);

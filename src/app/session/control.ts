@@ -17,6 +17,7 @@ import { supervisorEnv } from './start-run.js';
 import { leadScriptPath } from './lead.js';
 import { loadSessionRepoConfig, parseRepoConfig, readRepoConfig, saveSessionRepoConfig } from './repo-config.js';
 import { requireRepoTrust, type Consent } from './repo-trust.js';
+import { resumeBudget } from '../usage/budget.js';
 import type { AppServices } from '../services.js';
 
 /**
@@ -52,7 +53,7 @@ export function supervisorAlive(s: SessionRow): boolean {
 
 /** Whether `crewmux resume` can bring the session back. */
 export function canResume(s: SessionRow): boolean {
-  if (s.status === 'stopped') return true;
+  if (s.status === 'stopped' || s.status === 'budget') return true;
   return (s.status === 'running' || s.status === 'starting') && !supervisorAlive(s);
 }
 
@@ -132,14 +133,16 @@ async function refreshRepoConfig(ctx: AppServices, s: SessionRow, consent: Omit<
 
 /**
  * Starts a new supervisor for `sid` in resume mode; resolves once it reports the session running. Repo config
- * changed since the session started needs trust again (`consent`; E_REPO_CONFIG_UNTRUSTED otherwise).
+ * changed since the session started needs trust again (`consent`; E_REPO_CONFIG_UNTRUSTED otherwise). `budget`
+ * raises the goal budgets first; a session still at a goal budget is refused (E_BUDGET_EXCEEDED).
  */
 export async function resumeRun(
   ctx: AppServices,
   sid?: string,
   consent: Omit<Consent, 'now'> = {},
+  budget: { usd?: number; tokens?: number } = {},
 ): Promise<SessionRow> {
-  const s = findSession(ctx.store(), sid);
+  let s = findSession(ctx.store(), sid);
   if (supervisorAlive(s))
     throw new UserError(
       'E_SESSION_LIVE',
@@ -148,6 +151,7 @@ export async function resumeRun(
     );
   if (!canResume(s))
     throw new UserError('E_SESSION_ENDED', `Session ${s.id} ended (${s.status}); a finished goal cannot be resumed.`);
+  s = resumeBudget(ctx.store(), s, budget);
   await refreshRepoConfig(ctx, s, consent);
   const tmux = ctx.tmuxFor(s.tmux_socket);
   const log = join(s.session_dir, 'supervisor.log');

@@ -10,10 +10,11 @@ import type { Tmux } from '../ports/tmux.js';
 import { isAlive } from '../../adapters/process-tree.js';
 import { waitUntil, type Clock } from '../../core/clock.js';
 
-/** The exit code for a session status: 0 done, 2 timeout, 1 anything else. */
+/** The exit code for a session status: 0 done, 2 timeout or budget, 1 anything else. */
 export function exitCodeOf(status: SessionRow['status']): number {
   if (status === 'done') return EXIT.ok;
   if (status === 'timeout') return EXIT.timeout;
+  if (status === 'budget') return EXIT.budget;
   return EXIT.failed;
 }
 

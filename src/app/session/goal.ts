@@ -14,6 +14,7 @@ import { session, type Runtime } from '../runtime.js';
 import { redactSecrets } from '../../core/text/redact.js';
 import { episodeWorthWriting } from '../../core/llm/memory-text.js';
 import { summaryOf } from '../usage/views.js';
+import { budgetView, goalBudgetOver } from '../usage/budget.js';
 
 /**
  * Reasons mark_goal_done is refused right now (empty when it may pass): a worker still running, a
@@ -53,6 +54,7 @@ export async function doneBlockers(rt: Runtime): Promise<string[]> {
  * `goal.done_refused` and throws a ToolError naming every blocker.
  */
 export async function markGoalDone(rt: Runtime, summary: string): Promise<void> {
+  refuseOverBudget(rt);
   const blockers = await doneBlockers(rt);
   if (blockers.length) {
     rt.events.emit('goal.done_refused', `mark_goal_done refused: ${blockers.join('; ')}`);
@@ -63,9 +65,22 @@ export async function markGoalDone(rt: Runtime, summary: string): Promise<void> 
   await endSession(rt, 'done', summary || 'the lead marked the goal done');
 }
 
-/** mark_goal_failed: ends the session as failed with `reason` (a default reason when empty); never refused. */
+/**
+ * mark_goal_failed: ends the session as failed with `reason` (a default reason when empty); refused only once a goal
+ * budget was reached (the run is then ending `budget`).
+ */
 export async function markGoalFailed(rt: Runtime, reason: string): Promise<void> {
+  refuseOverBudget(rt);
   await endSession(rt, 'failed', reason || 'the lead marked the goal failed');
+}
+
+/** Once a goal budget is reached the outcome is `budget`, whatever the lead marks (ToolError). */
+function refuseOverBudget(rt: Runtime): void {
+  const over = goalBudgetOver(rt);
+  if (over)
+    throw new ToolError(
+      `Error: [E_BUDGET_EXCEEDED] the run's budget is used up (${over}); the run is ending as "budget" once running workers finish their turn. Stop here.`,
+    );
 }
 
 /**
@@ -186,6 +201,7 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
   }
   // Unknown (git failed) counts as something to take: the command is harmless, a missing one is not.
   const ahead = await rt.git.commitsAhead(rt.repoRoot, s.base_commit, rt.integrationBranch).catch(() => 1);
+  const budget = budgetView(rt.store, s);
   return {
     sessionId: rt.sid,
     goal: s.goal,
@@ -207,6 +223,7 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
       })),
     ...(ahead > 0 ? { mergeCommand: `git merge ${rt.integrationBranch}` } : {}),
     usage: summaryOf(rt.store, rt.sid),
+    ...(budget ? { budget: budget.line } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import { repoWorktreesDir } from './paths.js';
 import { saveSessionRepoConfig } from './repo-config.js';
 import type { Preflight } from '../setup/preflight.js';
 import type { Config } from '../../core/session/config-schema.js';
+import type { BudgetLimits } from '../../core/usage/budget.js';
 import type { AppServices } from '../services.js';
 
 export interface RunRequest {
@@ -38,6 +39,8 @@ export interface RunRequest {
   requireSignedSkills: boolean;
   /** `manual`: no lead; the supervisor starts one worker on the goal as its task in the first pane (default `run`). */
   kind?: SessionKind;
+  /** The run's budgets (default config `budget`; the CLI merges --budget-usd / --budget-tokens over it). */
+  budget?: BudgetLimits;
 }
 
 /**
@@ -55,6 +58,7 @@ export function runRequest(config: Config, given: Partial<RunRequest> & { goal: 
     leadStartTimeoutS: config.leadStartTimeout ?? LEAD_START_TIMEOUT_S,
     keepSession: false,
     requireSignedSkills: false,
+    ...(config.budget ? { budget: config.budget } : {}),
     ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)),
   } as RunRequest;
 }
@@ -130,6 +134,7 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     env: {},
     requireSignedSkills: req.requireSignedSkills,
     ...(req.kind === 'manual' ? { kind: 'manual' as const } : {}),
+    ...(req.budget ? { budget: req.budget } : {}),
   };
   store.createSession({
     id: sid,

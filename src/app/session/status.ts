@@ -3,6 +3,7 @@ import type { RunReport } from '../../core/session/report.js';
 import type { Store } from '../ports/store.js';
 import { findSession } from './lookup.js';
 import { summaryOf } from '../usage/views.js';
+import { budgetView } from '../usage/budget.js';
 import { formatCost, quotaLine, usageLine } from '../../core/usage/summary.js';
 
 /**
@@ -63,6 +64,8 @@ export function sessionStatus(store: Store, sid?: string) {
       totals: usage.totals,
       buckets: usage.buckets,
     },
+    /** The budgets and how much of each is used; null when the run has none. */
+    budget: budgetView(store, s),
     report: s.report ? (JSON.parse(s.report) as RunReport) : null,
   };
 }

@@ -35,14 +35,25 @@ export interface UsageCollector {
   maybeCollect(): void;
 }
 
-/** The collector of session `rt`, reading through `files` (adapters/usage/usage-files.ts). */
-export function createUsageCollector(rt: Runtime, files: UsageFiles, opts: { everyMs?: number } = {}): UsageCollector {
+/**
+ * The collector of session `rt`, reading through `files` (adapters/usage/usage-files.ts); `onAdded` runs after each
+ * pass that added rows (the budget check), and its failure is a `usage.error` event like the pass's own.
+ */
+export function createUsageCollector(
+  rt: Runtime,
+  files: UsageFiles,
+  opts: { everyMs?: number; onAdded?: (added: number) => void } = {},
+): UsageCollector {
   const everyMs = opts.everyMs ?? 2000;
   let last = -Infinity;
   let running: Promise<number> | undefined;
   const collect = (): Promise<number> => {
     running ??= Promise.resolve()
       .then(() => collectUsage(rt, files))
+      .then((added) => {
+        if (added > 0) opts.onAdded?.(added);
+        return added;
+      })
       .catch((e: unknown) => {
         rt.events.emit('usage.error', `usage collection: ${(e as Error).message}`);
         return 0;

@@ -2,6 +2,7 @@
 import type { Store } from '../ports/store.js';
 import type { SessionRow } from '../../core/session/rows.js';
 import { findSession } from '../session/lookup.js';
+import { budgetView } from './budget.js';
 import { PRICES_DATE } from '../../core/usage/prices.js';
 import {
   formatCost,
@@ -31,6 +32,7 @@ export function sessionUsage(store: Store, sid?: string | SessionRow) {
     pricesDate: PRICES_DATE,
     line: usageLine(summary),
     quota: quotaLine(limits) ?? null,
+    budget: budgetView(store, s),
     limits,
     ...summary,
   };

@@ -12,6 +12,7 @@ import { changeWorkerState } from './state-change.js';
 import { snapshotWorker } from './turns.js';
 import { getWorkerOrFail, type Runtime } from '../runtime.js';
 import { exitStatusFile } from './panes.js';
+import { assertWithinBudget } from '../usage/budget.js';
 
 /** Rewrites `w`'s prompt for a new attempt (a fresh nonce, `note` appended) and clears its turn files and pane. */
 export function prepareNewAttempt(rt: Runtime, w: WorkerRow, note: string): void {
@@ -25,17 +26,18 @@ export function prepareNewAttempt(rt: Runtime, w: WorkerRow, note: string): void
 }
 
 /**
- * restart_worker: relaunches a crashed, killed or timed-out worker on its own worktree with its prompt, a fresh
- * nonce and a note of the previous attempt; ToolError for any other state, or when the launch fails (the worker is
- * then crashed again).
+ * restart_worker: relaunches a crashed, killed, timed-out or budget_exceeded worker on its own worktree with its
+ * prompt, a fresh nonce and a note of the previous attempt; ToolError for any other state, over a budget (raise it
+ * first: `crewmux resume --budget-*`), or when the launch fails (the worker is then crashed again).
  */
 export async function restartWorker(rt: Runtime, workerId: string): Promise<WorkerRow> {
   const w = getWorkerOrFail(rt, workerId);
-  if (!['crashed', 'killed', 'timeout'].includes(w.state)) {
+  if (!['crashed', 'killed', 'timeout', 'budget_exceeded'].includes(w.state)) {
     throw new ToolError(
-      `Error: worker ${workerId} is ${w.state}; only a crashed, killed or timed-out worker can be restarted.`,
+      `Error: worker ${workerId} is ${w.state}; only a crashed, killed, timed-out or budget_exceeded worker can be restarted.`,
     );
   }
+  assertWithinBudget(rt, workerId);
   const panes = await rt.tmux.listPanes(rt.tmuxSession);
   const old = panes.find((p) => p.paneId === w.pane_id);
   if (old) await rt.tmux.killPane(old.paneId);

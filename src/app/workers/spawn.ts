@@ -23,6 +23,7 @@ import { adoptPooledWorktree, prepareWorkerWorktree, workerWorktreeEnv } from '.
 import { portLockDir } from '../worktrees/prepare.js';
 import { admitWorker } from './admission.js';
 import { scopedCommand } from '../../core/workers/memory.js';
+import { assertWithinBudget } from '../usage/budget.js';
 
 export interface SpawnInput {
   task: string;
@@ -139,7 +140,7 @@ export async function launchWorkerAgent(
  * spawn_worker, all-or-nothing: worktree and branch from the integration head (or `startPoint`), prompt file, row,
  * pane (`openPane`, default a split of the lead's window) and delivery; a failure before the pane rolls back in
  * reverse order, and every refusal or failure is a ToolError (empty or over-256 KB task, unknown perspective or agent,
- * --max-workers reached). A worker the machine's memory does not admit (admission.ts) is queued instead: its row only,
+ * a goal budget used up, --max-workers reached). A worker the machine's memory does not admit (admission.ts) is queued instead: its row only,
  * state `queued`, and `queued` says why; it starts when memory frees (startQueuedWorker). A worker in a pane of the
  * caller's choosing (`openPane`: crewmux manual's one worker) is never queued.
  */
@@ -161,6 +162,7 @@ export async function spawnWorker(
       `Error: unknown perspective "${input.perspective}". Choose one of: ${PERSPECTIVES.join(', ')} (list_perspectives describes them).`,
     );
   const agentName = chooseAgent(rt, input.agent);
+  assertWithinBudget(rt);
   const active = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state));
   if (active.length >= rt.options.maxWorkers) {
     throw new ToolError(

@@ -16,6 +16,7 @@ import { deliverText } from './deliver.js';
 import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, workerDir, type Runtime } from '../runtime.js';
 import { MAX_TASK_BYTES, newNonce } from './spawn.js';
+import { assertWithinBudget } from '../usage/budget.js';
 
 export type CompletionSource = 'mcp' | 'flag' | 'line';
 
@@ -103,8 +104,16 @@ async function livePane(rt: Runtime, w: WorkerRow) {
   return pane && !pane.dead ? pane : undefined;
 }
 
-/** send_to_worker: types `message` into the worker's agent; starts a new turn if the last one ended. */
-export async function sendToWorker(rt: Runtime, workerId: string, message: string): Promise<WorkerRow> {
+/**
+ * send_to_worker: types `message` into the worker's agent; starts a new turn if the last one ended. A delivery
+ * from the lead is refused over a goal budget or the worker's own (`fromCrewmux`: crewmux's own notices are not).
+ */
+export async function sendToWorker(
+  rt: Runtime,
+  workerId: string,
+  message: string,
+  opts: { fromCrewmux?: boolean } = {},
+): Promise<WorkerRow> {
   const w = getWorkerOrFail(rt, workerId);
   if (!message.trim()) throw new ToolError('Error: the message is empty. Call send_to_worker with some text.');
   if (w.state === 'queued')
@@ -113,9 +122,10 @@ export async function sendToWorker(rt: Runtime, workerId: string, message: strin
     );
   if (Buffer.byteLength(message) > MAX_TASK_BYTES)
     throw new ToolError(`Error: the message is larger than ${MAX_TASK_BYTES / 1024} KB. Shorten it.`);
+  if (!opts.fromCrewmux) assertWithinBudget(rt, workerId);
   if (
     !isActive(w.state) &&
-    !(['done', 'blocked', 'failed', ...CANNOT_WORK_STATES] as WorkerState[]).includes(w.state)
+    !(['done', 'blocked', 'failed', 'budget_exceeded', ...CANNOT_WORK_STATES] as WorkerState[]).includes(w.state)
   ) {
     throw new ToolError(
       `Error: worker ${workerId} is ${w.state}; it cannot take messages. Spawn a new worker for more work.`,
@@ -157,7 +167,7 @@ export async function sendToWorker(rt: Runtime, workerId: string, message: strin
 export async function stopWorker(
   rt: Runtime,
   workerId: string,
-  to: 'killed' | 'timeout',
+  to: 'killed' | 'timeout' | 'budget_exceeded',
   reason: string,
 ): Promise<WorkerRow | undefined> {
   const w = getWorkerOrFail(rt, workerId);

@@ -6,6 +6,7 @@ import { followRun } from '../../app/session/follow-run.js';
 import { finishRun } from './run.js';
 import { showSession } from './attach.js';
 import { consentFromArgs, TRUST_REPO_CONFIG_OPTION } from '../consent.js';
+import { BUDGET_TOKENS_OPTION, BUDGET_USD_OPTION, budgetFlags } from '../budget-flags.js';
 
 export const resumeCommand: Command = {
   command: 'resume [sid]',
@@ -16,11 +17,13 @@ export const resumeCommand: Command = {
       .option('attach', { type: 'boolean', describe: 'Attach this terminal (default on a TTY)' })
       .option('wait', { type: 'boolean', describe: 'Block until the goal ends (default when not attaching)' })
       .option('trust-repo-config', TRUST_REPO_CONFIG_OPTION)
+      .option(...BUDGET_USD_OPTION)
+      .option(...BUDGET_TOKENS_OPTION)
       .option('all', ALL_SESSIONS_OPTION),
   async handler(a, ctx) {
     const sid = (await resolveSession(ctx, a.sid as string | undefined, Boolean(a.all), 'resume')).id;
     const before = ctx.store().eventsAfter(sid, 0, 1_000_000).at(-1)?.id ?? 0;
-    const s = await resumeRun(ctx, sid, consentFromArgs(a));
+    const s = await resumeRun(ctx, sid, consentFromArgs(a), budgetFlags(a));
     ctx.out.err(`crewmux: session ${s.id} resumed (tmux session ${s.tmux_session})`);
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const wait = (a.wait as boolean | undefined) ?? !attach;

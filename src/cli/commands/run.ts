@@ -13,6 +13,8 @@ import type { AppContext } from '../../compose/app-context.js';
 import { launchDashboardFor } from '../../compose/dashboard-server.js';
 import { consentFromArgs, TRUST_REPO_CONFIG_OPTION } from '../consent.js';
 import { showSession } from './attach.js';
+import { budgetLimits } from '../../core/usage/budget.js';
+import { BUDGET_TOKENS_OPTION, BUDGET_USD_OPTION, budgetFlags } from '../budget-flags.js';
 
 export const MAX_GOAL_BYTES = 64 * 1024;
 
@@ -122,6 +124,8 @@ export const runCommand: Command = {
           },
         ),
       )
+      .option(...BUDGET_USD_OPTION)
+      .option(...BUDGET_TOKENS_OPTION)
       .option('keep-session', {
         type: 'boolean',
         default: false,
@@ -175,6 +179,7 @@ export const runCommand: Command = {
         timeoutS,
         workerTimeoutS,
         leadStartTimeoutS: leadStartTimeoutS ?? undefined,
+        budget: budgetLimits(pre.config.budget, budgetFlags(a)),
         keepSession: Boolean(a.keepSession),
         requireSignedSkills: requireSignedSkills({
           flag: a.requireSignedSkills as boolean | undefined,

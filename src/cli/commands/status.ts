@@ -17,6 +17,7 @@ export function renderStatus(v: SessionStatusView): string {
     `started:     ${s.createdAt}${s.endedAt ? `   ended: ${s.endedAt}` : ''}`,
     v.usage.line,
     ...(v.usage.quota ? [v.usage.quota] : []),
+    ...(v.budget ? [v.budget.line] : []),
     '',
   ];
   if (v.workers.length === 0) lines.push('no workers yet');

@@ -18,7 +18,13 @@ const cells = (g: UsageGroup) => [
 
 /** The usage view as text: one table per grouping, then totals and the two buckets. */
 export function renderUsage(v: SessionUsageView): string {
-  const lines = [`session ${v.session}  ${v.status}`, v.line, ...(v.quota ? [v.quota] : []), ''];
+  const lines = [
+    `session ${v.session}  ${v.status}`,
+    v.line,
+    ...(v.quota ? [v.quota] : []),
+    ...(v.budget ? [v.budget.line] : []),
+    '',
+  ];
   if (v.totals.calls === 0) {
     lines.push(
       'No usage recorded: the agents report it in their own files, read while the session runs (Claude Code and Codex today).',

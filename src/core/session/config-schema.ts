@@ -8,6 +8,7 @@ import { PROVIDER_NAMES } from '../llm/router-providers.js';
 import { isSafeRelativePath } from '../worktrees/bootstrap.js';
 import { NotifyConfigSchema } from '../notify/config.js';
 import { parseSize } from '../workers/memory.js';
+import { BudgetLimitsSchema } from '../usage/budget.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -180,6 +181,8 @@ export const ConfigSchema = z
     prices: z.record(z.string().min(1), ModelPriceSchema).optional(),
     /** Who is told when the run ends or needs the human: tmux, desktop, ntfy, webhook (README#notifications). */
     notify: NotifyConfigSchema.optional(),
+    /** Budgets that stop the run or a worker: dollars, tokens, quota percent (README#budgets). */
+    budget: BudgetLimitsSchema.optional(),
   })
   .strict();
 

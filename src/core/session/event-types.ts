@@ -17,6 +17,8 @@ export const EVENT_TYPES = {
   'session.failed': 'the session ended: the goal failed or the supervisor could not start',
   'session.timeout': 'the session ended: --timeout passed',
   'session.stopped': 'the session ended: `crewmux stop` or a signal stopped it',
+  'session.budget':
+    'the session ended: a goal budget (tokens, dollars or quota) was reached; resumable with a higher one',
   'session.merged': "`run --merge` fast-forwarded the user's branch to the integration branch",
 
   'worker.spawned': 'a worker has its worktree, pane and row, and its agent is starting',
@@ -36,6 +38,7 @@ export const EVENT_TYPES = {
   'worker.quota_exhausted': "a worker's agent shows its quota or rate limit is reached (its line and the fix)",
   'worker.blocked_dialog': "a worker's agent shows a screen crewmux cannot answer (its line and the fix)",
   'worker.setup_failed': "a worker's worktree setup command failed or timed out; its agent was not started",
+  'worker.budget_exceeded': 'a worker over its own budget was stopped at the end of its turn (its work committed)',
   'worker.merged': "a worker's branch was merged into the integration branch",
   'worker.discarded': "a worker's branch was dropped",
   'worker.merge_conflict': "merging a worker's branch conflicted; nothing was merged",
@@ -89,10 +92,11 @@ export const EVENT_TYPES = {
   'tools.cleared': 'clear_tool_results dropped cached tool answers',
   'usage.error': "reading an agent's usage files failed; the next pass tries again",
   'question.escalated': 'a question ticket was escalated to the human (its urgency and attempt in data)',
-  'budget.warning': 'a budget reached 80%',
-  'budget.exceeded': 'a budget reached 100%',
   'notify.sent': 'a notification was sent through the configured notifiers (its dedup key and who took it in data)',
   'notify.failed': 'a notifier could not deliver a notification (timed out, refused or not installed); the run goes on',
+  'budget.warning': 'a budget (goal or worker; dollars, tokens or quota) reached 80 %; told once per budget',
+  'budget.exceeded':
+    'a budget reached 100 %: the worker, or with a goal budget the whole run, is stopped at the turn end',
 } as const satisfies Record<`${string}.${string}`, string>;
 
 /** One event name of the log. */
@@ -120,6 +124,7 @@ export const SESSION_END_EVENTS = [
   'session.failed',
   'session.timeout',
   'session.stopped',
+  'session.budget',
 ] as const satisfies readonly EventType[];
 export type SessionEndEvent = (typeof SESSION_END_EVENTS)[number];
 
@@ -140,6 +145,7 @@ export const WORKER_END_EVENTS = [
   'worker.quota_exhausted',
   'worker.blocked_dialog',
   'worker.setup_failed',
+  'worker.budget_exceeded',
 ] as const satisfies readonly EventType[];
 export type WorkerEndEvent = (typeof WORKER_END_EVENTS)[number];
 

@@ -61,7 +61,8 @@ export function hookEventsFor(type: EventType): HookEvent[] {
   if (type === 'worker.merged') return ['worker_merged'];
   if (type === 'verify.done') return ['verify_done'];
   if (type === 'session.done') return ['goal_done', 'session_end'];
-  if (type === 'session.failed' || type === 'session.timeout') return ['goal_failed', 'session_end'];
+  if (type === 'session.failed' || type === 'session.timeout' || type === 'session.budget')
+    return ['goal_failed', 'session_end'];
   if (type === 'session.stopped') return ['session_end'];
   return [];
 }

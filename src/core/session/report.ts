@@ -34,6 +34,8 @@ export interface RunReport {
   merged?: string;
   /** What the run cost, from the agents' own usage files (absent in reports of older versions). */
   usage?: UsageSummary;
+  /** The `budget:` line (core/usage/budget.ts); absent when the run had no budget. */
+  budget?: string;
 }
 
 export function renderReport(r: RunReport): string {
@@ -65,6 +67,7 @@ export function renderReport(r: RunReport): string {
     lines.push('', usageLine(r.usage));
     if (lead) lines.push(`  lead: ${formatTokens(lead.total)} tokens, ${formatCost(lead)}`);
   }
+  if (r.budget) lines.push(r.budget);
   lines.push(
     '',
     `integration branch: ${r.integrationBranch}`,

@@ -6,10 +6,11 @@
 import { z } from 'zod';
 import { WORKER_STATES } from '../workers/state.js';
 import { StoredEventTypeSchema } from './event-types.js';
+import { BudgetLimitsSchema } from '../usage/budget.js';
 
-export const SESSION_STATUSES = ['starting', 'running', 'done', 'failed', 'timeout', 'stopped'] as const;
+export const SESSION_STATUSES = ['starting', 'running', 'done', 'failed', 'timeout', 'stopped', 'budget'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
-export const TERMINAL_SESSION_STATUSES: readonly SessionStatus[] = ['done', 'failed', 'timeout', 'stopped'];
+export const TERMINAL_SESSION_STATUSES: readonly SessionStatus[] = ['done', 'failed', 'timeout', 'stopped', 'budget'];
 /** `run`: a lead drives workers; `manual`: one worker and no lead (`crewmux manual`). */
 export const SESSION_KINDS = ['run', 'manual'] as const;
 export type SessionKind = (typeof SESSION_KINDS)[number];
@@ -36,6 +37,8 @@ export const RunOptionsSchema = z.object({
   env: z.record(z.string(), z.string()),
   /** Absent in rows written before manual sessions existed: those are runs. */
   kind: z.enum(SESSION_KINDS).optional(),
+  /** The run's budgets (config `budget` with --budget-usd / --budget-tokens over it); absent = none. */
+  budget: BudgetLimitsSchema.optional(),
 });
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
 
@@ -173,6 +176,15 @@ export type VerifyRow = z.infer<typeof VerifyRowSchema>;
 export type SessionPatch = Partial<
   Pick<
     SessionRow,
-    'status' | 'outcome_reason' | 'mcp_port' | 'lead_token' | 'lead_pane' | 'report' | 'supervisor_pid' | 'ended_at'
+    | 'status'
+    | 'outcome_reason'
+    | 'mcp_port'
+    | 'lead_token'
+    | 'lead_pane'
+    | 'report'
+    | 'supervisor_pid'
+    | 'ended_at'
+    // `crewmux resume --budget-*` raises the budgets.
+    | 'options'
   >
 >;

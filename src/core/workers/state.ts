@@ -2,7 +2,7 @@
  * The worker state machine: a worker may wait in the memory queue (queued), starts, runs or waits at its prompt, ends a turn done, blocked,
  * failed, crashed, killed or timed out, or stops because its agent cannot work (auth_required,
  * quota_exhausted, blocked_dialog: seen in its pane), or never starts (setup_failed), and is finally merged or
- * discarded. Pure: it says which
+ * discarded; a worker over its budget is stopped `budget_exceeded`. Pure: it says which
  * transitions are legal and what a state means; the app layer applies them and logs each as an event.
  */
 
@@ -21,6 +21,7 @@ export const WORKER_STATES = [
   'quota_exhausted',
   'blocked_dialog',
   'setup_failed',
+  'budget_exceeded',
   'merged',
   'discarded',
 ] as const;
@@ -47,6 +48,7 @@ export const FINISHED_STATES: readonly WorkerState[] = [
   'timeout',
   ...CANNOT_WORK_STATES,
   'setup_failed',
+  'budget_exceeded',
 ];
 /** Nothing more will happen to the worker. */
 export const SETTLED_STATES: readonly WorkerState[] = ['merged', 'discarded'];
@@ -58,7 +60,16 @@ export function isFinished(s: WorkerState): boolean {
   return FINISHED_STATES.includes(s);
 }
 
-const ENDS = ['done', 'blocked', 'failed', 'crashed', 'killed', 'timeout', ...CANNOT_WORK_STATES] as const;
+const ENDS = [
+  'done',
+  'blocked',
+  'failed',
+  'crashed',
+  'killed',
+  'timeout',
+  ...CANNOT_WORK_STATES,
+  'budget_exceeded',
+] as const;
 // The agent is alive but idle until a person acts: a new turn, or the same ways out as a finished worker.
 const CANNOT_WORK_NEXT: readonly WorkerState[] = ['running', 'merged', 'discarded', 'crashed', 'killed', 'timeout'];
 
@@ -71,13 +82,16 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   running: ['waiting', ...ENDS],
   waiting: ['running', ...ENDS],
   // A finished worker can be given a new turn (send_to_worker) if its agent is still alive.
-  done: ['running', 'merged', 'discarded', 'crashed', 'killed'],
-  blocked: ['running', 'merged', 'discarded', 'crashed', 'killed'],
-  failed: ['running', 'merged', 'discarded', 'crashed', 'killed'],
+  // A worker over its own budget is budget_exceeded even when its last turn ended first.
+  done: ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
+  blocked: ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
+  failed: ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
   // restart_worker relaunches an agent that is gone.
   crashed: ['running', 'merged', 'discarded'],
   killed: ['running', 'merged', 'discarded'],
   timeout: ['running', 'merged', 'discarded'],
+  // Stopped over its budget: restart_worker or send_to_worker once the budget was raised, else merge or discard.
+  budget_exceeded: ['running', 'merged', 'discarded'],
   auth_required: CANNOT_WORK_NEXT,
   quota_exhausted: CANNOT_WORK_NEXT,
   blocked_dialog: CANNOT_WORK_NEXT,

@@ -18,6 +18,7 @@ const SESSION_EVENTS = new Set([
   'session.failed',
   'session.stopped',
   'session.timeout',
+  'session.budget',
 ]);
 const $ = (id) => document.getElementById(id);
 

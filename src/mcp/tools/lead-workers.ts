@@ -14,6 +14,7 @@ import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import { finishedLine, W_ID, workerView } from './views.js';
 import type { ToolDeps } from '../build-server.js';
 import { workerUsage } from '../../app/usage/views.js';
+import { budgetNotice } from '../../app/usage/budget.js';
 
 export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
@@ -48,13 +49,14 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         d.promptExtras,
       );
       const w = r.worker;
+      const budget = budgetNotice(rt);
       if (r.queued)
         return textResult(
-          `Queued worker ${w.id} (${w.agent}, ${w.perspective}): not started for lack of memory (${r.queued}). State: queued. It starts by itself, in order, when memory frees (--max-workers still caps); call wait_for_worker with worker_id "${w.id}" (it waits through the queue), or kill_worker to drop it.`,
+          `Queued worker ${w.id} (${w.agent}, ${w.perspective}): not started for lack of memory (${r.queued}). State: queued. It starts by itself, in order, when memory frees (--max-workers still caps); call wait_for_worker with worker_id "${w.id}" (it waits through the queue), or kill_worker to drop it.${budget ? `\n${budget}` : ''}`,
           { worker: workerView(w, fence), injected: r.included, queued: r.queued },
         );
       return textResult(
-        `Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".`,
+        `Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".${budget ? `\n${budget}` : ''}`,
         { worker: workerView(w, fence), injected: r.included },
       );
     },
@@ -89,6 +91,9 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         lines.push(
           `Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length ? '' : ' Call wait_for_worker again to keep waiting.'}`,
         );
+      // Budgets at 80 % or more, told on every answer while they are (a warning is also an event, once).
+      const budget = budgetNotice(rt);
+      if (budget) lines.push(budget);
       return textResult(lines.join('\n'), {
         finished: r.finished.map((w) => workerView(w, fence)),
         pending: r.pending.map((w) => workerView(w, fence)),
@@ -151,7 +156,8 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         const summary = c.summary === null ? null : fence(`worker ${w.id} summary`, c.summary);
         return { ...workerView(w, fence), ...c, summary, usage: usage.get(w.id) ?? null };
       });
-      return textResult(JSON.stringify({ workers }, null, 1), { workers });
+      const budget = budgetNotice(rt) ?? null;
+      return textResult(JSON.stringify({ workers, budget }, null, 1), { workers, budget });
     },
   );
 

@@ -32,5 +32,7 @@ export const scriptedWorker: AgentProfile = {
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: false },
   markers: { ready: ['scripted worker idle'], busy: ['scripted worker busy'] },
   scripted: true,
+  // Only a task's ```usage block writes one (src/demo/scripted-worker.ts): the budget e2e test reads it like Claude's.
+  usage: { source: 'claude-transcript' },
   launch: (_ctx, binary) => ({ argv: [binary, script('scripted-worker')], env: {}, prompt: 'file' }),
 };
