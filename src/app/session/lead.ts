@@ -33,6 +33,12 @@ export interface LeadLaunch {
 /** Milliseconds deliverLeadPrompt waits for the lead's tools/list before it types the prompt anyway. */
 export const LEAD_TOOLS_WAIT_MS = 60_000;
 
+/** Milliseconds deliverLeadPrompt waits for the lead's ready marker before it pastes. */
+const LEAD_READY_TIMEOUT_MS = 90_000;
+
+/** Milliseconds deliverLeadPrompt waits after each Enter for the lead to show it took its prompt. */
+const LEAD_CONFIRM_MS = 5_000;
+
 /**
  * Starts the lead in the lead window's first pane; its prompt lists `tools` (the lead tools the MCP server
  * registers; the composition root passes them) and `recap` (on resume) is appended. With `replace`, the pane is
@@ -139,6 +145,10 @@ export async function deliverLeadPrompt(rt: Runtime, lead: LeadLaunch, o: { wait
   const leadDir = join(rt.sessionDir, 'lead');
   await deliverText(rt.tmux, lead.paneId, readIfExists(join(leadDir, 'prompt.md')) ?? '', {
     readyMarkers: profile.markers.ready,
+    busyMarkers: profile.markers.busy,
+    // A lead CLI can be slow to draw its first screen and to start its first turn on a loaded machine (OpenCode).
+    readyTimeoutMs: LEAD_READY_TIMEOUT_MS,
+    confirmMs: LEAD_CONFIRM_MS,
     tmpDir: leadDir,
     clock: rt.clock,
   });

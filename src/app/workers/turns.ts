@@ -136,6 +136,7 @@ export async function sendToWorker(rt: Runtime, workerId: string, message: strin
   try {
     await deliverText(rt.tmux, pane.paneId, text, {
       readyMarkers: profile?.markers.ready,
+      busyMarkers: profile?.markers.busy,
       tmpDir: workerDir(rt, w.id),
       readyTimeoutMs: 10_000,
       clock: rt.clock,

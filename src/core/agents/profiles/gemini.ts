@@ -1,8 +1,8 @@
 /**
  * Gemini CLI (verified 0.61.0 in tmux). crewmux's settings go in a session-scoped *system* settings
  * file (GEMINI_CLI_SYSTEM_SETTINGS_PATH, merged over the user's ~/.gemini/settings.json, which is not
- * touched); folder trust comes from GEMINI_CLI_TRUST_WORKSPACE. The prompt is an initial interactive
- * prompt (-i), so paste detection never sees it.
+ * touched); folder trust comes from GEMINI_CLI_TRUST_WORKSPACE. A worker's prompt is an initial interactive
+ * prompt (-i); the lead's is typed (leadPrompt 'after-tools').
  */
 import { PROMPT_ARG, type AgentProfile, type LaunchContext } from '../profile.js';
 import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
@@ -39,8 +39,10 @@ export const gemini: AgentProfile = {
   verified: '0.61.0',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
-  // Prompt on argv: typed into 0.61 after a paste, Enter did not submit (issue 14); see docs/architecture.md.
-  leadPrompt: 'launch',
+  // Its MCP client connects in the background: the lead's prompt is typed once crewmux's tools are listed (not
+  // on argv, where `ps` shows it). 0.61 turns an Enter that comes right after a paste into a newline, so
+  // deliverText presses it only once the paste shows, and checks the turn started (docs/agents.md).
+  leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `mcp_${server}_${tool}`,
   markers: {
     ready: ['Type your message'],

@@ -1,7 +1,7 @@
 /**
  * OpenCode (verified 1.18.33 in tmux). OPENCODE_CONFIG names an extra config file that OpenCode merges
  * over the user's global config (which is not touched); crewmux writes it under ctx.stateDir. No dialogs
- * exist; `--prompt` gives the TUI its first message.
+ * exist; `--prompt` gives a worker's TUI its first message; the lead's is typed (leadPrompt 'after-tools').
  */
 import { type AgentProfile, PROMPT_ARG } from '../profile.js';
 import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
@@ -17,8 +17,9 @@ export const opencode: AgentProfile = {
   verified: '1.18.33',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
-  // Prompt on argv until a typed first prompt is verified with 1.18.33 (issue 14, docs/architecture.md).
-  leadPrompt: 'launch',
+  // The lead's prompt is typed once crewmux's tools are listed (not on argv, where `ps` shows it); verified with
+  // 1.18.33, which draws a paste as "[Pasted ~N lines]" and shows "esc interrupt" once it works (docs/agents.md).
+  leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `${server}_${tool}`,
   markers: {
     ready: ['Ask anything', 'ctrl+p commands'],
