@@ -6,6 +6,9 @@
 import { type AgentProfile, PROMPT_ARG } from '../profile.js';
 import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
 
+const OPENCODE_LOGIN_FIX = 'run `opencode auth login` once, or set the provider key (e.g. ANTHROPIC_API_KEY)';
+const OPENCODE_QUOTA_FIX = "wait for the provider's quota to reset or use another key, then `crewmux resume`";
+
 export const opencode: AgentProfile = {
   name: 'opencode',
   family: 'opencode',
@@ -31,13 +34,15 @@ export const opencode: AgentProfile = {
     env: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'],
     files: [{ path: '.local/share/opencode/auth.json' }],
   },
-  // The AI SDK's error text in the 1.18.33 binary, when the chosen provider has no key.
+  // The AI SDK's error text in the 1.18.33 binary, when the chosen provider has no key; a key or quota the
+  // provider refuses ends the turn with the provider's own message in the transcript (recorded with 1.18.33
+  // against OpenAI-style 401/429 answers: test/fixtures/blockers/opencode-1.18-*.txt; Anthropic's 401 says
+  // "invalid x-api-key").
   blockers: [
-    {
-      kind: 'auth_required',
-      match: 'API key is missing',
-      fix: 'run `opencode auth login` once, or set the provider key (e.g. ANTHROPIC_API_KEY)',
-    },
+    { kind: 'auth_required', match: 'API key is missing', fix: OPENCODE_LOGIN_FIX },
+    { kind: 'auth_required', match: 'Incorrect API key provided', fix: OPENCODE_LOGIN_FIX },
+    { kind: 'auth_required', match: 'invalid x-api-key', fix: OPENCODE_LOGIN_FIX },
+    { kind: 'quota_exhausted', match: 'You exceeded your current quota', fix: OPENCODE_QUOTA_FIX },
   ],
   launch: (ctx, binary) => {
     const configPath = joinPath(ctx.stateDir, 'opencode.json');
