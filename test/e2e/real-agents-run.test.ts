@@ -109,7 +109,10 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
   const repo = createRepo(t, {
     'README.md': '# test repo\n',
     // toolWait 20: wait_for_worker and verify answer "still running" well inside every CLI's tool timeout.
-    '.crewmux/config.json': JSON.stringify({ verify: ['git status --short'], toolWait: 20 }, null, 2) + '\n',
+    // leadStartTimeout: a CLI slow to start on a loaded machine (OpenCode's first run in a fresh HOME drew
+    // nothing for over 2 minutes) gets the run's time, not the default 120 s.
+    '.crewmux/config.json':
+      JSON.stringify({ verify: ['git status --short'], toolWait: 20, leadStartTimeout: RUN_S }, null, 2) + '\n',
   });
   const home = t.env.HOME!;
   const users = [...new Set([lead, ...agents])].reduce<Record<string, string>>(

@@ -6,9 +6,10 @@
  * and is gone otherwise, as in tmux. Every call is recorded in `calls` as [method, ...arguments] (a
  * SpawnPane is recorded as its cwd; the pane keeps the whole spec), so tests assert the exact sequence.
  *
- * Modelled keys: `Enter` appends a newline to the screen (the agent reacted), `C-c` interrupts the
- * pane's process (it exits with status 130 unless the pane was told to ignore it); pasted buffers are
- * echoed on the screen. Not modelled: running the pane's command (a pane is as alive as the test says),
+ * Modelled keys: `Enter` appends a newline to the screen (the agent reacted); after a paste, it submits like
+ * an agent's input box: the pasted text moves above, and the bottom of the screen is again what it was before
+ * the paste (what deliverText takes as evidence). `C-c` interrupts the pane's process (it exits with status 130
+ * unless the pane was told to ignore it); pasted buffers are echoed on the screen. Not modelled: running the pane's command (a pane is as alive as the test says),
  * layouts and sizes, scrollback (`history` is ignored), client attach, formats, the real argv
  * (test/unit/tmux-argv.test.ts covers that).
  */
@@ -30,6 +31,8 @@ export interface FakePane {
   pipe?: string;
   /** `C-c` ends the process (status 130) unless this is 'ignore'. */
   onInterrupt: 'exit' | 'ignore';
+  /** A paste not yet submitted by Enter: the text and the screen before it. */
+  pending?: { text: string; before: string };
 }
 
 interface FakeWindow {
@@ -330,7 +333,10 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       if (text === undefined) throw new Error(`no buffer ${name}`);
       const p = requirePane(paneId);
       fake.buffers.delete(name);
-      if (!p.dead) p.screen += text;
+      if (!p.dead) {
+        p.pending = { text: (p.pending?.text ?? '') + text, before: p.pending?.before ?? p.screen };
+        p.screen += text;
+      }
     },
 
     async sendKeys(paneId, ...keys) {
@@ -338,7 +344,10 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       const p = requirePane(paneId);
       for (const k of keys) {
         if (p.dead) break;
-        if (k === 'Enter') p.screen += '\n';
+        if (k === 'Enter' && p.pending) {
+          p.screen = `> ${p.pending.text}\n${p.pending.before}`;
+          p.pending = undefined;
+        } else if (k === 'Enter') p.screen += '\n';
         else if (k === 'C-c') {
           p.screen += '^C\n';
           if (p.onInterrupt === 'exit') endProcess(p, 130, null);

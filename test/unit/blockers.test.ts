@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { detectBlocker, undecorated } from '../../src/core/workers/blockers.js';
 import { canTransition, isActive, isFinished } from '../../src/core/workers/state.js';
 import { BUILTIN_AGENTS } from '../../src/core/agents/registry.js';
@@ -80,6 +81,89 @@ test('blockers: the line is escaped, decoration is stripped, and custom agents l
   assert.equal(undecorated('  │ ⚠ Please set an Auth method │'), 'Please set an Auth method');
   assert.throws(() =>
     ConfigSchema.parse({ agents: { x: { command: 'x', blockers: [{ kind: 'nope', match: 'abc', fix: 'f' }] } } }),
+  );
+});
+
+/**
+ * Panes recorded from the pinned CLIs against a model server answering as the real API does when it refuses the
+ * key (401; Gemini: 400 API_KEY_INVALID) or the quota (429 insufficient_quota): test/fixtures/blockers/.
+ */
+const RECORDED: { file: string; agent: string; kind: string; line: RegExp }[] = [
+  {
+    file: 'codex-0.169-invalid-key',
+    agent: 'codex',
+    kind: 'auth_required',
+    line: /^unexpected status 401 Unauthorized: Incorrect API key/,
+  },
+  {
+    file: 'codex-0.169-quota',
+    agent: 'codex',
+    kind: 'quota_exhausted',
+    line: /^Quota exceeded\. Check your plan and billing details\.$/,
+  },
+  {
+    file: 'gemini-0.61-invalid-key',
+    agent: 'gemini',
+    kind: 'auth_required',
+    line: /^\[API Error: \{"error":\{"code":400,"message":"API key not valid\./,
+  },
+  {
+    file: 'qwen-0.24-invalid-key',
+    agent: 'qwen',
+    kind: 'auth_required',
+    line: /^\[API Error: 401 Incorrect API key provided/,
+  },
+  {
+    file: 'opencode-1.18-invalid-key',
+    agent: 'opencode',
+    kind: 'auth_required',
+    line: /^Incorrect API key provided: dummy/,
+  },
+  { file: 'opencode-1.18-quota', agent: 'opencode', kind: 'quota_exhausted', line: /^You exceeded your current quota/ },
+];
+
+for (const r of RECORDED)
+  test(`blockers: ${r.file} (recorded) is ${r.kind}, with the agent's own line`, () => {
+    const text = readFileSync(new URL(`../../../test/fixtures/blockers/${r.file}.txt`, import.meta.url), 'utf8');
+    const p = BUILTIN_AGENTS.find((a: AgentProfile) => a.name === r.agent)!;
+    const b = detectBlocker(p.blockers, p.markers, text);
+    assert.equal(b?.kind, r.kind, `${r.file}: ${JSON.stringify(b)}`);
+    assert.match(b.line, r.line);
+    assert.ok(b.fix.length > 0);
+  });
+
+test('blockers: the API error texts of Gemini CLI, Qwen Code and OpenCode from their bundles', () => {
+  const kindOf = (agent: string, screen: string) => {
+    const p = BUILTIN_AGENTS.find((a: AgentProfile) => a.name === agent)!;
+    return detectBlocker(p.blockers, p.markers, screen)?.kind;
+  };
+  // Gemini CLI 0.61 (parseAndFormatApiError): a 429 that outlived its retries, with the rate-limit advice after it.
+  assert.equal(
+    kindOf(
+      'gemini',
+      '✕ [API Error: {"error":{"code":429,"message":"Resource has been exhausted","status":"RESOURCE_EXHAUSTED"}}]\nPlease wait and try again later. To increase your limits, request a quota increase through AI Studio, or switch to another /auth method\n >   Type your message',
+    ),
+    'quota_exhausted',
+  );
+  // Qwen Code 0.24: the final 429 (not the one that says it is retrying: the agent is busy then).
+  assert.equal(
+    kindOf(
+      'qwen',
+      '  ✕ [API Error: 429 You exceeded your current quota, please check your plan and billing details.]\n>   Type your message',
+    ),
+    'quota_exhausted',
+  );
+  assert.equal(
+    kindOf(
+      'qwen',
+      '  ✕ [API Error: 429 You exceeded your current quota] (Retrying in 83s… (attempt 2/10))\n  .  Thinking (5m 25s · esc to cancel)',
+    ),
+    undefined,
+  );
+  // A model's own text that mentions an API error mid-line does not count.
+  assert.equal(
+    kindOf('qwen', '  ✦ The log shows [API Error: 401 ...] when the key is wrong.\n>   Type your message'),
+    undefined,
   );
 });
 

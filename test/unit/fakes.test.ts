@@ -39,8 +39,12 @@ test('fake tmux: ids like tmux, remain-on-exit keeps a dead pane, calls recorded
   ]);
   await tmux.setBuffer('b', 'hello');
   await tmux.pasteBuffer('b', '%0');
+  assert.equal(await tmux.capturePane('%0'), 'hello');
+  // Enter submits the paste like an input box: the text moves above, the screen before the paste is back below.
   await tmux.sendKeys('%0', 'Enter');
-  assert.equal(await tmux.capturePane('%0'), 'hello\n');
+  assert.equal(await tmux.capturePane('%0'), '> hello\n');
+  await tmux.sendKeys('%0', 'Enter');
+  assert.equal(await tmux.capturePane('%0'), '> hello\n\n');
   await tmux.sendKeys('%0', 'C-c');
   assert.equal(tmux.pane('%0')!.dead, true);
   assert.equal(tmux.pane('%0')!.deadStatus, 130);

@@ -30,6 +30,8 @@ test('withoutPromptArg: each after-tools lead launches with no prompt and no opt
   const tails: Record<string, string[]> = {
     claude: ['--settings', '/state/claude-crewmux-settings.json'],
     codex: ['--ask-for-approval', 'never'],
+    gemini: ['--approval-mode', 'default'],
+    opencode: ['opencode'],
   };
   for (const [name, tail] of Object.entries(tails)) {
     const profile = findAgent(name)!;
@@ -47,9 +49,10 @@ test('withoutPromptArg: each after-tools lead launches with no prompt and no opt
     '--',
     'b',
   ]);
-  // Qwen blocks on MCP start-up itself (QWEN_CODE_LEGACY_MCP_BLOCKING): its prompt stays on argv, as do
-  // Gemini's and OpenCode's until their typed first prompt works (docs/architecture.md "Lead start-up").
-  for (const name of ['qwen', 'gemini', 'opencode']) assert.equal(findAgent(name)!.leadPrompt, 'launch', name);
+  // Qwen blocks on MCP start-up itself (QWEN_CODE_LEGACY_MCP_BLOCKING): its prompt stays on argv. Gemini's and
+  // OpenCode's are typed (issue 14): the goal is not on a command line `ps` shows to every local user.
+  assert.equal(findAgent('qwen')!.leadPrompt, 'launch');
+  for (const name of ['gemini', 'opencode']) assert.equal(findAgent(name)!.leadPrompt, 'after-tools', name);
   // The option word goes with the prompt: `--prompt-interactive PROMPT`, `--prompt PROMPT`.
   assert.deepEqual(
     withoutPromptArg({ argv: ['gemini', '--prompt-interactive', PROMPT_ARG], env: {}, prompt: 'arg' }).argv,

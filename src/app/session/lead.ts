@@ -14,6 +14,7 @@ import { shellQuote } from '../../core/text/shell-quote.js';
 import { deliverText } from '../workers/deliver.js';
 import { waitUntil } from '../../core/clock.js';
 import { TERMINAL_SESSION_STATUSES } from '../../core/session/rows.js';
+import { LEAD_START_TIMEOUT_S } from '../../core/workers/blockers.js';
 import { session, type Runtime } from '../runtime.js';
 
 /** Where the lead's launch script lives (the lead pane's gate runs it). */
@@ -30,8 +31,18 @@ export interface LeadLaunch {
   afterTools: boolean;
 }
 
-/** Milliseconds deliverLeadPrompt waits for the lead's tools/list before it types the prompt anyway. */
+/**
+ * Milliseconds deliverLeadPrompt waits at least for the lead's tools/list before it types the prompt anyway; with a
+ * longer leadStartTimeout it waits half of that (a CLI slow to boot on a loaded machine, such as OpenCode, lists
+ * its tools only once its TUI is up, minutes after it started).
+ */
 export const LEAD_TOOLS_WAIT_MS = 60_000;
+
+/**
+ * Milliseconds deliverLeadPrompt waits after each Enter for the lead to show it took its prompt (OpenCode 1.18 under
+ * load took 6.5 s to empty its input box after the Enter that submitted).
+ */
+const LEAD_CONFIRM_MS = 15_000;
 
 /**
  * Starts the lead in the lead window's first pane; its prompt lists `tools` (the lead tools the MCP server
@@ -114,7 +125,7 @@ export async function launchLead(
  * Types the lead's prompt (its prompt file, goal fenced as built) into `lead.paneId` when it is `typed`, and
  * confirms it was submitted (deliverText). With `afterTools`, first waits until the lead's MCP client has listed
  * crewmux's tools (rt.leadToolsListed for the lead's current token, `lead.tools_listed`), at most `waitMs`
- * (default LEAD_TOOLS_WAIT_MS); past that it logs `lead.tools_not_listed` and types anyway. Types nothing once
+ * (default LEAD_TOOLS_WAIT_MS, or half the session's leadStartTimeout when that is longer); past that it logs `lead.tools_not_listed` and types anyway. Types nothing once
  * the session is ending. Rejects with a DeliveryError when the agent never takes the text.
  */
 export async function deliverLeadPrompt(rt: Runtime, lead: LeadLaunch, o: { waitMs?: number } = {}): Promise<void> {
@@ -123,7 +134,8 @@ export async function deliverLeadPrompt(rt: Runtime, lead: LeadLaunch, o: { wait
   const ended = () => rt.ending !== undefined || TERMINAL_SESSION_STATUSES.includes(session(rt).status);
   const profile = requireAgent(rt.agents, s.lead_agent, 'lead').profile;
   if (lead.afterTools) {
-    const waitMs = o.waitMs ?? LEAD_TOOLS_WAIT_MS;
+    const startS = s.options.leadStartTimeoutS ?? LEAD_START_TIMEOUT_S;
+    const waitMs = o.waitMs ?? Math.max(LEAD_TOOLS_WAIT_MS, (startS * 1000) / 2);
     const listed = await waitUntil(() => ended() || (rt.leadToolsListed?.(session(rt).lead_token) ?? false), {
       timeoutMs: waitMs,
       intervalMs: 50,
@@ -139,6 +151,11 @@ export async function deliverLeadPrompt(rt: Runtime, lead: LeadLaunch, o: { wait
   const leadDir = join(rt.sessionDir, 'lead');
   await deliverText(rt.tmux, lead.paneId, readIfExists(join(leadDir, 'prompt.md')) ?? '', {
     readyMarkers: profile.markers.ready,
+    busyMarkers: profile.markers.busy,
+    // A lead CLI can be slow to draw its first screen on a loaded machine (OpenCode): it has the lead's start-up
+    // time (leadStartTimeout, after which the monitor reports a lead that made no MCP call) to show its prompt.
+    readyTimeoutMs: (session(rt).options.leadStartTimeoutS ?? LEAD_START_TIMEOUT_S) * 1000,
+    confirmMs: LEAD_CONFIRM_MS,
     tmpDir: leadDir,
     clock: rt.clock,
   });

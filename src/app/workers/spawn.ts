@@ -130,6 +130,7 @@ export async function launchWorkerAgent(
   if (launch.prompt === 'type') {
     await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', {
       readyMarkers: agent.profile.markers.ready,
+      busyMarkers: agent.profile.markers.busy,
       tmpDir: stateDir,
       clock: rt.clock,
     });

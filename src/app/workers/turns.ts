@@ -150,6 +150,7 @@ export async function sendToWorker(
   try {
     await deliverText(rt.tmux, pane.paneId, text, {
       readyMarkers: profile?.markers.ready,
+      busyMarkers: profile?.markers.busy,
       tmpDir: workerDir(rt, w.id),
       readyTimeoutMs: 10_000,
       clock: rt.clock,

@@ -18,8 +18,11 @@ import { escapeControls } from '../text/terminal-text.js';
 /** Default seconds the lead may go without an MCP tool call after it started (config leadStartTimeout). */
 export const LEAD_START_TIMEOUT_S = 120;
 
-/** Non-blank lines from the bottom of the pane that are searched for blockers. */
-export const BLOCKER_WINDOW_LINES = 8;
+/**
+ * Non-blank lines from the bottom of the pane that are searched for blockers: Gemini CLI 0.61 draws its error
+ * (wrapped on two lines), a hint line and a six-line input box and footer below it, so 8 was too few.
+ */
+export const BLOCKER_WINDOW_LINES = 12;
 
 export interface Blocker {
   kind: BlockerKind;

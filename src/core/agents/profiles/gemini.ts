@@ -1,8 +1,8 @@
 /**
  * Gemini CLI (verified 0.61.0 in tmux). crewmux's settings go in a session-scoped *system* settings
  * file (GEMINI_CLI_SYSTEM_SETTINGS_PATH, merged over the user's ~/.gemini/settings.json, which is not
- * touched); folder trust comes from GEMINI_CLI_TRUST_WORKSPACE. The prompt is an initial interactive
- * prompt (-i), so paste detection never sees it.
+ * touched); folder trust comes from GEMINI_CLI_TRUST_WORKSPACE. A worker's prompt is an initial interactive
+ * prompt (-i); the lead's is typed (leadPrompt 'after-tools').
  */
 import { PROMPT_ARG, type AgentProfile, type LaunchContext } from '../profile.js';
 import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
@@ -26,6 +26,7 @@ export function geminiStyleSettings(ctx: LaunchContext, extra: Record<string, un
 }
 
 const GEMINI_LOGIN_FIX = 'set GEMINI_API_KEY, or run `gemini` once and sign in';
+const GEMINI_KEY_FIX = 'check GEMINI_API_KEY (or unset it and run `gemini` once to sign in)';
 const GEMINI_QUOTA_FIX = 'wait for the quota to reset or use another key, then `crewmux resume`';
 
 export const gemini: AgentProfile = {
@@ -41,8 +42,10 @@ export const gemini: AgentProfile = {
   verified: '0.61.0',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
-  // Prompt on argv: typed into 0.61 after a paste, Enter did not submit (issue 14); see docs/architecture.md.
-  leadPrompt: 'launch',
+  // Its MCP client connects in the background: the lead's prompt is typed once crewmux's tools are listed (not
+  // on argv, where `ps` shows it). 0.61 turns an Enter that comes right after a paste into a newline, so
+  // deliverText presses it only once the paste shows, and checks the turn started (docs/agents.md).
+  leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `mcp_${server}_${tool}`,
   markers: {
     ready: ['Type your message'],
@@ -59,11 +62,26 @@ export const gemini: AgentProfile = {
     files: [{ path: '.gemini/oauth_creds.json' }],
   },
   // Texts from the 0.61.0 bundle: the auth dialog and headless auth error on a HOME without credentials,
-  // and the quota errors of the Gemini API.
+  // and the quota errors of the Gemini API. A refused key or an exhausted quota ends the turn with
+  // `✕ [API Error: <the API's JSON body>]` (recorded against the fake model answering as the Gemini API does:
+  // test/fixtures/blockers/gemini-0.61-invalid-key.txt), and a 429 adds "Please wait and try again later...".
   blockers: [
     { kind: 'auth_required', match: 'Please set an Auth method', fix: GEMINI_LOGIN_FIX },
     { kind: 'auth_required', match: 'How would you like to authenticate for this project?', fix: GEMINI_LOGIN_FIX },
     { kind: 'auth_required', match: 'Invalid auth method selected', fix: GEMINI_LOGIN_FIX },
+    {
+      kind: 'auth_required',
+      match: '[API Error: {"error":{"code":400,"message":"API key not valid',
+      fix: GEMINI_KEY_FIX,
+    },
+    { kind: 'auth_required', match: '[API Error: {"error":{"code":401', fix: GEMINI_KEY_FIX },
+    { kind: 'auth_required', match: '[API Error: {"error":{"code":403', fix: GEMINI_KEY_FIX },
+    { kind: 'quota_exhausted', match: '[API Error: {"error":{"code":429', fix: GEMINI_QUOTA_FIX },
+    {
+      kind: 'quota_exhausted',
+      match: 'Please wait and try again later. To increase your limits',
+      fix: GEMINI_QUOTA_FIX,
+    },
     { kind: 'quota_exhausted', match: 'You have exhausted your daily quota', fix: GEMINI_QUOTA_FIX },
     { kind: 'quota_exhausted', match: 'Quota exceeded for quota metric', fix: GEMINI_QUOTA_FIX },
   ],

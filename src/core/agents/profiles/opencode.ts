@@ -1,10 +1,13 @@
 /**
  * OpenCode (verified 1.18.33 in tmux). OPENCODE_CONFIG names an extra config file that OpenCode merges
  * over the user's global config (which is not touched); crewmux writes it under ctx.stateDir. No dialogs
- * exist; `--prompt` gives the TUI its first message.
+ * exist; `--prompt` gives a worker's TUI its first message; the lead's is typed (leadPrompt 'after-tools').
  */
 import { type AgentProfile, PROMPT_ARG } from '../profile.js';
 import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
+
+const OPENCODE_LOGIN_FIX = 'run `opencode auth login` once, or set the provider key (e.g. ANTHROPIC_API_KEY)';
+const OPENCODE_QUOTA_FIX = "wait for the provider's quota to reset or use another key, then `crewmux resume`";
 
 export const opencode: AgentProfile = {
   name: 'opencode',
@@ -19,8 +22,9 @@ export const opencode: AgentProfile = {
   verified: '1.18.33',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
-  // Prompt on argv until a typed first prompt is verified with 1.18.33 (issue 14, docs/architecture.md).
-  leadPrompt: 'launch',
+  // The lead's prompt is typed once crewmux's tools are listed (not on argv, where `ps` shows it); verified with
+  // 1.18.33, which draws a paste as "[Pasted ~N lines]" and shows "esc interrupt" once it works (docs/agents.md).
+  leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `${server}_${tool}`,
   markers: {
     ready: ['Ask anything', 'ctrl+p commands'],
@@ -32,13 +36,15 @@ export const opencode: AgentProfile = {
     env: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'],
     files: [{ path: '.local/share/opencode/auth.json' }],
   },
-  // The AI SDK's error text in the 1.18.33 binary, when the chosen provider has no key.
+  // The AI SDK's error text in the 1.18.33 binary, when the chosen provider has no key; a key or quota the
+  // provider refuses ends the turn with the provider's own message in the transcript (recorded with 1.18.33
+  // against OpenAI-style 401/429 answers: test/fixtures/blockers/opencode-1.18-*.txt; Anthropic's 401 says
+  // "invalid x-api-key").
   blockers: [
-    {
-      kind: 'auth_required',
-      match: 'API key is missing',
-      fix: 'run `opencode auth login` once, or set the provider key (e.g. ANTHROPIC_API_KEY)',
-    },
+    { kind: 'auth_required', match: 'API key is missing', fix: OPENCODE_LOGIN_FIX },
+    { kind: 'auth_required', match: 'Incorrect API key provided', fix: OPENCODE_LOGIN_FIX },
+    { kind: 'auth_required', match: 'invalid x-api-key', fix: OPENCODE_LOGIN_FIX },
+    { kind: 'quota_exhausted', match: 'You exceeded your current quota', fix: OPENCODE_QUOTA_FIX },
   ],
   launch: (ctx, binary) => {
     const configPath = joinPath(ctx.stateDir, 'opencode.json');

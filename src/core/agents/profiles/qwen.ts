@@ -9,6 +9,8 @@ import { crewmuxEnv, joinPath, jsonFile } from './common.js';
 import { geminiStyleSettings } from './gemini.js';
 
 const QWEN_LOGIN_FIX = 'set OPENAI_API_KEY and OPENAI_BASE_URL, or run `qwen` once and /auth';
+const QWEN_KEY_FIX = 'check OPENAI_API_KEY (and OPENAI_BASE_URL), or run `qwen` once and /auth';
+const QWEN_QUOTA_FIX = 'wait for the quota to reset or use another key, then `crewmux resume`';
 
 export const qwen: AgentProfile = {
   name: 'qwen',
@@ -40,10 +42,18 @@ export const qwen: AgentProfile = {
     env: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
     files: [{ path: '.qwen/oauth_creds.json' }],
   },
-  // Qwen Code is a Gemini CLI fork and kept its auth dialog and error texts.
+  // Qwen Code is a Gemini CLI fork and kept its auth dialog and error texts. With an OpenAI-compatible provider
+  // a refused key ends the turn with `✕ [API Error: 401 <the provider's message>]` (recorded with 0.24.4:
+  // test/fixtures/blockers/qwen-0.24-invalid-key.txt); a 429 is retried (10 attempts, minutes, shown busy) and
+  // then ends as `[API Error: 429 ...]`; Qwen OAuth's own quota texts come from the 0.24.4 bundle.
   blockers: [
     { kind: 'auth_required', match: 'Please set an Auth method', fix: QWEN_LOGIN_FIX },
     { kind: 'auth_required', match: 'How would you like to authenticate for this project?', fix: QWEN_LOGIN_FIX },
+    { kind: 'auth_required', match: '[API Error: 401', fix: QWEN_KEY_FIX },
+    { kind: 'auth_required', match: '[API Error: 403', fix: QWEN_KEY_FIX },
+    { kind: 'auth_required', match: 'Qwen OAuth free tier has been discontinued', fix: QWEN_LOGIN_FIX },
+    { kind: 'quota_exhausted', match: '[API Error: 429', fix: QWEN_QUOTA_FIX },
+    { kind: 'quota_exhausted', match: 'Qwen OAuth quota exceeded:', fix: QWEN_QUOTA_FIX },
   ],
   launch: (ctx, binary) => {
     const settingsPath = joinPath(ctx.stateDir, 'qwen-system-settings.json');
