@@ -205,6 +205,11 @@ export const ERROR_CODES = {
     'crewmux-shim cannot publish its socket or card.',
     'Make the runtime dir writable, or point CREWMUX_RUNTIME_DIR at a short writable path (sockets need < 100 bytes).',
   ],
+  E_TICKET: [
+    EXIT.failed,
+    'That question ticket is unknown, already answered, or the answer is empty.',
+    'Run `crewmux answer` to list the open tickets, then `crewmux answer TICKET "text"`.',
+  ],
   E_DASHBOARD_PORT: [
     EXIT.failed,
     'The dashboard cannot listen on that port.',

@@ -28,6 +28,8 @@ import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { endSession } from '../session/goal.js';
 import { session, type Runtime } from '../runtime.js';
 import { deathReason, exitStatusFile } from './panes.js';
+import { askFromPane, closePaneTickets, questionsPass } from '../questions/pump.js';
+import { openTickets } from '../questions/tickets.js';
 
 interface Watch {
   watchers: FSWatcher[];
@@ -79,6 +81,8 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
   let leadProbedAt = 0;
   /** The last "cannot work" cause told to an attached user (told once, not every second). */
   let leadToldUser: string | undefined;
+  /** When the last questions pass ran (escalations and answer deliveries, at most once a second). */
+  let questionsAt = 0;
 
   /**
    * The session's panes, or undefined when tmux failed or timed out. A failure is never taken as panes
@@ -191,9 +195,10 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
     const status = detectStatus(profile.markers, screen);
     if (status === 'waiting' && w.state === 'running') {
       const asks = tailLines(stripAnsi(screen), 3).replace(/\s+/g, ' ').trim().slice(0, 200);
-      changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` });
+      if (changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` }))
+        askFromPane(rt, w, screen);
     } else if (status === 'busy' && w.state === 'waiting') {
-      changeWorkerState(rt, w, 'running', 'working again');
+      if (changeWorkerState(rt, w, 'running', 'working again')) closePaneTickets(rt, w);
     }
   }
 
@@ -270,6 +275,10 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
       return;
     }
     if (lead && (await probeLead(s, lead.paneId, now))) return;
+    if (now - questionsAt >= 1_000) {
+      questionsAt = now;
+      await questionsPass(rt);
+    }
     for (const w of rt.store.listWorkers(rt.sid)) {
       if (!isActive(w.state) || rt.stopping.has(w.id)) continue;
       if (!watches.has(w.id)) watch(w);
@@ -300,6 +309,8 @@ export function createMonitor(rt: Runtime, opts: { tickMs?: number; tmuxReportAf
       const wt = watches.get(cur.id)!;
       await probeWorker(cur, pane?.paneId, now);
       if (!isActive(rt.store.getWorker(rt.sid, cur.id)!.state)) continue;
+      // A worker waiting for the answer to its question is quiet, not stuck.
+      if (openTickets(rt, [cur.id]).length) wt.lastActivity = now;
       const idleMs = now - wt.lastActivity;
       const stuckMs = s.options.stuckAfterS * 1000;
       if (idleMs > stuckMs && !wt.nudgedAt) {

@@ -51,6 +51,13 @@ export const EVENT_TYPES = {
   'worker.flagged': "a read-only perspective's branch gained commits",
   'worker.progress': 'a worker reported progress (report_progress)',
 
+  'question.asked': 'a worker asked a question (ask tool, its pane, or a Claude Code hook); a ticket is open',
+  'question.answered': 'a ticket was answered (by the lead or by you: data.by)',
+  'question.escalated':
+    'a ticket went to the human: category approval/credentials, or the lead did not answer within questions.leadTimeout (data: ticket, urgency, attempt)',
+  'question.delivered': "a ticket's answer reached the worker (typed into its pane, or read by its hook or get_answer)",
+  'question.delivery_failed': "a ticket's answer could not be typed into the worker's pane; the next pass tries again",
+
   'bootstrap.prepared':
     'a worktree was bootstrapped (include, clone, env, setup): each phase, its time and what it did',
   'bootstrap.teardown': "a worktree's teardown commands ran before gc removed it",
