@@ -2,7 +2,9 @@
  * The scripted worker (no model): writes the files its task spells out as ```file:PATH blocks,
  * commits them, and reports through worker_done (or, with CREWMUX_SCRIPTED_COMPLETE=flag|line, the
  * done.flag or sentinel line). Then it idles like an agent at its prompt: a typed message (bracketed
- * paste, then Enter) starts a new turn, recorded to received-N.txt beside its prompt file.
+ * paste, then Enter) starts a new turn, recorded to received-N.txt beside its prompt file. A task with an
+ * ```ask block asks that question (the `ask` tool) and waits instead of finishing: the next message is taken
+ * as the answer, read back with get_answer, and the turn then finishes with the answer in its summary.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
@@ -74,13 +76,44 @@ function nonceOf(text: string): string {
   return m ? m[1]! : '';
 }
 
+/** The ticket this worker asked and waits on (a ```ask block in its task). */
+let asked: string | undefined;
+
+async function ask(question: string): Promise<string> {
+  const client = await connectCrewmux(env.CREWMUX_MCP_URL!, env.CREWMUX_MCP_TOKEN!, 'scripted-worker');
+  const r = await client.call('ask', { question });
+  await client.close();
+  say(`ask -> ${r.text}`);
+  const ticket = /Ticket (q\d+)/.exec(r.text)?.[1];
+  if (!ticket) throw new Error(`ask gave no ticket: ${r.text}`);
+  return ticket;
+}
+
+async function getAnswer(ticket: string): Promise<string> {
+  const client = await connectCrewmux(env.CREWMUX_MCP_URL!, env.CREWMUX_MCP_TOKEN!, 'scripted-worker');
+  const r = await client.call('get_answer', { ticket });
+  await client.close();
+  return r.text;
+}
+
 async function turn(text: string, n: number): Promise<void> {
   say('scripted worker busy');
   const task = n === 0 ? section(text, 'Task') : text;
+  const question = /```ask\n([\s\S]*?)```/.exec(task)?.[1]?.trim();
+  if (question && !asked) {
+    asked = await ask(question);
+    say(`scripted worker waits for the answer to ${asked}`);
+    say('scripted worker idle');
+    return;
+  }
   const written = await applyInOrder(task);
   // A ```summary block in the task is the report to give (tests use it for long reports).
   const given = /```summary\n([\s\S]*?)```/.exec(task)?.[1]?.trim();
-  const summary = given ?? (written.length ? `wrote ${written.join(', ')}` : `turn ${n}: nothing to write`);
+  let summary = given ?? (written.length ? `wrote ${written.join(', ')}` : `turn ${n}: nothing to write`);
+  if (asked) {
+    summary = `${asked}: ${await getAnswer(asked)}`;
+    asked = undefined;
+  }
   await complete(nonceOf(text), summary);
   say('scripted worker idle');
 }
