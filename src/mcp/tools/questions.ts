@@ -51,6 +51,7 @@ export function registerWorkerQuestionTools(server: ToolServer, d: ToolDeps, wor
         .enum(CATEGORIES)
         .optional()
         .describe('question (default); approval or credentials go to the user, not the lead.'),
+      via: z.enum(['hook']).optional().describe("Leave unset (crewmux's own Claude Code hook sets it)."),
     },
     async (a) => {
       const t = askQuestion(d.rt, workerId, {
@@ -58,6 +59,7 @@ export function registerWorkerQuestionTools(server: ToolServer, d: ToolDeps, wor
         options: a.options,
         urgency: a.urgency,
         category: a.category,
+        source: a.via === 'hook' ? 'hook' : 'tool',
       });
       return textResult(
         `Ticket ${t.id} is open. Stop here and wait: the answer will be typed into your terminal as a message (or call get_answer with ticket "${t.id}").`,
