@@ -26,6 +26,7 @@ import { createStatsStore } from './stats-store.js';
 import { createCompactionStore } from './compaction-store.js';
 import { createUsageStore } from './usage/usage-store.js';
 import { createPeakStore } from './machine/peak-store.js';
+import { createQuestionsStore } from './questions/questions-store.js';
 import type { EventType } from '../core/session/event-types.js';
 
 const SCHEMA = `
@@ -220,6 +221,7 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
     compactions: () => createCompactionStore(db),
     usage: () => createUsageStore(db),
     peaks: () => (peakStore ??= createPeakStore(db, now)),
+    questions: () => createQuestionsStore(db),
 
     /** Runs `fn` in one transaction. */
     transaction<T>(fn: () => T): T {

@@ -217,6 +217,11 @@ export const ERROR_CODES = {
     'The run (or a worker) reached its budget: tokens, dollars or quota.',
     'Resume with a higher budget: `crewmux resume SID --budget-tokens N` or `--budget-usd N` (config "budget" sets the others).',
   ],
+  E_TICKET: [
+    EXIT.failed,
+    'That question ticket is unknown, already answered, or the answer is empty.',
+    'Run `crewmux answer` to list the open tickets, then `crewmux answer TICKET "text"`.',
+  ],
   E_DASHBOARD_PORT: [
     EXIT.failed,
     'The dashboard cannot listen on that port.',

@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { createApiRouter, openApiDocument } from './api-route.js';
 import { createGuard, SECURITY_HEADERS } from './security.js';
 import { registerEventsRoute } from './events-route.js';
+import { registerQuestionRoutes } from './questions-route.js';
 import { registerStaticRoutes, type StaticReader } from './static-routes.js';
 
 export interface DashboardDeps {
@@ -134,6 +135,7 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
     () => renderPrometheus(collectMetrics(d.stats, d.store.usage())),
   );
   registerEventsRoute(app, { store: d.store, pollMs: d.pollMs, heartbeatMs: d.heartbeatMs });
+  registerQuestionRoutes(app, api, { store: d.store, now: Date.now });
 
   const doc = openApiDocument(
     api.specs,

@@ -6,6 +6,9 @@
  * A ```usage block ({"input":N,"output":N,"model":"..."}) makes it record that model call the way Claude Code does, a
  * transcript line in its CLAUDE_CONFIG_DIR (its state dir's claude-config/), which crewmux's collector reads; a
  * ```hold block leaves the turn open with its files uncommitted until a message comes (budget tests).
+ * A task with an
+ * ```ask block asks that question (the `ask` tool) and waits instead of finishing: the next message is taken
+ * as the answer, read back with get_answer, and the turn then finishes with the answer in its summary.
  */
 import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
@@ -97,9 +100,36 @@ function nonceOf(text: string): string {
   return m ? m[1]! : '';
 }
 
+/** The ticket this worker asked and waits on (a ```ask block in its task). */
+let asked: string | undefined;
+
+async function ask(question: string): Promise<string> {
+  const client = await connectCrewmux(env.CREWMUX_MCP_URL!, env.CREWMUX_MCP_TOKEN!, 'scripted-worker');
+  const r = await client.call('ask', { question });
+  await client.close();
+  say(`ask -> ${r.text}`);
+  const ticket = /Ticket (q\d+)/.exec(r.text)?.[1];
+  if (!ticket) throw new Error(`ask gave no ticket: ${r.text}`);
+  return ticket;
+}
+
+async function getAnswer(ticket: string): Promise<string> {
+  const client = await connectCrewmux(env.CREWMUX_MCP_URL!, env.CREWMUX_MCP_TOKEN!, 'scripted-worker');
+  const r = await client.call('get_answer', { ticket });
+  await client.close();
+  return r.text;
+}
+
 async function turn(text: string, n: number): Promise<void> {
   say('scripted worker busy');
   const task = n === 0 ? section(text, 'Task') : text;
+  const question = /```ask\n([\s\S]*?)```/.exec(task)?.[1]?.trim();
+  if (question && !asked) {
+    asked = await ask(question);
+    say(`scripted worker waits for the answer to ${asked}`);
+    say('scripted worker idle');
+    return;
+  }
   const hold = /```hold\b/.test(task);
   const written = await applyInOrder(task, !hold);
   recordUsage(task, n);
@@ -110,7 +140,11 @@ async function turn(text: string, n: number): Promise<void> {
   }
   // A ```summary block in the task is the report to give (tests use it for long reports).
   const given = /```summary\n([\s\S]*?)```/.exec(task)?.[1]?.trim();
-  const summary = given ?? (written.length ? `wrote ${written.join(', ')}` : `turn ${n}: nothing to write`);
+  let summary = given ?? (written.length ? `wrote ${written.join(', ')}` : `turn ${n}: nothing to write`);
+  if (asked) {
+    summary = `${asked}: ${await getAnswer(asked)}`;
+    asked = undefined;
+  }
   await complete(nonceOf(text), summary);
   say('scripted worker idle');
 }

@@ -12,6 +12,7 @@ import { registerWorkerTools } from './tools/worker.js';
 import { registerIntegrationTools } from './tools/integration.js';
 import { registerExternalTools } from './tools/external.js';
 import { registerContextTools } from './tools/context.js';
+import { registerLeadQuestionTools } from './tools/questions.js';
 import type { ExternalAgentDeps } from '../app/external/external-agents.js';
 import { registerResearchTools } from './tools/research.js';
 import type { Research } from '../app/llm/research.js';
@@ -65,6 +66,7 @@ export function registerLeadTools(server: ToolServer, d: ToolDeps): void {
   registerIntegrationTools(server, d);
   registerGoalTools(server, d);
   registerContextTools(server, d);
+  registerLeadQuestionTools(server, d);
   if (d.external) registerExternalTools(server, d, d.external);
   if (d.research) registerResearchTools(server, d, d.research);
   registerProgressTool(server, d);

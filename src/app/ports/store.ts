@@ -19,6 +19,7 @@ import type { StatsStore } from './stats.js';
 import type { CompactionStore } from './compactions.js';
 import type { UsageStore } from './usage.js';
 import type { PeakStore } from './machine-memory.js';
+import type { QuestionsStore } from './questions.js';
 
 export interface Store {
   /** Closes the database; the store is unusable afterwards. */
@@ -61,6 +62,8 @@ export interface Store {
   usage(): UsageStore;
   /** Peak resident sizes per worker and per agent (admission by memory), in the same database. */
   peaks(): PeakStore;
+  /** Worker question tickets, in the same database. */
+  questions(): QuestionsStore;
   /** Runs `fn` in one transaction; a throw rolls it back. */
   transaction<T>(fn: () => T): T;
 }

@@ -7,6 +7,7 @@ import { isActive, isFinished } from '../../core/workers/state.js';
 import { lastVerifyOf } from '../integration/verify.js';
 import { ToolError } from '../../core/errors.js';
 import { plainReportSummary, renderReport, type RunReport } from '../../core/session/report.js';
+import { questionCounts, type QuestionCounts } from '../../core/questions/tickets.js';
 import { REPORT_INSTRUCTION, summarize } from '../llm/summarize.js';
 import type { SessionStatus } from '../../core/session/rows.js';
 import { stopWorker } from '../workers/turns.js';
@@ -224,7 +225,14 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
     ...(ahead > 0 ? { mergeCommand: `git merge ${rt.integrationBranch}` } : {}),
     usage: summaryOf(rt.store, rt.sid),
     ...(budget ? { budget: budget.line } : {}),
+    ...questionsOf(rt),
   };
+}
+
+/** The report's `questions` counts, absent when no worker asked anything. */
+function questionsOf(rt: Runtime): { questions?: QuestionCounts } {
+  const tickets = rt.store.questions().list(rt.sid);
+  return tickets.length ? { questions: questionCounts(tickets) } : {};
 }
 
 /**

@@ -30,6 +30,8 @@ import { session, type Runtime } from '../runtime.js';
 import { deathReason, exitStatusFile } from './panes.js';
 import { lookupAgent } from '../agents/agent-table.js';
 import { queuedWorkers, samplePeaks } from './admission.js';
+import { askFromPane, closePaneTickets, questionsPass } from '../questions/pump.js';
+import { openTickets } from '../questions/tickets.js';
 
 interface Watch {
   watchers: FSWatcher[];
@@ -85,6 +87,8 @@ export function createMonitor(
   let leadProbedAt = 0;
   /** The last "cannot work" cause told to an attached user (told once, not every second). */
   let leadToldUser: string | undefined;
+  /** When the last questions pass ran (escalations and answer deliveries, at most once a second). */
+  let questionsAt = 0;
 
   /**
    * The session's panes, or undefined when tmux failed or timed out. A failure is never taken as panes
@@ -197,9 +201,10 @@ export function createMonitor(
     const status = detectStatus(profile.markers, screen);
     if (status === 'waiting' && w.state === 'running') {
       const asks = tailLines(stripAnsi(screen), 3).replace(/\s+/g, ' ').trim().slice(0, 200);
-      changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` });
+      if (changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` }))
+        askFromPane(rt, w, screen);
     } else if (status === 'busy' && w.state === 'waiting') {
-      changeWorkerState(rt, w, 'running', 'working again');
+      if (changeWorkerState(rt, w, 'running', 'working again')) closePaneTickets(rt, w);
     }
   }
 
@@ -280,6 +285,10 @@ export function createMonitor(
     samplePeaks(rt, panes);
     if (opts.startQueued && queuedWorkers(rt).length)
       void opts.startQueued().catch((e) => rt.events.emit('monitor.error', `memory queue: ${(e as Error).message}`));
+    if (now - questionsAt >= 1_000) {
+      questionsAt = now;
+      await questionsPass(rt);
+    }
     for (const w of rt.store.listWorkers(rt.sid)) {
       if (!isActive(w.state) || w.state === 'queued' || rt.stopping.has(w.id)) continue;
       if (!watches.has(w.id)) watch(w);
@@ -310,6 +319,8 @@ export function createMonitor(
       const wt = watches.get(cur.id)!;
       await probeWorker(cur, pane?.paneId, now);
       if (!isActive(rt.store.getWorker(rt.sid, cur.id)!.state)) continue;
+      // A worker waiting for the answer to its question is quiet, not stuck.
+      if (openTickets(rt, [cur.id]).length) wt.lastActivity = now;
       const idleMs = now - wt.lastActivity;
       const stuckMs = s.options.stuckAfterS * 1000;
       if (idleMs > stuckMs && !wt.nudgedAt) {

@@ -3,6 +3,7 @@
  * worktree from the integration head, prompt file outside the worktree, pane, row; on failure each
  * step is undone in reverse order and both errors are kept.
  */
+import { askHookArgv } from '../questions/ask-hook-path.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { workerBranch, workerId as workerIdOf } from '../../core/session/naming.js';
@@ -117,6 +118,7 @@ export async function launchWorkerAgent(
       toolTimeoutS: rt.options.toolWaitS,
       userHome: rt.userHome,
       env: rt.baseEnv,
+      askHook: askHookArgv(),
     },
   });
   if (readIfExists(w.log_file) === undefined) writeFileAtomic(w.log_file, '');

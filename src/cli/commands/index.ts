@@ -34,6 +34,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./usage.js')).usageCommand,
   },
   {
+    command: 'answer [ticket] [text]',
+    describe:
+      "Answer a worker's question ticket (no arguments: list the open ones of this repository's latest session)",
+    load: async () => (await import('./answer.js')).answerCommand,
+  },
+  {
     command: 'sessions',
     describe: 'List sessions of every repository: repository, goal, status, lead, workers by state, age, resumable',
     load: async () => (await import('./sessions.js')).sessionsCommand,

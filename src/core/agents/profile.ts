@@ -28,6 +28,11 @@ export interface LaunchContext {
   userHome?: string;
   /** The environment the agent inherits (read only; e.g. to pre-approve Claude's API key). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * argv of crewmux's question hook (node and dist/src/mcp/ask-hook.js), for workers of agents with a native question
+   * hook (Claude Code's PreToolUse on AskUserQuestion); unset: no hook is installed.
+   */
+  askHook?: string[];
 }
 
 export interface LaunchSpec {

@@ -168,6 +168,8 @@ export const ConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Worker questions (README#questions): seconds the lead has to answer a ticket before it goes to you (default 300). */
+    questions: z.object({ leadTimeout: z.number().positive().optional() }).strict().optional(),
     /** Worker worktrees (README#worktrees). */
     /** The lead's web_research tool (README#web-research). */
     research: ResearchConfigSchema.optional(),

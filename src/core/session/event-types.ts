@@ -56,6 +56,13 @@ export const EVENT_TYPES = {
   'worker.flagged': "a read-only perspective's branch gained commits",
   'worker.progress': 'a worker reported progress (report_progress)',
 
+  'question.asked': 'a worker asked a question (ask tool, its pane, or a Claude Code hook); a ticket is open',
+  'question.answered': 'a ticket was answered (by the lead or by you: data.by)',
+  'question.escalated':
+    'a ticket went to the human: category approval/credentials, or the lead did not answer within questions.leadTimeout (data: ticket, urgency, attempt)',
+  'question.delivered': "a ticket's answer reached the worker (typed into its pane, or read by its hook or get_answer)",
+  'question.delivery_failed': "a ticket's answer could not be typed into the worker's pane; the next pass tries again",
+
   'bootstrap.prepared':
     'a worktree was bootstrapped (include, clone, env, setup): each phase, its time and what it did',
   'bootstrap.teardown': "a worktree's teardown commands ran before gc removed it",
@@ -91,7 +98,6 @@ export const EVENT_TYPES = {
   'mcp.listening': 'the MCP server listens (its URL is in the message)',
   'tools.cleared': 'clear_tool_results dropped cached tool answers',
   'usage.error': "reading an agent's usage files failed; the next pass tries again",
-  'question.escalated': 'a question ticket was escalated to the human (its urgency and attempt in data)',
   'notify.sent': 'a notification was sent through the configured notifiers (its dedup key and who took it in data)',
   'notify.failed': 'a notifier could not deliver a notification (timed out, refused or not installed); the run goes on',
   'budget.warning': 'a budget (goal or worker; dollars, tokens or quota) reached 80 %; told once per budget',

@@ -1,5 +1,6 @@
 /** The end-of-run report: data built from the session and its workers, and its text rendering. */
 import { formatCost, formatTokens, usageLine, type UsageSummary } from '../usage/summary.js';
+import { questionsLine, type QuestionCounts } from '../questions/tickets.js';
 
 export interface ReportWorker {
   id: string;
@@ -36,6 +37,8 @@ export interface RunReport {
   usage?: UsageSummary;
   /** The `budget:` line (core/usage/budget.ts); absent when the run had no budget. */
   budget?: string;
+  /** Workers' question tickets and who answered them (absent when none were asked, and in older reports). */
+  questions?: QuestionCounts;
 }
 
 export function renderReport(r: RunReport): string {
@@ -62,6 +65,7 @@ export function renderReport(r: RunReport): string {
         lines.push(`    [${c.exitCode ?? 'timeout'}] ${c.command} (${Math.round(c.durationMs)} ms)`);
     }
   }
+  if (r.questions) lines.push('', questionsLine(r.questions));
   if (r.usage) {
     const lead = r.usage.workers.lead;
     lines.push('', usageLine(r.usage));

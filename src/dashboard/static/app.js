@@ -198,6 +198,7 @@ async function refresh() {
   }
   if (sid !== state.sid) return;
   renderSession(d);
+  loadQuestions(sid).catch(() => {});
   if (d.session.status !== (state.sessions.find((s) => s.id === sid) || {}).status) loadSessions().catch(() => {});
 }
 
@@ -408,3 +409,48 @@ setInterval(() => loadSessions().catch(() => {}), 5000);
 window.addEventListener('hashchange', () => openSession(selectedFromHash()));
 if (selectedFromHash()) openSession(selectedFromHash());
 loadSessions().catch((err) => setConn(`error: ${err.message}`));
+
+/** The "needs you" list: each open ticket with its question (as text) and an answer box. */
+async function loadQuestions(sid) {
+  const d = await api(`/api/sessions/${encodeURIComponent(sid)}/questions`);
+  if (sid !== state.sid) return;
+  const box = $('questions');
+  if (!d.questions.length) {
+    box.replaceChildren(h('p', { class: 'muted' }, 'No open questions.'));
+    return;
+  }
+  // Keep what the user is typing: only rebuild when the set of tickets changed.
+  const key = d.questions.map((q) => q.ticket).join(',');
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren(...d.questions.map((q) => questionCard(sid, q)));
+}
+
+function questionCard(sid, q) {
+  const input = h('textarea', { rows: '2', 'aria-label': `answer to ${q.ticket}` });
+  const status = h('span', { class: 'muted' });
+  const send = h('button', { type: 'button' }, 'Answer');
+  send.addEventListener('click', async () => {
+    const answer = input.value.trim();
+    if (!answer) return;
+    send.disabled = true;
+    const r = await fetch(`/api/sessions/${encodeURIComponent(sid)}/questions/${encodeURIComponent(q.ticket)}/answer`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ answer }),
+      cache: 'no-store',
+    }).catch((e) => ({ ok: false, json: async () => ({ message: String(e) }) }));
+    const body = await r.json().catch(() => ({}));
+    status.textContent = r.ok ? `sent to ${q.worker}` : `not sent: ${body.message || 'error'}`;
+    send.disabled = r.ok;
+  });
+  const head = `${q.ticket} · ${q.worker} · ${q.category} · ${q.urgency}${q.escalated ? ' · escalated' : ''}`;
+  return h(
+    'div',
+    { class: 'question' },
+    h('div', { class: 'mono' }, head),
+    h('pre', { class: 'output' }, q.question),
+    input,
+    h('div', {}, send, ' ', status),
+  );
+}

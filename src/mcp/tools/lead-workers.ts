@@ -12,6 +12,7 @@ import { getWorkerOrFail } from '../../app/runtime.js';
 import { sessionFence } from '../../app/session/data-fence.js';
 import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import { finishedLine, W_ID, workerView } from './views.js';
+import { askedLine, ticketView } from './questions.js';
 import type { ToolDeps } from '../build-server.js';
 import { workerUsage } from '../../app/usage/views.js';
 import { budgetNotice } from '../../app/usage/budget.js';
@@ -66,7 +67,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     server,
     d.stats,
     'wait_for_worker',
-    'Wait until a worker (or any/all of several) finishes its turn. If the answer says "still running", call it again.',
+    'Wait until a worker (or any/all of several) finishes its turn or asks a question. If the answer says "still running", call it again.',
     {
       worker_id: z.string().optional().describe(`${W_ID} Give this or worker_ids.`),
       worker_ids: z.array(z.string()).optional().describe('Several worker ids; see mode.'),
@@ -82,14 +83,14 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         throw new ToolError('Error: name a worker: pass worker_id or worker_ids (list_workers shows them).');
       const timeoutMs = Math.min(a.timeout_s ?? rt.options.toolWaitS, rt.options.toolWaitS) * 1000;
       const r = await waitForWorkers(rt, [...new Set(ids)], a.mode ?? 'any', timeoutMs);
-      const lines = r.finished.map((w) => finishedLine(w, fence));
+      const lines = [...r.asked.map((t) => askedLine(t, fence)), ...r.finished.map((w) => finishedLine(w, fence))];
       for (const w of r.finished) {
         const commits = await readOnlyCommits(rt, w);
         if (commits > 0) lines.push(`Note: ${readOnlyCommitsNote(w, commits)}`);
       }
       if (r.pending.length)
         lines.push(
-          `Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length ? '' : ' Call wait_for_worker again to keep waiting.'}`,
+          `Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length || r.asked.length ? '' : ' Call wait_for_worker again to keep waiting.'}`,
         );
       // Budgets at 80 % or more, told on every answer while they are (a warning is also an event, once).
       const budget = budgetNotice(rt);
@@ -97,6 +98,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
       return textResult(lines.join('\n'), {
         finished: r.finished.map((w) => workerView(w, fence)),
         pending: r.pending.map((w) => workerView(w, fence)),
+        asked: r.asked.map((t) => ticketView(t, fence)),
         timedOut: r.timedOut,
       });
     },

@@ -1,9 +1,10 @@
-/** The worker's own tools: worker_done (for its own turn only) and report_progress. */
+/** The worker's own tools: worker_done (for its own turn only), report_progress, ask and get_answer. */
 import { z } from 'zod';
 import { COMPLETION_STATUSES } from '../../core/workers/state.js';
 import { completeTurn } from '../../app/workers/turns.js';
 import { defineTool, textResult, type ToolServer } from '../define-tool.js';
 import { registerProgressTool } from './goal.js';
+import { registerWorkerQuestionTools } from './questions.js';
 import type { ToolDeps } from '../build-server.js';
 
 export function registerWorkerTools(server: ToolServer, d: ToolDeps, workerId: string): void {
@@ -28,4 +29,5 @@ export function registerWorkerTools(server: ToolServer, d: ToolDeps, workerId: s
     },
   );
   registerProgressTool(server, d, workerId);
+  registerWorkerQuestionTools(server, d, workerId);
 }

@@ -7,6 +7,8 @@
  */
 import { PROMPT_ARG, type AgentProfile, type LaunchContext, type LaunchSpec } from '../profile.js';
 import { MCP_SERVER, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
+import { shellJoin } from '../../text/shell-quote.js';
+import { ASK_TOOL, HOOK_TIMEOUT_S } from '../../questions/claude-hook.js';
 
 /** The launch shared by Claude Code and CLIs that copied its flags and config layout (openclaude). */
 export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpec {
@@ -22,6 +24,19 @@ export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpe
   const settings = {
     permissions: { allow: [`mcp__${MCP_SERVER}`] },
     skipDangerousModePermissionPrompt: true,
+    // A worker's AskUserQuestion becomes a crewmux ticket; the hook hands Claude the lead's (or the user's) answer.
+    ...(ctx.role === 'worker' && ctx.askHook
+      ? {
+          hooks: {
+            PreToolUse: [
+              {
+                matcher: ASK_TOOL,
+                hooks: [{ type: 'command', command: shellJoin(ctx.askHook), timeout: HOOK_TIMEOUT_S }],
+              },
+            ],
+          },
+        }
+      : {}),
   };
   const settingsPath = joinPath(ctx.stateDir, 'claude-crewmux-settings.json');
   const home = ctx.userHome;
