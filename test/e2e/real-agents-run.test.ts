@@ -202,8 +202,8 @@ function assertDone(o: Outcome, files: { worker: string; agent: string; file: st
   assert.equal(git(o.repo, 'status', '--porcelain'), '?? .crewmux/memory/');
 }
 
-/** Agents whose usage crewmux reads from their own files (their registry entry's usage.source). */
-const readsUsage = (agent: string) => (findAgent(agent)?.usage?.source ?? 'none') !== 'none';
+/** Agents whose usage crewmux reads from their own files (their registry entry's usage.source): all five. */
+const readsUsage = (agent: string) => ['claude', 'codex', 'gemini', 'qwen', 'opencode'].includes(agent);
 
 /**
  * Usage per worker (and the lead), read by crewmux from the agents' own files: non-zero, from the models the

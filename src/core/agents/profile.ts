@@ -28,6 +28,8 @@ export interface LaunchContext {
   userHome?: string;
   /** The environment the agent inherits (read only; e.g. to pre-approve Claude's API key). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The Node running crewmux, for crewmux's own helper scripts an agent runs (Claude Code's status line). */
+  nodePath?: string;
 }
 
 export interface LaunchSpec {
@@ -84,9 +86,12 @@ export interface Capabilities {
 /**
  * Where crewmux reads an agent's token counts (core/usage/, adapters/usage/): `claude-transcript` is the
  * transcript JSONL in the agent's crewmux-owned CLAUDE_CONFIG_DIR, `codex-rollout` the session rollout in
- * CODEX_HOME whose cwd is the agent's worktree; `none`: not read (yet).
+ * CODEX_HOME whose cwd is the agent's worktree, `gemini-chat` Gemini CLI's chat recording whose project is the
+ * agent's worktree, `qwen-chat` Qwen Code's chat recording whose cwd is the worktree, `opencode-db` the
+ * step-finish parts of OpenCode's sessions in that directory (its SQLite storage); `none`: not read (yet).
  */
-export type UsageFileSource = 'claude-transcript' | 'codex-rollout' | 'none';
+export type UsageFileSource =
+  'claude-transcript' | 'codex-rollout' | 'gemini-chat' | 'qwen-chat' | 'opencode-db' | 'none';
 
 export interface UsageProfile {
   source: UsageFileSource;

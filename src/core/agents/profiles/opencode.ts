@@ -30,6 +30,12 @@ export const opencode: AgentProfile = {
     env: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'],
     files: [{ path: '.local/share/opencode/auth.json' }],
   },
+  // Its SQLite session storage (~/.local/share/opencode/opencode.db). A key from `opencode auth login` lives in
+  // auth.json, not the environment, so such a run shows as the plan bucket ("would cost").
+  usage: {
+    source: 'opencode-db',
+    apiKeyEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'],
+  },
   // The AI SDK's error text in the 1.18.33 binary, when the chosen provider has no key.
   blockers: [
     {

@@ -38,6 +38,8 @@ export const qwen: AgentProfile = {
     env: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
     files: [{ path: '.qwen/oauth_creds.json' }],
   },
+  // Its chat recording under ~/.qwen/projects (or QWEN_HOME); Qwen OAuth is the plan bucket.
+  usage: { source: 'qwen-chat', apiKeyEnv: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'] },
   // Qwen Code is a Gemini CLI fork and kept its auth dialog and error texts.
   blockers: [
     { kind: 'auth_required', match: 'Please set an Auth method', fix: QWEN_LOGIN_FIX },
