@@ -153,7 +153,8 @@ test("Gemini and Qwen agents: the chat recordings of the agent's worktree are re
 });
 
 test("an OpenCode agent: the step-finish parts of its directory's sessions in OpenCode's database, read from the last update", async () => {
-  const f = await createFakeRuntime({ lead: opencode, start: Date.now() });
+  // The reader is off in OpenCode's registry entry (README#usage); this turns it on.
+  const f = await createFakeRuntime({ lead: { ...opencode, usage: { source: 'opencode-db' } }, start: Date.now() });
   try {
     const dataHome = join(f.dir, 'xdg-data');
     f.rt.baseEnv.XDG_DATA_HOME = dataHome;
