@@ -205,8 +205,8 @@ function assertDone(o: Outcome, files: { worker: string; agent: string; file: st
   assert.equal(git(o.repo, 'status', '--porcelain'), '?? .crewmux/memory/');
 }
 
-/** Agents whose usage crewmux reads from their own files (their registry entry's usage.source). */
-const readsUsage = (agent: string) => (findAgent(agent)?.usage?.source ?? 'none') !== 'none';
+/** Agents whose usage crewmux must read from their own files (OpenCode's reader is off: README#usage). */
+const readsUsage = (agent: string) => ['claude', 'codex', 'gemini', 'qwen'].includes(agent);
 
 /**
  * Usage per worker (and the lead), read by crewmux from the agents' own files: non-zero, from the models the

@@ -1,13 +1,20 @@
 /**
  * Agents' own usage files, read incrementally: complete lines from a byte offset (a line still being
- * written is left for the next read), Claude Code transcripts below a CLAUDE_CONFIG_DIR, and Codex
- * rollouts below CODEX_HOME/sessions whose first line names the agent's worktree as its cwd.
+ * written is left for the next read), Claude Code transcripts below a CLAUDE_CONFIG_DIR, Codex
+ * rollouts below CODEX_HOME/sessions whose first line names the agent's worktree as its cwd, Gemini CLI and
+ * Qwen Code chat recordings whose first line names it (Gemini by its sha256), and OpenCode's step-finish
+ * parts read from its SQLite storage (read-only; OpenCode keeps writing it).
  */
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { listFilesBelow } from '../files.js';
 import type { UsageFiles } from '../../app/ports/usage.js';
 import { codexRolloutCwd } from '../../core/usage/codex-rollout.js';
+import { geminiChatProjectHash } from '../../core/usage/gemini-chat.js';
+import { qwenChatCwd } from '../../core/usage/qwen-chat.js';
+import type { OpencodeStepRow } from '../../core/usage/opencode-steps.js';
 
 function readBytes(file: string, offset: number, max: number): Buffer {
   let fd: number;
@@ -51,7 +58,46 @@ function real(path: string): string {
   }
 }
 
-/** The files adapter on the real filesystem; it remembers each rollout's cwd (read once from its first line). */
+/** `<root>/<any>/<sub>/*<suffix>` changed at or after `sinceMs` (one level of project directories, not a walk). */
+function filesTwoDown(root: string, sub: string, suffix: string, sinceMs: number): string[] {
+  let projects: string[];
+  try {
+    projects = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const p of projects) {
+    const dir = join(root, p, sub);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (!n.endsWith(suffix)) continue;
+      try {
+        const st = statSync(join(dir, n));
+        if (st.isFile() && st.mtimeMs >= sinceMs) out.push(join(dir, n));
+      } catch {
+        // Gone between the listing and the stat.
+      }
+    }
+  }
+  return out.sort();
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const OPENCODE_STEPS = `SELECT p.id AS id, p.data AS data, m.data AS message, p.time_created AS timeCreated,
+    p.time_updated AS timeUpdated
+  FROM part p JOIN message m ON m.id = p.message_id JOIN session s ON s.id = p.session_id
+  WHERE s.directory IN (?, ?) AND s.time_created >= ? AND p.time_updated >= ?
+    AND p.data LIKE '%"step-finish"%'
+  ORDER BY p.time_updated`;
+
+/** The files adapter on the real filesystem; it remembers each usage file's owner (read once from its first line). */
 export function createUsageFiles(): UsageFiles {
   const cwdOf = new Map<string, string>();
   const firstLine = (file: string): string => {
@@ -59,6 +105,19 @@ export function createUsageFiles(): UsageFiles {
     const end = buf.indexOf(0x0a);
     return end < 0 ? '' : buf.subarray(0, end).toString('utf8');
   };
+  /** `files` whose first line names an owner (`ownerOf`) in `want`. */
+  const ownedBy = (files: string[], want: Set<string>, ownerOf: (line: string) => string | undefined) =>
+    files.filter((path) => {
+      let c = cwdOf.get(path);
+      if (c === undefined) {
+        const line = firstLine(path);
+        // A first line still being written is read again next time.
+        if (!line) return false;
+        c = ownerOf(line) ?? '';
+        cwdOf.set(path, c);
+      }
+      return c !== '' && want.has(c);
+    });
   return {
     readLines(file: string, offset: number, maxBytes = 8 << 20) {
       const buf = readBytes(file, offset, maxBytes);
@@ -86,6 +145,41 @@ export function createUsageFiles(): UsageFiles {
           }
           return c !== '' && (want.has(c) || want.has(real(c)));
         });
+    },
+    geminiChats(geminiDir, sinceMs, cwd) {
+      const want = new Set([sha256(cwd), sha256(real(cwd))]);
+      return ownedBy(filesTwoDown(join(geminiDir, 'tmp'), 'chats', '.jsonl', sinceMs), want, geminiChatProjectHash);
+    },
+    qwenChats(qwenDir, sinceMs, cwd) {
+      const want = new Set([cwd, real(cwd)]);
+      return ownedBy(filesTwoDown(join(qwenDir, 'projects'), 'chats', '.jsonl', sinceMs), want, qwenChatCwd);
+    },
+    opencodeSteps(dbFile, cwd, sinceMs, updatedSince) {
+      const none = { rows: [], lastUpdated: updatedSince };
+      // OpenCode switches its database to WAL before migrating it; until the WAL file exists it is still being
+      // created, and a reader in rollback mode could make OpenCode's own writes fail as busy.
+      if (!existsSync(dbFile) || !existsSync(`${dbFile}-wal`)) return none;
+      let db: Database.Database | undefined;
+      try {
+        db = new Database(dbFile, { readonly: true, fileMustExist: true });
+        // Never wait on OpenCode's locks (this runs in the supervisor's event loop): busy is "next pass".
+        db.pragma('busy_timeout = 0');
+        const rows = db.prepare(OPENCODE_STEPS).all(cwd, real(cwd), sinceMs, updatedSince) as (OpencodeStepRow & {
+          timeUpdated: number;
+        })[];
+        const lastUpdated = rows.reduce((m, r) => Math.max(m, r.timeUpdated), updatedSince);
+        return {
+          rows: rows.map(({ id, data, message, timeCreated }) => ({ id, data, message, timeCreated })),
+          lastUpdated,
+        };
+      } catch (e) {
+        // Busy, or tables not migrated yet: read again on the next pass; anything else is the collector's error.
+        const code = (e as { code?: unknown }).code;
+        if (code === 'SQLITE_BUSY' || /no such table/.test((e as Error).message)) return none;
+        throw e;
+      } finally {
+        db?.close();
+      }
     },
   };
 }

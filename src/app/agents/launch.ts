@@ -78,7 +78,7 @@ export async function prepareLaunch(input: LaunchInput): Promise<PaneLaunch> {
   ensureDir(ctx.stateDir);
   const mcpConfigPath = join(ctx.stateDir, 'mcp.json');
   writeFileAtomic(mcpConfigPath, mcpConfigJson(ctx.mcpUrl, ctx.mcpToken));
-  const launched = profile.launch({ ...ctx, mcpConfigPath }, binary);
+  const launched = profile.launch({ ...ctx, mcpConfigPath, nodePath: ctx.nodePath ?? process.execPath }, binary);
   const spec = input.deferPrompt ? withoutPromptArg(launched) : launched;
   const inWorktree = (spec.files ?? [])
     .filter((f) => f.path.startsWith(ctx.cwd + '/'))

@@ -5,6 +5,7 @@
  */
 import type { UsageRow, UsageRowGroup } from '../../core/usage/summary.js';
 import type { RateLimit } from '../../core/usage/usage.js';
+import type { OpencodeStepRow } from '../../core/usage/opencode-steps.js';
 
 /** The latest rate-limit window an agent of a session reported. */
 export interface LimitRow extends RateLimit {
@@ -49,4 +50,19 @@ export interface UsageFiles {
   claudeTranscripts(configDir: string): string[];
   /** Codex rollouts below `<codexHome>/sessions`, changed at or after `sinceMs`, whose session ran in `cwd`. */
   codexRollouts(codexHome: string, sinceMs: number, cwd: string): string[];
+  /** Gemini CLI chat recordings (`tmp/<project>/chats/*.jsonl` below `geminiDir`), changed at or after `sinceMs`, whose project is `cwd`. */
+  geminiChats(geminiDir: string, sinceMs: number, cwd: string): string[];
+  /** Qwen Code chat recordings (`projects/<cwd>/chats/*.jsonl` below `qwenDir`), changed at or after `sinceMs`, whose cwd is `cwd`. */
+  qwenChats(qwenDir: string, sinceMs: number, cwd: string): string[];
+  /**
+   * The step-finish parts in OpenCode database `dbFile` of sessions in directory `cwd` created at or after
+   * `sinceMs`, updated at or after `updatedSince` (none while the database does not exist), and the latest
+   * update time among them.
+   */
+  opencodeSteps(
+    dbFile: string,
+    cwd: string,
+    sinceMs: number,
+    updatedSince: number,
+  ): { rows: OpencodeStepRow[]; lastUpdated: number };
 }

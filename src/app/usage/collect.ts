@@ -11,9 +11,14 @@ import { session, workerDir } from '../runtime.js';
 import type { UsageFiles, UsageStore } from '../ports/usage.js';
 import type { UsageProfile } from '../../core/agents/profile.js';
 import { parseClaudeTranscript } from '../../core/usage/claude-transcript.js';
+import { parseClaudeStatusLines } from '../../core/usage/claude-statusline.js';
+import { CLAUDE_STATUS_LINE_FILE } from '../../core/agents/profiles/claude.js';
 import { NEW_CODEX_CURSOR, parseCodexRollout, type CodexCursor } from '../../core/usage/codex-rollout.js';
 import { API_LEAD_USAGE_FILE, parseApiLeadUsage } from '../../core/usage/api-lead-usage.js';
 import { lookupAgent } from '../agents/agent-table.js';
+import { parseGeminiChat } from '../../core/usage/gemini-chat.js';
+import { parseQwenChat } from '../../core/usage/qwen-chat.js';
+import { parseOpencodeSteps } from '../../core/usage/opencode-steps.js';
 import { costOf, priceFor, type ModelPrice } from '../../core/usage/prices.js';
 import { usageBucket } from '../../core/usage/buckets.js';
 import type { UsageDelta, UsageBucket } from '../../core/usage/usage.js';
@@ -114,6 +119,20 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
       added += store.add(parseClaudeTranscript(lines).map(row));
       store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
     }
+    // The status-line records: the plan's rate-limit windows, and Claude's own cost figure (kept in the cursor).
+    const status = join(a.stateDir, CLAUDE_STATUS_LINE_FILE);
+    const c = store.cursor(rt.sid, a.worker, status) ?? { offset: 0, state: '{}' };
+    const { lines, next } = files.readLines(status, c.offset);
+    if (next !== c.offset) {
+      const parsed = parseClaudeStatusLines(lines);
+      const ts = rt.now();
+      store.setLimits(
+        rt.sid,
+        parsed.limits.map((l) => ({ ...l, worker: a.worker, agent: a.agent, ts })),
+      );
+      const costs = { ...(JSON.parse(c.state || '{}') as Record<string, number>), ...parsed.costs };
+      store.setCursor(rt.sid, a.worker, status, { offset: next, state: JSON.stringify(costs) });
+    }
   } else if (usage.source === 'api-lead') {
     const file = join(a.stateDir, API_LEAD_USAGE_FILE);
     const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: '' };
@@ -140,6 +159,32 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
       );
       store.setCursor(rt.sid, a.worker, file, { offset: next, state: JSON.stringify(parsed.cursor) });
     }
+  } else if (usage.source === 'gemini-chat' || usage.source === 'qwen-chat') {
+    const gemini = usage.source === 'gemini-chat';
+    const dir = gemini
+      ? join(rt.baseEnv.GEMINI_CLI_HOME || rt.userHome, '.gemini')
+      : rt.baseEnv.QWEN_HOME || join(rt.userHome, '.qwen');
+    const known = new Set(store.files(rt.sid, a.worker));
+    const found = gemini
+      ? files.geminiChats(dir, a.since - 60_000, a.cwd)
+      : files.qwenChats(dir, a.since - 60_000, a.cwd);
+    for (const f of found) known.add(f);
+    for (const file of known) {
+      const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: '' };
+      const { lines, next } = files.readLines(file, c.offset);
+      if (next === c.offset) continue;
+      added += store.add((gemini ? parseGeminiChat(lines) : parseQwenChat(lines)).map(row));
+      store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
+    }
+  } else if (usage.source === 'opencode-db') {
+    const db = join(rt.baseEnv.XDG_DATA_HOME || join(rt.userHome, '.local', 'share'), 'opencode', 'opencode.db');
+    // The cursor's offset is the latest part update time read (parts are rewritten while a step streams).
+    const c = store.cursor(rt.sid, a.worker, db) ?? { offset: 0, state: '' };
+    const { rows, lastUpdated } = files.opencodeSteps(db, a.cwd, a.since - 60_000, c.offset);
+    if (rows.length) {
+      added += store.add(parseOpencodeSteps(rows).map(row));
+      store.setCursor(rt.sid, a.worker, db, { offset: lastUpdated, state: '' });
+    }
   }
   return added;
 }
@@ -151,7 +196,7 @@ function toRow(
   prices: Record<string, ModelPrice>,
   d: UsageDelta,
 ): UsageRow & { key: string } {
-  const cost = costOf(d, priceFor(d.model, prices));
+  const cost = costOf(d, priceFor(d.model, prices)) ?? d.agentCostUsd;
   return {
     key: d.key,
     session: rt.sid,

@@ -33,6 +33,8 @@ export interface LaunchContext {
    * hook (Claude Code's PreToolUse on AskUserQuestion); unset: no hook is installed.
    */
   askHook?: string[];
+  /** The Node running crewmux, for crewmux's own helper scripts an agent runs (Claude Code's status line). */
+  nodePath?: string;
 }
 
 export interface LaunchSpec {
@@ -89,10 +91,13 @@ export interface Capabilities {
 /**
  * Where crewmux reads an agent's token counts (core/usage/, adapters/usage/): `claude-transcript` is the
  * transcript JSONL in the agent's crewmux-owned CLAUDE_CONFIG_DIR, `codex-rollout` the session rollout in
- * CODEX_HOME whose cwd is the agent's worktree, `api-lead` the API lead's own usage.jsonl (one line per model
- * call, as the provider reported it); `none`: not read (yet).
+ * CODEX_HOME whose cwd is the agent's worktree, `gemini-chat` Gemini CLI's chat recording whose project is the
+ * agent's worktree, `qwen-chat` Qwen Code's chat recording whose cwd is the worktree, `opencode-db` the
+ * step-finish parts of OpenCode's sessions in that directory (its SQLite storage), `api-lead` the API lead's own
+ * usage.jsonl (one line per model call, as the provider reported it); `none`: not read (yet).
  */
-export type UsageFileSource = 'claude-transcript' | 'codex-rollout' | 'api-lead' | 'none';
+export type UsageFileSource =
+  'claude-transcript' | 'codex-rollout' | 'gemini-chat' | 'qwen-chat' | 'opencode-db' | 'api-lead' | 'none';
 
 export interface UsageProfile {
   source: UsageFileSource;

@@ -22,6 +22,8 @@ export interface UsageDelta extends Tokens {
   key: string;
   /** ms since the epoch, when the source says. */
   ts?: number;
+  /** The agent's own cost figure for the call (USD), used when crewmux's price table has no price for the model. */
+  agentCostUsd?: number;
 }
 
 /** A rate-limit window an agent reported (a subscription's quota): how much of it is used. */

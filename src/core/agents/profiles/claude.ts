@@ -5,10 +5,17 @@
  * layered on top with --settings. MCP comes from ctx.mcpConfigPath with --strict-mcp-config, which also
  * keeps a project's .mcp.json from raising its "New MCP server found" dialog.
  */
+import { fileURLToPath } from 'node:url';
 import { PROMPT_ARG, type AgentProfile, type LaunchContext, type LaunchSpec } from '../profile.js';
-import { MCP_SERVER, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
 import { shellJoin } from '../../text/shell-quote.js';
+import { MCP_SERVER, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
 import { ASK_TOOL, HOOK_TIMEOUT_S } from '../../questions/claude-hook.js';
+
+/** crewmux's status-line recorder (adapters/usage/claude-statusline.ts), shipped in the package. */
+const STATUS_LINE_SCRIPT = fileURLToPath(new URL('../../../adapters/usage/claude-statusline.js', import.meta.url));
+
+/** Where an agent's status-line records go (core/usage/claude-statusline.ts reads them). */
+export const CLAUDE_STATUS_LINE_FILE = 'claude-statusline.jsonl';
 
 /** The launch shared by Claude Code and CLIs that copied its flags and config layout (openclaude). */
 export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpec {
@@ -34,6 +41,17 @@ export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpe
                 hooks: [{ type: 'command', command: shellJoin(ctx.askHook), timeout: HOOK_TIMEOUT_S }],
               },
             ],
+          },
+        }
+      : {}),
+    // Claude's status-line JSON carries its cost and the plan's rate limits: recorded into the state dir.
+    // The command line holds two paths and a file name, nothing secret.
+    ...(ctx.nodePath
+      ? {
+          statusLine: {
+            type: 'command',
+            command: shellJoin([ctx.nodePath, STATUS_LINE_SCRIPT, joinPath(ctx.stateDir, CLAUDE_STATUS_LINE_FILE)]),
+            padding: 0,
           },
         }
       : {}),

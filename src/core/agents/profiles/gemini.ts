@@ -85,6 +85,8 @@ export const gemini: AgentProfile = {
     { kind: 'quota_exhausted', match: 'You have exhausted your daily quota', fix: GEMINI_QUOTA_FIX },
     { kind: 'quota_exhausted', match: 'Quota exceeded for quota metric', fix: GEMINI_QUOTA_FIX },
   ],
+  // Its chat recording under ~/.gemini/tmp (or GEMINI_CLI_HOME); a Google login is the plan bucket.
+  usage: { source: 'gemini-chat', apiKeyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'] },
   dialogs: [
     {
       match: 'Do you trust the files in this folder?',

@@ -42,6 +42,8 @@ export const qwen: AgentProfile = {
     env: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
     files: [{ path: '.qwen/oauth_creds.json' }],
   },
+  // Its chat recording under ~/.qwen/projects (or QWEN_HOME); Qwen OAuth is the plan bucket.
+  usage: { source: 'qwen-chat', apiKeyEnv: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'] },
   // Qwen Code is a Gemini CLI fork and kept its auth dialog and error texts. With an OpenAI-compatible provider
   // a refused key ends the turn with `✕ [API Error: 401 <the provider's message>]` (recorded with 0.24.4:
   // test/fixtures/blockers/qwen-0.24-invalid-key.txt); a 429 is retried (10 attempts, minutes, shown busy) and
