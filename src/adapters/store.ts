@@ -24,6 +24,7 @@ import type { Store } from '../app/ports/store.js';
 import { createStatsStore } from './stats-store.js';
 import { createCompactionStore } from './compaction-store.js';
 import { createUsageStore } from './usage/usage-store.js';
+import { createReviewStore } from './review/review-store.js';
 import type { EventType } from '../core/session/event-types.js';
 
 const SCHEMA = `
@@ -216,6 +217,7 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
     stats: () => createStatsStore(db, now),
     compactions: () => createCompactionStore(db),
     usage: () => createUsageStore(db),
+    review: () => createReviewStore(db),
 
     /** Runs `fn` in one transaction. */
     transaction<T>(fn: () => T): T {

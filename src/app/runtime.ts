@@ -20,6 +20,7 @@ import type { Memory } from './llm/memory.js';
 import type { WorktreeFiles } from './ports/worktree-files.js';
 import type { WorktreePool } from './workers/pool.js';
 import type { UsageCollector } from './usage/collect.js';
+import type { GateRoundRow, ReviewRow } from './ports/review.js';
 
 export interface Runtime {
   sid: string;
@@ -84,6 +85,10 @@ export interface Runtime {
   pool?: WorktreePool;
   /** Reads the agents' usage files into the usage table; undefined outside a supervisor. */
   usage?: UsageCollector;
+  /** Reviews waiting for a verdict (app/review/verdicts.ts), by review id; created on first use. */
+  reviewRuns?: Map<number, Promise<ReviewRow>>;
+  /** The review gate round in progress (app/review/gate.ts). */
+  gateRun?: { round: number; run: Promise<GateRoundRow> };
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

@@ -18,6 +18,7 @@ import type { EventType } from '../../core/session/event-types.js';
 import type { StatsStore } from './stats.js';
 import type { CompactionStore } from './compactions.js';
 import type { UsageStore } from './usage.js';
+import type { ReviewStore } from './review.js';
 
 export interface Store {
   /** Closes the database; the store is unusable afterwards. */
@@ -58,6 +59,8 @@ export interface Store {
   compactions(): CompactionStore;
   /** Agents' token usage and the read offsets of their usage files, in the same database. */
   usage(): UsageStore;
+  /** Reviewers' verdicts, the review gate's rounds and workers' structured pass_criteria, in the same database. */
+  review(): ReviewStore;
   /** Runs `fn` in one transaction; a throw rolls it back. */
   transaction<T>(fn: () => T): T;
 }

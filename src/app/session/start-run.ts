@@ -22,6 +22,7 @@ import { repoWorktreesDir } from './paths.js';
 import { saveSessionRepoConfig } from './repo-config.js';
 import type { Preflight } from '../setup/preflight.js';
 import type { Config } from '../../core/session/config-schema.js';
+import { resolveGate, type GateSettings } from '../../core/review/gate.js';
 import type { AppServices } from '../services.js';
 
 export interface RunRequest {
@@ -36,6 +37,8 @@ export interface RunRequest {
   keepSession: boolean;
   attach: boolean;
   requireSignedSkills: boolean;
+  /** The review gate of mark_goal_done; null or absent: none. */
+  gate?: GateSettings | null;
   /** `manual`: no lead; the supervisor starts one worker on the goal as its task in the first pane (default `run`). */
   kind?: SessionKind;
 }
@@ -43,7 +46,7 @@ export interface RunRequest {
 /**
  * A RunRequest from the flags that were given, the rest from config.json, then crewmux's defaults
  * (4 workers, no time limits, nudge after 600 s, blocking tools answer within 45 s, the lead's first MCP call
- * within 120 s).
+ * within 120 s, the review gate only when config `gate` is set).
  */
 export function runRequest(config: Config, given: Partial<RunRequest> & { goal: string; attach: boolean }): RunRequest {
   return {
@@ -55,6 +58,7 @@ export function runRequest(config: Config, given: Partial<RunRequest> & { goal: 
     leadStartTimeoutS: config.leadStartTimeout ?? LEAD_START_TIMEOUT_S,
     keepSession: false,
     requireSignedSkills: false,
+    gate: resolveGate(config.gate, undefined) ?? null,
     ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)),
   } as RunRequest;
 }
@@ -128,6 +132,7 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     env: {},
     requireSignedSkills: req.requireSignedSkills,
     ...(req.kind === 'manual' ? { kind: 'manual' as const } : {}),
+    ...(req.gate ? { gate: req.gate } : {}),
   };
   store.createSession({
     id: sid,

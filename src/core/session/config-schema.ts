@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES } from '../llm/search-backends.js';
 import { PROVIDER_NAMES } from '../llm/router-providers.js';
 import { isSafeRelativePath } from '../worktrees/bootstrap.js';
+import { GateConfigSchema } from '../review/gate.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -149,6 +150,8 @@ export const ConfigSchema = z
     router: RouterConfigSchema.optional(),
     /** Worktree bootstrap: clone, link, setup, teardown (README#worktrees-ready-to-work-in). */
     worktree: WorktreeConfigSchema.optional(),
+    /** The review gate of mark_goal_done (README#review-gate): reviewers, maxRounds, agents. */
+    gate: GateConfigSchema.optional(),
     /** $ per million tokens per model, over the built-in table (README#usage; core/usage/prices.ts). */
     prices: z.record(z.string().min(1), ModelPriceSchema).optional(),
   })

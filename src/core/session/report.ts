@@ -34,6 +34,23 @@ export interface RunReport {
   merged?: string;
   /** What the run cost, from the agents' own usage files (absent in reports of older versions). */
   usage?: UsageSummary;
+  /** The review gate: its last round's status, each round's findings (absent when no gate round ran). */
+  gate?: ReportGate;
+}
+
+export interface ReportGate {
+  status: string;
+  rounds: { round: number; status: string; findings: string[]; noVerdict: string[] }[];
+  /** Findings of rejected rounds, all answered when the gate passed (0 otherwise). */
+  findingsFixed: number;
+}
+
+/** The gate's line: `gate: passed in round 3; findings fixed: 4`, or how it ended. */
+export function gateLine(g: ReportGate): string {
+  const last = g.rounds.at(-1)!;
+  if (g.status === 'passed') return `gate: passed in round ${last.round}; findings fixed: ${g.findingsFixed}`;
+  if (g.status === 'running') return `gate: round ${last.round} still running`;
+  return `gate: ${g.status === 'exhausted' ? 'rejected in every round' : 'rejected'} (round ${last.round}); ${last.findings.length} findings`;
 }
 
 export function renderReport(r: RunReport): string {
@@ -58,6 +75,14 @@ export function renderReport(r: RunReport): string {
       lines.push(`  ${v.passed ? 'passed' : 'FAILED'} on ${v.commit.slice(0, 10)}`);
       for (const c of v.commands)
         lines.push(`    [${c.exitCode ?? 'timeout'}] ${c.command} (${Math.round(c.durationMs)} ms)`);
+    }
+  }
+  if (r.gate) {
+    lines.push('', gateLine(r.gate));
+    const last = r.gate.rounds.at(-1)!;
+    if (r.gate.status !== 'passed') {
+      for (const f of last.findings) lines.push(`  ${f}`);
+      if (last.noVerdict.length) lines.push(`  no verdict from ${last.noVerdict.join(', ')}`);
     }
   }
   if (r.usage) {

@@ -1,5 +1,6 @@
 /**
- * The worker state machine: a worker starts, runs or waits at its prompt, ends a turn done, blocked,
+ * The worker state machine: a worker starts, runs or waits at its prompt, ends a turn done (or unverified when
+ * crewmux's check of a done claim fails), blocked,
  * failed, crashed, killed or timed out, or stops because its agent cannot work (auth_required,
  * quota_exhausted, blocked_dialog: seen in its pane), or never starts (setup_failed), and is finally merged or
  * discarded. Pure: it says which
@@ -11,6 +12,7 @@ export const WORKER_STATES = [
   'running',
   'waiting',
   'done',
+  'unverified',
   'blocked',
   'failed',
   'crashed',
@@ -36,6 +38,7 @@ export type CannotWorkState = (typeof CANNOT_WORK_STATES)[number];
 /** The worker's turn ended with a result the lead can act on (merge, discard, send more work). */
 export const FINISHED_STATES: readonly WorkerState[] = [
   'done',
+  'unverified',
   'blocked',
   'failed',
   'crashed',
@@ -54,7 +57,16 @@ export function isFinished(s: WorkerState): boolean {
   return FINISHED_STATES.includes(s);
 }
 
-const ENDS = ['done', 'blocked', 'failed', 'crashed', 'killed', 'timeout', ...CANNOT_WORK_STATES] as const;
+const ENDS = [
+  'done',
+  'unverified',
+  'blocked',
+  'failed',
+  'crashed',
+  'killed',
+  'timeout',
+  ...CANNOT_WORK_STATES,
+] as const;
 // The agent is alive but idle until a person acts: a new turn, or the same ways out as a finished worker.
 const CANNOT_WORK_NEXT: readonly WorkerState[] = ['running', 'merged', 'discarded', 'crashed', 'killed', 'timeout'];
 
@@ -64,6 +76,11 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   waiting: ['running', ...ENDS],
   // A finished worker can be given a new turn (send_to_worker) if its agent is still alive.
   done: ['running', 'merged', 'discarded', 'crashed', 'killed'],
+  /**
+   * The worker said done but crewmux's check of the claim failed (no commits, work left uncommitted, a pass_criteria
+   * command failed). Not mergeable as it stands: send_to_worker starts a new turn (checked again), or discard it.
+   */
+  unverified: ['running', 'discarded', 'crashed', 'killed'],
   blocked: ['running', 'merged', 'discarded', 'crashed', 'killed'],
   failed: ['running', 'merged', 'discarded', 'crashed', 'killed'],
   // restart_worker relaunches an agent that is gone.
