@@ -60,6 +60,9 @@ export async function runGate(
   if (last?.status === 'running')
     run = rt.gateRun?.round === last.round ? rt.gateRun.run : resumeRound(rt, gate, last, onExhausted);
   else if (last && last.head === head && last.status === 'passed') return { status: 'passed', round: last.round };
+  // The gate is over: the run ends failed (a call that outlasted the round gets its answer again).
+  else if (last?.status === 'exhausted')
+    throw new ToolError(`Error: ${rejectionText(outcomesOf(rt, last), last.round, gate.maxRounds)}`);
   else if (last && last.head === head && last.status === 'rejected')
     throw new ToolError(
       `Error: ${rejectionText(outcomesOf(rt, last), last.round, gate.maxRounds)}\nNothing changed on the integration head since that round: change something first (a new round starts on a new head).`,

@@ -135,7 +135,7 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     async (a) => {
       const r = await crossReview(rt, a.worker_id, a.reviewer_agent, a.focus, d.promptExtras);
       const row = await awaitReview(rt, r.review, rt.options.toolWaitS * 1000);
-      const who = `reviewer ${r.worker.id} (${r.worker.agent})`;
+      const who = `reviewer worker ${r.worker.id} (${r.worker.agent})`;
       if (row.status === 'pending')
         return textResult(
           `${r.joined ? 'Still reviewing' : 'Started'}: ${who} on ${a.worker_id} has not given its verdict yet; still reviewing. Call cross_review with worker_id "${a.worker_id}" again to wait for it.`,
