@@ -22,6 +22,7 @@ import type { WorktreePool } from './workers/pool.js';
 import type { UsageCollector } from './usage/collect.js';
 import type { MachineMemory } from './ports/machine-memory.js';
 import type { BudgetTracker } from './usage/budget.js';
+import type { GateRoundRow, ReviewRow } from './ports/review.js';
 
 export interface Runtime {
   sid: string;
@@ -96,6 +97,10 @@ export interface Runtime {
   peaksSampledAt?: number;
   /** The budgets' warnings and excesses fired so far (app/usage/budget.ts); created on the first check. */
   budget?: BudgetTracker;
+  /** Reviews waiting for a verdict (app/review/verdicts.ts), by review id; created on first use. */
+  reviewRuns?: Map<number, Promise<ReviewRow>>;
+  /** The review gate round in progress (app/review/gate.ts). */
+  gateRun?: { round: number; run: Promise<GateRoundRow> };
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

@@ -9,6 +9,9 @@
  * A task with an
  * ```ask block asks that question (the `ask` tool) and waits instead of finishing: the next message is taken
  * as the answer, read back with get_answer, and the turn then finishes with the answer in its summary.
+ * As a reviewer asked for a verdict (its turn's text names submit_verdict), it gives the verdict of that turn from
+ * the JSON array in $CREWMUX_SCRIPTED_VERDICTS ({verdict, risk, findings}, or null to give none), judging every
+ * criterion `- [ID] text` of the turn met when the verdict is pass, else not met.
  */
 import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
@@ -80,7 +83,33 @@ function applyInOrder(task: string, commit = true): Promise<string[]> {
   return p;
 }
 
-async function complete(nonce: string, summary: string): Promise<void> {
+interface ScriptedVerdict {
+  verdict: 'pass' | 'fail';
+  risk: string;
+  findings?: unknown[];
+}
+
+/** The turn-`n` verdict of $CREWMUX_SCRIPTED_VERDICTS when `text` asks for one; null: give none this turn. */
+function verdictFor(text: string, n: number): ScriptedVerdict | null | undefined {
+  if (!env.CREWMUX_SCRIPTED_VERDICTS || !text.includes('submit_verdict')) return undefined;
+  const all = JSON.parse(readFileSync(env.CREWMUX_SCRIPTED_VERDICTS, 'utf8')) as (ScriptedVerdict | null)[];
+  return all[Math.min(n, all.length - 1)] ?? null;
+}
+
+async function submitVerdict(text: string, v: ScriptedVerdict): Promise<void> {
+  const ids = [...text.matchAll(/^- \[([^\]\n]+)\] /gm)].map((m) => m[1]!);
+  const client = await connectCrewmux(env.CREWMUX_MCP_URL!, env.CREWMUX_MCP_TOKEN!, 'scripted-worker');
+  const r = await client.call('submit_verdict', {
+    verdict: v.verdict,
+    risk: v.risk,
+    criteria: [...new Set(ids)].map((id) => ({ id, met: v.verdict === 'pass', evidence: 'scripted' })),
+    findings: v.findings ?? [],
+  });
+  say(`submit_verdict -> ${r.text}`);
+  await client.close();
+}
+
+async function complete(nonce: string, summary: string, noChanges?: string): Promise<void> {
   if (mode === 'flag') {
     const flag = env.CREWMUX_DONE_FILE!;
     writeFileSync(`${flag}.tmp`, JSON.stringify({ nonce, status: 'done', summary }));
@@ -89,7 +118,11 @@ async function complete(nonce: string, summary: string): Promise<void> {
     say(`WORKER_DONE: ${nonce} ${summary}`);
   } else {
     const client = await connectCrewmux(env.CREWMUX_MCP_URL!, env.CREWMUX_MCP_TOKEN!, 'scripted-worker');
-    const r = await client.call('worker_done', { status: 'done', summary });
+    const r = await client.call('worker_done', {
+      status: 'done',
+      summary,
+      ...(noChanges ? { no_changes: noChanges } : {}),
+    });
     say(`worker_done -> ${r.text}`);
     await client.close();
   }
@@ -145,7 +178,9 @@ async function turn(text: string, n: number): Promise<void> {
     summary = `${asked}: ${await getAnswer(asked)}`;
     asked = undefined;
   }
-  await complete(nonceOf(text), summary);
+  const verdict = verdictFor(text, n);
+  if (verdict) await submitVerdict(text, verdict);
+  await complete(nonceOf(text), summary, written.length ? undefined : 'the task had no file blocks to write');
   say('scripted worker idle');
 }
 

@@ -84,7 +84,12 @@ test('merge: refused (ToolError) for a running worker and for one with nothing t
       (e: Error) => e instanceof ToolError && /is running; merge it only after it finishes/.test(e.message),
     );
     const empty = await spawnRunning(f);
-    await completeTurn(f.rt, empty.id, { status: 'done', summary: 'nothing to change' }, 'mcp');
+    await completeTurn(
+      f.rt,
+      empty.id,
+      { status: 'done', summary: 'nothing to change', noChanges: 'already right' },
+      'mcp',
+    );
     await assert.rejects(mergeWorker(f.rt, empty.id), /has no commits that are not already on/);
     assert.deepEqual(f.git.callsOf('merge'), []);
   } finally {

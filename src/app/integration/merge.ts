@@ -84,6 +84,10 @@ export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeO
     throw new ToolError(
       `Error: worker ${workerId} is ${w.state}; merge it only after it finishes. Call wait_for_worker first.`,
     );
+  if (w.state === 'unverified')
+    throw new ToolError(
+      `Error: worker ${workerId} is unverified: it said done, but crewmux's check failed (its summary says what). Call send_to_worker "${workerId}" to have it fix that (its next done is checked again), or discard_worker.`,
+    );
   const readOnly = await readOnlyCommits(rt, w);
   if (readOnly > 0) throw new ToolError(`Error: ${readOnlyCommitsNote(w, readOnly)} Call discard_worker to close it.`);
   const ahead = await rt.git.commitsAhead(rt.repoRoot, rt.integrationBranch, w.branch);

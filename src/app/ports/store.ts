@@ -20,6 +20,7 @@ import type { CompactionStore } from './compactions.js';
 import type { UsageStore } from './usage.js';
 import type { PeakStore } from './machine-memory.js';
 import type { QuestionsStore } from './questions.js';
+import type { ReviewStore } from './review.js';
 
 export interface Store {
   /** Closes the database; the store is unusable afterwards. */
@@ -64,6 +65,8 @@ export interface Store {
   peaks(): PeakStore;
   /** Worker question tickets, in the same database. */
   questions(): QuestionsStore;
+  /** Reviewers' verdicts, the review gate's rounds and workers' structured pass_criteria, in the same database. */
+  review(): ReviewStore;
   /** Runs `fn` in one transaction; a throw rolls it back. */
   transaction<T>(fn: () => T): T;
 }

@@ -16,13 +16,19 @@ import { redactSecrets } from '../../core/text/redact.js';
 import { episodeWorthWriting } from '../../core/llm/memory-text.js';
 import { summaryOf } from '../usage/views.js';
 import { budgetView, goalBudgetOver } from '../usage/budget.js';
+import { gateOf, gateReviewerIds, runGate } from '../review/gate.js';
+import type { PromptExtras } from '../workers/spawn.js';
+import { findingsFixed } from '../../core/review/gate.js';
+import { findingLines } from '../../core/review/verdict.js';
 
 /**
  * Reasons mark_goal_done is refused right now (empty when it may pass): a worker still running, a
  * finished worker neither merged nor discarded, or no passing verify on the current integration head.
  */
 export async function doneBlockers(rt: Runtime): Promise<string[]> {
-  const workers = rt.store.listWorkers(rt.sid);
+  // The review gate's reviewers are crewmux's, not the lead's: they neither block nor wait to be merged.
+  const reviewers = gateReviewerIds(rt);
+  const workers = rt.store.listWorkers(rt.sid).filter((w) => !reviewers.has(w.id));
   const running = workers.filter((w) => isActive(w.state));
   const open = workers.filter((w) => isFinished(w.state));
   const out: string[] = [];
@@ -51,10 +57,17 @@ export async function doneBlockers(rt: Runtime): Promise<string[]> {
 }
 
 /**
- * mark_goal_done: ends the session as done with `summary` once `doneBlockers` is empty; otherwise emits
- * `goal.done_refused` and throws a ToolError naming every blocker.
+ * mark_goal_done: ends the session as done with `summary` once `doneBlockers` is empty and, when the session has a
+ * review gate, its reviewers passed (`running`: a gate round is still under way, call again; a rejection is a
+ * ToolError "DONE REJECTED (round N of M)", and the last one ends the session failed). Otherwise emits
+ * `goal.done_refused` and throws a ToolError naming every blocker. `opts.criteria` are the lead's own acceptance
+ * criteria for the gate; `opts.waitMs` how long to wait for a gate round (default the session's tool wait).
  */
-export async function markGoalDone(rt: Runtime, summary: string): Promise<void> {
+export async function markGoalDone(
+  rt: Runtime,
+  summary: string,
+  opts: { criteria?: string[]; extras?: PromptExtras; waitMs?: number } = {},
+): Promise<{ status: 'done' } | { status: 'running'; text: string }> {
   refuseOverBudget(rt);
   const blockers = await doneBlockers(rt);
   if (blockers.length) {
@@ -63,7 +76,21 @@ export async function markGoalDone(rt: Runtime, summary: string): Promise<void> 
       `Error: the goal cannot be marked done yet: ${blockers.join('; ')}. Then call mark_goal_done again.`,
     );
   }
-  await endSession(rt, 'done', summary || 'the lead marked the goal done');
+  const gate = gateOf(rt);
+  let passedIn: number | undefined;
+  if (gate) {
+    const r = await runGate(
+      rt,
+      gate,
+      { summary, criteria: opts.criteria, extras: opts.extras, waitMs: opts.waitMs ?? rt.options.toolWaitS * 1000 },
+      (reason) => endSession(rt, 'failed', reason),
+    );
+    if (r.status === 'running') return r;
+    passedIn = r.round;
+  }
+  const why = summary || 'the lead marked the goal done';
+  await endSession(rt, 'done', passedIn ? `${why} (review gate passed in round ${passedIn})` : why);
+  return { status: 'done' };
 }
 
 /**
@@ -226,6 +253,37 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
     usage: summaryOf(rt.store, rt.sid),
     ...(budget ? { budget: budget.line } : {}),
     ...questionsOf(rt),
+    ...gateReport(rt),
+  };
+}
+
+/** The review gate's part of the report: each round's outcome and its findings; nothing when no round ran. */
+function gateReport(rt: Runtime): Pick<RunReport, 'gate'> {
+  const rounds = rt.store.review().listRounds(rt.sid);
+  if (!rounds.length) return {};
+  const reviews = rt.store
+    .review()
+    .listReviews(rt.sid)
+    .filter((r) => r.subject === 'gate');
+  const out = rounds.map((r) => {
+    const mine = reviews.filter((x) => x.round === r.round);
+    return {
+      round: r.round,
+      status: r.status,
+      findings: mine.flatMap((x) => findingLines(x.verdict?.findings ?? [])),
+      noVerdict: mine.filter((x) => x.status === 'missing').map((x) => x.reviewer),
+    };
+  });
+  const last = rounds.at(-1)!;
+  return {
+    gate: {
+      status: last.status,
+      rounds: out,
+      findingsFixed:
+        last.status === 'passed'
+          ? findingsFixed(out.map((r) => ({ status: r.status, findings: r.findings.length })))
+          : 0,
+    },
   };
 }
 

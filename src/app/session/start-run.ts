@@ -23,6 +23,7 @@ import { saveSessionRepoConfig } from './repo-config.js';
 import type { Preflight } from '../setup/preflight.js';
 import type { Config } from '../../core/session/config-schema.js';
 import type { BudgetLimits } from '../../core/usage/budget.js';
+import { resolveGate, type GateSettings } from '../../core/review/gate.js';
 import type { AppServices } from '../services.js';
 
 export interface RunRequest {
@@ -37,6 +38,8 @@ export interface RunRequest {
   keepSession: boolean;
   attach: boolean;
   requireSignedSkills: boolean;
+  /** The review gate of mark_goal_done; null or absent: none. */
+  gate?: GateSettings | null;
   /** `manual`: no lead; the supervisor starts one worker on the goal as its task in the first pane (default `run`). */
   kind?: SessionKind;
   /** The run's budgets (default config `budget`; the CLI merges --budget-usd / --budget-tokens over it). */
@@ -46,7 +49,7 @@ export interface RunRequest {
 /**
  * A RunRequest from the flags that were given, the rest from config.json, then crewmux's defaults
  * (4 workers, no time limits, nudge after 600 s, blocking tools answer within 45 s, the lead's first MCP call
- * within 120 s).
+ * within 120 s, the review gate only when config `gate` is set).
  */
 export function runRequest(config: Config, given: Partial<RunRequest> & { goal: string; attach: boolean }): RunRequest {
   return {
@@ -59,6 +62,7 @@ export function runRequest(config: Config, given: Partial<RunRequest> & { goal: 
     keepSession: false,
     requireSignedSkills: false,
     ...(config.budget ? { budget: config.budget } : {}),
+    gate: resolveGate(config.gate, undefined) ?? null,
     ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)),
   } as RunRequest;
 }
@@ -135,6 +139,7 @@ export async function startRun(ctx: AppServices, pre: Preflight, req: RunRequest
     requireSignedSkills: req.requireSignedSkills,
     ...(req.kind === 'manual' ? { kind: 'manual' as const } : {}),
     ...(req.budget ? { budget: req.budget } : {}),
+    ...(req.gate ? { gate: req.gate } : {}),
   };
   store.createSession({
     id: sid,

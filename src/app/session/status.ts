@@ -5,6 +5,7 @@ import { findSession } from './lookup.js';
 import { summaryOf } from '../usage/views.js';
 import { budgetView } from '../usage/budget.js';
 import { formatCost, quotaLine, usageLine } from '../../core/usage/summary.js';
+import { findingLines } from '../../core/review/verdict.js';
 
 /**
  * `crewmux status`: session `sid` (else the latest) with its workers, their conflict radar and the stored report;
@@ -67,6 +68,28 @@ export function sessionStatus(store: Store, sid?: string) {
     /** The budgets and how much of each is used; null when the run has none. */
     budget: budgetView(store, s),
     report: s.report ? (JSON.parse(s.report) as RunReport) : null,
+    review: reviewView(store, s.id),
+  };
+}
+
+/** The session's verdicts (cross_review and gate) and gate rounds, for `status` and the dashboard. */
+export function reviewView(store: Store, sid: string) {
+  const rounds = store.review().listRounds(sid);
+  return {
+    gate: rounds.map((r) => ({ round: r.round, status: r.status, head: r.head, reviewers: r.reviewers })),
+    verdicts: store
+      .review()
+      .listReviews(sid)
+      .map((r) => ({
+        reviewer: r.reviewer,
+        subject: r.subject,
+        round: r.round,
+        status: r.status,
+        verdict: r.verdict?.verdict ?? null,
+        risk: r.verdict?.risk ?? null,
+        unmet: r.verdict?.criteria.filter((c) => !c.met).map((c) => c.id) ?? [],
+        findings: r.verdict ? findingLines(r.verdict.findings) : [],
+      })),
   };
 }
 

@@ -14,6 +14,7 @@ import { ToolError } from '../../core/errors.js';
 import { z } from 'zod';
 import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
+import type { PassCriterion } from '../../core/review/verdict.js';
 import { prepareLaunch } from '../agents/launch.js';
 import { openWorkerPane, type PaneRef, type PaneSpec } from './panes.js';
 import { deliverText } from './deliver.js';
@@ -33,6 +34,10 @@ export interface SpawnInput {
   fileScope?: string[];
   passCriteria?: string;
   extraContext?: string;
+  /** Structured pass_criteria (stored for the claim check and the review gate); `passCriteria` is their prompt text. */
+  criteria?: PassCriterion[];
+  /** Called with the worker's row before its agent starts (a review is asked of it before it can answer). */
+  beforeLaunch?: (w: WorkerRow) => void;
   /** Commit or branch the worker starts from (default: the integration head); cross_review uses the author's branch. */
   startPoint?: string;
 }
@@ -347,6 +352,8 @@ async function startWorker(
       });
       undo.push({ what: 'delete worker row', run: () => rt.store.deleteWorker(rt.sid, id) });
     }
+    if (input.criteria?.length) rt.store.review().setWorkerCriteria(rt.sid, id, input.criteria);
+    input.beforeLaunch?.(rt.store.getWorker(rt.sid, id)!);
     mark('row');
 
     // The bootstrap (include, clone, env, setup) before the prompt: the prompt names the worktree's port and slug.

@@ -17,6 +17,7 @@ import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, workerDir, type Runtime } from '../runtime.js';
 import { MAX_TASK_BYTES, newNonce } from './spawn.js';
 import { assertWithinBudget } from '../usage/budget.js';
+import { checkDoneClaim } from '../review/check-claim.js';
 
 export type CompletionSource = 'mcp' | 'flag' | 'line';
 
@@ -82,13 +83,26 @@ export async function completeTurn(
           `read-only ${w.perspective} worker has ${ahead} commit(s) on ${w.branch}; they will not be merged`,
         );
     }
+    // Evidence, not claims: a done that does not hold is unverified, with what failed.
+    const check = await checkDoneClaim(rt, w, c, source, snapshotExcludes(rt, w));
+    if (check.problems.length) {
+      const why = check.problems.join('; ');
+      return changeWorkerState(
+        rt,
+        w,
+        'unverified',
+        `claimed done, but ${why} [via ${source}]`,
+        { summary: `${c.summary || '(no summary)'}\n\nUNVERIFIED by crewmux: ${why}` },
+        { source, snapshot: sha ?? null, problems: check.problems, commands: check.commands },
+      );
+    }
     return changeWorkerState(
       rt,
       w,
       c.status,
       `${c.summary || '(no summary)'} [via ${source}]`,
       { summary: c.summary },
-      { source, snapshot: sha ?? null },
+      { source, snapshot: sha ?? null, ...(check.commands.length ? { commands: check.commands } : {}) },
     );
   })();
   rt.completing.set(workerId, job);
@@ -125,7 +139,9 @@ export async function sendToWorker(
   if (!opts.fromCrewmux) assertWithinBudget(rt, workerId);
   if (
     !isActive(w.state) &&
-    !(['done', 'blocked', 'failed', 'budget_exceeded', ...CANNOT_WORK_STATES] as WorkerState[]).includes(w.state)
+    !(['done', 'unverified', 'blocked', 'failed', 'budget_exceeded', ...CANNOT_WORK_STATES] as WorkerState[]).includes(
+      w.state,
+    )
   ) {
     throw new ToolError(
       `Error: worker ${workerId} is ${w.state}; it cannot take messages. Spawn a new worker for more work.`,

@@ -4,6 +4,7 @@ import { numberOption, type Command } from '../command.js';
 import { UserError } from '../../core/errors.js';
 import { escapeControls } from '../../core/text/terminal-text.js';
 import { renderReport, type RunReport } from '../../core/session/report.js';
+import { GATE_PERSPECTIVES, resolveGate, type GatePerspective } from '../../core/review/gate.js';
 import { preflight } from '../../app/setup/preflight.js';
 import { runRequest, startRun } from '../../app/session/start-run.js';
 import { exitCodeOf, followRun } from '../../app/session/follow-run.js';
@@ -81,6 +82,22 @@ async function startRunDashboard(ctx: AppContext, sid: string): Promise<void> {
   }
 }
 
+/** `--review-gate [PERSPECTIVES]`: undefined when absent, [] when given bare; E_BAD_FLAG for an unknown perspective. */
+function reviewGateFlag(v: unknown): GatePerspective[] | undefined {
+  if (v === undefined) return undefined;
+  const names = (typeof v === 'string' ? v : '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = names.filter((n) => !(GATE_PERSPECTIVES as readonly string[]).includes(n));
+  if (bad.length)
+    throw new UserError(
+      'E_BAD_FLAG',
+      `--review-gate: unknown review perspective ${bad.join(', ')}; the gate takes ${GATE_PERSPECTIVES.join(', ')}.`,
+    );
+  return names as GatePerspective[];
+}
+
 export const runCommand: Command = {
   command: 'run',
   describe: 'Run a goal: a lead agent drives workers in git worktrees',
@@ -141,6 +158,10 @@ export const runCommand: Command = {
         default: false,
         describe: 'When done, fast-forward your branch to the integration branch (clean tree only)',
       })
+      .option('review-gate', {
+        type: 'string',
+        describe: `mark_goal_done needs independent reviewers to pass; optional comma-separated perspectives (${GATE_PERSPECTIVES.join(', ')}; default config gate.reviewers, else verifier,reviewer)`,
+      })
       .option('trust-repo-config', TRUST_REPO_CONFIG_OPTION)
       .option('require-signed-skills', {
         type: 'boolean',
@@ -165,7 +186,16 @@ export const runCommand: Command = {
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined;
+    const gateFlag = reviewGateFlag(a.reviewGate);
     const pre = await preflight(ctx, { lead: a.lead as string | undefined, agents }, consentFromArgs(a));
+    const gate = resolveGate(pre.config.gate, gateFlag);
+    const strangers = (gate?.agents ?? []).filter((n) => !pre.workers.includes(n));
+    if (strangers.length)
+      throw new UserError(
+        'E_CONFIG_INVALID',
+        `gate.agents names ${strangers.join(', ')}, not among this run's worker agents (${pre.workers.join(', ')}).`,
+        `Add them to --agents (or config "workers"), or change "gate.agents" in .crewmux/config.json.`,
+      );
     for (const w of pre.warnings) ctx.out.err(`crewmux: warning: ${w}`);
     const attach = (a.attach as boolean | undefined) ?? Boolean(process.stdout.isTTY && process.stdin.isTTY);
     const wait = (a.wait as boolean | undefined) ?? !attach;
@@ -181,6 +211,7 @@ export const runCommand: Command = {
         leadStartTimeoutS: leadStartTimeoutS ?? undefined,
         budget: budgetLimits(pre.config.budget, budgetFlags(a)),
         keepSession: Boolean(a.keepSession),
+        gate,
         requireSignedSkills: requireSignedSkills({
           flag: a.requireSignedSkills as boolean | undefined,
           paths: ctx.paths,

@@ -40,6 +40,19 @@ export function renderStatus(v: SessionStatusView): string {
       ),
     );
   }
+  if (v.review.verdicts.length) {
+    lines.push('', 'reviews:');
+    for (const g of v.review.gate)
+      lines.push(`  gate round ${g.round}: ${g.status} on ${g.head.slice(0, 10)} (${g.reviewers.join(', ')})`);
+    for (const r of v.review.verdicts) {
+      const on = r.subject === 'gate' ? `gate round ${r.round}` : r.subject;
+      const what = r.verdict
+        ? `${r.verdict}, risk ${r.risk}${r.unmet.length ? `, unmet ${r.unmet.join(', ')}` : ''}`
+        : r.status;
+      lines.push(`  ${r.reviewer} on ${on}: ${what}`);
+      for (const f of r.findings) lines.push(`    ${clip(f, 140)}`);
+    }
+  }
   if (v.report) lines.push('', renderReport(v.report));
   return lines.join('\n');
 }

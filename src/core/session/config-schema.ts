@@ -9,6 +9,7 @@ import { isSafeRelativePath } from '../worktrees/bootstrap.js';
 import { NotifyConfigSchema } from '../notify/config.js';
 import { parseSize } from '../workers/memory.js';
 import { BudgetLimitsSchema } from '../usage/budget.js';
+import { GateConfigSchema } from '../review/gate.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -179,6 +180,8 @@ export const ConfigSchema = z
     worktree: WorktreeConfigSchema.optional(),
     /** Admission of workers by the machine's memory (README#admission-by-memory). */
     admission: AdmissionConfigSchema.optional(),
+    /** The review gate of mark_goal_done (README#review-gate): reviewers, maxRounds, agents. */
+    gate: GateConfigSchema.optional(),
     /** $ per million tokens per model, over the built-in table (README#usage; core/usage/prices.ts). */
     prices: z.record(z.string().min(1), ModelPriceSchema).optional(),
     /** Who is told when the run ends or needs the human: tmux, desktop, ntfy, webhook (README#notifications). */

@@ -29,6 +29,8 @@ export const EVENT_TYPES = {
   'worker.running': 'a worker started a turn (first, new message, or restart)',
   'worker.waiting': "a worker's agent waits for input (a question or permission prompt)",
   'worker.done': 'a worker reported its turn done',
+  'worker.unverified':
+    "a worker reported done but crewmux's check failed (no commits, uncommitted work, or a pass_criteria command failed)",
   'worker.blocked': 'a worker reported it cannot go on without help',
   'worker.failed': 'a worker reported its turn failed',
   'worker.crashed': "a worker's agent exited or its pane vanished without a report",
@@ -47,6 +49,14 @@ export const EVENT_TYPES = {
     "git could not merge a worker's branch for a reason other than a conflict (a hook, a lock); nothing was merged",
   'worker.compacted': "a worker's report was compacted to a digest (the full text is in the event data)",
   'worker.review': "a reviewer worker was spawned for a worker's change",
+  'review.requested': 'a reviewer was asked for a structured verdict (cross_review or a gate round)',
+  'review.verdict': 'a reviewer submitted its verdict (submit_verdict): pass or fail, risk, criteria, findings',
+  'review.asked_again': 'a reviewer ended its turn without a verdict and was asked once more',
+  'review.missing': 'a reviewer ended its turn again without a verdict; it is reported as giving none',
+  'gate.started': 'a review gate round started on the integration head (mark_goal_done)',
+  'gate.passed': 'every reviewer of a gate round passed; the goal may be marked done',
+  'gate.rejected': 'a gate round was not passed; the lead got the unmet criteria and findings',
+  'gate.exhausted': 'the last gate round (gate.maxRounds) was not passed; the run ends failed',
   'worker.snapshot': 'work a worker left uncommitted was committed on its branch',
   'worker.snapshot_failed': "the snapshot commit of a worker's leftover work failed",
   'worker.message': 'send_to_worker typed a message into a worker',
@@ -142,6 +152,7 @@ export function isSessionEnd(type: EventType): type is SessionEndEvent {
 /** The events that end a worker's turn with a result, one per finished worker state. */
 export const WORKER_END_EVENTS = [
   'worker.done',
+  'worker.unverified',
   'worker.blocked',
   'worker.failed',
   'worker.crashed',

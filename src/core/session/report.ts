@@ -39,6 +39,23 @@ export interface RunReport {
   budget?: string;
   /** Workers' question tickets and who answered them (absent when none were asked, and in older reports). */
   questions?: QuestionCounts;
+  /** The review gate: its last round's status, each round's findings (absent when no gate round ran). */
+  gate?: ReportGate;
+}
+
+export interface ReportGate {
+  status: string;
+  rounds: { round: number; status: string; findings: string[]; noVerdict: string[] }[];
+  /** Findings of rejected rounds, all answered when the gate passed (0 otherwise). */
+  findingsFixed: number;
+}
+
+/** The gate's line: `gate: passed in round 3; findings fixed: 4`, or how it ended. */
+export function gateLine(g: ReportGate): string {
+  const last = g.rounds.at(-1)!;
+  if (g.status === 'passed') return `gate: passed in round ${last.round}; findings fixed: ${g.findingsFixed}`;
+  if (g.status === 'running') return `gate: round ${last.round} still running`;
+  return `gate: ${g.status === 'exhausted' ? 'rejected in every round' : 'rejected'} (round ${last.round}); ${last.findings.length} findings`;
 }
 
 export function renderReport(r: RunReport): string {
@@ -66,6 +83,14 @@ export function renderReport(r: RunReport): string {
     }
   }
   if (r.questions) lines.push('', questionsLine(r.questions));
+  if (r.gate) {
+    lines.push('', gateLine(r.gate));
+    const last = r.gate.rounds.at(-1)!;
+    if (r.gate.status !== 'passed') {
+      for (const f of last.findings) lines.push(`  ${f}`);
+      if (last.noVerdict.length) lines.push(`  no verdict from ${last.noVerdict.join(', ')}`);
+    }
+  }
   if (r.usage) {
     const lead = r.usage.workers.lead;
     lines.push('', usageLine(r.usage));

@@ -4,6 +4,7 @@
  * the CLI, MCP and the dashboard import the types from here, never from the SQLite adapter.
  */
 import { z } from 'zod';
+import { GateSettingsSchema } from '../review/gate.js';
 import { WORKER_STATES } from '../workers/state.js';
 import { StoredEventTypeSchema } from './event-types.js';
 import { BudgetLimitsSchema } from '../usage/budget.js';
@@ -39,6 +40,8 @@ export const RunOptionsSchema = z.object({
   kind: z.enum(SESSION_KINDS).optional(),
   /** The run's budgets (config `budget` with --budget-usd / --budget-tokens over it); absent = none. */
   budget: BudgetLimitsSchema.optional(),
+  /** The review gate of mark_goal_done (run --review-gate, config `gate`); absent or null: no gate. */
+  gate: GateSettingsSchema.nullable().optional(),
 });
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
 

@@ -11,6 +11,8 @@ import { stripAnsi } from '../text/ansi.js';
 export interface Completion {
   status: CompletionStatus;
   summary: string;
+  /** With status done: why the worker changed nothing (worker_done no_changes); a done without commits needs it. */
+  noChanges?: string;
 }
 
 const SENTINEL: Record<string, CompletionStatus> = {

@@ -1,5 +1,6 @@
 /**
- * The worker state machine: a worker may wait in the memory queue (queued), starts, runs or waits at its prompt, ends a turn done, blocked,
+ * The worker state machine: a worker may wait in the memory queue (queued), starts, runs or waits at its prompt,
+ * ends a turn done (or unverified when crewmux's check of a done claim fails), blocked,
  * failed, crashed, killed or timed out, or stops because its agent cannot work (auth_required,
  * quota_exhausted, blocked_dialog: seen in its pane), or never starts (setup_failed), and is finally merged or
  * discarded; a worker over its budget is stopped `budget_exceeded`. Pure: it says which
@@ -12,6 +13,7 @@ export const WORKER_STATES = [
   'running',
   'waiting',
   'done',
+  'unverified',
   'blocked',
   'failed',
   'crashed',
@@ -41,6 +43,7 @@ export type CannotWorkState = (typeof CANNOT_WORK_STATES)[number];
 /** The worker's turn ended with a result the lead can act on (merge, discard, send more work). */
 export const FINISHED_STATES: readonly WorkerState[] = [
   'done',
+  'unverified',
   'blocked',
   'failed',
   'crashed',
@@ -62,6 +65,7 @@ export function isFinished(s: WorkerState): boolean {
 
 const ENDS = [
   'done',
+  'unverified',
   'blocked',
   'failed',
   'crashed',
@@ -84,6 +88,11 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   // A finished worker can be given a new turn (send_to_worker) if its agent is still alive.
   // A worker over its own budget is budget_exceeded even when its last turn ended first.
   done: ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
+  /**
+   * The worker said done but crewmux's check of the claim failed (no commits, work left uncommitted, a pass_criteria
+   * command failed). Not mergeable as it stands: send_to_worker starts a new turn (checked again), or discard it.
+   */
+  unverified: ['running', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
   blocked: ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
   failed: ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
   // restart_worker relaunches an agent that is gone.

@@ -13,12 +13,19 @@ export function registerGoalTools(server: ToolServer, d: ToolDeps): void {
     server,
     d.stats,
     'mark_goal_done',
-    'Close the goal as achieved. Refused, with the reason, while workers still run.',
+    rt.options.gate
+      ? `Close the goal as achieved. Refused, with the reason, while workers still run. Then independent reviewers (${rt.options.gate.reviewers.join(', ')}) judge the result: "still running" means call again; "DONE REJECTED (round N of ${rt.options.gate.maxRounds})" lists what to fix first.`
+      : 'Close the goal as achieved. Refused, with the reason, while workers still run.',
     {
       summary: z.string().describe('What was achieved.'),
+      criteria: z
+        .array(z.string())
+        .optional()
+        .describe("Acceptance criteria of your own for the review gate, besides the goal's and the workers'."),
     },
     async (a) => {
-      await markGoalDone(rt, a.summary);
+      const r = await markGoalDone(rt, a.summary, { criteria: a.criteria, extras: d.promptExtras });
+      if (r.status === 'running') return textResult(r.text, { status: 'gate_running' });
       return textResult('The goal is marked done. The session is ending; you can stop now.');
     },
   );

@@ -1,9 +1,10 @@
 /** Lead tools that integrate: diff, merge, discard, verify, cross-review. */
 import { z } from 'zod';
-import { ToolError } from '../../core/errors.js';
 import { discardWorker, mergeWorker, workerDiff } from '../../app/integration/merge.js';
 import { verify, verifyHint } from '../../app/integration/verify.js';
 import { crossReview } from '../../app/workers/review.js';
+import { awaitReview } from '../../app/review/verdicts.js';
+import { renderVerdict } from '../../core/review/verdict.js';
 import { defineTool, errorResult, textResult, type ToolServer } from '../define-tool.js';
 import { sessionFence } from '../../app/session/data-fence.js';
 import type { ToolDeps } from '../build-server.js';
@@ -122,7 +123,7 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     server,
     d.stats,
     'cross_review',
-    "Spawn a read-only reviewer (another agent family when possible) on a worker's change; its findings come back as its summary.",
+    'Review a worker\'s change with a read-only reviewer (another agent family when possible) and wait for its structured verdict (pass/fail, risk, criteria, findings). If the answer says "still reviewing", call it again with the same worker_id.',
     {
       worker_id: z.string().describe(`${W_ID} Its change is reviewed.`),
       reviewer_agent: z
@@ -133,9 +134,27 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     },
     async (a) => {
       const r = await crossReview(rt, a.worker_id, a.reviewer_agent, a.focus, d.promptExtras);
-      if (!r.worker) throw new ToolError('Error: the reviewer did not start.');
+      const row = await awaitReview(rt, r.review, rt.options.toolWaitS * 1000);
+      const who = `reviewer worker ${r.worker.id} (${r.worker.agent})`;
+      if (row.status === 'pending')
+        return textResult(
+          `${r.joined ? 'Still reviewing' : 'Started'}: ${who} on ${a.worker_id} has not given its verdict yet; still reviewing. Call cross_review with worker_id "${a.worker_id}" again to wait for it.`,
+          { reviewer: r.worker.id, status: 'pending' },
+        );
+      if (row.status === 'missing' || !row.verdict)
+        return {
+          ...errorResult(
+            `Error: ${who} ended its turn without a verdict, also after being asked once more. Read its summary (wait_for_worker "${r.worker.id}") or call cross_review again for a new reviewer after discard_worker "${r.worker.id}".`,
+          ),
+          structuredContent: { reviewer: r.worker.id, status: 'missing' },
+        };
       return textResult(
-        `Started reviewer worker ${r.worker.id} (${r.worker.agent}) on ${a.worker_id}. Call wait_for_worker with worker_id "${r.worker.id}"; its summary holds the findings.`,
+        `Verdict of ${who} on ${a.worker_id}:\n${fence(`${r.worker.id} verdict`, renderVerdict(row.verdict))}\nThe reviewer is finished: discard_worker "${r.worker.id}" when you no longer need it.`,
+        {
+          reviewer: r.worker.id,
+          status: 'submitted',
+          ...row.verdict,
+        },
       );
     },
   );

@@ -16,6 +16,8 @@ import { askedLine, ticketView } from './questions.js';
 import type { ToolDeps } from '../build-server.js';
 import { workerUsage } from '../../app/usage/views.js';
 import { budgetNotice } from '../../app/usage/budget.js';
+import { PassCriterionSchema } from '../../core/review/verdict.js';
+import { checkPassCriteria, passCriteriaText } from '../../app/review/check-claim.js';
 
 export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
@@ -33,10 +35,29 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         .describe(`One of ${PERSPECTIVES.join(', ')} (default implementer).`),
       agent: z.string().optional().describe('Worker agent name; default is the first configured.'),
       file_scope: z.array(z.string()).optional().describe('Paths the worker may change.'),
-      pass_criteria: z.string().optional().describe('How the worker knows it is done.'),
+      pass_criteria: z
+        .union([
+          z.string(),
+          z.array(
+            z.object({
+              id: PassCriterionSchema.shape.id.describe('A short id, unique for this worker (t1, build).'),
+              text: PassCriterionSchema.shape.text.describe('What must be true.'),
+              command: PassCriterionSchema.shape.command.describe(
+                'A command that must exit 0 in its worktree (verify policy applies).',
+              ),
+            }),
+          ),
+        ])
+        .optional()
+        .describe(
+          'How the worker knows it is done: text, or a list of {id, text, command?}; a command (a configured verify command, or any with verifyAllowAdHoc) is run in its worktree when it says done, and a failure makes it unverified.',
+        ),
       extra_context: z.string().optional().describe('Background the worker needs; included in full.'),
     },
     async (a) => {
+      const given = a.pass_criteria;
+      const criteria = typeof given === 'string' ? undefined : given;
+      if (criteria) checkPassCriteria(rt, criteria);
       const r = await spawnWorker(
         rt,
         {
@@ -44,7 +65,8 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
           perspective: a.perspective,
           agent: a.agent,
           fileScope: a.file_scope,
-          passCriteria: a.pass_criteria,
+          passCriteria: typeof given === 'string' ? given : criteria && passCriteriaText(criteria),
+          ...(criteria ? { criteria } : {}),
           extraContext: a.extra_context,
         },
         d.promptExtras,
