@@ -75,7 +75,9 @@ const workerCannotGoOn =
 const budget =
   (state: string, urgency: Urgency, attention: boolean): Rule =>
   (ev) => {
-    const name = str(ev.data.budget) ?? str(ev.data.kind) ?? str(ev.data.name) ?? 'run';
+    // A note that a dollar budget cannot be enforced for a worker is not a level reached.
+    if (ev.data.unenforceable !== undefined) return undefined;
+    const name = str(ev.data.key) ?? str(ev.data.budget) ?? str(ev.data.kind) ?? 'run';
     const pct = state === 'warning' ? '80%' : '100%';
     return {
       subject: `budget:${name}`,
@@ -94,6 +96,7 @@ export const NOTIFY_RULES: Partial<Record<EventType, Rule>> = {
   'session.failed': sessionEnd('the run failed', 'high'),
   'session.timeout': sessionEnd('the run timed out', 'high'),
   'session.stopped': sessionEnd('the run was stopped', 'low'),
+  'session.budget': sessionEnd('the run stopped at its budget', 'high'),
   'worker.crashed': workerCannotGoOn('crashed', 'normal'),
   'worker.auth_required': workerCannotGoOn('is not logged in', 'high'),
   'worker.quota_exhausted': workerCannotGoOn('is out of quota', 'high'),
@@ -128,6 +131,11 @@ export const NOTIFY_RULES: Partial<Record<EventType, Rule>> = {
       attention: true,
     };
   },
+  // An answer (the lead's or yours) closes the ticket's "needs you" item.
+  'question.answered': (ev) => ({
+    subject: `question:${str(ev.data.ticket) ?? `event-${ev.id}`}`,
+    state: 'answered',
+  }),
   'budget.warning': budget('warning', 'normal', false),
   'budget.exceeded': budget('exceeded', 'high', true),
   // The lead working again closes its "cannot work" item.
