@@ -49,7 +49,7 @@ test('a hostile summary and an OSC 52 note never reach a terminal as keys or esc
       callsFile,
       JSON.stringify([
         { call: 'report_progress', args: { message: `copying ${osc52} to your clipboard` } },
-        { call: 'worker_done', args: { status: 'done', summary } },
+        { call: 'worker_done', args: { status: 'done', summary, no_changes: 'a hostile test worker writes nothing' } },
       ]),
     );
     const plan = join(t.dir, 'plan.json');
