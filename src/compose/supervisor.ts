@@ -208,7 +208,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       const w = store.getWorker(sid, e.workerId);
       if (w) learnPeak(rt, w);
       void startQueued().catch(() => undefined);
-    } else if (manual && e.workerId && isFinishedState(e.type.slice('worker.'.length))) void settle();
+    }
+    if (manual && e.workerId && isFinishedState(e.type.slice('worker.'.length))) void settle();
   });
   process.on('SIGTERM', () => {
     void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)');
