@@ -46,6 +46,14 @@ test('blockers: Claude Code not logged in is auth_required, with its own line an
     'quota_exhausted',
   );
   assert.equal(detectBlocker(claude.blockers, claude.markers, '│ Select login method:  │\n')?.kind, 'blocked_dialog');
+  // With a status line, Claude Code 2.1.197 shows the notice right-aligned in its footer (recorded pane).
+  const footer = `  ← for agents${' '.repeat(160)}Not logged in · Run /login\n${' '.repeat(180)}● high · /effort\n`;
+  assert.equal(detectBlocker(claude.blockers, claude.markers, footer)?.line, 'Not logged in · Run /login');
+  // A short gap is the middle of a line, not a right-aligned cell.
+  assert.equal(
+    detectBlocker(claude.blockers, claude.markers, 'the CLI said    Not logged in · Run /login\n'),
+    undefined,
+  );
 });
 
 test('blockers: text in a file or diff the agent shows, a quoted line, old output and a busy agent do not match', () => {

@@ -45,7 +45,9 @@ export function undecorated(line: string): string {
 
 /**
  * The first of `patterns` that starts one of the bottom `windowLines` non-blank lines of `paneText` (checked
- * from the bottom up), or undefined; undefined too while one of `markers.busy` shows in that window.
+ * from the bottom up), or the last cell of such a line after a run of 8 or more spaces (a TUI's right-aligned
+ * notice: Claude Code with a status line shows "Not logged in · Run /login" at the right of its footer), or
+ * undefined; undefined too while one of `markers.busy` shows in that window.
  */
 export function detectBlocker(
   patterns: readonly BlockerPattern[] | undefined,
@@ -61,9 +63,12 @@ export function detectBlocker(
   const window = lines.join('\n');
   if ((markers?.busy ?? []).some((m) => m !== '' && window.includes(m))) return undefined;
   for (const raw of [...lines].reverse()) {
-    const line = undecorated(raw);
-    const hit = patterns.find((p) => p.match.trim() !== '' && line.startsWith(p.match.trim()));
-    if (hit) return { kind: hit.kind, line: escapeControls(line).slice(0, 300), fix: hit.fix };
+    const right = / {8,}(\S.*)$/.exec(raw.trimEnd())?.[1];
+    for (const cell of right === undefined ? [raw] : [raw, right]) {
+      const line = undecorated(cell);
+      const hit = patterns.find((p) => p.match.trim() !== '' && line.startsWith(p.match.trim()));
+      if (hit) return { kind: hit.kind, line: escapeControls(line).slice(0, 300), fix: hit.fix };
+    }
   }
   return undefined;
 }
