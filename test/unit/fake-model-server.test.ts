@@ -331,3 +331,52 @@ test('over HTTP: every wire reports the usage the fake records, with whom it ser
     await fake.close();
   }
 });
+
+test('anthropic worker with ASK THE USER: AskUserQuestion first, then the answer from the result goes into the file', () => {
+  const task = `${WORKER}ASK THE USER: Which port?\n`;
+  const tools = [
+    { name: 'Write', input_schema: { type: 'object', properties: { file_path: {}, content: {} } } },
+    { name: 'AskUserQuestion', input_schema: { type: 'object', properties: { questions: {} } } },
+    { name: 'mcp__crewmux__worker_done', input_schema: obj },
+  ];
+  const first = decide(parseAnthropic({ messages: [{ role: 'user', content: task }], tools }));
+  assert.ok(first.kind === 'tool' && first.tool.name === 'AskUserQuestion');
+  assert.deepEqual(first.args, {
+    questions: [
+      {
+        question: 'Which port?',
+        header: 'Question',
+        options: [
+          { label: 'Option A', description: 'the first choice' },
+          { label: 'Option B', description: 'the second choice' },
+        ],
+        multiSelect: false,
+      },
+    ],
+  });
+  const second = decide(
+    parseAnthropic({
+      messages: [
+        { role: 'user', content: task },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'AskUserQuestion', input: first.args }] },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't1',
+              is_error: true,
+              content: 'crewmux routed this question to the lead (ticket q1). The answer: 8080\nCarry on.',
+            },
+          ],
+        },
+      ],
+      tools,
+    }),
+  );
+  assert.ok(second.kind === 'tool' && second.tool.name === 'Write');
+  assert.equal(second.args.content, 'hello there 8080\n');
+  // Without the marker the worker writes at once.
+  const plain = decide(parseAnthropic({ messages: [{ role: 'user', content: WORKER }], tools }));
+  assert.ok(plain.kind === 'tool' && plain.tool.name === 'Write');
+});

@@ -220,8 +220,59 @@ export function cwdOf(text: string): string | undefined {
 
 const WRITE_TOOLS = ['Write', 'write_file', 'write'];
 
+/** The marker of a task whose worker asks the user first: `ASK THE USER: <question>` (to the end of its line). */
+export const ASK_MARK = 'ASK THE USER:';
+/** Claude Code's own question tool (a dialog in its pane, unless a PreToolUse hook answers it). */
+export const ASK_USER_TOOL = 'AskUserQuestion';
+
+/** The question of a task holding `ASK THE USER: <question>`, or undefined. */
+export function askTask(text: string): string | undefined {
+  const i = text.indexOf(ASK_MARK);
+  return i < 0
+    ? undefined
+    : text
+        .slice(i + ASK_MARK.length)
+        .split('\n')[0]!
+        .trim() || undefined;
+}
+
+/**
+ * The answer in the result of an AskUserQuestion call: crewmux's hook hands it over as the deny reason
+ * (`... The answer: TEXT`), Claude's dialog as `"question"="answer"`; otherwise the result's first line.
+ */
+export function answerOf(result: string | undefined): string {
+  const r = result ?? '';
+  const m = /The answer: ([^\n]*)/.exec(r) ?? /"[^"]*"="([^"]*)"/.exec(r);
+  return (m?.[1] ?? r.split('\n')[0] ?? '').trim();
+}
+
 function worker(conv: Conversation): Decision {
-  const { file, content } = fileTask(conv.text);
+  const task = fileTask(conv.text);
+  const { file } = task;
+  let { content } = task;
+  // A task with ASK THE USER first asks with Claude's AskUserQuestion (where offered), then writes the answer.
+  const question = askTask(conv.text);
+  const ask = question ? find(conv, (t) => t.name === ASK_USER_TOOL) : undefined;
+  if (question && ask) {
+    const asked = conv.calls.find((c) => c.name === ASK_USER_TOOL);
+    if (!asked) {
+      const options = [
+        { label: 'Option A', description: 'the first choice' },
+        { label: 'Option B', description: 'the second choice' },
+      ];
+      return {
+        kind: 'tool',
+        tool: ask,
+        args: { questions: [{ question, header: 'Question', options, multiSelect: false }] },
+      };
+    }
+    content = `${content} ${answerOf(asked.result)}`;
+  } else if (question && conv.text.includes(ASK_USER_TOOL)) {
+    // Offered only as a deferred tool: load it first.
+    const search = find(conv, (t) => t.name === 'ToolSearch');
+    if (search && !conv.calls.map(callKey).includes(`search:${ASK_USER_TOOL}`))
+      return { kind: 'tool', tool: search, args: { query: `select:${ASK_USER_TOOL}` } };
+  }
   const cwd = cwdOf(conv.text);
   const abs = file.startsWith('/') || !cwd ? file : `${cwd}/${file}`;
   const keys = conv.calls.map(callKey);
