@@ -31,7 +31,6 @@ test('withoutPromptArg: each after-tools lead launches with no prompt and no opt
     claude: ['--settings', '/state/claude-crewmux-settings.json'],
     codex: ['--ask-for-approval', 'never'],
     gemini: ['--approval-mode', 'default'],
-    opencode: ['opencode'],
   };
   for (const [name, tail] of Object.entries(tails)) {
     const profile = findAgent(name)!;
@@ -49,10 +48,12 @@ test('withoutPromptArg: each after-tools lead launches with no prompt and no opt
     '--',
     'b',
   ]);
-  // Qwen blocks on MCP start-up itself (QWEN_CODE_LEGACY_MCP_BLOCKING): its prompt stays on argv. Gemini's and
-  // OpenCode's are typed (issue 14): the goal is not on a command line `ps` shows to every local user.
+  // Qwen blocks on MCP start-up itself (QWEN_CODE_LEGACY_MCP_BLOCKING): its prompt stays on argv. Gemini's is
+  // typed (issue 14): the goal is not on a command line `ps` shows to every local user. OpenCode's stays on argv
+  // until a typed lead prompt is verified end to end with it.
   assert.equal(findAgent('qwen')!.leadPrompt, 'launch');
-  for (const name of ['gemini', 'opencode']) assert.equal(findAgent(name)!.leadPrompt, 'after-tools', name);
+  assert.equal(findAgent('gemini')!.leadPrompt, 'after-tools');
+  assert.equal(findAgent('opencode')!.leadPrompt, 'launch');
   // The option word goes with the prompt: `--prompt-interactive PROMPT`, `--prompt PROMPT`.
   assert.deepEqual(
     withoutPromptArg({ argv: ['gemini', '--prompt-interactive', PROMPT_ARG], env: {}, prompt: 'arg' }).argv,
