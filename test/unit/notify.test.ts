@@ -130,6 +130,24 @@ test('the attention count: open items needing the human, closed when the subject
   assert.equal(d.attention(), 1);
   d.observe(ev('lead.progress'));
   assert.equal(d.attention(), 0);
+  // An escalated ticket needs you until it is answered.
+  d.observe(ev('question.escalated', 'w02', { ticket: 'q4', attempt: 1 }));
+  assert.equal(d.attention(), 1);
+  d.observe(ev('question.answered', 'w02', { ticket: 'q4', by: 'human' }));
+  assert.equal(d.attention(), 0);
+});
+
+test('a run ended by its budget notifies; a note that a dollar budget cannot be enforced does not', () => {
+  const d = createNotifyDecider();
+  assert.equal(
+    d.observe(ev('budget.warning', 'w01', { unenforceable: 'w01: unpriced model' })).notification,
+    undefined,
+  );
+  assert.equal(
+    d.observe(ev('budget.warning', null, { key: 'goal:tokens' })).notification?.key,
+    'budget:goal:tokens|warning|1',
+  );
+  assert.equal(d.observe(ev('session.budget')).notification?.urgency, 'high');
 });
 
 test('a notification message is redacted and bounded', () => {
