@@ -64,8 +64,9 @@ test('autoMerge "low": a low-risk merge goes through, a high-risk one waits for 
       ],
       {
         scripted: scripted(),
-        rlow: scripted({ CREWMUX_SCRIPTED_VERDICTS: low }),
-        rhigh: scripted({ CREWMUX_SCRIPTED_VERDICTS: high }),
+        // Reviewers read the author's task, file blocks included: they must not commit them again.
+        rlow: scripted({ CREWMUX_SCRIPTED_VERDICTS: low, CREWMUX_SCRIPTED_NO_COMMIT: '1' }),
+        rhigh: scripted({ CREWMUX_SCRIPTED_VERDICTS: high, CREWMUX_SCRIPTED_NO_COMMIT: '1' }),
       },
       [],
       { toolWait: 3, verifyAllowAdHoc: true, merge: { autoMerge: 'low', reviewBeforeMerge: true } },
@@ -79,7 +80,7 @@ test('autoMerge "low": a low-risk merge goes through, a high-risk one waits for 
     }
     assert.ok(held, why(run.steps()));
     assert.equal(held.isError, false);
-    assert.match(held.text, /its review says risk high, above merge\.autoMerge "low"/);
+    assert.match(held.text, /its review says risk high, above merge\.autoMerge "low"/, why(run.steps()));
     const hi = /merging (w\d+) awaits/.exec(held.text)![1]!;
     const listed = await runCli(t, repo, ['approve']);
     assert.equal(listed.code, 0, listed.stderr);
