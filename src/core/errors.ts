@@ -222,6 +222,11 @@ export const ERROR_CODES = {
     'That question ticket is unknown, already answered, or the answer is empty.',
     'Run `crewmux answer` to list the open tickets, then `crewmux answer TICKET "text"`.',
   ],
+  E_APPROVAL: [
+    EXIT.failed,
+    'That worker has no merge waiting for approval, or the rejection has no reason.',
+    'Run `crewmux approve` to list the merges waiting, then `crewmux approve WORKER` or `crewmux reject WORKER "why"`.',
+  ],
   E_DASHBOARD_PORT: [
     EXIT.failed,
     'The dashboard cannot listen on that port.',

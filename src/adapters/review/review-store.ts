@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { GateRoundRow, ReviewRow, ReviewStore } from '../../app/ports/review.js';
 import { PassCriterionSchema, VerdictSchema } from '../../core/review/verdict.js';
+import { createApprovalStore } from './approval-store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS reviews (
@@ -114,6 +115,7 @@ function build(db: Database.Database): ReviewStore {
   );
   const row = (r: unknown) => (r ? ReviewRowSchema.parse(r) : undefined);
   return {
+    ...createApprovalStore(db),
     addReview: (r) =>
       Number(insert.run(r.session, r.reviewer, r.subject, r.round, JSON.stringify(r.criteria), r.ts).lastInsertRowid),
     getReview: (id) => row(get.get(id)),

@@ -67,6 +67,32 @@ export type MergeOutcome =
   { merged: true; commit: string } | { merged: false; conflicts: string[] } | { merged: false; failed: string };
 
 /**
+ * The refusals of merge_worker, before anything is merged or held: ToolError when worker `w` is already merged or
+ * discarded, not finished, unverified, read-only with commits, or has no new commits.
+ */
+export async function assertMergeable(rt: Runtime, w: WorkerRow): Promise<void> {
+  if (w.state === 'merged')
+    throw new ToolError(`Error: worker ${w.id} is already merged into ${rt.integrationBranch}. Nothing to do.`);
+  if (w.state === 'discarded')
+    throw new ToolError(`Error: worker ${w.id} was discarded; its branch ${w.branch} is kept but will not be merged.`);
+  if (!isFinished(w.state))
+    throw new ToolError(
+      `Error: worker ${w.id} is ${w.state}; merge it only after it finishes. Call wait_for_worker first.`,
+    );
+  if (w.state === 'unverified')
+    throw new ToolError(
+      `Error: worker ${w.id} is unverified: it said done, but crewmux's check failed (its summary says what). Call send_to_worker "${w.id}" to have it fix that (its next done is checked again), or discard_worker.`,
+    );
+  const readOnly = await readOnlyCommits(rt, w);
+  if (readOnly > 0) throw new ToolError(`Error: ${readOnlyCommitsNote(w, readOnly)} Call discard_worker to close it.`);
+  const ahead = await rt.git.commitsAhead(rt.repoRoot, rt.integrationBranch, w.branch);
+  if (ahead === 0)
+    throw new ToolError(
+      `Error: worker ${w.id} has no commits that are not already on ${rt.integrationBranch}. Call discard_worker if you do not need it.`,
+    );
+}
+
+/**
  * merge_worker: merges finished worker `workerId`'s branch into the integration branch with a merge commit and
  * marks it merged; a conflict leaves the branch as it was and returns the files, and a failure that is not a conflict returns git's message; ToolError when the worker is
  * unknown, not finished, already merged or discarded, read-only (reviewer, researcher, ...) with commits, or has no
@@ -74,27 +100,7 @@ export type MergeOutcome =
  */
 export async function mergeWorker(rt: Runtime, workerId: string): Promise<MergeOutcome> {
   const w = getWorkerOrFail(rt, workerId);
-  if (w.state === 'merged')
-    throw new ToolError(`Error: worker ${workerId} is already merged into ${rt.integrationBranch}. Nothing to do.`);
-  if (w.state === 'discarded')
-    throw new ToolError(
-      `Error: worker ${workerId} was discarded; its branch ${w.branch} is kept but will not be merged.`,
-    );
-  if (!isFinished(w.state))
-    throw new ToolError(
-      `Error: worker ${workerId} is ${w.state}; merge it only after it finishes. Call wait_for_worker first.`,
-    );
-  if (w.state === 'unverified')
-    throw new ToolError(
-      `Error: worker ${workerId} is unverified: it said done, but crewmux's check failed (its summary says what). Call send_to_worker "${workerId}" to have it fix that (its next done is checked again), or discard_worker.`,
-    );
-  const readOnly = await readOnlyCommits(rt, w);
-  if (readOnly > 0) throw new ToolError(`Error: ${readOnlyCommitsNote(w, readOnly)} Call discard_worker to close it.`);
-  const ahead = await rt.git.commitsAhead(rt.repoRoot, rt.integrationBranch, w.branch);
-  if (ahead === 0)
-    throw new ToolError(
-      `Error: worker ${workerId} has no commits that are not already on ${rt.integrationBranch}. Call discard_worker if you do not need it.`,
-    );
+  await assertMergeable(rt, w);
   const r = await rt.git.merge(
     rt.integrationWorktree,
     w.branch,

@@ -32,6 +32,7 @@ import { lookupAgent } from '../agents/agent-table.js';
 import { queuedWorkers, samplePeaks } from './admission.js';
 import { askFromPane, closePaneTickets, questionsPass } from '../questions/pump.js';
 import { openTickets } from '../questions/tickets.js';
+import { approvalsPass } from '../review/approval.js';
 
 interface Watch {
   watchers: FSWatcher[];
@@ -288,6 +289,7 @@ export function createMonitor(
     if (now - questionsAt >= 1_000) {
       questionsAt = now;
       await questionsPass(rt);
+      await approvalsPass(rt);
     }
     for (const w of rt.store.listWorkers(rt.sid)) {
       if (!isActive(w.state) || w.state === 'queued' || rt.stopping.has(w.id)) continue;

@@ -40,6 +40,16 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./answer.js')).answerCommand,
   },
   {
+    command: 'approve [worker]',
+    describe: "Approve a worker's merge held for you by merge.autoMerge (no argument: list the held ones)",
+    load: async () => (await import('./approve.js')).approveCommand,
+  },
+  {
+    command: 'reject <worker> [reason]',
+    describe: "Reject a worker's merge held for you by merge.autoMerge, with the reason the lead gets",
+    load: async () => (await import('./reject.js')).rejectCommand,
+  },
+  {
     command: 'sessions',
     describe: 'List sessions of every repository: repository, goal, status, lead, workers by state, age, resumable',
     load: async () => (await import('./sessions.js')).sessionsCommand,

@@ -136,6 +136,15 @@ export const NOTIFY_RULES: Partial<Record<EventType, Rule>> = {
     subject: `question:${str(ev.data.ticket) ?? `event-${ev.id}`}`,
     state: 'answered',
   }),
+  // A merge held by merge.autoMerge needs a person until it is approved or rejected.
+  'merge.awaiting_approval': (ev) => ({
+    subject: `merge:${ev.workerId ?? `event-${ev.id}`}`,
+    state: 'awaiting_approval',
+    notify: { title: `crewmux: merging ${ev.workerId ?? 'a worker'} awaits your approval`, urgency: 'high' },
+    attention: true,
+  }),
+  'merge.approved': (ev) => ({ subject: `merge:${ev.workerId ?? `event-${ev.id}`}`, state: 'approved' }),
+  'merge.rejected': (ev) => ({ subject: `merge:${ev.workerId ?? `event-${ev.id}`}`, state: 'rejected' }),
   'budget.warning': budget('warning', 'normal', false),
   'budget.exceeded': budget('exceeded', 'high', true),
   // The lead working again closes its "cannot work" item.

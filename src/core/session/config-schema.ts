@@ -10,6 +10,7 @@ import { NotifyConfigSchema } from '../notify/config.js';
 import { parseSize } from '../workers/memory.js';
 import { BudgetLimitsSchema } from '../usage/budget.js';
 import { GateConfigSchema } from '../review/gate.js';
+import { MergeConfigSchema } from '../review/approval.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -182,6 +183,8 @@ export const ConfigSchema = z
     admission: AdmissionConfigSchema.optional(),
     /** The review gate of mark_goal_done (README#review-gate): reviewers, maxRounds, agents. */
     gate: GateConfigSchema.optional(),
+    /** Risk-aware merging (README#review-gate): which verdict risks merge without a person, review before merge. */
+    merge: MergeConfigSchema.optional(),
     /** $ per million tokens per model, over the built-in table (README#usage; core/usage/prices.ts). */
     prices: z.record(z.string().min(1), ModelPriceSchema).optional(),
     /** Who is told when the run ends or needs the human: tmux, desktop, ntfy, webhook (README#notifications). */

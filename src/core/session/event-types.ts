@@ -56,6 +56,12 @@ export const EVENT_TYPES = {
   'gate.started': 'a review gate round started on the integration head (mark_goal_done)',
   'gate.passed': 'every reviewer of a gate round passed; the goal may be marked done',
   'gate.rejected': 'a gate round was not passed; the lead got the unmet criteria and findings',
+  'merge.awaiting_approval':
+    'merge_worker held a merge for a person (merge.autoMerge; data: risk, reason): `crewmux approve` or `crewmux reject`',
+  'merge.approved': 'a person approved a held merge (`crewmux approve`); crewmux merges it',
+  'merge.rejected': 'a person rejected a held merge (`crewmux reject WORKER "why"`); it stays unmerged',
+  'merge.approval_failed':
+    "an approved merge could not be made (a conflict or git's error); the lead's next merge_worker tries again",
   'gate.exhausted': 'the last gate round (gate.maxRounds) was not passed; the run ends failed',
   'worker.snapshot': 'work a worker left uncommitted was committed on its branch',
   'worker.snapshot_failed': "the snapshot commit of a worker's leftover work failed",

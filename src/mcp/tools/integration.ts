@@ -1,6 +1,7 @@
 /** Lead tools that integrate: diff, merge, discard, verify, cross-review. */
 import { z } from 'zod';
-import { discardWorker, mergeWorker, workerDiff } from '../../app/integration/merge.js';
+import { discardWorker, workerDiff } from '../../app/integration/merge.js';
+import { approvalLine, mergeWithApproval } from '../../app/review/approval.js';
 import { verify, verifyHint } from '../../app/integration/verify.js';
 import { crossReview } from '../../app/workers/review.js';
 import { awaitReview } from '../../app/review/verdicts.js';
@@ -39,19 +40,37 @@ export function registerIntegrationTools(server: ToolServer, d: ToolDeps): void 
     "Merge a finished worker's branch into the integration branch. A conflict changes nothing and lists the files.",
     { worker_id: z.string().describe(W_ID) },
     async (a) => {
-      const r = await mergeWorker(rt, a.worker_id);
-      if (!r.merged && 'failed' in r) {
+      const r = await mergeWithApproval(rt, a.worker_id, d.promptExtras);
+      if (r.kind === 'failed') {
         return errorResult(
-          `Error: git could not merge ${a.worker_id} (not a conflict): ${r.failed}. The integration branch is unchanged. Fix the cause git names (a hook, a lock, a missing branch) and call merge_worker again, or discard_worker.`,
+          `Error: git could not merge ${a.worker_id} (not a conflict): ${r.detail}. The integration branch is unchanged. Fix the cause git names (a hook, a lock, a missing branch) and call merge_worker again, or discard_worker.`,
         );
       }
-      if (!r.merged) {
+      if (r.kind === 'conflicts') {
         return errorResult(
           `Error: merging ${a.worker_id} conflicts on: ${r.conflicts.join(', ')}. The integration branch is unchanged. Send the worker a message to rebase on ${rt.integrationBranch} and resolve, or spawn a worker to redo it, or discard_worker.`,
         );
       }
+      if (r.kind === 'reviewing')
+        return textResult(
+          `${r.started ? 'Started' : 'Still reviewing'}: merge.reviewBeforeMerge asks for a review before merging; reviewer worker ${r.reviewer} has not given its verdict on ${a.worker_id} yet; still reviewing. Call merge_worker with worker_id "${a.worker_id}" again to wait for it.`,
+          { status: 'reviewing', reviewer: r.reviewer },
+        );
+      if (r.kind === 'held')
+        return textResult(
+          `Not merged yet: merging ${a.worker_id} awaits a person's approval (${r.approval.reason}). The user was notified and approves with \`crewmux approve ${a.worker_id}\` (crewmux then merges it) or rejects with \`crewmux reject ${a.worker_id} "why"\`. Carry on with other work; wait_for_worker tells you the outcome, and merge_worker "${a.worker_id}" again answers it.`,
+          { status: 'awaiting_approval', risk: r.approval.risk ?? null, reason: r.approval.reason },
+        );
+      if (r.kind === 'rejected')
+        return textResult(approvalLine(rt, r.approval), {
+          status: 'rejected',
+          reason: r.approval.note ?? null,
+        });
       return textResult(
-        `Merged ${a.worker_id} into ${rt.integrationBranch} (${r.commit.slice(0, 10)}). Call verify when the merges are in.`,
+        r.byApproval
+          ? `Merged by approval: ${a.worker_id} is in ${rt.integrationBranch} (${r.commit.slice(0, 10)}), approved by a person. Call verify when the merges are in.`
+          : `Merged ${a.worker_id} into ${rt.integrationBranch} (${r.commit.slice(0, 10)}). Call verify when the merges are in.`,
+        { status: 'merged', commit: r.commit, byApproval: r.byApproval },
       );
     },
   );

@@ -18,6 +18,7 @@ import { workerUsage } from '../../app/usage/views.js';
 import { budgetNotice } from '../../app/usage/budget.js';
 import { PassCriterionSchema } from '../../core/review/verdict.js';
 import { checkPassCriteria, passCriteriaText } from '../../app/review/check-claim.js';
+import { approvalLine, approvalNotices } from '../../app/review/approval.js';
 
 export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
   const { rt } = d;
@@ -114,6 +115,8 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         lines.push(
           `Still running: ${r.pending.map((w) => `${w.id} (${w.state})`).join(', ')}.${r.finished.length || r.asked.length ? '' : ' Call wait_for_worker again to keep waiting.'}`,
         );
+      // Held merges a person decided since the lead last heard (crewmux approve / reject).
+      lines.push(...approvalNotices(rt));
       // Budgets at 80 % or more, told on every answer while they are (a warning is also an event, once).
       const budget = budgetNotice(rt);
       if (budget) lines.push(budget);
@@ -181,7 +184,15 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         return { ...workerView(w, fence), ...c, summary, usage: usage.get(w.id) ?? null };
       });
       const budget = budgetNotice(rt) ?? null;
-      return textResult(JSON.stringify({ workers, budget }, null, 1), { workers, budget });
+      // Held merges: each worker's approval state, and the outcomes decided since the lead last heard.
+      const approvals = rt.store
+        .review()
+        .listApprovals(rt.sid)
+        .filter((x) => rt.store.review().latestApproval(rt.sid, x.worker)?.id === x.id)
+        .map((x) => ({ worker: x.worker, status: x.status, risk: x.risk ?? null, line: approvalLine(rt, x) }));
+      const news = approvalNotices(rt);
+      const out = { workers, budget, ...(approvals.length ? { approvals } : {}), ...(news.length ? { news } : {}) };
+      return textResult(JSON.stringify(out, null, 1), out);
     },
   );
 

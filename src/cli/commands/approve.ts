@@ -1,0 +1,82 @@
+/** `crewmux approve [WORKER]`: approve a merge held by merge.autoMerge (crewmux merges it), or list the held ones. */
+import type { Command } from '../command.js';
+import { ToolError, UserError } from '../../core/errors.js';
+import { resolveSession } from '../../app/session/lookup.js';
+import { approveMerge, pendingApprovals } from '../../app/review/approval-human.js';
+import type { ApprovalRow } from '../../app/ports/review.js';
+
+/** How long `approve` waits for the live supervisor to make the merge before it says it is on its way. */
+const MERGE_WAIT_MS = 20_000;
+
+function heldLines(rows: ApprovalRow[]): string {
+  return rows.map((a) => `  ${a.worker}  risk ${a.risk ?? 'unknown'}  ${a.reason}`).join('\n');
+}
+
+export const approveCommand: Command = {
+  command: 'approve [worker]',
+  describe: "Approve a worker's merge held for you by merge.autoMerge (no argument: list the held ones)",
+  builder: (y) =>
+    y
+      .positional('worker', { type: 'string', describe: 'A worker id such as w01 (`crewmux approve` lists them)' })
+      .option('session', {
+        type: 'string',
+        describe: "Session id or a unique prefix (default: this repository's latest)",
+      })
+      .option('all', {
+        type: 'boolean',
+        default: false,
+        describe: 'Without --session: the latest session of any repository, not only of this one',
+      })
+      .option('json', { type: 'boolean', default: false }),
+  async handler(a, ctx) {
+    const s = await resolveSession(ctx, a.session as string | undefined, Boolean(a.all), 'approve');
+    const worker = a.worker as string | undefined;
+    if (!worker) {
+      const held = pendingApprovals(ctx.store(), s.id);
+      if (a.json) ctx.out.json({ session: s.id, held });
+      else
+        ctx.out.out(
+          held.length
+            ? `merges of session ${s.id} waiting for you:\n${heldLines(held)}\nApprove with: crewmux approve WORKER; reject with: crewmux reject WORKER "why"`
+            : `No merge waits for approval in session ${s.id}.`,
+        );
+      return 0;
+    }
+    let row: ApprovalRow;
+    try {
+      row = approveMerge(ctx.store(), s.id, worker, ctx.now);
+    } catch (e) {
+      if (e instanceof ToolError) throw new UserError('E_APPROVAL', e.message.replace(/^Error: /, ''));
+      throw e;
+    }
+    const live = s.status === 'running' || s.status === 'starting';
+    // The live supervisor merges it at its next pass (about a second): wait for that, to say how it went.
+    const until = Date.now() + (live ? MERGE_WAIT_MS : 0);
+    while (row.status === 'approved' && row.note === undefined && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+      row = ctx.store().review().latestApproval(s.id, worker) ?? row;
+    }
+    if (a.json)
+      ctx.out.json({
+        session: s.id,
+        worker,
+        status: row.status,
+        commit: row.commit ?? null,
+        note: row.note ?? null,
+        live,
+      });
+    else if (row.status === 'merged')
+      ctx.out.out(`Approved; ${worker} is merged (${(row.commit ?? '').slice(0, 10)}). The lead is told.`);
+    else if (row.note !== undefined)
+      ctx.out.out(
+        `Approved, but the merge of ${worker} could not be made: ${row.note}. The lead is told and tries again.`,
+      );
+    else
+      ctx.out.out(
+        live
+          ? `Approved; the supervisor of session ${s.id} merges ${worker} at its next pass. The lead is told.`
+          : `Approved; session ${s.id} is ${s.status}, so ${worker} is merged when the session is resumed (crewmux resume ${s.id}).`,
+      );
+    return 0;
+  },
+};
