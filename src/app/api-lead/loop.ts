@@ -3,7 +3,8 @@
  * session's MCP server, the result goes back, and the loop ends when mark_goal_done or mark_goal_failed is
  * accepted. Every message is appended to the conversation log first, so a resumed lead continues the same
  * conversation. Errors are states: a refused or malformed call goes back to the model as its result, a turn
- * without a decision gets a nudge, providers that all cool down are waited for.
+ * without a decision gets a nudge, providers that all cool down are waited for. Near the model's context
+ * window the conversation is compacted (compact.ts) and the loop goes on.
  */
 import type { ChatCall, ChatMessage, ChatResult, ChatTool, ChatUsage } from '../../core/llm/chat.js';
 import { NO_USAGE } from '../../core/llm/chat.js';
@@ -11,20 +12,30 @@ import { foldCall, summarizeResult, usageLine } from '../../core/api-lead/transc
 import { toChatTools } from '../../core/api-lead/tool-schema.js';
 import { RESUME_NOTE, UNDECIDED_NUDGE } from '../../core/api-lead/system-prompt.js';
 import type { ApiLeadSpec } from '../../core/api-lead/lead-spec.js';
+import { COMPACT_AT, estimateTokens } from '../../core/api-lead/compaction.js';
+import { DEFAULT_CONTEXT_TOKENS } from '../../core/llm/router-providers.js';
 import type { ConversationLog, LeadToolClient } from '../ports/api-lead.js';
 import {
   RouterUnavailableError,
   type ChatRouterReply,
   type ChatRouterRequest,
   type ProviderStatus,
+  type RouterReply,
+  type RouterRequest,
 } from '../llm/router.js';
+import { compactConversation } from './compact.js';
 
 /** The tools whose accepted call decides the goal and ends the loop. */
 export const DECIDING_TOOLS = ['mark_goal_done', 'mark_goal_failed'] as const;
 
 export interface ApiLeadDeps {
   tools: LeadToolClient;
-  model: { chat(req: ChatRouterRequest): Promise<ChatRouterReply>; status(): ProviderStatus[] };
+  model: {
+    chat(req: ChatRouterRequest): Promise<ChatRouterReply>;
+    /** For the compaction summary. */
+    complete(req: RouterRequest): Promise<RouterReply>;
+    status(): ProviderStatus[];
+  };
   conversation: ConversationLog;
   /** One transcript line for the pane. */
   say(line: string): void;
@@ -48,6 +59,8 @@ export interface ApiLeadInput {
   maxNudges?: number;
   /** Longest single wait while every provider cools down (default 5 min). */
   maxWaitMs?: number;
+  /** Compact near this many tokens instead of the model's context window (config `router.leadContextTokens`). */
+  contextTokens?: number;
 }
 
 export type ApiLeadOutcome =
@@ -74,10 +87,30 @@ export async function runApiLead(d: ApiLeadDeps, input: ApiLeadInput): Promise<A
   let total: ChatUsage = { ...NO_USAGE };
   let cost: number | undefined = 0;
   let nudges = 0;
+  // The last reply's prompt tokens and how many messages that prompt had; the window of the model that answered.
+  let basis: { tokens: number; count: number } | undefined;
+  let modelWindow: number | undefined;
   for (;;) {
     for (const line of d.typed()) {
       d.say(`you: ${line}`);
       add({ role: 'user', text: line });
+    }
+    const limit = input.contextTokens ?? modelWindow ?? smallestWindow(d.model.status());
+    const size = estimateTokens(input.system, tools, messages, basis);
+    if (size > COMPACT_AT * limit) {
+      d.say(`crewmux: the conversation is about ${size} tokens of ${limit}; compacting it…`);
+      const c = await compactConversation(d, { system: input.system, tools, messages, window: limit, before: size });
+      if (!c) d.say('crewmux: nothing older than the last turns to compact; going on as is.');
+      else {
+        d.conversation.compact(c.messages);
+        messages.splice(0, messages.length, ...c.messages);
+        basis = undefined;
+        const note = `the API lead's conversation was compacted: ${c.replaced} earlier messages became a summary (${c.by}); about ${c.before} → ${c.after} tokens of ${limit}`;
+        d.say(`crewmux: ${note}`);
+        // The session event: report_progress records it as a lead note (the lead's only channel is MCP).
+        if (tools.some((t) => t.name === 'report_progress'))
+          await d.tools.call('report_progress', { message: note }).catch(() => undefined);
+      }
     }
     d.say('api lead thinking…');
     let reply: ChatRouterReply;
@@ -101,6 +134,8 @@ export async function runApiLead(d: ApiLeadDeps, input: ApiLeadInput): Promise<A
       continue;
     }
     d.onReply(reply);
+    basis = { tokens: reply.usage.input + reply.usage.cacheRead + reply.usage.cacheWrite, count: messages.length };
+    modelWindow = reply.contextTokens;
     total = sumUsage(total, reply.usage);
     const c = d.costOf(reply.model, reply.usage);
     cost = cost === undefined || c === undefined ? undefined : cost + c;
@@ -162,6 +197,12 @@ export function cooldownWait(status: ProviderStatus[], now: number, max: number)
   const ends = status.filter((p) => p.configured && p.coolingUntil).map((p) => p.coolingUntil! - now);
   const first = ends.length ? Math.min(...ends) : 30_000;
   return Math.min(max, Math.max(5_000, first));
+}
+
+/** The smallest context window among the configured providers (any of them may answer), before any reply. */
+function smallestWindow(status: ProviderStatus[]): number {
+  const windows = status.filter((p) => p.configured).map((p) => p.contextTokens);
+  return windows.length ? Math.min(...windows) : DEFAULT_CONTEXT_TOKENS;
 }
 
 function describeSpec(s: ApiLeadSpec): string {
