@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openConversation } from '../../src/adapters/api-lead/conversation-store.js';
 import { compactionCut, estimateTokens, truncationSummary } from '../../src/core/api-lead/compaction.js';
-import { runApiLead, cooldownWait, type ApiLeadDeps } from '../../src/app/api-lead/loop.js';
+import { runApiLead, cooldownWait, INTERRUPTED_RESULT, type ApiLeadDeps } from '../../src/app/api-lead/loop.js';
 import { RouterUnavailableError, type ChatRouterReply, type ChatRouterRequest } from '../../src/app/llm/router.js';
 import { NO_USAGE, type ChatCall, type ChatMessage } from '../../src/core/llm/chat.js';
 import { RESUME_NOTE, UNDECIDED_NUDGE } from '../../src/core/api-lead/system-prompt.js';
@@ -334,4 +334,22 @@ test('the SQLite conversation log loads from the last compaction and keeps the o
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a lead that loses the tool server stops, and resumed it answers the unanswered call as interrupted', async () => {
+  const f = fakeLead([{ calls: [{ name: 'spawn_worker', args: { task: 'x' } }] }]);
+  f.deps.tools.call = () => Promise.reject(new Error('fetch failed'));
+  const out = await runApiLead(f.deps, input);
+  assert.equal(out.kind, 'tool-server-lost');
+  assert.equal(f.log.at(-1)!.role, 'assistant');
+  // Resumed: the stored call gets its result before the note, so the wire's pairs hold.
+  const g = fakeLead([{ calls: [{ name: 'mark_goal_done', args: {} }] }]);
+  g.log.push(...f.log);
+  assert.equal((await runApiLead(g.deps, input)).kind, 'decided');
+  const sent = g.requests[0]!.messages;
+  assert.deepEqual(sent.slice(2), [
+    { role: 'tool', results: [{ id: 'c1-0', name: 'spawn_worker', text: INTERRUPTED_RESULT, isError: true }] },
+    { role: 'user', text: RESUME_NOTE },
+  ]);
+  assertPaired(sent);
 });

@@ -66,7 +66,15 @@ export interface ApiLeadInput {
 export type ApiLeadOutcome =
   | { kind: 'decided'; tool: (typeof DECIDING_TOOLS)[number]; text: string }
   | { kind: 'undecided'; text: string }
-  | { kind: 'no-provider'; text: string };
+  | { kind: 'no-provider'; text: string }
+  /** The session's MCP server stopped answering (the supervisor is gone): `crewmux resume` continues. */
+  | { kind: 'tool-server-lost'; text: string };
+
+/** The result stored for a call the lead made but never saw answered (it stopped, or was killed, mid-call). */
+export const INTERRUPTED_RESULT =
+  'Error: this call was interrupted (crewmux stopped before it answered); check the current state (list_workers) before repeating it.';
+
+class ToolServerLost extends Error {}
 
 const refused = (r: { text: string; isError: boolean }) => r.isError || /^\s*Error:/.test(r.text);
 
@@ -79,6 +87,13 @@ export async function runApiLead(d: ApiLeadDeps, input: ApiLeadInput): Promise<A
   };
   if (messages.length === 0) add({ role: 'user', text: input.prompt });
   else {
+    // Every call needs its result on the wire: calls a killed lead never saw answered get an error result.
+    const last = messages.at(-1);
+    if (last?.role === 'assistant' && last.calls.length)
+      add({
+        role: 'tool',
+        results: last.calls.map((c) => ({ id: c.id, name: c.name, text: INTERRUPTED_RESULT, isError: true })),
+      });
     d.say(`crewmux: resuming the conversation (${messages.length} messages kept)`);
     add({ role: 'user', text: RESUME_NOTE });
   }
@@ -156,7 +171,15 @@ export async function runApiLead(d: ApiLeadDeps, input: ApiLeadInput): Promise<A
     const results: ChatResult[] = [];
     let decided: Extract<ApiLeadOutcome, { kind: 'decided' }> | undefined;
     for (const call of reply.calls) {
-      const r = await runCall(d, call);
+      let r: ChatResult;
+      try {
+        r = await runCall(d, call);
+      } catch (e) {
+        if (!(e instanceof ToolServerLost)) throw e;
+        // The calls stay unanswered in the log; a resumed lead answers them as interrupted.
+        d.say(`crewmux: ${e.message}; the API lead stops here (crewmux resume continues this conversation).`);
+        return { kind: 'tool-server-lost', text: e.message };
+      }
       results.push(r);
       if ((DECIDING_TOOLS as readonly string[]).includes(call.name) && !refused(r))
         decided = { kind: 'decided', tool: call.name as (typeof DECIDING_TOOLS)[number], text: r.text };
@@ -174,12 +197,21 @@ async function runCall(d: ApiLeadDeps, call: ChatCall): Promise<ChatResult> {
   d.say(foldCall(call));
   const r = call.argsError
     ? { text: `Error: ${call.argsError}. Call ${call.name} again with a JSON object of arguments.`, isError: true }
-    : await d.tools.call(call.name, call.args).catch((e: unknown) => ({
-        text: `Error: the crewmux tool server did not answer: ${(e as Error).message}`,
-        isError: true,
-      }));
+    : await callTool(d, call);
   d.say(summarizeResult(r.text, r.isError));
   return { id: call.id, name: call.name, text: r.text, isError: r.isError };
+}
+
+/**
+ * A tool's answer; ToolServerLost when the server does not answer at all (the supervisor is gone). Not
+ * retried: the call may have run (a second spawn_worker would start a second worker).
+ */
+async function callTool(d: ApiLeadDeps, call: ChatCall): Promise<{ text: string; isError: boolean }> {
+  try {
+    return await d.tools.call(call.name, call.args);
+  } catch (e) {
+    throw new ToolServerLost(`the crewmux tool server did not answer: ${(e as Error).message}`);
+  }
 }
 
 function sumUsage(a: ChatUsage, b: ChatUsage): ChatUsage {
