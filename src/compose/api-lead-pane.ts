@@ -13,7 +13,7 @@ import { runApiLead } from '../app/api-lead/loop.js';
 import { openRouter } from '../app/llm/router.js';
 import { openConversation } from '../adapters/api-lead/conversation-store.js';
 import { API_LEAD_USAGE_FILE, appendUsage } from '../adapters/api-lead/usage-log.js';
-import { readText } from '../adapters/files.js';
+import { pathExists, readText } from '../adapters/files.js';
 import { API_LEAD_SETTINGS, type ApiLeadSettings } from '../core/agents/profiles/api-lead.js';
 import { API_LEAD_SYSTEM_PROMPT } from '../core/api-lead/system-prompt.js';
 import { costOf, priceFor } from '../core/usage/prices.js';
@@ -62,7 +62,12 @@ async function main(): Promise<number> {
     if (l.trim()) typed.push(l.trim());
   });
   const usageFile = join(stateDir, API_LEAD_USAGE_FILE);
-  let calls = conversation.load().filter((m) => m.role === 'assistant').length;
+  // Keys stay unique across a resume: count the calls already recorded (a compacted conversation has fewer messages).
+  let calls = pathExists(usageFile)
+    ? readText(usageFile)
+        .split('\n')
+        .filter((l) => l.trim()).length
+    : 0;
   try {
     const outcome = await runApiLead(
       {
@@ -85,7 +90,12 @@ async function main(): Promise<number> {
         sleep: (ms) => sleep(ms),
         now: Date.now,
       },
-      { system: API_LEAD_SYSTEM_PROMPT, prompt: readText(promptFile), spec: settings.spec },
+      {
+        system: API_LEAD_SYSTEM_PROMPT,
+        prompt: readText(promptFile),
+        spec: settings.spec,
+        ...(settings.router?.leadContextTokens ? { contextTokens: settings.router.leadContextTokens } : {}),
+      },
     );
     if (outcome.kind !== 'decided') say(`crewmux: ${outcome.text}`);
     return outcome.kind === 'decided' ? 0 : 1;

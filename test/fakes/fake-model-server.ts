@@ -6,7 +6,8 @@
  * Every answer reports usage on its wire (Anthropic message_start/message_delta, Responses
  * response.completed, Chat's last chunk, Gemini usageMetadata): input is the request body's length / 4,
  * output 5 plus the answer's length / 8, so calls differ; `requests[].usage` records what was served and
- * `requests[].role` whom (`lead`, a worker id, or `side` for titles and suggestions), for tests that compare
+ * `requests[].role` whom (`lead`, a worker id, `summary` for the API lead's compaction summary, or `side`
+ * for titles and suggestions), for tests that compare
  * the usage an agent wrote to its own files with what it was served.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,7 +17,7 @@ import { parseResponses, renderResponses } from './fake-model/openai-responses.j
 import { parseChat, renderChat } from './fake-model/openai-chat.js';
 import { parseGemini, renderGemini } from './fake-model/gemini.js';
 import { decide, type PolicyOptions } from './fake-model/policy.js';
-import { LEAD_MARK, WORKER_MARK } from './fake-model/policy.js';
+import { LEAD_MARK, SUMMARY_MARK, WORKER_MARK } from './fake-model/policy.js';
 import type { Conversation, Decision, ServedUsage } from './fake-model/conversation.js';
 
 export type { ServedUsage };
@@ -31,6 +32,7 @@ export function servedUsage(model: string, rawLength: number, decision: Decision
 
 /** Whom a request served: the lead, worker `wNN`, or a side request (title, suggestion, classifier). */
 function roleOf(conv: Conversation, decision: Decision): string {
+  if (conv.text.includes(SUMMARY_MARK)) return 'summary';
   if (conv.jsonSchema || (decision.kind === 'text' && decision.text === 'OK')) return 'side';
   const worker = new RegExp(`${WORKER_MARK} (w\\d+)`).exec(conv.text)?.[1];
   if (worker) return worker;
@@ -44,7 +46,7 @@ export interface RecordedRequest {
   decision: Decision;
   /** The usage the answer reported. */
   usage: ServedUsage;
-  /** `lead`, the worker id (`w01`), or `side`. */
+  /** `lead`, the worker id (`w01`), `summary` (the API lead's compaction), or `side`. */
   role: string;
   /** The request body, kept only when `keepBodies` is set. */
   body?: unknown;

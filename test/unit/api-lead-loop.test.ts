@@ -1,16 +1,34 @@
-/** The API lead's loop on fakes of its ports: decisions, refusals, malformed calls, nudges, typed lines, resume, cooldowns. */
+/**
+ * The API lead's loop on fakes of its ports: decisions, refusals, malformed calls, nudges, typed lines, resume,
+ * cooldowns, compaction near the context window.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runApiLead, cooldownWait, type ApiLeadDeps } from '../../src/app/api-lead/loop.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openConversation } from '../../src/adapters/api-lead/conversation-store.js';
+import { compactionCut, estimateTokens, truncationSummary } from '../../src/core/api-lead/compaction.js';
+import { runApiLead, cooldownWait, INTERRUPTED_RESULT, type ApiLeadDeps } from '../../src/app/api-lead/loop.js';
 import { RouterUnavailableError, type ChatRouterReply, type ChatRouterRequest } from '../../src/app/llm/router.js';
 import { NO_USAGE, type ChatCall, type ChatMessage } from '../../src/core/llm/chat.js';
 import { RESUME_NOTE, UNDECIDED_NUDGE } from '../../src/core/api-lead/system-prompt.js';
 
 type Turn = { text?: string; calls?: Omit<ChatCall, 'id'>[] } | 'unavailable' | 'no-key';
 
-/** A stateful fake of the loop's ports: the model answers `turns` in order; tools answer from `answers`. */
-function fakeLead(turns: Turn[], answers: Record<string, { text: string; isError?: boolean }[]> = {}) {
+/**
+ * A stateful fake of the loop's ports: the model answers `turns` in order (each reply reports `promptTokens`
+ * and a `contextTokens` window); tools answer from `answers`; the conversation log keeps every row and its
+ * compactions like the SQLite one; complete() answers `summary` (or fails when it is undefined).
+ */
+function fakeLead(
+  turns: Turn[],
+  answers: Record<string, { text: string; isError?: boolean }[]> = {},
+  opts: { contextTokens?: number; promptTokens?: (req: ChatRouterRequest) => number; summary?: string } = {},
+) {
   const log: ChatMessage[] = [];
+  const rows: ({ compaction: ChatMessage[] } | ChatMessage)[] = [];
+  const summaries: string[] = [];
   const lines: string[] = [];
   const requests: ChatRouterRequest[] = [];
   const toolCalls: { name: string; args: Record<string, unknown> }[] = [];
@@ -27,6 +45,15 @@ function fakeLead(turns: Turn[], answers: Record<string, { text: string; isError
             inputSchema: { type: 'object', properties: { task: { type: 'string' } } },
           },
           { name: 'mark_goal_done', inputSchema: { $schema: 'x', type: 'object' } },
+          ...(opts.contextTokens
+            ? [
+                { name: 'list_workers', inputSchema: { type: 'object' } },
+                {
+                  name: 'report_progress',
+                  inputSchema: { type: 'object', properties: { message: { type: 'string' } } },
+                },
+              ]
+            : []),
         ]),
       call(name, args) {
         toolCalls.push({ name, args });
@@ -47,15 +74,31 @@ function fakeLead(turns: Turn[], answers: Record<string, { text: string; isError
         const reply: ChatRouterReply = {
           text: t.text ?? '',
           calls: (t.calls ?? []).map((c, i) => ({ id: `c${n}-${i}`, ...c })),
-          usage: { ...NO_USAGE, input: 10, output: 2 },
+          usage: { ...NO_USAGE, input: opts.promptTokens?.(req) ?? 10, output: 2 },
           provider: 'anthropic',
           model: 'm',
+          contextTokens: opts.contextTokens ?? 200_000,
         };
         return Promise.resolve(reply);
       },
+      complete(req) {
+        summaries.push(req.prompt);
+        if (opts.summary === undefined) return Promise.reject(new Error('No LLM provider answered'));
+        return Promise.resolve({ text: opts.summary, provider: 'anthropic', model: 'haiku' });
+      },
       status: () => [],
     },
-    conversation: { load: () => [...log], append: (m) => log.push(m) },
+    conversation: {
+      load: () => [...log],
+      append: (m) => {
+        rows.push(m);
+        log.push(m);
+      },
+      compact: (ms) => {
+        rows.push({ compaction: ms });
+        log.splice(0, log.length, ...ms);
+      },
+    },
     say: (l) => lines.push(l),
     typed: () => typedQueue.shift() ?? [],
     onReply: () => undefined,
@@ -66,7 +109,7 @@ function fakeLead(turns: Turn[], answers: Record<string, { text: string; isError
     },
     now: () => 1_000_000,
   };
-  return { deps, log, lines, requests, toolCalls, typedQueue, sleeps };
+  return { deps, log, rows, lines, requests, toolCalls, typedQueue, sleeps, summaries };
 }
 
 const input = { system: 'sys', prompt: '# You are the lead\n## Goal\nship it', spec: {} };
@@ -171,4 +214,142 @@ test('when every provider fails the loop waits and tries again; with no provider
   assert.equal(cooldownWait([{ configured: true, coolingUntil: 1_060_000 } as never], 1_000_000, 300_000), 60_000);
   assert.equal(cooldownWait([], 0, 300_000), 30_000);
   assert.equal(cooldownWait([{ configured: true, coolingUntil: 1 } as never], 0, 300_000), 5_000);
+});
+
+/** Every tool result in `messages` follows the assistant message that made its calls (the wire formats need the pairs). */
+function assertPaired(messages: readonly ChatMessage[]) {
+  messages.forEach((m, i) => {
+    if (m.role !== 'tool') return;
+    const prev = messages[i - 1];
+    assert.ok(prev?.role === 'assistant', `tool result at ${i} has no call before it`);
+    assert.deepEqual(
+      m.results.map((r) => r.id),
+      prev.calls.map((c) => c.id),
+    );
+  });
+}
+
+const spawnTurns = (k: number): Turn[] =>
+  Array.from({ length: k }, (_, i) => ({
+    text: `Step ${i}.`,
+    calls: [{ name: 'spawn_worker', args: { task: `t${i}` } }],
+  }));
+
+test('a conversation over the context limit is compacted, keeps the goal and the pairs, and the loop goes on to done', async () => {
+  // Each reply reports 500 prompt tokens a message; the window is 5 000: past 4 000 the loop compacts.
+  const f = fakeLead(
+    [...spawnTurns(6), { calls: [{ name: 'mark_goal_done', args: {} }] }],
+    { list_workers: [{ text: 'w01 running: t0\nw02 done: t1' }], mark_goal_done: [{ text: 'Goal marked done.' }] },
+    { contextTokens: 5_000, promptTokens: (r) => r.messages.length * 500, summary: '- spawned w01..w04 for t0..t3' },
+  );
+  const out = await runApiLead(f.deps, input);
+  assert.equal(out.kind, 'decided');
+  const compactions = f.rows.filter((r) => 'compaction' in r);
+  assert.equal(compactions.length, 1, f.lines.join('\n'));
+  // The request after the compaction: the goal first, then the summary with the workers' state, then the last turns.
+  const i = f.requests.findIndex((r) =>
+    /crewmux compacted/.test((r.messages[1] as { text?: string } | undefined)?.text ?? ''),
+  );
+  assert.ok(i > 0, 'a request after the compaction');
+  const sent = f.requests[i]!.messages;
+  assert.deepEqual(sent[0], { role: 'user', text: input.prompt });
+  const summary = (sent[1] as { text: string }).text;
+  assert.match(summary, /crewmux compacted this conversation/);
+  assert.match(summary, /spawned w01\.\.w04/);
+  assert.match(summary, /anthropic\/haiku/);
+  assert.match(summary, /w02 done: t1/);
+  assert.equal(sent[2]!.role, 'assistant');
+  for (const r of f.requests) assertPaired(r.messages);
+  // The summarizer saw the older turns; the user saw a line; the session got a lead note.
+  assert.match(f.summaries[0]!, /call spawn_worker \{"task":"t0"\}/);
+  assert.ok(
+    f.lines.some((l) => /conversation was compacted: \d+ earlier messages/.test(l)),
+    f.lines.join('\n'),
+  );
+  const note = f.toolCalls.find((c) => c.name === 'report_progress');
+  assert.match(String(note?.args.message), /compacted/);
+  // The old rows stay; the log now starts from the compaction.
+  assert.ok(f.rows.length > f.log.length);
+  assert.deepEqual(f.log[0], { role: 'user', text: input.prompt });
+});
+
+test('without a router answer the compaction is a plain truncation that keeps each call and its first result line', async () => {
+  const f = fakeLead(
+    [...spawnTurns(5), { calls: [{ name: 'mark_goal_done', args: {} }] }],
+    { spawn_worker: [{ text: 'Started worker w01\nmore detail' }] },
+    { contextTokens: 4_000, promptTokens: (r) => r.messages.length * 500 },
+  );
+  assert.equal((await runApiLead(f.deps, input)).kind, 'decided');
+  const c = f.rows.find((r) => 'compaction' in r) as { compaction: ChatMessage[] };
+  const text = (c.compaction[1] as { text: string }).text;
+  assert.match(text, /plain truncation: No LLM provider answered/);
+  assert.match(text, /called spawn_worker task="t0"/);
+  assert.match(text, /spawn_worker answered: Started worker w01/);
+  assert.doesNotMatch(text, /more detail/);
+});
+
+test('the estimate adds the newer messages to the last reported prompt, and the cut never splits a call from its result', () => {
+  const m: ChatMessage[] = [
+    { role: 'user', text: 'goal' },
+    { role: 'assistant', text: 'a', calls: [{ id: '1', name: 'x', args: {} }] },
+    { role: 'tool', results: [{ id: '1', name: 'x', text: 'r', isError: false }] },
+    { role: 'assistant', text: 'b', calls: [{ id: '2', name: 'x', args: {} }] },
+    { role: 'tool', results: [{ id: '2', name: 'x', text: 'r', isError: false }] },
+    { role: 'user', text: 'typed' },
+    { role: 'assistant', text: 'c', calls: [{ id: '3', name: 'x', args: {} }] },
+    { role: 'tool', results: [{ id: '3', name: 'x', text: 'r', isError: false }] },
+  ];
+  assert.equal(estimateTokens('s', [], m, { tokens: 1000, count: 8 }), 1000);
+  assert.equal(
+    estimateTokens('s', [], m, { tokens: 1000, count: 7 }),
+    1000 + Math.ceil(JSON.stringify((m[7] as { results: unknown }).results).length / 4),
+  );
+  assert.ok(estimateTokens('s', [], m) > 0);
+  // 4 from the end is index 4 (a tool result): moved back to its call at 3.
+  assert.equal(compactionCut(m), 3);
+  assert.equal(compactionCut(m.slice(0, 3)), undefined);
+  assert.match(truncationSummary(m), /called x/);
+});
+
+test('the SQLite conversation log loads from the last compaction and keeps the older rows', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crewmux-conv-'));
+  try {
+    const file = join(dir, 'conversation.db');
+    const log = openConversation(file);
+    log.append({ role: 'user', text: 'goal' });
+    log.append({ role: 'assistant', text: 'old', calls: [] });
+    log.compact([
+      { role: 'user', text: 'goal' },
+      { role: 'user', text: 'summary' },
+    ]);
+    log.append({ role: 'assistant', text: 'new', calls: [] });
+    log.close();
+    const again = openConversation(file);
+    assert.deepEqual(again.load(), [
+      { role: 'user', text: 'goal' },
+      { role: 'user', text: 'summary' },
+      { role: 'assistant', text: 'new', calls: [] },
+    ]);
+    again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a lead that loses the tool server stops, and resumed it answers the unanswered call as interrupted', async () => {
+  const f = fakeLead([{ calls: [{ name: 'spawn_worker', args: { task: 'x' } }] }]);
+  f.deps.tools.call = () => Promise.reject(new Error('fetch failed'));
+  const out = await runApiLead(f.deps, input);
+  assert.equal(out.kind, 'tool-server-lost');
+  assert.equal(f.log.at(-1)!.role, 'assistant');
+  // Resumed: the stored call gets its result before the note, so the wire's pairs hold.
+  const g = fakeLead([{ calls: [{ name: 'mark_goal_done', args: {} }] }]);
+  g.log.push(...f.log);
+  assert.equal((await runApiLead(g.deps, input)).kind, 'decided');
+  const sent = g.requests[0]!.messages;
+  assert.deepEqual(sent.slice(2), [
+    { role: 'tool', results: [{ id: 'c1-0', name: 'spawn_worker', text: INTERRUPTED_RESULT, isError: true }] },
+    { role: 'user', text: RESUME_NOTE },
+  ]);
+  assertPaired(sent);
 });

@@ -2,6 +2,8 @@
  * The API lead's conversation in SQLite (`conversation.db` in its state dir, 0600, WAL): one row per
  * message, appended before the next step runs, so a lead restarted by `crewmux resume` continues the same
  * conversation. Rows are validated when read back; a row that does not parse stops the load with an error.
+ * A compaction is a `compaction` row holding the compacted conversation: load() starts from the last one,
+ * and the rows before it stay in the file for the record.
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -33,14 +35,19 @@ export function openConversation(file: string, now: () => number = Date.now): Co
     'CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, role TEXT NOT NULL, body TEXT NOT NULL)',
   );
   const insert = db.prepare('INSERT INTO messages (ts, role, body) VALUES (?, ?, ?)');
+  const since = db.prepare(
+    "SELECT role, body FROM messages WHERE seq >= COALESCE((SELECT MAX(seq) FROM messages WHERE role = 'compaction'), 0) ORDER BY seq",
+  );
   return {
     load: () =>
-      db
-        .prepare('SELECT body FROM messages ORDER BY seq')
-        .all()
-        .map((r) => Message.parse(JSON.parse((r as { body: string }).body))),
+      (since.all() as { role: string; body: string }[]).flatMap((r) =>
+        r.role === 'compaction' ? z.array(Message).parse(JSON.parse(r.body)) : [Message.parse(JSON.parse(r.body))],
+      ),
     append(m) {
       insert.run(now(), m.role, JSON.stringify(m));
+    },
+    compact(messages) {
+      insert.run(now(), 'compaction', JSON.stringify(messages));
     },
     close: () => db.close(),
   };

@@ -3,7 +3,8 @@
  * session's MCP server, the result goes back, and the loop ends when mark_goal_done or mark_goal_failed is
  * accepted. Every message is appended to the conversation log first, so a resumed lead continues the same
  * conversation. Errors are states: a refused or malformed call goes back to the model as its result, a turn
- * without a decision gets a nudge, providers that all cool down are waited for.
+ * without a decision gets a nudge, providers that all cool down are waited for. Near the model's context
+ * window the conversation is compacted (compact.ts) and the loop goes on.
  */
 import type { ChatCall, ChatMessage, ChatResult, ChatTool, ChatUsage } from '../../core/llm/chat.js';
 import { NO_USAGE } from '../../core/llm/chat.js';
@@ -11,20 +12,30 @@ import { foldCall, summarizeResult, usageLine } from '../../core/api-lead/transc
 import { toChatTools } from '../../core/api-lead/tool-schema.js';
 import { RESUME_NOTE, UNDECIDED_NUDGE } from '../../core/api-lead/system-prompt.js';
 import type { ApiLeadSpec } from '../../core/api-lead/lead-spec.js';
+import { COMPACT_AT, estimateTokens } from '../../core/api-lead/compaction.js';
+import { DEFAULT_CONTEXT_TOKENS } from '../../core/llm/router-providers.js';
 import type { ConversationLog, LeadToolClient } from '../ports/api-lead.js';
 import {
   RouterUnavailableError,
   type ChatRouterReply,
   type ChatRouterRequest,
   type ProviderStatus,
+  type RouterReply,
+  type RouterRequest,
 } from '../llm/router.js';
+import { compactConversation } from './compact.js';
 
 /** The tools whose accepted call decides the goal and ends the loop. */
 export const DECIDING_TOOLS = ['mark_goal_done', 'mark_goal_failed'] as const;
 
 export interface ApiLeadDeps {
   tools: LeadToolClient;
-  model: { chat(req: ChatRouterRequest): Promise<ChatRouterReply>; status(): ProviderStatus[] };
+  model: {
+    chat(req: ChatRouterRequest): Promise<ChatRouterReply>;
+    /** For the compaction summary. */
+    complete(req: RouterRequest): Promise<RouterReply>;
+    status(): ProviderStatus[];
+  };
   conversation: ConversationLog;
   /** One transcript line for the pane. */
   say(line: string): void;
@@ -48,12 +59,22 @@ export interface ApiLeadInput {
   maxNudges?: number;
   /** Longest single wait while every provider cools down (default 5 min). */
   maxWaitMs?: number;
+  /** Compact near this many tokens instead of the model's context window (config `router.leadContextTokens`). */
+  contextTokens?: number;
 }
 
 export type ApiLeadOutcome =
   | { kind: 'decided'; tool: (typeof DECIDING_TOOLS)[number]; text: string }
   | { kind: 'undecided'; text: string }
-  | { kind: 'no-provider'; text: string };
+  | { kind: 'no-provider'; text: string }
+  /** The session's MCP server stopped answering (the supervisor is gone): `crewmux resume` continues. */
+  | { kind: 'tool-server-lost'; text: string };
+
+/** The result stored for a call the lead made but never saw answered (it stopped, or was killed, mid-call). */
+export const INTERRUPTED_RESULT =
+  'Error: this call was interrupted (crewmux stopped before it answered); check the current state (list_workers) before repeating it.';
+
+class ToolServerLost extends Error {}
 
 const refused = (r: { text: string; isError: boolean }) => r.isError || /^\s*Error:/.test(r.text);
 
@@ -66,6 +87,13 @@ export async function runApiLead(d: ApiLeadDeps, input: ApiLeadInput): Promise<A
   };
   if (messages.length === 0) add({ role: 'user', text: input.prompt });
   else {
+    // Every call needs its result on the wire: calls a killed lead never saw answered get an error result.
+    const last = messages.at(-1);
+    if (last?.role === 'assistant' && last.calls.length)
+      add({
+        role: 'tool',
+        results: last.calls.map((c) => ({ id: c.id, name: c.name, text: INTERRUPTED_RESULT, isError: true })),
+      });
     d.say(`crewmux: resuming the conversation (${messages.length} messages kept)`);
     add({ role: 'user', text: RESUME_NOTE });
   }
@@ -74,10 +102,30 @@ export async function runApiLead(d: ApiLeadDeps, input: ApiLeadInput): Promise<A
   let total: ChatUsage = { ...NO_USAGE };
   let cost: number | undefined = 0;
   let nudges = 0;
+  // The last reply's prompt tokens and how many messages that prompt had; the window of the model that answered.
+  let basis: { tokens: number; count: number } | undefined;
+  let modelWindow: number | undefined;
   for (;;) {
     for (const line of d.typed()) {
       d.say(`you: ${line}`);
       add({ role: 'user', text: line });
+    }
+    const limit = input.contextTokens ?? modelWindow ?? smallestWindow(d.model.status());
+    const size = estimateTokens(input.system, tools, messages, basis);
+    if (size > COMPACT_AT * limit) {
+      d.say(`crewmux: the conversation is about ${size} tokens of ${limit}; compacting it…`);
+      const c = await compactConversation(d, { system: input.system, tools, messages, window: limit, before: size });
+      if (!c) d.say('crewmux: nothing older than the last turns to compact; going on as is.');
+      else {
+        d.conversation.compact(c.messages);
+        messages.splice(0, messages.length, ...c.messages);
+        basis = undefined;
+        const note = `the API lead's conversation was compacted: ${c.replaced} earlier messages became a summary (${c.by}); about ${c.before} → ${c.after} tokens of ${limit}`;
+        d.say(`crewmux: ${note}`);
+        // The session event: report_progress records it as a lead note (the lead's only channel is MCP).
+        if (tools.some((t) => t.name === 'report_progress'))
+          await d.tools.call('report_progress', { message: note }).catch(() => undefined);
+      }
     }
     d.say('api lead thinking…');
     let reply: ChatRouterReply;
@@ -101,6 +149,8 @@ export async function runApiLead(d: ApiLeadDeps, input: ApiLeadInput): Promise<A
       continue;
     }
     d.onReply(reply);
+    basis = { tokens: reply.usage.input + reply.usage.cacheRead + reply.usage.cacheWrite, count: messages.length };
+    modelWindow = reply.contextTokens;
     total = sumUsage(total, reply.usage);
     const c = d.costOf(reply.model, reply.usage);
     cost = cost === undefined || c === undefined ? undefined : cost + c;
@@ -121,7 +171,15 @@ export async function runApiLead(d: ApiLeadDeps, input: ApiLeadInput): Promise<A
     const results: ChatResult[] = [];
     let decided: Extract<ApiLeadOutcome, { kind: 'decided' }> | undefined;
     for (const call of reply.calls) {
-      const r = await runCall(d, call);
+      let r: ChatResult;
+      try {
+        r = await runCall(d, call);
+      } catch (e) {
+        if (!(e instanceof ToolServerLost)) throw e;
+        // The calls stay unanswered in the log; a resumed lead answers them as interrupted.
+        d.say(`crewmux: ${e.message}; the API lead stops here (crewmux resume continues this conversation).`);
+        return { kind: 'tool-server-lost', text: e.message };
+      }
       results.push(r);
       if ((DECIDING_TOOLS as readonly string[]).includes(call.name) && !refused(r))
         decided = { kind: 'decided', tool: call.name as (typeof DECIDING_TOOLS)[number], text: r.text };
@@ -139,12 +197,21 @@ async function runCall(d: ApiLeadDeps, call: ChatCall): Promise<ChatResult> {
   d.say(foldCall(call));
   const r = call.argsError
     ? { text: `Error: ${call.argsError}. Call ${call.name} again with a JSON object of arguments.`, isError: true }
-    : await d.tools.call(call.name, call.args).catch((e: unknown) => ({
-        text: `Error: the crewmux tool server did not answer: ${(e as Error).message}`,
-        isError: true,
-      }));
+    : await callTool(d, call);
   d.say(summarizeResult(r.text, r.isError));
   return { id: call.id, name: call.name, text: r.text, isError: r.isError };
+}
+
+/**
+ * A tool's answer; ToolServerLost when the server does not answer at all (the supervisor is gone). Not
+ * retried: the call may have run (a second spawn_worker would start a second worker).
+ */
+async function callTool(d: ApiLeadDeps, call: ChatCall): Promise<{ text: string; isError: boolean }> {
+  try {
+    return await d.tools.call(call.name, call.args);
+  } catch (e) {
+    throw new ToolServerLost(`the crewmux tool server did not answer: ${(e as Error).message}`);
+  }
 }
 
 function sumUsage(a: ChatUsage, b: ChatUsage): ChatUsage {
@@ -162,6 +229,12 @@ export function cooldownWait(status: ProviderStatus[], now: number, max: number)
   const ends = status.filter((p) => p.configured && p.coolingUntil).map((p) => p.coolingUntil! - now);
   const first = ends.length ? Math.min(...ends) : 30_000;
   return Math.min(max, Math.max(5_000, first));
+}
+
+/** The smallest context window among the configured providers (any of them may answer), before any reply. */
+function smallestWindow(status: ProviderStatus[]): number {
+  const windows = status.filter((p) => p.configured).map((p) => p.contextTokens);
+  return windows.length ? Math.min(...windows) : DEFAULT_CONTEXT_TOKENS;
 }
 
 function describeSpec(s: ApiLeadSpec): string {

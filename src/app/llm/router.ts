@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import type { RouterConfig } from '../../core/session/config-schema.js';
 import {
+  contextTokensOf,
   resolveProviders,
   routerOff,
   PROVIDERS,
@@ -67,6 +68,8 @@ export interface ChatRouterRequest extends ChatInput {
 export interface ChatRouterReply extends ChatReply {
   provider: ProviderName;
   model: string;
+  /** The context window of the model that answered, in tokens (the provider table's figure or config's). */
+  contextTokens: number;
 }
 
 export interface ProviderStatus {
@@ -79,6 +82,8 @@ export interface ProviderStatus {
   hasKey: boolean;
   baseUrl: string;
   model: string;
+  /** The context window of `model` in tokens. */
+  contextTokens: number;
   /** Epoch ms; only while the cooldown lasts. */
   coolingUntil?: number;
   coolingReason?: string;
@@ -229,6 +234,7 @@ export function createRouter(opts: CreateRouterOptions): Router {
           hasKey: p.key !== undefined,
           baseUrl: p.baseUrl,
           model: p.model,
+          contextTokens: p.contextTokens,
           ...(c && c.until > t ? { coolingUntil: c.until, coolingReason: c.reason } : {}),
           ...(disabled ? { disabled } : {}),
         };
@@ -265,11 +271,12 @@ export function createRouter(opts: CreateRouterOptions): Router {
       const deadline = req.timeoutMs ?? Math.max(timeoutMs, ROUTER_DEFAULTS.chatTimeoutMs);
       return route(`for ${req.purpose}`, [...first, ...all.filter((p) => !first.includes(p))], (p) => {
         const model = (p.name === req.prefer?.provider && req.prefer.model) || p.model;
+        const contextTokens = model === p.model ? p.contextTokens : contextTokensOf(p.spec, model);
         return attempt(
           buildChatRequest(target(p, model), req),
           (raw): ChatRouterReply => {
             const r = parseChatReply(p.spec.wire, raw);
-            return { ...r, provider: p.name, model: r.model ?? model };
+            return { ...r, provider: p.name, model: r.model ?? model, contextTokens };
           },
           deadline,
         );

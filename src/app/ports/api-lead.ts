@@ -12,6 +12,9 @@ export interface LeadToolClient {
 /** The conversation, message by message, kept across crashes (adapters/api-lead/conversation-store.ts). */
 export interface ConversationLog {
   /** Every message so far, oldest first. */
+  /** The conversation as the model sees it, oldest first: since the last compaction, its messages then the newer ones. */
   load(): ChatMessage[];
   append(m: ChatMessage): void;
+  /** Records a compaction: from now on load() starts from `messages`; the earlier rows stay for the record. */
+  compact(messages: ChatMessage[]): void;
 }

@@ -26,6 +26,8 @@ export interface ProviderSpec {
   baseUrl: string;
   /** A cheap, fast model good enough for summaries. */
   model: string;
+  /** The context window of `model` in tokens (the API lead compacts its conversation near it). */
+  contextTokens: number;
   wire: WireFormat;
   /** openai-chat only: the name of the output limit field. */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
@@ -47,6 +49,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
     standardBaseUrlEnv: { name: 'ANTHROPIC_BASE_URL' },
     baseUrl: 'https://api.anthropic.com',
     model: 'claude-haiku-4-5',
+    contextTokens: 200_000,
     wire: 'anthropic',
     cacheControl: true,
   },
@@ -56,6 +59,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
     standardBaseUrlEnv: { name: 'CEREBRAS_BASE_URL', path: '/v1' },
     baseUrl: 'https://api.cerebras.ai/v1',
     model: 'gpt-oss-120b',
+    contextTokens: 65_536,
     wire: 'openai-chat',
     maxTokensField: 'max_completion_tokens',
     defaultModelBody: { reasoning_effort: 'low' },
@@ -66,6 +70,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
     standardBaseUrlEnv: { name: 'GROQ_BASE_URL', path: '/openai/v1' },
     baseUrl: 'https://api.groq.com/openai/v1',
     model: 'openai/gpt-oss-120b',
+    contextTokens: 131_072,
     wire: 'openai-chat',
     maxTokensField: 'max_completion_tokens',
     defaultModelBody: { reasoning_effort: 'low' },
@@ -76,6 +81,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
     standardBaseUrlEnv: { name: 'GOOGLE_GEMINI_BASE_URL' },
     baseUrl: 'https://generativelanguage.googleapis.com',
     model: 'gemini-3.5-flash-lite',
+    contextTokens: 1_048_576,
     wire: 'gemini',
   },
   openrouter: {
@@ -84,12 +90,16 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderSpec>> = {
     standardBaseUrlEnv: { name: 'OPENROUTER_BASE_URL' },
     baseUrl: 'https://openrouter.ai/api/v1',
     model: 'anthropic/claude-haiku-4.5',
+    contextTokens: 200_000,
     wire: 'openai-chat',
     maxTokensField: 'max_tokens',
     cacheControl: true,
     headers: { 'X-Title': 'crewmux' },
   },
 };
+
+/** The context window assumed for a model the provider table has no figure for (a configured or `--lead` model). */
+export const DEFAULT_CONTEXT_TOKENS = 128_000;
 
 /** crewmux's own env var that overrides a provider's base URL, e.g. CREWMUX_ROUTER_ANTHROPIC_BASE_URL (wins over ANTHROPIC_BASE_URL). */
 export function baseUrlEnv(name: ProviderName): string {
@@ -105,8 +115,18 @@ export interface ResolvedProvider {
   keyEnv: string;
   baseUrl: string;
   model: string;
+  /**
+   * The context window of `model` in tokens: config's `contextTokens`, else the table's figure when
+   * `model` is the table's model, else DEFAULT_CONTEXT_TOKENS.
+   */
+  contextTokens: number;
   /** Why the provider is not used although it may have a key (disabled in config, bad base URL). */
   disabled?: string;
+}
+
+/** The context window of `model` on provider `spec` (config's figure first; see ResolvedProvider.contextTokens). */
+export function contextTokensOf(spec: ProviderSpec, model: string, configured?: number): number {
+  return configured ?? (model === spec.model ? spec.contextTokens : DEFAULT_CONTEXT_TOKENS);
 }
 
 /** True when CREWMUX_ROUTER turns the router off (off, 0, false, no; any case). */
@@ -169,6 +189,8 @@ export function resolveProviders(
         : urlProblem
           ? `refused base URL${from ? ` in ${from}` : ''}: ${urlProblem}`
           : undefined;
-    return { spec, name, key, keyEnv, baseUrl, model: own.model || spec.model, ...(disabled ? { disabled } : {}) };
+    const model = own.model || spec.model;
+    const contextTokens = contextTokensOf(spec, model, own.contextTokens);
+    return { spec, name, key, keyEnv, baseUrl, model, contextTokens, ...(disabled ? { disabled } : {}) };
   });
 }

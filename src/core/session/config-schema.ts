@@ -61,6 +61,8 @@ const RouterProviderSchema = z
     model: z.string().min(1).optional(),
     /** false: never use this provider even when its key is set. */
     enabled: z.boolean().optional(),
+    /** The context window of its model in tokens (default: the provider table's figure, 128 000 for another model). */
+    contextTokens: z.number().int().min(1000).optional(),
   })
   .strict();
 
@@ -72,6 +74,8 @@ export const RouterConfigSchema = z
     /** Milliseconds one provider call may take before the router falls back (default 30 000). */
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
     providers: z.partialRecord(z.enum(PROVIDER_NAMES), RouterProviderSchema).optional(),
+    /** The API lead compacts its conversation near this many tokens instead of the model's window (a smaller limit). */
+    leadContextTokens: z.number().int().min(1000).optional(),
   })
   .strict();
 

@@ -56,14 +56,38 @@ export interface PolicyOptions {
 /** The final text of a lead that found no crewmux tool and ended its turn (`blindLead: 'end-turn'`). */
 export const BLIND_LEAD_TEXT = 'DONE: no crewmux tools (spawn_worker is missing), ending the turn';
 
+/** The mark of the API lead's compaction summary request (SUMMARY_SYSTEM in src/core/api-lead/compaction.ts). */
+export const SUMMARY_MARK = "You summarize the earlier turns of a lead agent's conversation";
+
+/**
+ * The fake's summary of a compacted conversation: every `RESULT of TOOL: first line` of the transcript, in
+ * order, so the fake lead (which decides from the calls it sees) can read its earlier calls back from it.
+ */
+function summaryEcho(text: string): string {
+  const lines = text.split('\n').filter((l) => /^RESULT of \w+/.test(l));
+  return lines.length ? lines.map((l) => l.slice(0, 300)).join('\n') : 'No tool results yet.';
+}
+
+/** The calls a compaction summary written by summaryEcho records (their results only). */
+function summarizedCalls(text: string): ToolCall[] {
+  return [...text.matchAll(/^RESULT of (\w+)( \(error\))?: (.*)$/gm)].map((m, i) => ({
+    id: `summary-${i}`,
+    name: m[1]!,
+    args: {},
+    result: m[2] && !/^Error:/.test(m[3]!) ? `Error: ${m[3]}` : m[3],
+  }));
+}
+
 /** Decides the next answer for `conv`. */
 export function decide(conv: Conversation, o: PolicyOptions = {}): Decision {
+  if (conv.text.includes(SUMMARY_MARK)) return { kind: 'text', text: summaryEcho(conv.text) };
   if (conv.jsonSchema) return { kind: 'text', text: JSON.stringify(fillSchema(conv.jsonSchema)) };
   if (conv.tools.length === 0 || /\[SUGGESTION MODE/.test(conv.lastUserText)) return { kind: 'text', text: 'OK' };
   if (conv.calls.length >= MAX_CALLS) return { kind: 'text', text: 'DONE: giving up after too many tool calls' };
   if (conv.text.includes(LEAD_MARK)) {
     if (o.blindLead === 'end-turn' && !offers(conv, 'spawn_worker')) return { kind: 'text', text: BLIND_LEAD_TEXT };
-    return lead(conv);
+    // After a compaction the earlier calls are in the summary, not in the messages.
+    return lead({ ...conv, calls: [...summarizedCalls(conv.text), ...conv.calls] });
   }
   if (conv.text.includes(WORKER_MARK)) return worker(conv);
   return { kind: 'text', text: 'OK' };
