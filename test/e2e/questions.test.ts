@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ROOT, createRepo, createTestEnv, diagnostics, eventually, runCli } from '../helpers/env.js';
+import { startReceiver } from '../helpers/notify-receiver.js';
 import { startStepRun } from '../helpers/step-run.js';
 
 const writer = {
@@ -81,8 +82,9 @@ test('a worker asks, wait_for_worker names the ticket, the lead answers and the 
   }
 });
 
-test('an unanswered ticket is escalated and `crewmux answer` reaches the worker', async () => {
+test('an unanswered ticket is escalated to a webhook on loopback and `crewmux answer` reaches the worker', async () => {
   const t = createTestEnv();
+  const hook = await startReceiver();
   try {
     const repo = createRepo(t);
     const run = startStepRun(
@@ -99,7 +101,11 @@ test('an unanswered ticket is escalated and `crewmux answer` reaches the worker'
       ],
       writer,
       [],
-      { verify: ['git status --short'], questions: { leadTimeout: 1 } },
+      {
+        verify: ['git status --short'],
+        questions: { leadTimeout: 1 },
+        notify: [{ type: 'webhook', url: `${hook.base}/escalations`, format: 'json' }],
+      },
     );
     const escalated = await eventually(
       'the ticket to be escalated',
@@ -134,7 +140,14 @@ test('an unanswered ticket is escalated and `crewmux answer` reaches the worker'
     assert.match(r.stdout, /questions asked: 1, answered by the lead: 0, by you: 1/);
     const received = readFileSync(join(run.sessionDir()!, 'workers', 'w01', 'received-1.txt'), 'utf8');
     assert.match(received, /\(from the user\)/);
+    // The webhook heard of the ticket once per escalation (a re-send is a new change), and of the run's end.
+    const asks = hook.received.filter((q) => q.body.includes('ticket q1'));
+    const sent = events(t.env.CREWMUX_DATA_DIR!, 'question.escalated').length;
+    assert.ok(asks.length >= 1, JSON.stringify(hook.received));
+    assert.equal(asks.length, sent, JSON.stringify(hook.received));
+    assert.equal(asks[0]!.path, '/escalations');
   } finally {
+    await hook.close();
     t.cleanup();
   }
 });
