@@ -42,6 +42,7 @@ test('detect --json and doctor show configured providers, the project config, an
       hasKey: true,
       baseUrl: 'http://127.0.0.1:9/anthropic',
       model: 'claude-haiku-4-5',
+      contextTokens: 200_000,
       coolingUntil: until,
       coolingReason: 'HTTP 429 rate limited',
     });
