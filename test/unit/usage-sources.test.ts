@@ -208,9 +208,10 @@ test("Claude's status line: crewmux's recorder appends cost and rate limits (060
   try {
     const stateDir = join(f.rt.sessionDir, 'lead');
     mkdirSync(stateDir, { recursive: true });
+    // Installed for workers only (a lead's typed prompt is confirmed by its screen, which the footer would change).
     const spec = claude.launch(
       {
-        role: 'lead',
+        role: 'worker',
         sessionId: f.rt.sid,
         cwd: f.rt.integrationWorktree,
         mcpUrl: 'http://127.0.0.1:1/mcp',

@@ -46,7 +46,9 @@ export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpe
       : {}),
     // Claude's status-line JSON carries its cost and the plan's rate limits: recorded into the state dir.
     // The command line holds two paths and a file name, nothing secret.
-    ...(ctx.nodePath
+    // Workers only: with a status line the lead's typed first prompt was never confirmed delivered (its footer changes
+    // while crewmux compares the screen before and after the paste); not understood yet.
+    ...(ctx.nodePath && ctx.role === 'worker'
       ? {
           statusLine: {
             type: 'command',
