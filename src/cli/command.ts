@@ -87,3 +87,21 @@ export const ALL_SESSIONS_OPTION: Options = {
   default: false,
   describe: 'Without an id: the latest session of any repository, not only of this one',
 };
+
+/**
+ * The options of the commands that act on one session's items (answer, approve, reject): `--session SID`, `--all`
+ * (without --session: any repository's latest) and `--json`.
+ */
+export function sessionItemOptions(y: Argv): Argv {
+  return y
+    .option('session', {
+      type: 'string',
+      describe: "Session id or a unique prefix (default: this repository's latest)",
+    })
+    .option('all', {
+      type: 'boolean',
+      default: false,
+      describe: 'Without --session: the latest session of any repository, not only of this one',
+    })
+    .option('json', { type: 'boolean', default: false });
+}

@@ -1,5 +1,5 @@
 /** `crewmux answer [TICKET "text"]`: answer a worker's question, or list the open tickets that need you. */
-import type { Command } from '../command.js';
+import { sessionItemOptions, type Command } from '../command.js';
 import { ToolError, UserError } from '../../core/errors.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import { answerAsUser, ticketsNeedingYou } from '../../app/questions/human.js';
@@ -21,19 +21,9 @@ export const answerCommand: Command = {
   command: 'answer [ticket] [text]',
   describe: "Answer a worker's question ticket (no arguments: list the open ones of this repository's latest session)",
   builder: (y) =>
-    y
+    sessionItemOptions(y)
       .positional('ticket', { type: 'string', describe: 'A ticket id such as q1 (`crewmux answer` lists them)' })
-      .positional('text', { type: 'string', describe: 'The answer; the worker gets it typed into its terminal' })
-      .option('session', {
-        type: 'string',
-        describe: "Session id or a unique prefix (default: this repository's latest)",
-      })
-      .option('all', {
-        type: 'boolean',
-        default: false,
-        describe: 'Without --session: the latest session of any repository, not only of this one',
-      })
-      .option('json', { type: 'boolean', default: false }),
+      .positional('text', { type: 'string', describe: 'The answer; the worker gets it typed into its terminal' }),
   async handler(a, ctx) {
     const s = await resolveSession(ctx, a.session as string | undefined, Boolean(a.all), 'answer');
     const ticket = a.ticket as string | undefined;

@@ -1,5 +1,5 @@
 /** `crewmux approve [WORKER]`: approve a merge held by merge.autoMerge (crewmux merges it), or list the held ones. */
-import type { Command } from '../command.js';
+import { sessionItemOptions, type Command } from '../command.js';
 import { ToolError, UserError } from '../../core/errors.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import { approveMerge, pendingApprovals } from '../../app/review/approval-human.js';
@@ -16,18 +16,10 @@ export const approveCommand: Command = {
   command: 'approve [worker]',
   describe: "Approve a worker's merge held for you by merge.autoMerge (no argument: list the held ones)",
   builder: (y) =>
-    y
-      .positional('worker', { type: 'string', describe: 'A worker id such as w01 (`crewmux approve` lists them)' })
-      .option('session', {
-        type: 'string',
-        describe: "Session id or a unique prefix (default: this repository's latest)",
-      })
-      .option('all', {
-        type: 'boolean',
-        default: false,
-        describe: 'Without --session: the latest session of any repository, not only of this one',
-      })
-      .option('json', { type: 'boolean', default: false }),
+    sessionItemOptions(y).positional('worker', {
+      type: 'string',
+      describe: 'A worker id such as w01 (`crewmux approve` lists them)',
+    }),
   async handler(a, ctx) {
     const s = await resolveSession(ctx, a.session as string | undefined, Boolean(a.all), 'approve');
     const worker = a.worker as string | undefined;

@@ -1,5 +1,5 @@
 /** `crewmux reject WORKER "why"`: reject a merge held by merge.autoMerge; it stays unmerged and the lead is told why. */
-import type { Command } from '../command.js';
+import { sessionItemOptions, type Command } from '../command.js';
 import { ToolError, UserError } from '../../core/errors.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import { rejectMerge } from '../../app/review/approval-human.js';
@@ -8,19 +8,9 @@ export const rejectCommand: Command = {
   command: 'reject <worker> [reason]',
   describe: "Reject a worker's merge held for you by merge.autoMerge, with the reason the lead gets",
   builder: (y) =>
-    y
+    sessionItemOptions(y)
       .positional('worker', { type: 'string', describe: 'A worker id such as w01 (`crewmux approve` lists them)' })
-      .positional('reason', { type: 'string', describe: 'Why; the lead gets it to send the work back' })
-      .option('session', {
-        type: 'string',
-        describe: "Session id or a unique prefix (default: this repository's latest)",
-      })
-      .option('all', {
-        type: 'boolean',
-        default: false,
-        describe: 'Without --session: the latest session of any repository, not only of this one',
-      })
-      .option('json', { type: 'boolean', default: false }),
+      .positional('reason', { type: 'string', describe: 'Why; the lead gets it to send the work back' }),
   async handler(a, ctx) {
     const worker = a.worker as string;
     const reason = (a.reason as string | undefined) ?? '';
