@@ -63,19 +63,13 @@ export function isFinished(s: WorkerState): boolean {
   return FINISHED_STATES.includes(s);
 }
 
-const ENDS = [
-  'done',
-  'unverified',
-  'blocked',
-  'failed',
-  'crashed',
-  'killed',
-  'timeout',
-  ...CANNOT_WORK_STATES,
-  'budget_exceeded',
-] as const;
+// Every way a turn ends; setup_failed only ends a start.
+const ENDS = FINISHED_STATES.filter((s) => s !== 'setup_failed');
 // The agent is alive but idle until a person acts: a new turn, or the same ways out as a finished worker.
 const CANNOT_WORK_NEXT: readonly WorkerState[] = ['running', 'merged', 'discarded', 'crashed', 'killed', 'timeout'];
+
+// A finished turn whose agent may still be alive: a new turn, merge or discard, or its agent gone or over budget.
+const AFTER_TURN: readonly WorkerState[] = ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'];
 
 const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   // Not admitted for memory: no worktree, no pane yet. It starts when memory frees, or leaves the queue
@@ -87,14 +81,14 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   waiting: ['running', ...ENDS],
   // A finished worker can be given a new turn (send_to_worker) if its agent is still alive.
   // A worker over its own budget is budget_exceeded even when its last turn ended first.
-  done: ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
+  done: AFTER_TURN,
   /**
    * The worker said done but crewmux's check of the claim failed (no commits, work left uncommitted, a pass_criteria
    * command failed). Not mergeable as it stands: send_to_worker starts a new turn (checked again), or discard it.
    */
   unverified: ['running', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
-  blocked: ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
-  failed: ['running', 'merged', 'discarded', 'crashed', 'killed', 'budget_exceeded'],
+  blocked: AFTER_TURN,
+  failed: AFTER_TURN,
   // restart_worker relaunches an agent that is gone.
   crashed: ['running', 'merged', 'discarded'],
   killed: ['running', 'merged', 'discarded'],
