@@ -35,7 +35,10 @@ export interface AppServices {
   readUserFile(path: string): string;
   /** Writes a file the user named (e.g. --url-file) atomically, 0600; throws E_UNSAFE_PATH when it is a symlink. */
   writeUserFile(path: string, text: string): void;
-  /** The Runtime of stored session `sid` (its hooks are no-ops until the caller sets them); throws when unknown. */
-  openRuntime(sid: string): Runtime;
+  /**
+   * The Runtime of stored session `sid` (its hooks are no-ops until the caller sets them); rejects when unknown. Async
+   * so that commands that never open one (status, usage, sessions) do not load the agent registry and its schemas.
+   */
+  openRuntime(sid: string): Promise<Runtime>;
   close(): void;
 }

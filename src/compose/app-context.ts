@@ -17,7 +17,6 @@ import { readPackageVersion } from '../adapters/package-version.js';
 import { resolvePaths, type Paths } from '../app/session/paths.js';
 import type { Output } from '../app/ports/output.js';
 import type { AppServices } from '../app/services.js';
-import { openRuntime } from './runtime-factory.js';
 
 /** crewmux's version, from package.json (throws when it cannot be read). */
 export const crewmuxVersion = readPackageVersion;
@@ -77,8 +76,8 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
     attachTerminal: (tmux, session) => attachTerminal(tmux, session, env),
     readUserFile: (path) => readText(path),
     writeUserFile: (path, text) => writeFileAtomic(path, text),
-    openRuntime(sid) {
-      return openRuntime(this, sid);
+    async openRuntime(sid) {
+      return (await import('./runtime-factory.js')).openRuntime(this, sid);
     },
     close() {
       store?.close();

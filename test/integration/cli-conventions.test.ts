@@ -98,7 +98,7 @@ test('numeric flags refuse abc and negatives, naming the flag and the value', ()
     }
   }));
 
-test('--help and status load no command module they do not run: no MCP SDK, fastify or node-pty', () =>
+test('--help and status load no command module they do not run: no MCP SDK, fastify, node-pty or Runtime', () =>
   withEnv(async (t) => {
     // A module hook (registered with --import) logs every URL the ESM loader loads.
     const log = join(t.dir, 'loaded.txt');
@@ -129,7 +129,15 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
         loaded.some((u) => u.includes('/dist/src/cli/main.js')),
         'the hook saw the CLI load',
       );
-      for (const heavy of ['@modelcontextprotocol/sdk', '/fastify/', '/node-pty/', '/dist/src/mcp/'])
+      for (const heavy of [
+        '@modelcontextprotocol/sdk',
+        '/fastify/',
+        '/node-pty/',
+        '/dist/src/mcp/',
+        // the agent registry and the worker use cases come with a Runtime, which status never opens
+        '/dist/src/compose/runtime-factory.js',
+        '/dist/src/app/workers/',
+      ])
         assert.deepEqual(
           loaded.filter((u) => u.includes(heavy)),
           [],

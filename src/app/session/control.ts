@@ -110,7 +110,7 @@ export async function stopSession(ctx: AppServices, sid?: string): Promise<StopO
         : check === 'other'
           ? `pid ${s.supervisor_pid} is no longer its supervisor and was not signalled`
           : 'the supervisor was not running';
-    const rt = ctx.openRuntime(s.id);
+    const rt = await ctx.openRuntime(s.id);
     await endSession(rt, 'stopped', `stopped by \`crewmux stop\` (${why})`);
     await rt.tmux.killSession(s.tmux_session);
   }

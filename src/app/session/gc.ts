@@ -150,7 +150,7 @@ async function teardown(ctx: AppServices, s: SessionRow, worktree: string, rts: 
   if (!rts.has(s.id)) {
     let rt: Runtime | null = null;
     try {
-      rt = ctx.openRuntime(s.id);
+      rt = await ctx.openRuntime(s.id);
     } catch {
       rt = null;
     }

@@ -2,8 +2,7 @@
 import type { RunReport } from '../../core/session/report.js';
 import type { Store } from '../ports/store.js';
 import { findSession } from './lookup.js';
-import { summaryOf } from '../usage/views.js';
-import { budgetView } from '../usage/budget.js';
+import { budgetView, summaryOf } from '../usage/views.js';
 import { formatCost, quotaLine, usageLine } from '../../core/usage/summary.js';
 import { findingLines } from '../../core/review/verdict.js';
 

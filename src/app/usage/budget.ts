@@ -12,7 +12,6 @@ import {
   budgetLimits,
   budgetLine,
   describeReading,
-  readBudgets,
   type BudgetLimits,
   type BudgetReading,
   type BudgetStatus,
@@ -20,7 +19,7 @@ import {
 import { isActive, type WorkerState } from '../../core/workers/state.js';
 import { ToolError, UserError } from '../../core/errors.js';
 import { waitUntil } from '../../core/clock.js';
-import { summaryOf } from './views.js';
+import { budgetStatusOf } from './views.js';
 import { changeWorkerState } from '../workers/state-change.js';
 import { sendToWorker, stopWorker } from '../workers/turns.js';
 import { endSession } from '../session/goal.js';
@@ -41,24 +40,6 @@ export interface BudgetTracker {
 }
 
 const trackerOf = (rt: Runtime): BudgetTracker => (rt.budget ??= { fired: new Set(), stopping: new Map() });
-
-/** Session `s`'s budgets read against its usage and the highest quota reading (absent: no budget). */
-export function budgetStatusOf(store: Store, s: SessionRow, limits = s.options.budget): BudgetStatus {
-  if (!limits) return { readings: [], unenforceable: [] };
-  const quota = store
-    .usage()
-    .limits(s.id)
-    .reduce<number | undefined>((m, l) => Math.max(m ?? 0, l.usedPercent), undefined);
-  return readBudgets(limits, summaryOf(store, s.id), quota);
-}
-
-/** The budget view of status, usage and the report: limits, readings and the `budget:` line (null: no budget). */
-export function budgetView(store: Store, s: SessionRow) {
-  const limits = s.options.budget;
-  if (!limits) return null;
-  const status = budgetStatusOf(store, s, limits);
-  return { limits, line: budgetLine(limits, status)!, ...status };
-}
 
 function statusNow(rt: Runtime, limits: BudgetLimits): BudgetStatus {
   return budgetStatusOf(rt.store, { ...rt.store.getSession(rt.sid)!, options: { ...rt.options, budget: limits } });

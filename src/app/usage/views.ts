@@ -2,7 +2,7 @@
 import type { Store } from '../ports/store.js';
 import type { SessionRow } from '../../core/session/rows.js';
 import { findSession } from '../session/lookup.js';
-import { budgetView } from './budget.js';
+import { budgetLine, readBudgets, type BudgetStatus } from '../../core/usage/budget.js';
 import { PRICES_DATE } from '../../core/usage/prices.js';
 import {
   formatCost,
@@ -70,4 +70,22 @@ export function workerUsage(store: Store, sid: string): Map<string, WorkerUsageV
     out.set(id, workerView(g, buckets.join('+')));
   }
   return out;
+}
+
+/** Session `s`'s budgets read against its usage and the highest quota reading (absent: no budget). */
+export function budgetStatusOf(store: Store, s: SessionRow, limits = s.options.budget): BudgetStatus {
+  if (!limits) return { readings: [], unenforceable: [] };
+  const quota = store
+    .usage()
+    .limits(s.id)
+    .reduce<number | undefined>((m, l) => Math.max(m ?? 0, l.usedPercent), undefined);
+  return readBudgets(limits, summaryOf(store, s.id), quota);
+}
+
+/** The budget view of status, usage and the report: limits, readings and the `budget:` line (null: no budget). */
+export function budgetView(store: Store, s: SessionRow) {
+  const limits = s.options.budget;
+  if (!limits) return null;
+  const status = budgetStatusOf(store, s, limits);
+  return { limits, line: budgetLine(limits, status)!, ...status };
 }
