@@ -1,7 +1,7 @@
 /**
  * OpenCode (verified 1.18.33 in tmux). OPENCODE_CONFIG names an extra config file that OpenCode merges
  * over the user's global config (which is not touched); crewmux writes it under ctx.stateDir. No dialogs
- * exist; `--prompt` gives the TUI its first message (the lead's too: typing it is not verified yet).
+ * exist; `--prompt` gives the TUI its first message (the lead's too: OpenCode lists MCP tools before its first request).
  */
 import { type AgentProfile, PROMPT_ARG } from '../profile.js';
 import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
@@ -22,9 +22,9 @@ export const opencode: AgentProfile = {
   verified: '1.18.33',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
-  // Prompt on argv: a typed first prompt reached 1.18.33 (it draws a paste as "[Pasted ~N lines]" and needs a second
-  // Enter at times) but the lead then made no tool call within the e2e's run time on this machine, so typed lead
-  // prompts are not verified for OpenCode yet (issue 14; docs/agents.md).
+  // Prompt on argv: OpenCode connects its MCP servers before its first model request, so a `--prompt` goal is not
+  // blind (the real-agent e2e's fake model ends any turn that lacks crewmux's tools, and counts none for an OpenCode
+  // lead); a typed first prompt reached 1.18.33 but was not confirmed submitted on a loaded machine (docs/agents.md).
   leadPrompt: 'launch',
   mcpToolName: (server, tool) => `${server}_${tool}`,
   markers: {
