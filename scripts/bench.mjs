@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { createGit } from '../dist/src/adapters/git.js';
 import { benchBootstrap } from './bench/bootstrap.mjs';
 import { benchUsage } from './bench/usage-bench.mjs';
+import { benchApiLead } from './bench/api-lead-bench.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const node = process.execPath;
@@ -268,6 +269,8 @@ try {
   }
   // Part 3: what usage adds to list_workers, and one collection pass (scripts/bench/usage-bench.mjs).
   benchUsage(dir);
+  // Part 4: what the API lead's loop adds to each tool round trip (scripts/bench/api-lead-bench.mjs).
+  await benchApiLead(dir);
 } finally {
   cleanUp();
 }

@@ -7,8 +7,6 @@
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { runApiLead } from '../app/api-lead/loop.js';
 import { openRouter } from '../app/llm/router.js';
 import { openConversation } from '../adapters/api-lead/conversation-store.js';
@@ -17,7 +15,7 @@ import { pathExists, readText } from '../adapters/files.js';
 import { API_LEAD_SETTINGS, type ApiLeadSettings } from '../core/agents/profiles/api-lead.js';
 import { API_LEAD_SYSTEM_PROMPT } from '../core/api-lead/system-prompt.js';
 import { costOf, priceFor } from '../core/usage/prices.js';
-import type { LeadToolClient } from '../app/ports/api-lead.js';
+import { connectLeadTools } from '../adapters/api-lead/mcp-tool-client.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -27,32 +25,11 @@ function required(name: string): string {
   return v;
 }
 
-async function connect(url: string, token: string): Promise<LeadToolClient & { close(): Promise<void> }> {
-  const client = new Client({ name: 'crewmux-api-lead', version: '1' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-  );
-  return {
-    async list() {
-      return (await client.listTools()).tools;
-    },
-    async call(name, args) {
-      const r = await client.callTool({ name, arguments: args }, undefined, { timeout: 3_600_000 });
-      const text = ((r.content ?? []) as { type: string; text?: string }[])
-        .filter((c) => c.type === 'text')
-        .map((c) => c.text ?? '')
-        .join('\n');
-      return { text, isError: Boolean(r.isError) };
-    },
-    close: () => client.close(),
-  };
-}
-
 async function main(): Promise<number> {
   const promptFile = required('CREWMUX_PROMPT_FILE');
   const stateDir = dirname(promptFile);
   const settings = JSON.parse(readText(join(stateDir, API_LEAD_SETTINGS))) as ApiLeadSettings;
-  const tools = await connect(required('CREWMUX_MCP_URL'), required('CREWMUX_MCP_TOKEN'));
+  const tools = await connectLeadTools(required('CREWMUX_MCP_URL'), required('CREWMUX_MCP_TOKEN'));
   // Cooldowns live beside the conversation: a resumed lead remembers which provider was cooling.
   const opened = openRouter({ dataDir: stateDir, config: settings.router, env: process.env });
   const conversation = openConversation(join(stateDir, 'conversation.db'));
