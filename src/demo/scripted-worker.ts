@@ -1,5 +1,6 @@
 /**
- * The scripted worker (no model): writes the files its task spells out as ```file:PATH blocks,
+ * The scripted worker (no model): writes the files its task spells out as ```file:PATH blocks (or as lines
+ * `Create file PATH containing TEXT`, the fake model's one-line tasks: TEXT without a newline),
  * commits them, and reports through worker_done (or, with CREWMUX_SCRIPTED_COMPLETE=flag|line, the
  * done.flag or sentinel line). Then it idles like an agent at its prompt: a typed message (bracketed
  * paste, then Enter) starts a new turn, recorded to received-N.txt beside its prompt file.
@@ -27,6 +28,7 @@ function fileBlocks(task: string): { path: string; content: string }[] {
   const out: { path: string; content: string }[] = [];
   const re = /```file:([^\n`]+)\n([\s\S]*?)```/g;
   for (let m = re.exec(task); m; m = re.exec(task)) out.push({ path: m[1]!.trim(), content: m[2]! });
+  for (const m of task.matchAll(/^\s*Create file (\S+) containing (.+)$/gm)) out.push({ path: m[1]!, content: m[2]! });
   return out;
 }
 

@@ -2,8 +2,8 @@
  * The API lead (issue 18): `crewmux run --lead api:PROVIDER/MODEL` runs crewmux's own lead loop in pane 0,
  * which calls the fake model server over each of the router's three wire formats (Anthropic Messages,
  * OpenAI-compatible Chat Completions, Gemini) with crewmux's lead tools as function tools. The fake plays
- * the lead from crewmux's real lead prompt: spawn_worker, wait_for_worker, merge_worker, verify,
- * mark_goal_done; the worker is the scripted worker, so the file on the integration branch proves the whole
+ * the lead from crewmux's real lead prompt: spawn_worker (twice), wait_for_worker, merge_worker, verify,
+ * mark_goal_done; the workers are scripted workers, so both files on the integration branch prove the whole
  * path ran. The lead's usage comes back from its own usage file, as served.
  */
 import { after, before, test } from 'node:test';
@@ -64,8 +64,10 @@ for (const w of WIRES) {
     try {
       const repo = createRepo(t, { 'README.md': '# test repo\n' });
       writeConfig(repo, { verify: ['git status --short'], toolWait: 20, agents: { scripted } });
+      // Two one-line tasks: the fake lead gives each its own worker (test/fakes/fake-model/policy.ts leadTasks).
       const content = `hello from the ${w.protocol} api lead`;
-      const goal = `Write the greeting file.\n\`\`\`file:hello.txt\n${content}\n\`\`\``;
+      const other = `bye from the ${w.protocol} api lead`;
+      const goal = `Write the two greeting files.\nCreate file hello.txt containing ${content}\nCreate file bye.txt containing ${other}`;
       const first = fake.requests.length;
       const r = await runCli(
         t,
@@ -98,11 +100,12 @@ for (const w of WIRES) {
       assert.equal(view.session.lead, w.lead);
       assert.deepEqual(
         view.workers.map((x) => x.state),
-        ['merged'],
+        ['merged', 'merged'],
         why(),
       );
       const branch = `crewmux/${view.session.id}/integration`;
-      assert.equal(git(repo, 'show', `${branch}:hello.txt`).trim(), content, why());
+      assert.equal(git(repo, 'show', `${branch}:hello.txt`), content, why());
+      assert.equal(git(repo, 'show', `${branch}:bye.txt`), other, why());
 
       const served = fake.requests.slice(first).filter((q) => q.role === 'lead');
       assert.ok(served.length >= 5, `the lead made its calls through the model: ${served.length}\n${why()}`);
