@@ -1,7 +1,7 @@
 /** The shape of one subcommand: a yargs builder plus a handler that gets parsed args and the app context. */
 import type { Argv, Options } from 'yargs';
 import type { AppContext } from '../compose/app-context.js';
-import { UserError } from '../core/errors.js';
+import { ToolError, UserError, type ErrorCode } from '../core/errors.js';
 
 export interface Command {
   command: string | string[];
@@ -104,4 +104,17 @@ export function sessionItemOptions(y: Argv): Argv {
       describe: 'Without --session: the latest session of any repository, not only of this one',
     })
     .option('json', { type: 'boolean', default: false });
+}
+
+/**
+ * Runs `fn`, turning a use case's refusal worded for the lead (a ToolError, `Error: ...`) into the user's error
+ * `code` with the same words; anything else passes through.
+ */
+export function asUserError<T>(code: ErrorCode, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ToolError) throw new UserError(code, e.message.replace(/^Error: /, ''));
+    throw e;
+  }
 }

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMANDS } from '../../src/cli/commands/index.js';
-import { numberFlag } from '../../src/cli/command.js';
-import { UserError } from '../../src/core/errors.js';
+import { asUserError, numberFlag } from '../../src/cli/command.js';
+import { ToolError, UserError } from '../../src/core/errors.js';
 
 test("each registry entry's command and describe equal its module's", async () => {
   for (const entry of COMMANDS) {
@@ -33,4 +33,27 @@ test('numberFlag accepts numbers and numeric strings in range, refuses the rest 
   const timeout = numberFlag('timeout', { positive: true, unit: 'seconds' });
   assert.equal(timeout('0.5'), 0.5);
   assert.throws(() => timeout(0), /--timeout must be a number above 0 \(seconds\); got "0"/);
+});
+
+test("asUserError turns a use case's refusal into the user's error code with its words; other errors pass", () => {
+  assert.equal(
+    asUserError('E_APPROVAL', () => 7),
+    7,
+  );
+  assert.throws(
+    () =>
+      asUserError('E_APPROVAL', () => {
+        throw new ToolError('Error: w03 has no merge waiting for approval.');
+      }),
+    (e: unknown) =>
+      e instanceof UserError && e.code === 'E_APPROVAL' && e.message === 'w03 has no merge waiting for approval.',
+  );
+  const other = new Error('disk full');
+  assert.throws(
+    () =>
+      asUserError('E_TICKET', () => {
+        throw other;
+      }),
+    (e: unknown) => e === other,
+  );
 });

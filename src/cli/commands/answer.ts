@@ -1,6 +1,6 @@
 /** `crewmux answer [TICKET "text"]`: answer a worker's question, or list the open tickets that need you. */
-import { sessionItemOptions, type Command } from '../command.js';
-import { ToolError, UserError } from '../../core/errors.js';
+import { asUserError, sessionItemOptions, type Command } from '../command.js';
+import { UserError } from '../../core/errors.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import { answerAsUser, ticketsNeedingYou } from '../../app/questions/human.js';
 import type { Ticket } from '../../core/questions/tickets.js';
@@ -45,13 +45,7 @@ export const answerCommand: Command = {
         `No answer text for ${ticket}.`,
         `Run \`crewmux answer ${ticket} "your answer"\`.`,
       );
-    let t: Ticket;
-    try {
-      t = answerAsUser(ctx.store(), s.id, ticket, text, ctx.now);
-    } catch (e) {
-      if (e instanceof ToolError) throw new UserError('E_TICKET', e.message.replace(/^Error: /, ''));
-      throw e;
-    }
+    const t: Ticket = asUserError('E_TICKET', () => answerAsUser(ctx.store(), s.id, ticket, text, ctx.now));
     const live = s.status === 'running' || s.status === 'starting';
     if (a.json) ctx.out.json({ session: s.id, ticket: t.id, worker: t.worker_id, answeredBy: t.answered_by, live });
     else

@@ -1,6 +1,5 @@
 /** `crewmux approve [WORKER]`: approve a merge held by merge.autoMerge (crewmux merges it), or list the held ones. */
-import { sessionItemOptions, type Command } from '../command.js';
-import { ToolError, UserError } from '../../core/errors.js';
+import { asUserError, sessionItemOptions, type Command } from '../command.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import { approveMerge, pendingApprovals } from '../../app/review/approval-human.js';
 import type { ApprovalRow } from '../../app/ports/review.js';
@@ -34,13 +33,7 @@ export const approveCommand: Command = {
         );
       return 0;
     }
-    let row: ApprovalRow;
-    try {
-      row = approveMerge(ctx.store(), s.id, worker, ctx.now);
-    } catch (e) {
-      if (e instanceof ToolError) throw new UserError('E_APPROVAL', e.message.replace(/^Error: /, ''));
-      throw e;
-    }
+    let row: ApprovalRow = asUserError('E_APPROVAL', () => approveMerge(ctx.store(), s.id, worker, ctx.now));
     const live = s.status === 'running' || s.status === 'starting';
     // The live supervisor merges it at its next pass (about a second): wait for that, to say how it went.
     const until = Date.now() + (live ? MERGE_WAIT_MS : 0);

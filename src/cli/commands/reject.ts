@@ -1,6 +1,6 @@
 /** `crewmux reject WORKER "why"`: reject a merge held by merge.autoMerge; it stays unmerged and the lead is told why. */
-import { sessionItemOptions, type Command } from '../command.js';
-import { ToolError, UserError } from '../../core/errors.js';
+import { asUserError, sessionItemOptions, type Command } from '../command.js';
+import { UserError } from '../../core/errors.js';
 import { resolveSession } from '../../app/session/lookup.js';
 import { rejectMerge } from '../../app/review/approval-human.js';
 
@@ -21,12 +21,7 @@ export const rejectCommand: Command = {
         `Run \`crewmux reject ${worker} "why"\`; the lead gets the reason.`,
       );
     const s = await resolveSession(ctx, a.session as string | undefined, Boolean(a.all), 'reject');
-    try {
-      rejectMerge(ctx.store(), s.id, worker, reason, ctx.now);
-    } catch (e) {
-      if (e instanceof ToolError) throw new UserError('E_APPROVAL', e.message.replace(/^Error: /, ''));
-      throw e;
-    }
+    asUserError('E_APPROVAL', () => rejectMerge(ctx.store(), s.id, worker, reason, ctx.now));
     if (a.json) ctx.out.json({ session: s.id, worker, status: 'rejected', reason: reason.trim() });
     else ctx.out.out(`Rejected; ${worker} stays unmerged. The lead is told why.`);
     return 0;
