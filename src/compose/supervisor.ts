@@ -201,16 +201,26 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     settling = settling.then(() => settleManualSession(rt));
     return settling;
   };
-  const unsubscribe = events.subscribe((e) => {
-    if (isSessionEnd(e.type)) finished();
+  // Three listeners, each with one concern: the session's end, memory (peaks and the queue), a manual session.
+  const unsubscribers = [
+    events.subscribe((e) => {
+      if (isSessionEnd(e.type)) finished();
+    }),
     // A turn's end: its peak is learned for its agent, and memory it held may admit a queued worker.
-    if (isWorkerEnd(e.type) && e.workerId) {
+    events.subscribe((e) => {
+      if (!isWorkerEnd(e.type) || !e.workerId) return;
       const w = store.getWorker(sid, e.workerId);
       if (w) learnPeak(rt, w);
       void startQueued().catch(() => undefined);
-    }
-    if (manual && e.workerId && isFinishedState(e.type.slice('worker.'.length))) void settle();
-  });
+    }),
+    ...(manual
+      ? [
+          events.subscribe((e) => {
+            if (e.workerId && isFinishedState(e.type.slice('worker.'.length))) void settle();
+          }),
+        ]
+      : []),
+  ];
   process.on('SIGTERM', () => {
     void endSession(rt, 'stopped', 'stopped (the supervisor received SIGTERM)');
   });
@@ -288,7 +298,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   }
 
   await over;
-  unsubscribe();
+  for (const off of unsubscribers) off();
   await ctx.clock.sleep(opts.closeDelayMs ?? 700);
   // Each close is bounded and a failing one does not stop the others: the supervisor always exits.
   const memory = rt.memory;
