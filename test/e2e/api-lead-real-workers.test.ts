@@ -13,7 +13,16 @@ import { delimiter, join } from 'node:path';
 import { which } from '../../src/adapters/which.js';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
-import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli, secureTestBase } from '../helpers/env.js';
+import {
+  createRepo,
+  createTestEnv,
+  diagnostics,
+  git,
+  headlessRunArgs,
+  ROOT,
+  runCli,
+  secureTestBase,
+} from '../helpers/env.js';
 
 const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
 const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
@@ -52,25 +61,10 @@ test(
         '- codex: Create file from-codex.txt containing written by codex\n';
       const first = fake.requests.length;
       const lead = 'api:anthropic/claude-fake-lead';
-      const r = await runCli(
-        t,
-        repo,
-        [
-          'run',
-          '--goal',
-          goal,
-          '--lead',
-          lead,
-          '--agents',
-          'claude,codex',
-          '--no-attach',
-          '--wait',
-          '--trust-repo-config',
-          '--timeout',
-          String(RUN_S),
-        ],
-        { env, timeoutMs: (RUN_S + 60) * 1000 },
-      );
+      const r = await runCli(t, repo, headlessRunArgs(goal, { lead, agents: ['claude', 'codex'], timeoutS: RUN_S }), {
+        env,
+        timeoutMs: (RUN_S + 60) * 1000,
+      });
       const why = () => `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`;
       assert.equal(r.code, 0, why());
       const view = JSON.parse((await runCli(t, repo, ['status', '--json'], { env })).stdout) as {

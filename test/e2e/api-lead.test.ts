@@ -10,7 +10,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
-import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli, writeConfig } from '../helpers/env.js';
+import {
+  createRepo,
+  createTestEnv,
+  diagnostics,
+  git,
+  headlessRunArgs,
+  ROOT,
+  runCli,
+  writeConfig,
+} from '../helpers/env.js';
 import type { SessionUsageView } from '../../src/app/usage/views.js';
 
 let fake: FakeModelServer;
@@ -69,25 +78,10 @@ for (const w of WIRES) {
       const other = `bye from the ${w.protocol} api lead`;
       const goal = `Write the two greeting files.\nCreate file hello.txt containing ${content}\nCreate file bye.txt containing ${other}`;
       const first = fake.requests.length;
-      const r = await runCli(
-        t,
-        repo,
-        [
-          'run',
-          '--goal',
-          goal,
-          '--lead',
-          w.lead,
-          '--agents',
-          'scripted',
-          '--no-attach',
-          '--wait',
-          '--trust-repo-config',
-          '--timeout',
-          '120',
-        ],
-        { env: { ...NO_KEYS, ...w.env(fake.url) }, timeoutMs: 180_000 },
-      );
+      const r = await runCli(t, repo, headlessRunArgs(goal, { lead: w.lead, agents: ['scripted'], timeoutS: 120 }), {
+        env: { ...NO_KEYS, ...w.env(fake.url) },
+        timeoutMs: 180_000,
+      });
       const why = () => `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`;
       assert.equal(r.code, 0, why());
       const status = await runCli(t, repo, ['status', '--json']);

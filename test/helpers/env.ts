@@ -110,6 +110,27 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The argv of a headless run of `goal` that waits for the end: `run --goal GOAL --lead LEAD --agents A,B --no-attach
+ * --wait --trust-repo-config --timeout S`.
+ */
+export function headlessRunArgs(goal: string, o: { lead: string; agents: string[]; timeoutS: number }): string[] {
+  return [
+    'run',
+    '--goal',
+    goal,
+    '--lead',
+    o.lead,
+    '--agents',
+    o.agents.join(','),
+    '--no-attach',
+    '--wait',
+    '--trust-repo-config',
+    '--timeout',
+    String(o.timeoutS),
+  ];
+}
+
 /** Runs bin/crewmux.js with `args` in `cwd`; kills it after `timeoutMs` (default 120 s). */
 export function runCli(
   t: TestEnv,
