@@ -211,6 +211,19 @@ test(
           reason: 'its review failed',
           ts: 3,
         });
+      r.startRound({ session: 'srev', round: 1, head: 'b'.repeat(40), reviewers: ['w03'], ts: 4 });
+      const g = r.addReview({ session: 'srev', reviewer: 'w03', subject: 'gate', round: 1, criteria: [], ts: 4 });
+      r.submitVerdict(
+        g,
+        {
+          verdict: 'fail',
+          risk: 'high',
+          criteria: [],
+          findings: [{ file: 'src/b.ts', severity: 'high', text: XSS_NOTE }],
+        },
+        5,
+      );
+      r.finishRound('srev', 1, 'rejected', 6);
       await app.listen({ host: '127.0.0.1', port: 0 });
       const port = (app.server.address() as { port: number }).port;
       const page = await browser.newPage();
@@ -221,6 +234,10 @@ test(
       await w1.locator('.badge[data-verdict="fail"]').waitFor({ timeout: 15_000 });
       assert.equal(await w1.locator('.findings li').textContent(), `medium src/a.ts:7 ${XSS_TASK}`);
       assert.equal(await w1.locator('.criteria .evidence').textContent(), XSS_NOTE);
+      const round = page.locator('#gate .gate-round[data-round="1"]');
+      await round.waitFor({ timeout: 15_000 });
+      assert.match((await page.locator('#gate .gate-head').textContent())!, /^round 1: rejected$/);
+      assert.equal(await round.locator('.findings li').textContent(), `high src/b.ts ${XSS_NOTE}`);
       await w1.locator('button[data-action="approve"]').click();
       await page.locator('[data-worker="w01"] .approval[data-approval="approved"]').waitFor({ timeout: 15_000 });
       const w2 = page.locator('[data-worker="w02"] .review');
