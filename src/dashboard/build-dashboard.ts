@@ -1,6 +1,6 @@
 /**
- * buildDashboard(deps) -> FastifyInstance: the read-only dashboard over the state database. It does
- * not listen; the caller does (127.0.0.1 only), and tests use inject(). Closing it ends open SSE streams.
+ * buildDashboard(deps) -> FastifyInstance: the dashboard over the state database, read-only but for a person's
+ * answers and merge approvals. It does not listen; the caller does (127.0.0.1 only), and tests use inject(). Closing it ends open SSE streams.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../app/ports/store.js';
@@ -24,6 +24,7 @@ import { createApiRouter, openApiDocument } from './api-route.js';
 import { createGuard, SECURITY_HEADERS } from './security.js';
 import { registerEventsRoute } from './events-route.js';
 import { registerQuestionRoutes } from './questions-route.js';
+import { registerReviewRoutes } from './review-route.js';
 import { registerStaticRoutes, type StaticReader } from './static-routes.js';
 
 export interface DashboardDeps {
@@ -136,6 +137,7 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
   );
   registerEventsRoute(app, { store: d.store, pollMs: d.pollMs, heartbeatMs: d.heartbeatMs });
   registerQuestionRoutes(app, api, { store: d.store, now: Date.now });
+  registerReviewRoutes(app, api, { store: d.store, now: Date.now });
 
   const doc = openApiDocument(
     api.specs,

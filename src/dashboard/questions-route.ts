@@ -1,8 +1,8 @@
 /**
  * The dashboard's "needs you" list: GET a session's open question tickets, and POST the user's answer to one. The
- * POST is the dashboard's only write: besides the guard every request passes (token, loopback Host, same Origin, no
- * cross-site fetch), it takes the token only in the Authorization header (a form or an image cannot set one) and
- * only a JSON body (a cross-origin JSON POST needs a preflight the guard's Origin check refuses).
+ * POST is one of the dashboard's writes (with approve/reject in review-route.ts): besides the guard every request
+ * passes (token, loopback Host, same Origin, no cross-site fetch), it takes the token only in the Authorization
+ * header and only a JSON body (security.ts refuseUnsafeWrite).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -10,6 +10,7 @@ import type { Store } from '../app/ports/store.js';
 import { answerAsUser, ticketsNeedingYou } from '../app/questions/human.js';
 import { ToolError } from '../core/errors.js';
 import type { createApiRouter } from './api-route.js';
+import { refuseUnsafeWrite } from './security.js';
 
 const TicketView = z.object({
   ticket: z.string(),
@@ -57,12 +58,7 @@ export function registerQuestionRoutes(
     },
   );
   app.post('/api/sessions/:id/questions/:ticket/answer', async (req, reply) => {
-    if (!req.headers.authorization?.startsWith('Bearer '))
-      return reply
-        .code(401)
-        .send({ error: 'unauthorized', message: 'Answers need the token in an Authorization header.' });
-    if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
-      return reply.code(415).send({ error: 'bad_request', message: 'Send the answer as JSON: {"answer": "..."}.' });
+    if (refuseUnsafeWrite(req, reply, '{"answer": "..."}')) return reply;
     const params = AnswerParams.safeParse(req.params);
     const body = AnswerBody.safeParse(req.body);
     if (!params.success || !body.success)

@@ -40,6 +40,24 @@ export function parseHost(host: string | undefined): { hostname: string; port: n
   return { hostname: m[1]!.toLowerCase(), port: m[2] ? Number(m[2]) : 80 };
 }
 
+/**
+ * The extra rules of the dashboard's writes (answers, approvals), on top of the guard: the token only in the
+ * Authorization header (a form or an image cannot set one) and only a JSON body (a cross-origin JSON POST needs a
+ * preflight the guard's Origin check refuses). Sends the refusal (401, 415) and returns true when it refuses;
+ * `example` is the body to show, e.g. `{"answer": "..."}`.
+ */
+export function refuseUnsafeWrite(req: FastifyRequest, reply: FastifyReply, example: string): boolean {
+  if (!req.headers.authorization?.startsWith('Bearer ')) {
+    void reply.code(401).send({ error: 'unauthorized', message: 'Writes need the token in an Authorization header.' });
+    return true;
+  }
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    void reply.code(415).send({ error: 'bad_request', message: `Send the body as JSON: ${example}.` });
+    return true;
+  }
+  return false;
+}
+
 export interface GuardOptions {
   token: string;
   /** The port the server listens on, or undefined before listen (inject() in tests). */

@@ -3,6 +3,7 @@
  * step lead and a hanging worker. The page refuses to load without the token; with it, the worker
  * appears, shows its output and changes state without a reload; the lead's pane, the repository and
  * relative times show; markup in the goal, the task and a progress note renders as inert text. Saves a screenshot under test-artifacts/.
+ * And, on a seeded database, the review panel: a verdict's agent text inert, Approve and Reject deciding held merges.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,12 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFi
 import { join } from 'node:path';
 import { BIN, ROOT, createRepo, createTestEnv, eventually, fixtureAgent, writeConfig } from '../helpers/env.js';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
+import { openStore } from '../../src/adapters/store.js';
+import { createGit } from '../../src/adapters/git.js';
+import { createTmux } from '../../src/adapters/tmux.js';
+import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
+import { staticReader } from '../../src/compose/dashboard-static.js';
+import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
 
 const XSS_GOAL = 'Ship it <script>window.__xss = "goal"</script><img src=x onerror="window.__xss = \'goal-img\'">';
 const XSS_TASK = 'hang <img src=x onerror="window.__xss = \'task\'"><script>window.__xss = "task-script"</script>';
@@ -148,6 +155,106 @@ test(
         } catch {
           /* already gone */
         }
+      t.cleanup();
+    }
+  },
+);
+
+test(
+  'the review panel: a verdict and its findings render as inert text, and Approve / Reject of a held merge decide it',
+  { skip: browserMissing() },
+  async () => {
+    // No run: a seeded state database served on 127.0.0.1, so this costs a page load, not a session.
+    const t = createTestEnv();
+    const store = openStore(join(t.dir, 'state.db'));
+    const token = 'browser-review-token-0123456789';
+    const app = buildDashboard({
+      store,
+      stats: store.stats(),
+      git: createGit(),
+      tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }),
+      token,
+      pollMs: 50,
+      readStatic: staticReader(),
+      version: '0.0.0-test',
+    });
+    const browser = await launchBrowser();
+    try {
+      seedSession(store, { id: 'srev' });
+      for (const n of [1, 2]) seedWorker(store, 'srev', n, { state: 'done' });
+      seedWorker(store, 'srev', 3, { perspective: 'reviewer', state: 'done' });
+      const r = store.review();
+      const id = r.addReview({
+        session: 'srev',
+        reviewer: 'w03',
+        subject: 'w01',
+        round: 0,
+        criteria: [{ id: 'W1', text: 'tests pass' }],
+        ts: 1,
+      });
+      r.submitVerdict(
+        id,
+        {
+          verdict: 'fail',
+          risk: 'low',
+          criteria: [{ id: 'W1', met: false, evidence: XSS_NOTE }],
+          findings: [{ file: 'src/a.ts', line: 7, severity: 'medium', text: XSS_TASK }],
+        },
+        2,
+      );
+      for (const worker of ['w01', 'w02'])
+        r.addApproval({
+          session: 'srev',
+          worker,
+          head: 'a'.repeat(40),
+          risk: 'low',
+          reason: 'its review failed',
+          ts: 3,
+        });
+      r.startRound({ session: 'srev', round: 1, head: 'b'.repeat(40), reviewers: ['w03'], ts: 4 });
+      const g = r.addReview({ session: 'srev', reviewer: 'w03', subject: 'gate', round: 1, criteria: [], ts: 4 });
+      r.submitVerdict(
+        g,
+        {
+          verdict: 'fail',
+          risk: 'high',
+          criteria: [],
+          findings: [{ file: 'src/b.ts', severity: 'high', text: XSS_NOTE }],
+        },
+        5,
+      );
+      r.finishRound('srev', 1, 'rejected', 6);
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const port = (app.server.address() as { port: number }).port;
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`http://127.0.0.1:${port}/?token=${token}#/s/srev`);
+      const w1 = page.locator('[data-worker="w01"] .review');
+      await w1.locator('.badge[data-verdict="fail"]').waitFor({ timeout: 15_000 });
+      assert.equal(await w1.locator('.findings li').textContent(), `medium src/a.ts:7 ${XSS_TASK}`);
+      assert.equal(await w1.locator('.criteria .evidence').textContent(), XSS_NOTE);
+      const round = page.locator('#gate .gate-round[data-round="1"]');
+      await round.waitFor({ timeout: 15_000 });
+      assert.match((await page.locator('#gate .gate-head').textContent())!, /^round 1: rejected$/);
+      assert.equal(await round.locator('.findings li').textContent(), `high src/b.ts ${XSS_NOTE}`);
+      await w1.locator('button[data-action="approve"]').click();
+      await page.locator('[data-worker="w01"] .approval[data-approval="approved"]').waitFor({ timeout: 15_000 });
+      const w2 = page.locator('[data-worker="w02"] .review');
+      await w2.locator('textarea').fill('drops the migration');
+      await w2.locator('button[data-action="reject"]').click();
+      await page.locator('[data-worker="w02"] .approval[data-approval="rejected"]').waitFor({ timeout: 15_000 });
+      assert.deepEqual(
+        [r.latestApproval('srev', 'w01')?.status, r.latestApproval('srev', 'w02')?.note],
+        ['approved', 'drops the migration'],
+      );
+      assert.equal(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss), undefined);
+      assert.equal(await page.locator('main img, main script, main svg').count(), 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await app.close();
+      store.close();
       t.cleanup();
     }
   },

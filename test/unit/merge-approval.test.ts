@@ -22,10 +22,10 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 const eventsOf = (f: FakeRuntime, type: string) => f.store.eventsAfter(f.rt.sid).filter((e) => e.type === type);
 
 /** A reviewer's submitted verdict on worker `w`'s change at `risk`. */
-function verdictOn(f: FakeRuntime, w: WorkerRow, risk: RiskLevel, reviewer = 'w99'): void {
+function verdictOn(f: FakeRuntime, w: WorkerRow, risk: RiskLevel, reviewer = 'w99', verdict: 'pass' | 'fail' = 'pass') {
   const store = f.store.review();
   const id = store.addReview({ session: f.rt.sid, reviewer, subject: w.id, round: 0, criteria: [], ts: f.clock.now() });
-  store.submitVerdict(id, { verdict: 'pass', risk, criteria: [], findings: [] }, f.clock.now());
+  store.submitVerdict(id, { verdict, risk, criteria: [], findings: [] }, f.clock.now());
 }
 
 test('autoMerge x risk: all merges everything, none nothing, low only low, medium low and medium; no verdict holds', () => {
@@ -152,6 +152,36 @@ test('autoMerge "none" holds even a low risk; the default "all" merges a critica
     assert.deepEqual(eventsOf(d, 'merge.awaiting_approval'), []);
   } finally {
     d.cleanup();
+  }
+});
+
+test('a "fail" verdict never merges by itself, whatever its risk and the autoMerge level', async () => {
+  for (const level of AUTO_MERGE_LEVELS)
+    for (const risk of RISK_LEVELS)
+      assert.equal(mergeDecision(level, risk, 'fail'), 'hold', `${level}, fail at ${risk}`);
+  const f = await createFakeRuntime({ config: ConfigSchema.parse({ merge: { autoMerge: 'low' } }) });
+  try {
+    const w = await spawnFinished(f);
+    verdictOn(f, w, 'low', 'w99', 'fail');
+    const before = f.git.resolve(f.rt.integrationBranch);
+    const r = await mergeWithApproval(f.rt, w.id);
+    assert.equal(r.kind, 'held');
+    assert.match(r.kind === 'held' ? r.approval.reason : '', /its review failed \(risk low\)/);
+    assert.equal(f.git.resolve(f.rt.integrationBranch), before, 'nothing merged');
+    assert.equal(f.store.getWorker(f.rt.sid, w.id)!.state, 'done');
+  } finally {
+    f.cleanup();
+  }
+  // reviewBeforeMerge under "all": the reviewer's fail holds too.
+  const g = await createFakeRuntime({
+    config: ConfigSchema.parse({ merge: { autoMerge: 'all', reviewBeforeMerge: true } }),
+  });
+  try {
+    const w = await spawnFinished(g);
+    verdictOn(g, w, 'low', 'w99', 'fail');
+    assert.equal((await mergeWithApproval(g.rt, w.id)).kind, 'held');
+  } finally {
+    g.cleanup();
   }
 });
 

@@ -6,7 +6,7 @@
  * or the lead's next merge_worker then merges it through mergeWorker, the same path as an unheld merge. A row is
  * about one branch head: a worker that changes its branch afterwards is a new change, decided again.
  */
-import { holdReason, mergeDecision, type AutoMerge } from '../../core/review/approval.js';
+import { holdReason, mergeDecision, SUPERSEDED_NOTE, type AutoMerge } from '../../core/review/approval.js';
 import type { RiskLevel } from '../../core/review/verdict.js';
 import type { ApprovalRow, ReviewRow } from '../ports/review.js';
 import { assertMergeable, mergeWorker, type MergeOutcome } from '../integration/merge.js';
@@ -120,7 +120,7 @@ async function decideAndMerge(rt: Runtime, workerId: string, extras?: PromptExtr
   if (last?.status === 'pending') {
     // The worker changed its branch while held: that hold is about a change that no longer is the one to merge.
     store.decideApproval(last.id, 'pending', 'rejected', {
-      note: 'superseded: the worker changed its branch after the hold',
+      note: SUPERSEDED_NOTE,
       ts: rt.now(),
     });
     store.setApprovalTold(last.id, true);
@@ -135,8 +135,9 @@ async function decideAndMerge(rt: Runtime, workerId: string, extras?: PromptExtr
     if (review.status === 'pending') return { kind: 'reviewing', reviewer: r.worker.id, started };
   }
   const risk: RiskLevel | undefined = review?.verdict?.risk;
-  if (mergeDecision(settings.autoMerge, risk) === 'merge') return outcome(await mergeWorker(rt, w.id), false);
-  const reason = holdReason(settings.autoMerge, risk);
+  const verdict = review?.verdict?.verdict;
+  if (mergeDecision(settings.autoMerge, risk, verdict) === 'merge') return outcome(await mergeWorker(rt, w.id), false);
+  const reason = holdReason(settings.autoMerge, risk, verdict);
   const id = store.addApproval({
     session: rt.sid,
     worker: w.id,

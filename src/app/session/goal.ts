@@ -20,6 +20,7 @@ import { budgetView } from '../usage/views.js';
 import { gateOf, gateReviewerIds, runGate } from '../review/gate.js';
 import type { PromptExtras } from '../workers/spawn.js';
 import { findingsFixed } from '../../core/review/gate.js';
+import { approvalCounts } from '../../core/review/approval.js';
 import { findingLines } from '../../core/review/verdict.js';
 
 /**
@@ -255,6 +256,7 @@ export async function buildReport(rt: Runtime, status: string, reason: string): 
     ...(budget ? { budget: budget.line } : {}),
     ...questionsOf(rt),
     ...gateReport(rt),
+    ...approvalsOf(rt),
   };
 }
 
@@ -286,6 +288,12 @@ function gateReport(rt: Runtime): Pick<RunReport, 'gate'> {
           : 0,
     },
   };
+}
+
+/** The report's `approvals` counts, absent when no merge was held for a person. */
+function approvalsOf(rt: Runtime): Pick<RunReport, 'approvals'> {
+  const rows = rt.store.review().listApprovals(rt.sid);
+  return rows.length ? { approvals: approvalCounts(rows) } : {};
 }
 
 /** The report's `questions` counts, absent when no worker asked anything. */

@@ -5,6 +5,7 @@ import { findSession } from './lookup.js';
 import { budgetView, summaryOf } from '../usage/views.js';
 import { formatCost, quotaLine, usageLine } from '../../core/usage/summary.js';
 import { findingLines } from '../../core/review/verdict.js';
+import { approvalsView } from '../review/review-views.js';
 
 /**
  * `crewmux status`: session `sid` (else the latest) with its workers, their conflict radar and the stored report;
@@ -68,6 +69,8 @@ export function sessionStatus(store: Store, sid?: string) {
     budget: budgetView(store, s),
     report: s.report ? (JSON.parse(s.report) as RunReport) : null,
     review: reviewView(store, s.id),
+    /** Merges held for a person (merge.autoMerge): every hold with its decision, and the counts. */
+    approvals: approvalsView(store, s.id),
   };
 }
 

@@ -6,6 +6,7 @@ import { renderReport } from '../../core/session/report.js';
 import { clip, table } from '../output.js';
 import { formatTokens } from '../../core/usage/summary.js';
 import { mb } from '../../core/workers/memory.js';
+import { approvalsLine } from '../../core/review/approval.js';
 
 export function renderStatus(v: SessionStatusView): string {
   const s = v.session;
@@ -51,6 +52,18 @@ export function renderStatus(v: SessionStatusView): string {
         : r.status;
       lines.push(`  ${r.reviewer} on ${on}: ${what}`);
       for (const f of r.findings) lines.push(`    ${clip(f, 140)}`);
+    }
+  }
+  if (v.approvals.rows.length) {
+    lines.push('', approvalsLine(v.approvals.counts));
+    for (const a of v.approvals.rows) {
+      const what =
+        a.status === 'pending'
+          ? a.awaiting
+            ? `awaits you: crewmux approve ${a.worker} / crewmux reject ${a.worker} "why"`
+            : 'pending'
+          : `${a.status}${a.note ? `: ${a.note}` : ''}${a.commit ? ` (${a.commit.slice(0, 10)})` : ''}`;
+      lines.push(`  ${a.worker}  risk ${a.risk ?? 'unknown'}  ${clip(what, 120)}`, `    held: ${clip(a.reason, 120)}`);
     }
   }
   if (v.report) lines.push('', renderReport(v.report));

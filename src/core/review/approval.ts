@@ -23,8 +23,16 @@ export type MergeConfig = z.infer<typeof MergeConfigSchema>;
 export const APPROVAL_STATUSES = ['pending', 'approved', 'merged', 'rejected'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
-/** What merge_worker does with a change at `risk` (undefined: no verdict on it) under `autoMerge`. */
-export function mergeDecision(autoMerge: AutoMerge, risk: RiskLevel | undefined): 'merge' | 'hold' {
+/**
+ * What merge_worker does with a change at `risk` (undefined: no verdict on it) under `autoMerge`. A `verdict` of
+ * "fail" holds whatever the risk and the level (a reviewer said it is not right; a person decides), even under "all".
+ */
+export function mergeDecision(
+  autoMerge: AutoMerge,
+  risk: RiskLevel | undefined,
+  verdict?: 'pass' | 'fail',
+): 'merge' | 'hold' {
+  if (verdict === 'fail') return 'hold';
   if (autoMerge === 'all') return 'merge';
   if (autoMerge === 'none' || risk === undefined) return 'hold';
   if (risk === 'low') return 'merge';
@@ -32,8 +40,36 @@ export function mergeDecision(autoMerge: AutoMerge, risk: RiskLevel | undefined)
 }
 
 /** Why a change is held, for the lead and the human. */
-export function holdReason(autoMerge: AutoMerge, risk: RiskLevel | undefined): string {
+export function holdReason(autoMerge: AutoMerge, risk: RiskLevel | undefined, verdict?: 'pass' | 'fail'): string {
+  if (verdict === 'fail')
+    return `its review failed (risk ${risk ?? 'unknown'}): a failed review never merges by itself`;
   if (autoMerge === 'none') return 'merge.autoMerge is "none": every merge needs a person';
   if (risk === undefined) return `no reviewer verdict on it, and merge.autoMerge is "${autoMerge}"`;
   return `its review says risk ${risk}, above merge.autoMerge "${autoMerge}"`;
+}
+
+/** The note on a pending hold that the worker's new commit replaced (not a person's rejection). */
+export const SUPERSEDED_NOTE = 'superseded: the worker changed its branch after the hold';
+
+/** Held merges over a run: every hold, those a person approved (merged or not yet), rejected by a person, waiting. */
+export interface ApprovalCounts {
+  held: number;
+  approved: number;
+  rejected: number;
+  pending: number;
+}
+
+/** Counts `rows` (a session's approval rows); a hold superseded by a new commit counts as held only. */
+export function approvalCounts(rows: readonly { status: ApprovalStatus; note?: string | undefined }[]): ApprovalCounts {
+  return {
+    held: rows.length,
+    approved: rows.filter((a) => a.status === 'approved' || a.status === 'merged').length,
+    rejected: rows.filter((a) => a.status === 'rejected' && a.note !== SUPERSEDED_NOTE).length,
+    pending: rows.filter((a) => a.status === 'pending').length,
+  };
+}
+
+/** The report line: `approvals: 3 held, 1 approved by you, 1 rejected` (and how many still wait). */
+export function approvalsLine(c: ApprovalCounts): string {
+  return `approvals: ${c.held} held, ${c.approved} approved by you, ${c.rejected} rejected${c.pending ? `, ${c.pending} still waiting` : ''}`;
 }

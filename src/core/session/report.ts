@@ -1,6 +1,7 @@
 /** The end-of-run report: data built from the session and its workers, and its text rendering. */
 import { formatCost, formatTokens, usageLine, type UsageSummary } from '../usage/summary.js';
 import { questionsLine, type QuestionCounts } from '../questions/tickets.js';
+import { approvalsLine, type ApprovalCounts } from '../review/approval.js';
 
 export interface ReportWorker {
   id: string;
@@ -41,6 +42,8 @@ export interface RunReport {
   questions?: QuestionCounts;
   /** The review gate: its last round's status, each round's findings (absent when no gate round ran). */
   gate?: ReportGate;
+  /** Merges held for a person (merge.autoMerge) and their decisions (absent when none was held, and in older reports). */
+  approvals?: ApprovalCounts;
 }
 
 export interface ReportGate {
@@ -83,6 +86,7 @@ export function renderReport(r: RunReport): string {
     }
   }
   if (r.questions) lines.push('', questionsLine(r.questions));
+  if (r.approvals) lines.push(...(r.questions ? [] : ['']), approvalsLine(r.approvals));
   if (r.gate) {
     lines.push('', gateLine(r.gate));
     const last = r.gate.rounds.at(-1)!;

@@ -137,6 +137,8 @@ function openSession(sid) {
   state.cards.clear();
   state.outputs.clear();
   $('workers').replaceChildren();
+  $('gate').replaceChildren(h('p', { class: 'muted', text: 'No review gate.' }));
+  $('gate').dataset.key = '';
   $('events').replaceChildren();
   $('lead-output').textContent = '…';
   state.leadActive = false;
@@ -199,6 +201,7 @@ async function refresh() {
   if (sid !== state.sid) return;
   renderSession(d);
   loadQuestions(sid).catch(() => {});
+  loadReview(sid).catch(() => {});
   if (d.session.status !== (state.sessions.find((s) => s.id === sid) || {}).status) loadSessions().catch(() => {});
 }
 
@@ -243,6 +246,7 @@ function workerCard(w) {
     diff: h('pre', { class: 'diff', text: '…' }),
     exit: h('div', { class: 'exit muted' }),
     diffStat: h('summary', { text: 'diff' }),
+    review: h('div', { class: 'review', hidden: '' }),
   };
   const details = h('details', { class: 'diff-box' }, refs.diffStat, refs.diff);
   details.addEventListener('toggle', () => {
@@ -268,6 +272,7 @@ function workerCard(w) {
     refs.exit,
     refs.notes,
     refs.radar,
+    refs.review,
     h('div', { class: 'muted', text: 'output' }),
     refs.output,
     details,
@@ -452,5 +457,183 @@ function questionCard(sid, q) {
     h('pre', { class: 'output' }, q.question),
     input,
     h('div', {}, send, ' ', status),
+  );
+}
+
+/** The review panels: each worker's latest verdict and held merge, and the gate's rounds (all text as text). */
+async function loadReview(sid) {
+  const d = await api(`/api/sessions/${encodeURIComponent(sid)}/review`);
+  if (sid !== state.sid) return;
+  for (const [wid, refs] of state.cards) renderWorkerReview(sid, refs, d.workers[wid]);
+  renderGate(d.gate);
+}
+
+function verdictBlock(v) {
+  const head = h(
+    'div',
+    { class: 'verdict-head' },
+    h('span', { class: 'mono', text: v.reviewer }),
+    v.perspective ? ` (${v.perspective}) ` : ' ',
+    v.verdict
+      ? h('span', { class: 'badge', 'data-verdict': v.verdict, text: v.verdict })
+      : h('span', {
+          class: 'badge',
+          'data-state': v.status,
+          text: v.status === 'pending' ? 'awaiting verdict' : 'no verdict',
+        }),
+    v.risk ? ' risk ' : '',
+    v.risk ? h('span', { class: 'badge', 'data-risk': v.risk, text: v.risk }) : '',
+  );
+  const criteria = h(
+    'ul',
+    { class: 'criteria' },
+    ...v.criteria.map((c) =>
+      h(
+        'li',
+        { 'data-met': c.met === null ? 'unknown' : String(c.met) },
+        h('span', { class: 'mark', text: c.met === null ? '?' : c.met ? 'met' : 'NOT MET' }),
+        ' ',
+        h('span', { class: 'mono', text: c.id }),
+        c.text ? ` ${c.text}` : '',
+        c.evidence ? h('div', { class: 'evidence muted', text: c.evidence }) : null,
+      ),
+    ),
+  );
+  const findings = h(
+    'ul',
+    { class: 'findings' },
+    ...v.findings.map((f) =>
+      h(
+        'li',
+        { 'data-severity': f.severity },
+        h('span', { class: 'badge', 'data-risk': f.severity, text: f.severity }),
+        ' ',
+        h('span', { class: 'mono', text: `${f.file}${f.line !== null ? `:${f.line}` : ''}` }),
+        ' ',
+        f.text,
+      ),
+    ),
+  );
+  return h('div', { class: 'verdict', 'data-review': String(v.review) }, head, criteria, findings);
+}
+
+function renderWorkerReview(sid, refs, r) {
+  const box = refs.review;
+  if (!r) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  // Rebuild only on change, so a reason being typed into the reject box is kept.
+  const key = JSON.stringify(r);
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren(
+    h('div', { class: 'muted', text: 'review' }),
+    r.review ? verdictBlock(r.review) : h('p', { class: 'muted', text: 'No verdict on this change.' }),
+    r.approval ? approvalBox(sid, r.approval) : null,
+  );
+}
+
+function approvalBox(sid, a) {
+  const line = `risk ${a.risk || 'unknown'}: ${a.reason}`;
+  if (!a.awaiting) {
+    const outcome =
+      a.status === 'merged'
+        ? `merged by your approval${a.commit ? ` (${a.commit.slice(0, 10)})` : ''}`
+        : a.status === 'approved'
+          ? a.note
+            ? `approved, but not merged: ${a.note}`
+            : 'approved; crewmux is merging it'
+          : `${a.status}${a.note ? `: ${a.note}` : ''}`;
+    return h(
+      'div',
+      { class: 'approval', 'data-approval': a.status },
+      h('div', { text: `merge held (${line})` }),
+      h('div', { text: outcome }),
+    );
+  }
+  const reason = h('textarea', {
+    rows: '2',
+    'aria-label': `why reject ${a.worker}`,
+    placeholder: 'why (the lead is told)',
+  });
+  const status = h('span', { class: 'muted' });
+  const approve = h('button', { type: 'button', 'data-action': 'approve' }, 'Approve');
+  const reject = h('button', { type: 'button', 'data-action': 'reject' }, 'Reject');
+  const send = async (kind, body) => {
+    approve.disabled = reject.disabled = true;
+    const r = await fetch(
+      `/api/sessions/${encodeURIComponent(sid)}/approvals/${encodeURIComponent(a.worker)}/${kind}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        cache: 'no-store',
+      },
+    ).catch((e) => ({ ok: false, json: async () => ({ message: String(e) }) }));
+    const b = await r.json().catch(() => ({}));
+    status.textContent = r.ok
+      ? kind === 'approve'
+        ? b.live
+          ? 'approved; the supervisor merges it at its next pass'
+          : 'approved; it is merged when the session is resumed'
+        : 'rejected; the lead is told why'
+      : `not sent: ${b.message || 'error'}`;
+    approve.disabled = reject.disabled = r.ok;
+    if (r.ok) scheduleRefresh(0);
+  };
+  approve.addEventListener('click', () => send('approve', {}));
+  reject.addEventListener('click', () => {
+    const why = reason.value.trim();
+    if (!why) {
+      status.textContent = 'say why you reject it; the lead is told';
+      return;
+    }
+    send('reject', { reason: why });
+  });
+  return h(
+    'div',
+    { class: 'approval', 'data-approval': 'awaiting' },
+    h('div', { class: 'needs', text: `merge awaits your approval (${line})` }),
+    reason,
+    h('div', {}, approve, ' ', reject, ' ', status),
+  );
+}
+
+function renderGate(g) {
+  const box = $('gate');
+  const key = JSON.stringify(g);
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  if (!g) {
+    box.replaceChildren(h('p', { class: 'muted', text: 'No review gate.' }));
+    return;
+  }
+  const of = g.maxRounds ? ` of ${g.maxRounds}` : '';
+  const last = g.rounds[g.rounds.length - 1];
+  const head = h(
+    'div',
+    { class: 'gate-head' },
+    last
+      ? `round ${last.round}${of}: `
+      : `reviewers ${g.reviewers.join(', ')}; no round yet (it starts when the lead calls mark_goal_done)`,
+    last ? h('span', { class: 'badge', 'data-state': last.status, text: last.status }) : null,
+  );
+  box.replaceChildren(
+    head,
+    ...g.rounds.map((r) =>
+      h(
+        'details',
+        { class: 'gate-round', 'data-round': String(r.round), ...(r === last ? { open: '' } : {}) },
+        h(
+          'summary',
+          {},
+          `round ${r.round}${of} · ${r.status} on `,
+          h('span', { class: 'mono', text: r.head.slice(0, 10) }),
+        ),
+        ...r.verdicts.map(verdictBlock),
+      ),
+    ),
   );
 }

@@ -1,0 +1,197 @@
+/**
+ * The dashboard's review panels over a real SQLite file with inject(): a worker's verdict and its held merge, the
+ * gate's rounds, and a person's Approve / Reject through HTTP, with the same guard as the answer box (a query token,
+ * a wrong token, a form body, a foreign Origin and a GET are refused and change nothing).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { InjectOptions } from 'fastify';
+import { staticReader } from '../../src/compose/dashboard-static.js';
+import { openStore } from '../../src/adapters/store.js';
+import { createGit } from '../../src/adapters/git.js';
+import { createTmux } from '../../src/adapters/tmux.js';
+import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
+import { createTestEnv } from '../helpers/env.js';
+import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
+import type { ReviewPanels } from '../../src/app/review/review-views.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const HEAD = 'a'.repeat(40);
+
+test('review panels show verdicts, gate rounds and held merges; Approve and Reject go through the guarded write path', async () => {
+  const t = createTestEnv();
+  const store = openStore(join(t.dir, 'state.db'));
+  const app = buildDashboard({
+    store,
+    stats: store.stats(),
+    git: createGit(),
+    tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }),
+    token: TOKEN,
+    pollMs: 20,
+    readStatic: staticReader(),
+    version: '0.0.0-test',
+  });
+  try {
+    seedSession(store, { id: 'sabc' });
+    seedWorker(store, 'sabc', 1, { state: 'done' });
+    seedWorker(store, 'sabc', 2, { state: 'done' });
+    seedWorker(store, 'sabc', 3, { perspective: 'reviewer' });
+    const r = store.review();
+    const rid = r.addReview({
+      session: 'sabc',
+      reviewer: 'w03',
+      subject: 'w01',
+      round: 0,
+      criteria: [{ id: 'W1', text: 'tests pass' }],
+      ts: 1,
+    });
+    r.submitVerdict(
+      rid,
+      {
+        verdict: 'fail',
+        risk: 'high',
+        criteria: [{ id: 'W1', met: false, evidence: 'npm test exits 1' }],
+        findings: [{ file: 'src/a.ts', line: 3, severity: 'high', text: '<img src=x onerror=alert(1)>' }],
+      },
+      2,
+    );
+    r.startRound({ session: 'sabc', round: 1, head: HEAD, reviewers: ['w03'], ts: 3 });
+    const g = r.addReview({ session: 'sabc', reviewer: 'w03', subject: 'gate', round: 1, criteria: [], ts: 3 });
+    r.submitVerdict(g, { verdict: 'pass', risk: 'low', criteria: [], findings: [] }, 4);
+    r.finishRound('sabc', 1, 'passed', 5);
+    for (const worker of ['w01', 'w02'])
+      r.addApproval({ session: 'sabc', worker, head: HEAD, risk: 'high', reason: 'its review failed', ts: 6 });
+
+    const get = async () => {
+      const res = await app.inject({ url: `/api/sessions/sabc/review?token=${TOKEN}` });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json<ReviewPanels>();
+    };
+    const p = await get();
+    const w1 = p.workers.w01!;
+    assert.deepEqual(
+      [w1.review?.reviewer, w1.review?.perspective, w1.review?.verdict, w1.review?.risk],
+      ['w03', 'reviewer', 'fail', 'high'],
+    );
+    assert.deepEqual(w1.review?.criteria, [{ id: 'W1', text: 'tests pass', met: false, evidence: 'npm test exits 1' }]);
+    assert.deepEqual(w1.review?.findings, [
+      { file: 'src/a.ts', line: 3, severity: 'high', text: '<img src=x onerror=alert(1)>' },
+    ]);
+    assert.deepEqual([w1.approval?.status, w1.approval?.awaiting], ['pending', true]);
+    assert.deepEqual(
+      p.gate?.rounds.map((x) => [x.round, x.status, x.verdicts.map((v) => v.verdict)]),
+      [[1, 'passed', ['pass']]],
+    );
+    assert.deepEqual(p.approvals.counts, { held: 2, approved: 0, rejected: 0, pending: 2 });
+    assert.equal((await app.inject({ url: '/api/sessions/nope/review?token=' + TOKEN })).statusCode, 404);
+
+    const url = (w: string, kind: string) => `/api/sessions/sabc/approvals/${w}/${kind}`;
+    const json = { 'content-type': 'application/json' };
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const refused: [string, InjectOptions][] = [
+      ['no token', { method: 'POST', url: url('w01', 'approve'), headers: json, payload: '{}' }],
+      ['query token', { method: 'POST', url: `${url('w01', 'approve')}?token=${TOKEN}`, headers: json, payload: '{}' }],
+      [
+        'wrong token',
+        {
+          method: 'POST',
+          url: url('w01', 'approve'),
+          headers: { ...json, authorization: 'Bearer nope' },
+          payload: '{}',
+        },
+      ],
+      [
+        'form body',
+        {
+          method: 'POST',
+          url: url('w01', 'approve'),
+          headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'x=1',
+        },
+      ],
+      [
+        'foreign origin',
+        {
+          method: 'POST',
+          url: url('w01', 'approve'),
+          headers: { ...auth, ...json, origin: 'http://evil.example' },
+          payload: '{}',
+        },
+      ],
+      ['GET', { method: 'GET', url: `${url('w01', 'approve')}?token=${TOKEN}` }],
+      [
+        'cross-site',
+        {
+          method: 'POST',
+          url: url('w01', 'approve'),
+          headers: { ...auth, ...json, 'sec-fetch-site': 'cross-site' },
+          payload: '{}',
+        },
+      ],
+      [
+        'reject without reason',
+        { method: 'POST', url: url('w02', 'reject'), headers: { ...auth, ...json }, payload: '{"reason": "  "}' },
+      ],
+    ];
+    for (const [what, req] of refused) {
+      const res = await app.inject(req);
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${what}: ${res.statusCode}`);
+    }
+    assert.deepEqual(
+      (await get()).approvals.rows.map((a) => a.status),
+      ['pending', 'pending'],
+      'no refused request decided anything',
+    );
+    assert.deepEqual(
+      store.eventsAfter('sabc').filter((e) => e.type.startsWith('merge.')),
+      [],
+    );
+
+    const ok = await app.inject({
+      method: 'POST',
+      url: url('w01', 'approve'),
+      headers: { ...auth, ...json },
+      payload: '{}',
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.deepEqual(ok.json(), { worker: 'w01', status: 'approved', note: null, live: true });
+    const no = await app.inject({
+      method: 'POST',
+      url: url('w02', 'reject'),
+      headers: { ...auth, ...json },
+      payload: JSON.stringify({ reason: 'drops the migration' }),
+    });
+    assert.equal(no.statusCode, 200, no.body);
+    // The same rows and events as `crewmux approve` / `crewmux reject`; the lead is told at its next call (told = false).
+    const a1 = r.latestApproval('sabc', 'w01')!;
+    const a2 = r.latestApproval('sabc', 'w02')!;
+    assert.deepEqual([a1.status, a1.told], ['approved', false]);
+    assert.deepEqual([a2.status, a2.note, a2.told], ['rejected', 'drops the migration', false]);
+    assert.deepEqual(
+      store
+        .eventsAfter('sabc')
+        .filter((e) => e.type.startsWith('merge.'))
+        .map((e) => [e.type, e.worker_id]),
+      [
+        ['merge.approved', 'w01'],
+        ['merge.rejected', 'w02'],
+      ],
+    );
+    const again = await app.inject({
+      method: 'POST',
+      url: url('w01', 'approve'),
+      headers: { ...auth, ...json },
+      payload: '{}',
+    });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.json<{ message: string }>().message, /already approved/);
+    const after = await get();
+    assert.deepEqual(after.approvals.counts, { held: 2, approved: 1, rejected: 1, pending: 0 });
+    assert.equal(after.workers.w02!.approval?.note, 'drops the migration');
+  } finally {
+    await app.close();
+    store.close();
+    t.cleanup();
+  }
+});
