@@ -201,8 +201,10 @@ export function createMonitor(
    */
   async function probeWorker(w: WorkerRow, paneId: string | undefined, now: number): Promise<void> {
     const profile = rt.agents.get(w.agent)?.profile;
-    const structured = pollSignals(rt, w);
-    if (structured) await applyDecision(w, structured, paneId);
+    const { latest: structured, fresh } = pollSignals(rt, w);
+    // Only what the agent just said moves the worker (an older busy must not undo a waiting seen in the pane).
+    const said = fresh.at(-1);
+    if (said) await applyDecision(w, said, paneId);
     if (!paneId || !profile || now - (lastProbe.get(w.id) ?? 0) < 1_000) return;
     if (!profile.markers.waiting?.length && !profile.blockers?.length) return;
     lastProbe.set(w.id, now);
@@ -221,11 +223,14 @@ export function createMonitor(
       if (moved) unwatch(w.id);
       return;
     }
-    // The agent's own signals decide its activity; its pane only shows what they cannot (blockers).
-    if (structured) return;
+    // The agent's own signals decide its activity; its pane only shows what they cannot: blockers, and dialogs when
+    // its source does not report them (Codex's notify and rollout).
+    if (structured && profile.signals?.dialogs) return;
     const { status, marker } = matchStatus(profile.markers, screen);
-    if (status !== 'unknown') recordPaneStatus(rt, w, status === 'ready' ? 'idle' : status, `marker "${marker}"`);
+    if (status !== 'unknown' && !structured)
+      recordPaneStatus(rt, w, status === 'ready' ? 'idle' : status, `marker "${marker}"`);
     if (status === 'waiting' && w.state === 'running') {
+      if (structured) recordPaneStatus(rt, w, 'waiting', `marker "${marker}"`);
       const asks = tailLines(stripAnsi(screen), 3).replace(/\s+/g, ' ').trim().slice(0, 200);
       if (changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` }))
         askFromPane(rt, w, screen);

@@ -61,15 +61,23 @@ function record(rt: Runtime, w: WorkerRow, c: SignalCursor, d: StatusDecision): 
   rt.store.statusDecisions().add(rt.sid, w.id, d);
 }
 
+/** What pollSignals learned: the newest structured decision (the worker's status source once set), and the new ones. */
+export interface Polled {
+  latest?: StatusDecision;
+  /** Decisions read by this call, oldest first (changes of activity or not). */
+  fresh: StatusDecision[];
+}
+
 /**
- * Reads the new complete lines of worker `w`'s signals file and records the changes of activity they decide;
- * returns the newest structured decision about `w` (undefined while its agent has said nothing: the pane decides).
+ * Reads the new complete lines of worker `w`'s signals file and records the changes of activity they decide; `latest`
+ * is undefined while its agent has said nothing (the pane decides).
  */
-export function pollSignals(rt: Runtime, w: WorkerRow): StatusDecision | undefined {
+export function pollSignals(rt: Runtime, w: WorkerRow): Polled {
   const file = signalsFile(rt, w);
-  if (!file) return undefined;
+  if (!file) return { fresh: [] };
   const c = cursorOf(rt, w.id);
   const size = fileSize(file);
+  const fresh: StatusDecision[] = [];
   if (size > c.offset) {
     const chunk = readFrom(file, c.offset, Math.min(size - c.offset, 1 << 20));
     c.offset = chunk.next;
@@ -79,9 +87,10 @@ export function pollSignals(rt: Runtime, w: WorkerRow): StatusDecision | undefin
       if (c.skipUntil !== undefined && d.at <= c.skipUntil) continue;
       if (d.evidence === 'UserPromptSubmit') c.submittedAt = d.at;
       record(rt, w, c, d);
+      fresh.push(d);
     }
   }
-  return c.structured;
+  return { latest: c.structured, fresh };
 }
 
 /**
@@ -104,7 +113,7 @@ export interface DeliverySignals {
 export function deliverySignals(rt: Runtime, w: WorkerRow): DeliverySignals | undefined {
   if (!signalsFile(rt, w)) return undefined;
   return {
-    ready: () => pollSignals(rt, w)?.activity === 'idle',
+    ready: () => pollSignals(rt, w).latest?.activity === 'idle',
     submittedSince(at) {
       pollSignals(rt, w);
       const t = cursorOf(rt, w.id).submittedAt;

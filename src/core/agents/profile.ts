@@ -109,10 +109,13 @@ export interface UsageProfile {
  * A worker's structured status sources (core/workers/signals.ts): `file` is the signals file (a name in the worker's
  * state dir) that the launch has the agent's own hooks append to through crewmux's recorder (Claude Code's hooks,
  * Codex's notify); `rollout` reads Codex's session rollout events (task_started, task_complete, token_count).
+ * `dialogs`: the source also reports dialogs waiting for a person (Claude's Notification), so once it has spoken the
+ * pane's waiting markers decide nothing; without it they still do.
  */
 export interface SignalsProfile {
   file?: string;
   rollout?: boolean;
+  dialogs?: boolean;
 }
 
 export interface AgentProfile {

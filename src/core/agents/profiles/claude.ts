@@ -186,6 +186,6 @@ export const claude: AgentProfile = {
   ],
   usage: { source: 'claude-transcript', apiKeyEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] },
   // A worker's hooks (workerHooks) say when it works, idles or waits for a dialog.
-  signals: { file: SIGNALS_FILE },
+  signals: { file: SIGNALS_FILE, dialogs: true },
   launch: claudeStyleLaunch,
 };
