@@ -21,10 +21,12 @@ import {
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
 import { completeTurn, sendToWorker } from '../../src/app/workers/turns.js';
-import { explainWorker } from '../../src/app/workers/signals.js';
+import { explainWorker, rolloutSignals } from '../../src/app/workers/signals.js';
 import { withNonsenseMarkers } from '../../src/app/agents/agent-table.js';
 import { scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
-import { claude, SIGNAL_RECORDER_SCRIPT } from '../../src/core/agents/profiles/claude.js';
+import { claude } from '../../src/core/agents/profiles/claude.js';
+import { codex } from '../../src/core/agents/profiles/codex.js';
+import { SIGNAL_RECORDER_SCRIPT } from '../../src/core/agents/profiles/common.js';
 import { workerDir } from '../../src/app/runtime.js';
 import { createMemoryStore } from '../fakes/store.js';
 import { createFakeRuntime, type FakeRuntime } from '../helpers/fake-runtime.js';
@@ -355,4 +357,49 @@ test("a Claude Code worker's settings run the recorder on its status hooks and e
   assert.doesNotMatch(JSON.stringify(hooks), /tok-secret/);
   assert.equal(settingsOf({ ...ctx, role: 'lead' }).hooks, undefined);
   assert.deepEqual(claude.signals, { file: SIGNALS_FILE, dialogs: true });
+});
+
+test("a Codex worker's notify runs the recorder and its rollout lines decide its activity (source rollout)", async () => {
+  const argv = codex.launch(
+    {
+      role: 'worker',
+      sessionId: 's1',
+      workerId: 'w01',
+      cwd: '/w',
+      mcpUrl: 'http://127.0.0.1:1/mcp',
+      mcpToken: 'tok-secret',
+      mcpConfigPath: '/state/mcp.json',
+      promptFile: '/state/prompt.md',
+      stateDir: '/state',
+      toolTimeoutS: 45,
+      nodePath: '/node',
+    },
+    'codex',
+  ).argv;
+  assert.ok(
+    argv.includes(`notify=${JSON.stringify(['/node', SIGNAL_RECORDER_SCRIPT, `/state/${SIGNALS_FILE}`])}`),
+    argv.join(' '),
+  );
+  assert.doesNotMatch(argv.join(' '), /tok-secret/);
+  assert.deepEqual(codex.signals, { file: SIGNALS_FILE, rollout: true });
+
+  const f = await createFakeRuntime();
+  f.rt.agents.set(scriptedWorker.name, {
+    profile: { ...scriptedWorker, signals: { rollout: true } },
+    binary: process.execPath,
+  });
+  const monitor = createMonitor(f.rt);
+  try {
+    await spawnWorker(f.rt, { task: 'work' });
+    const ev = (type: string, at: number) =>
+      JSON.stringify({ timestamp: new Date(at).toISOString(), type: 'event_msg', payload: { type } });
+    const t = f.clock.now();
+    rolloutSignals(f.rt, 'w01', [ev('task_started', t), ev('token_count', t + 1), ev('task_complete', t + 2)]);
+    await monitor.tick();
+    assert.deepEqual(explained(f), ['busy rollout task_started', 'idle rollout task_complete']);
+    assert.equal(worker(f).state, 'running');
+  } finally {
+    monitor.close();
+    f.cleanup();
+  }
 });

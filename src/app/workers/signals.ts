@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { fileSize, readFrom } from '../../adapters/files.js';
 import {
+  decideRolloutLines,
   decideSignalLines,
   isStructured,
   type Activity,
@@ -29,8 +30,10 @@ interface SignalCursor {
   structured?: StatusDecision;
   /** Lines timed at or before this were decided by an earlier supervisor (resume): not recorded again. */
   skipUntil?: number;
-  /** When the agent last reported a submitted prompt (Claude's UserPromptSubmit), ms. */
-  submittedAt?: number;
+  /** When the agent last said it works (Claude's UserPromptSubmit or a tool call, Codex's task_started), ms. */
+  busyAt?: number;
+  /** Decisions from the agent's rollout (read by the usage collector), not yet seen by pollSignals. */
+  pending: StatusDecision[];
 }
 
 const cursors = new WeakMap<Runtime, Map<string, SignalCursor>>();
@@ -42,7 +45,7 @@ function cursorOf(rt: Runtime, workerId: string): SignalCursor {
   if (!c) {
     const structured = rt.store.statusDecisions().latestStructured(rt.sid, workerId);
     const last = rt.store.statusDecisions().list(rt.sid, workerId, 1)[0];
-    c = { offset: 0, carry: '', last, structured, skipUntil: structured?.at };
+    c = { offset: 0, carry: '', last, structured, skipUntil: structured?.at, pending: [] };
     byWorker.set(workerId, c);
   }
   return c;
@@ -56,6 +59,7 @@ export function signalsFile(rt: Runtime, w: WorkerRow): string | undefined {
 
 function record(rt: Runtime, w: WorkerRow, c: SignalCursor, d: StatusDecision): void {
   if (isStructured(d)) c.structured = d;
+  if (isStructured(d) && d.activity === 'busy') c.busyAt = Math.max(c.busyAt ?? 0, d.at);
   if (c.last && c.last.activity === d.activity && c.last.source === d.source) return;
   c.last = d;
   rt.store.statusDecisions().add(rt.sid, w.id, d);
@@ -73,24 +77,40 @@ export interface Polled {
  * is undefined while its agent has said nothing (the pane decides).
  */
 export function pollSignals(rt: Runtime, w: WorkerRow): Polled {
-  const file = signalsFile(rt, w);
-  if (!file) return { fresh: [] };
+  const signals = rt.agents.get(w.agent)?.profile.signals;
+  if (!signals) return { fresh: [] };
   const c = cursorOf(rt, w.id);
-  const size = fileSize(file);
-  const fresh: StatusDecision[] = [];
-  if (size > c.offset) {
+  const fresh = c.pending.splice(0);
+  const file = signalsFile(rt, w);
+  const size = file ? fileSize(file) : 0;
+  if (file && size > c.offset) {
     const chunk = readFrom(file, c.offset, Math.min(size - c.offset, 1 << 20));
     c.offset = chunk.next;
     const lines = (c.carry + chunk.text).split('\n');
     c.carry = lines.pop() ?? '';
     for (const d of decideSignalLines(lines)) {
       if (c.skipUntil !== undefined && d.at <= c.skipUntil) continue;
-      if (d.evidence === 'UserPromptSubmit') c.submittedAt = d.at;
       record(rt, w, c, d);
       fresh.push(d);
     }
   }
-  return { latest: c.structured, fresh };
+  return { latest: c.structured, fresh: fresh.sort((a, b) => a.at - b.at) };
+}
+
+/**
+ * New lines of worker `workerId`'s Codex session rollout (the usage collector reads them): records the changes of
+ * activity they decide (task_started, task_complete, turn_aborted, token_count; source `rollout`) and hands them to the
+ * next pollSignals. Nothing for a worker whose agent's profile does not ask for its rollout.
+ */
+export function rolloutSignals(rt: Runtime, workerId: string, lines: readonly string[]): void {
+  const w = rt.store.getWorker(rt.sid, workerId);
+  if (!w || !rt.agents.get(w.agent)?.profile.signals?.rollout) return;
+  const c = cursorOf(rt, w.id);
+  for (const d of decideRolloutLines(lines, c.structured?.activity, rt.now())) {
+    if (c.skipUntil !== undefined && d.at <= c.skipUntil) continue;
+    record(rt, w, c, d);
+    c.pending.push(d);
+  }
 }
 
 /**
@@ -105,7 +125,10 @@ export function recordPaneStatus(rt: Runtime, w: WorkerRow, activity: Activity, 
 export interface DeliverySignals {
   /** True when the agent itself says it is idle at its prompt. */
   ready(): boolean;
-  /** True when the agent reported a submitted prompt at or after `at` (ms). */
+  /**
+   * True when the agent said it works at or after `at` (ms): a submitted prompt (UserPromptSubmit), a tool call, a
+   * turn started (Codex's rollout). Asked only after the agent was seen idle, so its work is the typed text's.
+   */
   submittedSince(at: number): boolean;
 }
 
@@ -116,7 +139,7 @@ export function deliverySignals(rt: Runtime, w: WorkerRow): DeliverySignals | un
     ready: () => pollSignals(rt, w).latest?.activity === 'idle',
     submittedSince(at) {
       pollSignals(rt, w);
-      const t = cursorOf(rt, w.id).submittedAt;
+      const t = cursorOf(rt, w.id).busyAt;
       return t !== undefined && t >= at;
     },
   };

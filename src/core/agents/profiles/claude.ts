@@ -8,17 +8,12 @@
 import { fileURLToPath } from 'node:url';
 import { PROMPT_ARG, type AgentProfile, type LaunchContext, type LaunchSpec } from '../profile.js';
 import { shellJoin } from '../../text/shell-quote.js';
-import { MCP_SERVER, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
+import { MCP_SERVER, SIGNAL_RECORDER_SCRIPT, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
 import { ASK_TOOL, HOOK_TIMEOUT_S } from '../../questions/claude-hook.js';
 import { SIGNALS_FILE } from '../../workers/signals.js';
 
 /** crewmux's status-line recorder (adapters/usage/claude-statusline.ts), shipped in the package. */
 const STATUS_LINE_SCRIPT = fileURLToPath(new URL('../../../adapters/usage/claude-statusline.js', import.meta.url));
-
-/** crewmux's signal recorder (adapters/signals/signal-recorder.ts), run by a worker's status hooks. */
-export const SIGNAL_RECORDER_SCRIPT = fileURLToPath(
-  new URL('../../../adapters/signals/signal-recorder.js', import.meta.url),
-);
 
 /** Claude Code's hook events a worker reports its activity with (core/workers/signals.ts decides from them). */
 const STATUS_HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'Stop', 'StopFailure', 'Notification'] as const;
