@@ -21,7 +21,7 @@ import {
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
 import { completeTurn, sendToWorker } from '../../src/app/workers/turns.js';
-import { explainWorker, rolloutSignals } from '../../src/app/workers/signals.js';
+import { deliverySignals, explainWorker, rolloutSignals } from '../../src/app/workers/signals.js';
 import { withNonsenseMarkers } from '../../src/app/agents/agent-table.js';
 import { scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
 import { claude } from '../../src/core/agents/profiles/claude.js';
@@ -398,6 +398,12 @@ test("a Codex worker's notify runs the recorder and its rollout lines decide its
     await monitor.tick();
     assert.deepEqual(explained(f), ['busy rollout task_started', 'idle rollout task_complete']);
     assert.equal(worker(f).state, 'running');
+    // A rollout line read late (the collector's pass) never replaces a newer word: the agent stays idle for delivery.
+    rolloutSignals(f.rt, 'w01', [ev('task_started', t - 10)]);
+    assert.equal(deliverySignals(f.rt, worker(f))!.ready(), true);
+    rolloutSignals(f.rt, 'w01', [ev('task_started', t + 3)]);
+    assert.equal(deliverySignals(f.rt, worker(f))!.ready(), false);
+    assert.equal(deliverySignals(f.rt, worker(f))!.submittedSince(t + 3), true);
   } finally {
     monitor.close();
     f.cleanup();

@@ -58,7 +58,8 @@ export function signalsFile(rt: Runtime, w: WorkerRow): string | undefined {
 }
 
 function record(rt: Runtime, w: WorkerRow, c: SignalCursor, d: StatusDecision): void {
-  if (isStructured(d)) c.structured = d;
+  // The rollout is read every 2 s, the signals file every tick: a late line never replaces a newer word.
+  if (isStructured(d) && (!c.structured || d.at >= c.structured.at)) c.structured = d;
   if (isStructured(d) && d.activity === 'busy') c.busyAt = Math.max(c.busyAt ?? 0, d.at);
   if (c.last && c.last.activity === d.activity && c.last.source === d.source) return;
   c.last = d;
@@ -134,7 +135,7 @@ export interface DeliverySignals {
 
 /** The structured source of worker `w` for typed delivery, or undefined when its agent has none. */
 export function deliverySignals(rt: Runtime, w: WorkerRow): DeliverySignals | undefined {
-  if (!signalsFile(rt, w)) return undefined;
+  if (!rt.agents.get(w.agent)?.profile.signals) return undefined;
   return {
     ready: () => pollSignals(rt, w).latest?.activity === 'idle',
     submittedSince(at) {

@@ -173,7 +173,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     server,
     d.stats,
     'list_workers',
-    'List every worker of this session with its state, branch, summary and usage (tokens, estimated cost).',
+    'List every worker of this session with its state, its agent status (busy, idle or waiting, and the source that said so), branch, summary and usage (tokens, estimated cost).',
     {},
     async () => {
       const rows = rt.store.listWorkers(rt.sid);
