@@ -27,6 +27,7 @@ import { createCompactionStore } from './compaction-store.js';
 import { createUsageStore } from './usage/usage-store.js';
 import { createPeakStore } from './machine/peak-store.js';
 import { createQuestionsStore } from './questions/questions-store.js';
+import { createStatusDecisionStore } from './signals/decisions-store.js';
 import { createReviewStore } from './review/review-store.js';
 import type { EventType } from '../core/session/event-types.js';
 
@@ -224,6 +225,7 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
     peaks: () => (peakStore ??= createPeakStore(db, now)),
     questions: () => createQuestionsStore(db),
     review: () => createReviewStore(db),
+    statusDecisions: () => createStatusDecisionStore(db),
 
     /** Runs `fn` in one transaction. */
     transaction<T>(fn: () => T): T {

@@ -9,7 +9,7 @@ import {
   loadSessionRepoConfig,
   parseRepoConfig,
 } from '../app/session/repo-config.js';
-import { resolveAgents } from '../app/agents/agent-table.js';
+import { resolveAgents, withNonsenseMarkers } from '../app/agents/agent-table.js';
 import { createEventLog } from '../app/session/events.js';
 import { forwardableEnv } from '../app/agents/launch.js';
 import type { Runtime } from '../app/runtime.js';
@@ -36,7 +36,11 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
     paths: ctx.paths,
     config,
     configuredVerify: configuredVerify(config, parsed),
-    agents: resolveAgents(config, ctx.env.PATH),
+    // Tests only: agents whose pane markers are nonsense (their status must come from their signals).
+    agents: withNonsenseMarkers(
+      resolveAgents(config, ctx.env.PATH),
+      (ctx.env.CREWMUX_TEST_PANE_MARKERS ?? '').split(',').filter(Boolean),
+    ),
     events: createEventLog(store, sid, ctx.now),
     options: s.options,
     mcpUrl: s.mcp_port ? `http://127.0.0.1:${s.mcp_port}/mcp` : '',

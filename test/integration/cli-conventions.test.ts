@@ -136,7 +136,8 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
         '/dist/src/mcp/',
         // the agent registry and the worker use cases come with a Runtime, which status never opens
         '/dist/src/compose/runtime-factory.js',
-        '/dist/src/app/workers/',
+        '/dist/src/app/workers/spawn.js',
+        '/dist/src/core/agents/registry.js',
       ])
         assert.deepEqual(
           loaded.filter((u) => u.includes(heavy)),

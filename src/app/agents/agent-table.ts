@@ -111,3 +111,22 @@ export function usableAgents(table: AgentTable): ResolvedAgent[] {
   const real = installed.filter((a) => !a.profile.scripted);
   return real.length ? real : [];
 }
+
+/**
+ * Tests only (`CREWMUX_TEST_PANE_MARKERS=claude,codex`, read by compose/): the table with the named agents' pane
+ * markers replaced by texts no screen shows, so a test proves their status comes from structured signals, not the
+ * pane. Unknown names are ignored.
+ */
+export function withNonsenseMarkers(table: AgentTable, names: readonly string[]): AgentTable {
+  const out: AgentTable = new Map(table);
+  for (const name of names) {
+    const a = out.get(name);
+    const never = (what: string) => [`crewmux-test: no screen shows this ${what} marker`];
+    if (a)
+      out.set(name, {
+        ...a,
+        profile: { ...a.profile, markers: { ready: never('ready'), busy: never('busy'), waiting: never('waiting') } },
+      });
+  }
+  return out;
+}

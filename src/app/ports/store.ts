@@ -21,6 +21,7 @@ import type { UsageStore } from './usage.js';
 import type { PeakStore } from './machine-memory.js';
 import type { QuestionsStore } from './questions.js';
 import type { ReviewStore } from './review.js';
+import type { StatusDecisionStore } from './status-decisions.js';
 
 export interface Store {
   /** Closes the database; the store is unusable afterwards. */
@@ -67,6 +68,8 @@ export interface Store {
   questions(): QuestionsStore;
   /** Reviewers' verdicts, the review gate's rounds and workers' structured pass_criteria, in the same database. */
   review(): ReviewStore;
+  /** Each worker's last status decisions (source and evidence), in the same database. */
+  statusDecisions(): StatusDecisionStore;
   /** Runs `fn` in one transaction; a throw rolls it back. */
   transaction<T>(fn: () => T): T;
 }

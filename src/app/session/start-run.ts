@@ -83,6 +83,8 @@ export function supervisorEnv(ctx: AppServices): Record<string, string> {
     ...(ctx.env.CREWMUX_TMUX_CONFIG ? { CREWMUX_TMUX_CONFIG: ctx.env.CREWMUX_TMUX_CONFIG } : {}),
     // Tests only: a file read instead of the machine's memory figures (README#admission-by-memory).
     ...(ctx.env.CREWMUX_TEST_MEMINFO ? { CREWMUX_TEST_MEMINFO: ctx.env.CREWMUX_TEST_MEMINFO } : {}),
+    // Tests only: agents whose pane markers are replaced by nonsense (README#status-from-signals).
+    ...(ctx.env.CREWMUX_TEST_PANE_MARKERS ? { CREWMUX_TEST_PANE_MARKERS: ctx.env.CREWMUX_TEST_PANE_MARKERS } : {}),
     // The router's and web_research's settings and the pass-through list are read by the supervisor
     // (agent panes never get CREWMUX_*).
     ...Object.fromEntries(

@@ -6,6 +6,7 @@ import { budgetView, summaryOf } from '../usage/views.js';
 import { formatCost, quotaLine, usageLine } from '../../core/usage/summary.js';
 import { findingLines } from '../../core/review/verdict.js';
 import { approvalsView } from '../review/review-views.js';
+import { activityViews } from '../workers/signals.js';
 
 /**
  * `crewmux status`: session `sid` (else the latest) with its workers, their conflict radar and the stored report;
@@ -24,6 +25,7 @@ export function sessionStatus(store: Store, sid?: string) {
       .workerPeaks(s.id)
       .map((p) => [p.worker, p.peakBytes]),
   );
+  const activity = activityViews(store, s.id);
   const workers = store.listWorkers(s.id).map((w) => ({
     id: w.id,
     agent: w.agent,
@@ -38,6 +40,8 @@ export function sessionStatus(store: Store, sid?: string) {
     usage: usageOf(w.id),
     /** The largest resident size of the worker's agent process tree the monitor saw (bytes); null: none sampled. */
     peakRssBytes: peaks.get(w.id) ?? null,
+    /** What its agent does (busy, idle, waiting) and which source said so (hook, rollout, acp, pane); null: not known. */
+    activity: activity.get(w.id) ?? null,
   }));
   return {
     session: {

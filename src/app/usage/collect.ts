@@ -13,6 +13,7 @@ import type { UsageProfile } from '../../core/agents/profile.js';
 import { parseClaudeTranscript } from '../../core/usage/claude-transcript.js';
 import { parseClaudeStatusLines } from '../../core/usage/claude-statusline.js';
 import { CLAUDE_STATUS_LINE_FILE } from '../../core/agents/profiles/claude.js';
+import { rolloutSignals } from '../workers/signals.js';
 import { NEW_CODEX_CURSOR, parseCodexRollout, type CodexCursor } from '../../core/usage/codex-rollout.js';
 import { API_LEAD_USAGE_FILE, parseApiLeadUsage } from '../../core/usage/api-lead-usage.js';
 import { lookupAgent } from '../agents/agent-table.js';
@@ -151,6 +152,8 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
       const { lines, next } = files.readLines(file, c.offset);
       if (next === c.offset) continue;
       const parsed = parseCodexRollout(lines, JSON.parse(c.state) as CodexCursor, `${file}@${c.offset}`);
+      // The same lines tell a worker's status (task_started, task_complete): app/workers/signals.ts.
+      if (a.worker !== 'lead') rolloutSignals(rt, a.worker, lines);
       added += store.add(parsed.deltas.map(row));
       const ts = rt.now();
       store.setLimits(

@@ -13,6 +13,10 @@
  * ready marker that the paste had hidden (an input placeholder such as "Type your message") is back, or the
  * bottom of the screen (the input box and footer) is again what it was before the paste. Only an agent
  * with no markers at all falls back to "the screen changed".
+ *
+ * An agent with a structured status source (its hooks: app/workers/signals.ts) is asked first: it is ready when it
+ * says it is idle, and it took the text when it reports a submitted prompt after the paste; its markers remain the
+ * fallback, so an agent whose hooks stay silent is still typed to.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -20,6 +24,7 @@ import { writeFileAtomic } from '../../adapters/files.js';
 import type { Tmux } from '../ports/tmux.js';
 import { waitUntil, type Clock } from '../../core/clock.js';
 import { escapeControls } from '../../core/text/terminal-text.js';
+import type { DeliverySignals } from './signals.js';
 
 export class DeliveryError extends Error {
   constructor(message: string) {
@@ -47,6 +52,8 @@ export interface DeliverOptions {
   tmpDir: string;
   /** Time for the waits (default the system clock). */
   clock: Clock;
+  /** The agent's own status reports (its hooks), asked before the screen; unset: the screen only. */
+  signals?: DeliverySignals;
 }
 
 /** Non-blank lines at the bottom of a screen compared with the pre-paste screen (the input box and footer). */
@@ -58,6 +65,7 @@ async function waitReady(tmux: Tmux, paneId: string, o: DeliverOptions, clock: C
   let stableSince = clock.now();
   const ready = await waitUntil(
     async () => {
+      if (o.signals?.ready()) return true;
       const screen = await tmux.capturePane(paneId);
       if (
         markers.length
@@ -135,25 +143,21 @@ export async function deliverText(tmux: Tmux, paneId: string, text: string, o: D
   const file = join(o.tmpDir, `paste-${id}.txt`);
   writeFileAtomic(file, escapeControls(text));
   const buffer = `crewmux-${id}`;
+  const pastedAt = clock.now();
   const before = await tmux.capturePane(paneId);
   await tmux.loadBuffer(buffer, file);
   await tmux.pasteBuffer(buffer, paneId);
   let landed = await waitLanded(tmux, paneId, before, o);
   const markers = { ready: o.readyMarkers, busy: o.busyMarkers };
+  const took = async () =>
+    o.signals?.submittedSince(pastedAt) || showsSubmitted(await tmux.capturePane(paneId), landed, before, markers);
   const attempts = o.attempts ?? 3;
   for (let i = 0; i < attempts; i++) {
     await tmux.sendKeys(paneId, 'Enter');
-    if (
-      await waitUntil(async () => showsSubmitted(await tmux.capturePane(paneId), landed, before, markers), {
-        timeoutMs: o.confirmMs ?? 1_500,
-        intervalMs: 40,
-        clock,
-      })
-    )
-      return;
+    if (await waitUntil(took, { timeoutMs: o.confirmMs ?? 1_500, intervalMs: 40, clock })) return;
     // An Enter that became a newline changed the input box: the next one is judged against it.
     const now = await tmux.capturePane(paneId);
-    if (showsSubmitted(now, landed, before, markers)) return;
+    if (o.signals?.submittedSince(pastedAt) || showsSubmitted(now, landed, before, markers)) return;
     landed = now;
   }
   throw new DeliveryError(`the agent in pane ${paneId} did not accept the text after ${attempts} Enter presses`);

@@ -16,7 +16,9 @@ import { findSentinel, parseDoneFlag } from '../../core/workers/completion.js';
 import { isActive } from '../../core/workers/state.js';
 import { fileSize, readFrom, readIfExists, watchDir, watchFile } from '../../adapters/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
-import { detectStatus } from '../../core/workers/status-detect.js';
+import { matchStatus } from '../../core/workers/status-detect.js';
+import { moveFor, type StatusDecision } from '../../core/workers/signals.js';
+import { pollSignals, recordPaneStatus } from './signals.js';
 import { LEAD_START_TIMEOUT_S, blockerMessage, detectBlocker } from '../../core/workers/blockers.js';
 import { escapeControls } from '../../core/text/terminal-text.js';
 import type { BlockerKind } from '../../core/agents/profile.js';
@@ -173,14 +175,36 @@ export function createMonitor(
     watches.delete(id);
   }
 
+  /**
+   * Moves worker `w` between running and waiting on a structured decision (its agent's hooks or rollout): a dialog
+   * that waits for a person opens a pane ticket (unless a ticket of the worker is open: its question hook asked).
+   */
+  async function applyDecision(w: WorkerRow, d: StatusDecision, paneId: string | undefined): Promise<void> {
+    const to = moveFor(w.state, d.activity);
+    const why = `${d.source}: ${d.evidence}`.slice(0, 200);
+    if (to === 'waiting') {
+      if (!changeWorkerState(rt, w, 'waiting', `waiting for input (${why})`, { summary: `waiting for input (${why})` }))
+        return;
+      if (paneId && !openTickets(rt, [w.id]).length) askFromPane(rt, w, await rt.tmux.capturePane(paneId));
+    } else if (to === 'running') {
+      if (changeWorkerState(rt, w, 'running', `working again (${why})`)) closePaneTickets(rt, w);
+    }
+  }
+
   const lastProbe = new Map<string, number>();
   /**
-   * Reads a worker's pane with its agent's registry entry, at most once a second per worker: blockers make it
-   * `auth_required`, `quota_exhausted` or `blocked_dialog` (the event carries the agent's line and the fix);
-   * otherwise an agent that asks something (a dialog, a question) is `waiting`, and `running` again once it works.
+   * Decides a worker's activity: from its agent's structured signals first (pollSignals, every tick), else from its
+   * pane. The pane is read with its agent's registry entry at most once a second per worker: blockers make it
+   * `auth_required`, `quota_exhausted` or `blocked_dialog` (the event carries the agent's line and the fix), whatever
+   * the source; without a structured source, an agent that asks something (a dialog, a question) is `waiting`, and
+   * `running` again once it works.
    */
   async function probeWorker(w: WorkerRow, paneId: string | undefined, now: number): Promise<void> {
     const profile = rt.agents.get(w.agent)?.profile;
+    const { latest: structured, fresh } = pollSignals(rt, w);
+    // Only what the agent just said moves the worker (an older busy must not undo a waiting seen in the pane).
+    const said = fresh.at(-1);
+    if (said) await applyDecision(w, said, paneId);
     if (!paneId || !profile || now - (lastProbe.get(w.id) ?? 0) < 1_000) return;
     if (!profile.markers.waiting?.length && !profile.blockers?.length) return;
     lastProbe.set(w.id, now);
@@ -199,8 +223,14 @@ export function createMonitor(
       if (moved) unwatch(w.id);
       return;
     }
-    const status = detectStatus(profile.markers, screen);
+    // The agent's own signals decide its activity; its pane only shows what they cannot: blockers, and dialogs when
+    // its source does not report them (Codex's notify and rollout).
+    if (structured && profile.signals?.dialogs) return;
+    const { status, marker } = matchStatus(profile.markers, screen);
+    if (status !== 'unknown' && !structured)
+      recordPaneStatus(rt, w, status === 'ready' ? 'idle' : status, `marker "${marker}"`);
     if (status === 'waiting' && w.state === 'running') {
+      if (structured) recordPaneStatus(rt, w, 'waiting', `marker "${marker}"`);
       const asks = tailLines(stripAnsi(screen), 3).replace(/\s+/g, ' ').trim().slice(0, 200);
       if (changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` }))
         askFromPane(rt, w, screen);
@@ -292,6 +322,8 @@ export function createMonitor(
       await approvalsPass(rt);
     }
     for (const w of rt.store.listWorkers(rt.sid)) {
+      // A finished worker's agent may still report (its turn's Stop after worker_done): kept for status and delivery.
+      if (!isActive(w.state) && w.pane_id) pollSignals(rt, w);
       if (!isActive(w.state) || w.state === 'queued' || rt.stopping.has(w.id)) continue;
       if (!watches.has(w.id)) watch(w);
       await check(w.id);

@@ -26,6 +26,7 @@ import { portLockDir } from '../worktrees/prepare.js';
 import { admitWorker } from './admission.js';
 import { scopedCommand } from '../../core/workers/memory.js';
 import { assertWithinBudget } from '../usage/budget.js';
+import { deliverySignals } from './signals.js';
 
 export interface SpawnInput {
   task: string;
@@ -138,6 +139,7 @@ export async function launchWorkerAgent(
     await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', {
       readyMarkers: agent.profile.markers.ready,
       busyMarkers: agent.profile.markers.busy,
+      signals: deliverySignals(rt, w),
       tmpDir: stateDir,
       clock: rt.clock,
     });

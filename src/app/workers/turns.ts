@@ -13,6 +13,7 @@ import { waitUntil } from '../../core/clock.js';
 import { fileSize, readFrom, removeFile } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { deliverText } from './deliver.js';
+import { deliverySignals } from './signals.js';
 import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, workerDir, type Runtime } from '../runtime.js';
 import { MAX_TASK_BYTES, newNonce } from './spawn.js';
@@ -167,6 +168,7 @@ export async function sendToWorker(
     await deliverText(rt.tmux, pane.paneId, text, {
       readyMarkers: profile?.markers.ready,
       busyMarkers: profile?.markers.busy,
+      signals: deliverySignals(rt, w),
       tmpDir: workerDir(rt, w.id),
       readyTimeoutMs: 10_000,
       clock: rt.clock,

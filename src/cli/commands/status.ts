@@ -1,4 +1,4 @@
-/** `crewmux status [sid] [--json]`: a session and every worker. */
+/** `crewmux status [sid] [--json] [--explain W]`: a session and every worker, or why worker W is in its state. */
 import { ALL_SESSIONS_OPTION, type Command } from '../command.js';
 import { sessionStatus, type SessionStatusView } from '../../app/session/status.js';
 import { resolveSession } from '../../app/session/lookup.js';
@@ -7,6 +7,8 @@ import { clip, table } from '../output.js';
 import { formatTokens } from '../../core/usage/summary.js';
 import { mb } from '../../core/workers/memory.js';
 import { approvalsLine } from '../../core/review/approval.js';
+import { explainWorker } from '../../app/workers/signals.js';
+import { DECISION_HEADER, decisionLine } from '../../core/workers/signals.js';
 
 export function renderStatus(v: SessionStatusView): string {
   const s = v.session;
@@ -25,12 +27,25 @@ export function renderStatus(v: SessionStatusView): string {
   else {
     lines.push(
       table(
-        ['ID', 'AGENT', 'PERSPECTIVE', 'STATE', 'BRANCH', 'PANE', 'WORKTREE', 'USAGE', 'PEAK RSS', 'SUMMARY'],
+        [
+          'ID',
+          'AGENT',
+          'PERSPECTIVE',
+          'STATE',
+          'ACTIVITY',
+          'BRANCH',
+          'PANE',
+          'WORKTREE',
+          'USAGE',
+          'PEAK RSS',
+          'SUMMARY',
+        ],
         v.workers.map((w) => [
           w.id,
           w.agent,
           w.perspective,
           w.state,
+          w.activity ? `${w.activity.activity} (${w.activity.source})` : '-',
           w.branch,
           w.pane ?? '-',
           w.worktree,
@@ -70,6 +85,13 @@ export function renderStatus(v: SessionStatusView): string {
   return lines.join('\n');
 }
 
+/** `status --explain W`: the worker's state and its last status decisions, oldest first. */
+export function renderExplain(x: ReturnType<typeof explainWorker>): string {
+  const head = `${x.worker} (${x.agent}) is ${x.state}; its last ${x.decisions.length} status decisions, oldest first:`;
+  if (!x.decisions.length) return `${x.worker} (${x.agent}) is ${x.state}; no status decision recorded yet`;
+  return [head, DECISION_HEADER, ...x.decisions.map(decisionLine)].join('\n');
+}
+
 export const statusCommand: Command = {
   command: 'status [sid]',
   describe: "Show a session (default: this repository's latest) and its workers",
@@ -77,9 +99,19 @@ export const statusCommand: Command = {
     y
       .positional('sid', { type: 'string', describe: 'Session id or a unique prefix' })
       .option('json', { type: 'boolean', default: false })
+      .option('explain', {
+        type: 'string',
+        describe: "List worker W's last status decisions: time, activity, source (hook, rollout, acp, pane), evidence",
+      })
       .option('all', ALL_SESSIONS_OPTION),
   async handler(a, ctx) {
     const s = await resolveSession(ctx, a.sid as string | undefined, Boolean(a.all), 'status');
+    if (typeof a.explain === 'string') {
+      const x = explainWorker(ctx.store(), s.id, a.explain);
+      if (a.json) ctx.out.json(x);
+      else ctx.out.out(renderExplain(x));
+      return 0;
+    }
     const v = sessionStatus(ctx.store(), s.id);
     if (a.json) ctx.out.json(v);
     else ctx.out.out(renderStatus(v));

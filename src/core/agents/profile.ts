@@ -105,6 +105,19 @@ export interface UsageProfile {
   apiKeyEnv?: string[];
 }
 
+/**
+ * A worker's structured status sources (core/workers/signals.ts): `file` is the signals file (a name in the worker's
+ * state dir) that the launch has the agent's own hooks append to through crewmux's recorder (Claude Code's hooks,
+ * Codex's notify); `rollout` reads Codex's session rollout events (task_started, task_complete, token_count).
+ * `dialogs`: the source also reports dialogs waiting for a person (Claude's Notification), so once it has spoken the
+ * pane's waiting markers decide nothing; without it they still do.
+ */
+export interface SignalsProfile {
+  file?: string;
+  rollout?: boolean;
+  dialogs?: boolean;
+}
+
 export interface AgentProfile {
   name: string;
   /** Agents of one family share a model vendor; cross_review prefers another family. */
@@ -156,6 +169,8 @@ export interface AgentProfile {
   leadPrompt?: 'launch' | 'after-tools';
   /** How its usage is read and billed (README#usage); absent = not read. */
   usage?: UsageProfile;
+  /** Where a worker's status comes from before its pane (README#status-from-signals); absent = pane markers only. */
+  signals?: SignalsProfile;
   /**
    * Expected resident size of the agent's process tree in MB, an estimate for admission by memory until crewmux
    * has seen its peaks on this machine (core/workers/memory.ts); absent = DEFAULT_RESIDENT_MB (400).

@@ -21,10 +21,24 @@ function bottom(text: string, n: number): string {
 
 /** ready / busy / waiting from `markers` found in the bottom of `paneText`; `unknown` when none matches. */
 export function detectStatus(markers: StatusMarkers, paneText: string, windowLines = STATUS_WINDOW_LINES): AgentStatus {
+  return matchStatus(markers, paneText, windowLines).status;
+}
+
+/** detectStatus with the marker that decided (`''` for unknown), the evidence of a pane decision. */
+export function matchStatus(
+  markers: StatusMarkers,
+  paneText: string,
+  windowLines = STATUS_WINDOW_LINES,
+): { status: AgentStatus; marker: string } {
   const text = bottom(paneText, windowLines);
-  const has = (list?: string[]) => (list ?? []).some((m) => m !== '' && text.includes(m));
-  if (has(markers.waiting)) return 'waiting';
-  if (has(markers.busy)) return 'busy';
-  if (has(markers.ready)) return 'ready';
-  return 'unknown';
+  const find = (list?: string[]) => (list ?? []).find((m) => m !== '' && text.includes(m));
+  for (const [status, list] of [
+    ['waiting', markers.waiting],
+    ['busy', markers.busy],
+    ['ready', markers.ready],
+  ] as const) {
+    const marker = find(list);
+    if (marker !== undefined) return { status, marker };
+  }
+  return { status: 'unknown', marker: '' };
 }

@@ -15,6 +15,7 @@ import { finishedLine, W_ID, workerView } from './views.js';
 import { askedLine, ticketView } from './questions.js';
 import type { ToolDeps } from '../build-server.js';
 import { workerUsage } from '../../app/usage/views.js';
+import { activityViews } from '../../app/workers/signals.js';
 import { budgetNotice } from '../../app/usage/budget.js';
 import { PassCriterionSchema } from '../../core/review/verdict.js';
 import { checkPassCriteria, passCriteriaText } from '../../app/review/check-claim.js';
@@ -172,16 +173,20 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
     server,
     d.stats,
     'list_workers',
-    'List every worker of this session with its state, branch, summary and usage (tokens, estimated cost).',
+    'List every worker of this session with its state, its agent status (busy, idle or waiting, and the source that said so), branch, summary and usage (tokens, estimated cost).',
     {},
     async () => {
       const rows = rt.store.listWorkers(rt.sid);
       const compacted = compactedSummaries(rt, rows);
       const usage = workerUsage(rt.store, rt.sid);
+      const activity = activityViews(rt.store, rt.sid);
       const workers = rows.map((w, i) => {
         const c = compacted[i]!;
         const summary = c.summary === null ? null : fence(`worker ${w.id} summary`, c.summary);
-        return { ...workerView(w, fence), ...c, summary, usage: usage.get(w.id) ?? null };
+        // What the agent does and which source said so (its hooks or rollout first, else its pane).
+        const a = activity.get(w.id);
+        const status = a ? { activity: a.activity, source: a.source, since: a.since } : null;
+        return { ...workerView(w, fence), ...c, summary, usage: usage.get(w.id) ?? null, status };
       });
       const budget = budgetNotice(rt) ?? null;
       // Held merges: each worker's approval state, and the outcomes decided since the lead last heard.

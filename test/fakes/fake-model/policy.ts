@@ -270,7 +270,18 @@ export function answerOf(result: string | undefined): string {
   return (m?.[1] ?? r.split('\n')[0] ?? '').trim();
 }
 
+/** crewmux's note that ends a follow-up turn's text (followUpTurn in src/core/workers/prompts.ts). */
+export const NEW_TURN_MARK = '(crewmux: a new turn.';
+
 function worker(conv: Conversation): Decision {
+  // A follow-up turn (send_to_worker): its task is the last `Create file` line; it writes and reports once more.
+  const turn = conv.text.split(NEW_TURN_MARK).length;
+  if (turn > 1) {
+    const tasks = [...conv.text.matchAll(/Create file (\S+) containing ([^\n]+)/g)];
+    const last = tasks.at(-1);
+    const t = last ? { file: last[1]!, content: last[2]!.trim() } : fileTask(conv.text);
+    return writeThenDone(conv, t.file, t.content, turn);
+  }
   const task = fileTask(conv.text);
   const { file } = task;
   let { content } = task;
@@ -297,13 +308,18 @@ function worker(conv: Conversation): Decision {
     if (search && !conv.calls.map(callKey).includes(`search:${ASK_USER_TOOL}`))
       return { kind: 'tool', tool: search, args: { query: `select:${ASK_USER_TOOL}` } };
   }
+  return writeThenDone(conv, file, content, 1);
+}
+
+/** Turn `turn` of a worker: write `file` unless `turn` writes were made, then worker_done unless `turn` were made. */
+function writeThenDone(conv: Conversation, file: string, content: string, turn: number): Decision {
   const cwd = cwdOf(conv.text);
   const abs = file.startsWith('/') || !cwd ? file : `${cwd}/${file}`;
   const keys = conv.calls.map(callKey);
-  const wrote = conv.calls.some(
+  const writes = conv.calls.filter(
     (c) => WRITE_TOOLS.includes(c.name) || c.name === 'exec_command' || c.name === 'shell' || c.name === 'apply_patch',
-  );
-  if (!wrote) {
+  ).length;
+  if (writes < turn) {
     const w = find(conv, (t) => WRITE_TOOLS.includes(t.name));
     if (w) {
       const props = w.schema?.properties ?? {};
@@ -320,7 +336,7 @@ function worker(conv: Conversation): Decision {
       };
     }
   }
-  if (!keys.includes('worker_done')) {
+  if (keys.filter((k) => k === 'worker_done').length < turn) {
     const d = callCrewmux(conv, 'worker_done', { status: 'done', summary: `Created ${file}` });
     if (d) return d;
   }

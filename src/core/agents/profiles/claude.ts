@@ -8,11 +8,40 @@
 import { fileURLToPath } from 'node:url';
 import { PROMPT_ARG, type AgentProfile, type LaunchContext, type LaunchSpec } from '../profile.js';
 import { shellJoin } from '../../text/shell-quote.js';
-import { MCP_SERVER, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
+import { MCP_SERVER, SIGNAL_RECORDER_SCRIPT, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
 import { ASK_TOOL, HOOK_TIMEOUT_S } from '../../questions/claude-hook.js';
+import { SIGNALS_FILE } from '../../workers/signals.js';
 
 /** crewmux's status-line recorder (adapters/usage/claude-statusline.ts), shipped in the package. */
 const STATUS_LINE_SCRIPT = fileURLToPath(new URL('../../../adapters/usage/claude-statusline.js', import.meta.url));
+
+/** Claude Code's hook events a worker reports its activity with (core/workers/signals.ts decides from them). */
+const STATUS_HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'Stop', 'StopFailure', 'Notification'] as const;
+
+/**
+ * The `hooks` of a worker's settings: crewmux's question hook on AskUserQuestion (when given), and its signal recorder
+ * on every status event and every tool call (PreToolUse `*`), appending to SIGNALS_FILE in the state dir.
+ */
+function workerHooks(ctx: LaunchContext): Record<string, unknown> {
+  const hooks: Record<string, { matcher?: string; hooks: { type: 'command'; command: string; timeout: number }[] }[]> =
+    {};
+  // A worker's AskUserQuestion becomes a crewmux ticket; the hook hands Claude the lead's (or the user's) answer.
+  if (ctx.askHook)
+    hooks.PreToolUse = [
+      { matcher: ASK_TOOL, hooks: [{ type: 'command', command: shellJoin(ctx.askHook), timeout: HOOK_TIMEOUT_S }] },
+    ];
+  if (ctx.nodePath) {
+    // The command line holds two paths, nothing secret; the recorder prints nothing and always exits 0.
+    const record = {
+      type: 'command' as const,
+      command: shellJoin([ctx.nodePath, SIGNAL_RECORDER_SCRIPT, joinPath(ctx.stateDir, SIGNALS_FILE)]),
+      timeout: 10,
+    };
+    for (const e of STATUS_HOOK_EVENTS) hooks[e] = [{ hooks: [record] }];
+    hooks.PreToolUse = [...(hooks.PreToolUse ?? []), { matcher: '*', hooks: [record] }];
+  }
+  return hooks;
+}
 
 /** Where an agent's status-line records go (core/usage/claude-statusline.ts reads them). */
 export const CLAUDE_STATUS_LINE_FILE = 'claude-statusline.jsonl';
@@ -31,19 +60,8 @@ export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpe
   const settings = {
     permissions: { allow: [`mcp__${MCP_SERVER}`] },
     skipDangerousModePermissionPrompt: true,
-    // A worker's AskUserQuestion becomes a crewmux ticket; the hook hands Claude the lead's (or the user's) answer.
-    ...(ctx.role === 'worker' && ctx.askHook
-      ? {
-          hooks: {
-            PreToolUse: [
-              {
-                matcher: ASK_TOOL,
-                hooks: [{ type: 'command', command: shellJoin(ctx.askHook), timeout: HOOK_TIMEOUT_S }],
-              },
-            ],
-          },
-        }
-      : {}),
+    // A worker's questions and activity reach crewmux through Claude's hooks (workerHooks).
+    ...(ctx.role === 'worker' ? { hooks: workerHooks(ctx) } : {}),
     // Claude's status-line JSON carries its cost and the plan's rate limits: recorded into the state dir.
     // The command line holds two paths and a file name, nothing secret.
     // Workers only: with a status line the lead's typed first prompt was never confirmed delivered (its footer changes
@@ -162,5 +180,7 @@ export const claude: AgentProfile = {
     { match: 'Do you want to proceed?', keys: ['Enter'], why: 'a tool permission prompt outside the allow rules' },
   ],
   usage: { source: 'claude-transcript', apiKeyEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] },
+  // A worker's hooks (workerHooks) say when it works, idles or waits for a dialog.
+  signals: { file: SIGNALS_FILE, dialogs: true },
   launch: claudeStyleLaunch,
 };

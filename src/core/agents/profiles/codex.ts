@@ -5,7 +5,8 @@
  * because it outlives the TUI.
  */
 import { PROMPT_ARG, type AgentProfile } from '../profile.js';
-import { MCP_SERVER, crewmuxEnv, toolTimeoutSeconds } from './common.js';
+import { MCP_SERVER, SIGNAL_RECORDER_SCRIPT, crewmuxEnv, joinPath, toolTimeoutSeconds } from './common.js';
+import { SIGNALS_FILE } from '../../workers/signals.js';
 
 const toml = (s: string) => JSON.stringify(s);
 
@@ -29,6 +30,9 @@ export const codex: AgentProfile = {
   leadPrompt: 'after-tools',
   mcpToolName: (server, tool) => `mcp__${server}.${tool}`,
   usage: { source: 'codex-rollout', apiKeyEnv: ['OPENAI_API_KEY', 'CODEX_API_KEY'] },
+  // A worker's `notify` program (crewmux's recorder) says when a turn ends; its session rollout when one starts and
+  // ends. Neither reports an approval dialog: the pane's waiting markers still do.
+  signals: { file: SIGNALS_FILE, rollout: true },
   markers: {
     ready: ['Ask Codex to do anything', '? for shortcuts'],
     busy: ['esc to interrupt', 'Working ('],
@@ -71,6 +75,11 @@ export const codex: AgentProfile = {
       // Folder trust, scoped to the worktree. An inline table because `-c` splits dotted keys, and the
       // path may hold dots; it shadows the user's [projects] for this process only (the file is not edited).
       `projects={${toml(ctx.cwd)}={trust_level="trusted"}}`,
+      // A worker's turn ends are appended to its signals file (Codex adds the notification's JSON as the last
+      // argument). Two paths, nothing secret; it replaces the user's own notify program for this process only.
+      ...(ctx.role === 'worker' && ctx.nodePath
+        ? [`notify=${JSON.stringify([ctx.nodePath, SIGNAL_RECORDER_SCRIPT, joinPath(ctx.stateDir, SIGNALS_FILE)])}`]
+        : []),
     ];
     return {
       argv: [

@@ -1,5 +1,14 @@
 /** Small helpers shared by the agent entries: paths under ctx.stateDir, MCP header, tool timeout, JSON files. */
+import { fileURLToPath } from 'node:url';
 import type { LaunchContext } from '../profile.js';
+
+/**
+ * crewmux's signal recorder (adapters/signals/signal-recorder.ts), shipped in the package: Claude Code workers run it
+ * from their hooks, Codex workers as their `notify` program (core/workers/signals.ts reads what it writes).
+ */
+export const SIGNAL_RECORDER_SCRIPT = fileURLToPath(
+  new URL('../../../adapters/signals/signal-recorder.js', import.meta.url),
+);
 
 /** The MCP server name every agent sees; tool names derive from it (mcp__crewmux__spawn_worker, ...). */
 export const MCP_SERVER = 'crewmux';

@@ -1,0 +1,182 @@
+/**
+ * Issue 21 item 3, the real thing: a real Claude Code worker (the pinned CLI, against the scripted fake model server on
+ * loopback) whose status comes from its hooks, not its pane. The test replaces Claude's pane marker table with
+ * nonsense (CREWMUX_TEST_PANE_MARKERS, tests only): no ready, busy or waiting marker can ever show. The step lead
+ * spawns the worker, waits for its first turn, gives it a second turn with send_to_worker (typed into its pane: ready
+ * because its Stop hook said idle, taken because its UserPromptSubmit hook fired), waits again, merges, verifies and
+ * marks the goal done. Both files are on the integration branch, `crewmux status --explain w01` lists busy and idle
+ * decisions from source `hook` and none from the pane, and `crewmux status --json` shows the worker's source.
+ * Before structured signals, the second turn was never delivered (no ready marker within 10 s) and the run timed out.
+ * The same for a real Codex worker, whose turns come from its session rollout (task_started, task_complete) and its
+ * notify program (agent-turn-complete). Each is skipped when its binary is missing. Seeded HOME
+ * (test/helpers/agent-homes.ts), outbound traffic to a closed loopback proxy, as in real-agents-run.test.ts.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { which } from '../../src/adapters/which.js';
+import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
+import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
+import {
+  createRepo,
+  createTestEnv,
+  diagnostics,
+  fixtureAgent,
+  git,
+  ROOT,
+  runCli,
+  secureTestBase,
+} from '../helpers/env.js';
+import type { StepResult } from '../helpers/step-run.js';
+
+const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
+/** Seconds the run may take before crewmux ends it as timed out. */
+const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
+
+let fake: FakeModelServer;
+before(async () => {
+  fake = createFakeModelServer();
+  await fake.listen();
+});
+after(async () => {
+  await fake.close();
+});
+
+interface Explained {
+  worker: string;
+  state: string;
+  decisions: { at: number; activity: string; source: string; evidence: string }[];
+  /** The text form of `status --explain w01`. */
+  text: string;
+}
+
+/**
+ * Runs the two-turn plan with `agent` as the worker, its pane markers nonsense; returns what `status --explain w01`
+ * says after asserting the run, both files and the sources shown by list_workers and `status --json` (`sources`).
+ */
+async function twoTurns(agent: string, sources: string[]): Promise<Explained> {
+  const t = createTestEnv({ base: secureTestBase() });
+  try {
+    const plan = join(t.dir, 'plan.json');
+    const out = join(t.dir, 'out.json');
+    writeFileSync(
+      plan,
+      JSON.stringify([
+        {
+          call: 'spawn_worker',
+          args: { task: 'Create file first.txt containing first turn', agent },
+          save: 'a',
+        },
+        { call: 'wait_for_worker', args: { worker_id: '$a' }, repeatWhile: 'Still running' },
+        {
+          call: 'send_to_worker',
+          args: { worker_id: '$a', message: 'Create file second.txt containing second turn' },
+        },
+        { call: 'wait_for_worker', args: { worker_id: '$a' }, repeatWhile: 'Still running' },
+        { call: 'list_workers', args: {} },
+        { call: 'merge_worker', args: { worker_id: '$a' } },
+        { call: 'verify', args: {}, repeatWhile: 'still running' },
+        { call: 'mark_goal_done', args: { summary: 'two turns, told by hooks' } },
+      ]),
+    );
+    const config = {
+      verify: ['git status --short'],
+      toolWait: 20,
+      leadStartTimeout: RUN_S,
+      agents: { 'step-lead': fixtureAgent('step-lead', { env: { STEP_PLAN: plan, STEP_OUT: out } }) },
+    };
+    const repo = createRepo(t, {
+      'README.md': '# test repo\n',
+      '.crewmux/config.json': JSON.stringify(config, null, 2) + '\n',
+    });
+    const env = {
+      PATH,
+      ...OFFLINE_ENV,
+      ...seedUserHome(agent, t.env.HOME!, fake.url),
+      CREWMUX_TEST_PANE_MARKERS: agent,
+    };
+    const r = await runCli(
+      t,
+      repo,
+      [
+        'run',
+        '--goal',
+        `a real ${agent} worker told by its own signals`,
+        '--lead',
+        'step-lead',
+        '--agents',
+        agent,
+        '--no-attach',
+        '--wait',
+        '--trust-repo-config',
+        '--timeout',
+        String(RUN_S),
+      ],
+      { env, timeoutMs: (RUN_S + 60) * 1000 },
+    );
+    const sessions = join(t.env.CREWMUX_DATA_DIR!, 'sessions');
+    const sid = existsSync(sessions) ? readdirSync(sessions)[0] : undefined;
+    const workerDir = sid ? join(sessions, sid, 'workers', 'w01') : '';
+    const tail = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').slice(-4000) : '(none)');
+    const steps = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as StepResult[]) : [];
+    const why = () =>
+      `exit ${r.code}\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}\n--- steps\n${JSON.stringify(
+        steps.map((s) => [s.call, s.isError, s.text.slice(0, 300)]),
+      )}\n--- w01 pane\n${tail(join(workerDir, 'pane.log'))}\n--- w01 signals\n${tail(
+        join(workerDir, 'agent-signals.jsonl'),
+      )}`;
+    assert.equal(r.code, 0, why());
+    const sent = steps.find((s) => s.call === 'send_to_worker');
+    assert.equal(sent?.isError, false, `the second turn was typed and taken\n${why()}`);
+    const integration = `crewmux/${sid}/integration`;
+    assert.equal(git(repo, 'show', `${integration}:first.txt`), 'first turn', why());
+    assert.equal(git(repo, 'show', `${integration}:second.txt`), 'second turn', why());
+
+    // list_workers told the lead which source decided.
+    const listed = steps.find((s) => s.call === 'list_workers')?.structured as
+      { workers: { id: string; status: { activity: string; source: string } | null }[] } | undefined;
+    assert.ok(sources.includes(listed?.workers[0]?.status?.source ?? ''), why());
+
+    // status --explain: busy and idle decisions from the hooks, none from the (nonsense) pane markers.
+    const ex = await runCli(t, repo, ['status', sid!, '--explain', 'w01', '--json'], { env });
+    assert.equal(ex.code, 0, ex.stderr);
+    const explained = JSON.parse(ex.stdout) as Explained;
+    assert.deepEqual([...new Set(explained.decisions.map((d) => d.source))].sort(), [...sources].sort(), ex.stdout);
+    // Two turns: busy, then idle, twice at least.
+    const flips = explained.decisions.filter((d, i, all) => i > 0 && d.activity !== all[i - 1]!.activity);
+    assert.ok(flips.length >= 3, ex.stdout);
+    const text = await runCli(t, repo, ['status', sid!, '--explain', 'w01'], { env });
+    assert.match(text.stdout, new RegExp(`^w01 \\(${agent}\\) is merged; its last \\d+ status decisions`, 'm'));
+
+    const status = await runCli(t, repo, ['status', sid!, '--json'], { env });
+    const view = JSON.parse(status.stdout) as { workers: { id: string; activity: { source: string } | null }[] };
+    assert.ok(sources.includes(view.workers[0]?.activity?.source ?? ''), status.stdout);
+    return { ...explained, text: text.stdout };
+  } finally {
+    t.cleanup();
+  }
+}
+
+test(
+  "a real Claude Code worker's busy and idle states come from its hooks: nonsense pane markers change nothing",
+  { skip: which('claude', PATH) ? false : 'claude not installed (npm install in the repo installs the pinned CLI)' },
+  async () => {
+    const x = await twoTurns('claude', ['hook']);
+    const seen = x.decisions.map((d) => `${d.activity} ${d.evidence.split(' ')[0]}`);
+    assert.ok(seen.includes('busy UserPromptSubmit') || seen.includes('busy PreToolUse'), x.text);
+    assert.ok(seen.includes('idle Stop'), x.text);
+    assert.match(x.text, /idle {5}hook {5}Stop/);
+  },
+);
+
+test(
+  "a real Codex worker's busy and idle states come from its rollout and notify: nonsense pane markers change nothing",
+  { skip: which('codex', PATH) ? false : 'codex not installed (npm install in the repo installs the pinned CLI)' },
+  async () => {
+    const x = await twoTurns('codex', ['hook', 'rollout']);
+    const seen = x.decisions.map((d) => `${d.activity} ${d.source} ${d.evidence}`);
+    assert.ok(seen.includes('busy rollout task_started'), x.text);
+    assert.ok(seen.includes('idle hook notify agent-turn-complete'), x.text);
+  },
+);
