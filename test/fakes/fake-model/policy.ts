@@ -31,7 +31,8 @@ const BARE_TOOLS = new Set([
 /** The crewmux tool name behind a CLI-specific name, or undefined for other tools. */
 export function logicalName(name: string, namespace?: string): string | undefined {
   if (namespace === `mcp__${SERVER}` || namespace === `mcp__${SERVER}__`) return name;
-  for (const p of [`mcp__${SERVER}__`, `mcp_${SERVER}_`, `${SERVER}_`])
+  // Claude/Qwen `mcp__crewmux__x`, Gemini `mcp_crewmux_x`, OpenCode/Kilo `crewmux_x`, Copilot `crewmux-x`.
+  for (const p of [`mcp__${SERVER}__`, `mcp_${SERVER}_`, `${SERVER}_`, `${SERVER}-`])
     if (name.startsWith(p)) return name.slice(p.length);
   return !namespace && BARE_TOOLS.has(name) ? name : undefined;
 }
@@ -242,7 +243,8 @@ export function cwdOf(text: string): string | undefined {
   return undefined;
 }
 
-const WRITE_TOOLS = ['Write', 'write_file', 'write'];
+// Copilot CLI's is `create` (path, file_text).
+const WRITE_TOOLS = ['Write', 'write_file', 'write', 'create'];
 
 /** The marker of a task whose worker asks the user first: `ASK THE USER: <question>` (to the end of its line). */
 export const ASK_MARK = 'ASK THE USER:';
@@ -308,7 +310,8 @@ function worker(conv: Conversation): Decision {
     if (w) {
       const props = w.schema?.properties ?? {};
       const pathKey = ['file_path', 'filePath', 'path', 'absolute_path'].find((k) => k in props) ?? 'file_path';
-      return { kind: 'tool', tool: w, args: { [pathKey]: abs, content: content + '\n' } };
+      const contentKey = 'file_text' in props ? 'file_text' : 'content';
+      return { kind: 'tool', tool: w, args: { [pathKey]: abs, [contentKey]: content + '\n' } };
     }
     const sh = find(conv, (t) => t.name === 'exec_command' || t.name === 'shell');
     if (sh) {
