@@ -47,9 +47,9 @@ const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode', 'kilocode', 'co
 const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
 /**
  * Kilo Code 7.7.7 needed 1.5 to 3 minutes from launch to listing crewmux's tools on 2 cores at load average 11
- * (a fresh HOME per run: its first-run set-up each time), so runs with it get three times the time.
+ * (a fresh HOME per run: its first-run set-up each time), so runs with it get four times the time.
  */
-const runSeconds = (agents: string[]) => (agents.includes('kilocode') ? RUN_S * 3 : RUN_S);
+const runSeconds = (agents: string[]) => (agents.includes('kilocode') ? RUN_S * 4 : RUN_S);
 // Gemini CLI and Qwen Code skip a system settings file below a world-writable directory (/tmp), and
 // crewmux writes them under its data dir; so these runs live under the repo's ignored test-artifacts/.
 const BASE = secureTestBase();

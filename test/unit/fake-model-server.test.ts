@@ -129,6 +129,25 @@ test('chat (Qwen 0.24): a deferred tool goes through tool_search select:, then t
   );
 });
 
+test('chat (Copilot CLI): create {path, file_text} in the cwd, then crewmux-worker_done (hyphenated MCP names)', () => {
+  const props = (...keys: string[]) => ({ type: 'object', properties: Object.fromEntries(keys.map((k) => [k, {}])) });
+  const tools = [
+    { function: { name: 'bash', parameters: props('command') } },
+    { function: { name: 'create', parameters: { ...props('path', 'file_text'), required: ['path', 'file_text'] } } },
+    { function: { name: 'crewmux-worker_done', parameters: props('status', 'summary') } },
+  ];
+  const sys = { role: 'system', content: '* Current working directory: /w\n' };
+  const a = decide(parseChat({ messages: [sys, { role: 'user', content: WORKER }], tools }));
+  assert.ok(a.kind === 'tool' && a.tool.name === 'create', JSON.stringify(a));
+  assert.deepEqual(a.args, { path: '/w/b.txt', file_text: 'hello there\n' });
+  const created = [
+    { role: 'assistant', tool_calls: [{ id: 'c1', function: { name: 'create', arguments: JSON.stringify(a.args) } }] },
+    { role: 'tool', tool_call_id: 'c1', content: 'Created file /w/b.txt' },
+  ];
+  const b = decide(parseChat({ messages: [sys, { role: 'user', content: WORKER }, ...created], tools }));
+  assert.ok(b.kind === 'tool' && b.tool.name === 'crewmux-worker_done' && b.args.status === 'done', JSON.stringify(b));
+});
+
 test('gemini router and other side requests get schema-filled JSON or OK', () => {
   const router = decide(
     parseGemini({
