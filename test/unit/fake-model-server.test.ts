@@ -192,6 +192,30 @@ test('lead reacts to a refused mark_goal_done with list_workers, then retries', 
   assert.ok(b.kind === 'tool' && b.tool.name === 'mcp_crewmux_mark_goal_done');
 });
 
+test('lead calls verify again while it answers "still running" (a slow verify under load), then mark_goal_done', () => {
+  const t = (n: string) => ({ name: `mcp_crewmux_${n}`, parameters: { type: 'object', properties: {} } });
+  const names = ['spawn_worker', 'wait_for_worker', 'merge_worker', 'verify', 'mark_goal_done'];
+  const tools = [{ functionDeclarations: names.map(t) }];
+  const call = (name: string, out: string) => [
+    { role: 'model', parts: [{ functionCall: { name: `mcp_crewmux_${name}`, args: {} } }] },
+    { role: 'user', parts: [{ functionResponse: { name: `mcp_crewmux_${name}`, response: { output: out } } }] },
+  ];
+  const base = [
+    { role: 'user', parts: [{ text: LEAD }] },
+    ...call('spawn_worker', 'Started worker w01. {"worker_id":"w01"}'),
+    ...call('wait_for_worker', 'Worker w01 finished: done.'),
+    ...call('merge_worker', 'Merged w01.'),
+    ...call(
+      'verify',
+      'Verify is still running on b9c4482cd5 (git status --short). Call verify again to get its result.',
+    ),
+  ];
+  const a = decide(parseGemini({ contents: base, tools }));
+  assert.ok(a.kind === 'tool' && a.tool.name === 'mcp_crewmux_verify', JSON.stringify(a));
+  const b = decide(parseGemini({ contents: [...base, ...call('verify', 'Verify passed.')], tools }));
+  assert.ok(b.kind === 'tool' && b.tool.name === 'mcp_crewmux_mark_goal_done', JSON.stringify(b));
+});
+
 test('lead with several "AGENT: Create file" lines: one spawn per line with its agent, wait for all, merge each', () => {
   const goal =
     '# You are the lead of a crewmux session\n\n## Goal\nTwo files.\n- codex: Create file a.txt containing from codex\n- gemini: Create file b.txt containing from gemini\n';

@@ -208,7 +208,13 @@ function lead(conv: Conversation): Decision {
   }
   const merges = of('merge_worker').length;
   if (offers(conv, 'merge_worker') && merges < ids.length) return call('merge_worker', { worker_id: ids[merges] });
-  if (offers(conv, 'verify') && of('verify').length === 0) return call('verify', {});
+  // verify answers "still running, call verify again" when the commands outlast crewmux's tool wait (a loaded machine).
+  const verifies = of('verify');
+  if (
+    offers(conv, 'verify') &&
+    (verifies.length === 0 || (stillRunning(verifies.at(-1)!.result) && verifies.length < 20))
+  )
+    return call('verify', {});
   const marks = of('mark_goal_done');
   const summary = `Worker${ids.length > 1 ? 's' : ''} ${ids.join(', ')} finished: ${goal.split('\n')[0]}`;
   if (marks.length === 0) return call('mark_goal_done', { summary });
