@@ -1,5 +1,5 @@
 /**
- * The five pinned real agent CLIs through the real `crewmux run --no-attach --wait` (built
+ * The seven pinned real agent CLIs through the real `crewmux run --no-attach --wait` (built
  * bin/crewmux.js, private tmux socket, real git, crewmux's own MCP server), each talking to the
  * scripted fake model server on loopback:
  * - as LEAD: the CLI leads and the same CLI works (spawn_worker, wait_for_worker, merge_worker,
@@ -40,9 +40,16 @@ import {
 
 const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
 const ONLY = process.env.CREWMUX_AGENTS?.split(',');
-const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode'].filter((a) => !ONLY || ONLY.includes(a));
+const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode', 'kilocode', 'copilot'].filter(
+  (a) => !ONLY || ONLY.includes(a),
+);
 /** Seconds one run may take before crewmux ends it as timed out. */
 const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
+/**
+ * Kilo Code 7.7.7 needed 1.5 to 3 minutes from launch to listing crewmux's tools on 2 cores at load average 11
+ * (a fresh HOME per run: its first-run set-up each time), so runs with it get four times the time.
+ */
+const runSeconds = (agents: string[]) => (agents.includes('kilocode') ? RUN_S * 4 : RUN_S);
 // Gemini CLI and Qwen Code skip a system settings file below a world-writable directory (/tmp), and
 // crewmux writes them under its data dir; so these runs live under the repo's ignored test-artifacts/.
 const BASE = secureTestBase();
@@ -105,6 +112,7 @@ interface Outcome {
 
 /** One goal through `crewmux run --no-attach --wait` with `lead` and worker `agents`, HOME seeded for all of them; the caller cleans up `t`. */
 async function runGoal(lead: string, agents: string[], goal: string): Promise<Outcome> {
+  const runS = runSeconds([lead, ...agents]);
   const t = createTestEnv({ base: BASE });
   const repo = createRepo(t, {
     'README.md': '# test repo\n',
@@ -112,7 +120,7 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
     // leadStartTimeout: a CLI slow to start on a loaded machine (OpenCode's first run in a fresh HOME drew
     // nothing for over 2 minutes) gets the run's time, not the default 120 s.
     '.crewmux/config.json':
-      JSON.stringify({ verify: ['git status --short'], toolWait: 20, leadStartTimeout: RUN_S }, null, 2) + '\n',
+      JSON.stringify({ verify: ['git status --short'], toolWait: 20, leadStartTimeout: runS }, null, 2) + '\n',
   });
   const home = t.env.HOME!;
   const users = [...new Set([lead, ...agents])].reduce<Record<string, string>>(
@@ -137,9 +145,9 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
       '--wait',
       '--trust-repo-config',
       '--timeout',
-      String(RUN_S),
+      String(runS),
     ],
-    { env, timeoutMs: (RUN_S + 60) * 1000 },
+    { env, timeoutMs: (runS + 60) * 1000 },
   );
   const ms = Date.now() - started;
   if (process.env.CREWMUX_RUN_VERBOSE === '1')
@@ -239,9 +247,9 @@ function assertUsage(o: Outcome, who: Record<string, string>): void {
   }
 }
 
-/** Fake-model decisions that called crewmux tool `tool`, directly or through Qwen's `tool_call` proxy. */
+/** Fake-model decisions that called crewmux tool `tool` (`crewmux_x`, `crewmux-x`, ...), directly or through Qwen's `tool_call` proxy. */
 function modelCalled(tool: string): number {
-  const named = (n: unknown) => typeof n === 'string' && new RegExp(`(^|_)${tool}$`).test(n);
+  const named = (n: unknown) => typeof n === 'string' && new RegExp(`(^|[_-])${tool}$`).test(n);
   return fake.requests.filter(
     (r) =>
       r.decision.kind === 'tool' &&
@@ -266,7 +274,7 @@ for (const agent of AGENTS) {
   describe(`real ${agent} through crewmux run`, () => {
     test(
       `${agent} as worker: the scripted lead's plan, the file written by ${agent}'s own tool, worker_done, merge, verify, done`,
-      { skip: missing([agent]), timeout: (RUN_S + 90) * 1000 },
+      { skip: missing([agent]), timeout: (runSeconds([agent]) + 90) * 1000 },
       async () => {
         const file = `worker-${agent}.txt`;
         const content = `hello from ${agent}`;
@@ -292,7 +300,7 @@ for (const agent of AGENTS) {
 
     test(
       `${agent} as lead (and its worker): the goal arrives after crewmux's tools are listed; spawn_worker, wait_for_worker, merge_worker, verify, mark_goal_done`,
-      { skip: missing([agent]), timeout: (RUN_S + 90) * 1000 },
+      { skip: missing([agent]), timeout: (runSeconds([agent]) + 90) * 1000 },
       async () => {
         const file = `lead-${agent}.txt`;
         const content = `written for a ${agent} lead`;

@@ -1,5 +1,5 @@
 /**
- * Test-only "user" setups for the five real CLIs: what a user's own HOME and environment would hold
+ * Test-only "user" setups for the real CLIs: what a user's own HOME and environment would hold
  * (a provider pointing at the fake model server, auto-update and telemetry off), written into a
  * temporary HOME. crewmux's launch entries then add their session-scoped config on top.
  */
@@ -92,6 +92,34 @@ export function seedUserHome(agent: string, home: string, fakeUrl: string): Reco
         }),
       );
       return { OPENCODE_DISABLE_MODELS_FETCH: '1' };
+    case 'kilocode':
+      // Kilo Code is an OpenCode fork: the same provider block, in its own global config dir.
+      put(
+        join(home, '.config', 'kilo', 'kilo.json'),
+        JSON.stringify({
+          autoupdate: false,
+          share: 'disabled',
+          model: 'fake/fake-model',
+          small_model: 'fake/fake-model',
+          provider: {
+            fake: {
+              npm: '@ai-sdk/openai-compatible',
+              name: 'Fake LLM',
+              options: { baseURL: `${fakeUrl}/v1`, apiKey: 'dummy' },
+              models: { 'fake-model': { name: 'Fake Model', tool_call: true } },
+            },
+          },
+        }),
+      );
+      return { KILO_DISABLE_MODELS_FETCH: '1' };
+    case 'copilot':
+      // BYOK: Copilot CLI's documented provider variables; COPILOT_OFFLINE skips GitHub auth, telemetry and updates.
+      return {
+        COPILOT_PROVIDER_BASE_URL: `${fakeUrl}/v1`,
+        COPILOT_PROVIDER_API_KEY: 'dummy',
+        COPILOT_MODEL: 'fake-model',
+        COPILOT_OFFLINE: 'true',
+      };
     default:
       return {};
   }

@@ -1,6 +1,7 @@
 /**
  * Boundary: no secret in a worktree (docs/security/secrets.md). Agents that read MCP config only from the
- * project (crush, cursor-agent, kilocode, kiro) get a file holding a bearer token inside their worktree.
+ * project (crush, cursor-agent, kiro) get a file holding a bearer token inside their worktree; kilocode (7.x, an
+ * OpenCode fork) no longer does: its config goes under crewmux's state dir (KILO_CONFIG).
  * Attacks: (1) a real run whose workers are the registry's cursor-agent and kiro entries played by
  * scripted programs (one leaves its work for the snapshot commit's `git add -A`, the other runs
  * `git add -A && git commit` itself), merged into the integration branch: `git log -p --all` must hold no
@@ -157,7 +158,8 @@ test('a repository that plants symlinks or tracks the config file: crewmux write
     assert.match(refusals['crush-untracked'] ?? '', /symbolic link/);
     assert.match(refusals['cursor-agent'] ?? '', /symbolic link/);
     assert.match(refusals.kiro ?? '', /symbolic link/);
-    assert.match(refusals.kilocode ?? '', /tracks \.kilocode\/mcp\.json/);
+    // Kilo Code 7.x reads KILO_CONFIG (under crewmux's state dir): a tracked .kilocode/mcp.json is not its business.
+    assert.equal(refusals.kilocode, undefined, 'kilocode writes nothing in the worktree');
   } finally {
     t.cleanup();
   }

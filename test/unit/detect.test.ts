@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { detectAgents, parseVersion } from '../../src/app/agents/detect.js';
 import { renderDetect } from '../../src/cli/commands/detect.js';
 import type { AgentProfile } from '../../src/core/agents/profile.js';
+import { findAgent } from '../../src/core/agents/registry.js';
 
 const profile = (name: string, binaries: string[], mcpClient = true): AgentProfile => ({
   name,
@@ -73,5 +74,31 @@ test('detect: found, missing, hanging and stdout-holding binaries, all within th
       }
     }
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('detect says why an installed entry is unverifiable (amp: its model calls run on the Amp server), and not for a missing one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crewmux-detect-'));
+  writeFileSync(join(dir, 'amp'), '#!/bin/sh\necho "0.0.1790142911-g7618fb"\n', { mode: 0o755 });
+  try {
+    const amp = findAgent('amp')!;
+    const crush = findAgent('crush')!;
+    assert.match(amp.unverifiable ?? '', /Amp server/);
+    assert.match(crush.unverifiable ?? '', /downloads its binary from GitHub/);
+    const list = await detectAgents({ agents: [amp, crush], env: { PATH: dir }, timeoutMs: 2_000 });
+    assert.equal(list[0]!.unverifiable, amp.unverifiable);
+    const text = renderDetect(list);
+    assert.ok(text.includes(`amp is not verified by crewmux: ${amp.unverifiable}.`), text);
+    assert.ok(!text.includes('crush is not verified'), 'crush is not installed: its row says how to install it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the verified registry entries carry no unverifiable reason', () => {
+  for (const name of ['claude', 'codex', 'gemini', 'qwen', 'opencode', 'kilocode', 'copilot']) {
+    const a = findAgent(name)!;
+    assert.ok(a.verified, `${name} is verified`);
+    assert.equal(a.unverifiable, undefined, name);
   }
 });

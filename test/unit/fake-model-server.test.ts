@@ -129,6 +129,25 @@ test('chat (Qwen 0.24): a deferred tool goes through tool_search select:, then t
   );
 });
 
+test('chat (Copilot CLI): create {path, file_text} in the cwd, then crewmux-worker_done (hyphenated MCP names)', () => {
+  const props = (...keys: string[]) => ({ type: 'object', properties: Object.fromEntries(keys.map((k) => [k, {}])) });
+  const tools = [
+    { function: { name: 'bash', parameters: props('command') } },
+    { function: { name: 'create', parameters: { ...props('path', 'file_text'), required: ['path', 'file_text'] } } },
+    { function: { name: 'crewmux-worker_done', parameters: props('status', 'summary') } },
+  ];
+  const sys = { role: 'system', content: '* Current working directory: /w\n' };
+  const a = decide(parseChat({ messages: [sys, { role: 'user', content: WORKER }], tools }));
+  assert.ok(a.kind === 'tool' && a.tool.name === 'create', JSON.stringify(a));
+  assert.deepEqual(a.args, { path: '/w/b.txt', file_text: 'hello there\n' });
+  const created = [
+    { role: 'assistant', tool_calls: [{ id: 'c1', function: { name: 'create', arguments: JSON.stringify(a.args) } }] },
+    { role: 'tool', tool_call_id: 'c1', content: 'Created file /w/b.txt' },
+  ];
+  const b = decide(parseChat({ messages: [sys, { role: 'user', content: WORKER }, ...created], tools }));
+  assert.ok(b.kind === 'tool' && b.tool.name === 'crewmux-worker_done' && b.args.status === 'done', JSON.stringify(b));
+});
+
 test('gemini router and other side requests get schema-filled JSON or OK', () => {
   const router = decide(
     parseGemini({
@@ -171,6 +190,30 @@ test('lead reacts to a refused mark_goal_done with list_workers, then retries', 
   assert.ok(a.kind === 'tool' && a.tool.name === 'mcp_crewmux_list_workers');
   const b = decide(parseGemini({ contents: [...base, ...call('list_workers', 'w1 merged')], tools }));
   assert.ok(b.kind === 'tool' && b.tool.name === 'mcp_crewmux_mark_goal_done');
+});
+
+test('lead calls verify again while it answers "still running" (a slow verify under load), then mark_goal_done', () => {
+  const t = (n: string) => ({ name: `mcp_crewmux_${n}`, parameters: { type: 'object', properties: {} } });
+  const names = ['spawn_worker', 'wait_for_worker', 'merge_worker', 'verify', 'mark_goal_done'];
+  const tools = [{ functionDeclarations: names.map(t) }];
+  const call = (name: string, out: string) => [
+    { role: 'model', parts: [{ functionCall: { name: `mcp_crewmux_${name}`, args: {} } }] },
+    { role: 'user', parts: [{ functionResponse: { name: `mcp_crewmux_${name}`, response: { output: out } } }] },
+  ];
+  const base = [
+    { role: 'user', parts: [{ text: LEAD }] },
+    ...call('spawn_worker', 'Started worker w01. {"worker_id":"w01"}'),
+    ...call('wait_for_worker', 'Worker w01 finished: done.'),
+    ...call('merge_worker', 'Merged w01.'),
+    ...call(
+      'verify',
+      'Verify is still running on b9c4482cd5 (git status --short). Call verify again to get its result.',
+    ),
+  ];
+  const a = decide(parseGemini({ contents: base, tools }));
+  assert.ok(a.kind === 'tool' && a.tool.name === 'mcp_crewmux_verify', JSON.stringify(a));
+  const b = decide(parseGemini({ contents: [...base, ...call('verify', 'Verify passed.')], tools }));
+  assert.ok(b.kind === 'tool' && b.tool.name === 'mcp_crewmux_mark_goal_done', JSON.stringify(b));
 });
 
 test('lead with several "AGENT: Create file" lines: one spawn per line with its agent, wait for all, merge each', () => {

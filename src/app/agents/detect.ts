@@ -25,6 +25,8 @@ export interface DetectedAgent {
   mcpWiring?: McpWiring;
   /** The version crewmux's launch line was verified against, if any. */
   verified?: string;
+  /** Why no real run verified it (AgentProfile.unverifiable); absent otherwise. */
+  unverifiable?: string;
   install?: string;
 }
 
@@ -58,6 +60,7 @@ async function probe(a: AgentProfile, deps: DetectDeps): Promise<DetectedAgent> 
     verified: a.verified,
     install: a.install,
     ...(a.unsupported ? { unsupported: a.unsupported } : {}),
+    ...(a.unverifiable ? { unverifiable: a.unverifiable } : {}),
   };
   const path = a.binaries.map((b) => whichFn(b, deps.env.PATH)).find((p): p is string => p !== undefined);
   if (!path) return base;

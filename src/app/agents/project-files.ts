@@ -1,5 +1,5 @@
 /**
- * Agents that read MCP config only from the project (crush, cursor-agent, kilocode, kiro) get a file with
+ * Agents that read MCP config only from the project (crush, cursor-agent, kiro) get a file with
  * crewmux's bearer token inside their worktree. Before it is written: the repository must not track that
  * path (crewmux would overwrite the repo's own file, and the change would be committable), and the path is
  * added to info/exclude of the repository's common git dir (worktrees share it), so neither the agent's

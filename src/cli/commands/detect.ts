@@ -23,10 +23,14 @@ export function renderDetect(list: DetectedAgent[]): string {
   const found = list.filter((a) => a.found && !a.scripted);
   const leads = found.filter((a) => a.canLead).map((a) => a.name);
   const unsupported = list.filter((a) => a.unsupported).map((a) => `${a.name} is not supported: ${a.unsupported}.`);
+  const unverifiable = list
+    .filter((a) => a.found && a.unverifiable)
+    .map((a) => `${a.name} is not verified by crewmux: ${a.unverifiable}.`);
   return [
     table(['AGENT', 'PATH', 'VERSION', 'MCP', 'TUI', 'HEADLESS', 'RESUME', 'CAN LEAD'], rows),
     '',
     ...unsupported,
+    ...unverifiable,
     `${found.length} agent CLI(s) found; can lead: ${leads.length ? leads.join(', ') : 'none'}.`,
   ].join('\n');
 }

@@ -80,6 +80,7 @@ export const PASS_ENV: readonly string[] = [
   'OLLAMA_*',
   'AIDER_*',
   'OPENCODE_*',
+  'KILO_*',
   'CRUSH_*',
   'BRAVE_API_KEY',
   'BRAVE_SEARCH_API_KEY',

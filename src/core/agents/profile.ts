@@ -135,6 +135,11 @@ export interface AgentProfile {
   install?: string;
   /** The version the launch line was verified against with a real binary; absent = from docs only. */
   verified?: string;
+  /**
+   * Why no real run verified this entry (it cannot be pointed at a local model, or cannot be installed here);
+   * `detect` shows it. Absent on verified entries and on entries simply not tried yet.
+   */
+  unverifiable?: string;
   mcpWiring?: McpWiring;
   /**
    * Why crewmux will not launch this agent (as lead or worker), when it cannot do so safely; `detect` and

@@ -20,12 +20,12 @@ export const KNOWN_AGENTS: readonly KnownAgent[] = [
   { name: 'opencode', binaries: ['opencode', '.opencode'], packages: ['opencode-ai'] },
   { name: 'aider', binaries: ['aider'], packages: ['aider-chat', 'aider'] },
   { name: 'goose', binaries: ['goose'] },
-  { name: 'amp', binaries: ['amp'], packages: ['@sourcegraph/amp'] },
+  { name: 'amp', binaries: ['amp', 'amp.exe'], packages: ['@sourcegraph/amp', '@ampcode/cli'] },
   { name: 'cursor-agent', binaries: ['cursor-agent'] },
   { name: 'copilot', binaries: ['copilot'], packages: ['@github/copilot'] },
   { name: 'crush', binaries: ['crush'], packages: ['@charmland/crush'] },
   { name: 'kiro-cli', binaries: ['kiro-cli'] },
-  { name: 'kilocode', binaries: ['kilocode'], packages: ['@kilocode/cli'] },
+  { name: 'kilocode', binaries: ['kilocode', 'kilo', '.kilo'], packages: ['@kilocode/cli'] },
 ];
 
 /** Programs that run a script named by their first non-option argument. */

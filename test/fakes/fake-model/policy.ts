@@ -31,7 +31,8 @@ const BARE_TOOLS = new Set([
 /** The crewmux tool name behind a CLI-specific name, or undefined for other tools. */
 export function logicalName(name: string, namespace?: string): string | undefined {
   if (namespace === `mcp__${SERVER}` || namespace === `mcp__${SERVER}__`) return name;
-  for (const p of [`mcp__${SERVER}__`, `mcp_${SERVER}_`, `${SERVER}_`])
+  // Claude/Qwen `mcp__crewmux__x`, Gemini `mcp_crewmux_x`, OpenCode/Kilo `crewmux_x`, Copilot `crewmux-x`.
+  for (const p of [`mcp__${SERVER}__`, `mcp_${SERVER}_`, `${SERVER}_`, `${SERVER}-`])
     if (name.startsWith(p)) return name.slice(p.length);
   return !namespace && BARE_TOOLS.has(name) ? name : undefined;
 }
@@ -207,7 +208,13 @@ function lead(conv: Conversation): Decision {
   }
   const merges = of('merge_worker').length;
   if (offers(conv, 'merge_worker') && merges < ids.length) return call('merge_worker', { worker_id: ids[merges] });
-  if (offers(conv, 'verify') && of('verify').length === 0) return call('verify', {});
+  // verify answers "still running, call verify again" when the commands outlast crewmux's tool wait (a loaded machine).
+  const verifies = of('verify');
+  if (
+    offers(conv, 'verify') &&
+    (verifies.length === 0 || (stillRunning(verifies.at(-1)!.result) && verifies.length < 20))
+  )
+    return call('verify', {});
   const marks = of('mark_goal_done');
   const summary = `Worker${ids.length > 1 ? 's' : ''} ${ids.join(', ')} finished: ${goal.split('\n')[0]}`;
   if (marks.length === 0) return call('mark_goal_done', { summary });
@@ -242,7 +249,8 @@ export function cwdOf(text: string): string | undefined {
   return undefined;
 }
 
-const WRITE_TOOLS = ['Write', 'write_file', 'write'];
+// Copilot CLI's is `create` (path, file_text).
+const WRITE_TOOLS = ['Write', 'write_file', 'write', 'create'];
 
 /** The marker of a task whose worker asks the user first: `ASK THE USER: <question>` (to the end of its line). */
 export const ASK_MARK = 'ASK THE USER:';
@@ -324,7 +332,8 @@ function writeThenDone(conv: Conversation, file: string, content: string, turn: 
     if (w) {
       const props = w.schema?.properties ?? {};
       const pathKey = ['file_path', 'filePath', 'path', 'absolute_path'].find((k) => k in props) ?? 'file_path';
-      return { kind: 'tool', tool: w, args: { [pathKey]: abs, content: content + '\n' } };
+      const contentKey = 'file_text' in props ? 'file_text' : 'content';
+      return { kind: 'tool', tool: w, args: { [pathKey]: abs, [contentKey]: content + '\n' } };
     }
     const sh = find(conv, (t) => t.name === 'exec_command' || t.name === 'shell');
     if (sh) {

@@ -15,6 +15,7 @@ export const crush: AgentProfile = {
   install: 'npm install -g @charmland/crush',
   authHint: 'a provider key such as ANTHROPIC_API_KEY or OPENAI_API_KEY',
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: false },
+  unverifiable: "@charmland/crush's postinstall downloads its binary from GitHub, which this test machine cannot reach",
   // The prompt is typed anyway; typed once the lead's MCP client has listed crewmux's tools.
   leadPrompt: 'after-tools',
   mcpWiring: 'config-file',
