@@ -12,12 +12,13 @@ import { buildWorkerPrompt } from '../../core/workers/prompts.js';
 import { isActive } from '../../core/workers/state.js';
 import { ToolError } from '../../core/errors.js';
 import { z } from 'zod';
+import type { PaneInfo } from '../ports/tmux.js';
 import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PassCriterion } from '../../core/review/verdict.js';
 import { prepareLaunch } from '../agents/launch.js';
-import { openWorkerPane, type PaneRef, type PaneSpec } from './panes.js';
-import { deliverText } from './deliver.js';
+import type { PaneRef, PaneSpec } from './panes.js';
+import { localRuntime } from './worker-runtimes.js';
 import { changeWorkerState } from './state-change.js';
 import { workerDir, type Runtime } from '../runtime.js';
 import { sessionFence } from '../session/data-fence.js';
@@ -62,7 +63,15 @@ export type PromptExtras = (
  */
 export type OpenWorkerPane = (rt: Runtime, pane: PaneSpec, logFile: string) => Promise<PaneRef>;
 
-const splitPane: OpenWorkerPane = (rt, pane, logFile) => openWorkerPane(rt.tmux, rt.tmuxSession, pane, logFile);
+/** The default: the local tmux runtime (a split of the lead's window), with the session's listing when known. */
+const localPane =
+  (listing?: Promise<PaneInfo[]>): OpenWorkerPane =>
+  async (rt, pane, logFile) => {
+    // The local runtime names nothing after the worker (its pane id is the handle).
+    const h = await localRuntime(rt).start({ workerId: '', ...pane, logFile }, listing);
+    return { paneId: h.id, windowId: h.windowId ?? '' };
+  };
+const splitPane: OpenWorkerPane = localPane();
 
 export const MAX_TASK_BYTES = 256 * 1024;
 const token = () => randomBytes(24).toString('hex');
@@ -135,11 +144,10 @@ export async function launchWorkerAgent(
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
   if (launch.prompt === 'type') {
-    await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', {
+    await localRuntime(rt).sendText({ id: ref.paneId }, readIfExists(w.prompt_file) ?? '', {
       readyMarkers: agent.profile.markers.ready,
       busyMarkers: agent.profile.markers.busy,
       tmpDir: stateDir,
-      clock: rt.clock,
     });
   }
 }
@@ -401,7 +409,7 @@ async function startWorker(
       rt,
       rt.store.getWorker(rt.sid, id)!,
       (ref) => undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }),
-      openPane ?? ((r, pane, log) => openWorkerPane(r.tmux, r.tmuxSession, pane, log, listing)),
+      openPane ?? localPane(listing),
     );
     mark('pane');
     rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, {

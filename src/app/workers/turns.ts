@@ -9,10 +9,9 @@ import { perspectiveInfo, type Perspective } from '../../core/workers/perspectiv
 import { CANNOT_WORK_STATES, isActive, isFinished, type WorkerState } from '../../core/workers/state.js';
 import type { Completion } from '../../core/workers/completion.js';
 import { ToolError } from '../../core/errors.js';
-import { waitUntil } from '../../core/clock.js';
 import { fileSize, readFrom, removeFile } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
-import { deliverText } from './deliver.js';
+import { localRuntime } from './worker-runtimes.js';
 import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, workerDir, type Runtime } from '../runtime.js';
 import { MAX_TASK_BYTES, newNonce } from './spawn.js';
@@ -114,8 +113,7 @@ export async function completeTurn(
 }
 
 async function livePane(rt: Runtime, w: WorkerRow) {
-  const pane = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === w.pane_id);
-  return pane && !pane.dead ? pane : undefined;
+  return w.pane_id ? localRuntime(rt).livePane({ id: w.pane_id }) : undefined;
 }
 
 /**
@@ -164,12 +162,11 @@ export async function sendToWorker(
   }
   const profile = rt.agents.get(w.agent)?.profile;
   try {
-    await deliverText(rt.tmux, pane.paneId, text, {
+    await localRuntime(rt).sendText({ id: pane.paneId }, text, {
       readyMarkers: profile?.markers.ready,
       busyMarkers: profile?.markers.busy,
       tmpDir: workerDir(rt, w.id),
       readyTimeoutMs: 10_000,
-      clock: rt.clock,
     });
   } catch (e) {
     throw new ToolError(
@@ -198,13 +195,8 @@ export async function stopWorker(
   try {
     // A settled worker's branch is final; only its idle agent is stopped.
     if (!settled) await snapshotWorker(rt, w, reason);
-    const pane = await livePane(rt, w);
-    if (pane) {
-      // Ask first (Ctrl-C, as a user would), then escalate: SIGTERM, SIGKILL of the whole tree.
-      await rt.tmux.sendKeys(pane.paneId, 'C-c').catch(() => undefined);
-      await waitUntil(() => !rt.runner.isAlive(pane.pid), { timeoutMs: 1_000, intervalMs: 50, clock: rt.clock });
-      await rt.runner.killTree(pane.pid);
-    }
+    // Ctrl-C first, then SIGTERM and SIGKILL of the agent's tree (the runtime's stop).
+    const pane = w.pane_id ? await localRuntime(rt).stop({ id: w.pane_id }) : false;
     rt.hooks.workerStopped(w.id);
     // A finished worker whose agent idled is stopped too, but keeps its result state.
     const current = rt.store.getWorker(rt.sid, w.id)!;
@@ -220,8 +212,8 @@ export async function stopWorker(
 export async function readWorkerOutput(rt: Runtime, workerId: string, tail = 60): Promise<string> {
   const w = getWorkerOrFail(rt, workerId);
   // When tmux does not answer, the pane log holds the same output.
-  const pane = (await rt.tmux.listPanes(rt.tmuxSession).catch(() => [])).find((p) => p.paneId === w.pane_id);
-  if (pane) return tailLines(await rt.tmux.capturePane(pane.paneId, Math.max(tail, 100)), tail);
+  const shown = w.pane_id ? await localRuntime(rt).readOutput({ id: w.pane_id }, tail) : undefined;
+  if (shown !== undefined) return shown;
   const size = fileSize(w.log_file);
   const chunk = readFrom(w.log_file, Math.max(0, size - 256 * 1024), 256 * 1024).text;
   return tailLines(stripAnsi(chunk), tail);
