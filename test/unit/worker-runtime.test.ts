@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createFakeRuntime } from '../helpers/fake-runtime.js';
-import { localRuntime } from '../../src/app/workers/worker-runtimes.js';
+import { chooseRuntime, localRuntime, runtimeByName } from '../../src/app/workers/worker-runtimes.js';
+import { spawnWorker } from '../../src/app/workers/spawn.js';
+import { ToolError } from '../../src/core/errors.js';
 
 test('the local runtime starts a pane in the lead window, reads it, types into it and stops it', async () => {
   const f = await createFakeRuntime();
@@ -43,6 +45,26 @@ test('a pane that is gone reads as undefined output (the caller falls back to th
   try {
     assert.equal(await localRuntime(f.rt).readOutput({ id: '%999' }, 10), undefined);
     assert.equal(await localRuntime(f.rt).isRunning({ id: '%999' }), false);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('a runtime is local unless named; an unknown name is refused with the runtimes there are', async () => {
+  const f = await createFakeRuntime({ config: { runtimes: { pods: { exec: '/opt/pods.sh' } } } });
+  try {
+    assert.equal(chooseRuntime(f.rt), 'local');
+    assert.equal(chooseRuntime(f.rt, 'pods'), 'pods');
+    assert.equal(runtimeByName(f.rt, 'pods').name, 'exec:pods');
+    assert.equal(runtimeByName(f.rt, 'pods'), runtimeByName(f.rt, 'pods'), 'one instance per session');
+    assert.throws(
+      () => chooseRuntime(f.rt, 'k8s'),
+      (e: Error) => e instanceof ToolError && /E_RUNTIME_UNKNOWN/.test(e.message) && /local, pods/.test(e.message),
+    );
+    await assert.rejects(spawnWorker(f.rt, { task: 'x', runtime: 'k8s' }), /unknown runtime "k8s"/);
+    assert.equal(f.store.listWorkers(f.rt.sid).length, 0, 'nothing was started');
+    f.rt.config = { ...f.rt.config, workerRuntime: 'pods' };
+    assert.equal(chooseRuntime(f.rt), 'pods');
   } finally {
     f.cleanup();
   }

@@ -17,8 +17,15 @@ import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adap
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PassCriterion } from '../../core/review/verdict.js';
 import { prepareLaunch } from '../agents/launch.js';
-import type { PaneRef, PaneSpec } from './panes.js';
-import { localRuntime } from './worker-runtimes.js';
+import { exitStatusFile, recordingExit, type PaneRef, type PaneSpec } from './panes.js';
+import {
+  chooseRuntime,
+  localRuntime,
+  LOCAL_RUNTIME,
+  recordRuntime,
+  runtimeByName,
+  runtimeNameOf,
+} from './worker-runtimes.js';
 import { changeWorkerState } from './state-change.js';
 import { workerDir, type Runtime } from '../runtime.js';
 import { sessionFence } from '../session/data-fence.js';
@@ -41,6 +48,8 @@ export interface SpawnInput {
   beforeLaunch?: (w: WorkerRow) => void;
   /** Commit or branch the worker starts from (default: the integration head); cross_review uses the author's branch. */
   startPoint?: string;
+  /** Where its agent runs: `local` or a name under config `runtimes` (default config `workerRuntime`, else local). */
+  runtime?: string;
 }
 
 export interface SpawnResult {
@@ -100,14 +109,15 @@ function chooseAgent(rt: Runtime, requested?: string): string {
 }
 
 /**
- * Starts worker `w`'s agent in a new pane (`openPane`, default a split of the lead's window) on its worktree with its
- * prompt file; `onPane` learns the pane first (for rollback). Typed prompts are delivered and confirmed before it
- * returns.
+ * Starts worker `w`'s agent on its worktree with its prompt file: in a new pane (`openPane`, default a split of the
+ * lead's window), or on the runtime its runtime.json names (worker-runtimes.ts; `openPane` is then not used).
+ * `onStarted` learns how to undo the start first (for rollback). Typed prompts are delivered and confirmed before it
+ * returns; on a runtime that cannot type text, an agent that needs them is refused before it starts.
  */
 export async function launchWorkerAgent(
   rt: Runtime,
   w: WorkerRow,
-  onPane: (paneId: string) => void = () => undefined,
+  onStarted: (undo: () => Promise<unknown>) => void = () => undefined,
   openPane: OpenWorkerPane = splitPane,
 ): Promise<void> {
   const agent = rt.agents.get(w.agent);
@@ -139,8 +149,34 @@ export async function launchWorkerAgent(
   // In its own systemd scope with a memory limit, or with a raised OOM score (README#admission-by-memory).
   const scope = rt.machine?.scope;
   const pane = scope ? { ...launch.pane, command: scopedCommand(launch.pane.command, scope) } : launch.pane;
+  const runtimeName = runtimeNameOf(rt, w);
+  if (runtimeName !== LOCAL_RUNTIME) {
+    const runtime = runtimeByName(rt, runtimeName);
+    if (launch.prompt === 'type' && !(await runtime.capabilities()).sendText)
+      throw new ToolError(
+        `Error: agent "${w.agent}" takes its prompt typed, and runtime "${runtimeName}" cannot type text (its script exited 2 for send-text). Use another agent or runtime.`,
+      );
+    // Its exit status is saved beside its log as a pane's is, where the runtime shares this file system.
+    const h = await runtime.start({
+      workerId: w.id,
+      cwd: pane.cwd,
+      command: recordingExit(pane.command, exitStatusFile(w.log_file)),
+      env: pane.env,
+      logFile: w.log_file,
+    });
+    onStarted(() => runtime.stop(h));
+    recordRuntime(rt, w.id, runtimeName, h.id);
+    rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
+    if (launch.prompt === 'type')
+      await runtime.sendText(h, readIfExists(w.prompt_file) ?? '', {
+        readyMarkers: agent.profile.markers.ready,
+        busyMarkers: agent.profile.markers.busy,
+        tmpDir: stateDir,
+      });
+    return;
+  }
   const ref = await openPane(rt, pane, w.log_file);
-  onPane(ref.paneId);
+  onStarted(() => rt.tmux.killPane(ref.paneId));
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
   if (launch.prompt === 'type') {
@@ -185,11 +221,13 @@ export async function spawnWorker(
       `Error: ${active.length} workers are already running or queued (the limit is --max-workers ${rt.options.maxWorkers}). Wait for one with wait_for_worker or stop one with kill_worker, then spawn again.`,
     );
   }
-  const admission = openPane ? undefined : await admitWorker(rt, agentName);
+  const runtime = openPane ? LOCAL_RUNTIME : chooseRuntime(rt, input.runtime);
+  // This machine's memory admits local agents only: another runtime's agent runs elsewhere.
+  const admission = openPane || runtime !== LOCAL_RUNTIME ? undefined : await admitWorker(rt, agentName);
   if (admission && !admission.admit)
     return queueWorker(rt, { ...input, perspective, agent: agentName }, admission.reason);
   try {
-    return await startWorker(rt, { ...input, perspective, agent: agentName }, extras, openPane);
+    return await startWorker(rt, { ...input, perspective, agent: agentName, runtime }, extras, openPane);
   } finally {
     admission?.release();
   }
@@ -204,6 +242,7 @@ const QueuedSpawnSchema = z.object({
   passCriteria: z.string().optional(),
   extraContext: z.string().optional(),
   startPoint: z.string().optional(),
+  runtime: z.string().optional(),
 });
 type QueuedSpawn = z.infer<typeof QueuedSpawnSchema>;
 
@@ -318,6 +357,7 @@ async function startWorker(
     const doneFile = join(worktree, '.crewmux', 'done.flag');
     ensureDir(join(worktree, '.crewmux'));
     ensureDir(stateDir);
+    if (spawn.runtime) recordRuntime(rt, id, spawn.runtime);
 
     const blocks = await extrasRead;
     mark('extras');
@@ -408,7 +448,7 @@ async function startWorker(
     await launchWorkerAgent(
       rt,
       rt.store.getWorker(rt.sid, id)!,
-      (ref) => undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }),
+      (run) => undo.push({ what: 'stop the agent', run: async () => void (await run()) }),
       openPane ?? localPane(listing),
     );
     mark('pane');
@@ -419,6 +459,7 @@ async function startWorker(
       worktree,
       included: prompt.included,
       pooled: Boolean(pooled),
+      runtime: spawn.runtime ?? LOCAL_RUNTIME,
       ms: marks,
     });
     const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');

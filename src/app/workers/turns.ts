@@ -11,7 +11,7 @@ import type { Completion } from '../../core/workers/completion.js';
 import { ToolError } from '../../core/errors.js';
 import { fileSize, readFrom, removeFile } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
-import { localRuntime } from './worker-runtimes.js';
+import { runtimeOf } from './worker-runtimes.js';
 import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, workerDir, type Runtime } from '../runtime.js';
 import { MAX_TASK_BYTES, newNonce } from './spawn.js';
@@ -112,8 +112,10 @@ export async function completeTurn(
   }
 }
 
-async function livePane(rt: Runtime, w: WorkerRow) {
-  return w.pane_id ? localRuntime(rt).livePane({ id: w.pane_id }) : undefined;
+/** `w`'s agent with its runtime when it is running (a live pane for local workers), else undefined. */
+async function liveAgent(rt: Runtime, w: WorkerRow) {
+  const on = runtimeOf(rt, w);
+  return on && (await on.runtime.isRunning(on.handle)) ? on : undefined;
 }
 
 /**
@@ -145,8 +147,8 @@ export async function sendToWorker(
       `Error: worker ${workerId} is ${w.state}; it cannot take messages. Spawn a new worker for more work.`,
     );
   }
-  const pane = await livePane(rt, w);
-  if (!pane) {
+  const agent = await liveAgent(rt, w);
+  if (!agent) {
     throw new ToolError(
       `Error: the agent of worker ${workerId} has exited, so nothing was sent (crewmux never types into a pane without its agent). Spawn a new worker on the same task instead.`,
     );
@@ -162,7 +164,7 @@ export async function sendToWorker(
   }
   const profile = rt.agents.get(w.agent)?.profile;
   try {
-    await localRuntime(rt).sendText({ id: pane.paneId }, text, {
+    await agent.runtime.sendText(agent.handle, text, {
       readyMarkers: profile?.markers.ready,
       busyMarkers: profile?.markers.busy,
       tmpDir: workerDir(rt, w.id),
@@ -196,7 +198,8 @@ export async function stopWorker(
     // A settled worker's branch is final; only its idle agent is stopped.
     if (!settled) await snapshotWorker(rt, w, reason);
     // Ctrl-C first, then SIGTERM and SIGKILL of the agent's tree (the runtime's stop).
-    const pane = w.pane_id ? await localRuntime(rt).stop({ id: w.pane_id }) : false;
+    const on = runtimeOf(rt, w);
+    const pane = on ? await on.runtime.stop(on.handle) : false;
     rt.hooks.workerStopped(w.id);
     // A finished worker whose agent idled is stopped too, but keeps its result state.
     const current = rt.store.getWorker(rt.sid, w.id)!;
@@ -212,7 +215,8 @@ export async function stopWorker(
 export async function readWorkerOutput(rt: Runtime, workerId: string, tail = 60): Promise<string> {
   const w = getWorkerOrFail(rt, workerId);
   // When tmux does not answer, the pane log holds the same output.
-  const shown = w.pane_id ? await localRuntime(rt).readOutput({ id: w.pane_id }, tail) : undefined;
+  const on = runtimeOf(rt, w);
+  const shown = on ? await on.runtime.readOutput(on.handle, tail).catch(() => undefined) : undefined;
   if (shown !== undefined) return shown;
   const size = fileSize(w.log_file);
   const chunk = readFrom(w.log_file, Math.max(0, size - 256 * 1024), 256 * 1024).text;
