@@ -109,6 +109,16 @@ export const ERROR_CODES = {
     'The worker runtime does not support this operation (its script exited 2 for it).',
     'Use a runtime that supports it (`local` supports every operation), or implement the op in the script.',
   ],
+  E_NODE_REF_REFUSED: [
+    EXIT.failed,
+    "A node offered, or a worker asked for, a git ref outside its worker's prefix refs/heads/crewmux/<sid>/<worker>-*; it was not fetched.",
+    'Nothing reached this repository. Look at the node (`crewmux node check NAME`): its worker pushed a branch it must not.',
+  ],
+  E_NODE_GIT: [
+    EXIT.failed,
+    "Moving a worker's code to or from a node with git failed.",
+    "Run `crewmux node check NAME`; git's words in the message say whether the link, the node's repository or a non-fast-forward branch is the cause.",
+  ],
   E_SESSION_NOT_FOUND: [EXIT.failed, 'No such session.', 'Run `crewmux sessions` to list sessions.'],
   E_NO_SESSIONS: [
     EXIT.failed,
