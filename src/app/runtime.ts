@@ -23,6 +23,7 @@ import type { UsageCollector } from './usage/collect.js';
 import type { MachineMemory } from './ports/machine-memory.js';
 import type { BudgetTracker } from './usage/budget.js';
 import type { GateRoundRow, ReviewRow } from './ports/review.js';
+import type { WorkerRuntime } from './ports/worker-runtime.js';
 
 export interface Runtime {
   sid: string;
@@ -101,6 +102,8 @@ export interface Runtime {
   reviewRuns?: Map<number, Promise<ReviewRow>>;
   /** The review gate round in progress (app/review/gate.ts). */
   gateRun?: { round: number; run: Promise<GateRoundRow> };
+  /** The session's worker runtimes other than local, by name (app/workers/worker-runtimes.ts); created on first use. */
+  workerRuntimes?: Map<string, WorkerRuntime>;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

@@ -94,6 +94,31 @@ export const ERROR_CODES = {
     "The repository's crewmux config (.crewmux/config.json, hooks.json, PROJECT.md's How to verify) runs commands and is not trusted, or changed since it was trusted.",
     'Review it with `crewmux trust --show`, then `crewmux trust` (or pass --trust-repo-config for this run only).',
   ],
+  E_RUNTIME_UNKNOWN: [
+    EXIT.failed,
+    'The worker runtime named is not configured.',
+    'Use "local", or declare it in config.json: "runtimes": {"NAME": {"exec": "/path/to/script"}} (README#worker-runtimes).',
+  ],
+  E_RUNTIME_SCRIPT: [
+    EXIT.failed,
+    'A runtime script (`exec:`) failed or answered something that is not the expected JSON.',
+    'Run it by hand with the same op and input (`echo \'{"id":"..."}\' | SCRIPT is-running`) and fix what its stderr says; docs/runtimes.md has the protocol.',
+  ],
+  E_RUNTIME_UNSUPPORTED: [
+    EXIT.failed,
+    'The worker runtime does not support this operation (its script exited 2 for it).',
+    'Use a runtime that supports it (`local` supports every operation), or implement the op in the script.',
+  ],
+  E_NODE_REF_REFUSED: [
+    EXIT.failed,
+    "A node offered, or a worker asked for, a git ref outside its worker's prefix refs/heads/crewmux/<sid>/<worker>-*; it was not fetched.",
+    'Nothing reached this repository. Look at the node (`crewmux node check NAME`): its worker pushed a branch it must not.',
+  ],
+  E_NODE_GIT: [
+    EXIT.failed,
+    "Moving a worker's code to or from a node with git failed.",
+    "Run `crewmux node check NAME`; git's words in the message say whether the link, the node's repository or a non-fast-forward branch is the cause.",
+  ],
   E_SESSION_NOT_FOUND: [EXIT.failed, 'No such session.', 'Run `crewmux sessions` to list sessions.'],
   E_NO_SESSIONS: [
     EXIT.failed,

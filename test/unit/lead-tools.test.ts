@@ -81,10 +81,18 @@ test('the lead prompt names every registered lead tool and no other', async () =
 
 test('a tool line shows its parameters, optional ones marked, and its registered description', () => {
   const spawn = listLeadTools(allDeps).find((t) => t.name === 'spawn_worker')!;
-  assert.deepEqual(spawn.params, ['task', 'perspective?', 'agent?', 'file_scope?', 'pass_criteria?', 'extra_context?']);
+  assert.deepEqual(spawn.params, [
+    'task',
+    'perspective?',
+    'agent?',
+    'file_scope?',
+    'pass_criteria?',
+    'extra_context?',
+    'runtime?',
+  ]);
   assert.match(
     prompt(allDeps),
-    /^- spawn_worker\(task, perspective\?, agent\?, file_scope\?, pass_criteria\?, extra_context\?\): Start a worker agent/m,
+    /^- spawn_worker\(task, perspective\?, agent\?, file_scope\?, pass_criteria\?, extra_context\?, runtime\?\): Start a worker agent/m,
   );
   assert.match(prompt(allDeps), /^- list_workers\(\): List every worker/m);
 });

@@ -30,6 +30,7 @@ import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { endSession } from '../session/goal.js';
 import { session, type Runtime } from '../runtime.js';
 import { deathReason, exitStatusFile } from './panes.js';
+import { runtimeOf } from './worker-runtimes.js';
 import { lookupAgent } from '../agents/agent-table.js';
 import { queuedWorkers, samplePeaks } from './admission.js';
 import { askFromPane, closePaneTickets, questionsPass } from '../questions/pump.js';
@@ -288,6 +289,40 @@ export function createMonitor(
     return true;
   }
 
+  const runtimeCheckedAt = new Map<string, number>();
+  /**
+   * A worker on another runtime (an `exec:` script) has no pane: its runtime is asked whether it still runs, at most
+   * every 2 s (each ask may start a process). Ended without reporting completion: crashed. A runtime that cannot
+   * tell is never evidence of an exit (monitor.error).
+   */
+  async function runtimeEnded(w: WorkerRow, now: number): Promise<boolean> {
+    const on = runtimeOf(rt, w);
+    if (!on || now - (runtimeCheckedAt.get(w.id) ?? 0) < 2_000) return false;
+    runtimeCheckedAt.set(w.id, now);
+    let running: boolean;
+    try {
+      running = await on.runtime.isRunning(on.handle);
+    } catch (e) {
+      rt.events.emit('monitor.error', `runtime ${on.runtime.name}: ${(e as Error).message}`, w.id);
+      return false;
+    }
+    if (running) return false;
+    // Its turn may have ended just before it exited: the flag and log are read once more first.
+    await check(w.id);
+    const cur = rt.store.getWorker(rt.sid, w.id)!;
+    if (!isActive(cur.state) || rt.stopping.has(w.id)) return true;
+    const saved = readIfExists(exitStatusFile(cur.log_file));
+    const how = saved?.trim()
+      ? deathReason(saved, undefined)
+      : `ended (runtime ${on.runtime.name} reports it no longer running)`;
+    changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, {
+      exit_info: how,
+      summary: `crashed: ${how}`,
+    });
+    unwatch(cur.id);
+    return true;
+  }
+
   async function tick(): Promise<void> {
     const s = session(rt);
     if (s.status !== 'running') return;
@@ -345,6 +380,7 @@ export function createMonitor(
         unwatch(cur.id);
         continue;
       }
+      if (!cur.pane_id && (await runtimeEnded(cur, now))) continue;
       if (s.options.workerTimeoutS && now - cur.created_at > s.options.workerTimeoutS * 1000) {
         await stopWorker(rt, cur.id, 'timeout', `hit --worker-timeout ${s.options.workerTimeoutS} s`);
         unwatch(cur.id);

@@ -12,12 +12,20 @@ import { buildWorkerPrompt } from '../../core/workers/prompts.js';
 import { isActive } from '../../core/workers/state.js';
 import { ToolError } from '../../core/errors.js';
 import { z } from 'zod';
+import type { PaneInfo } from '../ports/tmux.js';
 import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PassCriterion } from '../../core/review/verdict.js';
 import { prepareLaunch } from '../agents/launch.js';
-import { openWorkerPane, type PaneRef, type PaneSpec } from './panes.js';
-import { deliverText } from './deliver.js';
+import { exitStatusFile, recordingExit, type PaneRef, type PaneSpec } from './panes.js';
+import {
+  chooseRuntime,
+  localRuntime,
+  LOCAL_RUNTIME,
+  recordRuntime,
+  runtimeByName,
+  runtimeNameOf,
+} from './worker-runtimes.js';
 import { changeWorkerState } from './state-change.js';
 import { workerDir, type Runtime } from '../runtime.js';
 import { sessionFence } from '../session/data-fence.js';
@@ -41,6 +49,8 @@ export interface SpawnInput {
   beforeLaunch?: (w: WorkerRow) => void;
   /** Commit or branch the worker starts from (default: the integration head); cross_review uses the author's branch. */
   startPoint?: string;
+  /** Where its agent runs: `local` or a name under config `runtimes` (default config `workerRuntime`, else local). */
+  runtime?: string;
 }
 
 export interface SpawnResult {
@@ -63,7 +73,15 @@ export type PromptExtras = (
  */
 export type OpenWorkerPane = (rt: Runtime, pane: PaneSpec, logFile: string) => Promise<PaneRef>;
 
-const splitPane: OpenWorkerPane = (rt, pane, logFile) => openWorkerPane(rt.tmux, rt.tmuxSession, pane, logFile);
+/** The default: the local tmux runtime (a split of the lead's window), with the session's listing when known. */
+const localPane =
+  (listing?: Promise<PaneInfo[]>): OpenWorkerPane =>
+  async (rt, pane, logFile) => {
+    // The local runtime names nothing after the worker (its pane id is the handle).
+    const h = await localRuntime(rt).start({ workerId: '', ...pane, logFile }, listing);
+    return { paneId: h.id, windowId: h.windowId ?? '' };
+  };
+const splitPane: OpenWorkerPane = localPane();
 
 export const MAX_TASK_BYTES = 256 * 1024;
 const token = () => randomBytes(24).toString('hex');
@@ -92,14 +110,15 @@ function chooseAgent(rt: Runtime, requested?: string): string {
 }
 
 /**
- * Starts worker `w`'s agent in a new pane (`openPane`, default a split of the lead's window) on its worktree with its
- * prompt file; `onPane` learns the pane first (for rollback). Typed prompts are delivered and confirmed before it
- * returns.
+ * Starts worker `w`'s agent on its worktree with its prompt file: in a new pane (`openPane`, default a split of the
+ * lead's window), or on the runtime its runtime.json names (worker-runtimes.ts; `openPane` is then not used).
+ * `onStarted` learns how to undo the start first (for rollback). Typed prompts are delivered and confirmed before it
+ * returns; on a runtime that cannot type text, an agent that needs them is refused before it starts.
  */
 export async function launchWorkerAgent(
   rt: Runtime,
   w: WorkerRow,
-  onPane: (paneId: string) => void = () => undefined,
+  onStarted: (undo: () => Promise<unknown>) => void = () => undefined,
   openPane: OpenWorkerPane = splitPane,
 ): Promise<void> {
   const agent = rt.agents.get(w.agent);
@@ -131,17 +150,42 @@ export async function launchWorkerAgent(
   // In its own systemd scope with a memory limit, or with a raised OOM score (README#admission-by-memory).
   const scope = rt.machine?.scope;
   const pane = scope ? { ...launch.pane, command: scopedCommand(launch.pane.command, scope) } : launch.pane;
+  const runtimeName = runtimeNameOf(rt, w);
+  if (runtimeName !== LOCAL_RUNTIME) {
+    const runtime = runtimeByName(rt, runtimeName);
+    if (launch.prompt === 'type' && !(await runtime.capabilities()).sendText)
+      throw new ToolError(
+        `Error: agent "${w.agent}" takes its prompt typed, and runtime "${runtimeName}" cannot type text (its script exited 2 for send-text). Use another agent or runtime.`,
+      );
+    // Its exit status is saved beside its log as a pane's is, where the runtime shares this file system.
+    const h = await runtime.start({
+      workerId: w.id,
+      cwd: pane.cwd,
+      command: recordingExit(pane.command, exitStatusFile(w.log_file)),
+      env: pane.env,
+      logFile: w.log_file,
+    });
+    onStarted(() => runtime.stop(h));
+    recordRuntime(rt, w.id, runtimeName, h.id);
+    rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
+    if (launch.prompt === 'type')
+      await runtime.sendText(h, readIfExists(w.prompt_file) ?? '', {
+        readyMarkers: agent.profile.markers.ready,
+        busyMarkers: agent.profile.markers.busy,
+        tmpDir: stateDir,
+      });
+    return;
+  }
   const ref = await openPane(rt, pane, w.log_file);
-  onPane(ref.paneId);
+  onStarted(() => rt.tmux.killPane(ref.paneId));
   rt.store.updateWorker(rt.sid, w.id, { pane_id: ref.paneId, window_id: ref.windowId });
   rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
   if (launch.prompt === 'type') {
-    await deliverText(rt.tmux, ref.paneId, readIfExists(w.prompt_file) ?? '', {
+    await localRuntime(rt).sendText({ id: ref.paneId }, readIfExists(w.prompt_file) ?? '', {
       readyMarkers: agent.profile.markers.ready,
       busyMarkers: agent.profile.markers.busy,
       signals: deliverySignals(rt, w),
       tmpDir: stateDir,
-      clock: rt.clock,
     });
   }
 }
@@ -179,11 +223,13 @@ export async function spawnWorker(
       `Error: ${active.length} workers are already running or queued (the limit is --max-workers ${rt.options.maxWorkers}). Wait for one with wait_for_worker or stop one with kill_worker, then spawn again.`,
     );
   }
-  const admission = openPane ? undefined : await admitWorker(rt, agentName);
+  const runtime = openPane ? LOCAL_RUNTIME : chooseRuntime(rt, input.runtime);
+  // This machine's memory admits local agents only: another runtime's agent runs elsewhere.
+  const admission = openPane || runtime !== LOCAL_RUNTIME ? undefined : await admitWorker(rt, agentName);
   if (admission && !admission.admit)
     return queueWorker(rt, { ...input, perspective, agent: agentName }, admission.reason);
   try {
-    return await startWorker(rt, { ...input, perspective, agent: agentName }, extras, openPane);
+    return await startWorker(rt, { ...input, perspective, agent: agentName, runtime }, extras, openPane);
   } finally {
     admission?.release();
   }
@@ -198,6 +244,7 @@ const QueuedSpawnSchema = z.object({
   passCriteria: z.string().optional(),
   extraContext: z.string().optional(),
   startPoint: z.string().optional(),
+  runtime: z.string().optional(),
 });
 type QueuedSpawn = z.infer<typeof QueuedSpawnSchema>;
 
@@ -312,6 +359,7 @@ async function startWorker(
     const doneFile = join(worktree, '.crewmux', 'done.flag');
     ensureDir(join(worktree, '.crewmux'));
     ensureDir(stateDir);
+    if (spawn.runtime) recordRuntime(rt, id, spawn.runtime);
 
     const blocks = await extrasRead;
     mark('extras');
@@ -402,8 +450,8 @@ async function startWorker(
     await launchWorkerAgent(
       rt,
       rt.store.getWorker(rt.sid, id)!,
-      (ref) => undo.push({ what: 'kill pane', run: () => rt.tmux.killPane(ref) }),
-      openPane ?? ((r, pane, log) => openWorkerPane(r.tmux, r.tmuxSession, pane, log, listing)),
+      (run) => undo.push({ what: 'stop the agent', run: async () => void (await run()) }),
+      openPane ?? localPane(listing),
     );
     mark('pane');
     rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, {
@@ -413,6 +461,7 @@ async function startWorker(
       worktree,
       included: prompt.included,
       pooled: Boolean(pooled),
+      runtime: spawn.runtime ?? LOCAL_RUNTIME,
       ms: marks,
     });
     const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');

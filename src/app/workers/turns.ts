@@ -9,11 +9,10 @@ import { perspectiveInfo, type Perspective } from '../../core/workers/perspectiv
 import { CANNOT_WORK_STATES, isActive, isFinished, type WorkerState } from '../../core/workers/state.js';
 import type { Completion } from '../../core/workers/completion.js';
 import { ToolError } from '../../core/errors.js';
-import { waitUntil } from '../../core/clock.js';
 import { fileSize, readFrom, removeFile } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
-import { deliverText } from './deliver.js';
 import { deliverySignals } from './signals.js';
+import { runtimeOf } from './worker-runtimes.js';
 import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, workerDir, type Runtime } from '../runtime.js';
 import { MAX_TASK_BYTES, newNonce } from './spawn.js';
@@ -114,9 +113,10 @@ export async function completeTurn(
   }
 }
 
-async function livePane(rt: Runtime, w: WorkerRow) {
-  const pane = (await rt.tmux.listPanes(rt.tmuxSession)).find((p) => p.paneId === w.pane_id);
-  return pane && !pane.dead ? pane : undefined;
+/** `w`'s agent with its runtime when it is running (a live pane for local workers), else undefined. */
+async function liveAgent(rt: Runtime, w: WorkerRow) {
+  const on = runtimeOf(rt, w);
+  return on && (await on.runtime.isRunning(on.handle)) ? on : undefined;
 }
 
 /**
@@ -148,8 +148,8 @@ export async function sendToWorker(
       `Error: worker ${workerId} is ${w.state}; it cannot take messages. Spawn a new worker for more work.`,
     );
   }
-  const pane = await livePane(rt, w);
-  if (!pane) {
+  const agent = await liveAgent(rt, w);
+  if (!agent) {
     throw new ToolError(
       `Error: the agent of worker ${workerId} has exited, so nothing was sent (crewmux never types into a pane without its agent). Spawn a new worker on the same task instead.`,
     );
@@ -165,13 +165,12 @@ export async function sendToWorker(
   }
   const profile = rt.agents.get(w.agent)?.profile;
   try {
-    await deliverText(rt.tmux, pane.paneId, text, {
+    await agent.runtime.sendText(agent.handle, text, {
       readyMarkers: profile?.markers.ready,
       busyMarkers: profile?.markers.busy,
       signals: deliverySignals(rt, w),
       tmpDir: workerDir(rt, w.id),
       readyTimeoutMs: 10_000,
-      clock: rt.clock,
     });
   } catch (e) {
     throw new ToolError(
@@ -200,13 +199,9 @@ export async function stopWorker(
   try {
     // A settled worker's branch is final; only its idle agent is stopped.
     if (!settled) await snapshotWorker(rt, w, reason);
-    const pane = await livePane(rt, w);
-    if (pane) {
-      // Ask first (Ctrl-C, as a user would), then escalate: SIGTERM, SIGKILL of the whole tree.
-      await rt.tmux.sendKeys(pane.paneId, 'C-c').catch(() => undefined);
-      await waitUntil(() => !rt.runner.isAlive(pane.pid), { timeoutMs: 1_000, intervalMs: 50, clock: rt.clock });
-      await rt.runner.killTree(pane.pid);
-    }
+    // Ctrl-C first, then SIGTERM and SIGKILL of the agent's tree (the runtime's stop).
+    const on = runtimeOf(rt, w);
+    const pane = on ? await on.runtime.stop(on.handle) : false;
     rt.hooks.workerStopped(w.id);
     // A finished worker whose agent idled is stopped too, but keeps its result state.
     const current = rt.store.getWorker(rt.sid, w.id)!;
@@ -222,8 +217,9 @@ export async function stopWorker(
 export async function readWorkerOutput(rt: Runtime, workerId: string, tail = 60): Promise<string> {
   const w = getWorkerOrFail(rt, workerId);
   // When tmux does not answer, the pane log holds the same output.
-  const pane = (await rt.tmux.listPanes(rt.tmuxSession).catch(() => [])).find((p) => p.paneId === w.pane_id);
-  if (pane) return tailLines(await rt.tmux.capturePane(pane.paneId, Math.max(tail, 100)), tail);
+  const on = runtimeOf(rt, w);
+  const shown = on ? await on.runtime.readOutput(on.handle, tail).catch(() => undefined) : undefined;
+  if (shown !== undefined) return shown;
   const size = fileSize(w.log_file);
   const chunk = readFrom(w.log_file, Math.max(0, size - 256 * 1024), 256 * 1024).text;
   return tailLines(stripAnsi(chunk), tail);

@@ -134,6 +134,17 @@ export const ModelPriceSchema = z
   .object({ input: dollars, output: dollars, cacheRead: dollars.optional(), cacheWrite: dollars.optional() })
   .strict();
 
+const RUNTIME_NAME = /^[a-z0-9][a-z0-9._-]*$/i;
+const RUNTIME_NAME_RULE = 'runtime names are letters, digits, dot, dash, underscore';
+
+/** One `exec:` runtime (docs/runtimes.md): the script crewmux calls as `SCRIPT <op>`. */
+export const RuntimeConfigSchema = z
+  .object({
+    /** The script: an absolute path, or a path relative to the repository root. */
+    exec: z.string().min(1),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     agents: z
@@ -195,6 +206,10 @@ export const ConfigSchema = z
     notify: NotifyConfigSchema.optional(),
     /** Budgets that stop the run or a worker: dollars, tokens, quota percent (README#budgets). */
     budget: BudgetLimitsSchema.optional(),
+    /** Worker runtimes besides "local" (docs/runtimes.md): NAME -> {exec: script}, run only from trusted config. */
+    runtimes: z.record(z.string().regex(RUNTIME_NAME, RUNTIME_NAME_RULE), RuntimeConfigSchema).optional(),
+    /** The runtime of a worker whose spawn_worker names none: "local" (default) or a name under `runtimes`. */
+    workerRuntime: z.string().regex(RUNTIME_NAME, RUNTIME_NAME_RULE).optional(),
   })
   .strict();
 

@@ -55,6 +55,12 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
           'How the worker knows it is done: text, or a list of {id, text, command?}; a command (a configured verify command, or any with verifyAllowAdHoc) is run in its worktree when it says done, and a failure makes it unverified.',
         ),
       extra_context: z.string().optional().describe('Background the worker needs; included in full.'),
+      runtime: z
+        .string()
+        .optional()
+        .describe(
+          'Where its agent runs: "local" or a runtime the user configured (default: the configured one, else local).',
+        ),
     },
     async (a) => {
       const given = a.pass_criteria;
@@ -70,6 +76,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
           passCriteria: typeof given === 'string' ? given : criteria && passCriteriaText(criteria),
           ...(criteria ? { criteria } : {}),
           extraContext: a.extra_context,
+          runtime: a.runtime,
         },
         d.promptExtras,
       );

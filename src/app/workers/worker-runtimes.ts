@@ -1,0 +1,84 @@
+/**
+ * Which WorkerRuntime a session's worker runs on: `local` (a tmux pane of the session, the default) or a runtime
+ * declared under config `runtimes` (an `exec:` script, docs/runtimes.md). A worker on another runtime keeps its
+ * runtime's name and handle in `runtime.json` in its state dir (0600); its row has no pane.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ToolError } from '../../core/errors.js';
+import type { WorkerRow } from '../../core/session/rows.js';
+import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import type { WorkerHandle, WorkerRuntime } from '../ports/worker-runtime.js';
+import { workerDir, type Runtime } from '../runtime.js';
+import { createExecRuntime } from './exec-runtime.js';
+import { createLocalTmuxRuntime, type LocalTmuxRuntime } from './local-tmux-runtime.js';
+
+export const LOCAL_RUNTIME = 'local';
+
+const RecordSchema = z.object({ runtime: z.string(), id: z.string().optional() });
+
+/** The local tmux runtime of `rt`'s session (cheap: it holds only the session's adapters). */
+export function localRuntime(rt: Runtime): LocalTmuxRuntime {
+  return createLocalTmuxRuntime({ tmux: rt.tmux, session: rt.tmuxSession, runner: rt.runner, clock: rt.clock });
+}
+
+/**
+ * The runtime for a new worker: `requested`, else config `workerRuntime`, else `local`; a name that is neither
+ * `local` nor under config `runtimes` is a ToolError (E_RUNTIME_UNKNOWN) naming the ones there are.
+ */
+export function chooseRuntime(rt: Runtime, requested?: string): string {
+  const name = requested ?? rt.config.workerRuntime ?? LOCAL_RUNTIME;
+  if (name === LOCAL_RUNTIME || rt.config.runtimes?.[name]) return name;
+  const known = [LOCAL_RUNTIME, ...Object.keys(rt.config.runtimes ?? {})];
+  throw new ToolError(
+    `Error: unknown runtime "${name}" (E_RUNTIME_UNKNOWN). Runtimes of this session: ${known.join(', ')}. Call spawn_worker again with one of them, or omit runtime; the user declares runtimes under "runtimes" in config.json.`,
+  );
+}
+
+/** The runtime named `name` (one instance per session, so a script's unsupported ops are asked once). */
+export function runtimeByName(rt: Runtime, name: string): WorkerRuntime {
+  if (name === LOCAL_RUNTIME) return localRuntime(rt);
+  const made = (rt.workerRuntimes ??= new Map<string, WorkerRuntime>()).get(name);
+  if (made) return made;
+  const c = rt.config.runtimes?.[chooseRuntime(rt, name)];
+  if (!c) throw new ToolError(`Error: runtime "${name}" is no longer configured (E_RUNTIME_UNKNOWN).`);
+  const runtime = createExecRuntime({
+    name,
+    script: isAbsolute(c.exec) ? c.exec : resolve(rt.repoRoot, c.exec),
+    runner: rt.runner,
+    env: rt.baseEnv,
+  });
+  rt.workerRuntimes.set(name, runtime);
+  return runtime;
+}
+
+const recordFile = (rt: Runtime, workerId: string) => join(workerDir(rt, workerId), 'runtime.json');
+
+/** Records that worker `workerId` runs on runtime `name` (with its handle `id` once started); nothing for local. */
+export function recordRuntime(rt: Runtime, workerId: string, name: string, id?: string): void {
+  if (name === LOCAL_RUNTIME) return;
+  writeFileAtomic(recordFile(rt, workerId), JSON.stringify({ runtime: name, ...(id ? { id } : {}) }), 0o600);
+}
+
+function readRecord(rt: Runtime, workerId: string): z.infer<typeof RecordSchema> | undefined {
+  const text = readIfExists(recordFile(rt, workerId));
+  if (text === undefined) return undefined;
+  try {
+    return RecordSchema.parse(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The name of the runtime worker `w` runs (or will run) on: `local` unless runtime.json says otherwise. */
+export function runtimeNameOf(rt: Runtime, w: WorkerRow): string {
+  return readRecord(rt, w.id)?.runtime ?? LOCAL_RUNTIME;
+}
+
+/** Worker `w`'s runtime and the handle of its agent; undefined while it has none (queued, or never started). */
+export function runtimeOf(rt: Runtime, w: WorkerRow): { runtime: WorkerRuntime; handle: WorkerHandle } | undefined {
+  const rec = readRecord(rt, w.id);
+  if (rec && rec.runtime !== LOCAL_RUNTIME)
+    return rec.id ? { runtime: runtimeByName(rt, rec.runtime), handle: { id: rec.id } } : undefined;
+  return w.pane_id ? { runtime: localRuntime(rt), handle: { id: w.pane_id } } : undefined;
+}
