@@ -24,6 +24,9 @@ export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpe
   const globalConfig = {
     hasCompletedOnboarding: true,
     autoUpdates: false,
+    // 2.1.3xx opens a diff panel beside the transcript once a file changed (in a pane 144+ columns wide), which
+    // halves the width the transcript (and crewmux's pane reading) gets; false keeps it closed.
+    diffSidebarOpen: false,
     // The API-key dialog defaults to "No"; approving the key's last 20 characters is what "Yes" writes.
     customApiKeyResponses: { approved: key ? [key.slice(-20)] : [], rejected: [] },
     projects: { [ctx.cwd]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
