@@ -110,8 +110,9 @@ const verdict = (results, re) => {
 
 /**
  * Pane text with what differs between any two recordings of the same version replaced: temp paths, clock times,
- * durations, token counts, and animation (an animated logo drawn in block elements, a blinking or spinning
- * bullet, Claude Code's random spinner verb); whitespace is collapsed.
+ * durations, token counts, and animation (a logo drawn in block elements, a braille spinner, a blinking or
+ * spinning bullet, Claude Code's random spinner verb); whitespace is collapsed. What a busy pane shows still
+ * depends on the moment it was captured (a tool call drawn or not yet).
  */
 const normalise = (s) =>
   s
@@ -122,7 +123,7 @@ const normalise = (s) =>
     .split('\n')
     .map((l) =>
       l
-        .replace(/[\u2580-\u259f~]/g, ' ')
+        .replace(/[\u2580-\u259f\u2800-\u28ff~]/g, ' ')
         .replace(/^\s*[◦•●✽✻✶✳✢⏺·] /, '')
         .replace(/^\s*[A-Z][\w-]*… \(/, '<verb>… (')
         // Indentation and padding move with the animation (and the pane width); the text is what matters.
