@@ -7,9 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { which } from '../../src/adapters/which.js';
-import { OFFLINE_ENV } from '../helpers/agent-homes.js';
+import { agentPath, OFFLINE_ENV } from '../helpers/agent-homes.js';
 import { createRepo, createTestEnv, FIXTURES, fixtureAgent, ROOT, runCli, writeConfig } from '../helpers/env.js';
 import { diagnostics } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
@@ -143,7 +143,7 @@ test('a lead that makes no MCP call within --lead-start-timeout fails the run wi
   }
 });
 
-const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/bin:/bin'].join(delimiter);
+const PATH = agentPath(ROOT, process.env.PATH ?? '/usr/bin:/bin');
 
 test(
   'the real Claude Code without credentials: a headless run fails at once with its not-logged-in line',

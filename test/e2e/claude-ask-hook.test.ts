@@ -11,12 +11,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { which } from '../../src/adapters/which.js';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { ASK_MARK, ASK_USER_TOOL } from '../fakes/fake-model/policy.js';
-import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
+import { agentPath, OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
 import {
   createRepo,
   createTestEnv,
@@ -29,7 +29,7 @@ import {
 } from '../helpers/env.js';
 import type { StepResult } from '../helpers/step-run.js';
 
-const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
+const PATH = agentPath(ROOT, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
 /** Seconds the run may take before crewmux ends it as timed out. */
 const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 180);
 const QUESTION = 'Which port should the server listen on?';

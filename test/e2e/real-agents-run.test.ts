@@ -14,19 +14,20 @@
  * Each run gets its own HOME, seeded like a user's (test/helpers/agent-homes.ts); outbound traffic
  * goes to a closed loopback proxy. CREWMUX_AGENTS=claude,codex limits the CLIs; CREWMUX_RUN_S sets the
  * per-run --timeout (default 150); CREWMUX_RUN_VERBOSE=1 prints each run's progress lines.
- * Runs go one at a time (2 shared cores): node:test runs a file's tests in sequence.
+ * Runs go one at a time (2 shared cores): node:test runs a file's tests in sequence. CREWMUX_AGENT_BIN_DIR puts
+ * other binaries first on PATH (scripts/canary.mjs: each CLI's latest release).
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { which } from '../../src/adapters/which.js';
 import { findAgent } from '../../src/core/agents/registry.js';
 import { createFakeModelServer, type FakeModelServer, type RecordedRequest } from '../fakes/fake-model-server.js';
 import type { SessionUsageView } from '../../src/app/usage/views.js';
 import { BLIND_LEAD_TEXT } from '../fakes/fake-model/policy.js';
-import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
+import { agentPath, OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
 import {
   createRepo,
   createTestEnv,
@@ -38,7 +39,7 @@ import {
   type TestEnv,
 } from '../helpers/env.js';
 
-const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
+const PATH = agentPath(ROOT, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
 const ONLY = process.env.CREWMUX_AGENTS?.split(',');
 const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode', 'kilocode', 'copilot'].filter(
   (a) => !ONLY || ONLY.includes(a),

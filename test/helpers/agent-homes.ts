@@ -4,7 +4,7 @@
  * temporary HOME. crewmux's launch entries then add their session-scoped config on top.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 export const OFFLINE_ENV = {
   HTTPS_PROXY: 'http://127.0.0.1:9',
@@ -15,6 +15,15 @@ export const OFFLINE_ENV = {
   no_proxy: '127.0.0.1,localhost',
   DO_NOT_TRACK: '1',
 };
+
+/**
+ * PATH for tests that run real agent CLIs: CREWMUX_AGENT_BIN_DIR first when set (scripts/canary.mjs puts the
+ * latest releases there), then the repo's pinned `node_modules/.bin`, then `rest`.
+ */
+export function agentPath(root: string, rest: string): string {
+  const bins = process.env.CREWMUX_AGENT_BIN_DIR;
+  return [...(bins ? [bins] : []), join(root, 'node_modules', '.bin'), rest].join(delimiter);
+}
 
 const put = (path: string, content: string) => {
   mkdirSync(join(path, '..'), { recursive: true });

@@ -5,7 +5,11 @@ const drop = (argv: string[], ...flags: string[]) => argv.filter((a) => !flags.i
 const swap = (argv: string[], from: string, to: string) => argv.map((a) => (a === from ? to : a));
 
 export const ASK_TWEAKS: Record<string, (s: LaunchSpec) => LaunchSpec> = {
-  claude: (s) => ({ ...s, argv: drop(s.argv, '--dangerously-skip-permissions') }),
+  // Claude Code 2.1.3xx starts in auto mode (a classifier approves tool calls), so ask mode is named: `manual`.
+  claude: (s) => {
+    const argv = drop(s.argv, '--dangerously-skip-permissions');
+    return { ...s, argv: [...argv.slice(0, -2), '--permission-mode', 'manual', ...argv.slice(-2)] };
+  },
   // Codex asks before an MCP call when the server's approval mode is not "approve" and bypass is off.
   codex: (s) => {
     const argv = drop(s.argv, '--dangerously-bypass-approvals-and-sandbox').filter(

@@ -88,6 +88,30 @@ test('doctor says whether each detected agent is logged in, from files and keys,
     );
     assert.match(login('claude')!.fix!, /ANTHROPIC_API_KEY|login/);
     assert.doesNotMatch(r.stdout + r.stderr, /sk-secret-codex-123|secret-gemini-456/);
+    // The pinned CLIs are inside their verified ranges: no version warning.
+    assert.deepEqual(
+      checks.filter((c) => c.name.endsWith(' version')),
+      [],
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('doctor warns when an installed agent is newer than the versions crewmux was verified on', async () => {
+  const t = createTestEnv();
+  try {
+    const bin = join(t.dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "2.1.999 (Claude Code)"\n', { mode: 0o755 });
+    const r = await runCli(t, t.dir, ['doctor', '--json'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    const checks = JSON.parse(r.stdout) as { name: string; level: string; detail: string }[];
+    const v = checks.find((c) => c.name === 'claude version');
+    assert.equal(v?.level, 'warn', JSON.stringify(checks));
+    assert.match(v.detail, /^claude 2\.1\.999 is newer than the versions crewmux was verified on \(2\.1\.197 to /);
+    assert.match(v.detail, /npm install -g @anthropic-ai\/claude-code@2\.1\.\d+/);
+    const detect = await runCli(t, t.dir, ['detect'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    assert.match(detect.stdout, /^Warning: claude 2\.1\.999 is newer than the versions crewmux was verified on/m);
   } finally {
     t.cleanup();
   }

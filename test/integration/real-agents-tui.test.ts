@@ -4,7 +4,8 @@
  * For each CLI: the worker launch runs with no dialog, writes a file with the CLI's own file tool and
  * calls worker_done; the lead launch walks spawn_worker … mark_goal_done (reacting to a refusal).
  * A CLI that is not installed is skipped with a message. CREWMUX_RECORD_PANES=1 re-records
- * test/fixtures/panes/<agent>/<state>.txt. CREWMUX_AGENTS=claude,codex limits the CLIs.
+ * test/fixtures/panes/<agent>/<state>.txt (or CREWMUX_PANES_DIR/<agent>/<state>.txt). CREWMUX_AGENTS=claude,codex
+ * limits the CLIs; CREWMUX_AGENT_BIN_DIR puts other binaries first on PATH (the canary's latest releases).
  * All five CLIs live in this one file so that they run strictly one at a time (2 shared cores).
  */
 import { test, describe, before, after } from 'node:test';
@@ -21,14 +22,15 @@ import { secureTestBase } from '../helpers/env.js';
 import { detectStatus } from '../../src/core/workers/status-detect.js';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { createStandInMcp } from '../fakes/stand-in-mcp.js';
-import { seedUserHome } from '../helpers/agent-homes.js';
+import { agentPath, seedUserHome } from '../helpers/agent-homes.js';
 import { startAgentTui, type AgentTui } from '../helpers/agent-tui.js';
 import { waitFor } from '../helpers/wait.js';
 import { ASK_TWEAKS } from '../helpers/ask-tweaks.js';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
-const fixturesDir = join(repoRoot, 'test', 'fixtures', 'panes');
-const PATH = [join(repoRoot, 'node_modules', '.bin'), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
+// CREWMUX_PANES_DIR records somewhere else (scripts/canary.mjs records the latest releases into a temp dir).
+const fixturesDir = process.env.CREWMUX_PANES_DIR ?? join(repoRoot, 'test', 'fixtures', 'panes');
+const PATH = agentPath(repoRoot, ['/usr/local/bin', '/usr/bin', '/bin'].join(delimiter));
 const RECORD = process.env.CREWMUX_RECORD_PANES === '1';
 const ONLY = process.env.CREWMUX_AGENTS?.split(',');
 const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode'].filter((a) => !ONLY || ONLY.includes(a));

@@ -89,6 +89,8 @@ test('claude: MCP from the config file, bypass only for workers, dialogs pre-ans
   assert.equal(w.env.MCP_TOOL_TIMEOUT, '150000');
   const global = JSON.parse(w.files!.find((f) => f.path.endsWith('.claude.json'))!.content);
   assert.equal(global.hasCompletedOnboarding, true);
+  // 2.1.3xx opened a diff panel beside the transcript in wide panes once the worker wrote a file (issue 21).
+  assert.equal(global.diffSidebarOpen, false, 'the diff panel stays closed');
   assert.equal(global.projects[ctx('worker').cwd].hasTrustDialogAccepted, true);
   assert.deepEqual(
     global.customApiKeyResponses.approved,

@@ -423,3 +423,55 @@ test('anthropic worker with ASK THE USER: AskUserQuestion first, then the answer
   const plain = decide(parseAnthropic({ messages: [{ role: 'user', content: WORKER }], tools }));
   assert.ok(plain.kind === 'tool' && plain.tool.name === 'Write');
 });
+
+test('anthropic lead on Claude Code 2.1.328+: crewmux "still connecting" and no WaitForMcpServers -> ToolSearch for it', () => {
+  // The system text and tools of Claude Code 2.1.332's first request when its MCP client had not connected yet.
+  const system = [
+    'The following deferred tools are now available via ToolSearch. Use ToolSearch with query "select:<name>":',
+    'CronCreate\nWebFetch',
+    '',
+    'The following MCP servers are still connecting — their tools (typically named mcp__<server>__*) are not yet available but will appear shortly:',
+    'crewmux',
+    '',
+    "If the user's request might be served by one of these servers, call ToolSearch with a relevant keyword — ToolSearch will wait for connecting servers.",
+  ].join('\n');
+  const search = {
+    name: 'ToolSearch',
+    input_schema: {
+      type: 'object',
+      properties: { query: { type: 'string' }, max_results: { type: 'number' } },
+      required: ['query', 'max_results'],
+    },
+  };
+  const tools = [{ name: 'Bash', input_schema: {} }, search, { name: 'Write', input_schema: {} }];
+  const body = (extra: object[] = []) => ({
+    system: [{ type: 'text', text: system }],
+    messages: [{ role: 'user', content: LEAD }, ...extra],
+    tools,
+  });
+  const first = decide(parseAnthropic(body()));
+  assert.deepEqual(first.kind === 'tool' && [first.tool.name, first.args], [
+    'ToolSearch',
+    { query: 'select:mcp__crewmux__spawn_worker', max_results: 5 },
+  ]);
+  // Another server still connecting is no reason to wait for crewmux.
+  const other = decide(
+    parseAnthropic({ ...body(), system: [{ type: 'text', text: system.replace('\ncrewmux\n', '\ngithub\n') }] }),
+  );
+  assert.deepEqual(other, { kind: 'text', text: 'DONE: cannot reach tool spawn_worker' });
+  // At most three searches while it still connects, then the turn ends.
+  const searched = [1, 2, 3].flatMap((i) => [
+    {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: `s${i}`, name: 'ToolSearch', input: first.kind === 'tool' ? first.args : {} }],
+    },
+    {
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: `s${i}`, content: 'No matching deferred tools found' }],
+    },
+  ]);
+  assert.deepEqual(decide(parseAnthropic(body(searched))), {
+    kind: 'text',
+    text: 'DONE: cannot reach tool spawn_worker',
+  });
+});

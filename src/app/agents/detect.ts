@@ -6,6 +6,7 @@
 import { exec as realExec } from '../../adapters/exec.js';
 import { which as realWhich } from '../../adapters/which.js';
 import type { AgentProfile, Capabilities, McpWiring } from '../../core/agents/profile.js';
+import { versionFit, versionWarning, type VerifiedRange, type VersionFit } from '../../core/agents/verified.js';
 
 export interface DetectedAgent {
   name: string;
@@ -23,8 +24,12 @@ export interface DetectedAgent {
   /** Why crewmux will not launch it (AgentProfile.unsupported); absent = supported. */
   unsupported?: string;
   mcpWiring?: McpWiring;
-  /** The version crewmux's launch line was verified against, if any. */
-  verified?: string;
+  /** The versions crewmux's launch entry was verified on, if any. */
+  verified?: VerifiedRange;
+  /** How `version` relates to `verified` (core/agents/verified.ts). */
+  versionFit: VersionFit;
+  /** Set when the installed version is outside the verified range: what may break and what to do. */
+  versionWarning?: string;
   /** Why no real run verified it (AgentProfile.unverifiable); absent otherwise. */
   unverifiable?: string;
   install?: string;
@@ -44,6 +49,12 @@ export function parseVersion(text: string): string | undefined {
   return /\d+\.\d+(?:\.\d+)?(?:[-+][\w.]+)?/.exec(text)?.[0];
 }
 
+/** `d` with its version judged against the agent's verified range. */
+function judged(a: AgentProfile, d: DetectedAgent): DetectedAgent {
+  const warning = versionWarning(a.name, d.version, a.verified, a.install);
+  return { ...d, versionFit: versionFit(d.version, a.verified), ...(warning ? { versionWarning: warning } : {}) };
+}
+
 async function probe(a: AgentProfile, deps: DetectDeps): Promise<DetectedAgent> {
   const whichFn = deps.which ?? realWhich;
   const execFn = deps.exec ?? realExec;
@@ -58,6 +69,7 @@ async function probe(a: AgentProfile, deps: DetectDeps): Promise<DetectedAgent> 
     canLead: false,
     mcpWiring: a.mcpWiring,
     verified: a.verified,
+    versionFit: versionFit(undefined, a.verified),
     install: a.install,
     ...(a.unsupported ? { unsupported: a.unsupported } : {}),
     ...(a.unverifiable ? { unverifiable: a.unverifiable } : {}),
@@ -89,7 +101,10 @@ async function probe(a: AgentProfile, deps: DetectDeps): Promise<DetectedAgent> 
   }
 }
 
-/** Probes all `deps.agents` in parallel; resolves in registry order, never rejects. */
+/**
+ * Probes all `deps.agents` in parallel; resolves in registry order, never rejects. Each found version is judged
+ * against the agent's verified range (`versionFit`, and `versionWarning` outside it).
+ */
 export function detectAgents(deps: DetectDeps): Promise<DetectedAgent[]> {
-  return Promise.all(deps.agents.map((a) => probe(a, deps)));
+  return Promise.all(deps.agents.map(async (a) => judged(a, await probe(a, deps))));
 }

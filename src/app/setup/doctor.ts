@@ -147,6 +147,9 @@ export async function runDoctor(ctx: AppServices): Promise<Check[]> {
           fix: 'install one, e.g. npm i -g @anthropic-ai/claude-code; or declare one in .crewmux/config.json',
         },
   );
+  // An agent newer than the versions crewmux was verified on may have changed its screens and dialogs.
+  for (const a of found)
+    if (a.versionWarning) checks.push({ name: `${a.name} version`, level: 'warn', detail: a.versionWarning });
   const home = ctx.env.HOME ?? '';
   for (const a of found) {
     const profile = BUILTIN_AGENTS.find((p) => p.name === a.name);

@@ -4,6 +4,7 @@ import { table } from '../output.js';
 import { detectAgents, type DetectedAgent } from '../../app/agents/detect.js';
 import { providerState, routerReport, ROUTER_KEY_HINT, type RouterReport } from '../../app/llm/router-report.js';
 import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
+import { describeRange } from '../../core/agents/verified.js';
 import { UserError } from '../../core/errors.js';
 
 const yes = (b: boolean) => (b ? 'yes' : '-');
@@ -19,6 +20,7 @@ export function renderDetect(list: DetectedAgent[]): string {
     yes(a.capabilities.headless),
     yes(a.capabilities.resume),
     a.found ? yes(a.canLead) : '-',
+    a.verified ? describeRange(a.verified) : '-',
   ]);
   const found = list.filter((a) => a.found && !a.scripted);
   const leads = found.filter((a) => a.canLead).map((a) => a.name);
@@ -26,11 +28,13 @@ export function renderDetect(list: DetectedAgent[]): string {
   const unverifiable = list
     .filter((a) => a.found && a.unverifiable)
     .map((a) => `${a.name} is not verified by crewmux: ${a.unverifiable}.`);
+  const outside = list.flatMap((a) => (a.found && a.versionWarning ? [`Warning: ${a.versionWarning}`] : []));
   return [
-    table(['AGENT', 'PATH', 'VERSION', 'MCP', 'TUI', 'HEADLESS', 'RESUME', 'CAN LEAD'], rows),
+    table(['AGENT', 'PATH', 'VERSION', 'MCP', 'TUI', 'HEADLESS', 'RESUME', 'CAN LEAD', 'VERIFIED'], rows),
     '',
     ...unsupported,
     ...unverifiable,
+    ...outside,
     `${found.length} agent CLI(s) found; can lead: ${leads.length ? leads.join(', ') : 'none'}.`,
   ].join('\n');
 }

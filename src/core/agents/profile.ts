@@ -3,6 +3,8 @@
  * agents from config.json are turned into the same shape by `customAgentProfile`.
  */
 
+import type { VerifiedRange } from './verified.js';
+
 export type PromptMode = 'arg' | 'file' | 'type';
 export type Role = 'lead' | 'worker';
 
@@ -133,13 +135,16 @@ export interface AgentProfile {
   scripted?: boolean;
   /** npm package or install hint shown by `crewmux detect` when the agent is missing. */
   install?: string;
-  /** The version the launch line was verified against with a real binary; absent = from docs only. */
-  verified?: string;
   /**
    * Why no real run verified this entry (it cannot be pointed at a local model, or cannot be installed here);
    * `detect` shows it. Absent on verified entries and on entries simply not tried yet.
    */
   unverifiable?: string;
+  /**
+   * The versions the launch entry was run end to end against with a real binary (oldest and newest; `crewmux
+   * detect` and `doctor` warn outside them); absent = from docs only.
+   */
+  verified?: VerifiedRange;
   mcpWiring?: McpWiring;
   /**
    * Why crewmux will not launch this agent (as lead or worker), when it cannot do so safely; `detect` and

@@ -108,6 +108,12 @@ function callCrewmux(conv: Conversation, tool: string, args: Record<string, unkn
     const waitTool = find(conv, (t) => t.name === 'WaitForMcpServers');
     const waited = conv.calls.filter((c) => c.name === 'WaitForMcpServers').length;
     if (waitTool && waited < 3) return { kind: 'tool', tool: waitTool, args: fitArgs(waitTool, {}) };
+    // Claude Code 2.1.328+ offers no WaitForMcpServers: its system prompt lists the servers "still connecting" and
+    // says ToolSearch waits for them (AGENT-CLIS.md section 13), so the model searches for the tool by name.
+    const search = find(conv, (t) => t.name === 'ToolSearch');
+    const searched = conv.calls.filter((c) => callKey(c) === `search:${tool}`).length;
+    if (search && stillConnecting(conv.text) && searched < 3)
+      return { kind: 'tool', tool: search, args: fitArgs(search, { query: `select:${deferredName}`, max_results: 5 }) };
     return undefined;
   }
   const keys = conv.calls.map(callKey);
@@ -117,6 +123,13 @@ function callCrewmux(conv: Conversation, tool: string, args: Record<string, unkn
   const proxy = find(conv, (t) => t.name === 'tool_call');
   if (proxy) return { kind: 'tool', tool: proxy, args: { name: deferredName, arguments: args } };
   return undefined;
+}
+
+/** True when Claude Code's system prompt says crewmux's MCP server is still connecting (2.1.328+). */
+function stillConnecting(text: string): boolean {
+  const i = text.indexOf('MCP servers are still connecting');
+  // "The following MCP servers are still connecting — …:\ncrewmux\n\n": one server per line, up to a blank line.
+  return i >= 0 && new RegExp(`^${SERVER}$`, 'm').test(text.slice(i).split('\n\n')[0]!);
 }
 
 /** True when crewmux tool `tool` is offered directly or named as deferred. */

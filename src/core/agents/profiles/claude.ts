@@ -1,5 +1,5 @@
 /**
- * Claude Code (verified 2.1.197 in tmux). Claude keeps onboarding, folder trust and API-key approval in
+ * Claude Code (verified 2.1.197 to 2.1.332 in tmux). Claude keeps onboarding, folder trust and API-key approval in
  * its global `.claude.json`, so each agent gets a crewmux-owned CLAUDE_CONFIG_DIR under ctx.stateDir,
  * seeded with the user's credentials and settings (copied, never edited); crewmux's own settings are
  * layered on top with --settings. MCP comes from ctx.mcpConfigPath with --strict-mcp-config, which also
@@ -53,6 +53,9 @@ export function claudeStyleLaunch(ctx: LaunchContext, binary: string): LaunchSpe
   const globalConfig = {
     hasCompletedOnboarding: true,
     autoUpdates: false,
+    // 2.1.3xx opens a diff panel beside the transcript once a file changed (in a pane 144+ columns wide), which
+    // halves the width the transcript (and crewmux's pane reading) gets; false keeps it closed.
+    diffSidebarOpen: false,
     // The API-key dialog defaults to "No"; approving the key's last 20 characters is what "Yes" writes.
     customApiKeyResponses: { approved: key ? [key.slice(-20)] : [], rejected: [] },
     projects: { [ctx.cwd]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
@@ -128,7 +131,7 @@ export const claude: AgentProfile = {
   versionArgs: ['--version'],
   install: 'npm install -g @anthropic-ai/claude-code',
   authHint: 'ANTHROPIC_API_KEY, or `claude` then /login once',
-  verified: '2.1.197',
+  verified: { min: '2.1.197', max: '2.1.332' },
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'flag',
   // Its first turn starts before its MCP client has connected to crewmux (AGENT-CLIS.md section 13).

@@ -1,5 +1,5 @@
 /**
- * Codex CLI (verified 0.169.0 in tmux). Everything goes in `-c key=value` overrides, so the user's
+ * Codex CLI (verified 0.169.0 to 0.171.0 in tmux). Everything goes in `-c key=value` overrides, so the user's
  * CODEX_HOME (auth.json, config.toml, providers) is used as is and not edited by crewmux. The bearer
  * token travels in an env var (bearer_token_env_var), not on argv. The app-server daemon is turned off
  * because it outlives the TUI.
@@ -23,7 +23,7 @@ export const codex: AgentProfile = {
   versionArgs: ['--version'],
   install: 'npm install -g @openai/codex',
   authHint: 'OPENAI_API_KEY, or `codex login` once',
-  verified: '0.169.0',
+  verified: { min: '0.169.0', max: '0.171.0' },
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'flag',
   // Typed once crewmux's tools are listed: a first turn never runs before its MCP client connected.

@@ -20,7 +20,7 @@ export const copilot: AgentProfile = {
   versionArgs: ['--version'],
   install: 'npm install -g @github/copilot',
   authHint: 'GH_TOKEN / GITHUB_TOKEN with Copilot access, /login once, or a BYOK provider (COPILOT_PROVIDER_BASE_URL)',
-  verified: '1.0.102',
+  verified: { min: '1.0.102', max: '1.0.102' },
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'flag',
   leadPrompt: 'after-tools',

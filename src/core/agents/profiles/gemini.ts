@@ -39,7 +39,7 @@ export const gemini: AgentProfile = {
   versionArgs: ['--version'],
   install: 'npm install -g @google/gemini-cli',
   authHint: 'GEMINI_API_KEY, or `gemini` then sign in once',
-  verified: '0.61.0',
+  verified: { min: '0.61.0', max: '0.61.0' },
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
   // Its MCP client connects in the background: the lead's prompt is typed once crewmux's tools are listed (not

@@ -18,7 +18,7 @@ export const kilocode: AgentProfile = {
   versionArgs: ['--version'],
   install: 'npm install -g @kilocode/cli',
   authHint: '`kilo auth login`, or a provider in ~/.config/kilo/kilo.json',
-  verified: '7.7.7',
+  verified: { min: '7.7.7', max: '7.7.7' },
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
   // Typed once the lead's MCP client has listed crewmux's tools (the goal stays off the command line).

@@ -19,7 +19,7 @@ export const opencode: AgentProfile = {
   versionArgs: ['--version'],
   install: 'npm install -g opencode-ai',
   authHint: '`opencode auth login`, or a provider in opencode.json',
-  verified: '1.18.33',
+  verified: { min: '1.18.33', max: '1.18.33' },
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
   // Prompt on argv: OpenCode connects its MCP servers before its first model request, so a `--prompt` goal is not

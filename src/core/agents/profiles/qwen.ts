@@ -22,7 +22,7 @@ export const qwen: AgentProfile = {
   versionArgs: ['--version'],
   install: 'npm install -g @qwen-code/qwen-code',
   authHint: 'OPENAI_API_KEY + OPENAI_BASE_URL, or `qwen` then /auth once',
-  verified: '0.24.4',
+  verified: { min: '0.24.4', max: '0.24.4' },
   capabilities: { mcpClient: true, interactive: true, headless: true, resume: true },
   mcpWiring: 'env',
   // The prompt stays on argv: QWEN_CODE_LEGACY_MCP_BLOCKING (below) makes startup wait for crewmux's tools.
