@@ -64,3 +64,8 @@ export const RpcNotificationSchema = z.object({
   method: z.string(),
   params: z.unknown().optional(),
 });
+
+/** The tmux socket (`tmux -L`) of a node user's crewmux workers: one server per user, apart from theirs. */
+export function nodeTmuxSocket(uid: number): string {
+  return `crewmux-node-${uid}`;
+}

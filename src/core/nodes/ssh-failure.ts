@@ -64,3 +64,55 @@ export function classifySshFailure(exitCode: number | null, stderr: string): Ssh
     detail: lastLine(stderr) || `the node command exited ${exitCode ?? 'on a signal'} before answering`,
   };
 }
+
+/** Why a node channel ended or one of its calls failed, as the adapter saw it. */
+export type NodeLinkFailure =
+  /** ssh, or the command it ran on the node, ended (before answering, or while a call was open). */
+  | { kind: 'exited'; exitCode: number | null; signal?: string | null; stderr: string }
+  /** ssh itself could not be started (ENOENT: not installed). */
+  | { kind: 'spawn'; program: string; message: string }
+  | { kind: 'timeout'; method: string; timeoutMs: number }
+  /** The node printed something that is not the protocol (a login banner on stdout, another program). */
+  | { kind: 'protocol'; detail: string }
+  /** The node answered the call with an error. */
+  | { kind: 'remote'; code: number; message: string };
+
+/** A NodeLinkFailure as an Error, thrown by the node channel (adapters/nodes/node-channel.ts). */
+export class NodeLinkError extends Error {
+  readonly failure: NodeLinkFailure;
+  constructor(failure: NodeLinkFailure) {
+    super(describeFailure(failure));
+    this.name = 'NodeLinkError';
+    this.failure = failure;
+  }
+}
+
+function describeFailure(f: NodeLinkFailure): string {
+  switch (f.kind) {
+    case 'exited':
+      return `the node channel ended (${f.signal ? `signal ${f.signal}` : `exit ${f.exitCode}`})${f.stderr.trim() ? `: ${lastLine(f.stderr)}` : ''}`;
+    case 'spawn':
+      return `cannot start ${f.program}: ${f.message}`;
+    case 'timeout':
+      return `no answer to ${f.method} within ${f.timeoutMs} ms`;
+    case 'protocol':
+      return `the node printed something that is not the protocol: ${f.detail}`;
+    case 'remote':
+      return f.message;
+  }
+}
+
+/** The error code and one-line reason for `failure` (an exited channel is read by classifySshFailure). */
+export function failureCode(failure: NodeLinkFailure): SshFailure | { code: 'E_SSH_COMMAND'; detail: string } {
+  switch (failure.kind) {
+    case 'exited':
+      return classifySshFailure(failure.exitCode, failure.stderr);
+    case 'spawn':
+      return { code: 'E_SSH_COMMAND', detail: describeFailure(failure) };
+    case 'timeout':
+      return { code: 'E_NODE_UNREACHABLE', detail: describeFailure(failure) };
+    case 'protocol':
+    case 'remote':
+      return { code: 'E_NODE_PROTOCOL', detail: describeFailure(failure) };
+  }
+}

@@ -11,6 +11,7 @@ import { parseSize } from '../workers/memory.js';
 import { BudgetLimitsSchema } from '../usage/budget.js';
 import { GateConfigSchema } from '../review/gate.js';
 import { MergeConfigSchema } from '../review/approval.js';
+import { NodesConfigSchema } from '../nodes/node-config.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -195,6 +196,8 @@ export const ConfigSchema = z
     notify: NotifyConfigSchema.optional(),
     /** Budgets that stop the run or a worker: dollars, tokens, quota percent (README#budgets). */
     budget: BudgetLimitsSchema.optional(),
+    /** Worker nodes over SSH, global config only (README#nodes; `crewmux node add`). */
+    nodes: NodesConfigSchema.optional(),
   })
   .strict();
 
