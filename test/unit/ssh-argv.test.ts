@@ -43,11 +43,19 @@ test('ssh argv: fixed options, then the default ones, the destination, -- and on
     '--',
     `tmux attach -t 'it'\\''s'`,
   ]);
+  // A forward request goes without ClearAllForwardings (it would clear the request's own -R).
   assert.deepEqual(ssh.controlArgv({ host: 'gpu1' }, 'forward', '127.0.0.1:0:127.0.0.1:4545'), [
+    'ssh',
+    ...FIXED.slice(0, -4),
+    ...FIXED.slice(-2),
+    ...DEFAULTS,
+    ...['-O', 'forward', '-R', '127.0.0.1:0:127.0.0.1:4545', 'gpu1'],
+  ]);
+  assert.deepEqual(ssh.controlArgv({ host: 'gpu1', port: 2 }, 'exit'), [
     'ssh',
     ...FIXED,
     ...DEFAULTS,
-    ...['-O', 'forward', '-R', '127.0.0.1:0:127.0.0.1:4545', 'gpu1'],
+    ...['-O', 'exit', '-p', '2', 'gpu1'],
   ]);
   assert.equal(ssh.controlDir, '/run/u/crewmux/ssh');
 });

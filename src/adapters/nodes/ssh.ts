@@ -16,7 +16,7 @@ import { connect } from 'node:net';
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir } from '../files.js';
-import { exec, type ExecResult } from '../exec.js';
+import { exec, ExecError, type ExecResult } from '../exec.js';
 import { UserError } from '../../core/errors.js';
 import { splitWords } from '../../core/nodes/ssh-words.js';
 import { hostProblem, type NodeTarget } from '../../core/nodes/target.js';
@@ -62,6 +62,19 @@ export interface Ssh {
   ): Promise<ExecResult>;
   /** Runs `ssh -O op` on `target`'s shared connection. */
   control(target: NodeTarget, op: SshControlOp, remoteForward?: string): Promise<ExecResult>;
+  /**
+   * Gives the node a loopback port relayed to `localPort` on this host's loopback (`ssh -O forward -R
+   * 127.0.0.1:0:127.0.0.1:PORT` on the shared connection, started first when there is none): how a node worker
+   * reaches the lead's MCP server without any port opened on either host. Resolves with the node's port;
+   * rejects with the ssh error.
+   */
+  forwardRemote(target: NodeTarget, localPort: number): Promise<number>;
+  /**
+   * Cancels the forward forwardRemote made to `localPort` (`ssh -O cancel` with the spec as requested, port 0:
+   * ssh matches it and cancels the port it was given); resolves false when ssh refused. One forward per local
+   * port: every worker of a node shares its session's.
+   */
+  cancelForward(target: NodeTarget, localPort: number): Promise<boolean>;
 }
 
 /** Longest Unix socket path (macOS sun_path is 104 with the NUL) minus ssh's `.XXXXXXXXXXXXXXXX` temp suffix. */
@@ -130,7 +143,11 @@ export function createSsh(cfg: SshConfig): Ssh {
     controlArgv(target, op, remoteForward) {
       refuseBadHost(target);
       const fwd = remoteForward !== undefined ? ['-R', remoteForward] : [];
-      return [program!, ...options, '-O', op, ...fwd, ...destination(target)];
+      // ClearAllForwardings would clear this request's own -R too; the master it talks to keeps it.
+      const opts = fwd.length
+        ? options.filter((o, i) => o !== 'ClearAllForwardings=yes' && options[i + 1] !== 'ClearAllForwardings=yes')
+        : options;
+      return [program!, ...opts, '-O', op, ...fwd, ...destination(target)];
     },
     gitSshCommand: () => shellJoin([program!, ...options]),
     async prepare() {
@@ -171,6 +188,22 @@ export function createSsh(cfg: SshConfig): Ssh {
       await ssh.prepare();
       const [file, ...args] = ssh.controlArgv(target, op, remoteForward);
       return exec(file!, args, { timeoutMs: 20_000, reject: false });
+    },
+    async forwardRemote(target, localPort) {
+      // -O forward needs a running master: a no-op command starts one (ControlMaster=auto, ControlPersist).
+      if ((await ssh.control(target, 'check')).exitCode !== 0) {
+        const up = await ssh.run(target, ['true'], { timeoutMs: 60_000 });
+        if (up.exitCode !== 0) throw new ExecError(up);
+      }
+      const r = await ssh.control(target, 'forward', `127.0.0.1:0:127.0.0.1:${localPort}`);
+      // With port 0, ssh prints the port the node's sshd allocated.
+      const port = Number(/^\s*(\d+)\s*$/.exec(r.stdout)?.[1]);
+      if (r.exitCode !== 0 || !(port > 0)) throw new ExecError({ ...r, exitCode: r.exitCode || 1 });
+      return port;
+    },
+    async cancelForward(target, localPort) {
+      const r = await ssh.control(target, 'cancel', `127.0.0.1:0:127.0.0.1:${localPort}`).catch(() => undefined);
+      return r?.exitCode === 0;
     },
   };
   return ssh;
