@@ -37,28 +37,39 @@ export const NodeSpecSchema = z
 
 export type NodeSpec = z.infer<typeof NodeSpecSchema>;
 
-/** `nodes`: `lostAfter` (seconds) and one NodeSpec per node name. */
+/**
+ * `nodes` as the code sees it: `lostAfter` beside one NodeSpec per name. Written out because zod's inference of
+ * an object with a catchall gives an index signature that `lostAfter`'s number cannot satisfy.
+ */
+export type NodesConfig = { lostAfter?: number } & { [name: string]: NodeSpec | number | undefined };
+
+/** `nodes`: `lostAfter` (seconds) and one NodeSpec per node name; each problem is named by its key. */
 export const NodesConfigSchema = z
-  .object({
-    /** Seconds unreachable before a node's workers are marked lost (default DEFAULT_NODE_LOST_AFTER_SECONDS). */
-    lostAfter: z.number().positive().optional(),
-  })
-  .catchall(NodeSpecSchema)
+  .record(z.string(), z.unknown())
   .superRefine((nodes, ctx) => {
-    for (const name of Object.keys(nodes))
-      if (name !== 'lostAfter' && !NODE_NAME_PATTERN.test(name))
+    for (const [name, value] of Object.entries(nodes)) {
+      if (name === 'lostAfter') {
+        if (typeof value !== 'number' || !(value > 0))
+          ctx.addIssue({ code: 'custom', path: [name], message: 'expected a number of seconds above 0' });
+        continue;
+      }
+      if (!NODE_NAME_PATTERN.test(name))
         ctx.addIssue({
           code: 'custom',
           path: [name],
           message: 'a node name is lowercase letters, digits, "-" and "_" (at most 32)',
         });
-  });
-
-export type NodesConfig = z.infer<typeof NodesConfigSchema>;
+      const spec = NodeSpecSchema.safeParse(value);
+      if (!spec.success)
+        for (const i of spec.error.issues)
+          ctx.addIssue({ code: 'custom', path: [name, ...i.path.map(String)], message: i.message });
+    }
+  })
+  .transform((v) => v as NodesConfig);
 
 /** The configured nodes by name, without `lostAfter`. */
 export function nodeEntries(nodes: NodesConfig | undefined): [string, NodeSpec][] {
   return Object.entries(nodes ?? {})
-    .filter((e): e is [string, NodeSpec] => e[0] !== 'lostAfter' && typeof e[1] === 'object')
+    .filter((e): e is [string, NodeSpec] => e[0] !== 'lostAfter' && typeof e[1] === 'object' && e[1] !== null)
     .sort(([a], [b]) => a.localeCompare(b));
 }
