@@ -45,6 +45,8 @@ export interface LabNode {
   home: string;
   /** The node end of the veth pair (inside `ns`); `linkDown` sets it down. */
   nodeIf: string;
+  /** The lead end of the veth pair (inside the lead namespace). */
+  leadIf: string;
   sshdPid: number;
   sshdLog: string;
   /** The known_hosts line for this node's host key. */
@@ -91,9 +93,10 @@ export interface SshLab {
   ): Promise<RunResult>;
   /** Runs `argv` as `node`'s user in its namespace (its HOME and PATH), synchronously: for setting up and checking. */
   asNode(node: LabNode, argv: readonly string[]): SpawnSyncReturns<string>;
-  /** Cuts (or restores) a node's link: its veth end goes down (up). */
+  /** Cuts a node's link: its veth end goes down. */
   linkDown(node: LabNode): void;
-  linkUp(node: LabNode): void;
+  /** Restores it: up again, resolves once both ends report carrier (stale neighbour entries flushed). */
+  linkUp(node: LabNode): Promise<void>;
   /** Stops everything the lab started (by PID), deletes its namespaces, users and dir. Never throws. */
   close(): Promise<void>;
 }
@@ -292,6 +295,7 @@ export async function createSshLab(o: LabOptions = {}): Promise<SshLab> {
         uid,
         home,
         nodeIf,
+        leadIf,
         sshdPid: 0,
         sshdLog: join(nodeDir, 'sshd.log'),
         hostKeyLine: `${hostName} ${keyType} ${keyData}`,
@@ -382,7 +386,19 @@ export async function createSshLab(o: LabOptions = {}): Promise<SshLab> {
       },
       asNode,
       linkDown: (node) => run(ip, ['-n', node.ns, 'link', 'set', node.nodeIf, 'down']),
-      linkUp: (node) => run(ip, ['-n', node.ns, 'link', 'set', node.nodeIf, 'up']),
+      async linkUp(node) {
+        run(ip, ['-n', node.ns, 'link', 'set', node.nodeIf, 'up']);
+        const up = (ns: string, dev: string) => /state UP/.test(run(ip, ['-n', ns, '-o', 'link', 'show', dev]));
+        await waitFor(
+          `${node.name}'s link to come back up`,
+          () => up(node.ns, node.nodeIf) && up(leadNs, node.leadIf),
+          10_000,
+          50,
+        );
+        // A neighbour entry that failed while the link was down would answer "No route to host" for a while.
+        spawnSync(ip, ['-n', leadNs, 'neigh', 'flush', 'dev', node.leadIf]);
+        spawnSync(ip, ['-n', node.ns, 'neigh', 'flush', 'dev', node.nodeIf]);
+      },
       close,
     };
   } catch (e) {

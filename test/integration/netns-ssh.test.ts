@@ -65,7 +65,7 @@ test(
       lab.linkDown(node!);
       const cut = await lab.runInLead(['ssh', '-F', lab.sshConfig, '-o', 'ConnectTimeout=2', node!.ip, 'true']);
       assert.equal(cut.code, 255);
-      lab.linkUp(node!);
+      await lab.linkUp(node!);
       const back = await ssh('true');
       assert.equal(back.code, 0, back.stderr);
     } finally {
