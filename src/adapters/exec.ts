@@ -1,9 +1,9 @@
 /**
  * The one place crewmux starts a process (after execa): short-lived commands (`exec`, `execToFile`),
- * a background process (`execDetached`), a program on the user's terminal (`execAttached`) and one on a
- * pseudo-terminal (`execPty`, the only node-pty call). Timeouts and the kill escalation (`stopPolitely`)
- * live here, and so does the error that names the command, its exit code or signal, and the stderr
- * tail. Long-lived agent processes are started by tmux, not here.
+ * a background process (`execDetached`), a conversation over pipes (`execPiped`), a program on the user's
+ * terminal (`execAttached`) and one on a pseudo-terminal (`execPty`, the only node-pty call). Timeouts and
+ * the kill escalation (`stopPolitely`) live here, and so does the error that names the command, its exit
+ * code or signal, and the stderr tail. Long-lived agent processes are started by tmux, not here.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
@@ -222,6 +222,74 @@ export function execDetached(
   } finally {
     closeSync(fd);
   }
+}
+
+/** A long-lived process spoken to over its pipes (execPiped). */
+export interface PipedProcess {
+  pid: number | undefined;
+  stdin: NodeJS.WritableStream;
+  /** stdout, as UTF-8 text. */
+  stdout: NodeJS.ReadableStream;
+  /** The last 8 KB of its stderr (redacted), for the error when it ends. */
+  stderrTail(): string;
+  /** Resolves once it has exited and its pipes closed; `error` when it could not start (ENOENT: not installed). */
+  exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>;
+  /** Ends it politely (stdin closed, SIGTERM, then SIGKILL after `graceMs`, default 2 000), its process group too. */
+  stop(graceMs?: number): Promise<StopOutcome>;
+}
+
+/**
+ * Starts `file args` (no shell) with stdin, stdout and stderr as pipes, in its own process group, for a
+ * conversation that outlives one call (the node channel: `ssh ... crewmux node serve --stdio`). Never throws:
+ * a failed start resolves `exited` with the error.
+ */
+export function execPiped(
+  file: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): PipedProcess {
+  const child = withUserUmask(() =>
+    spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
+  );
+  let tail = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    tail = (tail + d).slice(-8192);
+  });
+  child.stdout.setEncoding('utf8');
+  child.stdin.on('error', () => {
+    /* the child may exit before reading its input */
+  });
+  let done = false;
+  const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>(
+    (resolve) => {
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        done = true;
+        resolve({ exitCode: null, signal: null, error });
+      });
+      child.on('close', (exitCode, signal) => {
+        done = true;
+        resolve({ exitCode, signal });
+      });
+    },
+  );
+  return {
+    pid: child.pid,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderrTail: () => redactSecrets(tail),
+    exited,
+    stop(graceMs = 2_000) {
+      child.stdin.end();
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
+      return stopPolitely({ signal, alive: () => !done }, { graceMs, killWaitMs: 2_000 });
+    },
+  };
 }
 
 /** Where and how big the pseudo-terminal is; `env` is the whole environment of the program. */

@@ -262,6 +262,71 @@ export const ERROR_CODES = {
     'The background dashboard for this run did not start.',
     'Read dashboard.log in the session dir, or run `crewmux dashboard` yourself; the run itself goes on.',
   ],
+  E_NODE_BAD_HOST: [
+    EXIT.usage,
+    'The node host is not valid: empty, starting with "-", holding spaces, or with a bad user or port.',
+    'Give `[user@]host[:port]`, e.g. `crewmux node add gpu1 me@gpu1.lan:2222`.',
+  ],
+  E_NODE_BAD_NAME: [
+    EXIT.usage,
+    'The node name is not valid.',
+    'Use lowercase letters, digits, "-" and "_" (at most 32), e.g. `crewmux node add gpu1 HOST`.',
+  ],
+  E_NODE_EXISTS: [
+    EXIT.failed,
+    'A node of that name is already configured.',
+    'Pick another name, or remove it first: `crewmux node remove NAME`.',
+  ],
+  E_NODE_UNKNOWN: [
+    EXIT.failed,
+    'No node of that name is configured.',
+    'Run `crewmux node list` to see the nodes, or add one: `crewmux node add NAME [user@]host[:port]`.',
+  ],
+  E_NODE_NO_CREWMUX: [
+    EXIT.failed,
+    'crewmux is not installed on the node: `crewmux` was not found by its non-interactive ssh shell.',
+    'Install the same crewmux there (`npm install -g crewmux@VERSION`) on the PATH of `ssh HOST crewmux --version`, or give its path: `crewmux node add NAME HOST --crewmux-path /path/to/crewmux`.',
+  ],
+  E_NODE_VERSION: [
+    EXIT.failed,
+    'The node runs another crewmux version than this host.',
+    'Install the same version on both (`npm install -g crewmux@VERSION` on the node), then `crewmux node check NAME`.',
+  ],
+  E_NODE_HOST_KEY_UNKNOWN: [
+    EXIT.failed,
+    "The node's ssh host key is not in known_hosts; crewmux never accepts an unknown key.",
+    "Connect once yourself and check the fingerprint with the host's admin: `ssh [user@]host true`, then retry.",
+  ],
+  E_NODE_HOST_KEY_CHANGED: [
+    EXIT.failed,
+    "The node's ssh host key differs from the one in known_hosts: the host was reinstalled, or someone is in between.",
+    "Verify the new key with the host's admin, then `ssh-keygen -R HOST` and `ssh [user@]host true` once.",
+  ],
+  E_NODE_AUTH: [
+    EXIT.failed,
+    'The node refused the ssh login: no key it accepts (crewmux never types a password).',
+    'Make a key login work without prompts: `ssh -o BatchMode=yes [user@]host true` (ssh-copy-id, ssh-agent, or IdentityFile in ~/.ssh/config).',
+  ],
+  E_NODE_UNREACHABLE: [
+    EXIT.failed,
+    'The node cannot be reached over ssh: unknown host name, no route, connection refused or timed out.',
+    'Check the host, the port, the network and that sshd runs there: `ssh -v [user@]host true`.',
+  ],
+  E_NODE_PROTOCOL: [
+    EXIT.failed,
+    'The node answered, but not as `crewmux node serve` does.',
+    'Run `ssh [user@]host crewmux node serve --stdio` and look at what it prints: a login script writing to stdout breaks the channel.',
+  ],
+  E_SSH_COMMAND: [
+    EXIT.failed,
+    'The ssh command cannot be used: CREWMUX_SSH_COMMAND is empty or has an unbalanced quote, or ssh is not installed.',
+    "Install OpenSSH's client, and set CREWMUX_SSH_COMMAND to an ssh command line (e.g. `ssh -F /home/me/.ssh/crewmux_config`) or unset it.",
+  ],
+  E_NODE_CONTROL_PATH: [
+    EXIT.failed,
+    "The ssh control socket's path would be too long for a Unix socket.",
+    'Point CREWMUX_RUNTIME_DIR (or XDG_RUNTIME_DIR) at a shorter directory.',
+  ],
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -29,6 +29,52 @@ export interface RpcServer {
   unlinkNow(): void;
 }
 
+/**
+ * Answers one request line with the reply message (without `jsonrpc`): a parse or shape error, an unknown
+ * method, the handler's result, or its error (an RpcError keeps its code). Never rejects. Shared by the Unix
+ * socket server below and the node channel's stdio server (adapters/nodes/stdio-server.ts).
+ */
+export async function dispatchRpcLine(methods: Record<string, RpcHandler>, line: string): Promise<object> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { id: null, error: { code: RPC_ERRORS.parse, message: 'parse error: each line must be one JSON object' } };
+  }
+  const req = RpcRequestSchema.safeParse(raw);
+  if (!req.success) {
+    const id = raw && typeof raw === 'object' && 'id' in raw ? raw.id : null;
+    return {
+      id: typeof id === 'string' || typeof id === 'number' ? id : null,
+      error: {
+        code: RPC_ERRORS.invalidRequest,
+        message: 'invalid request: expected {"jsonrpc":"2.0","id":N,"method":"...","params":{...}}',
+      },
+    };
+  }
+  const { id = null, method, params } = req.data;
+  const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
+  if (!fn)
+    return {
+      id,
+      error: {
+        code: RPC_ERRORS.methodNotFound,
+        message: `unknown method "${method}"; known: ${Object.keys(methods).join(', ')}`,
+      },
+    };
+  try {
+    const result = await fn(params);
+    return { id, result: result ?? null };
+  } catch (e) {
+    const err =
+      e instanceof RpcError ? e : new RpcError(RPC_ERRORS.internal, e instanceof Error ? e.message : String(e));
+    return {
+      id,
+      error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) },
+    };
+  }
+}
+
 /** Listens on `path` (an existing stale socket file is replaced) and serves `methods`. */
 export async function listenRpc(
   path: string,
@@ -67,50 +113,10 @@ export async function listenRpc(
     });
   });
 
-  async function handle(line: string, reply: (msg: object) => void): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      reply({ id: null, error: { code: RPC_ERRORS.parse, message: 'parse error: each line must be one JSON object' } });
-      return;
-    }
-    const req = RpcRequestSchema.safeParse(raw);
-    if (!req.success) {
-      const id = raw && typeof raw === 'object' && 'id' in raw ? raw.id : null;
-      reply({
-        id: typeof id === 'string' || typeof id === 'number' ? id : null,
-        error: {
-          code: RPC_ERRORS.invalidRequest,
-          message: 'invalid request: expected {"jsonrpc":"2.0","id":N,"method":"...","params":{...}}',
-        },
-      });
-      return;
-    }
-    const { id = null, method, params } = req.data;
-    const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
-    if (!fn) {
-      reply({
-        id,
-        error: {
-          code: RPC_ERRORS.methodNotFound,
-          message: `unknown method "${method}"; known: ${Object.keys(methods).join(', ')}`,
-        },
-      });
-      return;
-    }
-    try {
-      const result = await fn(params);
-      reply({ id, result: result ?? null });
-    } catch (e) {
-      const err =
-        e instanceof RpcError ? e : new RpcError(RPC_ERRORS.internal, e instanceof Error ? e.message : String(e));
-      reply({
-        id,
-        error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) },
-      });
-    }
-  }
+  const handle = async (line: string, reply: (msg: object) => void) => {
+    const msg = await dispatchRpcLine(methods, line);
+    if (msg) reply(msg);
+  };
 
   try {
     unlinkSync(path);

@@ -122,6 +122,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./dashboard.js')).dashboardCommand,
   },
   {
+    command: 'node <action> [name] [target]',
+    describe: 'Worker nodes over SSH: add, list, check, remove (and serve, the node side)',
+    load: async () => (await import('./node.js')).nodeCommand,
+  },
+  {
     command: 'supervise <sid>',
     describe: false,
     load: async () => (await import('./supervise.js')).superviseCommand,

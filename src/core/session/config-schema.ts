@@ -11,6 +11,7 @@ import { parseSize } from '../workers/memory.js';
 import { BudgetLimitsSchema } from '../usage/budget.js';
 import { GateConfigSchema } from '../review/gate.js';
 import { MergeConfigSchema } from '../review/approval.js';
+import { NodesConfigSchema } from '../nodes/node-config.js';
 
 export const CustomAgentSchema = z
   .object({
@@ -210,6 +211,8 @@ export const ConfigSchema = z
     runtimes: z.record(z.string().regex(RUNTIME_NAME, RUNTIME_NAME_RULE), RuntimeConfigSchema).optional(),
     /** The runtime of a worker whose spawn_worker names none: "local" (default) or a name under `runtimes`. */
     workerRuntime: z.string().regex(RUNTIME_NAME, RUNTIME_NAME_RULE).optional(),
+    /** Worker nodes over SSH, global config only (README#nodes; `crewmux node add`). */
+    nodes: NodesConfigSchema.optional(),
   })
   .strict();
 

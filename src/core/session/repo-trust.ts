@@ -75,7 +75,8 @@ export function repoConfigHash(material: RepoConfigMaterial): string {
 
 /**
  * A repo's config.json without the keys a repository may never set: the router's provider base URLs
- * and the research base URL (requests there carry the user's API keys). Each dropped key is a warning.
+ * and the research base URL (requests there carry the user's API keys), and `nodes` (hosts to run work on).
+ * Each dropped key is a warning.
  */
 export function withoutRepoOnlyForbidden(project: Config): { config: Config; warnings: string[] } {
   const warnings: string[] = [];
@@ -98,6 +99,12 @@ export function withoutRepoOnlyForbidden(project: Config): { config: Config; war
     warnings.push(`.crewmux/config.json research.baseUrl is ${why}`);
     const { baseUrl: _dropped, ...rest } = project.research;
     config = { ...config, research: rest };
+  }
+  if (project.nodes !== undefined) {
+    // A repository never sends work to a host: nodes come from `crewmux node add` (the global config) only.
+    warnings.push('.crewmux/config.json nodes is ignored: nodes come only from the global config (`crewmux node add`)');
+    const { nodes: _dropped, ...rest } = config;
+    config = rest;
   }
   return { config, warnings };
 }
