@@ -22,12 +22,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
-import { BIN } from './env.js';
+import { join, relative } from 'node:path';
+import { BIN, ROOT } from './env.js';
 import { waitFor } from './wait.js';
 
 /** One "host": its namespace, address, sshd and Unix user. */
@@ -73,6 +74,11 @@ export interface RunResult {
 export interface SshLab {
   /** Root-owned, 0711: holds `lead/` (0700: keys, ssh config, known_hosts, sshd configs and logs) and the homes. */
   dir: string;
+  /**
+   * Where node users reach checkout path `p`: the checkout is bind-mounted read-only on a world-searchable dir, so
+   * the lab works wherever the clone lies (a 0700 temp dir, another user's home).
+   */
+  nodePath(p: string): string;
   /** The lead side's secrets dir (0700, root): no node user can read it. */
   leadDir: string;
   leadNs: string;
@@ -212,6 +218,11 @@ export async function createSshLab(o: LabOptions = {}): Promise<SshLab> {
   chmodSync(dir, 0o711);
   const leadDir = join(dir, 'lead');
   mkdirSync(leadDir, { mode: 0o700 });
+  // Node users run this checkout through a read-only bind mount outside `dir` (never removed recursively).
+  const pkgDir = `/run/crewmux-lab-${id}`;
+  let mounted = false;
+  const nodePath = (p: string) => join(pkgDir, relative(ROOT, p));
+  const nodeBin = nodePath(BIN);
   const leadNs = `cx${id}-lead`;
   const nodes: LabNode[] = [];
   const namespaces: string[] = [];
@@ -229,9 +240,16 @@ export async function createSshLab(o: LabOptions = {}): Promise<SshLab> {
     for (const ns of namespaces) spawnSync(ip, ['netns', 'del', ns]);
     for (const u of users) spawnSync('userdel', [u.user]);
     rmSync(dir, { recursive: true, force: true });
+    if (mounted && spawnSync('umount', [pkgDir]).status === 0) mounted = false;
+    // rmdir, not rm -r: a mount that did not go leaves the checkout untouched.
+    if (!mounted && existsSync(pkgDir)) rmdirSync(pkgDir);
   };
 
   try {
+    mkdirSync(pkgDir, { mode: 0o755 });
+    run('mount', ['--bind', ROOT, pkgDir]);
+    mounted = true;
+    run('mount', ['-o', 'remount,bind,ro', pkgDir]);
     run(ip, ['netns', 'add', leadNs]);
     namespaces.push(leadNs);
     run(ip, ['-n', leadNs, 'link', 'set', 'lo', 'up']);
@@ -275,7 +293,7 @@ export async function createSshLab(o: LabOptions = {}): Promise<SshLab> {
       writeFileSync(join(home, '.ssh', 'authorized_keys'), publicKey, { mode: 0o600 });
       chownSync(join(home, '.ssh', 'authorized_keys'), uid, gid);
       const wrapper = join(home, 'bin', 'crewmux');
-      writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${BIN} "$@"\n`, { mode: 0o755 });
+      writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${nodeBin} "$@"\n`, { mode: 0o755 });
       chownSync(wrapper, uid, gid);
       const path = [...(o.crewmuxOnPath === false ? [] : [join(home, 'bin')]), '/usr/local/bin', '/usr/bin', '/bin'];
 
@@ -349,17 +367,18 @@ export async function createSshLab(o: LabOptions = {}): Promise<SshLab> {
         env: { PATH: `${join(node.home, 'bin')}:/usr/local/bin:/usr/bin:/bin`, HOME: node.home, LANG: 'C.UTF-8' },
       });
     for (const n of nodes.slice(0, 1)) {
-      const r = asNode(n, [process.execPath, BIN, '--version']);
+      const r = asNode(n, [process.execPath, nodeBin, '--version']);
       if (r.status !== 0)
         throw new Error(
-          `node user ${n.user} cannot run this checkout's ${BIN} (exit ${r.status}: ${r.stderr.trim()}): make bin/, ` +
-            'dist/ and node_modules readable and searchable by other users (chmod -R o+rX), with every parent dir o+x',
+          `node user ${n.user} cannot run this checkout's ${BIN} through ${nodeBin} (exit ${r.status}: ${r.stderr.trim()}): ` +
+            'make bin/, dist/ and node_modules readable and searchable by other users (chmod -R o+rX)',
         );
     }
 
     const inLead = (argv: readonly string[]) => [ip, 'netns', 'exec', leadNs, ...argv];
     return {
       dir,
+      nodePath,
       leadDir,
       leadNs,
       nodes,

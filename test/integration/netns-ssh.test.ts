@@ -7,10 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
+import { BIN, ROOT } from '../helpers/env.js';
 
 const skip = sshLabSkipReason();
 
@@ -85,4 +86,9 @@ test('lab: close removes the namespaces, users and sshd', { skip }, async () => 
   const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
   assert.ok(!ns.includes(a!.ns) && !ns.includes(lab.leadNs), ns);
   assert.notEqual(spawnSync('id', [a!.user]).status, 0);
+  // The checkout's bind mount for node users is gone, and the checkout with it untouched.
+  const root = lab.nodePath(ROOT);
+  assert.ok(!readFileSync('/proc/self/mounts', 'utf8').includes(root), `${root} still mounted`);
+  assert.ok(!existsSync(root), `${root} left behind`);
+  assert.ok(existsSync(BIN), 'the checkout is still there');
 });

@@ -109,7 +109,10 @@ test(
 
       const wrapper = join(bad.home, 'bin', 'crewmux');
       const original = readFileSync(wrapper, 'utf8');
-      writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${join(FIXTURES, 'other-version-node.mjs')} "$@"\n`);
+      writeFileSync(
+        wrapper,
+        `#!/bin/sh\nexec ${process.execPath} ${lab.nodePath(join(FIXTURES, 'other-version-node.mjs'))} "$@"\n`,
+      );
       const other = await refused([bad.target], 'E_NODE_VERSION');
       assert.match(other, new RegExp(`runs crewmux 0\\.0\\.1 .*this host runs ${version.replace(/\./g, '\\.')}`));
       spawnSync('rm', [wrapper]);
