@@ -30,6 +30,24 @@ const put = (path: string, content: string) => {
   writeFileSync(path, content);
 };
 
+/** OpenCode's global config (Kilo Code, its fork, reads the same): the fake server as an OpenAI-compatible provider. */
+function openCodeConfig(fakeUrl: string): string {
+  return JSON.stringify({
+    autoupdate: false,
+    share: 'disabled',
+    model: 'fake/fake-model',
+    small_model: 'fake/fake-model',
+    provider: {
+      fake: {
+        npm: '@ai-sdk/openai-compatible',
+        name: 'Fake LLM',
+        options: { baseURL: `${fakeUrl}/v1`, apiKey: 'dummy' },
+        models: { 'fake-model': { name: 'Fake Model', tool_call: true } },
+      },
+    },
+  });
+}
+
 /** Seeds `home` as the user's HOME for `agent` and returns the user environment for it. */
 export function seedUserHome(agent: string, home: string, fakeUrl: string): Record<string, string> {
   switch (agent) {
@@ -83,43 +101,11 @@ export function seedUserHome(agent: string, home: string, fakeUrl: string): Reco
       );
       return { OPENAI_BASE_URL: `${fakeUrl}/v1`, OPENAI_API_KEY: 'dummy', OPENAI_MODEL: 'fake-model' };
     case 'opencode':
-      put(
-        join(home, '.config', 'opencode', 'opencode.json'),
-        JSON.stringify({
-          autoupdate: false,
-          share: 'disabled',
-          model: 'fake/fake-model',
-          small_model: 'fake/fake-model',
-          provider: {
-            fake: {
-              npm: '@ai-sdk/openai-compatible',
-              name: 'Fake LLM',
-              options: { baseURL: `${fakeUrl}/v1`, apiKey: 'dummy' },
-              models: { 'fake-model': { name: 'Fake Model', tool_call: true } },
-            },
-          },
-        }),
-      );
+      put(join(home, '.config', 'opencode', 'opencode.json'), openCodeConfig(fakeUrl));
       return { OPENCODE_DISABLE_MODELS_FETCH: '1' };
     case 'kilocode':
       // Kilo Code is an OpenCode fork: the same provider block, in its own global config dir.
-      put(
-        join(home, '.config', 'kilo', 'kilo.json'),
-        JSON.stringify({
-          autoupdate: false,
-          share: 'disabled',
-          model: 'fake/fake-model',
-          small_model: 'fake/fake-model',
-          provider: {
-            fake: {
-              npm: '@ai-sdk/openai-compatible',
-              name: 'Fake LLM',
-              options: { baseURL: `${fakeUrl}/v1`, apiKey: 'dummy' },
-              models: { 'fake-model': { name: 'Fake Model', tool_call: true } },
-            },
-          },
-        }),
-      );
+      put(join(home, '.config', 'kilo', 'kilo.json'), openCodeConfig(fakeUrl));
       return { KILO_DISABLE_MODELS_FETCH: '1' };
     case 'copilot':
       // BYOK: Copilot CLI's documented provider variables; COPILOT_OFFLINE skips GitHub auth, telemetry and updates.
