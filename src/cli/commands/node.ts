@@ -10,6 +10,7 @@ import { nodeDeps, serveNodeStdio } from '../../compose/nodes.js';
 import { addNode, checkNode, listNodes, removeNode, type NodeStatus } from '../../app/nodes/manage.js';
 import { EXIT, UserError } from '../../core/errors.js';
 import { formatTarget } from '../../core/nodes/target.js';
+import { mb } from '../../core/workers/memory.js';
 
 const ACTIONS = ['add', 'list', 'check', 'remove', 'serve'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -20,7 +21,7 @@ function required(action: Action, value: unknown, what: string, usage: string): 
 }
 
 function mib(bytes: number | undefined): string {
-  return bytes === undefined ? '?' : `${Math.round(bytes / 1024 / 1024)} MiB`;
+  return bytes === undefined ? '?' : mb(bytes);
 }
 
 /** One node as lines for people. */
