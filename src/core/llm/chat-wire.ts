@@ -5,7 +5,6 @@
  * byte-stable; Anthropic (and OpenRouter) get explicit cache_control breakpoints on the system prompt, the
  * last tool and the newest message, so each turn reads the conversation so far from the cache.
  */
-import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import {
   callArgs,
@@ -17,9 +16,14 @@ import {
   type ChatUsage,
 } from './chat.js';
 import {
+  AnthropicReply,
+  ChatCompletion,
+  endpoint,
   ephemeral,
+  GeminiReply,
   InvalidReplyError,
-  JSON_HEADERS,
+  modelDefaults,
+  parseJson,
   parseWith,
   type WireRequest,
   type WireTarget,
@@ -53,8 +57,7 @@ function anthropicRequest(t: WireTarget, i: ChatInput): WireRequest {
   const lastBlock = messages.at(-1)?.content.at(-1);
   if (lastBlock && t.spec.cacheControl) Object.assign(lastBlock, ephemeral);
   return {
-    url: `${t.baseUrl}/v1/messages`,
-    headers: { ...JSON_HEADERS, ...t.spec.headers, 'x-api-key': t.key, 'anthropic-version': '2023-06-01' },
+    ...endpoint(t),
     body: {
       model: t.model,
       max_tokens: i.maxTokens,
@@ -96,12 +99,10 @@ function chatMessages(i: ChatInput, cacheSystem: boolean): Record<string, unknow
 }
 
 function chatRequest(t: WireTarget, i: ChatInput): WireRequest {
-  const extra = t.model === t.spec.model ? (t.spec.defaultModelBody ?? {}) : {};
   return {
-    url: `${t.baseUrl}/chat/completions`,
-    headers: { ...JSON_HEADERS, ...t.spec.headers, authorization: `Bearer ${t.key}` },
+    ...endpoint(t),
     body: {
-      ...extra,
+      ...modelDefaults(t),
       model: t.model,
       stream: false,
       [t.spec.maxTokensField ?? 'max_tokens']: i.maxTokens,
@@ -140,10 +141,8 @@ function geminiContents(msgs: readonly ChatMessage[]): Record<string, unknown>[]
 }
 
 function geminiRequest(t: WireTarget, i: ChatInput): WireRequest {
-  const model = t.model.replace(/^models\//, '');
   return {
-    url: `${t.baseUrl}/v1beta/models/${encodeURIComponent(model)}:generateContent`,
-    headers: { ...JSON_HEADERS, ...t.spec.headers, 'x-goog-api-key': t.key },
+    ...endpoint(t),
     body: {
       systemInstruction: { parts: [{ text: i.system }] },
       contents: geminiContents(i.messages),
@@ -173,85 +172,7 @@ export function buildChatRequest(t: WireTarget, input: ChatInput): WireRequest {
   }
 }
 
-const n = z.number().nullable().optional();
 const int = (v: number | null | undefined) => (typeof v === 'number' && v > 0 ? v : 0);
-
-const AnthropicReply = z.object({
-  model: z.string().optional(),
-  content: z.array(
-    z.object({
-      type: z.string(),
-      text: z.string().optional(),
-      id: z.string().optional(),
-      name: z.string().optional(),
-      input: z.unknown().optional(),
-    }),
-  ),
-  stop_reason: z.string().nullable().optional(),
-  usage: z
-    .object({ input_tokens: n, output_tokens: n, cache_read_input_tokens: n, cache_creation_input_tokens: n })
-    .nullable()
-    .optional(),
-});
-
-const ChatCompletion = z.object({
-  model: z.string().optional(),
-  choices: z
-    .array(
-      z.object({
-        message: z.object({
-          content: z.string().nullable().optional(),
-          tool_calls: z
-            .array(
-              z.object({ id: z.string().optional(), function: z.object({ name: z.string(), arguments: z.unknown() }) }),
-            )
-            .nullable()
-            .optional(),
-        }),
-        finish_reason: z.string().nullable().optional(),
-      }),
-    )
-    .min(1),
-  usage: z
-    .object({
-      prompt_tokens: n,
-      completion_tokens: n,
-      prompt_tokens_details: z.object({ cached_tokens: n }).nullable().optional(),
-      completion_tokens_details: z.object({ reasoning_tokens: n }).nullable().optional(),
-    })
-    .nullable()
-    .optional(),
-});
-
-const GeminiReply = z.object({
-  modelVersion: z.string().optional(),
-  candidates: z
-    .array(
-      z.object({
-        content: z
-          .object({
-            parts: z
-              .array(
-                z.object({
-                  text: z.string().optional(),
-                  thought: z.boolean().optional(),
-                  functionCall: z
-                    .object({ id: z.string().optional(), name: z.string(), args: z.unknown().optional() })
-                    .optional(),
-                }),
-              )
-              .optional(),
-          })
-          .optional(),
-        finishReason: z.string().optional(),
-      }),
-    )
-    .optional(),
-  promptFeedback: z.object({ blockReason: z.string().optional() }).optional(),
-  usageMetadata: z
-    .object({ promptTokenCount: n, candidatesTokenCount: n, cachedContentTokenCount: n, thoughtsTokenCount: n })
-    .optional(),
-});
 
 const call = (id: string | undefined, name: string, raw: unknown): ChatCall => ({
   id: id || `call_${randomUUID().slice(0, 8)}`,
@@ -266,12 +187,7 @@ function answer(text: string, calls: ChatCall[], model: string | undefined, usag
 
 /** The turn in a 2xx response body `raw`; InvalidReplyError when it is not JSON of the format or holds nothing. */
 export function parseChatReply(wire: WireTarget['spec']['wire'], raw: string): ChatReply {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new InvalidReplyError(`response is not JSON: ${raw.slice(0, 80)}`);
-  }
+  const json = parseJson(raw);
   switch (wire) {
     case 'anthropic': {
       const r = parseWith(AnthropicReply, json);
