@@ -27,7 +27,7 @@ test('parseVersion finds the version token', () => {
   assert.equal(parseVersion('no digits'), undefined);
 });
 
-test('detect: found, missing, hanging and stdout-holding binaries, all within the deadline', async () => {
+test('detect: found, missing, hanging and stdout-holding binaries; a hanging probe ends at its deadline', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'crewmux-detect-'));
   const pidFile = join(dir, 'grandchild.pid');
   const script = (name: string, body: string) =>
@@ -37,19 +37,25 @@ test('detect: found, missing, hanging and stdout-holding binaries, all within th
   script('holder-cli', `/bin/sleep 60 & echo $! > ${pidFile}; wait`);
   script('noversion-cli', 'echo hello; exit 3');
   try {
-    const started = Date.now();
-    const list = await detectAgents({
+    // The answering probes get a deadline no loaded machine misses; the hanging ones a short one, and must come
+    // back long before their 60 s sleep ends (the deadline, not the child's exit, ends a probe).
+    const answering = detectAgents({
       agents: [
         profile('good', ['missing-cli', 'good-cli']),
         profile('gone', ['missing-cli']),
-        profile('hang', ['hang-cli']),
-        profile('holder', ['holder-cli']),
         profile('nover', ['noversion-cli'], false),
       ],
       env: { PATH: dir },
+      timeoutMs: 30_000,
+    });
+    const started = Date.now();
+    const hanging = await detectAgents({
+      agents: [profile('hang', ['hang-cli']), profile('holder', ['holder-cli'])],
+      env: { PATH: dir },
       timeoutMs: 400,
     });
-    assert.ok(Date.now() - started < 5_000, 'probes ran in parallel under their deadlines');
+    assert.ok(Date.now() - started < 30_000, 'the hanging probes ended at their deadline, not with their child');
+    const list = [...(await answering), ...hanging];
     const by = Object.fromEntries(list.map((a) => [a.name, a]));
     assert.equal(by.good!.found, true);
     assert.equal(by.good!.path, join(dir, 'good-cli'));
