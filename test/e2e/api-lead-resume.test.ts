@@ -9,16 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
-import {
-  createRepo,
-  createTestEnv,
-  diagnostics,
-  eventually,
-  fixtureAgent,
-  git,
-  runCli,
-  writeConfig,
-} from '../helpers/env.js';
+import { createTestEnv, diagnostics, eventually, git, runCli } from '../helpers/env.js';
+import { startGatedRun } from '../helpers/gated-run.js';
 import { RESUME_NOTE } from '../../src/core/api-lead/system-prompt.js';
 
 let fake: FakeModelServer;
@@ -37,40 +29,12 @@ const NO_KEYS = Object.fromEntries(
 test('SIGKILL of the supervisor mid-run, then resume: the API lead continues the same conversation to done', async () => {
   const t = createTestEnv();
   try {
-    const repo = createRepo(t, { 'README.md': '# test repo\n' });
-    const gate = join(t.dir, 'gate-open');
-    writeConfig(repo, {
-      verify: ['git status --short'],
-      toolWait: 5,
-      agents: { gated: fixtureAgent('gated-worker', { env: { GATE_FILE: gate } }) },
-    });
     const env = { ...NO_KEYS, ANTHROPIC_API_KEY: 'fake-key', ANTHROPIC_BASE_URL: fake.url };
-    const started = await runCli(
-      t,
-      repo,
-      [
-        'run',
-        '--goal',
-        'Write gated.txt when the gate opens.',
-        '--lead',
-        'api:anthropic/claude-fake-lead',
-        '--agents',
-        'gated',
-        '--no-attach',
-        '--no-wait',
-        '--trust-repo-config',
-        '--timeout',
-        '150',
-      ],
-      { env },
-    );
-    assert.equal(started.code, 0, `${started.stdout}\n${started.stderr}\n${diagnostics(t)}`);
-    const sid = started.stdout.trim();
-    const view = async () =>
-      JSON.parse((await runCli(t, repo, ['status', sid, '--json'], { env })).stdout) as {
-        session: { status: string; supervisorPid: number };
-        workers: { state: string; worktree: string }[];
-      };
+    const { repo, gate, sid, view } = await startGatedRun(t, {
+      lead: 'api:anthropic/claude-fake-lead',
+      env,
+      timeoutS: 150,
+    });
     const lead = () => fake.requests.filter((q) => q.role === 'lead');
     await eventually(
       'the lead waits on a running worker',

@@ -13,12 +13,13 @@ import {
   createTestEnv,
   diagnostics,
   eventually,
-  fixtureAgent,
   git,
+  headlessRunArgs,
   ROOT,
   runCli,
   writeConfig,
 } from '../helpers/env.js';
+import { startGatedRun } from '../helpers/gated-run.js';
 
 let fake: FakeModelServer;
 /** Anthropic requests answered so far; from `failAnthropicAfter` on, the fake answers them 429. */
@@ -55,20 +56,11 @@ test('a 429 from the first provider mid-run falls back to the second; the run en
     const r = await runCli(
       t,
       repo,
-      [
-        'run',
-        '--goal',
-        'Write it.\n```file:fallback.txt\nwritten across a fallback\n```',
-        '--lead',
-        'api:anthropic/claude-fake-lead',
-        '--agents',
-        'scripted',
-        '--no-attach',
-        '--wait',
-        '--trust-repo-config',
-        '--timeout',
-        '120',
-      ],
+      headlessRunArgs('Write it.\n```file:fallback.txt\nwritten across a fallback\n```', {
+        lead: 'api:anthropic/claude-fake-lead',
+        agents: ['scripted'],
+        timeoutS: 120,
+      }),
       {
         env: {
           ...NO_KEYS,
@@ -102,40 +94,8 @@ test('a 429 from the first provider mid-run falls back to the second; the run en
 test('a line typed into pane 0 reaches the model as a user message', async () => {
   const t = createTestEnv();
   try {
-    const repo = createRepo(t, { 'README.md': '# test repo\n' });
-    const gate = join(t.dir, 'gate-open');
-    writeConfig(repo, {
-      verify: ['git status --short'],
-      toolWait: 5,
-      agents: { gated: fixtureAgent('gated-worker', { env: { GATE_FILE: gate } }) },
-    });
     const env = { ...NO_KEYS, GEMINI_API_KEY: 'fake-key', GOOGLE_GEMINI_BASE_URL: fake.url };
-    const started = await runCli(
-      t,
-      repo,
-      [
-        'run',
-        '--goal',
-        'Write gated.txt when the gate opens.',
-        '--lead',
-        'api:gemini/gemini-fake-lead',
-        '--agents',
-        'gated',
-        '--no-attach',
-        '--no-wait',
-        '--trust-repo-config',
-        '--timeout',
-        '120',
-      ],
-      { env },
-    );
-    assert.equal(started.code, 0, `${started.stdout}\n${started.stderr}\n${diagnostics(t)}`);
-    const sid = started.stdout.trim();
-    const view = async () =>
-      JSON.parse((await runCli(t, repo, ['status', sid, '--json'], { env })).stdout) as {
-        session: { status: string };
-        workers: { state: string }[];
-      };
+    const { gate, sid, view } = await startGatedRun(t, { lead: 'api:gemini/gemini-fake-lead', env, timeoutS: 120 });
     await eventually('the worker runs', async () => (await view()).workers[0]?.state === 'running', 60_000);
     const said = 'steer: keep the greeting short';
     t.tmux('send-keys', '-t', `=crewmux-${sid}:lead.0`, '-l', said);

@@ -111,10 +111,13 @@ export interface CliResult {
 }
 
 /**
- * The argv of a headless run of `goal` that waits for the end: `run --goal GOAL --lead LEAD --agents A,B --no-attach
- * --wait --trust-repo-config --timeout S`.
+ * The argv of a headless run of `goal`: `run --goal GOAL --lead LEAD --agents A,B --no-attach --wait
+ * --trust-repo-config --timeout S` (`--no-wait` with `wait: false`: the run prints its id and goes on alone).
  */
-export function headlessRunArgs(goal: string, o: { lead: string; agents: string[]; timeoutS: number }): string[] {
+export function headlessRunArgs(
+  goal: string,
+  o: { lead: string; agents: string[]; timeoutS: number; wait?: boolean },
+): string[] {
   return [
     'run',
     '--goal',
@@ -124,7 +127,7 @@ export function headlessRunArgs(goal: string, o: { lead: string; agents: string[
     '--agents',
     o.agents.join(','),
     '--no-attach',
-    '--wait',
+    o.wait === false ? '--no-wait' : '--wait',
     '--trust-repo-config',
     '--timeout',
     String(o.timeoutS),
