@@ -21,7 +21,7 @@ import type { WorktreeFiles } from './ports/worktree-files.js';
 import type { WorktreePool } from './workers/pool.js';
 import type { UsageCollector } from './usage/collect.js';
 import type { MachineMemory } from './ports/machine-memory.js';
-import type { BudgetTracker } from './usage/budget.js';
+import type { BudgetStops, BudgetTracker } from './usage/budget.js';
 import type { GateRoundRow, ReviewRow } from './ports/review.js';
 import type { WorkerRuntime } from './ports/worker-runtime.js';
 
@@ -98,6 +98,8 @@ export interface Runtime {
   peaksSampledAt?: number;
   /** The budgets' warnings and excesses fired so far (app/usage/budget.ts); created on the first check. */
   budget?: BudgetTracker;
+  /** What a budget excess does (app/usage/budget-stops.ts); set by the composition root, the check cannot import it. */
+  budgetStops: BudgetStops;
   /** Reviews waiting for a verdict (app/review/verdicts.ts), by review id; created on first use. */
   reviewRuns?: Map<number, Promise<ReviewRow>>;
   /** The review gate round in progress (app/review/gate.ts). */

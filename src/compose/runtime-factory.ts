@@ -13,6 +13,7 @@ import { resolveAgents, withNonsenseMarkers } from '../app/agents/agent-table.js
 import { createEventLog } from '../app/session/events.js';
 import { forwardableEnv } from '../app/agents/launch.js';
 import type { Runtime } from '../app/runtime.js';
+import { budgetStops } from '../app/usage/budget-stops.js';
 import type { AppServices } from '../app/services.js';
 
 /**
@@ -58,5 +59,6 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
     verifyRuns: new Map(),
     stopping: new Set(),
     hooks: { workerStarted: () => undefined, workerStopped: () => undefined, sessionEnding: () => undefined },
+    budgetStops,
   };
 }

@@ -8,6 +8,7 @@
  * The fakes are linked as the real systems are: a pane's process is a live pid in the runner, killTree
  * of it ends the pane, and a pane that ends removes its pid.
  */
+import { budgetStops } from '../../src/app/usage/budget-stops.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -210,6 +211,7 @@ export async function createFakeRuntime(o: FakeRuntimeOptions = {}): Promise<Fak
       workerStopped: (id) => stopped.push(id),
       sessionEnding: () => undefined,
     },
+    budgetStops,
     completing: new Map(),
     stopping: new Set(),
     verifyRuns: new Map(),

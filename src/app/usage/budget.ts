@@ -1,9 +1,9 @@
 /**
  * Budgets that fire (README#budgets): checked after every usage pass that added rows, at spawn_worker and at
  * each delivery (send_to_worker, restart_worker). At 80 % of a budget, one `budget.warning` event per budget; at
- * 100 %, `budget.exceeded`, and the worker over its own budget, or with a goal budget every running worker, is told
- * to finish its turn and stopped when the turn ends or the grace period passes (its work snapshot-committed); a
- * goal budget then ends the session `budget` (resumable with a higher one). The arithmetic is core/usage/budget.ts.
+ * 100 %, `budget.exceeded`, and the worker over its own budget, or with a goal budget every running worker, is
+ * stopped at its turn's end (`rt.budgetStops`, app/usage/budget-stops.ts); a goal budget then ends the session
+ * `budget` (resumable with a higher one). The arithmetic is core/usage/budget.ts.
  */
 import type { Store } from '../ports/store.js';
 import type { SessionRow } from '../../core/session/rows.js';
@@ -16,17 +16,9 @@ import {
   type BudgetReading,
   type BudgetStatus,
 } from '../../core/usage/budget.js';
-import { isActive, type WorkerState } from '../../core/workers/state.js';
 import { ToolError, UserError } from '../../core/errors.js';
-import { waitUntil } from '../../core/clock.js';
 import { budgetStatusOf } from './views.js';
-import { changeWorkerState } from '../workers/state-change.js';
-import { sendToWorker, stopWorker } from '../workers/turns.js';
-import { endSession } from '../session/goal.js';
 import type { Runtime } from '../runtime.js';
-
-/** How long a worker told to finish its turn has before it is stopped anyway. */
-export const BUDGET_GRACE_MS = 60_000;
 
 /** What the supervisor remembers of its budgets: what fired (once each), and the goal's end once decided. */
 export interface BudgetTracker {
@@ -39,7 +31,19 @@ export interface BudgetTracker {
   ending?: Promise<void>;
 }
 
-const trackerOf = (rt: Runtime): BudgetTracker => (rt.budget ??= { fired: new Set(), stopping: new Map() });
+/**
+ * What a budget excess does to the run (app/usage/budget-stops.ts, set on the Runtime by its composition root, so
+ * that this check, which every delivery calls, does not import the delivery it stops).
+ */
+export interface BudgetStops {
+  /** Stops worker `id` at the end of its turn; `own`: over its own budget (it ends `budget_exceeded`). */
+  stopWorker(rt: Runtime, id: string, why: string, own: boolean): Promise<void>;
+  /** A goal budget was reached: every running worker is stopped at its turn's end, then the session ends `budget`. */
+  endRun(rt: Runtime, why: string): Promise<void>;
+}
+
+/** The budget tracker of `rt`, created on first use. */
+export const trackerOf = (rt: Runtime): BudgetTracker => (rt.budget ??= { fired: new Set(), stopping: new Map() });
 
 function statusNow(rt: Runtime, limits: BudgetLimits): BudgetStatus {
   return budgetStatusOf(rt.store, { ...rt.store.getSession(rt.sid)!, options: { ...rt.options, budget: limits } });
@@ -81,7 +85,7 @@ export function checkBudgets(rt: Runtime): BudgetStatus {
         r.worker,
         data,
       );
-      void stopForBudget(rt, r.worker!, `over its budget: ${describeReading(r)}`, true);
+      void rt.budgetStops.stopWorker(rt, r.worker!, `over its budget: ${describeReading(r)}`, true);
     } else if (!t.goalOver) {
       t.goalOver = describeReading(r);
       rt.events.emit(
@@ -90,57 +94,10 @@ export function checkBudgets(rt: Runtime): BudgetStatus {
         null,
         data,
       );
-      t.ending = endForBudget(rt, t.goalOver);
+      t.ending = rt.budgetStops.endRun(rt, t.goalOver);
     }
   }
   return status;
-}
-
-const FINISH_TURN = (why: string) =>
-  `crewmux: the budget is used up (${why}). Finish this turn now: commit what you have and report (worker_done); start no new work.`;
-
-/**
- * Stops worker `id` at the end of its turn: tells it to finish (a crewmux message, not the lead's), waits for the
- * turn to end or BUDGET_GRACE_MS, then stops its agent (work snapshot-committed). With `own` (its own budget), it
- * is `budget_exceeded` even when its turn ended first.
- */
-export function stopForBudget(rt: Runtime, id: string, why: string, own: boolean): Promise<void> {
-  const t = trackerOf(rt);
-  const running = t.stopping.get(id);
-  if (running) return running;
-  const job = (async () => {
-    const w = rt.store.getWorker(rt.sid, id);
-    if (!w || w.state === 'merged' || w.state === 'discarded') return;
-    if (isActive(w.state)) {
-      await sendToWorker(rt, id, FINISH_TURN(why), { fromCrewmux: true }).catch(() => undefined);
-      await waitUntil(() => !isActive(rt.store.getWorker(rt.sid, id)!.state), {
-        timeoutMs: BUDGET_GRACE_MS,
-        intervalMs: 100,
-        clock: rt.clock,
-      });
-    }
-    await stopWorker(rt, id, 'budget_exceeded', why);
-    const now = rt.store.getWorker(rt.sid, id)!;
-    if (own && (['done', 'blocked', 'failed'] as WorkerState[]).includes(now.state))
-      changeWorkerState(rt, now, 'budget_exceeded', why);
-  })()
-    .catch((e: unknown) => {
-      rt.events.emit('budget.exceeded', `${id} could not be stopped for its budget: ${(e as Error).message}`, id);
-    })
-    .finally(() => t.stopping.delete(id));
-  t.stopping.set(id, job);
-  return job;
-}
-
-/** A goal budget was reached: every running worker is stopped at its turn's end, then the session ends `budget`. */
-async function endForBudget(rt: Runtime, why: string): Promise<void> {
-  const active = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state));
-  await Promise.all(active.map((w) => stopForBudget(rt, w.id, `the goal budget is used up: ${why}`, false)));
-  await endSession(
-    rt,
-    'budget',
-    `the run reached its budget: ${why}; resume it with a higher one: crewmux resume ${rt.sid} --budget-tokens N (or --budget-usd N)`,
-  );
 }
 
 /**
