@@ -196,7 +196,7 @@ export function turnMessageFile(w: WorkerRow): string {
 function recordTurnMessage(w: WorkerRow, message: string, newTurn: boolean): void {
   const file = turnMessageFile(w);
   try {
-    const kept = newTurn ? '' : (readIfExists(file) ?? '');
+    const kept = newTurn ? '' : (readIfExists(file)?.trimEnd() ?? '');
     writeFileAtomic(file, `${kept}${kept ? '\n\n' : ''}${message.trim()}\n`);
   } catch {
     // The message was delivered; only a relaunch would miss it.
