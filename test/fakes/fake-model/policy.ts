@@ -309,7 +309,10 @@ function reviewer(conv: Conversation): Decision | undefined {
   const rounds = [...conv.text.matchAll(/Review gate round (\d+) of \d+/g)].map((m) => Number(m[1]));
   const asked = Math.max(1, ...rounds);
   const keys = conv.calls.map((c) => ({ key: callKey(c), result: c.result }));
-  const verdicts = keys.filter((k) => k.key === 'submit_verdict' && !isError(k.result)).length;
+  // A relaunched reviewer that answered before is told its verdict stands.
+  const verdicts = keys.filter(
+    (k) => k.key === 'submit_verdict' && (!isError(k.result) || /already recorded/.test(k.result ?? '')),
+  ).length;
   if (verdicts < asked) {
     const at = rounds.length
       ? conv.text.lastIndexOf(`Review gate round ${asked} of`)
