@@ -25,6 +25,7 @@ import { createGuard, SECURITY_HEADERS } from './security.js';
 import { registerEventsRoute } from './events-route.js';
 import { registerQuestionRoutes } from './questions-route.js';
 import { registerReviewRoutes } from './review-route.js';
+import { APPROVAL_MERGE_WAIT_MS } from '../app/review/approval-human.js';
 import { registerStaticRoutes, type StaticReader } from './static-routes.js';
 
 export interface DashboardDeps {
@@ -44,6 +45,8 @@ export interface DashboardDeps {
   readStatic: StaticReader;
   /** crewmux's version for the OpenAPI document. */
   version: string;
+  /** How long Approve waits for the live supervisor's merge before it answers "merging" (default 20 s). */
+  approvalWaitMs?: number;
 }
 
 /** Builds the app with every route registered; throws when the static files are missing. */
@@ -137,7 +140,11 @@ export function buildDashboard(d: DashboardDeps): FastifyInstance {
   );
   registerEventsRoute(app, { store: d.store, pollMs: d.pollMs, heartbeatMs: d.heartbeatMs });
   registerQuestionRoutes(app, api, { store: d.store, now: Date.now });
-  registerReviewRoutes(app, api, { store: d.store, now: Date.now });
+  registerReviewRoutes(app, api, {
+    store: d.store,
+    now: Date.now,
+    approvalWaitMs: d.approvalWaitMs ?? APPROVAL_MERGE_WAIT_MS,
+  });
 
   const doc = openApiDocument(
     api.specs,

@@ -1,13 +1,14 @@
 /**
  * The dashboard's review panels: GET a session's verdicts, gate rounds and held merges, and POST a person's approval
  * or rejection of a held merge. The POSTs call approveMerge / rejectMerge, the functions `crewmux approve` and
- * `crewmux reject` call (one path: the same row, event and lead notice), and are guarded like the answer box
+ * `crewmux reject` call (one path: the same row, event and lead notice); Approve then waits, like `crewmux approve`,
+ * for the live supervisor's merge and answers its outcome (merged, or not made and why). They are guarded like the answer box
  * (security.ts refuseUnsafeWrite: the token only in an Authorization header, a JSON body only, on top of the guard).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Store } from '../app/ports/store.js';
-import { approveMerge, rejectMerge } from '../app/review/approval-human.js';
+import { approveMerge, awaitApprovalOutcome, rejectMerge } from '../app/review/approval-human.js';
 import { ReviewPanels, reviewPanels } from '../app/review/review-views.js';
 import { ToolError } from '../core/errors.js';
 import type { createApiRouter } from './api-route.js';
@@ -21,7 +22,7 @@ const RejectBody = z.object({ reason: z.string().trim().min(1).max(2_000) }).str
 export function registerReviewRoutes(
   app: FastifyInstance,
   api: ReturnType<typeof createApiRouter>,
-  d: { store: Store; now: () => number },
+  d: { store: Store; now: () => number; approvalWaitMs: number },
 ): void {
   api.get(
     {
@@ -57,13 +58,20 @@ export function registerReviewRoutes(
           if (!(e instanceof ToolError)) throw e;
           return reply.code(409).send({ error: 'conflict', message: e.message.replace(/^Error: /, '') });
         }
-        const row = d.store.review().latestApproval(sid, worker)!;
+        // A live supervisor merges an approved change at its next pass; an ended one when the session is resumed.
+        const live = s.status === 'running' || s.status === 'starting';
+        // Approve waits for that pass (as `crewmux approve` does) to say how it went: merged, or not and why.
+        const { row, outcome } =
+          kind === 'approve'
+            ? await awaitApprovalOutcome(d.store, sid, worker, { live, waitMs: d.approvalWaitMs, now: d.now })
+            : { row: d.store.review().latestApproval(sid, worker)!, outcome: null };
         return reply.type('application/json; charset=utf-8').send({
           worker,
           status: row.status,
           note: row.note ?? null,
-          // A live supervisor merges an approved change at its next pass; an ended one when the session is resumed.
-          live: s.status === 'running' || s.status === 'starting',
+          commit: row.commit ?? null,
+          outcome,
+          live,
         });
       },
     );

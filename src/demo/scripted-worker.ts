@@ -11,10 +11,11 @@
  * ```ask block asks that question (the `ask` tool) and waits instead of finishing: the next message is taken
  * as the answer, read back with get_answer, and the turn then finishes with the answer in its summary.
  * As a reviewer asked for a verdict (its turn's text names submit_verdict), it gives the verdict of that turn from
- * the JSON array in $CREWMUX_SCRIPTED_VERDICTS ({verdict, risk, findings}, or null to give none), judging every
- * criterion `- [ID] text` of the turn met when the verdict is pass, else not met.
+ * the JSON array in $CREWMUX_SCRIPTED_VERDICTS ({verdict, risk, findings, waitFile?}, or null to give none; a gate
+ * round N takes entry N-1), judging every criterion `- [ID] text` of the turn met when the verdict is pass, else
+ * not met.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
 import { connectCrewmux, section } from './mcp-client.js';
 import { exec } from '../adapters/exec.js';
@@ -89,16 +90,28 @@ interface ScriptedVerdict {
   verdict: 'pass' | 'fail';
   risk: string;
   findings?: unknown[];
+  /** A file to wait for before submitting (a test holds the verdict while it restarts crewmux). */
+  waitFile?: string;
 }
 
-/** The turn-`n` verdict of $CREWMUX_SCRIPTED_VERDICTS when `text` asks for one; null: give none this turn. */
+/**
+ * The verdict of $CREWMUX_SCRIPTED_VERDICTS for this request when `text` asks for one: entry N-1 for the highest
+ * "Review gate round N" the text names (a relaunched reviewer's prompt holds every round it was sent), else entry
+ * `n` (the turn); null: give none this turn.
+ */
 function verdictFor(text: string, n: number): ScriptedVerdict | null | undefined {
   if (!env.CREWMUX_SCRIPTED_VERDICTS || !text.includes('submit_verdict')) return undefined;
   const all = JSON.parse(readFileSync(env.CREWMUX_SCRIPTED_VERDICTS, 'utf8')) as (ScriptedVerdict | null)[];
-  return all[Math.min(n, all.length - 1)] ?? null;
+  const rounds = [...text.matchAll(/Review gate round (\d+) of/g)].map((m) => Number(m[1]) - 1);
+  const i = rounds.length ? Math.max(...rounds) : n;
+  return all[Math.min(i, all.length - 1)] ?? null;
 }
 
 async function submitVerdict(text: string, v: ScriptedVerdict): Promise<void> {
+  if (v.waitFile) {
+    say(`scripted reviewer waits for ${v.waitFile}`);
+    while (!existsSync(v.waitFile)) await new Promise((r) => setTimeout(r, 50));
+  }
   const ids = [...text.matchAll(/^- \[([^\]\n]+)\] /gm)].map((m) => m[1]!);
   const client = await connectCrewmux(env.CREWMUX_MCP_URL!, env.CREWMUX_MCP_TOKEN!, 'scripted-worker');
   const r = await client.call('submit_verdict', {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRepo, createTestEnv, diagnostics, ROOT, runCli } from '../helpers/env.js';
+import { createRepo, createTestEnv, diagnostics, eventually, ROOT, runCli } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
 
 const scripted = (env: Record<string, string> = {}) => ({
@@ -161,6 +161,102 @@ test('gate: the last round rejected ends the run failed; a reviewer that never g
     const text = (await runCli(t, repo, ['status', '--all'])).stdout;
     assert.match(text, /gate: rejected in every round \(round 1\)/);
     assert.match(text, /no verdict from w0/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('gate across a supervisor restart: SIGKILLed while round 2 runs, resumed, the same reviewer passes round 2', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t, { 'README.md': '# test\n' });
+    const verdicts = join(t.dir, 'verdicts.json');
+    const hold = join(t.dir, 'hold');
+    writeFileSync(
+      verdicts,
+      JSON.stringify([
+        { verdict: 'fail', risk: 'high', findings: [FINDING] },
+        { verdict: 'pass', risk: 'low', waitFile: hold },
+      ]),
+    );
+    const run = startStepRun(
+      t,
+      repo,
+      [
+        { resumable: true },
+        { call: 'spawn_worker', args: { task: file('a.txt', 'a\n'), agent: 'scripted' }, save: 'a' },
+        { call: 'wait_for_worker', args: { worker_id: '$a' }, repeatWhile: 'Still running' },
+        { call: 'merge_worker', args: { worker_id: '$a' } },
+        { call: 'verify', args: { commands: ['git cat-file -e HEAD:a.txt'] } },
+        { call: 'mark_goal_done', args: { summary: 'a written' }, repeatWhile: 'still running' },
+        { call: 'spawn_worker', args: { task: file('b.txt', 'b\n'), agent: 'scripted' }, save: 'b' },
+        { call: 'wait_for_worker', args: { worker_id: '$b' }, repeatWhile: 'Still running' },
+        { call: 'merge_worker', args: { worker_id: '$b' } },
+        { call: 'verify', args: { commands: ['git cat-file -e HEAD:b.txt'] } },
+        { call: 'mark_goal_done', args: { summary: 'a and b written' }, repeatWhile: 'still running' },
+      ],
+      { scripted: scripted(), reviewer: scripted({ CREWMUX_SCRIPTED_VERDICTS: verdicts }) },
+      [],
+      { toolWait: 1, verifyAllowAdHoc: true, gate: { reviewers: ['reviewer'], maxRounds: 2, agents: ['reviewer'] } },
+    );
+    type View = {
+      session: { status: string; supervisorPid: number };
+      review: { gate: { round: number; status: string; reviewers: string[] }[] };
+    };
+    const status = async (): Promise<View | undefined> => {
+      const r = await runCli(t, repo, ['status', '--json', '--all']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as View) : undefined;
+    };
+    // Round 2 runs: its reviewer (the round 1 one) got the new diff and holds its verdict.
+    const before = await eventually(
+      'gate round 2 running with its reviewer holding',
+      async () => {
+        const s = await status();
+        const r2 = s?.review.gate[1];
+        return r2?.status === 'running' &&
+          existsSync(join(run.sessionDir()!, 'workers', r2.reviewers[0]!, 'received-1.txt'))
+          ? s
+          : undefined;
+      },
+      120_000,
+    );
+    const reviewer = before.review.gate[0]!.reviewers[0]!;
+    assert.deepEqual(before.review.gate[1]!.reviewers, [reviewer]);
+    process.kill(before.session.supervisorPid, 'SIGKILL');
+    const lost = await run.result;
+    assert.equal(lost.code, 1);
+    assert.match(lost.stdout, /E_SUPERVISOR_LOST/);
+
+    const resumed = runCli(t, repo, ['resume', '--no-attach', '--wait'], { timeoutMs: 180_000 });
+    // The reviewer is relaunched (its token was rotated) with the request of its current round in its prompt.
+    const prompt = join(run.sessionDir()!, 'workers', reviewer, 'prompt.md');
+    await eventually(
+      'the reviewer relaunched',
+      () => readFileSync(prompt, 'utf8').includes('## Previous attempt'),
+      120_000,
+    );
+    writeFileSync(hold, 'go');
+    const r = await resumed;
+    const steps = run.steps();
+    const why = `${r.stdout}\n${r.stderr}\n${JSON.stringify(steps, null, 1).slice(-4000)}\n${diagnostics(t)}`;
+    assert.equal(r.code, 0, why);
+    assert.match(r.stdout, /review gate round 2 of 2 was running \(reviewers w\d+\)/, why);
+    const relaunched = readFileSync(prompt, 'utf8');
+    assert.match(relaunched, /Review gate round 2 of 2/);
+    assert.match(relaunched, /b\.txt/);
+
+    const st = (await status())!;
+    assert.equal(st.session.status, 'done', why);
+    assert.deepEqual(
+      st.review.gate.map((g) => [g.round, g.status, g.reviewers]),
+      [
+        [1, 'rejected', [reviewer]],
+        [2, 'passed', [reviewer]],
+      ],
+      why,
+    );
+    const marks = steps.filter((s) => s.call === 'mark_goal_done');
+    assert.match(marks.at(-1)!.text, /marked done/, why);
   } finally {
     t.cleanup();
   }

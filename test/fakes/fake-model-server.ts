@@ -50,6 +50,8 @@ export interface RecordedRequest {
   role: string;
   /** The request body, kept only when `keepBodies` is set. */
   body?: unknown;
+  /** The agent's own conversation id, when its CLI sends one (Codex `session-id`, Claude `x-claude-code-session-id`). */
+  session?: string;
 }
 
 export interface FakeModelServerOptions extends PolicyOptions {
@@ -142,7 +144,17 @@ export function createFakeModelServer(opts: FakeModelServerOptions = {}): FakeMo
           .end(JSON.stringify({ error: { message: `the fake answers ${failure}` } }));
         return;
       }
-      const rec: RecordedRequest = { protocol, path, decision, usage, role, ...(opts.keepBodies ? { body } : {}) };
+      const sessionHeader = req.headers['session-id'] ?? req.headers['x-claude-code-session-id'];
+      const session = typeof sessionHeader === 'string' ? sessionHeader : undefined;
+      const rec: RecordedRequest = {
+        protocol,
+        path,
+        decision,
+        usage,
+        role,
+        ...(opts.keepBodies ? { body } : {}),
+        ...(session ? { session } : {}),
+      };
       requests.push(rec);
       opts.onRequest?.(rec);
       if (protocol === 'anthropic') {

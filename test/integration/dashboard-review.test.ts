@@ -31,6 +31,8 @@ test('review panels show verdicts, gate rounds and held merges; Approve and Reje
     pollMs: 20,
     readStatic: staticReader(),
     version: '0.0.0-test',
+    // No supervisor runs here: Approve answers "merging" after this wait (the next test plays the supervisor).
+    approvalWaitMs: 20,
   });
   try {
     seedSession(store, { id: 'sabc' });
@@ -155,7 +157,14 @@ test('review panels show verdicts, gate rounds and held merges; Approve and Reje
       payload: '{}',
     });
     assert.equal(ok.statusCode, 200, ok.body);
-    assert.deepEqual(ok.json(), { worker: 'w01', status: 'approved', note: null, live: true });
+    assert.deepEqual(ok.json(), {
+      worker: 'w01',
+      status: 'approved',
+      note: null,
+      commit: null,
+      outcome: 'merging',
+      live: true,
+    });
     const no = await app.inject({
       method: 'POST',
       url: url('w02', 'reject'),
@@ -190,6 +199,74 @@ test('review panels show verdicts, gate rounds and held merges; Approve and Reje
     assert.deepEqual(after.approvals.counts, { held: 2, approved: 1, rejected: 1, pending: 0 });
     assert.equal(after.workers.w02!.approval?.note, 'drops the migration');
   } finally {
+    await app.close();
+    store.close();
+    t.cleanup();
+  }
+});
+
+test('Approve waits for the live supervisor to make the merge and answers its outcome: merged, or not (conflicts)', async () => {
+  const t = createTestEnv();
+  const store = openStore(join(t.dir, 'state.db'));
+  const app = buildDashboard({
+    store,
+    stats: store.stats(),
+    git: createGit(),
+    tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }),
+    token: TOKEN,
+    pollMs: 20,
+    readStatic: staticReader(),
+    version: '0.0.0-test',
+  });
+  const r = store.review();
+  // The supervisor's pass, played here: it takes an approved row and merges it (or git refuses it).
+  let playing = true;
+  const supervisor = (async () => {
+    while (playing) {
+      for (const a of r.listApprovals('slive')) {
+        if (a.status !== 'approved' || a.note !== undefined) continue;
+        if (a.worker === 'w01') r.decideApproval(a.id, 'approved', 'merged', { commit: 'c'.repeat(40), ts: 9 });
+        else r.noteApproval(a.id, 'conflicts on src/a.ts');
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  })();
+  try {
+    seedSession(store, { id: 'slive' });
+    seedWorker(store, 'slive', 1, { state: 'done' });
+    seedWorker(store, 'slive', 2, { state: 'done' });
+    for (const worker of ['w01', 'w02'])
+      r.addApproval({ session: 'slive', worker, head: HEAD, risk: 'high', reason: 'its review says risk high', ts: 1 });
+    const approve = (w: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/sessions/slive/approvals/${w}/approve`,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        payload: '{}',
+      });
+    const merged = await approve('w01');
+    assert.equal(merged.statusCode, 200, merged.body);
+    assert.deepEqual(merged.json(), {
+      worker: 'w01',
+      status: 'merged',
+      note: null,
+      commit: 'c'.repeat(40),
+      outcome: 'merged',
+      live: true,
+    });
+    const refused = await approve('w02');
+    assert.equal(refused.statusCode, 200, refused.body);
+    assert.deepEqual(refused.json(), {
+      worker: 'w02',
+      status: 'approved',
+      note: 'conflicts on src/a.ts',
+      commit: null,
+      outcome: 'not_merged',
+      live: true,
+    });
+  } finally {
+    playing = false;
+    await supervisor;
     await app.close();
     store.close();
     t.cleanup();

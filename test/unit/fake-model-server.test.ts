@@ -475,3 +475,51 @@ test('anthropic lead on Claude Code 2.1.328+: crewmux "still connecting" and no 
     text: 'DONE: cannot reach tool spawn_worker',
   });
 });
+
+test('responses reviewer: a verdict from the criteria and the diff of the latest gate round, then worker_done', () => {
+  const fn = (name: string, keys: string[]) => ({
+    type: 'function',
+    name,
+    parameters: { type: 'object', properties: Object.fromEntries(keys.map((k) => [k, {}])) },
+  });
+  const tools = [
+    {
+      type: 'namespace',
+      name: 'mcp__crewmux',
+      tools: [
+        fn('submit_verdict', ['verdict', 'risk', 'criteria', 'findings']),
+        fn('worker_done', ['status', 'summary']),
+      ],
+    },
+  ];
+  const round = (n: number, files: string[]) =>
+    [
+      `Review gate round ${n} of 3: judge it.`,
+      'Give your verdict with the submit_verdict tool (not in prose), then call worker_done:',
+      'Criteria:\n- [A1] a.txt exists\n- [A2] b.txt exists',
+      `Patch:\n${files.map((f) => `+++ b/${f}\n+x`).join('\n')}`,
+    ].join('\n\n');
+  const user = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+  const call = (name: string, id: string, output: string) => [
+    { type: 'function_call', namespace: 'mcp__crewmux', name, arguments: '{}', call_id: id },
+    { type: 'function_call_output', call_id: id, output },
+  ];
+  const r1 = [user(`# You are crewmux worker w02 (reviewer)\n\n## Task\n${round(1, ['a.txt'])}`)];
+  const a = decide(parseResponses({ input: r1, tools }));
+  assert.ok(a.kind === 'tool' && a.tool.name === 'submit_verdict', JSON.stringify(a));
+  assert.equal(a.args.verdict, 'fail');
+  assert.deepEqual(
+    (a.args.criteria as { id: string; met: boolean }[]).map((c) => [c.id, c.met]),
+    [
+      ['A1', true],
+      ['A2', false],
+    ],
+  );
+  assert.match(JSON.stringify(a.args.findings), /b\.txt is missing/);
+  const afterVerdict = [...r1, ...call('submit_verdict', 'c1', 'Recorded your verdict (fail)')];
+  const b = decide(parseResponses({ input: afterVerdict, tools }));
+  assert.ok(b.kind === 'tool' && b.tool.name === 'worker_done');
+  const r2 = [...afterVerdict, ...call('worker_done', 'c2', 'ok'), user(round(2, ['a.txt', 'b.txt']))];
+  const c = decide(parseResponses({ input: r2, tools }));
+  assert.ok(c.kind === 'tool' && c.tool.name === 'submit_verdict' && c.args.verdict === 'pass', JSON.stringify(c));
+});

@@ -4,12 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFakeRuntime, type FakeRuntime } from '../helpers/fake-runtime.js';
 import { spawnRunning, writeDoneFlag } from '../helpers/worker-steps.js';
 import { createMonitor, type Monitor } from '../../src/app/workers/monitor.js';
 import { resumeSession } from '../../src/app/session/resume.js';
+import { completeTurn, sendToWorker, turnMessageFile } from '../../src/app/workers/turns.js';
 
 /** A fake runtime as a new supervisor finds it after the old one died: the session row is stopped. */
 async function downSession(): Promise<FakeRuntime> {
@@ -144,6 +145,30 @@ test('resume in a new tmux session: no old pane id counts, and the lead is relau
       [[f.leadPane, `cat >> ${join(f.rt.sessionDir, 'lead', 'pane.log')}`]],
     );
     assert.equal(f.gate.opened.length, 1, "the lead's gate (worker panes have none)");
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('resume: a live worker in a turn started by send_to_worker is relaunched with the messages of that turn', async () => {
+  const f = await downSession();
+  try {
+    const w = await spawnRunning(f, 'Review gate round 1: the first request');
+    await completeTurn(f.rt, w.id, { status: 'done', summary: 'round 1 judged' }, 'mcp');
+    f.tmux.setScreen(w.pane_id!, 'scripted worker idle\n');
+    await sendToWorker(f.rt, w.id, 'Review gate round 2: the new diff');
+    await sendToWorker(f.rt, w.id, 'and one more thing');
+    f.tmux.setScreen(f.leadPane, 'scripted lead ready\n');
+    await withMonitor(f, async (monitor) => {
+      await resumeSession(f.rt, monitor, { freshTmux: false }, []);
+    });
+    const prompt = readFileSync(worker(f, w.id).prompt_file, 'utf8');
+    assert.match(
+      prompt,
+      /Review gate round 1: the first request[\s\S]*## Previous attempt\n[\s\S]*## The messages of your last turn\n[\s\S]*Review gate round 2: the new diff\n\nand one more thing\n$/,
+    );
+    // Told once: a later relaunch does not append them again.
+    assert.equal(existsSync(turnMessageFile(w)), false);
   } finally {
     f.cleanup();
   }

@@ -61,3 +61,37 @@ export function rejectMerge(store: Store, sid: string, worker: string, reason: s
   );
   return store.review().latestApproval(sid, worker)!;
 }
+
+/** How long a person's approval waits for the live supervisor to make the merge (it tries at its next pass). */
+export const APPROVAL_MERGE_WAIT_MS = 20_000;
+
+/** What became of an approved merge: merged; refused by git (conflicts) or otherwise not made; still on its way. */
+export type ApprovalOutcome = 'merged' | 'not_merged' | 'merging' | 'on_resume';
+
+/**
+ * After approveMerge: waits up to `waitMs` (only when the session is `live`: its supervisor merges at its next pass)
+ * for the outcome of worker `worker`'s approved merge, polling the store; resolves with the row as it then stands and
+ * the outcome (`on_resume`: the session is not running, so the merge is made when it is resumed).
+ */
+export async function awaitApprovalOutcome(
+  store: Store,
+  sid: string,
+  worker: string,
+  o: { live: boolean; waitMs: number; now: () => number; pollMs?: number },
+): Promise<{ row: ApprovalRow; outcome: ApprovalOutcome }> {
+  let row = store.review().latestApproval(sid, worker)!;
+  const until = o.now() + (o.live ? o.waitMs : 0);
+  while (row.status === 'approved' && row.note === undefined && o.now() < until) {
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
+    row = store.review().latestApproval(sid, worker) ?? row;
+  }
+  const outcome: ApprovalOutcome =
+    row.status === 'merged'
+      ? 'merged'
+      : row.status !== 'approved' || row.note !== undefined
+        ? 'not_merged'
+        : o.live
+          ? 'merging'
+          : 'on_resume';
+  return { row, outcome };
+}

@@ -29,14 +29,30 @@ export function gateOf(rt: Runtime): GateSettings | undefined {
   return rt.options.gate ?? undefined;
 }
 
-/** Worker ids of every gate reviewer so far (they never block mark_goal_done and are never merged). */
+/**
+ * Worker ids of every gate reviewer so far (they never block mark_goal_done and are never merged): those of the
+ * rounds, and any worker asked a gate review (one started by a round whose supervisor died before it was recorded).
+ */
 export function gateReviewerIds(rt: Runtime): Set<string> {
-  return new Set(
-    rt.store
-      .review()
-      .listRounds(rt.sid)
-      .flatMap((r) => r.reviewers),
-  );
+  const review = rt.store.review();
+  return new Set([
+    ...review.listRounds(rt.sid).flatMap((r) => r.reviewers),
+    ...review
+      .listReviews(rt.sid)
+      .filter((r) => r.subject === 'gate')
+      .map((r) => r.reviewer),
+  ]);
+}
+
+/**
+ * What a resumed lead is told of a gate round an earlier supervisor left running: it continues with the same
+ * reviewers (their agents relaunched with the round's request), and mark_goal_done joins it. Undefined when none runs.
+ */
+export function gateResumeNote(rt: Runtime): string | undefined {
+  const gate = gateOf(rt);
+  const last = rt.store.review().listRounds(rt.sid).at(-1);
+  if (!gate || last?.status !== 'running') return undefined;
+  return `review gate round ${last.round} of ${gate.maxRounds} was running (reviewers ${last.reviewers.join(', ')}); it continues with the same reviewers: call mark_goal_done to get its result`;
 }
 
 export type GateAnswer = { status: 'passed'; round: number } | { status: 'running'; text: string };
@@ -152,6 +168,8 @@ async function startRound(
     if (w && !isActive(w.state)) {
       try {
         await rt.git.resetHard(w.worktree, head);
+        // Its branch now starts at this head: nothing on it is the reviewer's own commit.
+        rt.store.updateWorker(rt.sid, w.id, { base_commit: head });
         const id = requestReview(rt, w.id, 'gate', round, criteria);
         try {
           await sendToWorker(rt, w.id, roundText(rt, round, gate.maxRounds, criteria, input.summary, diff, true));

@@ -62,10 +62,21 @@ export function submitVerdict(rt: Runtime, workerId: string, input: unknown): Re
       `Error: a ${w.perspective} gives no verdict; only ${VERDICT_PERSPECTIVES.join(', ')} workers asked to review do. Report in your worker_done summary.`,
     );
   const pending = rt.store.review().pendingReviewOf(rt.sid, workerId);
-  if (!pending)
+  if (!pending) {
+    // A reviewer relaunched after it answered (a resume) may try again: its verdict stands.
+    const given = rt.store
+      .review()
+      .listReviews(rt.sid)
+      .filter((r) => r.reviewer === workerId && r.status === 'submitted')
+      .at(-1);
+    if (given && isActive(w.state))
+      throw new ToolError(
+        `Error: your verdict (${given.verdict?.verdict ?? '?'}) on ${given.subject === 'gate' ? `the goal (gate round ${given.round})` : given.subject} is already recorded; nothing more is asked of you. Call worker_done.`,
+      );
     throw new ToolError(
       'Error: no review is asked of you, so there is no verdict to give. Report your findings in your worker_done summary.',
     );
+  }
   const parsed = VerdictSchema.safeParse(input);
   if (!parsed.success)
     throw new ToolError(

@@ -14,6 +14,7 @@ import { RECAP_INSTRUCTION, summarize } from '../llm/summarize.js';
 import { launchLead, type LeadLaunch } from './lead.js';
 import { changeWorkerState } from '../workers/state-change.js';
 import { relaunchLiveWorker } from '../workers/restart.js';
+import { gateResumeNote } from '../review/gate.js';
 import { session, type Runtime } from '../runtime.js';
 import type { Monitor } from '../workers/monitor.js';
 import { fenceDataInline } from '../../core/text/data-fence.js';
@@ -74,6 +75,8 @@ export async function resumeSession(
     });
     monitor.unwatch(w.id);
   }
+  const gateNote = gateResumeNote(rt);
+  if (gateNote) notes.push(gateNote);
   rt.store.updateSession(rt.sid, { status: 'running', ended_at: null, outcome_reason: null, report: null });
   const marker = sessionFenceMarker(rt);
   const recap = buildRecap(await recapWorkers(rt), notes, (id, summary) =>

@@ -9,17 +9,26 @@ import { readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.
 import type { WorkerRow } from '../../core/session/rows.js';
 import { launchWorkerAgent, newNonce } from './spawn.js';
 import { changeWorkerState } from './state-change.js';
-import { snapshotWorker } from './turns.js';
+import { snapshotWorker, turnMessageFile } from './turns.js';
 import { getWorkerOrFail, type Runtime } from '../runtime.js';
 import { exitStatusFile } from './panes.js';
 import { assertWithinBudget } from '../usage/budget.js';
 
-/** Rewrites `w`'s prompt for a new attempt (a fresh nonce, `note` appended) and clears its turn files and pane. */
+/**
+ * Rewrites `w`'s prompt for a new attempt (a fresh nonce, `note` appended, then the messages of its last turn when
+ * one came by send_to_worker, which the new agent would not see otherwise) and clears its turn files and pane.
+ */
 export function prepareNewAttempt(rt: Runtime, w: WorkerRow, note: string): void {
   const nonce = newNonce();
   const previous = readIfExists(w.prompt_file) ?? '';
+  const messages = readIfExists(turnMessageFile(w))?.trim();
+  const turn = messages
+    ? `\n## The messages of your last turn\nAfter the task above you were sent these messages; where they differ from the task, they win:\n\n${messages}\n`
+    : '';
   // The prompt keeps the task; the old nonce is replaced and the previous attempt is told.
-  writeFileAtomic(w.prompt_file, previous.replaceAll(w.nonce, nonce) + `\n## Previous attempt\n${note}\n`);
+  writeFileAtomic(w.prompt_file, previous.replaceAll(w.nonce, nonce) + `\n## Previous attempt\n${note}\n${turn}`);
+  // Told once: a later attempt finds them in the prompt.
+  removeFile(turnMessageFile(w));
   removeFile(w.done_file);
   removeFile(exitStatusFile(w.log_file));
   rt.store.updateWorker(rt.sid, w.id, { nonce, pane_id: null, exit_info: null });

@@ -9,7 +9,8 @@ import { perspectiveInfo, type Perspective } from '../../core/workers/perspectiv
 import { CANNOT_WORK_STATES, isActive, isFinished, type WorkerState } from '../../core/workers/state.js';
 import type { Completion } from '../../core/workers/completion.js';
 import { ToolError } from '../../core/errors.js';
-import { fileSize, readFrom, removeFile } from '../../adapters/files.js';
+import { fileSize, readFrom, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
+import { dirname, join } from 'node:path';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { deliverySignals } from './signals.js';
 import { runtimeOf } from './worker-runtimes.js';
@@ -155,7 +156,8 @@ export async function sendToWorker(
     );
   }
   let text = message;
-  if (isFinished(w.state)) {
+  const turnStarts = isFinished(w.state);
+  if (turnStarts) {
     const nonce = newNonce();
     removeFile(w.done_file);
     rt.store.updateWorker(rt.sid, w.id, { nonce });
@@ -177,8 +179,28 @@ export async function sendToWorker(
       `Error: the message to ${workerId} was pasted but not accepted: ${(e as Error).message}. Check it with read_worker_output.`,
     );
   }
+  recordTurnMessage(w, message, turnStarts);
   rt.events.emit('worker.message', `${w.id} received a message (${message.length} chars)`, w.id);
   return rt.store.getWorker(rt.sid, w.id)!;
+}
+
+/** The file beside `w`'s prompt holding the messages of its current turn (see recordTurnMessage). */
+export function turnMessageFile(w: WorkerRow): string {
+  return join(dirname(w.prompt_file), 'turn-messages.md');
+}
+
+/**
+ * Keeps the messages `w` was sent in its current turn (`newTurn`: this one started it), so a relaunch of its agent
+ * (resume, restart_worker) hands them over with its task: a gate reviewer relaunched in round 2 judges round 2.
+ */
+function recordTurnMessage(w: WorkerRow, message: string, newTurn: boolean): void {
+  const file = turnMessageFile(w);
+  try {
+    const kept = newTurn ? '' : (readIfExists(file)?.trimEnd() ?? '');
+    writeFileAtomic(file, `${kept}${kept ? '\n\n' : ''}${message.trim()}\n`);
+  } catch {
+    // The message was delivered; only a relaunch would miss it.
+  }
 }
 
 /** Stops a worker's agent: snapshot, then its process tree (TERM, then KILL); state `to`. */

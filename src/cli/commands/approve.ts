@@ -1,11 +1,13 @@
 /** `crewmux approve [WORKER]`: approve a merge held by merge.autoMerge (crewmux merges it), or list the held ones. */
 import { asUserError, sessionItemOptions, type Command } from '../command.js';
 import { resolveSession } from '../../app/session/lookup.js';
-import { approveMerge, pendingApprovals } from '../../app/review/approval-human.js';
+import {
+  APPROVAL_MERGE_WAIT_MS,
+  approveMerge,
+  awaitApprovalOutcome,
+  pendingApprovals,
+} from '../../app/review/approval-human.js';
 import type { ApprovalRow } from '../../app/ports/review.js';
-
-/** How long `approve` waits for the live supervisor to make the merge before it says it is on its way. */
-const MERGE_WAIT_MS = 20_000;
 
 function heldLines(rows: ApprovalRow[]): string {
   return rows.map((a) => `  ${a.worker}  risk ${a.risk ?? 'unknown'}  ${a.reason}`).join('\n');
@@ -33,14 +35,14 @@ export const approveCommand: Command = {
         );
       return 0;
     }
-    let row: ApprovalRow = asUserError('E_APPROVAL', () => approveMerge(ctx.store(), s.id, worker, ctx.now));
+    asUserError('E_APPROVAL', () => approveMerge(ctx.store(), s.id, worker, ctx.now));
     const live = s.status === 'running' || s.status === 'starting';
     // The live supervisor merges it at its next pass (about a second): wait for that, to say how it went.
-    const until = Date.now() + (live ? MERGE_WAIT_MS : 0);
-    while (row.status === 'approved' && row.note === undefined && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 250));
-      row = ctx.store().review().latestApproval(s.id, worker) ?? row;
-    }
+    const { row } = await awaitApprovalOutcome(ctx.store(), s.id, worker, {
+      live,
+      waitMs: APPROVAL_MERGE_WAIT_MS,
+      now: Date.now,
+    });
     if (a.json)
       ctx.out.json({
         session: s.id,

@@ -535,6 +535,15 @@ function renderWorkerReview(sid, refs, r) {
   );
 }
 
+/** What became of an approved merge, from the Approve answer (outcome: merged, not_merged, merging, on_resume). */
+function approvedText(b) {
+  if (b.outcome === 'merged')
+    return `approved and merged${b.commit ? ` (${b.commit.slice(0, 10)})` : ''}; the lead is told`;
+  if (b.outcome === 'not_merged') return `approved, but not merged: ${b.note || b.status}; the lead is told`;
+  if (b.outcome === 'on_resume') return 'approved; it is merged when the session is resumed';
+  return 'approved; the supervisor merges it at its next pass';
+}
+
 function approvalBox(sid, a) {
   const line = `risk ${a.risk || 'unknown'}: ${a.reason}`;
   if (!a.awaiting) {
@@ -563,6 +572,7 @@ function approvalBox(sid, a) {
   const reject = h('button', { type: 'button', 'data-action': 'reject' }, 'Reject');
   const send = async (kind, body) => {
     approve.disabled = reject.disabled = true;
+    if (kind === 'approve') status.textContent = 'approving; waiting for the merge';
     const r = await fetch(
       `/api/sessions/${encodeURIComponent(sid)}/approvals/${encodeURIComponent(a.worker)}/${kind}`,
       {
@@ -575,11 +585,10 @@ function approvalBox(sid, a) {
     const b = await r.json().catch(() => ({}));
     status.textContent = r.ok
       ? kind === 'approve'
-        ? b.live
-          ? 'approved; the supervisor merges it at its next pass'
-          : 'approved; it is merged when the session is resumed'
+        ? approvedText(b)
         : 'rejected; the lead is told why'
       : `not sent: ${b.message || 'error'}`;
+    if (r.ok && b.outcome) status.dataset.outcome = b.outcome;
     approve.disabled = reject.disabled = r.ok;
     if (r.ok) scheduleRefresh(0);
   };

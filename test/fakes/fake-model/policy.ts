@@ -26,6 +26,7 @@ const BARE_TOOLS = new Set([
   'mark_goal_failed',
   'list_workers',
   'worker_done',
+  'submit_verdict',
 ]);
 
 /** The crewmux tool name behind a CLI-specific name, or undefined for other tools. */
@@ -294,7 +295,61 @@ export function answerOf(result: string | undefined): string {
 /** crewmux's note that ends a follow-up turn's text (followUpTurn in src/core/workers/prompts.ts). */
 export const NEW_TURN_MARK = '(crewmux: a new turn.';
 
+/** The mark of a review request (verdictInstructions in src/app/review/verdicts.ts). */
+export const VERDICT_MARK = 'Give your verdict with the submit_verdict tool';
+
+/**
+ * A reviewer asked for a verdict (cross_review, a gate round): it reads the criteria and the diff of the latest
+ * request; a criterion `FILE exists` is met when the diff adds or changes FILE (`+++ b/FILE`), any other criterion
+ * is met. It submits one verdict per request (a gate round N is its Nth), then calls worker_done. Undefined when no
+ * verdict is asked or submit_verdict cannot be reached.
+ */
+function reviewer(conv: Conversation): Decision | undefined {
+  if (!conv.text.includes(VERDICT_MARK)) return undefined;
+  const rounds = [...conv.text.matchAll(/Review gate round (\d+) of \d+/g)].map((m) => Number(m[1]));
+  const asked = Math.max(1, ...rounds);
+  const keys = conv.calls.map((c) => ({ key: callKey(c), result: c.result }));
+  // A relaunched reviewer that answered before is told its verdict stands.
+  const verdicts = keys.filter(
+    (k) => k.key === 'submit_verdict' && (!isError(k.result) || /already recorded/.test(k.result ?? '')),
+  ).length;
+  if (verdicts < asked) {
+    const at = rounds.length
+      ? conv.text.lastIndexOf(`Review gate round ${asked} of`)
+      : conv.text.lastIndexOf(VERDICT_MARK);
+    const latest = conv.text.slice(at);
+    const list = latest.split('\nCriteria:\n')[1] ?? '';
+    const criteria = [...list.matchAll(/^- \[([\w.-]+)\] (.*)$/gm)].map((m) => {
+      const file = /(\S+\.\w+) exists/.exec(m[2]!)?.[1];
+      const met = !file || latest.includes(`+++ b/${file}`);
+      return {
+        id: m[1]!,
+        met,
+        file,
+        evidence: file ? `the diff ${met ? 'adds' : 'does not add'} ${file}` : 'read the diff',
+      };
+    });
+    const unmet = criteria.filter((c) => !c.met);
+    const args = {
+      verdict: unmet.length ? 'fail' : 'pass',
+      risk: unmet.length ? 'high' : 'low',
+      criteria: criteria.map(({ id, met, evidence }) => ({ id, met, evidence })),
+      findings: unmet.map((c) => ({
+        file: c.file!,
+        severity: 'high',
+        text: `${c.file} is missing on the integration head (criterion ${c.id}): create it`,
+      })),
+    };
+    return callCrewmux(conv, 'submit_verdict', args);
+  }
+  if (keys.filter((k) => k.key === 'worker_done').length < asked)
+    return callCrewmux(conv, 'worker_done', { status: 'done', summary: `Verdict given (${verdicts})` });
+  return { kind: 'text', text: `DONE: ${verdicts} verdict(s) given` };
+}
+
 function worker(conv: Conversation): Decision {
+  const verdict = reviewer(conv);
+  if (verdict) return verdict;
   // A follow-up turn (send_to_worker): its task is the last `Create file` line; it writes and reports once more.
   const turn = conv.text.split(NEW_TURN_MARK).length;
   if (turn > 1) {
