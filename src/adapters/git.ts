@@ -84,17 +84,26 @@ export function createGit(opts: { binary?: string } = {}): Git {
     const email = await tryRaw(dir, ['config', 'user.email']);
     return email ? [] : FALLBACK_IDENTITY;
   }
+  // One process for both (git prints them in this order); `--show-toplevel` fails outside a work tree.
+  async function repoRoot(cwd: string): Promise<Pick<RepoInfo, 'root' | 'commonDir'> | undefined> {
+    const out = await tryRaw(cwd, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-common-dir']);
+    const [root, commonDir] = out?.split('\n') ?? [];
+    return root && commonDir ? { root, commonDir } : undefined;
+  }
 
   return {
     /** Repository facts for `cwd`, or undefined when it is not inside a work tree. */
     async repoInfo(cwd: string): Promise<RepoInfo | undefined> {
-      const root = await tryRaw(cwd, ['rev-parse', '--show-toplevel']);
-      if (!root) return undefined;
-      const commonDir = await raw(root, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
-      const head = await tryRaw(root, ['rev-parse', '--verify', '-q', 'HEAD']);
-      const branch = await tryRaw(root, ['symbolic-ref', '--short', '-q', 'HEAD']);
-      return { root, commonDir, hasCommits: Boolean(head), head: head || undefined, branch: branch || undefined };
+      const where = await repoRoot(cwd);
+      if (!where) return undefined;
+      const [head, branch] = await Promise.all([
+        tryRaw(where.root, ['rev-parse', '--verify', '-q', 'HEAD']),
+        tryRaw(where.root, ['symbolic-ref', '--short', '-q', 'HEAD']),
+      ]);
+      return { ...where, hasCommits: Boolean(head), head: head || undefined, branch: branch || undefined };
     },
+
+    repoRoot,
 
     async revParse(dir: string, ref: string): Promise<string> {
       return (await looseBranchHead(dir, ref)) ?? raw(dir, ['rev-parse', '--verify', `${ref}^{commit}`]);

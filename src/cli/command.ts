@@ -2,6 +2,7 @@
 import type { Argv, Options } from 'yargs';
 import type { AppContext } from '../compose/app-context.js';
 import { ToolError, UserError, type ErrorCode } from '../core/errors.js';
+import type { FastFlags } from './fast-args.js';
 
 export interface Command {
   command: string | string[];
@@ -21,6 +22,12 @@ export interface CommandEntry {
   command: string;
   describe: string | false;
   load: () => Promise<Command>;
+  /**
+   * The command's flags, for the light path (cli/fast-args.ts): a plainly well-formed use runs without loading
+   * yargs; help, misuse and anything unusual still go through yargs. Only for commands that start often and
+   * must start fast (`status`); the flags must be the builder's (test/unit/cli-fast-args.test.ts compares).
+   */
+  fast?: FastFlags;
 }
 
 export interface NumberFlagRules {

@@ -11,6 +11,8 @@ import type { Command, CommandEntry } from './command.js';
 import { ExitError, UserError, EXIT } from '../core/errors.js';
 import { pipeSafeWriter, processOutput } from './output.js';
 import { escapeControls } from '../core/text/terminal-text.js';
+import { parseFast } from './fast-args.js';
+import type { Output } from '../app/ports/output.js';
 
 const stderr = pipeSafeWriter(process.stderr);
 
@@ -41,6 +43,17 @@ function usageMessage(msg: string, entry: CommandEntry | undefined): string {
   return `crewmux ${name}: ${msg}`;
 }
 
+/** Runs a loaded command's handler with its own AppContext, closed afterwards; the handler's exit code. */
+async function runHandler(command: Command, args: Record<string, unknown>, out: Output): Promise<number> {
+  const { createAppContext } = await import('../compose/app-context.js');
+  const ctx = createAppContext(process.env, out);
+  try {
+    return await command.handler(args, ctx);
+  } finally {
+    ctx.close();
+  }
+}
+
 /** The width every help text is wrapped to. */
 const helpWidth = (): number => Math.min(110, process.stdout.columns || 100);
 
@@ -64,6 +77,14 @@ async function main(argv: string[]): Promise<number> {
     pipeSafeWriter(process.stdout)(precomputed);
     return 0;
   }
+  // The light path (fast-args.ts): a plainly well-formed use of a command with `fast` flags runs without yargs;
+  // help, misuse and anything unusual fall through to yargs below (and everything does with CREWMUX_YARGS=1, which
+  // the tests use to compare the two).
+  const light = process.env.CREWMUX_YARGS
+    ? undefined
+    : COMMANDS.find((c) => c.fast && c.command.split(' ')[0] === argv[0]);
+  const lightArgs = light?.fast && parseFast(light.fast, argv.slice(1));
+  if (light && lightArgs) return runHandler(await light.load(), { ...lightArgs, _: [argv[0]] }, out);
   const { default: yargs } = await import('yargs');
   let exitCode = 0;
   // The command whose builder ran: its usage is what a misuse prints.
@@ -99,14 +120,7 @@ async function main(argv: string[]): Promise<number> {
         return command.builder(inner);
       },
       async (args) => {
-        const command = current?.command ?? (await entry.load());
-        const { createAppContext } = await import('../compose/app-context.js');
-        const ctx = createAppContext(process.env, out);
-        try {
-          exitCode = await command.handler(args, ctx);
-        } finally {
-          ctx.close();
-        }
+        exitCode = await runHandler(current?.command ?? (await entry.load()), args, out);
       },
     );
   }

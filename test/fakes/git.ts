@@ -175,6 +175,11 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
       return info;
     },
 
+    async repoRoot(cwd) {
+      call('repoRoot', [cwd]);
+      return fake.worktrees.has(cwd) ? { root: cwd, commonDir: join(root, '.git') } : undefined;
+    },
+
     async revParse(dir, ref) {
       call('revParse', [dir, ref]);
       branchAt(dir);

@@ -2,15 +2,18 @@
  * The command-line conventions, through the built bin/crewmux.js: --version/-v, bare `crewmux`, `help CMD`,
  * a command missing its argument shows its usage, output stops quietly when the reader goes (EPIPE),
  * numeric flags refuse `abc` and negatives by name, and `--help`/`status` never import the MCP SDK,
- * fastify or node-pty (command modules load lazily).
+ * fastify or node-pty (command modules load lazily), nor yargs (`--help` is precomputed, `status` takes the light
+ * path of src/cli/fast-args.ts, which prints what the yargs path prints).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BIN, ROOT, createTestEnv, runCli, type TestEnv } from '../helpers/env.js';
+import { BIN, ROOT, createRepo, createTestEnv, runCli, type TestEnv } from '../helpers/env.js';
+import { openStore } from '../../src/adapters/store.js';
+import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -98,7 +101,7 @@ test('numeric flags refuse abc and negatives, naming the flag and the value', ()
     }
   }));
 
-test('--help and status load no command module they do not run: no MCP SDK, fastify, node-pty or Runtime', () =>
+test('--help and status load no command module they do not run: no MCP SDK, fastify, node-pty, Runtime or yargs', () =>
   withEnv(async (t) => {
     // A module hook (registered with --import) logs every URL the ESM loader loads.
     const log = join(t.dir, 'loaded.txt');
@@ -138,6 +141,9 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
         '/dist/src/compose/runtime-factory.js',
         '/dist/src/app/workers/spawn.js',
         '/dist/src/core/agents/registry.js',
+        // --help is precomputed (help-text.ts) and status takes the light path (fast-args.ts)
+        '/node_modules/yargs/',
+        '/node_modules/yargs-parser/',
       ])
         assert.deepEqual(
           loaded.filter((u) => u.includes(heavy)),
@@ -145,4 +151,41 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
           `crewmux ${args.join(' ')} loaded ${heavy}`,
         );
     }
+  }));
+
+test('status on the light path prints what the yargs path prints: output, --json, --explain, errors, --help', () =>
+  withEnv(async (t) => {
+    const repo = createRepo(t);
+    mkdirSync(t.env.CREWMUX_DATA_DIR!, { recursive: true, mode: 0o700 });
+    const store = openStore(join(t.env.CREWMUX_DATA_DIR!, 'state.db'));
+    seedSession(store, { id: '20260101-aaaa', repo, goal: 'the goal' });
+    seedWorker(store, '20260101-aaaa', 1, { state: 'done' });
+    seedWorker(store, '20260101-aaaa', 2);
+    store.updateWorker('20260101-aaaa', 'w01', { summary: 'did it' });
+    store.statusDecisions().add('20260101-aaaa', 'w02', {
+      at: 1_700_000_000_000,
+      activity: 'busy',
+      source: 'pane',
+      evidence: 'spinner',
+    });
+    seedSession(store, { id: '20260101-bbbb', repo: join(t.dir, 'elsewhere') });
+    store.close();
+    const cases = [
+      [],
+      ['--json'],
+      ['20260101-aa'],
+      ['--all', '--json'],
+      ['--explain', 'w02'],
+      ['--explain=w02', '--json'],
+      ['20260101-'],
+      ['nosuch'],
+      ['--bogus'],
+      ['--help'],
+    ];
+    for (const args of cases) {
+      const light = await runCli(t, repo, ['status', ...args]);
+      const viaYargs = await runCli(t, repo, ['status', ...args], { env: { CREWMUX_YARGS: '1' } });
+      assert.deepEqual(light, viaYargs, `status ${args.join(' ')}`);
+    }
+    assert.match((await runCli(t, repo, ['status'])).stdout, /session 20260101-aaaa {2}running[\s\S]*w01 .*did it/);
   }));

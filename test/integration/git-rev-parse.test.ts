@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGit } from '../../src/adapters/git.js';
 import { createRepo, createTestEnv, git } from '../helpers/env.js';
@@ -78,6 +78,33 @@ test('revParse answers as git does when a tag of the same name shadows the branc
     git(repo, 'tag', '-d', BRANCH);
     assert.equal(await g.revParse(repo, BRANCH), git(repo, 'rev-parse', 'HEAD'));
     await assert.rejects(g.revParse(repo, 'crewmux/s1test/none'));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('repoRoot: the work tree root and the common git dir in one git call (from a subfolder or a linked worktree)', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t, { 'sub/a.txt': 'one\n' });
+    const linked = join(t.dir, 'linked');
+    git(repo, 'worktree', 'add', '-q', '-b', 'side', linked);
+    const log = join(t.dir, 'git.log');
+    const g = createGit({ binary: countingGit(t.dir, log) });
+    const common = join(realpathSync(repo), '.git');
+    assert.deepEqual(await g.repoRoot(join(repo, 'sub')), { root: realpathSync(repo), commonDir: common });
+    assert.equal(calls(log).length, 1, calls(log).join('; '));
+    assert.deepEqual(await g.repoRoot(linked), { root: realpathSync(linked), commonDir: common });
+    assert.equal(await g.repoRoot(t.dir), undefined, 'outside a work tree');
+    assert.equal(await g.repoRoot(join(repo, '.git')), undefined, 'inside the git dir');
+    const info = await g.repoInfo(join(repo, 'sub'));
+    assert.deepEqual(info, {
+      root: realpathSync(repo),
+      commonDir: common,
+      hasCommits: true,
+      head: git(repo, 'rev-parse', 'HEAD'),
+      branch: git(repo, 'symbolic-ref', '--short', 'HEAD'),
+    });
   } finally {
     t.cleanup();
   }

@@ -24,6 +24,8 @@ export type MergeResult =
 export interface Git {
   /** Repository facts for `cwd`, or undefined when it is not inside a work tree. */
   repoInfo(cwd: string): Promise<RepoInfo | undefined>;
+  /** Only the work tree root and the (absolute) common git dir of `cwd`, in one git call; undefined outside one. */
+  repoRoot(cwd: string): Promise<Pick<RepoInfo, 'root' | 'commonDir'> | undefined>;
   /** The commit `ref` names in `dir`; throws when it names none. */
   revParse(dir: string, ref: string): Promise<string>;
   branchExists(dir: string, branch: string): Promise<boolean>;

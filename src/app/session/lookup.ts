@@ -30,7 +30,7 @@ export function findSession(store: Store, sid?: string): SessionRow {
  * integration worktree included), the main work tree's root; undefined outside a git repository.
  */
 export async function repoRootsOf(git: Git, cwd: string): Promise<string[] | undefined> {
-  const info = await git.repoInfo(cwd).catch(() => undefined);
+  const info = await git.repoRoot(cwd).catch(() => undefined);
   if (!info) return undefined;
   return [...new Set([info.root, dirname(info.commonDir)])];
 }

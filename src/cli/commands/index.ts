@@ -27,6 +27,7 @@ export const COMMANDS: CommandEntry[] = [
     command: 'status [sid]',
     describe: "Show a session (default: this repository's latest) and its workers",
     load: async () => (await import('./status.js')).statusCommand,
+    fast: { positionals: ['sid'], booleans: ['json', 'all'], strings: ['explain'] },
   },
   {
     command: 'usage [sid]',
