@@ -21,6 +21,7 @@ import { kilocode } from '../../src/core/agents/profiles/kilocode.js';
 import { copilot } from '../../src/core/agents/profiles/copilot.js';
 import { aider } from '../../src/core/agents/profiles/aider.js';
 import { paneCount } from '../../src/core/usage/pane-usage.js';
+import { BUILTIN_AGENTS } from '../../src/core/agents/registry.js';
 import { copilotEventsCwd, parseCopilotEvents } from '../../src/core/usage/copilot-events.js';
 import { collectUsage } from '../../src/app/usage/collect.js';
 import { createUsageFiles, OPENCODE_STEPS } from '../../src/adapters/usage/usage-files.js';
@@ -182,6 +183,17 @@ test("a Copilot agent: the event logs of the agent's worktree in COPILOT_HOME ar
   } finally {
     f.cleanup();
   }
+});
+
+test('every agent verified end to end names a usage source in its registry entry; the pane only where nothing better exists', () => {
+  const verified = BUILTIN_AGENTS.filter((a) => a.verified?.min);
+  assert.ok(verified.length >= 7);
+  assert.deepEqual(
+    verified.filter((a) => !a.usage || a.usage.source === 'none' || a.usage.source === 'pane').map((a) => a.name),
+    [],
+  );
+  for (const a of BUILTIN_AGENTS)
+    if (a.usage?.source === 'pane') assert.ok(a.usage.pane?.line, `${a.name}: a pane source needs its report pattern`);
 });
 
 test('pane counts as agents print them: 340, 1.2k, 12k, 1.5M, 12,345; anything else is 0', () => {
