@@ -1,4 +1,4 @@
-/** `--budget-usd` and `--budget-tokens`, declared by `run` and `resume` (README#budgets). */
+/** `--budget-usd` and `--budget-tokens`, declared by `run`, `manual` and `resume` (README#budgets). */
 import { numberOption } from './command.js';
 
 /** `--budget-usd N`: dollars the whole run may cost (config budget.goalUsd). */

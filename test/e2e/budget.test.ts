@@ -2,7 +2,8 @@
  * A token budget stops a run (README#budgets), through the built bin/crewmux.js: a scripted worker records a
  * Claude-style model call in its CLAUDE_CONFIG_DIR transcript (the real collector reads it), writes a file and holds
  * its turn open; the run's --budget-tokens is smaller, so the run tells the worker to finish its turn, its work is
- * committed, the run ends `budget` with exit 2, and resuming at the same budget is refused.
+ * committed, the run ends `budget` with exit 2, and resuming at the same budget is refused; `crewmux manual` (one
+ * worker, no lead) takes the same flag.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +66,36 @@ test('a run over its --budget-tokens ends budget with exit 2, the worker told to
     assert.equal(again.code, 2, again.stderr);
     assert.match(again.stderr, /E_BUDGET_EXCEEDED/);
     assert.match(again.stderr, /--budget-tokens N/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('crewmux manual takes the same --budget-tokens: its one worker over it ends budget with exit 2, its work committed', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t);
+    const r = await runCli(t, repo, [
+      'manual',
+      '--task',
+      plan.workers[0]!.task,
+      '--agent',
+      'scripted-worker',
+      '--no-attach',
+      '--wait',
+      '--budget-tokens',
+      '4000',
+      '--timeout',
+      '120',
+    ]);
+    assert.equal(r.code, 2, `manual did not end at its budget:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+    assert.match(r.stdout, /budget\.exceeded\s+budget exceeded: goal 5\.0k tokens of 4\.0k tokens \(125%\)/);
+    const view = JSON.parse((await runCli(t, repo, ['status', '--json'])).stdout);
+    assert.equal(view.session.status, 'budget');
+    assert.equal(
+      git(repo, 'show', `crewmux/${view.session.id}/w01-implementer:src/half.mjs`),
+      'export const half = (n) => n / 2;',
+    );
   } finally {
     t.cleanup();
   }

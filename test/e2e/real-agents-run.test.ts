@@ -48,9 +48,12 @@ const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode', 'kilocode', 'co
 const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
 /**
  * Kilo Code 7.7.7 needed 1.5 to 3 minutes from launch to listing crewmux's tools on 2 cores at load average 11
- * (a fresh HOME per run: its first-run set-up each time), so runs with it get four times the time.
+ * (a fresh HOME per run: its first-run set-up each time), so runs with it get four times the time. OpenCode
+ * 1.18.33 needed 1m40 to 2m from launch to its first model request at load average 15 (with or without crewmux
+ * reading its database), so runs with it get twice the time.
  */
-const runSeconds = (agents: string[]) => (agents.includes('kilocode') ? RUN_S * 4 : RUN_S);
+const runSeconds = (agents: string[]) =>
+  agents.includes('kilocode') ? RUN_S * 4 : agents.includes('opencode') ? RUN_S * 2 : RUN_S;
 // Gemini CLI and Qwen Code skip a system settings file below a world-writable directory (/tmp), and
 // crewmux writes them under its data dir; so these runs live under the repo's ignored test-artifacts/.
 const BASE = secureTestBase();
@@ -214,8 +217,9 @@ function assertDone(o: Outcome, files: { worker: string; agent: string; file: st
   assert.equal(git(o.repo, 'status', '--porcelain'), '?? .crewmux/memory/');
 }
 
-/** Agents whose usage crewmux must read from their own files (OpenCode's reader is off: README#usage). */
-const readsUsage = (agent: string) => ['claude', 'codex', 'gemini', 'qwen'].includes(agent);
+/** Agents whose usage crewmux must read from their own files (their registry entry's usage.source). */
+const readsUsage = (agent: string) =>
+  ['claude', 'codex', 'gemini', 'qwen', 'opencode', 'kilocode', 'copilot'].includes(agent);
 
 /**
  * Usage per worker (and the lead), read by crewmux from the agents' own files: non-zero, from the models the

@@ -2,8 +2,9 @@
  * Agents' own usage files, read incrementally: complete lines from a byte offset (a line still being
  * written is left for the next read), Claude Code transcripts below a CLAUDE_CONFIG_DIR, Codex
  * rollouts below CODEX_HOME/sessions whose first line names the agent's worktree as its cwd, Gemini CLI and
- * Qwen Code chat recordings whose first line names it (Gemini by its sha256), and OpenCode's step-finish
- * parts read from its SQLite storage (read-only; OpenCode keeps writing it).
+ * Qwen Code chat recordings whose first line names it (Gemini by its sha256), Copilot CLI session event logs
+ * whose first line names it, and OpenCode's (or Kilo Code's)
+ * step-finish parts read from its SQLite storage (read-only, never waiting; OpenCode keeps writing it).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
@@ -14,6 +15,7 @@ import type { UsageFiles } from '../../app/ports/usage.js';
 import { codexRolloutCwd } from '../../core/usage/codex-rollout.js';
 import { geminiChatProjectHash } from '../../core/usage/gemini-chat.js';
 import { qwenChatCwd } from '../../core/usage/qwen-chat.js';
+import { copilotEventsCwd } from '../../core/usage/copilot-events.js';
 import type { OpencodeStepRow } from '../../core/usage/opencode-steps.js';
 
 function readBytes(file: string, offset: number, max: number): Buffer {
@@ -88,11 +90,37 @@ function filesTwoDown(root: string, sub: string, suffix: string, sinceMs: number
   return out.sort();
 }
 
+/** `<root>/<any>/<name>` changed at or after `sinceMs` (one level of session directories, not a walk). */
+function filesOneDown(root: string, name: string, sinceMs: number): string[] {
+  let dirs: string[];
+  try {
+    dirs = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const d of dirs) {
+    const file = join(root, d, name);
+    try {
+      const st = statSync(file);
+      if (st.isFile() && st.mtimeMs >= sinceMs) out.push(file);
+    } catch {
+      // Not a session directory, or gone between the listing and the stat.
+    }
+  }
+  return out.sort();
+}
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-const OPENCODE_STEPS = `SELECT p.id AS id, p.data AS data, m.data AS message, p.time_created AS timeCreated,
+/**
+ * OpenCode's step-finish parts of one directory's sessions. CROSS JOIN keeps SQLite's loop order: the sessions
+ * first (a few rows), then their parts through OpenCode's `part_session_idx`, so a user's years of parts are not
+ * scanned on every pass (one short statement: its read transaction ends with it).
+ */
+export const OPENCODE_STEPS = `SELECT p.id AS id, p.data AS data, m.data AS message, p.time_created AS timeCreated,
     p.time_updated AS timeUpdated
-  FROM part p JOIN message m ON m.id = p.message_id JOIN session s ON s.id = p.session_id
+  FROM session s CROSS JOIN part p ON p.session_id = s.id JOIN message m ON m.id = p.message_id
   WHERE s.directory IN (?, ?) AND s.time_created >= ? AND p.time_updated >= ?
     AND p.data LIKE '%"step-finish"%'
   ORDER BY p.time_updated`;
@@ -154,6 +182,10 @@ export function createUsageFiles(): UsageFiles {
       const want = new Set([cwd, real(cwd)]);
       return ownedBy(filesTwoDown(join(qwenDir, 'projects'), 'chats', '.jsonl', sinceMs), want, qwenChatCwd);
     },
+    copilotEvents(copilotDir, sinceMs, cwd) {
+      const want = new Set([cwd, real(cwd)]);
+      return ownedBy(filesOneDown(join(copilotDir, 'session-state'), 'events.jsonl', sinceMs), want, copilotEventsCwd);
+    },
     opencodeSteps(dbFile, cwd, sinceMs, updatedSince) {
       const none = { rows: [], lastUpdated: updatedSince };
       // OpenCode switches its database to WAL before migrating it; until the WAL file exists it is still being
@@ -161,9 +193,12 @@ export function createUsageFiles(): UsageFiles {
       if (!existsSync(dbFile) || !existsSync(`${dbFile}-wal`)) return none;
       let db: Database.Database | undefined;
       try {
-        db = new Database(dbFile, { readonly: true, fileMustExist: true });
-        // Never wait on OpenCode's locks (this runs in the supervisor's event loop): busy is "next pass".
-        db.pragma('busy_timeout = 0');
+        // Read only (the file is opened O_RDONLY: no write lock on it, so no checkpoint at close), never waiting on
+        // OpenCode's locks (this runs in the supervisor's event loop; busy is "next pass"), one statement, closed
+        // at once: crewmux holds no lock or read snapshot between passes. Proved against the real OpenCode: not one
+        // of its lock requests failed while this ran every 50 ms through a whole turn (docs/agents.md#usage).
+        db = new Database(dbFile, { readonly: true, fileMustExist: true, timeout: 0 });
+        db.pragma('query_only = ON');
         const rows = db.prepare(OPENCODE_STEPS).all(cwd, real(cwd), sinceMs, updatedSince) as (OpencodeStepRow & {
           timeUpdated: number;
         })[];

@@ -54,6 +54,8 @@ export interface UsageFiles {
   geminiChats(geminiDir: string, sinceMs: number, cwd: string): string[];
   /** Qwen Code chat recordings (`projects/<cwd>/chats/*.jsonl` below `qwenDir`), changed at or after `sinceMs`, whose cwd is `cwd`. */
   qwenChats(qwenDir: string, sinceMs: number, cwd: string): string[];
+  /** Copilot CLI session event logs (`session-state/<id>/events.jsonl` below `copilotDir`), changed at or after `sinceMs`, whose cwd is `cwd`. */
+  copilotEvents(copilotDir: string, sinceMs: number, cwd: string): string[];
   /**
    * The step-finish parts in OpenCode database `dbFile` of sessions in directory `cwd` created at or after
    * `sinceMs`, updated at or after `updatedSince` (none while the database does not exist), and the latest

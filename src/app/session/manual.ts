@@ -3,7 +3,8 @@
  * (its task, the usual worker prompt and completion protocol) in the session's first pane, where the user attaches
  * and works with it; the monitor watches it like any worker. When its turn ends, the session ends: a `done`
  * worker's branch is merged into the integration branch and the session is `done`; any other end (blocked, failed,
- * crashed, timeout, killed) ends it `failed` with the branch left unmerged. Snapshot, report and episode are the
+ * crashed, timeout, killed) ends it `failed` with the branch left unmerged; a goal budget used up ends it `budget`
+ * (app/usage/budget.ts), the worker stopped at its turn's end, its work committed and not merged. Snapshot, report and episode are the
  * run's (endSession), so `status`, `sessions`, `stop` and `resume` work on it as on a run.
  */
 import { isActive, isFinished } from '../../core/workers/state.js';
@@ -20,6 +21,7 @@ import { prepareNewAttempt } from '../workers/restart.js';
 import { snapshotWorker } from '../workers/turns.js';
 import type { Monitor } from '../workers/monitor.js';
 import { endSession } from './goal.js';
+import { goalBudgetOver } from '../usage/budget.js';
 import { leadScriptPath } from './lead.js';
 import { session, type Runtime } from '../runtime.js';
 
@@ -75,7 +77,8 @@ export async function startManualWorker(rt: Runtime, extras?: PromptExtras): Pro
 export async function settleManualSession(rt: Runtime): Promise<void> {
   try {
     const s = session(rt);
-    if (s.status !== 'running' || rt.ending) return;
+    // A goal budget used up ends the session itself (`budget`, the work committed on the branch, not merged).
+    if (s.status !== 'running' || rt.ending || goalBudgetOver(rt)) return;
     const w = rt.store.listWorkers(rt.sid)[0];
     if (!w || !isFinished(w.state)) return;
     // A turn is over once its completion (snapshot commit included) has settled.

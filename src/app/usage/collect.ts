@@ -5,7 +5,7 @@
  * off the hot paths: the monitor asks for a pass at most every `everyMs` (default 2 s), and the session's
  * ending runs a last one after the agents have stopped. A pass never throws: a failure is an event.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Runtime } from '../runtime.js';
 import { session, workerDir } from '../runtime.js';
 import type { UsageFiles, UsageStore } from '../ports/usage.js';
@@ -19,6 +19,8 @@ import { API_LEAD_USAGE_FILE, parseApiLeadUsage } from '../../core/usage/api-lea
 import { lookupAgent } from '../agents/agent-table.js';
 import { parseGeminiChat } from '../../core/usage/gemini-chat.js';
 import { parseQwenChat } from '../../core/usage/qwen-chat.js';
+import { parseCopilotEvents } from '../../core/usage/copilot-events.js';
+import { parsePaneUsage } from '../../core/usage/pane-usage.js';
 import { parseOpencodeSteps } from '../../core/usage/opencode-steps.js';
 import { costOf, priceFor, type ModelPrice } from '../../core/usage/prices.js';
 import { usageBucket } from '../../core/usage/buckets.js';
@@ -110,7 +112,7 @@ export function collectUsage(rt: Runtime, files: UsageFiles): number {
 function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: UsageAgent, usage: UsageProfile): number {
   const bucket = usageBucket(usage.apiKeyEnv, rt.baseEnv);
   const prices = rt.config.prices ?? {};
-  const row = (d: UsageDelta) => toRow(rt, a, bucket, prices, d);
+  const row = (d: UsageDelta) => toRow(rt, a, bucket, prices, d, usage.source === 'pane');
   let added = 0;
   if (usage.source === 'claude-transcript') {
     for (const file of files.claudeTranscripts(join(a.stateDir, 'claude-config'))) {
@@ -162,25 +164,38 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
       );
       store.setCursor(rt.sid, a.worker, file, { offset: next, state: JSON.stringify(parsed.cursor) });
     }
-  } else if (usage.source === 'gemini-chat' || usage.source === 'qwen-chat') {
-    const gemini = usage.source === 'gemini-chat';
-    const dir = gemini
-      ? join(rt.baseEnv.GEMINI_CLI_HOME || rt.userHome, '.gemini')
-      : rt.baseEnv.QWEN_HOME || join(rt.userHome, '.qwen');
+  } else if (usage.source === 'gemini-chat' || usage.source === 'qwen-chat' || usage.source === 'copilot-events') {
+    const kind = usage.source;
+    const since = a.since - 60_000;
     const known = new Set(store.files(rt.sid, a.worker));
-    const found = gemini
-      ? files.geminiChats(dir, a.since - 60_000, a.cwd)
-      : files.qwenChats(dir, a.since - 60_000, a.cwd);
+    const found =
+      kind === 'gemini-chat'
+        ? files.geminiChats(join(rt.baseEnv.GEMINI_CLI_HOME || rt.userHome, '.gemini'), since, a.cwd)
+        : kind === 'qwen-chat'
+          ? files.qwenChats(rt.baseEnv.QWEN_HOME || join(rt.userHome, '.qwen'), since, a.cwd)
+          : files.copilotEvents(rt.baseEnv.COPILOT_HOME || join(rt.userHome, '.copilot'), since, a.cwd);
+    const parse = kind === 'gemini-chat' ? parseGeminiChat : kind === 'qwen-chat' ? parseQwenChat : parseCopilotEvents;
     for (const f of found) known.add(f);
     for (const file of known) {
       const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: '' };
       const { lines, next } = files.readLines(file, c.offset);
       if (next === c.offset) continue;
-      added += store.add((gemini ? parseGeminiChat(lines) : parseQwenChat(lines)).map(row));
+      added += store.add(parse(lines).map(row));
       store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
     }
+  } else if (usage.source === 'pane' && usage.pane) {
+    // The last resort: the agent's own report in its pane log; the cursor's state is the model named last.
+    const file = join(a.stateDir, 'pane.log');
+    const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: '' };
+    const { lines, next } = files.readLines(file, c.offset);
+    if (next !== c.offset) {
+      const parsed = parsePaneUsage(lines, usage.pane, `${file}@${c.offset}`, c.state || undefined);
+      added += store.add(parsed.deltas.map(row));
+      store.setCursor(rt.sid, a.worker, file, { offset: next, state: parsed.model ?? '' });
+    }
   } else if (usage.source === 'opencode-db') {
-    const db = join(rt.baseEnv.XDG_DATA_HOME || join(rt.userHome, '.local', 'share'), 'opencode', 'opencode.db');
+    const db = opencodeDbFile(rt, usage);
+    if (!db) return 0;
     // The cursor's offset is the latest part update time read (parts are rewritten while a step streams).
     const c = store.cursor(rt.sid, a.worker, db) ?? { offset: 0, state: '' };
     const { rows, lastUpdated } = files.opencodeSteps(db, a.cwd, a.since - 60_000, c.offset);
@@ -192,12 +207,25 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
   return added;
 }
 
+/**
+ * The SQLite file of an `opencode-db` agent (OpenCode, or Kilo Code by its `db` names): `<env>` when set (absolute,
+ * or relative to the data dir; `:memory:` keeps nothing to read), else `<XDG_DATA_HOME or ~/.local/share>/<dir>/<file>`.
+ */
+function opencodeDbFile(rt: Runtime, usage: UsageProfile): string | undefined {
+  const names = usage.db ?? { dir: 'opencode', file: 'opencode.db', env: 'OPENCODE_DB' };
+  const dataDir = join(rt.baseEnv.XDG_DATA_HOME || join(rt.userHome, '.local', 'share'), names.dir);
+  const set = rt.baseEnv[names.env];
+  if (set === ':memory:') return undefined;
+  return set ? resolve(dataDir, set) : join(dataDir, names.file);
+}
+
 function toRow(
   rt: Runtime,
   a: UsageAgent,
   bucket: UsageBucket,
   prices: Record<string, ModelPrice>,
   d: UsageDelta,
+  fromPane = false,
 ): UsageRow & { key: string } {
   const cost = costOf(d, priceFor(d.model, prices)) ?? d.agentCostUsd;
   return {
@@ -213,8 +241,8 @@ function toRow(
     reasoning: d.reasoning,
     costUsd: cost ?? null,
     bucket,
-    source: 'session-files',
-    approximate: false,
+    source: fromPane ? 'pane' : 'session-files',
+    approximate: fromPane,
     ts: d.ts ?? rt.now(),
   };
 }

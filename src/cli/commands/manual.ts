@@ -13,6 +13,8 @@ import { requireSignedSkills } from '../../app/skills/policy.js';
 import { fastForwardToIntegration } from '../../app/integration/take-result.js';
 import { consentFromArgs, TRUST_REPO_CONFIG_OPTION } from '../consent.js';
 import { finishRun } from './run.js';
+import { budgetLimits } from '../../core/usage/budget.js';
+import { BUDGET_TOKENS_OPTION, BUDGET_USD_OPTION, budgetFlags } from '../budget-flags.js';
 
 function taskOf(a: Record<string, unknown>): string {
   const given = typeof a.task === 'string' ? a.task : typeof a.text === 'string' ? a.text : undefined;
@@ -53,6 +55,8 @@ export const manualCommand: Command = {
         'timeout',
         numberOption('timeout', 'Seconds before the session ends as timed out', { positive: true, unit: 'seconds' }),
       )
+      .option(...BUDGET_USD_OPTION)
+      .option(...BUDGET_TOKENS_OPTION)
       .option('keep-session', {
         type: 'boolean',
         default: false,
@@ -83,6 +87,7 @@ export const manualCommand: Command = {
         attach,
         maxWorkers: 1,
         timeoutS,
+        budget: budgetLimits(pre.config.budget, budgetFlags(a)),
         keepSession: Boolean(a.keepSession),
         requireSignedSkills: requireSignedSkills({ paths: ctx.paths, projectRoot: pre.repo.root }),
       }),

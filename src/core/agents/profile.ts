@@ -94,17 +94,46 @@ export interface Capabilities {
  * Where crewmux reads an agent's token counts (core/usage/, adapters/usage/): `claude-transcript` is the
  * transcript JSONL in the agent's crewmux-owned CLAUDE_CONFIG_DIR, `codex-rollout` the session rollout in
  * CODEX_HOME whose cwd is the agent's worktree, `gemini-chat` Gemini CLI's chat recording whose project is the
- * agent's worktree, `qwen-chat` Qwen Code's chat recording whose cwd is the worktree, `opencode-db` the
- * step-finish parts of OpenCode's sessions in that directory (its SQLite storage), `api-lead` the API lead's own
- * usage.jsonl (one line per model call, as the provider reported it); `none`: not read (yet).
+ * agent's worktree, `qwen-chat` Qwen Code's chat recording whose cwd is the worktree, `copilot-events` Copilot
+ * CLI's session event log (`session.usage_record` lines) whose cwd is the worktree, `opencode-db` the
+ * step-finish parts of OpenCode's sessions in that directory (its SQLite storage; Kilo Code's, a fork, is the same
+ * schema: `db` names the file), `api-lead` the API lead's own usage.jsonl (one line per model call, as the provider
+ * reported it); `pane` the agent's own usage line in its pane log (`pane`; approximate, the last resort for an agent
+ * with no files); `none`: not read (yet).
  */
 export type UsageFileSource =
-  'claude-transcript' | 'codex-rollout' | 'gemini-chat' | 'qwen-chat' | 'opencode-db' | 'api-lead' | 'none';
+  | 'claude-transcript'
+  | 'codex-rollout'
+  | 'gemini-chat'
+  | 'qwen-chat'
+  | 'copilot-events'
+  | 'opencode-db'
+  | 'api-lead'
+  | 'pane'
+  | 'none';
+
+/**
+ * An agent's own usage report in its pane (regular expression sources, so the entry stays data): `line` with named
+ * groups `input`, `output` and optionally `cacheRead`, `cacheWrite`; `model` a line naming the model (group 1);
+ * `inputIncludesCacheWrite` when the printed input counts the cache writes too.
+ */
+export interface PaneUsagePattern {
+  line: string;
+  model?: string;
+  inputIncludesCacheWrite?: boolean;
+}
 
 export interface UsageProfile {
   source: UsageFileSource;
   /** API-key variables: one set in the agent's environment puts its cost in the API bucket, else subscription. */
   apiKeyEnv?: string[];
+  /**
+   * `opencode-db` only: the database `<XDG_DATA_HOME or ~/.local/share>/<dir>/<file>`, or the path in variable
+   * `env` when set (absolute, or relative to that dir). Absent: OpenCode's (`opencode`, `opencode.db`, `OPENCODE_DB`).
+   */
+  db?: { dir: string; file: string; env: string };
+  /** `pane` only: the report line to read (core/usage/pane-usage.ts). */
+  pane?: PaneUsagePattern;
 }
 
 /**

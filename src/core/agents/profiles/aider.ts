@@ -13,6 +13,18 @@ export const aider: AgentProfile = {
   capabilities: { mcpClient: false, interactive: true, headless: true, resume: true },
   mcpWiring: 'none',
   markers: { ready: ['> '], busy: ['Waiting for'], waiting: UNVERIFIED_WAITING },
+  // No session file with token counts: its report after each answer, in the pane (aider/coders/base_coder.py:
+  // `Tokens: 12k sent, 1.2k cache write, 3.4k cache hit, 200 received.`, sent counting the cache writes), and the
+  // model from its start-up line (`Main model: X with diff edit format` / `Model: X ...`). Approximate (rounded).
+  usage: {
+    source: 'pane',
+    apiKeyEnv: ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY', 'DEEPSEEK_API_KEY'],
+    pane: {
+      line: String.raw`Tokens: (?<input>[\d.,]+[kKM]?) sent(?:, (?<cacheWrite>[\d.,]+[kKM]?) cache write)?(?:, (?<cacheRead>[\d.,]+[kKM]?) cache hit)?, (?<output>[\d.,]+[kKM]?) received\.`,
+      model: String.raw`^(?:Main model|Model): (\S+)`,
+      inputIncludesCacheWrite: true,
+    },
+  },
   launch: (ctx, binary) => ({
     argv: [
       binary,

@@ -35,7 +35,9 @@ export const copilot: AgentProfile = {
     env: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN', 'COPILOT_PROVIDER_BASE_URL'],
     files: [{ path: '.copilot/config.json', key: 'logged_in_users' }],
   },
-  usage: { source: 'none', apiKeyEnv: ['COPILOT_PROVIDER_API_KEY', 'COPILOT_PROVIDER_BEARER_TOKEN'] },
+  // Its session event log (~/.copilot/session-state/<id>/events.jsonl; COPILOT_HOME moves ~/.copilot): one
+  // `session.usage_record` per model call. Without a BYOK key it runs on a Copilot plan (the subscription bucket).
+  usage: { source: 'copilot-events', apiKeyEnv: ['COPILOT_PROVIDER_API_KEY', 'COPILOT_PROVIDER_BEARER_TOKEN'] },
   // Recorded with 1.0.102 and no login: the TUI's line, and `-p`'s `Error: No authentication information found.`
   blockers: [
     { kind: 'auth_required', match: 'Please use /login to sign in to use Copilot', fix: COPILOT_LOGIN_FIX },

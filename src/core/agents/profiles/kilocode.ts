@@ -33,8 +33,12 @@ export const kilocode: AgentProfile = {
     env: ['KILO_API_KEY', 'ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY'],
     files: [{ path: '.local/share/kilo/auth.json' }],
   },
-  // Its SQLite storage holds step usage as OpenCode's does; not read yet (the OpenCode reader is off too).
-  usage: { source: 'none', apiKeyEnv: ['KILO_API_KEY', 'ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY'] },
+  // Its SQLite storage is OpenCode's schema under Kilo's names (~/.local/share/kilo/kilo.db, KILO_DB), read the same way.
+  usage: {
+    source: 'opencode-db',
+    apiKeyEnv: ['KILO_API_KEY', 'ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY'],
+    db: { dir: 'kilo', file: 'kilo.db', env: 'KILO_DB' },
+  },
   blockers: [
     { kind: 'auth_required', match: 'API key is missing', fix: KILO_LOGIN_FIX },
     { kind: 'auth_required', match: 'Incorrect API key provided', fix: KILO_LOGIN_FIX },

@@ -37,9 +37,13 @@ export const opencode: AgentProfile = {
     env: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'],
     files: [{ path: '.local/share/opencode/auth.json' }],
   },
-  // Not read yet: the `opencode-db` reader (core/usage/opencode-steps.ts) works, but OpenCode 1.18.33 stalled
-  // mid-turn in both real runs while crewmux read its database (README#usage); re-enable once understood.
-  usage: { source: 'none', apiKeyEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'] },
+  // Its SQLite session storage (~/.local/share/opencode/opencode.db, read only: adapters/usage/usage-files.ts). A key
+  // from `opencode auth login` lives in auth.json, not the environment, so such a run shows as the plan bucket.
+  usage: {
+    source: 'opencode-db',
+    apiKeyEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'],
+    db: { dir: 'opencode', file: 'opencode.db', env: 'OPENCODE_DB' },
+  },
   // The AI SDK's error text in the 1.18.33 binary, when the chosen provider has no key; a key or quota the
   // provider refuses ends the turn with the provider's own message in the transcript (recorded with 1.18.33
   // against OpenAI-style 401/429 answers: test/fixtures/blockers/opencode-1.18-*.txt; Anthropic's 401 says
