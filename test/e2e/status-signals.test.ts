@@ -180,3 +180,14 @@ test(
     assert.ok(seen.includes('idle hook notify agent-turn-complete'), x.text);
   },
 );
+
+test(
+  'a real Gemini CLI worker over ACP: its busy and idle states come from the ACP session, nonsense pane markers change nothing',
+  { skip: which('gemini', PATH) ? false : 'gemini not installed (npm install in the repo installs the pinned CLI)' },
+  async () => {
+    const x = await twoTurns('gemini', ['acp']);
+    const seen = x.decisions.map((d) => `${d.activity} ${d.source} ${d.evidence}`);
+    assert.ok(seen.includes('busy acp session/prompt'), x.text);
+    assert.ok(seen.includes('idle acp stopReason end_turn'), x.text);
+  },
+);
