@@ -8,7 +8,10 @@
  * decisions from source `hook` and none from the pane, and `crewmux status --json` shows the worker's source.
  * Before structured signals, the second turn was never delivered (no ready marker within 10 s) and the run timed out.
  * The same for a real Codex worker, whose turns come from its session rollout (task_started, task_complete) and its
- * notify program (agent-turn-complete). Each is skipped when its binary is missing. Seeded HOME
+ * notify program (agent-turn-complete). And for a real Gemini CLI worker over ACP (its pane runs crewmux's ACP pane
+ * process, which sends its prompts and reports busy on each session/prompt and idle at its stopReason, source `acp`);
+ * with its TUI instead (`"acp": {"gemini": false}`) the second turn is never delivered and the run times out. Each
+ * is skipped when its binary is missing. Seeded HOME
  * (test/helpers/agent-homes.ts), outbound traffic to a closed loopback proxy, as in real-agents-run.test.ts.
  */
 import { test, before, after } from 'node:test';
