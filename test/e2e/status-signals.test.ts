@@ -52,6 +52,8 @@ interface Explained {
   decisions: { at: number; activity: string; source: string; evidence: string }[];
   /** The text form of `status --explain w01`. */
   text: string;
+  /** The end of w01's pane log. */
+  pane: string;
 }
 
 /**
@@ -155,7 +157,7 @@ async function twoTurns(agent: string, sources: string[]): Promise<Explained> {
     const status = await runCli(t, repo, ['status', sid!, '--json'], { env });
     const view = JSON.parse(status.stdout) as { workers: { id: string; activity: { source: string } | null }[] };
     assert.ok(sources.includes(view.workers[0]?.activity?.source ?? ''), status.stdout);
-    return { ...explained, text: text.stdout };
+    return { ...explained, text: text.stdout, pane: tail(join(workerDir, 'pane.log')) };
   } finally {
     t.cleanup();
   }
@@ -192,5 +194,7 @@ test(
     const seen = x.decisions.map((d) => `${d.activity} ${d.source} ${d.evidence}`);
     assert.ok(seen.includes('busy acp session/prompt'), x.text);
     assert.ok(seen.includes('idle acp stopReason end_turn'), x.text);
+    // Gemini asked over ACP before writing and before calling worker_done; crewmux's policy answered.
+    assert.match(x.pane, /crewmux: allowed Writing to second\.txt \(inside the worktree\)/, x.pane);
   },
 );

@@ -59,14 +59,14 @@ test('the transcript: streamed message, dimmed thought, tool calls by title, esc
   );
 });
 
-const request = (paths: string[], kinds = ['allow_once', 'reject_once']) =>
+const request = (paths: string[], kinds = ['allow_once', 'reject_once'], more: Record<string, unknown> = {}) =>
   PermissionRequestSchema.parse({
     sessionId: 's',
-    toolCall: { toolCallId: 't', title: 'Edit', locations: paths.map((path) => ({ path })) },
+    toolCall: { toolCallId: 't', title: 'Edit', kind: 'edit', locations: paths.map((path) => ({ path })), ...more },
     options: kinds.map((kind, i) => ({ optionId: `o${i}`, name: kind, kind })),
   });
 
-test('permissions: inside the worktree (or no path) is allowed once; outside, through .., or no allow option asks', () => {
+test('permissions: inside the worktree (or no path) or only reading is allowed once; a change outside (location, diff, ..) or no allow option asks', () => {
   const wt = '/repo/wt';
   assert.deepEqual(choosePermission(request(['/repo/wt/a.txt', 'src/b.ts']), wt), {
     kind: 'allow',
@@ -79,6 +79,13 @@ test('permissions: inside the worktree (or no path) is allowed once; outside, th
     why: 'it touches /repo/wt/../secret, outside the worktree',
   });
   assert.equal(choosePermission(request(['/repo/wt2/x']), wt).kind, 'ask');
+  const diffOutside = { content: [{ type: 'diff', path: '/etc/hosts', oldText: '', newText: 'x' }] };
+  assert.equal(choosePermission(request([], undefined, diffOutside), wt).kind, 'ask', "a diff's path counts");
+  assert.deepEqual(choosePermission(request(['/usr/lib/x.js'], undefined, { kind: 'read' }), wt), {
+    kind: 'allow',
+    optionId: 'o0',
+    why: 'it only reads',
+  });
   assert.equal(choosePermission(request(['/repo/wt/a'], ['reject_once']), wt).kind, 'ask');
   assert.deepEqual(choosePermission(request(['/repo/wt/a'], ['reject_once', 'allow_always']), wt), {
     kind: 'allow',
@@ -100,7 +107,8 @@ test("a Gemini worker's ACP launch: crewmux's pane process; the agent's argv wit
     stateDir: '/st',
     toolTimeoutS: 20,
   };
-  const tui = gemini.launch(ctx, '/bin/gemini');
+  assert.ok(gemini.launch(ctx, '/bin/gemini').argv.includes('yolo'), 'the TUI worker runs with approvals off');
+  const tui = gemini.launch({ ...ctx, acp: true }, '/bin/gemini');
   const spec = acpLaunchSpec(tui, gemini.acp!.args, { nodePath: '/bin/node', stateDir: '/st', cwd: '/wt' });
   assert.deepEqual(spec.argv, ['/bin/node', ACP_PANE_SCRIPT]);
   assert.equal(spec.prompt, 'file');
@@ -108,7 +116,7 @@ test("a Gemini worker's ACP launch: crewmux's pane process; the agent's argv wit
   const file = spec.files!.find((f) => f.path === `/st/${ACP_LAUNCH_FILE}`)!;
   assert.equal(file.mode, 0o600);
   assert.deepEqual(JSON.parse(file.content), {
-    argv: ['/bin/gemini', '--approval-mode', 'yolo', '--acp'],
+    argv: ['/bin/gemini', '--approval-mode', 'default', '--acp'],
     cwd: '/wt',
     signals: '/st/agent-signals.jsonl',
   });

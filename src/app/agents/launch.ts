@@ -82,7 +82,7 @@ export async function prepareLaunch(input: LaunchInput): Promise<PaneLaunch> {
   const mcpConfigPath = join(ctx.stateDir, 'mcp.json');
   writeFileAtomic(mcpConfigPath, mcpConfigJson(ctx.mcpUrl, ctx.mcpToken));
   const nodePath = ctx.nodePath ?? process.execPath;
-  const launched = profile.launch({ ...ctx, mcpConfigPath, nodePath }, binary);
+  const launched = profile.launch({ ...ctx, mcpConfigPath, nodePath, ...(input.acpArgs ? { acp: true } : {}) }, binary);
   const spec = input.acpArgs
     ? acpLaunchSpec(launched, input.acpArgs, { nodePath, stateDir: ctx.stateDir, cwd: ctx.cwd })
     : input.deferPrompt

@@ -39,6 +39,7 @@ const ToolCallSchema = z
     kind: z.string().nullish(),
     status: z.string().nullish(),
     locations: z.array(z.object({ path: z.string() }).loose()).nullish(),
+    content: z.array(z.unknown()).nullish(),
   })
   .loose();
 

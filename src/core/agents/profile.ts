@@ -37,6 +37,11 @@ export interface LaunchContext {
   askHook?: string[];
   /** The Node running crewmux, for crewmux's own helper scripts an agent runs (Claude Code's status line). */
   nodePath?: string;
+  /**
+   * The worker runs under crewmux's ACP pane process (core/acp/launch.ts): the agent asks its permissions over ACP and
+   * crewmux's policy answers them (core/acp/permission.ts), so it keeps its own approvals on.
+   */
+  acp?: boolean;
 }
 
 export interface LaunchSpec {

@@ -102,7 +102,13 @@ export const gemini: AgentProfile = {
   launch: (ctx, binary) => {
     const settingsPath = joinPath(ctx.stateDir, 'gemini-system-settings.json');
     return {
-      argv: [binary, '--approval-mode', ctx.role === 'worker' ? 'yolo' : 'default', '--prompt-interactive', PROMPT_ARG],
+      argv: [
+        binary,
+        '--approval-mode',
+        ctx.role === 'worker' && !ctx.acp ? 'yolo' : 'default',
+        '--prompt-interactive',
+        PROMPT_ARG,
+      ],
       env: { ...crewmuxEnv(ctx), GEMINI_CLI_SYSTEM_SETTINGS_PATH: settingsPath, GEMINI_CLI_TRUST_WORKSPACE: 'true' },
       files: [jsonFile(settingsPath, geminiStyleSettings(ctx))],
       prompt: 'arg',

@@ -65,7 +65,13 @@ export const qwen: AgentProfile = {
   launch: (ctx, binary) => {
     const settingsPath = joinPath(ctx.stateDir, 'qwen-system-settings.json');
     return {
-      argv: [binary, '--prompt-interactive', PROMPT_ARG, '--approval-mode', ctx.role === 'worker' ? 'yolo' : 'default'],
+      argv: [
+        binary,
+        '--prompt-interactive',
+        PROMPT_ARG,
+        '--approval-mode',
+        ctx.role === 'worker' && !ctx.acp ? 'yolo' : 'default',
+      ],
       env: {
         ...crewmuxEnv(ctx),
         QWEN_CODE_SYSTEM_SETTINGS_PATH: settingsPath,
