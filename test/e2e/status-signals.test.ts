@@ -8,7 +8,10 @@
  * decisions from source `hook` and none from the pane, and `crewmux status --json` shows the worker's source.
  * Before structured signals, the second turn was never delivered (no ready marker within 10 s) and the run timed out.
  * The same for a real Codex worker, whose turns come from its session rollout (task_started, task_complete) and its
- * notify program (agent-turn-complete). Each is skipped when its binary is missing. Seeded HOME
+ * notify program (agent-turn-complete). And for a real Gemini CLI worker over ACP (its pane runs crewmux's ACP pane
+ * process, which sends its prompts and reports busy on each session/prompt and idle at its stopReason, source `acp`);
+ * with its TUI instead (`"acp": {"gemini": false}`) the second turn is never delivered and the run times out. Each
+ * is skipped when its binary is missing. Seeded HOME
  * (test/helpers/agent-homes.ts), outbound traffic to a closed loopback proxy, as in real-agents-run.test.ts.
  */
 import { test, before, after } from 'node:test';
@@ -49,6 +52,8 @@ interface Explained {
   decisions: { at: number; activity: string; source: string; evidence: string }[];
   /** The text form of `status --explain w01`. */
   text: string;
+  /** The end of w01's pane log. */
+  pane: string;
 }
 
 /**
@@ -152,7 +157,7 @@ async function twoTurns(agent: string, sources: string[]): Promise<Explained> {
     const status = await runCli(t, repo, ['status', sid!, '--json'], { env });
     const view = JSON.parse(status.stdout) as { workers: { id: string; activity: { source: string } | null }[] };
     assert.ok(sources.includes(view.workers[0]?.activity?.source ?? ''), status.stdout);
-    return { ...explained, text: text.stdout };
+    return { ...explained, text: text.stdout, pane: tail(join(workerDir, 'pane.log')) };
   } finally {
     t.cleanup();
   }
@@ -178,5 +183,18 @@ test(
     const seen = x.decisions.map((d) => `${d.activity} ${d.source} ${d.evidence}`);
     assert.ok(seen.includes('busy rollout task_started'), x.text);
     assert.ok(seen.includes('idle hook notify agent-turn-complete'), x.text);
+  },
+);
+
+test(
+  'a real Gemini CLI worker over ACP: its busy and idle states come from the ACP session, nonsense pane markers change nothing',
+  { skip: which('gemini', PATH) ? false : 'gemini not installed (npm install in the repo installs the pinned CLI)' },
+  async () => {
+    const x = await twoTurns('gemini', ['acp']);
+    const seen = x.decisions.map((d) => `${d.activity} ${d.source} ${d.evidence}`);
+    assert.ok(seen.includes('busy acp session/prompt'), x.text);
+    assert.ok(seen.includes('idle acp stopReason end_turn'), x.text);
+    // Gemini asked over ACP before writing and before calling worker_done; crewmux's policy answered.
+    assert.match(x.pane, /crewmux: allowed Writing to second\.txt \(inside the worktree\)/, x.pane);
   },
 );

@@ -31,6 +31,8 @@ import { workerDir } from '../../src/app/runtime.js';
 import { createMemoryStore } from '../fakes/store.js';
 import { createFakeRuntime, type FakeRuntime } from '../helpers/fake-runtime.js';
 import { UserError } from '../../src/core/errors.js';
+import { answerQuestion } from '../../src/app/questions/tickets.js';
+import { deliverAnswers } from '../../src/app/questions/pump.js';
 
 const hook = (at: number, event: string, more: Record<string, string> = {}) =>
   JSON.stringify({ at, via: 'claude-hook', event, ...more });
@@ -409,3 +411,31 @@ test("a Codex worker's notify runs the recorder and its rollout lines decide its
     f.cleanup();
   }
 });
+
+test('an ACP permission left to a person: waiting, a pane ticket, its answer typed while the source says waiting', () =>
+  withSignalledWorker(async (f, signal) => {
+    const monitor = createMonitor(f.rt);
+    const acp = (event: string, more: Record<string, string> = {}) =>
+      JSON.stringify({ at: f.clock.now(), via: 'acp', event, ...more });
+    try {
+      signal(acp('prompt'));
+      await monitor.tick();
+      // The ACP pane shows the request with numbered options; no registry marker is on the screen.
+      f.tmux.setScreen(
+        '%2',
+        'crewmux: the agent asks to run Edit hosts; crewmux does not answer it\n  1. Allow (allow_once)\n  2. Reject (reject_once)\ncrewmux: type the number of your answer and Enter\n',
+      );
+      signal(acp('permission', { message: 'Edit hosts' }));
+      f.clock.advance(1_000);
+      await monitor.tick();
+      assert.equal(worker(f).state, 'waiting');
+      assert.deepEqual(explained(f).slice(-1), ['waiting acp session/request_permission: Edit hosts']);
+      const ticket = f.store.questions().list(f.rt.sid)[0]!;
+      assert.equal(ticket.source, 'pane');
+      answerQuestion(f.rt, ticket.id, '2', 'lead');
+      assert.equal(await deliverAnswers(f.rt), 1);
+      assert.match(f.tmux.pane('%2')!.screen, /^> 2\n/);
+    } finally {
+      monitor.close();
+    }
+  }));

@@ -37,6 +37,19 @@ export function resolveAgents(config: Config, pathVar: string | undefined): Agen
     router: config.router,
   });
   for (const [name, c] of Object.entries(config.agents ?? {})) add(customAgentProfile(name, c));
+  for (const [name, on] of Object.entries(config.acp ?? {})) {
+    const a = table.get(name);
+    if (!a?.profile.acp)
+      throw new UserError(
+        'E_CONFIG_INVALID',
+        `config acp.${name}: ${a ? `agent "${name}" does not speak ACP` : `no agent is named "${name}"`}.`,
+        `Remove acp.${name}; agents that speak ACP: ${[...table.values()]
+          .filter((x) => x.profile.acp)
+          .map((x) => x.profile.name)
+          .join(', ')}.`,
+      );
+    table.set(name, { ...a, profile: { ...a.profile, acp: { ...a.profile.acp, workers: on } } });
+  }
   return table;
 }
 

@@ -13,6 +13,7 @@ import {
   type PromptMode,
 } from '../../core/agents/profile.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
+import { acpLaunchSpec } from '../../core/acp/launch.js';
 import { PASS_ENV_VAR, passEnvPatterns, passesEnv } from '../../core/agents/pass-env.js';
 import { ensureDir, writeFileAtomic } from '../../adapters/files.js';
 import { writeLaunchFiles } from '../../adapters/agent-files.js';
@@ -66,6 +67,8 @@ export interface LaunchInput {
   git: Git;
   /** Launch without the prompt, which the caller types later (withoutPromptArg; a lead's 'after-tools'). */
   deferPrompt?: boolean;
+  /** Launch through crewmux's ACP pane process, the agent started with these ACP args (core/acp/launch.ts). */
+  acpArgs?: string[];
 }
 
 /**
@@ -78,8 +81,13 @@ export async function prepareLaunch(input: LaunchInput): Promise<PaneLaunch> {
   ensureDir(ctx.stateDir);
   const mcpConfigPath = join(ctx.stateDir, 'mcp.json');
   writeFileAtomic(mcpConfigPath, mcpConfigJson(ctx.mcpUrl, ctx.mcpToken));
-  const launched = profile.launch({ ...ctx, mcpConfigPath, nodePath: ctx.nodePath ?? process.execPath }, binary);
-  const spec = input.deferPrompt ? withoutPromptArg(launched) : launched;
+  const nodePath = ctx.nodePath ?? process.execPath;
+  const launched = profile.launch({ ...ctx, mcpConfigPath, nodePath, ...(input.acpArgs ? { acp: true } : {}) }, binary);
+  const spec = input.acpArgs
+    ? acpLaunchSpec(launched, input.acpArgs, { nodePath, stateDir: ctx.stateDir, cwd: ctx.cwd })
+    : input.deferPrompt
+      ? withoutPromptArg(launched)
+      : launched;
   const inWorktree = (spec.files ?? [])
     .filter((f) => f.path.startsWith(ctx.cwd + '/'))
     .map((f) => relative(ctx.cwd, f.path));

@@ -10,6 +10,7 @@ import { stripAnsi } from '../../core/text/ansi.js';
 import { isActive } from '../../core/workers/state.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { deliverText } from '../workers/deliver.js';
+import { deliverySignals } from '../workers/signals.js';
 import { sendToWorker } from '../workers/turns.js';
 import { workerDir, type Runtime } from '../runtime.js';
 import { askQuestion, escalateTicket, leadTimeoutS, openTickets } from './tickets.js';
@@ -50,6 +51,8 @@ async function deliverOne(rt: Runtime, t: Ticket, w: WorkerRow): Promise<void> {
     // its control characters, so only crewmux's Enter submits).
     await deliverText(rt.tmux, pane.paneId, t.answer ?? '', {
       readyMarkers: profile?.markers.waiting,
+      // An agent that reports its dialogs (an ACP permission request) is ready for the answer while it says waiting.
+      signals: deliverySignals(rt, w, 'waiting'),
       tmpDir: workerDir(rt, w.id),
       readyTimeoutMs: 5_000,
       clock: rt.clock,

@@ -133,11 +133,15 @@ export interface DeliverySignals {
   submittedSince(at: number): boolean;
 }
 
-/** The structured source of worker `w` for typed delivery, or undefined when its agent has none. */
-export function deliverySignals(rt: Runtime, w: WorkerRow): DeliverySignals | undefined {
+/**
+ * The structured source of worker `w` for typed delivery, or undefined when its agent has none. `readyWhen`: the
+ * activity at which it takes typed text (default idle: a prompt; `waiting`: the answer to its own question, such as
+ * an ACP permission request crewmux left to a person).
+ */
+export function deliverySignals(rt: Runtime, w: WorkerRow, readyWhen: Activity = 'idle'): DeliverySignals | undefined {
   if (!rt.agents.get(w.agent)?.profile.signals) return undefined;
   return {
-    ready: () => pollSignals(rt, w).latest?.activity === 'idle',
+    ready: () => pollSignals(rt, w).latest?.activity === readyWhen,
     submittedSince(at) {
       pollSignals(rt, w);
       const t = cursorOf(rt, w.id).busyAt;

@@ -131,6 +131,8 @@ export async function launchWorkerAgent(
     baseEnv: { ...rt.baseEnv, ...workerWorktreeEnv(rt, w.id) },
     git: rt.git,
     doneFile: w.done_file,
+    // An agent whose workers speak ACP runs under crewmux's ACP pane process (README#acp-workers).
+    ...(agent.profile.acp?.workers ? { acpArgs: agent.profile.acp.args } : {}),
     ctx: {
       role: 'worker',
       sessionId: rt.sid,

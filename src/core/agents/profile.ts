@@ -37,6 +37,11 @@ export interface LaunchContext {
   askHook?: string[];
   /** The Node running crewmux, for crewmux's own helper scripts an agent runs (Claude Code's status line). */
   nodePath?: string;
+  /**
+   * The worker runs under crewmux's ACP pane process (core/acp/launch.ts): the agent asks its permissions over ACP and
+   * crewmux's policy answers them (core/acp/permission.ts), so it keeps its own approvals on.
+   */
+  acp?: boolean;
 }
 
 export interface LaunchSpec {
@@ -149,6 +154,16 @@ export interface SignalsProfile {
   dialogs?: boolean;
 }
 
+/**
+ * An agent that speaks the Agent Client Protocol on stdio (core/acp/): `args` make it do so instead of drawing its TUI
+ * (Gemini CLI's and Qwen Code's `--acp`); `workers`: its workers are launched through crewmux's ACP pane process by
+ * default (config `"acp": {"<name>": false}` turns it off, `true` on).
+ */
+export interface AcpProfile {
+  args: string[];
+  workers: boolean;
+}
+
 export interface AgentProfile {
   name: string;
   /** Agents of one family share a model vendor; cross_review prefers another family. */
@@ -210,6 +225,8 @@ export interface AgentProfile {
   usage?: UsageProfile;
   /** Where a worker's status comes from before its pane (README#status-from-signals); absent = pane markers only. */
   signals?: SignalsProfile;
+  /** How the agent speaks ACP, and whether workers use it (README#acp-workers); absent = the TUI only. */
+  acp?: AcpProfile;
   /**
    * Expected resident size of the agent's process tree in MB, an estimate for admission by memory until crewmux
    * has seen its peaks on this machine (core/workers/memory.ts); absent = DEFAULT_RESIDENT_MB (400).

@@ -154,6 +154,11 @@ export const ConfigSchema = z
         CustomAgentSchema,
       )
       .optional(),
+    /**
+     * Per agent, whether its workers run through crewmux's ACP pane process (README#acp-workers): `false` keeps the
+     * TUI for an agent whose registry entry says ACP (gemini), `true` turns it on for one that only offers it (qwen).
+     */
+    acp: z.record(z.string(), z.boolean()).optional(),
     lead: z.string().optional(),
     workers: z.array(z.string()).optional(),
     verify: z.array(z.string()).optional(),

@@ -39,7 +39,7 @@ export const MAX_DECISIONS_PER_WORKER = 50;
  */
 export const SignalLineSchema = z.object({
   at: z.number(),
-  via: z.enum(['claude-hook', 'codex-notify']),
+  via: z.enum(['claude-hook', 'codex-notify', 'acp']),
   event: z.string(),
   type: z.string().optional(),
   tool: z.string().optional(),
@@ -82,14 +82,43 @@ function claudeHook(l: SignalLine): Decided | undefined {
   }
 }
 
+/**
+ * The events crewmux's ACP pane process (app/workers/acp-worker.ts) writes: a `session/prompt` sent, a turn's end
+ * (`type` its stopReason), a failed prompt (`message` the error), a permission request crewmux could not answer
+ * (`message` its title), and that request answered by a person.
+ */
+export const ACP_SIGNAL_EVENTS = ['prompt', 'stop', 'prompt-error', 'permission', 'permission-answered'] as const;
+export type AcpSignalEvent = (typeof ACP_SIGNAL_EVENTS)[number];
+
+function acpEvent(l: SignalLine): Decided | undefined {
+  const acp = (activity: Activity, evidence: string): Decided => ({ activity, source: 'acp', evidence });
+  const what = l.message ? `: ${l.message}` : '';
+  switch (l.event as AcpSignalEvent) {
+    case 'prompt':
+      return acp('busy', 'session/prompt');
+    case 'stop':
+      return acp('idle', `stopReason ${l.type ?? '?'}`);
+    case 'prompt-error':
+      return acp('idle', `session/prompt failed${what}`);
+    case 'permission':
+      return acp('waiting', `session/request_permission${what}`);
+    case 'permission-answered':
+      return acp('busy', `permission answered${what}`);
+    default:
+      return undefined;
+  }
+}
+
 /** The decision one signals-file line makes, or undefined for a line that says nothing about activity. */
 export function decideSignal(l: SignalLine): StatusDecision | undefined {
   const d =
     l.via === 'claude-hook'
       ? claudeHook(l)
-      : l.event === 'agent-turn-complete'
-        ? ({ activity: 'idle', source: 'hook', evidence: 'notify agent-turn-complete' } as const)
-        : undefined;
+      : l.via === 'acp'
+        ? acpEvent(l)
+        : l.event === 'agent-turn-complete'
+          ? ({ activity: 'idle', source: 'hook', evidence: 'notify agent-turn-complete' } as const)
+          : undefined;
   return d && { at: l.at, ...d };
 }
 

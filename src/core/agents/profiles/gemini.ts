@@ -6,6 +6,7 @@
  */
 import { PROMPT_ARG, type AgentProfile, type LaunchContext } from '../profile.js';
 import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile, toolTimeoutSeconds } from './common.js';
+import { SIGNALS_FILE } from '../../workers/signals.js';
 
 /** The settings object shared by Gemini CLI and its fork Qwen Code. */
 export function geminiStyleSettings(ctx: LaunchContext, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -85,6 +86,10 @@ export const gemini: AgentProfile = {
     { kind: 'quota_exhausted', match: 'You have exhausted your daily quota', fix: GEMINI_QUOTA_FIX },
     { kind: 'quota_exhausted', match: 'Quota exceeded for quota metric', fix: GEMINI_QUOTA_FIX },
   ],
+  // Workers speak ACP (`--acp`, protocol 1 in 0.61.0): crewmux's ACP pane process drives the session and reports its
+  // turns to the signals file (source `acp`); config `"acp": {"gemini": false}` brings back the TUI.
+  acp: { args: ['--acp'], workers: true },
+  signals: { file: SIGNALS_FILE, dialogs: true },
   // Its chat recording under ~/.gemini/tmp (or GEMINI_CLI_HOME); a Google login is the plan bucket.
   usage: { source: 'gemini-chat', apiKeyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'] },
   dialogs: [
@@ -97,7 +102,13 @@ export const gemini: AgentProfile = {
   launch: (ctx, binary) => {
     const settingsPath = joinPath(ctx.stateDir, 'gemini-system-settings.json');
     return {
-      argv: [binary, '--approval-mode', ctx.role === 'worker' ? 'yolo' : 'default', '--prompt-interactive', PROMPT_ARG],
+      argv: [
+        binary,
+        '--approval-mode',
+        ctx.role === 'worker' && !ctx.acp ? 'yolo' : 'default',
+        '--prompt-interactive',
+        PROMPT_ARG,
+      ],
       env: { ...crewmuxEnv(ctx), GEMINI_CLI_SYSTEM_SETTINGS_PATH: settingsPath, GEMINI_CLI_TRUST_WORKSPACE: 'true' },
       files: [jsonFile(settingsPath, geminiStyleSettings(ctx))],
       prompt: 'arg',

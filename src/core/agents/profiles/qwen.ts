@@ -7,6 +7,7 @@
 import { PROMPT_ARG, type AgentProfile } from '../profile.js';
 import { crewmuxEnv, joinPath, jsonFile } from './common.js';
 import { geminiStyleSettings } from './gemini.js';
+import { SIGNALS_FILE } from '../../workers/signals.js';
 
 const QWEN_LOGIN_FIX = 'set OPENAI_API_KEY and OPENAI_BASE_URL, or run `qwen` once and /auth';
 const QWEN_KEY_FIX = 'check OPENAI_API_KEY (and OPENAI_BASE_URL), or run `qwen` once and /auth';
@@ -42,6 +43,10 @@ export const qwen: AgentProfile = {
     env: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
     files: [{ path: '.qwen/oauth_creds.json' }],
   },
+  // It speaks ACP too (`--acp`, protocol 1 in 0.24.4), but its workers stay on the TUI unless config says
+  // `"acp": {"qwen": true}` (docs/agents.md: not verified end to end). The signals file is written only then.
+  acp: { args: ['--acp'], workers: false },
+  signals: { file: SIGNALS_FILE, dialogs: true },
   // Its chat recording under ~/.qwen/projects (or QWEN_HOME); Qwen OAuth is the plan bucket.
   usage: { source: 'qwen-chat', apiKeyEnv: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'] },
   // Qwen Code is a Gemini CLI fork and kept its auth dialog and error texts. With an OpenAI-compatible provider
@@ -60,7 +65,13 @@ export const qwen: AgentProfile = {
   launch: (ctx, binary) => {
     const settingsPath = joinPath(ctx.stateDir, 'qwen-system-settings.json');
     return {
-      argv: [binary, '--prompt-interactive', PROMPT_ARG, '--approval-mode', ctx.role === 'worker' ? 'yolo' : 'default'],
+      argv: [
+        binary,
+        '--prompt-interactive',
+        PROMPT_ARG,
+        '--approval-mode',
+        ctx.role === 'worker' && !ctx.acp ? 'yolo' : 'default',
+      ],
       env: {
         ...crewmuxEnv(ctx),
         QWEN_CODE_SYSTEM_SETTINGS_PATH: settingsPath,
