@@ -83,18 +83,21 @@ function printSpawn(label, b, target) {
   const pooled = marks.filter((m) => m.pooled).length;
   console.log(`  worktrees taken from the warm pool: ${pooled} of ${marks.length}`);
   marks.splice(0, marks.length, ...marks.map((m) => m.ms ?? {}));
-  const steps = Object.keys(marks[0] ?? {});
+  // Milliseconds since spawn_worker began at the end of each step (app/workers/spawn.ts), in the order they end:
+  // head, listing and extras run alongside each other, so each has its own mark.
+  const p50Of = (k) =>
+    pct(
+      marks.map((m) => m[k] ?? 0),
+      50,
+    );
+  const steps = [...new Set(marks.flatMap((m) => Object.keys(m)))].sort((a, b) => p50Of(a) - p50Of(b));
   if (steps.length)
     console.log(
-      `  inside spawn_worker, cumulative p50: ${steps
-        .map(
-          (k) =>
-            `${k} ${pct(
-              marks.map((m) => m[k] ?? 0),
-              50,
-            ).toFixed(1)}`,
-        )
-        .join(', ')} ms`,
+      `  inside spawn_worker, ms since the call began, p50: ${steps.map((k) => `${k} ${p50Of(k).toFixed(1)}`).join(', ')}`,
+    );
+  if (b.poolWaits?.length)
+    console.log(
+      `  the lead waited for the pool to be idle before each spawn and raw step (no refill running): p50 ${f(pct(b.poolWaits, 50))}  max ${f(Math.max(...b.poolWaits))}`,
     );
   return pct(spawnRun, 50);
 }

@@ -40,11 +40,49 @@ out.sessionId = process.env.CREWMUX_SESSION_ID;
 // The worktree pool fills after the lead starts: give it the time a real lead's first turn takes.
 await new Promise((r) => setTimeout(r, 3000));
 
+/**
+ * Waits until the session's worktree pool is idle: 2 entries (the default worktree.pool), each a `pool-<k>` worktree
+ * still on its pool branch, and no `git worktree add` in flight (git keeps `.git/worktrees/<id>/locked` while it adds
+ * one). Each spawn and each raw measurement starts from there, so neither competes with a refill's checkout (that
+ * inflated the raw figure) and the raw `git worktree add` never meets the refill's: git 2.39 dies in that window
+ * ("failed to read .git/worktrees/pool-3/commondir"), which crashed this lead. Gives up after 60 s.
+ */
+const gitDir = join(process.env.BENCH_REPO, '.git');
+const poolIdle = () => {
+  const read = (f) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  let ids = [];
+  try {
+    ids = readdirSync(join(gitDir, 'worktrees'));
+  } catch {
+    /* none yet */
+  }
+  const sid = process.env.CREWMUX_SESSION_ID;
+  const ready = ids.filter(
+    (id) =>
+      /^pool-\d+$/.test(id) && read(join(gitDir, 'worktrees', id, 'HEAD')) === `ref: refs/heads/crewmux/${sid}/${id}\n`,
+  );
+  const adding = ids.some((id) => read(join(gitDir, 'worktrees', id, 'locked')) !== '');
+  return ready.length >= 2 && !adding;
+};
+out.poolWaits = [];
+const waitPoolIdle = async () => {
+  const t = performance.now();
+  while (!poolIdle() && performance.now() - t < 60_000) await new Promise((r) => setTimeout(r, 20));
+  out.poolWaits.push(performance.now() - t);
+};
+
 // 1. Spawn latency beside the raw cost of `git worktree add` + `tmux split-window`.
 const spawn = [];
 const raw = [];
 const leadWindow = tmux('display-message', '-p', '-t', process.env.TMUX_PANE ?? '%0', '#{window_id}');
 for (let i = 0; i < 8; i++) {
+  await waitPoolIdle();
   const t0 = Date.now();
   const [ms, r] = await time(() => c.call('spawn_worker', { task: `idle ${i}`, agent: 'bench-idle' }));
   const id = idOf(r.text);
@@ -53,6 +91,7 @@ for (let i = 0; i < 8; i++) {
   await c.call('discard_worker', { worker_id: id, reason: 'bench' });
   // The same agent program as bench-idle, started by hand: worktree add + split-window, until it runs.
   const marker = join(process.env.BENCH_DIR, `raw-started-${tag}-${i}.txt`);
+  await waitPoolIdle();
   const r0 = Date.now();
   execFileSync('git', [
     '-C',

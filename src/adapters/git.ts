@@ -18,9 +18,35 @@ const MAX_UNTRACKED_SHOWN = 200;
 const FALLBACK_IDENTITY = ['-c', 'user.name=crewmux', '-c', 'user.email=crewmux@localhost'];
 
 /** git through the exec adapter (120 s per command); `opts.binary` defaults to `git`. */
+/**
+ * git's own race (seen with 2.39): a command that reads every worktree's admin files (`worktree add`, `worktree
+ * remove`, `worktree list`, `branch -d`, `branch` listing) dies when another command is halfway through adding or
+ * removing a worktree of the same repository: `fatal: failed to read .git/worktrees/<id>/commondir: Success` (the
+ * file exists and is still empty) or `: No such file or directory` (it is being deleted). crewmux's pool adds
+ * worktrees in the background, so its own commands and the user's meet this window; it closes within milliseconds.
+ */
+export const WORKTREE_RACE = /failed to read .*worktrees\/[^/\s]+\/commondir/;
+/** Pauses before each retry of a command that met WORKTREE_RACE: about 3 s in all. */
+const RACE_BACKOFF_MS = [20, 50, 100, 200, 400, 800, 1500];
+
+/** `attempt` again while it fails with git's worktree race (WORKTREE_RACE), running `between` first; else its error. */
+export async function retryWorktreeRace<T>(attempt: () => Promise<T>, between?: () => Promise<unknown>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (i >= RACE_BACKOFF_MS.length || !WORKTREE_RACE.test((e as Error).message)) throw e;
+      await between?.();
+      await new Promise((r) => setTimeout(r, RACE_BACKOFF_MS[i]));
+    }
+  }
+}
+
 export function createGit(opts: { binary?: string } = {}): Git {
-  const raw = async (dir: string, args: string[]) =>
+  const once = async (dir: string, args: string[]) =>
     (await exec(opts.binary ?? 'git', ['-C', dir, ...args], { timeoutMs: 120_000 })).stdout.trim();
+  // Every command is retried while it meets git's worktree race: it dies there before it changes anything.
+  const raw = (dir: string, args: string[]) => retryWorktreeRace(() => once(dir, args));
   const tryRaw = async (dir: string, args: string[]) => {
     try {
       return await raw(dir, args);
@@ -117,9 +143,16 @@ export function createGit(opts: { binary?: string } = {}): Git {
     async addWorktree(repo: string, path: string, branch: string, startPoint: string): Promise<void> {
       // Made 0700 first (git accepts an empty directory): git would create it with the user's umask.
       const made = !existsSync(path);
-      ensureDir(path);
       try {
-        await raw(repo, ['worktree', 'add', '-q', '-b', branch, path, startPoint]);
+        // `-b` creates the branch before the worktree: an attempt that met the race leaves it, so it goes before
+        // the next (the name is the caller's fresh one: a branch that existed fails with "already exists" instead).
+        await retryWorktreeRace(
+          () => {
+            ensureDir(path);
+            return once(repo, ['worktree', 'add', '-q', '-b', branch, path, startPoint]);
+          },
+          () => tryRaw(repo, ['update-ref', '-d', `refs/heads/${branch}`]),
+        );
       } catch (e) {
         if (made) rmSync(path, { recursive: true, force: true });
         throw e;
@@ -135,8 +168,23 @@ export function createGit(opts: { binary?: string } = {}): Git {
       await raw(repo, ['branch', force ? '-D' : '-d', branch]);
     },
 
-    async renameBranch(dir: string, from: string, to: string): Promise<void> {
-      await raw(dir, ['branch', '-m', from, to]);
+    /**
+     * Two plumbing commands at once, each taking only its own lock: `update-ref` creates the branch (an empty old
+     * value: it must not exist) and `symbolic-ref` points the worktree's HEAD at it. `git branch -m` (one process)
+     * is not safe beside other git commands in the repository: it parks the old reflog in one shared file
+     * (`logs/refs/.tmp-renamed-log`), so two renames at once lose a log and fail, and it dies after renaming when
+     * another command holds the config lock. `git checkout -b` refreshes and rewrites the index, a cost that grows
+     * with the repository.
+     */
+    async checkoutNewBranchAt(dir: string, branch: string, at: string): Promise<void> {
+      const ref = `refs/heads/${branch}`;
+      const [made, moved] = await Promise.allSettled([
+        raw(dir, ['update-ref', '-m', `branch: Created from ${at}`, ref, at, '']),
+        raw(dir, ['symbolic-ref', '-m', `checkout: moving to ${branch}`, 'HEAD', ref]),
+      ]);
+      if (made.status === 'fulfilled' && moved.status === 'fulfilled') return;
+      if (made.status === 'fulfilled') await tryRaw(dir, ['update-ref', '-d', ref, at]);
+      throw made.status === 'rejected' ? made.reason : (moved as PromiseRejectedResult).reason;
     },
 
     async resetHard(dir: string, ref: string): Promise<void> {

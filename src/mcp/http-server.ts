@@ -9,6 +9,9 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { principalOf, type Principal, type TokenBook } from './principal.js';
 
+/** How long an idle keep-alive connection to the MCP endpoint stays open (see `listen`). */
+export const KEEP_ALIVE_MS = 600_000;
+
 export interface McpHttpOptions {
   book: TokenBook;
   /** A fresh McpServer with the tools of `principal`'s role. */
@@ -120,6 +123,11 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
           else res.end();
         });
       });
+      // An idle keep-alive connection stays open for 10 minutes (Node's default is 5 s). A client that reuses one just
+      // as the server closes it gets "other side closed" for a request it already sent, which no client retries (a
+      // POST): under load a lead's tool call failed that way after a few seconds of quiet. Clients close first:
+      // undici leaves a second before the server's `Keep-Alive: timeout=600`, hyper after 90 s, httpx after 5 s.
+      http.keepAliveTimeout = KEEP_ALIVE_MS;
       return new Promise((resolve, reject) => {
         http!.once('error', reject);
         http!.listen(wantPort, '127.0.0.1', () => {

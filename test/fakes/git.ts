@@ -224,13 +224,13 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
       fake.branches.delete(branch);
     },
 
-    async renameBranch(dir, from, to) {
-      call('renameBranch', [dir, from, to]);
-      if (branchAt(dir) !== from) throw new Error(`error: branch '${from}' is not checked out in ${dir}`);
-      if (fake.branches.has(to)) throw new Error(`fatal: a branch named '${to}' already exists`);
-      fake.branches.set(to, fake.branches.get(from)!);
-      fake.branches.delete(from);
-      fake.worktrees.set(dir, to);
+    async checkoutNewBranchAt(dir, branch, at) {
+      call('checkoutNewBranchAt', [dir, branch, at]);
+      if (fake.branches.get(branchAt(dir)) !== at) throw new Error(`fatal: ${dir} is not at ${at}`);
+      if (fake.branches.has(branch))
+        throw new Error(`fatal: update_ref failed for ref 'refs/heads/${branch}': reference already exists`);
+      fake.branches.set(branch, at);
+      fake.worktrees.set(dir, branch);
     },
 
     async resetHard(dir, ref) {

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { createMcpHttpServer } from '../../src/mcp/http-server.js';
 import { buildMcpServer } from '../../src/mcp/build-server.js';
 import { connectCrewmux } from '../../src/demo/mcp-client.js';
@@ -122,6 +123,41 @@ test('the lead sees lead tools; a worker sees only its own and cannot call a lea
     await lead.close();
     await worker.close();
   } finally {
+    await server.close();
+  }
+});
+
+test('an idle keep-alive connection stays open past the 5 s Node default: a request sent on it later is answered', async () => {
+  const server = createMcpHttpServer({
+    book: { lead: LEAD, workerByToken: () => undefined },
+    buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
+  });
+  const port = await server.listen(0);
+  const socket = connect(port, '127.0.0.1');
+  try {
+    let received = '';
+    let closedAt: number | undefined;
+    socket.on('data', (d) => (received += d.toString()));
+    socket.on('close', () => (closedAt = Date.now()));
+    const ask = () =>
+      socket.write(
+        `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${LEAD}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${Buffer.byteLength(init)}\r\n\r\n${init}`,
+      );
+    const answers = () => received.split('HTTP/1.1 200').length - 1;
+    const until = async (ok: () => boolean) => {
+      while (!ok() && closedAt === undefined) await new Promise((r) => setTimeout(r, 20));
+    };
+    ask();
+    await until(() => answers() === 1 && /protocolVersion[\s\S]*$/.test(received));
+    assert.match(received, /Keep-Alive: timeout=600/i, 'clients are told how long the server keeps the connection');
+    // Quiet for longer than Node's default keep-alive (a lead thinking between tool calls).
+    await new Promise((r) => setTimeout(r, 6000));
+    assert.equal(closedAt, undefined, 'the server kept the idle connection');
+    ask();
+    await until(() => answers() === 2);
+    assert.equal(answers(), 2, 'the second request on the same connection was answered');
+  } finally {
+    socket.destroy();
     await server.close();
   }
 });

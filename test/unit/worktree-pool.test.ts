@@ -38,19 +38,22 @@ test('the pool fills to its size at the integration head, each entry on a pool b
     assert.equal(f.git.worktrees.get(poolPath(f, 1)), poolBranch(f.rt.sid, 1));
   }));
 
-test('spawn_worker takes a ready worktree: one branch rename and no checkout; the pool refills behind it', () =>
+test('spawn_worker takes a ready worktree: a new branch at its commit and no checkout; the pool branch goes and the pool refills after the spawn', () =>
   withPool(async (f) => {
     const { worker } = await spawnWorker(f.rt, { task: 'add a flag' });
     assert.equal(worker.worktree, poolPath(f, 1));
     assert.equal(f.git.worktrees.get(poolPath(f, 1)), worker.branch);
-    assert.equal(f.git.branches.has(poolBranch(f.rt.sid, 1)), false);
+    assert.equal(f.git.resolve(worker.branch), headOf(f));
     assert.deepEqual(f.git.calls.filter((c) => c[0] !== 'revParse').slice(0, 1), [
-      ['renameBranch', poolPath(f, 1), poolBranch(f.rt.sid, 1), worker.branch],
+      ['checkoutNewBranchAt', poolPath(f, 1), worker.branch, headOf(f)],
     ]);
     assert.equal(existsSync(join(worker.worktree, '.crewmux')), true);
     const spawned = f.store.eventsAfter(f.rt.sid).find((e) => e.type === 'worker.spawned')!;
     assert.equal((spawned.data as { pooled: boolean }).pooled, true);
     await f.rt.pool!.settled();
+    assert.equal(f.git.branches.has(poolBranch(f.rt.sid, 1)), false);
+    const after = f.git.calls.map((c) => c[0]);
+    assert.ok(after.indexOf('deleteBranch') < after.indexOf('addWorktree'), 'the pool branch goes before the refill');
     assert.deepEqual(
       f.rt.pool!.entries().map((e) => e.path),
       [poolPath(f, 2), poolPath(f, 3)],
@@ -182,6 +185,42 @@ test("a resumed session's pool removes the entries its dead supervisor left, and
     f.cleanup();
   }
 });
+
+test("a resumed session's pool never removes a worker's worktree whose pool branch its dead supervisor left", async () => {
+  const f = await createFakeRuntime();
+  try {
+    // The supervisor died after handing pool-4 to w01 and before deleting the pool branch.
+    const path = join(f.rt.worktreesDir, 'pool-4');
+    await f.git.addWorktree(f.rt.repoRoot, path, poolBranch(f.rt.sid, 4), 'main');
+    await f.git.checkoutNewBranchAt(path, 'crewmux/x/w01-implementer', f.git.resolve('main')!);
+    const w = (await spawnWorker(f.rt, { task: 'a worker of the dead supervisor' })).worker;
+    f.store.updateWorker(f.rt.sid, w.id, { worktree: path });
+    f.rt.pool = createWorktreePool(f.rt, { size: 1 });
+    f.rt.pool.fill();
+    await f.rt.pool.settled();
+    assert.equal(f.git.branches.has(poolBranch(f.rt.sid, 4)), false);
+    assert.equal(f.git.worktrees.get(path), 'crewmux/x/w01-implementer', "the worker's worktree stays");
+    assert.deepEqual(
+      f.rt.pool.entries().map((e) => e.path),
+      [join(f.rt.worktreesDir, 'pool-5')],
+    );
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('a hand-over that fails drops the entry with an event, and the spawn creates its own worktree', () =>
+  withPool(async (f) => {
+    f.git.failNext('checkoutNewBranchAt', new Error('fatal: cannot lock ref'));
+    const { worker } = await spawnWorker(f.rt, { task: 'add a flag' });
+    assert.match(worker.worktree, /w01-implementer$/);
+    assert.equal(f.git.worktrees.has(poolPath(f, 1)), false);
+    assert.equal(f.git.branches.has(poolBranch(f.rt.sid, 1)), false);
+    const failed = f.store.eventsAfter(f.rt.sid).filter((e) => e.type === 'pool.failed');
+    assert.match(failed[0]!.message, /could not hand .*pool-1 to a worker: fatal: cannot lock ref/);
+    await f.rt.pool!.settled();
+    assert.equal(f.rt.pool!.entries().length, 2, 'refilled');
+  }));
 
 test('drain runs the teardown in each bootstrapped entry before removing it', async () => {
   const f = await createFakeRuntime();

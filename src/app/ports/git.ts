@@ -34,8 +34,12 @@ export interface Git {
   /** Removes a worktree (with --force only when asked) and prunes stale entries. */
   removeWorktree(repo: string, path: string, force?: boolean): Promise<void>;
   deleteBranch(repo: string, branch: string, force?: boolean): Promise<void>;
-  /** Renames the branch checked out in worktree `dir` (its HEAD follows); no file is touched. */
-  renameBranch(dir: string, from: string, to: string): Promise<void>;
+  /**
+   * Creates `branch` at commit `at` (it must not exist) and points worktree `dir`'s HEAD at it; `at` must be that
+   * worktree's HEAD commit, so no file or index entry changes. All or nothing for the branch: when HEAD could not be
+   * moved the new branch is deleted again, and the worktree's HEAD is then unknown (discard the worktree).
+   */
+  checkoutNewBranchAt(dir: string, branch: string, at: string): Promise<void>;
   /** Moves the branch checked out in `dir` to `ref` and makes its files match (`reset --hard`; untracked files stay). */
   resetHard(dir: string, ref: string): Promise<void>;
   /** Paths with uncommitted changes (tracked, and untracked unless `untracked` is false; never ignored). */

@@ -1,8 +1,9 @@
 /**
  * The warm worktree pool: a few worktrees kept ready at the integration head (created, and prepared by
- * `prepare`: includes copied, folders cloned, setup run), so spawn_worker only renames a branch. Each
+ * `prepare`: includes copied, folders cloned, setup run), so spawn_worker only creates a branch. Each
  * entry sits on a branch of its own (`crewmux/<sid>/pool-<k>`) in `<worktrees>/pool-<k>`; taking it
- * renames the branch to the worker's, and the worker keeps that directory. When the integration head
+ * creates the worker's branch at the entry's commit and points the worktree's HEAD at it (Git.checkoutNewBranchAt),
+ * the worker keeps that directory, and the pool branch is deleted after the spawn. When the integration head
  * moves, idle entries are reset to it in the background (`reset --hard`: it costs the diff, not the
  * repository). Pool worktrees never hold a worker's work, and `drain` removes every idle one when the
  * session ends. Failures are events, never thrown into a spawn: a spawn with an empty pool creates its
@@ -28,9 +29,10 @@ export interface PoolEntry {
 
 export interface WorktreePool {
   /**
-   * An idle entry at `head`, its branch renamed to `branch`; the entry leaves the pool (a refill starts). Undefined
+   * An idle entry at `head`, now on new branch `branch`; the entry leaves the pool (its pool branch is deleted and a
+   * refill starts). Undefined
    * when none is ready at that head: the caller creates a worktree itself. With `refillAfter` (spawn_worker's end),
-   * the refill waits for it, so its checkout does not compete with the spawn for the CPU.
+   * both wait for it, so they do not compete with the spawn for the CPU.
    */
   take(
     head: string,
@@ -89,10 +91,14 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
 
   async function reclaim(): Promise<void> {
     const prefix = sessionBranchPrefix(rt.sid);
+    // A worker's worktree keeps its pool-<k> directory: when the supervisor died between a take and the deletion of
+    // the pool branch, only the branch goes.
+    const workers = new Set(rt.store.listWorkers(rt.sid).map((w) => w.worktree));
     for (const branch of (await rt.git.branchHeads(rt.repoRoot, prefix)).keys()) {
       const k = /\/pool-(\d+)$/.exec(branch)?.[1];
       if (!k) continue;
-      await rt.git.removeWorktree(rt.repoRoot, join(rt.worktreesDir, `pool-${k}`), true).catch(() => undefined);
+      const path = join(rt.worktreesDir, `pool-${k}`);
+      if (!workers.has(path)) await rt.git.removeWorktree(rt.repoRoot, path, true).catch(() => undefined);
       await rt.git.deleteBranch(rt.repoRoot, branch, true);
       next = Math.max(next, Number(k) + 1);
     }
@@ -155,17 +161,25 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
         return undefined;
       }
       remove(e);
+      let handed = true;
       try {
-        await rt.git.renameBranch(e.path, e.branch, branch);
+        await rt.git.checkoutNewBranchAt(e.path, branch, e.head);
       } catch (err) {
+        handed = false;
         report(`could not hand ${e.path} to a worker`, err);
-        track(discard(e).catch(() => undefined));
-        return undefined;
-      } finally {
-        if (refillAfter) track(refillAfter.then(pool.fill, pool.fill));
-        else pool.fill();
+        // The spawn creates its own worktree next: this one goes first (its HEAD is unknown now).
+        await discard(e).catch(() => undefined);
       }
-      return { path: e.path, prepared: e.prepared };
+      // After the spawn (so it competes with nothing in it): the entry's pool branch goes, then the refill.
+      const after = async () => {
+        if (handed)
+          await rt.git
+            .deleteBranch(rt.repoRoot, e.branch, true)
+            .catch((err) => report(`could not delete pool branch ${e.branch}`, err));
+        pool.fill();
+      };
+      track((refillAfter ?? Promise.resolve()).then(after, after));
+      return handed ? { path: e.path, prepared: e.prepared } : undefined;
     },
     moved() {
       if (closed) return;

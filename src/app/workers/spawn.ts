@@ -206,6 +206,7 @@ export async function spawnWorker(
   extras?: PromptExtras,
   openPane?: OpenWorkerPane,
 ): Promise<SpawnResult> {
+  const t0 = performance.now();
   if (!input.task.trim())
     throw new ToolError('Error: the task is empty. Describe what the worker should do and call spawn_worker again.');
   if (Buffer.byteLength(input.task) > MAX_TASK_BYTES)
@@ -231,7 +232,7 @@ export async function spawnWorker(
   if (admission && !admission.admit)
     return queueWorker(rt, { ...input, perspective, agent: agentName }, admission.reason);
   try {
-    return await startWorker(rt, { ...input, perspective, agent: agentName, runtime }, extras, openPane);
+    return await startWorker(rt, { ...input, perspective, agent: agentName, runtime }, extras, openPane, undefined, t0);
   } finally {
     admission?.release();
   }
@@ -313,6 +314,7 @@ async function startWorker(
   extras?: PromptExtras,
   openPane?: OpenWorkerPane,
   queued?: WorkerRow,
+  t0 = performance.now(),
 ): Promise<SpawnResult> {
   const input: SpawnInput = spawn;
   const { perspective, agent: agentName } = spawn;
@@ -327,11 +329,13 @@ async function startWorker(
   const undo: { what: string; run: () => Promise<void> | void }[] = [];
   let setupFailed = false;
 
-  const t0 = performance.now();
+  // Where the time goes (worker.spawned's `ms`, printed by the bench): milliseconds since spawn_worker began, at the
+  // end of each step; the steps that run alongside each other (head, listing, extras) each mark their own end.
   const marks: Record<string, number> = {};
   const mark = (name: string) => {
     marks[name] = Math.round((performance.now() - t0) * 10) / 10;
   };
+  mark('checks');
   // Ends when spawn_worker does: the pool refills only then, so its checkout does not compete with this spawn.
   let spawnEnded!: () => void;
   const ended = new Promise<void>((resolve) => (spawnEnded = resolve));
@@ -341,9 +345,9 @@ async function startWorker(
     // the pane's placement. A listing or extras failure surfaces where it is awaited, as before.
     const headRead = rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
     const listing = openPane ? undefined : rt.tmux.listPanes(rt.tmuxSession);
-    listing?.catch(() => undefined);
+    listing?.then(() => mark('listing')).catch(() => undefined);
     const extrasRead = extras ? extras({ ...input, perspective }) : Promise.resolve([]);
-    extrasRead.catch(() => undefined);
+    extrasRead.then(() => mark('extrasReady')).catch(() => undefined);
     const head = await headRead;
     mark('revParse');
     // A ready worktree from the pool when one sits at this head (never for a start point of the lead's choosing).
@@ -453,7 +457,10 @@ async function startWorker(
       rt,
       rt.store.getWorker(rt.sid, id)!,
       (run) => undo.push({ what: 'stop the agent', run: async () => void (await run()) }),
-      openPane ?? localPane(listing),
+      async (r, pane, log) => {
+        mark('launch');
+        return (openPane ?? localPane(listing))(r, pane, log);
+      },
     );
     mark('pane');
     rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, {
