@@ -64,6 +64,8 @@ export interface NodeWorkerStart {
   /** The agent's environment from this host; its host-specific variables are left out (the node has its own). */
   env: Record<string, string>;
   toolTimeoutS?: number;
+  /** The done.flag path the prompt names (this host's); the node names its own instead. */
+  doneFile?: string;
 }
 
 export interface NodeRuntime extends WorkerRuntime {
@@ -75,6 +77,8 @@ export interface NodeRuntime extends WorkerRuntime {
    * host's repository (only `refs/heads/crewmux/<sid>/<worker>-*`). Resolves with the snapshot commit, if any.
    */
   fetchBack(workerId: string, message: string, exclude: string[]): Promise<{ commit?: string; refs: string[] }>;
+  /** Whether the agent lives, with its done.flag as the node has it; rejects when the node cannot be asked. */
+  status(h: WorkerHandle): Promise<{ running: boolean; doneFlag?: string }>;
   /** Ends the channel (the node's workers keep running). */
   close(): Promise<void>;
 }
@@ -208,6 +212,7 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
             mcpToken: s.mcpToken,
             env,
             ...(s.toolTimeoutS ? { toolTimeoutS: s.toolTimeoutS } : {}),
+            ...(s.doneFile ? { leadDoneFile: s.doneFile } : {}),
           },
           120_000,
         ),
@@ -219,6 +224,9 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
     },
     async isRunning(h) {
       return WorkerRunningResultSchema.parse(await call('worker.running', { id: h.id })).running;
+    },
+    async status(h) {
+      return WorkerRunningResultSchema.parse(await call('worker.running', { id: h.id }));
     },
     async sendText(h, text, o) {
       const ready = o.readyTimeoutMs ?? 30_000;

@@ -108,9 +108,11 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
       ensureDir(at.stateDir);
       const promptFile = join(at.stateDir, 'prompt.md');
       const logFile = join(at.stateDir, 'pane.log');
-      writeFileAtomic(promptFile, p.prompt);
-      if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
       const doneFile = join(at.worktree, '.crewmux', 'done.flag');
+      // The prompt was written for the lead host's worktree: its done.flag is this one here.
+      const prompt = p.leadDoneFile ? p.prompt.replaceAll(p.leadDoneFile, doneFile) : p.prompt;
+      writeFileAtomic(promptFile, prompt);
+      if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
       ensureDir(join(at.worktree, '.crewmux'));
       const launch = await prepareLaunch({
         profile: agent.profile,
@@ -141,7 +143,7 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
       await d.tmux.setWindowOption(pane.windowId, 'remain-on-exit', 'on');
       await d.tmux.pipePane(pane.paneId, `cat >> ${shellQuote(logFile)}`);
       if (launch.prompt === 'type')
-        await deliverText(d.tmux, pane.paneId, p.prompt, {
+        await deliverText(d.tmux, pane.paneId, prompt, {
           readyMarkers: agent.profile.markers.ready,
           busyMarkers: agent.profile.markers.busy,
           tmpDir: at.stateDir,
@@ -152,7 +154,12 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
 
     async 'worker.running'(params) {
       const { id } = parse(WorkerRefParamsSchema, params, 'worker.running');
-      return { running: Boolean(await livePane(d, placesOf(d, id).session)) };
+      const at = placesOf(d, id);
+      const flag = readIfExists(join(at.worktree, '.crewmux', 'done.flag'));
+      return {
+        running: Boolean(await livePane(d, at.session)),
+        ...(flag !== undefined ? { doneFlag: flag.slice(0, 64 * 1024) } : {}),
+      };
     },
 
     async 'worker.stop'(params) {

@@ -153,6 +153,7 @@ export async function launchWorkerAgent(
       mcpToken: w.token,
       env: rt.baseEnv,
       toolTimeoutS: rt.options.toolWaitS,
+      doneFile: w.done_file,
     });
     onStarted(() => onNode.stop(h));
     recordRuntime(rt, w.id, runtimeName, h.id);

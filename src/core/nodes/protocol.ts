@@ -114,13 +114,25 @@ export const WorkerStartParamsSchema = z.object({
   /** The agent's environment from the lead host (provider keys): written to a 0600 file, never on a command line. */
   env: z.record(z.string(), z.string()),
   toolTimeoutS: z.number().int().positive().optional(),
+  /** The done.flag path the prompt names (the lead host's): replaced in the prompt by the node's own. */
+  leadDoneFile: z.string().optional(),
 });
 export type WorkerStartParams = z.infer<typeof WorkerStartParamsSchema>;
 export const WorkerStartResultSchema = z.object({ id: z.string(), worktree: z.string() });
 
 /** `worker.running`, `worker.stop`: the worker named by `id`. */
 export const WorkerRefParamsSchema = z.object({ id: NodeWorkerIdSchema });
-export const WorkerRunningResultSchema = z.object({ running: z.boolean() });
+/**
+ * `worker.running`'s answer: whether its agent lives, and its done.flag as it is on the node (the completion a
+ * worker wrote while the link was down is read when it is back).
+ */
+export const WorkerRunningResultSchema = z.object({
+  running: z.boolean(),
+  doneFlag: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
+});
 export const WorkerStopResultSchema = z.object({ wasRunning: z.boolean() });
 
 /** `worker.send`: text typed (pasted, then confirmed) into the agent, as app/workers/deliver.ts does locally. */
