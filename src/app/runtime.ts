@@ -24,6 +24,8 @@ import type { MachineMemory } from './ports/machine-memory.js';
 import type { BudgetStops, BudgetTracker } from './usage/budget.js';
 import type { GateRoundRow, ReviewRow } from './ports/review.js';
 import type { WorkerRuntime } from './ports/worker-runtime.js';
+import type { NodeSpec } from '../core/nodes/node-config.js';
+import type { NodeRuntime } from './nodes/node-runtime.js';
 
 export interface Runtime {
   sid: string;
@@ -106,6 +108,10 @@ export interface Runtime {
   gateRun?: { round: number; run: Promise<GateRoundRow> };
   /** The session's worker runtimes other than local, by name (app/workers/worker-runtimes.ts); created on first use. */
   workerRuntimes?: Map<string, WorkerRuntime>;
+  /** Builds the runtime of a configured SSH node (app/nodes/node-runtime.ts); unset: no node can run workers. */
+  newNodeRuntime?: (name: string, spec: NodeSpec) => NodeRuntime;
+  /** Lets the MCP server accept a relayed loopback port's Host header (a node's forward); set by the supervisor. */
+  allowMcpHost?: (hostPort: string) => void;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
  * Wiring worker nodes: the ssh adapter from CREWMUX_SSH_COMMAND and the runtime dir, the node connector and
  * the global config's `nodes` for `crewmux node add|list|check|remove`; and the node side of
- * `crewmux node serve --stdio` (memory, agents, workers on the node user's own tmux server).
+ * `crewmux node serve --stdio` (memory, agents, and the workers it runs on the node user's own tmux server).
  */
 import { hostname } from 'node:os';
 import { createSsh } from '../adapters/nodes/ssh.js';
@@ -11,6 +11,10 @@ import { serveStdio } from '../adapters/nodes/stdio-server.js';
 import { createMemoryReader } from '../adapters/machine/memory-reader.js';
 import { detectAgents } from '../app/agents/detect.js';
 import { nodeServeMethods } from '../app/nodes/serve.js';
+import { nodeWorkerMethods } from '../app/nodes/serve-workers.js';
+import { resolveAgents } from '../app/agents/agent-table.js';
+import { forwardableEnv } from '../app/agents/launch.js';
+import { createProcessRunner } from '../adapters/process-runner.js';
 import type { NodeDeps } from '../app/nodes/manage.js';
 import type { AppServices } from '../app/services.js';
 import { BUILTIN_AGENTS } from '../core/agents/registry.js';
@@ -31,6 +35,9 @@ export function nodeDeps(ctx: AppServices): NodeDeps {
  * the ssh link dropped). Nothing else may print to stdout meanwhile.
  */
 export async function serveNodeStdio(ctx: AppServices): Promise<void> {
+  // sshd gives a command no locale: tmux then prints a tab in `-F` output as "_" (and the pane ids it answers
+  // would not parse), and agents would start in the C locale.
+  if (!process.env.LANG && !process.env.LC_ALL && !process.env.LC_CTYPE) process.env.LANG = 'C.UTF-8';
   const tmux = ctx.tmuxFor(nodeTmuxSocket(process.getuid?.() ?? 0));
   const methods = nodeServeMethods({
     version: ctx.version,
@@ -52,5 +59,22 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
       return new Set(panes.filter((p) => !p.dead).map((p) => p.session)).size;
     },
   });
-  await serveStdio(methods).done;
+  const agents = resolveAgents({}, ctx.env.PATH);
+  const workers = nodeWorkerMethods({
+    dataDir: ctx.paths.dataDir,
+    tmux,
+    git: ctx.git,
+    runner: createProcessRunner(),
+    clock: ctx.clock,
+    userHome: ctx.env.HOME ?? '',
+    env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
+    async resolveAgent(name) {
+      const a = agents.get(name);
+      // Built-in agents only: a node runs what the lead names from the registry, with its own binary.
+      return a?.binary && BUILTIN_AGENTS.some((b) => b.name === name)
+        ? { profile: a.profile, binary: a.binary }
+        : undefined;
+    },
+  });
+  await serveStdio({ ...methods, ...workers }).done;
 }

@@ -15,6 +15,10 @@ import { forwardableEnv } from '../app/agents/launch.js';
 import type { Runtime } from '../app/runtime.js';
 import { budgetStops } from '../app/usage/budget-stops.js';
 import type { AppServices } from '../app/services.js';
+import { createNodeRuntime } from '../app/nodes/node-runtime.js';
+import { createSsh } from '../adapters/nodes/ssh.js';
+import { createNodeConnector } from '../adapters/nodes/node-channel.js';
+import { createGitTransfer } from '../adapters/nodes/git-transfer.js';
 
 /**
  * The Runtime of session `sid` (hooks are no-ops until the caller sets them). Throws when unknown. The repo's
@@ -26,7 +30,7 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
   if (!s) throw new Error(`no session ${sid}`);
   const parsed = parseRepoConfig(loadSessionRepoConfig(s.session_dir) ?? emptyRepoConfig(s.repo_root));
   const config = effectiveConfig(ctx.paths.configDir, parsed);
-  return {
+  const rt: Runtime = {
     sid,
     store,
     tmux: ctx.tmuxFor(s.tmux_socket),
@@ -61,4 +65,22 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
     hooks: { workerStarted: () => undefined, workerStopped: () => undefined, sessionEnding: () => undefined },
     budgetStops,
   };
+  rt.newNodeRuntime = (name, spec) => {
+    // E_SSH_COMMAND (a CREWMUX_SSH_COMMAND that cannot be split) surfaces at the worker's spawn.
+    const ssh = createSsh({ command: ctx.env.CREWMUX_SSH_COMMAND, runtimeDir: ctx.paths.runtimeDir });
+    return createNodeRuntime({
+      name,
+      spec,
+      connector: createNodeConnector({ ssh, env: ctx.env }),
+      forwardRemote: (target, port) => ssh.forwardRemote(target, port),
+      gitSshCommand: ssh.gitSshCommand(),
+      transfer: createGitTransfer({ env: ctx.env }),
+      version: ctx.version,
+      emit: (type, message, workerId, data) => rt.events.emit(type, message, workerId, data),
+      sid,
+      repoRoot: s.repo_root,
+      allowMcpHost: (hostPort) => rt.allowMcpHost?.(hostPort),
+    });
+  };
+  return rt;
 }

@@ -45,6 +45,7 @@ import type { AppContext } from './app-context.js';
 import { startQueuedWorker, type PromptExtras } from '../app/workers/spawn.js';
 import { learnPeak, startQueuedWorkers } from '../app/workers/admission.js';
 import { createMachineMemory } from './machine-memory.js';
+import { closeNodeRuntimes } from '../app/workers/worker-runtimes.js';
 
 const isFinishedState = (name: string) => FINISHED_STATES.includes(name as WorkerState);
 
@@ -194,6 +195,9 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     buildServer: (p) => buildMcpServer(p, p.role === 'lead' ? leadDeps : toolDeps),
   });
 
+  // A worker node's agent reaches this server through a loopback port on its node (app/nodes/node-runtime.ts).
+  rt.allowMcpHost = (hostPort) => mcp.allowRelayedHost(hostPort);
+
   const manual = isManualSession(s);
   // A manual session ends with its worker's turn; settling runs one at a time (it merges), after the event.
   let settling = Promise.resolve();
@@ -328,6 +332,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       { name: 'memory', close: () => memory.close(), timeoutMs: 5_000 },
       { name: 'the router', close: () => routerHandle.close(), timeoutMs: 5_000 },
       { name: 'the MCP server', close: () => mcp.close(), timeoutMs: 10_000 },
+      // The node channels (ssh); the workers there were stopped with the others above.
+      { name: 'the node channels', close: () => closeNodeRuntimes(rt), timeoutMs: 10_000 },
       // Ready worktrees never outlive their session (the workers' own worktrees stay until gc).
       { name: 'the worktree pool', close: () => rt.pool?.drain() ?? Promise.resolve(), timeoutMs: 30_000 },
       // Stop every agent's process tree (ours excepted) before the session goes, so no agent is still

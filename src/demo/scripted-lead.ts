@@ -1,6 +1,6 @@
 /**
  * The scripted lead (no model): follows a plan instead of thinking. The plan is a ```json block in
- * the goal ({"workers":[{"task","perspective?","agent?","runtime?"}], "verify": [...]?}); without one it runs
+ * the goal ({"workers":[{"task","perspective?","agent?","runtime?","node?"}], "verify": [...]?}); without one it runs
  * the demo plan (a module and its test). It spawns every worker, waits for all of them, merges and
  * verifies when those tools exist, and marks the goal done (or failed when a worker did not finish).
  */
@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { connectCrewmux, section, type CrewmuxClient } from './mcp-client.js';
 
 interface Plan {
-  workers: { task: string; perspective?: string; agent?: string; runtime?: string }[];
+  workers: { task: string; perspective?: string; agent?: string; runtime?: string; node?: string }[];
   verify?: string[];
 }
 
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       ...(w.perspective ? { perspective: w.perspective } : {}),
       ...(w.agent ? { agent: w.agent } : {}),
       ...(w.runtime ? { runtime: w.runtime } : {}),
+      ...(w.node ? { node: w.node } : {}),
     });
     say(`spawn_worker -> ${r.text}`);
     const id = idOf(r.text);

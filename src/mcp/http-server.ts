@@ -67,8 +67,11 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
   let port = 0;
   let http: Server | undefined;
 
+  // Loopback ports on this host's name that relay here (a worker node's `ssh -R` forward lands on the node's
+  // loopback; its agent's Host header names the node's port).
+  const relayed = new Set<string>();
   function hostAllowed(req: IncomingMessage): boolean {
-    const allowed = [`127.0.0.1:${port}`, `localhost:${port}`];
+    const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, ...relayed];
     if (!allowed.includes(req.headers.host ?? '')) return false;
     const origin = req.headers.origin;
     return origin === undefined || allowed.some((h) => origin === `http://${h}`);
@@ -139,6 +142,14 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
     },
     get port() {
       return port;
+    },
+    /**
+     * Accepts requests whose Host header is `hostPort` (`127.0.0.1:PORT`): a loopback port on a worker node that
+     * ssh relays to this server. The server still listens on 127.0.0.1 only, and every request needs a token.
+     */
+    allowRelayedHost(hostPort: string): void {
+      if (!/^127\.0\.0\.1:\d+$/.test(hostPort)) throw new Error(`not a loopback host:port: ${hostPort}`);
+      relayed.add(hostPort);
     },
     /** Closes every MCP session and the listener. */
     async close(): Promise<void> {

@@ -89,10 +89,11 @@ test('a tool line shows its parameters, optional ones marked, and its registered
     'pass_criteria?',
     'extra_context?',
     'runtime?',
+    'node?',
   ]);
   assert.match(
     prompt(allDeps),
-    /^- spawn_worker\(task, perspective\?, agent\?, file_scope\?, pass_criteria\?, extra_context\?, runtime\?\): Start a worker agent/m,
+    /^- spawn_worker\(task, perspective\?, agent\?, file_scope\?, pass_criteria\?, extra_context\?, runtime\?, node\?\): Start a worker agent/m,
   );
   assert.match(prompt(allDeps), /^- list_workers\(\): List every worker/m);
 });

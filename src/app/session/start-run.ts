@@ -81,6 +81,8 @@ export function supervisorEnv(ctx: AppServices): Record<string, string> {
     CREWMUX_RUNTIME_DIR: ctx.paths.runtimeDir,
     ...(ctx.env.CREWMUX_TMUX_SOCKET ? { CREWMUX_TMUX_SOCKET: ctx.env.CREWMUX_TMUX_SOCKET } : {}),
     ...(ctx.env.CREWMUX_TMUX_CONFIG ? { CREWMUX_TMUX_CONFIG: ctx.env.CREWMUX_TMUX_CONFIG } : {}),
+    // The ssh command of worker nodes (README#nodes), as `crewmux node add` used it.
+    ...(ctx.env.CREWMUX_SSH_COMMAND ? { CREWMUX_SSH_COMMAND: ctx.env.CREWMUX_SSH_COMMAND } : {}),
     // Tests only: a file read instead of the machine's memory figures (README#admission-by-memory).
     ...(ctx.env.CREWMUX_TEST_MEMINFO ? { CREWMUX_TEST_MEMINFO: ctx.env.CREWMUX_TEST_MEMINFO } : {}),
     // Tests only: agents whose pane markers are replaced by nonsense (README#status-from-signals).

@@ -7,6 +7,21 @@ import { formatCost, quotaLine, usageLine } from '../../core/usage/summary.js';
 import { findingLines } from '../../core/review/verdict.js';
 import { approvalsView } from '../review/review-views.js';
 import { activityViews } from '../workers/signals.js';
+import { join } from 'node:path';
+import { readIfExists } from '../../adapters/files.js';
+
+/** The runtime worker `id` ran on (runtime.json in its state dir, app/workers/worker-runtimes.ts): an SSH node's
+ * name, an `exec:` runtime's, or `local`. */
+function runtimeName(sessionDir: string, id: string): string {
+  try {
+    const r = JSON.parse(readIfExists(join(sessionDir, 'workers', id, 'runtime.json')) ?? '{}') as {
+      runtime?: unknown;
+    };
+    return typeof r.runtime === 'string' ? r.runtime : 'local';
+  } catch {
+    return 'local';
+  }
+}
 
 /**
  * `crewmux status`: session `sid` (else the latest) with its workers, their conflict radar and the stored report;
@@ -34,6 +49,8 @@ export function sessionStatus(store: Store, sid?: string) {
     branch: w.branch,
     worktree: w.worktree,
     pane: w.pane_id,
+    /** Where its agent runs: `local`, an SSH node's name or a configured runtime's (its worktree here mirrors a node's). */
+    runtime: runtimeName(s.session_dir, w.id),
     summary: w.summary,
     notes: w.notes,
     conflicts: { integration: w.radar.integration, workers: w.radar.workers },

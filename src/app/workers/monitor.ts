@@ -30,7 +30,9 @@ import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { endSession } from '../session/goal.js';
 import { session, type Runtime } from '../runtime.js';
 import { deathReason, exitStatusFile } from './panes.js';
-import { runtimeOf } from './worker-runtimes.js';
+import { isNodeRuntime, runtimeOf } from './worker-runtimes.js';
+import type { NodeRuntime } from '../nodes/node-runtime.js';
+import type { WorkerHandle } from '../ports/worker-runtime.js';
 import { lookupAgent } from '../agents/agent-table.js';
 import { queuedWorkers, samplePeaks } from './admission.js';
 import { askFromPane, closePaneTickets, questionsPass } from '../questions/pump.js';
@@ -299,6 +301,14 @@ export function createMonitor(
     const on = runtimeOf(rt, w);
     if (!on || now - (runtimeCheckedAt.get(w.id) ?? 0) < 2_000) return false;
     runtimeCheckedAt.set(w.id, now);
+    if (isNodeRuntime(on.runtime)) {
+      // A node may not answer for a while (a cut link): its answer is awaited off the tick, one at a time.
+      if (!nodeChecks.has(w.id)) {
+        nodeChecks.add(w.id);
+        void nodeWorkerCheck(w, on.runtime, on.handle).finally(() => nodeChecks.delete(w.id));
+      }
+      return false;
+    }
     let running: boolean;
     try {
       running = await on.runtime.isRunning(on.handle);
@@ -307,14 +317,42 @@ export function createMonitor(
       return false;
     }
     if (running) return false;
+    return runtimeGone(w, on.runtime.name);
+  }
+
+  const nodeChecks = new Set<string>();
+  /**
+   * A node worker: its done.flag as the node has it (written while the link was down, too) ends its turn; an agent
+   * gone without one crashed. A node that does not answer is never evidence of anything (monitor.error).
+   */
+  async function nodeWorkerCheck(w: WorkerRow, node: NodeRuntime, h: WorkerHandle): Promise<void> {
+    let st: { running: boolean; doneFlag?: string };
+    try {
+      st = await node.status(h);
+    } catch (e) {
+      rt.events.emit('monitor.error', `node ${node.name}: ${(e as Error).message}`, w.id);
+      return;
+    }
+    const cur = rt.store.getWorker(rt.sid, w.id);
+    if (!cur || !isActive(cur.state)) return;
+    if (st.doneFlag !== undefined) {
+      const parsed = parseDoneFlag(st.doneFlag, cur.nonce);
+      if (parsed.ok) {
+        await completeTurn(rt, cur.id, parsed.completion, 'flag');
+        return;
+      }
+    }
+    if (!st.running) await runtimeGone(cur, node.name);
+  }
+
+  /** Worker `w`'s agent is no longer running on runtime `name`: crashed unless its turn had ended. */
+  async function runtimeGone(w: WorkerRow, name: string): Promise<boolean> {
     // Its turn may have ended just before it exited: the flag and log are read once more first.
     await check(w.id);
     const cur = rt.store.getWorker(rt.sid, w.id)!;
     if (!isActive(cur.state) || rt.stopping.has(w.id)) return true;
     const saved = readIfExists(exitStatusFile(cur.log_file));
-    const how = saved?.trim()
-      ? deathReason(saved, undefined)
-      : `ended (runtime ${on.runtime.name} reports it no longer running)`;
+    const how = saved?.trim() ? deathReason(saved, undefined) : `ended (runtime ${name} reports it no longer running)`;
     changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, {
       exit_info: how,
       summary: `crashed: ${how}`,

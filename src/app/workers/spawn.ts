@@ -19,9 +19,13 @@ import type { PassCriterion } from '../../core/review/verdict.js';
 import { prepareLaunch } from '../agents/launch.js';
 import { exitStatusFile, recordingExit, type PaneRef, type PaneSpec } from './panes.js';
 import {
+  chooseNode,
   chooseRuntime,
+  isNodeRuntime,
   localRuntime,
   LOCAL_RUNTIME,
+  nodeOf,
+  nodeSpecOf,
   recordRuntime,
   runtimeByName,
   runtimeNameOf,
@@ -51,6 +55,8 @@ export interface SpawnInput {
   startPoint?: string;
   /** Where its agent runs: `local` or a name under config `runtimes` (default config `workerRuntime`, else local). */
   runtime?: string;
+  /** The SSH node its agent runs on (a name under the global config's `nodes`); the runtime named after it. */
+  node?: string;
 }
 
 export interface SpawnResult {
@@ -88,7 +94,19 @@ const token = () => randomBytes(24).toString('hex');
 /** A fresh per-turn nonce: 12 random hex characters. */
 export const newNonce = () => randomBytes(6).toString('hex');
 
-function chooseAgent(rt: Runtime, requested?: string): string {
+/** A node's `maxWorkers`, when set, caps the session's active workers there: a ToolError when it is reached. */
+function assertNodeCapacity(rt: Runtime, node: string): void {
+  const max = nodeSpecOf(rt, node)?.maxWorkers;
+  if (max === undefined) return;
+  const there = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state) && nodeOf(rt, w) === node).length;
+  if (there >= max)
+    throw new ToolError(
+      `Error: node ${node} already runs ${there} of this session's workers (its maxWorkers is ${max}). Spawn without node to run it here, name another node, or wait for one with wait_for_worker.`,
+    );
+}
+
+/** The agent for a worker; `elsewhere`: it runs on a node, which has its own install (not checked here). */
+function chooseAgent(rt: Runtime, requested?: string, elsewhere = false): string {
   const allowed = rt.options.agents;
   const name = requested ?? allowed[0];
   if (!name)
@@ -102,7 +120,7 @@ function chooseAgent(rt: Runtime, requested?: string): string {
     throw new ToolError(
       `Error: agent "${name}" is not supported as a worker: ${a.profile.unsupported}. Use another agent.`,
     );
-  if (!a.binary)
+  if (!a.binary && !elsewhere)
     throw new ToolError(
       `Error: agent "${name}" is not installed on this machine. Use one of: ${allowed.filter((n) => rt.agents.get(n)?.binary).join(', ')}.`,
     );
@@ -121,6 +139,27 @@ export async function launchWorkerAgent(
   onStarted: (undo: () => Promise<unknown>) => void = () => undefined,
   openPane: OpenWorkerPane = splitPane,
 ): Promise<void> {
+  const runtimeName = runtimeNameOf(rt, w);
+  const onNode = runtimeName === LOCAL_RUNTIME ? undefined : runtimeByName(rt, runtimeName);
+  if (onNode && isNodeRuntime(onNode)) {
+    // Built on the node from its own agent install; the prompt and environment travel over the channel.
+    const h = await onNode.startOnNode({
+      workerId: w.id,
+      agent: w.agent,
+      branch: w.branch,
+      baseCommit: w.base_commit,
+      prompt: readIfExists(w.prompt_file) ?? '',
+      mcpUrl: rt.mcpUrl,
+      mcpToken: w.token,
+      env: rt.baseEnv,
+      toolTimeoutS: rt.options.toolWaitS,
+      doneFile: w.done_file,
+    });
+    onStarted(() => onNode.stop(h));
+    recordRuntime(rt, w.id, runtimeName, h.id);
+    rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
+    return;
+  }
   const agent = rt.agents.get(w.agent);
   if (!agent?.binary) throw new ToolError(`Error: agent "${w.agent}" is not installed on this machine.`);
   const stateDir = workerDir(rt, w.id);
@@ -152,7 +191,6 @@ export async function launchWorkerAgent(
   // In its own systemd scope with a memory limit, or with a raised OOM score (README#admission-by-memory).
   const scope = rt.machine?.scope;
   const pane = scope ? { ...launch.pane, command: scopedCommand(launch.pane.command, scope) } : launch.pane;
-  const runtimeName = runtimeNameOf(rt, w);
   if (runtimeName !== LOCAL_RUNTIME) {
     const runtime = runtimeByName(rt, runtimeName);
     if (launch.prompt === 'type' && !(await runtime.capabilities()).sendText)
@@ -218,7 +256,12 @@ export async function spawnWorker(
     throw new ToolError(
       `Error: unknown perspective "${input.perspective}". Choose one of: ${PERSPECTIVES.join(', ')} (list_perspectives describes them).`,
     );
-  const agentName = chooseAgent(rt, input.agent);
+  if (input.node !== undefined && input.runtime !== undefined && input.node !== input.runtime)
+    throw new ToolError(
+      `Error: runtime "${input.runtime}" and node "${input.node}" disagree. Give one of them: node for an SSH node, runtime for a configured runtime.`,
+    );
+  const requested = openPane ? LOCAL_RUNTIME : input.node !== undefined ? chooseNode(rt, input.node) : undefined;
+  const agentName = chooseAgent(rt, input.agent, Boolean(requested && requested !== LOCAL_RUNTIME));
   assertWithinBudget(rt);
   const active = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state));
   if (active.length >= rt.options.maxWorkers) {
@@ -226,7 +269,8 @@ export async function spawnWorker(
       `Error: ${active.length} workers are already running or queued (the limit is --max-workers ${rt.options.maxWorkers}). Wait for one with wait_for_worker or stop one with kill_worker, then spawn again.`,
     );
   }
-  const runtime = openPane ? LOCAL_RUNTIME : chooseRuntime(rt, input.runtime);
+  const runtime = requested ?? chooseRuntime(rt, input.runtime);
+  if (runtime !== LOCAL_RUNTIME) assertNodeCapacity(rt, runtime);
   // This machine's memory admits local agents only: another runtime's agent runs elsewhere.
   const admission = openPane || runtime !== LOCAL_RUNTIME ? undefined : await admitWorker(rt, agentName);
   if (admission && !admission.admit)
@@ -248,6 +292,7 @@ const QueuedSpawnSchema = z.object({
   extraContext: z.string().optional(),
   startPoint: z.string().optional(),
   runtime: z.string().optional(),
+  node: z.string().optional(),
 });
 type QueuedSpawn = z.infer<typeof QueuedSpawnSchema>;
 
@@ -351,7 +396,9 @@ async function startWorker(
     const head = await headRead;
     mark('revParse');
     // A ready worktree from the pool when one sits at this head (never for a start point of the lead's choosing).
-    const pooled = input.startPoint ? undefined : await rt.pool?.take(head, branch, ended);
+    // A node worker's worktree here is the lead host's mirror of its branch (fetched back when its turn ends).
+    const onNode = Boolean(spawn.runtime && nodeSpecOf(rt, spawn.runtime));
+    const pooled = input.startPoint || onNode ? undefined : await rt.pool?.take(head, branch, ended);
     if (pooled) worktree = pooled.path;
     else await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
     undo.push({
@@ -415,9 +462,12 @@ async function startWorker(
     // The bootstrap (include, clone, env, setup) before the prompt: the prompt names the worktree's port and slug.
     if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
     // A pool worktree was bootstrapped ahead: nothing runs now.
-    const prepared = pooled?.prepared
-      ? adoptPooledWorktree(rt, id, worktree, pooled.prepared)
-      : await prepareWorkerWorktree(rt, id, worktree, logFile);
+    // Not yet for a node worker: its bootstrap would run here, not on its node (docs/architecture.md "Worker nodes").
+    const prepared = onNode
+      ? undefined
+      : pooled?.prepared
+        ? adoptPooledWorktree(rt, id, worktree, pooled.prepared)
+        : await prepareWorkerWorktree(rt, id, worktree, logFile);
     if (prepared)
       undo.push({
         what: 'release ports',

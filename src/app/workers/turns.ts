@@ -13,7 +13,8 @@ import { fileSize, readFrom, readIfExists, removeFile, writeFileAtomic } from '.
 import { dirname, join } from 'node:path';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { deliverySignals } from './signals.js';
-import { runtimeOf } from './worker-runtimes.js';
+import { nodeRuntimeOf, runtimeOf } from './worker-runtimes.js';
+import { fetchNodeWorker } from '../nodes/node-workers.js';
 import { addWorkerNote, changeWorkerState } from './state-change.js';
 import { getWorkerOrFail, workerDir, type Runtime } from '../runtime.js';
 import { MAX_TASK_BYTES, newNonce } from './spawn.js';
@@ -30,8 +31,13 @@ export function snapshotExcludes(rt: Runtime, w: WorkerRow): string[] {
   return [...SNAPSHOT_EXCLUDE, ...(rt.agents.get(w.agent)?.profile.projectConfig ?? [])];
 }
 
-/** Commits leftover work on the worker's branch; returns the commit or undefined. Never throws. */
+/**
+ * Commits leftover work on the worker's branch; returns the commit or undefined. Never throws. A node worker's is
+ * committed on its node and its branch fetched back here (app/nodes/node-workers.ts).
+ */
 export async function snapshotWorker(rt: Runtime, w: WorkerRow, why: string): Promise<string | undefined> {
+  const node = nodeRuntimeOf(rt, w);
+  if (node) return fetchNodeWorker(rt, w, node, why, snapshotExcludes(rt, w));
   try {
     const sha = await rt.git.snapshotCommit(
       w.worktree,

@@ -1,6 +1,6 @@
 /**
- * Which WorkerRuntime a session's worker runs on: `local` (a tmux pane of the session, the default) or a runtime
- * declared under config `runtimes` (an `exec:` script, docs/runtimes.md). A worker on another runtime keeps its
+ * Which WorkerRuntime a session's worker runs on: `local` (a tmux pane of the session, the default), a runtime
+ * declared under config `runtimes` (an `exec:` script, docs/runtimes.md), or an SSH node of config `nodes`. A worker on another runtime keeps its
  * runtime's name and handle in `runtime.json` in its state dir (0600); its row has no pane.
  */
 import { isAbsolute, join, resolve } from 'node:path';
@@ -12,6 +12,8 @@ import type { WorkerHandle, WorkerRuntime } from '../ports/worker-runtime.js';
 import { workerDir, type Runtime } from '../runtime.js';
 import { createExecRuntime } from './exec-runtime.js';
 import { createLocalTmuxRuntime, type LocalTmuxRuntime } from './local-tmux-runtime.js';
+import { nodeEntries, type NodeSpec } from '../../core/nodes/node-config.js';
+import type { NodeRuntime } from '../nodes/node-runtime.js';
 
 export const LOCAL_RUNTIME = 'local';
 
@@ -28,10 +30,32 @@ export function localRuntime(rt: Runtime): LocalTmuxRuntime {
  */
 export function chooseRuntime(rt: Runtime, requested?: string): string {
   const name = requested ?? rt.config.workerRuntime ?? LOCAL_RUNTIME;
-  if (name === LOCAL_RUNTIME || rt.config.runtimes?.[name]) return name;
-  const known = [LOCAL_RUNTIME, ...Object.keys(rt.config.runtimes ?? {})];
+  if (name === LOCAL_RUNTIME || rt.config.runtimes?.[name] || nodeSpecOf(rt, name)) return name;
+  const known = [
+    LOCAL_RUNTIME,
+    ...Object.keys(rt.config.runtimes ?? {}),
+    ...nodeEntries(rt.config.nodes).map(([n]) => n),
+  ];
   throw new ToolError(
-    `Error: unknown runtime "${name}" (E_RUNTIME_UNKNOWN). Runtimes of this session: ${known.join(', ')}. Call spawn_worker again with one of them, or omit runtime; the user declares runtimes under "runtimes" in config.json.`,
+    `Error: unknown runtime "${name}" (E_RUNTIME_UNKNOWN). Runtimes and nodes of this session: ${known.join(', ')}. Call spawn_worker again with one of them, or omit runtime; the user declares runtimes under "runtimes" in config.json and nodes with \`crewmux node add\`.`,
+  );
+}
+
+/** The configured SSH node named `name` (global config `nodes`), when a runtime of that name does not shadow it. */
+export function nodeSpecOf(rt: Runtime, name: string): NodeSpec | undefined {
+  if (rt.config.runtimes?.[name]) return undefined;
+  return nodeEntries(rt.config.nodes).find(([n]) => n === name)?.[1];
+}
+
+/**
+ * The node for a spawn_worker `node` argument: a ToolError (E_NODE_UNKNOWN) naming the configured nodes when there is
+ * no such node, or when this session cannot reach nodes.
+ */
+export function chooseNode(rt: Runtime, node: string): string {
+  if (nodeSpecOf(rt, node) && rt.newNodeRuntime) return node;
+  const known = nodeEntries(rt.config.nodes).map(([n]) => n);
+  throw new ToolError(
+    `Error: unknown node "${node}" (E_NODE_UNKNOWN). Nodes: ${known.length ? known.join(', ') : 'none configured'}. Call spawn_worker again with one of them, or without node to run the worker here; the user adds nodes with \`crewmux node add NAME [user@]host\`.`,
   );
 }
 
@@ -40,6 +64,12 @@ export function runtimeByName(rt: Runtime, name: string): WorkerRuntime {
   if (name === LOCAL_RUNTIME) return localRuntime(rt);
   const made = (rt.workerRuntimes ??= new Map<string, WorkerRuntime>()).get(name);
   if (made) return made;
+  const node = nodeSpecOf(rt, name);
+  if (node && rt.newNodeRuntime) {
+    const runtime = rt.newNodeRuntime(name, node);
+    rt.workerRuntimes.set(name, runtime);
+    return runtime;
+  }
   const c = rt.config.runtimes?.[chooseRuntime(rt, name)];
   if (!c) throw new ToolError(`Error: runtime "${name}" is no longer configured (E_RUNTIME_UNKNOWN).`);
   const runtime = createExecRuntime({
@@ -81,4 +111,28 @@ export function runtimeOf(rt: Runtime, w: WorkerRow): { runtime: WorkerRuntime; 
   if (rec && rec.runtime !== LOCAL_RUNTIME)
     return rec.id ? { runtime: runtimeByName(rt, rec.runtime), handle: { id: rec.id } } : undefined;
   return w.pane_id ? { runtime: localRuntime(rt), handle: { id: w.pane_id } } : undefined;
+}
+
+/** True for the runtime of an SSH node (app/nodes/node-runtime.ts). */
+export function isNodeRuntime(r: WorkerRuntime): r is NodeRuntime {
+  return 'startOnNode' in r;
+}
+
+/** The node worker `w` runs on (its runtime.json names a configured node), else undefined. */
+export function nodeOf(rt: Runtime, w: WorkerRow): string | undefined {
+  const name = runtimeNameOf(rt, w);
+  return name !== LOCAL_RUNTIME && nodeSpecOf(rt, name) ? name : undefined;
+}
+
+/** Worker `w`'s node runtime, when it runs on a node this session can reach. */
+export function nodeRuntimeOf(rt: Runtime, w: WorkerRow): NodeRuntime | undefined {
+  const name = nodeOf(rt, w);
+  const r = name ? runtimeByName(rt, name) : undefined;
+  return r && isNodeRuntime(r) ? r : undefined;
+}
+
+/** Ends the channels of the session's node runtimes (their workers keep running); never rejects. */
+export async function closeNodeRuntimes(rt: Runtime): Promise<void> {
+  const nodes = [...(rt.workerRuntimes?.values() ?? [])].filter(isNodeRuntime);
+  await Promise.all(nodes.map((n) => n.close().catch(() => undefined)));
 }

@@ -69,3 +69,102 @@ export const RpcNotificationSchema = z.object({
 export function nodeTmuxSocket(uid: number): string {
   return `crewmux-node-${uid}`;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Worker ops (docs/architecture.md "Worker nodes: workers"): the lead host asks the node to keep a bare
+// repository, make a worker's worktree from the base the lead pushed there, run its agent in a tmux session of
+// the node user's private server, and answer for it. A worker is named `<sid>/<worker>` on the wire.
+
+const SID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const WID = /^w[0-9]{1,6}$/;
+
+/** `<sid>/<worker>`: how the node names a worker (its handle on the lead host). */
+export const NodeWorkerIdSchema = z
+  .string()
+  .max(80)
+  .refine((id) => {
+    const [sid, wid, ...rest] = id.split('/');
+    return rest.length === 0 && SID.test(sid ?? '') && WID.test(wid ?? '');
+  }, 'expected <session id>/<worker id>');
+
+/** The node's name for worker `workerId` of session `sid` (`NodeWorkerIdSchema`). */
+export function nodeWorkerId(sid: string, workerId: string): string {
+  return `${sid}/${workerId}`;
+}
+
+/** `repo.ensure`: a bare repository for the lead host's repository `repoId` (a hash), created when missing. */
+export const RepoEnsureParamsSchema = z.object({ repoId: z.string().regex(/^[0-9a-f]{16,64}$/) });
+export const RepoEnsureResultSchema = z.object({ path: z.string() });
+
+/** `worker.start`: the worktree from `baseRef` on `branch`, the prompt, and the agent in a tmux session. */
+export const WorkerStartParamsSchema = z.object({
+  id: NodeWorkerIdSchema,
+  repoId: RepoEnsureParamsSchema.shape.repoId,
+  /** The worker's branch (`crewmux/<sid>/<worker>-<perspective>`), created (or reset) at `baseRef`. */
+  branch: z.string().regex(/^crewmux\/[a-z0-9-]+\/w[0-9]+-[a-z0-9-]+$/),
+  /** The base ref the lead pushed (`refs/heads/crewmux/<sid>/base-<worker>`). */
+  baseRef: z.string().regex(/^refs\/heads\/crewmux\/[a-z0-9-]+\/base-w[0-9]+$/),
+  /** A built-in agent's name; the node resolves its binary on its own PATH. */
+  agent: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  /** The prompt text (written to a 0600 file on the node). */
+  prompt: z.string().max(1024 * 1024),
+  /** The worker's MCP endpoint as seen from the node (a loopback port relayed to the lead's MCP server). */
+  mcpUrl: z.string().regex(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/),
+  mcpToken: z.string().min(16).max(256),
+  /** The agent's environment from the lead host (provider keys): written to a 0600 file, never on a command line. */
+  env: z.record(z.string(), z.string()),
+  toolTimeoutS: z.number().int().positive().optional(),
+  /** The done.flag path the prompt names (the lead host's): replaced in the prompt by the node's own. */
+  leadDoneFile: z.string().optional(),
+});
+export type WorkerStartParams = z.infer<typeof WorkerStartParamsSchema>;
+export const WorkerStartResultSchema = z.object({ id: z.string(), worktree: z.string() });
+
+/** `worker.running`, `worker.stop`: the worker named by `id`. */
+export const WorkerRefParamsSchema = z.object({ id: NodeWorkerIdSchema });
+/**
+ * `worker.running`'s answer: whether its agent lives, and its done.flag as it is on the node (the completion a
+ * worker wrote while the link was down is read when it is back).
+ */
+export const WorkerRunningResultSchema = z.object({
+  running: z.boolean(),
+  doneFlag: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
+});
+export const WorkerStopResultSchema = z.object({ wasRunning: z.boolean() });
+
+/** `worker.send`: text typed (pasted, then confirmed) into the agent, as app/workers/deliver.ts does locally. */
+export const WorkerSendParamsSchema = z.object({
+  id: NodeWorkerIdSchema,
+  text: z.string().max(1024 * 1024),
+  readyMarkers: z.array(z.string()).optional(),
+  busyMarkers: z.array(z.string()).optional(),
+  readyTimeoutMs: z.number().int().positive().optional(),
+});
+
+/** `worker.output`: the last `lines` lines of the agent's screen. */
+export const WorkerOutputParamsSchema = z.object({ id: NodeWorkerIdSchema, lines: z.number().int().min(1).max(5000) });
+export const WorkerOutputResultSchema = z.object({ text: z.string().optional() });
+
+/** `worker.snapshot`: commits leftover work on the worker's branch (paths in `exclude` never). */
+export const WorkerSnapshotParamsSchema = z.object({
+  id: NodeWorkerIdSchema,
+  message: z.string().max(500),
+  exclude: z.array(z.string()).max(50),
+});
+/** The snapshot commit (null: nothing was left) and the branch's head after it. */
+export const WorkerSnapshotResultSchema = z.object({ commit: z.string().nullable(), head: z.string() });
+
+/**
+ * The variables of the lead host's environment that describe that host (paths, its user, its locale) rather
+ * than the agent's providers: never sent to a node, which has its own.
+ */
+export function hostLocalEnvName(name: string): boolean {
+  return (
+    /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TZ|LANG|LANGUAGE|COLORTERM)$/.test(name) ||
+    /^(LC_|XDG_)/.test(name) ||
+    /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|GIT_CONFIG_GLOBAL)$/.test(name)
+  );
+}

@@ -7,6 +7,7 @@ import { readWorkerOutput, sendToWorker, stopWorker } from '../../app/workers/tu
 import { waitForWorkers } from '../../app/workers/wait.js';
 import { readOnlyCommits, readOnlyCommitsNote } from '../../app/integration/merge.js';
 import { restartWorker } from '../../app/workers/restart.js';
+import { nodeOf } from '../../app/workers/worker-runtimes.js';
 import { compactedSummaries, compactedSummary } from '../../app/llm/compaction.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
 import { sessionFence } from '../../app/session/data-fence.js';
@@ -61,6 +62,12 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         .describe(
           'Where its agent runs: "local" or a runtime the user configured (default: the configured one, else local).',
         ),
+      node: z
+        .string()
+        .optional()
+        .describe(
+          'Run it on this SSH worker node (one the user added with `crewmux node add`; list_workers shows where each runs). Its code comes back here when its turn ends; merge it as usual. Default: this machine.',
+        ),
     },
     async (a) => {
       const given = a.pass_criteria;
@@ -77,6 +84,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
           ...(criteria ? { criteria } : {}),
           extraContext: a.extra_context,
           runtime: a.runtime,
+          node: a.node,
         },
         d.promptExtras,
       );
@@ -88,7 +96,7 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
           { worker: workerView(w, fence), injected: r.included, queued: r.queued },
         );
       return textResult(
-        `Started worker ${w.id} (${w.agent}, ${w.perspective}) on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".${budget ? `\n${budget}` : ''}`,
+        `Started worker ${w.id} (${w.agent}, ${w.perspective})${a.node ? ` on node ${a.node}` : ''} on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".${budget ? `\n${budget}` : ''}`,
         { worker: workerView(w, fence), injected: r.included },
       );
     },
@@ -193,7 +201,9 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
         // What the agent does and which source said so (its hooks or rollout first, else its pane).
         const a = activity.get(w.id);
         const status = a ? { activity: a.activity, source: a.source, since: a.since } : null;
-        return { ...workerView(w, fence), ...c, summary, usage: usage.get(w.id) ?? null, status };
+        // Where its agent runs: an SSH node's name, or null for this machine.
+        const node = nodeOf(rt, w) ?? null;
+        return { ...workerView(w, fence), node, ...c, summary, usage: usage.get(w.id) ?? null, status };
       });
       const budget = budgetNotice(rt) ?? null;
       // Held merges: each worker's approval state, and the outcomes decided since the lead last heard.

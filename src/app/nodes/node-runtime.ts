@@ -1,0 +1,261 @@
+/**
+ * The SSH-node WorkerRuntime (docs/architecture.md "Worker nodes: workers"), named after its node: the lead host's
+ * side of a worker whose agent runs on another machine. It keeps one channel to the node (`crewmux node serve
+ * --stdio` over ssh, reopened when it ended), pushes the worker's base to the node's bare repository and fetches
+ * its branch back (code-transfer.ts), and gives the agent a way back to the MCP server: a loopback port on the
+ * node relayed to the lead's loopback port over the shared ssh connection (one per node and session).
+ */
+import { createHash } from 'node:crypto';
+import {
+  HelloResultSchema,
+  NODE_PROTOCOL,
+  nodeWorkerId,
+  RepoEnsureResultSchema,
+  WorkerOutputResultSchema,
+  WorkerRunningResultSchema,
+  WorkerSnapshotResultSchema,
+  WorkerStartResultSchema,
+  WorkerStopResultSchema,
+  hostLocalEnvName,
+} from '../../core/nodes/protocol.js';
+import type { NodeSpec } from '../../core/nodes/node-config.js';
+import { NodeLinkError } from '../../core/nodes/ssh-failure.js';
+import { formatTarget } from '../../core/nodes/target.js';
+import type { NodeChannel, NodeConnector } from '../ports/nodes.js';
+import type { GitTransfer } from '../ports/git-transfer.js';
+import type { RuntimeCapabilities, WorkerHandle, WorkerRuntime } from '../ports/worker-runtime.js';
+import { fetchWorkerRefs, pushWorkerBase, type CodeTransferDeps, type WorkerRemote } from './code-transfer.js';
+import { nodeLinkUserError } from './manage.js';
+
+/** What a node runtime is built from; compose/runtime-factory.ts wires the real ones. */
+export interface NodeRuntimeDeps {
+  /** The node's name in config `nodes` (the runtime's name). */
+  name: string;
+  spec: NodeSpec;
+  connector: NodeConnector;
+  /** A loopback port on the node relayed to `localPort` on this host's loopback (Ssh.forwardRemote). */
+  forwardRemote(spec: NodeSpec, localPort: number): Promise<number>;
+  /** GIT_SSH_COMMAND for the transfers (the channel's ssh with its control socket). */
+  gitSshCommand: string;
+  transfer: GitTransfer;
+  /** This crewmux's version: the node must run the same. */
+  version: string;
+  /** The session's event log. */
+  emit: CodeTransferDeps['emit'];
+  sid: string;
+  /** The lead host's repository. */
+  repoRoot: string;
+  /** Lets the MCP server accept requests relayed from the node's port (its Host header names that port). */
+  allowMcpHost?(hostPort: string): void;
+}
+
+/** A worker to start on the node: built on the node from its own agent install. */
+export interface NodeWorkerStart {
+  workerId: string;
+  agent: string;
+  /** The worker's branch, created on the node at its base. */
+  branch: string;
+  /** The commit it starts from (pushed to the node first). */
+  baseCommit: string;
+  prompt: string;
+  /** The lead's MCP URL (`http://127.0.0.1:PORT/mcp`): the node gets a relayed port to it. */
+  mcpUrl: string;
+  mcpToken: string;
+  /** The agent's environment from this host; its host-specific variables are left out (the node has its own). */
+  env: Record<string, string>;
+  toolTimeoutS?: number;
+  /** The done.flag path the prompt names (this host's); the node names its own instead. */
+  doneFile?: string;
+}
+
+export interface NodeRuntime extends WorkerRuntime {
+  readonly node: string;
+  /** Pushes the base, makes the worktree on the node and starts the agent there; resolves with its handle. */
+  startOnNode(s: NodeWorkerStart): Promise<WorkerHandle>;
+  /**
+   * Commits leftover work on the node (paths in `exclude` never), then fetches the worker's branches into the lead
+   * host's repository (only `refs/heads/crewmux/<sid>/<worker>-*`). Resolves with the snapshot commit, if any.
+   */
+  fetchBack(workerId: string, message: string, exclude: string[]): Promise<{ commit?: string; refs: string[] }>;
+  /** Whether the agent lives, with its done.flag as the node has it; rejects when the node cannot be asked. */
+  status(h: WorkerHandle): Promise<{ running: boolean; doneFlag?: string }>;
+  /** Ends the channel (the node's workers keep running). */
+  close(): Promise<void>;
+}
+
+const CAPABILITIES: RuntimeCapabilities = { sendText: true, readOutput: true };
+
+/** The id of the lead host's repository on a node (its bare repository's name). */
+export function nodeRepoId(repoRoot: string): string {
+  return createHash('sha256').update(repoRoot).digest('hex').slice(0, 16);
+}
+
+/** `ssh://[user@]host[:port]/path` for git. */
+function sshUrl(spec: NodeSpec, path: string): string {
+  const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
+  return `ssh://${spec.user ? `${spec.user}@` : ''}${host}${spec.port ? `:${spec.port}` : ''}${path}`;
+}
+
+const portOf = (url: string) => Number(new URL(url).port);
+
+/** Creates the runtime of node `d.name`; nothing connects until an operation is called. */
+export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
+  let open: Promise<NodeChannel> | undefined;
+  let ended = false;
+  let repo: Promise<string> | undefined;
+  const forwards = new Map<number, Promise<number>>();
+  const where = `node ${d.name} (${formatTarget(d.spec)})`;
+
+  const connect = async (): Promise<NodeChannel> => {
+    const channel = await d.connector.open(d.spec);
+    try {
+      const hello = HelloResultSchema.parse(
+        await channel.call('hello', { version: d.version, protocol: NODE_PROTOCOL, agents: [] }, 60_000),
+      );
+      if (hello.version !== d.version || hello.protocol !== NODE_PROTOCOL)
+        throw new Error(
+          `${where} runs crewmux ${hello.version} (protocol ${hello.protocol}); this host runs ${d.version}`,
+        );
+    } catch (e) {
+      await channel.close();
+      throw e instanceof NodeLinkError ? nodeLinkUserError(d.name, d.spec, e.failure) : e;
+    }
+    ended = false;
+    void channel.closed.then(() => {
+      ended = true;
+    });
+    return channel;
+  };
+
+  /** The open channel, reopened when the last one ended (a dropped link, a node restart). */
+  const channel = async (): Promise<NodeChannel> => {
+    if (open && !ended) {
+      const c = await open.catch(() => undefined);
+      if (c && !ended) return c;
+    }
+    ended = false;
+    open = connect();
+    open.catch(() => {
+      open = undefined;
+    });
+    return open;
+  };
+
+  const call = async (method: string, params: unknown, timeoutMs?: number): Promise<unknown> => {
+    const c = await channel();
+    try {
+      return await c.call(method, params, timeoutMs);
+    } catch (e) {
+      if (e instanceof NodeLinkError && e.failure.kind === 'remote')
+        throw new Error(`${where} refused ${method}: ${e.failure.message}`);
+      throw e instanceof NodeLinkError ? nodeLinkUserError(d.name, d.spec, e.failure) : e;
+    }
+  };
+
+  const bareRepo = () => {
+    repo ??= call('repo.ensure', { repoId: nodeRepoId(d.repoRoot) }).then((r) => RepoEnsureResultSchema.parse(r).path);
+    repo.catch(() => {
+      repo = undefined;
+    });
+    return repo;
+  };
+
+  const remote = async (workerId: string): Promise<WorkerRemote> => ({
+    repo: d.repoRoot,
+    url: sshUrl(d.spec, await bareRepo()),
+    sid: d.sid,
+    workerId,
+    node: d.name,
+    sshCommand: d.gitSshCommand,
+  });
+
+  const forward = (localPort: number) => {
+    let f = forwards.get(localPort);
+    if (!f) {
+      f = d.forwardRemote(d.spec, localPort).then((port) => {
+        d.allowMcpHost?.(`127.0.0.1:${port}`);
+        return port;
+      });
+      f.catch(() => forwards.delete(localPort));
+      forwards.set(localPort, f);
+    }
+    return f;
+  };
+
+  const transferDeps: CodeTransferDeps = { transfer: d.transfer, emit: d.emit };
+
+  return {
+    name: d.name,
+    node: d.name,
+    capabilities: () => Promise.resolve(CAPABILITIES),
+    start() {
+      return Promise.reject(
+        new Error(`${where}: a node worker is started with startOnNode (its agent is built there)`),
+      );
+    },
+    async startOnNode(s) {
+      const to = await remote(s.workerId);
+      const base = await pushWorkerBase(transferDeps, to, s.baseCommit);
+      const port = await forward(portOf(s.mcpUrl));
+      const env = Object.fromEntries(Object.entries(s.env).filter(([k]) => !hostLocalEnvName(k)));
+      const r = WorkerStartResultSchema.parse(
+        await call(
+          'worker.start',
+          {
+            id: nodeWorkerId(d.sid, s.workerId),
+            repoId: nodeRepoId(d.repoRoot),
+            branch: s.branch,
+            baseRef: base.ref,
+            agent: s.agent,
+            prompt: s.prompt,
+            mcpUrl: `http://127.0.0.1:${port}/mcp`,
+            mcpToken: s.mcpToken,
+            env,
+            ...(s.toolTimeoutS ? { toolTimeoutS: s.toolTimeoutS } : {}),
+            ...(s.doneFile ? { leadDoneFile: s.doneFile } : {}),
+          },
+          120_000,
+        ),
+      );
+      return { id: r.id };
+    },
+    async stop(h) {
+      return WorkerStopResultSchema.parse(await call('worker.stop', { id: h.id })).wasRunning;
+    },
+    async isRunning(h) {
+      return WorkerRunningResultSchema.parse(await call('worker.running', { id: h.id })).running;
+    },
+    async status(h) {
+      return WorkerRunningResultSchema.parse(await call('worker.running', { id: h.id }));
+    },
+    async sendText(h, text, o) {
+      const ready = o.readyTimeoutMs ?? 30_000;
+      await call(
+        'worker.send',
+        {
+          id: h.id,
+          text,
+          ...(o.readyMarkers ? { readyMarkers: o.readyMarkers } : {}),
+          ...(o.busyMarkers ? { busyMarkers: o.busyMarkers } : {}),
+          readyTimeoutMs: ready,
+        },
+        ready + 30_000,
+      );
+    },
+    async readOutput(h, lines) {
+      return WorkerOutputResultSchema.parse(await call('worker.output', { id: h.id, lines })).text;
+    },
+    async fetchBack(workerId, message, exclude) {
+      const snap = WorkerSnapshotResultSchema.parse(
+        await call('worker.snapshot', { id: nodeWorkerId(d.sid, workerId), message, exclude }, 120_000),
+      );
+      const back = await fetchWorkerRefs(transferDeps, await remote(workerId));
+      return { ...(snap.commit ? { commit: snap.commit } : {}), refs: back.refs };
+    },
+    async close() {
+      const c = open && !ended ? await open.catch(() => undefined) : undefined;
+      open = undefined;
+      await c?.close();
+    },
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * The node side of a worker (docs/architecture.md "Worker nodes: workers"): the ops `crewmux node serve --stdio`
+ * answers for the lead host. The worker is local to its node: a bare repository per lead repository
+ * (`<dataDir>/node/repos/<repoId>.git`, the lead pushes the worker's base there), a worktree of it
+ * (`<dataDir>/node/worktrees/<sid>/<worker>`), a 0700 state dir (`<dataDir>/node/sessions/<sid>/<worker>`: prompt,
+ * env file, pane log, MCP config) and the agent in tmux session `crewmux-<sid>-<worker>` of the node user's private
+ * tmux server. The agent's command line is built here, from the node's own agent install; its environment (the
+ * MCP token, provider keys) comes over the channel and reaches it through a 0600 file, never a command line.
+ */
+import { join } from 'node:path';
+import { waitUntil, type Clock } from '../../core/clock.js';
+import {
+  RepoEnsureParamsSchema,
+  WorkerOutputParamsSchema,
+  WorkerRefParamsSchema,
+  WorkerSendParamsSchema,
+  WorkerSnapshotParamsSchema,
+  WorkerStartParamsSchema,
+} from '../../core/nodes/protocol.js';
+import type { AgentProfile } from '../../core/agents/profile.js';
+import { tailLines } from '../../core/text/ansi.js';
+import { shellQuote } from '../../core/text/shell-quote.js';
+import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import type { Git } from '../ports/git.js';
+import type { ProcessRunner } from '../ports/process-runner.js';
+import type { Tmux } from '../ports/tmux.js';
+import { prepareLaunch } from '../agents/launch.js';
+import { askHookArgv } from '../questions/ask-hook-path.js';
+import { exitStatusFile, recordingExit, withEnvFile } from '../workers/panes.js';
+import { deliverText } from '../workers/deliver.js';
+
+/** What the node's worker ops need; compose/nodes.ts wires the real ones. */
+export interface NodeWorkerDeps {
+  /** The node user's crewmux data dir. */
+  dataDir: string;
+  /** The node user's private tmux server (`-L crewmux-node-<uid>`). */
+  tmux: Tmux;
+  git: Git;
+  runner: ProcessRunner;
+  clock: Clock;
+  /** The node user's HOME (agents seed their crewmux-owned config from it). */
+  userHome: string;
+  /** The node's own environment, under the lead's variables in the agent's env. */
+  env: Record<string, string>;
+  /** A built-in agent and its binary on this node; undefined when unknown or not installed here. */
+  resolveAgent(name: string): Promise<{ profile: AgentProfile; binary: string } | undefined>;
+}
+
+type Parse = <T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Error } },
+  params: unknown,
+  op: string,
+) => T;
+
+const parse: Parse = (schema, params, op) => {
+  const r = schema.safeParse(params ?? {});
+  if (!r.success) throw new Error(`${op}: invalid params: ${r.error.message}`);
+  return r.data;
+};
+
+/** Where worker `id` (`<sid>/<worker>`) lives on the node. */
+function placesOf(d: NodeWorkerDeps, id: string) {
+  const [sid, wid] = id.split('/') as [string, string];
+  const root = join(d.dataDir, 'node');
+  return {
+    sid,
+    wid,
+    worktree: join(root, 'worktrees', sid, wid),
+    stateDir: join(root, 'sessions', sid, wid),
+    session: `crewmux-${sid}-${wid}`,
+  };
+}
+
+const repoPath = (d: NodeWorkerDeps, repoId: string) => join(d.dataDir, 'node', 'repos', `${repoId}.git`);
+
+/** The worker's live pane on the node's tmux server (undefined when its session is gone or its agent exited). */
+async function livePane(d: NodeWorkerDeps, session: string) {
+  const panes = await d.tmux.listPanes(session).catch(() => []);
+  return panes.find((p) => !p.dead);
+}
+
+/** The node's worker ops by name (`repo.ensure`, `worker.start|running|stop|send|output|snapshot`). */
+export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: unknown) => Promise<unknown>> {
+  return {
+    async 'repo.ensure'(params) {
+      const { repoId } = parse(RepoEnsureParamsSchema, params, 'repo.ensure');
+      const path = repoPath(d, repoId);
+      if (readIfExists(join(path, 'HEAD')) === undefined) {
+        ensureDir(path);
+        await d.git.raw(path, ['init', '-q', '--bare']);
+      }
+      return { path };
+    },
+
+    async 'worker.start'(params) {
+      const p = parse(WorkerStartParamsSchema, params, 'worker.start');
+      const at = placesOf(d, p.id);
+      const agent = await d.resolveAgent(p.agent);
+      if (!agent) throw new Error(`agent "${p.agent}" is not installed on this node`);
+      const repo = repoPath(d, p.repoId);
+      // A restart starts again from the newer base: the old session and worktree go first.
+      if (await livePane(d, at.session)) throw new Error(`worker ${p.id} is already running on this node`);
+      await d.tmux.killSession(at.session).catch(() => undefined);
+      if (readIfExists(join(at.worktree, '.git')) !== undefined)
+        await d.git.raw(repo, ['worktree', 'remove', '--force', at.worktree]).catch(() => undefined);
+      ensureDir(join(at.worktree, '..'));
+      await d.git.raw(repo, ['worktree', 'add', '-q', '-B', p.branch, at.worktree, p.baseRef]);
+      ensureDir(at.stateDir);
+      const promptFile = join(at.stateDir, 'prompt.md');
+      const logFile = join(at.stateDir, 'pane.log');
+      const doneFile = join(at.worktree, '.crewmux', 'done.flag');
+      // The prompt was written for the lead host's worktree: its done.flag is this one here.
+      const prompt = p.leadDoneFile ? p.prompt.replaceAll(p.leadDoneFile, doneFile) : p.prompt;
+      writeFileAtomic(promptFile, prompt);
+      if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
+      ensureDir(join(at.worktree, '.crewmux'));
+      const launch = await prepareLaunch({
+        profile: agent.profile,
+        binary: agent.binary,
+        baseEnv: { ...d.env, ...p.env },
+        git: d.git,
+        doneFile,
+        ctx: {
+          role: 'worker',
+          sessionId: at.sid,
+          workerId: at.wid,
+          cwd: at.worktree,
+          mcpUrl: p.mcpUrl,
+          mcpToken: p.mcpToken,
+          promptFile,
+          stateDir: at.stateDir,
+          toolTimeoutS: p.toolTimeoutS ?? 600,
+          userHome: d.userHome,
+          env: { ...d.env, ...p.env },
+          askHook: askHookArgv(),
+        },
+      });
+      const spec = withEnvFile(
+        { ...launch.pane, command: recordingExit(launch.pane.command, exitStatusFile(logFile)) },
+        join(at.stateDir, 'env'),
+      );
+      const pane = await d.tmux.newSession(at.session, 'worker', spec);
+      await d.tmux.setWindowOption(pane.windowId, 'remain-on-exit', 'on');
+      await d.tmux.pipePane(pane.paneId, `cat >> ${shellQuote(logFile)}`);
+      if (launch.prompt === 'type')
+        await deliverText(d.tmux, pane.paneId, prompt, {
+          readyMarkers: agent.profile.markers.ready,
+          busyMarkers: agent.profile.markers.busy,
+          tmpDir: at.stateDir,
+          clock: d.clock,
+        });
+      return { id: p.id, worktree: at.worktree };
+    },
+
+    async 'worker.running'(params) {
+      const { id } = parse(WorkerRefParamsSchema, params, 'worker.running');
+      const at = placesOf(d, id);
+      const flag = readIfExists(join(at.worktree, '.crewmux', 'done.flag'));
+      return {
+        running: Boolean(await livePane(d, at.session)),
+        ...(flag !== undefined ? { doneFlag: flag.slice(0, 64 * 1024) } : {}),
+      };
+    },
+
+    async 'worker.stop'(params) {
+      const { id } = parse(WorkerRefParamsSchema, params, 'worker.stop');
+      const { session } = placesOf(d, id);
+      const p = await livePane(d, session);
+      if (p) {
+        // As the local runtime does: Ctrl-C first, then SIGTERM and SIGKILL of the agent's tree.
+        await d.tmux.sendKeys(p.paneId, 'C-c').catch(() => undefined);
+        await waitUntil(() => !d.runner.isAlive(p.pid), { timeoutMs: 1_000, intervalMs: 50, clock: d.clock });
+        await d.runner.killTree(p.pid);
+      }
+      await d.tmux.killSession(session).catch(() => undefined);
+      return { wasRunning: Boolean(p) };
+    },
+
+    async 'worker.send'(params) {
+      const p = parse(WorkerSendParamsSchema, params, 'worker.send');
+      const at = placesOf(d, p.id);
+      const pane = await livePane(d, at.session);
+      if (!pane) throw new Error(`worker ${p.id}'s agent is not running on this node`);
+      await deliverText(d.tmux, pane.paneId, p.text, {
+        readyMarkers: p.readyMarkers,
+        busyMarkers: p.busyMarkers,
+        readyTimeoutMs: p.readyTimeoutMs,
+        tmpDir: at.stateDir,
+        clock: d.clock,
+      });
+      return {};
+    },
+
+    async 'worker.output'(params) {
+      const p = parse(WorkerOutputParamsSchema, params, 'worker.output');
+      const panes = await d.tmux.listPanes(placesOf(d, p.id).session).catch(() => []);
+      const pane = panes[0];
+      if (!pane) return {};
+      return { text: tailLines(await d.tmux.capturePane(pane.paneId, Math.max(p.lines, 100)), p.lines) };
+    },
+
+    async 'worker.snapshot'(params) {
+      const p = parse(WorkerSnapshotParamsSchema, params, 'worker.snapshot');
+      const { worktree } = placesOf(d, p.id);
+      const commit = await d.git.snapshotCommit(worktree, p.message, p.exclude);
+      return { commit: commit ?? null, head: await d.git.revParse(worktree, 'HEAD') };
+    },
+  };
+}

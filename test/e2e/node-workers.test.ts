@@ -1,0 +1,190 @@
+/**
+ * Workers on SSH nodes, end to end with real OpenSSH (test/helpers/netns-ssh.ts): the built crewmux runs a goal in
+ * the lab's lead namespace with one local worker and one worker on each of two nodes (spawn_worker's `node`). Each
+ * node worker's agent runs in a tmux session of its node user's own server, in a worktree under that user's data
+ * dir, reaches the MCP server through a loopback port on its node, and its branch is fetched back and merged on the
+ * lead host. The node users cannot read the lead's repository or data dir, so any use of a lead path there fails.
+ * Skipped (with the reason) where the lab cannot run (it needs root).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, createRepo, createTestEnv, diagnostics, git } from '../helpers/env.js';
+import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
+import { waitFor } from '../helpers/wait.js';
+
+const skip = sshLabSkipReason();
+
+test('a goal with one local and two node workers completes; both node branches are merged here', { skip }, async () => {
+  const lab = await createSshLab({ nodes: 2 });
+  const t = createTestEnv();
+  try {
+    const [n0, n1] = lab.nodes as [(typeof lab.nodes)[0], (typeof lab.nodes)[0]];
+    // The lead's files are root's and 0700: a node user reaching for one of them fails.
+    chmodSync(t.dir, 0o700);
+    const configDir = t.env.CREWMUX_CONFIG_DIR!;
+    mkdirSync(configDir, { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(configDir, 'config.json'),
+      JSON.stringify({
+        nodes: { n0: { host: n0.ip, user: n0.user }, n1: { host: n1.ip, user: n1.user, maxWorkers: 1 } },
+      }),
+      { mode: 0o600 },
+    );
+    const repo = createRepo(t, {
+      'README.md': '# test repo\n',
+      '.crewmux/config.json': JSON.stringify({ verify: ['git status'] }),
+    });
+    const plan = {
+      workers: [
+        { task: 'Here.\n```file:local.txt\nfrom the local worker\n```\n' },
+        { task: 'On n0.\n```file:n0.txt\nfrom node n0\n```\n', node: 'n0' },
+        { task: 'On n1.\n```file:sub/n1.txt\nfrom node n1\n```\n', node: 'n1' },
+      ],
+      verify: ['git status'],
+    };
+    const goal = `Three files.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
+    const env = { ...t.env, CREWMUX_SSH_COMMAND: lab.sshCommand };
+    const cli = (args: string[], timeoutMs = 60_000) =>
+      lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
+    const args = [
+      'run',
+      '--goal',
+      goal,
+      '--lead',
+      'scripted-lead',
+      '--agents',
+      'scripted-worker',
+      '--no-attach',
+      '--trust-repo-config',
+    ];
+    const r = await cli([...args, '--wait', '--timeout', '150'], 200_000);
+    assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+
+    const status = await cli(['status', '--json']);
+    const view = JSON.parse(status.stdout);
+    const sid = view.session.id as string;
+    assert.deepEqual(
+      view.workers.map((w: { id: string; state: string; runtime: string }) => [w.id, w.state, w.runtime]),
+      [
+        ['w01', 'merged', 'local'],
+        ['w02', 'merged', 'n0'],
+        ['w03', 'merged', 'n1'],
+      ],
+    );
+    const integration = `crewmux/${sid}/integration`;
+    assert.equal(git(repo, 'show', `${integration}:local.txt`), 'from the local worker');
+    assert.equal(git(repo, 'show', `${integration}:n0.txt`), 'from node n0');
+    assert.equal(git(repo, 'show', `${integration}:sub/n1.txt`), 'from node n1');
+    // The node's commit came home: made by the scripted worker in its node worktree, fetched here.
+    assert.match(git(repo, 'log', '-1', '--format=%s', `crewmux/${sid}/w02-implementer`), /scripted worker: n0\.txt/);
+    const text = await cli(['status']);
+    assert.match(text.stdout, /w02 .* n0 /);
+
+    // The work happened on the node, in the node user's own data dir.
+    for (const [node, wid, file, content] of [
+      [n0, 'w02', 'n0.txt', 'from node n0'],
+      [n1, 'w03', 'sub/n1.txt', 'from node n1'],
+    ] as const) {
+      const worktree = join(node.home, '.local', 'share', 'crewmux', 'node', 'worktrees', sid, wid);
+      const shown = lab.asNode(node, ['git', '-C', worktree, 'show', `HEAD:${file}`]);
+      assert.equal(shown.stdout.trim(), content, shown.stderr);
+      // The prompt reached the node; the token never went on a command line (it is in the 0600 env file, deleted).
+      const state = join(node.home, '.local', 'share', 'crewmux', 'node', 'sessions', sid, wid);
+      assert.match(readFileSync(join(state, 'prompt.md'), 'utf8'), /On n[01]\./);
+      const left = lab.asNode(node, ['ls', state]).stdout.split('\n');
+      assert.ok(!left.includes('env'), `the env file is deleted once read: ${left.join(' ')}`);
+      // Stopped with the session: nothing left on the node's tmux server.
+      const sessions = lab.asNode(node, ['tmux', '-L', `crewmux-node-${node.uid}`, 'list-sessions']);
+      assert.doesNotMatch(sessions.stdout, /crewmux-/, sessions.stdout);
+    }
+  } finally {
+    t.cleanup();
+    await lab.close();
+  }
+});
+
+test(
+  'the link is cut while a node worker runs; it finishes meanwhile; once the link is back the lead learns it',
+  { skip },
+  async () => {
+    const lab = await createSshLab({ nodes: 1 });
+    const t = createTestEnv();
+    try {
+      const [n0] = lab.nodes as [(typeof lab.nodes)[0]];
+      chmodSync(t.dir, 0o700);
+      const configDir = t.env.CREWMUX_CONFIG_DIR!;
+      mkdirSync(configDir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(configDir, 'config.json'), JSON.stringify({ nodes: { n0: { host: n0.ip, user: n0.user } } }), {
+        mode: 0o600,
+      });
+      const repo = createRepo(t, {
+        'README.md': '# test repo\n',
+        '.crewmux/config.json': JSON.stringify({ verify: ['git status'] }),
+      });
+      // The scripted worker writes cut.txt and holds its turn open (uncommitted) until a message comes: it never
+      // finishes by itself, so the test finishes it on the node while the link is down.
+      const plan = {
+        workers: [{ task: 'Cut.\n```file:cut.txt\nwritten on the node\n```\n```hold\n```\n', node: 'n0' }],
+        verify: ['git status'],
+      };
+      const goal = `One file.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
+      const env = { ...t.env, CREWMUX_SSH_COMMAND: lab.sshCommand };
+      const cli = (args: string[], timeoutMs = 60_000) =>
+        lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
+      const args = ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'scripted-worker', '--no-attach'];
+      const run = cli([...args, '--trust-repo-config', '--wait', '--timeout', '200'], 260_000);
+
+      const nodeData = join(n0.home, '.local', 'share', 'crewmux', 'node');
+      const sid = await waitFor(
+        'the node worker to hold its turn with cut.txt written',
+        () => {
+          const found = lab.asNode(n0, ['sh', '-c', `ls -d ${nodeData}/worktrees/*/w01/cut.txt`]).stdout.trim();
+          return found ? found.split('/').at(-3) : undefined;
+        },
+        120_000,
+      );
+      const state = join(nodeData, 'sessions', sid, 'w01');
+      await waitFor(
+        'the scripted worker to idle',
+        () => /holding/.test(lab.asNode(n0, ['cat', join(state, 'pane.log')]).stdout),
+        60_000,
+      );
+      const nonce = /(?:<nonce> is|with nonce) ([0-9a-f]{12})/.exec(
+        readFileSync(join(state, 'prompt.md'), 'utf8'),
+      )?.[1];
+      assert.ok(nonce, 'the prompt on the node names the nonce');
+
+      lab.linkDown(n0);
+      // Finished while the lead cannot reach the node: its done.flag, as an agent writes it, on the node.
+      const flag = join(nodeData, 'worktrees', sid, 'w01', '.crewmux', 'done.flag');
+      const wrote = lab.asNode(n0, [
+        'sh',
+        '-c',
+        'printf %s "$1" > "$2.tmp" && mv "$2.tmp" "$2"',
+        'sh',
+        JSON.stringify({ nonce, status: 'done', summary: 'finished while the link was down' }),
+        flag,
+      ]);
+      assert.equal(wrote.status, 0, wrote.stderr);
+      // The lead cannot know yet: only the node has the answer.
+      const during = JSON.parse((await cli(['status', '--json'])).stdout);
+      assert.equal(during.workers[0].state, 'running');
+      await lab.linkUp(n0);
+
+      const r = await run;
+      assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+      const view = JSON.parse((await cli(['status', '--json'])).stdout);
+      assert.deepEqual(
+        view.workers.map((w: { id: string; state: string; summary: string }) => [w.id, w.state, w.summary]),
+        [['w01', 'merged', 'finished while the link was down']],
+      );
+      // Its uncommitted file was committed on the node (the snapshot) and came home.
+      assert.equal(git(repo, 'show', `crewmux/${sid}/integration:cut.txt`), 'written on the node');
+    } finally {
+      t.cleanup();
+      await lab.close();
+    }
+  },
+);
