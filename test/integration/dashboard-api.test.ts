@@ -3,45 +3,19 @@
  * guard, security headers, every JSON endpoint against its data, a real git diff, a real tmux pane
  * tail, the pane-log fallback, OpenAPI, and /metrics with MCP call stats.
  */
-import { staticReader } from '../../src/compose/dashboard-static.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { openStore } from '../../src/adapters/store.js';
-import { createGit } from '../../src/adapters/git.js';
-import { createTmux } from '../../src/adapters/tmux.js';
-import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
 import { createToolStats } from '../../src/app/observe/tool-stats.js';
 import { createRepo, createTestEnv, eventually, git, type TestEnv } from '../helpers/env.js';
 import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
+import { DASHBOARD_TOKEN, testDashboard } from '../helpers/test-dashboard.js';
 
-const TOKEN = 'test-token-0123456789abcdef';
+const TOKEN = DASHBOARD_TOKEN;
 
-function setup(t: TestEnv) {
-  const store = openStore(join(t.dir, 'state.db'));
-  const stats = store.stats();
-  const app = buildDashboard({
-    store,
-    stats,
-    git: createGit(),
-    tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }),
-    token: TOKEN,
-    pollMs: 20,
-    readStatic: staticReader(),
-    version: '0.0.0-test',
-  });
-  return {
-    store,
-    stats,
-    app,
-    close: async () => {
-      await app.close();
-      store.close();
-    },
-  };
-}
+const setup = (t: TestEnv) => testDashboard(t);
 
 test('every request needs the token, a loopback Host and no foreign Origin; all answers carry security headers', async () => {
   const t = createTestEnv();

@@ -1,14 +1,9 @@
 /** The SSE event stream over a real socket: live tail of the SQLite event log, resume, and close. */
-import { staticReader } from '../../src/compose/dashboard-static.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { join } from 'node:path';
-import { openStore } from '../../src/adapters/store.js';
-import { createGit } from '../../src/adapters/git.js';
-import { createTmux } from '../../src/adapters/tmux.js';
-import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
 import { createTestEnv, eventually } from '../helpers/env.js';
+import { testDashboard } from '../helpers/test-dashboard.js';
 import { seedSession } from '../helpers/dashboard-seed.js';
 import type { EventType } from '../../src/core/session/event-types.js';
 
@@ -58,17 +53,7 @@ function openStream(port: number, path: string, headers: Record<string, string> 
 
 test('the event stream tails the log live, resumes after Last-Event-ID or ?after, and ends when the app closes', async () => {
   const t = createTestEnv();
-  const store = openStore(join(t.dir, 'state.db'));
-  const app = buildDashboard({
-    store,
-    stats: store.stats(),
-    git: createGit(),
-    tmuxFor: (s) => createTmux({ socket: s ?? undefined }),
-    token: TOKEN,
-    pollMs: 20,
-    readStatic: staticReader(),
-    version: '0.0.0-test',
-  });
+  const { store, app } = testDashboard(t, { token: TOKEN });
   try {
     seedSession(store, { id: 'sabc' });
     seedSession(store, { id: 'sother' });

@@ -4,30 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { staticReader } from '../../src/compose/dashboard-static.js';
-import { openStore } from '../../src/adapters/store.js';
-import { createGit } from '../../src/adapters/git.js';
-import { createTmux } from '../../src/adapters/tmux.js';
-import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
 import { createTestEnv } from '../helpers/env.js';
+import { DASHBOARD_TOKEN, testDashboard } from '../helpers/test-dashboard.js';
 import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
 
-const TOKEN = 'test-token-0123456789abcdef';
+const TOKEN = DASHBOARD_TOKEN;
 
 test('needs you: open tickets are listed, the answer box records the user answer, and forged posts are refused', async () => {
   const t = createTestEnv();
-  const store = openStore(join(t.dir, 'state.db'));
-  const app = buildDashboard({
-    store,
-    stats: store.stats(),
-    git: createGit(),
-    tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }),
-    token: TOKEN,
-    pollMs: 20,
-    readStatic: staticReader(),
-    version: '0.0.0-test',
-  });
+  const { store, app } = testDashboard(t);
   try {
     seedSession(store, { id: 'sabc' });
     seedWorker(store, 'sabc', 1);

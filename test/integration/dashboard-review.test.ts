@@ -5,32 +5,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
-import { staticReader } from '../../src/compose/dashboard-static.js';
-import { openStore } from '../../src/adapters/store.js';
-import { createGit } from '../../src/adapters/git.js';
-import { createTmux } from '../../src/adapters/tmux.js';
-import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
 import { createTestEnv } from '../helpers/env.js';
+import { DASHBOARD_TOKEN, testDashboard } from '../helpers/test-dashboard.js';
 import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
 import type { ReviewPanels } from '../../src/app/review/review-views.js';
 
-const TOKEN = 'test-token-0123456789abcdef';
+const TOKEN = DASHBOARD_TOKEN;
 const HEAD = 'a'.repeat(40);
 
 test('review panels show verdicts, gate rounds and held merges; Approve and Reject go through the guarded write path', async () => {
   const t = createTestEnv();
-  const store = openStore(join(t.dir, 'state.db'));
-  const app = buildDashboard({
-    store,
-    stats: store.stats(),
-    git: createGit(),
-    tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }),
-    token: TOKEN,
-    pollMs: 20,
-    readStatic: staticReader(),
-    version: '0.0.0-test',
+  const { store, app } = testDashboard(t, {
     // No supervisor runs here: Approve answers "merging" after this wait (the next test plays the supervisor).
     approvalWaitMs: 20,
   });
@@ -207,17 +193,7 @@ test('review panels show verdicts, gate rounds and held merges; Approve and Reje
 
 test('Approve waits for the live supervisor to make the merge and answers its outcome: merged, or not (conflicts)', async () => {
   const t = createTestEnv();
-  const store = openStore(join(t.dir, 'state.db'));
-  const app = buildDashboard({
-    store,
-    stats: store.stats(),
-    git: createGit(),
-    tmuxFor: (s) => createTmux({ socket: s ?? undefined, configFile: '/dev/null' }),
-    token: TOKEN,
-    pollMs: 20,
-    readStatic: staticReader(),
-    version: '0.0.0-test',
-  });
+  const { store, app } = testDashboard(t);
   const r = store.review();
   // The supervisor's pass, played here: it takes an approved row and merges it (or git refuses it).
   let playing = true;
