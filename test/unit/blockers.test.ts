@@ -56,6 +56,14 @@ test('blockers: Claude Code not logged in is auth_required, with its own line an
   );
 });
 
+test('blockers: a Gemini ACP worker whose session/new was refused for want of a key is auth_required', () => {
+  const gemini = BUILTIN_AGENTS.find((a) => a.name === 'gemini')!;
+  // Gemini CLI 0.61.0 `--acp` on a HOME without credentials answers session/new with -32000 and this message;
+  // crewmux's ACP pane prints it after a ✕.
+  const pane = '✕ Gemini API key is missing or not configured.\n';
+  assert.equal(detectBlocker(gemini.blockers, gemini.markers, pane)?.kind, 'auth_required');
+});
+
 test('blockers: text in a file or diff the agent shows, a quoted line, old output and a busy agent do not match', () => {
   const p = claude.blockers;
   const m = claude.markers;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createMonitor, type Monitor } from '../../src/app/workers/monitor.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
 import { createFakeRuntime, type FakeRuntime, type FakeRuntimeOptions } from '../helpers/fake-runtime.js';
+import { scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
 
 /** A runtime with one running worker w01 in pane %2, and a monitor that is not started (the test ticks it). */
 async function withWorker(
@@ -41,6 +42,27 @@ test('monitor: a worker whose pane died without reporting completion is crashed,
       ['crashed', 'exited with status 3', 'crashed: exited with status 3'],
     );
     assert.equal(sessionStatus(f), 'running');
+  }));
+
+test('monitor: a worker whose pane died showing why it cannot work is that (auth_required), not crashed', () =>
+  withWorker(async (f, monitor) => {
+    const entry = f.rt.agents.get(scriptedWorker.name)!;
+    f.rt.agents.set(scriptedWorker.name, {
+      ...entry,
+      profile: {
+        ...entry.profile,
+        blockers: [{ kind: 'auth_required', match: 'API key is missing', fix: 'set the key' }],
+      },
+    });
+    await monitor.tick();
+    // The agent's refusal, then what its pane printed as it ended (more lines than a live pane's window).
+    const tail = Array.from({ length: 14 }, (_, i) => `stderr line ${i}`).join('\n');
+    f.tmux.setScreen('%2', `✕ API key is missing or not configured.\ncrewmux: the agent exited (code 1)\n${tail}\n`);
+    f.tmux.exitPane('%2', 1);
+    await monitor.tick();
+    const w = worker(f);
+    assert.equal(w.state, 'auth_required', w.summary ?? '');
+    assert.match(w.summary ?? '', /API key is missing or not configured\. — fix: set the key/);
   }));
 
 test('monitor: a worker past --worker-timeout is stopped (Ctrl-C, then its process tree) and marked timeout', () =>

@@ -48,6 +48,12 @@ interface Watch {
   reported?: boolean;
 }
 
+/**
+ * How far up a dead pane is searched for a blocker: below the agent's last words, its pane may print how it ended and
+ * the agent's last stderr lines (the ACP pane prints up to 10).
+ */
+const DEAD_PANE_BLOCKER_LINES = 24;
+
 /** The last `n` lines of a pane log, on one line (for outcome reasons). */
 function lastLines(file: string, n: number): string {
   const size = fileSize(file);
@@ -194,6 +200,27 @@ export function createMonitor(
     }
   }
 
+  /**
+   * True when `screen` shows one of worker `w`'s registry blockers at its bottom (`windowLines`): the worker is then
+   * `auth_required`, `quota_exhausted` or `blocked_dialog`, with the agent's line and the fix in the event.
+   */
+  function blockerSeen(w: WorkerRow, screen: string, windowLines?: number): boolean {
+    const profile = rt.agents.get(w.agent)?.profile;
+    const blocker = detectBlocker(profile?.blockers, profile?.markers, screen, windowLines);
+    if (!blocker) return false;
+    const said = blockerMessage(`the agent ${w.agent}`, blocker);
+    const moved = changeWorkerState(
+      rt,
+      w,
+      blocker.kind,
+      said,
+      { summary: `${blocker.kind}: ${said}. A person must act before this worker can go on.` },
+      { kind: blocker.kind, line: blocker.line, fix: blocker.fix },
+    );
+    if (moved) unwatch(w.id);
+    return true;
+  }
+
   const lastProbe = new Map<string, number>();
   /**
    * Decides a worker's activity: from its agent's structured signals first (pollSignals, every tick), else from its
@@ -212,20 +239,7 @@ export function createMonitor(
     if (!profile.markers.waiting?.length && !profile.blockers?.length) return;
     lastProbe.set(w.id, now);
     const screen = await rt.tmux.capturePane(paneId);
-    const blocker = detectBlocker(profile.blockers, profile.markers, screen);
-    if (blocker) {
-      const said = blockerMessage(`the agent ${w.agent}`, blocker);
-      const moved = changeWorkerState(
-        rt,
-        w,
-        blocker.kind,
-        said,
-        { summary: `${blocker.kind}: ${said}. A person must act before this worker can go on.` },
-        { kind: blocker.kind, line: blocker.line, fix: blocker.fix },
-      );
-      if (moved) unwatch(w.id);
-      return;
-    }
+    if (blockerSeen(w, screen)) return;
     // The agent's own signals decide its activity; its pane only shows what they cannot: blockers, and dialogs when
     // its source does not report them (Codex's notify and rollout).
     if (structured && profile.signals?.dialogs) return;
@@ -410,6 +424,10 @@ export function createMonitor(
         pane = again.find((p) => p.paneId === cur.pane_id);
       }
       if (cur.pane_id && (!pane || pane.dead)) {
+        // An agent that exits saying why it cannot work (an ACP pane whose session/new was refused for want of a
+        // key) is that, not a crash: its dead pane still shows its last words, with what the pane printed after.
+        const last = pane ? await rt.tmux.capturePane(cur.pane_id).catch(() => '') : '';
+        if (blockerSeen(cur, last, DEAD_PANE_BLOCKER_LINES)) continue;
         const how = deathReason(readIfExists(exitStatusFile(cur.log_file)), pane);
         changeWorkerState(rt, cur, 'crashed', `the agent ${how} without reporting completion`, {
           exit_info: how,

@@ -70,6 +70,8 @@ export const gemini: AgentProfile = {
     { kind: 'auth_required', match: 'Please set an Auth method', fix: GEMINI_LOGIN_FIX },
     { kind: 'auth_required', match: 'How would you like to authenticate for this project?', fix: GEMINI_LOGIN_FIX },
     { kind: 'auth_required', match: 'Invalid auth method selected', fix: GEMINI_LOGIN_FIX },
+    // Over ACP (workers), session/new refused on a HOME without credentials: `✕ <message>` in crewmux's ACP pane.
+    { kind: 'auth_required', match: 'Gemini API key is missing or not configured', fix: GEMINI_LOGIN_FIX },
     {
       kind: 'auth_required',
       match: '[API Error: {"error":{"code":400,"message":"API key not valid',
