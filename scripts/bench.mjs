@@ -13,6 +13,7 @@ import { createGit } from '../dist/src/adapters/git.js';
 import { benchBootstrap } from './bench/bootstrap.mjs';
 import { benchUsage } from './bench/usage-bench.mjs';
 import { benchApiLead } from './bench/api-lead-bench.mjs';
+import { benchNodeSpawn, nodeBenchSkipReason } from './bench/node-spawn.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const node = process.execPath;
@@ -206,6 +207,23 @@ function benchStartup(repo, n) {
   }
 }
 
+/** Part 6 (scripts/bench/node-spawn.mjs): spawn on an SSH node, in the real-OpenSSH lab; needs root and ip netns. */
+async function benchNodes() {
+  const why = nodeBenchSkipReason();
+  if (why) console.log(`node bench skipped: needs root and ip netns (${why})`);
+  else await benchNodeSpawn();
+}
+
+// `node scripts/bench.mjs --nodes`: only the worker-node figures (a lab with one node, about a minute).
+if (process.argv.includes('--nodes')) {
+  try {
+    await benchNodes();
+  } finally {
+    cleanUp();
+  }
+  process.exit(0);
+}
+
 // `node scripts/bench.mjs --startup`: only the start-up figures, with a seeded session for `status` (seconds).
 if (process.argv.includes('--startup')) {
   try {
@@ -305,6 +323,8 @@ try {
   benchUsage(dir);
   // Part 4: what the API lead's loop adds to each tool round trip (scripts/bench/api-lead-bench.mjs).
   await benchApiLead(dir);
+  // Part 6: worker nodes (scripts/bench/node-spawn.mjs), or the line saying why it was skipped.
+  await benchNodes();
 } finally {
   cleanUp();
 }
