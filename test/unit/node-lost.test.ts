@@ -120,6 +120,13 @@ test('lost: a worker on a node silent for less than nodes.lostAfter stays runnin
     assert.equal(node.asked, asked);
     assert.deepEqual(node.stopped, ['s1fake00/w01']);
     assert.equal(f.eventTypes().filter((t) => t === 'worker.stopped').length, 1);
+
+    // A worker started on the node since: silent from its start, not from the node's last status answer.
+    await spawnWorker(f.rt, { task: 'more work', node: 'gpu1' });
+    node.up = false;
+    f.clock.advance(2_000);
+    await tickAndSettle(monitor);
+    assert.equal(f.store.getWorker(f.rt.sid, 'w02')!.state, 'running');
   } finally {
     monitor.close();
     f.cleanup();

@@ -324,6 +324,8 @@ export function createMonitor(
   const nodeChecks = new Set<string>();
   /** Per node: when it last answered (or, before any answer, when this monitor first asked it), by rt.now(). */
   const nodeAnsweredAt = new Map<string, number>();
+  /** Per node worker: when this monitor first asked about it (its start was an answer of its node too). */
+  const nodeWorkerAskedAt = new Map<string, number>();
   /**
    * A node worker: its done.flag as the node has it (written while the link was down, too) ends its turn; an agent
    * gone without one crashed. A node that does not answer is no evidence about the agent (monitor.error), until no
@@ -332,6 +334,7 @@ export function createMonitor(
   async function nodeWorkerCheck(w: WorkerRow, node: NodeRuntime, h: WorkerHandle): Promise<void> {
     let st: { running: boolean; doneFlag?: string };
     if (!nodeAnsweredAt.has(node.name)) nodeAnsweredAt.set(node.name, rt.now());
+    if (!nodeWorkerAskedAt.has(w.id)) nodeWorkerAskedAt.set(w.id, rt.now());
     try {
       st = await node.status(h);
       nodeAnsweredAt.set(node.name, rt.now());
@@ -358,7 +361,9 @@ export function createMonitor(
    */
   function nodeUnanswered(w: WorkerRow, name: string, error: string): void {
     const lostAfterS = rt.config.nodes?.lostAfter ?? DEFAULT_NODE_LOST_AFTER_SECONDS;
-    const silentMs = rt.now() - (nodeAnsweredAt.get(name) ?? rt.now());
+    // A worker started on the node after its last status answer: silent since its start, not since that answer.
+    const since = Math.max(nodeAnsweredAt.get(name) ?? 0, nodeWorkerAskedAt.get(w.id) ?? 0);
+    const silentMs = rt.now() - since;
     const cur = rt.store.getWorker(rt.sid, w.id);
     if (silentMs <= lostAfterS * 1000 || !cur || !isActive(cur.state) || rt.stopping.has(cur.id)) return;
     const silentS = Math.round(silentMs / 1000);
