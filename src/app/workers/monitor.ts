@@ -32,6 +32,7 @@ import { session, type Runtime } from '../runtime.js';
 import { deathReason, exitStatusFile } from './panes.js';
 import { isNodeRuntime, runtimeOf } from './worker-runtimes.js';
 import type { NodeRuntime } from '../nodes/node-runtime.js';
+import { DEFAULT_NODE_LOST_AFTER_SECONDS } from '../../core/nodes/node-config.js';
 import type { WorkerHandle } from '../ports/worker-runtime.js';
 import { lookupAgent } from '../agents/agent-table.js';
 import { queuedWorkers, samplePeaks } from './admission.js';
@@ -335,16 +336,25 @@ export function createMonitor(
   }
 
   const nodeChecks = new Set<string>();
+  /** Per node: when it last answered (or, before any answer, when this monitor first asked it), by rt.now(). */
+  const nodeAnsweredAt = new Map<string, number>();
+  /** Per node worker: when this monitor first asked about it (its start was an answer of its node too). */
+  const nodeWorkerAskedAt = new Map<string, number>();
   /**
    * A node worker: its done.flag as the node has it (written while the link was down, too) ends its turn; an agent
-   * gone without one crashed. A node that does not answer is never evidence of anything (monitor.error).
+   * gone without one crashed. A node that does not answer is no evidence about the agent (monitor.error), until no
+   * call has reached it for longer than `nodes.lostAfter` since its last answer: the worker is then `lost`.
    */
   async function nodeWorkerCheck(w: WorkerRow, node: NodeRuntime, h: WorkerHandle): Promise<void> {
     let st: { running: boolean; doneFlag?: string };
+    if (!nodeAnsweredAt.has(node.name)) nodeAnsweredAt.set(node.name, rt.now());
+    if (!nodeWorkerAskedAt.has(w.id)) nodeWorkerAskedAt.set(w.id, rt.now());
     try {
       st = await node.status(h);
+      nodeAnsweredAt.set(node.name, rt.now());
     } catch (e) {
       rt.events.emit('monitor.error', `node ${node.name}: ${(e as Error).message}`, w.id);
+      nodeUnanswered(w, node.name, (e as Error).message);
       return;
     }
     const cur = rt.store.getWorker(rt.sid, w.id);
@@ -357,6 +367,61 @@ export function createMonitor(
       }
     }
     if (!st.running) await runtimeGone(cur, node.name);
+  }
+
+  /**
+   * Node `name` failed to answer about worker `w`: past `nodes.lostAfter` seconds since its last answer, the worker
+   * (if still active) is `lost`. Its branch keeps the commits last fetched; it is not revived if the node answers.
+   */
+  function nodeUnanswered(w: WorkerRow, name: string, error: string): void {
+    const lostAfterS = rt.config.nodes?.lostAfter ?? DEFAULT_NODE_LOST_AFTER_SECONDS;
+    // A worker started on the node after its last status answer: silent since its start, not since that answer.
+    const since = Math.max(nodeAnsweredAt.get(name) ?? 0, nodeWorkerAskedAt.get(w.id) ?? 0);
+    const silentMs = rt.now() - since;
+    const cur = rt.store.getWorker(rt.sid, w.id);
+    if (silentMs <= lostAfterS * 1000 || !cur || !isActive(cur.state) || rt.stopping.has(cur.id)) return;
+    const silentS = Math.round(silentMs / 1000);
+    const why = `node ${name} has not answered for ${silentS} s (nodes.lostAfter is ${lostAfterS} s; last error: ${error})`;
+    const moved = changeWorkerState(
+      rt,
+      cur,
+      'lost',
+      why,
+      { summary: `lost: ${why}. The commits last fetched from the node are on branch ${cur.branch}.` },
+      { node: name, silentS, lostAfterS },
+    );
+    if (moved) unwatch(cur.id);
+  }
+
+  /** Lost workers whose agent on their node was stopped once the node answered again, and when each was last tried. */
+  const lostStopped = new Set<string>();
+  const lostTriedAt = new Map<string, number>();
+  /**
+   * A lost worker is not revived: when its node answers again (tried at most every 30 s, off the tick), its agent
+   * there is stopped (`worker.stopped`; its worktree on the node stays), so it cannot race a worker given its task.
+   */
+  function stopLostAgent(w: WorkerRow, now: number): void {
+    if (lostStopped.has(w.id) || nodeChecks.has(w.id) || now - (lostTriedAt.get(w.id) ?? 0) < 30_000) return;
+    const on = runtimeOf(rt, w);
+    if (!on || !isNodeRuntime(on.runtime)) return;
+    lostTriedAt.set(w.id, now);
+    nodeChecks.add(w.id);
+    const node = on.runtime.name;
+    void on.runtime
+      .stop(on.handle)
+      .then(
+        () => {
+          lostStopped.add(w.id);
+          rt.events.emit(
+            'worker.stopped',
+            `${w.id}: node ${node} answers again; the lost worker's agent there was stopped (it stays lost)`,
+            w.id,
+            { node },
+          );
+        },
+        () => undefined,
+      )
+      .finally(() => nodeChecks.delete(w.id));
   }
 
   /** Worker `w`'s agent is no longer running on runtime `name`: crashed unless its turn had ended. */
@@ -411,6 +476,7 @@ export function createMonitor(
     for (const w of rt.store.listWorkers(rt.sid)) {
       // A finished worker's agent may still report (its turn's Stop after worker_done): kept for status and delivery.
       if (!isActive(w.state) && w.pane_id) pollSignals(rt, w);
+      if (w.state === 'lost') stopLostAgent(w, now);
       if (!isActive(w.state) || w.state === 'queued' || rt.stopping.has(w.id)) continue;
       if (!watches.has(w.id)) watch(w);
       await check(w.id);

@@ -98,6 +98,7 @@ export const NOTIFY_RULES: Partial<Record<EventType, Rule>> = {
   'session.stopped': sessionEnd('the run was stopped', 'low'),
   'session.budget': sessionEnd('the run stopped at its budget', 'high'),
   'worker.crashed': workerCannotGoOn('crashed', 'normal'),
+  'worker.lost': workerCannotGoOn('was lost with its node', 'normal'),
   'worker.auth_required': workerCannotGoOn('is not logged in', 'high'),
   'worker.quota_exhausted': workerCannotGoOn('is out of quota', 'high'),
   'worker.blocked_dialog': workerCannotGoOn('shows a screen crewmux cannot answer', 'high'),

@@ -41,6 +41,8 @@ export const EVENT_TYPES = {
   'worker.blocked_dialog': "a worker's agent shows a screen crewmux cannot answer (its line and the fix)",
   'worker.setup_failed': "a worker's worktree setup command failed or timed out; its agent was not started",
   'worker.budget_exceeded': 'a worker over its own budget was stopped at the end of its turn (its work committed)',
+  'worker.lost':
+    "a node worker's SSH node did not answer for longer than nodes.lostAfter (its last fetched commits stay on its branch)",
   'worker.merged': "a worker's branch was merged into the integration branch",
   'worker.discarded': "a worker's branch was dropped",
   'worker.merge_conflict': "merging a worker's branch conflicted; nothing was merged",
@@ -171,6 +173,7 @@ export const WORKER_END_EVENTS = [
   'worker.blocked_dialog',
   'worker.setup_failed',
   'worker.budget_exceeded',
+  'worker.lost',
 ] as const satisfies readonly EventType[];
 export type WorkerEndEvent = (typeof WORKER_END_EVENTS)[number];
 

@@ -2,8 +2,8 @@
  * The worker state machine: a worker may wait in the memory queue (queued), starts, runs or waits at its prompt,
  * ends a turn done (or unverified when crewmux's check of a done claim fails), blocked,
  * failed, crashed, killed or timed out, or stops because its agent cannot work (auth_required,
- * quota_exhausted, blocked_dialog: seen in its pane), or never starts (setup_failed), and is finally merged or
- * discarded; a worker over its budget is stopped `budget_exceeded`. Pure: it says which
+ * quota_exhausted, blocked_dialog: seen in its pane), or never starts (setup_failed), or is lost with the SSH node it
+ * runs on (lost: unreachable longer than `nodes.lostAfter`), and is finally merged or discarded; a worker over its budget is stopped `budget_exceeded`. Pure: it says which
  * transitions are legal and what a state means; the app layer applies them and logs each as an event.
  */
 
@@ -24,6 +24,7 @@ export const WORKER_STATES = [
   'blocked_dialog',
   'setup_failed',
   'budget_exceeded',
+  'lost',
   'merged',
   'discarded',
 ] as const;
@@ -52,6 +53,7 @@ export const FINISHED_STATES: readonly WorkerState[] = [
   ...CANNOT_WORK_STATES,
   'setup_failed',
   'budget_exceeded',
+  'lost',
 ];
 /** Nothing more will happen to the worker. */
 export const SETTLED_STATES: readonly WorkerState[] = ['merged', 'discarded'];
@@ -63,7 +65,7 @@ export function isFinished(s: WorkerState): boolean {
   return FINISHED_STATES.includes(s);
 }
 
-// Every way a turn ends; setup_failed only ends a start.
+// Every way a turn ends (lost: its node stopped answering, mid-turn or while it started); setup_failed only ends a start.
 const ENDS = FINISHED_STATES.filter((s) => s !== 'setup_failed');
 // The agent is alive but idle until a person acts: a new turn, or the same ways out as a finished worker.
 const CANNOT_WORK_NEXT: readonly WorkerState[] = ['running', 'merged', 'discarded', 'crashed', 'killed', 'timeout'];
@@ -100,6 +102,12 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   blocked_dialog: CANNOT_WORK_NEXT,
   // The worktree's setup command failed: no agent ever ran; the lead discards it (its worktree stays for a look).
   setup_failed: ['discarded'],
+  /**
+   * Its SSH node did not answer for longer than `nodes.lostAfter`: the commits last fetched from the node are on its
+   * branch (merge them, or discard it and give the task to a new worker). Never revived, even when the node answers
+   * again: nothing is restarted on a machine crewmux cannot see.
+   */
+  lost: ['merged', 'discarded'],
   merged: [],
   discarded: [],
 };

@@ -23,8 +23,15 @@ export function workerView(w: WorkerRow, fence: Fence) {
   };
 }
 
+/** What the lead can do with a worker lost with its node (crewmux's words, outside any fence). */
+export function lostAdvice(w: WorkerRow): string {
+  return `${w.id} is lost: its node stopped answering for longer than nodes.lostAfter, and it will not be revived even if the node comes back. The commits last fetched from the node are on its branch ${w.branch}: merge_worker them if they are enough, or discard_worker ${w.id} and spawn_worker a new worker with its task.`;
+}
+
+/** A finished worker for wait_for_worker: its state and its summary (fenced), with crewmux's advice when lost. */
 export function finishedLine(w: WorkerRow, fence: Fence): string {
-  return w.summary
+  const line = w.summary
     ? `${w.id} is ${w.state}:\n${fence(`worker ${w.id} summary`, w.summary)}`
     : `${w.id} is ${w.state}: (no summary)`;
+  return w.state === 'lost' ? `${line}\n${lostAdvice(w)}` : line;
 }
