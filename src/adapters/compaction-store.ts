@@ -4,8 +4,8 @@
  * text stays in the event log (`event_id`). Same database and WAL handle as store.ts.
  */
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import type { CompactionRow, CompactionStore } from '../app/ports/compactions.js';
+import { readRow } from './row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS compactions (
@@ -14,18 +14,6 @@ CREATE TABLE IF NOT EXISTS compactions (
   created_at INTEGER NOT NULL,
   PRIMARY KEY (session_id, worker_id)
 );`;
-
-const CompactionRowSchema: z.ZodType<CompactionRow> = z.object({
-  session_id: z.string(),
-  worker_id: z.string(),
-  summary: z.string(),
-  output: z.string(),
-  method: z.enum(['router', 'truncation']),
-  note: z.string(),
-  full_chars: z.number().int(),
-  event_id: z.number().int(),
-  created_at: z.number(),
-});
 
 const opened = new WeakMap<Database.Database, CompactionStore>();
 
@@ -53,12 +41,12 @@ function build(db: Database.Database): CompactionStore {
 
     get(sessionId: string, workerId: string): CompactionRow | undefined {
       const r = getOne.get(sessionId, workerId);
-      return r ? CompactionRowSchema.parse(r) : undefined;
+      return r ? readRow('compaction', r) : undefined;
     },
 
     /** Every compaction of a session, by worker id. */
     bySession(sessionId: string): Map<string, CompactionRow> {
-      const rows = bySession.all(sessionId).map((r) => CompactionRowSchema.parse(r));
+      const rows = bySession.all(sessionId).map((r) => readRow('compaction', r));
       return new Map(rows.map((r) => [r.worker_id, r]));
     },
 

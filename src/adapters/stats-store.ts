@@ -4,9 +4,9 @@
  * file, same WAL handle) so the supervisor's hot path never writes one event row per tool call.
  */
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import type { ToolStat, ToolStatDelta } from '../core/observe/tool-stats.js';
 import type { StatsStore } from '../app/ports/stats.js';
+import { readRow } from './row-checks.js';
 
 const TOOL_STATS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS tool_stats (
@@ -14,18 +14,6 @@ CREATE TABLE IF NOT EXISTS tool_stats (
   total_ms REAL NOT NULL, buckets TEXT NOT NULL, updated_at INTEGER NOT NULL,
   PRIMARY KEY (session_id, tool)
 );`;
-
-const ToolStatRowSchema = z.object({
-  tool: z.string(),
-  calls: z.number().int(),
-  errors: z.number().int(),
-  total_ms: z.number(),
-  buckets: z
-    .string()
-    .transform((s) => JSON.parse(s) as unknown)
-    .pipe(z.array(z.number().int())),
-});
-const Count = z.object({ k: z.string(), n: z.number().int() });
 
 /** Wraps an open state database (`store.db`); creates tool_stats if missing. Owns nothing to close. */
 export function createStatsStore(db: Database.Database, now: () => number = Date.now): StatsStore {
@@ -35,7 +23,7 @@ export function createStatsStore(db: Database.Database, now: () => number = Date
       db
         .prepare(sql)
         .all()
-        .map((r) => Count.parse(r))
+        .map((r) => readRow('count', r))
         .map((r) => [r.k, r.n]),
     );
   const getRow = db.prepare('SELECT buckets FROM tool_stats WHERE session_id = ? AND tool = ?');
@@ -79,7 +67,7 @@ export function createStatsStore(db: Database.Database, now: () => number = Date
       const rows = db
         .prepare('SELECT tool, calls, errors, total_ms, buckets FROM tool_stats ORDER BY tool')
         .all()
-        .map((r) => ToolStatRowSchema.parse(r));
+        .map((r) => readRow('toolStat', r));
       const byTool = new Map<string, ToolStat>();
       for (const r of rows) {
         const cur = byTool.get(r.tool);
@@ -118,7 +106,7 @@ export function createStatsStore(db: Database.Database, now: () => number = Date
           `SELECT type AS k, COUNT(*) AS n FROM events WHERE type IN (${types.map(() => '?').join(', ')}) GROUP BY type`,
         )
         .all(...types);
-      return Object.fromEntries(rows.map((r) => Count.parse(r)).map((r) => [r.k, r.n]));
+      return Object.fromEntries(rows.map((r) => readRow('count', r)).map((r) => [r.k, r.n]));
     },
   };
 }

@@ -1,24 +1,21 @@
 /**
  * State in SQLite (better-sqlite3, WAL): sessions, workers, and an append-only event log in which
- * every state change is a row. Rows are validated with zod when read back. Several processes open
+ * every state change is a row. Rows are checked when read back, against their zod schemas (core/session/rows.ts)
+ * through the checks generated from them (row-checks.ts: no zod to load). Several processes open
  * the same file (supervisor, `crewmux status`, `run --wait`); WAL lets readers run beside the writer.
  */
 import Database from 'better-sqlite3';
 import { preparePrivateFile } from './files.js';
-import {
-  EventRowSchema,
-  SessionRowSchema,
-  VerifyRowSchema,
-  WorkerRowSchema,
-  type EventRow,
-  type NewSession,
-  type NewWorker,
-  type SessionPatch,
-  type SessionRow,
-  type VerifyCommandResult,
-  type VerifyRow,
-  type WorkerPatch,
-  type WorkerRow,
+import type {
+  EventRow,
+  NewSession,
+  NewWorker,
+  SessionPatch,
+  SessionRow,
+  VerifyCommandResult,
+  VerifyRow,
+  WorkerPatch,
+  WorkerRow,
 } from '../core/session/rows.js';
 import type { Store } from '../app/ports/store.js';
 import type { PeakStore } from '../app/ports/machine-memory.js';
@@ -29,6 +26,7 @@ import { createPeakStore } from './machine/peak-store.js';
 import { createQuestionsStore } from './questions/questions-store.js';
 import { createStatusDecisionStore } from './signals/decisions-store.js';
 import { createReviewStore } from './review/review-store.js';
+import { readRow } from './row-checks.js';
 import type { EventType } from '../core/session/event-types.js';
 
 const SCHEMA = `
@@ -110,14 +108,14 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
 
     getSession(id: string): SessionRow | undefined {
       const row = getSession.get(id);
-      return row ? SessionRowSchema.parse(row) : undefined;
+      return row ? readRow('session', row) : undefined;
     },
 
     listSessions(): SessionRow[] {
       return db
         .prepare('SELECT * FROM sessions ORDER BY created_at DESC')
         .all()
-        .map((r) => SessionRowSchema.parse(r));
+        .map((r) => readRow('session', r));
     },
 
     /** Ids starting with `prefix` (for abbreviated session ids). */
@@ -155,11 +153,11 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
 
     getWorker(sessionId: string, id: string): WorkerRow | undefined {
       const row = getWorker.get(sessionId, id);
-      return row ? WorkerRowSchema.parse(row) : undefined;
+      return row ? readRow('worker', row) : undefined;
     },
 
     listWorkers(sessionId: string): WorkerRow[] {
-      return listWorkers.all(sessionId).map((r) => WorkerRowSchema.parse(r));
+      return listWorkers.all(sessionId).map((r) => readRow('worker', r));
     },
 
     deleteWorker(sessionId: string, id: string): void {
@@ -191,7 +189,7 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
       return db
         .prepare('SELECT * FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?')
         .all(sessionId, afterId, limit)
-        .map((r) => EventRowSchema.parse(r));
+        .map((r) => readRow('event', r));
     },
 
     /** Starts a verify record (status running); returns its id. */
@@ -216,7 +214,7 @@ export function openStore(file: string, now: () => number = Date.now): SqliteSto
       return db
         .prepare('SELECT * FROM verifies WHERE session_id = ? ORDER BY id')
         .all(sessionId)
-        .map((r) => VerifyRowSchema.parse(r));
+        .map((r) => readRow('verify', r));
     },
 
     stats: () => createStatsStore(db, now),

@@ -144,12 +144,95 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
         // --help is precomputed (help-text.ts) and status takes the light path (fast-args.ts)
         '/node_modules/yargs/',
         '/node_modules/yargs-parser/',
+        // rows are checked with checks generated from their zod schemas (adapters/row-checks.ts)
+        '/node_modules/zod/',
       ])
         assert.deepEqual(
           loaded.filter((u) => u.includes(heavy)),
           [],
           `crewmux ${args.join(' ')} loaded ${heavy}`,
         );
+    }
+  }));
+
+/** A module hook, registered with `--import register`, that appends every URL the ESM loader loads to `loaded`. */
+function loadLog(t: TestEnv): { loaded: string; register: string } {
+  const loaded = join(t.dir, 'loaded.txt');
+  const hooks = join(t.dir, 'hooks.mjs');
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';\n` +
+      `export async function load(url, context, next) { appendFileSync(${JSON.stringify(loaded)}, url + '\\n'); return next(url, context); }\n`,
+  );
+  const register = join(t.dir, 'register.mjs');
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
+  return { loaded, register };
+}
+
+test('status of a session with workers, usage, reviews and approvals loads no zod; --version neither', () =>
+  withEnv(async (t) => {
+    const repo = createRepo(t);
+    mkdirSync(t.env.CREWMUX_DATA_DIR!, { recursive: true, mode: 0o700 });
+    const store = openStore(join(t.env.CREWMUX_DATA_DIR!, 'state.db'));
+    seedSession(store, { id: '20260101-zzzz', repo, goal: 'the goal' });
+    seedWorker(store, '20260101-zzzz', 1, { state: 'done' });
+    seedWorker(store, '20260101-zzzz', 2);
+    store
+      .statusDecisions()
+      .add('20260101-zzzz', 'w02', { at: 1, activity: 'busy', source: 'pane', evidence: 'spinner' });
+    store.peaks().recordWorker('20260101-zzzz', 'w01', 'claude', 50e6);
+    const call = { session: '20260101-zzzz', worker: 'w01', agent: 'claude', model: 'claude-sonnet-4-5', ts: 1 };
+    const tokens = { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, reasoning: 0, costUsd: 0.25 };
+    store.usage().add([{ ...call, ...tokens, key: 'a', bucket: 'api', source: 'session-files', approximate: false }]);
+    const r = store.review();
+    const rid = r.addReview({
+      session: '20260101-zzzz',
+      reviewer: 'w02',
+      subject: 'w01',
+      round: 0,
+      criteria: [{ id: 'W1', text: 't' }],
+      ts: 1,
+    });
+    r.submitVerdict(
+      rid,
+      {
+        verdict: 'fail',
+        risk: 'high',
+        criteria: [{ id: 'W1', met: false, evidence: 'no' }],
+        findings: [{ file: 'a.ts', line: 3, severity: 'high', text: 'bad' }],
+      },
+      2,
+    );
+    r.startRound({ session: '20260101-zzzz', round: 1, head: 'a'.repeat(40), reviewers: ['w02'], ts: 3 });
+    r.addApproval({
+      session: '20260101-zzzz',
+      worker: 'w01',
+      head: 'a'.repeat(40),
+      risk: 'high',
+      reason: 'its review failed',
+      ts: 6,
+    });
+    store.close();
+    const { loaded, register } = loadLog(t);
+    for (const args of [['status'], ['status', '--json'], ['status', '--explain', 'w02'], ['--version']]) {
+      writeFileSync(loaded, '');
+      const res = await runCli(t, repo, args, { env: { NODE_OPTIONS: `--import ${register}` } });
+      assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
+      if (args[0] === 'status' && args.length === 1)
+        assert.match(res.stdout, /gate round 1: running[\s\S]*\[high\] a\.ts:3 bad[\s\S]*held: its review failed/);
+      const urls = readFileSync(loaded, 'utf8').split('\n');
+      assert.ok(
+        urls.some((u) => u.includes('/dist/src/cli/main.js')),
+        'the hook saw the CLI load',
+      );
+      assert.deepEqual(
+        urls.filter((u) => u.includes('/node_modules/zod/')),
+        [],
+        `crewmux ${args.join(' ')} loaded zod`,
+      );
     }
   }));
 

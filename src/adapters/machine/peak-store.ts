@@ -4,8 +4,8 @@
  * admission learns how much an agent takes on this machine.
  */
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
-import type { PeakStore, WorkerPeak } from '../../app/ports/machine-memory.js';
+import type { PeakStore } from '../../app/ports/machine-memory.js';
+import { readRow } from '../row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS worker_peaks (
@@ -16,10 +16,6 @@ CREATE TABLE IF NOT EXISTS agent_peaks (
   id INTEGER PRIMARY KEY AUTOINCREMENT, agent TEXT NOT NULL, peak_rss INTEGER NOT NULL, ts INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS agent_peaks_by_agent ON agent_peaks(agent, id);`;
-
-const PeakRow = z
-  .object({ worker_id: z.string(), agent: z.string(), peak_rss: z.number().int() })
-  .transform((r): WorkerPeak => ({ worker: r.worker_id, agent: r.agent, peakBytes: r.peak_rss }));
 
 /** Wraps an open state database; creates the tables if missing. Owns nothing to close. */
 export function createPeakStore(db: Database.Database, now: () => number = Date.now): PeakStore {
@@ -34,8 +30,12 @@ export function createPeakStore(db: Database.Database, now: () => number = Date.
   const latest = db.prepare('SELECT peak_rss FROM agent_peaks WHERE agent = ? ORDER BY id DESC LIMIT ?').pluck();
   return {
     recordWorker: (sid, worker, agent, bytes) => void upsert.run(sid, worker, agent, Math.round(bytes), now()),
-    workerPeaks: (sid) => list.all(sid).map((r) => PeakRow.parse(r)),
+    workerPeaks: (sid) =>
+      list.all(sid).map((r) => {
+        const p = readRow('workerPeak', r);
+        return { worker: p.worker_id, agent: p.agent, peakBytes: p.peak_rss };
+      }),
     learn: (agent, bytes) => void add.run(agent, Math.round(bytes), now()),
-    learned: (agent, limit) => latest.all(agent, limit).map((v) => z.number().int().parse(v)),
+    learned: (agent, limit) => latest.all(agent, limit).map((v) => readRow('peakRss', v)),
   };
 }

@@ -4,7 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { QuestionsStore } from '../../app/ports/questions.js';
-import { TicketSchema, type Ticket } from '../../core/questions/tickets.js';
+import type { Ticket } from '../../core/questions/tickets.js';
+import { readRow } from '../row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS questions (
@@ -17,7 +18,7 @@ CREATE TABLE IF NOT EXISTS questions (
 
 const parse = (r: unknown): Ticket => {
   const row = r as Record<string, unknown>;
-  return TicketSchema.parse({ ...row, options: JSON.parse(String(row.options)) as unknown });
+  return readRow('ticket', { ...row, options: JSON.parse(String(row.options)) as unknown });
 };
 
 const opened = new WeakMap<Database.Database, QuestionsStore>();

@@ -3,10 +3,8 @@
  * ApprovalStore part of app/ports/review.ts). Same database and WAL handle as store.ts.
  */
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import type { ApprovalRow, ApprovalStore } from '../../app/ports/review.js';
-import { APPROVAL_STATUSES } from '../../core/review/approval.js';
-import { RISK_LEVELS } from '../../core/review/verdict.js';
+import { readRow } from '../row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS merge_approvals (
@@ -16,23 +14,9 @@ CREATE TABLE IF NOT EXISTS merge_approvals (
 );
 CREATE INDEX IF NOT EXISTS merge_approvals_worker ON merge_approvals (session_id, worker_id);`;
 
-const RowSchema = z
-  .object({
-    id: z.number().int(),
-    session_id: z.string(),
-    worker_id: z.string(),
-    status: z.enum(APPROVAL_STATUSES),
-    head: z.string(),
-    risk: z.enum(RISK_LEVELS).nullable(),
-    reason: z.string(),
-    review_id: z.number().int().nullable(),
-    note: z.string().nullable(),
-    merge_commit: z.string().nullable(),
-    told: z.number().int(),
-    created_at: z.number(),
-    decided_at: z.number().nullable(),
-  })
-  .transform((r): ApprovalRow => ({
+const toApproval = (row: unknown): ApprovalRow => {
+  const r = readRow('approval', row);
+  return {
     id: r.id,
     session: r.session_id,
     worker: r.worker_id,
@@ -46,7 +30,8 @@ const RowSchema = z
     told: r.told === 1,
     createdAt: r.created_at,
     ...(r.decided_at !== null ? { decidedAt: r.decided_at } : {}),
-  }));
+  };
+};
 
 /** The approval statements on an open state database (the review store spreads them into itself). */
 export function createApprovalStore(db: Database.Database): ApprovalStore {
@@ -70,9 +55,9 @@ export function createApprovalStore(db: Database.Database): ApprovalStore {
       Number(insert.run(r.session, r.worker, r.head, r.risk ?? null, r.reason, r.review ?? null, r.ts).lastInsertRowid),
     latestApproval: (session, worker) => {
       const r = latest.get(session, worker);
-      return r ? RowSchema.parse(r) : undefined;
+      return r ? toApproval(r) : undefined;
     },
-    listApprovals: (session) => list.all(session).map((r) => RowSchema.parse(r)),
+    listApprovals: (session) => list.all(session).map(toApproval),
     decideApproval: (id, from, to, p) => decide.run(to, p.note ?? null, p.commit ?? null, p.ts, id, from).changes === 1,
     noteApproval: (id, text) => void note.run(text, id),
     setApprovalTold: (id, v) => void told.run(v ? 1 : 0, id),

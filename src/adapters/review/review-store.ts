@@ -3,10 +3,9 @@
  * `worker_criteria` (structured pass_criteria). Same database and WAL handle as store.ts.
  */
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import type { GateRoundRow, ReviewRow, ReviewStore } from '../../app/ports/review.js';
-import { PassCriterionSchema, VerdictSchema } from '../../core/review/verdict.js';
 import { createApprovalStore } from './approval-store.js';
+import { readRow } from '../row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS reviews (
@@ -24,56 +23,35 @@ CREATE TABLE IF NOT EXISTS worker_criteria (
   PRIMARY KEY (session_id, worker_id)
 );`;
 
-const json = <T extends z.ZodType>(s: T) => z.string().transform((t) => s.parse(JSON.parse(t)));
-const CriteriaSchema = z.array(z.object({ id: z.string(), text: z.string() }));
+const toReview = (r: unknown): ReviewRow => {
+  const c = readRow('review', r);
+  return {
+    id: c.id,
+    session: c.session_id,
+    reviewer: c.reviewer_id,
+    subject: c.subject,
+    round: c.round,
+    criteria: c.criteria,
+    status: c.status,
+    ...(c.verdict ? { verdict: c.verdict } : {}),
+    asked: c.asked === 1,
+    createdAt: c.created_at,
+    ...(c.submitted_at !== null ? { submittedAt: c.submitted_at } : {}),
+  };
+};
 
-const ReviewRowSchema = z
-  .object({
-    id: z.number().int(),
-    session_id: z.string(),
-    reviewer_id: z.string(),
-    subject: z.string(),
-    round: z.number().int(),
-    criteria: json(CriteriaSchema),
-    status: z.enum(['pending', 'submitted', 'missing']),
-    verdict: json(VerdictSchema).nullable(),
-    asked: z.number().int(),
-    created_at: z.number(),
-    submitted_at: z.number().nullable(),
-  })
-  .transform((r): ReviewRow => ({
-    id: r.id,
-    session: r.session_id,
-    reviewer: r.reviewer_id,
-    subject: r.subject,
-    round: r.round,
-    criteria: r.criteria,
-    status: r.status,
-    ...(r.verdict ? { verdict: r.verdict } : {}),
-    asked: r.asked === 1,
-    createdAt: r.created_at,
-    ...(r.submitted_at !== null ? { submittedAt: r.submitted_at } : {}),
-  }));
-
-const RoundRowSchema = z
-  .object({
-    session_id: z.string(),
-    round: z.number().int(),
-    head: z.string(),
-    status: z.enum(['running', 'passed', 'rejected', 'exhausted']),
-    reviewers: json(z.array(z.string())),
-    started_at: z.number(),
-    ended_at: z.number().nullable(),
-  })
-  .transform((r): GateRoundRow => ({
-    session: r.session_id,
-    round: r.round,
-    head: r.head,
-    status: r.status,
-    reviewers: r.reviewers,
-    startedAt: r.started_at,
-    ...(r.ended_at !== null ? { endedAt: r.ended_at } : {}),
-  }));
+const toRound = (r: unknown): GateRoundRow => {
+  const c = readRow('gateRound', r);
+  return {
+    session: c.session_id,
+    round: c.round,
+    head: c.head,
+    status: c.status,
+    reviewers: c.reviewers,
+    startedAt: c.started_at,
+    ...(c.ended_at !== null ? { endedAt: c.ended_at } : {}),
+  };
+};
 
 const opened = new WeakMap<Database.Database, ReviewStore>();
 
@@ -113,7 +91,7 @@ function build(db: Database.Database): ReviewStore {
   const criteria = db.prepare(
     'SELECT worker_id, criteria FROM worker_criteria WHERE session_id = ? ORDER BY set_at, worker_id',
   );
-  const row = (r: unknown) => (r ? ReviewRowSchema.parse(r) : undefined);
+  const row = (r: unknown) => (r ? toReview(r) : undefined);
   return {
     ...createApprovalStore(db),
     addReview: (r) =>
@@ -127,14 +105,14 @@ function build(db: Database.Database): ReviewStore {
       if (patch.status)
         db.prepare(`UPDATE reviews SET status = ? WHERE id = ? AND status = 'pending'`).run(patch.status, id);
     },
-    listReviews: (session) => list.all(session).map((r) => ReviewRowSchema.parse(r)),
+    listReviews: (session) => list.all(session).map(toReview),
     startRound: (r) => void startRound.run(r.session, r.round, r.head, JSON.stringify(r.reviewers), r.ts),
     finishRound: (session, round, status, ts) => void finishRound.run(status, ts, session, round),
-    listRounds: (session) => rounds.all(session).map((r) => RoundRowSchema.parse(r)),
+    listRounds: (session) => rounds.all(session).map(toRound),
     setWorkerCriteria: (session, worker, c) => void setCriteria.run(session, worker, JSON.stringify(c), Date.now()),
     workerCriteria: (session) =>
       criteria.all(session).map((r) => {
-        const x = z.object({ worker_id: z.string(), criteria: json(z.array(PassCriterionSchema)) }).parse(r);
+        const x = readRow('workerCriteria', r);
         return { worker: x.worker_id, criteria: x.criteria };
       }),
   };

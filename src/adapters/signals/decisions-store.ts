@@ -5,7 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { StatusDecisionStore } from '../../app/ports/status-decisions.js';
-import { MAX_DECISIONS_PER_WORKER, StatusDecisionSchema, type StatusDecision } from '../../core/workers/signals.js';
+import { MAX_DECISIONS_PER_WORKER, type StatusDecision } from '../../core/workers/signals.js';
+import { readRow } from '../row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS status_decisions (
@@ -14,7 +15,7 @@ CREATE TABLE IF NOT EXISTS status_decisions (
 );
 CREATE INDEX IF NOT EXISTS status_decisions_worker ON status_decisions (session_id, worker_id, id);`;
 
-const parse = (r: unknown): StatusDecision => StatusDecisionSchema.parse(r);
+const parse = (r: unknown): StatusDecision => readRow('statusDecision', r);
 
 const opened = new WeakMap<Database.Database, StatusDecisionStore>();
 

@@ -3,9 +3,9 @@
  * `usage_cursors` (how far each agent usage file has been read). Same database and WAL handle as store.ts.
  */
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import type { LimitRow, UsageCursor, UsageStore } from '../../app/ports/usage.js';
 import type { UsageRow, UsageRowGroup } from '../../core/usage/summary.js';
+import { readRow, type RowOf } from '../row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS usage (
@@ -25,21 +25,9 @@ CREATE TABLE IF NOT EXISTS usage_cursors (
   state TEXT NOT NULL, PRIMARY KEY (session_id, worker_id, file)
 );`;
 
-/** The columns a usage row and a group of rows share, and their mapping to the core's names. */
-const COMMON = {
-  worker_id: z.string(),
-  agent: z.string(),
-  model: z.string(),
-  input: z.number().int(),
-  output: z.number().int(),
-  cache_read: z.number().int(),
-  cache_write: z.number().int(),
-  reasoning: z.number().int(),
-  bucket: z.enum(['api', 'subscription']),
-  source: z.enum(['protocol', 'session-files', 'otel', 'pane']),
-  approximate: z.number().int(),
-};
-const common = (r: z.infer<z.ZodObject<typeof COMMON>>) => ({
+type Common = Omit<RowOf<'usageGroup'>, 'cost_usd' | 'calls' | 'priced'>;
+/** The columns a usage row and a group of rows share, in the core's names. */
+const common = (r: Common) => ({
   worker: r.worker_id,
   agent: r.agent,
   model: r.model,
@@ -53,33 +41,22 @@ const common = (r: z.infer<z.ZodObject<typeof COMMON>>) => ({
   approximate: r.approximate === 1,
 });
 
-const RowSchema = z
-  .object({ ...COMMON, session_id: z.string(), cost_usd: z.number().nullable(), ts: z.number() })
-  .transform((r): UsageRow => ({ ...common(r), session: r.session_id, costUsd: r.cost_usd, ts: r.ts }));
-
-const GroupSchema = z
-  .object({ ...COMMON, cost_usd: z.number(), calls: z.number().int(), priced: z.number().int() })
-  .transform((r): UsageRowGroup => ({ ...common(r), costUsd: r.cost_usd, calls: r.calls, priced: r.priced }));
-
-const LimitSchema = z
-  .object({
-    worker_id: z.string(),
-    agent: z.string(),
-    window: z.string(),
-    used_percent: z.number(),
-    window_minutes: z.number().nullable(),
-    resets_at: z.number().nullable(),
-    ts: z.number(),
-  })
-  .transform((r): LimitRow => ({
-    worker: r.worker_id,
-    agent: r.agent,
-    window: r.window,
-    usedPercent: r.used_percent,
-    ...(r.window_minutes !== null ? { windowMinutes: r.window_minutes } : {}),
-    ...(r.resets_at !== null ? { resetsAt: r.resets_at } : {}),
-    ts: r.ts,
-  }));
+const toRow = (r: RowOf<'usage'>): UsageRow => ({ ...common(r), session: r.session_id, costUsd: r.cost_usd, ts: r.ts });
+const toGroup = (r: RowOf<'usageGroup'>): UsageRowGroup => ({
+  ...common(r),
+  costUsd: r.cost_usd,
+  calls: r.calls,
+  priced: r.priced,
+});
+const toLimit = (r: RowOf<'usageLimit'>): LimitRow => ({
+  worker: r.worker_id,
+  agent: r.agent,
+  window: r.window,
+  usedPercent: r.used_percent,
+  ...(r.window_minutes !== null ? { windowMinutes: r.window_minutes } : {}),
+  ...(r.resets_at !== null ? { resetsAt: r.resets_at } : {}),
+  ts: r.ts,
+});
 
 const opened = new WeakMap<Database.Database, UsageStore>();
 
@@ -131,7 +108,6 @@ function build(db: Database.Database): UsageStore {
     `INSERT INTO usage_cursors (session_id, worker_id, file, offset, state) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (session_id, worker_id, file) DO UPDATE SET offset = excluded.offset, state = excluded.state`,
   );
-  const CursorSchema = z.object({ offset: z.number().int().min(0), state: z.string() });
   // list_workers asks for the groups on every call: they are kept until this connection adds rows or
   // another one commits (PRAGMA data_version changes only for other connections' commits).
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
@@ -159,7 +135,7 @@ function build(db: Database.Database): UsageStore {
             r.ts,
           );
       })(),
-    limits: (sessionId) => limits.all(sessionId).map((r) => LimitSchema.parse(r)),
+    limits: (sessionId) => limits.all(sessionId).map((r) => toLimit(readRow('usageLimit', r))),
     add: (rows) =>
       db.transaction(() => {
         let added = 0;
@@ -167,23 +143,23 @@ function build(db: Database.Database): UsageStore {
         if (added) writes++;
         return added;
       })(),
-    list: (sessionId) => list.all(sessionId).map((r) => RowSchema.parse(r)),
+    list: (sessionId) => list.all(sessionId).map((r) => toRow(readRow('usage', r))),
     grouped(sessionId) {
       const version = `${String(dataVersion.get())}:${writes}`;
       const hit = cache.get(sessionId);
       if (hit?.version === version) return hit.groups;
-      const groups = grouped.all(sessionId).map((r) => GroupSchema.parse(r));
+      const groups = grouped.all(sessionId).map((r) => toGroup(readRow('usageGroup', r)));
       cache.set(sessionId, { version, groups });
       return groups;
     },
     groupedBySession: () =>
-      everySession.all().map((r) => ({
-        ...GroupSchema.parse(r),
-        session: z.string().parse((r as { session_id: unknown }).session_id),
-      })),
+      everySession.all().map((r) => {
+        const g = readRow('usageGroupBySession', r);
+        return { ...toGroup(g), session: g.session_id };
+      }),
     cursor(sessionId, worker, file): UsageCursor | undefined {
       const r = getCursor.get(sessionId, worker, file);
-      return r ? CursorSchema.parse(r) : undefined;
+      return r ? readRow('usageCursor', r) : undefined;
     },
     files: (sessionId, worker) => files.all(sessionId, worker).map((r) => (r as { file: string }).file),
     setCursor(sessionId, worker, file, c) {

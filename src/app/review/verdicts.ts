@@ -3,7 +3,8 @@
  * submit_verdict, and the watch that drives each review to an end: the verdict, or, when the reviewer ends its turn
  * without one, one more request, then "missing". A watch runs in the background like a verify run; callers join it.
  */
-import { verdictProblems, VerdictSchema, type Criterion, type Verdict } from '../../core/review/verdict.js';
+import { verdictProblems, type Criterion, type Verdict } from '../../core/review/verdict.js';
+import { VerdictSchema } from '../../core/review/verdict-schema.js';
 import { isActive } from '../../core/workers/state.js';
 import { eventSubject } from '../../core/session/event-types.js';
 import { ToolError } from '../../core/errors.js';

@@ -3,7 +3,8 @@
  * which urgency, and the report line. Pure: the app layer (app/questions/) stores tickets as rows, emits
  * the `question.*` events and delivers answers.
  */
-import { z } from 'zod';
+import type { Ticket } from './ticket-schema.js';
+export type { Ticket } from './ticket-schema.js';
 
 export const URGENCIES = ['low', 'normal', 'high'] as const;
 export type Urgency = (typeof URGENCIES)[number];
@@ -21,27 +22,6 @@ export const LEAD_TIMEOUT_S = 300;
 export const MAX_RESENDS = 2;
 /** Longest question or answer kept (characters). */
 export const MAX_TEXT = 8_000;
-
-export const TicketSchema = z.object({
-  session_id: z.string(),
-  id: z.string(),
-  worker_id: z.string(),
-  question: z.string(),
-  options: z.array(z.string()),
-  urgency: z.enum(URGENCIES),
-  category: z.enum(CATEGORIES),
-  source: z.enum(TICKET_SOURCES),
-  status: z.enum(['open', 'answered']),
-  created_at: z.number(),
-  shown_at: z.number().nullable(),
-  escalations: z.number().int().min(0),
-  escalated_at: z.number().nullable(),
-  answer: z.string().nullable(),
-  answered_by: z.enum(ANSWERERS).nullable(),
-  answered_at: z.number().nullable(),
-  delivered_at: z.number().nullable(),
-});
-export type Ticket = z.infer<typeof TicketSchema>;
 
 /** What a new ticket needs; the store numbers it (`q1`, `q2`, … per session). */
 export interface NewTicket {

@@ -2,22 +2,12 @@
  * Risk-aware merging: config `merge` (autoMerge, reviewBeforeMerge) and the one decision it makes: does a worker's
  * change at a verdict's risk merge without a person, or wait for `crewmux approve`? Pure.
  */
-import { z } from 'zod';
 import type { RiskLevel } from './verdict.js';
 
 /** Which risk levels merge without a person: every one (today's behaviour), low only, low and medium, none. */
 export const AUTO_MERGE_LEVELS = ['all', 'low', 'medium', 'none'] as const;
 export type AutoMerge = (typeof AUTO_MERGE_LEVELS)[number];
-
-export const MergeConfigSchema = z
-  .object({
-    /** Risk levels that merge without a person (default "all"). */
-    autoMerge: z.enum(AUTO_MERGE_LEVELS).optional(),
-    /** merge_worker on a worker with no verdict yet starts a reviewer first (default false). */
-    reviewBeforeMerge: z.boolean().optional(),
-  })
-  .strict();
-export type MergeConfig = z.infer<typeof MergeConfigSchema>;
+export type { MergeConfig } from './merge-config.js';
 
 /** pending: waits for the human; approved: the human said yes (merged as soon as it can be); merged; rejected. */
 export const APPROVAL_STATUSES = ['pending', 'approved', 'merged', 'rejected'] as const;

@@ -2,8 +2,8 @@
  * The review gate's rules, pure: the acceptance criteria of a goal (its `## Acceptance` section, the workers'
  * pass_criteria, the lead's own list), the decision of a round from its verdicts, and the texts the lead gets.
  */
-import { z } from 'zod';
 import type { Criterion, PassCriterion, Verdict } from './verdict.js';
+import type { GateConfig, GateSettings } from './gate-schema.js';
 import { findingLines } from './verdict.js';
 
 /** Perspectives a gate reviewer may have: the read-only review perspectives. */
@@ -11,27 +11,7 @@ export const GATE_PERSPECTIVES = ['verifier', 'reviewer', 'security', 'performan
 export const DEFAULT_GATE_REVIEWERS: GatePerspective[] = ['verifier', 'reviewer'];
 export const DEFAULT_MAX_ROUNDS = 5;
 export type GatePerspective = (typeof GATE_PERSPECTIVES)[number];
-
-/** The config key `gate` (every field optional) and, resolved, the session's settings (run options). */
-export const GateConfigSchema = z
-  .object({
-    /** One reviewer per entry, by perspective (default verifier, reviewer). */
-    reviewers: z.array(z.enum(GATE_PERSPECTIVES)).min(1).max(8).optional(),
-    /** Rounds before a rejection ends the run failed (default 5). */
-    maxRounds: z.number().int().min(1).max(20).optional(),
-    /** Reviewer agents, one per reviewer in turn (default: another agent family than the workers' when installed). */
-    agents: z.array(z.string().min(1)).min(1).optional(),
-  })
-  .strict();
-export type GateConfig = z.infer<typeof GateConfigSchema>;
-
-export const GateSettingsSchema = z.object({
-  reviewers: z.array(z.enum(GATE_PERSPECTIVES)).min(1),
-  maxRounds: z.number().int().min(1),
-  agents: z.array(z.string()).optional(),
-});
-/** The gate's settings: review perspectives (one reviewer each), rounds before the run fails, reviewer agents. */
-export type GateSettings = z.infer<typeof GateSettingsSchema>;
+export type { GateConfig, GateSettings } from './gate-schema.js';
 
 /** The session's gate from config `gate` and `run --review-gate [PERSPECTIVES]` (`flag`: undefined when not given). */
 export function resolveGate(

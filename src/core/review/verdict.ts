@@ -1,39 +1,12 @@
 /**
  * A reviewer's structured verdict (submit_verdict): pass or fail, a risk level, each acceptance criterion met or not
- * with its evidence, and findings with file, line and severity. The code reads these fields; no magic phrases.
+ * with its evidence, and findings with file, line and severity. The code reads these fields; no magic phrases. The
+ * zod schemas are in verdict-schema.ts, so that what `crewmux status` imports from here does not load zod.
  */
-import { z } from 'zod';
+import type { Finding, Verdict } from './verdict-schema.js';
 
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
-
-export const CriterionVerdictSchema = z
-  .object({
-    id: z.string().min(1).max(40),
-    met: z.boolean(),
-    evidence: z.string().max(4000),
-  })
-  .strict();
-
-export const FindingSchema = z
-  .object({
-    file: z.string().max(500),
-    line: z.number().int().min(0).optional(),
-    severity: z.enum(RISK_LEVELS),
-    text: z.string().min(1).max(4000),
-  })
-  .strict();
-export type Finding = z.infer<typeof FindingSchema>;
-
-export const VerdictSchema = z
-  .object({
-    verdict: z.enum(['pass', 'fail']),
-    risk: z.enum(RISK_LEVELS),
-    criteria: z.array(CriterionVerdictSchema).max(100),
-    findings: z.array(FindingSchema).max(200),
-  })
-  .strict();
-export type Verdict = z.infer<typeof VerdictSchema>;
 
 /** One acceptance criterion a reviewer judges: a stable id (A1, W2.1, L1) and its text. */
 export interface Criterion {
@@ -41,15 +14,7 @@ export interface Criterion {
   text: string;
 }
 
-/** A pass/fail criterion given to a worker (spawn_worker pass_criteria), optionally checked by running `command`. */
-export const PassCriterionSchema = z
-  .object({
-    id: z.string().min(1).max(40),
-    text: z.string().min(1).max(2000),
-    command: z.string().min(1).max(2000).optional(),
-  })
-  .strict();
-export type PassCriterion = z.infer<typeof PassCriterionSchema>;
+export type { Finding, PassCriterion, Verdict } from './verdict-schema.js';
 
 /**
  * Why `v` cannot be taken as it stands (empty when it can): a pass with an unmet criterion or a high or critical

@@ -8,9 +8,9 @@ import { PROVIDER_NAMES } from '../llm/router-providers.js';
 import { isSafeRelativePath } from '../worktrees/bootstrap.js';
 import { NotifyConfigSchema } from '../notify/config.js';
 import { parseSize } from '../workers/memory.js';
-import { BudgetLimitsSchema } from '../usage/budget.js';
-import { GateConfigSchema } from '../review/gate.js';
-import { MergeConfigSchema } from '../review/approval.js';
+import { BudgetLimitsSchema } from '../usage/budget-schema.js';
+import { GateConfigSchema } from '../review/gate-schema.js';
+import { MergeConfigSchema } from '../review/merge-config.js';
 import { NodesConfigSchema } from '../nodes/node-config.js';
 
 export const CustomAgentSchema = z

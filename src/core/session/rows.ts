@@ -1,13 +1,15 @@
 /**
  * The domain rows crewmux keeps in its state database (sessions, workers, events, verifies) as zod
- * schemas and the types inferred from them. Adapters validate rows read back with these; use cases,
+ * schemas and the types inferred from them. Adapters validate rows read back with the checks generated from these
+ * (adapters/row-checks.ts, so that reading a row needs no zod); use cases,
  * the CLI, MCP and the dashboard import the types from here, never from the SQLite adapter.
  */
 import { z } from 'zod';
-import { GateSettingsSchema } from '../review/gate.js';
+import { GateSettingsSchema } from '../review/gate-schema.js';
 import { WORKER_STATES } from '../workers/state.js';
 import { StoredEventTypeSchema } from './event-types.js';
-import { BudgetLimitsSchema } from '../usage/budget.js';
+import { BudgetLimitsSchema } from '../usage/budget-schema.js';
+import { parseJsonText } from './row-check.js';
 
 export const SESSION_STATUSES = ['starting', 'running', 'done', 'failed', 'timeout', 'stopped', 'budget'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -16,12 +18,8 @@ export const TERMINAL_SESSION_STATUSES: readonly SessionStatus[] = ['done', 'fai
 export const SESSION_KINDS = ['run', 'manual'] as const;
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
-/** A TEXT column holding JSON, parsed and validated. */
-export const jsonColumn = <T extends z.ZodTypeAny>(schema: T) =>
-  z
-    .string()
-    .transform((s) => JSON.parse(s) as unknown)
-    .pipe(schema);
+/** A TEXT column holding JSON, parsed and validated (row-check.ts knows it by its transform, parseJsonText). */
+export const jsonColumn = <T extends z.ZodTypeAny>(schema: T) => z.string().transform(parseJsonText).pipe(schema);
 
 export const RunOptionsSchema = z.object({
   maxWorkers: z.number().int(),

@@ -5,25 +5,9 @@
  * with unpriced calls has no USD reading (its tokens are still read), and the goal's USD reading counts the
  * priced calls only, which is a lower bound (so "exceeded" is always true when said).
  */
-import { z } from 'zod';
+import type { BudgetLimits } from './budget-schema.js';
+export type { BudgetLimits } from './budget-schema.js';
 import { formatTokens, type UsageSummary } from './summary.js';
-
-/** The limits of a run: config `budget`, with `--budget-usd` / `--budget-tokens` over goalUsd / goalTokens. */
-export const BudgetLimitsSchema = z
-  .object({
-    /** Dollars the whole run (lead and workers) may cost. */
-    goalUsd: z.number().positive().optional(),
-    /** Dollars each worker may cost. */
-    workerUsd: z.number().positive().optional(),
-    /** Tokens (input, output, cache, reasoning) the whole run may use. */
-    goalTokens: z.number().int().positive().optional(),
-    /** Tokens each worker may use. */
-    workerTokens: z.number().int().positive().optional(),
-    /** The highest rate-limit window an agent reports may reach this percentage of its quota. */
-    quotaPercent: z.number().positive().max(100).optional(),
-  })
-  .strict();
-export type BudgetLimits = z.infer<typeof BudgetLimitsSchema>;
 
 /** The fraction of a budget at which the warning fires (once per budget). */
 export const BUDGET_WARN_AT = 0.8;

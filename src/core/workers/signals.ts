@@ -6,7 +6,10 @@
  * still show blockers: a login or quota screen has no hook). Pure: the app layer reads the files and stores the
  * decisions (app/workers/signals.ts).
  */
-import { z } from 'zod';
+import type { SignalLine, StatusDecision } from './signals-schema.js';
+import { checkRow } from '../session/row-check.js';
+import { ROW_SPECS } from '../session/row-specs.js';
+export type { SignalLine, StatusDecision } from './signals-schema.js';
 import type { WorkerState } from './state.js';
 
 /** Who decided: an agent hook (Claude Code hooks, Codex notify), Codex's rollout, ACP, or pane markers. */
@@ -17,35 +20,11 @@ export type SignalSource = (typeof SIGNAL_SOURCES)[number];
 export const ACTIVITIES = ['busy', 'idle', 'waiting'] as const;
 export type Activity = (typeof ACTIVITIES)[number];
 
-/** One decision about a worker's agent: when (ms), what, who said so and why (the hook event, the marker). */
-export const StatusDecisionSchema = z.object({
-  at: z.number(),
-  activity: z.enum(ACTIVITIES),
-  source: z.enum(SIGNAL_SOURCES),
-  evidence: z.string(),
-});
-export type StatusDecision = z.infer<typeof StatusDecisionSchema>;
-
 /** The signals file in a worker's state dir that its agent's hooks append to (through crewmux's recorder). */
 export const SIGNALS_FILE = 'agent-signals.jsonl';
 
 /** The decisions kept per worker (older ones are dropped as new ones come). */
 export const MAX_DECISIONS_PER_WORKER = 50;
-
-/**
- * A line of an agent's signals file, as crewmux's recorder (adapters/signals/signal-recorder.ts) writes it:
- * `via` names the agent's mechanism, `event` its event name, `type` a notification's type, `tool` a tool call's
- * tool, `message` a notification's text (clipped).
- */
-export const SignalLineSchema = z.object({
-  at: z.number(),
-  via: z.enum(['claude-hook', 'codex-notify', 'acp']),
-  event: z.string(),
-  type: z.string().optional(),
-  tool: z.string().optional(),
-  message: z.string().optional(),
-});
-export type SignalLine = z.infer<typeof SignalLineSchema>;
 
 /** Claude Code's Notification types that mean a dialog waits for a person. */
 const CLAUDE_WAITING_NOTIFICATIONS = [
@@ -132,8 +111,13 @@ export function decideSignalLines(lines: readonly string[]): StatusDecision[] {
     } catch {
       continue;
     }
-    const parsed = SignalLineSchema.safeParse(json);
-    const d = parsed.success ? decideSignal(parsed.data) : undefined;
+    let line: SignalLine;
+    try {
+      line = checkRow<SignalLine>(ROW_SPECS.signalLine, json, 'signal line');
+    } catch {
+      continue;
+    }
+    const d = decideSignal(line);
     if (d) out.push(d);
   }
   return out;

@@ -18,7 +18,7 @@ import type { ToolDeps } from '../build-server.js';
 import { workerUsage } from '../../app/usage/views.js';
 import { activityViews } from '../../app/workers/signals.js';
 import { budgetNotice } from '../../app/usage/budget.js';
-import { PassCriterionSchema } from '../../core/review/verdict.js';
+import { PassCriterionSchema } from '../../core/review/verdict-schema.js';
 import { checkPassCriteria, passCriteriaText } from '../../app/review/check-claim.js';
 import { approvalLine, approvalNotices } from '../../app/review/approval.js';
 
