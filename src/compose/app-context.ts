@@ -59,7 +59,7 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
     cwd,
     paths,
     out,
-    git: createGit(),
+    git: createGit({ env }),
     tmux: tmuxFor(env.CREWMUX_TMUX_SOCKET || null),
     tmuxFor,
     store() {

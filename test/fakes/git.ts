@@ -175,6 +175,9 @@ export function createFakeGit(opts: { root: string; mainBranch?: string; files?:
       return info;
     },
 
+    // No guess: callers ask repoRoot, which the tests script.
+    repoRootGuess: () => undefined,
+
     async repoRoot(cwd) {
       call('repoRoot', [cwd]);
       return fake.worktrees.has(cwd) ? { root: cwd, commonDir: join(root, '.git') } : undefined;

@@ -7,8 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN, ROOT, createRepo, createTestEnv, runCli, type TestEnv } from '../helpers/env.js';
@@ -172,9 +172,9 @@ function loadLog(t: TestEnv): { loaded: string; register: string } {
   return { loaded, register };
 }
 
-test('status of a session with workers, usage, reviews and approvals loads no zod; --version neither', () =>
+test('status of a session with workers, usage, reviews and approvals loads no zod and runs no git; --version neither', () =>
   withEnv(async (t) => {
-    const repo = createRepo(t);
+    const repo = createRepo(t, { 'sub/a.txt': 'a\n' });
     mkdirSync(t.env.CREWMUX_DATA_DIR!, { recursive: true, mode: 0o700 });
     const store = openStore(join(t.env.CREWMUX_DATA_DIR!, 'state.db'));
     seedSession(store, { id: '20260101-zzzz', repo, goal: 'the goal' });
@@ -217,9 +217,18 @@ test('status of a session with workers, usage, reviews and approvals loads no zo
     });
     store.close();
     const { loaded, register } = loadLog(t);
+    // A git first on PATH that logs its arguments: the session of this repository is found from its .git files.
+    const bin = join(t.dir, 'bin');
+    const gitLog = join(t.dir, 'git.log');
+    mkdirSync(bin);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${gitLog}'\nexec '${realGit}' "$@"\n`, { mode: 0o700 });
+    const env = { NODE_OPTIONS: `--import ${register}`, PATH: `${bin}:${t.env.PATH ?? process.env.PATH}` };
+    const gitCalls = () => (existsSync(gitLog) ? readFileSync(gitLog, 'utf8') : '');
     for (const args of [['status'], ['status', '--json'], ['status', '--explain', 'w02'], ['--version']]) {
       writeFileSync(loaded, '');
-      const res = await runCli(t, repo, args, { env: { NODE_OPTIONS: `--import ${register}` } });
+      const res = await runCli(t, join(repo, 'sub'), args, { env });
+      assert.equal(gitCalls(), '', `crewmux ${args.join(' ')} ran git`);
       assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
       if (args[0] === 'status' && args.length === 1)
         assert.match(res.stdout, /gate round 1: running[\s\S]*\[high\] a\.ts:3 bad[\s\S]*held: its review failed/);
@@ -234,6 +243,12 @@ test('status of a session with workers, usage, reviews and approvals loads no zo
         `crewmux ${args.join(' ')} loaded zod`,
       );
     }
+    // A repository without a session is still asked of git, and says so as before.
+    const other = createRepo(t);
+    const none = await runCli(t, other, ['status'], { env });
+    assert.equal(none.code, 1, none.stderr);
+    assert.match(none.stderr, /No crewmux session of this repository .*\[E_NO_SESSIONS\]/s);
+    assert.match(gitCalls(), /rev-parse --show-toplevel/);
   }));
 
 test('status on the light path prints what the yargs path prints: output, --json, --explain, errors, --help', () =>

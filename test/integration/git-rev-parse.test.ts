@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGit } from '../../src/adapters/git.js';
 import { createRepo, createTestEnv, git } from '../helpers/env.js';
@@ -105,6 +105,33 @@ test('repoRoot: the work tree root and the common git dir in one git call (from 
       head: git(repo, 'rev-parse', 'HEAD'),
       branch: git(repo, 'symbolic-ref', '--short', 'HEAD'),
     });
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('repoRootGuess: what repoRoot answers, from the .git files and without git; undefined where it could differ', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = realpathSync(createRepo(t, { 'sub/deep/a.txt': 'one\n' }));
+    const linked = join(realpathSync(t.dir), 'linked');
+    git(repo, 'worktree', 'add', '-q', '-b', 'side', linked);
+    mkdirSync(join(linked, 'sub', 'new'), { recursive: true });
+    const log = join(t.dir, 'git.log');
+    const g = createGit({ binary: countingGit(t.dir, log), env: {} });
+    for (const cwd of [repo, join(repo, 'sub', 'deep'), linked, join(linked, 'sub', 'new')]) {
+      const guess = g.repoRootGuess(cwd);
+      assert.ok(guess, cwd);
+      assert.equal(calls(log).length, 0, 'no git process');
+      assert.deepEqual(guess, await g.repoRoot(cwd), cwd);
+      writeFileSync(log, '');
+    }
+    assert.equal(g.repoRootGuess(join(repo, '.git')), undefined, 'inside the git dir');
+    assert.equal(g.repoRootGuess(join(repo, '.git', 'objects')), undefined, 'inside the git dir');
+    assert.equal(createGit({ env: { GIT_DIR: join(repo, '.git') } }).repoRootGuess(linked), undefined, 'GIT_DIR set');
+    const plain = join(t.dir, 'plain');
+    mkdirSync(plain);
+    assert.equal(g.repoRootGuess(plain), await g.repoRoot(plain), 'outside a repository');
   } finally {
     t.cleanup();
   }

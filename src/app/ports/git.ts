@@ -26,6 +26,13 @@ export interface Git {
   repoInfo(cwd: string): Promise<RepoInfo | undefined>;
   /** Only the work tree root and the (absolute) common git dir of `cwd`, in one git call; undefined outside one. */
   repoRoot(cwd: string): Promise<Pick<RepoInfo, 'root' | 'commonDir'> | undefined>;
+  /**
+   * What repoRoot would most likely answer, read from the `.git` entries on the way up from `cwd` without running
+   * git (a process costs `crewmux status` a good part of its start-up); undefined when unsure (a GIT_DIR-like
+   * variable, a symlinked `.git`, inside a git dir) or outside a repository. A guess: use it to recognise a root
+   * you know (a session's), and ask repoRoot for anything else.
+   */
+  repoRootGuess(cwd: string): Pick<RepoInfo, 'root' | 'commonDir'> | undefined;
   /** The commit `ref` names in `dir`; throws when it names none. */
   revParse(dir: string, ref: string): Promise<string>;
   branchExists(dir: string, branch: string): Promise<boolean>;

@@ -31,15 +31,17 @@ export function findSession(store: Store, sid?: string): SessionRow {
  */
 export async function repoRootsOf(git: Git, cwd: string): Promise<string[] | undefined> {
   const info = await git.repoRoot(cwd).catch(() => undefined);
-  if (!info) return undefined;
-  return [...new Set([info.root, dirname(info.commonDir)])];
+  return info && rootsOf(info);
 }
+
+const rootsOf = (info: { root: string; commonDir: string }) => [...new Set([info.root, dirname(info.commonDir)])];
 
 /**
  * The session `status`, `attach`, `stop` and `resume` act on: `sid` (an id or unique prefix, of any repository);
  * else with `all` the latest of any repository; else the latest of the repository `cwd` is in. UserError
  * E_NOT_GIT_REPO outside a repository (the hint names --all and an id), E_NO_SESSIONS when the repository has
- * none (the hint names the sessions of other repositories).
+ * none (the hint names the sessions of other repositories). The repository is read from its `.git` files when they
+ * name a session's (Git.repoRootGuess: no git process, most of a `crewmux status` start-up), else asked of git.
  */
 export async function resolveSession(
   ctx: { store(): Store; git: Git; cwd: string },
@@ -49,6 +51,12 @@ export async function resolveSession(
 ): Promise<SessionRow> {
   const store = ctx.store();
   if (sid || all) return findSession(store, sid);
+  const guess = ctx.git.repoRootGuess(ctx.cwd);
+  if (guess) {
+    const guessed = rootsOf(guess);
+    const known = store.listSessions().find((s) => guessed.includes(s.repo_root));
+    if (known) return known;
+  }
   const roots = await repoRootsOf(ctx.git, ctx.cwd);
   if (!roots)
     throw new UserError(
