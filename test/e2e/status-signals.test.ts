@@ -10,8 +10,9 @@
  * The same for a real Codex worker, whose turns come from its session rollout (task_started, task_complete) and its
  * notify program (agent-turn-complete). And for a real Gemini CLI worker over ACP (its pane runs crewmux's ACP pane
  * process, which sends its prompts and reports busy on each session/prompt and idle at its stopReason, source `acp`);
- * with its TUI instead (`"acp": {"gemini": false}`) the second turn is never delivered and the run times out. Each
- * is skipped when its binary is missing. Seeded HOME
+ * with its TUI instead (`"acp": {"gemini": false}`) the second turn is never delivered and the run times out; the same
+ * for a real Qwen Code worker, over ACP by default since its usage is read from its ACP updates. Each is skipped when
+ * its binary is missing. Seeded HOME
  * (test/helpers/agent-homes.ts), outbound traffic to a closed loopback proxy, as in real-agents-run.test.ts.
  */
 import { test, before, after } from 'node:test';
@@ -196,5 +197,16 @@ test(
     assert.ok(seen.includes('idle acp stopReason end_turn'), x.text);
     // Gemini asked over ACP before writing and before calling worker_done; crewmux's policy answered.
     assert.match(x.pane, /crewmux: allowed Writing to second\.txt \(inside the worktree\)/, x.pane);
+  },
+);
+
+test(
+  'a real Qwen Code worker over ACP (its default): busy and idle from the ACP session, nonsense pane markers change nothing',
+  { skip: which('qwen', PATH) ? false : 'qwen not installed (npm install in the repo installs the pinned CLI)' },
+  async () => {
+    const x = await twoTurns('qwen', ['acp']);
+    const seen = x.decisions.map((d) => `${d.activity} ${d.source} ${d.evidence}`);
+    assert.ok(seen.includes('busy acp session/prompt'), x.text);
+    assert.ok(seen.includes('idle acp stopReason end_turn'), x.text);
   },
 );
