@@ -4,7 +4,7 @@
  * launch of a Gemini worker (exact argv, env and the launch file), the `acp` signal lines' decisions, the config
  * switch, and the conversation itself against the fake ACP agent (test/fakes/acp-agent.ts): MCP server in
  * session/new, prompts, typed turns, a permission left to a person, signals in order; the usage an agent reports
- * per model call (Qwen Code's `_meta.usage`, recorded from 0.24.4's wire) and Qwen's ACP launch.
+ * per model call (Qwen Code's `_meta.usage`, recorded from 0.24.4's wire), Qwen's and OpenCode's ACP launches.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,7 @@ import { PermissionRequestSchema } from '../../src/core/acp/protocol.js';
 import { decideSignalLines } from '../../src/core/workers/signals.js';
 import { gemini } from '../../src/core/agents/profiles/gemini.js';
 import { qwen } from '../../src/core/agents/profiles/qwen.js';
+import { opencode } from '../../src/core/agents/profiles/opencode.js';
 import { ACP_USAGE_FILE, acpCallUsage, sessionModel, type AcpUsageLine } from '../../src/core/acp/usage.js';
 import { resolveAgents } from '../../src/app/agents/agent-table.js';
 import { runAcpWorker } from '../../src/app/workers/acp-worker.js';
@@ -374,4 +375,37 @@ test("a Qwen worker speaks ACP by default: its launch file names the usage file;
     JSON.parse(spec.files!.find((f) => f.path === '/st/qwen-system-settings.json')!.content) as Record<string, unknown>;
   assert.deepEqual(settings(spec).memory, { enableManagedAutoMemory: false, enableManagedAutoDream: false });
   assert.equal(settings(qwen.launch({ ...ctx, role: 'lead' }, '/bin/qwen')).memory, undefined, "the lead's stays on");
+});
+
+test("an OpenCode worker over ACP (opt-in): `opencode acp`, its permissions asked (crewmux's policy answers); the TUI's allow all", () => {
+  assert.equal(resolveAgents({}, '').get('opencode')!.profile.acp!.workers, false);
+  assert.equal(resolveAgents({ acp: { opencode: true } }, '').get('opencode')!.profile.acp!.workers, true);
+  assert.equal(
+    opencode.acp!.usage,
+    undefined,
+    'its prompt response reports the last call only: usage stays its database',
+  );
+  const ctx = {
+    role: 'worker' as const,
+    sessionId: 's1',
+    workerId: 'w01',
+    cwd: '/wt',
+    mcpUrl: 'http://127.0.0.1:9/mcp',
+    mcpToken: 'tok',
+    mcpConfigPath: '/st/mcp.json',
+    promptFile: '/st/prompt.md',
+    stateDir: '/st',
+    toolTimeoutS: 20,
+  };
+  const config = (spec: { files?: { path: string; content: string }[] }) =>
+    JSON.parse(spec.files!.find((f) => f.path === '/st/opencode.json')!.content) as { permission: unknown };
+  assert.deepEqual(config(opencode.launch(ctx, '/bin/opencode')).permission, { '*': 'allow' });
+  const tui = opencode.launch({ ...ctx, acp: true }, '/bin/opencode');
+  assert.deepEqual(config(tui).permission, { '*': 'ask' });
+  const spec = acpLaunchSpec(tui, opencode.acp!.args, { nodePath: '/bin/node', stateDir: '/st', cwd: '/wt' });
+  assert.deepEqual(JSON.parse(spec.files!.find((f) => f.path === `/st/${ACP_LAUNCH_FILE}`)!.content), {
+    argv: ['/bin/opencode', 'acp'],
+    cwd: '/wt',
+    signals: '/st/agent-signals.jsonl',
+  });
 });
