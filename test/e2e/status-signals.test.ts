@@ -61,12 +61,13 @@ interface Explained {
 /**
  * Runs the two-turn plan with `agent` as the worker, its pane markers nonsense; returns what `status --explain w01`
  * says after asserting the run, both files and the sources shown by list_workers and `status --json` (`sources`);
- * `o.config` is added to the repo's config, `o.runS` replaces RUN_S.
+ * `o.config` is added to the repo's config, `o.runS` replaces RUN_S, `o.flips` (default 3) is the fewest changes of
+ * activity the decisions must show.
  */
 async function twoTurns(
   agent: string,
   sources: string[],
-  o: { config?: Record<string, unknown>; runS?: number } = {},
+  o: { config?: Record<string, unknown>; runS?: number; flips?: number } = {},
 ): Promise<Explained> {
   const runS = o.runS ?? RUN_S;
   const t = createTestEnv({ base: secureTestBase() });
@@ -159,7 +160,7 @@ async function twoTurns(
     assert.deepEqual([...new Set(explained.decisions.map((d) => d.source))].sort(), [...sources].sort(), ex.stdout);
     // Two turns: busy, then idle, twice at least.
     const flips = explained.decisions.filter((d, i, all) => i > 0 && d.activity !== all[i - 1]!.activity);
-    assert.ok(flips.length >= 3, ex.stdout);
+    assert.ok(flips.length >= (o.flips ?? 3), ex.stdout);
     const text = await runCli(t, repo, ['status', sid!, '--explain', 'w01'], { env });
     assert.match(text.stdout, new RegExp(`^w01 \\(${agent}\\) is merged; its last \\d+ status decisions`, 'm'));
 
@@ -226,7 +227,9 @@ test(
   },
   async () => {
     // OpenCode 1.18.33 needed up to 2 minutes to its first model request on loaded cores (real-agents-run.test.ts).
-    const x = await twoTurns('opencode', ['acp'], { config: { acp: { opencode: true } }, runS: RUN_S * 2 });
+    // The session ends right after its second worker_done; on loaded cores its closing answer, and so the second
+    // turn's end_turn, came after that and was cut (seen once): busy, idle (which let the second turn be typed), busy.
+    const x = await twoTurns('opencode', ['acp'], { config: { acp: { opencode: true } }, runS: RUN_S * 2, flips: 2 });
     const seen = x.decisions.map((d) => `${d.activity} ${d.source} ${d.evidence}`);
     assert.ok(seen.includes('busy acp session/prompt'), x.text);
     assert.ok(seen.includes('idle acp stopReason end_turn'), x.text);
