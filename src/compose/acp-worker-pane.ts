@@ -3,7 +3,8 @@
  * start from CREWMUX_ACP_LAUNCH, the prompt from CREWMUX_PROMPT_FILE and crewmux's MCP coordinates from
  * CREWMUX_MCP_URL / CREWMUX_MCP_TOKEN (the pane's environment, never a command line), starts the agent with its ACP
  * flag, and runs app/workers/acp-worker.ts with the terminal in raw mode: the pane is the transcript, and what is typed
- * or pasted into it becomes the next turn. Signals go to the worker's signals file (0600), source `acp`.
+ * or pasted into it becomes the next turn. Signals go to the worker's signals file (0600), source `acp`; the model
+ * calls the agent reports, when its entry says it does, to the usage file named in the launch file (0600).
  */
 import { z } from 'zod';
 import { appendText, readText } from '../adapters/files.js';
@@ -13,7 +14,12 @@ import { runAcpWorker } from '../app/workers/acp-worker.js';
 import { ACP_LAUNCH_ENV } from '../core/acp/launch.js';
 import { feedInput, newInput } from '../core/acp/input.js';
 
-const AcpLaunchSchema = z.object({ argv: z.array(z.string()).min(1), cwd: z.string(), signals: z.string() });
+const AcpLaunchSchema = z.object({
+  argv: z.array(z.string()).min(1),
+  cwd: z.string(),
+  signals: z.string(),
+  usage: z.string().optional(),
+});
 
 function required(name: string): string {
   const v = process.env[name];
@@ -26,6 +32,7 @@ async function main(): Promise<number> {
   const env = { ...process.env };
   delete env[ACP_LAUNCH_ENV];
   const conn = connectAcp(launch.argv, { cwd: launch.cwd, env });
+  const usageFile = launch.usage;
   const worker = runAcpWorker(
     {
       conn,
@@ -34,6 +41,9 @@ async function main(): Promise<number> {
         const line = { at: Date.now(), via: 'acp', event, ...detail };
         appendText(launch.signals, JSON.stringify(line) + '\n');
       },
+      ...(usageFile
+        ? { usage: (call) => appendText(usageFile, JSON.stringify({ ...call, ts: Date.now() }) + '\n') }
+        : {}),
     },
     {
       cwd: launch.cwd,

@@ -1,7 +1,8 @@
 /**
- * A stateful fake of the ACP port (app/ports/acp.ts): an in-memory agent that answers initialize and session/new,
- * plays each session/prompt with the script the test gives (updates to send, permission requests to ask, a
- * stopReason or an error), records every request and notification crewmux sent, and can exit.
+ * A stateful fake of the ACP port (app/ports/acp.ts): an in-memory agent that answers initialize and session/new
+ * (with the result fields `session` adds: models, modes), plays each session/prompt with the script the test gives
+ * (updates to send, permission requests to ask, a stopReason or an error), records every request and notification
+ * crewmux sent, and can exit.
  */
 import { AcpRpcError, type AcpConnection, type AcpExit } from '../../src/app/ports/acp.js';
 
@@ -25,7 +26,9 @@ export interface FakeAcpAgent extends AcpConnection {
 }
 
 /** A fake agent playing `turns` for successive prompts (further prompts end at once with end_turn). */
-export function createFakeAcpAgent(o: { http?: boolean; turns?: FakeTurn[] } = {}): FakeAcpAgent {
+export function createFakeAcpAgent(
+  o: { http?: boolean; turns?: FakeTurn[]; session?: Record<string, unknown> } = {},
+): FakeAcpAgent {
   const turns = [...(o.turns ?? [])];
   const listeners: ((m: string, p: unknown) => void)[] = [];
   let handler: (m: string, p: unknown) => Promise<unknown> = () => Promise.reject(new Error('no handler'));
@@ -52,7 +55,7 @@ export function createFakeAcpAgent(o: { http?: boolean; turns?: FakeTurn[] } = {
           agentInfo: { name: 'fake-acp', version: '1.0.0' },
           agentCapabilities: { mcpCapabilities: { http: o.http ?? true } },
         };
-      if (method === 'session/new') return { sessionId: 'sess-1' };
+      if (method === 'session/new') return { sessionId: 'sess-1', ...o.session };
       if (method === 'session/prompt') {
         const t = turns.shift() ?? {};
         for (const u of t.updates ?? [])

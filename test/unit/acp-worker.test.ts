@@ -3,7 +3,8 @@
  * transcript of session updates, the permission policy (inside the worktree: allowed; outside: a person), the ACP
  * launch of a Gemini worker (exact argv, env and the launch file), the `acp` signal lines' decisions, the config
  * switch, and the conversation itself against the fake ACP agent (test/fakes/acp-agent.ts): MCP server in
- * session/new, prompts, typed turns, a permission left to a person, signals in order.
+ * session/new, prompts, typed turns, a permission left to a person, signals in order; the usage an agent reports
+ * per model call (Qwen Code's `_meta.usage`, recorded from 0.24.4's wire), Qwen's and OpenCode's ACP launches.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,9 @@ import { ACP_LAUNCH_FILE, ACP_PANE_SCRIPT, acpLaunchSpec } from '../../src/core/
 import { PermissionRequestSchema } from '../../src/core/acp/protocol.js';
 import { decideSignalLines } from '../../src/core/workers/signals.js';
 import { gemini } from '../../src/core/agents/profiles/gemini.js';
+import { qwen } from '../../src/core/agents/profiles/qwen.js';
+import { opencode } from '../../src/core/agents/profiles/opencode.js';
+import { ACP_USAGE_FILE, acpCallUsage, sessionModel, type AcpUsageLine } from '../../src/core/acp/usage.js';
 import { resolveAgents } from '../../src/app/agents/agent-table.js';
 import { runAcpWorker } from '../../src/app/workers/acp-worker.js';
 import { UserError } from '../../src/core/errors.js';
@@ -262,4 +266,146 @@ test('a failed prompt is idle with the error shown; the agent exiting ends the p
   agent.exit(3);
   assert.equal(await w.done, 1);
   assert.match(printed.join(''), /the agent exited \(code 3\)/);
+});
+
+// Recorded from qwen --acp 0.24.4 against the fake model server: session/new's models, and the update after a call.
+const QWEN_MODELS = {
+  currentModelId: '$runtime|openai|fake-model(openai)',
+  availableModels: [
+    { modelId: '$runtime|openai|fake-model(openai)', name: 'fake-model', description: null, _meta: {} },
+  ],
+};
+const qwenUsage = (input: number, output: number, more: Record<string, number> = {}) => ({
+  sessionUpdate: 'agent_message_chunk',
+  content: { type: 'text', text: '' },
+  _meta: {
+    usage: { inputTokens: input, outputTokens: output, totalTokens: input + output, thoughtTokens: 0, ...more },
+    durationMs: 703,
+  },
+});
+
+test("usage over ACP: a call's _meta.usage (input less cache reads, thoughts in output), the session's model by name", () => {
+  assert.deepEqual(acpCallUsage(qwenUsage(21198, 18, { cachedReadTokens: 0 })), {
+    input: 21198,
+    output: 18,
+    cacheRead: 0,
+    cacheWrite: 0,
+    reasoning: 0,
+  });
+  assert.deepEqual(acpCallUsage(qwenUsage(1000, 10, { cachedReadTokens: 400, thoughtTokens: 7 })), {
+    input: 600,
+    output: 17,
+    cacheRead: 400,
+    cacheWrite: 0,
+    reasoning: 7,
+  });
+  assert.equal(
+    acpCallUsage({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: 'hi' } }),
+    undefined,
+  );
+  assert.equal(acpCallUsage({ sessionUpdate: 'usage_update', used: 5, size: 9 }), undefined, 'context size only');
+  assert.equal(sessionModel({ sessionId: 's', models: QWEN_MODELS }), 'fake-model');
+  assert.equal(sessionModel({ sessionId: 's', models: { currentModelId: 'm2', availableModels: [] } }), 'm2');
+  assert.equal(sessionModel({ sessionId: 's' }), undefined);
+});
+
+test('the ACP conversation records each call the agent reports, keyed by session and number, with the session model', async () => {
+  const agent = createFakeAcpAgent({
+    session: { models: QWEN_MODELS },
+    turns: [
+      {
+        updates: [
+          qwenUsage(21198, 18),
+          { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: 'DONE' } },
+          qwenUsage(21315, 8),
+        ],
+      },
+      { updates: [qwenUsage(22000, 9, { cachedReadTokens: 20000 })] },
+    ],
+  });
+  const calls: AcpUsageLine[] = [];
+  const printed: string[] = [];
+  const w = runAcpWorker(
+    { conn: agent, print: (t) => printed.push(t), signal: () => undefined, usage: (c) => calls.push(c) },
+    { cwd: '/wt', prompt: 'do the task', mcp: { url: 'http://127.0.0.1:9/mcp', token: 'tok' }, version: '0.0.0' },
+  );
+  await agent.sentTimes('session/prompt', 1);
+  await new Promise((r) => setImmediate(r));
+  w.typed('again');
+  await agent.sentTimes('session/prompt', 2);
+  await new Promise((r) => setImmediate(r));
+  w.interrupt();
+  assert.equal(await w.done, 0);
+  assert.deepEqual(calls, [
+    { key: 'sess-1#1', model: 'fake-model', input: 21198, output: 18, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+    { key: 'sess-1#2', model: 'fake-model', input: 21315, output: 8, cacheRead: 0, cacheWrite: 0, reasoning: 0 },
+    { key: 'sess-1#3', model: 'fake-model', input: 2000, output: 9, cacheRead: 20000, cacheWrite: 0, reasoning: 0 },
+  ]);
+  assert.match(printed.join(''), /DONE/);
+  assert.doesNotMatch(printed.join(''), /21198/, 'usage is not shown as text');
+});
+
+test("a Qwen worker speaks ACP by default: its launch file names the usage file; a worker's memory extraction is off", () => {
+  assert.equal(resolveAgents({}, '').get('qwen')!.profile.acp!.workers, true);
+  assert.equal(resolveAgents({ acp: { qwen: false } }, '').get('qwen')!.profile.acp!.workers, false);
+  assert.equal(qwen.acp!.usage, true);
+  assert.equal(gemini.acp!.usage, undefined, "Gemini's usage stays its chat files'");
+  const ctx = {
+    role: 'worker' as const,
+    sessionId: 's1',
+    workerId: 'w01',
+    cwd: '/wt',
+    mcpUrl: 'http://127.0.0.1:9/mcp',
+    mcpToken: 'tok',
+    mcpConfigPath: '/st/mcp.json',
+    promptFile: '/st/prompt.md',
+    stateDir: '/st',
+    toolTimeoutS: 20,
+  };
+  const tui = qwen.launch({ ...ctx, acp: true }, '/bin/qwen');
+  const spec = acpLaunchSpec(tui, qwen.acp!.args, { nodePath: '/bin/node', stateDir: '/st', cwd: '/wt', usage: true });
+  const file = spec.files!.find((f) => f.path === `/st/${ACP_LAUNCH_FILE}`)!;
+  assert.deepEqual(JSON.parse(file.content), {
+    argv: ['/bin/qwen', '--approval-mode', 'default', '--acp'],
+    cwd: '/wt',
+    signals: '/st/agent-signals.jsonl',
+    usage: `/st/${ACP_USAGE_FILE}`,
+  });
+  const settings = (spec: { files?: { path: string; content: string }[] }) =>
+    JSON.parse(spec.files!.find((f) => f.path === '/st/qwen-system-settings.json')!.content) as Record<string, unknown>;
+  assert.deepEqual(settings(spec).memory, { enableManagedAutoMemory: false, enableManagedAutoDream: false });
+  assert.equal(settings(qwen.launch({ ...ctx, role: 'lead' }, '/bin/qwen')).memory, undefined, "the lead's stays on");
+});
+
+test("an OpenCode worker over ACP (opt-in): `opencode acp`, its permissions asked (crewmux's policy answers); the TUI's allow all", () => {
+  assert.equal(resolveAgents({}, '').get('opencode')!.profile.acp!.workers, false);
+  assert.equal(resolveAgents({ acp: { opencode: true } }, '').get('opencode')!.profile.acp!.workers, true);
+  assert.equal(
+    opencode.acp!.usage,
+    undefined,
+    'its prompt response reports the last call only: usage stays its database',
+  );
+  const ctx = {
+    role: 'worker' as const,
+    sessionId: 's1',
+    workerId: 'w01',
+    cwd: '/wt',
+    mcpUrl: 'http://127.0.0.1:9/mcp',
+    mcpToken: 'tok',
+    mcpConfigPath: '/st/mcp.json',
+    promptFile: '/st/prompt.md',
+    stateDir: '/st',
+    toolTimeoutS: 20,
+  };
+  const config = (spec: { files?: { path: string; content: string }[] }) =>
+    JSON.parse(spec.files!.find((f) => f.path === '/st/opencode.json')!.content) as { permission: unknown };
+  assert.deepEqual(config(opencode.launch(ctx, '/bin/opencode')).permission, { '*': 'allow' });
+  const tui = opencode.launch({ ...ctx, acp: true }, '/bin/opencode');
+  assert.deepEqual(config(tui).permission, { '*': 'ask' });
+  const spec = acpLaunchSpec(tui, opencode.acp!.args, { nodePath: '/bin/node', stateDir: '/st', cwd: '/wt' });
+  assert.deepEqual(JSON.parse(spec.files!.find((f) => f.path === `/st/${ACP_LAUNCH_FILE}`)!.content), {
+    argv: ['/bin/opencode', 'acp'],
+    cwd: '/wt',
+    signals: '/st/agent-signals.jsonl',
+  });
 });

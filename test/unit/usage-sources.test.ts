@@ -2,7 +2,8 @@
  * Usage sources of Gemini CLI, Qwen Code, Copilot CLI, OpenCode and Kilo Code: their parsers on text recorded
  * from the pinned CLIs (test/fixtures/usage/, a real run against the fake model server) plus the dedup rules, and
  * the collector finding each agent's own files (or OpenCode's database rows) for its worktree only,
- * incrementally; and the last resort, Aider's report in its pane (its wording from its source, not a recording).
+ * incrementally; a Qwen worker over ACP read from what its pane process recorded; and the last resort, Aider's report
+ * in its pane (its wording from its source, not a recording).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +30,8 @@ import { geminiChatProjectHash, parseGeminiChat } from '../../src/core/usage/gem
 import { parseQwenChat, qwenChatCwd } from '../../src/core/usage/qwen-chat.js';
 import { parseClaudeStatusLines } from '../../src/core/usage/claude-statusline.js';
 import { sessionStatus } from '../../src/app/session/status.js';
+import { workerDir } from '../../src/app/runtime.js';
+import { ACP_USAGE_FILE } from '../../src/core/acp/usage.js';
 import { parseOpencodeSteps, type OpencodeStepRow } from '../../src/core/usage/opencode-steps.js';
 
 const fixture = (name: string) =>
@@ -279,6 +282,87 @@ test("Gemini and Qwen agents: the chat recordings of the agent's worktree are re
           ['lead', profile.name, 'm1', 100, 3, 'session-files', false],
           ['lead', profile.name, 'm1', 200, 3, 'session-files', false],
         ],
+      );
+    } finally {
+      f.cleanup();
+    }
+  }
+});
+
+test("a Qwen worker over ACP: its calls are what its pane process recorded (source protocol), not its chat recording's", async () => {
+  for (const acp of [true, false]) {
+    const f = await createFakeRuntime({ start: Date.now() });
+    try {
+      f.rt.agents.set('qwen', { profile: { ...qwen, acp: { ...qwen.acp!, workers: acp } }, binary: '/usr/bin/qwen' });
+      const cwd = join(f.dir, 'worktrees', 'w01');
+      mkdirSync(cwd, { recursive: true });
+      f.store.createWorker({
+        session_id: f.rt.sid,
+        id: 'w01',
+        num: 1,
+        agent: 'qwen',
+        perspective: 'implementer',
+        task: 'work',
+        state: 'running',
+        branch: 'b',
+        worktree: cwd,
+        pane_id: null,
+        window_id: null,
+        token: 't',
+        nonce: 'n',
+        prompt_file: '/p',
+        log_file: '/l',
+        done_file: '/d',
+        pid: null,
+        base_commit: 'c0',
+      });
+      // Its chat recording holds one call, the pane process recorded two (the calls the agent reported over ACP).
+      const chats = join(f.rt.userHome, '.qwen', 'projects', 'wt', 'chats');
+      mkdirSync(chats, { recursive: true });
+      writeFileSync(
+        join(chats, 'session-1.jsonl'),
+        JSON.stringify({ type: 'user', cwd }) +
+          '\n' +
+          JSON.stringify({
+            uuid: 'a',
+            type: 'assistant',
+            cwd,
+            model: 'fake-model',
+            usageMetadata: { promptTokenCount: 100, candidatesTokenCount: 3 },
+          }) +
+          '\n',
+      );
+      const recorded = join(workerDir(f.rt, 'w01'), ACP_USAGE_FILE);
+      mkdirSync(workerDir(f.rt, 'w01'), { recursive: true });
+      const call = (n: number, input: number) =>
+        JSON.stringify({
+          key: `sess#${n}`,
+          model: 'fake-model',
+          input,
+          output: 3,
+          cacheRead: 0,
+          cacheWrite: 0,
+          reasoning: 0,
+          ts: 5,
+        }) + '\n';
+      writeFileSync(recorded, call(1, 100) + call(2, 200));
+      const files = createUsageFiles();
+      collectUsage(f.rt, files);
+      appendFileSync(recorded, call(2, 200) + '{"key":"sess#3","model":"fake-mo');
+      assert.equal(collectUsage(f.rt, files), 0, 'a repeated line and a partial one add nothing');
+      const rows = f.store
+        .usage()
+        .list(f.rt.sid)
+        .map((r) => [r.worker, r.model, r.input, r.output, r.source]);
+      assert.deepEqual(
+        rows,
+        acp
+          ? [
+              ['w01', 'fake-model', 100, 3, 'protocol'],
+              ['w01', 'fake-model', 200, 3, 'protocol'],
+            ]
+          : [['w01', 'fake-model', 100, 3, 'session-files']],
+        `acp ${acp}`,
       );
     } finally {
       f.cleanup();

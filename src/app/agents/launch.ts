@@ -69,6 +69,8 @@ export interface LaunchInput {
   deferPrompt?: boolean;
   /** Launch through crewmux's ACP pane process, the agent started with these ACP args (core/acp/launch.ts). */
   acpArgs?: string[];
+  /** With acpArgs: the agent reports its calls' usage over ACP, which the pane process records (core/acp/usage.ts). */
+  acpUsage?: boolean;
 }
 
 /**
@@ -84,7 +86,12 @@ export async function prepareLaunch(input: LaunchInput): Promise<PaneLaunch> {
   const nodePath = ctx.nodePath ?? process.execPath;
   const launched = profile.launch({ ...ctx, mcpConfigPath, nodePath, ...(input.acpArgs ? { acp: true } : {}) }, binary);
   const spec = input.acpArgs
-    ? acpLaunchSpec(launched, input.acpArgs, { nodePath, stateDir: ctx.stateDir, cwd: ctx.cwd })
+    ? acpLaunchSpec(launched, input.acpArgs, {
+        nodePath,
+        stateDir: ctx.stateDir,
+        cwd: ctx.cwd,
+        ...(input.acpUsage ? { usage: true } : {}),
+      })
     : input.deferPrompt
       ? withoutPromptArg(launched)
       : launched;

@@ -3,7 +3,9 @@
  * `usage.source`) are read from the byte offset the last pass stopped at, parsed (core/usage/), priced
  * (core/usage/prices.ts, config `prices` first) and added to the `usage` table, deduplicated by key. It runs
  * off the hot paths: the monitor asks for a pass at most every `everyMs` (default 2 s), and the session's
- * ending runs a last one after the agents have stopped. A pass never throws: a failure is an event.
+ * ending runs a last one after the agents have stopped. A pass never throws: a failure is an event. A worker of an
+ * agent that reports its calls over ACP (`acp.usage`, its workers on ACP) is read from what its ACP pane process
+ * recorded (core/acp/usage.ts) instead: the agent's own files may miss calls (Qwen Code's chat recording in ACP mode).
  */
 import { join, resolve } from 'node:path';
 import type { Runtime } from '../runtime.js';
@@ -16,6 +18,7 @@ import { CLAUDE_STATUS_LINE_FILE } from '../../core/agents/profiles/claude.js';
 import { rolloutSignals } from '../workers/signals.js';
 import { NEW_CODEX_CURSOR, parseCodexRollout, type CodexCursor } from '../../core/usage/codex-rollout.js';
 import { API_LEAD_USAGE_FILE, parseApiLeadUsage } from '../../core/usage/api-lead-usage.js';
+import { ACP_USAGE_FILE } from '../../core/acp/usage.js';
 import { lookupAgent } from '../agents/agent-table.js';
 import { parseGeminiChat } from '../../core/usage/gemini-chat.js';
 import { parseQwenChat } from '../../core/usage/qwen-chat.js';
@@ -102,17 +105,38 @@ export function collectUsage(rt: Runtime, files: UsageFiles): number {
   const store = rt.store.usage();
   let added = 0;
   for (const a of agents) {
-    const usage = lookupAgent(rt.agents, a.agent)?.profile.usage;
+    const profile = lookupAgent(rt.agents, a.agent)?.profile;
+    const usage = profile?.usage;
     if (!usage || usage.source === 'none') continue;
-    added += collectAgent(rt, store, files, a, usage);
+    const overAcp = a.worker !== 'lead' && profile.acp?.workers === true && profile.acp.usage === true;
+    added += overAcp ? collectAcpUsage(rt, store, files, a, usage) : collectAgent(rt, store, files, a, usage);
   }
+  return added;
+}
+
+/** An ACP worker's calls as its pane process recorded them (the API lead's line format), source `protocol`. */
+function collectAcpUsage(
+  rt: Runtime,
+  store: UsageStore,
+  files: UsageFiles,
+  a: UsageAgent,
+  usage: UsageProfile,
+): number {
+  const file = join(a.stateDir, ACP_USAGE_FILE);
+  const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: '' };
+  const { lines, next } = files.readLines(file, c.offset);
+  if (next === c.offset) return 0;
+  const bucket = usageBucket(usage.apiKeyEnv, rt.baseEnv);
+  const prices = rt.config.prices ?? {};
+  const added = store.add(parseApiLeadUsage(lines).map((d) => toRow(rt, a, bucket, prices, d, 'protocol')));
+  store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
   return added;
 }
 
 function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: UsageAgent, usage: UsageProfile): number {
   const bucket = usageBucket(usage.apiKeyEnv, rt.baseEnv);
   const prices = rt.config.prices ?? {};
-  const row = (d: UsageDelta) => toRow(rt, a, bucket, prices, d, usage.source === 'pane');
+  const row = (d: UsageDelta) => toRow(rt, a, bucket, prices, d, usage.source === 'pane' ? 'pane' : 'session-files');
   let added = 0;
   if (usage.source === 'claude-transcript') {
     for (const file of files.claudeTranscripts(join(a.stateDir, 'claude-config'))) {
@@ -225,8 +249,9 @@ function toRow(
   bucket: UsageBucket,
   prices: Record<string, ModelPrice>,
   d: UsageDelta,
-  fromPane = false,
+  source: 'session-files' | 'protocol' | 'pane',
 ): UsageRow & { key: string } {
+  const fromPane = source === 'pane';
   const cost = costOf(d, priceFor(d.model, prices)) ?? d.agentCostUsd;
   return {
     key: d.key,
@@ -241,7 +266,7 @@ function toRow(
     reasoning: d.reasoning,
     costUsd: cost ?? null,
     bucket,
-    source: fromPane ? 'pane' : 'session-files',
+    source,
     approximate: fromPane,
     ts: d.ts ?? rt.now(),
   };

@@ -5,7 +5,7 @@
  * user, or by send_to_worker's delivery) as the next turn, answers permission requests by crewmux's policy
  * (core/acp/permission.ts) and leaves the others to a person typing an option's number, and reports the agent's
  * activity as signals (source `acp`): busy when a prompt is sent, idle at its stopReason, waiting on a permission
- * request it could not answer.
+ * request it could not answer. The model calls the agent reports in its updates (core/acp/usage.ts) go to `usage`.
  */
 import {
   InitializeResultSchema,
@@ -22,6 +22,7 @@ import {
 } from '../../core/acp/protocol.js';
 import { choosePermission } from '../../core/acp/permission.js';
 import { closeStream, newTranscript, renderStop, renderUpdate } from '../../core/acp/transcript.js';
+import { acpCallUsage, sessionModel, type AcpUsageLine } from '../../core/acp/usage.js';
 import type { AcpSignalEvent } from '../../core/workers/signals.js';
 import { escapeControls } from '../../core/text/terminal-text.js';
 import { AcpRpcError, type AcpConnection, type AcpExit } from '../ports/acp.js';
@@ -32,6 +33,8 @@ export interface AcpWorkerDeps {
   print(text: string): void;
   /** Appends one signal (the signals file; core/workers/signals.ts decides from it). */
   signal(event: AcpSignalEvent, detail?: { type?: string; message?: string }): void;
+  /** Records one model call the agent reported (absent: its reports are not read). */
+  usage?(line: AcpUsageLine): void;
 }
 
 export interface AcpWorkerInput {
@@ -62,6 +65,8 @@ export function runAcpWorker(deps: AcpWorkerDeps, input: AcpWorkerInput): AcpWor
   const transcript = newTranscript();
   const queue: string[] = [input.prompt];
   let sessionId: string | undefined;
+  let model = 'unknown';
+  let calls = 0;
   let turn = false;
   let wake: (() => void) | undefined;
   let quit = false;
@@ -71,7 +76,10 @@ export function runAcpWorker(deps: AcpWorkerDeps, input: AcpWorkerInput): AcpWor
   conn.onNotification((method, params) => {
     if (method !== 'session/update') return;
     const u = SessionUpdateSchema.safeParse(params);
-    if (u.success) deps.print(renderUpdate(transcript, u.data.update));
+    if (!u.success) return;
+    deps.print(renderUpdate(transcript, u.data.update));
+    const tokens = deps.usage ? acpCallUsage(u.data.update) : undefined;
+    if (tokens) deps.usage?.({ key: `${u.data.sessionId}#${++calls}`, model, ...tokens });
   });
 
   conn.onRequest(async (method, params) => {
@@ -105,9 +113,9 @@ export function runAcpWorker(deps: AcpWorkerDeps, input: AcpWorkerInput): AcpWor
     const http = init.agentCapabilities?.mcpCapabilities?.http === true;
     const agent = `${init.agentInfo?.name ?? 'agent'} ${init.agentInfo?.version ?? ''}`.trim();
     print(say(`${agent} over ACP; crewmux's MCP server ${http ? 'given in session/new' : 'from its settings file'}`));
-    sessionId = NewSessionResultSchema.parse(
-      await conn.request('session/new', newSessionParams(input.cwd, input.mcp, http)),
-    ).sessionId;
+    const session = await conn.request('session/new', newSessionParams(input.cwd, input.mcp, http));
+    sessionId = NewSessionResultSchema.parse(session).sessionId;
+    model = sessionModel(session) ?? model;
     for (let text = await nextPrompt(); text !== undefined; text = await nextPrompt()) {
       turn = true;
       deps.signal('prompt');

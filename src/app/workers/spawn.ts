@@ -171,7 +171,9 @@ export async function launchWorkerAgent(
     git: rt.git,
     doneFile: w.done_file,
     // An agent whose workers speak ACP runs under crewmux's ACP pane process (README#acp-workers).
-    ...(agent.profile.acp?.workers ? { acpArgs: agent.profile.acp.args } : {}),
+    ...(agent.profile.acp?.workers
+      ? { acpArgs: agent.profile.acp.args, ...(agent.profile.acp.usage ? { acpUsage: true } : {}) }
+      : {}),
     ctx: {
       role: 'worker',
       sessionId: rt.sid,

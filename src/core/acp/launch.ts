@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { withoutPromptArg, type LaunchSpec } from '../agents/profile.js';
 import { jsonFile, joinPath } from '../agents/profiles/common.js';
 import { SIGNALS_FILE } from '../workers/signals.js';
+import { ACP_USAGE_FILE } from './usage.js';
 
 /** The ACP pane process, shipped in the package. */
 export const ACP_PANE_SCRIPT = fileURLToPath(new URL('../../compose/acp-worker-pane.js', import.meta.url));
@@ -25,22 +26,26 @@ export interface AcpLaunch {
   cwd: string;
   /** The signals file it appends to (the one the monitor reads for the worker). */
   signals: string;
+  /** The file it appends the agent's reported model calls to (core/acp/usage.ts); absent: the agent reports none. */
+  usage?: string;
 }
 
 /**
  * `spec` (the agent's TUI launch) turned into its ACP launch: argv `node ACP_PANE_SCRIPT`, the agent's argv without
- * its prompt plus `acpArgs` written to ACP_LAUNCH_FILE in `stateDir`, prompt mode 'file'.
+ * its prompt plus `acpArgs` written to ACP_LAUNCH_FILE in `stateDir`, prompt mode 'file'; `usage`: the agent reports
+ * its calls' usage over ACP, recorded in ACP_USAGE_FILE beside it.
  */
 export function acpLaunchSpec(
   spec: LaunchSpec,
   acpArgs: readonly string[],
-  o: { nodePath: string; stateDir: string; cwd: string },
+  o: { nodePath: string; stateDir: string; cwd: string; usage?: boolean },
 ): LaunchSpec {
   const file = joinPath(o.stateDir, ACP_LAUNCH_FILE);
   const launch: AcpLaunch = {
     argv: [...withoutPromptArg(spec).argv, ...acpArgs],
     cwd: o.cwd,
     signals: joinPath(o.stateDir, SIGNALS_FILE),
+    ...(o.usage ? { usage: joinPath(o.stateDir, ACP_USAGE_FILE) } : {}),
   };
   return {
     ...spec,

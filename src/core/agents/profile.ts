@@ -157,11 +157,14 @@ export interface SignalsProfile {
 /**
  * An agent that speaks the Agent Client Protocol on stdio (core/acp/): `args` make it do so instead of drawing its TUI
  * (Gemini CLI's and Qwen Code's `--acp`); `workers`: its workers are launched through crewmux's ACP pane process by
- * default (config `"acp": {"<name>": false}` turns it off, `true` on).
+ * default (config `"acp": {"<name>": false}` turns it off, `true` on). `usage`: its session updates report each model
+ * call's tokens (core/acp/usage.ts), so an ACP worker's usage is read from what the pane process records of them
+ * (`acp-usage.jsonl`) instead of the agent's own files (`usage.source`, still read for its lead and TUI workers).
  */
 export interface AcpProfile {
   args: string[];
   workers: boolean;
+  usage?: boolean;
 }
 
 export interface AgentProfile {

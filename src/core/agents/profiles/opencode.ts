@@ -2,9 +2,11 @@
  * OpenCode (verified 1.18.33 in tmux). OPENCODE_CONFIG names an extra config file that OpenCode merges
  * over the user's global config (which is not touched); crewmux writes it under ctx.stateDir. No dialogs
  * exist; `--prompt` gives the TUI its first message (the lead's too: OpenCode lists MCP tools before its first request).
+ * Its workers can speak ACP (`opencode acp`) with config `"acp": {"opencode": true}`.
  */
 import { type AgentProfile, PROMPT_ARG } from '../profile.js';
 import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
+import { SIGNALS_FILE } from '../../workers/signals.js';
 
 const OPENCODE_LOGIN_FIX = 'run `opencode auth login` once, or set the provider key (e.g. ANTHROPIC_API_KEY)';
 const OPENCODE_QUOTA_FIX = "wait for the provider's quota to reset or use another key, then `crewmux resume`";
@@ -39,6 +41,11 @@ export const opencode: AgentProfile = {
   },
   // Its SQLite session storage (~/.local/share/opencode/opencode.db, read only: adapters/usage/usage-files.ts). A key
   // from `opencode auth login` lives in auth.json, not the environment, so such a run shows as the plan bucket.
+  // `opencode acp` (1.18.33) speaks ACP 1; opt-in for workers (docs/agents.md). Its prompt response's `usage` is the
+  // turn's last call only, so usage stays its database's, which ACP sessions also write. The signals file is written
+  // only over ACP.
+  acp: { args: ['acp'], workers: false },
+  signals: { file: SIGNALS_FILE, dialogs: true },
   usage: {
     source: 'opencode-db',
     apiKeyEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'],
@@ -62,7 +69,9 @@ export const opencode: AgentProfile = {
       mcp: {
         [MCP_SERVER]: { type: 'remote', url: ctx.mcpUrl, headers: { Authorization: bearer(ctx) }, enabled: true },
       },
-      permission: { '*': 'allow' },
+      // Over ACP every tool call asks (session/request_permission, with its paths) and crewmux's policy answers
+      // (core/acp/permission.ts); the TUI worker allows all, there being no one to ask.
+      permission: { '*': ctx.acp ? 'ask' : 'allow' },
     };
     return {
       argv: [binary, '--prompt', PROMPT_ARG],

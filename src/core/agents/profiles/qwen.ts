@@ -43,9 +43,10 @@ export const qwen: AgentProfile = {
     env: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
     files: [{ path: '.qwen/oauth_creds.json' }],
   },
-  // It speaks ACP too (`--acp`, protocol 1 in 0.24.4), but its workers stay on the TUI unless config says
-  // `"acp": {"qwen": true}` (docs/agents.md: not verified end to end). The signals file is written only then.
-  acp: { args: ['--acp'], workers: false },
+  // Its workers speak ACP (`--acp`, protocol 1 in 0.24.4) unless config says `"acp": {"qwen": false}`; the signals
+  // file is written only then. Each model call's tokens come in a session update's `_meta.usage`, so an ACP worker's
+  // usage is what the pane process records of them (its chat recording in ACP mode missed calls: docs/agents.md).
+  acp: { args: ['--acp'], workers: true, usage: true },
   signals: { file: SIGNALS_FILE, dialogs: true },
   // Its chat recording under ~/.qwen/projects (or QWEN_HOME); Qwen OAuth is the plan bucket.
   usage: { source: 'qwen-chat', apiKeyEnv: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'] },
@@ -80,7 +81,19 @@ export const qwen: AgentProfile = {
         // crewmux's tools; this documented escape hatch makes startup wait for them.
         QWEN_CODE_LEGACY_MCP_BLOCKING: '1',
       },
-      files: [jsonFile(settingsPath, geminiStyleSettings(ctx, { ui: { enableFollowupSuggestions: false } }))],
+      files: [
+        jsonFile(
+          settingsPath,
+          geminiStyleSettings(ctx, {
+            ui: { enableFollowupSuggestions: false },
+            // A worker's conversation is not the user's to remember: Qwen's background memory extraction (a model
+            // call after each turn that ACP does not report, writing memory files under ~/.qwen) is off for workers.
+            ...(ctx.role === 'worker'
+              ? { memory: { enableManagedAutoMemory: false, enableManagedAutoDream: false } }
+              : {}),
+          }),
+        ),
+      ],
       prompt: 'arg',
     };
   },
