@@ -18,7 +18,7 @@ export const CLOSING_GRACE_MS = 10_000;
 /** How often the agent is looked at during the grace, in ms. */
 const LOOK_EVERY_MS = 250;
 
-/** States a worker is in after it reported its turn (worker_done, done.flag or sentinel line) and the lead's verdict. */
+/** A worker's states after it reported its turn (worker_done, done.flag or sentinel line) and the lead's verdict. */
 const REPORTED: readonly WorkerState[] = ['done', 'unverified', 'blocked', 'failed', 'merged', 'discarded'];
 
 /**
