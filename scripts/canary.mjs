@@ -5,8 +5,9 @@
 //   2. installs it into a temp dir (`npm install --prefix`, never -g) with HOME and the npm cache in that temp dir,
 //      so the user's HOME is not touched; a latest that equals the installed pin reuses node_modules/.bin
 //      (--install-all installs it anyway);
-//   3. runs the real-agent e2e (test/e2e/real-agents-run.test.ts: the CLI as worker, and as lead with its own
-//      worker, through `crewmux run`) with CREWMUX_AGENT_BIN_DIR naming those binaries;
+//   3. runs the real-agent e2e (the test/e2e/real-agents-run-*.test.ts file whose name holds the CLI: the CLI as
+//      worker, and as lead with its own worker, through `crewmux run`) with CREWMUX_AGENT_BIN_DIR naming those
+//      binaries;
 //   4. re-records the pane fixtures (test/integration/real-agents-tui.test.ts with CREWMUX_RECORD_PANES=1 and
 //      CREWMUX_PANES_DIR in the temp dir), checks that crewmux's markers detect each recorded state, and diffs the
 //      panes against the committed test/fixtures/panes/ (paths and clock times normalised);
@@ -99,6 +100,19 @@ function runTests(file, env) {
   for (const m of out.matchAll(/^\s*(not )?ok \d+ - (.+?)(?: # (SKIP|TODO).*)?$/gm))
     results.push({ name: m[2], ok: !m[1], skipped: Boolean(m[3]) });
   return { results, out, status: r.status };
+}
+
+/** The real-agent e2e file that runs `agent`: each test/e2e/real-agents-run-<agents>.test.ts names its CLIs. */
+function realAgentsFile(agent) {
+  const files = readdirSync(join(DIST, 'test', 'e2e')).filter((f) => /^real-agents-run-.+\.test\.js$/.test(f));
+  const file = files.find((f) =>
+    f
+      .replace(/^real-agents-run-|\.test\.js$/g, '')
+      .split('-')
+      .includes(agent),
+  );
+  if (!file) throw new Error(`no test/e2e/real-agents-run-*.test.ts runs ${agent} (files: ${files.join(', ')})`);
+  return file;
 }
 
 const verdict = (results, re) => {
@@ -196,7 +210,7 @@ for (const agent of agents) {
     link(agent, join(prefix, 'node_modules', '.bin'));
   }
   log(`${agent.name}: real-agent e2e (lead and worker through crewmux run)`);
-  const e2e = runTests(join('e2e', 'real-agents-run.test.js'), { CREWMUX_AGENTS: agent.name });
+  const e2e = runTests(join('e2e', realAgentsFile(agent.name)), { CREWMUX_AGENTS: agent.name });
   row.worker = verdict(e2e.results, new RegExp(`^${agent.name} as worker`));
   row.lead = verdict(e2e.results, new RegExp(`^${agent.name} as lead`));
   writeFileSync(join(diffsDir, `${agent.name}-e2e.tap`), e2e.out);

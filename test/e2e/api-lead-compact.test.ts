@@ -4,20 +4,13 @@
  * summary comes from the router (the fake echoes each earlier tool result, which its lead reads back), the
  * first message keeps the goal, the session records a lead note, and the run still ends done.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
+import { useFakeModel } from '../helpers/fake-model.js';
 import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli, writeConfig } from '../helpers/env.js';
 
-let fake: FakeModelServer;
-before(async () => {
-  fake = createFakeModelServer({ keepBodies: true });
-  await fake.listen();
-});
-after(async () => {
-  await fake.close();
-});
+const { fake } = useFakeModel({ server: { keepBodies: true } });
 
 const NO_KEYS = Object.fromEntries(
   ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GROQ_API_KEY', 'CEREBRAS_API_KEY', 'OPENROUTER_API_KEY'].map((k) => [k, '']),

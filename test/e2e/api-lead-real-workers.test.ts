@@ -7,11 +7,10 @@
  * CLI's own tool, worker_done). Both files on the integration branch prove the whole path ran. Skipped when a binary
  * is missing.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { delimiter, join } from 'node:path';
 import { which } from '../../src/adapters/which.js';
-import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
+import { useFakeModel } from '../helpers/fake-model.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
 import {
   createRepo,
@@ -19,23 +18,12 @@ import {
   diagnostics,
   git,
   headlessRunArgs,
-  ROOT,
   runCli,
   secureTestBase,
 } from '../helpers/env.js';
 
-const PATH = [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
-const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
+const { fake, path: PATH, runS: RUN_S } = useFakeModel();
 const missing = ['claude', 'codex'].filter((b) => !which(b, PATH));
-
-let fake: FakeModelServer;
-before(async () => {
-  fake = createFakeModelServer();
-  await fake.listen();
-});
-after(async () => {
-  await fake.close();
-});
 
 test(
   'an API lead runs a real Claude Code worker and a real Codex worker to done',

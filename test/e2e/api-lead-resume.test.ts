@@ -4,23 +4,16 @@
  * relaunches the lead on the same conversation (the fake model sees the earlier messages, the interrupted
  * call answered as such, and the resume note), which then merges, verifies and ends the goal done.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
+import { useFakeModel } from '../helpers/fake-model.js';
 import { createTestEnv, diagnostics, eventually, git, runCli } from '../helpers/env.js';
 import { startGatedRun } from '../helpers/gated-run.js';
 import { RESUME_NOTE } from '../../src/core/api-lead/system-prompt.js';
 
-let fake: FakeModelServer;
-before(async () => {
-  fake = createFakeModelServer({ keepBodies: true });
-  await fake.listen();
-});
-after(async () => {
-  await fake.close();
-});
+const { fake } = useFakeModel({ server: { keepBodies: true } });
 
 const NO_KEYS = Object.fromEntries(
   ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GROQ_API_KEY', 'CEREBRAS_API_KEY', 'OPENROUTER_API_KEY'].map((k) => [k, '']),

@@ -3,11 +3,11 @@
  * conversation goes on with the next provider; a line the user types into pane 0 reaches the model as a
  * user message at its next turn.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
+import { useFakeModel } from '../helpers/fake-model.js';
 import {
   createRepo,
   createTestEnv,
@@ -21,19 +21,14 @@ import {
 } from '../helpers/env.js';
 import { startGatedRun } from '../helpers/gated-run.js';
 
-let fake: FakeModelServer;
 /** Anthropic requests answered so far; from `failAnthropicAfter` on, the fake answers them 429. */
 let anthropicServed = 0;
 let failAnthropicAfter = Infinity;
-before(async () => {
-  fake = createFakeModelServer({
+const { fake } = useFakeModel({
+  server: {
     keepBodies: true,
     failWith: (p) => (p === 'anthropic' && anthropicServed++ >= failAnthropicAfter ? 429 : undefined),
-  });
-  await fake.listen();
-});
-after(async () => {
-  await fake.close();
+  },
 });
 
 const NO_KEYS = Object.fromEntries(

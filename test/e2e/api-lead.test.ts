@@ -6,10 +6,10 @@
  * mark_goal_done; the workers are scripted workers, so both files on the integration branch prove the whole
  * path ran. The lead's usage comes back from its own usage file, as served.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
+import { useFakeModel } from '../helpers/fake-model.js';
 import {
   createRepo,
   createTestEnv,
@@ -22,14 +22,7 @@ import {
 } from '../helpers/env.js';
 import type { SessionUsageView } from '../../src/app/usage/views.js';
 
-let fake: FakeModelServer;
-before(async () => {
-  fake = createFakeModelServer();
-  await fake.listen();
-});
-after(async () => {
-  await fake.close();
-});
+const { fake } = useFakeModel();
 
 const scripted = {
   command: process.execPath,

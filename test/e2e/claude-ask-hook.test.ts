@@ -6,44 +6,25 @@
  * the lead merges, verifies and marks the goal done: the file on the integration branch holds the lead's answer, the
  * ticket came from the hook, was answered by the lead and delivered through the hook (never typed into the pane).
  * Skipped when the claude binary is missing. Seeded HOME (test/helpers/agent-homes.ts), outbound traffic to a closed
- * loopback proxy, as in real-agents-run.test.ts.
+ * loopback proxy, as in test/helpers/real-agents.ts.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { which } from '../../src/adapters/which.js';
-import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { ASK_MARK, ASK_USER_TOOL } from '../fakes/fake-model/policy.js';
-import { agentPath, OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
-import {
-  createRepo,
-  createTestEnv,
-  diagnostics,
-  fixtureAgent,
-  git,
-  ROOT,
-  runCli,
-  secureTestBase,
-} from '../helpers/env.js';
+import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
+import { useFakeModel } from '../helpers/fake-model.js';
+import { createRepo, createTestEnv, diagnostics, fixtureAgent, git, runCli, secureTestBase } from '../helpers/env.js';
 import type { StepResult } from '../helpers/step-run.js';
 
-const PATH = agentPath(ROOT, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-/** Seconds the run may take before crewmux ends it as timed out. */
-const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 180);
+/** RUN_S: seconds the run may take before crewmux ends it as timed out (default 180). */
+const { fake, path: PATH, runS: RUN_S } = useFakeModel({ runS: 180 });
 const QUESTION = 'Which port should the server listen on?';
 const ANSWER = 'port 8080, said the lead';
 const TASK = `Create file port.txt containing the port is\n${ASK_MARK} ${QUESTION}\n`;
-
-let fake: FakeModelServer;
-before(async () => {
-  fake = createFakeModelServer();
-  await fake.listen();
-});
-after(async () => {
-  await fake.close();
-});
 
 function events(dataDir: string, type: string): { worker_id: string; data: Record<string, unknown> }[] {
   const db = new Database(join(dataDir, 'state.db'), { readonly: true });

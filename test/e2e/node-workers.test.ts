@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, createRepo, createTestEnv, diagnostics, git } from '../helpers/env.js';
+import { BIN, createRepo, createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -48,18 +48,8 @@ test('a goal with one local and two node workers completes; both node branches a
     const env = { ...t.env, CREWMUX_SSH_COMMAND: lab.sshCommand };
     const cli = (args: string[], timeoutMs = 60_000) =>
       lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
-    const args = [
-      'run',
-      '--goal',
-      goal,
-      '--lead',
-      'scripted-lead',
-      '--agents',
-      'scripted-worker',
-      '--no-attach',
-      '--trust-repo-config',
-    ];
-    const r = await cli([...args, '--wait', '--timeout', '150'], 200_000);
+    const argv = headlessRunArgs(goal, { lead: 'scripted-lead', agents: ['scripted-worker'], timeoutS: 150 });
+    const r = await cli(argv, 200_000);
     assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
 
     const status = await cli(['status', '--json']);

@@ -7,39 +7,28 @@
  * (a second Claude worker writes b.txt), and in round 2 the same Codex session gets the new diff and passes. Skipped
  * when a binary is missing; CREWMUX_RUN_VERBOSE=1 prints the run's event log.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { which } from '../../src/adapters/which.js';
-import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { flattenText } from '../fakes/fake-model/conversation.js';
-import { agentPath, OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
+import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
+import { useFakeModel } from '../helpers/fake-model.js';
 import {
   createRepo,
   createTestEnv,
   diagnostics,
   fixtureAgent,
   git,
-  ROOT,
   runCli,
   secureTestBase,
   writeConfig,
 } from '../helpers/env.js';
 import type { StepResult } from '../helpers/step-run.js';
 
-const PATH = agentPath(ROOT, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
+const { fake, path: PATH, runS: RUN_S } = useFakeModel({ server: { keepBodies: true } });
 const missing = ['claude', 'codex'].filter((b) => !which(b, PATH));
-
-let fake: FakeModelServer;
-before(async () => {
-  fake = createFakeModelServer({ keepBodies: true });
-  await fake.listen();
-});
-after(async () => {
-  await fake.close();
-});
 
 const GOAL = ['Two files.', '', '## Acceptance', '- a.txt exists', '- b.txt exists', ''].join('\n');
 

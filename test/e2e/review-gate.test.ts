@@ -19,6 +19,20 @@ const scripted = (env: Record<string, string> = {}) => ({
 });
 const file = (path: string, content: string) => `Write it.\n\`\`\`file:${path}\n${content}\`\`\`\n`;
 const FINDING = { file: 'a.txt', line: 1, severity: 'high', text: 'b.txt is missing: the goal needs both files' };
+/**
+ * The lead's steps once worker `$a` (a.txt) finished: merge, verify and mark_goal_done (gate round 1), then b.txt by a
+ * new worker `$b`, merged and verified, and mark_goal_done again (round 2).
+ */
+const twoRoundPlan = () => [
+  { call: 'merge_worker', args: { worker_id: '$a' } },
+  { call: 'verify', args: { commands: ['git cat-file -e HEAD:a.txt'] } },
+  { call: 'mark_goal_done', args: { summary: 'a written' }, repeatWhile: 'still running' },
+  { call: 'spawn_worker', args: { task: file('b.txt', 'b\n'), agent: 'scripted' }, save: 'b' },
+  { call: 'wait_for_worker', args: { worker_id: '$b' }, repeatWhile: 'Still running' },
+  { call: 'merge_worker', args: { worker_id: '$b' } },
+  { call: 'verify', args: { commands: ['git cat-file -e HEAD:b.txt'] } },
+  { call: 'mark_goal_done', args: { summary: 'a and b written' }, repeatWhile: 'still running' },
+];
 
 test('gate: round 1 rejected with a finding, round 2 passed by the same reviewer; an unverified done', async () => {
   const t = createTestEnv();
@@ -49,14 +63,7 @@ test('gate: round 1 rejected with a finding, round 2 passed by the same reviewer
         { call: 'wait_for_worker', args: { worker_ids: ['$a', '$u'], mode: 'all' }, repeatWhile: 'Still running' },
         { call: 'merge_worker', args: { worker_id: '$u' } },
         { call: 'discard_worker', args: { worker_id: '$u', reason: 'unverified' } },
-        { call: 'merge_worker', args: { worker_id: '$a' } },
-        { call: 'verify', args: { commands: ['git cat-file -e HEAD:a.txt'] } },
-        { call: 'mark_goal_done', args: { summary: 'a written' }, repeatWhile: 'still running' },
-        { call: 'spawn_worker', args: { task: file('b.txt', 'b\n'), agent: 'scripted' }, save: 'b' },
-        { call: 'wait_for_worker', args: { worker_id: '$b' }, repeatWhile: 'Still running' },
-        { call: 'merge_worker', args: { worker_id: '$b' } },
-        { call: 'verify', args: { commands: ['git cat-file -e HEAD:b.txt'] } },
-        { call: 'mark_goal_done', args: { summary: 'a and b written' }, repeatWhile: 'still running' },
+        ...twoRoundPlan(),
       ],
       { scripted: scripted(), reviewer: scripted({ CREWMUX_SCRIPTED_VERDICTS: verdicts }) },
       [],
@@ -186,14 +193,7 @@ test('gate across a supervisor restart: SIGKILLed while round 2 runs, resumed, t
         { resumable: true },
         { call: 'spawn_worker', args: { task: file('a.txt', 'a\n'), agent: 'scripted' }, save: 'a' },
         { call: 'wait_for_worker', args: { worker_id: '$a' }, repeatWhile: 'Still running' },
-        { call: 'merge_worker', args: { worker_id: '$a' } },
-        { call: 'verify', args: { commands: ['git cat-file -e HEAD:a.txt'] } },
-        { call: 'mark_goal_done', args: { summary: 'a written' }, repeatWhile: 'still running' },
-        { call: 'spawn_worker', args: { task: file('b.txt', 'b\n'), agent: 'scripted' }, save: 'b' },
-        { call: 'wait_for_worker', args: { worker_id: '$b' }, repeatWhile: 'Still running' },
-        { call: 'merge_worker', args: { worker_id: '$b' } },
-        { call: 'verify', args: { commands: ['git cat-file -e HEAD:b.txt'] } },
-        { call: 'mark_goal_done', args: { summary: 'a and b written' }, repeatWhile: 'still running' },
+        ...twoRoundPlan(),
       ],
       { scripted: scripted(), reviewer: scripted({ CREWMUX_SCRIPTED_VERDICTS: verdicts }) },
       [],

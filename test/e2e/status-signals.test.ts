@@ -14,7 +14,7 @@
  * for a real Qwen Code worker, over ACP by default since its usage is read from its ACP updates, and for a real OpenCode
  * worker with `"acp": {"opencode": true}` (before, config naming opencode was refused: it spoke no ACP). Each is
  * skipped when its binary is missing. Seeded HOME
- * (test/helpers/agent-homes.ts), outbound traffic to a closed loopback proxy, as in real-agents-run.test.ts.
+ * (test/helpers/agent-homes.ts), outbound traffic to a closed loopback proxy, as in test/helpers/real-agents.ts.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -226,7 +226,7 @@ test(
     skip: which('opencode', PATH) ? false : 'opencode not installed (npm install in the repo installs the pinned CLI)',
   },
   async () => {
-    // OpenCode 1.18.33 needed up to 2 minutes to its first model request on loaded cores (real-agents-run.test.ts).
+    // OpenCode 1.18.33 needed up to 2 minutes to its first model request on loaded cores (real-agents-run-opencode.test.ts).
     // The session ends right after its second worker_done; on loaded cores its closing answer, and so the second
     // turn's end_turn, came after that and was cut (seen once): busy, idle (which let the second turn be typed), busy.
     const x = await twoTurns('opencode', ['acp'], { config: { acp: { opencode: true } }, runS: RUN_S * 2, flips: 2 });

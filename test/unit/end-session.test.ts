@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { createFakeRuntime } from '../helpers/fake-runtime.js';
 import { endSession } from '../../src/app/session/goal.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
+import { completeTurn } from '../../src/app/workers/turns.js';
+import { CLOSING_GRACE_MS } from '../../src/app/workers/closing-answer.js';
 
 test('endSession failing still ends the session: a throwing hook and subscriber, tmux gone and no report', async () => {
   const f = await createFakeRuntime();
@@ -134,6 +136,73 @@ test('endSession stops running workers (snapshot first) and the lead, once, with
       [[worker.id, 'killed', ' 1 file changed, 1 insertion(+)']],
     );
     assert.equal(f.eventTypes().filter((t) => t === 'session.failed').length, 1);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('endSession gives a worker that reported done a grace for its closing answer (its usage), not one still at work', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const { worker: done } = await spawnWorker(f.rt, { task: 'add a feature' });
+    const { worker: busy } = await spawnWorker(f.rt, { task: 'add another feature' });
+    f.git.commit(done.branch, 'worker commit', ['src/feature.ts']);
+    await completeTurn(f.rt, done.id, { status: 'done', summary: 'feature added' }, 'mcp');
+    // After worker_done the agent answers the tool's result: one more model call, written down when it completes.
+    f.tmux.setScreen(done.pane_id!, 'scripted worker busy\n');
+    f.tmux.setScreen(busy.pane_id!, 'scripted worker busy\n');
+    const t0 = f.clock.now();
+    let answered = false;
+    const sleep = f.clock.sleep;
+    f.rt.clock = {
+      now: f.clock.now,
+      sleep: async (ms, signal) => {
+        await sleep(ms, signal);
+        if (!answered && f.clock.now() - t0 >= 3_000) {
+          answered = true;
+          f.tmux.setScreen(done.pane_id!, 'scripted worker idle\n');
+        }
+      },
+    };
+    const stops: [string, number, boolean][] = [];
+    const sendKeys = f.tmux.sendKeys.bind(f.tmux);
+    f.tmux.sendKeys = async (paneId, ...keys) => {
+      if (keys.includes('C-c')) stops.push([paneId, f.clock.now() - t0, answered]);
+      return sendKeys(paneId, ...keys);
+    };
+
+    await endSession(f.rt, 'done', 'the goal is met');
+
+    assert.deepEqual(stops, [
+      [busy.pane_id!, 0, false],
+      [done.pane_id!, 3_000, true],
+    ]);
+    assert.equal(f.store.getWorker(f.rt.sid, done.id)!.state, 'done');
+    assert.equal(f.store.getWorker(f.rt.sid, busy.id)!.state, 'killed');
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('endSession stops a worker that reported done but never reaches its prompt after CLOSING_GRACE_MS', async () => {
+  const f = await createFakeRuntime();
+  try {
+    const { worker } = await spawnWorker(f.rt, { task: 'add a feature' });
+    f.git.commit(worker.branch, 'worker commit', ['src/feature.ts']);
+    await completeTurn(f.rt, worker.id, { status: 'done', summary: 'feature added' }, 'mcp');
+    f.tmux.setScreen(worker.pane_id!, 'scripted worker busy\n');
+    const t0 = f.clock.now();
+    const stops: number[] = [];
+    const sendKeys = f.tmux.sendKeys.bind(f.tmux);
+    f.tmux.sendKeys = async (paneId, ...keys) => {
+      if (keys.includes('C-c')) stops.push(f.clock.now() - t0);
+      return sendKeys(paneId, ...keys);
+    };
+
+    await endSession(f.rt, 'done', 'the goal is met');
+
+    assert.deepEqual(stops, [CLOSING_GRACE_MS]);
+    assert.equal(f.runner.isAlive(f.tmux.pane(worker.pane_id!)?.pid ?? -1), false);
   } finally {
     f.cleanup();
   }

@@ -11,6 +11,7 @@ import { questionCounts, type QuestionCounts } from '../../core/questions/ticket
 import { REPORT_INSTRUCTION, summarize } from '../llm/summarize.js';
 import type { SessionStatus } from '../../core/session/rows.js';
 import { stopWorker } from '../workers/turns.js';
+import { awaitClosingAnswer } from '../workers/closing-answer.js';
 import { session, type Runtime } from '../runtime.js';
 import { redactSecrets } from '../../core/text/redact.js';
 import { episodeWorthWriting } from '../../core/llm/memory-text.js';
@@ -114,11 +115,11 @@ function refuseOverBudget(rt: Runtime): void {
 }
 
 /**
- * Ends the session once (later calls get the first call's promise): agents stopped (their work
- * snapshot-committed), the report built and stored, the outcome recorded on the session row and
- * `session.<status>` emitted. Never rejects: a step that throws (a hook, tmux, the report, the store)
- * is named in the recorded reason and the steps after it still run, so a session always ends.
- * `rt.ending` is set before any step runs.
+ * Ends the session once (later calls get the first call's promise): agents stopped (their work snapshot-committed; a
+ * worker that reported its turn first gets up to CLOSING_GRACE_MS to finish its closing answer), the report built and
+ * stored, the outcome recorded on the session row and `session.<status>` emitted. Never rejects: a step that throws (a
+ * hook, tmux, the report, the store) is named in the recorded reason and the steps after it still run, so a session
+ * always ends. `rt.ending` is set before any step runs.
  */
 export function endSession(
   rt: Runtime,
@@ -149,11 +150,14 @@ async function finishSession(
 
   await step('the sessionEnding hook', () => rt.hooks.sessionEnding());
   await step('the session.ending event', () => rt.events.emit('session.ending', `ending: ${status} (${reason})`));
+  // A worker that reported its turn may still be giving its closing answer (a model call its usage must count): it
+  // gets a short grace to reach its prompt; one still at work is stopped at once.
   await step('stopping the workers', () =>
     Promise.all(
-      rt.store
-        .listWorkers(rt.sid)
-        .map((w) => stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined)),
+      rt.store.listWorkers(rt.sid).map(async (w) => {
+        await awaitClosingAnswer(rt, w);
+        await stopWorker(rt, w.id, 'killed', `session ended: ${status}`).catch(() => undefined);
+      }),
     ),
   );
   await step('stopping the lead', () => stopLead(rt, status));

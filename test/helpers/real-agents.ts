@@ -1,7 +1,8 @@
 /**
- * The seven pinned real agent CLIs through the real `crewmux run --no-attach --wait` (built
- * bin/crewmux.js, private tmux socket, real git, crewmux's own MCP server), each talking to the
- * scripted fake model server on loopback:
+ * The real-agent e2e runs, shared by test/e2e/real-agents-run-*.test.ts (each file names the CLIs it runs, so the
+ * e2e tier's two slots share the long runs): the pinned real agent CLIs through the real
+ * `crewmux run --no-attach --wait` (built bin/crewmux.js, private tmux socket, real git, crewmux's own MCP server),
+ * each talking to the scripted fake model server on loopback:
  * - as LEAD: the CLI leads and the same CLI works (spawn_worker, wait_for_worker, merge_worker,
  *   verify, mark_goal_done, all decided by the fake model from crewmux's real lead prompt);
  * - as WORKER: the scripted lead follows a JSON plan in the goal, and the CLI writes the file with its
@@ -11,68 +12,49 @@
  * waiting for MCP servers): a lead run passes only if crewmux typed the goal after the lead's MCP client
  * listed crewmux's tools (issue 14, "the lead never starts blind").
  * A run that ends done proves no dialog blocked any pane. A CLI whose binary is missing is skipped.
- * Each run gets its own HOME, seeded like a user's (test/helpers/agent-homes.ts); outbound traffic
+ * Each run gets its own HOME, seeded like a user's (agent-homes.ts); outbound traffic
  * goes to a closed loopback proxy. CREWMUX_AGENTS=claude,codex limits the CLIs; CREWMUX_RUN_S sets the
  * per-run --timeout (default 150); CREWMUX_RUN_VERBOSE=1 prints each run's progress lines.
- * Runs go one at a time (2 shared cores): node:test runs a file's tests in sequence. CREWMUX_AGENT_BIN_DIR puts
+ * A file's runs go one at a time (node:test runs a file's tests in sequence); the e2e tier runs two files at once on
+ * its 2 shared cores, which the slow CLIs' longer time limits (runSeconds) allow for. CREWMUX_AGENT_BIN_DIR puts
  * other binaries first on PATH (scripts/canary.mjs: each CLI's latest release).
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { which } from '../../src/adapters/which.js';
 import { findAgent } from '../../src/core/agents/registry.js';
-import { createFakeModelServer, type FakeModelServer, type RecordedRequest } from '../fakes/fake-model-server.js';
+import type { FakeModelServer, RecordedRequest } from '../fakes/fake-model-server.js';
 import type { SessionUsageView } from '../../src/app/usage/views.js';
 import { BLIND_LEAD_TEXT } from '../fakes/fake-model/policy.js';
-import { agentPath, OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
-import {
-  createRepo,
-  createTestEnv,
-  diagnostics,
-  git,
-  ROOT,
-  runCli,
-  secureTestBase,
-  type TestEnv,
-} from '../helpers/env.js';
+import { OFFLINE_ENV, seedUserHome } from './agent-homes.js';
+import { createRepo, createTestEnv, diagnostics, git, headlessRunArgs, runCli, secureTestBase } from './env.js';
+import type { TestEnv } from './env.js';
+import { useFakeModel, type FakeModelSetup } from './fake-model.js';
 
-const PATH = agentPath(ROOT, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
 const ONLY = process.env.CREWMUX_AGENTS?.split(',');
-const AGENTS = ['claude', 'codex', 'gemini', 'qwen', 'opencode', 'kilocode', 'copilot'].filter(
-  (a) => !ONLY || ONLY.includes(a),
-);
-/** Seconds one run may take before crewmux ends it as timed out. */
-const RUN_S = Number(process.env.CREWMUX_RUN_S ?? 150);
+/** What one file's runs share: the fake model server, PATH and the run time limit. */
+type Runs = FakeModelSetup;
 /**
  * Kilo Code 7.7.7 needed 1.5 to 3 minutes from launch to listing crewmux's tools on 2 cores at load average 11
  * (a fresh HOME per run: its first-run set-up each time), so runs with it get four times the time. OpenCode
  * 1.18.33 needed 1m40 to 2m from launch to its first model request at load average 15 (with or without crewmux
  * reading its database), so runs with it get twice the time.
  */
-const runSeconds = (agents: string[]) =>
-  agents.includes('kilocode') ? RUN_S * 4 : agents.includes('opencode') ? RUN_S * 2 : RUN_S;
+const runSeconds = (r: Runs, agents: string[]) =>
+  agents.includes('kilocode') ? r.runS * 4 : agents.includes('opencode') ? r.runS * 2 : r.runS;
 // Gemini CLI and Qwen Code skip a system settings file below a world-writable directory (/tmp), and
 // crewmux writes them under its data dir; so these runs live under the repo's ignored test-artifacts/.
 const BASE = secureTestBase();
 
-let fake: FakeModelServer;
-before(async () => {
-  fake = createFakeModelServer({ blindLead: 'end-turn' });
-  await fake.listen();
-});
-after(async () => {
-  await fake.close();
-});
-
-const binaryOf = (agent: string) =>
+const binaryOf = (r: Runs, agent: string) =>
   findAgent(agent)
-    ?.binaries.map((b) => which(b, PATH))
+    ?.binaries.map((b) => which(b, r.path))
     .find(Boolean);
-const missing = (agents: string[]) => {
-  const gone = agents.filter((a) => !binaryOf(a));
+const missing = (r: Runs, agents: string[]) => {
+  const gone = agents.filter((a) => !binaryOf(r, a));
   return gone.length ? `${gone.join(', ')} not installed (npm install in the repo installs the pinned CLIs)` : false;
 };
 
@@ -115,8 +97,9 @@ interface Outcome {
 }
 
 /** One goal through `crewmux run --no-attach --wait` with `lead` and worker `agents`, HOME seeded for all of them; the caller cleans up `t`. */
-async function runGoal(lead: string, agents: string[], goal: string): Promise<Outcome> {
-  const runS = runSeconds([lead, ...agents]);
+async function runGoal(runs: Runs, lead: string, agents: string[], goal: string): Promise<Outcome> {
+  const { fake } = runs;
+  const runS = runSeconds(runs, [lead, ...agents]);
   const t = createTestEnv({ base: BASE });
   const repo = createRepo(t, {
     'README.md': '# test repo\n',
@@ -131,28 +114,13 @@ async function runGoal(lead: string, agents: string[], goal: string): Promise<Ou
     (env, a) => ({ ...env, ...seedUserHome(a, home, fake.url) }),
     {},
   );
-  const env = { PATH, ...OFFLINE_ENV, ...users };
+  const env = { PATH: runs.path, ...OFFLINE_ENV, ...users };
   const started = Date.now();
   const firstRequest = fake.requests.length;
-  const r = await runCli(
-    t,
-    repo,
-    [
-      'run',
-      '--goal',
-      goal,
-      '--lead',
-      lead,
-      '--agents',
-      agents.join(','),
-      '--no-attach',
-      '--wait',
-      '--trust-repo-config',
-      '--timeout',
-      String(runS),
-    ],
-    { env, timeoutMs: (runS + 60) * 1000 },
-  );
+  const r = await runCli(t, repo, headlessRunArgs(goal, { lead, agents, timeoutS: runS }), {
+    env,
+    timeoutMs: (runS + 60) * 1000,
+  });
   const ms = Date.now() - started;
   if (process.env.CREWMUX_RUN_VERBOSE === '1')
     process.stderr.write(
@@ -232,12 +200,10 @@ function assertUsage(o: Outcome, who: Record<string, string>): void {
     if (!readsUsage(agent)) continue;
     const got = o.usage.workers[id];
     const mine = o.served.filter((r) => r.role === id);
-    const sum = (calls: RecordedRequest[]) =>
-      calls.reduce((a, r) => ({ input: a.input + r.usage.input, output: a.output + r.usage.output }), {
-        input: 0,
-        output: 0,
-      });
-    const served = sum(mine);
+    const served = mine.reduce((a, r) => ({ input: a.input + r.usage.input, output: a.output + r.usage.output }), {
+      input: 0,
+      output: 0,
+    });
     const detail = () =>
       `${id} (${agent}): crewmux recorded ${JSON.stringify(got)}; the fake served ${mine.length} call(s) ${JSON.stringify(served)}\n${o.why()}`;
     if (process.env.CREWMUX_RUN_VERBOSE === '1') process.stderr.write(`usage ${detail().split('\n')[0]}\n`);
@@ -249,14 +215,9 @@ function assertUsage(o: Outcome, who: Record<string, string>): void {
       `recorded models ${Object.keys(o.usage.models).join(', ')} vs served ${[...models].join(', ')}: ${detail()}`,
     );
     if (id !== 'lead') {
-      // Every call must be in its transcript, exactly, with one exception: the session's end stops a worker right
-      // after its worker_done, and an agent stopped during the closing answer that follows (OpenCode, once) never
-      // writes that call down, so nobody can read it.
-      const before = mine.at(-2)?.decision;
-      const closing = before?.kind === 'tool' && /(^|[_-])worker_done$/.test(before.tool.name);
-      const k = closing && got.calls === mine.length - 1 ? got.calls : mine.length;
-      const upTo = sum(mine.slice(0, k));
-      same([got.calls, got.input, got.output], [k, upTo.input, upTo.output], detail);
+      // Every call must be in its transcript, exactly: the closing answer after worker_done too (the session's end
+      // gives a worker that reported done a grace to finish it: app/workers/closing-answer.ts).
+      same([got.calls, got.input, got.output], [mine.length, served.input, served.output], detail);
     }
     // A done lead is not stopped: its last answer may reach its transcript after the final read.
     else assert.ok(got.input <= served.input && got.output <= served.output, `more than was served: ${detail()}`);
@@ -264,7 +225,7 @@ function assertUsage(o: Outcome, who: Record<string, string>): void {
 }
 
 /** Fake-model decisions that called crewmux tool `tool` (`crewmux_x`, `crewmux-x`, ...), directly or through Qwen's `tool_call` proxy. */
-function modelCalled(tool: string): number {
+function modelCalled(fake: FakeModelServer, tool: string): number {
   const named = (n: unknown) => typeof n === 'string' && new RegExp(`(^|[_-])${tool}$`).test(n);
   return fake.requests.filter(
     (r) =>
@@ -274,66 +235,111 @@ function modelCalled(tool: string): number {
 }
 
 /** Lead turns the fake model ended because crewmux's tools were missing from the request. */
-function blindTurns(): number {
+function blindTurns(fake: FakeModelServer): number {
   return fake.requests.filter((r) => r.decision.kind === 'text' && r.decision.text === BLIND_LEAD_TEXT).length;
 }
 
-const timings: string[] = [];
-after(() => {
-  if (!timings.length) return;
-  process.stdout.write(
-    `# real-agents-run timings:\n${timings.map((l) => `#   ${l}`).join('\n')}\n#   blind lead turns: ${blindTurns()}\n`,
-  );
-});
-
-for (const agent of AGENTS) {
-  describe(`real ${agent} through crewmux run`, () => {
-    test(
-      `${agent} as worker: the scripted lead's plan, the file written by ${agent}'s own tool, worker_done, merge, verify, done`,
-      { skip: missing([agent]), timeout: (runSeconds([agent]) + 90) * 1000 },
-      async () => {
-        const file = `worker-${agent}.txt`;
-        const content = `hello from ${agent}`;
-        const plan = {
-          workers: [{ task: `Create file ${file} containing ${content}`, agent }],
-          verify: ['git status --short'],
-        };
-        const o = await runGoal(
-          'scripted-lead',
-          [agent],
-          `One file by a real ${agent} worker.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`,
-        );
-        try {
-          timings.push(`${agent} worker: ${(o.ms / 1000).toFixed(1)} s`);
-          assertDone(o, [{ worker: 'w01', agent, file, content }]);
-          assert.equal(o.view.session.lead, 'scripted-lead');
-          assertUsage(o, { w01: agent });
-        } finally {
-          o.t.cleanup();
-        }
-      },
+/**
+ * Declares the real-agent runs of `agents` (each as worker and as lead, those CREWMUX_AGENTS leaves in) and, with
+ * `mixed`, the Claude Code lead with Codex and Gemini workers, on one fake model server for the calling file; the
+ * file prints its runs' timings at the end. Call it once, at the top level of a test file.
+ */
+export function realAgentRuns(agents: string[], opts: { mixed?: boolean } = {}): void {
+  const runs = useFakeModel({ server: { blindLead: 'end-turn' } });
+  const timings: string[] = [];
+  after(() => {
+    if (!timings.length) return;
+    process.stdout.write(
+      `# real-agents-run timings:\n${timings.map((l) => `#   ${l}`).join('\n')}\n#   blind lead turns: ${blindTurns(runs.fake)}\n`,
     );
-
-    test(
-      `${agent} as lead (and its worker): the goal arrives after crewmux's tools are listed; spawn_worker, wait_for_worker, merge_worker, verify, mark_goal_done`,
-      { skip: missing([agent]), timeout: (runSeconds([agent]) + 90) * 1000 },
-      async () => {
-        const file = `lead-${agent}.txt`;
-        const content = `written for a ${agent} lead`;
-        const before = modelCalled('mark_goal_done');
-        const blindBefore = blindTurns();
-        const o = await runGoal(agent, [agent], `Create file ${file} containing ${content}`);
-        try {
-          timings.push(`${agent} lead: ${(o.ms / 1000).toFixed(1)} s`);
-          same(
-            blindTurns() - blindBefore,
-            0,
-            () => `the lead's model saw the goal without crewmux's tools:\n${o.why()}`,
+  });
+  for (const agent of agents.filter((a) => !ONLY || ONLY.includes(a))) {
+    describe(`real ${agent} through crewmux run`, () => {
+      test(
+        `${agent} as worker: the scripted lead's plan, the file written by ${agent}'s own tool, worker_done, merge, verify, done`,
+        { skip: missing(runs, [agent]), timeout: (runSeconds(runs, [agent]) + 90) * 1000 },
+        async () => {
+          const file = `worker-${agent}.txt`;
+          const content = `hello from ${agent}`;
+          const plan = {
+            workers: [{ task: `Create file ${file} containing ${content}`, agent }],
+            verify: ['git status --short'],
+          };
+          const o = await runGoal(
+            runs,
+            'scripted-lead',
+            [agent],
+            `One file by a real ${agent} worker.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`,
           );
-          assertDone(o, [{ worker: 'w01', agent, file, content }]);
-          assert.equal(o.view.session.lead, agent);
-          assertUsage(o, { lead: agent, w01: agent });
-          assert.ok(modelCalled('mark_goal_done') > before, 'the lead CLI called mark_goal_done as the model told it');
+          try {
+            timings.push(`${agent} worker: ${(o.ms / 1000).toFixed(1)} s`);
+            assertDone(o, [{ worker: 'w01', agent, file, content }]);
+            assert.equal(o.view.session.lead, 'scripted-lead');
+            assertUsage(o, { w01: agent });
+          } finally {
+            o.t.cleanup();
+          }
+        },
+      );
+
+      test(
+        `${agent} as lead (and its worker): the goal arrives after crewmux's tools are listed; spawn_worker, wait_for_worker, merge_worker, verify, mark_goal_done`,
+        { skip: missing(runs, [agent]), timeout: (runSeconds(runs, [agent]) + 90) * 1000 },
+        async () => {
+          const file = `lead-${agent}.txt`;
+          const content = `written for a ${agent} lead`;
+          const before = modelCalled(runs.fake, 'mark_goal_done');
+          const blindBefore = blindTurns(runs.fake);
+          const o = await runGoal(runs, agent, [agent], `Create file ${file} containing ${content}`);
+          try {
+            timings.push(`${agent} lead: ${(o.ms / 1000).toFixed(1)} s`);
+            same(
+              blindTurns(runs.fake) - blindBefore,
+              0,
+              () => `the lead's model saw the goal without crewmux's tools:\n${o.why()}`,
+            );
+            assertDone(o, [{ worker: 'w01', agent, file, content }]);
+            assert.equal(o.view.session.lead, agent);
+            assertUsage(o, { lead: agent, w01: agent });
+            assert.ok(
+              modelCalled(runs.fake, 'mark_goal_done') > before,
+              'the lead CLI called mark_goal_done as the model told it',
+            );
+          } finally {
+            o.t.cleanup();
+          }
+        },
+      );
+    });
+  }
+  if (opts.mixed) mixedRun(runs, timings);
+}
+
+/** The mixed run: a Claude Code lead with a Codex worker and a Gemini worker (needs all three CLIs). */
+function mixedRun(runs: Runs, timings: string[]): void {
+  describe('mixed real agents through crewmux run', () => {
+    const agents = ['claude', 'codex', 'gemini'];
+    const skip =
+      ONLY && !agents.every((a) => ONLY.includes(a))
+        ? 'CREWMUX_AGENTS leaves out claude, codex or gemini'
+        : missing(runs, agents);
+    test(
+      'a Claude Code lead with a Codex worker and a Gemini worker',
+      { skip, timeout: (runs.runS + 90) * 1000 },
+      async () => {
+        const goal = [
+          'Two files, one per worker.',
+          '- codex: Create file mixed-codex.txt containing hello from codex',
+          '- gemini: Create file mixed-gemini.txt containing hello from gemini',
+        ].join('\n');
+        const o = await runGoal(runs, 'claude', ['codex', 'gemini'], goal);
+        try {
+          timings.push(`mixed claude lead + codex, gemini workers: ${(o.ms / 1000).toFixed(1)} s`);
+          assertDone(o, [
+            { worker: 'w01', agent: 'codex', file: 'mixed-codex.txt', content: 'hello from codex' },
+            { worker: 'w02', agent: 'gemini', file: 'mixed-gemini.txt', content: 'hello from gemini' },
+          ]);
+          assert.equal(o.view.session.lead, 'claude');
         } finally {
           o.t.cleanup();
         }
@@ -341,33 +347,3 @@ for (const agent of AGENTS) {
     );
   });
 }
-
-describe('mixed real agents through crewmux run', () => {
-  const agents = ['claude', 'codex', 'gemini'];
-  const skip =
-    ONLY && !agents.every((a) => ONLY.includes(a))
-      ? 'CREWMUX_AGENTS leaves out claude, codex or gemini'
-      : missing(agents);
-  test(
-    'a Claude Code lead with a Codex worker and a Gemini worker',
-    { skip, timeout: (RUN_S + 90) * 1000 },
-    async () => {
-      const goal = [
-        'Two files, one per worker.',
-        '- codex: Create file mixed-codex.txt containing hello from codex',
-        '- gemini: Create file mixed-gemini.txt containing hello from gemini',
-      ].join('\n');
-      const o = await runGoal('claude', ['codex', 'gemini'], goal);
-      try {
-        timings.push(`mixed claude lead + codex, gemini workers: ${(o.ms / 1000).toFixed(1)} s`);
-        assertDone(o, [
-          { worker: 'w01', agent: 'codex', file: 'mixed-codex.txt', content: 'hello from codex' },
-          { worker: 'w02', agent: 'gemini', file: 'mixed-gemini.txt', content: 'hello from gemini' },
-        ]);
-        assert.equal(o.view.session.lead, 'claude');
-      } finally {
-        o.t.cleanup();
-      }
-    },
-  );
-});
