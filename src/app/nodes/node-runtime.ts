@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import {
   HelloResultSchema,
   NODE_PROTOCOL,
+  NodeInfoSchema,
+  type NodeInfo,
   nodeWorkerId,
   RepoEnsureResultSchema,
   WorkerOutputResultSchema,
@@ -79,6 +81,8 @@ export interface NodeRuntime extends WorkerRuntime {
   fetchBack(workerId: string, message: string, exclude: string[]): Promise<{ commit?: string; refs: string[] }>;
   /** Whether the agent lives, with its done.flag as the node has it; rejects when the node cannot be asked. */
   status(h: WorkerHandle): Promise<{ running: boolean; doneFlag?: string }>;
+  /** The node's status answer (free memory, workers running, `agents` probed); rejects when it cannot be asked. */
+  info(agents: string[]): Promise<NodeInfo>;
   /** Ends the channel (the node's workers keep running). */
   close(): Promise<void>;
 }
@@ -251,6 +255,9 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
       );
       const back = await fetchWorkerRefs(transferDeps, await remote(workerId));
       return { ...(snap.commit ? { commit: snap.commit } : {}), refs: back.refs };
+    },
+    async info(agents) {
+      return NodeInfoSchema.parse(await call('info', { agents }, 30_000));
     },
     async close() {
       const c = open && !ended ? await open.catch(() => undefined) : undefined;
