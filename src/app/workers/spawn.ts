@@ -150,7 +150,8 @@ export async function launchWorkerAgent(
       workerId: w.id,
       agent: w.agent,
       branch: w.branch,
-      baseCommit: w.base_commit,
+      // Its branch as the lead host has it: a restart continues from its work (its node copy may be gone).
+      baseCommit: await rt.git.revParse(rt.repoRoot, w.branch).catch(() => w.base_commit),
       prompt: readIfExists(w.prompt_file) ?? '',
       mcpUrl: rt.mcpUrl,
       mcpToken: w.token,
