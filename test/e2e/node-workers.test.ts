@@ -13,6 +13,16 @@ import { join } from 'node:path';
 import { BIN, createRepo, createTestEnv, diagnostics, git } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
 import { waitFor } from '../helpers/wait.js';
+import Database from 'better-sqlite3';
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const skip = sshLabSkipReason();
 
@@ -292,6 +302,19 @@ test(
       );
       // Its uncommitted file, written before the crash, was committed on the node and came home.
       assert.equal(git(repo, 'show', `crewmux/${sid}/integration:kept.txt`), 'written before the crash');
+      // The node's copy went at the session's end (the supervisor's last steps, before it exits).
+      const supervisor = view.session.supervisorPid as number;
+      await waitFor('the resumed supervisor to exit', () => !isAlive(supervisor), 60_000);
+      const db = new Database(join(t.env.CREWMUX_DATA_DIR!, 'state.db'), { readonly: true });
+      const cleanup = db.prepare(`SELECT type, message FROM events WHERE type LIKE 'node.worktree%'`).all() as {
+        type: string;
+        message: string;
+      }[];
+      db.close();
+      assert.deepEqual(
+        cleanup.map((e) => e.message),
+        ['w01: its worktree and branches on node n0 were removed'],
+      );
       assertNodeClean(lab, n0, sid);
     } finally {
       t.cleanup();

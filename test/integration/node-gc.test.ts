@@ -56,7 +56,9 @@ test('worker.remove keeps what only the node has and removes the rest; worktrees
     const lacking = await remove({ 'crewmux/s1/w01-implementer': base });
     assert.equal(lacking.removed, false);
     assert.match(lacking.reason!, /the lead host does not hold crewmux\/s1\/w01-implementer as the node has it/);
-    // Uncommitted work there: kept.
+    // Uncommitted work there: kept (the agent's done.flag does not count).
+    mkdirSync(join(worktree, '.crewmux'));
+    writeFileSync(join(worktree, '.crewmux', 'done.flag'), '{}');
     writeFileSync(join(worktree, 'b.txt'), 'unsaved\n');
     const dirty = await remove({ 'crewmux/s1/w01-implementer': head });
     assert.deepEqual([dirty.removed, dirty.reason], [false, 'uncommitted changes in 1 file(s) there']);

@@ -13,6 +13,9 @@ import { nodeBaseRef } from '../../core/nodes/worker-refs.js';
 import { dirBytes, listDir, pathExists, removeTree } from '../../adapters/files.js';
 import type { NodeWorkerDeps } from './serve-workers.js';
 
+/** The done.flag an agent writes in its worktree (serve-workers.ts), relative to it. */
+const DONE_FLAG = '.crewmux/done.flag';
+
 type GcDeps = Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'git'>;
 
 const root = (d: GcDeps) => join(d.dataDir, 'node');
@@ -80,7 +83,10 @@ export function nodeGcMethods(d: GcDeps): Record<string, (params: unknown) => Pr
       if (!p.force) {
         const ahead = branches.filter((b) => p.heads[b] !== heads[b]);
         if (ahead.length) return kept(`the lead host does not hold ${ahead.join(', ')} as the node has it`);
-        const dirty = pathExists(join(worktree, '.git')) ? await d.git.dirtyPaths(worktree, true).catch(() => []) : [];
+        // The done.flag is crewmux's own (the snapshot leaves it out too), not the worker's work.
+        const dirty = (
+          pathExists(join(worktree, '.git')) ? await d.git.dirtyPaths(worktree, true).catch(() => []) : []
+        ).filter((f) => f !== DONE_FLAG);
         if (dirty.length) return kept(`uncommitted changes in ${dirty.length} file(s) there`);
       }
       if (p.dryRun) return { removed: true, branches, bytes };
