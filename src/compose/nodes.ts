@@ -12,6 +12,7 @@ import { createMemoryReader } from '../adapters/machine/memory-reader.js';
 import { detectAgents } from '../app/agents/detect.js';
 import { nodeServeMethods } from '../app/nodes/serve.js';
 import { nodeWorkerMethods } from '../app/nodes/serve-workers.js';
+import { nodeGcMethods } from '../app/nodes/serve-gc.js';
 import { resolveAgents } from '../app/agents/agent-table.js';
 import { forwardableEnv } from '../app/agents/launch.js';
 import { createProcessRunner } from '../adapters/process-runner.js';
@@ -76,5 +77,6 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
         : undefined;
     },
   });
-  await serveStdio({ ...methods, ...workers }).done;
+  const gc = nodeGcMethods({ dataDir: ctx.paths.dataDir, tmux, git: ctx.git });
+  await serveStdio({ ...methods, ...workers, ...gc }).done;
 }

@@ -46,6 +46,7 @@ import { startQueuedWorker, type PromptExtras } from '../app/workers/spawn.js';
 import { learnPeak, startQueuedWorkers } from '../app/workers/admission.js';
 import { createMachineMemory } from './machine-memory.js';
 import { closeNodeRuntimes } from '../app/workers/worker-runtimes.js';
+import { cleanNodeWorkers } from '../app/nodes/node-gc.js';
 
 const isFinishedState = (name: string) => FINISHED_STATES.includes(name as WorkerState);
 
@@ -332,6 +333,9 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       { name: 'memory', close: () => memory.close(), timeoutMs: 5_000 },
       { name: 'the router', close: () => routerHandle.close(), timeoutMs: 5_000 },
       { name: 'the MCP server', close: () => mcp.close(), timeoutMs: 10_000 },
+      // The node copies of finished node workers whose commits are home (app/nodes/node-gc.ts); a node that does
+      // not answer keeps them for `crewmux gc`.
+      { name: 'the node worktrees', close: () => cleanNodeWorkers(rt).then(() => undefined), timeoutMs: 120_000 },
       // The node channels (ssh); the workers there were stopped with the others above.
       { name: 'the node channels', close: () => closeNodeRuntimes(rt), timeoutMs: 10_000 },
       // Ready worktrees never outlive their session (the workers' own worktrees stay until gc).

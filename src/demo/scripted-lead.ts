@@ -2,7 +2,8 @@
  * The scripted lead (no model): follows a plan instead of thinking. The plan is a ```json block in
  * the goal ({"workers":[{"task","perspective?","agent?","runtime?","node?"}], "verify": [...]?}); without one it runs
  * the demo plan (a module and its test). It spawns every worker, waits for all of them, merges and
- * verifies when those tools exist, and marks the goal done (or failed when a worker did not finish).
+ * verifies when those tools exist, and marks the goal done (or failed when a worker did not finish). Relaunched on
+ * resume (a recap in its prompt), it spawns nothing and waits for the session's active workers instead.
  */
 import { readFileSync } from 'node:fs';
 import { connectCrewmux, section, type CrewmuxClient } from './mcp-client.js';
@@ -45,12 +46,19 @@ async function waitAll(c: CrewmuxClient, ids: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   say('scripted lead (no model) ready');
-  const goal = section(readFileSync(process.env.CREWMUX_PROMPT_FILE!, 'utf8'), 'Goal');
-  const plan = planFrom(goal);
+  const prompt = readFileSync(process.env.CREWMUX_PROMPT_FILE!, 'utf8');
+  const plan = planFrom(section(prompt, 'Goal'));
   const c = await connectCrewmux(process.env.CREWMUX_MCP_URL!, process.env.CREWMUX_MCP_TOKEN!, 'scripted-lead');
   const tools = await c.tools();
   const ids: string[] = [];
-  for (const w of plan.workers) {
+  // Relaunched on resume (its prompt ends with a recap): the plan's workers exist already; it waits for the active.
+  const resumed = /^## This session was resumed$/m.test(prompt);
+  if (resumed) {
+    const before = ((await c.call('list_workers')).structured?.workers ?? []) as { id: string; state: string }[];
+    ids.push(...before.filter((w) => ['starting', 'running', 'waiting', 'queued'].includes(w.state)).map((w) => w.id));
+    say(`resumed: waiting for ${ids.join(', ') || 'no worker'}`);
+  }
+  for (const w of resumed ? [] : plan.workers) {
     const r = await c.call('spawn_worker', {
       task: w.task,
       ...(w.perspective ? { perspective: w.perspective } : {}),

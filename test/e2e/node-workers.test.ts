@@ -8,13 +8,36 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, createRepo, createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
 import { waitFor } from '../helpers/wait.js';
+import Database from 'better-sqlite3';
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const skip = sshLabSkipReason();
+
+type Lab = Awaited<ReturnType<typeof createSshLab>>;
+
+/** Nothing of session `sid` is left in `node`'s crewmux data dir: no worktree, no state dir, no branch or base ref. */
+function assertNodeClean(lab: Lab, node: Lab['nodes'][0], sid: string): void {
+  const data = join(node.home, '.local', 'share', 'crewmux', 'node');
+  for (const dir of ['worktrees', 'sessions']) {
+    const left = lab.asNode(node, ['ls', '-A', join(data, dir)]).stdout.trim();
+    assert.doesNotMatch(left, new RegExp(sid), `${dir} on ${node.name} still holds ${sid}: ${left}`);
+  }
+  const refs = lab.asNode(node, ['sh', '-c', `for r in ${data}/repos/*.git; do git -C "$r" for-each-ref; done`]);
+  assert.doesNotMatch(refs.stdout, new RegExp(`crewmux/${sid}/`), refs.stdout);
+}
 
 test('a goal with one local and two node workers completes; both node branches are merged here', { skip }, async () => {
   const lab = await createSshLab({ nodes: 2 });
@@ -72,22 +95,12 @@ test('a goal with one local and two node workers completes; both node branches a
     const text = await cli(['status']);
     assert.match(text.stdout, /w02 .* n0 /);
 
-    // The work happened on the node, in the node user's own data dir.
-    for (const [node, wid, file, content] of [
-      [n0, 'w02', 'n0.txt', 'from node n0'],
-      [n1, 'w03', 'sub/n1.txt', 'from node n1'],
-    ] as const) {
-      const worktree = join(node.home, '.local', 'share', 'crewmux', 'node', 'worktrees', sid, wid);
-      const shown = lab.asNode(node, ['git', '-C', worktree, 'show', `HEAD:${file}`]);
-      assert.equal(shown.stdout.trim(), content, shown.stderr);
-      // The prompt reached the node; the token never went on a command line (it is in the 0600 env file, deleted).
-      const state = join(node.home, '.local', 'share', 'crewmux', 'node', 'sessions', sid, wid);
-      assert.match(readFileSync(join(state, 'prompt.md'), 'utf8'), /On n[01]\./);
-      const left = lab.asNode(node, ['ls', state]).stdout.split('\n');
-      assert.ok(!left.includes('env'), `the env file is deleted once read: ${left.join(' ')}`);
+    for (const node of [n0, n1]) {
       // Stopped with the session: nothing left on the node's tmux server.
       const sessions = lab.asNode(node, ['tmux', '-L', `crewmux-node-${node.uid}`, 'list-sessions']);
       assert.doesNotMatch(sessions.stdout, /crewmux-/, sessions.stdout);
+      // Its commits are home (merged above): the node's worktree, state and branches of the session are gone.
+      assertNodeClean(lab, node, sid);
     }
   } finally {
     t.cleanup();
@@ -145,6 +158,9 @@ test(
         readFileSync(join(state, 'prompt.md'), 'utf8'),
       )?.[1];
       assert.ok(nonce, 'the prompt on the node names the nonce');
+      // The token never went on a command line: it was in the 0600 env file, deleted once read.
+      const left = lab.asNode(n0, ['ls', state]).stdout.split('\n');
+      assert.ok(!left.includes('env'), `the env file is deleted once read: ${left.join(' ')}`);
 
       lab.linkDown(n0);
       // Finished while the lead cannot reach the node: its done.flag, as an agent writes it, on the node.
@@ -172,6 +188,124 @@ test(
       );
       // Its uncommitted file was committed on the node (the snapshot) and came home.
       assert.equal(git(repo, 'show', `crewmux/${sid}/integration:cut.txt`), 'written on the node');
+    } finally {
+      t.cleanup();
+      await lab.close();
+    }
+  },
+);
+
+test(
+  'resume after the supervisor is SIGKILLed re-adopts a node worker: its agent runs on, its branch is merged',
+  { skip },
+  async () => {
+    const lab = await createSshLab({ nodes: 1 });
+    const t = createTestEnv();
+    try {
+      const [n0] = lab.nodes as [(typeof lab.nodes)[0]];
+      chmodSync(t.dir, 0o700);
+      const configDir = t.env.CREWMUX_CONFIG_DIR!;
+      mkdirSync(configDir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(configDir, 'config.json'), JSON.stringify({ nodes: { n0: { host: n0.ip, user: n0.user } } }), {
+        mode: 0o600,
+      });
+      const repo = createRepo(t, {
+        'README.md': '# test repo\n',
+        '.crewmux/config.json': JSON.stringify({ verify: ['git status'] }),
+      });
+      // The worker writes kept.txt and holds its turn open; the test finishes it on the node after the resume.
+      const plan = {
+        workers: [{ task: 'Hold.\n```file:kept.txt\nwritten before the crash\n```\n```hold\n```\n', node: 'n0' }],
+        verify: ['git status'],
+      };
+      const goal = `One file.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
+      const env = { ...t.env, CREWMUX_SSH_COMMAND: lab.sshCommand };
+      const cli = (args: string[], timeoutMs = 60_000) =>
+        lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
+      const args = ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'scripted-worker', '--no-attach'];
+      const run = cli([...args, '--trust-repo-config', '--wait', '--timeout', '300'], 360_000);
+
+      const nodeData = join(n0.home, '.local', 'share', 'crewmux', 'node');
+      const sid = await waitFor(
+        'the node worker to hold its turn with kept.txt written',
+        () => {
+          const found = lab.asNode(n0, ['sh', '-c', `ls -d ${nodeData}/worktrees/*/w01/kept.txt`]).stdout.trim();
+          return found ? found.split('/').at(-3) : undefined;
+        },
+        120_000,
+      );
+      const state = join(nodeData, 'sessions', sid, 'w01');
+      const paneLog = () => lab.asNode(n0, ['cat', join(state, 'pane.log')]).stdout;
+      await waitFor('the scripted worker to idle', () => /holding/.test(paneLog()), 60_000);
+      const nonce = /(?:<nonce> is|with nonce) ([0-9a-f]{12})/.exec(
+        readFileSync(join(state, 'prompt.md'), 'utf8'),
+      )?.[1];
+      assert.ok(nonce, 'the prompt on the node names the nonce');
+
+      const agentPid = () =>
+        lab
+          .asNode(n0, [
+            'tmux',
+            '-L',
+            `crewmux-node-${n0.uid}`,
+            'list-panes',
+            '-t',
+            `crewmux-${sid}-w01`,
+            '-F',
+            '#{pane_pid}',
+          ])
+          .stdout.trim();
+      const pid = agentPid();
+      assert.match(pid, /^\d+$/);
+      const before = JSON.parse((await cli(['status', '--json'])).stdout);
+      process.kill(before.session.supervisorPid, 'SIGKILL');
+      const lost = await run;
+      assert.equal(lost.code, 1, `${lost.stdout}\n${lost.stderr}`);
+      assert.match(lost.stdout, /E_SUPERVISOR_LOST/);
+
+      const resumed = cli(['resume', '--no-attach', '--wait'], 240_000);
+      // The relaunched lead waits for w01 (its recap says so); the agent on the node was never stopped.
+      const leadLog = join(t.env.CREWMUX_DATA_DIR!, 'sessions', sid, 'lead', 'pane.log');
+      const readLog = () => (existsSync(leadLog) ? readFileSync(leadLog, 'utf8') : '');
+      await waitFor('the resumed lead to wait for w01', () => /resumed: waiting for w01/.test(readLog()), 120_000);
+      // Re-adopted, not relaunched: the same agent process runs on the node.
+      assert.equal(agentPid(), pid);
+      // It finishes on the node after the resume, through its done file (its old MCP token is refused).
+      const flag = join(nodeData, 'worktrees', sid, 'w01', '.crewmux', 'done.flag');
+      const wrote = lab.asNode(n0, [
+        'sh',
+        '-c',
+        'printf %s "$1" > "$2.tmp" && mv "$2.tmp" "$2"',
+        'sh',
+        JSON.stringify({ nonce, status: 'done', summary: 'finished after the resume' }),
+        flag,
+      ]);
+      assert.equal(wrote.status, 0, wrote.stderr);
+
+      const r = await resumed;
+      assert.equal(r.code, 0, `resume failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+      assert.match(r.stdout, /session\.resumed .*w01 still runs on node n0: re-adopted/);
+      const view = JSON.parse((await cli(['status', '--json'])).stdout);
+      assert.deepEqual(
+        view.workers.map((w: { id: string; state: string; summary: string }) => [w.id, w.state, w.summary]),
+        [['w01', 'merged', 'finished after the resume']],
+      );
+      // Its uncommitted file, written before the crash, was committed on the node and came home.
+      assert.equal(git(repo, 'show', `crewmux/${sid}/integration:kept.txt`), 'written before the crash');
+      // The node's copy went at the session's end (the supervisor's last steps, before it exits).
+      const supervisor = view.session.supervisorPid as number;
+      await waitFor('the resumed supervisor to exit', () => !isAlive(supervisor), 60_000);
+      const db = new Database(join(t.env.CREWMUX_DATA_DIR!, 'state.db'), { readonly: true });
+      const cleanup = db.prepare(`SELECT type, message FROM events WHERE type LIKE 'node.worktree%'`).all() as {
+        type: string;
+        message: string;
+      }[];
+      db.close();
+      assert.deepEqual(
+        cleanup.map((e) => e.message),
+        ['w01: its worktree and branches on node n0 were removed'],
+      );
+      assertNodeClean(lab, n0, sid);
     } finally {
       t.cleanup();
       await lab.close();

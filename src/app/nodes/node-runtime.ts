@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import {
   HelloResultSchema,
   NODE_PROTOCOL,
+  NodeInfoSchema,
+  type NodeInfo,
   nodeWorkerId,
   RepoEnsureResultSchema,
   WorkerOutputResultSchema,
@@ -19,6 +21,13 @@ import {
   hostLocalEnvName,
 } from '../../core/nodes/protocol.js';
 import type { NodeSpec } from '../../core/nodes/node-config.js';
+import {
+  type NodeWorktree,
+  type WorkerRemoveParams,
+  type WorkerRemoveResult,
+  WorkerRemoveResultSchema,
+  WorktreesListResultSchema,
+} from '../../core/nodes/gc-protocol.js';
 import { NodeLinkError } from '../../core/nodes/ssh-failure.js';
 import { formatTarget } from '../../core/nodes/target.js';
 import type { NodeChannel, NodeConnector } from '../ports/nodes.js';
@@ -79,6 +88,16 @@ export interface NodeRuntime extends WorkerRuntime {
   fetchBack(workerId: string, message: string, exclude: string[]): Promise<{ commit?: string; refs: string[] }>;
   /** Whether the agent lives, with its done.flag as the node has it; rejects when the node cannot be asked. */
   status(h: WorkerHandle): Promise<{ running: boolean; doneFlag?: string }>;
+  /** The worker worktrees the node keeps (any session of any lead repository), with their branches' heads. */
+  listWorktrees(): Promise<NodeWorktree[]>;
+  /**
+   * Removes a finished worker's worktree, branches and state on the node (repoId defaults to this session's
+   * repository); kept, with the reason, when the lead host lacks commits of its branches or work is uncommitted
+   * there (unless force), or when its agent still runs.
+   */
+  removeWorker(p: Omit<WorkerRemoveParams, 'repoId'> & { repoId?: string }): Promise<WorkerRemoveResult>;
+  /** The node's status answer (free memory, workers running, `agents` probed); rejects when it cannot be asked. */
+  info(agents: string[]): Promise<NodeInfo>;
   /** Ends the channel (the node's workers keep running). */
   close(): Promise<void>;
 }
@@ -251,6 +270,17 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
       );
       const back = await fetchWorkerRefs(transferDeps, await remote(workerId));
       return { ...(snap.commit ? { commit: snap.commit } : {}), refs: back.refs };
+    },
+    async listWorktrees() {
+      return WorktreesListResultSchema.parse(await call('worktrees.list', {}, 60_000)).worktrees;
+    },
+    async removeWorker(p) {
+      return WorkerRemoveResultSchema.parse(
+        await call('worker.remove', { ...p, repoId: p.repoId ?? nodeRepoId(d.repoRoot) }, 120_000),
+      );
+    },
+    async info(agents) {
+      return NodeInfoSchema.parse(await call('info', { agents }, 30_000));
     },
     async close() {
       const c = open && !ended ? await open.catch(() => undefined) : undefined;

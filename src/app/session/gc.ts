@@ -4,7 +4,8 @@
  * removes unmerged commits and uncommitted changes. Leftovers whose repository is gone (the worktrees
  * crewmux keeps under its data dir) are removed too, and so are those of sessions the database no longer
  * knows (worktree folders; their branches only when merged, or with `--force`). `worktree.teardown` runs in a
- * worktree before it goes. Reports what it keeps and why, and the space freed.
+ * worktree before it goes. Workers' copies on SSH nodes (app/nodes/node-gc.ts) go when this repository holds their
+ * commits (or with `--force`), on the nodes that answer. Reports what it keeps and why, and the space freed.
  */
 import { join } from 'node:path';
 import { dirBytes, pathExists as existsSync, listDir, modifiedAt, removeTree } from '../../adapters/files.js';
@@ -16,6 +17,8 @@ import type { AppServices } from '../services.js';
 import type { Runtime } from '../runtime.js';
 import { teardownWorktree } from '../worktrees/prepare.js';
 import { bootstrapServices, slugOf } from '../worktrees/session-worktrees.js';
+import { cleanGoneSessionsOnNodes, cleanNodeWorkers, type NodeCleanup } from '../nodes/node-gc.js';
+import { nodeEntries } from '../../core/nodes/node-config.js';
 
 export type GcClass =
   | 'merged'
@@ -24,7 +27,10 @@ export type GcClass =
   | 'uncommitted changes'
   | 'session live'
   | 'missing repository'
-  | 'session gone';
+  | 'session gone'
+  | 'node copy'
+  | 'node only work'
+  | 'node unreachable';
 
 export interface GcItem {
   session: string;
@@ -33,6 +39,9 @@ export interface GcItem {
   class: GcClass;
   action: 'removed' | 'would remove' | 'kept';
   bytes: number;
+  /** For a worker's copy on an SSH node: the node, and why it was kept. */
+  node?: string;
+  reason?: string;
 }
 
 async function classify(
@@ -142,21 +151,47 @@ async function goneSessionItems(
   return items;
 }
 
+/** Session `sid`'s Runtime, opened once per gc (null when it cannot be opened). */
+async function runtimeFor(ctx: AppServices, sid: string, rts: Map<string, Runtime | null>): Promise<Runtime | null> {
+  if (!rts.has(sid)) rts.set(sid, await ctx.openRuntime(sid).catch(() => null));
+  return rts.get(sid) ?? null;
+}
+
+/** A node worker's copy as a gc item (its node's path, its class by why it was kept). */
+function nodeItem(c: NodeCleanup, dryRun: boolean): GcItem {
+  const cls: GcClass = c.removed
+    ? 'node copy'
+    : c.unreachable
+      ? 'node unreachable'
+      : c.reason?.startsWith('its agent still runs')
+        ? 'session live'
+        : 'node only work';
+  return {
+    session: c.session,
+    branch: c.branches.length ? c.branches.map((b) => `${c.node}:${b}`).join(' ') : `${c.node}:-`,
+    worktree: `${c.node}:${c.path}`,
+    class: cls,
+    action: c.removed ? (dryRun ? 'would remove' : 'removed') : 'kept',
+    bytes: c.bytes,
+    node: c.node,
+    ...(c.reason ? { reason: c.reason } : {}),
+  };
+}
+
+/** Whether session `s` ran workers on SSH nodes (a worker's runtime.json names its runtime). */
+function hasNodeWorkers(ctx: AppServices, s: SessionRow): boolean {
+  return ctx
+    .store()
+    .listWorkers(s.id)
+    .some((w) => existsSync(join(s.session_dir, 'workers', w.id, 'runtime.json')));
+}
+
 /**
  * Runs the session's `worktree.teardown` (from its trusted config snapshot) in `worktree` before it is removed; the
  * outcome is an event of the session. Never throws: a teardown failure does not keep the worktree.
  */
 async function teardown(ctx: AppServices, s: SessionRow, worktree: string, rts: Map<string, Runtime | null>) {
-  if (!rts.has(s.id)) {
-    let rt: Runtime | null = null;
-    try {
-      rt = await ctx.openRuntime(s.id);
-    } catch {
-      rt = null;
-    }
-    rts.set(s.id, rt);
-  }
-  const rt = rts.get(s.id);
+  const rt = await runtimeFor(ctx, s.id, rts);
   const services = rt ? bootstrapServices(rt) : undefined;
   if (!rt || !services) return;
   const r = await teardownWorktree(services, {
@@ -189,6 +224,12 @@ export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; 
       continue;
     }
     repos.add(s.repo_root);
+    // Its workers' copies on nodes first: the node removes one only when this repository holds its commits.
+    const live = s.status === 'running' || s.status === 'starting' ? supervisorAlive(s) : false;
+    if (!live && hasNodeWorkers(ctx, s)) {
+      const rt = await runtimeFor(ctx, s.id, rts);
+      if (rt) items.push(...(await cleanNodeWorkers(rt, opts)).map((c) => nodeItem(c, opts.dryRun)));
+    }
     const heads = await ctx.git
       .branchHeads(s.repo_root, sessionBranchPrefix(s.id))
       .catch(() => new Map<string, string>());
@@ -227,6 +268,14 @@ export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; 
       });
     }
     await ctx.git.raw(s.repo_root, ['worktree', 'prune']).catch(() => undefined);
+  }
+  // Copies on the nodes of sessions this database no longer knows, per repository (a node checks its own).
+  const known = new Set(sessions.map((x) => x.id));
+  for (const repo of repos) {
+    const s = sessions.find((x) => x.repo_root === repo);
+    const rt = s ? await runtimeFor(ctx, s.id, rts) : null;
+    if (rt && nodeEntries(rt.config.nodes).length)
+      items.push(...(await cleanGoneSessionsOnNodes(rt, known, opts)).map((c) => nodeItem(c, opts.dryRun)));
   }
   const cwdRepo = await ctx.git.repoInfo(ctx.cwd).catch(() => undefined);
   if (cwdRepo) repos.add(cwdRepo.root);

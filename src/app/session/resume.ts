@@ -4,7 +4,8 @@
  * monitor notices workers that finished while crewmux was down (their flag, their sentinel line);
  * workers whose agent is gone become `crashed` (restart_worker relaunches them); active workers whose
  * agent still runs are relaunched on their worktree with their new token, and the lead is relaunched
- * with a recap, because a running agent cannot be handed a new token.
+ * with a recap, because a running agent cannot be handed a new token. A worker on an SSH node is
+ * re-adopted instead: its agent there keeps running and reports through its done file.
  */
 import { isActive } from '../../core/workers/state.js';
 import { waitUntil } from '../../core/clock.js';
@@ -19,6 +20,11 @@ import { session, type Runtime } from '../runtime.js';
 import type { Monitor } from '../workers/monitor.js';
 import { fenceDataInline } from '../../core/text/data-fence.js';
 import { sessionFenceMarker } from './data-fence.js';
+import { parseDoneFlag } from '../../core/workers/completion.js';
+import type { WorkerRow } from '../../core/session/rows.js';
+import { completeTurn } from '../workers/turns.js';
+import { nodeRuntimeOf, runtimeOf } from '../workers/worker-runtimes.js';
+import type { NodeRuntime } from '../nodes/node-runtime.js';
 
 export interface ResumeFacts {
   /** The tmux server or session was gone and has been recreated: no old pane id is valid. */
@@ -33,7 +39,8 @@ const ROTATED = 'crewmux resumed and replaced every MCP token (the old ones are 
 /**
  * Adopts a session in a new supervisor whose tokens were rotated: watches its active workers again, marks those
  * whose agent is gone `crashed`, relaunches those whose agent still runs (a failed relaunch leaves the worker
- * `crashed` and is told in the recap), and relaunches the lead with a recap (its prompt listing `leadTools`),
+ * `crashed` and is told in the recap), re-adopts workers on SSH nodes without relaunching them (readoptNodeWorker),
+ * and relaunches the lead with a recap (its prompt listing `leadTools`),
  * stopping a lead that still runs first; a tmux or lead launch failure rejects. Resolves to the relaunched lead,
  * whose prompt the caller delivers (deliverLeadPrompt: typed once its MCP client has listed crewmux's tools).
  */
@@ -52,6 +59,11 @@ export async function resumeSession(
   for (const w of rt.store.listWorkers(rt.sid)) {
     // A queued worker has nothing to relaunch: it stays queued and starts when memory admits it.
     if (!isActive(w.state) || w.state === 'queued') continue;
+    const node = nodeRuntimeOf(rt, w);
+    if (node) {
+      notes.push(await readoptNodeWorker(rt, monitor, w, node));
+      continue;
+    }
     monitor.watch(w);
     await monitor.checkNow(w.id);
     const now = rt.store.getWorker(rt.sid, w.id)!;
@@ -98,6 +110,46 @@ export async function resumeSession(
     );
   }
   return launchLead(rt, leadTools, recap, { replace: Boolean(lead) });
+}
+
+/**
+ * A node worker's agent runs on its node, not in a pane here, so a crash of this host did not touch it: it is
+ * re-adopted, not relaunched (docs/architecture.md "Worker nodes: resume"). Its node is asked once: a done.flag
+ * written meanwhile ends its turn now (its branch fetched home as at any turn end); a live agent is watched again
+ * (its done.flag, polled through the node, ends its turn; its old token is refused, so it reports through that
+ * file); an agent gone without one is crashed; a node that does not answer keeps it watched, and the monitor marks it
+ * lost after nodes.lostAfter. Resolves with the line the recap and the session.resumed event carry.
+ */
+async function readoptNodeWorker(rt: Runtime, monitor: Monitor, w: WorkerRow, node: NodeRuntime): Promise<string> {
+  const handle = runtimeOf(rt, w)?.handle;
+  let st: { running: boolean; doneFlag?: string } | undefined;
+  let error = 'it was never started there';
+  try {
+    if (handle) st = await node.status(handle);
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  if (!st) {
+    monitor.watch(w);
+    return handle
+      ? `${w.id}'s node ${node.name} did not answer (${error}); it is watched again and becomes lost if the node stays silent past nodes.lostAfter`
+      : `${w.id} on node ${node.name}: ${error}`;
+  }
+  const parsed = st.doneFlag !== undefined ? parseDoneFlag(st.doneFlag, w.nonce) : undefined;
+  if (parsed?.ok) {
+    await completeTurn(rt, w.id, parsed.completion, 'flag');
+    const now = rt.store.getWorker(rt.sid, w.id)!;
+    return `${w.id} finished on node ${node.name} while crewmux was down (${now.state})`;
+  }
+  if (st.running) {
+    monitor.watch(w);
+    return `${w.id} still runs on node ${node.name}: re-adopted (its agent keeps working there; its MCP token from before the restart is refused, so it reports through its done file, which crewmux reads on the node)`;
+  }
+  changeWorkerState(rt, w, 'crashed', `its agent on node ${node.name} was gone when the session resumed`, {
+    exit_info: 'lost in restart',
+    summary: w.summary ?? 'lost in restart',
+  });
+  return `${w.id}'s agent on node ${node.name} was gone; it is crashed`;
 }
 
 function freshPanes<T>(panes: T[], freshTmux: boolean): T[] {

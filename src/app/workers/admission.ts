@@ -18,6 +18,7 @@ import {
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PaneInfo } from '../ports/tmux.js';
 import type { Runtime } from '../runtime.js';
+import { LOCAL_RUNTIME, runtimeNameOf } from './worker-runtimes.js';
 
 /** A decision for one spawn; an admitted one holds its expected size until `release()` (its row then counts). */
 export type Admitted = (Admission & { admit: true; release(): void }) | (Admission & { admit: false });
@@ -55,8 +56,10 @@ export async function admitWorker(rt: Runtime, agent: string, head = false): Pro
   const peaks = new Map(machine.peaks.workerPeaks(rt.sid).map((p) => [p.worker, p.peakBytes]));
   const held = (rt.memoryHeld ??= new Map<object, number>());
   let pending = [...held.values()].reduce((a, b) => a + b, 0);
+  // Only this machine's workers: an agent on a node or another runtime takes none of its memory.
   for (const w of rt.store.listWorkers(rt.sid))
-    if (STARTED.includes(w.state)) pending += Math.max(0, expectedFor(rt, w.agent) - (peaks.get(w.id) ?? 0));
+    if (STARTED.includes(w.state) && runtimeNameOf(rt, w) === LOCAL_RUNTIME)
+      pending += Math.max(0, expectedFor(rt, w.agent) - (peaks.get(w.id) ?? 0));
   const need = expectedFor(rt, agent);
   const cfg = rt.config.admission;
   const decision = decideAdmission({

@@ -36,6 +36,7 @@ import { sessionFence } from '../session/data-fence.js';
 import { adoptPooledWorktree, prepareWorkerWorktree, workerWorktreeEnv } from '../worktrees/session-worktrees.js';
 import { portLockDir } from '../worktrees/prepare.js';
 import { admitWorker } from './admission.js';
+import { placeOnNode } from '../nodes/placement.js';
 import { scopedCommand } from '../../core/workers/memory.js';
 import { assertWithinBudget } from '../usage/budget.js';
 import { deliverySignals } from './signals.js';
@@ -65,6 +66,8 @@ export interface SpawnResult {
   included: string[];
   /** Why the worker was queued instead of started (the machine's memory did not admit it); unset: started. */
   queued?: string;
+  /** Set when automatic placement put it on a node (this machine did not admit it): the node and why. */
+  placed?: { node: string; why: string };
 }
 
 /** Extra prompt blocks for a worker (skills, memory); injected by the supervisor. */
@@ -147,7 +150,8 @@ export async function launchWorkerAgent(
       workerId: w.id,
       agent: w.agent,
       branch: w.branch,
-      baseCommit: w.base_commit,
+      // Its branch as the lead host has it: a restart continues from its work (its node copy may be gone).
+      baseCommit: await rt.git.revParse(rt.repoRoot, w.branch).catch(() => w.base_commit),
       prompt: readIfExists(w.prompt_file) ?? '',
       mcpUrl: rt.mcpUrl,
       mcpToken: w.token,
@@ -275,8 +279,28 @@ export async function spawnWorker(
   if (runtime !== LOCAL_RUNTIME) assertNodeCapacity(rt, runtime);
   // This machine's memory admits local agents only: another runtime's agent runs elsewhere.
   const admission = openPane || runtime !== LOCAL_RUNTIME ? undefined : await admitWorker(rt, agentName);
-  if (admission && !admission.admit)
-    return queueWorker(rt, { ...input, perspective, agent: agentName }, admission.reason);
+  if (admission && !admission.admit) {
+    // Automatic placement: only where the lead named no place and the config names no runtime.
+    const automatic = input.runtime === undefined && rt.config.workerRuntime === undefined;
+    const placed = automatic ? await placeOnNode(rt, agentName, admission.reason) : undefined;
+    if (placed?.node !== undefined) {
+      const r = await startWorker(
+        rt,
+        { ...input, perspective, agent: agentName, runtime: placed.node },
+        extras,
+        undefined,
+        undefined,
+        t0,
+        placed.why,
+      );
+      return { ...r, placed: { node: placed.node, why: placed.why } };
+    }
+    return queueWorker(
+      rt,
+      { ...input, perspective, agent: agentName },
+      placed ? `${admission.reason}; ${placed.why}` : admission.reason,
+    );
+  }
   try {
     return await startWorker(rt, { ...input, perspective, agent: agentName, runtime }, extras, openPane, undefined, t0);
   } finally {
@@ -362,6 +386,7 @@ async function startWorker(
   openPane?: OpenWorkerPane,
   queued?: WorkerRow,
   t0 = performance.now(),
+  placement?: string,
 ): Promise<SpawnResult> {
   const input: SpawnInput = spawn;
   const { perspective, agent: agentName } = spawn;
@@ -515,7 +540,8 @@ async function startWorker(
       },
     );
     mark('pane');
-    rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}`, id, {
+    const where = placement ? ` on node ${spawn.runtime} (placed there: ${placement})` : '';
+    rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}${where}`, id, {
       agent: agentName,
       perspective,
       branch,
@@ -523,6 +549,7 @@ async function startWorker(
       included: prompt.included,
       pooled: Boolean(pooled),
       runtime: spawn.runtime ?? LOCAL_RUNTIME,
+      ...(placement ? { placement } : {}),
       ms: marks,
     });
     const running = changeWorkerState(rt, rt.store.getWorker(rt.sid, id)!, 'running', 'prompt delivered');

@@ -33,7 +33,7 @@ export const gcCommand: Command = {
     const freed = items.filter((i) => i.action !== 'kept').reduce((n, i) => n + i.bytes, 0);
     const kept = items.filter((i) => i.action === 'kept');
     ctx.out.out(
-      `\n${a.dryRun ? 'would free' : 'freed'} ${mb(freed)}; kept ${kept.length} (${[...new Set(kept.map((k) => k.class))].join(', ') || 'none'})${kept.some((k) => ['unmerged commits', 'uncommitted changes', 'session gone'].includes(k.class)) ? '; --force removes those too' : ''}`,
+      `\n${a.dryRun ? 'would free' : 'freed'} ${mb(freed)}; kept ${kept.length} (${[...new Set(kept.map((k) => k.class))].join(', ') || 'none'})${kept.some((k) => ['unmerged commits', 'uncommitted changes', 'session gone', 'node only work'].includes(k.class)) ? '; --force removes those too' : ''}`,
     );
     return 0;
   },

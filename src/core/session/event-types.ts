@@ -71,6 +71,10 @@ export const EVENT_TYPES = {
   'worker.stopped': "a finished worker's idle agent was stopped; the worker keeps its state",
   'node.ref_refused':
     "a node offered, or a worker asked for, a git ref outside the worker's prefix; it was not fetched (the ref and the node)",
+  'node.worktree_removed':
+    "a finished worker's worktree, branches and state on its node were removed (the lead host holds its commits)",
+  'node.worktree_kept':
+    "a finished worker's worktree on its node was kept (data: reason: commits or changes only there, or the node did not answer); crewmux gc retries",
   'worker.nudged': 'a worker was quiet too long and was nudged once',
   'worker.stuck': 'a worker stayed quiet after the nudge',
   'worker.flagged': "a read-only perspective's branch gained commits",

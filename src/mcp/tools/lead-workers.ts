@@ -8,6 +8,7 @@ import { waitForWorkers } from '../../app/workers/wait.js';
 import { readOnlyCommits, readOnlyCommitsNote } from '../../app/integration/merge.js';
 import { restartWorker } from '../../app/workers/restart.js';
 import { nodeOf } from '../../app/workers/worker-runtimes.js';
+import { nodeEntries } from '../../core/nodes/node-config.js';
 import { compactedSummaries, compactedSummary } from '../../app/llm/compaction.js';
 import { getWorkerOrFail } from '../../app/runtime.js';
 import { sessionFence } from '../../app/session/data-fence.js';
@@ -95,9 +96,18 @@ export function registerLeadWorkerTools(server: ToolServer, d: ToolDeps): void {
           `Queued worker ${w.id} (${w.agent}, ${w.perspective}): not started for lack of memory (${r.queued}). State: queued. It starts by itself, in order, when memory frees (--max-workers still caps); call wait_for_worker with worker_id "${w.id}" (it waits through the queue), or kill_worker to drop it.${budget ? `\n${budget}` : ''}`,
           { worker: workerView(w, fence), injected: r.included, queued: r.queued },
         );
+      const node = nodeOf(rt, w);
+      // Where it went: the node named, the node placement chose (and why), or here when nodes are configured.
+      const where = r.placed
+        ? ` on node ${r.placed.node} (placed there: ${r.placed.why})`
+        : node
+          ? ` on node ${node}`
+          : rt.newNodeRuntime && nodeEntries(rt.config.nodes).length
+            ? ' on this machine'
+            : '';
       return textResult(
-        `Started worker ${w.id} (${w.agent}, ${w.perspective})${a.node ? ` on node ${a.node}` : ''} on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".${budget ? `\n${budget}` : ''}`,
-        { worker: workerView(w, fence), injected: r.included },
+        `Started worker ${w.id} (${w.agent}, ${w.perspective})${where} on branch ${w.branch}. State: ${w.state}. Added to its prompt: ${r.included.length ? r.included.join(', ') : 'none'}. Call wait_for_worker with worker_id "${w.id}".${budget ? `\n${budget}` : ''}`,
+        { worker: workerView(w, fence), injected: r.included, ...(node ? { node } : {}) },
       );
     },
   );

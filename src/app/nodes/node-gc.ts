@@ -1,0 +1,163 @@
+/**
+ * Node worktrees after their workers (docs/architecture.md "Worker nodes: clean-up"): a node keeps a worker's
+ * worktree, branches and state under its user's data dir while the worker may still run there. Once the worker is
+ * finished (the session's end, `crewmux stop`, or `crewmux gc` later), the lead host tells the node which commits
+ * of the worker's branches it holds; the node removes its copy when nothing there is beyond them (the usual gc
+ * rule: nothing that exists only there is removed without --force). The lead host's branch and mirror worktree stay
+ * for `crewmux gc` as any worker's do.
+ */
+import { isActive } from '../../core/workers/state.js';
+import type { WorkerRow } from '../../core/session/rows.js';
+import { nodeWorkerId } from '../../core/nodes/protocol.js';
+import { nodeEntries } from '../../core/nodes/node-config.js';
+import type { Runtime } from '../runtime.js';
+import { isNodeRuntime, nodeRuntimeOf, runtimeByName, runtimeOf } from '../workers/worker-runtimes.js';
+import { nodeRepoId } from './node-runtime.js';
+
+/** What became of one worker's copy on its node. */
+export interface NodeCleanup {
+  session: string;
+  workerId: string;
+  node: string;
+  /** The worktree's path on the node. */
+  path: string;
+  removed: boolean;
+  /** Why it was kept (or that its node could not be reached). */
+  reason?: string;
+  /** The node could not be asked. */
+  unreachable?: boolean;
+  branches: string[];
+  bytes: number;
+}
+
+export interface NodeCleanupOptions {
+  /** Also remove commits the lead host lacks and uncommitted work on the node. */
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+/** The heads the lead host's repository holds of worker `wid`'s branches (`crewmux/<sid>/<wid>-*`). */
+async function leadHeads(rt: Runtime, sid: string, wid: string): Promise<Record<string, string>> {
+  const heads = await rt.git.branchHeads(rt.repoRoot, `crewmux/${sid}/`).catch(() => new Map<string, string>());
+  // Component-wise prefix for git (for-each-ref matches whole path components), then the worker's own.
+  return Object.fromEntries([...heads].filter(([b]) => b.startsWith(`crewmux/${sid}/${wid}-`)));
+}
+
+/** A worker's worktree on its node, relative to the node user's crewmux data dir. */
+const nodePath = (sid: string, wid: string) => `node/worktrees/${sid}/${wid}`;
+
+/**
+ * Removes the node copies of session `rt`'s finished node workers (one call per worker, nodes asked one at a time),
+ * each reported as an event `node.worktree_removed` or `node.worktree_kept` unless `dryRun`. Never rejects: a
+ * node that cannot be reached keeps its copies (unreachable), for a later `crewmux gc`.
+ */
+export async function cleanNodeWorkers(rt: Runtime, o: NodeCleanupOptions = {}): Promise<NodeCleanup[]> {
+  const out: NodeCleanup[] = [];
+  for (const w of rt.store.listWorkers(rt.sid)) {
+    if (isActive(w.state)) continue;
+    const node = nodeRuntimeOf(rt, w);
+    if (!node || !runtimeOf(rt, w)) continue;
+    out.push(await cleanOne(rt, w, node.name, o));
+  }
+  return out;
+}
+
+async function cleanOne(rt: Runtime, w: WorkerRow, name: string, o: NodeCleanupOptions): Promise<NodeCleanup> {
+  const node = runtimeByName(rt, name);
+  const base = { session: rt.sid, workerId: w.id, node: name, path: nodePath(rt.sid, w.id) };
+  if (!isNodeRuntime(node)) return { ...base, removed: false, reason: 'not a node', branches: [], bytes: 0 };
+  try {
+    const r = await node.removeWorker({
+      id: nodeWorkerId(rt.sid, w.id),
+      heads: await leadHeads(rt, rt.sid, w.id),
+      force: Boolean(o.force),
+      dryRun: Boolean(o.dryRun),
+    });
+    const done = { ...base, removed: r.removed, ...(r.reason ? { reason: r.reason } : {}), branches: r.branches };
+    if (!o.dryRun) {
+      if (r.removed)
+        rt.events.emit(
+          'node.worktree_removed',
+          `${w.id}: its worktree and branches on node ${name} were removed`,
+          w.id,
+          {
+            node: name,
+            branches: r.branches,
+          },
+        );
+      else
+        rt.events.emit('node.worktree_kept', `${w.id}: its worktree on node ${name} was kept: ${r.reason}`, w.id, {
+          node: name,
+          reason: r.reason,
+        });
+    }
+    return { ...done, bytes: r.bytes };
+  } catch (e) {
+    const reason = `node ${name} could not be asked: ${(e as Error).message}`;
+    if (!o.dryRun)
+      rt.events.emit('node.worktree_kept', `${w.id}: its worktree on node ${name} was kept: ${reason}`, w.id, {
+        node: name,
+        reason,
+      });
+    return { ...base, removed: false, reason, unreachable: true, branches: [], bytes: 0 };
+  }
+}
+
+/**
+ * The node copies of sessions this host's state database no longer knows (`known` are the ones it does), on the
+ * configured nodes that answer, for `rt`'s repository only (a node may serve other lead hosts and repositories:
+ * their worktrees are not this host's to judge). Each is removed when the lead host's repository holds its
+ * branches' heads (or with `force`); one that cannot be asked is reported unreachable. Never rejects.
+ */
+export async function cleanGoneSessionsOnNodes(
+  rt: Runtime,
+  known: Set<string>,
+  o: NodeCleanupOptions = {},
+): Promise<NodeCleanup[]> {
+  const out: NodeCleanup[] = [];
+  const repoId = nodeRepoId(rt.repoRoot);
+  for (const [name] of nodeEntries(rt.config.nodes)) {
+    const node = runtimeByName(rt, name);
+    if (!isNodeRuntime(node)) continue;
+    let listed;
+    try {
+      listed = await node.listWorktrees();
+    } catch (e) {
+      out.push({
+        session: '-',
+        workerId: '-',
+        node: name,
+        path: '-',
+        removed: false,
+        reason: `node ${name} could not be asked: ${(e as Error).message}`,
+        unreachable: true,
+        branches: [],
+        bytes: 0,
+      });
+      continue;
+    }
+    for (const wt of listed) {
+      const [sid, wid] = wt.id.split('/') as [string, string];
+      if (known.has(sid) || wt.repoId !== repoId) continue;
+      const base = { session: sid, workerId: wid, node: name, path: wt.path };
+      try {
+        const r = await node.removeWorker({
+          id: wt.id,
+          heads: await leadHeads(rt, sid, wid),
+          force: Boolean(o.force),
+          dryRun: Boolean(o.dryRun),
+        });
+        out.push({
+          ...base,
+          removed: r.removed,
+          ...(r.reason ? { reason: r.reason } : {}),
+          branches: r.branches,
+          bytes: r.bytes,
+        });
+      } catch (e) {
+        out.push({ ...base, removed: false, reason: (e as Error).message, unreachable: true, branches: [], bytes: 0 });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * The node side's clean-up ops (docs/architecture.md "Worker nodes: clean-up"), answered by `crewmux node serve
+ * --stdio` beside the worker ops (serve-workers.ts): `worktrees.list` names the worker worktrees kept under
+ * `<dataDir>/node/worktrees/<sid>/<worker>` with their branches' heads, and `worker.remove` removes one finished
+ * worker's worktree, its branches and base ref in the bare repository, its state dir and tmux session, but only
+ * when the lead host already holds every commit of those branches and nothing is left uncommitted (`force` lifts
+ * both), and never while its agent runs. The lead host keeps the worker's branch either way.
+ */
+import { basename, join, resolve } from 'node:path';
+import { NodeWorkerIdSchema } from '../../core/nodes/protocol.js';
+import { type NodeWorktree, WorkerRemoveParamsSchema, type WorkerRemoveResult } from '../../core/nodes/gc-protocol.js';
+import { nodeBaseRef } from '../../core/nodes/worker-refs.js';
+import { dirBytes, listDir, pathExists, removeTree } from '../../adapters/files.js';
+import type { NodeWorkerDeps } from './serve-workers.js';
+
+/** The done.flag an agent writes in its worktree (serve-workers.ts), relative to it. */
+const DONE_FLAG = '.crewmux/done.flag';
+
+type GcDeps = Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'git'>;
+
+const root = (d: GcDeps) => join(d.dataDir, 'node');
+const sessionOf = (sid: string, wid: string) => `crewmux-${sid}-${wid}`;
+
+async function running(d: GcDeps, sid: string, wid: string): Promise<boolean> {
+  const panes = await d.tmux.listPanes(sessionOf(sid, wid)).catch(() => []);
+  return panes.some((p) => !p.dead);
+}
+
+/** The worker's branches (`crewmux/<sid>/<worker>-*`) in bare repository `repo`, with their heads. */
+async function workerHeads(d: GcDeps, repo: string, sid: string, wid: string): Promise<Record<string, string>> {
+  if (!pathExists(repo)) return {};
+  const heads = await d.git.branchHeads(repo, `crewmux/${sid}/`).catch(() => new Map<string, string>());
+  // Component-wise prefix for git (for-each-ref matches whole path components), then the worker's own.
+  return Object.fromEntries([...heads].filter(([b]) => b.startsWith(`crewmux/${sid}/${wid}-`)));
+}
+
+/** Removes `dir` when nothing is left in it. */
+function removeIfEmpty(dir: string): void {
+  if (pathExists(dir) && listDir(dir).length === 0) removeTree(dir);
+}
+
+/** The node's clean-up ops by name (`worktrees.list`, `worker.remove`). */
+export function nodeGcMethods(d: GcDeps): Record<string, (params: unknown) => Promise<unknown>> {
+  return {
+    async 'worktrees.list'(): Promise<{ worktrees: NodeWorktree[] }> {
+      const worktrees: NodeWorktree[] = [];
+      const dir = join(root(d), 'worktrees');
+      for (const sid of listDir(dir))
+        for (const wid of listDir(join(dir, sid))) {
+          const id = `${sid}/${wid}`;
+          if (!NodeWorkerIdSchema.safeParse(id).success) continue;
+          const path = join(dir, sid, wid);
+          // Its bare repository, named after the lead repository's id.
+          const common = await d.git
+            .raw(path, ['rev-parse', '--git-common-dir'])
+            .then((o) => resolve(path, o.trim()))
+            .catch(() => undefined);
+          const repoId = common ? basename(common).replace(/\.git$/, '') : undefined;
+          worktrees.push({
+            id,
+            ...(repoId ? { repoId } : {}),
+            path,
+            running: await running(d, sid, wid),
+            heads: common ? await workerHeads(d, common, sid, wid) : {},
+          });
+        }
+      return { worktrees };
+    },
+
+    async 'worker.remove'(params): Promise<WorkerRemoveResult> {
+      const r = WorkerRemoveParamsSchema.safeParse(params ?? {});
+      if (!r.success) throw new Error(`worker.remove: invalid params: ${r.error.message}`);
+      const p = r.data;
+      const [sid, wid] = p.id.split('/') as [string, string];
+      const repo = join(root(d), 'repos', `${p.repoId}.git`);
+      const worktree = join(root(d), 'worktrees', sid, wid);
+      const stateDir = join(root(d), 'sessions', sid, wid);
+      const heads = await workerHeads(d, repo, sid, wid);
+      const branches = Object.keys(heads);
+      const bytes = pathExists(worktree) ? dirBytes(worktree) : 0;
+      const kept = (reason: string): WorkerRemoveResult => ({ removed: false, reason, branches, bytes });
+      if (await running(d, sid, wid)) return kept('its agent still runs there');
+      if (!p.force) {
+        const ahead = branches.filter((b) => p.heads[b] !== heads[b]);
+        if (ahead.length) return kept(`the lead host does not hold ${ahead.join(', ')} as the node has it`);
+        // The done.flag is crewmux's own (the snapshot leaves it out too), not the worker's work.
+        const dirty = (
+          pathExists(join(worktree, '.git')) ? await d.git.dirtyPaths(worktree, true).catch(() => []) : []
+        ).filter((f) => f !== DONE_FLAG);
+        if (dirty.length) return kept(`uncommitted changes in ${dirty.length} file(s) there`);
+      }
+      if (p.dryRun) return { removed: true, branches, bytes };
+      await d.tmux.killSession(sessionOf(sid, wid)).catch(() => undefined);
+      if (pathExists(repo)) {
+        await d.git.raw(repo, ['worktree', 'remove', '--force', worktree]).catch(() => undefined);
+        await d.git.raw(repo, ['worktree', 'prune']).catch(() => undefined);
+        for (const b of branches) await d.git.raw(repo, ['update-ref', '-d', `refs/heads/${b}`]);
+        await d.git.raw(repo, ['update-ref', '-d', nodeBaseRef(sid, wid)]).catch(() => undefined);
+      }
+      removeTree(worktree);
+      removeTree(stateDir);
+      removeIfEmpty(join(root(d), 'worktrees', sid));
+      removeIfEmpty(join(root(d), 'sessions', sid));
+      return { removed: true, branches, bytes };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The lead host's side of node clean-up (app/nodes/node-gc.ts) on fakes: a finished node worker's copy is asked to
+ * go with the heads the lead host holds of its branches (only that worker's), an active one is not touched, each
+ * outcome is an event, and a node that cannot be asked keeps its copy (reported unreachable, never a throw).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanNodeWorkers } from '../../src/app/nodes/node-gc.js';
+import { spawnWorker } from '../../src/app/workers/spawn.js';
+import { changeWorkerState } from '../../src/app/workers/state-change.js';
+import type { NodeRuntime } from '../../src/app/nodes/node-runtime.js';
+import { ConfigSchema } from '../../src/core/session/config-schema.js';
+import { createFakeRuntime } from '../helpers/fake-runtime.js';
+
+test('cleanNodeWorkers: finished node workers only, with the lead host heads of their own branches; events; unreachable kept', async () => {
+  const asked: { id: string; heads: Record<string, string>; force?: boolean }[] = [];
+  let up = true;
+  const runtime = {
+    name: 'gpu1',
+    node: 'gpu1',
+    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
+    startOnNode: (s: { workerId: string }) => Promise.resolve({ id: `x/${s.workerId}` }),
+    stop: () => Promise.resolve(true),
+    status: () => Promise.resolve({ running: true }),
+    isRunning: () => Promise.resolve(true),
+    fetchBack: () => Promise.resolve({ refs: [] }),
+    removeWorker: (p: { id: string; heads: Record<string, string>; force?: boolean }) => {
+      if (!up) return Promise.reject(new Error('node gpu1: No route to host'));
+      asked.push(p);
+      return Promise.resolve(
+        p.id.endsWith('w02')
+          ? { removed: false, reason: 'uncommitted changes in 1 file(s) there', branches: [], bytes: 0 }
+          : { removed: true, branches: Object.keys(p.heads), bytes: 10 },
+      );
+    },
+    close: () => Promise.resolve(),
+  } as unknown as NodeRuntime;
+  const f = await createFakeRuntime({
+    config: ConfigSchema.parse({ nodes: { gpu1: { host: 'gpu1.lan' } } }),
+    runtime: { newNodeRuntime: () => runtime },
+  });
+  f.git.scriptRaw(['checkout', '-q', '--detach'], '');
+  try {
+    for (const task of ['one', 'two', 'three']) await spawnWorker(f.rt, { task, node: 'gpu1' });
+    await spawnWorker(f.rt, { task: 'here' });
+    for (const id of ['w01', 'w02']) changeWorkerState(f.rt, f.store.getWorker(f.rt.sid, id)!, 'killed', 'stopped');
+    changeWorkerState(f.rt, f.store.getWorker(f.rt.sid, 'w04')!, 'killed', 'stopped');
+    const w1 = f.store.getWorker(f.rt.sid, 'w01')!;
+
+    const r = await cleanNodeWorkers(f.rt);
+    // w03 still runs, w04 is local: neither is touched.
+    assert.deepEqual(
+      asked.map((a) => a.id),
+      [`${f.rt.sid}/w01`, `${f.rt.sid}/w02`],
+    );
+    assert.deepEqual(asked[0]!.heads, { [w1.branch]: f.git.resolve(w1.branch) });
+    assert.equal(asked[0]!.force, false);
+    assert.deepEqual(
+      r.map((c) => [c.workerId, c.removed, c.reason ?? null]),
+      [
+        ['w01', true, null],
+        ['w02', false, 'uncommitted changes in 1 file(s) there'],
+      ],
+    );
+    const events = f.store.eventsAfter(f.rt.sid).filter((e) => e.type.startsWith('node.worktree'));
+    assert.deepEqual(
+      events.map((e) => [e.type, e.message]),
+      [
+        ['node.worktree_removed', 'w01: its worktree and branches on node gpu1 were removed'],
+        ['node.worktree_kept', 'w02: its worktree on node gpu1 was kept: uncommitted changes in 1 file(s) there'],
+      ],
+    );
+
+    up = false;
+    const down = await cleanNodeWorkers(f.rt, { dryRun: true });
+    assert.deepEqual(
+      down.map((c) => [c.workerId, c.removed, c.unreachable]),
+      [
+        ['w01', false, true],
+        ['w02', false, true],
+      ],
+    );
+  } finally {
+    f.cleanup();
+  }
+});

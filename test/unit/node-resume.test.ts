@@ -1,0 +1,122 @@
+/**
+ * Resume re-adopts node workers (docs/architecture.md "Worker nodes: resume"): after the supervisor died, a worker
+ * whose agent still runs on its node is kept and watched (not relaunched, not crashed), one whose done.flag was
+ * written on the node meanwhile finishes now with its branch fetched home, one whose agent is gone is crashed, and
+ * one whose node does not answer stays watched (the monitor's nodes.lostAfter decides). On fakes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setImmediate as turn } from 'node:timers/promises';
+import { createMonitor } from '../../src/app/workers/monitor.js';
+import { resumeSession } from '../../src/app/session/resume.js';
+import { spawnWorker } from '../../src/app/workers/spawn.js';
+import type { NodeRuntime } from '../../src/app/nodes/node-runtime.js';
+import { ConfigSchema } from '../../src/core/session/config-schema.js';
+import { createFakeRuntime } from '../helpers/fake-runtime.js';
+
+type Agent = { running: boolean; doneFlag?: string } | 'unreachable';
+
+/** A node whose agents answer as `agents` says (by worker id); it records starts, stops and fetches. */
+function fakeNode(name: string) {
+  const node = {
+    agents: new Map<string, Agent>(),
+    started: [] as string[],
+    stopped: [] as string[],
+    fetched: [] as string[],
+  };
+  const wid = (h: { id: string }) => h.id.split('/')[1]!;
+  const runtime = {
+    name,
+    node: name,
+    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
+    start: () => Promise.reject(new Error('startOnNode only')),
+    startOnNode: (s: { workerId: string }) => {
+      node.started.push(s.workerId);
+      node.agents.set(s.workerId, { running: true });
+      return Promise.resolve({ id: `sid/${s.workerId}` });
+    },
+    status: (h: { id: string }) => {
+      const a = node.agents.get(wid(h));
+      return a === 'unreachable' || !a
+        ? Promise.reject(new Error(`node ${name}: ssh: connect to host ${name}.lan port 22: No route to host`))
+        : Promise.resolve(a);
+    },
+    isRunning: (h: { id: string }) => Promise.resolve(node.agents.get(wid(h)) !== undefined),
+    stop: (h: { id: string }) => {
+      node.stopped.push(wid(h));
+      return Promise.resolve(true);
+    },
+    sendText: () => Promise.resolve(),
+    readOutput: () => Promise.resolve(''),
+    fetchBack: (workerId: string) => {
+      node.fetched.push(workerId);
+      return Promise.resolve({ refs: [] });
+    },
+    close: () => Promise.resolve(),
+  } as unknown as NodeRuntime;
+  return { node, runtime };
+}
+
+test('resume re-adopts node workers: a live agent is kept and watched, a finished one done, a gone one crashed', async () => {
+  const { node, runtime } = fakeNode('gpu1');
+  const f = await createFakeRuntime({
+    config: ConfigSchema.parse({ nodes: { lostAfter: 60, gpu1: { host: 'gpu1.lan' } } }),
+    runtime: { newNodeRuntime: () => runtime },
+  });
+  const monitor = createMonitor(f.rt);
+  // The lead host's mirror lets go of its branch for a fetch (app/nodes/node-workers.ts).
+  f.git.scriptRaw(['checkout', '-q', '--detach'], '');
+  try {
+    for (const task of ['live', 'finished', 'gone', 'silent']) await spawnWorker(f.rt, { task, node: 'gpu1' });
+    const w = (id: string) => f.store.getWorker(f.rt.sid, id)!;
+    // The supervisor died; meanwhile on the node: w01 works on, w02 wrote its done.flag, w03's agent exited, and
+    // w04's node does not answer now.
+    f.store.updateSession(f.rt.sid, { status: 'stopped', ended_at: f.clock.now(), outcome_reason: 'died' });
+    node.agents.set('w02', {
+      running: true,
+      doneFlag: JSON.stringify({ nonce: w('w02').nonce, status: 'done', summary: 'finished while down' }),
+    });
+    node.agents.set('w03', { running: false });
+    node.agents.set('w04', 'unreachable');
+    f.tmux.setScreen(f.leadPane, 'scripted lead ready\n');
+
+    await resumeSession(f.rt, monitor, { freshTmux: false }, []);
+
+    assert.deepEqual(
+      ['w01', 'w02', 'w03', 'w04'].map((id) => [id, w(id).state]),
+      [
+        ['w01', 'running'],
+        ['w02', 'done'],
+        ['w03', 'crashed'],
+        ['w04', 'running'],
+      ],
+    );
+    assert.equal(w('w02').summary, 'finished while down');
+    // Nothing was relaunched or stopped on the node; w02's branch was fetched home when its turn ended.
+    assert.deepEqual(node.started, ['w01', 'w02', 'w03', 'w04']);
+    assert.deepEqual(node.stopped, []);
+    assert.deepEqual(node.fetched, ['w02']);
+    const resumed = f.store
+      .eventsAfter(f.rt.sid)
+      .filter((e) => e.type === 'session.resumed')
+      .at(-1)!.message;
+    assert.match(resumed, /w01 still runs on node gpu1: re-adopted/);
+    assert.match(resumed, /w02 finished on node gpu1 while crewmux was down \(done\)/);
+    assert.match(resumed, /w03's agent on node gpu1 was gone; it is crashed/);
+    assert.match(resumed, /w04's node gpu1 did not answer \(.*No route to host\); it is watched again/);
+
+    // Watched again: w01's done.flag, read on its node by the monitor, ends its turn and brings its branch home.
+    node.agents.set('w01', {
+      running: true,
+      doneFlag: JSON.stringify({ nonce: w('w01').nonce, status: 'done', summary: 'done after the resume' }),
+    });
+    f.clock.advance(3_000);
+    await monitor.tick();
+    for (let i = 0; i < 10 && w('w01').state !== 'done'; i++) await turn();
+    assert.deepEqual([w('w01').state, w('w01').summary], ['done', 'done after the resume']);
+    assert.deepEqual(node.fetched, ['w02', 'w01']);
+  } finally {
+    monitor.close();
+    f.cleanup();
+  }
+});
