@@ -125,6 +125,8 @@ export interface Tmux {
   killPane(paneId: string): Promise<void>;
   killSession(name: string): Promise<void>;
   killServer(): Promise<void>;
+  /** Ends what the adapter keeps open (the supervisor's control-mode client); later calls still work. */
+  close?(): Promise<void>;
 }
 
 /**
