@@ -398,7 +398,9 @@ async function startWorker(
     // A node worker's worktree here is the lead host's mirror of its branch (fetched back when its turn ends).
     const onNode = Boolean(spawn.runtime && nodeSpecOf(rt, spawn.runtime));
     const taking = input.startPoint || onNode ? undefined : rt.pool?.take(head, branch, ended);
+    mark('handing');
     const extrasRead = extras ? extras({ ...input, perspective }) : Promise.resolve([]);
+    mark('extrasCalled');
     extrasRead.then(() => mark('extrasReady')).catch(() => undefined);
     const pooled = await taking;
     if (pooled) worktree = pooled.path;
