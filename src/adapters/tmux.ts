@@ -150,8 +150,9 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
 
     async startPane(at: PanePlace, p: SpawnPane, pipeTo: string) {
       // Without -d the new pane becomes the chain's current target, so the commands after it apply to it;
-      // last-pane / last-window then give the focus back.
-      const start = ['-c', p.cwd, '-P', '-F', '#{pane_id}\t#{window_id}', p.command];
+      // last-pane / last-window then give the focus back. The command runs in /bin/sh, started by tmux itself (more
+      // than one word: no default-shell in between), so the pane's start costs one small shell whatever the user's.
+      const start = ['-c', p.cwd, '-P', '-F', '#{pane_id}\t#{window_id}', '/bin/sh', '-c', p.command];
       const chain =
         'split' in at
           ? [
