@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTmux } from '../../src/adapters/tmux.js';
-import { createTestEnv } from '../helpers/env.js';
+import { createTestEnv, eventually } from '../helpers/env.js';
 import { tmuxLine } from '../../src/adapters/tmux-control.js';
 
 /** A tmux binary that logs each start (its argv) to `log`, then runs the real one. */
@@ -95,11 +95,10 @@ test('the control client survives its session and server going: one-shot command
     const lead = (await tmux.listPanes('crewmux-c2'))[0]!;
     const out = join(t.dir, 'again.txt');
     // A new client attaches on a later command (an attach that failed is tried again after a second).
-    for (;;) {
+    await eventually('a new control client to attach', async () => {
       await tmux.listPanes('crewmux-c2');
-      if (t.tmux('list-clients', '-F', '#{client_control_mode}').trim() === '1') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return t.tmux('list-clients', '-F', '#{client_control_mode}').trim() === '1';
+    });
     await tmux.startPane(
       { split: lead.windowId },
       { cwd: t.dir, command: `echo again > '${out}'; exec sleep 600` },
