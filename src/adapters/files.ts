@@ -246,6 +246,37 @@ export function watchFile(file: string, onChange: () => void): FSWatcher | undef
   }
 }
 
+/**
+ * Removes `file` once it is empty (a pane's env file its shell emptied after reading it: app/workers/panes.ts), seen
+ * by a watch, never by polling; a file that is never emptied (its pane died first) stays, as an unread one did.
+ */
+export function removeOnceEmptied(file: string): void {
+  let w: FSWatcher | undefined;
+  const check = () => {
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      w?.close();
+      return;
+    }
+    if (size > 0) return;
+    w?.close();
+    try {
+      unlinkSync(file);
+    } catch {
+      /* gone already */
+    }
+  };
+  try {
+    w = watch(file, { persistent: false }, check);
+    w.on('error', () => w?.close());
+  } catch {
+    return;
+  }
+  check();
+}
+
 /** Creates a named pipe at `path` (replacing a stale one). */
 export async function createFifo(path: string): Promise<void> {
   ensureDir(dirname(path));

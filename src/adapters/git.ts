@@ -9,6 +9,7 @@ import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { exec, type ExecResult } from './exec.js';
 import { ensureDir } from './files.js';
+import { handOverByHand, linkedWorktreeDirs } from './git-refs.js';
 import type { Git, MergeResult, RepoInfo } from '../app/ports/git.js';
 
 /** Untracked files beyond this many are only counted by `uncommittedDiff`, not diffed. */
@@ -160,6 +161,23 @@ export function createGit(opts: { binary?: string; env?: NodeJS.ProcessEnv } = {
     if (earlier.some((r) => packed.includes(` ${r}\n`))) return undefined;
     return id;
   }
+  // `Name <email>` of the committer per repository (common dir), asked once (for the reflogs of a hand-over by hand).
+  const committers = new Map<string, Promise<string | undefined>>();
+  function committerOf(commonDir: string): Promise<string | undefined> {
+    let c = committers.get(commonDir);
+    if (!c) {
+      c = raw(commonDir, ['var', 'GIT_COMMITTER_IDENT']).then(
+        (out) => /^(.*>) \d+ [+-]\d{4}$/.exec(out)?.[1],
+        () => undefined,
+      );
+      c.then(
+        (x) => x ?? committers.delete(commonDir),
+        () => undefined,
+      );
+      committers.set(commonDir, c);
+    }
+    return c;
+  }
   async function identityFlags(dir: string): Promise<string[]> {
     const email = await tryRaw(dir, ['config', 'user.email']);
     return email ? [] : FALLBACK_IDENTITY;
@@ -213,6 +231,9 @@ export function createGit(opts: { binary?: string; env?: NodeJS.ProcessEnv } = {
         if (made) rmSync(path, { recursive: true, force: true });
         throw e;
       }
+      // Asked now, off spawn_worker's path: the hand-over of this worktree (a pool's) needs it.
+      const common = linkedWorktreeDirs(path)?.commonDir;
+      if (common) void committerOf(common);
     },
 
     /** Removes a worktree (with --force only when asked) and prunes stale entries. */
@@ -233,6 +254,10 @@ export function createGit(opts: { binary?: string; env?: NodeJS.ProcessEnv } = {
      * with the repository.
      */
     async checkoutNewBranchAt(dir: string, branch: string, at: string): Promise<void> {
+      // Without a process when the committer's identity (for the reflogs) is known: git-refs.ts.
+      const common = linkedWorktreeDirs(dir)?.commonDir;
+      const ident = common ? await committerOf(common) : undefined;
+      if (ident && handOverByHand(dir, branch, at, ident)) return;
       const ref = `refs/heads/${branch}`;
       const [made, moved] = await Promise.allSettled([
         raw(dir, ['update-ref', '-m', `branch: Created from ${at}`, ref, at, '']),

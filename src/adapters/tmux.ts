@@ -5,6 +5,7 @@
  * (that is argv, readable by every local user): panes source a 0600 env file instead (app/workers/panes.ts).
  */
 import { exec, ExecError, type ExecResult } from './exec.js';
+import { createTmuxControl } from './tmux-control.js';
 import type { PanePlace, PaneInfo, ServerPane, SpawnPane, Tmux } from '../app/ports/tmux.js';
 
 export interface TmuxOptions {
@@ -18,7 +19,18 @@ export interface TmuxOptions {
   onCommand?: (argv: string[]) => void;
   /** Milliseconds each tmux command may take before it is killed and counts as failed (default 15 000). */
   timeoutMs?: number;
+  /**
+   * The supervisor's: a control-mode client attached to this session carries the commands of a worker's start
+   * (listPanes, startPane, selectLayout, killPane) without a tmux process each (tmux-control.ts); `close` ends it.
+   */
+  control?: { session: string };
 }
+
+/**
+ * How a command may go over the control client: `retry` (it changes nothing, or the same again: when the client ends
+ * before answering, the one-shot client asks again) or `once` (it must not run twice: that is an error).
+ */
+type Via = 'retry' | 'once';
 
 const PANE_FORMAT =
   '#{pane_id}\t#{window_id}\t#{window_name}\t#{pane_index}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_current_command}';
@@ -31,15 +43,40 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
   const binary = opts.binary ?? 'tmux';
   const base = [...(opts.socket ? ['-L', opts.socket] : []), ...(opts.configFile ? ['-f', opts.configFile] : [])];
 
-  async function run(args: string[], reject = true): Promise<ExecResult> {
+  const control = opts.control && createTmuxControl({ argv: [binary, ...base], session: opts.control.session });
+
+  async function run(args: string[], reject = true, via?: Via): Promise<ExecResult> {
     const argv = [...base, ...args];
     opts.onCommand?.([binary, ...argv]);
-    return exec(binary, argv, { timeoutMs: opts.timeoutMs ?? 15_000, reject });
+    const timeoutMs = opts.timeoutMs ?? 15_000;
+    if (control && via) {
+      const chain = args.reduce<string[][]>((cs, a) => (a === ';' ? [...cs, []] : (cs.at(-1)!.push(a), cs)), [[]]);
+      const o = await control.run(chain, timeoutMs);
+      const lost = o.kind === 'lost' && via === 'once';
+      if (o.kind === 'answered' || lost) {
+        const r: ExecResult =
+          o.kind === 'answered'
+            ? o.result
+            : {
+                command: [binary, ...argv].join(' '),
+                exitCode: null,
+                signal: null,
+                stdout: '',
+                stderr: 'the tmux control client ended before tmux answered',
+                timedOut: false,
+                durationMs: 0,
+              };
+        if (reject && (r.exitCode !== 0 || r.timedOut)) throw new ExecError(r);
+        return r;
+      }
+    }
+    return exec(binary, argv, { timeoutMs, reject });
   }
   // A tmux that did not answer (timed out, killed) has said nothing about what exists.
   const noAnswer = (r: ExecResult) => r.timedOut || r.signal !== null;
   /** True only when tmux answered that the session (or its server) does not exist. */
   async function listClients(session: string): Promise<string[]> {
+    // A control-mode client (the supervisor's, tmux-control.ts) has an empty tty: it is nobody attached.
     const r = await run(['list-clients', '-t', `=${session}`, '-F', '#{client_tty}'], false);
     if (r.exitCode !== 0) return [];
     return r.stdout.split('\n').filter(Boolean);
@@ -113,8 +150,9 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
 
     async startPane(at: PanePlace, p: SpawnPane, pipeTo: string) {
       // Without -d the new pane becomes the chain's current target, so the commands after it apply to it;
-      // last-pane / last-window then give the focus back.
-      const start = ['-c', p.cwd, '-P', '-F', '#{pane_id}\t#{window_id}', p.command];
+      // last-pane / last-window then give the focus back. The command runs in /bin/sh, started by tmux itself (more
+      // than one word: no default-shell in between), so the pane's start costs one small shell whatever the user's.
+      const start = ['-c', p.cwd, '-P', '-F', '#{pane_id}\t#{window_id}', '/bin/sh', '-c', p.command];
       const chain =
         'split' in at
           ? [
@@ -129,7 +167,13 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
               ['pipe-pane', '-o', pipeTo],
               ['last-window'],
             ];
-      return ids(await run(chain.flatMap((c, i) => (i ? [';', ...c] : c))));
+      return ids(
+        await run(
+          chain.flatMap((c, i) => (i ? [';', ...c] : c)),
+          true,
+          'once',
+        ),
+      );
     },
 
     async splitWindow(targetWindowId: string, p: SpawnPane): Promise<string> {
@@ -172,7 +216,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     },
 
     async selectLayout(windowId: string, layout = 'tiled'): Promise<void> {
-      await run(['select-layout', '-t', windowId, layout], false);
+      await run(['select-layout', '-t', windowId, layout], false, 'retry');
     },
 
     async selectWindow(windowId: string): Promise<void> {
@@ -185,7 +229,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
      * are gone (a slow tmux once made the monitor end a run and mark every worker crashed).
      */
     async listPanes(session: string): Promise<PaneInfo[]> {
-      const r = await run(['list-panes', '-s', '-t', `=${session}`, '-F', PANE_FORMAT], false);
+      const r = await run(['list-panes', '-s', '-t', `=${session}`, '-F', PANE_FORMAT], false, 'retry');
       // tmux's client exits 0 on SIGTERM: a timed-out listing looks like a clean, empty one.
       if (noAnswer(r)) throw new ExecError(r);
       if (r.exitCode !== 0) {
@@ -272,7 +316,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     },
 
     async killPane(paneId: string): Promise<void> {
-      await run(['kill-pane', '-t', paneId], false);
+      await run(['kill-pane', '-t', paneId], false, 'retry');
     },
 
     async killSession(name: string): Promise<void> {
@@ -281,6 +325,10 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
 
     async killServer(): Promise<void> {
       await run(['kill-server'], false);
+    },
+
+    async close(): Promise<void> {
+      await control?.close();
     },
   };
 }

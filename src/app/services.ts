@@ -16,7 +16,8 @@ export interface AppServices {
   git: Git;
   /** tmux on the socket named by CREWMUX_TMUX_SOCKET (tests), else the user's default server. */
   tmux: Tmux;
-  tmuxFor(socket: string | null): Tmux;
+  /** tmux on `socket`; with `controlSession` (the supervisor's) commands go over a control-mode client of it. */
+  tmuxFor(socket: string | null, o?: { controlSession?: string }): Tmux;
   store(): Store;
   /** Absolute path of bin/crewmux.js, for launching the supervisor. */
   crewmuxBin: string;

@@ -52,8 +52,12 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
   const paths = resolvePaths(env, env.HOME || homedir(), process.getuid?.() ?? 0);
   protectCrewmuxDirs(paths, out);
   let store: Store | undefined;
-  const tmuxFor = (socket: string | null) =>
-    createTmux({ socket: socket ?? undefined, configFile: env.CREWMUX_TMUX_CONFIG || undefined });
+  const tmuxFor = (socket: string | null, o: { controlSession?: string } = {}) =>
+    createTmux({
+      socket: socket ?? undefined,
+      configFile: env.CREWMUX_TMUX_CONFIG || undefined,
+      ...(o.controlSession ? { control: { session: o.controlSession } } : {}),
+    });
   return {
     env,
     cwd,

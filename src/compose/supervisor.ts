@@ -64,6 +64,9 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const rt = openRuntime(ctx, sid);
   const { store, events } = rt;
   const s = store.getSession(sid)!;
+  // This process runs for the whole session: its tmux commands go over one control-mode client (a worker's pane
+  // starts without a tmux process; adapters/tmux-control.ts), closed last below.
+  rt.tmux = ctx.tmuxFor(s.tmux_socket, { controlSession: s.tmux_session });
   store.updateSession(sid, { supervisor_pid: process.pid });
 
   let hooks: HookCommand[] = [];
@@ -360,6 +363,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
               },
             },
           ]),
+      { name: 'the tmux control client', close: () => rt.tmux.close?.() ?? Promise.resolve(), timeoutMs: 5_000 },
     ],
     (problem) => {
       process.stderr.write(`supervisor: closing ${problem}\n`);

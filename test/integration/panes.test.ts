@@ -66,3 +66,40 @@ test('seven workers: four beside the lead, three in workers-2; the first byte is
     t.cleanup();
   }
 });
+
+test("a worker's pane over the control client: its env file read, emptied by a builtin, then removed; /bin/sh", async () => {
+  const t = createTestEnv();
+  const tmux = createTmux({ socket: t.socket, configFile: '/dev/null', control: { session: 'crewmux-envf' } });
+  try {
+    await createSessionWindows(tmux, 'crewmux-envf', t.dir, join(t.dir, 'lead.sh'), {
+      cwd: t.dir,
+      command: 'exec sleep 600',
+    });
+    const log = join(t.dir, 'w1', 'pane.log');
+    mkdirSync(dirname(log));
+    writeFileSync(log, '');
+    const out = join(t.dir, 'w1', 'seen.txt');
+    await openWorkerPane(
+      tmux,
+      'crewmux-envf',
+      {
+        cwd: t.dir,
+        command: `printf '%s %s\\n' "$CANARY" "$(readlink /proc/$$/exe)" > '${out}'; exec sleep 600`,
+        env: { CANARY: 'value with spaces' },
+      },
+      log,
+    );
+    const seen = await eventually(
+      'the agent to write what it saw',
+      () => readIfExists(out)?.endsWith('\n') && readIfExists(out),
+    );
+    const [canary, shell] = [seen.slice(0, 'value with spaces'.length), seen.trim().split(' ').at(-1)!];
+    assert.equal(canary, 'value with spaces');
+    // tmux started /bin/sh itself (not the default-shell, bash here).
+    assert.equal(shell, execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim());
+    await eventually('the env file to be removed', () => readIfExists(join(t.dir, 'w1', 'env')) === undefined);
+  } finally {
+    await tmux.close?.();
+    t.cleanup();
+  }
+});

@@ -89,9 +89,9 @@ test('spawn_worker: worktree from the integration head, row, a pane beside the l
     assert.deepEqual([f.gate.created, f.gate.opened], [[], []]);
     const pane = f.tmux.pane('%2')!;
     const agentArgv = scriptedWorker.launch({} as never, process.execPath).argv;
-    // The environment reaches the pane through a 0600 file its shell sources and deletes, never argv.
+    // The environment reaches the pane through a 0600 file its shell sources and empties (a builtin), never argv.
     const envFile = join(dirname(row.log_file), 'env');
-    const sourced = `. ${shellQuote(envFile)} && rm -f ${shellQuote(envFile)} && `;
+    const sourced = `. ${shellQuote(envFile)} && : > ${shellQuote(envFile)} && `;
     assert.equal(
       pane.spec.command,
       sourced + recordingExit(agentArgv.map(shellQuote).join(' '), exitStatusFile(row.log_file)),

@@ -13,7 +13,7 @@ test('tmux commands use exact targets, ids and the private socket', async () => 
   await tmux.pipePane('%4', "cat >> '/x y'");
   await tmux.startPane({ split: '@3' }, { cwd: '/w', command: 'agent' }, "cat >> '/l'");
   await tmux.startPane({ session: 's', window: 'workers-2' }, { cwd: '/w', command: 'agent' }, "cat >> '/l'");
-  const pane = ['-c', '/w', '-P', '-F', '#{pane_id}\t#{window_id}', 'agent'];
+  const pane = ['-c', '/w', '-P', '-F', '#{pane_id}\t#{window_id}', '/bin/sh', '-c', 'agent'];
   assert.deepEqual(seen.slice(5), [
     [
       ...['true', '-L', 'sock', '-f', '/dev/null', 'split-window', '-t', '@3', ...pane],

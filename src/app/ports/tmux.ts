@@ -81,7 +81,8 @@ export interface Tmux {
    * Starts `p` in a new pane with its output piped to `pipeTo` (a shell command, e.g. `cat >> log`) and
    * remain-on-exit on, tiled, in ONE tmux invocation (a chained command list): tmux reads a pane's output and
    * reaps its process only between command lists, so the first byte and an instant exit are both kept, with no
-   * start gate. `at` splits a window, or opens window `window` in `session`. The focus stays where it was.
+   * start gate. `at` splits a window, or opens window `window` in `session`. The focus stays where it was. The
+   * command runs in `/bin/sh -c` (not tmux's default-shell).
    */
   startPane(at: PanePlace, p: SpawnPane, pipeTo: string): Promise<{ paneId: string; windowId: string }>;
   /** Splits the window; returns the new pane's id. */
@@ -125,6 +126,8 @@ export interface Tmux {
   killPane(paneId: string): Promise<void>;
   killSession(name: string): Promise<void>;
   killServer(): Promise<void>;
+  /** Ends what the adapter keeps open (the supervisor's control-mode client); later calls still work. */
+  close?(): Promise<void>;
 }
 
 /**

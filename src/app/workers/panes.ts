@@ -11,7 +11,7 @@ import { shellExports, shellQuote } from '../../core/text/shell-quote.js';
 import { overflowWindowName } from '../../core/session/naming.js';
 import { placeWorker, type WindowLoad } from '../../core/workers/layout.js';
 import { dirname, join } from 'node:path';
-import { createFifo, openFifoGate, writeFileAtomic } from '../../adapters/files.js';
+import { createFifo, openFifoGate, removeOnceEmptied, writeFileAtomic } from '../../adapters/files.js';
 import type { PaneGate, PaneInfo, SpawnPane, Tmux } from '../ports/tmux.js';
 
 export const LEAD_WINDOW = 'lead';
@@ -34,12 +34,14 @@ export interface PaneSpec extends SpawnPane {
  * lines, and the pane's shell sources the file and deletes it before running `p.command`. tmux's
  * `-e K=V` would have put every value (API keys, CREWMUX_MCP_TOKEN) in /proc/PID/cmdline.
  */
-export function withEnvFile(p: PaneSpec, envFile: string): SpawnPane {
+export function withEnvFile(p: PaneSpec, envFile: string, o: { emptied?: boolean } = {}): SpawnPane {
   const env = p.env ?? {};
   if (Object.keys(env).length === 0) return { cwd: p.cwd, command: p.command };
   writeFileAtomic(envFile, shellExports(env), 0o600);
   const f = shellQuote(envFile);
-  return { cwd: p.cwd, command: `. ${f} && rm -f ${f} && ${p.command}` };
+  // `emptied`: the shell empties the file with a builtin (`: >`, no process on the pane's start) and the supervisor
+  // removes the empty file (removeOnceEmptied); else `rm -f`, a process.
+  return { cwd: p.cwd, command: `. ${f} && ${o.emptied ? `: > ${f}` : `rm -f ${f}`} && ${p.command}` };
 }
 
 /** The file holding the exit status of the agent whose pane log is `logFile`. */
@@ -92,10 +94,11 @@ export async function openWorkerPane(
   logFile: string,
   listing?: Promise<PaneInfo[]>,
 ): Promise<PaneRef> {
-  const spec = withEnvFile(
-    { ...pane, command: recordingExit(pane.command, exitStatusFile(logFile)) },
-    join(dirname(logFile), 'env'),
-  );
+  const envFile = join(dirname(logFile), 'env');
+  const spec = withEnvFile({ ...pane, command: recordingExit(pane.command, exitStatusFile(logFile)) }, envFile, {
+    emptied: true,
+  });
+  if (Object.keys(pane.env ?? {}).length) removeOnceEmptied(envFile);
   const pipeTo = `cat >> ${shellQuote(logFile)}`;
   const windows = new Map<string, WindowLoad>();
   for (const p of await (listing ?? tmux.listPanes(session))) {

@@ -412,20 +412,24 @@ async function startWorker(
   let spawnEnded!: () => void;
   const ended = new Promise<void>((resolve) => (spawnEnded = resolve));
   try {
-    // The steps that do not need the worktree run alongside the git steps: the head is read (a child process)
-    // while the prompt extras (skills, memory; synchronous work) are chosen, and the session's panes are listed for
-    // the pane's placement. A listing or extras failure surfaces where it is awaited, as before.
-    const headRead = rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
+    // The steps that do not need the worktree run alongside the git steps: the session's panes are listed for the
+    // pane's placement, and the prompt extras (skills, memory; synchronous work) are chosen while the pool's git
+    // processes hand a worktree over (they run on another core). A listing or extras failure surfaces where it is
+    // awaited, as before.
     const listing = openPane ? undefined : rt.tmux.listPanes(rt.tmuxSession);
     listing?.then(() => mark('listing')).catch(() => undefined);
-    const extrasRead = extras ? extras({ ...input, perspective }) : Promise.resolve([]);
-    extrasRead.then(() => mark('extrasReady')).catch(() => undefined);
-    const head = await headRead;
+    // The integration head is crewmux's own branch: read from its ref file, without a process (git.ts).
+    const head = await rt.git.revParse(rt.repoRoot, input.startPoint ?? rt.integrationBranch);
     mark('revParse');
     // A ready worktree from the pool when one sits at this head (never for a start point of the lead's choosing).
     // A node worker's worktree here is the lead host's mirror of its branch (fetched back when its turn ends).
     const onNode = Boolean(spawn.runtime && nodeSpecOf(rt, spawn.runtime));
-    const pooled = input.startPoint || onNode ? undefined : await rt.pool?.take(head, branch, ended);
+    const taking = input.startPoint || onNode ? undefined : rt.pool?.take(head, branch, ended);
+    mark('handing');
+    const extrasRead = extras ? extras({ ...input, perspective }) : Promise.resolve([]);
+    mark('extrasCalled');
+    extrasRead.then(() => mark('extrasReady')).catch(() => undefined);
+    const pooled = await taking;
     if (pooled) worktree = pooled.path;
     else await rt.git.addWorktree(rt.repoRoot, worktree, branch, head);
     undo.push({
