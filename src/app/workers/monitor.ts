@@ -33,6 +33,7 @@ import { deathReason, exitStatusFile } from './panes.js';
 import { isNodeRuntime, runtimeOf } from './worker-runtimes.js';
 import type { NodeRuntime } from '../nodes/node-runtime.js';
 import { DEFAULT_NODE_LOST_AFTER_SECONDS } from '../../core/nodes/node-config.js';
+import type { WorkerStatus } from '../../core/nodes/protocol.js';
 import type { WorkerHandle } from '../ports/worker-runtime.js';
 import { lookupAgent } from '../agents/agent-table.js';
 import { queuedWorkers, samplePeaks } from './admission.js';
@@ -166,6 +167,7 @@ export function createMonitor(
   };
 
   function watch(w: WorkerRow): void {
+    hearNode(w);
     const existing = watches.get(w.id);
     if (existing) {
       existing.lastActivity = rt.now();
@@ -346,7 +348,7 @@ export function createMonitor(
    * call has reached it for longer than `nodes.lostAfter` since its last answer: the worker is then `lost`.
    */
   async function nodeWorkerCheck(w: WorkerRow, node: NodeRuntime, h: WorkerHandle): Promise<void> {
-    let st: { running: boolean; doneFlag?: string };
+    let st: WorkerStatus;
     if (!nodeAnsweredAt.has(node.name)) nodeAnsweredAt.set(node.name, rt.now());
     if (!nodeWorkerAskedAt.has(w.id)) nodeWorkerAskedAt.set(w.id, rt.now());
     try {
@@ -357,8 +359,43 @@ export function createMonitor(
       nodeUnanswered(w, node.name, (e as Error).message);
       return;
     }
-    const cur = rt.store.getWorker(rt.sid, w.id);
-    if (!cur || !isActive(cur.state)) return;
+    await nodeStatusSeen(w.id, node, st);
+  }
+
+  /** The node runtimes whose pushed changes this monitor applies. */
+  const nodesHeard = new WeakSet<NodeRuntime>();
+  /**
+   * Node worker `w` is watched by its node: its pushes (`worker.status`: done.flag written, agent exited) are applied
+   * at once, the 2 s poll (nodeWorkerCheck) staying the fallback and the lost clock.
+   */
+  function hearNode(w: WorkerRow): void {
+    let on: ReturnType<typeof runtimeOf>;
+    try {
+      on = runtimeOf(rt, w);
+    } catch {
+      return; // Its runtime is no longer configured: the tick says so.
+    }
+    if (!on || !isNodeRuntime(on.runtime)) return;
+    const node = on.runtime;
+    if (!nodesHeard.has(node)) {
+      nodesHeard.add(node);
+      node.onStatus((id, st) => {
+        const [sid, wid] = id.split('/');
+        if (sid !== rt.sid || !wid || closed) return;
+        // A push is an answer of the node.
+        nodeAnsweredAt.set(node.name, rt.now());
+        void nodeStatusSeen(wid, node, st).catch((e) =>
+          rt.events.emit('monitor.error', `node ${node.name}: ${(e as Error).message}`, wid),
+        );
+      });
+    }
+    node.watch(on.handle);
+  }
+
+  /** What node `node` says of worker `workerId` (polled or pushed): its done.flag ends its turn; gone, it crashed. */
+  async function nodeStatusSeen(workerId: string, node: NodeRuntime, st: WorkerStatus): Promise<void> {
+    const cur = rt.store.getWorker(rt.sid, workerId);
+    if (!cur || !isActive(cur.state) || runtimeOf(rt, cur)?.runtime !== node) return;
     if (st.doneFlag !== undefined) {
       const parsed = parseDoneFlag(st.doneFlag, cur.nonce);
       if (parsed.ok) {
