@@ -65,8 +65,15 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
   const agents = resolveAgents({}, ctx.env.PATH);
   // Changes of the workers the lead watches go out as notifications on the same stdout, once it serves.
   const channel: { server?: StdioServer } = {};
+  const resolveAgent = async (name: string) => {
+    const a = agents.get(name);
+    // Built-in agents only: a node runs what the lead names from the registry, with its own binary.
+    return a?.binary && BUILTIN_AGENTS.some((b) => b.name === name)
+      ? { profile: a.profile, binary: a.binary }
+      : undefined;
+  };
   const watch = createWorkerWatch({
-    status: (id) => nodeWorkerStatus({ dataDir: ctx.paths.dataDir, tmux }, id),
+    status: (id) => nodeWorkerStatus({ dataDir: ctx.paths.dataDir, tmux, resolveAgent }, id),
     dirs: (id) => nodeWorkerWatchDirs({ dataDir: ctx.paths.dataDir }, id),
     watchDir,
     notify: (method, params) => channel.server?.notify(method, params),
@@ -80,13 +87,7 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     clock: ctx.clock,
     userHome: ctx.env.HOME ?? '',
     env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
-    async resolveAgent(name) {
-      const a = agents.get(name);
-      // Built-in agents only: a node runs what the lead names from the registry, with its own binary.
-      return a?.binary && BUILTIN_AGENTS.some((b) => b.name === name)
-        ? { profile: a.profile, binary: a.binary }
-        : undefined;
-    },
+    resolveAgent,
   });
   channel.server = serveStdio({ ...methods, ...workers });
   try {

@@ -42,9 +42,13 @@ test('push: the node announces a watched worker, then notifies only its changes 
     assert.deepEqual(notes, [['worker.status', { id: 's1/w01', running: true }]]);
     assert.deepEqual([...dirWatchers.keys()], ['/node/s1/w01/.crewmux', '/node/s1/w01/state']);
 
-    // The agent's output (pane.log) changes nothing; the done.flag does, at once.
-    states.set('s1/w01', { running: true, doneFlag: '{"nonce":"abc"}' });
+    // The agent's output (pane.log) that leaves its state as it was pushes nothing; the done.flag does, at once.
     dirWatchers.get('/node/s1/w01/state')!('pane.log');
+    dirWatchers.get('/node/s1/w01/state')!('prompt.md');
+    await settle();
+    assert.equal(notes.length, 1);
+    states.set('s1/w01', { running: true, doneFlag: '{"nonce":"abc"}' });
+    dirWatchers.get('/node/s1/w01/state')!('prompt.md');
     await settle();
     assert.equal(notes.length, 1);
     dirWatchers.get('/node/s1/w01/.crewmux')!('done.flag');

@@ -17,7 +17,9 @@ import {
   WorkerSnapshotParamsSchema,
   WorkerStartParamsSchema,
   WorkerWatchParamsSchema,
+  type WorkerStatus,
 } from '../../core/nodes/protocol.js';
+import { readPane, readsPane, type PaneReading } from '../../core/nodes/pane-reading.js';
 import { nodeWorkerSession } from '../../core/nodes/view.js';
 import type { AgentProfile } from '../../core/agents/profile.js';
 import { tailLines } from '../../core/text/ansi.js';
@@ -63,6 +65,9 @@ const parse: Parse = (schema, params, op) => {
   return r.data;
 };
 
+/** The file in a worker's state dir naming its agent. */
+const AGENT_FILE = 'agent';
+
 /** Where worker `id` (`<sid>/<worker>`) lives on the node. */
 function placesOf(d: Pick<NodeWorkerDeps, 'dataDir'>, id: string) {
   const [sid, wid] = id.split('/') as [string, string];
@@ -84,17 +89,35 @@ async function livePane(d: Pick<NodeWorkerDeps, 'tmux'>, session: string) {
   return panes.find((p) => !p.dead);
 }
 
-/** Worker `id`'s state as worker.running answers it: whether its agent lives, and its done.flag (at most 64 KiB). */
+/**
+ * Worker `id`'s state as worker.running answers it: whether its agent lives, its done.flag (at most 64 KiB), and
+ * while it runs, what its screen shows (status and blockers, read with its agent's registry markers).
+ */
 export async function nodeWorkerStatus(
-  d: Pick<NodeWorkerDeps, 'dataDir' | 'tmux'>,
+  d: Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'resolveAgent'>,
   id: string,
-): Promise<{ running: boolean; doneFlag?: string }> {
+): Promise<WorkerStatus> {
   const at = placesOf(d, id);
   const flag = readIfExists(join(at.worktree, '.crewmux', 'done.flag'));
+  const pane = await livePane(d, at.session);
   return {
-    running: Boolean(await livePane(d, at.session)),
+    running: Boolean(pane),
     ...(flag !== undefined ? { doneFlag: flag.slice(0, 64 * 1024) } : {}),
+    ...(pane ? await paneOf(d, at.stateDir, pane.paneId) : {}),
   };
+}
+
+/** The reading of a running worker's screen with its agent's registry entry (nothing when it cannot tell). */
+async function paneOf(
+  d: Pick<NodeWorkerDeps, 'tmux' | 'resolveAgent'>,
+  stateDir: string,
+  paneId: string,
+): Promise<{ pane?: PaneReading }> {
+  const name = readIfExists(join(stateDir, AGENT_FILE))?.trim();
+  const profile = name ? (await d.resolveAgent(name).catch(() => undefined))?.profile : undefined;
+  if (!profile || !readsPane(profile)) return {};
+  const screen = await d.tmux.capturePane(paneId).catch(() => undefined);
+  return screen === undefined ? {} : { pane: readPane(profile, screen) };
 }
 
 /** The dirs whose changes may change worker `id`'s state: its `.crewmux` dir (done.flag) and its state dir. */
@@ -136,6 +159,8 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
       // The prompt was written for the lead host's worktree: its done.flag is this one here.
       const prompt = p.leadDoneFile ? p.prompt.replaceAll(p.leadDoneFile, doneFile) : p.prompt;
       writeFileAtomic(promptFile, prompt);
+      // Which agent it runs: its screen is read with that agent's registry entry (by later channels too).
+      writeFileAtomic(join(at.stateDir, AGENT_FILE), p.agent);
       if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
       ensureDir(join(at.worktree, '.crewmux'));
       const launch = await prepareLaunch({

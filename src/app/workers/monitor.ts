@@ -19,7 +19,7 @@ import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { matchStatus } from '../../core/workers/status-detect.js';
 import { moveFor, type StatusDecision } from '../../core/workers/signals.js';
 import { pollSignals, recordPaneStatus } from './signals.js';
-import { LEAD_START_TIMEOUT_S, blockerMessage, detectBlocker } from '../../core/workers/blockers.js';
+import { LEAD_START_TIMEOUT_S, blockerMessage, detectBlocker, type Blocker } from '../../core/workers/blockers.js';
 import { escapeControls } from '../../core/text/terminal-text.js';
 import type { BlockerKind } from '../../core/agents/profile.js';
 import type { SessionRow } from '../../core/session/rows.js';
@@ -34,6 +34,7 @@ import { isNodeRuntime, runtimeOf } from './worker-runtimes.js';
 import type { NodeRuntime } from '../nodes/node-runtime.js';
 import { DEFAULT_NODE_LOST_AFTER_SECONDS } from '../../core/nodes/node-config.js';
 import type { WorkerStatus } from '../../core/nodes/protocol.js';
+import type { PaneReading } from '../../core/nodes/pane-reading.js';
 import type { WorkerHandle } from '../ports/worker-runtime.js';
 import { lookupAgent } from '../agents/agent-table.js';
 import { queuedWorkers, samplePeaks } from './admission.js';
@@ -211,6 +212,12 @@ export function createMonitor(
     const profile = rt.agents.get(w.agent)?.profile;
     const blocker = detectBlocker(profile?.blockers, profile?.markers, screen, windowLines);
     if (!blocker) return false;
+    applyBlocker(w, blocker);
+    return true;
+  }
+
+  /** Worker `w`'s screen shows `blocker`: it moves to that state, with the agent's line and the fix in the event. */
+  function applyBlocker(w: WorkerRow, blocker: Blocker): void {
     const said = blockerMessage(`the agent ${w.agent}`, blocker);
     const moved = changeWorkerState(
       rt,
@@ -221,7 +228,6 @@ export function createMonitor(
       { kind: blocker.kind, line: blocker.line, fix: blocker.fix },
     );
     if (moved) unwatch(w.id);
-    return true;
   }
 
   const lastProbe = new Map<string, number>();
@@ -404,6 +410,26 @@ export function createMonitor(
       }
     }
     if (!st.running) await runtimeGone(cur, node.name);
+    else if (st.pane) nodePaneSeen(cur, node.name, st.pane);
+  }
+
+  /**
+   * What node `node` read on worker `w`'s screen (core/nodes/pane-reading.ts), applied as probeWorker applies a local
+   * reading: a blocker moves it to that state; otherwise its pane status is recorded (source `pane`), a question
+   * makes it `waiting` (a pane ticket with the screen's bottom lines) and work makes it `running` again.
+   */
+  function nodePaneSeen(w: WorkerRow, node: string, p: PaneReading): void {
+    if (p.blocker) return applyBlocker(w, p.blocker);
+    if (p.status !== 'unknown')
+      recordPaneStatus(rt, w, p.status === 'ready' ? 'idle' : p.status, `marker "${p.marker}" (on node ${node})`);
+    if (p.status === 'waiting' && w.state === 'running') {
+      const screen = p.tail ?? '';
+      const asks = tailLines(screen, 3).replace(/\s+/g, ' ').trim().slice(0, 200);
+      if (changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` }))
+        askFromPane(rt, w, screen);
+    } else if (p.status === 'busy' && w.state === 'waiting') {
+      if (changeWorkerState(rt, w, 'running', 'working again')) closePaneTickets(rt, w);
+    }
   }
 
   /**

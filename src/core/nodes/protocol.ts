@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { NODE_TMUX_SOCKET_PREFIX } from './view.js';
+import { PaneReadingSchema } from './pane-reading.js';
 
 /** Bumped when an op changes shape; a node answering another protocol is refused like another version. */
 export const NODE_PROTOCOL = 1;
@@ -133,6 +134,8 @@ export const WorkerRunningResultSchema = z.object({
     .string()
     .max(64 * 1024)
     .optional(),
+  /** What the node read on the agent's screen (core/nodes/pane-reading.ts), while it runs. */
+  pane: PaneReadingSchema.optional(),
 });
 export const WorkerStopResultSchema = z.object({ wasRunning: z.boolean() });
 
