@@ -1,18 +1,21 @@
 /**
  * Wiring worker nodes: the ssh adapter from CREWMUX_SSH_COMMAND and the runtime dir, the node connector and
  * the global config's `nodes` for `crewmux node add|list|check|remove`; and the node side of
- * `crewmux node serve --stdio` (memory, agents, and the workers it runs on the node user's own tmux server).
+ * `crewmux node serve --stdio` (memory, agents, and the workers it runs on the node user's own tmux server, whose
+ * changes it pushes to the lead).
  */
 import { hostname } from 'node:os';
 import { createSsh } from '../adapters/nodes/ssh.js';
 import { createNodeConnector } from '../adapters/nodes/node-channel.js';
 import { createNodesConfigFile } from '../adapters/nodes/nodes-config-file.js';
-import { serveStdio } from '../adapters/nodes/stdio-server.js';
+import { serveStdio, type StdioServer } from '../adapters/nodes/stdio-server.js';
+import { watchDir } from '../adapters/files.js';
 import { createMemoryReader } from '../adapters/machine/memory-reader.js';
 import { detectAgents } from '../app/agents/detect.js';
 import { nodeServeMethods } from '../app/nodes/serve.js';
-import { nodeWorkerMethods } from '../app/nodes/serve-workers.js';
+import { nodeWorkerMethods, nodeWorkerStatus, nodeWorkerWatchDirs } from '../app/nodes/serve-workers.js';
 import { nodeGcMethods } from '../app/nodes/serve-gc.js';
+import { createWorkerWatch } from '../app/nodes/serve-watch.js';
 import { resolveAgents } from '../app/agents/agent-table.js';
 import { forwardableEnv } from '../app/agents/launch.js';
 import { createProcessRunner } from '../adapters/process-runner.js';
@@ -61,7 +64,23 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     },
   });
   const agents = resolveAgents({}, ctx.env.PATH);
+  // Changes of the workers the lead watches go out as notifications on the same stdout, once it serves.
+  const channel: { server?: StdioServer } = {};
+  const resolveAgent = async (name: string) => {
+    const a = agents.get(name);
+    // Built-in agents only: a node runs what the lead names from the registry, with its own binary.
+    return a?.binary && BUILTIN_AGENTS.some((b) => b.name === name)
+      ? { profile: a.profile, binary: a.binary }
+      : undefined;
+  };
+  const watch = createWorkerWatch({
+    status: (id) => nodeWorkerStatus({ dataDir: ctx.paths.dataDir, tmux, resolveAgent }, id),
+    dirs: (id) => nodeWorkerWatchDirs({ dataDir: ctx.paths.dataDir }, id),
+    watchDir,
+    notify: (method, params) => channel.server?.notify(method, params),
+  });
   const workers = nodeWorkerMethods({
+    watch,
     dataDir: ctx.paths.dataDir,
     tmux,
     git: ctx.git,
@@ -69,14 +88,13 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     clock: ctx.clock,
     userHome: ctx.env.HOME ?? '',
     env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
-    async resolveAgent(name) {
-      const a = agents.get(name);
-      // Built-in agents only: a node runs what the lead names from the registry, with its own binary.
-      return a?.binary && BUILTIN_AGENTS.some((b) => b.name === name)
-        ? { profile: a.profile, binary: a.binary }
-        : undefined;
-    },
+    resolveAgent,
   });
   const gc = nodeGcMethods({ dataDir: ctx.paths.dataDir, tmux, git: ctx.git });
-  await serveStdio({ ...methods, ...workers, ...gc }).done;
+  channel.server = serveStdio({ ...methods, ...workers, ...gc });
+  try {
+    await channel.server.done;
+  } finally {
+    watch.close();
+  }
 }

@@ -80,6 +80,7 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
       sid,
       repoRoot: s.repo_root,
       allowMcpHost: (hostPort) => rt.allowMcpHost?.(hostPort),
+      ttyArgv: (target, remote) => ssh.argv(target, remote, { tty: true }),
     });
   };
   return rt;

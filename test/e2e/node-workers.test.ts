@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, createRepo, createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
@@ -306,6 +306,133 @@ test(
         ['w01: its worktree and branches on node n0 were removed'],
       );
       assertNodeClean(lab, n0, sid);
+    } finally {
+      t.cleanup();
+      await lab.close();
+    }
+  },
+);
+
+/** `path` under `dir`, found by name (the session's dirs are named after its id). */
+function findFile(dir: string, name: string): string | undefined {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isFile() && e.name === name) return p;
+    if (e.isDirectory()) {
+      const found = findFile(p, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+test(
+  "the node worker's pane at home shows its agent; typing there reaches it; a cut link is said, then attached again",
+  { skip },
+  async () => {
+    const lab = await createSshLab({ nodes: 1 });
+    const t = createTestEnv();
+    try {
+      const [n0] = lab.nodes as [(typeof lab.nodes)[0]];
+      chmodSync(t.dir, 0o700);
+      const configDir = t.env.CREWMUX_CONFIG_DIR!;
+      mkdirSync(configDir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(configDir, 'config.json'), JSON.stringify({ nodes: { n0: { host: n0.ip, user: n0.user } } }), {
+        mode: 0o600,
+      });
+      const repo = createRepo(t, {
+        'README.md': '# test repo\n',
+        '.crewmux/config.json': JSON.stringify({ verify: ['git status'] }),
+      });
+      const plan = {
+        workers: [{ task: 'View.\n```file:view.txt\nwritten on the node\n```\n```hold\n```\n', node: 'n0' }],
+        verify: ['git status'],
+      };
+      const goal = `One file.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
+      // A cut link is noticed in about 3 s (not 45), and an attempt while it is down fails in 3 s.
+      const sshCommand = `${lab.sshCommand} -o ServerAliveInterval=1 -o ServerAliveCountMax=3 -o ConnectTimeout=3`;
+      const env = { ...t.env, CREWMUX_SSH_COMMAND: sshCommand };
+      const cli = (args: string[], timeoutMs = 60_000) =>
+        lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
+      const args = ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'scripted-worker', '--no-attach'];
+      const run = cli([...args, '--trust-repo-config', '--wait', '--timeout', '200'], 260_000);
+
+      const nodeData = join(n0.home, '.local', 'share', 'crewmux', 'node');
+      const sid = await waitFor(
+        'the node worker to start',
+        () => {
+          const found = lab.asNode(n0, ['sh', '-c', `ls -d ${nodeData}/sessions/*/w01/pane.log`]).stdout.trim();
+          return found ? found.split('/').at(-3) : undefined;
+        },
+        120_000,
+      );
+      const state = join(nodeData, 'sessions', sid, 'w01');
+      await waitFor(
+        'the scripted worker to hold its turn',
+        () => /holding/.test(lab.asNode(n0, ['cat', join(state, 'pane.log')]).stdout),
+        60_000,
+      );
+      const viewFile = await waitFor('view.json', () => findFile(t.env.CREWMUX_DATA_DIR!, 'view.json'), 30_000);
+      const pane = JSON.parse(readFileSync(viewFile, 'utf8')).pane as string;
+      // The lead's tmux server (in the lead namespace; its socket is a file, reachable from here).
+      const shown = () => t.tmux('capture-pane', '-p', '-t', pane);
+      await waitFor(
+        'the home pane to show the agent on the node',
+        () => /scripted worker holding/.test(shown()),
+        30_000,
+      );
+
+      // Typed into the home pane (a bracketed paste and Enter, as a person pasting does): the agent on the node gets it.
+      t.tmux('send-keys', '-t', pane, '-l', '\x1b[200~typed at home ```hold\x1b[201~');
+      t.tmux('send-keys', '-t', pane, 'Enter');
+      await waitFor(
+        'the typed message to reach the agent on the node',
+        () => lab.asNode(n0, ['cat', join(state, 'received-1.txt')]).stdout === 'typed at home ```hold',
+        30_000,
+      );
+
+      // The link is cut: the home pane says so (the worker runs on); back, it attaches again.
+      lab.linkDown(n0);
+      await waitFor(
+        'the home pane to say the view dropped',
+        () => /view of w01 on node n0 dropped/.test(shown()),
+        60_000,
+      );
+      const nonce = /(?:<nonce> is|with nonce) ([0-9a-f]{12})/.exec(
+        readFileSync(join(state, 'prompt.md'), 'utf8'),
+      )?.[1];
+      assert.ok(nonce, 'the prompt on the node names the nonce');
+      await lab.linkUp(n0);
+      await waitFor(
+        'the home pane to show the agent again',
+        () => {
+          const s = shown();
+          return /scripted worker holding/.test(s) && !/dropped/.test(s);
+        },
+        90_000,
+      );
+      const during = JSON.parse((await cli(['status', '--json'])).stdout);
+      assert.equal(during.workers[0].state, 'running');
+
+      // Finished on the node: the node pushes it, and the run ends with the work merged here.
+      const flag = join(nodeData, 'worktrees', sid, 'w01', '.crewmux', 'done.flag');
+      const wrote = lab.asNode(n0, [
+        'sh',
+        '-c',
+        'printf %s "$1" > "$2.tmp" && mv "$2.tmp" "$2"',
+        'sh',
+        JSON.stringify({ nonce, status: 'done', summary: 'finished after the view came back' }),
+        flag,
+      ]);
+      assert.equal(wrote.status, 0, wrote.stderr);
+      const r = await run;
+      assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+      const view = JSON.parse((await cli(['status', '--json'])).stdout);
+      assert.deepEqual(
+        view.workers.map((w: { id: string; state: string; summary: string }) => [w.id, w.state, w.summary]),
+        [['w01', 'merged', 'finished after the view came back']],
+      );
+      assert.equal(git(repo, 'show', `crewmux/${sid}/integration:view.txt`), 'written on the node');
     } finally {
       t.cleanup();
       await lab.close();

@@ -47,6 +47,9 @@ function fakeNode(name: string) {
     sendText: () => Promise.resolve(),
     readOutput: () => Promise.resolve(''),
     fetchBack: () => Promise.reject(new Error('the link is down')),
+    viewArgv: () => undefined,
+    onStatus: () => undefined,
+    watch: () => undefined,
     close: () => Promise.resolve(),
   } as unknown as NodeRuntime;
   return { node, runtime };

@@ -18,7 +18,10 @@ import {
   WorkerSnapshotResultSchema,
   WorkerStartResultSchema,
   WorkerStopResultSchema,
+  WORKER_STATUS_NOTE,
+  WorkerStatusNoteSchema,
   hostLocalEnvName,
+  type WorkerStatus,
 } from '../../core/nodes/protocol.js';
 import type { NodeSpec } from '../../core/nodes/node-config.js';
 import {
@@ -30,6 +33,7 @@ import {
 } from '../../core/nodes/gc-protocol.js';
 import { NodeLinkError } from '../../core/nodes/ssh-failure.js';
 import { formatTarget } from '../../core/nodes/target.js';
+import { nodeAttachRemote, nodeWorkerSession } from '../../core/nodes/view.js';
 import type { NodeChannel, NodeConnector } from '../ports/nodes.js';
 import type { GitTransfer } from '../ports/git-transfer.js';
 import type { RuntimeCapabilities, WorkerHandle, WorkerRuntime } from '../ports/worker-runtime.js';
@@ -56,6 +60,8 @@ export interface NodeRuntimeDeps {
   repoRoot: string;
   /** Lets the MCP server accept requests relayed from the node's port (its Host header names that port). */
   allowMcpHost?(hostPort: string): void;
+  /** The ssh argv (program first) running `remote` on the node with a terminal, on the shared connection. */
+  ttyArgv?(spec: NodeSpec, remote: readonly string[]): string[];
 }
 
 /** A worker to start on the node: built on the node from its own agent install. */
@@ -98,6 +104,18 @@ export interface NodeRuntime extends WorkerRuntime {
   removeWorker(p: Omit<WorkerRemoveParams, 'repoId'> & { repoId?: string }): Promise<WorkerRemoveResult>;
   /** The node's status answer (free memory, workers running, `agents` probed); rejects when it cannot be asked. */
   info(agents: string[]): Promise<NodeInfo>;
+  /**
+   * The argv (program first) of a live view of the worker's agent: ssh with a terminal, attached to its tmux session
+   * on the node (core/nodes/view.ts); undefined when this runtime cannot make one.
+   */
+  viewArgv(h: WorkerHandle): string[] | undefined;
+  /**
+   * Registers `fn` for the node's pushed changes of its watched workers (`worker.status`: done.flag written, agent
+   * exited), called with the worker's handle id and its state as `status` answers it.
+   */
+  onStatus(fn: (id: string, st: WorkerStatus) => void): void;
+  /** Asks the node to push worker `h`'s changes (on this channel and every new one); workers started here are. */
+  watch(h: WorkerHandle): void;
   /** Ends the channel (the node's workers keep running). */
   close(): Promise<void>;
 }
@@ -121,6 +139,9 @@ const portOf = (url: string) => Number(new URL(url).port);
 export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
   let open: Promise<NodeChannel> | undefined;
   let ended = false;
+  /** Handle ids whose changes the node pushes; asked again on each new channel (the catch-up after a drop). */
+  const watched = new Set<string>();
+  const statusListeners: ((id: string, st: WorkerStatus) => void)[] = [];
   let repo: Promise<string> | undefined;
   const forwards = new Map<number, Promise<number>>();
   const where = `node ${d.name} (${formatTarget(d.spec)})`;
@@ -143,6 +164,15 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
     void channel.closed.then(() => {
       ended = true;
     });
+    channel.onNotification((method, params) => {
+      if (method !== WORKER_STATUS_NOTE) return;
+      const note = WorkerStatusNoteSchema.safeParse(params);
+      if (!note.success) return;
+      const { id, ...st } = note.data;
+      for (const fn of statusListeners) fn(id, st);
+    });
+    // A new channel (a reconnect) watches again: the node announces each worker's state, queued completions first.
+    if (watched.size) await channel.call('worker.watch', { ids: [...watched] }).catch(() => undefined);
     return channel;
   };
 
@@ -236,10 +266,21 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
           120_000,
         ),
       );
+      watched.add(r.id);
       return { id: r.id };
     },
     async stop(h) {
+      watched.delete(h.id);
       return WorkerStopResultSchema.parse(await call('worker.stop', { id: h.id })).wasRunning;
+    },
+    onStatus(fn) {
+      statusListeners.push(fn);
+    },
+    watch(h) {
+      if (watched.has(h.id)) return;
+      watched.add(h.id);
+      // An open channel is asked now; a closed one asks for every watched worker when it opens again.
+      if (open && !ended) void call('worker.watch', { ids: [h.id] }).catch(() => undefined);
     },
     async isRunning(h) {
       return WorkerRunningResultSchema.parse(await call('worker.running', { id: h.id })).running;
@@ -281,6 +322,11 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
     },
     async info(agents) {
       return NodeInfoSchema.parse(await call('info', { agents }, 30_000));
+    },
+    viewArgv(h) {
+      const [sid, wid] = h.id.split('/');
+      if (!d.ttyArgv || !sid || !wid) return undefined;
+      return d.ttyArgv(d.spec, nodeAttachRemote(nodeWorkerSession(sid, wid)));
     },
     async close() {
       const c = open && !ended ? await open.catch(() => undefined) : undefined;

@@ -16,7 +16,11 @@ import {
   WorkerSendParamsSchema,
   WorkerSnapshotParamsSchema,
   WorkerStartParamsSchema,
+  WorkerWatchParamsSchema,
+  type WorkerStatus,
 } from '../../core/nodes/protocol.js';
+import { readPane, readsPane, type PaneReading } from '../../core/nodes/pane-reading.js';
+import { nodeWorkerSession } from '../../core/nodes/view.js';
 import type { AgentProfile } from '../../core/agents/profile.js';
 import { tailLines } from '../../core/text/ansi.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
@@ -28,6 +32,7 @@ import { prepareLaunch } from '../agents/launch.js';
 import { askHookArgv } from '../questions/ask-hook-path.js';
 import { exitStatusFile, recordingExit, withEnvFile } from '../workers/panes.js';
 import { deliverText } from '../workers/deliver.js';
+import type { WorkerWatch } from './serve-watch.js';
 
 /** What the node's worker ops need; compose/nodes.ts wires the real ones. */
 export interface NodeWorkerDeps {
@@ -44,6 +49,8 @@ export interface NodeWorkerDeps {
   env: Record<string, string>;
   /** A built-in agent and its binary on this node; undefined when unknown or not installed here. */
   resolveAgent(name: string): Promise<{ profile: AgentProfile; binary: string } | undefined>;
+  /** Pushes the watched workers' changes to the lead (serve-watch.ts); worker.start watches its worker. */
+  watch?: WorkerWatch;
 }
 
 type Parse = <T>(
@@ -58,8 +65,11 @@ const parse: Parse = (schema, params, op) => {
   return r.data;
 };
 
+/** The file in a worker's state dir naming its agent. */
+const AGENT_FILE = 'agent';
+
 /** Where worker `id` (`<sid>/<worker>`) lives on the node. */
-function placesOf(d: NodeWorkerDeps, id: string) {
+function placesOf(d: Pick<NodeWorkerDeps, 'dataDir'>, id: string) {
   const [sid, wid] = id.split('/') as [string, string];
   const root = join(d.dataDir, 'node');
   return {
@@ -67,19 +77,56 @@ function placesOf(d: NodeWorkerDeps, id: string) {
     wid,
     worktree: join(root, 'worktrees', sid, wid),
     stateDir: join(root, 'sessions', sid, wid),
-    session: `crewmux-${sid}-${wid}`,
+    session: nodeWorkerSession(sid, wid),
   };
 }
 
 const repoPath = (d: NodeWorkerDeps, repoId: string) => join(d.dataDir, 'node', 'repos', `${repoId}.git`);
 
 /** The worker's live pane on the node's tmux server (undefined when its session is gone or its agent exited). */
-async function livePane(d: NodeWorkerDeps, session: string) {
+async function livePane(d: Pick<NodeWorkerDeps, 'tmux'>, session: string) {
   const panes = await d.tmux.listPanes(session).catch(() => []);
   return panes.find((p) => !p.dead);
 }
 
-/** The node's worker ops by name (`repo.ensure`, `worker.start|running|stop|send|output|snapshot`). */
+/**
+ * Worker `id`'s state as worker.running answers it: whether its agent lives, its done.flag (at most 64 KiB), and
+ * while it runs, what its screen shows (status and blockers, read with its agent's registry markers).
+ */
+export async function nodeWorkerStatus(
+  d: Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'resolveAgent'>,
+  id: string,
+): Promise<WorkerStatus> {
+  const at = placesOf(d, id);
+  const flag = readIfExists(join(at.worktree, '.crewmux', 'done.flag'));
+  const pane = await livePane(d, at.session);
+  return {
+    running: Boolean(pane),
+    ...(flag !== undefined ? { doneFlag: flag.slice(0, 64 * 1024) } : {}),
+    ...(pane ? await paneOf(d, at.stateDir, pane.paneId) : {}),
+  };
+}
+
+/** The reading of a running worker's screen with its agent's registry entry (nothing when it cannot tell). */
+async function paneOf(
+  d: Pick<NodeWorkerDeps, 'tmux' | 'resolveAgent'>,
+  stateDir: string,
+  paneId: string,
+): Promise<{ pane?: PaneReading }> {
+  const name = readIfExists(join(stateDir, AGENT_FILE))?.trim();
+  const profile = name ? (await d.resolveAgent(name).catch(() => undefined))?.profile : undefined;
+  if (!profile || !readsPane(profile)) return {};
+  const screen = await d.tmux.capturePane(paneId).catch(() => undefined);
+  return screen === undefined ? {} : { pane: readPane(profile, screen) };
+}
+
+/** The dirs whose changes may change worker `id`'s state: its `.crewmux` dir (done.flag) and its state dir. */
+export function nodeWorkerWatchDirs(d: Pick<NodeWorkerDeps, 'dataDir'>, id: string): string[] {
+  const at = placesOf(d, id);
+  return [join(at.worktree, '.crewmux'), at.stateDir];
+}
+
+/** The node's worker ops by name (`repo.ensure`, `worker.start|running|watch|stop|send|output|snapshot`). */
 export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: unknown) => Promise<unknown>> {
   return {
     async 'repo.ensure'(params) {
@@ -112,6 +159,8 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
       // The prompt was written for the lead host's worktree: its done.flag is this one here.
       const prompt = p.leadDoneFile ? p.prompt.replaceAll(p.leadDoneFile, doneFile) : p.prompt;
       writeFileAtomic(promptFile, prompt);
+      // Which agent it runs: its screen is read with that agent's registry entry (by later channels too).
+      writeFileAtomic(join(at.stateDir, AGENT_FILE), p.agent);
       if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
       ensureDir(join(at.worktree, '.crewmux'));
       const launch = await prepareLaunch({
@@ -149,22 +198,25 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
           tmpDir: at.stateDir,
           clock: d.clock,
         });
+      d.watch?.add(p.id);
       return { id: p.id, worktree: at.worktree };
     },
 
     async 'worker.running'(params) {
       const { id } = parse(WorkerRefParamsSchema, params, 'worker.running');
-      const at = placesOf(d, id);
-      const flag = readIfExists(join(at.worktree, '.crewmux', 'done.flag'));
-      return {
-        running: Boolean(await livePane(d, at.session)),
-        ...(flag !== undefined ? { doneFlag: flag.slice(0, 64 * 1024) } : {}),
-      };
+      return nodeWorkerStatus(d, id);
+    },
+
+    async 'worker.watch'(params) {
+      const { ids } = parse(WorkerWatchParamsSchema, params, 'worker.watch');
+      for (const id of ids) d.watch?.add(id);
+      return { watching: d.watch?.size() ?? 0 };
     },
 
     async 'worker.stop'(params) {
       const { id } = parse(WorkerRefParamsSchema, params, 'worker.stop');
       const { session } = placesOf(d, id);
+      d.watch?.remove(id);
       const p = await livePane(d, session);
       if (p) {
         // As the local runtime does: Ctrl-C first, then SIGTERM and SIGKILL of the agent's tree.

@@ -19,7 +19,7 @@ import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { matchStatus } from '../../core/workers/status-detect.js';
 import { moveFor, type StatusDecision } from '../../core/workers/signals.js';
 import { pollSignals, recordPaneStatus } from './signals.js';
-import { LEAD_START_TIMEOUT_S, blockerMessage, detectBlocker } from '../../core/workers/blockers.js';
+import { LEAD_START_TIMEOUT_S, blockerMessage, detectBlocker, type Blocker } from '../../core/workers/blockers.js';
 import { escapeControls } from '../../core/text/terminal-text.js';
 import type { BlockerKind } from '../../core/agents/profile.js';
 import type { SessionRow } from '../../core/session/rows.js';
@@ -33,6 +33,8 @@ import { deathReason, exitStatusFile } from './panes.js';
 import { isNodeRuntime, runtimeOf } from './worker-runtimes.js';
 import type { NodeRuntime } from '../nodes/node-runtime.js';
 import { DEFAULT_NODE_LOST_AFTER_SECONDS } from '../../core/nodes/node-config.js';
+import type { WorkerStatus } from '../../core/nodes/protocol.js';
+import type { PaneReading } from '../../core/nodes/pane-reading.js';
 import type { WorkerHandle } from '../ports/worker-runtime.js';
 import { lookupAgent } from '../agents/agent-table.js';
 import { queuedWorkers, samplePeaks } from './admission.js';
@@ -166,6 +168,7 @@ export function createMonitor(
   };
 
   function watch(w: WorkerRow): void {
+    hearNode(w);
     const existing = watches.get(w.id);
     if (existing) {
       existing.lastActivity = rt.now();
@@ -209,6 +212,12 @@ export function createMonitor(
     const profile = rt.agents.get(w.agent)?.profile;
     const blocker = detectBlocker(profile?.blockers, profile?.markers, screen, windowLines);
     if (!blocker) return false;
+    applyBlocker(w, blocker);
+    return true;
+  }
+
+  /** Worker `w`'s screen shows `blocker`: it moves to that state, with the agent's line and the fix in the event. */
+  function applyBlocker(w: WorkerRow, blocker: Blocker): void {
     const said = blockerMessage(`the agent ${w.agent}`, blocker);
     const moved = changeWorkerState(
       rt,
@@ -219,7 +228,6 @@ export function createMonitor(
       { kind: blocker.kind, line: blocker.line, fix: blocker.fix },
     );
     if (moved) unwatch(w.id);
-    return true;
   }
 
   const lastProbe = new Map<string, number>();
@@ -346,7 +354,7 @@ export function createMonitor(
    * call has reached it for longer than `nodes.lostAfter` since its last answer: the worker is then `lost`.
    */
   async function nodeWorkerCheck(w: WorkerRow, node: NodeRuntime, h: WorkerHandle): Promise<void> {
-    let st: { running: boolean; doneFlag?: string };
+    let st: WorkerStatus;
     if (!nodeAnsweredAt.has(node.name)) nodeAnsweredAt.set(node.name, rt.now());
     if (!nodeWorkerAskedAt.has(w.id)) nodeWorkerAskedAt.set(w.id, rt.now());
     try {
@@ -357,8 +365,43 @@ export function createMonitor(
       nodeUnanswered(w, node.name, (e as Error).message);
       return;
     }
-    const cur = rt.store.getWorker(rt.sid, w.id);
-    if (!cur || !isActive(cur.state)) return;
+    await nodeStatusSeen(w.id, node, st);
+  }
+
+  /** The node runtimes whose pushed changes this monitor applies. */
+  const nodesHeard = new WeakSet<NodeRuntime>();
+  /**
+   * Node worker `w` is watched by its node: its pushes (`worker.status`: done.flag written, agent exited) are applied
+   * at once, the 2 s poll (nodeWorkerCheck) staying the fallback and the lost clock.
+   */
+  function hearNode(w: WorkerRow): void {
+    let on: ReturnType<typeof runtimeOf>;
+    try {
+      on = runtimeOf(rt, w);
+    } catch {
+      return; // Its runtime is no longer configured: the tick says so.
+    }
+    if (!on || !isNodeRuntime(on.runtime)) return;
+    const node = on.runtime;
+    if (!nodesHeard.has(node)) {
+      nodesHeard.add(node);
+      node.onStatus((id, st) => {
+        const [sid, wid] = id.split('/');
+        if (sid !== rt.sid || !wid || closed) return;
+        // A push is an answer of the node.
+        nodeAnsweredAt.set(node.name, rt.now());
+        void nodeStatusSeen(wid, node, st).catch((e) =>
+          rt.events.emit('monitor.error', `node ${node.name}: ${(e as Error).message}`, wid),
+        );
+      });
+    }
+    node.watch(on.handle);
+  }
+
+  /** What node `node` says of worker `workerId` (polled or pushed): its done.flag ends its turn; gone, it crashed. */
+  async function nodeStatusSeen(workerId: string, node: NodeRuntime, st: WorkerStatus): Promise<void> {
+    const cur = rt.store.getWorker(rt.sid, workerId);
+    if (!cur || !isActive(cur.state) || runtimeOf(rt, cur)?.runtime !== node) return;
     if (st.doneFlag !== undefined) {
       const parsed = parseDoneFlag(st.doneFlag, cur.nonce);
       if (parsed.ok) {
@@ -367,6 +410,26 @@ export function createMonitor(
       }
     }
     if (!st.running) await runtimeGone(cur, node.name);
+    else if (st.pane) nodePaneSeen(cur, node.name, st.pane);
+  }
+
+  /**
+   * What node `node` read on worker `w`'s screen (core/nodes/pane-reading.ts), applied as probeWorker applies a local
+   * reading: a blocker moves it to that state; otherwise its pane status is recorded (source `pane`), a question
+   * makes it `waiting` (a pane ticket with the screen's bottom lines) and work makes it `running` again.
+   */
+  function nodePaneSeen(w: WorkerRow, node: string, p: PaneReading): void {
+    if (p.blocker) return applyBlocker(w, p.blocker);
+    if (p.status !== 'unknown')
+      recordPaneStatus(rt, w, p.status === 'ready' ? 'idle' : p.status, `marker "${p.marker}" (on node ${node})`);
+    if (p.status === 'waiting' && w.state === 'running') {
+      const screen = p.tail ?? '';
+      const asks = tailLines(screen, 3).replace(/\s+/g, ' ').trim().slice(0, 200);
+      if (changeWorkerState(rt, w, 'waiting', `waiting for input: ${asks}`, { summary: `waiting for input: ${asks}` }))
+        askFromPane(rt, w, screen);
+    } else if (p.status === 'busy' && w.state === 'waiting') {
+      if (changeWorkerState(rt, w, 'running', 'working again')) closePaneTickets(rt, w);
+    }
   }
 
   /**

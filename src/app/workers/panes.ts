@@ -99,7 +99,20 @@ export async function openWorkerPane(
     emptied: true,
   });
   if (Object.keys(pane.env ?? {}).length) removeOnceEmptied(envFile);
-  const pipeTo = `cat >> ${shellQuote(logFile)}`;
+  return openPaneInLayout(tmux, session, spec, `cat >> ${shellQuote(logFile)}`, listing);
+}
+
+/**
+ * Opens a pane running `spec` where the next worker's pane goes (a split of the lead's window, or an overflow
+ * window), its output piped to `pipeTo` ('' for none) in the same tmux invocation. `listing` as for openWorkerPane.
+ */
+export async function openPaneInLayout(
+  tmux: Tmux,
+  session: string,
+  spec: SpawnPane,
+  pipeTo: string,
+  listing?: Promise<PaneInfo[]>,
+): Promise<PaneRef> {
   const windows = new Map<string, WindowLoad>();
   for (const p of await (listing ?? tmux.listPanes(session))) {
     if (p.windowName === SUPERVISOR_WINDOW) continue;

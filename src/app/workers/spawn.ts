@@ -13,6 +13,7 @@ import { isActive } from '../../core/workers/state.js';
 import { ToolError } from '../../core/errors.js';
 import { z } from 'zod';
 import type { PaneInfo } from '../ports/tmux.js';
+import { openNodeView } from '../nodes/node-view.js';
 import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PassCriterion } from '../../core/review/verdict.js';
@@ -161,6 +162,8 @@ export async function launchWorkerAgent(
     });
     onStarted(() => onNode.stop(h));
     recordRuntime(rt, w.id, runtimeName, h.id);
+    // Its pane here is a live view of the agent on the node (typing in it reaches the agent).
+    await openNodeView(rt, w, onNode, h);
     rt.hooks.workerStarted(rt.store.getWorker(rt.sid, w.id)!);
     return;
   }

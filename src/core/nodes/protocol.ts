@@ -6,6 +6,8 @@
  * whose crewmux version differs (E_NODE_VERSION). Pure.
  */
 import { z } from 'zod';
+import { NODE_TMUX_SOCKET_PREFIX } from './view.js';
+import { PaneReadingSchema } from './pane-reading.js';
 
 /** Bumped when an op changes shape; a node answering another protocol is refused like another version. */
 export const NODE_PROTOCOL = 1;
@@ -67,7 +69,7 @@ export const RpcNotificationSchema = z.object({
 
 /** The tmux socket (`tmux -L`) of a node user's crewmux workers: one server per user, apart from theirs. */
 export function nodeTmuxSocket(uid: number): string {
-  return `crewmux-node-${uid}`;
+  return `${NODE_TMUX_SOCKET_PREFIX}${uid}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -132,8 +134,24 @@ export const WorkerRunningResultSchema = z.object({
     .string()
     .max(64 * 1024)
     .optional(),
+  /** What the node read on the agent's screen (core/nodes/pane-reading.ts), while it runs. */
+  pane: PaneReadingSchema.optional(),
 });
 export const WorkerStopResultSchema = z.object({ wasRunning: z.boolean() });
+
+/**
+ * `worker.watch`: the node pushes a `worker.status` notification for each of these workers at once (its state now:
+ * how the lead catches up after a reconnect) and again whenever its done.flag appears or changes or its agent exits.
+ * worker.start watches its worker by itself; the watch lasts as long as the channel (a new one is asked again).
+ */
+export const WorkerWatchParamsSchema = z.object({ ids: z.array(NodeWorkerIdSchema).max(1000) });
+export const WorkerWatchResultSchema = z.object({ watching: z.number().int().nonnegative() });
+
+/** The notification a watched worker's change is pushed as. */
+export const WORKER_STATUS_NOTE = 'worker.status';
+/** `worker.status`'s params: the worker and its state, as worker.running answers it. */
+export const WorkerStatusNoteSchema = WorkerRunningResultSchema.extend({ id: NodeWorkerIdSchema });
+export type WorkerStatus = z.infer<typeof WorkerRunningResultSchema>;
 
 /** `worker.send`: text typed (pasted, then confirmed) into the agent, as app/workers/deliver.ts does locally. */
 export const WorkerSendParamsSchema = z.object({

@@ -69,6 +69,8 @@ export const EVENT_TYPES = {
   'worker.snapshot_failed': "the snapshot commit of a worker's leftover work failed",
   'worker.message': 'send_to_worker typed a message into a worker',
   'worker.stopped': "a finished worker's idle agent was stopped; the worker keeps its state",
+  'worker.view_failed':
+    "a node worker's pane here (a live view of its agent on the node) could not be opened; the worker runs on",
   'node.ref_refused':
     "a node offered, or a worker asked for, a git ref outside the worker's prefix; it was not fetched (the ref and the node)",
   'node.worktree_removed':

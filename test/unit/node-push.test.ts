@@ -1,0 +1,226 @@
+/**
+ * Node workers' changes are pushed: the node watches each worker the lead asked about and notifies `worker.status`
+ * when its done.flag appears or its agent exits (a slow poll as the fallback); the lead's node runtime asks each new
+ * channel to watch its workers again (the catch-up after a reconnect) and hands the pushes to the monitor, which
+ * ends the worker's turn at once, without its poll.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setImmediate as turn } from 'node:timers/promises';
+import { createWorkerWatch } from '../../src/app/nodes/serve-watch.js';
+import { createNodeRuntime, type NodeRuntime } from '../../src/app/nodes/node-runtime.js';
+import type { NodeChannel, NodeConnector } from '../../src/app/ports/nodes.js';
+import { NODE_PROTOCOL, type WorkerStatus } from '../../src/core/nodes/protocol.js';
+import type { NodeLinkFailure } from '../../src/core/nodes/ssh-failure.js';
+import type { WorkerHandle } from '../../src/app/ports/worker-runtime.js';
+import { createMonitor } from '../../src/app/workers/monitor.js';
+import { spawnWorker } from '../../src/app/workers/spawn.js';
+import { ConfigSchema } from '../../src/core/session/config-schema.js';
+import { createFakeRuntime } from '../helpers/fake-runtime.js';
+
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await turn();
+};
+
+test('push: the node announces a watched worker, then notifies only its changes (done.flag, exit); the poll catches the rest', async () => {
+  const states = new Map<string, WorkerStatus>([['s1/w01', { running: true }]]);
+  const dirWatchers = new Map<string, (name: string | null) => void>();
+  const notes: unknown[] = [];
+  const watch = createWorkerWatch({
+    status: async (id) => states.get(id) ?? { running: false },
+    dirs: (id) => [`/node/${id}/.crewmux`, `/node/${id}/state`],
+    watchDir: (dir, fn) => {
+      dirWatchers.set(dir, fn);
+      return { close: () => dirWatchers.delete(dir) };
+    },
+    notify: (method, params) => notes.push([method, params]),
+    pollMs: 3_600_000,
+  });
+  try {
+    watch.add('s1/w01');
+    await settle();
+    assert.deepEqual(notes, [['worker.status', { id: 's1/w01', running: true }]]);
+    assert.deepEqual([...dirWatchers.keys()], ['/node/s1/w01/.crewmux', '/node/s1/w01/state']);
+
+    // The agent's output (pane.log) that leaves its state as it was pushes nothing; the done.flag does, at once.
+    dirWatchers.get('/node/s1/w01/state')!('pane.log');
+    dirWatchers.get('/node/s1/w01/state')!('prompt.md');
+    await settle();
+    assert.equal(notes.length, 1);
+    states.set('s1/w01', { running: true, doneFlag: '{"nonce":"abc"}' });
+    dirWatchers.get('/node/s1/w01/state')!('prompt.md');
+    await settle();
+    assert.equal(notes.length, 1);
+    dirWatchers.get('/node/s1/w01/.crewmux')!('done.flag');
+    await settle();
+    assert.deepEqual(notes.at(-1), ['worker.status', { id: 's1/w01', running: true, doneFlag: '{"nonce":"abc"}' }]);
+    // The same state again is not pushed again.
+    dirWatchers.get('/node/s1/w01/.crewmux')!('done.flag');
+    await settle();
+    assert.equal(notes.length, 2);
+
+    // An exit no watch saw (killed with its shell): the poll pushes it.
+    states.set('s1/w01', { running: false, doneFlag: '{"nonce":"abc"}' });
+    await watch.pollNow();
+    assert.deepEqual(notes.at(-1), ['worker.status', { id: 's1/w01', running: false, doneFlag: '{"nonce":"abc"}' }]);
+    assert.equal(notes.length, 3);
+
+    // Watched again (a new channel): announced again, as it is now.
+    watch.add('s1/w01');
+    await settle();
+    assert.equal(notes.length, 4);
+    assert.equal(watch.size(), 1);
+    watch.remove('s1/w01');
+    assert.equal(watch.size(), 0);
+    assert.equal(dirWatchers.size, 0);
+  } finally {
+    watch.close();
+  }
+});
+
+/** A connector whose channels the test drives: it records calls, pushes notifications, ends a channel like a cut link. */
+function drivenConnector() {
+  const channels: {
+    calls: [string, unknown][];
+    push(method: string, params: unknown): void;
+    cut(): void;
+  }[] = [];
+  const connector: NodeConnector = {
+    async open() {
+      const calls: [string, unknown][] = [];
+      const listeners: ((m: string, p: unknown) => void)[] = [];
+      let end: (f: NodeLinkFailure) => void = () => undefined;
+      const closed = new Promise<NodeLinkFailure>((r) => (end = r));
+      channels.push({
+        calls,
+        push: (m, p) => listeners.forEach((fn) => fn(m, p)),
+        cut: () => end({ kind: 'exited', exitCode: 255, stderr: 'Connection reset' }),
+      });
+      const channel: NodeChannel = {
+        async call(method, params) {
+          calls.push([method, params]);
+          if (method === 'hello')
+            return {
+              version: '1.0.0',
+              protocol: NODE_PROTOCOL,
+              dataDir: '/home/n/.local/share/crewmux',
+              hostname: 'gpu1',
+              platform: 'linux',
+              workersRunning: 1,
+              agents: [],
+            };
+          if (method === 'worker.watch') return { watching: 1 };
+          if (method === 'worker.running') return { running: true };
+          throw new Error(`unexpected ${method}`);
+        },
+        onNotification: (fn) => listeners.push(fn),
+        closed,
+        async close() {
+          end({ kind: 'exited', exitCode: 0, stderr: '' });
+        },
+      };
+      return channel;
+    },
+    async disconnect() {},
+  };
+  return { connector, channels };
+}
+
+test('push: the lead watches its node workers on every new channel, and hands the node’s pushes on', async () => {
+  const { connector, channels } = drivenConnector();
+  const node = createNodeRuntime({
+    name: 'gpu1',
+    spec: { host: 'gpu1.lan' },
+    connector,
+    forwardRemote: () => Promise.reject(new Error('not here')),
+    gitSshCommand: 'ssh',
+    transfer: {} as never,
+    version: '1.0.0',
+    emit: () => undefined,
+    sid: 's1',
+    repoRoot: '/repo',
+  });
+  const heard: [string, WorkerStatus][] = [];
+  node.onStatus((id, st) => heard.push([id, st]));
+  const h: WorkerHandle = { id: 's1/w01' };
+  // No channel yet: nothing is called; the next channel asks.
+  node.watch(h);
+  assert.equal(channels.length, 0);
+  await node.status(h);
+  assert.deepEqual(
+    channels[0]!.calls.map(([m]) => m),
+    ['hello', 'worker.watch', 'worker.running'],
+  );
+  assert.deepEqual(channels[0]!.calls[1]![1], { ids: ['s1/w01'] });
+  channels[0]!.push('worker.status', { id: 's1/w01', running: true, doneFlag: '{}' });
+  channels[0]!.push('worker.status', { id: '../etc', running: true });
+  channels[0]!.push('other.event', { id: 's1/w01', running: false });
+  assert.deepEqual(heard, [['s1/w01', { running: true, doneFlag: '{}' }]]);
+
+  // The link drops; the next call opens a new channel, which watches the worker again first (the catch-up).
+  channels[0]!.cut();
+  await settle();
+  await node.status(h);
+  assert.deepEqual(
+    channels[1]!.calls.map(([m]) => m),
+    ['hello', 'worker.watch', 'worker.running'],
+  );
+  channels[1]!.push('worker.status', { id: 's1/w01', running: false });
+  assert.deepEqual(heard.at(-1), ['s1/w01', { running: false }]);
+  await node.close();
+});
+
+test('push: a done.flag pushed by the node ends the worker’s turn at once, without a poll of the node', async () => {
+  let push: (id: string, st: WorkerStatus) => void = () => undefined;
+  let asked = 0;
+  const runtime = {
+    name: 'gpu1',
+    node: 'gpu1',
+    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
+    start: () => Promise.reject(new Error('startOnNode only')),
+    startOnNode: (s: { workerId: string }) => Promise.resolve({ id: `s1fake00/${s.workerId}` }),
+    status: () => {
+      asked++;
+      return Promise.resolve({ running: true });
+    },
+    isRunning: () => Promise.resolve(true),
+    stop: () => Promise.resolve(true),
+    sendText: () => Promise.resolve(),
+    readOutput: () => Promise.resolve(''),
+    fetchBack: () => Promise.resolve({ refs: [] }),
+    viewArgv: () => undefined,
+    onStatus: (fn: typeof push) => (push = fn),
+    watch: () => undefined,
+    close: () => Promise.resolve(),
+  } as unknown as NodeRuntime;
+  const f = await createFakeRuntime({
+    config: ConfigSchema.parse({ nodes: { gpu1: { host: 'gpu1.lan' } } }),
+    runtime: { newNodeRuntime: () => runtime },
+  });
+  f.rt.hooks.workerStarted = (w) => monitor.watch(w);
+  const monitor = createMonitor(f.rt);
+  try {
+    await spawnWorker(f.rt, { task: 'work', node: 'gpu1' });
+    const w = f.store.getWorker(f.rt.sid, 'w01')!;
+    assert.equal(w.state, 'running');
+    // Another session's worker, or a flag of an older turn: nothing happens.
+    push('s2other0/w01', { running: true, doneFlag: JSON.stringify({ nonce: w.nonce, status: 'done', summary: 'x' }) });
+    push('s1fake00/w01', { running: true, doneFlag: JSON.stringify({ nonce: 'old', status: 'done', summary: 'x' }) });
+    await settle();
+    assert.equal(f.store.getWorker(f.rt.sid, 'w01')!.state, 'running');
+
+    push('s1fake00/w01', {
+      running: true,
+      doneFlag: JSON.stringify({ nonce: w.nonce, status: 'blocked', summary: 'pushed from the node' }),
+    });
+    await settle();
+    const after = f.store.getWorker(f.rt.sid, 'w01')!;
+    assert.equal(after.state, 'blocked');
+    assert.equal(after.summary, 'pushed from the node');
+    // No tick ran: the node was never polled.
+    assert.equal(asked, 0);
+  } finally {
+    monitor.close();
+    f.cleanup();
+  }
+});
