@@ -33,6 +33,9 @@ test('cleanNodeWorkers: finished node workers only, with the lead host heads of 
           : { removed: true, branches: Object.keys(p.heads), bytes: 10 },
       );
     },
+    viewArgv: () => undefined,
+    onStatus: () => undefined,
+    watch: () => undefined,
     close: () => Promise.resolve(),
   } as unknown as NodeRuntime;
   const f = await createFakeRuntime({

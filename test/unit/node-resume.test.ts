@@ -52,6 +52,9 @@ function fakeNode(name: string) {
       node.fetched.push(workerId);
       return Promise.resolve({ refs: [] });
     },
+    viewArgv: () => undefined,
+    onStatus: () => undefined,
+    watch: () => undefined,
     close: () => Promise.resolve(),
   } as unknown as NodeRuntime;
   return { node, runtime };
