@@ -8,40 +8,17 @@ import assert from 'node:assert/strict';
 import { cleanNodeWorkers } from '../../src/app/nodes/node-gc.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
 import { changeWorkerState } from '../../src/app/workers/state-change.js';
-import type { NodeRuntime } from '../../src/app/nodes/node-runtime.js';
-import { ConfigSchema } from '../../src/core/session/config-schema.js';
-import { createFakeRuntime } from '../helpers/fake-runtime.js';
+import { createFakeNode, createFakeNodesRuntime } from '../helpers/fake-node.js';
 
 test('cleanNodeWorkers: finished node workers only, with the lead host heads of their own branches; events; unreachable kept', async () => {
-  const asked: { id: string; heads: Record<string, string>; force?: boolean }[] = [];
-  let up = true;
-  const runtime = {
-    name: 'gpu1',
-    node: 'gpu1',
-    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
-    startOnNode: (s: { workerId: string }) => Promise.resolve({ id: `x/${s.workerId}` }),
-    stop: () => Promise.resolve(true),
-    status: () => Promise.resolve({ running: true }),
-    isRunning: () => Promise.resolve(true),
-    fetchBack: () => Promise.resolve({ refs: [] }),
-    removeWorker: (p: { id: string; heads: Record<string, string>; force?: boolean }) => {
-      if (!up) return Promise.reject(new Error('node gpu1: No route to host'));
-      asked.push(p);
-      return Promise.resolve(
-        p.id.endsWith('w02')
-          ? { removed: false, reason: 'uncommitted changes in 1 file(s) there', branches: [], bytes: 0 }
-          : { removed: true, branches: Object.keys(p.heads), bytes: 10 },
-      );
-    },
-    viewArgv: () => undefined,
-    onStatus: () => undefined,
-    watch: () => undefined,
-    close: () => Promise.resolve(),
-  } as unknown as NodeRuntime;
-  const f = await createFakeRuntime({
-    config: ConfigSchema.parse({ nodes: { gpu1: { host: 'gpu1.lan' } } }),
-    runtime: { newNodeRuntime: () => runtime },
+  const node = createFakeNode('gpu1', {
+    remove: (p) =>
+      p.id.endsWith('w02')
+        ? { removed: false, reason: 'uncommitted changes in 1 file(s) there', branches: [], bytes: 0 }
+        : { removed: true, branches: Object.keys(p.heads), bytes: 10 },
   });
+  const asked = node.removed;
+  const f = await createFakeNodesRuntime(node);
   f.git.scriptRaw(['checkout', '-q', '--detach'], '');
   try {
     for (const task of ['one', 'two', 'three']) await spawnWorker(f.rt, { task, node: 'gpu1' });
@@ -74,7 +51,7 @@ test('cleanNodeWorkers: finished node workers only, with the lead host heads of 
       ],
     );
 
-    up = false;
+    node.up = false;
     const down = await cleanNodeWorkers(f.rt, { dryRun: true });
     assert.deepEqual(
       down.map((c) => [c.workerId, c.removed, c.unreachable]),

@@ -9,51 +9,9 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
 import { waitForWorkers } from '../../src/app/workers/wait.js';
-import type { NodeRuntime } from '../../src/app/nodes/node-runtime.js';
 import { finishedLine } from '../../src/mcp/tools/views.js';
 import { canTransition, isFinished } from '../../src/core/workers/state.js';
-import { ConfigSchema } from '../../src/core/session/config-schema.js';
-import { createFakeRuntime } from '../helpers/fake-runtime.js';
-
-/** A node runtime whose node answers `worker.running` while `up`, and fails like a cut link otherwise. */
-function fakeNode(name: string) {
-  const node = {
-    up: true,
-    asked: 0,
-    started: [] as string[],
-    stopped: [] as string[],
-  };
-  const runtime = {
-    name,
-    node: name,
-    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
-    start: () => Promise.reject(new Error('startOnNode only')),
-    startOnNode: (s: { workerId: string }) => {
-      node.started.push(s.workerId);
-      return Promise.resolve({ id: `s1fake00/${s.workerId}` });
-    },
-    status: () => {
-      node.asked++;
-      return node.up
-        ? Promise.resolve({ running: true })
-        : Promise.reject(new Error(`node ${name} (gpu1.lan): ssh: connect to host gpu1.lan port 22: No route to host`));
-    },
-    isRunning: () => Promise.resolve(node.up),
-    stop: (h: { id: string }) => {
-      if (!node.up) return Promise.reject(new Error(`node ${name}: no route to host`));
-      node.stopped.push(h.id);
-      return Promise.resolve(true);
-    },
-    sendText: () => Promise.resolve(),
-    readOutput: () => Promise.resolve(''),
-    fetchBack: () => Promise.reject(new Error('the link is down')),
-    viewArgv: () => undefined,
-    onStatus: () => undefined,
-    watch: () => undefined,
-    close: () => Promise.resolve(),
-  } as unknown as NodeRuntime;
-  return { node, runtime };
-}
+import { createFakeNode, createFakeNodesRuntime } from '../helpers/fake-node.js';
 
 /** Runs one monitor tick and lets the node's answer (awaited off the tick) land. */
 async function tickAndSettle(monitor: ReturnType<typeof createMonitor>): Promise<void> {
@@ -62,11 +20,8 @@ async function tickAndSettle(monitor: ReturnType<typeof createMonitor>): Promise
 }
 
 test('lost: a worker on a node silent for less than nodes.lostAfter stays running; past it, lost, and the lead is told', async () => {
-  const { node, runtime } = fakeNode('gpu1');
-  const f = await createFakeRuntime({
-    config: ConfigSchema.parse({ nodes: { lostAfter: 60, gpu1: { host: 'gpu1.lan' } } }),
-    runtime: { newNodeRuntime: () => runtime },
-  });
+  const node = createFakeNode('gpu1');
+  const f = await createFakeNodesRuntime(node, { nodes: { lostAfter: 60, gpu1: { host: 'gpu1.lan' } } });
   const monitor = createMonitor(f.rt);
   // The lead is at work (no leadStartTimeout while minutes pass on the test clock).
   monitor.leadActivity();

@@ -12,13 +12,10 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { readPane } from '../../src/core/nodes/pane-reading.js';
 import { findAgent } from '../../src/core/agents/registry.js';
 import { nodeWorkerStatus } from '../../src/app/nodes/serve-workers.js';
-import type { NodeRuntime } from '../../src/app/nodes/node-runtime.js';
-import type { WorkerStatus } from '../../src/core/nodes/protocol.js';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
 import { openTickets } from '../../src/app/questions/tickets.js';
-import { ConfigSchema } from '../../src/core/session/config-schema.js';
-import { createFakeRuntime } from '../helpers/fake-runtime.js';
+import { createFakeNode, createFakeNodesRuntime } from '../helpers/fake-node.js';
 import { createFakeTmux } from '../fakes/tmux.js';
 
 const panes = new URL('../../../test/fixtures/panes/claude/', import.meta.url).pathname;
@@ -62,28 +59,8 @@ test('node pane: worker.running on the node reads the live pane with the agent t
 });
 
 test('node pane: a pushed reading moves the worker to waiting (a pane ticket), back to running, or to a blocker', async () => {
-  let push: (id: string, st: WorkerStatus) => void = () => undefined;
-  const runtime = {
-    name: 'gpu1',
-    node: 'gpu1',
-    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
-    start: () => Promise.reject(new Error('startOnNode only')),
-    startOnNode: (s: { workerId: string }) => Promise.resolve({ id: `s1fake00/${s.workerId}` }),
-    status: () => Promise.resolve({ running: true }),
-    isRunning: () => Promise.resolve(true),
-    stop: () => Promise.resolve(true),
-    sendText: () => Promise.resolve(),
-    readOutput: () => Promise.resolve(''),
-    fetchBack: () => Promise.resolve({ refs: [] }),
-    viewArgv: () => undefined,
-    onStatus: (fn: typeof push) => (push = fn),
-    watch: () => undefined,
-    close: () => Promise.resolve(),
-  } as unknown as NodeRuntime;
-  const f = await createFakeRuntime({
-    config: ConfigSchema.parse({ nodes: { gpu1: { host: 'gpu1.lan' } } }),
-    runtime: { newNodeRuntime: () => runtime },
-  });
+  const node = createFakeNode('gpu1');
+  const f = await createFakeNodesRuntime(node);
   f.rt.hooks.workerStarted = (w) => monitor.watch(w);
   const monitor = createMonitor(f.rt);
   const settle = async () => {
@@ -92,19 +69,19 @@ test('node pane: a pushed reading moves the worker to waiting (a pane ticket), b
   const state = () => f.store.getWorker(f.rt.sid, 'w01')!.state;
   try {
     await spawnWorker(f.rt, { task: 'work', node: 'gpu1' });
-    push('s1fake00/w01', { running: true, pane: readPane(claude, screen('waiting')) });
+    node.push('s1fake00/w01', { running: true, pane: readPane(claude, screen('waiting')) });
     await settle();
     assert.equal(state(), 'waiting');
     const [ticket] = openTickets(f.rt, ['w01']);
     assert.equal(ticket?.source, 'pane');
     assert.match(ticket.question, /Do you want to create hello-claude\.txt\?/);
 
-    push('s1fake00/w01', { running: true, pane: readPane(claude, screen('busy')) });
+    node.push('s1fake00/w01', { running: true, pane: readPane(claude, screen('busy')) });
     await settle();
     assert.equal(state(), 'running');
     assert.deepEqual(openTickets(f.rt, ['w01']), []);
 
-    push('s1fake00/w01', {
+    node.push('s1fake00/w01', {
       running: true,
       pane: readPane(claude, `${screen('ready')}\n  Not logged in · Run /login\n`),
     });

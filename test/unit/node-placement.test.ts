@@ -8,45 +8,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
 import { runtimeNameOf } from '../../src/app/workers/worker-runtimes.js';
-import type { NodeRuntime } from '../../src/app/nodes/node-runtime.js';
 import type { NodeInfo } from '../../src/core/nodes/protocol.js';
 import { configRefusal, nodeFits } from '../../src/core/nodes/placement.js';
-import { ConfigSchema } from '../../src/core/session/config-schema.js';
 import { scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
-import { createFakeRuntime, type FakeRuntime } from '../helpers/fake-runtime.js';
+import type { FakeRuntime } from '../helpers/fake-runtime.js';
+import { createFakeNode, createFakeNodesRuntime, type FakeNode } from '../helpers/fake-node.js';
 import { createFakeMachine } from '../fakes/machine-memory.js';
 
 const MB = 1024 * 1024;
 const AGENT = scriptedWorker.name;
-
-/** A node runtime whose status answer is `info` (or a failure when `info` is undefined); it records starts. */
-function fakeNode(name: string, info: NodeInfo | undefined) {
-  const node = { info, asked: 0, started: [] as string[] };
-  const runtime = {
-    name,
-    node: name,
-    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
-    start: () => Promise.reject(new Error('startOnNode only')),
-    startOnNode: (s: { workerId: string }) => {
-      node.started.push(s.workerId);
-      return Promise.resolve({ id: `s/${s.workerId}` });
-    },
-    info: () => {
-      node.asked++;
-      return node.info
-        ? Promise.resolve(node.info)
-        : Promise.reject(new Error(`node ${name}: ssh: connect to host ${name}.lan port 22: No route to host`));
-    },
-    status: () => Promise.resolve({ running: true }),
-    isRunning: () => Promise.resolve(true),
-    stop: () => Promise.resolve(true),
-    sendText: () => Promise.resolve(),
-    readOutput: () => Promise.resolve(''),
-    fetchBack: () => Promise.resolve({ refs: [] }),
-    close: () => Promise.resolve(),
-  } as unknown as NodeRuntime;
-  return { node, runtime };
-}
 
 const roomy = (freeMb = 8192): NodeInfo => ({
   freeMemoryBytes: freeMb * MB,
@@ -61,14 +31,14 @@ const roomy = (freeMb = 8192): NodeInfo => ({
  */
 async function withNodes(
   nodes: Record<string, unknown>,
-  fakes: Record<string, ReturnType<typeof fakeNode>>,
+  fakes: Record<string, FakeNode>,
   localFit: number,
   fn: (f: FakeRuntime) => Promise<void>,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const f = await createFakeRuntime({
-    config: ConfigSchema.parse({ admission: { reserve: '1G' }, nodes, ...extra }),
-    runtime: { newNodeRuntime: (name: string) => fakes[name]!.runtime },
+  const f = await createFakeNodesRuntime(Object.values(fakes), {
+    nodes,
+    config: { admission: { reserve: '1G' }, ...extra },
     options: { maxWorkers: 8 },
   });
   f.rt.machine = createFakeMachine(f, { totalMb: 8192, availableMb: 1024 + localFit * 100 + 50, paneMb: 100 });
@@ -80,13 +50,13 @@ async function withNodes(
 }
 
 test('placement: here while this machine admits the worker; then on a node with room, and the lead is told', async () => {
-  const gpu = fakeNode('gpu1', roomy());
+  const gpu = createFakeNode('gpu1', { info: roomy() });
   await withNodes({ gpu1: { host: 'gpu1.lan' } }, { gpu1: gpu }, 1, async (f) => {
     const one = await spawnWorker(f.rt, { task: 'here' });
     assert.equal(one.placed, undefined);
     assert.equal(runtimeNameOf(f.rt, one.worker), 'local');
     // This machine was enough: no node was asked.
-    assert.equal(gpu.node.asked, 0);
+    assert.equal(gpu.infoAsked, 0);
 
     const two = await spawnWorker(f.rt, { task: 'there' });
     assert.equal(two.queued, undefined);
@@ -96,7 +66,7 @@ test('placement: here while this machine admits the worker; then on a node with 
       /^this machine did not admit it \(available 1074 MB minus the reserve 1024 MB, 100 MB still expected by started workers leaves 0 MB; the agent needs 100 MB\); node gpu1 has room \(7168 MB free beyond its reserve\)$/,
     );
     assert.equal(runtimeNameOf(f.rt, two.worker), 'gpu1');
-    assert.deepEqual(gpu.node.started, ['w02']);
+    assert.deepEqual(gpu.started, ['w02']);
     assert.equal(f.store.getWorker(f.rt.sid, 'w02')!.state, 'running');
     const spawned = f.store.eventsAfter(f.rt.sid, 0, 1000).filter((e) => e.type === 'worker.spawned');
     assert.match(spawned[1]!.message, /w02 spawned: .* on node gpu1 \(placed there: this machine did not admit it/);
@@ -104,25 +74,25 @@ test('placement: here while this machine admits the worker; then on a node with 
 });
 
 test('placement: a node the lead names wins even while this machine has room', async () => {
-  const gpu = fakeNode('gpu1', roomy());
+  const gpu = createFakeNode('gpu1', { info: roomy() });
   await withNodes({ gpu1: { host: 'gpu1.lan' } }, { gpu1: gpu }, 4, async (f) => {
     const r = await spawnWorker(f.rt, { task: 'there', node: 'gpu1' });
     assert.equal(r.placed, undefined);
     assert.equal(runtimeNameOf(f.rt, r.worker), 'gpu1');
-    assert.deepEqual(gpu.node.started, ['w01']);
+    assert.deepEqual(gpu.started, ['w01']);
     // Named, not placed: the node's status is not asked.
-    assert.equal(gpu.node.asked, 0);
+    assert.equal(gpu.infoAsked, 0);
   });
 });
 
 test('placement: the first node that fits, in config order; each refusal is told when none fits', async () => {
   const fakes = {
-    a: fakeNode('a', roomy()),
-    b: fakeNode('b', roomy()),
-    c: fakeNode('c', { ...roomy(), agents: [{ name: AGENT, found: false }] }),
-    d: fakeNode('d', roomy(1024 + 50)),
-    e: fakeNode('e', undefined),
-    f: fakeNode('f', roomy()),
+    a: createFakeNode('a', { info: roomy() }),
+    b: createFakeNode('b', { info: roomy() }),
+    c: createFakeNode('c', { info: { ...roomy(), agents: [{ name: AGENT, found: false }] } }),
+    d: createFakeNode('d', { info: roomy(1024 + 50) }),
+    e: createFakeNode('e'),
+    f: createFakeNode('f', { info: roomy() }),
   };
   const nodes = {
     a: { host: 'a.lan', agents: ['claude'] },
@@ -136,11 +106,11 @@ test('placement: the first node that fits, in config order; each refusal is told
     const one = await spawnWorker(f.rt, { task: 'one' });
     // b is the first that fits (a does not take this agent, by its config: not even asked).
     assert.equal(one.placed?.node, 'b');
-    assert.equal(fakes.a.node.asked, 0);
+    assert.equal(fakes.a.infoAsked, 0);
     const two = await spawnWorker(f.rt, { task: 'two' });
     // b is full now; c lacks the agent, d the memory, e does not answer: f.
     assert.equal(two.placed?.node, 'f');
-    assert.deepEqual([fakes.b.node.asked, fakes.c.node.asked, fakes.d.node.asked, fakes.e.node.asked], [1, 1, 1, 1]);
+    assert.deepEqual([fakes.b.infoAsked, fakes.c.infoAsked, fakes.d.infoAsked, fakes.e.infoAsked], [1, 1, 1, 1]);
   });
   const full = { ...nodes, f: { host: 'f.lan', maxWorkers: 1 } };
   await withNodes(full, fakes, 0, async (f) => {
@@ -163,11 +133,11 @@ test('placement: the first node that fits, in config order; each refusal is told
 });
 
 test('placement: never where the lead or the config chose a runtime', async () => {
-  const gpu = fakeNode('gpu1', roomy());
+  const gpu = createFakeNode('gpu1', { info: roomy() });
   await withNodes({ gpu1: { host: 'gpu1.lan' } }, { gpu1: gpu }, 0, async (f) => {
     const r = await spawnWorker(f.rt, { task: 'here', runtime: 'local' });
     assert.equal(r.worker.state, 'queued');
-    assert.equal(gpu.node.asked, 0);
+    assert.equal(gpu.infoAsked, 0);
   });
 });
 

@@ -8,15 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
 import { createWorkerWatch } from '../../src/app/nodes/serve-watch.js';
-import { createNodeRuntime, type NodeRuntime } from '../../src/app/nodes/node-runtime.js';
+import { createNodeRuntime } from '../../src/app/nodes/node-runtime.js';
 import type { NodeChannel, NodeConnector } from '../../src/app/ports/nodes.js';
 import { NODE_PROTOCOL, type WorkerStatus } from '../../src/core/nodes/protocol.js';
 import type { NodeLinkFailure } from '../../src/core/nodes/ssh-failure.js';
 import type { WorkerHandle } from '../../src/app/ports/worker-runtime.js';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
-import { ConfigSchema } from '../../src/core/session/config-schema.js';
-import { createFakeRuntime } from '../helpers/fake-runtime.js';
+import { createFakeNode, createFakeNodesRuntime } from '../helpers/fake-node.js';
 
 const settle = async () => {
   for (let i = 0; i < 10; i++) await turn();
@@ -171,32 +170,8 @@ test('push: the lead watches its node workers on every new channel, and hands th
 });
 
 test('push: a done.flag pushed by the node ends the worker’s turn at once, without a poll of the node', async () => {
-  let push: (id: string, st: WorkerStatus) => void = () => undefined;
-  let asked = 0;
-  const runtime = {
-    name: 'gpu1',
-    node: 'gpu1',
-    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
-    start: () => Promise.reject(new Error('startOnNode only')),
-    startOnNode: (s: { workerId: string }) => Promise.resolve({ id: `s1fake00/${s.workerId}` }),
-    status: () => {
-      asked++;
-      return Promise.resolve({ running: true });
-    },
-    isRunning: () => Promise.resolve(true),
-    stop: () => Promise.resolve(true),
-    sendText: () => Promise.resolve(),
-    readOutput: () => Promise.resolve(''),
-    fetchBack: () => Promise.resolve({ refs: [] }),
-    viewArgv: () => undefined,
-    onStatus: (fn: typeof push) => (push = fn),
-    watch: () => undefined,
-    close: () => Promise.resolve(),
-  } as unknown as NodeRuntime;
-  const f = await createFakeRuntime({
-    config: ConfigSchema.parse({ nodes: { gpu1: { host: 'gpu1.lan' } } }),
-    runtime: { newNodeRuntime: () => runtime },
-  });
+  const node = createFakeNode('gpu1');
+  const f = await createFakeNodesRuntime(node);
   f.rt.hooks.workerStarted = (w) => monitor.watch(w);
   const monitor = createMonitor(f.rt);
   try {
@@ -204,12 +179,18 @@ test('push: a done.flag pushed by the node ends the worker’s turn at once, wit
     const w = f.store.getWorker(f.rt.sid, 'w01')!;
     assert.equal(w.state, 'running');
     // Another session's worker, or a flag of an older turn: nothing happens.
-    push('s2other0/w01', { running: true, doneFlag: JSON.stringify({ nonce: w.nonce, status: 'done', summary: 'x' }) });
-    push('s1fake00/w01', { running: true, doneFlag: JSON.stringify({ nonce: 'old', status: 'done', summary: 'x' }) });
+    node.push('s2other0/w01', {
+      running: true,
+      doneFlag: JSON.stringify({ nonce: w.nonce, status: 'done', summary: 'x' }),
+    });
+    node.push('s1fake00/w01', {
+      running: true,
+      doneFlag: JSON.stringify({ nonce: 'old', status: 'done', summary: 'x' }),
+    });
     await settle();
     assert.equal(f.store.getWorker(f.rt.sid, 'w01')!.state, 'running');
 
-    push('s1fake00/w01', {
+    node.push('s1fake00/w01', {
       running: true,
       doneFlag: JSON.stringify({ nonce: w.nonce, status: 'blocked', summary: 'pushed from the node' }),
     });
@@ -218,7 +199,7 @@ test('push: a done.flag pushed by the node ends the worker’s turn at once, wit
     assert.equal(after.state, 'blocked');
     assert.equal(after.summary, 'pushed from the node');
     // No tick ran: the node was never polled.
-    assert.equal(asked, 0);
+    assert.equal(node.asked, 0);
   } finally {
     monitor.close();
     f.cleanup();

@@ -10,62 +10,11 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { resumeSession } from '../../src/app/session/resume.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
-import type { NodeRuntime } from '../../src/app/nodes/node-runtime.js';
-import { ConfigSchema } from '../../src/core/session/config-schema.js';
-import { createFakeRuntime } from '../helpers/fake-runtime.js';
-
-type Agent = { running: boolean; doneFlag?: string } | 'unreachable';
-
-/** A node whose agents answer as `agents` says (by worker id); it records starts, stops and fetches. */
-function fakeNode(name: string) {
-  const node = {
-    agents: new Map<string, Agent>(),
-    started: [] as string[],
-    stopped: [] as string[],
-    fetched: [] as string[],
-  };
-  const wid = (h: { id: string }) => h.id.split('/')[1]!;
-  const runtime = {
-    name,
-    node: name,
-    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
-    start: () => Promise.reject(new Error('startOnNode only')),
-    startOnNode: (s: { workerId: string }) => {
-      node.started.push(s.workerId);
-      node.agents.set(s.workerId, { running: true });
-      return Promise.resolve({ id: `sid/${s.workerId}` });
-    },
-    status: (h: { id: string }) => {
-      const a = node.agents.get(wid(h));
-      return a === 'unreachable' || !a
-        ? Promise.reject(new Error(`node ${name}: ssh: connect to host ${name}.lan port 22: No route to host`))
-        : Promise.resolve(a);
-    },
-    isRunning: (h: { id: string }) => Promise.resolve(node.agents.get(wid(h)) !== undefined),
-    stop: (h: { id: string }) => {
-      node.stopped.push(wid(h));
-      return Promise.resolve(true);
-    },
-    sendText: () => Promise.resolve(),
-    readOutput: () => Promise.resolve(''),
-    fetchBack: (workerId: string) => {
-      node.fetched.push(workerId);
-      return Promise.resolve({ refs: [] });
-    },
-    viewArgv: () => undefined,
-    onStatus: () => undefined,
-    watch: () => undefined,
-    close: () => Promise.resolve(),
-  } as unknown as NodeRuntime;
-  return { node, runtime };
-}
+import { createFakeNode, createFakeNodesRuntime } from '../helpers/fake-node.js';
 
 test('resume re-adopts node workers: a live agent is kept and watched, a finished one done, a gone one crashed', async () => {
-  const { node, runtime } = fakeNode('gpu1');
-  const f = await createFakeRuntime({
-    config: ConfigSchema.parse({ nodes: { lostAfter: 60, gpu1: { host: 'gpu1.lan' } } }),
-    runtime: { newNodeRuntime: () => runtime },
-  });
+  const node = createFakeNode('gpu1');
+  const f = await createFakeNodesRuntime(node, { nodes: { lostAfter: 60, gpu1: { host: 'gpu1.lan' } } });
   const monitor = createMonitor(f.rt);
   // The lead host's mirror lets go of its branch for a fetch (app/nodes/node-workers.ts).
   f.git.scriptRaw(['checkout', '-q', '--detach'], '');

@@ -11,10 +11,7 @@ import { nodeTmuxSocket } from '../../src/core/nodes/protocol.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { nodeViewPane } from '../../src/app/nodes/node-view.js';
-import type { NodeRuntime } from '../../src/app/nodes/node-runtime.js';
-import type { WorkerHandle } from '../../src/app/ports/worker-runtime.js';
-import { ConfigSchema } from '../../src/core/session/config-schema.js';
-import { createFakeRuntime } from '../helpers/fake-runtime.js';
+import { createFakeNode, createFakeNodesRuntime } from '../helpers/fake-node.js';
 
 test('view: the node attaches to the worker session of its own crewmux tmux server, or exits 3 when it is gone', () => {
   assert.equal(nodeWorkerSession('s1abc', 'w02'), 's1abc-w02'.replace(/^/, 'crewmux-'));
@@ -52,38 +49,8 @@ test('view: the home pane loop runs the ssh argv as given, says when the view dr
   assert.match(cmd, /^\[ "\$d" -gt 30 \] && d=30$/m);
 });
 
-/** A node runtime that starts workers at once and builds view argv like the ssh adapter would. */
-function fakeNode(name: string) {
-  const stopped: string[] = [];
-  const runtime = {
-    name,
-    node: name,
-    capabilities: () => Promise.resolve({ sendText: true, readOutput: true }),
-    start: () => Promise.reject(new Error('startOnNode only')),
-    startOnNode: (s: { workerId: string }) => Promise.resolve({ id: `s1fake00/${s.workerId}` }),
-    status: () => Promise.resolve({ running: true }),
-    isRunning: () => Promise.resolve(true),
-    stop: (h: WorkerHandle) => {
-      stopped.push(h.id);
-      return Promise.resolve(true);
-    },
-    sendText: () => Promise.resolve(),
-    readOutput: () => Promise.resolve(''),
-    fetchBack: () => Promise.resolve({ refs: [] }),
-    viewArgv: (h: WorkerHandle) => ['ssh', '-t', `${name}.lan`, '--', `attach ${h.id}`],
-    onStatus: () => undefined,
-    watch: () => undefined,
-    close: () => Promise.resolve(),
-  } as unknown as NodeRuntime;
-  return { runtime, stopped };
-}
-
 test('view: a worker spawned on a node gets a pane in the lead window showing it; the row keeps no pane', async () => {
-  const { runtime } = fakeNode('gpu1');
-  const f = await createFakeRuntime({
-    config: ConfigSchema.parse({ nodes: { gpu1: { host: 'gpu1.lan' } } }),
-    runtime: { newNodeRuntime: () => runtime },
-  });
+  const f = await createFakeNodesRuntime(createFakeNode('gpu1', { views: true }));
   const monitor = createMonitor(f.rt);
   monitor.leadActivity();
   try {
