@@ -14,29 +14,29 @@ import tseslint from 'typescript-eslint';
  * src/compose/. Never add to it: a new need from app/ for the world is a new port.
  */
 export const APP_ADAPTER_EXCEPTIONS = [
-  'src/adapters/agent-files.ts',
-  'src/adapters/exec.ts',
+  'src/adapters/system/agent-files.ts',
+  'src/adapters/process/exec.ts',
   'src/adapters/external/card-store.ts',
   'src/adapters/external/json-rpc-client.ts',
   'src/adapters/external/json-rpc-server.ts',
   'src/adapters/external/mdns.ts',
   'src/adapters/external/proc-table.ts',
   'src/adapters/external/pty.ts',
-  'src/adapters/files.ts',
+  'src/adapters/system/files.ts',
   'src/adapters/llm/http-get.ts',
   'src/adapters/llm/http-post.ts',
   'src/adapters/llm/memory-index.ts',
   'src/adapters/llm/router-cooldowns.ts',
-  'src/adapters/net.ts',
-  'src/adapters/process-tree.ts',
+  'src/adapters/system/net.ts',
+  'src/adapters/process/process-tree.ts',
   'src/adapters/skills/skill-folder.ts',
   'src/adapters/skills/skill-source.ts',
   'src/adapters/skills/trust-store.ts',
-  'src/adapters/which.ts',
+  'src/adapters/process/which.ts',
 ];
 
 // ---------------------------------------------------------------------------------------------------------
-// Layer arrows. Imports are relative specifiers ('../../adapters/tmux.js'), and no subject folder shares a
+// Layer arrows. Imports are relative specifiers ('../../adapters/tmux/tmux.js'), and no subject folder shares a
 // name with a layer folder, so "climbs out with ../ and lands in <layer>/" identifies the target layer from
 // any depth. Each src/ file gets one layer block below: when two blocks match a file the later one's rule
 // options replace the earlier one's, which is how src/app/ports/** gets its own, narrower arrows.
@@ -160,10 +160,10 @@ const LAYERS = {
       'demo -> crewmux internals: src/demo/ holds scripted agent programs that, like a real agent, reach ' +
         'crewmux only over MCP. They may import src/demo/, src/core/ (pure), the spawn site and packages.',
     ),
-    // A scripted agent runs git like any program would, through the one spawn site (adapters/exec.ts).
+    // A scripted agent runs git like any program would, through the one spawn site (adapters/process/exec.ts).
     arrow(
-      intoAdaptersExcept(['src/adapters/exec.ts']),
-      'demo -> adapters: a scripted agent may use only the spawn site, src/adapters/exec.ts.',
+      intoAdaptersExcept(['src/adapters/process/exec.ts']),
+      'demo -> adapters: a scripted agent may use only the spawn site, src/adapters/process/exec.ts.',
     ),
   ],
 };

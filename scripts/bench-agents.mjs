@@ -12,9 +12,9 @@ import { execFileSync } from 'node:child_process';
 
 const root = new URL('../', import.meta.url).pathname;
 const d = (p) => import(join(root, 'dist', p));
-const { createTmux } = await d('src/adapters/tmux.js');
-const { which } = await d('src/adapters/which.js');
-const { processTree } = await d('src/adapters/process-tree.js');
+const { createTmux } = await d('src/adapters/tmux/tmux.js');
+const { which } = await d('src/adapters/process/which.js');
+const { processTree } = await d('src/adapters/process/process-tree.js');
 const { findAgent } = await d('src/core/agents/registry.js');
 const { detectStatus } = await d('src/core/workers/status-detect.js');
 const { createFakeModelServer } = await d('test/fakes/fake-model-server.js');

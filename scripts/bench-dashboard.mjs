@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openStore } from '../dist/src/adapters/store.js';
+import { openStore } from '../dist/src/adapters/state/store.js';
 import { staticReader } from '../dist/src/compose/dashboard-static.js';
-import { createGit } from '../dist/src/adapters/git.js';
-import { createTmux } from '../dist/src/adapters/tmux.js';
+import { createGit } from '../dist/src/adapters/git/git.js';
+import { createTmux } from '../dist/src/adapters/tmux/tmux.js';
 import { buildDashboard } from '../dist/src/dashboard/build-dashboard.js';
 import { seedSession, seedWorker } from '../dist/test/helpers/dashboard-seed.js';
 

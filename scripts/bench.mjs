@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { createGit } from '../dist/src/adapters/git.js';
+import { createGit } from '../dist/src/adapters/git/git.js';
 import { benchBootstrap } from './bench/bootstrap.mjs';
 import { benchUsage } from './bench/usage-bench.mjs';
 import { benchApiLead } from './bench/api-lead-bench.mjs';
@@ -228,7 +228,7 @@ if (process.argv.includes('--nodes')) {
 if (process.argv.includes('--startup')) {
   try {
     const repo = makeRepo('repo');
-    const { openStore } = await import('../dist/src/adapters/store.js');
+    const { openStore } = await import('../dist/src/adapters/state/store.js');
     const { seedSession, seedWorker } = await import('../dist/test/helpers/dashboard-seed.js');
     mkdirSync(env.CREWMUX_DATA_DIR, { recursive: true, mode: 0o700 });
     const store = openStore(join(env.CREWMUX_DATA_DIR, 'state.db'));

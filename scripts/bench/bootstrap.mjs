@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createWorktreeFiles, diskUsageBytes } from '../../dist/src/adapters/worktree-files.js';
-import { createProcessRunner } from '../../dist/src/adapters/process-runner.js';
+import { createWorktreeFiles, diskUsageBytes } from '../../dist/src/adapters/git/worktree-files.js';
+import { createProcessRunner } from '../../dist/src/adapters/process/process-runner.js';
 import { prepareWorktree } from '../../dist/src/app/worktrees/prepare.js';
 
 const FILES = 20_000;

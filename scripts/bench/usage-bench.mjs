@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../../dist/src/adapters/store.js';
+import { openStore } from '../../dist/src/adapters/state/store.js';
 import { createUsageFiles } from '../../dist/src/adapters/usage/usage-files.js';
 import { workerUsage } from '../../dist/src/app/usage/views.js';
 import { parseClaudeTranscript } from '../../dist/src/core/usage/claude-transcript.js';

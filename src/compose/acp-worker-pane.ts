@@ -7,9 +7,9 @@
  * calls the agent reports, when its entry says it does, to the usage file named in the launch file (0600).
  */
 import { z } from 'zod';
-import { appendText, readText } from '../adapters/files.js';
+import { appendText, readText } from '../adapters/system/files.js';
 import { connectAcp } from '../adapters/acp/acp-connection.js';
-import { readPackageVersion } from '../adapters/package-version.js';
+import { readPackageVersion } from '../adapters/system/package-version.js';
 import { runAcpWorker } from '../app/workers/acp-worker.js';
 import { ACP_LAUNCH_ENV } from '../core/acp/launch.js';
 import { feedInput, newInput } from '../core/acp/input.js';

@@ -11,7 +11,7 @@ import { runApiLead } from '../app/api-lead/loop.js';
 import { openRouter } from '../app/llm/router.js';
 import { openConversation } from '../adapters/api-lead/conversation-store.js';
 import { API_LEAD_USAGE_FILE, appendUsage } from '../adapters/api-lead/usage-log.js';
-import { pathExists, readText } from '../adapters/files.js';
+import { pathExists, readText } from '../adapters/system/files.js';
 import { API_LEAD_SETTINGS, type ApiLeadSettings } from '../core/agents/profiles/api-lead.js';
 import { API_LEAD_SYSTEM_PROMPT } from '../core/api-lead/system-prompt.js';
 import { costOf, priceFor } from '../core/usage/prices.js';

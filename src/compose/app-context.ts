@@ -5,15 +5,15 @@
  */
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createTmux } from '../adapters/tmux.js';
-import { createGit } from '../adapters/git.js';
-import { openStore } from '../adapters/store.js';
+import { createTmux } from '../adapters/tmux/tmux.js';
+import { createGit } from '../adapters/git/git.js';
+import { openStore } from '../adapters/state/store.js';
 import type { Store } from '../app/ports/store.js';
-import { ensureDir, readText, tightenDir, writeFileAtomic } from '../adapters/files.js';
-import { usePrivateUmask } from '../adapters/umask.js';
-import { attachTerminal } from '../adapters/terminal.js';
-import { systemClock } from '../adapters/clock.js';
-import { readPackageVersion } from '../adapters/package-version.js';
+import { ensureDir, readText, tightenDir, writeFileAtomic } from '../adapters/system/files.js';
+import { usePrivateUmask } from '../adapters/system/umask.js';
+import { attachTerminal } from '../adapters/system/terminal.js';
+import { systemClock } from '../adapters/system/clock.js';
+import { readPackageVersion } from '../adapters/system/package-version.js';
 import { resolvePaths, type Paths } from '../app/session/paths.js';
 import type { Output } from '../app/ports/output.js';
 import type { AppServices } from '../app/services.js';
@@ -45,7 +45,7 @@ export function protectCrewmuxDirs(paths: Paths, out: Pick<Output, 'err'>): void
 
 /**
  * Builds the context of one CLI command: sets the process umask to 0o077 (children get the user's back, see
- * adapters/umask.ts) and makes crewmux's own dirs private before anything reads or writes them.
+ * adapters/system/umask.ts) and makes crewmux's own dirs private before anything reads or writes them.
  */
 export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = process.cwd()): AppContext {
   usePrivateUmask();

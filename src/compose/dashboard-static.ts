@@ -1,7 +1,7 @@
 /** The dashboard page's static files, read from this package's src/dashboard/static (shipped as source). */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readIfExists } from '../adapters/files.js';
+import { readIfExists } from '../adapters/system/files.js';
 import type { StaticReader } from '../dashboard/static-routes.js';
 
 /** src/dashboard/static of this package, from dist/src/compose (compiled). */

@@ -4,7 +4,7 @@
  * scope when one answers, else a raised oom_score_adj on Linux, else nothing).
  */
 import { createMemoryReader } from '../adapters/machine/memory-reader.js';
-import { treeRss } from '../adapters/process-tree.js';
+import { treeRss } from '../adapters/process/process-tree.js';
 import { probeUserSystemd } from '../app/setup/doctor.js';
 import type { MachineMemory } from '../app/ports/machine-memory.js';
 import type { Runtime } from '../app/runtime.js';

@@ -1,7 +1,7 @@
 /** Building a session's Runtime from its stored row: used by the supervisor, `stop` and `resume`. */
 import { dirname } from 'node:path';
-import { createProcessRunner } from '../adapters/process-runner.js';
-import { createWorktreeFiles } from '../adapters/worktree-files.js';
+import { createProcessRunner } from '../adapters/process/process-runner.js';
+import { createWorktreeFiles } from '../adapters/git/worktree-files.js';
 import {
   configuredVerify,
   effectiveConfig,

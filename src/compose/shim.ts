@@ -6,10 +6,10 @@
  */
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { which } from '../adapters/which.js';
-import { stopPolitely } from '../adapters/exec.js';
-import { usePrivateUmask } from '../adapters/umask.js';
-import { systemClock } from '../adapters/clock.js';
+import { which } from '../adapters/process/which.js';
+import { stopPolitely } from '../adapters/process/exec.js';
+import { usePrivateUmask } from '../adapters/system/umask.js';
+import { systemClock } from '../adapters/system/clock.js';
 import { resolvePaths } from '../app/session/paths.js';
 import { startShim, type ShimSession } from '../app/external/shim-session.js';
 import { EXIT, UserError } from '../core/errors.js';

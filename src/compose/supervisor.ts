@@ -5,7 +5,7 @@
  * on resume, adopts what is still running), and when the goal ends (or on SIGTERM/SIGHUP) records the
  * outcome and closes everything it opened.
  */
-import { killTree, processTree } from '../adapters/process-tree.js';
+import { killTree, processTree } from '../adapters/process/process-tree.js';
 import { buildMcpServer, listLeadTools, type ToolDeps } from '../mcp/build-server.js';
 import { createMcpHttpServer } from '../mcp/http-server.js';
 import { workerTokenLookup } from '../mcp/principal.js';
@@ -65,7 +65,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   const { store, events } = rt;
   const s = store.getSession(sid)!;
   // This process runs for the whole session: its tmux commands go over one control-mode client (a worker's pane
-  // starts without a tmux process; adapters/tmux-control.ts), closed last below.
+  // starts without a tmux process; adapters/tmux/tmux-control.ts), closed last below.
   rt.tmux = ctx.tmuxFor(s.tmux_socket, { controlSession: s.tmux_session });
   store.updateSession(sid, { supervisor_pid: process.pid });
 

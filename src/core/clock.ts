@@ -1,6 +1,6 @@
 /**
  * Time as a dependency: code that waits or measures takes a Clock, so tests drive it with the fake in
- * test/fakes/clock.ts instead of sleeping. The system clock is src/adapters/clock.ts. `waitUntil` is
+ * test/fakes/clock.ts instead of sleeping. The system clock is src/adapters/system/clock.ts. `waitUntil` is
  * the one deadline-polling loop; code that used to spin on `Date.now() < deadline` calls it.
  */
 

@@ -18,7 +18,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
 import { connectCrewmux, section } from './mcp-client.js';
-import { exec } from '../adapters/exec.js';
+import { exec } from '../adapters/process/exec.js';
 
 const env = process.env;
 const promptFile = env.CREWMUX_PROMPT_FILE ?? '';

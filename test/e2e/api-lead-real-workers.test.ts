@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { which } from '../../src/adapters/which.js';
+import { which } from '../../src/adapters/process/which.js';
 import { useFakeModel } from '../helpers/fake-model.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
 import {

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { which } from '../../src/adapters/which.js';
+import { which } from '../../src/adapters/process/which.js';
 import { agentPath, OFFLINE_ENV } from '../helpers/agent-homes.js';
 import { createRepo, createTestEnv, FIXTURES, fixtureAgent, ROOT, runCli, writeConfig } from '../helpers/env.js';
 import { diagnostics } from '../helpers/env.js';

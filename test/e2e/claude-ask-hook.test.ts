@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { which } from '../../src/adapters/which.js';
+import { which } from '../../src/adapters/process/which.js';
 import { ASK_MARK, ASK_USER_TOOL } from '../fakes/fake-model/policy.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
 import { useFakeModel } from '../helpers/fake-model.js';

@@ -12,9 +12,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFi
 import { join } from 'node:path';
 import { BIN, ROOT, createRepo, createTestEnv, eventually, fixtureAgent, writeConfig } from '../helpers/env.js';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
-import { openStore } from '../../src/adapters/store.js';
-import { createGit } from '../../src/adapters/git.js';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { openStore } from '../../src/adapters/state/store.js';
+import { createGit } from '../../src/adapters/git/git.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
 import { staticReader } from '../../src/compose/dashboard-static.js';
 import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';

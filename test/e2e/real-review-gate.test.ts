@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { which } from '../../src/adapters/which.js';
+import { which } from '../../src/adapters/process/which.js';
 import { flattenText } from '../fakes/fake-model/conversation.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
 import { useFakeModel } from '../helpers/fake-model.js';

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { createTestEnv, diagnostics, fixtureAgent, runCli } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
 import { createNodeProject, FIXTURE_SECRET } from '../helpers/node-project.js';
-import { exec } from '../../src/adapters/exec.js';
+import { exec } from '../../src/adapters/process/exec.js';
 
 interface Seen {
   exitCode: number;

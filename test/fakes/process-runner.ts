@@ -10,7 +10,7 @@
  * other than the end of a tree, the grace period of `killTree` (recorded, not waited).
  */
 import { appendFileSync } from 'node:fs';
-import { ExecError } from '../../src/adapters/exec.js';
+import { ExecError } from '../../src/adapters/process/exec.js';
 import type { ExecOptions, ExecResult, ProcessRunner } from '../../src/app/ports/process-runner.js';
 
 /** What a scripted command does; missing fields mean a quick clean exit with no output. */

@@ -7,9 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fillPromptArg, type AgentProfile, type LaunchSpec, type Role } from '../../src/core/agents/profile.js';
 import { shellJoin } from '../../src/core/text/shell-quote.js';
-import { writeLaunchFiles } from '../../src/adapters/agent-files.js';
+import { writeLaunchFiles } from '../../src/adapters/system/agent-files.js';
 import type { Tmux } from '../../src/app/ports/tmux.js';
-import { killTree } from '../../src/adapters/process-tree.js';
+import { killTree } from '../../src/adapters/process/process-tree.js';
 import { OFFLINE_ENV } from './agent-homes.js';
 
 export interface AgentTuiOptions {

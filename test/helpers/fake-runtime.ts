@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Runtime } from '../../src/app/runtime.js';
 import type { AgentTable } from '../../src/app/agents/agent-table.js';
-import type { SqliteStore } from '../../src/adapters/store.js';
+import type { SqliteStore } from '../../src/adapters/state/store.js';
 import type { RunOptions } from '../../src/core/session/rows.js';
 import { ConfigSchema, type Config } from '../../src/core/session/config-schema.js';
 import { customAgentProfile, type AgentProfile } from '../../src/core/agents/profile.js';

@@ -24,7 +24,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { which } from '../../src/adapters/which.js';
+import { which } from '../../src/adapters/process/which.js';
 import { findAgent } from '../../src/core/agents/registry.js';
 import type { FakeModelServer, RecordedRequest } from '../fakes/fake-model-server.js';
 import type { SessionUsageView } from '../../src/app/usage/views.js';

@@ -5,9 +5,9 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { staticReader } from '../../src/compose/dashboard-static.js';
-import { openStore } from '../../src/adapters/store.js';
-import { createGit } from '../../src/adapters/git.js';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { openStore } from '../../src/adapters/state/store.js';
+import { createGit } from '../../src/adapters/git/git.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { buildDashboard, type DashboardDeps } from '../../src/dashboard/build-dashboard.js';
 import type { TestEnv } from './env.js';
 

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN, ROOT, createRepo, createTestEnv, runCli, type TestEnv } from '../helpers/env.js';
-import { openStore } from '../../src/adapters/store.js';
+import { openStore } from '../../src/adapters/state/store.js';
 import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -144,7 +144,7 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
         // --help is precomputed (help-text.ts) and status takes the light path (fast-args.ts)
         '/node_modules/yargs/',
         '/node_modules/yargs-parser/',
-        // rows are checked with checks generated from their zod schemas (adapters/row-checks.ts)
+        // rows are checked with checks generated from their zod schemas (adapters/state/row-checks.ts)
         '/node_modules/zod/',
       ])
         assert.deepEqual(

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createExecRuntime } from '../../src/app/workers/exec-runtime.js';
-import { createProcessRunner } from '../../src/adapters/process-runner.js';
+import { createProcessRunner } from '../../src/adapters/process/process-runner.js';
 import { type UserError } from '../../src/core/errors.js';
 import { createTestEnv, eventually, ROOT } from '../helpers/env.js';
 

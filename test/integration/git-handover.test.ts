@@ -1,12 +1,12 @@
 /**
- * A pool worktree handed to a worker without starting git (src/adapters/git-refs.ts): the branch, the worktree's HEAD
+ * A pool worktree handed to a worker without starting git (src/adapters/git/git-refs.ts): the branch, the worktree's HEAD
  * and their reflogs come out as `git update-ref` + `git symbolic-ref` leave them, on a real repository.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGit } from '../../src/adapters/git.js';
+import { createGit } from '../../src/adapters/git/git.js';
 import { createRepo, createTestEnv, git } from '../helpers/env.js';
 
 test('a pool worktree is handed over with no git process: branch, HEAD and reflogs as git leaves them', async () => {

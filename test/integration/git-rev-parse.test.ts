@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGit } from '../../src/adapters/git.js';
+import { createGit } from '../../src/adapters/git/git.js';
 import { createRepo, createTestEnv, git } from '../helpers/env.js';
 
 const BRANCH = 'crewmux/s1test/integration';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createGit } from '../../src/adapters/git.js';
+import { createGit } from '../../src/adapters/git/git.js';
 import { createRepo, createTestEnv } from '../helpers/env.js';
 
 test('uncommittedDiff: a tracked edit and an untracked file show; ignored and excluded files do not; the index is untouched', async () => {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, ExecError, execDetached } from '../../src/adapters/exec.js';
-import { isAlive, killTree } from '../../src/adapters/process-tree.js';
-import { systemClock } from '../../src/adapters/clock.js';
+import { exec, ExecError, execDetached } from '../../src/adapters/process/exec.js';
+import { isAlive, killTree } from '../../src/adapters/process/process-tree.js';
+import { systemClock } from '../../src/adapters/system/clock.js';
 import { waitUntil } from '../../src/core/clock.js';
 import { FIXTURES } from '../helpers/env.js';
 

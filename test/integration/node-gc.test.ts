@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGit } from '../../src/adapters/git.js';
+import { createGit } from '../../src/adapters/git/git.js';
 import { nodeGcMethods } from '../../src/app/nodes/serve-gc.js';
 import { createFakeTmux } from '../fakes/tmux.js';
 import { createRepo, createTestEnv } from '../helpers/env.js';

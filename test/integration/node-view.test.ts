@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { createSessionWindows, openPaneInLayout } from '../../src/app/workers/panes.js';
 import { nodeViewCommand } from '../../src/core/nodes/view.js';
-import { readIfExists } from '../../src/adapters/files.js';
+import { readIfExists } from '../../src/adapters/system/files.js';
 import { createTestEnv, eventually } from '../helpers/env.js';
 
 test('view: the home pane says the view dropped, attaches again with a backoff, passes keys, ends with the session', async () => {

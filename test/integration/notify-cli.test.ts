@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, runCli, writeConfig } from '../helpers/env.js';
 import { NOTIFY_BIN, startReceiver } from '../helpers/notify-receiver.js';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { createTmuxNotifier } from '../../src/adapters/notify/tmux-notifier.js';
 import { TEST_NOTIFICATION } from '../../src/core/notify/rules.js';
 

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { createSessionWindows, deathReason, exitStatusFile, openWorkerPane } from '../../src/app/workers/panes.js';
-import { readIfExists } from '../../src/adapters/files.js';
+import { readIfExists } from '../../src/adapters/system/files.js';
 import { createTestEnv, eventually } from '../helpers/env.js';
 
 test('seven workers: four beside the lead, three in workers-2; the first byte is logged; exit statuses kept', async () => {

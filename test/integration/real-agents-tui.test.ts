@@ -14,9 +14,9 @@ import { mkdtempSync, rmSync, readFileSync, existsSync, mkdirSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, delimiter } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createTmux } from '../../src/adapters/tmux.js';
-import { exec } from '../../src/adapters/exec.js';
-import { which } from '../../src/adapters/which.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
+import { exec } from '../../src/adapters/process/exec.js';
+import { which } from '../../src/adapters/process/which.js';
 import { findAgent } from '../../src/core/agents/registry.js';
 import { secureTestBase } from '../helpers/env.js';
 import { detectStatus } from '../../src/core/workers/status-detect.js';

@@ -6,7 +6,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createResearch, ResearchError, type ResearchDeps } from '../../src/app/llm/research.js';
 import { httpGet, HttpGetError } from '../../src/adapters/llm/http-get.js';
-import { probeLoopbackPort } from '../../src/adapters/net.js';
+import { probeLoopbackPort } from '../../src/adapters/system/net.js';
 import { createMcpHttpServer } from '../../src/mcp/http-server.js';
 import { buildMcpServer } from '../../src/mcp/build-server.js';
 import { connectCrewmux } from '../../src/demo/mcp-client.js';

@@ -4,18 +4,18 @@
  * (card + mDNS + pane), the lead's use cases type a prompt and read the model's answer back, and
  * SIGTERM to the shim removes the card and the socket. Skipped when the codex binary is not installed.
  */
-import { systemClock } from '../../src/adapters/clock.js';
+import { systemClock } from '../../src/adapters/system/clock.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import type { Tmux } from '../../src/app/ports/tmux.js';
 import { watchServices, type MdnsService } from '../../src/adapters/external/mdns.js';
-import { which } from '../../src/adapters/which.js';
-import { isAlive, killTree } from '../../src/adapters/process-tree.js';
+import { which } from '../../src/adapters/process/which.js';
+import { isAlive, killTree } from '../../src/adapters/process/process-tree.js';
 import { resolvePaths } from '../../src/app/session/paths.js';
 import {
   createExternalAgentDeps,

@@ -4,7 +4,7 @@
  * and killing it removes the card, the socket and the mDNS record. Also: agents in plain panes,
  * crewmux's own panes skipped, stale cards pruned, the terminal restored after exit.
  */
-import { systemClock } from '../../src/adapters/clock.js';
+import { systemClock } from '../../src/adapters/system/clock.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { withEnvFile } from '../../src/app/workers/panes.js';
 import type { Tmux } from '../../src/app/ports/tmux.js';
 import { watchServices, type MdnsService } from '../../src/adapters/external/mdns.js';

@@ -1,5 +1,5 @@
 /**
- * The supervisor's tmux control-mode client (src/adapters/tmux-control.ts) against a real tmux server on a private
+ * The supervisor's tmux control-mode client (src/adapters/tmux/tmux-control.ts) against a real tmux server on a private
  * socket: a worker's pane starts without a tmux process of its own, commands arrive exactly as written, nobody
  * counts as attached, and the adapter falls back to one-shot commands when the client's session or server goes.
  */
@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { createTestEnv, eventually } from '../helpers/env.js';
-import { tmuxLine } from '../../src/adapters/tmux-control.js';
+import { tmuxLine } from '../../src/adapters/tmux/tmux-control.js';
 
 /** A tmux binary that logs each start (its argv) to `log`, then runs the real one. */
 function countingTmux(dir: string): { binary: string; starts: () => string[] } {

@@ -1,8 +1,8 @@
 /** The tmux adapter against a real server that stops answering (SIGSTOP), on a private socket. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTmux } from '../../src/adapters/tmux.js';
-import { exec } from '../../src/adapters/exec.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
+import { exec } from '../../src/adapters/process/exec.js';
 import { createTestEnv } from '../helpers/env.js';
 
 test('a tmux list-panes that times out is an error, not an empty list (regression)', async () => {

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createRepo, createTestEnv, diagnostics, runCli } from '../helpers/env.js';
-import { exec, ExecError } from '../../src/adapters/exec.js';
+import { exec, ExecError } from '../../src/adapters/process/exec.js';
 
 const CANARY = `sk-ant-canary-${process.pid}-0123456789abcdefABCDEF`;
 

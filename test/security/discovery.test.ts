@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { runDiscovery, type DiscoveryDeps } from '../../src/app/external/discovery.js';
 import { createCardStore, isOwnSocket } from '../../src/adapters/external/card-store.js';
 import { browse, type MdnsService } from '../../src/adapters/external/mdns.js';
-import { isAlive } from '../../src/adapters/process-tree.js';
+import { isAlive } from '../../src/adapters/process/process-tree.js';
 import { MDNS_SERVICE_TYPE, type AgentCard } from '../../src/core/external/shim-protocol.js';
 
 const SHIM_BIN = fileURLToPath(new URL('../../../bin/crewmux-shim.js', import.meta.url));

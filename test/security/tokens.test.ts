@@ -16,10 +16,10 @@ import Database from 'better-sqlite3';
 import { createRepo, createTestEnv, diagnostics, eventually, fixtureAgent, git, runCli } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
 import { seedSession } from '../helpers/dashboard-seed.js';
-import { openStore } from '../../src/adapters/store.js';
+import { openStore } from '../../src/adapters/state/store.js';
 import { principalOf, sameToken, workerTokenLookup } from '../../src/mcp/principal.js';
 import { checkSupervisor } from '../../src/app/session/control.js';
-import { isAlive } from '../../src/adapters/process-tree.js';
+import { isAlive } from '../../src/adapters/process/process-tree.js';
 import { connectCrewmux } from '../../src/demo/mcp-client.js';
 import type { SessionRow } from '../../src/core/session/rows.js';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, git } from '../helpers/env.js';
-import { createWorktreeFiles } from '../../src/adapters/worktree-files.js';
+import { createWorktreeFiles } from '../../src/adapters/git/worktree-files.js';
 import { readRepoConfig, repoConfigNeedsTrust, parseRepoConfig } from '../../src/app/session/repo-config.js';
 import { whatWouldRun } from '../../src/app/session/repo-trust.js';
 

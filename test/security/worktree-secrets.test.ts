@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli } from '../helpers/env.js';
 import { findAgent } from '../../src/core/agents/registry.js';
 import { prepareLaunch } from '../../src/app/agents/launch.js';
-import { createGit } from '../../src/adapters/git.js';
+import { createGit } from '../../src/adapters/git/git.js';
 
 const SCRIPTED_WORKER = join(ROOT, 'dist', 'src', 'demo', 'scripted-worker.js');
 

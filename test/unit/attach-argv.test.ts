@@ -1,8 +1,8 @@
 /** How crewmux shows a session to the user: the exact tmux argv outside tmux and inside it (issue 14). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTmux } from '../../src/adapters/tmux.js';
-import { attachArgv, userTmuxSocket } from '../../src/adapters/terminal.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
+import { attachArgv, userTmuxSocket } from '../../src/adapters/system/terminal.js';
 
 test('outside tmux: attach-session; inside, same server: switch-client; other server: a window, never a nested pane', () => {
   const own = createTmux({ socket: 'crew', configFile: '/dev/null' });

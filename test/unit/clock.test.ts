@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitUntil } from '../../src/core/clock.js';
-import { systemClock } from '../../src/adapters/clock.js';
+import { systemClock } from '../../src/adapters/system/clock.js';
 import { createFakeClock } from '../fakes/clock.js';
 
 test('waitUntil probes at once, then every intervalMs, and resolves the first defined value', async () => {

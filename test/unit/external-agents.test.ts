@@ -1,5 +1,5 @@
 /** The lead's external-agent use cases over fakes: ordering of paste and Enter, errors the lead can act on. */
-import { systemClock } from '../../src/adapters/clock.js';
+import { systemClock } from '../../src/adapters/system/clock.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -9,7 +9,7 @@ import {
   sendToExternalAgent,
   type ExternalAgentDeps,
 } from '../../src/app/external/external-agents.js';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import type { Tmux } from '../../src/app/ports/tmux.js';
 import { resolvePaths } from '../../src/app/session/paths.js';
 import { ToolError } from '../../src/core/errors.js';

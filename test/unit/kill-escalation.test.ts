@@ -1,7 +1,7 @@
 /** stopPolitely, the one kill escalation, over a fake target and the fake clock: which signals, and when. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stopPolitely } from '../../src/adapters/exec.js';
+import { stopPolitely } from '../../src/adapters/process/exec.js';
 import { createFakeClock } from '../fakes/clock.js';
 
 /** A process that dies on the signals in `diesOn`, recording what it got and when. */

@@ -43,7 +43,10 @@ test('core importing node:fs is reported', async () => {
 });
 
 test('core importing another layer, even as a type annotation, is reported', async () => {
-  const m = await arrows('src/core/workers/x.ts', "export type R = import('../../adapters/store.js').WorkerRow;\n");
+  const m = await arrows(
+    'src/core/workers/x.ts',
+    "export type R = import('../../adapters/state/store.js').WorkerRow;\n",
+  );
   assert.equal(m.length, 1);
   assert.match(m[0]!, /^no-restricted-syntax: core -> another layer/);
 });
@@ -57,7 +60,7 @@ test('app importing mcp is reported', async () => {
 test('cli importing an adapter is reported', async () => {
   const m = await arrows(
     'src/cli/x.ts',
-    "import { createTmux } from '../adapters/tmux.js';\nexport const t = createTmux;\n",
+    "import { createTmux } from '../adapters/tmux/tmux.js';\nexport const t = createTmux;\n",
   );
   assert.equal(m.length, 1);
   assert.match(m[0]!, /cli -> adapters is not an arrow/);
@@ -106,7 +109,7 @@ test('the allowed arrows are not reported', async () => {
     ],
     [
       'src/app/llm/x.ts',
-      "import { ensureDir } from '../../adapters/files.js';\nimport type { Store } from '../ports/store.js';\nimport { n } from '../../core/workers/naming.js';\nimport type { P } from '../ports/p.js';\nexport const all = [ensureDir, n];\nexport type T = [Store, P];\n",
+      "import { ensureDir } from '../../adapters/system/files.js';\nimport type { Store } from '../ports/store.js';\nimport { n } from '../../core/workers/naming.js';\nimport type { P } from '../ports/p.js';\nexport const all = [ensureDir, n];\nexport type T = [Store, P];\n",
     ],
     [
       'src/app/ports/x.ts',
@@ -114,7 +117,7 @@ test('the allowed arrows are not reported', async () => {
     ],
     [
       'src/compose/x.ts',
-      "import { t } from '../adapters/tmux.js';\nimport { m } from '../mcp/http-server.js';\nimport { d } from '../dashboard/build-dashboard.js';\nexport const all = [t, m, d];\n",
+      "import { t } from '../adapters/tmux/tmux.js';\nimport { m } from '../mcp/http-server.js';\nimport { d } from '../dashboard/build-dashboard.js';\nexport const all = [t, m, d];\n",
     ],
     [
       'src/mcp/tools/x.ts',

@@ -15,7 +15,7 @@ import { answerAsUser, ticketsNeedingYou } from '../../src/app/questions/human.j
 import { waitForWorkers } from '../../src/app/workers/wait.js';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
-import { openStore } from '../../src/adapters/store.js';
+import { openStore } from '../../src/adapters/state/store.js';
 import { ToolError } from '../../src/core/errors.js';
 import { createFakeRuntime, type FakeRuntime } from '../helpers/fake-runtime.js';
 import { spawnRunning } from '../helpers/worker-steps.js';

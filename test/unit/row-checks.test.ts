@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { ROW_SCHEMAS } from '../../src/adapters/row-schemas.js';
-import { readRow, type RowName } from '../../src/adapters/row-checks.js';
+import { ROW_SCHEMAS } from '../../src/adapters/state/row-schemas.js';
+import { readRow, type RowName } from '../../src/adapters/state/row-checks.js';
 import { ROW_SPECS } from '../../src/core/session/row-specs.js';
 import { rowSpecOf } from '../../src/core/session/row-spec.js';
 import { checkRow, parseJsonText, type RowSpec, type SpecCheck } from '../../src/core/session/row-check.js';

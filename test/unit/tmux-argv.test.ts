@@ -1,7 +1,7 @@
 /** The exact argv crewmux sends to tmux: the contract with the outside (a no-op binary records it). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTmux } from '../../src/adapters/tmux.js';
+import { createTmux } from '../../src/adapters/tmux/tmux.js';
 
 test('tmux commands use exact targets, ids and the private socket', async () => {
   const seen: string[][] = [];

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readPackageVersion } from '../../src/adapters/package-version.js';
+import { readPackageVersion } from '../../src/adapters/system/package-version.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -15,7 +15,7 @@ function sources(dir: string): string[] {
   });
 }
 
-test('readPackageVersion reads package.json at the package root (from dist/src/adapters)', () => {
+test('readPackageVersion reads package.json at the package root (from dist/src/adapters/system)', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   assert.equal(readPackageVersion(), pkg.version);
 });

@@ -5,7 +5,7 @@
  * When the agent exits, every open request rejects with its exit and stderr tail.
  */
 import { createInterface } from 'node:readline';
-import { execPiped } from '../exec.js';
+import { execPiped } from '../process/exec.js';
 import { AcpRpcError, type AcpConnection, type AcpExit } from '../../app/ports/acp.js';
 
 interface Message {

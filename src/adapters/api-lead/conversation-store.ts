@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { preparePrivateFile } from '../files.js';
+import { preparePrivateFile } from '../system/files.js';
 import type { ConversationLog } from '../../app/ports/api-lead.js';
 
 const Call = z.object({

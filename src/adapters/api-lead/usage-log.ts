@@ -2,7 +2,7 @@
  * `usage.jsonl` in the API lead's state dir: one line per model call with the tokens the provider
  * reported. The usage collector reads it like any agent's usage file (source `api-lead`).
  */
-import { appendText } from '../files.js';
+import { appendText } from '../system/files.js';
 import type { ChatUsage } from '../../core/llm/chat.js';
 
 /** One model call's usage line. */

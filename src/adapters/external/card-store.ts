@@ -1,7 +1,7 @@
 /** Agent cards on disk: one 0600 JSON file per running shim in a 0700 directory. */
 import { chmodSync, lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir, readIfExists, writeFileAtomic } from '../files.js';
+import { ensureDir, readIfExists, writeFileAtomic } from '../system/files.js';
 import { AgentCardSchema, type AgentCard } from '../../core/external/shim-protocol.js';
 
 export interface StoredCard {

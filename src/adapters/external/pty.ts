@@ -1,5 +1,5 @@
 /** A pseudo-terminal running one long-lived program (node-pty, started by exec.ts), in crewmux's vocabulary. */
-import { execPty } from '../exec.js';
+import { execPty } from '../process/exec.js';
 
 export interface PtyOptions {
   cwd: string;

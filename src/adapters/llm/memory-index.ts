@@ -4,7 +4,7 @@
  * root it came from, so a search only sees the roots it names. The files stay the source of truth.
  */
 import Database from 'better-sqlite3';
-import { preparePrivateFile } from '../files.js';
+import { preparePrivateFile } from '../system/files.js';
 import { z } from 'zod';
 import type { MemoryChunk, MemoryHit, MemoryKind } from '../../core/llm/memory-text.js';
 

@@ -5,7 +5,7 @@
  * Also an in-memory store with the same interface (tests, and when the file cannot be opened).
  */
 import Database from 'better-sqlite3';
-import { preparePrivateFile } from '../files.js';
+import { preparePrivateFile } from '../system/files.js';
 import { z } from 'zod';
 import { PROVIDER_NAMES, type ProviderName } from '../../core/llm/router-providers.js';
 

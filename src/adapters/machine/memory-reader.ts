@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { parseMeminfo, parsePsiSome, parseVmStat, type MemoryReading } from '../../core/workers/memory.js';
 import type { MemoryReader } from '../../app/ports/machine-memory.js';
-import { exec } from '../exec.js';
+import { exec } from '../process/exec.js';
 
 const readText = (file: string): string | undefined => {
   try {

@@ -1,5 +1,5 @@
 /**
- * The rows peak-store.ts reads, as zod schemas: the source of their generated checks (adapters/row-checks.ts), which
+ * The rows peak-store.ts reads, as zod schemas: the source of their generated checks (adapters/state/row-checks.ts), which
  * read them without loading zod.
  */
 import { z } from 'zod';

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { PeakStore } from '../../app/ports/machine-memory.js';
-import { readRow } from '../row-checks.js';
+import { readRow } from '../state/row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS worker_peaks (

@@ -5,7 +5,7 @@
  * prompt, no hooks on this side (`push --no-verify`), no tags or submodules fetched, no FETCH_HEAD written. The
  * bytes moved are git's own progress figure ("Writing objects: ..., 1.2 MiB").
  */
-import { exec } from '../exec.js';
+import { exec } from '../process/exec.js';
 import type { GitTransfer, TransferOptions, TransferResult } from '../../app/ports/git-transfer.js';
 
 const UNITS: Record<string, number> = { bytes: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };

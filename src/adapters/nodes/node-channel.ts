@@ -6,7 +6,7 @@
  * tail, read into an error code by core/nodes/ssh-failure.ts).
  */
 import { createInterface } from 'node:readline';
-import { execPiped, type PipedProcess } from '../exec.js';
+import { execPiped, type PipedProcess } from '../process/exec.js';
 import { RpcNotificationSchema, RpcReplySchema } from '../../core/nodes/protocol.js';
 import { NodeLinkError, type NodeLinkFailure } from '../../core/nodes/ssh-failure.js';
 import type { NodeSpec } from '../../core/nodes/node-config.js';

@@ -4,7 +4,7 @@
  * whole file is validated before it is written, and it is written atomically, 0600, never through a symlink.
  */
 import { join } from 'node:path';
-import { readIfExists, writeFileAtomic } from '../files.js';
+import { readIfExists, writeFileAtomic } from '../system/files.js';
 import { UserError } from '../../core/errors.js';
 import { ConfigSchema, describeConfigError } from '../../core/session/config-schema.js';
 import type { NodesConfig } from '../../core/nodes/node-config.js';

@@ -15,8 +15,8 @@
 import { connect } from 'node:net';
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir } from '../files.js';
-import { exec, ExecError, type ExecResult } from '../exec.js';
+import { ensureDir } from '../system/files.js';
+import { exec, ExecError, type ExecResult } from '../process/exec.js';
 import { UserError } from '../../core/errors.js';
 import { splitWords } from '../../core/nodes/ssh-words.js';
 import { hostProblem, type NodeTarget } from '../../core/nodes/target.js';

@@ -1,10 +1,10 @@
 /**
  * The `desktop` notifier: notify-send on Linux, osascript on macOS, found on PATH when a notification is
- * sent. Text only ever travels as argv elements (adapters/exec.ts, no shell); AppleScript gets it through
+ * sent. Text only ever travels as argv elements (adapters/process/exec.ts, no shell); AppleScript gets it through
  * `on run argv`, so nothing in a title or message is parsed as script.
  */
-import { exec } from '../exec.js';
-import { which } from '../which.js';
+import { exec } from '../process/exec.js';
+import { which } from '../process/which.js';
 import { NOTIFY_SEND_URGENCY } from '../../core/notify/rules.js';
 import type { Notification } from '../../core/notify/rules.js';
 import type { Notifier } from '../../app/ports/notify.js';

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { QuestionsStore } from '../../app/ports/questions.js';
 import type { Ticket } from '../../core/questions/tickets.js';
-import { readRow } from '../row-checks.js';
+import { readRow } from '../state/row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS questions (

@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ApprovalRow, ApprovalStore } from '../../app/ports/review.js';
-import { readRow } from '../row-checks.js';
+import { readRow } from '../state/row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS merge_approvals (

@@ -1,6 +1,6 @@
 /**
  * The rows review-store.ts and approval-store.ts read, as zod schemas (the columns as stored; the stores map them to
- * app/ports/review.ts's names): the source of their generated checks (adapters/row-checks.ts), which read them
+ * app/ports/review.ts's names): the source of their generated checks (adapters/state/row-checks.ts), which read them
  * without loading zod.
  */
 import { z } from 'zod';

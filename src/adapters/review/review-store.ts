@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { GateRoundRow, ReviewRow, ReviewStore } from '../../app/ports/review.js';
 import { createApprovalStore } from './approval-store.js';
-import { readRow } from '../row-checks.js';
+import { readRow } from '../state/row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS reviews (

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { StatusDecisionStore } from '../../app/ports/status-decisions.js';
 import { MAX_DECISIONS_PER_WORKER, type StatusDecision } from '../../core/workers/signals.js';
-import { readRow } from '../row-checks.js';
+import { readRow } from '../state/row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS status_decisions (

@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { ensureDir } from '../files.js';
+import { ensureDir } from '../system/files.js';
 import { SKILL_LIMITS, type SkillLimits } from '../../core/skills/manifest.js';
 import { isSafeRelativePath, type SkillFile } from '../../core/skills/signature.js';
 

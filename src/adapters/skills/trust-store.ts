@@ -3,7 +3,7 @@
  * validate with zod; writes are atomic.
  */
 import { join } from 'node:path';
-import { readIfExists, writeFileAtomic } from '../files.js';
+import { readIfExists, writeFileAtomic } from '../system/files.js';
 import { UserError } from '../../core/errors.js';
 import {
   SigningKeyFileSchema,

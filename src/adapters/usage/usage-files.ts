@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { listFilesBelow } from '../files.js';
+import { listFilesBelow } from '../system/files.js';
 import type { UsageFiles } from '../../app/ports/usage.js';
 import { codexRolloutCwd } from '../../core/usage/codex-rollout.js';
 import { geminiChatProjectHash } from '../../core/usage/gemini-chat.js';

@@ -1,6 +1,6 @@
 /**
  * The rows usage-store.ts reads, as zod schemas (the columns as stored; the store maps them to the core's names): the
- * source of their generated checks (adapters/row-checks.ts), which read them without loading zod.
+ * source of their generated checks (adapters/state/row-checks.ts), which read them without loading zod.
  */
 import { z } from 'zod';
 

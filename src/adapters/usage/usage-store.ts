@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { LimitRow, UsageCursor, UsageStore } from '../../app/ports/usage.js';
 import type { UsageRow, UsageRowGroup } from '../../core/usage/summary.js';
-import { readRow, type RowOf } from '../row-checks.js';
+import { readRow, type RowOf } from '../state/row-checks.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS usage (

@@ -6,7 +6,7 @@ import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
 import { customAgentProfile, type AgentProfile } from '../../core/agents/profile.js';
 import type { Config } from '../../core/session/config-schema.js';
 import { UserError } from '../../core/errors.js';
-import { which } from '../../adapters/which.js';
+import { which } from '../../adapters/process/which.js';
 import { apiLeadProfile } from '../../core/agents/profiles/api-lead.js';
 import { API_LEAD, isApiLeadName, parseApiLeadName } from '../../core/api-lead/lead-spec.js';
 

@@ -3,8 +3,8 @@
  * SIGTERM/SIGKILL plus a race for binaries whose children keep stdout open), so one hanging binary
  * cannot stall the list.
  */
-import { exec as realExec } from '../../adapters/exec.js';
-import { which as realWhich } from '../../adapters/which.js';
+import { exec as realExec } from '../../adapters/process/exec.js';
+import { which as realWhich } from '../../adapters/process/which.js';
 import type { AgentProfile, Capabilities, McpWiring } from '../../core/agents/profile.js';
 import { versionFit, versionWarning, type VerifiedRange, type VersionFit } from '../../core/agents/verified.js';
 

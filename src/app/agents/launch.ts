@@ -15,8 +15,8 @@ import {
 import { shellQuote } from '../../core/text/shell-quote.js';
 import { acpLaunchSpec } from '../../core/acp/launch.js';
 import { PASS_ENV_VAR, passEnvPatterns, passesEnv } from '../../core/agents/pass-env.js';
-import { ensureDir, writeFileAtomic } from '../../adapters/files.js';
-import { writeLaunchFiles } from '../../adapters/agent-files.js';
+import { ensureDir, writeFileAtomic } from '../../adapters/system/files.js';
+import { writeLaunchFiles } from '../../adapters/system/agent-files.js';
 import type { Git } from '../ports/git.js';
 import { guardProjectFiles } from './project-files.js';
 import type { PaneSpec } from '../workers/panes.js';

@@ -4,9 +4,9 @@
  * path (crewmux would overwrite the repo's own file, and the change would be committable), and the path is
  * added to info/exclude of the repository's common git dir (worktrees share it), so neither the agent's
  * own `git add -A` nor the snapshot commit picks it up. The snapshot also unstages it by pathspec
- * (app/workers/turns.ts), and the write itself never follows a symlink (adapters/agent-files.ts).
+ * (app/workers/turns.ts), and the write itself never follows a symlink (adapters/system/agent-files.ts).
  */
-import { appendText, readIfExists } from '../../adapters/files.js';
+import { appendText, readIfExists } from '../../adapters/system/files.js';
 import type { Git } from '../ports/git.js';
 
 /** The exclude line for `rel` (a path relative to the worktree root): anchored, so only that path matches. */

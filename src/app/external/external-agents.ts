@@ -10,7 +10,7 @@ import { createCardStore, isOwnSocket } from '../../adapters/external/card-store
 import { browse } from '../../adapters/external/mdns.js';
 import { callRpc, RpcCallError } from '../../adapters/external/json-rpc-client.js';
 import { environHas, readProcessTable } from '../../adapters/external/proc-table.js';
-import { isAlive } from '../../adapters/process-tree.js';
+import { isAlive } from '../../adapters/process/process-tree.js';
 import { MDNS_SERVICE_TYPE, ReadResult, RPC_ERRORS, SendResult } from '../../core/external/shim-protocol.js';
 import type { DiscoveredAgent } from '../../core/external/discovery-merge.js';
 import { ToolError } from '../../core/errors.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { normalizeCommand, splitCommand } from '../../core/integration/verify-commands.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { ToolError } from '../../core/errors.js';
-import { ensureDir, fileSize, readFrom } from '../../adapters/files.js';
+import { ensureDir, fileSize, readFrom } from '../../adapters/system/files.js';
 import type { VerifyCommandResult, VerifyRow } from '../../core/session/rows.js';
 import type { Runtime } from '../runtime.js';
 import { redactSecrets } from '../../core/text/redact.js';

@@ -6,7 +6,7 @@
 import { isActive } from '../../core/workers/state.js';
 import { stripAnsi } from '../../core/text/ansi.js';
 import type { CompactionRow } from '../ports/compactions.js';
-import { fileSize, readFrom } from '../../adapters/files.js';
+import { fileSize, readFrom } from '../../adapters/system/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { COMPACT_INSTRUCTION, summarize } from './summarize.js';
 import type { Runtime } from '../runtime.js';

@@ -4,7 +4,7 @@
  * best chunks into the worker's prompt; every session writes an episode when it ends.
  */
 import { join, relative, sep } from 'node:path';
-import { ensureDir, listFilesBelow, readText, writeFileAtomic } from '../../adapters/files.js';
+import { ensureDir, listFilesBelow, readText, writeFileAtomic } from '../../adapters/system/files.js';
 import { openMemoryIndex, type MemoryIndex } from '../../adapters/llm/memory-index.js';
 import type { Runtime } from '../runtime.js';
 import type { Paths } from '../session/paths.js';

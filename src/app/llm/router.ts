@@ -32,7 +32,7 @@ import {
   openCooldownStore,
   type CooldownStore,
 } from '../../adapters/llm/router-cooldowns.js';
-import { ensureDir, pathExists } from '../../adapters/files.js';
+import { ensureDir, pathExists } from '../../adapters/system/files.js';
 
 export type { ProviderName } from '../../core/llm/router-providers.js';
 export type { RouterConfig } from '../../core/session/config-schema.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { nodeViewCommand } from '../../core/nodes/view.js';
-import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import { readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { WorkerHandle } from '../ports/worker-runtime.js';
 import { workerDir, type Runtime } from '../runtime.js';
 import { openPaneInLayout } from '../workers/panes.js';

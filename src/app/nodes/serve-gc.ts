@@ -10,7 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { NodeWorkerIdSchema } from '../../core/nodes/protocol.js';
 import { type NodeWorktree, WorkerRemoveParamsSchema, type WorkerRemoveResult } from '../../core/nodes/gc-protocol.js';
 import { nodeBaseRef } from '../../core/nodes/worker-refs.js';
-import { dirBytes, listDir, pathExists, removeTree } from '../../adapters/files.js';
+import { dirBytes, listDir, pathExists, removeTree } from '../../adapters/system/files.js';
 import type { NodeWorkerDeps } from './serve-workers.js';
 
 /** The done.flag an agent writes in its worktree (serve-workers.ts), relative to it. */

@@ -24,7 +24,7 @@ import { nodeWorkerSession } from '../../core/nodes/view.js';
 import type { AgentProfile } from '../../core/agents/profile.js';
 import { tailLines } from '../../core/text/ansi.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
-import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { Git } from '../ports/git.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
 import type { Tmux } from '../ports/tmux.js';

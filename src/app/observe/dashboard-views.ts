@@ -8,7 +8,7 @@ import type { Store } from '../ports/store.js';
 import type { StatsStore } from '../ports/stats.js';
 import type { Git } from '../ports/git.js';
 import type { Tmux } from '../ports/tmux.js';
-import { fileSize, readFrom } from '../../adapters/files.js';
+import { fileSize, readFrom } from '../../adapters/system/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { renderReport, type RunReport } from '../../core/session/report.js';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * The CompactionStore port: per finished worker, the short summary and output digest that replace its
- * long ones in what the lead is given. adapters/compaction-store.ts implements it on state.db.
+ * long ones in what the lead is given. adapters/state/compaction-store.ts implements it on state.db.
  */
 
 export interface CompactionRow {

@@ -1,6 +1,6 @@
 /**
  * The Git port: worktrees, branches, snapshot commits, merges and merge previews in crewmux's
- * vocabulary. adapters/git.ts implements it with the git binary; test/fakes/git.ts keeps branches and
+ * vocabulary. adapters/git/git.ts implements it with the git binary; test/fakes/git.ts keeps branches and
  * worktrees in memory for unit tests.
  */
 

@@ -1,6 +1,6 @@
 /**
  * The ProcessRunner port: running commands (no shell unless asked), to a file with a deadline, and
- * stopping process trees. adapters/exec.ts and adapters/process-tree.ts implement it (the one spawn
+ * stopping process trees. adapters/process/exec.ts and adapters/process/process-tree.ts implement it (the one spawn
  * site); test/fakes/process-runner.ts scripts results for unit tests.
  */
 

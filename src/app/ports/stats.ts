@@ -1,6 +1,6 @@
 /**
  * The StatsStore port: aggregate counts over the state database for /metrics and the dashboard, and
- * the per-session MCP tool statistics. adapters/stats-store.ts implements it on state.db.
+ * the per-session MCP tool statistics. adapters/state/stats-store.ts implements it on state.db.
  */
 import type { ToolStat, ToolStatDelta } from '../../core/observe/tool-stats.js';
 

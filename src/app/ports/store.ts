@@ -1,6 +1,6 @@
 /**
  * The Store port: crewmux's session state (sessions, workers, the event log, verify runs). The SQLite
- * adapter (adapters/store.ts) implements it for every process that shares state.db; unit tests use
+ * adapter (adapters/state/store.ts) implements it for every process that shares state.db; unit tests use
  * the same adapter on an in-memory database (test/fakes/store.ts).
  */
 import type {

@@ -1,6 +1,6 @@
 /**
  * The Tmux port: the terminal multiplexer in crewmux's vocabulary (sessions, windows, panes, paste
- * buffers). adapters/tmux.ts implements it with exact argv on a chosen socket; test/fakes/tmux.ts keeps
+ * buffers). adapters/tmux/tmux.ts implements it with exact argv on a chosen socket; test/fakes/tmux.ts keeps
  * panes in memory for unit tests.
  */
 
@@ -45,7 +45,7 @@ export interface ServerPane {
 
 /**
  * The start gate of an agent pane: the pane's shell waits at it until crewmux has set up the pane's log,
- * so no output is missed. adapters/files.ts makes it a named pipe (app/workers/panes.ts FIFO_GATE);
+ * so no output is missed. adapters/system/files.ts makes it a named pipe (app/workers/panes.ts FIFO_GATE);
  * test/fakes/tmux.ts has one that opens at once.
  */
 export interface PaneGate {
@@ -131,7 +131,7 @@ export interface Tmux {
 }
 
 /**
- * How the user's terminal was shown a session (adapters/terminal.ts): `attached` (a tmux client ran on this
+ * How the user's terminal was shown a session (adapters/system/terminal.ts): `attached` (a tmux client ran on this
  * terminal until it detached or the session ended), `switched` (inside tmux: the user's client was switched to
  * the session) or `window` (inside tmux, crewmux's server being another: a new window of the user's session
  * attached to it). The last two return at once, with a `note` to print once.

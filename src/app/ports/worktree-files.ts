@@ -1,6 +1,6 @@
 /**
  * The WorktreeFiles port: the file-system work of a worktree's bootstrap (app/worktrees/prepare.ts). Implemented by
- * adapters/worktree-files.ts with git, cp and node:fs; tests run it for real on temp repositories.
+ * adapters/git/worktree-files.ts with git, cp and node:fs; tests run it for real on temp repositories.
  */
 import type { CloneMethod } from '../../core/worktrees/bootstrap.js';
 

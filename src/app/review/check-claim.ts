@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { perspectiveInfo, type Perspective } from '../../core/workers/perspectives.js';
 import { redactSecrets } from '../../core/text/redact.js';
-import { ensureDir, fileSize, readFrom } from '../../adapters/files.js';
+import { ensureDir, fileSize, readFrom } from '../../adapters/system/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { Completion } from '../../core/workers/completion.js';
 import type { PassCriterion } from '../../core/review/verdict.js';

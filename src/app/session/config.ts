@@ -3,7 +3,7 @@
  * A file that is not JSON, or that does not match the schema, is a UserError naming the key.
  */
 import { join } from 'node:path';
-import { readIfExists } from '../../adapters/files.js';
+import { readIfExists } from '../../adapters/system/files.js';
 import { ConfigSchema, describeConfigError, mergeConfigs, type Config } from '../../core/session/config-schema.js';
 import { UserError } from '../../core/errors.js';
 import { withoutRepoOnlyForbidden } from '../../core/session/repo-trust.js';

@@ -7,8 +7,14 @@ import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { waitUntil } from '../../core/clock.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
-import { isAlive, killTree, processIdentity, processTree, type ProcessIdentity } from '../../adapters/process-tree.js';
-import { appendText, readIfExists } from '../../adapters/files.js';
+import {
+  isAlive,
+  killTree,
+  processIdentity,
+  processTree,
+  type ProcessIdentity,
+} from '../../adapters/process/process-tree.js';
+import { appendText, readIfExists } from '../../adapters/system/files.js';
 import { TERMINAL_SESSION_STATUSES, type SessionRow } from '../../core/session/rows.js';
 import { endSession } from './goal.js';
 import { findSession } from './lookup.js';

@@ -7,7 +7,7 @@ import type { EventRow, SessionRow } from '../../core/session/rows.js';
 import type { Store } from '../ports/store.js';
 import { TERMINAL_SESSION_STATUSES } from '../../core/session/rows.js';
 import type { Tmux } from '../ports/tmux.js';
-import { isAlive } from '../../adapters/process-tree.js';
+import { isAlive } from '../../adapters/process/process-tree.js';
 import { waitUntil, type Clock } from '../../core/clock.js';
 
 /** The exit code for a session status: 0 done, 2 timeout or budget, 1 anything else. */

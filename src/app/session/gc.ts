@@ -8,7 +8,7 @@
  * commits (or with `--force`), on the nodes that answer. Reports what it keeps and why, and the space freed.
  */
 import { join } from 'node:path';
-import { dirBytes, pathExists as existsSync, listDir, modifiedAt, removeTree } from '../../adapters/files.js';
+import { dirBytes, pathExists as existsSync, listDir, modifiedAt, removeTree } from '../../adapters/system/files.js';
 import { sessionBranchPrefix } from '../../core/session/naming.js';
 import { repoWorktreesDir } from './paths.js';
 import type { SessionRow } from '../../core/session/rows.js';

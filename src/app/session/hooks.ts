@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { HooksFileSchema, hookCommands, hookEventsFor, type HookCommand } from '../../core/session/hooks.js';
 import { eventSubject } from '../../core/session/event-types.js';
 import { loadJsonFile, parseJsonText } from './config.js';
-import { exec } from '../../adapters/exec.js';
+import { exec } from '../../adapters/process/exec.js';
 import type { EventLog, SessionEvent } from './events.js';
 import { redactSecrets } from '../../core/text/redact.js';
 

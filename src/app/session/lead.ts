@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { buildLeadPrompt, type LeadToolInfo } from '../../core/workers/prompts.js';
-import { readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
+import { readIfExists, removeFile, writeFileAtomic } from '../../adapters/system/files.js';
 import { loadProjectContext } from './config.js';
 import { requireAgent } from '../agents/agent-table.js';
 import { prepareLaunch } from '../agents/launch.js';

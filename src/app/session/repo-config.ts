@@ -17,7 +17,7 @@ import { ConfigSchema, mergeConfigs, type Config } from '../../core/session/conf
 import { HooksFileSchema, hookCommands, type HookCommand } from '../../core/session/hooks.js';
 import { verifyCommandsFromProject } from '../../core/integration/verify-commands.js';
 import { conductorSetupScript } from '../../core/worktrees/bootstrap.js';
-import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import { readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import { loadConfigFile, parseJsonText } from './config.js';
 import type { Runtime } from '../runtime.js';
 

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
-import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import { readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import {
   parseRepoConfig,
   readRepoConfig,

@@ -12,7 +12,7 @@ import { integrationBranch, sessionIdFrom, tmuxSessionName } from '../../core/se
 import { UserError } from '../../core/errors.js';
 import { waitUntil } from '../../core/clock.js';
 import { shellJoin } from '../../core/text/shell-quote.js';
-import { appendText, ensureDir, readIfExists } from '../../adapters/files.js';
+import { appendText, ensureDir, readIfExists } from '../../adapters/system/files.js';
 import { TERMINAL_SESSION_STATUSES, type RunOptions, type SessionKind } from '../../core/session/rows.js';
 import { forwardableEnv } from '../agents/launch.js';
 import { createSessionWindows, withEnvFile } from '../workers/panes.js';

@@ -8,7 +8,7 @@ import { findingLines } from '../../core/review/verdict.js';
 import { approvalsView } from '../review/review-views.js';
 import { activityViews } from '../workers/signals.js';
 import { join } from 'node:path';
-import { readIfExists } from '../../adapters/files.js';
+import { readIfExists } from '../../adapters/system/files.js';
 
 /** The runtime worker `id` ran on (runtime.json in its state dir, app/workers/worker-runtimes.ts): an SSH node's
  * name, an `exec:` runtime's, or `local`. */

@@ -1,7 +1,7 @@
 /** The throwaway repository of `crewmux demo`: a tiny project with one commit and its verify command configured. */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTempDir, removeTree, writeFileAtomic } from '../../adapters/files.js';
+import { makeTempDir, removeTree, writeFileAtomic } from '../../adapters/system/files.js';
 import { repoWorktreesDir, type Paths } from '../session/paths.js';
 import type { Git } from '../ports/git.js';
 

@@ -6,12 +6,12 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseTmuxVersion } from '../../core/setup/tmux-version.js';
-import { exec } from '../../adapters/exec.js';
-import { assertWritableDir, readIfExists } from '../../adapters/files.js';
+import { exec } from '../../adapters/process/exec.js';
+import { assertWritableDir, readIfExists } from '../../adapters/system/files.js';
 import { checkAgentAuth } from '../../core/agents/auth-check.js';
 import { parseJsonText } from '../session/config.js';
 import { ConfigSchema } from '../../core/session/config-schema.js';
-import { probeLoopbackPort } from '../../adapters/net.js';
+import { probeLoopbackPort } from '../../adapters/system/net.js';
 import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
 import { detectAgents } from '../agents/detect.js';
 import { routerCheck, routerReport } from '../llm/router-report.js';

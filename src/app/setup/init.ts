@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { guessVerifyCommands, guessWorktreeBootstrap, LOCKFILES } from '../../core/setup/project-guess.js';
 import { UserError } from '../../core/errors.js';
-import { appendText, listDir, pathExists, readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import { appendText, listDir, pathExists, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { AppServices } from '../services.js';
 import { readRepoConfig, repoConfigNeedsTrust } from '../session/repo-config.js';
 import { recordTrust } from '../session/repo-trust.js';

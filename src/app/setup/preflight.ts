@@ -6,7 +6,7 @@ import { UserError } from '../../core/errors.js';
 import { parseTmuxVersion } from '../../core/setup/tmux-version.js';
 import type { RepoInfo } from '../ports/git.js';
 import type { Config } from '../../core/session/config-schema.js';
-import { exec } from '../../adapters/exec.js';
+import { exec } from '../../adapters/process/exec.js';
 import { loadHooks } from '../session/hooks.js';
 import { effectiveConfig, parseRepoConfig, readRepoConfig, type RepoConfigSnapshot } from '../session/repo-config.js';
 import { requireRepoTrust, type Consent } from '../session/repo-trust.js';

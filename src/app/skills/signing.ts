@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Paths } from '../session/paths.js';
 import { findSkill, judgeSkillFiles, type LoadedSkill, type SkillRoots } from './catalog.js';
 import { pathExists, readSkillFolder } from '../../adapters/skills/skill-folder.js';
-import { writeFileAtomic } from '../../adapters/files.js';
+import { writeFileAtomic } from '../../adapters/system/files.js';
 import {
   createTrustStore,
   defaultSigningKeyPath,

@@ -20,7 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../adapters/files.js';
+import { writeFileAtomic } from '../../adapters/system/files.js';
 import type { Tmux } from '../ports/tmux.js';
 import { waitUntil, type Clock } from '../../core/clock.js';
 import { escapeControls } from '../../core/text/terminal-text.js';

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import type { FSWatcher } from 'node:fs';
 import { findSentinel, parseDoneFlag } from '../../core/workers/completion.js';
 import { isActive } from '../../core/workers/state.js';
-import { fileSize, readFrom, readIfExists, watchDir, watchFile } from '../../adapters/files.js';
+import { fileSize, readFrom, readIfExists, watchDir, watchFile } from '../../adapters/system/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { matchStatus } from '../../core/workers/status-detect.js';
 import { moveFor, type StatusDecision } from '../../core/workers/signals.js';

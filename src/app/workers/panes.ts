@@ -11,7 +11,7 @@ import { shellExports, shellQuote } from '../../core/text/shell-quote.js';
 import { overflowWindowName } from '../../core/session/naming.js';
 import { placeWorker, type WindowLoad } from '../../core/workers/layout.js';
 import { dirname, join } from 'node:path';
-import { createFifo, openFifoGate, removeOnceEmptied, writeFileAtomic } from '../../adapters/files.js';
+import { createFifo, openFifoGate, removeOnceEmptied, writeFileAtomic } from '../../adapters/system/files.js';
 import type { PaneGate, PaneInfo, SpawnPane, Tmux } from '../ports/tmux.js';
 
 export const LEAD_WINDOW = 'lead';

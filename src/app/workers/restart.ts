@@ -5,7 +5,7 @@
  * running with a token that was just rotated away.
  */
 import { ToolError } from '../../core/errors.js';
-import { readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
+import { readIfExists, removeFile, writeFileAtomic } from '../../adapters/system/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { launchWorkerAgent, newNonce } from './spawn.js';
 import { changeWorkerState } from './state-change.js';

@@ -6,7 +6,7 @@
  * source has spoken for the worker. `crewmux status --explain W` reads the decisions back.
  */
 import { join } from 'node:path';
-import { fileSize, readFrom } from '../../adapters/files.js';
+import { fileSize, readFrom } from '../../adapters/system/files.js';
 import {
   decideRolloutLines,
   decideSignalLines,

@@ -14,7 +14,7 @@ import { ToolError } from '../../core/errors.js';
 import { z } from 'zod';
 import type { PaneInfo } from '../ports/tmux.js';
 import { openNodeView } from '../nodes/node-view.js';
-import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
+import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adapters/system/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PassCriterion } from '../../core/review/verdict.js';
 import { prepareLaunch } from '../agents/launch.js';

@@ -9,7 +9,7 @@ import { perspectiveInfo, type Perspective } from '../../core/workers/perspectiv
 import { CANNOT_WORK_STATES, isActive, isFinished, type WorkerState } from '../../core/workers/state.js';
 import type { Completion } from '../../core/workers/completion.js';
 import { ToolError } from '../../core/errors.js';
-import { fileSize, readFrom, readIfExists, removeFile, writeFileAtomic } from '../../adapters/files.js';
+import { fileSize, readFrom, readIfExists, removeFile, writeFileAtomic } from '../../adapters/system/files.js';
 import { dirname, join } from 'node:path';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { deliverySignals } from './signals.js';

@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ToolError } from '../../core/errors.js';
 import type { WorkerRow } from '../../core/session/rows.js';
-import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import { readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { WorkerHandle, WorkerRuntime } from '../ports/worker-runtime.js';
 import { workerDir, type Runtime } from '../runtime.js';
 import { createExecRuntime } from './exec-runtime.js';

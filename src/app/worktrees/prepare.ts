@@ -5,7 +5,7 @@
  * opens the pane after (or, for a pool, much later).
  */
 import { join } from 'node:path';
-import { appendText, fileSize, readFrom } from '../../adapters/files.js';
+import { appendText, fileSize, readFrom } from '../../adapters/system/files.js';
 import { stripAnsi, tailLines } from '../../core/text/ansi.js';
 import { setupPlan, type BootstrapPhase, type CloneMethod, type SetupPlan } from '../../core/worktrees/bootstrap.js';
 import type { Config } from '../../core/session/config-schema.js';

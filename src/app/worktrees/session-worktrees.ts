@@ -5,7 +5,7 @@
  */
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { readIfExists, writeFileAtomic } from '../../adapters/files.js';
+import { readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import { worktreeSlug } from '../../core/worktrees/bootstrap.js';
 import {
   describePrepared,

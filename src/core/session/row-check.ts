@@ -1,7 +1,7 @@
 /**
  * Checking rows read back from the state database without zod, so that `crewmux status` starts fast (zod costs about
  * 100 ms of imports). A RowSpec is a zod row schema described as data: scripts/row-checks.mjs writes one per schema
- * listed in adapters/row-schemas.ts into adapters/row-checks.ts, and test/unit/row-checks.test.ts checks that the
+ * listed in adapters/state/row-schemas.ts into adapters/state/row-checks.ts, and test/unit/row-checks.test.ts checks that the
  * file is current and that checkRow gives what the schema's `parse` gives (the same output, an error for the same rows).
  * The zod schemas stay the source of the types and of the checks.
  */
@@ -106,7 +106,7 @@ function check(spec: RowSpec, value: unknown, path: string): unknown {
 
 /**
  * `row` (from the table `table`) checked against `spec`; throws an Error naming the table and the column when it does
- * not fit. `T` is the zod schema's output type (adapters/row-checks.ts pairs each spec with its schema).
+ * not fit. `T` is the zod schema's output type (adapters/state/row-checks.ts pairs each spec with its schema).
  */
 export function checkRow<T>(spec: RowSpec, row: unknown, table: string): T {
   try {

@@ -1,7 +1,7 @@
 /**
  * The domain rows crewmux keeps in its state database (sessions, workers, events, verifies) as zod
  * schemas and the types inferred from them. Adapters validate rows read back with the checks generated from these
- * (adapters/row-checks.ts, so that reading a row needs no zod); use cases,
+ * (adapters/state/row-checks.ts, so that reading a row needs no zod); use cases,
  * the CLI, MCP and the dashboard import the types from here, never from the SQLite adapter.
  */
 import { z } from 'zod';

@@ -1,7 +1,7 @@
 /**
  * The rules of a worktree's bootstrap (include, clone, env, setup): which setup commands run and from where,
  * the per-worktree names and port block, the managed block of `.env.local`, and the hint for a verify that
- * failed on a missing module. Pure: app/worktrees/prepare.ts applies them, adapters/worktree-files.ts does the I/O.
+ * failed on a missing module. Pure: app/worktrees/prepare.ts applies them, adapters/git/worktree-files.ts does the I/O.
  */
 import { createHash } from 'node:crypto';
 

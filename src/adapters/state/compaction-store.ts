@@ -4,7 +4,7 @@
  * text stays in the event log (`event_id`). Same database and WAL handle as store.ts.
  */
 import type Database from 'better-sqlite3';
-import type { CompactionRow, CompactionStore } from '../app/ports/compactions.js';
+import type { CompactionRow, CompactionStore } from '../../app/ports/compactions.js';
 import { readRow } from './row-checks.js';
 
 const SCHEMA = `

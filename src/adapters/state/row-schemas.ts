@@ -4,9 +4,9 @@
  * the stores name a schema here and import nothing from it at run time, so reading rows loads no zod. A new table's
  * schema goes in its store's own `*-rows.ts` and gets a line here; then rerun the script.
  */
-import { EventRowSchema, SessionRowSchema, VerifyRowSchema, WorkerRowSchema } from '../core/session/rows.js';
-import { SignalLineSchema, StatusDecisionSchema } from '../core/workers/signals-schema.js';
-import { TicketSchema } from '../core/questions/ticket-schema.js';
+import { EventRowSchema, SessionRowSchema, VerifyRowSchema, WorkerRowSchema } from '../../core/session/rows.js';
+import { SignalLineSchema, StatusDecisionSchema } from '../../core/workers/signals-schema.js';
+import { TicketSchema } from '../../core/questions/ticket-schema.js';
 import { CountRowSchema, ToolStatRowSchema } from './stats-rows.js';
 import { CompactionRowSchema } from './compaction-rows.js';
 import {
@@ -15,14 +15,14 @@ import {
   UsageGroupBySessionColumnsSchema,
   UsageGroupColumnsSchema,
   UsageLimitColumnsSchema,
-} from './usage/usage-rows.js';
-import { PeakRssSchema, WorkerPeakColumnsSchema } from './machine/peak-rows.js';
+} from '../usage/usage-rows.js';
+import { PeakRssSchema, WorkerPeakColumnsSchema } from '../machine/peak-rows.js';
 import {
   ApprovalColumnsSchema,
   GateRoundColumnsSchema,
   ReviewColumnsSchema,
   WorkerCriteriaColumnsSchema,
-} from './review/review-rows.js';
+} from '../review/review-rows.js';
 
 export const ROW_SCHEMAS = {
   session: SessionRowSchema,

@@ -3,7 +3,7 @@
  * without loading zod.
  */
 import { z } from 'zod';
-import { jsonColumn } from '../core/session/rows.js';
+import { jsonColumn } from '../../core/session/rows.js';
 
 export const ToolStatRowSchema = z.object({
   tool: z.string(),

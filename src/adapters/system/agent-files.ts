@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
-import type { LaunchSpec } from '../core/agents/profile.js';
+import type { LaunchSpec } from '../../core/agents/profile.js';
 import { writeFileAtomic } from './files.js';
 
 /** Thrown when a write would go through a symlink or over a non-file (a planted path in a repository). */

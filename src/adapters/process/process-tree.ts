@@ -3,7 +3,7 @@
  * (SIGTERM, wait, SIGKILL). Linux only, like the rest of crewmux's process handling.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { stopPolitely } from './exec.js';
 
 /** Parent pid of `pid`, or undefined when it is gone. */

@@ -1,7 +1,7 @@
 /** Starting a background process that outlives its parent (own process group, output to a log file). */
 import { dirname } from 'node:path';
 import { execDetached } from './exec.js';
-import { ensureDir } from './files.js';
+import { ensureDir } from '../system/files.js';
 
 /**
  * Starts `file args` detached (setsid, stdin closed, stdout and stderr appended to `logFile`, whose

@@ -4,8 +4,8 @@
  */
 import type { z } from 'zod';
 import type { ROW_SCHEMAS } from './row-schemas.js';
-import { checkRow } from '../core/session/row-check.js';
-import { ROW_SPECS } from '../core/session/row-specs.js';
+import { checkRow } from '../../core/session/row-check.js';
+import { ROW_SPECS } from '../../core/session/row-specs.js';
 
 /** The name of a row schema in ROW_SCHEMAS. */
 export type RowName = keyof typeof ROW_SCHEMAS;

@@ -9,11 +9,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as NodePty from 'node-pty';
-import { waitUntil, type Clock } from '../core/clock.js';
-import { systemClock } from './clock.js';
-import { redactSecrets } from '../core/text/redact.js';
-import { withUserUmask } from './umask.js';
-import type { ExecOptions, ExecResult, ExecToFileOptions } from '../app/ports/process-runner.js';
+import { waitUntil, type Clock } from '../../core/clock.js';
+import { systemClock } from '../system/clock.js';
+import { redactSecrets } from '../../core/text/redact.js';
+import { withUserUmask } from '../system/umask.js';
+import type { ExecOptions, ExecResult, ExecToFileOptions } from '../../app/ports/process-runner.js';
 
 export type { ExecOptions, ExecResult };
 

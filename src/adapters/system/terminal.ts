@@ -9,9 +9,9 @@
  *   reach it, so a new window of the user's session runs `tmux -L <socket> attach-session` (a nested client,
  *   but in its own window, and said so: both tmux use the same prefix key).
  */
-import { exec, execAttached } from './exec.js';
-import { shellJoin } from '../core/text/shell-quote.js';
-import type { AttachResult, Tmux } from '../app/ports/tmux.js';
+import { exec, execAttached } from '../process/exec.js';
+import { shellJoin } from '../../core/text/shell-quote.js';
+import type { AttachResult, Tmux } from '../../app/ports/tmux.js';
 
 /** The user's tmux server socket path: the first field of $TMUX (`path,pid,session`), undefined outside tmux. */
 export function userTmuxSocket(env: NodeJS.ProcessEnv): string | undefined {

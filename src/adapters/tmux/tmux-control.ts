@@ -13,8 +13,8 @@
  * sizes a window) and `no-output` (no `%output` of every pane); its tty is empty, so `list-clients`' ttys (who is
  * attached) never include it.
  */
-import { execPiped, type ExecResult, type PipedProcess } from './exec.js';
-import { redactSecrets } from '../core/text/redact.js';
+import { execPiped, type ExecResult, type PipedProcess } from '../process/exec.js';
+import { redactSecrets } from '../../core/text/redact.js';
 
 /** What became of a request: tmux's answer, or why it has none (`unsent`: never reached tmux, safe to resend). */
 export type ControlOutcome = { kind: 'answered'; result: ExecResult } | { kind: 'unsent' } | { kind: 'lost' };

@@ -3,7 +3,7 @@
  * them without loading zod.
  */
 import { z } from 'zod';
-import type { CompactionRow } from '../app/ports/compactions.js';
+import type { CompactionRow } from '../../app/ports/compactions.js';
 
 export const CompactionRowSchema: z.ZodType<CompactionRow> = z.object({
   session_id: z.string(),

@@ -1,5 +1,5 @@
 /** The real clock: Date.now and setTimeout, behind the Clock port of src/core/clock.ts. */
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 
 /** Wall-clock time; `sleep` uses a timer that is cleared when the signal aborts. */
 export const systemClock: Clock = {

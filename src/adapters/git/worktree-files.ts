@@ -24,10 +24,10 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { exec } from './exec.js';
-import { ensureDir, readIfExists, writeFileAtomic } from './files.js';
-import { portCandidates, PORT_BLOCK, withManagedEnvBlock, type CloneMethod } from '../core/worktrees/bootstrap.js';
-import type { IncludeResult, WorktreeFiles } from '../app/ports/worktree-files.js';
+import { exec } from '../process/exec.js';
+import { ensureDir, readIfExists, writeFileAtomic } from '../system/files.js';
+import { portCandidates, PORT_BLOCK, withManagedEnvBlock, type CloneMethod } from '../../core/worktrees/bootstrap.js';
+import type { IncludeResult, WorktreeFiles } from '../../app/ports/worktree-files.js';
 
 const INCLUDE_FILE = '.worktreeinclude';
 

@@ -20,7 +20,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { withUserUmask } from './umask.js';
+import { withUserUmask } from '../system/umask.js';
 
 /** A branch name git accepts and that needs no quoting anywhere (crewmux's own: `crewmux/<sid>/w01-tester`). */
 export const PLAIN_BRANCH = /^[A-Za-z0-9_-][A-Za-z0-9._/-]*\/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$/;

@@ -4,8 +4,8 @@
  * file, same WAL handle) so the supervisor's hot path never writes one event row per tool call.
  */
 import type Database from 'better-sqlite3';
-import type { ToolStat, ToolStatDelta } from '../core/observe/tool-stats.js';
-import type { StatsStore } from '../app/ports/stats.js';
+import type { ToolStat, ToolStatDelta } from '../../core/observe/tool-stats.js';
+import type { StatsStore } from '../../app/ports/stats.js';
 import { readRow } from './row-checks.js';
 
 const TOOL_STATS_SCHEMA = `

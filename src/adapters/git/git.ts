@@ -7,10 +7,10 @@
  */
 import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import { exec, type ExecResult } from './exec.js';
-import { ensureDir } from './files.js';
+import { exec, type ExecResult } from '../process/exec.js';
+import { ensureDir } from '../system/files.js';
 import { handOverByHand, linkedWorktreeDirs } from './git-refs.js';
-import type { Git, MergeResult, RepoInfo } from '../app/ports/git.js';
+import type { Git, MergeResult, RepoInfo } from '../../app/ports/git.js';
 
 /** Untracked files beyond this many are only counted by `uncommittedDiff`, not diffed. */
 const MAX_UNTRACKED_SHOWN = 200;

@@ -5,7 +5,7 @@
  * the same file (supervisor, `crewmux status`, `run --wait`); WAL lets readers run beside the writer.
  */
 import Database from 'better-sqlite3';
-import { preparePrivateFile } from './files.js';
+import { preparePrivateFile } from '../system/files.js';
 import type {
   EventRow,
   NewSession,
@@ -16,18 +16,18 @@ import type {
   VerifyRow,
   WorkerPatch,
   WorkerRow,
-} from '../core/session/rows.js';
-import type { Store } from '../app/ports/store.js';
-import type { PeakStore } from '../app/ports/machine-memory.js';
+} from '../../core/session/rows.js';
+import type { Store } from '../../app/ports/store.js';
+import type { PeakStore } from '../../app/ports/machine-memory.js';
 import { createStatsStore } from './stats-store.js';
 import { createCompactionStore } from './compaction-store.js';
-import { createUsageStore } from './usage/usage-store.js';
-import { createPeakStore } from './machine/peak-store.js';
-import { createQuestionsStore } from './questions/questions-store.js';
-import { createStatusDecisionStore } from './signals/decisions-store.js';
-import { createReviewStore } from './review/review-store.js';
+import { createUsageStore } from '../usage/usage-store.js';
+import { createPeakStore } from '../machine/peak-store.js';
+import { createQuestionsStore } from '../questions/questions-store.js';
+import { createStatusDecisionStore } from '../signals/decisions-store.js';
+import { createReviewStore } from '../review/review-store.js';
 import { readRow } from './row-checks.js';
-import type { EventType } from '../core/session/event-types.js';
+import type { EventType } from '../../core/session/event-types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (

@@ -28,11 +28,11 @@ import {
   type FSWatcher,
   type Stats,
 } from 'node:fs';
-import { exec } from './exec.js';
+import { exec } from '../process/exec.js';
 import { systemClock } from './clock.js';
-import { waitUntil, type Clock } from '../core/clock.js';
+import { waitUntil, type Clock } from '../../core/clock.js';
 import { dirname, join, resolve } from 'node:path';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { randomBytes } from 'node:crypto';
 
 /**

@@ -4,9 +4,9 @@
  * `-t name` does prefix matching and `=name` is exact. No environment is ever passed as `-e K=V`
  * (that is argv, readable by every local user): panes source a 0600 env file instead (app/workers/panes.ts).
  */
-import { exec, ExecError, type ExecResult } from './exec.js';
+import { exec, ExecError, type ExecResult } from '../process/exec.js';
 import { createTmuxControl } from './tmux-control.js';
-import type { PanePlace, PaneInfo, ServerPane, SpawnPane, Tmux } from '../app/ports/tmux.js';
+import type { PanePlace, PaneInfo, ServerPane, SpawnPane, Tmux } from '../../app/ports/tmux.js';
 
 export interface TmuxOptions {
   /** `-L` socket name; undefined uses the user's default server. */
