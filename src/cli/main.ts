@@ -6,7 +6,6 @@
  */
 import type { Argv } from 'yargs';
 import { COMMANDS } from './commands/index.js';
-import { TOP_HELP } from './help-text.js';
 import type { Command, CommandEntry } from './command.js';
 import { ExitError, UserError, EXIT } from '../core/errors.js';
 import { pipeSafeWriter, processOutput } from './output.js';
@@ -67,15 +66,13 @@ async function main(argv: string[]): Promise<number> {
   // `crewmux --help` without loading yargs (most of its start-up): the text yargs prints at this width, generated
   // by scripts/help-text.mjs into help-text.ts (a unit test keeps the two equal). Other widths, and
   // CREWMUX_YARGS_HELP=1 (what the generator and the test use), ask yargs.
-  const precomputed = TOP_HELP[helpWidth()];
-  if (
-    argv.length === 1 &&
-    (argv[0] === '--help' || argv[0] === '-h') &&
-    precomputed &&
-    !process.env.CREWMUX_YARGS_HELP
-  ) {
-    pipeSafeWriter(process.stdout)(precomputed);
-    return 0;
+  // The text is imported only here: every other command would load it for nothing.
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && !process.env.CREWMUX_YARGS_HELP) {
+    const precomputed = (await import('./help-text.js')).TOP_HELP[helpWidth()];
+    if (precomputed) {
+      pipeSafeWriter(process.stdout)(precomputed);
+      return 0;
+    }
   }
   // The light path (fast-args.ts): a plainly well-formed use of a command with `fast` flags runs without yargs;
   // help, misuse and anything unusual fall through to yargs below (and everything does with CREWMUX_YARGS=1, which
