@@ -10,13 +10,12 @@ import type { Command, CommandEntry } from './command.js';
 import { ExitError, UserError, EXIT } from '../core/errors.js';
 import { pipeSafeWriter, processOutput } from './output.js';
 import { escapeControls } from '../core/text/terminal-text.js';
-import { parseFast } from './fast-args.js';
 import type { Output } from '../app/ports/output.js';
 
 const stderr = pipeSafeWriter(process.stderr);
 
 async function crewmuxVersion(): Promise<string> {
-  return (await import('../compose/app-context.js')).crewmuxVersion();
+  return (await import('../compose/version.js')).crewmuxVersion();
 }
 
 /** `crewmux` -> `crewmux --help`; `crewmux help run` -> `crewmux run --help`; `--list-sessions` -> `sessions`. */
@@ -80,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
   const light = process.env.CREWMUX_YARGS
     ? undefined
     : COMMANDS.find((c) => c.fast && c.command.split(' ')[0] === argv[0]);
-  const lightArgs = light?.fast && parseFast(light.fast, argv.slice(1));
+  const lightArgs = light?.fast && (await import('./fast-args.js')).parseFast(light.fast, argv.slice(1));
   if (light && lightArgs) return runHandler(await light.load(), { ...lightArgs, _: [argv[0]] }, out);
   const { default: yargs } = await import('yargs');
   let exitCode = 0;

@@ -16,9 +16,6 @@ import type { Output } from '../app/ports/output.js';
 import type { AppServices } from '../app/services.js';
 import { lazyGit, lazyTmux } from './lazy-adapters.js';
 
-/** crewmux's version, from package.json (throws when it cannot be read). */
-export const crewmuxVersion = readPackageVersion;
-
 /** AppServices plus where command output goes: what every CLI command gets. */
 export interface AppContext extends AppServices {
   out: Output;

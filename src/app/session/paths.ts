@@ -47,3 +47,11 @@ export function repoWorktreesDir(paths: Paths, repoRoot: string): string {
   const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(repoRoot).digest('hex');
   return join(paths.worktreesDir, repoSlug(basename(repoRoot), hash));
 }
+
+/**
+ * Worker `workerId`'s state directory (prompt, pane log, MCP config) under the session dir of `rt` (a Runtime); pure,
+ * creates nothing.
+ */
+export function workerDir(rt: { sessionDir: string }, workerId: string): string {
+  return join(rt.sessionDir, 'workers', workerId);
+}
