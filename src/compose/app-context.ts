@@ -3,7 +3,6 @@
  * the supervisor get an AppContext; tests build one with their own env (private tmux socket, temp
  * XDG dirs). The store opens lazily so commands that never touch state never create it.
  */
-import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../adapters/state/store.js';
 import type { Store } from '../app/ports/store.js';
@@ -44,7 +43,9 @@ export function protectCrewmuxDirs(paths: Paths, out: Pick<Output, 'err'>): void
  */
 export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = process.cwd()): AppContext {
   usePrivateUmask();
-  const paths = resolvePaths(env, env.HOME || homedir(), process.getuid?.() ?? 0);
+  // node:os only without HOME: fetched, not imported, as it is seldom needed (start-up, docs/architecture.md).
+  const home = env.HOME || process.getBuiltinModule('node:os').homedir();
+  const paths = resolvePaths(env, home, process.getuid?.() ?? 0);
   protectCrewmuxDirs(paths, out);
   let store: Store | undefined;
   // git, tmux and the terminal load on their first use: most commands never run them (lazy-adapters.ts).

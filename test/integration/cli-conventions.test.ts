@@ -157,8 +157,9 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
 
 /**
  * What `crewmux status`, `--help` and `--version` never load: git, tmux and the terminal load on first use
- * (compose/lazy-adapters.ts), the spawn site with them, the help text only for --help; node:crypto is fetched where it is
- * used (process.getBuiltinModule); better-sqlite3 is required, not imported (the ESM loader lexes a CommonJS package).
+ * (compose/lazy-adapters.ts), the spawn site with them, the help text only for --help; node:crypto, node:util and node:os
+ * are fetched where they are used (process.getBuiltinModule); better-sqlite3 is required, not imported (the ESM loader
+ * lexes a CommonJS package).
  */
 const NOT_ON_STATUS_PATH = [
   '/dist/src/adapters/tmux/tmux.js',
@@ -170,6 +171,8 @@ const NOT_ON_STATUS_PATH = [
   '/dist/src/app/runtime.js',
   'node:child_process',
   'node:crypto',
+  'node:util',
+  'node:os',
   '/node_modules/better-sqlite3/',
 ];
 
