@@ -2,7 +2,8 @@
  * Automatic placement and a node lost for good, end to end with real OpenSSH (test/helpers/netns-ssh.ts): the built
  * crewmux runs a goal in the lab's lead namespace. (1) This machine admits no worker (config `admission.pressureMax`
  * 0: any memory pressure reading refuses it here; nodes are admitted by their free memory only), so spawn_worker
- * without `node` places the worker on the node, and it is merged here. (2) A node's link goes down and stays down
+ * without `node` places the worker on the node; a second one waits in the queue (the node's maxWorkers is 1) and is
+ * placed there when the first ends; both are merged here. (2) A node's link goes down and stays down
  * with `nodes.lostAfter` small: its worker is marked lost, wait_for_worker returns it, the lead is told and fails the
  * goal, and the session ends without hanging on the dead node. Skipped (with the reason) where the lab cannot run.
  */
@@ -53,7 +54,7 @@ const goalOf = (workers: unknown[]) =>
   `Work.\n\`\`\`json\n${JSON.stringify({ workers, verify: ['git status'] })}\n\`\`\`\n`;
 
 test(
-  'this machine admits no worker: spawn_worker without a node places it on the node; list_workers and status say so; merged here',
+  'this machine admits no worker: spawn_worker without a node places it on the node; the queued one follows there; both merged here',
   { skip },
   async () => {
     const lab = await createSshLab({ nodes: 1 });
@@ -61,11 +62,15 @@ test(
     try {
       const [n0] = lab.nodes as [LabNode];
       const { repo, cli, leadLog } = setUp(lab, t, {
-        nodes: { n0: { host: n0.ip, user: n0.user } },
+        // One worker at a time there: the second is queued until the first ends, then placed there too.
+        nodes: { n0: { host: n0.ip, user: n0.user, maxWorkers: 1 } },
         // Any pressure reading (0.00 included) is at or above 0: nothing is admitted here.
         admission: { pressureMax: 0 },
       });
-      const goal = goalOf([{ task: 'Placed.\n```file:placed.txt\nplaced on a node\n```\n' }]);
+      const goal = goalOf([
+        { task: 'Placed.\n```file:placed.txt\nplaced on a node\n```\n' },
+        { task: 'Queued.\n```file:queued.txt\nqueued, then placed\n```\n' },
+      ]);
       const argv = headlessRunArgs(goal, { lead: 'scripted-lead', agents: ['scripted-worker'], timeoutS: 150 });
       const r = await cli(argv, 200_000);
       assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
@@ -74,19 +79,33 @@ test(
       const sid = view.session.id as string;
       assert.deepEqual(
         view.workers.map((w: { id: string; state: string; runtime: string }) => [w.id, w.state, w.runtime]),
-        [['w01', 'merged', 'n0']],
+        [
+          ['w01', 'merged', 'n0'],
+          ['w02', 'merged', 'n0'],
+        ],
       );
       assert.equal(git(repo, 'show', `crewmux/${sid}/integration:placed.txt`), 'placed on a node');
+      assert.equal(git(repo, 'show', `crewmux/${sid}/integration:queued.txt`), 'queued, then placed');
       // Made on the node (the scripted worker's commit in its node worktree), fetched here.
       assert.match(git(repo, 'log', '-1', '--format=%s', `crewmux/${sid}/w01-implementer`), /placed\.txt/);
       const log = leadLog(sid);
-      // The lead was told where it went and why, and list_workers names the node.
+      // The lead was told where each went and why, and list_workers names the node.
       assert.match(
         log,
         /spawn_worker -> Started worker w01 \(scripted-worker, implementer\) on node n0 \(placed there: this machine did not admit it \(memory pressure \(PSI some avg10\) is [\d.]+%, at or above the limit 0%\); node n0 has room/,
       );
-      assert.match(log, /list_workers -> w01 done on n0/);
+      assert.match(log, /spawn_worker -> Queued worker w02 .*n0: it runs 1 of this session's workers \(maxWorkers 1\)/);
+      assert.match(log, /list_workers -> w01 done on n0, w02 done on n0/);
       assert.match((await cli(['status'])).stdout, /w01 .* n0 /);
+      const db = new Database(join(t.env.CREWMUX_DATA_DIR!, 'state.db'), { readonly: true });
+      const admitted = db
+        .prepare(`SELECT message FROM events WHERE session_id = ? AND type = 'worker.admitted'`)
+        .all(sid) as { message: string }[];
+      db.close();
+      assert.deepEqual(
+        admitted.map((e) => e.message.replace(/ \(.*/, '')),
+        ['w02 admitted on node n0: this machine did not admit it'],
+      );
     } finally {
       t.cleanup();
       await lab.close();
