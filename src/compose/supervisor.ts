@@ -42,7 +42,7 @@ import { resumeSession } from '../app/session/resume.js';
 import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
 import type { AppContext } from './app-context.js';
-import { startQueuedWorker, type PromptExtras } from '../app/workers/spawn.js';
+import { placeQueuedWorker, startQueuedWorker, type PlacedOnNode, type PromptExtras } from '../app/workers/spawn.js';
 import { learnPeak, startQueuedWorkers } from '../app/workers/admission.js';
 import { createMachineMemory } from './machine-memory.js';
 import { closeNodeRuntimes } from '../app/workers/worker-runtimes.js';
@@ -95,8 +95,13 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       )
     : undefined;
   const toolStats = createToolStats(store.stats(), sid);
-  // Workers queued for memory start from the monitor's tick and when a worker ends (promptExtras is set below).
-  const startQueued = () => startQueuedWorkers(rt, (w) => startQueuedWorker(rt, w, promptExtras));
+  // Workers queued for memory start from the monitor's tick and when a worker ends (promptExtras is set below): here
+  // when memory frees, or on a node with room (asked now when a worker ended, else at most every 10 s).
+  const startQueued = (nodesNow = false) =>
+    startQueuedWorkers<PlacedOnNode>(rt, (w, placed) => startQueuedWorker(rt, w, promptExtras, placed), {
+      place: (w, reason) => placeQueuedWorker(rt, w, reason),
+      nodesNow,
+    });
   const monitor = createMonitor(rt, { startQueued });
   const radar = createRadarScheduler(rt);
   // The session is over when its terminal event is seen, or when endSession settles: that also
@@ -219,7 +224,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       if (!isWorkerEnd(e.type) || !e.workerId) return;
       const w = store.getWorker(sid, e.workerId);
       if (w) learnPeak(rt, w);
-      void startQueued().catch(() => undefined);
+      void startQueued(true).catch(() => undefined);
     }),
     ...(manual
       ? [

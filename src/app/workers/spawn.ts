@@ -37,10 +37,14 @@ import { sessionFence } from '../session/data-fence.js';
 import { adoptPooledWorktree, prepareWorkerWorktree, workerWorktreeEnv } from '../worktrees/session-worktrees.js';
 import { portLockDir } from '../worktrees/prepare.js';
 import { admitWorker } from './admission.js';
-import { placeOnNode } from '../nodes/placement.js';
+import { placeOnNode, type NodePlacement } from '../nodes/placement.js';
+import { nodeEntries } from '../../core/nodes/node-config.js';
 import { scopedCommand } from '../../core/workers/memory.js';
 import { assertWithinBudget } from '../usage/budget.js';
 import { deliverySignals } from './signals.js';
+
+/** A placement on a node (app/nodes/placement.ts) with its hold on the node's room. */
+export type PlacedOnNode = Extract<NodePlacement, { node: string }>;
 
 export interface SpawnInput {
   task: string;
@@ -270,7 +274,16 @@ export async function spawnWorker(
       `Error: runtime "${input.runtime}" and node "${input.node}" disagree. Give one of them: node for an SSH node, runtime for a configured runtime.`,
     );
   const requested = openPane ? LOCAL_RUNTIME : input.node !== undefined ? chooseNode(rt, input.node) : undefined;
-  const agentName = chooseAgent(rt, input.agent, Boolean(requested && requested !== LOCAL_RUNTIME));
+  // Automatic placement: only where the lead named no place and the config names no runtime.
+  const automatic =
+    !openPane && input.node === undefined && input.runtime === undefined && rt.config.workerRuntime === undefined;
+  const nodesHere = Boolean(rt.newNodeRuntime && nodeEntries(rt.config.nodes).length);
+  // An agent not installed here may still run on a node that has it (placement asks the nodes which they have).
+  const agentName = chooseAgent(
+    rt,
+    input.agent,
+    Boolean(requested && requested !== LOCAL_RUNTIME) || (automatic && nodesHere),
+  );
   assertWithinBudget(rt);
   const active = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state));
   if (active.length >= rt.options.maxWorkers) {
@@ -280,35 +293,52 @@ export async function spawnWorker(
   }
   const runtime = requested ?? chooseRuntime(rt, input.runtime);
   if (runtime !== LOCAL_RUNTIME) assertNodeCapacity(rt, runtime);
+  const spawn = { ...input, perspective, agent: agentName };
+  if (runtime === LOCAL_RUNTIME && !openPane && !rt.agents.get(agentName)?.binary) {
+    // Not installed here (chooseAgent let it through for the nodes): a node that has it, or a refusal saying why.
+    const placed = await placeOnNode(rt, agentName, `${agentName} is not installed on this machine`);
+    if (placed?.node !== undefined) return startPlaced(rt, spawn, placed, extras, undefined, t0);
+    throw new ToolError(
+      `Error: agent "${agentName}" is not installed on this machine, and no node took it: ${placed?.why ?? 'no node is configured'}. Use one of: ${rt.options.agents.filter((n) => rt.agents.get(n)?.binary).join(', ')}; or install it here or on a node (crewmux node list shows each node's agents).`,
+    );
+  }
   // This machine's memory admits local agents only: another runtime's agent runs elsewhere.
   const admission = openPane || runtime !== LOCAL_RUNTIME ? undefined : await admitWorker(rt, agentName);
   if (admission && !admission.admit) {
-    // Automatic placement: only where the lead named no place and the config names no runtime.
-    const automatic = input.runtime === undefined && rt.config.workerRuntime === undefined;
-    const placed = automatic ? await placeOnNode(rt, agentName, admission.reason) : undefined;
-    if (placed?.node !== undefined) {
-      const r = await startWorker(
-        rt,
-        { ...input, perspective, agent: agentName, runtime: placed.node },
-        extras,
-        undefined,
-        undefined,
-        t0,
-        placed.why,
-      );
-      return { ...r, placed: { node: placed.node, why: placed.why } };
-    }
-    return queueWorker(
-      rt,
-      { ...input, perspective, agent: agentName },
-      placed ? `${admission.reason}; ${placed.why}` : admission.reason,
-    );
+    const placed = automatic
+      ? await placeOnNode(rt, agentName, `this machine did not admit it (${admission.reason})`)
+      : undefined;
+    if (placed?.node !== undefined) return startPlaced(rt, spawn, placed, extras, undefined, t0);
+    return queueWorker(rt, spawn, placed ? `${admission.reason}; ${placed.why}` : admission.reason);
   }
   try {
     return await startWorker(rt, { ...input, perspective, agent: agentName, runtime }, extras, openPane, undefined, t0);
   } finally {
     admission?.release();
   }
+}
+
+/**
+ * Starts a worker where placement put it (node `placed.node`): its hold on the node's room is bound to the worker once
+ * started (so the next placements count it until the node's memory shows it), released if the start failed.
+ */
+async function startPlaced(
+  rt: Runtime,
+  spawn: QueuedSpawn,
+  placed: PlacedOnNode,
+  extras?: PromptExtras,
+  queued?: WorkerRow,
+  t0?: number,
+): Promise<SpawnResult> {
+  let r: SpawnResult;
+  try {
+    r = await startWorker(rt, { ...spawn, runtime: placed.node }, extras, undefined, queued, t0, placed.why);
+  } catch (e) {
+    placed.hold.release();
+    throw e;
+  }
+  placed.hold.bind(r.worker.id);
+  return { ...r, placed: { node: placed.node, why: placed.why } };
 }
 
 /** What a queued worker keeps of its spawn_worker call (queued.json in its state dir), to start it later. */
@@ -365,19 +395,50 @@ function queueWorker(rt: Runtime, spawn: QueuedSpawn, reason: string): SpawnResu
 }
 
 /**
- * Starts queued worker `w` (admission.ts decided it fits): the rest of spawn_worker from its kept input. A failure
- * before its pane rolls back as a spawn does and leaves the worker discarded with the reason; rejects with it.
+ * Where queued worker `w` may run now that this machine still does not admit it (`localReason`): a node placement
+ * chose (app/nodes/placement.ts), when its spawn left the place to crewmux (no node or runtime named, none
+ * configured); else undefined. Never rejects.
  */
-export async function startQueuedWorker(rt: Runtime, w: WorkerRow, extras?: PromptExtras): Promise<SpawnResult> {
+export async function placeQueuedWorker(
+  rt: Runtime,
+  w: WorkerRow,
+  localReason: string,
+): Promise<PlacedOnNode | undefined> {
+  if (rt.config.workerRuntime !== undefined) return undefined;
+  const text = readIfExists(queuedFile(rt, w.id));
+  let spawn: QueuedSpawn | undefined;
+  try {
+    spawn = text === undefined ? undefined : QueuedSpawnSchema.parse(JSON.parse(text));
+  } catch {
+    return undefined; // startQueuedWorker says so when it comes to start it.
+  }
+  if (!spawn || spawn.runtime !== undefined || spawn.node !== undefined) return undefined;
+  const placed = await placeOnNode(rt, w.agent, `this machine did not admit it (${localReason})`);
+  return placed?.node !== undefined ? placed : undefined;
+}
+
+/**
+ * Starts queued worker `w` (admission.ts decided it fits): the rest of spawn_worker from its kept input, here or on
+ * the node placement chose (`placed`, placeQueuedWorker). A failure before its pane rolls back as a spawn does and
+ * leaves the worker discarded with the reason; rejects with it.
+ */
+export async function startQueuedWorker(
+  rt: Runtime,
+  w: WorkerRow,
+  extras?: PromptExtras,
+  placed?: PlacedOnNode,
+): Promise<SpawnResult> {
   const text = readIfExists(queuedFile(rt, w.id));
   const parsed = text === undefined ? undefined : QueuedSpawnSchema.safeParse(JSON.parse(text));
   if (!parsed?.success) {
+    placed?.hold.release();
     changeWorkerState(rt, w, 'discarded', 'its queued spawn input is missing or unreadable', {
       summary: 'could not start from the queue: its spawn input is missing',
     });
     throw new ToolError(`Error: queued worker ${w.id} lost its spawn input; spawn it again.`);
   }
   removeFile(queuedFile(rt, w.id));
+  if (placed) return startPlaced(rt, parsed.data, placed, extras, w);
   return startWorker(rt, parsed.data, extras, undefined, w);
 }
 

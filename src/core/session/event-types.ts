@@ -24,7 +24,7 @@ export const EVENT_TYPES = {
   'worker.spawned': 'a worker has its worktree, pane and row, and its agent is starting',
   'worker.spawn_failed': 'spawn_worker failed; what it had made was rolled back',
   'worker.queued': 'spawn_worker did not admit a worker for lack of memory: it waits in the queue (the figures)',
-  'worker.admitted': 'a queued worker was admitted (memory freed) and is being started',
+  'worker.admitted': 'a queued worker was admitted (memory freed here, or a node has room) and is being started',
   'pool.failed': 'the worktree pool could not make, move or remove a ready worktree (spawns create their own)',
   'worker.running': 'a worker started a turn (first, new message, or restart)',
   'worker.waiting': "a worker's agent waits for input (a question or permission prompt)",
