@@ -24,7 +24,7 @@ import { nodeWorkerSession } from '../../core/nodes/view.js';
 import type { AgentProfile } from '../../core/agents/profile.js';
 import { tailLines } from '../../core/text/ansi.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
-import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
+import { ensureDir, fileSize, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { Git } from '../ports/git.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
 import type { Tmux } from '../ports/tmux.js';
@@ -90,8 +90,9 @@ async function livePane(d: Pick<NodeWorkerDeps, 'tmux'>, session: string) {
 }
 
 /**
- * Worker `id`'s state as worker.running answers it: whether its agent lives, its done.flag (at most 64 KiB), and
- * while it runs, what its screen shows (status and blockers, read with its agent's registry markers).
+ * Worker `id`'s state as worker.running answers it: whether its agent lives, its done.flag (at most 64 KiB), how many
+ * bytes its agent has printed (its pane log; the lead's stuck check), and while it runs, what its screen shows
+ * (status and blockers, read with its agent's registry markers).
  */
 export async function nodeWorkerStatus(
   d: Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'resolveAgent'>,
@@ -104,6 +105,7 @@ export async function nodeWorkerStatus(
     running: Boolean(pane),
     ...(flag !== undefined ? { doneFlag: flag.slice(0, 64 * 1024) } : {}),
     ...(pane ? await paneOf(d, at.stateDir, pane.paneId) : {}),
+    ...(pane ? { output: fileSize(join(at.stateDir, 'pane.log')) } : {}),
   };
 }
 

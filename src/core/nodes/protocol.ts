@@ -136,6 +136,11 @@ export const WorkerRunningResultSchema = z.object({
     .optional(),
   /** What the node read on the agent's screen (core/nodes/pane-reading.ts), while it runs. */
   pane: PaneReadingSchema.optional(),
+  /**
+   * Bytes the agent has printed so far (its pane log's size on the node): the lead's stuck check counts a change as
+   * activity, as it counts a local worker's pane log growing.
+   */
+  output: z.number().int().nonnegative().optional(),
 });
 export const WorkerStopResultSchema = z.object({ wasRunning: z.boolean() });
 
