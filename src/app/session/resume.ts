@@ -25,6 +25,7 @@ import type { WorkerRow } from '../../core/session/rows.js';
 import { completeTurn } from '../workers/turns.js';
 import { nodeRuntimeOf, runtimeOf } from '../workers/worker-runtimes.js';
 import type { NodeRuntime } from '../nodes/node-runtime.js';
+import { reopenNodeView } from '../nodes/node-view.js';
 
 export interface ResumeFacts {
   /** The tmux server or session was gone and has been recreated: no old pane id is valid. */
@@ -131,6 +132,8 @@ async function readoptNodeWorker(rt: Runtime, monitor: Monitor, w: WorkerRow, no
   }
   if (!st) {
     monitor.watch(w);
+    // Its agent may well run on: the view's loop attaches again once the node answers.
+    if (handle) await reopenNodeView(rt, w, node, handle);
     return handle
       ? `${w.id}'s node ${node.name} did not answer (${error}); it is watched again and becomes lost if the node stays silent past nodes.lostAfter`
       : `${w.id} on node ${node.name}: ${error}`;
@@ -143,6 +146,7 @@ async function readoptNodeWorker(rt: Runtime, monitor: Monitor, w: WorkerRow, no
   }
   if (st.running) {
     monitor.watch(w);
+    await reopenNodeView(rt, w, node, handle!);
     return `${w.id} still runs on node ${node.name}: re-adopted (its agent keeps working there; its MCP token from before the restart is refused, so it reports through its done file, which crewmux reads on the node)`;
   }
   changeWorkerState(rt, w, 'crashed', `its agent on node ${node.name} was gone when the session resumed`, {
