@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { waitUntil, type Clock } from '../../core/clock.js';
 import {
+  RelayPokeParamsSchema,
   RepoEnsureParamsSchema,
   WorkerOutputParamsSchema,
   WorkerRefParamsSchema,
@@ -51,6 +52,8 @@ export interface NodeWorkerDeps {
   resolveAgent(name: string): Promise<{ profile: AgentProfile; binary: string } | undefined>;
   /** Pushes the watched workers' changes to the lead (serve-watch.ts); worker.start watches its worker. */
   watch?: WorkerWatch;
+  /** Connects to a loopback port and closes (relay.poke); resolves whether anything accepted. */
+  pokePort?(port: number): Promise<boolean>;
 }
 
 type Parse = <T>(
@@ -128,9 +131,17 @@ export function nodeWorkerWatchDirs(d: Pick<NodeWorkerDeps, 'dataDir'>, id: stri
   return [join(at.worktree, '.crewmux'), at.stateDir];
 }
 
-/** The node's worker ops by name (`repo.ensure`, `worker.start|running|watch|stop|send|output|snapshot`). */
+/**
+ * The node's worker ops by name (`repo.ensure`, `worker.start|running|watch|stop|send|output|snapshot`,
+ * `relay.poke`).
+ */
 export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: unknown) => Promise<unknown>> {
   return {
+    async 'relay.poke'(params) {
+      const { port } = parse(RelayPokeParamsSchema, params, 'relay.poke');
+      return { reached: (await d.pokePort?.(port)) ?? false };
+    },
+
     async 'repo.ensure'(params) {
       const { repoId } = parse(RepoEnsureParamsSchema, params, 'repo.ensure');
       const path = repoPath(d, repoId);

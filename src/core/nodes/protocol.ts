@@ -158,6 +158,14 @@ export const WORKER_STATUS_NOTE = 'worker.status';
 export const WorkerStatusNoteSchema = WorkerRunningResultSchema.extend({ id: NodeWorkerIdSchema });
 export type WorkerStatus = z.infer<typeof WorkerRunningResultSchema>;
 
+/**
+ * `relay.poke`: connect once to the node's loopback `port` and close. A lead host whose ssh connection died while the
+ * link was cut asks this before making its relay on that port again: the node's sshd may still hold the port for
+ * the dead connection, and a connection to it makes that sshd write to the lead host, learn it is gone, and let go.
+ */
+export const RelayPokeParamsSchema = z.object({ port: z.number().int().min(1).max(65535) });
+export const RelayPokeResultSchema = z.object({ reached: z.boolean() });
+
 /** `worker.send`: text typed (pasted, then confirmed) into the agent, as app/workers/deliver.ts does locally. */
 export const WorkerSendParamsSchema = z.object({
   id: NodeWorkerIdSchema,
