@@ -120,6 +120,11 @@ export interface Runtime {
   newNodeRuntime?: (name: string, spec: NodeSpec) => NodeRuntime;
   /** Lets the MCP server accept a relayed loopback port's Host header (a node's forward); set by the supervisor. */
   allowMcpHost?: (hostPort: string) => void;
+  /**
+   * The MCP server's Unix socket (0600, in crewmux's 0700 runtime dir), where nodes' relays lead; set by the
+   * supervisor when it listens there.
+   */
+  mcpSocket?: string;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

@@ -10,6 +10,7 @@ import { createNodeConnector } from '../adapters/nodes/node-channel.js';
 import { createNodesConfigFile } from '../adapters/nodes/nodes-config-file.js';
 import { serveStdio, type StdioServer } from '../adapters/nodes/stdio-server.js';
 import { watchDir } from '../adapters/system/files.js';
+import { pokeLoopbackPort } from '../adapters/system/net.js';
 import { createMemoryReader } from '../adapters/machine/memory-reader.js';
 import { detectAgents } from '../app/agents/detect.js';
 import { nodeServeMethods } from '../app/nodes/serve.js';
@@ -89,6 +90,7 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     userHome: ctx.env.HOME ?? '',
     env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
     resolveAgent,
+    pokePort: pokeLoopbackPort,
   });
   const gc = nodeGcMethods({ dataDir: ctx.paths.dataDir, tmux, git: ctx.git });
   channel.server = serveStdio({ ...methods, ...workers, ...gc });

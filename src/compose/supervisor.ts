@@ -45,7 +45,10 @@ import type { AppContext } from './app-context.js';
 import { placeQueuedWorker, startQueuedWorker, type PlacedOnNode, type PromptExtras } from '../app/workers/spawn.js';
 import { learnPeak, startQueuedWorkers } from '../app/workers/admission.js';
 import { createMachineMemory } from './machine-memory.js';
-import { closeNodeRuntimes } from '../app/workers/worker-runtimes.js';
+import { closeNodeRuntimes, nodeOf } from '../app/workers/worker-runtimes.js';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { ensureDir } from '../adapters/system/files.js';
 import { cleanNodeWorkers } from '../app/nodes/node-gc.js';
 
 const isFinishedState = (name: string) => FINISHED_STATES.includes(name as WorkerState);
@@ -252,9 +255,17 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   process.on('unhandledRejection', onCrash);
 
   try {
-    // On resume, every token is replaced before the MCP server listens: whoever bound the freed port while the
+    // Nodes' relays lead to the MCP server's Unix socket (0600 in the 0700 runtime dir): no other user can stand in
+    // for this server there while it is down, so a node worker's token, which only ever travels that way, is kept on
+    // resume (its agent on the node runs on and cannot be handed a new one). Listened on before the rotation, which
+    // runs before any request is read (docs/security/tokens.md).
+    rt.mcpSocket = await listenMcpSocket(mcp, join(ctx.paths.runtimeDir, 'mcp'), sid).catch((e) => {
+      events.emit('monitor.error', `the MCP server cannot listen on its Unix socket: ${(e as Error).message}`);
+      return undefined;
+    });
+    // On resume, every other token is replaced before the MCP server listens: whoever bound the freed port while the
     // supervisor was down may hold the old ones (docs/security/tokens.md). resumeSession relaunches live agents.
-    if (opts.resume) rotateTokens(store, sid);
+    if (opts.resume) rotateTokens(store, sid, (w) => Boolean(rt.mcpSocket) && nodeOf(rt, w) !== undefined);
     // On resume, the old port is tried first (then any free port); agents are relaunched with the new URL anyway.
     let port: number;
     let newPort: number | undefined;
@@ -384,4 +395,21 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   } catch {
     return 1;
   }
+}
+
+/**
+ * Serves the MCP endpoint on `<dir>/<hash of sid>.sock` too (dir 0700), for nodes' relays; resolves with the path, or
+ * undefined where ssh could not forward to it (a path with `:`, or too long for a Unix socket).
+ */
+async function listenMcpSocket(
+  mcp: { listenSocket(path: string): Promise<void> },
+  dir: string,
+  sid: string,
+): Promise<string | undefined> {
+  const path = join(dir, `${createHash('sha256').update(sid).digest('hex').slice(0, 16)}.sock`);
+  // ssh's -R spec is split on ':'; sun_path holds 104 bytes on macOS (108 on Linux).
+  if (path.includes(':') || Buffer.byteLength(path) > 103) return undefined;
+  ensureDir(dir, 0o700);
+  await mcp.listenSocket(path);
+  return path;
 }

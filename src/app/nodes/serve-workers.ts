@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { waitUntil, type Clock } from '../../core/clock.js';
 import {
+  RelayPokeParamsSchema,
   RepoEnsureParamsSchema,
   WorkerOutputParamsSchema,
   WorkerRefParamsSchema,
@@ -24,7 +25,7 @@ import { nodeWorkerSession } from '../../core/nodes/view.js';
 import type { AgentProfile } from '../../core/agents/profile.js';
 import { tailLines } from '../../core/text/ansi.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
-import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
+import { ensureDir, fileSize, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { Git } from '../ports/git.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
 import type { Tmux } from '../ports/tmux.js';
@@ -51,6 +52,8 @@ export interface NodeWorkerDeps {
   resolveAgent(name: string): Promise<{ profile: AgentProfile; binary: string } | undefined>;
   /** Pushes the watched workers' changes to the lead (serve-watch.ts); worker.start watches its worker. */
   watch?: WorkerWatch;
+  /** Connects to a loopback port and closes (relay.poke); resolves whether anything accepted. */
+  pokePort?(port: number): Promise<boolean>;
 }
 
 type Parse = <T>(
@@ -90,8 +93,9 @@ async function livePane(d: Pick<NodeWorkerDeps, 'tmux'>, session: string) {
 }
 
 /**
- * Worker `id`'s state as worker.running answers it: whether its agent lives, its done.flag (at most 64 KiB), and
- * while it runs, what its screen shows (status and blockers, read with its agent's registry markers).
+ * Worker `id`'s state as worker.running answers it: whether its agent lives, its done.flag (at most 64 KiB), how many
+ * bytes its agent has printed (its pane log; the lead's stuck check), and while it runs, what its screen shows
+ * (status and blockers, read with its agent's registry markers).
  */
 export async function nodeWorkerStatus(
   d: Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'resolveAgent'>,
@@ -104,6 +108,7 @@ export async function nodeWorkerStatus(
     running: Boolean(pane),
     ...(flag !== undefined ? { doneFlag: flag.slice(0, 64 * 1024) } : {}),
     ...(pane ? await paneOf(d, at.stateDir, pane.paneId) : {}),
+    ...(pane ? { output: fileSize(join(at.stateDir, 'pane.log')) } : {}),
   };
 }
 
@@ -126,9 +131,17 @@ export function nodeWorkerWatchDirs(d: Pick<NodeWorkerDeps, 'dataDir'>, id: stri
   return [join(at.worktree, '.crewmux'), at.stateDir];
 }
 
-/** The node's worker ops by name (`repo.ensure`, `worker.start|running|watch|stop|send|output|snapshot`). */
+/**
+ * The node's worker ops by name (`repo.ensure`, `worker.start|running|watch|stop|send|output|snapshot`,
+ * `relay.poke`).
+ */
 export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: unknown) => Promise<unknown>> {
   return {
+    async 'relay.poke'(params) {
+      const { port } = parse(RelayPokeParamsSchema, params, 'relay.poke');
+      return { reached: (await d.pokePort?.(port)) ?? false };
+    },
+
     async 'repo.ensure'(params) {
       const { repoId } = parse(RepoEnsureParamsSchema, params, 'repo.ensure');
       const path = repoPath(d, repoId);

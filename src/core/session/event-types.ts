@@ -75,6 +75,10 @@ export const EVENT_TYPES = {
     "a node offered, or a worker asked for, a git ref outside the worker's prefix; it was not fetched (the ref and the node)",
   'node.worktree_removed':
     "a finished worker's worktree, branches and state on its node were removed (the lead host holds its commits)",
+  'node.relay_restored':
+    "the node's loopback port relaying its workers' MCP calls here was lost with the ssh connection and made again on the same port (data: node, port)",
+  'node.relay_failed':
+    "the node's loopback port relaying its workers' MCP calls could not be made again (data: node, port, error); its workers report through their done files",
   'node.worktree_kept':
     "a finished worker's worktree on its node was kept (data: reason: commits or changes only there, or the node did not answer); crewmux gc retries",
   'worker.nudged': 'a worker was quiet too long and was nudged once',
