@@ -17,6 +17,10 @@ import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { createProcessRunner } from '../../src/adapters/process/process-runner.js';
 import { createUsageFiles } from '../../src/adapters/usage/usage-files.js';
 import { nodeBootstrapMethods } from '../../src/app/nodes/serve-bootstrap.js';
+import { nodeWorkerMethods } from '../../src/app/nodes/serve-workers.js';
+import { systemClock } from '../../src/adapters/system/clock.js';
+import { qwen } from '../../src/core/agents/profiles/qwen.js';
+import { execFileSync } from 'node:child_process';
 import {
   NODE_INCLUDE_MAX_BYTES,
   UsageReadResultSchema,
@@ -26,6 +30,7 @@ import {
 
 const SID = 's1nodeboot';
 const REPO_ID = '0123456789abcdef';
+const SOCKET = `crewmux-test-nodeboot-${process.pid}`;
 
 function setup() {
   const t = createTestEnv();
@@ -45,9 +50,12 @@ function setup() {
   git(bare, 'init', '-q', '--bare');
   for (const w of ['w1', 'w2', 'w3']) git(repo, 'push', '-q', bare, `HEAD:refs/heads/crewmux/${SID}/base-${w}`);
   const runtimeDir = join(t.dir, 'node-run');
+  const tmux = createTmux({ socket: SOCKET });
+  const standIn = join(t.dir, 'qwen-stand-in');
+  writeFileSync(standIn, '#!/bin/sh\nexec cat >/dev/null\n', { mode: 0o755 });
   const ops = nodeBootstrapMethods({
     dataDir,
-    tmux: createTmux({ socket: `crewmux-test-nodeboot-${process.pid}` }),
+    tmux,
     git: createGit(),
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t.dir },
     files: createWorktreeFiles(),
@@ -68,7 +76,19 @@ function setup() {
         setupTimeoutS: 60,
       }),
     );
-  return { t, repo, dataDir, runtimeDir, ops, prepare };
+  const workers = nodeWorkerMethods({
+    dataDir,
+    tmux,
+    git: createGit(),
+    runner: createProcessRunner(),
+    clock: systemClock,
+    userHome: t.dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t.dir },
+    // Qwen Code's entry (its workers speak ACP) with a stand-in that reads its stdin until the pane process ends:
+    // only the launch is looked at.
+    resolveAgent: async (name) => (name === 'qwen' ? { profile: qwen, binary: standIn } : undefined),
+  });
+  return { t, repo, dataDir, runtimeDir, ops, workers, prepare };
 }
 
 test('worker.prepare: the included files the lead selected are written 0600, the setup sees its own port block', async () => {
@@ -161,6 +181,39 @@ test('usage.read: the complete lines of a worker usage files past the offsets as
       /not a usage file/,
     );
   } finally {
+    s.t.cleanup();
+  }
+});
+
+test('worker.start keeps the worktree worker.prepare bootstrapped; an ACP agent runs under the ACP pane process', async () => {
+  const s = setup();
+  try {
+    const sel = await createWorktreeFiles().readIncluded(s.repo, NODE_INCLUDE_MAX_BYTES);
+    const p = await s.prepare('w1', sel.files, []);
+    await s.workers['worker.start']!({
+      id: `${SID}/w1`,
+      repoId: REPO_ID,
+      branch: `crewmux/${SID}/w1-implementer`,
+      baseRef: `refs/heads/crewmux/${SID}/base-w1`,
+      agent: 'qwen',
+      prompt: 'the task',
+      mcpUrl: 'http://127.0.0.1:9/mcp',
+      mcpToken: 'x'.repeat(32),
+      env: { CREWMUX_PORT: p.env.CREWMUX_PORT! },
+      keepWorktree: true,
+    });
+    // Not made again: the included file is still there.
+    assert.equal(readFileSync(join(p.worktree, '.env'), 'utf8'), 'SECRET=inside\n');
+    // The ACP pane process records the agent's reported usage in the state dir usage.read serves.
+    const state = join(s.dataDir, 'node', 'sessions', SID, 'w1');
+    const launch = JSON.parse(readFileSync(join(state, 'acp-launch.json'), 'utf8')) as { usage?: string };
+    assert.equal(launch.usage, join(state, 'acp-usage.jsonl'));
+  } finally {
+    try {
+      execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      /* no server */
+    }
     s.t.cleanup();
   }
 });
