@@ -157,6 +157,7 @@ test('node bootstrap: a setup failing on the node is setup_failed with its tail;
         assert.ok(e instanceof ToolError);
         assert.match(e.message, /w01's worktree setup failed \(worktree\.setup\): "npm ci" exited 1/);
         assert.match(e.message, /npm ERR! missing lockfile/);
+        assert.match(e.message, /its worktree on node gpu1 is kept for a look/);
         return true;
       });
       assert.equal(f.store.getWorker(f.rt.sid, 'w01')!.state, 'setup_failed');

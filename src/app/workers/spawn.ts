@@ -534,7 +534,7 @@ async function startWorker(
       throw new ToolError(
         `Error: worker ${id}'s worktree setup failed (${prepared.setup.source}): "${f.command}" ${why}; its agent was not started. ` +
           `Last lines of the setup output:\n${sessionFence(rt)(`${id} worktree setup output`, prepared.setup.tail)}\n` +
-          `The worker is setup_failed: call discard_worker ${id}, and tell the user to fix "worktree.setup" in .crewmux/config.json (its worktree ${worktree} is kept for a look).`,
+          `The worker is setup_failed: call discard_worker ${id}, and tell the user to fix "worktree.setup" in .crewmux/config.json (its worktree ${onNode ? `on node ${onNode.node}` : worktree} is kept for a look).`,
       );
     }
 
