@@ -15,6 +15,9 @@ import { createMemoryReader } from '../adapters/machine/memory-reader.js';
 import { detectAgents } from '../app/agents/detect.js';
 import { nodeServeMethods } from '../app/nodes/serve.js';
 import { nodeWorkerMethods, nodeWorkerStatus, nodeWorkerWatchDirs } from '../app/nodes/serve-workers.js';
+import { nodeBootstrapMethods } from '../app/nodes/serve-bootstrap.js';
+import { createWorktreeFiles } from '../adapters/git/worktree-files.js';
+import { createUsageFiles } from '../adapters/usage/usage-files.js';
 import { nodeGcMethods } from '../app/nodes/serve-gc.js';
 import { createWorkerWatch } from '../app/nodes/serve-watch.js';
 import { resolveAgents } from '../app/agents/agent-table.js';
@@ -93,7 +96,17 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     pokePort: pokeLoopbackPort,
   });
   const gc = nodeGcMethods({ dataDir: ctx.paths.dataDir, tmux, git: ctx.git });
-  channel.server = serveStdio({ ...methods, ...workers, ...gc });
+  const bootstrap = nodeBootstrapMethods({
+    dataDir: ctx.paths.dataDir,
+    tmux,
+    git: ctx.git,
+    env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
+    files: createWorktreeFiles(),
+    runner: createProcessRunner(),
+    usageFiles: createUsageFiles(),
+    runtimeDir: ctx.paths.runtimeDir,
+  });
+  channel.server = serveStdio({ ...methods, ...workers, ...gc, ...bootstrap });
   try {
     await channel.server.done;
   } finally {

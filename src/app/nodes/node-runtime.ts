@@ -25,6 +25,14 @@ import {
 } from '../../core/nodes/protocol.js';
 import type { NodeSpec } from '../../core/nodes/node-config.js';
 import {
+  UsageReadResultSchema,
+  WorkerPrepareResultSchema,
+  type UsageReadParams,
+  type UsageReadResult,
+  type WorkerPrepareParams,
+  type WorkerPrepareResult,
+} from '../../core/nodes/bootstrap-protocol.js';
+import {
   type NodeWorktree,
   type WorkerRemoveParams,
   type WorkerRemoveResult,
@@ -33,6 +41,7 @@ import {
 } from '../../core/nodes/gc-protocol.js';
 import { NodeLinkError } from '../../core/nodes/ssh-failure.js';
 import { formatTarget } from '../../core/nodes/target.js';
+import { nodeBaseRef } from '../../core/nodes/worker-refs.js';
 import { nodeAttachRemote, nodeWorkerSession } from '../../core/nodes/view.js';
 import type { NodeChannel, NodeConnector } from '../ports/nodes.js';
 import type { GitTransfer } from '../ports/git-transfer.js';
@@ -108,12 +117,31 @@ export interface NodeWorkerStart {
   toolTimeoutS?: number;
   /** The done.flag path the prompt names (this host's); the node names its own instead. */
   doneFile?: string;
+  /** The worktree prepareOnNode just made is used as it is (default: made again on the node at the base). */
+  keepWorktree?: boolean;
+}
+
+/** A node worker's worktree to make and bootstrap on the node (node-bootstrap.ts), before its prompt is written. */
+export interface NodeWorkerPrepare {
+  workerId: string;
+  branch: string;
+  /** The commit it starts from (pushed to the node first). */
+  baseCommit: string;
+  /** What the node runs: the slug, the included files sent, the trusted setup commands and their timeout. */
+  bootstrap: Omit<WorkerPrepareParams, 'id' | 'repoId' | 'branch' | 'baseRef'>;
 }
 
 export interface NodeRuntime extends WorkerRuntime {
   readonly node: string;
   /** Pushes the base, makes the worktree on the node and starts the agent there; resolves with its handle. */
   startOnNode(s: NodeWorkerStart): Promise<WorkerHandle>;
+  /**
+   * Pushes the base and makes the worker's worktree on the node, bootstrapped there (included files written, ports
+   * reserved, setup run); a failed setup is in the answer (`setup.ok` false, its tail), not a rejection.
+   */
+  prepareOnNode(p: NodeWorkerPrepare): Promise<WorkerPrepareResult>;
+  /** The new complete lines of the workers' usage files on the node, past the offsets the lead has read. */
+  readUsage(p: UsageReadParams): Promise<UsageReadResult>;
   /**
    * Commits leftover work on the node (paths in `exclude` never), then fetches the worker's branches into the lead
    * host's repository (only `refs/heads/crewmux/<sid>/<worker>-*`). Resolves with the snapshot commit, if any.
@@ -334,9 +362,32 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
         new Error(`${where}: a node worker is started with startOnNode (its agent is built there)`),
       );
     },
+    async prepareOnNode(p) {
+      const base = await pushWorkerBase(transferDeps, await remote(p.workerId), p.baseCommit);
+      return WorkerPrepareResultSchema.parse(
+        await call(
+          'worker.prepare',
+          {
+            id: nodeWorkerId(d.sid, p.workerId),
+            repoId: nodeRepoId(d.repoRoot),
+            branch: p.branch,
+            baseRef: base.ref,
+            ...p.bootstrap,
+          },
+          // The setup's own timeout, and time to make the worktree and write the files.
+          p.bootstrap.setupTimeoutS * 1000 * Math.max(1, p.bootstrap.setup.commands.length) + 120_000,
+        ),
+      );
+    },
+    async readUsage(p) {
+      return UsageReadResultSchema.parse(await call('usage.read', p, 60_000));
+    },
     async startOnNode(s) {
       const to = await remote(s.workerId);
-      const base = await pushWorkerBase(transferDeps, to, s.baseCommit);
+      // A worktree prepareOnNode made is at its base already (pushed then): nothing to push again.
+      const base = s.keepWorktree
+        ? { ref: nodeBaseRef(d.sid, s.workerId) }
+        : await pushWorkerBase(transferDeps, to, s.baseCommit);
       mcpPort = portOf(s.mcpUrl);
       // The channel first: a relay recorded by an earlier supervisor of this session is checked as it opens.
       await channel();
@@ -357,6 +408,7 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
             env,
             ...(s.toolTimeoutS ? { toolTimeoutS: s.toolTimeoutS } : {}),
             ...(s.doneFile ? { leadDoneFile: s.doneFile } : {}),
+            ...(s.keepWorktree ? { keepWorktree: true } : {}),
           },
           120_000,
         ),

@@ -14,6 +14,7 @@ import { ToolError } from '../../core/errors.js';
 import { z } from 'zod';
 import type { PaneInfo } from '../ports/tmux.js';
 import { openNodeView } from '../nodes/node-view.js';
+import { prepareNodeWorkerWorktree } from '../nodes/node-bootstrap.js';
 import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adapters/system/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PassCriterion } from '../../core/review/verdict.js';
@@ -146,23 +147,37 @@ export async function launchWorkerAgent(
   w: WorkerRow,
   onStarted: (undo: () => Promise<unknown>) => void = () => undefined,
   openPane: OpenWorkerPane = splitPane,
+  opts: { nodePrepared?: boolean } = {},
 ): Promise<void> {
   const runtimeName = runtimeNameOf(rt, w);
   const onNode = runtimeName === LOCAL_RUNTIME ? undefined : runtimeByName(rt, runtimeName);
   if (onNode && isNodeRuntime(onNode)) {
+    // Its branch as the lead host has it: a restart continues from its work (its node copy may be gone).
+    const baseCommit = await rt.git.revParse(rt.repoRoot, w.branch).catch(() => w.base_commit);
+    // spawn_worker bootstrapped its worktree on the node before writing the prompt; a restart makes it again there.
+    let prepared = opts.nodePrepared ?? false;
+    if (!prepared) {
+      const p = await prepareNodeWorkerWorktree(rt, w, onNode, baseCommit);
+      if (p && !p.setup.ok)
+        throw new Error(
+          `its worktree setup on node ${onNode.node} failed ("${p.setup.failed?.command}"): ${p.setup.tail}`,
+        );
+      prepared = Boolean(p);
+    }
     // Built on the node from its own agent install; the prompt and environment travel over the channel.
     const h = await onNode.startOnNode({
       workerId: w.id,
       agent: w.agent,
       branch: w.branch,
-      // Its branch as the lead host has it: a restart continues from its work (its node copy may be gone).
-      baseCommit: await rt.git.revParse(rt.repoRoot, w.branch).catch(() => w.base_commit),
+      baseCommit,
       prompt: readIfExists(w.prompt_file) ?? '',
       mcpUrl: rt.mcpUrl,
       mcpToken: w.token,
-      env: rt.baseEnv,
+      // CREWMUX_PORT and CREWMUX_WORKTREE_SLUG as the node reserved them.
+      env: { ...rt.baseEnv, ...workerWorktreeEnv(rt, w.id) },
       toolTimeoutS: rt.options.toolWaitS,
       doneFile: w.done_file,
+      ...(prepared ? { keepWorktree: true } : {}),
     });
     onStarted(() => onNode.stop(h));
     recordRuntime(rt, w.id, runtimeName, h.id);
@@ -487,7 +502,8 @@ async function startWorker(
     mark('revParse');
     // A ready worktree from the pool when one sits at this head (never for a start point of the lead's choosing).
     // A node worker's worktree here is the lead host's mirror of its branch (fetched back when its turn ends).
-    const onNode = Boolean(spawn.runtime && nodeSpecOf(rt, spawn.runtime));
+    const nodeRuntime = spawn.runtime && nodeSpecOf(rt, spawn.runtime) ? runtimeByName(rt, spawn.runtime) : undefined;
+    const onNode = nodeRuntime && isNodeRuntime(nodeRuntime) ? nodeRuntime : undefined;
     const taking = input.startPoint || onNode ? undefined : rt.pool?.take(head, branch, ended);
     mark('handing');
     const extrasRead = extras ? extras({ ...input, perspective }) : Promise.resolve([]);
@@ -556,14 +572,14 @@ async function startWorker(
 
     // The bootstrap (include, clone, env, setup) before the prompt: the prompt names the worktree's port and slug.
     if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
-    // A pool worktree was bootstrapped ahead: nothing runs now.
-    // Not yet for a node worker: its bootstrap would run here, not on its node (docs/architecture.md "Worker nodes").
+    // A pool worktree was bootstrapped ahead: nothing runs now. A node worker's runs on its node (its worktree
+    // there is made now, at the same head; docs/architecture.md "Worker nodes: bootstrap and usage").
     const prepared = onNode
-      ? undefined
+      ? await prepareNodeWorkerWorktree(rt, { id, branch, worktree }, onNode, head)
       : pooled?.prepared
         ? adoptPooledWorktree(rt, id, worktree, pooled.prepared)
         : await prepareWorkerWorktree(rt, id, worktree, logFile);
-    if (prepared)
+    if (prepared && !onNode)
       undo.push({
         what: 'release ports',
         run: () => rt.worktreeFiles?.releasePorts(portLockDir(rt.paths.runtimeDir), worktree),
@@ -579,7 +595,7 @@ async function startWorker(
       throw new ToolError(
         `Error: worker ${id}'s worktree setup failed (${prepared.setup.source}): "${f.command}" ${why}; its agent was not started. ` +
           `Last lines of the setup output:\n${sessionFence(rt)(`${id} worktree setup output`, prepared.setup.tail)}\n` +
-          `The worker is setup_failed: call discard_worker ${id}, and tell the user to fix "worktree.setup" in .crewmux/config.json (its worktree ${worktree} is kept for a look).`,
+          `The worker is setup_failed: call discard_worker ${id}, and tell the user to fix "worktree.setup" in .crewmux/config.json (its worktree ${onNode ? `on node ${onNode.node}` : worktree} is kept for a look).`,
       );
     }
 
@@ -606,6 +622,7 @@ async function startWorker(
         mark('launch');
         return (openPane ?? localPane(listing))(r, pane, log);
       },
+      { nodePrepared: Boolean(onNode && prepared) },
     );
     mark('pane');
     const where = placement ? ` on node ${spawn.runtime} (placed there: ${placement})` : '';

@@ -118,6 +118,8 @@ export const WorkerStartParamsSchema = z.object({
   toolTimeoutS: z.number().int().positive().optional(),
   /** The done.flag path the prompt names (the lead host's): replaced in the prompt by the node's own. */
   leadDoneFile: z.string().optional(),
+  /** The worktree worker.prepare just made and bootstrapped is used as it is (default: made again at baseRef). */
+  keepWorktree: z.boolean().optional(),
 });
 export type WorkerStartParams = z.infer<typeof WorkerStartParamsSchema>;
 export const WorkerStartResultSchema = z.object({ id: z.string(), worktree: z.string() });

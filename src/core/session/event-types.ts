@@ -95,6 +95,8 @@ export const EVENT_TYPES = {
 
   'bootstrap.prepared':
     'a worktree was bootstrapped (include, clone, env, setup): each phase, its time and what it did',
+  'bootstrap.node_files':
+    "a node worker's worktree got the repository's .worktreeinclude files from this machine, or did not (data: node, sent and withheld file names and bytes; never contents)",
   'bootstrap.teardown': "a worktree's teardown commands ran before gc removed it",
   'bootstrap.teardown_failed': "a worktree's teardown command failed; the worktree was removed anyway",
 
