@@ -9,11 +9,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { BIN, createRepo, createTestEnv, diagnostics, git } from '../helpers/env.js';
-import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
+import { diagnostics, git } from '../helpers/env.js';
+import { sshLabSkipReason } from '../helpers/netns-ssh.js';
+import { startNodeRun } from '../helpers/node-lab-run.js';
 import { waitFor } from '../helpers/wait.js';
 
 const skip = sshLabSkipReason();
@@ -22,62 +23,23 @@ test(
   'a node worker gets .worktreeinclude files, its setup and its own CREWMUX_PORT on the node; its usage comes home',
   { skip },
   async () => {
-    const lab = await createSshLab({ nodes: 1 });
-    const t = createTestEnv();
-    try {
-      const [n0] = lab.nodes as [(typeof lab.nodes)[0]];
-      chmodSync(t.dir, 0o700);
-      const configDir = t.env.CREWMUX_CONFIG_DIR!;
-      mkdirSync(configDir, { recursive: true, mode: 0o700 });
-      writeFileSync(
-        join(configDir, 'config.json'),
-        JSON.stringify({ nodes: { n0: { host: n0.ip, user: n0.user, include: true } } }),
-        { mode: 0o600 },
-      );
-      const setup = 'printf "%s %s %s\\n" "$CREWMUX_PORT" "$CREWMUX_WORKTREE_SLUG" "$(cat .env)" > .setup-marker';
-      const repo = createRepo(t, {
-        'README.md': '# test repo\n',
+    const setup = 'printf "%s %s %s\\n" "$CREWMUX_PORT" "$CREWMUX_WORKTREE_SLUG" "$(cat .env)" > .setup-marker';
+    // The worker writes a file, records one model call as its agent would, and holds its turn open. Its node's
+    // entry says `include: true`; the user's git-ignored .env is only in this checkout.
+    const r0 = await startNodeRun({
+      task: 'On n0.\n```file:n0.txt\nfrom node n0\n```\n```usage\n{"input":1234,"output":56,"model":"claude-sonnet-4-5"}\n```\n',
+      n0: { include: true },
+      repoFiles: {
         '.gitignore': '.env\n.setup-marker\n',
         '.worktreeinclude': '.env\n',
         '.crewmux/config.json': JSON.stringify({ verify: ['git status'], worktree: { setup: [setup] } }),
-      });
-      // The user's git-ignored file: only this checkout has it.
-      writeFileSync(join(repo, '.env'), 'SECRET=from-the-lead-checkout\n', { mode: 0o600 });
-      // The worker writes a file, records one model call as its agent would, and holds its turn open.
-      const plan = {
-        workers: [
-          {
-            task:
-              'On n0.\n```file:n0.txt\nfrom node n0\n```\n' +
-              '```usage\n{"input":1234,"output":56,"model":"claude-sonnet-4-5"}\n```\n```hold\n```\n',
-            node: 'n0',
-          },
-        ],
-        verify: ['git status'],
-      };
-      const goal = `One file.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
-      const env = { ...t.env, CREWMUX_SSH_COMMAND: lab.sshCommand };
-      const cli = (args: string[], timeoutMs = 60_000) =>
-        lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
-      const args = ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'scripted-worker', '--no-attach'];
-      const run = cli([...args, '--trust-repo-config', '--wait', '--timeout', '200'], 260_000);
-
-      const nodeData = join(n0.home, '.local', 'share', 'crewmux', 'node');
-      const sid = await waitFor(
-        'the node worker to hold its turn with n0.txt written',
-        () => {
-          const found = lab.asNode(n0, ['sh', '-c', `ls -d ${nodeData}/worktrees/*/w01/n0.txt`]).stdout.trim();
-          return found ? found.split('/').at(-3) : undefined;
-        },
-        120_000,
-      );
+      },
+      untracked: { '.env': 'SECRET=from-the-lead-checkout\n' },
+      timeoutS: 200,
+    });
+    const { lab, t, node: n0, repo, run, sid, nodeData, state } = r0;
+    try {
       const worktree = join(nodeData, 'worktrees', sid, 'w01');
-      const state = join(nodeData, 'sessions', sid, 'w01');
-      await waitFor(
-        'the scripted worker to idle',
-        () => /holding/.test(lab.asNode(n0, ['cat', join(state, 'pane.log')]).stdout),
-        60_000,
-      );
 
       // The included file reached the node's worktree, owner-only, as the node user's.
       const stat = lab.asNode(n0, ['stat', '-c', '%a %U', join(worktree, '.env')]);
@@ -136,17 +98,7 @@ test(
       assert.doesNotMatch(JSON.stringify(sent), /from-the-lead-checkout/);
 
       // Finished as an agent finishes: its done.flag, on the node.
-      const nonce = /(?:<nonce> is|with nonce) ([0-9a-f]{12})/.exec(prompt)?.[1];
-      assert.ok(nonce, 'the prompt on the node names the nonce');
-      const wrote = lab.asNode(n0, [
-        'sh',
-        '-c',
-        'printf %s "$1" > "$2.tmp" && mv "$2.tmp" "$2"',
-        'sh',
-        JSON.stringify({ nonce, status: 'done', summary: 'bootstrapped on the node' }),
-        join(worktree, '.crewmux', 'done.flag'),
-      ]);
-      assert.equal(wrote.status, 0, wrote.stderr);
+      r0.writeDoneFlag('bootstrapped on the node');
       const r = await run;
       assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
       assert.equal(git(repo, 'show', `crewmux/${sid}/integration:n0.txt`), 'from node n0');
@@ -156,8 +108,7 @@ test(
         /\.env|setup-marker/,
       );
     } finally {
-      t.cleanup();
-      await lab.close();
+      await r0.close();
     }
   },
 );

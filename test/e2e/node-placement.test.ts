@@ -9,11 +9,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { BIN, createRepo, createTestEnv, diagnostics, git, headlessRunArgs, type TestEnv } from '../helpers/env.js';
-import { createSshLab, sshLabSkipReason, type LabNode, type SshLab } from '../helpers/netns-ssh.js';
+import { createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
+import { createSshLab, sshLabSkipReason, type LabNode } from '../helpers/netns-ssh.js';
+import { labCrewmux, startNodeRun } from '../helpers/node-lab-run.js';
 import { waitFor } from '../helpers/wait.js';
 
 const skip =
@@ -29,27 +30,6 @@ const isAlive = (pid: number) => {
   }
 };
 
-/** The lab's crewmux: global config `config` (0600, in a 0700 dir), a repo, and the CLI run in the lead namespace. */
-function setUp(lab: SshLab, t: TestEnv, config: unknown, sshCommand = lab.sshCommand) {
-  // The lead's files are root's and 0700: a node user reaching for one of them fails.
-  chmodSync(t.dir, 0o700);
-  const configDir = t.env.CREWMUX_CONFIG_DIR!;
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(configDir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
-  const repo = createRepo(t, {
-    'README.md': '# test repo\n',
-    '.crewmux/config.json': JSON.stringify({ verify: ['git status'] }),
-  });
-  const env = { ...t.env, CREWMUX_SSH_COMMAND: sshCommand };
-  const cli = (args: string[], timeoutMs = 60_000) =>
-    lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
-  const leadLog = (sid: string) => {
-    const f = join(t.env.CREWMUX_DATA_DIR!, 'sessions', sid, 'lead', 'pane.log');
-    return existsSync(f) ? readFileSync(f, 'utf8') : '';
-  };
-  return { repo, cli, leadLog };
-}
-
 const goalOf = (workers: unknown[]) =>
   `Work.\n\`\`\`json\n${JSON.stringify({ workers, verify: ['git status'] })}\n\`\`\`\n`;
 
@@ -61,7 +41,7 @@ test(
     const t = createTestEnv();
     try {
       const [n0] = lab.nodes as [LabNode];
-      const { repo, cli, leadLog } = setUp(lab, t, {
+      const { repo, cli, leadLog } = labCrewmux(lab, t, {
         // One worker at a time there: the second is queued until the first ends, then placed there too.
         nodes: { n0: { host: n0.ip, user: n0.user, maxWorkers: 1 } },
         // Any pressure reading (0.00 included) is at or above 0: nothing is admitted here.
@@ -117,37 +97,16 @@ test(
   'a node lost for good: its worker is lost, wait_for_worker returns it, the lead is told, the session ends; its branch stays',
   { skip },
   async () => {
-    const lab = await createSshLab({ nodes: 1 });
-    const t = createTestEnv();
+    // A cut link is noticed in about 3 s, and each attempt while it is down fails in 3 s. The worker writes lost.txt
+    // and holds its turn open: it never finishes by itself.
+    const r0 = await startNodeRun({
+      task: 'Hold.\n```file:lost.txt\nwritten on the node\n```\n',
+      nodes: { lostAfter: 5 },
+      sshOptions: '-o ServerAliveInterval=1 -o ServerAliveCountMax=3 -o ConnectTimeout=3',
+      timeoutS: 200,
+    });
+    const { lab, t, node: n0, repo, cli, leadLog, run, sid } = r0;
     try {
-      const [n0] = lab.nodes as [LabNode];
-      // A cut link is noticed in about 3 s, and each attempt while it is down fails in 3 s.
-      const sshCommand = `${lab.sshCommand} -o ServerAliveInterval=1 -o ServerAliveCountMax=3 -o ConnectTimeout=3`;
-      const { repo, cli, leadLog } = setUp(
-        lab,
-        t,
-        { nodes: { lostAfter: 5, n0: { host: n0.ip, user: n0.user } } },
-        sshCommand,
-      );
-      // The worker writes lost.txt and holds its turn open: it never finishes by itself.
-      const goal = goalOf([{ task: 'Hold.\n```file:lost.txt\nwritten on the node\n```\n```hold\n```\n', node: 'n0' }]);
-      const argv = headlessRunArgs(goal, { lead: 'scripted-lead', agents: ['scripted-worker'], timeoutS: 200 });
-      const run = cli(argv, 260_000);
-
-      const nodeData = join(n0.home, '.local', 'share', 'crewmux', 'node');
-      const sid = await waitFor(
-        'the node worker to start',
-        () => {
-          const found = lab.asNode(n0, ['sh', '-c', `ls -d ${nodeData}/sessions/*/w01/pane.log`]).stdout.trim();
-          return found ? found.split('/').at(-3) : undefined;
-        },
-        120_000,
-      );
-      await waitFor(
-        'the scripted worker to hold its turn',
-        () => /holding/.test(lab.asNode(n0, ['cat', join(nodeData, 'sessions', sid, 'w01', 'pane.log')]).stdout),
-        60_000,
-      );
       // Gone for good: the link stays down until the lab is closed.
       lab.linkDown(n0);
 
@@ -184,8 +143,7 @@ test(
       const supervisor = view.session.supervisorPid as number;
       await waitFor('the supervisor to exit', () => !isAlive(supervisor), 60_000);
     } finally {
-      t.cleanup();
-      await lab.close();
+      await r0.close();
     }
   },
 );
