@@ -206,19 +206,10 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
           ? [...head, ['join-pane', '-d', '-s', paneId, '-t', at.split], ['select-layout', '-t', at.split, 'tiled']]
           : [
               ...head,
-              [
-                'break-pane',
-                '-d',
-                '-s',
-                paneId,
-                '-t',
-                `=${at.session}:`,
-                '-n',
-                at.window,
-                '-P',
-                '-F',
-                '#{pane_id}\t#{window_id}',
-              ],
+              // break-pane -P prints nothing when the pane is its window's only one (tmux 3.3 then moves that window
+              // itself, renamed), so the ids are asked for after it.
+              ['break-pane', '-d', '-s', paneId, '-t', `=${at.session}:`, '-n', at.window],
+              ['display-message', '-p', '-t', paneId, '#{pane_id}\t#{window_id}'],
             ];
       const r = await run(
         chain.flatMap((c, i) => (i ? [';', ...c] : c)),
