@@ -273,7 +273,7 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       removePane(pane);
       pane.windowId = target.windowId;
       target.panes.push(pane);
-      pane.pipe = pipeTo;
+      if (pipeTo) pane.pipe = pipeTo;
       pane.remainOnExit = true;
       return { paneId, windowId: target.windowId };
     },

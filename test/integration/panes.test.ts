@@ -125,13 +125,16 @@ test('parked panes: out of sight in crewmux-pool, moved beside the lead and into
     const gate = (k: number) => join(t.dir, `pool-${k}`, 'gate.fifo');
     const launch = (k: number) => join(t.dir, `pool-${k}`, 'launch.sh');
     const parked: ParkedPane[] = [];
+    const pooled = (k: number) => join(t.dir, `pool-${k}`, 'pane.log');
     for (const k of [1, 2]) {
       await FIFO_GATE.create(gate(k));
       const p = await tmux.parkPane('crewmux-park', POOL_WINDOW, {
         cwd: t.dir,
         command: parkedCommand(gate(k), launch(k)),
       });
-      parked.push({ paneId: p.paneId, pid: p.pid, gate: gate(k), launch: launch(k) });
+      // Piped at park time, as app/workers/pool-panes.ts does.
+      await tmux.pipePane(p.paneId, `cat >> ${pooled(k)}`);
+      parked.push({ paneId: p.paneId, pid: p.pid, gate: gate(k), launch: launch(k), log: pooled(k) });
     }
     const before = await tmux.listPanes('crewmux-park');
     assert.deepEqual(

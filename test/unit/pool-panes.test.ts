@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createWorktreePool } from '../../src/app/workers/pool.js';
 import { createPoolPanes, poolPanesDir } from '../../src/app/workers/pool-panes.js';
@@ -57,9 +57,10 @@ test('spawn_worker starts the agent in the parked pane: moved beside the lead wi
     assert.equal(worker.pane_id, parked.paneId, 'the pane recorded at pool fill');
     assert.equal(worker.worktree, poolPath(f, 1));
     assert.deepEqual(f.tmux.callsOf('startPane'), [], 'no pane was created');
-    assert.deepEqual(f.tmux.callsOf('adoptPane'), [
-      [parked.paneId, leadWindow(f), `cat >> ${shellQuote(worker.log_file)}`],
-    ]);
+    assert.deepEqual(f.tmux.callsOf('adoptPane'), [[parked.paneId, leadWindow(f), '']], 'piped since it was parked');
+    assert.equal(f.tmux.pane(parked.paneId)!.pipe, `cat >> ${shellQuote(parked.log)}`);
+    assert.equal(existsSync(parked.log), false, "its log became the worker's pane log");
+    assert.equal(statSync(worker.log_file).mode & 0o777, 0o600);
     assert.equal(f.tmux.pane(parked.paneId)!.windowId, leadWindow(f));
     assert.deepEqual(f.gate.opened, [parked.gate]);
     // The launch script runs the worker's command; its variables (the MCP token) are only in the 0600 env file.

@@ -55,6 +55,8 @@ test('a parked pane starts detached in its hidden window; adopting it pipes, kee
   await tmux.parkPane('crewmux-s1', 'crewmux-pool', { cwd: '/w', command: 'read _ < /g && . /l' });
   await tmux.adoptPane('%7', { split: '@0' }, "cat >> '/l'");
   await tmux.adoptPane('%7', { session: 'crewmux-s1', window: 'workers-2' }, "cat >> '/l'");
+  // A pane piped since it was parked (app/workers/pool-panes.ts): no pipe-pane on the spawn's path.
+  await tmux.adoptPane('%8', { split: '@0' }, '');
   const base = ['true', '-L', 'sock', '-f', '/dev/null'];
   const start = [
     '-c',
@@ -89,6 +91,10 @@ test('a parked pane starts detached in its hidden window; adopting it pipes, kee
     [
       ...[...base, ...head, ';', 'break-pane', '-d', '-s', '%7', '-t', '=crewmux-s1:', '-n', 'workers-2'],
       ...[';', 'display-message', '-p', '-t', '%7', '#{pane_id}\t#{window_id}'],
+    ],
+    [
+      ...[...base, 'set-option', '-p', '-t', '%8', 'remain-on-exit', 'on'],
+      ...[';', 'join-pane', '-d', '-s', '%8', '-t', '@0', ';', 'select-layout', '-t', '@0', 'tiled'],
     ],
   ]);
 });

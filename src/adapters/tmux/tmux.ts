@@ -196,9 +196,10 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
 
     async adoptPane(paneId: string, at: PanePlace, pipeTo: string) {
       // One command list, as startPane's: the pipe is set before the pane's command starts (the caller opens its gate
-      // after this), remain-on-exit is set on the pane itself (it keeps it in any window), and -d keeps the focus.
+      // after this; '' when the pane is piped already), remain-on-exit is set on the pane itself (it keeps it in any
+      // window), and -d keeps the focus.
       const head = [
-        ['pipe-pane', '-t', paneId, '-o', pipeTo],
+        ...(pipeTo ? [['pipe-pane', '-t', paneId, '-o', pipeTo]] : []),
         ['set-option', '-p', '-t', paneId, 'remain-on-exit', 'on'],
       ];
       const chain =

@@ -92,7 +92,7 @@ export interface Tmux {
   parkPane(session: string, window: string, p: SpawnPane): Promise<{ paneId: string; windowId: string; pid: number }>;
   /**
    * Moves the existing pane `paneId` where a new pane would go (`at`, as startPane), with its output piped to `pipeTo`
-   * and remain-on-exit on, in ONE tmux invocation; the focus stays where it was.
+   * ('' : it is piped already) and remain-on-exit on, in ONE tmux invocation; the focus stays where it was.
    */
   adoptPane(paneId: string, at: PanePlace, pipeTo: string): Promise<{ paneId: string; windowId: string }>;
   /** Splits the window; returns the new pane's id. */

@@ -11,7 +11,15 @@ import { shellExports, shellQuote } from '../../core/text/shell-quote.js';
 import { overflowWindowName } from '../../core/session/naming.js';
 import { placeWorker, type WindowLoad } from '../../core/workers/layout.js';
 import { dirname, join } from 'node:path';
-import { createFifo, openFifoGate, removeOnceEmptied, writeFileAtomic } from '../../adapters/system/files.js';
+import {
+  appendText,
+  createFifo,
+  moveFile,
+  openFifoGate,
+  readIfExists,
+  removeOnceEmptied,
+  writeFileAtomic,
+} from '../../adapters/system/files.js';
 import type { PaneGate, PaneInfo, PanePlace, SpawnPane, Tmux } from '../ports/tmux.js';
 
 export const LEAD_WINDOW = 'lead';
@@ -167,6 +175,16 @@ export interface ParkedPane {
   pid: number;
   gate: string;
   launch: string;
+  /** Where its output goes already (piped at park time); the spawn renames it to the worker's pane log. */
+  log: string;
+}
+
+/** Makes the parked pane's piped log `from` the worker's `logFile` (what `logFile` held is appended to it first). */
+function adoptLog(from: string, logFile: string): void {
+  // Appended, not rewritten: the pipe's `cat` writes to this file itself, whatever its name.
+  const before = readIfExists(logFile);
+  if (before) appendText(from, before);
+  moveFile(from, logFile);
 }
 
 /** The command of a parked pane: it waits at its gate, then runs its launch script in the same shell (no exec). */
@@ -177,9 +195,10 @@ export function parkedCommand(gate: string, launch: string): string {
 /**
  * Starts worker pane `pane` in the parked pane `parked` instead of a new one: the same command and env file rules as
  * openWorkerPane (the values only in the 0600 env file, which the shell empties once read), written to the parked
- * pane's launch script (0600); then ONE tmux invocation pipes its output to `logFile` and moves it where a new pane
- * would go (Tmux.adoptPane), and its gate opens. Nothing is typed into the pane. Rejects when a step fails (the caller
- * kills the parked pane and starts a new one); `listing` as for openWorkerPane.
+ * pane's launch script (0600). Its output is piped since it was parked: that log file is renamed to `logFile` (the
+ * pipe's `cat` keeps writing to it; no fork in tmux on the spawn's path). Then ONE tmux invocation moves it where a
+ * new pane would go (Tmux.adoptPane), and its gate opens. Nothing is typed into the pane. Rejects when a step fails
+ * (the caller kills the parked pane and starts a new one); `listing` as for openWorkerPane.
  */
 export async function openParkedPane(
   tmux: Tmux,
@@ -197,9 +216,8 @@ export async function openParkedPane(
   if (Object.keys(pane.env ?? {}).length) removeOnceEmptied(envFile);
   // The pane's shell started in the worktree; `cd` again all the same (a builtin: it costs no process).
   writeFileAtomic(parked.launch, `cd ${shellQuote(spec.cwd)} || exit 1\n${spec.command}\n`, 0o600);
-  const ref = await inLayout(tmux, session, listing, (at) =>
-    tmux.adoptPane(parked.paneId, at, `cat >> ${shellQuote(logFile)}`),
-  );
+  adoptLog(parked.log, logFile);
+  const ref = await inLayout(tmux, session, listing, (at) => tmux.adoptPane(parked.paneId, at, ''));
   await gate.open(parked.gate);
   return ref;
 }

@@ -3,10 +3,12 @@
  * shell), most of a pooled spawn, so each ready pool worktree also holds a pane started ahead, in the hidden
  * `crewmux-pool` window of the session. Its shell runs in the worktree and waits at a named pipe; a spawn writes the
  * worker's launch script, moves the pane into place and opens the pipe (panes.ts openParkedPane). Nothing is ever
- * typed into a parked pane. Each pane's gate and launch script live in `<session>/pool/pool-<k>/` (0700, files 0600).
+ * typed into a parked pane. Each pane's gate, launch script and piped log live in `<session>/pool/pool-<k>/` (0700,
+ * files 0600); the log becomes the worker's pane log when it is taken.
  */
 import { dirname, join } from 'node:path';
-import { ensureDir, removeTree } from '../../adapters/system/files.js';
+import { appendText, ensureDir, removeTree } from '../../adapters/system/files.js';
+import { shellQuote } from '../../core/text/shell-quote.js';
 import { FIFO_GATE, parkedCommand, POOL_WINDOW, type ParkedPane } from './panes.js';
 import type { Runtime } from '../runtime.js';
 
@@ -35,12 +37,21 @@ export function createPoolPanes(rt: Runtime): PoolPanes {
       const dir = join(poolPanesDir(rt), `pool-${k}`);
       removeTree(dir);
       ensureDir(dir);
-      const files = { gate: join(dir, 'gate.fifo'), launch: join(dir, 'launch.sh') };
+      const files = { gate: join(dir, 'gate.fifo'), launch: join(dir, 'launch.sh'), log: join(dir, 'pane.log') };
       await gate.create(files.gate);
+      // 0600 before the pipe's `cat` opens it (it would create it with the tmux server's umask).
+      appendText(files.log, '');
       const p = await rt.tmux.parkPane(rt.tmuxSession, POOL_WINDOW, {
         cwd: path,
         command: parkedCommand(files.gate, files.launch),
       });
+      // Piped now, so the spawn's tmux command list forks nothing (panes.ts openParkedPane renames this log).
+      try {
+        await rt.tmux.pipePane(p.paneId, `cat >> ${shellQuote(files.log)}`);
+      } catch (e) {
+        await rt.tmux.killPane(p.paneId).catch(() => undefined);
+        throw e;
+      }
       return { paneId: p.paneId, pid: p.pid, ...files };
     },
     alive: (p) => rt.runner.isAlive(p.pid),
