@@ -247,3 +247,35 @@ test('a pooled worker starts in the pane parked for its worktree, with its own v
     t.cleanup();
   }
 });
+
+test('a supervisor SIGKILLed with parked panes leaves them in its tmux session; crewmux gc kills them', async () => {
+  const t = createTestEnv();
+  try {
+    const repo = createRepo(t);
+    // The lead waits for a file nobody writes: the pool fills while the session runs.
+    const run = startStepRun(t, repo, [{ waitFile: join(t.dir, 'never') }], {
+      seer: { command: '/bin/sh', args: ['-c', 'exec sleep 600'], prompt: 'file' },
+    });
+    const filled = await waitFor(
+      'two parked panes',
+      () => (parkedPanes(t).length >= 2 ? parkedPanes(t) : false),
+      60_000,
+    );
+    const status = JSON.parse((await runCli(t, repo, ['status', '--json'])).stdout) as {
+      session: { supervisorPid: number };
+    };
+    process.kill(status.session.supervisorPid, 'SIGKILL');
+    await run.result;
+    assert.deepEqual(
+      parkedPanes(t).map((p) => p.paneId),
+      filled.map((p) => p.paneId),
+      'a dead supervisor drains nothing',
+    );
+    const gc = await runCli(t, repo, ['gc', '--json']);
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.deepEqual(parkedPanes(t), [], 'gc killed the parked panes');
+    for (const p of filled) await waitFor(`parked shell ${p.pid} to end`, () => !alive(p.pid), 10_000, 50);
+  } finally {
+    t.cleanup();
+  }
+});
