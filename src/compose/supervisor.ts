@@ -14,6 +14,7 @@ import { isSessionEnd, isWorkerEnd } from '../core/session/event-types.js';
 import { FINISHED_STATES, type WorkerState } from '../core/workers/state.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createWorktreePool, DEFAULT_POOL_SIZE } from '../app/workers/pool.js';
+import { createPoolPanes } from '../app/workers/pool-panes.js';
 import { createUsageCollector } from '../app/usage/collect.js';
 import { checkBudgets } from '../app/usage/budget.js';
 import { createUsageFiles } from '../adapters/usage/usage-files.js';
@@ -304,6 +305,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
         size: rt.config.worktree?.pool ?? DEFAULT_POOL_SIZE,
         prepare: (path) => preparePoolWorktree(rt, path),
         teardown: (path) => teardownPoolWorktree(rt, path),
+        // Each ready worktree also holds a pane waiting in it (issue 15 item 6: a pane is most of a pooled spawn).
+        panes: createPoolPanes(rt),
       });
       rt.pool.fill();
     }

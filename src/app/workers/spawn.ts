@@ -19,7 +19,14 @@ import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adap
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PassCriterion } from '../../core/review/verdict.js';
 import { prepareLaunch } from '../agents/launch.js';
-import { exitStatusFile, recordingExit, type PaneRef, type PaneSpec } from './panes.js';
+import {
+  exitStatusFile,
+  openParkedPane,
+  recordingExit,
+  type PaneRef,
+  type PaneSpec,
+  type ParkedPane,
+} from './panes.js';
 import {
   chooseNode,
   chooseRuntime,
@@ -97,6 +104,27 @@ const localPane =
     return { paneId: h.id, windowId: h.windowId ?? '' };
   };
 const splitPane: OpenWorkerPane = localPane();
+
+/**
+ * A pool worktree's parked pane (pool-panes.ts), moved into place with the worker's command: no pane is created. When
+ * that fails (its shell died since the pool checked), the parked pane goes and a new pane opens as without the pool.
+ */
+const parkedPane =
+  (parked: ParkedPane, listing?: Promise<PaneInfo[]>): OpenWorkerPane =>
+  async (rt, pane, logFile) => {
+    try {
+      return await openParkedPane(rt.tmux, rt.tmuxSession, parked, pane, logFile, listing, rt.paneGate);
+    } catch (err) {
+      rt.events.emit(
+        'pool.failed',
+        `worktree pool: could not start the agent in parked pane ${parked.paneId} (${(err as Error).message}); opening a new pane`,
+        null,
+        { what: 'parked pane' },
+      );
+      await rt.tmux.killPane(parked.paneId).catch(() => undefined);
+      return localPane(listing)(rt, pane, logFile);
+    }
+  };
 
 export const MAX_TASK_BYTES = 256 * 1024;
 const token = () => randomBytes(24).toString('hex');
@@ -519,6 +547,12 @@ async function startWorker(
         await rt.git.deleteBranch(rt.repoRoot, branch, true);
       },
     });
+    // A parked pane that does not become the worker's (a rollback, another runtime's agent) must not wait forever.
+    const parked = pooled?.pane;
+    const dropParked = async () => {
+      if (parked && rt.store.getWorker(rt.sid, id)?.pane_id !== parked.paneId) await rt.tmux.killPane(parked.paneId);
+    };
+    if (parked) undo.push({ what: 'close the parked pane', run: dropParked });
     mark('worktree');
     const doneFile = join(worktree, '.crewmux', 'done.flag');
     ensureDir(join(worktree, '.crewmux'));
@@ -620,11 +654,12 @@ async function startWorker(
       (run) => undo.push({ what: 'stop the agent', run: async () => void (await run()) }),
       async (r, pane, log) => {
         mark('launch');
-        return (openPane ?? localPane(listing))(r, pane, log);
+        return (openPane ?? (parked ? parkedPane(parked, listing) : localPane(listing)))(r, pane, log);
       },
       { nodePrepared: Boolean(onNode && prepared) },
     );
     mark('pane');
+    await dropParked().catch(() => undefined);
     const where = placement ? ` on node ${spawn.runtime} (placed there: ${placement})` : '';
     rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}${where}`, id, {
       agent: agentName,
@@ -633,6 +668,7 @@ async function startWorker(
       worktree,
       included: prompt.included,
       pooled: Boolean(pooled),
+      parkedPane: Boolean(parked) && rt.store.getWorker(rt.sid, id)?.pane_id === parked?.paneId,
       runtime: spawn.runtime ?? LOCAL_RUNTIME,
       ...(placement ? { placement } : {}),
       ms: marks,

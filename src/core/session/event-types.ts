@@ -25,7 +25,8 @@ export const EVENT_TYPES = {
   'worker.spawn_failed': 'spawn_worker failed; what it had made was rolled back',
   'worker.queued': 'spawn_worker did not admit a worker for lack of memory: it waits in the queue (the figures)',
   'worker.admitted': 'a queued worker was admitted (memory freed here, or a node has room) and is being started',
-  'pool.failed': 'the worktree pool could not make, move or remove a ready worktree (spawns create their own)',
+  'pool.failed':
+    'the worktree pool could not make, move or remove a ready worktree or its parked pane (spawns create their own)',
   'worker.running': 'a worker started a turn (first, new message, or restart)',
   'worker.waiting': "a worker's agent waits for input (a question or permission prompt)",
   'worker.done': 'a worker reported its turn done',
