@@ -82,7 +82,10 @@ function printSpawn(label, b, target) {
     .map((r) => JSON.parse(r.data));
   db.close();
   const pooled = marks.filter((m) => m.pooled).length;
-  console.log(`  worktrees taken from the warm pool: ${pooled} of ${marks.length}`);
+  const parked = marks.filter((m) => m.parkedPane).length;
+  console.log(
+    `  worktrees taken from the warm pool: ${pooled} of ${marks.length}; agents started in a parked pane: ${parked}`,
+  );
   marks.splice(0, marks.length, ...marks.map((m) => m.ms ?? {}));
   // Milliseconds since spawn_worker began at the end of each step (app/workers/spawn.ts), in the order they end:
   // head, listing and extras run alongside each other, so each has its own mark.

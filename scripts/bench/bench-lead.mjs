@@ -42,7 +42,7 @@ await new Promise((r) => setTimeout(r, 3000));
 
 /**
  * Waits until the session's worktree pool is idle: 2 entries (the default worktree.pool), each a `pool-<k>` worktree
- * still on its pool branch, and no `git worktree add` in flight (git keeps `.git/worktrees/<id>/locked` while it adds
+ * still on its pool branch with its parked pane in the `crewmux-pool` window, and no `git worktree add` in flight (git keeps `.git/worktrees/<id>/locked` while it adds
  * one). Each spawn and each raw measurement starts from there, so neither competes with a refill's checkout (that
  * inflated the raw figure) and the raw `git worktree add` never meets the refill's: git 2.39 dies in that window
  * ("failed to read .git/worktrees/pool-3/commondir"), which crashed this lead. Gives up after 60 s.
@@ -68,7 +68,12 @@ const poolIdle = () => {
       /^pool-\d+$/.test(id) && read(join(gitDir, 'worktrees', id, 'HEAD')) === `ref: refs/heads/crewmux/${sid}/${id}\n`,
   );
   const adding = ids.some((id) => read(join(gitDir, 'worktrees', id, 'locked')) !== '');
-  return ready.length >= 2 && !adding;
+  if (ready.length < 2 || adding) return false;
+  // Each ready entry also holds a parked pane (app/workers/pool-panes.ts), started after its worktree.
+  const parked = tmux('list-panes', '-s', '-t', process.env.TMUX_PANE ?? '%0', '-F', '#{window_name} #{pane_dead}')
+    .split('\n')
+    .filter((l) => l === 'crewmux-pool 0').length;
+  return parked >= 2;
 };
 out.poolWaits = [];
 const waitPoolIdle = async () => {

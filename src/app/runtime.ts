@@ -24,6 +24,7 @@ import type { BudgetStops, BudgetTracker } from './usage/budget.js';
 import type { GateRoundRow, ReviewRow } from './ports/review.js';
 import type { WorkerRuntime } from './ports/worker-runtime.js';
 import type { NodeSpec } from '../core/nodes/node-config.js';
+import type { NodeHold } from '../core/nodes/placement.js';
 import type { NodeRuntime } from './nodes/node-runtime.js';
 
 export interface Runtime {
@@ -95,6 +96,13 @@ export interface Runtime {
   memoryHeld?: Map<object, number>;
   /** The pass starting queued workers, while one runs (one at a time). */
   queueRun?: Promise<void>;
+  /**
+   * Workers placed on each node (app/nodes/placement.ts) that its free memory may not show yet, by node name: held
+   * from the placement until the node's free memory drops by them or the worker ends.
+   */
+  nodeHolds?: Map<string, NodeHold[]>;
+  /** When the memory queue may next ask the nodes for room for its head (ms, rt.now()); unset: at once. */
+  queueNodesAt?: number;
   /** When the monitor last sampled the workers' RSS (ms). */
   peaksSampledAt?: number;
   /** The budgets' warnings and excesses fired so far (app/usage/budget.ts); created on the first check. */
@@ -111,6 +119,11 @@ export interface Runtime {
   newNodeRuntime?: (name: string, spec: NodeSpec) => NodeRuntime;
   /** Lets the MCP server accept a relayed loopback port's Host header (a node's forward); set by the supervisor. */
   allowMcpHost?: (hostPort: string) => void;
+  /**
+   * The MCP server's Unix socket (0600, in crewmux's 0700 runtime dir), where nodes' relays lead; set by the
+   * supervisor when it listens there.
+   */
+  mcpSocket?: string;
   /** Set by the first endSession call before any step of the ending runs; later calls await it. Never rejects. */
   ending?: Promise<void>;
 }

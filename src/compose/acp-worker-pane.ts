@@ -4,11 +4,13 @@
  * CREWMUX_MCP_URL / CREWMUX_MCP_TOKEN (the pane's environment, never a command line), starts the agent with its ACP
  * flag, and runs app/workers/acp-worker.ts with the terminal in raw mode: the pane is the transcript, and what is typed
  * or pasted into it becomes the next turn. Signals go to the worker's signals file (0600), source `acp`; the model
- * calls the agent reports, when its entry says it does, to the usage file named in the launch file (0600).
+ * calls the agent reports, when its entry says it does, to the usage file named in the launch file (0600). The agent's
+ * `fs/*` requests are served from the worktree only (adapters/acp/worktree-files.ts).
  */
 import { z } from 'zod';
 import { appendText, readText } from '../adapters/system/files.js';
 import { connectAcp } from '../adapters/acp/acp-connection.js';
+import { worktreeFiles } from '../adapters/acp/worktree-files.js';
 import { readPackageVersion } from '../adapters/system/package-version.js';
 import { runAcpWorker } from '../app/workers/acp-worker.js';
 import { ACP_LAUNCH_ENV } from '../core/acp/launch.js';
@@ -36,6 +38,7 @@ async function main(): Promise<number> {
   const worker = runAcpWorker(
     {
       conn,
+      files: worktreeFiles(launch.cwd),
       print: (text) => process.stdout.write(text),
       signal(event, detail) {
         const line = { at: Date.now(), via: 'acp', event, ...detail };

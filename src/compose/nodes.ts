@@ -10,10 +10,14 @@ import { createNodeConnector } from '../adapters/nodes/node-channel.js';
 import { createNodesConfigFile } from '../adapters/nodes/nodes-config-file.js';
 import { serveStdio, type StdioServer } from '../adapters/nodes/stdio-server.js';
 import { watchDir } from '../adapters/system/files.js';
+import { pokeLoopbackPort } from '../adapters/system/net.js';
 import { createMemoryReader } from '../adapters/machine/memory-reader.js';
 import { detectAgents } from '../app/agents/detect.js';
 import { nodeServeMethods } from '../app/nodes/serve.js';
 import { nodeWorkerMethods, nodeWorkerStatus, nodeWorkerWatchDirs } from '../app/nodes/serve-workers.js';
+import { nodeBootstrapMethods } from '../app/nodes/serve-bootstrap.js';
+import { createWorktreeFiles } from '../adapters/git/worktree-files.js';
+import { createUsageFiles } from '../adapters/usage/usage-files.js';
 import { nodeGcMethods } from '../app/nodes/serve-gc.js';
 import { createWorkerWatch } from '../app/nodes/serve-watch.js';
 import { resolveAgents } from '../app/agents/agent-table.js';
@@ -89,9 +93,20 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     userHome: ctx.env.HOME ?? '',
     env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
     resolveAgent,
+    pokePort: pokeLoopbackPort,
   });
   const gc = nodeGcMethods({ dataDir: ctx.paths.dataDir, tmux, git: ctx.git });
-  channel.server = serveStdio({ ...methods, ...workers, ...gc });
+  const bootstrap = nodeBootstrapMethods({
+    dataDir: ctx.paths.dataDir,
+    tmux,
+    git: ctx.git,
+    env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
+    files: createWorktreeFiles(),
+    runner: createProcessRunner(),
+    usageFiles: createUsageFiles(),
+    runtimeDir: ctx.paths.runtimeDir,
+  });
+  channel.server = serveStdio({ ...methods, ...workers, ...gc, ...bootstrap });
   try {
     await channel.server.done;
   } finally {

@@ -1,5 +1,7 @@
 /** Building a session's Runtime from its stored row: used by the supervisor, `stop` and `resume`. */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { ensureDir, readIfExists, writeFileAtomic } from '../adapters/system/files.js';
 import { createProcessRunner } from '../adapters/process/process-runner.js';
 import { createWorktreeFiles } from '../adapters/git/worktree-files.js';
 import {
@@ -15,7 +17,7 @@ import { forwardableEnv } from '../app/agents/launch.js';
 import type { Runtime } from '../app/runtime.js';
 import { budgetStops } from '../app/usage/budget-stops.js';
 import type { AppServices } from '../app/services.js';
-import { createNodeRuntime } from '../app/nodes/node-runtime.js';
+import { createNodeRuntime, type NodeRelay } from '../app/nodes/node-runtime.js';
 import { createSsh } from '../adapters/nodes/ssh.js';
 import { createNodeConnector } from '../adapters/nodes/node-channel.js';
 import { createGitTransfer } from '../adapters/nodes/git-transfer.js';
@@ -72,7 +74,11 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
       name,
       spec,
       connector: createNodeConnector({ ssh, env: ctx.env }),
-      forwardRemote: (target, port) => ssh.forwardRemote(target, port),
+      forwardRemote: (target, to, nodePort) => ssh.forwardRemote(target, to, nodePort),
+      cancelForward: (target, to, nodePort) => ssh.cancelForward(target, to, nodePort),
+      masterPid: (target) => ssh.masterPid(target),
+      mcpTarget: () => rt.mcpSocket ?? (rt.mcpUrl ? Number(new URL(rt.mcpUrl).port) : 0),
+      relayRecord: relayRecordFile(join(s.session_dir, 'nodes', `${name}.relay.json`)),
       gitSshCommand: ssh.gitSshCommand(),
       transfer: createGitTransfer({ env: ctx.env }),
       version: ctx.version,
@@ -84,4 +90,29 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
     });
   };
   return rt;
+}
+
+const NodeRelaySchema = z.object({
+  port: z.number().int().min(1).max(65535),
+  to: z.union([z.number().int(), z.string()]),
+  master: z.number().int().optional(),
+});
+
+/** A node's relay as recorded for the session (0600 JSON in a 0700 dir); a record that does not parse is none. */
+function relayRecordFile(file: string): { load(): NodeRelay | undefined; save(r: NodeRelay): void } {
+  return {
+    load() {
+      const text = readIfExists(file);
+      if (text === undefined) return undefined;
+      try {
+        return NodeRelaySchema.parse(JSON.parse(text));
+      } catch {
+        return undefined;
+      }
+    },
+    save(r) {
+      ensureDir(dirname(file), 0o700);
+      writeFileAtomic(file, JSON.stringify(r), 0o600);
+    },
+  };
 }

@@ -14,6 +14,7 @@ import { isSessionEnd, isWorkerEnd } from '../core/session/event-types.js';
 import { FINISHED_STATES, type WorkerState } from '../core/workers/state.js';
 import { createMonitor } from '../app/workers/monitor.js';
 import { createWorktreePool, DEFAULT_POOL_SIZE } from '../app/workers/pool.js';
+import { createPoolPanes } from '../app/workers/pool-panes.js';
 import { createUsageCollector } from '../app/usage/collect.js';
 import { checkBudgets } from '../app/usage/budget.js';
 import { createUsageFiles } from '../adapters/usage/usage-files.js';
@@ -42,10 +43,13 @@ import { resumeSession } from '../app/session/resume.js';
 import { rotateTokens } from '../app/session/tokens.js';
 import { endSession } from '../app/session/goal.js';
 import type { AppContext } from './app-context.js';
-import { startQueuedWorker, type PromptExtras } from '../app/workers/spawn.js';
+import { placeQueuedWorker, startQueuedWorker, type PlacedOnNode, type PromptExtras } from '../app/workers/spawn.js';
 import { learnPeak, startQueuedWorkers } from '../app/workers/admission.js';
 import { createMachineMemory } from './machine-memory.js';
-import { closeNodeRuntimes } from '../app/workers/worker-runtimes.js';
+import { closeNodeRuntimes, nodeOf } from '../app/workers/worker-runtimes.js';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { ensureDir } from '../adapters/system/files.js';
 import { cleanNodeWorkers } from '../app/nodes/node-gc.js';
 
 const isFinishedState = (name: string) => FINISHED_STATES.includes(name as WorkerState);
@@ -95,8 +99,13 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       )
     : undefined;
   const toolStats = createToolStats(store.stats(), sid);
-  // Workers queued for memory start from the monitor's tick and when a worker ends (promptExtras is set below).
-  const startQueued = () => startQueuedWorkers(rt, (w) => startQueuedWorker(rt, w, promptExtras));
+  // Workers queued for memory start from the monitor's tick and when a worker ends (promptExtras is set below): here
+  // when memory frees, or on a node with room (asked now when a worker ended, else at most every 10 s).
+  const startQueued = (nodesNow = false) =>
+    startQueuedWorkers<PlacedOnNode>(rt, (w, placed) => startQueuedWorker(rt, w, promptExtras, placed), {
+      place: (w, reason) => placeQueuedWorker(rt, w, reason),
+      nodesNow,
+    });
   const monitor = createMonitor(rt, { startQueued });
   const radar = createRadarScheduler(rt);
   // The session is over when its terminal event is seen, or when endSession settles: that also
@@ -219,7 +228,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       if (!isWorkerEnd(e.type) || !e.workerId) return;
       const w = store.getWorker(sid, e.workerId);
       if (w) learnPeak(rt, w);
-      void startQueued().catch(() => undefined);
+      void startQueued(true).catch(() => undefined);
     }),
     ...(manual
       ? [
@@ -247,9 +256,17 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   process.on('unhandledRejection', onCrash);
 
   try {
-    // On resume, every token is replaced before the MCP server listens: whoever bound the freed port while the
+    // Nodes' relays lead to the MCP server's Unix socket (0600 in the 0700 runtime dir): no other user can stand in
+    // for this server there while it is down, so a node worker's token, which only ever travels that way, is kept on
+    // resume (its agent on the node runs on and cannot be handed a new one). Listened on before the rotation, which
+    // runs before any request is read (docs/security/tokens.md).
+    rt.mcpSocket = await listenMcpSocket(mcp, join(ctx.paths.runtimeDir, 'mcp'), sid).catch((e) => {
+      events.emit('monitor.error', `the MCP server cannot listen on its Unix socket: ${(e as Error).message}`);
+      return undefined;
+    });
+    // On resume, every other token is replaced before the MCP server listens: whoever bound the freed port while the
     // supervisor was down may hold the old ones (docs/security/tokens.md). resumeSession relaunches live agents.
-    if (opts.resume) rotateTokens(store, sid);
+    if (opts.resume) rotateTokens(store, sid, (w) => Boolean(rt.mcpSocket) && nodeOf(rt, w) !== undefined);
     // On resume, the old port is tried first (then any free port); agents are relaunched with the new URL anyway.
     let port: number;
     let newPort: number | undefined;
@@ -288,6 +305,8 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
         size: rt.config.worktree?.pool ?? DEFAULT_POOL_SIZE,
         prepare: (path) => preparePoolWorktree(rt, path),
         teardown: (path) => teardownPoolWorktree(rt, path),
+        // Each ready worktree also holds a pane waiting in it (issue 15 item 6: a pane is most of a pooled spawn).
+        panes: createPoolPanes(rt),
       });
       rt.pool.fill();
     }
@@ -379,4 +398,21 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
   } catch {
     return 1;
   }
+}
+
+/**
+ * Serves the MCP endpoint on `<dir>/<hash of sid>.sock` too (dir 0700), for nodes' relays; resolves with the path, or
+ * undefined where ssh could not forward to it (a path with `:`, or too long for a Unix socket).
+ */
+async function listenMcpSocket(
+  mcp: { listenSocket(path: string): Promise<void> },
+  dir: string,
+  sid: string,
+): Promise<string | undefined> {
+  const path = join(dir, `${createHash('sha256').update(sid).digest('hex').slice(0, 16)}.sock`);
+  // ssh's -R spec is split on ':'; sun_path holds 104 bytes on macOS (108 on Linux).
+  if (path.includes(':') || Buffer.byteLength(path) > 103) return undefined;
+  ensureDir(dir, 0o700);
+  await mcp.listenSocket(path);
+  return path;
 }

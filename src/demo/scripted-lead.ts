@@ -72,7 +72,8 @@ async function main(): Promise<void> {
   }
   if (ids.length) await waitAll(c, ids);
   const list = await c.call('list_workers');
-  const workers = (list.structured?.workers ?? []) as { id: string; state: string }[];
+  const workers = (list.structured?.workers ?? []) as { id: string; state: string; node?: string | null }[];
+  say(`list_workers -> ${workers.map((w) => `${w.id} ${w.state} ${w.node ? `on ${w.node}` : 'here'}`).join(', ')}`);
   const done = workers.filter((w) => w.state === 'done').map((w) => w.id);
   if (tools.includes('merge_worker')) {
     for (const id of done) say(`merge_worker ${id} -> ${(await c.call('merge_worker', { worker_id: id })).text}`);

@@ -4,6 +4,7 @@
  * Host and Origin name this loopback port (DNS-rebinding protection), the body is under the size limit,
  * and the bearer token names a principal, who gets only that role's tools.
  */
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -66,6 +67,7 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
   let port = 0;
   let http: Server | undefined;
+  let socketServer: Server | undefined;
 
   // Loopback ports on this host's name that relay here (a worker node's `ssh -R` forward lands on the node's
   // loopback; its agent's Host header names the node's port).
@@ -117,20 +119,25 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
     if (res.statusCode === 200 && listsTools(body)) opts.onToolsListed?.(principal);
   }
 
+  const newServer = () => {
+    const server = createServer((req, res) => {
+      handle(req, res).catch((e) => {
+        if (!res.headersSent) reply(res, 500, `Internal error: ${(e as Error).message}`);
+        else res.end();
+      });
+    });
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    return server;
+  };
+
   return {
     /** Listens on 127.0.0.1:`wantPort` (0 picks a free port); resolves to the port. */
     listen(wantPort = 0): Promise<number> {
-      http = createServer((req, res) => {
-        handle(req, res).catch((e) => {
-          if (!res.headersSent) reply(res, 500, `Internal error: ${(e as Error).message}`);
-          else res.end();
-        });
-      });
+      http = newServer();
       // An idle keep-alive connection stays open for 10 minutes (Node's default is 5 s). A client that reuses one just
       // as the server closes it gets "other side closed" for a request it already sent, which no client retries (a
       // POST): under load a lead's tool call failed that way after a few seconds of quiet. Clients close first:
       // undici leaves a second before the server's `Keep-Alive: timeout=600`, hyper after 90 s, httpx after 5 s.
-      http.keepAliveTimeout = KEEP_ALIVE_MS;
       return new Promise((resolve, reject) => {
         http!.once('error', reject);
         http!.listen(wantPort, '127.0.0.1', () => {
@@ -151,15 +158,32 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
       if (!/^127\.0\.0\.1:\d+$/.test(hostPort)) throw new Error(`not a loopback host:port: ${hostPort}`);
       relayed.add(hostPort);
     },
-    /** Closes every MCP session and the listener. */
+    /**
+     * Serves the same endpoint on the Unix socket `path` too (its dir must be the user's, 0700; the socket is made
+     * 0600): where worker nodes' relays lead, so no other local user can stand in for this server while it is down.
+     * A leftover socket at `path` (a supervisor that was killed) is replaced. Requests still need a token and an
+     * allowed Host header. Resolves once it listens; rejects with the listen error.
+     */
+    async listenSocket(path: string): Promise<void> {
+      if (lstatSync(path, { throwIfNoEntry: false })?.isSocket()) unlinkSync(path);
+      const server = newServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => resolve());
+      });
+      chmodSync(path, 0o600);
+      socketServer = server;
+    },
+    /** Closes every MCP session and the listeners. */
     async close(): Promise<void> {
       closed = true;
       for (const s of open) await s.close().catch(() => undefined);
       open.clear();
       pools.clear();
-      if (http) {
-        http.closeAllConnections();
-        await new Promise<void>((r) => http!.close(() => r()));
+      for (const server of [http, socketServer]) {
+        if (!server) continue;
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
       }
     },
   };

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { BIN, createRepo, createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
 import { waitFor } from '../helpers/wait.js';
+import { startNodeRun } from '../helpers/node-lab-run.js';
 import Database from 'better-sqlite3';
 
 const isAlive = (pid: number) => {
@@ -196,52 +197,13 @@ test(
 );
 
 test(
-  'resume after the supervisor is SIGKILLed re-adopts a node worker: its agent runs on, its branch is merged',
+  'resume after the supervisor is SIGKILLed re-adopts a node worker: its agent runs on, its view is back, worker_done works',
   { skip },
   async () => {
-    const lab = await createSshLab({ nodes: 1 });
-    const t = createTestEnv();
+    // The worker writes kept.txt and holds its turn open; the test finishes it through its view after the resume.
+    const r0 = await startNodeRun({ task: 'Hold.\n```file:kept.txt\nwritten before the crash\n```' });
     try {
-      const [n0] = lab.nodes as [(typeof lab.nodes)[0]];
-      chmodSync(t.dir, 0o700);
-      const configDir = t.env.CREWMUX_CONFIG_DIR!;
-      mkdirSync(configDir, { recursive: true, mode: 0o700 });
-      writeFileSync(join(configDir, 'config.json'), JSON.stringify({ nodes: { n0: { host: n0.ip, user: n0.user } } }), {
-        mode: 0o600,
-      });
-      const repo = createRepo(t, {
-        'README.md': '# test repo\n',
-        '.crewmux/config.json': JSON.stringify({ verify: ['git status'] }),
-      });
-      // The worker writes kept.txt and holds its turn open; the test finishes it on the node after the resume.
-      const plan = {
-        workers: [{ task: 'Hold.\n```file:kept.txt\nwritten before the crash\n```\n```hold\n```\n', node: 'n0' }],
-        verify: ['git status'],
-      };
-      const goal = `One file.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
-      const env = { ...t.env, CREWMUX_SSH_COMMAND: lab.sshCommand };
-      const cli = (args: string[], timeoutMs = 60_000) =>
-        lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
-      const args = ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'scripted-worker', '--no-attach'];
-      const run = cli([...args, '--trust-repo-config', '--wait', '--timeout', '300'], 360_000);
-
-      const nodeData = join(n0.home, '.local', 'share', 'crewmux', 'node');
-      const sid = await waitFor(
-        'the node worker to hold its turn with kept.txt written',
-        () => {
-          const found = lab.asNode(n0, ['sh', '-c', `ls -d ${nodeData}/worktrees/*/w01/kept.txt`]).stdout.trim();
-          return found ? found.split('/').at(-3) : undefined;
-        },
-        120_000,
-      );
-      const state = join(nodeData, 'sessions', sid, 'w01');
-      const paneLog = () => lab.asNode(n0, ['cat', join(state, 'pane.log')]).stdout;
-      await waitFor('the scripted worker to idle', () => /holding/.test(paneLog()), 60_000);
-      const nonce = /(?:<nonce> is|with nonce) ([0-9a-f]{12})/.exec(
-        readFileSync(join(state, 'prompt.md'), 'utf8'),
-      )?.[1];
-      assert.ok(nonce, 'the prompt on the node names the nonce');
-
+      const { lab, t, node: n0, repo, cli, run, sid, paneLog } = r0;
       const agentPid = () =>
         lab
           .asNode(n0, [
@@ -257,11 +219,15 @@ test(
           .stdout.trim();
       const pid = agentPid();
       assert.match(pid, /^\d+$/);
+      const viewFile = await waitFor('view.json', () => findFile(t.env.CREWMUX_DATA_DIR!, 'view.json'), 30_000);
+      const viewPane = () => JSON.parse(readFileSync(viewFile, 'utf8')).pane as string;
       const before = JSON.parse((await cli(['status', '--json'])).stdout);
       process.kill(before.session.supervisorPid, 'SIGKILL');
       const lost = await run;
       assert.equal(lost.code, 1, `${lost.stdout}\n${lost.stderr}`);
       assert.match(lost.stdout, /E_SUPERVISOR_LOST/);
+      // While crewmux is down, the worker's view pane here goes too (closed by hand, say).
+      t.tmux('kill-pane', '-t', viewPane());
 
       const resumed = cli(['resume', '--no-attach', '--wait'], 240_000);
       // The relaunched lead waits for w01 (its recap says so); the agent on the node was never stopped.
@@ -270,17 +236,16 @@ test(
       await waitFor('the resumed lead to wait for w01', () => /resumed: waiting for w01/.test(readLog()), 120_000);
       // Re-adopted, not relaunched: the same agent process runs on the node.
       assert.equal(agentPid(), pid);
-      // It finishes on the node after the resume, through its done file (its old MCP token is refused).
-      const flag = join(nodeData, 'worktrees', sid, 'w01', '.crewmux', 'done.flag');
-      const wrote = lab.asNode(n0, [
-        'sh',
-        '-c',
-        'printf %s "$1" > "$2.tmp" && mv "$2.tmp" "$2"',
-        'sh',
-        JSON.stringify({ nonce, status: 'done', summary: 'finished after the resume' }),
-        flag,
-      ]);
-      assert.equal(wrote.status, 0, wrote.stderr);
+      // Its view is back: a pane here showing the agent on the node.
+      const shown = () => t.tmux('capture-pane', '-p', '-t', viewPane());
+      await waitFor('the view pane to show the agent again', () => /scripted worker holding/.test(shown()), 60_000);
+
+      // Typed into the view (a bracketed paste and Enter): the agent ends its turn with worker_done over MCP, through
+      // its node's relay, with the token it was started with.
+      t.tmux('send-keys', '-t', viewPane(), '-l', '\x1b[200~finish now\x1b[201~');
+      t.tmux('send-keys', '-t', viewPane(), 'Enter');
+      await waitFor('worker_done over MCP on the node', () => /worker_done -> /.test(paneLog()), 60_000);
+      assert.doesNotMatch(paneLog(), /scripted worker error/);
 
       const r = await resumed;
       assert.equal(r.code, 0, `resume failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
@@ -288,7 +253,7 @@ test(
       const view = JSON.parse((await cli(['status', '--json'])).stdout);
       assert.deepEqual(
         view.workers.map((w: { id: string; state: string; summary: string }) => [w.id, w.state, w.summary]),
-        [['w01', 'merged', 'finished after the resume']],
+        [['w01', 'merged', 'turn 1: nothing to write']],
       );
       // Its uncommitted file, written before the crash, was committed on the node and came home.
       assert.equal(git(repo, 'show', `crewmux/${sid}/integration:kept.txt`), 'written before the crash');
@@ -307,8 +272,7 @@ test(
       );
       assertNodeClean(lab, n0, sid);
     } finally {
-      t.cleanup();
-      await lab.close();
+      await r0.close();
     }
   },
 );
@@ -330,48 +294,15 @@ test(
   "the node worker's pane at home shows its agent; typing there reaches it; a cut link is said, then attached again",
   { skip },
   async () => {
-    const lab = await createSshLab({ nodes: 1 });
-    const t = createTestEnv();
+    // A cut link is noticed in about 3 s (not 45): long enough for the shared connection's master, and the relay
+    // of the worker's MCP calls it held, to die; an attempt while it is down fails in 3 s.
+    const r0 = await startNodeRun({
+      task: 'View.\n```file:view.txt\nwritten on the node\n```',
+      sshOptions: '-o ServerAliveInterval=1 -o ServerAliveCountMax=3 -o ConnectTimeout=3',
+      timeoutS: 200,
+    });
     try {
-      const [n0] = lab.nodes as [(typeof lab.nodes)[0]];
-      chmodSync(t.dir, 0o700);
-      const configDir = t.env.CREWMUX_CONFIG_DIR!;
-      mkdirSync(configDir, { recursive: true, mode: 0o700 });
-      writeFileSync(join(configDir, 'config.json'), JSON.stringify({ nodes: { n0: { host: n0.ip, user: n0.user } } }), {
-        mode: 0o600,
-      });
-      const repo = createRepo(t, {
-        'README.md': '# test repo\n',
-        '.crewmux/config.json': JSON.stringify({ verify: ['git status'] }),
-      });
-      const plan = {
-        workers: [{ task: 'View.\n```file:view.txt\nwritten on the node\n```\n```hold\n```\n', node: 'n0' }],
-        verify: ['git status'],
-      };
-      const goal = `One file.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
-      // A cut link is noticed in about 3 s (not 45), and an attempt while it is down fails in 3 s.
-      const sshCommand = `${lab.sshCommand} -o ServerAliveInterval=1 -o ServerAliveCountMax=3 -o ConnectTimeout=3`;
-      const env = { ...t.env, CREWMUX_SSH_COMMAND: sshCommand };
-      const cli = (args: string[], timeoutMs = 60_000) =>
-        lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
-      const args = ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'scripted-worker', '--no-attach'];
-      const run = cli([...args, '--trust-repo-config', '--wait', '--timeout', '200'], 260_000);
-
-      const nodeData = join(n0.home, '.local', 'share', 'crewmux', 'node');
-      const sid = await waitFor(
-        'the node worker to start',
-        () => {
-          const found = lab.asNode(n0, ['sh', '-c', `ls -d ${nodeData}/sessions/*/w01/pane.log`]).stdout.trim();
-          return found ? found.split('/').at(-3) : undefined;
-        },
-        120_000,
-      );
-      const state = join(nodeData, 'sessions', sid, 'w01');
-      await waitFor(
-        'the scripted worker to hold its turn',
-        () => /holding/.test(lab.asNode(n0, ['cat', join(state, 'pane.log')]).stdout),
-        60_000,
-      );
+      const { lab, t, node: n0, repo, cli, run, sid, state, paneLog } = r0;
       const viewFile = await waitFor('view.json', () => findFile(t.env.CREWMUX_DATA_DIR!, 'view.json'), 30_000);
       const pane = JSON.parse(readFileSync(viewFile, 'utf8')).pane as string;
       // The lead's tmux server (in the lead namespace; its socket is a file, reachable from here).
@@ -398,10 +329,6 @@ test(
         () => /view of w01 on node n0 dropped/.test(shown()),
         60_000,
       );
-      const nonce = /(?:<nonce> is|with nonce) ([0-9a-f]{12})/.exec(
-        readFileSync(join(state, 'prompt.md'), 'utf8'),
-      )?.[1];
-      assert.ok(nonce, 'the prompt on the node names the nonce');
       await lab.linkUp(n0);
       await waitFor(
         'the home pane to show the agent again',
@@ -413,29 +340,33 @@ test(
       );
       const during = JSON.parse((await cli(['status', '--json'])).stdout);
       assert.equal(during.workers[0].state, 'running');
+      // The master died with the cut, and the relay with it: it is made again on the port the agent knows.
+      const events = (type: string) => {
+        const db = new Database(join(t.env.CREWMUX_DATA_DIR!, 'state.db'), { readonly: true });
+        try {
+          return db.prepare(`SELECT message FROM events WHERE type = ?`).all(type) as { message: string }[];
+        } finally {
+          db.close();
+        }
+      };
+      await waitFor('the relay to be made again', () => events('node.relay_restored').length > 0, 60_000);
+      assert.deepEqual(events('node.relay_failed'), []);
 
-      // Finished on the node: the node pushes it, and the run ends with the work merged here.
-      const flag = join(nodeData, 'worktrees', sid, 'w01', '.crewmux', 'done.flag');
-      const wrote = lab.asNode(n0, [
-        'sh',
-        '-c',
-        'printf %s "$1" > "$2.tmp" && mv "$2.tmp" "$2"',
-        'sh',
-        JSON.stringify({ nonce, status: 'done', summary: 'finished after the view came back' }),
-        flag,
-      ]);
-      assert.equal(wrote.status, 0, wrote.stderr);
+      // Finished by the agent over MCP (worker_done through the relay made again), and merged here.
+      t.tmux('send-keys', '-t', pane, '-l', '\x1b[200~finish now\x1b[201~');
+      t.tmux('send-keys', '-t', pane, 'Enter');
+      await waitFor('worker_done over MCP on the node', () => /worker_done -> /.test(paneLog()), 60_000);
+      assert.doesNotMatch(paneLog(), /scripted worker error/);
       const r = await run;
       assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
       const view = JSON.parse((await cli(['status', '--json'])).stdout);
       assert.deepEqual(
         view.workers.map((w: { id: string; state: string; summary: string }) => [w.id, w.state, w.summary]),
-        [['w01', 'merged', 'finished after the view came back']],
+        [['w01', 'merged', 'turn 2: nothing to write']],
       );
       assert.equal(git(repo, 'show', `crewmux/${sid}/integration:view.txt`), 'written on the node');
     } finally {
-      t.cleanup();
-      await lab.close();
+      await r0.close();
     }
   },
 );

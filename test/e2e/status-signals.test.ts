@@ -12,8 +12,9 @@
  * process, which sends its prompts and reports busy on each session/prompt and idle at its stopReason, source `acp`);
  * with its TUI instead (`"acp": {"gemini": false}`) the second turn is never delivered and the run times out; the same
  * for a real Qwen Code worker, over ACP by default since its usage is read from its ACP updates, and for a real OpenCode
- * worker with `"acp": {"opencode": true}` (before, config naming opencode was refused: it spoke no ACP). Each is
- * skipped when its binary is missing. Seeded HOME
+ * worker, over ACP by default (before, config naming opencode was refused: it spoke no ACP), whose fs/write_text_file
+ * after each allowed write crewmux serves in the worktree (before, "method not found"). Each is skipped when its
+ * binary is missing. Seeded HOME
  * (test/helpers/agent-homes.ts), outbound traffic to a closed loopback proxy, as in test/helpers/real-agents.ts.
  */
 import { test, before, after } from 'node:test';
@@ -56,18 +57,20 @@ interface Explained {
   text: string;
   /** The end of w01's pane log. */
   pane: string;
+  /** The text of the files in the agent's log folder (`o.logs`, below HOME), when asked for. */
+  logs: string;
 }
 
 /**
  * Runs the two-turn plan with `agent` as the worker, its pane markers nonsense; returns what `status --explain w01`
  * says after asserting the run, both files and the sources shown by list_workers and `status --json` (`sources`);
  * `o.config` is added to the repo's config, `o.runS` replaces RUN_S, `o.flips` (default 3) is the fewest changes of
- * activity the decisions must show.
+ * activity the decisions must show, `o.logs` a folder below HOME whose files are returned as `logs`.
  */
 async function twoTurns(
   agent: string,
   sources: string[],
-  o: { config?: Record<string, unknown>; runS?: number; flips?: number } = {},
+  o: { config?: Record<string, unknown>; runS?: number; flips?: number; logs?: string } = {},
 ): Promise<Explained> {
   const runS = o.runS ?? RUN_S;
   const t = createTestEnv({ base: secureTestBase() });
@@ -167,7 +170,14 @@ async function twoTurns(
     const status = await runCli(t, repo, ['status', sid!, '--json'], { env });
     const view = JSON.parse(status.stdout) as { workers: { id: string; activity: { source: string } | null }[] };
     assert.ok(sources.includes(view.workers[0]?.activity?.source ?? ''), status.stdout);
-    return { ...explained, text: text.stdout, pane: tail(join(workerDir, 'pane.log')) };
+    const logDir = o.logs ? join(t.env.HOME!, o.logs) : '';
+    const logs =
+      logDir && existsSync(logDir)
+        ? readdirSync(logDir)
+            .map((f) => readFileSync(join(logDir, f), 'utf8'))
+            .join('\n')
+        : '';
+    return { ...explained, text: text.stdout, pane: tail(join(workerDir, 'pane.log')), logs };
   } finally {
     t.cleanup();
   }
@@ -221,19 +231,29 @@ test(
 );
 
 test(
-  'a real OpenCode worker over ACP (`"acp": {"opencode": true}`): busy and idle from the ACP session, nonsense pane markers change nothing',
+  'a real OpenCode worker over ACP (its default): busy and idle from the ACP session, nonsense pane markers change nothing; its fs/write_text_file served',
   {
     skip: which('opencode', PATH) ? false : 'opencode not installed (npm install in the repo installs the pinned CLI)',
   },
   async () => {
     // OpenCode 1.18.33 needed up to 2 minutes to its first model request on loaded cores (real-agents-run-opencode.test.ts).
-    // The session ends right after its second worker_done; on loaded cores its closing answer, and so the second
-    // turn's end_turn, came after that and was cut (seen once): busy, idle (which let the second turn be typed), busy.
-    const x = await twoTurns('opencode', ['acp'], { config: { acp: { opencode: true } }, runS: RUN_S * 2, flips: 2 });
+    // Two full turns: the second turn's closing answer (its end_turn) lands within the closing grace a done worker gets
+    // (app/workers/closing-answer.ts); before that grace the session's end cut it on loaded cores.
+    const x = await twoTurns('opencode', ['acp'], { runS: RUN_S * 2, logs: '.local/share/opencode/log' });
     const seen = x.decisions.map((d) => `${d.activity} ${d.source} ${d.evidence}`);
     assert.ok(seen.includes('busy acp session/prompt'), x.text);
     assert.ok(seen.includes('idle acp stopReason end_turn'), x.text);
+    assert.ok(seen.filter((s) => s === 'idle acp stopReason end_turn').length >= 2, `both turns ended\n${x.text}`);
     // OpenCode asked over ACP before writing (its permission set to ask); crewmux's policy answered.
     assert.match(x.pane, /crewmux: allowed .*second\.txt.* \(inside the worktree\)/, x.pane);
+    // Then it sent the write to crewmux too (fs/write_text_file), which crewmux served in the worktree: before, it
+    // answered "method not found" and OpenCode logged the error.
+    assert.match(
+      x.pane,
+      /crewmux: (wrote second\.txt for the agent|second\.txt already held what the agent wrote)/,
+      x.pane,
+    );
+    assert.ok(x.logs.length > 0, 'OpenCode wrote its log below HOME');
+    assert.doesNotMatch(x.pane + x.logs, /does not serve fs\/|method not found/i, x.logs.slice(-4000));
   },
 );

@@ -31,6 +31,8 @@ export interface FakePane {
   pipe?: string;
   /** `C-c` ends the process (status 130) unless this is 'ignore'. */
   onInterrupt: 'exit' | 'ignore';
+  /** Set by adoptPane (`set-option -p remain-on-exit on`): the pane stays when it exits, whatever its window says. */
+  remainOnExit?: boolean;
   /** A paste not yet submitted by Enter: the text and the screen before it. */
   pending?: { text: string; before: string };
 }
@@ -169,7 +171,7 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
 
   function endProcess(p: FakePane, status: number | null, signal: number | null): void {
     if (p.dead) return;
-    if (windowOf(p).options.get('remain-on-exit') === 'on')
+    if (p.remainOnExit || windowOf(p).options.get('remain-on-exit') === 'on')
       Object.assign(p, { dead: true, deadStatus: status, deadSignal: signal });
     else removePane(p);
     fake.onProcessEnd?.({ ...p, dead: true, deadStatus: status, deadSignal: signal });
@@ -245,6 +247,35 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
       }
       pane.pipe = pipeTo;
       return { paneId: pane.paneId, windowId: pane.windowId };
+    },
+
+    async parkPane(session, window, p) {
+      call('parkPane', [session, window, p]);
+      const s = requireSession(session);
+      const w = s.windows.find((x) => x.name === window);
+      let pane: FakePane;
+      if (w) {
+        pane = newPane(w.windowId, p);
+        w.panes.push(pane);
+      } else pane = newWindow(s, window, p).panes[0]!;
+      return { paneId: pane.paneId, windowId: pane.windowId, pid: pane.pid };
+    },
+
+    async adoptPane(paneId, at, pipeTo) {
+      call('adoptPane', [paneId, 'split' in at ? at.split : `${at.session}:${at.window}`, pipeTo]);
+      const pane = requirePane(paneId);
+      const target: FakeWindow | undefined =
+        'split' in at
+          ? findWindow(at.split)
+          : { windowId: `@${nextWindow++}`, session: at.session, name: at.window, panes: [], options: new Map() };
+      if (!target) throw new Error(`can't find window: ${'split' in at ? at.split : at.window}`);
+      if (!('split' in at)) requireSession(at.session).windows.push(target);
+      removePane(pane);
+      pane.windowId = target.windowId;
+      target.panes.push(pane);
+      if (pipeTo) pane.pipe = pipeTo;
+      pane.remainOnExit = true;
+      return { paneId, windowId: target.windowId };
     },
 
     async splitWindow(targetWindowId, p) {

@@ -3,9 +3,11 @@
  * a new method fails to compile until the fake has it; and a fake runtime (helpers/fake-runtime.ts) whose config names
  * such nodes. The node is reachable while `up`; each worker it started has an agent whose `status` answer the test sets
  * (or marks 'unreachable'); it records what it was asked (starts, status and info questions, stops, fetches, removals,
- * watches) and hands the test's `push` to the listeners the runtime's `onStatus` registered. No ssh, no channel.
+ * watches, worktree bootstraps) and hands the test's `push` to the listeners the runtime's `onStatus` registered; its
+ * workers' usage files are the test's `usageFiles`, served from the offsets asked as the node would. No ssh, no channel.
  */
-import type { NodeRuntime, NodeWorkerStart } from '../../src/app/nodes/node-runtime.js';
+import type { NodeRuntime, NodeWorkerPrepare, NodeWorkerStart } from '../../src/app/nodes/node-runtime.js';
+import type { WorkerPrepareResult } from '../../src/core/nodes/bootstrap-protocol.js';
 import type { RuntimeCapabilities, WorkerHandle } from '../../src/app/ports/worker-runtime.js';
 import type { NodeWorktree, WorkerRemoveParams, WorkerRemoveResult } from '../../src/core/nodes/gc-protocol.js';
 import type { NodeInfo, WorkerStatus } from '../../src/core/nodes/protocol.js';
@@ -27,6 +29,11 @@ export interface FakeNodeOptions {
   views?: boolean;
   /** The `removeWorker` answer (default: removed, with the branches the lead host holds). */
   remove?: (p: RemoveAsked) => WorkerRemoveResult;
+  /**
+   * The `prepareOnNode` answer (default: every sent file written, CREWMUX_PORT 24000 + 10 per prepared worker, the
+   * slug sent, setup ok with its commands counted).
+   */
+  prepare?: (p: NodeWorkerPrepare) => WorkerPrepareResult;
 }
 
 /** The fake node: what the test sets and reads; `runtime` is what crewmux sees. */
@@ -46,6 +53,12 @@ export interface FakeNode {
   infoAsked: number;
   /** Worker ids started, handle ids stopped, worker ids fetched back, removal requests, handle ids watched. */
   started: string[];
+  /** What `startOnNode` was asked, in order. */
+  starts: NodeWorkerStart[];
+  /** What `prepareOnNode` was asked, in order. */
+  prepared: NodeWorkerPrepare[];
+  /** Usage files in each worker's state dir on the node (worker id -> path relative to it -> text); `readUsage` serves them. */
+  usageFiles: Map<string, Record<string, string>>;
   stopped: string[];
   fetched: string[];
   removed: RemoveAsked[];
@@ -72,7 +85,37 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
     node: name,
     capabilities: async () => capabilities,
     start: () => Promise.reject(new Error(`node ${name}: startOnNode only`)),
+    async prepareOnNode(p: NodeWorkerPrepare) {
+      if (!node.up) throw noRoute();
+      node.prepared.push(p);
+      if (o.prepare) return o.prepare(p);
+      const commands = p.bootstrap.setup.commands;
+      return {
+        worktree: `/home/${name}/.local/share/crewmux/node/worktrees/${sid}/${p.workerId}`,
+        phases: (['include', 'clone', 'env', 'setup'] as const).map((ph) => ({ name: ph, ms: 0, how: 'fake' })),
+        env: { CREWMUX_PORT: String(24000 + 10 * (node.prepared.length - 1)), CREWMUX_WORKTREE_SLUG: p.bootstrap.slug },
+        included: p.bootstrap.include.map((f) => f.path),
+        skipped: [],
+        setup: { source: p.bootstrap.setup.source, ok: true, tail: commands.length ? `${commands.length} ran` : '' },
+      };
+    },
+    async readUsage(p) {
+      if (!node.up) throw noRoute();
+      return {
+        workers: p.workers.map((w) => {
+          const files = node.usageFiles.get(w.id.split('/')[1] ?? '') ?? {};
+          const chunks = Object.entries(files).flatMap(([path, text]) => {
+            const bytes = Buffer.from(text);
+            const from = w.offsets[path] ?? 0;
+            const end = bytes.lastIndexOf(0x0a) + 1;
+            return end > from ? [{ path, from, text: bytes.subarray(from, end).toString() }] : [];
+          });
+          return { id: w.id, chunks };
+        }),
+      };
+    },
     async startOnNode(s: NodeWorkerStart) {
+      node.starts.push(s);
       node.started.push(s.workerId);
       node.agents.set(s.workerId, { running: true });
       return { id: `${sid}/${s.workerId}` };
@@ -127,6 +170,9 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
     asked: 0,
     infoAsked: 0,
     started: [],
+    starts: [],
+    prepared: [],
+    usageFiles: new Map(),
     stopped: [],
     fetched: [],
     removed: [],

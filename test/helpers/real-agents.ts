@@ -6,7 +6,8 @@
  * - as LEAD: the CLI leads and the same CLI works (spawn_worker, wait_for_worker, merge_worker,
  *   verify, mark_goal_done, all decided by the fake model from crewmux's real lead prompt);
  * - as WORKER: the scripted lead follows a JSON plan in the goal, and the CLI writes the file with its
- *   own file tool and calls worker_done;
+ *   own file tool and calls worker_done (over ACP, driven by crewmux's ACP pane process, for the CLIs whose workers
+ *   speak it by default: Gemini CLI, Qwen Code, OpenCode);
  * - mixed: a Claude Code lead with a Codex worker and a Gemini worker.
  * The fake model plays a lead that ends its turn when crewmux's tools are missing from its request (no
  * waiting for MCP servers): a lead run passes only if crewmux typed the goal after the lead's MCP client
@@ -71,6 +72,22 @@ function paneLogs(t: TestEnv): string {
     // An agent's lock file may come and go while the tree is walked; the logs are a diagnostic only.
     return `(pane logs unreadable: ${(e as Error).message})`;
   }
+}
+
+/** Worker `id`'s pane log in the run `o`, or '' when there is none. */
+function workerPane(o: Outcome, id: string): string {
+  const f = join(o.t.env.CREWMUX_DATA_DIR!, 'sessions', o.sid, 'workers', id, 'pane.log');
+  return existsSync(f) ? readFileSync(f, 'utf8') : '';
+}
+
+/**
+ * An agent whose workers speak ACP by default (its registry entry) ran its worker `id` over ACP: the pane shows
+ * crewmux's ACP pane process, which named the agent's ACP session.
+ */
+function assertAcpWorker(o: Outcome, id: string, agent: string): void {
+  if (!findAgent(agent)?.acp?.workers) return;
+  const pane = workerPane(o, id);
+  assert.match(pane, /crewmux: .* over ACP; crewmux's MCP server/, `${id} (${agent}) over ACP:\n${pane.slice(-4000)}`);
 }
 
 /** deepEqual whose failure message (`why`, costly: it reads every log) is built only on failure. */
@@ -275,6 +292,7 @@ export function realAgentRuns(agents: string[], opts: { mixed?: boolean } = {}):
             timings.push(`${agent} worker: ${(o.ms / 1000).toFixed(1)} s`);
             assertDone(o, [{ worker: 'w01', agent, file, content }]);
             assert.equal(o.view.session.lead, 'scripted-lead');
+            assertAcpWorker(o, 'w01', agent);
             assertUsage(o, { w01: agent });
           } finally {
             o.t.cleanup();
@@ -300,6 +318,7 @@ export function realAgentRuns(agents: string[], opts: { mixed?: boolean } = {}):
             );
             assertDone(o, [{ worker: 'w01', agent, file, content }]);
             assert.equal(o.view.session.lead, agent);
+            assertAcpWorker(o, 'w01', agent);
             assertUsage(o, { lead: agent, w01: agent });
             assert.ok(
               modelCalled(runs.fake, 'mark_goal_done') > before,

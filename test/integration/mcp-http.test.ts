@@ -3,6 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, lstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMcpHttpServer } from '../../src/mcp/http-server.js';
 import { buildMcpServer } from '../../src/mcp/build-server.js';
 import { connectCrewmux } from '../../src/demo/mcp-client.js';
@@ -159,5 +163,52 @@ test('an idle keep-alive connection stays open past the 5 s Node default: a requ
   } finally {
     socket.destroy();
     await server.close();
+  }
+});
+
+/** A POST to /mcp over the Unix socket `path`; resolves with the status. */
+function viaSocket(path: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        socketPath: path,
+        path: '/mcp',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('the Unix socket nodes relay to: 0600, a leftover socket replaced, the same token and Host checks', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crewmux-mcp-sock-'));
+  chmodSync(dir, 0o700);
+  const path = join(dir, 'mcp.sock');
+  // A supervisor killed with SIGKILL leaves its socket file behind (nobody listens on it).
+  const script = `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`;
+  spawnSync(process.execPath, ['-e', script]);
+  assert.ok(lstatSync(path).isSocket(), 'the leftover socket is there');
+  const server = createMcpHttpServer({
+    book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) },
+    buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
+  });
+  await server.listen(0);
+  try {
+    await server.listenSocket(path);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    server.allowRelayedHost('127.0.0.1:40123');
+    const relayed = { host: '127.0.0.1:40123' };
+    assert.equal(await viaSocket(path, { ...relayed, authorization: `Bearer ${WORKER}` }, init), 200);
+    assert.equal(await viaSocket(path, { ...relayed, authorization: 'Bearer nope' }, init), 401);
+    assert.equal(await viaSocket(path, { host: '127.0.0.1:40124', authorization: `Bearer ${WORKER}` }, init), 403);
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -63,3 +63,65 @@ test('ssh -O forward -R gives the node a loopback port to a loopback server on t
     await lab.close();
   }
 });
+
+/** Runs in the lead namespace: a server on a Unix socket, the forward to it, the master's loss, the same port again. */
+const SOCKET_PROBE = `
+import { createServer } from 'node:http';
+import { mkdirSync } from 'node:fs';
+const { createSsh } = await import(process.env.SSH_MODULE);
+const dir = process.env.RUNTIME_DIR + '/mcp';
+mkdirSync(dir, { recursive: true, mode: 0o700 });
+const path = dir + '/probe.sock';
+const server = createServer((req, res) => res.end('lead-socket-ok ' + req.headers.host));
+await new Promise((r) => server.listen(path, r));
+const target = JSON.parse(process.env.TARGET);
+const ssh = createSsh({ command: process.env.CREWMUX_SSH_COMMAND, runtimeDir: process.env.RUNTIME_DIR });
+const fetchOnNode = (port) => ssh.run(target, [process.execPath, '-e',
+  \`fetch('http://127.0.0.1:\${port}/mcp').then((r) => r.text()).then(console.log, (e) => { console.log('failed', e.cause?.code ?? e.message); })\`]);
+const port = await ssh.forwardRemote(target, path);
+const first = await fetchOnNode(port);
+const master1 = await ssh.masterPid(target);
+// The master goes (as when a cut outlasts ServerAlive): its forward goes with it.
+await ssh.control(target, 'exit');
+const gone = await ssh.masterPid(target);
+const again = await ssh.forwardRemote(target, path, port);
+const master2 = await ssh.masterPid(target);
+const second = await fetchOnNode(port);
+await ssh.control(target, 'exit');
+server.close();
+console.log(JSON.stringify({ port, again, master1, gone: gone ?? null, master2, first: first.stdout.trim(), second: second.stdout.trim() }));
+`;
+
+test(
+  'a forward to a Unix socket here is made again on the same node port after its master is gone',
+  { skip },
+  async () => {
+    const lab = await createSshLab({ nodes: 1 });
+    const t = createTestEnv();
+    try {
+      const [node] = lab.nodes;
+      const r = await lab.runInLead([process.execPath, '--input-type=module', '-e', SOCKET_PROBE], {
+        env: {
+          ...t.env,
+          CREWMUX_SSH_COMMAND: lab.sshCommand,
+          SSH_MODULE: join(ROOT, 'dist', 'src', 'adapters', 'nodes', 'ssh.js'),
+          RUNTIME_DIR: t.env.CREWMUX_RUNTIME_DIR,
+          TARGET: JSON.stringify({ host: node!.ip, user: node!.user }),
+        },
+        timeoutMs: 120_000,
+      });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, string | number | null>;
+      assert.ok(Number(out.port) > 0, r.stdout);
+      assert.equal(out.first, `lead-socket-ok 127.0.0.1:${out.port}`, r.stdout);
+      assert.ok(Number(out.master1) > 0, r.stdout);
+      assert.equal(out.gone, null, r.stdout);
+      assert.equal(out.again, out.port, r.stdout);
+      assert.ok(Number(out.master2) > 0 && out.master2 !== out.master1, r.stdout);
+      assert.equal(out.second, `lead-socket-ok 127.0.0.1:${out.port}`, r.stdout);
+    } finally {
+      t.cleanup();
+      await lab.close();
+    }
+  },
+);

@@ -5,7 +5,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createTmux } from '../../src/adapters/tmux/tmux.js';
-import { createSessionWindows, deathReason, exitStatusFile, openWorkerPane } from '../../src/app/workers/panes.js';
+import {
+  createSessionWindows,
+  deathReason,
+  exitStatusFile,
+  FIFO_GATE,
+  openParkedPane,
+  openWorkerPane,
+  parkedCommand,
+  POOL_WINDOW,
+  type ParkedPane,
+} from '../../src/app/workers/panes.js';
 import { readIfExists } from '../../src/adapters/system/files.js';
 import { createTestEnv, eventually } from '../helpers/env.js';
 
@@ -98,6 +108,88 @@ test("a worker's pane over the control client: its env file read, emptied by a b
     // tmux started /bin/sh itself (not the default-shell, bash here).
     assert.equal(shell, execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim());
     await eventually('the env file to be removed', () => readIfExists(join(t.dir, 'w1', 'env')) === undefined);
+  } finally {
+    await tmux.close?.();
+    t.cleanup();
+  }
+});
+
+test('parked panes: out of sight in crewmux-pool, moved beside the lead and into an overflow window, first byte logged, focus kept, exit kept', async () => {
+  const t = createTestEnv();
+  const tmux = createTmux({ socket: t.socket, configFile: '/dev/null', control: { session: 'crewmux-park' } });
+  try {
+    await createSessionWindows(tmux, 'crewmux-park', t.dir, join(t.dir, 'lead.sh'), {
+      cwd: t.dir,
+      command: 'exec sleep 600',
+    });
+    const gate = (k: number) => join(t.dir, `pool-${k}`, 'gate.fifo');
+    const launch = (k: number) => join(t.dir, `pool-${k}`, 'launch.sh');
+    const parked: ParkedPane[] = [];
+    const pooled = (k: number) => join(t.dir, `pool-${k}`, 'pane.log');
+    for (const k of [1, 2]) {
+      await FIFO_GATE.create(gate(k));
+      const p = await tmux.parkPane('crewmux-park', POOL_WINDOW, {
+        cwd: t.dir,
+        command: parkedCommand(gate(k), launch(k)),
+      });
+      // Piped at park time, as app/workers/pool-panes.ts does.
+      await tmux.pipePane(p.paneId, `cat >> ${pooled(k)}`);
+      parked.push({ paneId: p.paneId, pid: p.pid, gate: gate(k), launch: launch(k), log: pooled(k) });
+    }
+    const before = await tmux.listPanes('crewmux-park');
+    assert.deepEqual(
+      before.filter((p) => p.windowName === POOL_WINDOW).map((p) => p.paneId),
+      parked.map((p) => p.paneId),
+    );
+    const log = (k: number) => join(t.dir, `w${k}`, 'pane.log');
+    for (const k of [1, 2]) {
+      mkdirSync(dirname(log(k)));
+      writeFileSync(log(k), '');
+    }
+    // Beside the lead: it prints at once and exits 5; nothing is lost and its dead pane stays.
+    const a = await openParkedPane(
+      tmux,
+      'crewmux-park',
+      parked[0]!,
+      { cwd: t.dir, command: 'printf "parked-first\\n"; (exit 5)', env: { SECRET_X: 'not-on-argv' } },
+      log(1),
+    );
+    assert.equal(a.paneId, parked[0]!.paneId);
+    await eventually('its first output', () => readFileSync(log(1), 'utf8').includes('parked-first'));
+    await eventually('its status', () => readIfExists(exitStatusFile(log(1)))?.trim() === '5');
+    const dead = await eventually(
+      'the pane to be dead and kept',
+      async () => (await tmux.listPanes('crewmux-park')).find((p) => p.paneId === a.paneId && p.dead),
+      5_000,
+    );
+    assert.equal(dead.windowName, 'lead');
+    // Into an overflow window (as the sixth worker would go): break-pane out of the pool window.
+    const b = await openParkedPane(
+      tmux,
+      'crewmux-park',
+      parked[1]!,
+      { cwd: t.dir, command: 'echo "$SECRET_Y"; exec sleep 600', env: { SECRET_Y: 'from-the-env-file' } },
+      log(2),
+      Promise.resolve([
+        ...before.filter((p) => p.windowName !== POOL_WINDOW),
+        ...[1, 2, 3, 4].map((i) => ({ ...before[0]!, paneId: `%x${i}` })),
+      ]),
+    );
+    await eventually('its output', () => readFileSync(log(2), 'utf8').includes('from-the-env-file'));
+    const after = await tmux.listPanes('crewmux-park');
+    assert.equal(after.find((p) => p.paneId === b.paneId)!.windowName, 'workers-2');
+    assert.equal(
+      after.filter((p) => p.windowName === POOL_WINDOW).length,
+      0,
+      'the pool window went with its last pane',
+    );
+    assert.equal(readIfExists(join(dirname(log(2)), 'env')) ?? '', '', 'the env file was emptied');
+    const focus = execFileSync(
+      tmux.argv(['display-message', '-p', '-t', 'crewmux-park', '#{window_name}.#{pane_index}'])[0]!,
+      tmux.argv(['display-message', '-p', '-t', 'crewmux-park', '#{window_name}.#{pane_index}']).slice(1),
+      { encoding: 'utf8' },
+    );
+    assert.equal(focus.trim(), 'lead.0', 'the focus never moved');
   } finally {
     await tmux.close?.();
     t.cleanup();

@@ -4,15 +4,35 @@
  * launch of a Gemini worker (exact argv, env and the launch file), the `acp` signal lines' decisions, the config
  * switch, and the conversation itself against the fake ACP agent (test/fakes/acp-agent.ts): MCP server in
  * session/new, prompts, typed turns, a permission left to a person, signals in order; the usage an agent reports
- * per model call (Qwen Code's `_meta.usage`, recorded from 0.24.4's wire), Qwen's and OpenCode's ACP launches.
+ * per model call (Qwen Code's `_meta.usage`, recorded from 0.24.4's wire), Qwen's and OpenCode's ACP launches; the
+ * agent's fs/* requests (OpenCode's fs/write_text_file after an allowed edit) served inside the worktree only.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { feedInput, newInput } from '../../src/core/acp/input.js';
 import { newTranscript, renderStop, renderUpdate } from '../../src/core/acp/transcript.js';
 import { choosePermission } from '../../src/core/acp/permission.js';
 import { ACP_LAUNCH_FILE, ACP_PANE_SCRIPT, acpLaunchSpec } from '../../src/core/acp/launch.js';
-import { PermissionRequestSchema } from '../../src/core/acp/protocol.js';
+import {
+  INVALID_PARAMS,
+  METHOD_NOT_FOUND,
+  PATH_REFUSED,
+  PermissionRequestSchema,
+  RESOURCE_NOT_FOUND,
+} from '../../src/core/acp/protocol.js';
+import { worktreeFiles } from '../../src/adapters/acp/worktree-files.js';
 import { decideSignalLines } from '../../src/core/workers/signals.js';
 import { gemini } from '../../src/core/agents/profiles/gemini.js';
 import { qwen } from '../../src/core/agents/profiles/qwen.js';
@@ -377,9 +397,9 @@ test("a Qwen worker speaks ACP by default: its launch file names the usage file;
   assert.equal(settings(qwen.launch({ ...ctx, role: 'lead' }, '/bin/qwen')).memory, undefined, "the lead's stays on");
 });
 
-test("an OpenCode worker over ACP (opt-in): `opencode acp`, its permissions asked (crewmux's policy answers); the TUI's allow all", () => {
-  assert.equal(resolveAgents({}, '').get('opencode')!.profile.acp!.workers, false);
-  assert.equal(resolveAgents({ acp: { opencode: true } }, '').get('opencode')!.profile.acp!.workers, true);
+test("an OpenCode worker over ACP (its default): `opencode acp`, its permissions asked (crewmux's policy answers); the TUI's allow all", () => {
+  assert.equal(resolveAgents({}, '').get('opencode')!.profile.acp!.workers, true);
+  assert.equal(resolveAgents({ acp: { opencode: false } }, '').get('opencode')!.profile.acp!.workers, false);
   assert.equal(
     opencode.acp!.usage,
     undefined,
@@ -408,4 +428,84 @@ test("an OpenCode worker over ACP (opt-in): `opencode acp`, its permissions aske
     cwd: '/wt',
     signals: '/st/agent-signals.jsonl',
   });
+});
+
+// What OpenCode 1.18.33 sends after crewmux allowed its write of second.txt (its writeProposedEdit), whatever the
+// client's capabilities say: the whole new content at the absolute path.
+test("an agent's fs/write_text_file and fs/read_text_file (OpenCode's, after an allowed edit): served in the worktree, refused outside it", async () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), 'crewmux-acp-fs-')));
+  const wt = join(base, 'wt');
+  mkdirSync(wt);
+  writeFileSync(join(wt, 'old.txt'), 'one\ntwo\nthree\n');
+  try {
+    const options = [{ optionId: 'once', name: 'Allow once', kind: 'allow_once' }];
+    const edit = { title: 'second.txt', kind: 'edit', locations: [{ path: join(wt, 'second.txt') }] };
+    const agent = createFakeAcpAgent({
+      turns: [
+        {
+          permission: { toolCall: edit, options },
+          requests: [
+            { method: 'fs/write_text_file', params: { path: join(wt, 'second.txt'), content: 'second turn' } },
+            { method: 'fs/write_text_file', params: { path: join(wt, 'second.txt'), content: 'second turn' } },
+            { method: 'fs/write_text_file', params: { path: join(wt, 'sub', 'dir', 'c.txt'), content: 'c' } },
+            { method: 'fs/read_text_file', params: { path: join(wt, 'old.txt') } },
+            { method: 'fs/read_text_file', params: { path: join(wt, 'old.txt'), line: 2, limit: 1 } },
+            { method: 'fs/read_text_file', params: { path: join(wt, 'nope.txt') } },
+            { method: 'fs/write_text_file', params: { path: join(base, 'outside.txt'), content: 'x' } },
+            { method: 'fs/write_text_file', params: { path: join(wt, '..', 'outside.txt'), content: 'x' } },
+            { method: 'fs/read_text_file', params: { path: '/etc/hostname' } },
+            { method: 'fs/write_text_file', params: { path: 'rel.txt', content: 'x' } },
+            { method: 'fs/write_text_file', params: { path: join(wt, 'x.txt'), content: 'x', sessionId: 'other' } },
+            { method: 'terminal/create', params: { command: 'true' } },
+          ],
+        },
+      ],
+    });
+    const printed: string[] = [];
+    const w = runAcpWorker(
+      { conn: agent, files: worktreeFiles(wt), print: (t) => printed.push(t), signal: () => undefined },
+      { cwd: wt, prompt: 'do the task', mcp: { url: 'http://127.0.0.1:9/mcp', token: 'tok' }, version: '0.0.0' },
+    );
+    await agent.sentTimes('session/prompt', 1);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    w.interrupt();
+    assert.equal(await w.done, 0);
+    const codes = agent.replies.map((r) => r.error?.code ?? JSON.stringify(r.result));
+    assert.deepEqual(codes, [
+      '{}',
+      '{}',
+      '{}',
+      JSON.stringify({ content: 'one\ntwo\nthree\n' }),
+      JSON.stringify({ content: 'two\n' }),
+      RESOURCE_NOT_FOUND,
+      PATH_REFUSED,
+      PATH_REFUSED,
+      PATH_REFUSED,
+      PATH_REFUSED,
+      INVALID_PARAMS,
+      METHOD_NOT_FOUND,
+    ]);
+    assert.equal(readFileSync(join(wt, 'second.txt'), 'utf8'), 'second turn');
+    assert.equal(statSync(join(wt, 'second.txt')).mode & 0o777, 0o600);
+    assert.equal(readFileSync(join(wt, 'sub', 'dir', 'c.txt'), 'utf8'), 'c');
+    assert.equal(existsSync(join(base, 'outside.txt')), false);
+    assert.equal(existsSync(join(wt, 'x.txt')), false, "another session's write is not served");
+    assert.match(agent.replies[6]!.error!.message, /inside the worker's worktree only: .*outside\.txt is outside/);
+    const pane = printed.join('');
+    assert.match(pane, /crewmux: wrote second\.txt for the agent \(fs\/write_text_file\)/);
+    assert.match(pane, /crewmux: second\.txt already held what the agent wrote/);
+    assert.match(pane, /crewmux: refused the agent's fs\/write_text_file: .*outside\.txt is outside the worktree/);
+    // Without the worktree's files (another caller of runAcpWorker) fs/* stays "method not found".
+    const bare = createFakeAcpAgent({
+      turns: [{ requests: [{ method: 'fs/write_text_file', params: { path: join(wt, 'y.txt'), content: 'y' } }] }],
+    });
+    const { w: w2 } = drive(bare);
+    await bare.sentTimes('session/prompt', 1);
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    w2.interrupt();
+    await w2.done;
+    assert.equal(bare.replies[0]!.error!.code, METHOD_NOT_FOUND);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });

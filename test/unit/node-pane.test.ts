@@ -46,7 +46,7 @@ test('node pane: worker.running on the node reads the live pane with the agent t
     const d = { dataDir, tmux, resolveAgent };
     // Without the agent's name (an older start), nothing is read.
     tmux.setScreen(pane.paneId, screen('waiting'));
-    assert.deepEqual(await nodeWorkerStatus(d, 's1abc/w01'), { running: true });
+    assert.deepEqual(await nodeWorkerStatus(d, 's1abc/w01'), { running: true, output: 0 });
     writeFileSync(join(stateDir, 'agent'), 'claude');
     const st = await nodeWorkerStatus(d, 's1abc/w01');
     assert.equal(st.pane?.status, 'waiting');

@@ -6,12 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnWorker } from '../../src/app/workers/spawn.js';
+import { placeQueuedWorker, spawnWorker, startQueuedWorker, type PlacedOnNode } from '../../src/app/workers/spawn.js';
+import { startQueuedWorkers } from '../../src/app/workers/admission.js';
+import { changeWorkerState } from '../../src/app/workers/state-change.js';
 import { runtimeNameOf } from '../../src/app/workers/worker-runtimes.js';
 import type { NodeInfo } from '../../src/core/nodes/protocol.js';
 import { configRefusal, nodeFits } from '../../src/core/nodes/placement.js';
 import { scriptedWorker } from '../../src/core/agents/profiles/scripted.js';
-import type { FakeRuntime } from '../helpers/fake-runtime.js';
+import { TYPED_AGENT, type FakeRuntime } from '../helpers/fake-runtime.js';
 import { createFakeNode, createFakeNodesRuntime, type FakeNode } from '../helpers/fake-node.js';
 import { createFakeMachine } from '../fakes/machine-memory.js';
 
@@ -157,5 +159,130 @@ test('nodeFits: the config refuses first; a node that cannot tell its memory is 
   assert.deepEqual(nodeFits({ ...base, info: { workersRunning: 0, agents, freeMemoryBytes: 99 * MB } }), {
     fits: false,
     reason: '99 MB free minus the reserve 0 MB leaves 99 MB; x needs 100 MB',
+  });
+});
+
+/** The memory queue's pass as the supervisor runs it: here when memory frees, else on a node placement finds. */
+const startQueue = (f: FakeRuntime, nodesNow = false) =>
+  startQueuedWorkers<PlacedOnNode>(f.rt, (w, placed) => startQueuedWorker(f.rt, w, undefined, placed), {
+    place: (w, reason) => placeQueuedWorker(f.rt, w, reason),
+    nodesNow,
+  });
+
+/** Worker `id` finished its turn (its agent's room is free again). */
+const finish = (f: FakeRuntime, id: string) =>
+  assert.ok(changeWorkerState(f.rt, f.store.getWorker(f.rt.sid, id)!, 'done', 'finished'));
+
+test('placement: a queued worker starts on a node that has room now, not only here; asked at most every 10 s', async () => {
+  const gpu = createFakeNode('gpu1', { info: roomy() });
+  await withNodes({ gpu1: { host: 'gpu1.lan', maxWorkers: 1 } }, { gpu1: gpu }, 0, async (f) => {
+    assert.equal((await spawnWorker(f.rt, { task: 'one' })).placed?.node, 'gpu1');
+    const two = await spawnWorker(f.rt, { task: 'two' });
+    assert.equal(two.worker.state, 'queued');
+    // Here is still full and gpu1 is at its maxWorkers: it stays queued.
+    await startQueue(f);
+    assert.equal(f.store.getWorker(f.rt.sid, 'w02')!.state, 'queued');
+    finish(f, 'w01');
+    // Within 10 s of the last ask, a tick does not ask the nodes again...
+    f.clock.advance(5_000);
+    await startQueue(f);
+    assert.equal(f.store.getWorker(f.rt.sid, 'w02')!.state, 'queued');
+    // ...a worker's end does (or 10 s later, the tick).
+    await startQueue(f, true);
+    assert.equal(f.store.getWorker(f.rt.sid, 'w02')!.state, 'running');
+    assert.equal(runtimeNameOf(f.rt, f.store.getWorker(f.rt.sid, 'w02')!), 'gpu1');
+    assert.deepEqual(gpu.started, ['w01', 'w02']);
+    const admitted = f.store.eventsAfter(f.rt.sid, 0, 1000).filter((e) => e.type === 'worker.admitted');
+    assert.match(
+      admitted.at(-1)!.message,
+      /^w02 admitted on node gpu1: this machine did not admit it \(available 1074 MB .*\); node gpu1 has room/,
+    );
+    const spawned = f.store.eventsAfter(f.rt.sid, 0, 1000).filter((e) => e.type === 'worker.spawned');
+    assert.match(spawned.at(-1)!.message, /w02 spawned: .* on node gpu1 \(placed there: this machine did not admit it/);
+  });
+});
+
+test('placement: a queued worker whose spawn named this machine is never sent to a node', async () => {
+  const gpu = createFakeNode('gpu1', { info: roomy() });
+  await withNodes({ gpu1: { host: 'gpu1.lan' } }, { gpu1: gpu }, 0, async (f) => {
+    assert.equal((await spawnWorker(f.rt, { task: 'here', runtime: 'local' })).worker.state, 'queued');
+    await startQueue(f, true);
+    assert.equal(f.store.getWorker(f.rt.sid, 'w01')!.state, 'queued');
+    assert.equal(gpu.infoAsked, 0);
+  });
+});
+
+test('placement: workers placed on a node count against its room until its free memory shows them', async () => {
+  // Room for two by memory: 250 MB beyond the reserve, 100 MB each; the node's answer does not change at once.
+  const gpu = createFakeNode('gpu1', { info: roomy(1024 + 250) });
+  await withNodes({ gpu1: { host: 'gpu1.lan' } }, { gpu1: gpu }, 0, async (f) => {
+    assert.equal((await spawnWorker(f.rt, { task: 'one' })).placed?.node, 'gpu1');
+    const two = await spawnWorker(f.rt, { task: 'two' });
+    assert.equal(two.placed?.node, 'gpu1');
+    assert.match(two.placed.why, /node gpu1 has room \(150 MB free beyond its reserve\)$/);
+    const three = await spawnWorker(f.rt, { task: 'three' });
+    assert.equal(three.worker.state, 'queued');
+    assert.match(
+      three.queued!,
+      new RegExp(
+        `no node had room \\(gpu1: 1274 MB free minus the reserve 1024 MB, 200 MB placed there and not showing in its free memory yet leaves 50 MB; ${AGENT} needs 100 MB\\)$`,
+      ),
+    );
+    // Their agents grew: the node's free memory shows them, nothing is counted twice (50 MB left: still no room).
+    gpu.info = roomy(1024 + 50);
+    await startQueue(f, true);
+    assert.equal(f.store.getWorker(f.rt.sid, 'w03')!.state, 'queued');
+    // w01 ends and its memory frees on the node: w03 goes there.
+    finish(f, 'w01');
+    gpu.info = roomy(1024 + 150);
+    await startQueue(f, true);
+    assert.equal(f.store.getWorker(f.rt.sid, 'w03')!.state, 'running');
+    assert.deepEqual(gpu.started, ['w01', 'w02', 'w03']);
+  });
+});
+
+test('placement: two spawns at once do not both take the last room on a node', async () => {
+  const gpu = createFakeNode('gpu1', { info: roomy(1024 + 150) });
+  await withNodes({ gpu1: { host: 'gpu1.lan' } }, { gpu1: gpu }, 0, async (f) => {
+    const both = await Promise.all([spawnWorker(f.rt, { task: 'a' }), spawnWorker(f.rt, { task: 'b' })]);
+    assert.deepEqual(both.map((r) => r.placed?.node ?? r.worker.state).sort(), ['gpu1', 'queued']);
+    assert.deepEqual(gpu.started.length, 1);
+  });
+  // maxWorkers too: the second start is counted before its row exists.
+  const one = createFakeNode('one', { info: roomy() });
+  await withNodes({ one: { host: 'one.lan', maxWorkers: 1 } }, { one }, 0, async (f) => {
+    const both = await Promise.all([spawnWorker(f.rt, { task: 'a' }), spawnWorker(f.rt, { task: 'b' })]);
+    assert.deepEqual(both.map((r) => r.placed?.node ?? r.worker.state).sort(), ['one', 'queued']);
+  });
+});
+
+test('placement: an agent not installed here runs on a node that has it; else a clear refusal', async () => {
+  const has = createFakeNode('has', { info: { ...roomy(), agents: [{ name: TYPED_AGENT, found: true }] } });
+  const lacks = createFakeNode('lacks', { info: roomy() });
+  const nodes = { has: { host: 'has.lan' }, lacks: { host: 'lacks.lan' } };
+  // This machine has room; it does not have the agent.
+  await withNodes(nodes, { has, lacks }, 4, async (f) => {
+    f.rt.agents.set(TYPED_AGENT, { ...f.rt.agents.get(TYPED_AGENT)!, binary: undefined });
+    const r = await spawnWorker(f.rt, { task: 'typed', agent: TYPED_AGENT });
+    assert.equal(r.placed?.node, 'has');
+    assert.match(r.placed.why, new RegExp(`^${TYPED_AGENT} is not installed on this machine; node has has room`));
+    assert.equal(runtimeNameOf(f.rt, r.worker), 'has');
+    assert.deepEqual(has.started, ['w01']);
+    // Named here, it is refused as before.
+    await assert.rejects(
+      spawnWorker(f.rt, { task: 'typed', agent: TYPED_AGENT, runtime: 'local' }),
+      new RegExp(`agent "${TYPED_AGENT}" is not installed on this machine\\. Use one of: ${AGENT}\\.`),
+    );
+  });
+  await withNodes({ lacks: { host: 'lacks.lan' } }, { lacks }, 4, async (f) => {
+    f.rt.agents.set(TYPED_AGENT, { ...f.rt.agents.get(TYPED_AGENT)!, binary: undefined });
+    await assert.rejects(spawnWorker(f.rt, { task: 'typed', agent: TYPED_AGENT }), (e: Error) => {
+      assert.equal(
+        e.message,
+        `Error: agent "${TYPED_AGENT}" is not installed on this machine, and no node took it: no node had room (lacks: ${TYPED_AGENT} is not installed there). Use one of: ${AGENT}; or install it here or on a node (crewmux node list shows each node's agents).`,
+      );
+      return true;
+    });
+    assert.equal(f.store.listWorkers(f.rt.sid).length, 0);
   });
 });

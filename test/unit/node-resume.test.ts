@@ -10,6 +10,8 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { resumeSession } from '../../src/app/session/resume.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
+import { rotateTokens } from '../../src/app/session/tokens.js';
+import { nodeOf } from '../../src/app/workers/worker-runtimes.js';
 import { createFakeNode, createFakeNodesRuntime } from '../helpers/fake-node.js';
 
 test('resume re-adopts node workers: a live agent is kept and watched, a finished one done, a gone one crashed', async () => {
@@ -69,6 +71,31 @@ test('resume re-adopts node workers: a live agent is kept and watched, a finishe
     assert.deepEqual(node.fetched, ['w02', 'w01']);
   } finally {
     monitor.close();
+    f.cleanup();
+  }
+});
+
+test('resume: rotateTokens keeps the token of a node worker (keep), replaces the lead’s and every other worker’s', async () => {
+  const node = createFakeNode('gpu1');
+  const f = await createFakeNodesRuntime(node);
+  try {
+    await spawnWorker(f.rt, { task: 'on the node', node: 'gpu1' });
+    await spawnWorker(f.rt, { task: 'here' });
+    const tokens = () => [
+      f.store.getSession(f.rt.sid)!.lead_token,
+      ...['w01', 'w02'].map((id) => f.store.getWorker(f.rt.sid, id)!.token),
+    ];
+    const [lead, onNode, here] = tokens();
+    f.rt.mcpSocket = '/run/crewmux/mcp/x.sock';
+    assert.equal(
+      rotateTokens(f.store, f.rt.sid, (w) => nodeOf(f.rt, w) !== undefined),
+      1,
+    );
+    const [lead2, onNode2, here2] = tokens();
+    assert.notEqual(lead2, lead);
+    assert.equal(onNode2, onNode);
+    assert.notEqual(here2, here);
+  } finally {
     f.cleanup();
   }
 });

@@ -11,6 +11,9 @@ import { nodeTmuxSocket } from '../../src/core/nodes/protocol.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { nodeViewPane } from '../../src/app/nodes/node-view.js';
+import { resumeSession } from '../../src/app/session/resume.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createFakeNode, createFakeNodesRuntime } from '../helpers/fake-node.js';
 
 test('view: the node attaches to the worker session of its own crewmux tmux server, or exits 3 when it is gone', () => {
@@ -74,6 +77,52 @@ test('view: a worker spawned on a node gets a pane in the lead window showing it
     await monitor.tick();
     for (let i = 0; i < 5; i++) await turn();
     assert.equal(f.store.getWorker(f.rt.sid, 'w01')!.state, 'running');
+  } finally {
+    monitor.close();
+    f.cleanup();
+  }
+});
+
+test('view: resume keeps a node worker view that still runs, opens one where it is gone, never closes a pane it did not open', async () => {
+  const node = createFakeNode('gpu1', { views: true });
+  const f = await createFakeNodesRuntime(node);
+  const monitor = createMonitor(f.rt);
+  try {
+    for (const task of ['kept', 'gone', 'stale']) await spawnWorker(f.rt, { task, node: 'gpu1' });
+    const viewOf = (id: string) => nodeViewPane(f.rt, id)!;
+    const live = (id: string) => f.tmux.panes().find((p) => p.paneId === id && !p.dead);
+    const kept = viewOf('w01');
+    // The supervisor died; tmux ran on. w02's view pane was closed meanwhile; w03's is gone too and its record names a
+    // pane id that is now another pane's (the lead's), as in a new tmux server: its process is not the view's.
+    await f.tmux.killPane(viewOf('w02'));
+    await f.tmux.killPane(viewOf('w03'));
+    const leadPid = f.tmux.panes().find((p) => p.paneId === f.leadPane)!.pid;
+    writeFileSync(
+      join(f.rt.sessionDir, 'workers', 'w03', 'view.json'),
+      JSON.stringify({ pane: f.leadPane, pid: leadPid + 1000 }),
+    );
+    f.store.updateSession(f.rt.sid, { status: 'stopped', ended_at: f.clock.now(), outcome_reason: 'died' });
+    f.tmux.setScreen(f.leadPane, 'scripted lead ready\n');
+    f.tmux.calls.length = 0;
+
+    await resumeSession(f.rt, monitor, { freshTmux: false }, []);
+
+    // w01's view runs on (not closed, not doubled); w02 and w03 have a new one showing their agent on the node.
+    assert.equal(viewOf('w01'), kept);
+    assert.ok(live(kept));
+    for (const id of ['w02', 'w03']) {
+      const pane = live(viewOf(id));
+      assert.ok(pane, `${id} has a live view pane`);
+      assert.ok(pane.spec.command.includes(`attach s1fake00/${id}`), pane.spec.command);
+    }
+    assert.notEqual(viewOf('w03'), f.leadPane);
+    // The pane that took w03's old id was not closed.
+    assert.ok(live(f.leadPane), 'the lead pane lives');
+    assert.deepEqual(
+      f.tmux.callsOf('killPane').map((c) => c[0]),
+      [],
+    );
+    assert.equal(f.tmux.panes().filter((p) => !p.dead && p.spec.command.includes('attach s1fake00/')).length, 3);
   } finally {
     monitor.close();
     f.cleanup();

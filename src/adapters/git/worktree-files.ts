@@ -28,8 +28,19 @@ import { exec } from '../process/exec.js';
 import { ensureDir, readIfExists, writeFileAtomic } from '../system/files.js';
 import { portCandidates, PORT_BLOCK, withManagedEnvBlock, type CloneMethod } from '../../core/worktrees/bootstrap.js';
 import type { IncludeResult, WorktreeFiles } from '../../app/ports/worktree-files.js';
+import type { IncludedFile } from '../../core/nodes/bootstrap-protocol.js';
 
 const INCLUDE_FILE = '.worktreeinclude';
+
+/** An included file that may be copied or sent: its path in the repository, where it is, and what it is. */
+interface Picked {
+  rel: string;
+  src: string;
+  mode: number;
+  size: number;
+  /** A symlink's target (relative, staying inside the repository). */
+  link?: string;
+}
 
 const inside = (root: string, p: string) => p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
 
@@ -95,60 +106,130 @@ export function createWorktreeFiles(): WorktreeFiles {
     return ignored.stdout.split('\0').filter(Boolean);
   }
 
+  /**
+   * The included files of `root` that may leave it: each a regular file or a symlink staying inside the
+   * repository; a path through a symlinked folder, a symlink leading out, or anything else is skipped with why.
+   */
+  async function pickIncluded(root: string): Promise<{ picked: Picked[]; skipped: IncludeResult['skipped'] }> {
+    const realRoot = realpathSync(root);
+    const picked: Picked[] = [];
+    const skipped: IncludeResult['skipped'] = [];
+    for (const rel of await listIncluded(root)) {
+      const src = join(realRoot, rel);
+      // A parent folder that is a symlink would lead out of the repository (git lists paths, not where they lead).
+      let srcDir: string;
+      try {
+        srcDir = realpathSync(dirname(src));
+      } catch {
+        skipped.push({ path: rel, why: 'vanished' });
+        continue;
+      }
+      if (srcDir !== dirname(src)) {
+        skipped.push({ path: rel, why: 'its folder is reached through a symlink' });
+        continue;
+      }
+      const st = lstatOrUndefined(src);
+      if (!st) {
+        skipped.push({ path: rel, why: 'vanished' });
+        continue;
+      }
+      if (st.isSymbolicLink()) {
+        const link = readlinkSync(src);
+        const target = resolve(dirname(src), link);
+        let real: string;
+        try {
+          real = realpathSync(target);
+        } catch {
+          real = target;
+        }
+        // Never follow or recreate a link that leads out of the repository (~/.ssh, /etc): copying it would
+        // hand the worker a way out, following it would copy the outside file in.
+        if (isAbsolute(link) || !inside(realRoot, real) || !inside(realRoot, target)) {
+          skipped.push({ path: rel, why: 'a symlink pointing outside the repository (not followed)' });
+          continue;
+        }
+        picked.push({ rel, src, mode: 0, size: 0, link });
+      } else if (st.isFile()) picked.push({ rel, src, mode: st.mode & 0o7777, size: st.size });
+      else skipped.push({ path: rel, why: 'not a regular file' });
+    }
+    return { picked, skipped };
+  }
+
   return {
     async copyIncluded(root: string, dest: string): Promise<IncludeResult> {
-      const realRoot = realpathSync(root);
       const realDest = realpathSync(dest);
-      const out: IncludeResult = { copied: [], skipped: [] };
-      for (const rel of await listIncluded(root)) {
-        const src = join(realRoot, rel);
-        const to = join(realDest, rel);
-        // A parent folder that is a symlink would lead out of the repository (git lists paths, not where they lead).
-        let srcDir: string;
-        try {
-          srcDir = realpathSync(dirname(src));
-        } catch {
-          out.skipped.push({ path: rel, why: 'vanished' });
-          continue;
-        }
-        if (srcDir !== dirname(src)) {
-          out.skipped.push({ path: rel, why: 'its folder is reached through a symlink' });
-          continue;
-        }
-        const st = lstatOrUndefined(src);
-        if (!st) {
-          out.skipped.push({ path: rel, why: 'vanished' });
-          continue;
-        }
+      const { picked, skipped } = await pickIncluded(root);
+      const out: IncludeResult = { copied: [], skipped };
+      for (const f of picked) {
+        const to = join(realDest, f.rel);
         mkdirSync(dirname(to), { recursive: true });
         if (!inside(realDest, realpathSync(dirname(to))) || lstatOrUndefined(to)) {
-          out.skipped.push({ path: rel, why: 'the worktree already has something at this path' });
+          out.skipped.push({ path: f.rel, why: 'the worktree already has something at this path' });
           continue;
         }
-        if (st.isSymbolicLink()) {
-          const link = readlinkSync(src);
-          const target = resolve(dirname(src), link);
-          let real: string;
-          try {
-            real = realpathSync(target);
-          } catch {
-            real = target;
-          }
-          // Never follow or recreate a link that leads out of the repository (~/.ssh, /etc): copying it would
-          // hand the worker a way out, following it would copy the outside file in.
-          if (isAbsolute(link) || !inside(realRoot, real) || !inside(realRoot, target)) {
-            out.skipped.push({ path: rel, why: 'a symlink pointing outside the repository (not followed)' });
+        if (f.link !== undefined) symlinkSync(f.link, to);
+        else {
+          copyFileSync(f.src, to);
+          chmodSync(to, f.mode);
+        }
+        out.copied.push(f.rel);
+      }
+      return out;
+    },
+
+    async readIncluded(
+      root: string,
+      maxBytes: number,
+    ): Promise<{ files: IncludedFile[]; skipped: IncludeResult['skipped'] }> {
+      const { picked, skipped } = await pickIncluded(root);
+      const files: IncludedFile[] = [];
+      let total = 0;
+      for (const f of picked) {
+        if (f.link !== undefined) {
+          files.push({ path: f.rel, link: f.link });
+          continue;
+        }
+        if (total + f.size > maxBytes) {
+          skipped.push({ path: f.rel, why: `over the ${Math.round(maxBytes / 1024)} KiB a node is sent` });
+          continue;
+        }
+        let data: Buffer;
+        try {
+          data = readFileSync(f.src);
+        } catch {
+          skipped.push({ path: f.rel, why: 'vanished' });
+          continue;
+        }
+        total += data.length;
+        files.push({ path: f.rel, mode: f.mode, base64: data.toString('base64') });
+      }
+      return { files, skipped };
+    },
+
+    writeIncluded(dest: string, files: IncludedFile[]): IncludeResult {
+      const realDest = realpathSync(dest);
+      const out: IncludeResult = { copied: [], skipped: [] };
+      for (const f of files) {
+        const to = join(realDest, f.path);
+        mkdirSync(dirname(to), { recursive: true });
+        // The worktree's own symlinked folder must not carry a write out of it; nor is anything overwritten.
+        if (!inside(realDest, realpathSync(dirname(to))) || lstatOrUndefined(to)) {
+          out.skipped.push({ path: f.path, why: 'the worktree already has something at this path' });
+          continue;
+        }
+        if ('link' in f) {
+          const target = resolve(dirname(to), f.link);
+          if (isAbsolute(f.link) || !inside(realDest, target)) {
+            out.skipped.push({ path: f.path, why: 'a symlink pointing outside the worktree (not made)' });
             continue;
           }
-          symlinkSync(link, to);
-        } else if (st.isFile()) {
-          copyFileSync(src, to);
-          chmodSync(to, st.mode & 0o7777);
+          symlinkSync(f.link, to);
         } else {
-          out.skipped.push({ path: rel, why: 'not a regular file' });
-          continue;
+          // Owner-only on the node whatever the source's mode (included files are .env and the like); an
+          // executable keeps its owner's execute bit.
+          writeFileSync(to, Buffer.from(f.base64, 'base64'), { mode: f.mode & 0o100 ? 0o700 : 0o600, flag: 'wx' });
         }
-        out.copied.push(rel);
+        out.copied.push(f.path);
       }
       return out;
     },

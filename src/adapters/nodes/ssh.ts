@@ -63,18 +63,24 @@ export interface Ssh {
   /** Runs `ssh -O op` on `target`'s shared connection. */
   control(target: NodeTarget, op: SshControlOp, remoteForward?: string): Promise<ExecResult>;
   /**
-   * Gives the node a loopback port relayed to `localPort` on this host's loopback (`ssh -O forward -R
-   * 127.0.0.1:0:127.0.0.1:PORT` on the shared connection, started first when there is none): how a node worker
-   * reaches the lead's MCP server without any port opened on either host. Resolves with the node's port;
-   * rejects with the ssh error.
+   * Gives the node a loopback port relayed to `to` on this host: a loopback port number, or the path of a Unix
+   * socket (`ssh -O forward -R 127.0.0.1:NODEPORT:127.0.0.1:PORT`, or `...:NODEPORT:/path`, on the shared
+   * connection, started first when there is none): how a node worker reaches the lead's MCP server without any port
+   * opened on either host. `nodePort` 0 (the default) lets the node's sshd pick one; another asks for that port (a
+   * forward made again after the connection was lost). Resolves with the node's port; rejects with the ssh error.
    */
-  forwardRemote(target: NodeTarget, localPort: number): Promise<number>;
+  forwardRemote(target: NodeTarget, to: number | string, nodePort?: number): Promise<number>;
   /**
-   * Cancels the forward forwardRemote made to `localPort` (`ssh -O cancel` with the spec as requested, port 0:
-   * ssh matches it and cancels the port it was given); resolves false when ssh refused. One forward per local
-   * port: every worker of a node shares its session's.
+   * Cancels the forward forwardRemote made to `to` (`ssh -O cancel` with the spec as requested; with port 0 ssh
+   * matches it and cancels the port it was given); resolves false when ssh refused. One forward per target per
+   * node: every worker of a node shares its session's.
    */
-  cancelForward(target: NodeTarget, localPort: number): Promise<boolean>;
+  cancelForward(target: NodeTarget, to: number | string, nodePort?: number): Promise<boolean>;
+  /**
+   * The pid of the master process of `target`'s shared connection (`ssh -O check`), undefined when none runs. A
+   * forward lives as long as its master: another pid means the forwards were lost with the last one.
+   */
+  masterPid(target: NodeTarget): Promise<number | undefined>;
 }
 
 /** Longest Unix socket path (macOS sun_path is 104 with the NUL) minus ssh's `.XXXXXXXXXXXXXXXX` temp suffix. */
@@ -116,6 +122,11 @@ function refused(path: string): Promise<boolean> {
     sock.once('connect', () => done(false));
     sock.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED'));
   });
+}
+
+/** An `-R` spec: the node's loopback port (0: sshd picks) relayed to a loopback port or a Unix socket here. */
+function forwardSpec(to: number | string, nodePort: number): string {
+  return `127.0.0.1:${nodePort}:${typeof to === 'number' ? `127.0.0.1:${to}` : to}`;
 }
 
 /** The ssh adapter for `cfg` (see the file comment for the argv). Throws E_SSH_COMMAND for a bad CREWMUX_SSH_COMMAND. */
@@ -189,21 +200,29 @@ export function createSsh(cfg: SshConfig): Ssh {
       const [file, ...args] = ssh.controlArgv(target, op, remoteForward);
       return exec(file!, args, { timeoutMs: 20_000, reject: false });
     },
-    async forwardRemote(target, localPort) {
+    async forwardRemote(target, to, nodePort = 0) {
       // -O forward needs a running master: a no-op command starts one (ControlMaster=auto, ControlPersist).
       if ((await ssh.control(target, 'check')).exitCode !== 0) {
         const up = await ssh.run(target, ['true'], { timeoutMs: 60_000 });
         if (up.exitCode !== 0) throw new ExecError(up);
       }
-      const r = await ssh.control(target, 'forward', `127.0.0.1:0:127.0.0.1:${localPort}`);
+      const r = await ssh.control(target, 'forward', forwardSpec(to, nodePort));
+      if (r.exitCode !== 0) throw new ExecError(r);
+      if (nodePort > 0) return nodePort;
       // With port 0, ssh prints the port the node's sshd allocated.
       const port = Number(/^\s*(\d+)\s*$/.exec(r.stdout)?.[1]);
-      if (r.exitCode !== 0 || !(port > 0)) throw new ExecError({ ...r, exitCode: r.exitCode || 1 });
+      if (!(port > 0)) throw new ExecError({ ...r, exitCode: 1 });
       return port;
     },
-    async cancelForward(target, localPort) {
-      const r = await ssh.control(target, 'cancel', `127.0.0.1:0:127.0.0.1:${localPort}`).catch(() => undefined);
+    async cancelForward(target, to, nodePort = 0) {
+      const r = await ssh.control(target, 'cancel', forwardSpec(to, nodePort)).catch(() => undefined);
       return r?.exitCode === 0;
+    },
+    async masterPid(target) {
+      const r = await ssh.control(target, 'check').catch(() => undefined);
+      // OpenSSH says `Master running (pid=N)` on stderr.
+      const pid = Number(/\(pid=(\d+)\)/.exec(r?.stderr ?? '')?.[1]);
+      return r?.exitCode === 0 && pid > 0 ? pid : undefined;
     },
   };
   return ssh;

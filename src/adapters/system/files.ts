@@ -407,3 +407,8 @@ export function listFilesBelow(dir: string, suffix: string): { path: string; mti
   });
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
+
+/** Renames `from` to `to` (same file system; replaces `to`): a process writing to `from` keeps writing to `to`. */
+export function moveFile(from: string, to: string): void {
+  renameSync(from, to);
+}

@@ -170,6 +170,50 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
       );
     },
 
+    async parkPane(session: string, window: string, p: SpawnPane) {
+      // -d everywhere: a parked pane never takes the focus, and the user's current window stays. The window is found by
+      // its exact name (`=name`); when there is none (or no room in it), a new hidden window holds the pane.
+      const start = ['-c', p.cwd, '-P', '-F', '#{pane_id}\t#{window_id}\t#{pane_pid}', '/bin/sh', '-c', p.command];
+      const target = `=${session}:=${window}`;
+      const split = await run(
+        ['split-window', '-d', '-t', target, ...start, ';', 'select-layout', '-t', target, 'tiled'],
+        false,
+        'once',
+      );
+      const r =
+        split.exitCode === 0 && !split.timedOut
+          ? split
+          : await run(['new-window', '-d', '-t', `=${session}:`, '-n', window, ...start], true, 'once');
+      const [paneId, windowId, pid] = r.stdout.trim().split('\t');
+      return { paneId: paneId!, windowId: windowId!, pid: Number(pid) };
+    },
+
+    async adoptPane(paneId: string, at: PanePlace, pipeTo: string) {
+      // One command list, as startPane's: the pipe is set before the pane's command starts (the caller opens its gate
+      // after this; '' when the pane is piped already), remain-on-exit is set on the pane itself (it keeps it in any
+      // window), and -d keeps the focus.
+      const head = [
+        ...(pipeTo ? [['pipe-pane', '-t', paneId, '-o', pipeTo]] : []),
+        ['set-option', '-p', '-t', paneId, 'remain-on-exit', 'on'],
+      ];
+      const chain =
+        'split' in at
+          ? [...head, ['join-pane', '-d', '-s', paneId, '-t', at.split], ['select-layout', '-t', at.split, 'tiled']]
+          : [
+              ...head,
+              // break-pane -P prints nothing when the pane is its window's only one (tmux 3.3 then moves that window
+              // itself, renamed), so the ids are asked for after it.
+              ['break-pane', '-d', '-s', paneId, '-t', `=${at.session}:`, '-n', at.window],
+              ['display-message', '-p', '-t', paneId, '#{pane_id}\t#{window_id}'],
+            ];
+      const r = await run(
+        chain.flatMap((c, i) => (i ? [';', ...c] : c)),
+        true,
+        'once',
+      );
+      return 'split' in at ? { paneId, windowId: at.split } : ids(r);
+    },
+
     async splitWindow(targetWindowId: string, p: SpawnPane): Promise<string> {
       const r = await run([
         'split-window',

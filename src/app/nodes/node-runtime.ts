@@ -25,6 +25,14 @@ import {
 } from '../../core/nodes/protocol.js';
 import type { NodeSpec } from '../../core/nodes/node-config.js';
 import {
+  UsageReadResultSchema,
+  WorkerPrepareResultSchema,
+  type UsageReadParams,
+  type UsageReadResult,
+  type WorkerPrepareParams,
+  type WorkerPrepareResult,
+} from '../../core/nodes/bootstrap-protocol.js';
+import {
   type NodeWorktree,
   type WorkerRemoveParams,
   type WorkerRemoveResult,
@@ -33,6 +41,7 @@ import {
 } from '../../core/nodes/gc-protocol.js';
 import { NodeLinkError } from '../../core/nodes/ssh-failure.js';
 import { formatTarget } from '../../core/nodes/target.js';
+import { nodeBaseRef } from '../../core/nodes/worker-refs.js';
 import { nodeAttachRemote, nodeWorkerSession } from '../../core/nodes/view.js';
 import type { NodeChannel, NodeConnector } from '../ports/nodes.js';
 import type { GitTransfer } from '../ports/git-transfer.js';
@@ -46,8 +55,24 @@ export interface NodeRuntimeDeps {
   name: string;
   spec: NodeSpec;
   connector: NodeConnector;
-  /** A loopback port on the node relayed to `localPort` on this host's loopback (Ssh.forwardRemote). */
-  forwardRemote(spec: NodeSpec, localPort: number): Promise<number>;
+  /**
+   * A loopback port on the node relayed to `to` on this host (a loopback port, or a Unix socket's path): the port
+   * `nodePort` when given and not 0, else one the node picks (Ssh.forwardRemote).
+   */
+  forwardRemote(spec: NodeSpec, to: number | string, nodePort?: number): Promise<number>;
+  /** Cancels such a forward (Ssh.cancelForward); resolves false when ssh refused. */
+  cancelForward?(spec: NodeSpec, to: number | string, nodePort?: number): Promise<boolean>;
+  /** The pid of the shared ssh connection's master, undefined when none runs (Ssh.masterPid). */
+  masterPid?(spec: NodeSpec): Promise<number | undefined>;
+  /**
+   * What the node's relay leads to: the MCP server's Unix socket when it listens on one (no other user can stand in
+   * for it while the supervisor is down), else its loopback port. Default: the port of the first start's mcpUrl.
+   */
+  mcpTarget?(): number | string;
+  /** Where this session's relay on the node is recorded, so a resumed supervisor keeps the port its agents know. */
+  relayRecord?: { load(): NodeRelay | undefined; save(r: NodeRelay): void };
+  /** Waits `ms` milliseconds (between tries at making a lost relay again; default a timer). */
+  sleep?(ms: number): Promise<void>;
   /** GIT_SSH_COMMAND for the transfers (the channel's ssh with its control socket). */
   gitSshCommand: string;
   transfer: GitTransfer;
@@ -62,6 +87,17 @@ export interface NodeRuntimeDeps {
   allowMcpHost?(hostPort: string): void;
   /** The ssh argv (program first) running `remote` on the node with a terminal, on the shared connection. */
   ttyArgv?(spec: NodeSpec, remote: readonly string[]): string[];
+}
+
+/**
+ * This session's relay on a node: the node's loopback port its workers' agents were configured with, what it leads to
+ * on this host (a loopback port or a Unix socket), and the pid of the ssh master that holds it (a forward dies with its
+ * master: another master means it must be made again, on the same port).
+ */
+export interface NodeRelay {
+  port: number;
+  to: number | string;
+  master?: number;
 }
 
 /** A worker to start on the node: built on the node from its own agent install. */
@@ -81,12 +117,31 @@ export interface NodeWorkerStart {
   toolTimeoutS?: number;
   /** The done.flag path the prompt names (this host's); the node names its own instead. */
   doneFile?: string;
+  /** The worktree prepareOnNode just made is used as it is (default: made again on the node at the base). */
+  keepWorktree?: boolean;
+}
+
+/** A node worker's worktree to make and bootstrap on the node (node-bootstrap.ts), before its prompt is written. */
+export interface NodeWorkerPrepare {
+  workerId: string;
+  branch: string;
+  /** The commit it starts from (pushed to the node first). */
+  baseCommit: string;
+  /** What the node runs: the slug, the included files sent, the trusted setup commands and their timeout. */
+  bootstrap: Omit<WorkerPrepareParams, 'id' | 'repoId' | 'branch' | 'baseRef'>;
 }
 
 export interface NodeRuntime extends WorkerRuntime {
   readonly node: string;
   /** Pushes the base, makes the worktree on the node and starts the agent there; resolves with its handle. */
   startOnNode(s: NodeWorkerStart): Promise<WorkerHandle>;
+  /**
+   * Pushes the base and makes the worker's worktree on the node, bootstrapped there (included files written, ports
+   * reserved, setup run); a failed setup is in the answer (`setup.ok` false, its tail), not a rejection.
+   */
+  prepareOnNode(p: NodeWorkerPrepare): Promise<WorkerPrepareResult>;
+  /** The new complete lines of the workers' usage files on the node, past the offsets the lead has read. */
+  readUsage(p: UsageReadParams): Promise<UsageReadResult>;
   /**
    * Commits leftover work on the node (paths in `exclude` never), then fetches the worker's branches into the lead
    * host's repository (only `refs/heads/crewmux/<sid>/<worker>-*`). Resolves with the snapshot commit, if any.
@@ -143,7 +198,8 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
   const watched = new Set<string>();
   const statusListeners: ((id: string, st: WorkerStatus) => void)[] = [];
   let repo: Promise<string> | undefined;
-  const forwards = new Map<number, Promise<number>>();
+  /** The relay on the node (one per node and session: every worker of the node shares it). */
+  let relay: Promise<NodeRelay> | undefined;
   const where = `node ${d.name} (${formatTarget(d.spec)})`;
 
   const connect = async (): Promise<NodeChannel> => {
@@ -173,7 +229,45 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
     });
     // A new channel (a reconnect) watches again: the node announces each worker's state, queued completions first.
     if (watched.size) await channel.call('worker.watch', { ids: [...watched] }).catch(() => undefined);
+    // ...and its relay is checked: a cut longer than ssh's keepalive, or a crash here, took the master and it with it.
+    const known = relay ? await relay.catch(() => undefined) : d.relayRecord?.load();
+    if (known) await restoreRelay(known, channel);
     return channel;
+  };
+
+  /**
+   * Makes relay `r` work again when its master is gone (the agents were configured with its port: asked for that port
+   * again, leading to what the MCP server is now); allows its Host header here. Never throws: a failure is the
+   * `node.relay_failed` event (the workers then report through their done files).
+   */
+  const restoreRelay = async (r: NodeRelay, c: NodeChannel): Promise<void> => {
+    const to = relayTarget() || r.to;
+    try {
+      const master = await d.masterPid?.(d.spec);
+      if (master === undefined || master !== r.master || to !== r.to) {
+        // A live master may still hold it, leading to where the MCP server was: cancelled first.
+        if (master !== undefined && to !== r.to) await d.cancelForward?.(d.spec, r.to, r.port);
+        await forwardAgain(r.port, to, c);
+        r.to = to;
+        r.master = await d.masterPid?.(d.spec);
+        d.relayRecord?.save(r);
+        d.emit(
+          'node.relay_restored',
+          `node ${d.name}: the port 127.0.0.1:${r.port} relaying its workers' MCP calls here was made again`,
+          null,
+          { node: d.name, port: r.port },
+        );
+      }
+      relay = Promise.resolve(r);
+    } catch (e) {
+      d.emit(
+        'node.relay_failed',
+        `node ${d.name}: the port 127.0.0.1:${r.port} relaying its workers' MCP calls could not be made again (${(e as Error).message}); its workers report through their done files`,
+        null,
+        { node: d.name, port: r.port, error: (e as Error).message },
+      );
+    }
+    d.allowMcpHost?.(`127.0.0.1:${r.port}`);
   };
 
   /** The open channel, reopened when the last one ended (a dropped link, a node restart). */
@@ -218,17 +312,43 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
     sshCommand: d.gitSshCommand,
   });
 
-  const forward = (localPort: number) => {
-    let f = forwards.get(localPort);
-    if (!f) {
-      f = d.forwardRemote(d.spec, localPort).then((port) => {
-        d.allowMcpHost?.(`127.0.0.1:${port}`);
-        return port;
-      });
-      f.catch(() => forwards.delete(localPort));
-      forwards.set(localPort, f);
+  const sleep = d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  /**
+   * Forwards node port `port` to `to` again. The node's sshd may still hold the port for the connection that died (it
+   * learns of that only when it next writes to it; sshd has no keepalive by default): the node is asked to connect to
+   * the port once (relay.poke), which makes that sshd write, fail and let go; then tried again, 5 times in about 5 s.
+   */
+  const forwardAgain = async (port: number, to: number | string, c: NodeChannel): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await d.forwardRemote(d.spec, to, port);
+        return;
+      } catch (e) {
+        if (attempt >= 6) throw e;
+        if (attempt === 1) await c.call('relay.poke', { port }, 10_000).catch(() => undefined);
+        await sleep(300 * attempt);
+      }
     }
-    return f;
+  };
+
+  /** What the relay leads to (d.mcpTarget), else the MCP port of the first start here. */
+  let mcpPort = 0;
+  const relayTarget = (): number | string => d.mcpTarget?.() ?? mcpPort;
+
+  /** The relay on the node, made by the first worker start (one per node and session). */
+  const ensureRelay = (): Promise<NodeRelay> => {
+    relay ??= (async () => {
+      const to = relayTarget();
+      const port = await d.forwardRemote(d.spec, to);
+      const r: NodeRelay = { port, to, master: await d.masterPid?.(d.spec) };
+      d.relayRecord?.save(r);
+      d.allowMcpHost?.(`127.0.0.1:${port}`);
+      return r;
+    })();
+    relay.catch(() => {
+      relay = undefined;
+    });
+    return relay;
   };
 
   const transferDeps: CodeTransferDeps = { transfer: d.transfer, emit: d.emit };
@@ -242,10 +362,36 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
         new Error(`${where}: a node worker is started with startOnNode (its agent is built there)`),
       );
     },
+    async prepareOnNode(p) {
+      const base = await pushWorkerBase(transferDeps, await remote(p.workerId), p.baseCommit);
+      return WorkerPrepareResultSchema.parse(
+        await call(
+          'worker.prepare',
+          {
+            id: nodeWorkerId(d.sid, p.workerId),
+            repoId: nodeRepoId(d.repoRoot),
+            branch: p.branch,
+            baseRef: base.ref,
+            ...p.bootstrap,
+          },
+          // The setup's own timeout, and time to make the worktree and write the files.
+          p.bootstrap.setupTimeoutS * 1000 * Math.max(1, p.bootstrap.setup.commands.length) + 120_000,
+        ),
+      );
+    },
+    async readUsage(p) {
+      return UsageReadResultSchema.parse(await call('usage.read', p, 60_000));
+    },
     async startOnNode(s) {
       const to = await remote(s.workerId);
-      const base = await pushWorkerBase(transferDeps, to, s.baseCommit);
-      const port = await forward(portOf(s.mcpUrl));
+      // A worktree prepareOnNode made is at its base already (pushed then): nothing to push again.
+      const base = s.keepWorktree
+        ? { ref: nodeBaseRef(d.sid, s.workerId) }
+        : await pushWorkerBase(transferDeps, to, s.baseCommit);
+      mcpPort = portOf(s.mcpUrl);
+      // The channel first: a relay recorded by an earlier supervisor of this session is checked as it opens.
+      await channel();
+      const { port } = await ensureRelay();
       const env = Object.fromEntries(Object.entries(s.env).filter(([k]) => !hostLocalEnvName(k)));
       const r = WorkerStartResultSchema.parse(
         await call(
@@ -262,6 +408,7 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
             env,
             ...(s.toolTimeoutS ? { toolTimeoutS: s.toolTimeoutS } : {}),
             ...(s.doneFile ? { leadDoneFile: s.doneFile } : {}),
+            ...(s.keepWorktree ? { keepWorktree: true } : {}),
           },
           120_000,
         ),

@@ -2,7 +2,8 @@
  * The node pushes its workers' changes (docs/architecture.md "Worker nodes"): `crewmux node serve --stdio` watches
  * each worker the lead asked about (worker.start, worker.watch) and sends a `worker.status` notification on the
  * channel whenever what worker.running would answer changes: its done.flag appeared (or changed), its agent exited,
- * its screen shows another status or a blocker (core/nodes/pane-reading.ts). Watched with fs.watch on the worker's
+ * its screen shows another status or a blocker (core/nodes/pane-reading.ts); and, at most every 10 s, that its agent
+ * printed something (`output`, the lead's stuck check: a node worker writes no log on the lead host). Watched with fs.watch on the worker's
  * `.crewmux` dir (done.flag) and state dir (the pane's shell writes `exit-status` when the agent exits; its output
  * goes to `pane.log`, which has the screen read at most once a second), with a slow poll of every watched worker as
  * the fallback (a watch that missed an event, an agent killed with its shell). A worker is announced at once when it is watched: after a reconnect,
@@ -22,6 +23,10 @@ export interface WorkerWatchDeps {
   notify(method: string, params: unknown): void;
   /** Milliseconds between two polls of every watched worker (default 5 000). */
   pollMs?: number;
+  /** Milliseconds between two pushes that only say the agent printed something (default 10 000). */
+  activityEveryMs?: number;
+  /** The clock (default Date.now). */
+  now?: () => number;
 }
 
 export interface WorkerWatch {
@@ -46,6 +51,9 @@ const SCREEN_EVERY_MS = 1_000;
 interface Entry {
   /** The last state pushed (JSON), undefined until the first push. */
   last?: string;
+  /** The agent's output size last pushed, and when. */
+  output?: number;
+  outputPushedAt: number;
   watchers: { close(): void }[];
   /** A check is running; `again`: another was asked meanwhile. */
   checking?: Promise<void>;
@@ -58,6 +66,8 @@ interface Entry {
 /** Starts the watch (its poll runs until close; it never keeps the process alive). */
 export function createWorkerWatch(d: WorkerWatchDeps): WorkerWatch {
   const entries = new Map<string, Entry>();
+  const now = d.now ?? Date.now;
+  const activityEveryMs = d.activityEveryMs ?? 10_000;
 
   const checkOnce = async (id: string, e: Entry): Promise<void> => {
     let st: WorkerStatus;
@@ -69,8 +79,13 @@ export function createWorkerWatch(d: WorkerWatchDeps): WorkerWatch {
     if (entries.get(id) !== e) return;
     // What the lead acts on: the marker and the waiting screen's text may change without the status changing.
     const key = JSON.stringify([st.running, st.doneFlag ?? null, st.pane?.status ?? null, st.pane?.blocker ?? null]);
-    if (key === e.last) return;
+    // Output alone (the agent works; nothing else changed) is pushed at most every activityEveryMs: the lead's stuck
+    // check needs to know the agent is busy, not each line it prints.
+    const printed = st.output !== undefined && st.output !== e.output;
+    if (key === e.last && !(printed && now() - e.outputPushedAt >= activityEveryMs)) return;
     e.last = key;
+    e.output = st.output;
+    e.outputPushedAt = now();
     d.notify(WORKER_STATUS_NOTE, { id, ...st });
   };
 
@@ -108,10 +123,10 @@ export function createWorkerWatch(d: WorkerWatchDeps): WorkerWatch {
   /** The agent printed: its screen is read now, or once SCREEN_EVERY_MS has passed since the last time. */
   const output = (id: string, e: Entry) => {
     if (e.outputTimer) return;
-    const wait = e.outputAt + SCREEN_EVERY_MS - Date.now();
+    const wait = e.outputAt + SCREEN_EVERY_MS - now();
     const run = () => {
       e.outputTimer = undefined;
-      e.outputAt = Date.now();
+      e.outputAt = now();
       void check(id);
     };
     if (wait <= 0) run();
@@ -121,7 +136,7 @@ export function createWorkerWatch(d: WorkerWatchDeps): WorkerWatch {
   return {
     add(id) {
       remove(id);
-      const e: Entry = { watchers: [], again: false, outputAt: 0 };
+      const e: Entry = { watchers: [], again: false, outputAt: 0, outputPushedAt: 0 };
       entries.set(id, e);
       for (const dir of d.dirs(id)) {
         const w = d.watchDir(dir, (name) => {

@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { waitUntil, type Clock } from '../../core/clock.js';
 import {
+  RelayPokeParamsSchema,
   RepoEnsureParamsSchema,
   WorkerOutputParamsSchema,
   WorkerRefParamsSchema,
@@ -24,7 +25,7 @@ import { nodeWorkerSession } from '../../core/nodes/view.js';
 import type { AgentProfile } from '../../core/agents/profile.js';
 import { tailLines } from '../../core/text/ansi.js';
 import { shellQuote } from '../../core/text/shell-quote.js';
-import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
+import { ensureDir, fileSize, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { Git } from '../ports/git.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
 import type { Tmux } from '../ports/tmux.js';
@@ -51,6 +52,8 @@ export interface NodeWorkerDeps {
   resolveAgent(name: string): Promise<{ profile: AgentProfile; binary: string } | undefined>;
   /** Pushes the watched workers' changes to the lead (serve-watch.ts); worker.start watches its worker. */
   watch?: WorkerWatch;
+  /** Connects to a loopback port and closes (relay.poke); resolves whether anything accepted. */
+  pokePort?(port: number): Promise<boolean>;
 }
 
 type Parse = <T>(
@@ -68,8 +71,8 @@ const parse: Parse = (schema, params, op) => {
 /** The file in a worker's state dir naming its agent. */
 const AGENT_FILE = 'agent';
 
-/** Where worker `id` (`<sid>/<worker>`) lives on the node. */
-function placesOf(d: Pick<NodeWorkerDeps, 'dataDir'>, id: string) {
+/** Where worker `id` (`<sid>/<worker>`) lives on the node: worktree, state dir, tmux session. */
+export function placesOf(d: Pick<NodeWorkerDeps, 'dataDir'>, id: string) {
   const [sid, wid] = id.split('/') as [string, string];
   const root = join(d.dataDir, 'node');
   return {
@@ -81,17 +84,20 @@ function placesOf(d: Pick<NodeWorkerDeps, 'dataDir'>, id: string) {
   };
 }
 
-const repoPath = (d: NodeWorkerDeps, repoId: string) => join(d.dataDir, 'node', 'repos', `${repoId}.git`);
+/** The node's bare repository of the lead host's repository `repoId`. */
+export const repoPath = (d: Pick<NodeWorkerDeps, 'dataDir'>, repoId: string) =>
+  join(d.dataDir, 'node', 'repos', `${repoId}.git`);
 
 /** The worker's live pane on the node's tmux server (undefined when its session is gone or its agent exited). */
-async function livePane(d: Pick<NodeWorkerDeps, 'tmux'>, session: string) {
+export async function livePane(d: Pick<NodeWorkerDeps, 'tmux'>, session: string) {
   const panes = await d.tmux.listPanes(session).catch(() => []);
   return panes.find((p) => !p.dead);
 }
 
 /**
- * Worker `id`'s state as worker.running answers it: whether its agent lives, its done.flag (at most 64 KiB), and
- * while it runs, what its screen shows (status and blockers, read with its agent's registry markers).
+ * Worker `id`'s state as worker.running answers it: whether its agent lives, its done.flag (at most 64 KiB), how many
+ * bytes its agent has printed (its pane log; the lead's stuck check), and while it runs, what its screen shows
+ * (status and blockers, read with its agent's registry markers).
  */
 export async function nodeWorkerStatus(
   d: Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'resolveAgent'>,
@@ -104,6 +110,7 @@ export async function nodeWorkerStatus(
     running: Boolean(pane),
     ...(flag !== undefined ? { doneFlag: flag.slice(0, 64 * 1024) } : {}),
     ...(pane ? await paneOf(d, at.stateDir, pane.paneId) : {}),
+    ...(pane ? { output: fileSize(join(at.stateDir, 'pane.log')) } : {}),
   };
 }
 
@@ -126,9 +133,36 @@ export function nodeWorkerWatchDirs(d: Pick<NodeWorkerDeps, 'dataDir'>, id: stri
   return [join(at.worktree, '.crewmux'), at.stateDir];
 }
 
-/** The node's worker ops by name (`repo.ensure`, `worker.start|running|watch|stop|send|output|snapshot`). */
+/**
+ * A new worktree of worker `p.id` on `p.branch` at `p.baseRef`: a restart starts again from the newer base, so its old
+ * tmux session and worktree go first. Rejects while its agent runs.
+ */
+export async function freshWorktree(
+  d: Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'git'>,
+  p: { id: string; repoId: string; branch: string; baseRef: string },
+): Promise<string> {
+  const at = placesOf(d, p.id);
+  const repo = repoPath(d, p.repoId);
+  if (await livePane(d, at.session)) throw new Error(`worker ${p.id} is already running on this node`);
+  await d.tmux.killSession(at.session).catch(() => undefined);
+  if (readIfExists(join(at.worktree, '.git')) !== undefined)
+    await d.git.raw(repo, ['worktree', 'remove', '--force', at.worktree]).catch(() => undefined);
+  ensureDir(join(at.worktree, '..'));
+  await d.git.raw(repo, ['worktree', 'add', '-q', '-B', p.branch, at.worktree, p.baseRef]);
+  return at.worktree;
+}
+
+/**
+ * The node's worker ops by name (`repo.ensure`, `worker.start|running|watch|stop|send|output|snapshot`,
+ * `relay.poke`).
+ */
 export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: unknown) => Promise<unknown>> {
   return {
+    async 'relay.poke'(params) {
+      const { port } = parse(RelayPokeParamsSchema, params, 'relay.poke');
+      return { reached: (await d.pokePort?.(port)) ?? false };
+    },
+
     async 'repo.ensure'(params) {
       const { repoId } = parse(RepoEnsureParamsSchema, params, 'repo.ensure');
       const path = repoPath(d, repoId);
@@ -144,14 +178,10 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
       const at = placesOf(d, p.id);
       const agent = await d.resolveAgent(p.agent);
       if (!agent) throw new Error(`agent "${p.agent}" is not installed on this node`);
-      const repo = repoPath(d, p.repoId);
-      // A restart starts again from the newer base: the old session and worktree go first.
-      if (await livePane(d, at.session)) throw new Error(`worker ${p.id} is already running on this node`);
-      await d.tmux.killSession(at.session).catch(() => undefined);
-      if (readIfExists(join(at.worktree, '.git')) !== undefined)
-        await d.git.raw(repo, ['worktree', 'remove', '--force', at.worktree]).catch(() => undefined);
-      ensureDir(join(at.worktree, '..'));
-      await d.git.raw(repo, ['worktree', 'add', '-q', '-B', p.branch, at.worktree, p.baseRef]);
+      // worker.prepare made (and bootstrapped) the worktree just before: it is kept.
+      if (!p.keepWorktree) await freshWorktree(d, p);
+      else if (readIfExists(join(at.worktree, '.git')) === undefined)
+        throw new Error(`worker ${p.id} has no worktree on this node: worker.prepare first`);
       ensureDir(at.stateDir);
       const promptFile = join(at.stateDir, 'prompt.md');
       const logFile = join(at.stateDir, 'pane.log');
@@ -169,6 +199,10 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
         baseEnv: { ...d.env, ...p.env },
         git: d.git,
         doneFile,
+        // An agent whose workers speak ACP runs under crewmux's ACP pane process here too (its usage recorded).
+        ...(agent.profile.acp?.workers
+          ? { acpArgs: agent.profile.acp.args, ...(agent.profile.acp.usage ? { acpUsage: true } : {}) }
+          : {}),
         ctx: {
           role: 'worker',
           sessionId: at.sid,

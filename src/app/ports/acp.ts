@@ -33,3 +33,22 @@ export interface AcpConnection {
   /** Ends the agent politely (stdin closed, SIGTERM, SIGKILL) and resolves when it has exited. */
   close(): Promise<AcpExit>;
 }
+
+/** An `fs/*` request for a path the worktree does not serve; the message says why (outside it, in `.git`, ...). */
+export class AcpPathRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AcpPathRefused';
+  }
+}
+
+/**
+ * A worktree's text files as crewmux serves them to its ACP agent (adapters/acp/worktree-files.ts): only below the
+ * worktree once every symlink is resolved, never in `.git`, only regular files. Both throw AcpPathRefused otherwise.
+ */
+export interface AcpFiles {
+  /** The text of the file at absolute `path`, or undefined when there is none. */
+  read(path: string): string | undefined;
+  /** Writes `content` to absolute `path` (missing folders made); false when the file already held exactly that. */
+  write(path: string, content: string): boolean;
+}

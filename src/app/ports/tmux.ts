@@ -85,6 +85,16 @@ export interface Tmux {
    * command runs in `/bin/sh -c` (not tmux's default-shell).
    */
   startPane(at: PanePlace, p: SpawnPane, pipeTo: string): Promise<{ paneId: string; windowId: string }>;
+  /**
+   * Starts `p` in a pane parked out of sight: a split of window `window` of `session` (made, detached, when there is
+   * none), never taking the focus. Returns its ids and its process id. The command runs in `/bin/sh -c`.
+   */
+  parkPane(session: string, window: string, p: SpawnPane): Promise<{ paneId: string; windowId: string; pid: number }>;
+  /**
+   * Moves the existing pane `paneId` where a new pane would go (`at`, as startPane), with its output piped to `pipeTo`
+   * ('' : it is piped already) and remain-on-exit on, in ONE tmux invocation; the focus stays where it was.
+   */
+  adoptPane(paneId: string, at: PanePlace, pipeTo: string): Promise<{ paneId: string; windowId: string }>;
   /** Splits the window; returns the new pane's id. */
   splitWindow(targetWindowId: string, p: SpawnPane): Promise<string>;
   /** Replaces the pane's process (killing the old one) with `command`. */

@@ -3,6 +3,7 @@
  * adapters/git/worktree-files.ts with git, cp and node:fs; tests run it for real on temp repositories.
  */
 import type { CloneMethod } from '../../core/worktrees/bootstrap.js';
+import type { IncludedFile } from '../../core/nodes/bootstrap-protocol.js';
 
 export interface IncludeResult {
   /** Paths (relative to the repo root) copied into the worktree. */
@@ -18,6 +19,16 @@ export interface WorktreeFiles {
    * copied. No .worktreeinclude: nothing is copied.
    */
   copyIncluded(root: string, dest: string): Promise<IncludeResult>;
+  /**
+   * The files copyIncluded would copy from `root`, read for sending to an SSH node: contents (base64) and modes, and
+   * in-repository symlinks as links; files past `maxBytes` in all are skipped with why, as are the unsafe ones.
+   */
+  readIncluded(root: string, maxBytes: number): Promise<{ files: IncludedFile[]; skipped: IncludeResult['skipped'] }>;
+  /**
+   * Writes files readIncluded read (on the node) into the worktree `dest`: owner-only (0600, 0700 for an executable),
+   * never through a symlinked folder, over an existing path, or as a symlink leading out of `dest`.
+   */
+  writeIncluded(dest: string, files: IncludedFile[]): IncludeResult;
   /**
    * How `src` (a folder of the user's checkout) can be cloned into `destDir`'s file system: `reflink` when a probe
    * clone of one of its files succeeded and shares blocks, else `copy`. Probed once per pair of file systems;

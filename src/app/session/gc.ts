@@ -5,7 +5,8 @@
  * crewmux keeps under its data dir) are removed too, and so are those of sessions the database no longer
  * knows (worktree folders; their branches only when merged, or with `--force`). `worktree.teardown` runs in a
  * worktree before it goes. Workers' copies on SSH nodes (app/nodes/node-gc.ts) go when this repository holds their
- * commits (or with `--force`), on the nodes that answer. Reports what it keeps and why, and the space freed.
+ * commits (or with `--force`), on the nodes that answer. The worktree pool's parked panes a dead supervisor left in
+ * its tmux session are killed. Reports what it keeps and why, and the space freed.
  */
 import { join } from 'node:path';
 import { dirBytes, pathExists as existsSync, listDir, modifiedAt, removeTree } from '../../adapters/system/files.js';
@@ -13,6 +14,7 @@ import { sessionBranchPrefix } from '../../core/session/naming.js';
 import { repoWorktreesDir } from './paths.js';
 import type { SessionRow } from '../../core/session/rows.js';
 import { supervisorAlive } from './control.js';
+import { POOL_WINDOW } from '../workers/panes.js';
 import type { AppServices } from '../services.js';
 import type { Runtime } from '../runtime.js';
 import { teardownWorktree } from '../worktrees/prepare.js';
@@ -152,6 +154,17 @@ async function goneSessionItems(
 }
 
 /** Session `sid`'s Runtime, opened once per gc (null when it cannot be opened). */
+/**
+ * Kills the worktree pool's parked panes a session that is not live left in its tmux session (a supervisor that died
+ * does not drain its pool; app/workers/pool-panes.ts). Workers' panes are not touched.
+ */
+async function clearParkedPanes(ctx: AppServices, s: SessionRow): Promise<void> {
+  const tmux = ctx.tmuxFor(s.tmux_socket);
+  const panes = await tmux.listPanes(s.tmux_session).catch(() => []);
+  for (const p of panes.filter((x) => x.windowName === POOL_WINDOW))
+    await tmux.killPane(p.paneId).catch(() => undefined);
+}
+
 async function runtimeFor(ctx: AppServices, sid: string, rts: Map<string, Runtime | null>): Promise<Runtime | null> {
   if (!rts.has(sid)) rts.set(sid, await ctx.openRuntime(sid).catch(() => null));
   return rts.get(sid) ?? null;
@@ -226,6 +239,7 @@ export async function collectGarbage(ctx: AppServices, opts: { dryRun: boolean; 
     repos.add(s.repo_root);
     // Its workers' copies on nodes first: the node removes one only when this repository holds its commits.
     const live = s.status === 'running' || s.status === 'starting' ? supervisorAlive(s) : false;
+    if (!live && !opts.dryRun) await clearParkedPanes(ctx, s);
     if (!live && hasNodeWorkers(ctx, s)) {
       const rt = await runtimeFor(ctx, s.id, rts);
       if (rt) items.push(...(await cleanNodeWorkers(rt, opts)).map((c) => nodeItem(c, opts.dryRun)));

@@ -5,7 +5,8 @@
  * workers whose agent is gone become `crashed` (restart_worker relaunches them); active workers whose
  * agent still runs are relaunched on their worktree with their new token, and the lead is relaunched
  * with a recap, because a running agent cannot be handed a new token. A worker on an SSH node is
- * re-adopted instead: its agent there keeps running and reports through its done file.
+ * re-adopted instead: its agent there keeps running, with the token it had (it only ever reached crewmux through
+ * the MCP server's private Unix socket, so it was not rotated).
  */
 import { isActive } from '../../core/workers/state.js';
 import { waitUntil } from '../../core/clock.js';
@@ -25,6 +26,7 @@ import type { WorkerRow } from '../../core/session/rows.js';
 import { completeTurn } from '../workers/turns.js';
 import { nodeRuntimeOf, runtimeOf } from '../workers/worker-runtimes.js';
 import type { NodeRuntime } from '../nodes/node-runtime.js';
+import { reopenNodeView } from '../nodes/node-view.js';
 
 export interface ResumeFacts {
   /** The tmux server or session was gone and has been recreated: no old pane id is valid. */
@@ -114,10 +116,10 @@ export async function resumeSession(
 
 /**
  * A node worker's agent runs on its node, not in a pane here, so a crash of this host did not touch it: it is
- * re-adopted, not relaunched (docs/architecture.md "Worker nodes: resume"). Its node is asked once: a done.flag
- * written meanwhile ends its turn now (its branch fetched home as at any turn end); a live agent is watched again
- * (its done.flag, polled through the node, ends its turn; its old token is refused, so it reports through that
- * file); an agent gone without one is crashed; a node that does not answer keeps it watched, and the monitor marks it
+ * re-adopted, not relaunched (docs/architecture.md "Worker nodes: resume"). Its node is asked once (the channel's
+ * opening makes the node's relay to the MCP server again on the port its agent knows, when it was lost): a done.flag
+ * written meanwhile ends its turn now (its branch fetched home as at any turn end); a live agent is watched again and
+ * its view pane here reopened (it keeps its token: docs/security/tokens.md); an agent gone without one is crashed; a node that does not answer keeps it watched, and the monitor marks it
  * lost after nodes.lostAfter. Resolves with the line the recap and the session.resumed event carry.
  */
 async function readoptNodeWorker(rt: Runtime, monitor: Monitor, w: WorkerRow, node: NodeRuntime): Promise<string> {
@@ -131,6 +133,8 @@ async function readoptNodeWorker(rt: Runtime, monitor: Monitor, w: WorkerRow, no
   }
   if (!st) {
     monitor.watch(w);
+    // Its agent may well run on: the view's loop attaches again once the node answers.
+    if (handle) await reopenNodeView(rt, w, node, handle);
     return handle
       ? `${w.id}'s node ${node.name} did not answer (${error}); it is watched again and becomes lost if the node stays silent past nodes.lostAfter`
       : `${w.id} on node ${node.name}: ${error}`;
@@ -143,7 +147,10 @@ async function readoptNodeWorker(rt: Runtime, monitor: Monitor, w: WorkerRow, no
   }
   if (st.running) {
     monitor.watch(w);
-    return `${w.id} still runs on node ${node.name}: re-adopted (its agent keeps working there; its MCP token from before the restart is refused, so it reports through its done file, which crewmux reads on the node)`;
+    await reopenNodeView(rt, w, node, handle!);
+    return rt.mcpSocket
+      ? `${w.id} still runs on node ${node.name}: re-adopted (its agent keeps working there and reports as before: its MCP token, which only reached crewmux through the node's relay to a private socket, was kept)`
+      : `${w.id} still runs on node ${node.name}: re-adopted (its agent keeps working there; its MCP token from before the restart is refused, so it reports through its done file, which crewmux reads on the node)`;
   }
   changeWorkerState(rt, w, 'crashed', `its agent on node ${node.name} was gone when the session resumed`, {
     exit_info: 'lost in restart',

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../ports/store.js';
+import type { WorkerRow } from '../../core/session/rows.js';
 
 /** A fresh bearer token: 24 random bytes as 48 hex characters. */
 export function newToken(): string {
@@ -14,14 +15,15 @@ export function newToken(): string {
 
 /**
  * Gives session `sid`'s lead and every one of its workers a new token in one transaction; the old ones are
- * gone from state.db (and so refused by the MCP server, which reads the tokens per request). Returns how many
- * worker tokens were replaced; throws when the session is unknown.
+ * gone from state.db (and so refused by the MCP server, which reads the tokens per request). Workers `keep` names
+ * keep theirs (node workers whose token only ever reached this host through a 0600 Unix socket: docs/security/
+ * tokens.md). Returns how many worker tokens were replaced; throws when the session is unknown.
  */
-export function rotateTokens(store: Store, sid: string): number {
+export function rotateTokens(store: Store, sid: string, keep: (w: WorkerRow) => boolean = () => false): number {
   return store.transaction(() => {
     if (!store.getSession(sid)) throw new Error(`no session ${sid}`);
     store.updateSession(sid, { lead_token: newToken() });
-    const workers = store.listWorkers(sid);
+    const workers = store.listWorkers(sid).filter((w) => !keep(w));
     for (const w of workers) store.updateWorker(sid, w.id, { token: newToken() });
     return workers.length;
   });

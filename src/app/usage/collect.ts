@@ -10,6 +10,7 @@
 import { join, resolve } from 'node:path';
 import type { Runtime } from '../runtime.js';
 import { session, workerDir } from '../runtime.js';
+import { syncNodeUsage } from '../nodes/node-usage.js';
 import type { UsageFiles, UsageStore } from '../ports/usage.js';
 import type { UsageProfile } from '../../core/agents/profile.js';
 import { parseClaudeTranscript } from '../../core/usage/claude-transcript.js';
@@ -53,13 +54,15 @@ export interface UsageCollector {
 export function createUsageCollector(
   rt: Runtime,
   files: UsageFiles,
-  opts: { everyMs?: number; onAdded?: (added: number) => void } = {},
+  opts: { everyMs?: number; nodeWaitMs?: number; onAdded?: (added: number) => void } = {},
 ): UsageCollector {
   const everyMs = opts.everyMs ?? 2000;
   let last = -Infinity;
   let running: Promise<number> | undefined;
   const collect = (): Promise<number> => {
     running ??= Promise.resolve()
+      // Node workers' usage lines come home first (a node slow to answer holds the pass at most nodeWaitMs).
+      .then(() => withinMs(syncNodeUsage(rt), opts.nodeWaitMs ?? 15_000))
       .then(() => collectUsage(rt, files))
       .then((added) => {
         if (added > 0) opts.onAdded?.(added);
@@ -81,6 +84,16 @@ export function createUsageCollector(
       if (!running && rt.now() - last >= everyMs) void collect();
     },
   };
+}
+
+/** `p`, or undefined once `ms` have passed without it settling (it runs on; a rejection is dropped). */
+function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref?.();
+  });
+  return Promise.race([p.catch(() => undefined), late]).finally(() => clearTimeout(timer));
 }
 
 /** One collection pass over the lead and every worker of `rt`'s session; returns the rows added. */

@@ -6,18 +6,28 @@
  * (core/acp/permission.ts) and leaves the others to a person typing an option's number, and reports the agent's
  * activity as signals (source `acp`): busy when a prompt is sent, idle at its stopReason, waiting on a permission
  * request it could not answer. The model calls the agent reports in its updates (core/acp/usage.ts) go to `usage`.
+ * crewmux offers the agent no file system, but serves `fs/read_text_file` and `fs/write_text_file` to one that asks
+ * anyway (OpenCode 1.18.33 writes each edit crewmux allowed through the client too) from `files`: the worktree's
+ * files only; any other path is refused with an error the agent reads and a line in the pane.
  */
+import { isAbsolute, relative } from 'node:path';
 import {
+  INVALID_PARAMS,
   InitializeResultSchema,
   METHOD_NOT_FOUND,
   NewSessionResultSchema,
+  PATH_REFUSED,
   PermissionRequestSchema,
   PromptResultSchema,
+  RESOURCE_NOT_FOUND,
+  ReadTextFileSchema,
   SessionUpdateSchema,
+  WriteTextFileSchema,
   initializeParams,
   newSessionParams,
   permissionOutcome,
   promptParams,
+  textLines,
   type PermissionOption,
 } from '../../core/acp/protocol.js';
 import { choosePermission } from '../../core/acp/permission.js';
@@ -25,7 +35,7 @@ import { closeStream, newTranscript, renderStop, renderUpdate } from '../../core
 import { acpCallUsage, sessionModel, type AcpUsageLine } from '../../core/acp/usage.js';
 import type { AcpSignalEvent } from '../../core/workers/signals.js';
 import { escapeControls } from '../../core/text/terminal-text.js';
-import { AcpRpcError, type AcpConnection, type AcpExit } from '../ports/acp.js';
+import { AcpPathRefused, AcpRpcError, type AcpConnection, type AcpExit, type AcpFiles } from '../ports/acp.js';
 
 export interface AcpWorkerDeps {
   conn: AcpConnection;
@@ -35,6 +45,8 @@ export interface AcpWorkerDeps {
   signal(event: AcpSignalEvent, detail?: { type?: string; message?: string }): void;
   /** Records one model call the agent reported (absent: its reports are not read). */
   usage?(line: AcpUsageLine): void;
+  /** The worktree's files, served to the agent's `fs/*` requests (absent: answered "method not found"). */
+  files?: AcpFiles;
 }
 
 export interface AcpWorkerInput {
@@ -82,7 +94,41 @@ export function runAcpWorker(deps: AcpWorkerDeps, input: AcpWorkerInput): AcpWor
     if (tokens) deps.usage?.({ key: `${u.data.sessionId}#${++calls}`, model, ...tokens });
   });
 
+  /** Serves `fs/read_text_file` and `fs/write_text_file` from deps.files, inside the worktree only. */
+  const serveFile = (method: string, params: unknown): Record<string, unknown> => {
+    const files = deps.files;
+    if (!files) throw new AcpRpcError(METHOD_NOT_FOUND, `crewmux does not serve ${method}`);
+    const read = method === 'fs/read_text_file';
+    const parsed = read ? ReadTextFileSchema.safeParse(params) : WriteTextFileSchema.safeParse(params);
+    if (!parsed.success)
+      throw new AcpRpcError(INVALID_PARAMS, `${method}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    const p = parsed.data;
+    if (p.sessionId !== sessionId)
+      throw new AcpRpcError(INVALID_PARAMS, `${method}: session ${p.sessionId} is not this worker's`);
+    const rel = relative(input.cwd, p.path);
+    const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p.path;
+    try {
+      if (!read) {
+        const wrote = files.write(p.path, WriteTextFileSchema.parse(p).content);
+        print(say(wrote ? `wrote ${shown} for the agent (${method})` : `${shown} already held what the agent wrote`));
+        return {};
+      }
+      const text = files.read(p.path);
+      if (text === undefined) throw new AcpRpcError(RESOURCE_NOT_FOUND, `${method}: ${p.path} does not exist`);
+      const { line, limit } = ReadTextFileSchema.parse(p);
+      return { content: textLines(text, line, limit) };
+    } catch (e) {
+      if (e instanceof AcpRpcError) throw e;
+      if (e instanceof AcpPathRefused) {
+        print(say(`refused the agent's ${method}: ${e.message}`));
+        throw new AcpRpcError(PATH_REFUSED, `crewmux serves files inside the worker's worktree only: ${e.message}`);
+      }
+      throw new AcpRpcError(-32603, `${method} of ${p.path} failed: ${(e as Error).message}`);
+    }
+  };
+
   conn.onRequest(async (method, params) => {
+    if (method === 'fs/read_text_file' || method === 'fs/write_text_file') return serveFile(method, params);
     if (method !== 'session/request_permission')
       throw new AcpRpcError(METHOD_NOT_FOUND, `crewmux does not serve ${method}`);
     const req = PermissionRequestSchema.parse(params);

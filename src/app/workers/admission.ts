@@ -2,7 +2,8 @@
  * Admission by memory (README#admission-by-memory): spawn_worker admits a worker only when the machine's available
  * memory minus the reserve and what started workers are still expected to take covers the agent's expected resident
  * size, and memory pressure (PSI, Linux) is low. A worker not admitted is `queued` (a row, no worktree, no pane);
- * queued workers start in order (FIFO) when memory frees, checked on the monitor tick and when a worker ends.
+ * queued workers start in order (FIFO) when memory frees, checked on the monitor tick and when a worker ends; while
+ * memory here stays short, the head is placed on a node with room when its spawn left the place to crewmux.
  * The monitor also samples each worker's process-tree RSS (peak), which is learned per agent when the worker ends.
  */
 import {
@@ -76,12 +77,37 @@ export async function admitWorker(rt: Runtime, agent: string, head = false): Pro
   return { ...decision, release: () => held.delete(key) };
 }
 
+/** How often the memory queue asks the nodes for room for its head while this machine does not admit it (ms). */
+export const QUEUE_NODES_EVERY_MS = 10_000;
+
+/** A place for a queued worker that this machine does not admit: a node, and why it was placed there. */
+export interface QueuePlacement {
+  node: string;
+  why: string;
+}
+
+export interface QueueOptions<P extends QueuePlacement> {
+  /**
+   * Where the head may run while this machine does not admit it (`localReason`): a node with room, else undefined
+   * (spawn.ts placeQueuedWorker). Asked at most every QUEUE_NODES_EVERY_MS, or at once with `nodesNow`.
+   */
+  place?: (w: WorkerRow, localReason: string) => Promise<P | undefined>;
+  /** Ask the nodes now (a worker ended: a node may have room again). */
+  nodesNow?: boolean;
+}
+
 /**
- * Starts queued workers in order while memory admits them (`start` is spawn's start of a queued row). Runs one pass
- * at a time per session; a call during a pass waits for it and returns. Failures are the worker's (discarded,
- * with the reason), never a throw.
+ * Starts queued workers in order while memory admits them (`start` is spawn's start of a queued row): here, or on
+ * the node `opts.place` finds for the head when this machine does not admit it (`start` gets that placement). Runs
+ * one pass at a time per session; a call during a pass waits for it and returns. Failures are the worker's
+ * (discarded, with the reason), never a throw.
  */
-export async function startQueuedWorkers(rt: Runtime, start: (w: WorkerRow) => Promise<unknown>): Promise<void> {
+export async function startQueuedWorkers<P extends QueuePlacement>(
+  rt: Runtime,
+  start: (w: WorkerRow, placed?: P) => Promise<unknown>,
+  opts: QueueOptions<P> = {},
+): Promise<void> {
+  if (opts.nodesNow) rt.queueNodesAt = undefined;
   if (rt.queueRun) return rt.queueRun;
   const run = (async () => {
     for (;;) {
@@ -90,7 +116,18 @@ export async function startQueuedWorkers(rt: Runtime, start: (w: WorkerRow) => P
       const next = queuedWorkers(rt)[0];
       if (!next) return;
       const a = await admitWorker(rt, next.agent, true);
-      if (!a.admit) return;
+      if (!a.admit) {
+        // Not here: a node may have room now (asked at most every QUEUE_NODES_EVERY_MS: each ask is a round trip).
+        if (!opts.place || rt.now() < (rt.queueNodesAt ?? -Infinity)) return;
+        rt.queueNodesAt = rt.now() + QUEUE_NODES_EVERY_MS;
+        const placed = await opts.place(next, a.reason);
+        if (!placed) return;
+        rt.events.emit('worker.admitted', `${next.id} admitted on node ${placed.node}: ${placed.why}`, next.id, {
+          node: placed.node,
+        });
+        await start(next, placed).catch(() => undefined);
+        continue;
+      }
       try {
         rt.events.emit('worker.admitted', `${next.id} admitted: ${mb(a.freeBytes)} free beyond the reserve`, next.id, {
           freeBytes: a.freeBytes,

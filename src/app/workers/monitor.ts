@@ -398,10 +398,22 @@ export function createMonitor(
     node.watch(on.handle);
   }
 
-  /** What node `node` says of worker `workerId` (polled or pushed): its done.flag ends its turn; gone, it crashed. */
+  /** Per node worker: how many bytes its agent had printed on its node when last told (its stuck check's activity). */
+  const nodeOutput = new Map<string, number>();
+  /**
+   * What node `node` says of worker `workerId` (polled or pushed): its done.flag ends its turn; gone, it crashed; its
+   * agent's output grown since the last answer is activity, as a local worker's pane log growing is (the stuck check).
+   */
   async function nodeStatusSeen(workerId: string, node: NodeRuntime, st: WorkerStatus): Promise<void> {
     const cur = rt.store.getWorker(rt.sid, workerId);
     if (!cur || !isActive(cur.state) || runtimeOf(rt, cur)?.runtime !== node) return;
+    if (st.output !== undefined && st.output !== nodeOutput.get(workerId)) {
+      const known = nodeOutput.has(workerId);
+      nodeOutput.set(workerId, st.output);
+      // The first answer only sets where output stands (watching it already counted as activity).
+      const w = watches.get(workerId);
+      if (known && w) w.lastActivity = rt.now();
+    }
     if (st.doneFlag !== undefined) {
       const parsed = parseDoneFlag(st.doneFlag, cur.nonce);
       if (parsed.ok) {

@@ -11,11 +11,21 @@ import { shellExports, shellQuote } from '../../core/text/shell-quote.js';
 import { overflowWindowName } from '../../core/session/naming.js';
 import { placeWorker, type WindowLoad } from '../../core/workers/layout.js';
 import { dirname, join } from 'node:path';
-import { createFifo, openFifoGate, removeOnceEmptied, writeFileAtomic } from '../../adapters/system/files.js';
-import type { PaneGate, PaneInfo, SpawnPane, Tmux } from '../ports/tmux.js';
+import {
+  appendText,
+  createFifo,
+  moveFile,
+  openFifoGate,
+  readIfExists,
+  removeOnceEmptied,
+  writeFileAtomic,
+} from '../../adapters/system/files.js';
+import type { PaneGate, PaneInfo, PanePlace, SpawnPane, Tmux } from '../ports/tmux.js';
 
 export const LEAD_WINDOW = 'lead';
 export const SUPERVISOR_WINDOW = 'supervisor';
+/** The hidden window holding the worktree pool's parked panes (app/workers/pool-panes.ts); never a worker's. */
+export const POOL_WINDOW = 'crewmux-pool';
 export const PANES_PER_WINDOW = 5;
 
 export interface PaneRef {
@@ -62,6 +72,12 @@ export function deathReason(savedStatus: string | undefined, pane: PaneInfo | un
 
 /** The production pane gate: a named pipe the pane's shell reads (`read _ < FIFO`). */
 export const FIFO_GATE: PaneGate = { create: (path) => createFifo(path), open: (path) => openFifoGate(path) };
+
+/**
+ * The gate of a parked pane (openParkedPane): its shell waits at it already, so one that is not there within a second
+ * died since the pool checked it (the spawn then opens a new pane).
+ */
+export const PARKED_GATE: PaneGate = { create: (path) => createFifo(path), open: (path) => openFifoGate(path, 1_000) };
 
 /** Pipes the pane's output to `logFile`, then opens its gate. */
 export async function openGate(
@@ -113,9 +129,19 @@ export async function openPaneInLayout(
   pipeTo: string,
   listing?: Promise<PaneInfo[]>,
 ): Promise<PaneRef> {
+  return inLayout(tmux, session, listing, (at) => tmux.startPane(at, spec, pipeTo));
+}
+
+/** Where the next worker's pane goes (placeWorker on the session's panes): `put` it there, re-tiling once for room. */
+async function inLayout(
+  tmux: Tmux,
+  session: string,
+  listing: Promise<PaneInfo[]> | undefined,
+  put: (at: PanePlace) => Promise<PaneRef>,
+): Promise<PaneRef> {
   const windows = new Map<string, WindowLoad>();
   for (const p of await (listing ?? tmux.listPanes(session))) {
-    if (p.windowName === SUPERVISOR_WINDOW) continue;
+    if (p.windowName === SUPERVISOR_WINDOW || p.windowName === POOL_WINDOW) continue;
     const w = windows.get(p.windowId) ?? { windowId: p.windowId, name: p.windowName, panes: 0 };
     w.panes++;
     windows.set(p.windowId, w);
@@ -129,14 +155,71 @@ export async function openPaneInLayout(
     PANES_PER_WINDOW,
     overflowWindowName,
   );
-  if (place.kind !== 'split') return tmux.startPane({ session, window: place.name }, spec, pipeTo);
+  if (place.kind !== 'split') return put({ session, window: place.name });
   try {
-    return await tmux.startPane({ split: place.windowId }, spec, pipeTo);
+    return await put({ split: place.windowId });
   } catch {
     // "no space for new pane": re-tile so the split has room, then try once more.
     await tmux.selectLayout(place.windowId, 'tiled');
-    return tmux.startPane({ split: place.windowId }, spec, pipeTo);
+    return put({ split: place.windowId });
   }
+}
+
+/**
+ * A pane started ahead for a worktree of the pool (app/workers/pool-panes.ts): its shell runs in that worktree and
+ * waits at `gate` (a named pipe, `read _ < gate`), then sources `launch`, the script the worker's spawn writes.
+ */
+export interface ParkedPane {
+  paneId: string;
+  /** Its shell's process id: alive while it waits. */
+  pid: number;
+  gate: string;
+  launch: string;
+  /** Where its output goes already (piped at park time); the spawn renames it to the worker's pane log. */
+  log: string;
+}
+
+/** Makes the parked pane's piped log `from` the worker's `logFile` (what `logFile` held is appended to it first). */
+function adoptLog(from: string, logFile: string): void {
+  // Appended, not rewritten: the pipe's `cat` writes to this file itself, whatever its name.
+  const before = readIfExists(logFile);
+  if (before) appendText(from, before);
+  moveFile(from, logFile);
+}
+
+/** The command of a parked pane: it waits at its gate, then runs its launch script in the same shell (no exec). */
+export function parkedCommand(gate: string, launch: string): string {
+  return `read _ < ${shellQuote(gate)} && . ${shellQuote(launch)}`;
+}
+
+/**
+ * Starts worker pane `pane` in the parked pane `parked` instead of a new one: the same command and env file rules as
+ * openWorkerPane (the values only in the 0600 env file, which the shell empties once read), written to the parked
+ * pane's launch script (0600). Its output is piped since it was parked: that log file is renamed to `logFile` (the
+ * pipe's `cat` keeps writing to it; no fork in tmux on the spawn's path). Then ONE tmux invocation moves it where a
+ * new pane would go (Tmux.adoptPane), and its gate opens. Nothing is typed into the pane. Rejects when a step fails
+ * (the caller kills the parked pane and starts a new one); `listing` as for openWorkerPane.
+ */
+export async function openParkedPane(
+  tmux: Tmux,
+  session: string,
+  parked: ParkedPane,
+  pane: PaneSpec,
+  logFile: string,
+  listing?: Promise<PaneInfo[]>,
+  gate: PaneGate = PARKED_GATE,
+): Promise<PaneRef> {
+  const envFile = join(dirname(logFile), 'env');
+  const spec = withEnvFile({ ...pane, command: recordingExit(pane.command, exitStatusFile(logFile)) }, envFile, {
+    emptied: true,
+  });
+  if (Object.keys(pane.env ?? {}).length) removeOnceEmptied(envFile);
+  // The pane's shell started in the worktree; `cd` again all the same (a builtin: it costs no process).
+  writeFileAtomic(parked.launch, `cd ${shellQuote(spec.cwd)} || exit 1\n${spec.command}\n`, 0o600);
+  adoptLog(parked.log, logFile);
+  const ref = await inLayout(tmux, session, listing, (at) => tmux.adoptPane(parked.paneId, at, ''));
+  await gate.open(parked.gate);
+  return ref;
 }
 
 /**

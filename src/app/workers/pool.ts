@@ -7,12 +7,16 @@
  * moves, idle entries are reset to it in the background (`reset --hard`: it costs the diff, not the
  * repository). Pool worktrees never hold a worker's work, and `drain` removes every idle one when the
  * session ends. Failures are events, never thrown into a spawn: a spawn with an empty pool creates its
- * worktree itself.
+ * worktree itself. With `panes` (pool-panes.ts), each ready entry also holds a parked pane, its shell waiting in the
+ * worktree, which the spawn takes with it; an entry whose shell died is handed out without one (the spawn opens a
+ * new pane) and the others' dead panes are replaced. Parked panes go with their entry (discard, drain).
  */
 import { join } from 'node:path';
 import { poolBranch, sessionBranchPrefix } from '../../core/session/naming.js';
 import type { Runtime } from '../runtime.js';
 import type { PreparedWorktree } from '../worktrees/prepare.js';
+import type { ParkedPane } from './panes.js';
+import type { PoolPanes } from './pool-panes.js';
 
 export interface PoolEntry {
   path: string;
@@ -23,6 +27,8 @@ export interface PoolEntry {
   ready: boolean;
   /** What `prepare` made of it (its bootstrap), handed to the worker that takes it. */
   prepared?: PreparedWorktree;
+  /** Its parked pane (with `panes`), once started: the pane id is known from the fill on. */
+  pane?: ParkedPane;
   /** While it moves to a new head: that head, and the move (a spawn at that head waits for it: it costs the diff). */
   moving?: { head: string; done: Promise<void> };
 }
@@ -38,7 +44,7 @@ export interface WorktreePool {
     head: string,
     branch: string,
     refillAfter?: Promise<unknown>,
-  ): Promise<{ path: string; prepared?: PreparedWorktree } | undefined>;
+  ): Promise<{ path: string; prepared?: PreparedWorktree; pane?: ParkedPane } | undefined>;
   /** The integration head moved: reset idle entries to it, in the background. */
   moved(): void;
   /** Tops the pool up to its size, in the background. */
@@ -59,6 +65,8 @@ export interface PoolOptions {
   teardown?: (path: string) => Promise<void>;
   /** Makes a new entry ready to work in (the bootstrap); a throw drops the entry. */
   prepare?: (path: string) => Promise<PreparedWorktree | undefined>;
+  /** Parked panes for the entries (pool-panes.ts); without it a spawn opens its pane itself. */
+  panes?: PoolPanes;
 }
 
 /** A pool of `opts.size` worktrees for session `rt`; nothing is created until `fill`. */
@@ -84,12 +92,17 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
     void rt.events.emit('pool.failed', `worktree pool: ${what}: ${(e as Error).message}`, null, { what });
 
   async function discard(e: PoolEntry): Promise<void> {
+    // Its pane first: no shell is left waiting in a worktree that goes.
+    if (e.pane) await opts.panes?.remove(e.pane);
+    e.pane = undefined;
     if (e.prepared && opts.teardown) await opts.teardown(e.path);
     await rt.git.removeWorktree(rt.repoRoot, e.path, true);
     await rt.git.deleteBranch(rt.repoRoot, e.branch, true);
   }
 
   async function reclaim(): Promise<void> {
+    // An earlier supervisor's parked panes wait on gates nobody opens: they go first.
+    await opts.panes?.clear();
     const prefix = sessionBranchPrefix(rt.sid);
     // A worker's worktree keeps its pool-<k> directory: when the supervisor died between a take and the deletion of
     // the pool branch, only the branch goes.
@@ -118,6 +131,8 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
       await rt.git.addWorktree(rt.repoRoot, e.path, e.branch, e.head);
       if (opts.prepare) e.prepared = await opts.prepare(e.path);
       if (closed) throw new Error('the session is ending');
+      await park(e, k);
+      if (closed) throw new Error('the session is ending');
       e.ready = true;
       failures = 0;
     } catch (err) {
@@ -125,6 +140,32 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
       failures++;
       if (!closed) report(`could not prepare ${e.path}`, err);
       await discard(e).catch(() => undefined);
+    }
+  }
+
+  /** Gives entry `e` (pool-`k`) a parked pane; a failure is an event and leaves it without one (it still serves). */
+  async function park(e: PoolEntry, k: number): Promise<void> {
+    if (!opts.panes) return;
+    try {
+      e.pane = await opts.panes.park(e.path, k);
+    } catch (err) {
+      report(`could not park a pane for ${e.path}`, err);
+    }
+  }
+
+  /** Replaces the dead parked panes of idle entries (a shell killed by hand, or by the OOM killer). */
+  function revive(): void {
+    if (!opts.panes || closed) return;
+    for (const e of entries) {
+      if (!e.ready || !e.pane || opts.panes.alive(e.pane)) continue;
+      const dead = e.pane;
+      e.pane = undefined;
+      const k = Number(/pool-(\d+)$/.exec(e.path)?.[1] ?? next++);
+      queue = queue.then(async () => {
+        await opts.panes!.remove(dead);
+        if (!closed && entries.includes(e) && !e.pane) await park(e, k);
+      });
+      track(queue);
     }
   }
 
@@ -154,13 +195,24 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
       if (closed) return undefined;
       const moving = entries.find((x) => x.moving?.head === head);
       if (!entries.some((x) => x.ready && x.head === head) && moving) await moving.moving!.done;
-      const e = entries.find((x) => x.ready && x.head === head);
+      const ready = entries.filter((x) => x.ready && x.head === head);
+      // One whose parked pane still waits first; a dead pane is never handed out.
+      const e = ready.find((x) => x.pane && opts.panes?.alive(x.pane)) ?? ready[0];
       if (!e) {
         // Entries made while the head moved are behind: move them for the next spawn.
         if (entries.some((x) => x.ready)) pool.moved();
         return undefined;
       }
       remove(e);
+      const deadPane = e.pane && !opts.panes?.alive(e.pane) ? e.pane : undefined;
+      if (deadPane) {
+        e.pane = undefined;
+        report(
+          `parked pane ${deadPane.paneId} of ${e.path}`,
+          new Error('its shell is gone; the spawn opens a new pane'),
+        );
+        void opts.panes?.remove(deadPane);
+      }
       let handed = true;
       try {
         await rt.git.checkoutNewBranchAt(e.path, branch, e.head);
@@ -176,10 +228,11 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
           await rt.git
             .deleteBranch(rt.repoRoot, e.branch, true)
             .catch((err) => report(`could not delete pool branch ${e.branch}`, err));
+        revive();
         pool.fill();
       };
       track((refillAfter ?? Promise.resolve()).then(after, after));
-      return handed ? { path: e.path, prepared: e.prepared } : undefined;
+      return handed ? { path: e.path, prepared: e.prepared, ...(e.pane ? { pane: e.pane } : {}) } : undefined;
     },
     moved() {
       if (closed) return;
@@ -209,6 +262,8 @@ export function createWorktreePool(rt: Runtime, opts: PoolOptions): WorktreePool
       closed = true;
       await pool.settled();
       for (const e of entries.splice(0)) await discard(e).catch((err) => report(`could not remove ${e.path}`, err));
+      // Parked panes of entries no longer listed (a creation that failed half-way) and the panes' folder.
+      await opts.panes?.clear();
     },
     entries: () => entries,
   };

@@ -14,11 +14,19 @@ import { ToolError } from '../../core/errors.js';
 import { z } from 'zod';
 import type { PaneInfo } from '../ports/tmux.js';
 import { openNodeView } from '../nodes/node-view.js';
+import { prepareNodeWorkerWorktree } from '../nodes/node-bootstrap.js';
 import { ensureDir, readIfExists, removeFile, writeFileAtomic } from '../../adapters/system/files.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { PassCriterion } from '../../core/review/verdict.js';
 import { prepareLaunch } from '../agents/launch.js';
-import { exitStatusFile, recordingExit, type PaneRef, type PaneSpec } from './panes.js';
+import {
+  exitStatusFile,
+  openParkedPane,
+  recordingExit,
+  type PaneRef,
+  type PaneSpec,
+  type ParkedPane,
+} from './panes.js';
 import {
   chooseNode,
   chooseRuntime,
@@ -37,10 +45,14 @@ import { sessionFence } from '../session/data-fence.js';
 import { adoptPooledWorktree, prepareWorkerWorktree, workerWorktreeEnv } from '../worktrees/session-worktrees.js';
 import { portLockDir } from '../worktrees/prepare.js';
 import { admitWorker } from './admission.js';
-import { placeOnNode } from '../nodes/placement.js';
+import { placeOnNode, type NodePlacement } from '../nodes/placement.js';
+import { nodeEntries } from '../../core/nodes/node-config.js';
 import { scopedCommand } from '../../core/workers/memory.js';
 import { assertWithinBudget } from '../usage/budget.js';
 import { deliverySignals } from './signals.js';
+
+/** A placement on a node (app/nodes/placement.ts) with its hold on the node's room. */
+export type PlacedOnNode = Extract<NodePlacement, { node: string }>;
 
 export interface SpawnInput {
   task: string;
@@ -93,6 +105,27 @@ const localPane =
   };
 const splitPane: OpenWorkerPane = localPane();
 
+/**
+ * A pool worktree's parked pane (pool-panes.ts), moved into place with the worker's command: no pane is created. When
+ * that fails (its shell died since the pool checked), the parked pane goes and a new pane opens as without the pool.
+ */
+const parkedPane =
+  (parked: ParkedPane, listing?: Promise<PaneInfo[]>): OpenWorkerPane =>
+  async (rt, pane, logFile) => {
+    try {
+      return await openParkedPane(rt.tmux, rt.tmuxSession, parked, pane, logFile, listing, rt.paneGate);
+    } catch (err) {
+      rt.events.emit(
+        'pool.failed',
+        `worktree pool: could not start the agent in parked pane ${parked.paneId} (${(err as Error).message}); opening a new pane`,
+        null,
+        { what: 'parked pane' },
+      );
+      await rt.tmux.killPane(parked.paneId).catch(() => undefined);
+      return localPane(listing)(rt, pane, logFile);
+    }
+  };
+
 export const MAX_TASK_BYTES = 256 * 1024;
 const token = () => randomBytes(24).toString('hex');
 /** A fresh per-turn nonce: 12 random hex characters. */
@@ -142,23 +175,37 @@ export async function launchWorkerAgent(
   w: WorkerRow,
   onStarted: (undo: () => Promise<unknown>) => void = () => undefined,
   openPane: OpenWorkerPane = splitPane,
+  opts: { nodePrepared?: boolean } = {},
 ): Promise<void> {
   const runtimeName = runtimeNameOf(rt, w);
   const onNode = runtimeName === LOCAL_RUNTIME ? undefined : runtimeByName(rt, runtimeName);
   if (onNode && isNodeRuntime(onNode)) {
+    // Its branch as the lead host has it: a restart continues from its work (its node copy may be gone).
+    const baseCommit = await rt.git.revParse(rt.repoRoot, w.branch).catch(() => w.base_commit);
+    // spawn_worker bootstrapped its worktree on the node before writing the prompt; a restart makes it again there.
+    let prepared = opts.nodePrepared ?? false;
+    if (!prepared) {
+      const p = await prepareNodeWorkerWorktree(rt, w, onNode, baseCommit);
+      if (p && !p.setup.ok)
+        throw new Error(
+          `its worktree setup on node ${onNode.node} failed ("${p.setup.failed?.command}"): ${p.setup.tail}`,
+        );
+      prepared = Boolean(p);
+    }
     // Built on the node from its own agent install; the prompt and environment travel over the channel.
     const h = await onNode.startOnNode({
       workerId: w.id,
       agent: w.agent,
       branch: w.branch,
-      // Its branch as the lead host has it: a restart continues from its work (its node copy may be gone).
-      baseCommit: await rt.git.revParse(rt.repoRoot, w.branch).catch(() => w.base_commit),
+      baseCommit,
       prompt: readIfExists(w.prompt_file) ?? '',
       mcpUrl: rt.mcpUrl,
       mcpToken: w.token,
-      env: rt.baseEnv,
+      // CREWMUX_PORT and CREWMUX_WORKTREE_SLUG as the node reserved them.
+      env: { ...rt.baseEnv, ...workerWorktreeEnv(rt, w.id) },
       toolTimeoutS: rt.options.toolWaitS,
       doneFile: w.done_file,
+      ...(prepared ? { keepWorktree: true } : {}),
     });
     onStarted(() => onNode.stop(h));
     recordRuntime(rt, w.id, runtimeName, h.id);
@@ -270,7 +317,16 @@ export async function spawnWorker(
       `Error: runtime "${input.runtime}" and node "${input.node}" disagree. Give one of them: node for an SSH node, runtime for a configured runtime.`,
     );
   const requested = openPane ? LOCAL_RUNTIME : input.node !== undefined ? chooseNode(rt, input.node) : undefined;
-  const agentName = chooseAgent(rt, input.agent, Boolean(requested && requested !== LOCAL_RUNTIME));
+  // Automatic placement: only where the lead named no place and the config names no runtime.
+  const automatic =
+    !openPane && input.node === undefined && input.runtime === undefined && rt.config.workerRuntime === undefined;
+  const nodesHere = Boolean(rt.newNodeRuntime && nodeEntries(rt.config.nodes).length);
+  // An agent not installed here may still run on a node that has it (placement asks the nodes which they have).
+  const agentName = chooseAgent(
+    rt,
+    input.agent,
+    Boolean(requested && requested !== LOCAL_RUNTIME) || (automatic && nodesHere),
+  );
   assertWithinBudget(rt);
   const active = rt.store.listWorkers(rt.sid).filter((w) => isActive(w.state));
   if (active.length >= rt.options.maxWorkers) {
@@ -280,35 +336,52 @@ export async function spawnWorker(
   }
   const runtime = requested ?? chooseRuntime(rt, input.runtime);
   if (runtime !== LOCAL_RUNTIME) assertNodeCapacity(rt, runtime);
+  const spawn = { ...input, perspective, agent: agentName };
+  if (runtime === LOCAL_RUNTIME && !openPane && !rt.agents.get(agentName)?.binary) {
+    // Not installed here (chooseAgent let it through for the nodes): a node that has it, or a refusal saying why.
+    const placed = await placeOnNode(rt, agentName, `${agentName} is not installed on this machine`);
+    if (placed?.node !== undefined) return startPlaced(rt, spawn, placed, extras, undefined, t0);
+    throw new ToolError(
+      `Error: agent "${agentName}" is not installed on this machine, and no node took it: ${placed?.why ?? 'no node is configured'}. Use one of: ${rt.options.agents.filter((n) => rt.agents.get(n)?.binary).join(', ')}; or install it here or on a node (crewmux node list shows each node's agents).`,
+    );
+  }
   // This machine's memory admits local agents only: another runtime's agent runs elsewhere.
   const admission = openPane || runtime !== LOCAL_RUNTIME ? undefined : await admitWorker(rt, agentName);
   if (admission && !admission.admit) {
-    // Automatic placement: only where the lead named no place and the config names no runtime.
-    const automatic = input.runtime === undefined && rt.config.workerRuntime === undefined;
-    const placed = automatic ? await placeOnNode(rt, agentName, admission.reason) : undefined;
-    if (placed?.node !== undefined) {
-      const r = await startWorker(
-        rt,
-        { ...input, perspective, agent: agentName, runtime: placed.node },
-        extras,
-        undefined,
-        undefined,
-        t0,
-        placed.why,
-      );
-      return { ...r, placed: { node: placed.node, why: placed.why } };
-    }
-    return queueWorker(
-      rt,
-      { ...input, perspective, agent: agentName },
-      placed ? `${admission.reason}; ${placed.why}` : admission.reason,
-    );
+    const placed = automatic
+      ? await placeOnNode(rt, agentName, `this machine did not admit it (${admission.reason})`)
+      : undefined;
+    if (placed?.node !== undefined) return startPlaced(rt, spawn, placed, extras, undefined, t0);
+    return queueWorker(rt, spawn, placed ? `${admission.reason}; ${placed.why}` : admission.reason);
   }
   try {
     return await startWorker(rt, { ...input, perspective, agent: agentName, runtime }, extras, openPane, undefined, t0);
   } finally {
     admission?.release();
   }
+}
+
+/**
+ * Starts a worker where placement put it (node `placed.node`): its hold on the node's room is bound to the worker once
+ * started (so the next placements count it until the node's memory shows it), released if the start failed.
+ */
+async function startPlaced(
+  rt: Runtime,
+  spawn: QueuedSpawn,
+  placed: PlacedOnNode,
+  extras?: PromptExtras,
+  queued?: WorkerRow,
+  t0?: number,
+): Promise<SpawnResult> {
+  let r: SpawnResult;
+  try {
+    r = await startWorker(rt, { ...spawn, runtime: placed.node }, extras, undefined, queued, t0, placed.why);
+  } catch (e) {
+    placed.hold.release();
+    throw e;
+  }
+  placed.hold.bind(r.worker.id);
+  return { ...r, placed: { node: placed.node, why: placed.why } };
 }
 
 /** What a queued worker keeps of its spawn_worker call (queued.json in its state dir), to start it later. */
@@ -365,19 +438,50 @@ function queueWorker(rt: Runtime, spawn: QueuedSpawn, reason: string): SpawnResu
 }
 
 /**
- * Starts queued worker `w` (admission.ts decided it fits): the rest of spawn_worker from its kept input. A failure
- * before its pane rolls back as a spawn does and leaves the worker discarded with the reason; rejects with it.
+ * Where queued worker `w` may run now that this machine still does not admit it (`localReason`): a node placement
+ * chose (app/nodes/placement.ts), when its spawn left the place to crewmux (no node or runtime named, none
+ * configured); else undefined. Never rejects.
  */
-export async function startQueuedWorker(rt: Runtime, w: WorkerRow, extras?: PromptExtras): Promise<SpawnResult> {
+export async function placeQueuedWorker(
+  rt: Runtime,
+  w: WorkerRow,
+  localReason: string,
+): Promise<PlacedOnNode | undefined> {
+  if (rt.config.workerRuntime !== undefined) return undefined;
+  const text = readIfExists(queuedFile(rt, w.id));
+  let spawn: QueuedSpawn | undefined;
+  try {
+    spawn = text === undefined ? undefined : QueuedSpawnSchema.parse(JSON.parse(text));
+  } catch {
+    return undefined; // startQueuedWorker says so when it comes to start it.
+  }
+  if (!spawn || spawn.runtime !== undefined || spawn.node !== undefined) return undefined;
+  const placed = await placeOnNode(rt, w.agent, `this machine did not admit it (${localReason})`);
+  return placed?.node !== undefined ? placed : undefined;
+}
+
+/**
+ * Starts queued worker `w` (admission.ts decided it fits): the rest of spawn_worker from its kept input, here or on
+ * the node placement chose (`placed`, placeQueuedWorker). A failure before its pane rolls back as a spawn does and
+ * leaves the worker discarded with the reason; rejects with it.
+ */
+export async function startQueuedWorker(
+  rt: Runtime,
+  w: WorkerRow,
+  extras?: PromptExtras,
+  placed?: PlacedOnNode,
+): Promise<SpawnResult> {
   const text = readIfExists(queuedFile(rt, w.id));
   const parsed = text === undefined ? undefined : QueuedSpawnSchema.safeParse(JSON.parse(text));
   if (!parsed?.success) {
+    placed?.hold.release();
     changeWorkerState(rt, w, 'discarded', 'its queued spawn input is missing or unreadable', {
       summary: 'could not start from the queue: its spawn input is missing',
     });
     throw new ToolError(`Error: queued worker ${w.id} lost its spawn input; spawn it again.`);
   }
   removeFile(queuedFile(rt, w.id));
+  if (placed) return startPlaced(rt, parsed.data, placed, extras, w);
   return startWorker(rt, parsed.data, extras, undefined, w);
 }
 
@@ -426,7 +530,8 @@ async function startWorker(
     mark('revParse');
     // A ready worktree from the pool when one sits at this head (never for a start point of the lead's choosing).
     // A node worker's worktree here is the lead host's mirror of its branch (fetched back when its turn ends).
-    const onNode = Boolean(spawn.runtime && nodeSpecOf(rt, spawn.runtime));
+    const nodeRuntime = spawn.runtime && nodeSpecOf(rt, spawn.runtime) ? runtimeByName(rt, spawn.runtime) : undefined;
+    const onNode = nodeRuntime && isNodeRuntime(nodeRuntime) ? nodeRuntime : undefined;
     const taking = input.startPoint || onNode ? undefined : rt.pool?.take(head, branch, ended);
     mark('handing');
     const extrasRead = extras ? extras({ ...input, perspective }) : Promise.resolve([]);
@@ -442,6 +547,12 @@ async function startWorker(
         await rt.git.deleteBranch(rt.repoRoot, branch, true);
       },
     });
+    // A parked pane that does not become the worker's (a rollback, another runtime's agent) must not wait forever.
+    const parked = pooled?.pane;
+    const dropParked = async () => {
+      if (parked && rt.store.getWorker(rt.sid, id)?.pane_id !== parked.paneId) await rt.tmux.killPane(parked.paneId);
+    };
+    if (parked) undo.push({ what: 'close the parked pane', run: dropParked });
     mark('worktree');
     const doneFile = join(worktree, '.crewmux', 'done.flag');
     ensureDir(join(worktree, '.crewmux'));
@@ -495,14 +606,14 @@ async function startWorker(
 
     // The bootstrap (include, clone, env, setup) before the prompt: the prompt names the worktree's port and slug.
     if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
-    // A pool worktree was bootstrapped ahead: nothing runs now.
-    // Not yet for a node worker: its bootstrap would run here, not on its node (docs/architecture.md "Worker nodes").
+    // A pool worktree was bootstrapped ahead: nothing runs now. A node worker's runs on its node (its worktree
+    // there is made now, at the same head; docs/architecture.md "Worker nodes: bootstrap and usage").
     const prepared = onNode
-      ? undefined
+      ? await prepareNodeWorkerWorktree(rt, { id, branch, worktree }, onNode, head)
       : pooled?.prepared
         ? adoptPooledWorktree(rt, id, worktree, pooled.prepared)
         : await prepareWorkerWorktree(rt, id, worktree, logFile);
-    if (prepared)
+    if (prepared && !onNode)
       undo.push({
         what: 'release ports',
         run: () => rt.worktreeFiles?.releasePorts(portLockDir(rt.paths.runtimeDir), worktree),
@@ -518,7 +629,7 @@ async function startWorker(
       throw new ToolError(
         `Error: worker ${id}'s worktree setup failed (${prepared.setup.source}): "${f.command}" ${why}; its agent was not started. ` +
           `Last lines of the setup output:\n${sessionFence(rt)(`${id} worktree setup output`, prepared.setup.tail)}\n` +
-          `The worker is setup_failed: call discard_worker ${id}, and tell the user to fix "worktree.setup" in .crewmux/config.json (its worktree ${worktree} is kept for a look).`,
+          `The worker is setup_failed: call discard_worker ${id}, and tell the user to fix "worktree.setup" in .crewmux/config.json (its worktree ${onNode ? `on node ${onNode.node}` : worktree} is kept for a look).`,
       );
     }
 
@@ -543,10 +654,12 @@ async function startWorker(
       (run) => undo.push({ what: 'stop the agent', run: async () => void (await run()) }),
       async (r, pane, log) => {
         mark('launch');
-        return (openPane ?? localPane(listing))(r, pane, log);
+        return (openPane ?? (parked ? parkedPane(parked, listing) : localPane(listing)))(r, pane, log);
       },
+      { nodePrepared: Boolean(onNode && prepared) },
     );
     mark('pane');
+    await dropParked().catch(() => undefined);
     const where = placement ? ` on node ${spawn.runtime} (placed there: ${placement})` : '';
     rt.events.emit('worker.spawned', `${id} spawned: ${agentName} as ${perspective} on ${branch}${where}`, id, {
       agent: agentName,
@@ -555,6 +668,7 @@ async function startWorker(
       worktree,
       included: prompt.included,
       pooled: Boolean(pooled),
+      parkedPane: Boolean(parked) && rt.store.getWorker(rt.sid, id)?.pane_id === parked?.paneId,
       runtime: spawn.runtime ?? LOCAL_RUNTIME,
       ...(placement ? { placement } : {}),
       ms: marks,

@@ -129,6 +129,11 @@ export function adoptPooledWorktree(
   return p;
 }
 
+/** Records worker `workerId`'s CREWMUX_PORT / CREWMUX_WORKTREE_SLUG (a node worker's, as its node reserved them). */
+export function recordWorkerWorktreeEnv(rt: Runtime, workerId: string, env: Record<string, string>): void {
+  writeFileAtomic(envFile(rt, workerId), JSON.stringify(env) + '\n');
+}
+
 /** The CREWMUX_PORT / CREWMUX_WORKTREE_SLUG a worker's agent gets (recorded at spawn); empty when there are none. */
 export function workerWorktreeEnv(rt: Runtime, workerId: string): Record<string, string> {
   const text = readIfExists(envFile(rt, workerId));

@@ -30,6 +30,11 @@ export const NodeSpecSchema = z
     maxWorkers: z.number().int().min(1).max(64).optional(),
     /** The agents this node may run (default: any it has installed). */
     agents: z.array(z.string().regex(/^[a-z0-9][a-z0-9._:/-]*$/i)).optional(),
+    /**
+     * Send the repository's `.worktreeinclude` files (git-ignored: .env, local certificates) to this node for its
+     * workers' worktrees (default false: they hold secrets, and nothing of them leaves this machine unasked).
+     */
+    include: z.boolean().optional(),
     /** crewmux on the node, when `crewmux` is not on its non-interactive PATH (an absolute path). */
     crewmuxPath: z.string().startsWith('/').optional(),
   })

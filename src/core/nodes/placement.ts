@@ -20,6 +20,33 @@ export interface NodeFitInput {
   needBytes: number;
   /** Bytes kept free on the node (config `admission.reserve`, resolved against the node's total memory). */
   reserveBytes(totalBytes: number): number;
+  /** Bytes of workers placed there that its free memory does not show yet (unreflectedBytes); default 0. */
+  pendingBytes?: number;
+}
+
+/**
+ * A worker placed on a node that the node's free memory may not show yet (its agent has not grown): the bytes it is
+ * expected to take, the node's free memory the placement was decided on (undefined: the node could not tell, or its
+ * memory shows the worker now: it counts no memory), and the worker once it has an id (a hold whose worker ended is
+ * dropped by the caller).
+ */
+export interface NodeHold {
+  bytes: number;
+  freeAt?: number;
+  worker?: string;
+}
+
+/**
+ * Bytes placed on a node that its free memory `freeNow` does not show yet: the held placements' expected sizes,
+ * minus how far the node's free memory has dropped since the oldest of them was decided (never below 0). Holds
+ * decided without a memory figure, or a node that cannot tell its memory now, count nothing.
+ */
+export function unreflectedBytes(holds: readonly NodeHold[], freeNow: number | undefined): number {
+  const counted = holds.filter((h) => h.freeAt !== undefined);
+  if (freeNow === undefined || !counted.length) return 0;
+  const placed = counted.reduce((a, h) => a + h.bytes, 0);
+  const dropped = Math.max(0, counted[0]!.freeAt! - freeNow);
+  return Math.max(0, placed - dropped);
 }
 
 export type NodeFit = { fits: true; freeBytes?: number } | { fits: false; reason: string };
@@ -35,8 +62,8 @@ export function configRefusal(spec: NodeSpec, agent: string, activeThere: number
 
 /**
  * Whether the node takes the worker: its config does not refuse it (configRefusal), it answered, the agent is
- * installed there, and its free memory minus the reserve covers the agent's expected size (a node that cannot tell
- * its memory is taken at its word: it fits).
+ * installed there, and its free memory minus the reserve and what was placed there but does not show yet
+ * (`pendingBytes`) covers the agent's expected size (a node that cannot tell its memory is taken at its word: it fits).
  */
 export function nodeFits(i: NodeFitInput): NodeFit {
   const refused = configRefusal(i.spec, i.agent, i.activeThere);
@@ -47,10 +74,14 @@ export function nodeFits(i: NodeFitInput): NodeFit {
   const free = i.info.freeMemoryBytes;
   if (free === undefined) return { fits: true };
   const reserve = i.reserveBytes(i.info.totalMemoryBytes ?? free);
-  if (free - reserve < i.needBytes)
+  const pending = i.pendingBytes ?? 0;
+  const left = free - reserve - pending;
+  if (left < i.needBytes) {
+    const placed = pending > 0 ? `, ${mb(pending)} placed there and not showing in its free memory yet` : '';
     return {
       fits: false,
-      reason: `${mb(free)} free minus the reserve ${mb(reserve)} leaves ${mb(Math.max(0, free - reserve))}; ${i.agent} needs ${mb(i.needBytes)}`,
+      reason: `${mb(free)} free minus the reserve ${mb(reserve)}${placed} leaves ${mb(Math.max(0, left))}; ${i.agent} needs ${mb(i.needBytes)}`,
     };
-  return { fits: true, freeBytes: free - reserve };
+  }
+  return { fits: true, freeBytes: left };
 }

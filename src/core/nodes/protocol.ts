@@ -118,6 +118,8 @@ export const WorkerStartParamsSchema = z.object({
   toolTimeoutS: z.number().int().positive().optional(),
   /** The done.flag path the prompt names (the lead host's): replaced in the prompt by the node's own. */
   leadDoneFile: z.string().optional(),
+  /** The worktree worker.prepare just made and bootstrapped is used as it is (default: made again at baseRef). */
+  keepWorktree: z.boolean().optional(),
 });
 export type WorkerStartParams = z.infer<typeof WorkerStartParamsSchema>;
 export const WorkerStartResultSchema = z.object({ id: z.string(), worktree: z.string() });
@@ -136,6 +138,11 @@ export const WorkerRunningResultSchema = z.object({
     .optional(),
   /** What the node read on the agent's screen (core/nodes/pane-reading.ts), while it runs. */
   pane: PaneReadingSchema.optional(),
+  /**
+   * Bytes the agent has printed so far (its pane log's size on the node): the lead's stuck check counts a change as
+   * activity, as it counts a local worker's pane log growing.
+   */
+  output: z.number().int().nonnegative().optional(),
 });
 export const WorkerStopResultSchema = z.object({ wasRunning: z.boolean() });
 
@@ -152,6 +159,14 @@ export const WORKER_STATUS_NOTE = 'worker.status';
 /** `worker.status`'s params: the worker and its state, as worker.running answers it. */
 export const WorkerStatusNoteSchema = WorkerRunningResultSchema.extend({ id: NodeWorkerIdSchema });
 export type WorkerStatus = z.infer<typeof WorkerRunningResultSchema>;
+
+/**
+ * `relay.poke`: connect once to the node's loopback `port` and close. A lead host whose ssh connection died while the
+ * link was cut asks this before making its relay on that port again: the node's sshd may still hold the port for
+ * the dead connection, and a connection to it makes that sshd write to the lead host, learn it is gone, and let go.
+ */
+export const RelayPokeParamsSchema = z.object({ port: z.number().int().min(1).max(65535) });
+export const RelayPokeResultSchema = z.object({ reached: z.boolean() });
 
 /** `worker.send`: text typed (pasted, then confirmed) into the agent, as app/workers/deliver.ts does locally. */
 export const WorkerSendParamsSchema = z.object({

@@ -156,8 +156,8 @@ export const ConfigSchema = z
       .optional(),
     /**
      * Per agent, whether its workers run through crewmux's ACP pane process (README#acp-workers): `false` keeps the
-     * TUI for an agent whose registry entry says ACP (gemini, qwen), `true` turns it on for one that only offers it
-     * (opencode).
+     * TUI for an agent whose registry entry says ACP (gemini, qwen, opencode), `true` turns it on for one that only
+     * offers it.
      */
     acp: z.record(z.string(), z.boolean()).optional(),
     lead: z.string().optional(),

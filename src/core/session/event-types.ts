@@ -24,8 +24,9 @@ export const EVENT_TYPES = {
   'worker.spawned': 'a worker has its worktree, pane and row, and its agent is starting',
   'worker.spawn_failed': 'spawn_worker failed; what it had made was rolled back',
   'worker.queued': 'spawn_worker did not admit a worker for lack of memory: it waits in the queue (the figures)',
-  'worker.admitted': 'a queued worker was admitted (memory freed) and is being started',
-  'pool.failed': 'the worktree pool could not make, move or remove a ready worktree (spawns create their own)',
+  'worker.admitted': 'a queued worker was admitted (memory freed here, or a node has room) and is being started',
+  'pool.failed':
+    'the worktree pool could not make, move or remove a ready worktree or its parked pane (spawns create their own)',
   'worker.running': 'a worker started a turn (first, new message, or restart)',
   'worker.waiting': "a worker's agent waits for input (a question or permission prompt)",
   'worker.done': 'a worker reported its turn done',
@@ -75,6 +76,10 @@ export const EVENT_TYPES = {
     "a node offered, or a worker asked for, a git ref outside the worker's prefix; it was not fetched (the ref and the node)",
   'node.worktree_removed':
     "a finished worker's worktree, branches and state on its node were removed (the lead host holds its commits)",
+  'node.relay_restored':
+    "the node's loopback port relaying its workers' MCP calls here was lost with the ssh connection and made again on the same port (data: node, port)",
+  'node.relay_failed':
+    "the node's loopback port relaying its workers' MCP calls could not be made again (data: node, port, error); its workers report through their done files",
   'node.worktree_kept':
     "a finished worker's worktree on its node was kept (data: reason: commits or changes only there, or the node did not answer); crewmux gc retries",
   'worker.nudged': 'a worker was quiet too long and was nudged once',
@@ -91,6 +96,8 @@ export const EVENT_TYPES = {
 
   'bootstrap.prepared':
     'a worktree was bootstrapped (include, clone, env, setup): each phase, its time and what it did',
+  'bootstrap.node_files':
+    "a node worker's worktree got the repository's .worktreeinclude files from this machine, or did not (data: node, sent and withheld file names and bytes; never contents)",
   'bootstrap.teardown': "a worktree's teardown commands ran before gc removed it",
   'bootstrap.teardown_failed': "a worktree's teardown command failed; the worktree was removed anyway",
 

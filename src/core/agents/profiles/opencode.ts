@@ -2,7 +2,7 @@
  * OpenCode (verified 1.18.33 in tmux). OPENCODE_CONFIG names an extra config file that OpenCode merges
  * over the user's global config (which is not touched); crewmux writes it under ctx.stateDir. No dialogs
  * exist; `--prompt` gives the TUI its first message (the lead's too: OpenCode lists MCP tools before its first request).
- * Its workers can speak ACP (`opencode acp`) with config `"acp": {"opencode": true}`.
+ * Its workers speak ACP (`opencode acp`) unless config says `"acp": {"opencode": false}` (the TUI); its lead is a TUI.
  */
 import { type AgentProfile, PROMPT_ARG } from '../profile.js';
 import { MCP_SERVER, bearer, crewmuxEnv, joinPath, jsonFile } from './common.js';
@@ -41,10 +41,10 @@ export const opencode: AgentProfile = {
   },
   // Its SQLite session storage (~/.local/share/opencode/opencode.db, read only: adapters/usage/usage-files.ts). A key
   // from `opencode auth login` lives in auth.json, not the environment, so such a run shows as the plan bucket.
-  // `opencode acp` (1.18.33) speaks ACP 1; opt-in for workers (docs/agents.md). Its prompt response's `usage` is the
-  // turn's last call only, so usage stays its database's, which ACP sessions also write. The signals file is written
-  // only over ACP.
-  acp: { args: ['acp'], workers: false },
+  // Workers run `opencode acp` (ACP 1 in 1.18.33) by default (docs/agents.md); `"acp": {"opencode": false}` brings back
+  // the TUI. Its prompt response's `usage` is the turn's last call only, so usage stays its database's, which ACP
+  // sessions also write. The signals file is written only over ACP.
+  acp: { args: ['acp'], workers: true },
   signals: { file: SIGNALS_FILE, dialogs: true },
   usage: {
     source: 'opencode-db',

@@ -1,0 +1,110 @@
+/**
+ * The node side of a node worker's bootstrap and usage (docs/architecture.md "Worker nodes: bootstrap and usage"):
+ * `worker.prepare` makes the worker's worktree and runs the local bootstrap's use case (app/worktrees/prepare.ts) on
+ * it, with what the lead host sent in place of what only it has: the `.worktreeinclude` files it selected (written
+ * owner-only), and the setup commands of its trusted config (the node reads no repository config, so it never
+ * decides trust). Nothing is cloned: the node has no copy of the user's checkout. The port block is checked free by
+ * binding on the node and locked under the node's runtime dir. `usage.read` serves the new complete lines of a
+ * worker's usage files (core/nodes/bootstrap-protocol.ts isNodeUsageFile) from its node state dir.
+ */
+import { join } from 'node:path';
+import {
+  NODE_USAGE_READ_MAX_BYTES,
+  UsageReadParamsSchema,
+  WorkerPrepareParamsSchema,
+  type UsageReadResult,
+  type WorkerPrepareResult,
+} from '../../core/nodes/bootstrap-protocol.js';
+import { ConfigSchema } from '../../core/session/config-schema.js';
+import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
+import type { ProcessRunner } from '../ports/process-runner.js';
+import type { UsageFiles } from '../ports/usage.js';
+import type { WorktreeFiles } from '../ports/worktree-files.js';
+import { prepareWorktree } from '../worktrees/prepare.js';
+import { freshWorktree, placesOf, type NodeWorkerDeps } from './serve-workers.js';
+import { nodeUsageFiles } from './node-usage.js';
+
+/** What the node's bootstrap and usage ops need beyond the worker ops'; compose/nodes.ts wires the real ones. */
+export interface NodeBootstrapDeps extends Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'git' | 'env'> {
+  files: WorktreeFiles;
+  runner: ProcessRunner;
+  /** Reads usage files' complete lines from an offset (adapters/usage/usage-files.ts). */
+  usageFiles: Pick<UsageFiles, 'readLines'>;
+  /** The node user's crewmux runtime dir: port locks live in its `ports/`. */
+  runtimeDir: string;
+}
+
+function parse<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Error } },
+  params: unknown,
+  op: string,
+): T {
+  const r = schema.safeParse(params ?? {});
+  if (!r.success) throw new Error(`${op}: invalid params: ${r.error.message}`);
+  return r.data;
+}
+
+/** The node's bootstrap and usage ops by name: `worker.prepare`, `usage.read`. */
+export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (params: unknown) => Promise<unknown>> {
+  return {
+    async 'worker.prepare'(params): Promise<WorkerPrepareResult> {
+      const p = parse(WorkerPrepareParamsSchema, params, 'worker.prepare');
+      const at = placesOf(d, p.id);
+      const worktree = await freshWorktree(d, p);
+      ensureDir(at.stateDir);
+      const logFile = join(at.stateDir, 'pane.log');
+      if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
+      const commands = p.setup.source === 'none' ? [] : p.setup.commands;
+      const r = await prepareWorktree(
+        {
+          // The lead host's selection stands in for the user's checkout, which the node does not have.
+          files: { ...d.files, copyIncluded: async (_root, dest) => d.files.writeIncluded(dest, p.include) },
+          runner: d.runner,
+          config: ConfigSchema.parse({
+            worktree: {
+              ...(p.setup.source === 'worktree.setup' ? { setup: commands } : {}),
+              setupTimeout: p.setupTimeoutS,
+            },
+          }),
+          ...(p.setup.source === 'conductor.json' && commands[0] ? { conductorSetup: commands[0] } : {}),
+          runtimeDir: d.runtimeDir,
+          baseEnv: d.env,
+        },
+        // The worktree is its own source root here: conductor's CONDUCTOR_ROOT_PATH names it, and .env.local gets
+        // the managed block when the worktree has one (tracked or included).
+        { path: worktree, role: 'worker', sourceRoot: worktree, slug: p.slug, logFile },
+      );
+      return {
+        worktree,
+        phases: r.phases,
+        env: r.env,
+        included: r.include.copied,
+        skipped: r.include.skipped,
+        setup: r.setup,
+      };
+    },
+
+    async 'usage.read'(params): Promise<UsageReadResult> {
+      const p = parse(UsageReadParamsSchema, params, 'usage.read');
+      let budget = NODE_USAGE_READ_MAX_BYTES;
+      const workers: UsageReadResult['workers'] = [];
+      for (const w of p.workers) {
+        const { stateDir } = placesOf(d, w.id);
+        const chunks: UsageReadResult['workers'][0]['chunks'] = [];
+        for (const rel of new Set([...nodeUsageFiles(stateDir).map((f) => f.path), ...Object.keys(w.offsets)])) {
+          if (budget <= 0) break;
+          const from = w.offsets[rel] ?? 0;
+          const { lines, next } = d.usageFiles.readLines(join(stateDir, rel), from, budget);
+          if (next === from) continue;
+          // Complete lines only (readLines leaves a line still being written): `from` + the text's bytes is `next`.
+          const text = lines.map((l) => l + '\n').join('');
+          if (Buffer.byteLength(text) !== next - from) continue;
+          budget -= next - from;
+          chunks.push({ path: rel, from, text });
+        }
+        workers.push({ id: w.id, chunks });
+      }
+      return { workers };
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The node channel's bootstrap and usage ops (docs/architecture.md "Worker nodes: bootstrap and usage"), beside
+ * protocol.ts's worker ops. `worker.prepare` makes a node worker's worktree ready before its prompt is written: the
+ * worktree from the base the lead pushed, the `.worktreeinclude` files the lead host selected and sent (only to a
+ * node whose config says `include: true`), a port block checked free on the node, and the setup commands from the
+ * lead host's trusted config (the node never reads the repository's config). `usage.read` hands the lead the new
+ * complete lines of a worker's usage files in its node state dir, from the offsets the lead has read. Pure.
+ */
+import { z } from 'zod';
+import { isSafeRelativePath } from '../worktrees/bootstrap.js';
+import { NodeWorkerIdSchema, WorkerStartParamsSchema } from './protocol.js';
+import { ACP_USAGE_FILE } from '../acp/usage.js';
+import { CLAUDE_STATUS_LINE_FILE } from '../agents/profiles/claude.js';
+
+/** At most this many bytes of `.worktreeinclude` files go to a node per worker (one file or all of them). */
+export const NODE_INCLUDE_MAX_BYTES = 1024 * 1024;
+
+const RelPathSchema = z.string().max(4096).refine(isSafeRelativePath, 'expected a relative path inside the worktree');
+
+/** One included file as it travels: its bytes (base64) and mode, or a symlink's (relative, in-repository) target. */
+export const IncludedFileSchema = z.union([
+  z.object({ path: RelPathSchema, mode: z.number().int().min(0).max(0o7777), base64: z.string() }),
+  z.object({ path: RelPathSchema, link: z.string().max(4096) }),
+]);
+export type IncludedFile = z.infer<typeof IncludedFileSchema>;
+
+/** `worker.prepare`: the worktree and its bootstrap, before the prompt (which names CREWMUX_PORT) is written. */
+export const WorkerPrepareParamsSchema = z.object({
+  id: NodeWorkerIdSchema,
+  repoId: WorkerStartParamsSchema.shape.repoId,
+  branch: WorkerStartParamsSchema.shape.branch,
+  baseRef: WorkerStartParamsSchema.shape.baseRef,
+  /** CREWMUX_WORKTREE_SLUG (the lead host's name for the worktree: the same on any host). */
+  slug: z.string().regex(/^[a-z0-9_]{1,48}$/),
+  include: z.array(IncludedFileSchema).max(10_000),
+  /** The setup commands from the lead host's trusted config, and where they come from. */
+  setup: z.object({
+    source: z.enum(['worktree.setup', 'conductor.json', 'none']),
+    commands: z.array(z.string().max(64 * 1024)).max(100),
+  }),
+  setupTimeoutS: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600),
+});
+export type WorkerPrepareParams = z.infer<typeof WorkerPrepareParamsSchema>;
+
+const PhaseSchema = z.object({
+  name: z.enum(['include', 'clone', 'env', 'setup']),
+  ms: z.number(),
+  how: z.string(),
+});
+
+/** `worker.prepare`'s answer: the bootstrap as app/worktrees/prepare.ts reports it (no clone on a node). */
+export const WorkerPrepareResultSchema = z.object({
+  worktree: z.string(),
+  phases: z.array(PhaseSchema),
+  env: z.record(z.string(), z.string()),
+  included: z.array(z.string()),
+  skipped: z.array(z.object({ path: z.string(), why: z.string() })),
+  setup: z.object({
+    source: z.enum(['worktree.setup', 'conductor.json', 'none']),
+    ok: z.boolean(),
+    failed: z.object({ command: z.string(), exitCode: z.number().nullable(), timedOut: z.boolean() }).optional(),
+    tail: z.string(),
+  }),
+});
+export type WorkerPrepareResult = z.infer<typeof WorkerPrepareResultSchema>;
+
+/**
+ * Whether `rel` (relative to a worker's state dir) is a usage file a node serves: the ACP pane process's record,
+ * Claude Code's status-line record, and transcripts below its crewmux-owned CLAUDE_CONFIG_DIR
+ * (`claude-config/projects/<project>/<session>.jsonl`).
+ */
+export function isNodeUsageFile(rel: string): boolean {
+  if (!isSafeRelativePath(rel)) return false;
+  if (rel === ACP_USAGE_FILE || rel === CLAUDE_STATUS_LINE_FILE) return true;
+  return /^claude-config\/projects\/[^/]+\/[^/]+\.jsonl$/.test(rel);
+}
+
+/** At most this many bytes of usage lines per `usage.read` answer (the rest comes with the next read). */
+export const NODE_USAGE_READ_MAX_BYTES = 1024 * 1024;
+
+/** `usage.read`: for each worker, the offsets the lead has read of its usage files (a file not named: from 0). */
+export const UsageReadParamsSchema = z.object({
+  workers: z
+    .array(
+      z.object({
+        id: NodeWorkerIdSchema,
+        offsets: z.record(z.string().refine(isNodeUsageFile, 'not a usage file'), z.number().int().nonnegative()),
+      }),
+    )
+    .max(1000),
+});
+export type UsageReadParams = z.infer<typeof UsageReadParamsSchema>;
+
+/** `usage.read`'s answer: per worker, the complete lines past each offset (`text` starts at byte `from`). */
+export const UsageReadResultSchema = z.object({
+  workers: z.array(
+    z.object({
+      id: NodeWorkerIdSchema,
+      chunks: z.array(
+        z.object({
+          path: z.string().refine(isNodeUsageFile, 'not a usage file'),
+          from: z.number().int().nonnegative(),
+          text: z.string(),
+        }),
+      ),
+    }),
+  ),
+});
+export type UsageReadResult = z.infer<typeof UsageReadResultSchema>;

@@ -1,0 +1,114 @@
+/**
+ * A node worker's worktree bootstrap and usage, end to end with real OpenSSH (test/helpers/netns-ssh.ts): a fixture
+ * project with a git-ignored `.env` named in `.worktreeinclude` and a `worktree.setup` that writes a marker. The
+ * built crewmux runs a goal whose one worker runs on a node whose config says `include: true`: on the node its
+ * worktree holds the `.env` (owner-only) and the marker the setup wrote with its CREWMUX_PORT and slug, its agent has
+ * that port in its environment and its prompt, the lead's event log names the file sent (not its contents), and
+ * the usage the worker's agent recorded on the node arrives in the lead's usage table while it still runs.
+ * Skipped (with the reason) where the lab cannot run (it needs root).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { diagnostics, git } from '../helpers/env.js';
+import { sshLabSkipReason } from '../helpers/netns-ssh.js';
+import { startNodeRun } from '../helpers/node-lab-run.js';
+import { waitFor } from '../helpers/wait.js';
+
+const skip = sshLabSkipReason();
+
+test(
+  'a node worker gets .worktreeinclude files, its setup and its own CREWMUX_PORT on the node; its usage comes home',
+  { skip },
+  async () => {
+    const setup = 'printf "%s %s %s\\n" "$CREWMUX_PORT" "$CREWMUX_WORKTREE_SLUG" "$(cat .env)" > .setup-marker';
+    // The worker writes a file, records one model call as its agent would, and holds its turn open. Its node's
+    // entry says `include: true`; the user's git-ignored .env is only in this checkout.
+    const r0 = await startNodeRun({
+      task: 'On n0.\n```file:n0.txt\nfrom node n0\n```\n```usage\n{"input":1234,"output":56,"model":"claude-sonnet-4-5"}\n```\n',
+      n0: { include: true },
+      repoFiles: {
+        '.gitignore': '.env\n.setup-marker\n',
+        '.worktreeinclude': '.env\n',
+        '.crewmux/config.json': JSON.stringify({ verify: ['git status'], worktree: { setup: [setup] } }),
+      },
+      untracked: { '.env': 'SECRET=from-the-lead-checkout\n' },
+      timeoutS: 200,
+    });
+    const { lab, t, node: n0, repo, run, sid, nodeData, state } = r0;
+    try {
+      const worktree = join(nodeData, 'worktrees', sid, 'w01');
+
+      // The included file reached the node's worktree, owner-only, as the node user's.
+      const stat = lab.asNode(n0, ['stat', '-c', '%a %U', join(worktree, '.env')]);
+      assert.equal(stat.stdout.trim(), `600 ${n0.user}`, stat.stderr);
+      assert.equal(readFileSync(join(worktree, '.env'), 'utf8'), 'SECRET=from-the-lead-checkout\n');
+      // The setup ran on the node, in the worktree, with its own port block and slug, and saw the .env.
+      const marker = readFileSync(join(worktree, '.setup-marker'), 'utf8').trim().split(' ');
+      const [port, slug, secret] = marker;
+      assert.ok(Number(port) >= 20000 && Number(port) < 32000, `CREWMUX_PORT ${port}`);
+      assert.equal(slug, `crewmux_${sid}_w01_implementer`.replace(/-/g, '_'));
+      assert.equal(secret, 'SECRET=from-the-lead-checkout');
+      // Its port is locked under the node user's runtime dir, not on the lead host.
+      const lockAt = [
+        join(n0.home, '.local', 'share', 'crewmux', 'run', String(n0.uid), 'ports', `${port}.lock`),
+        join('/run/user', String(n0.uid), 'crewmux', 'ports', `${port}.lock`),
+      ];
+      const lock = lab.asNode(n0, ['sh', '-c', 'cat "$1" "$2" 2>/dev/null', 'sh', ...lockAt]).stdout;
+      assert.equal((JSON.parse(lock) as { key: string }).key, worktree, `the port lock on the node: ${lock}`);
+      // The agent and its prompt (the node's copy) name the same port.
+      const prompt = readFileSync(join(state, 'prompt.md'), 'utf8');
+      assert.match(prompt, new RegExp(`CREWMUX_PORT=${port} \\(ports ${port}-${Number(port) + 9} are yours\\)`));
+      const agentEnv = lab.asNode(n0, [
+        'sh',
+        '-c',
+        `for p in $(pgrep -u ${n0.user} -f scripted-worker); do tr '\\0' '\\n' < /proc/$p/environ; done`,
+      ]);
+      assert.match(agentEnv.stdout, new RegExp(`^CREWMUX_PORT=${port}$`, 'm'));
+
+      // The usage the agent recorded on the node arrives here while the worker still runs.
+      const dbFile = join(t.env.CREWMUX_DATA_DIR!, 'state.db');
+      const rows = await waitFor(
+        'the node worker usage row in the lead state.db',
+        () => {
+          const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+          try {
+            const r = db
+              .prepare(`SELECT worker_id, model, input, output FROM usage WHERE session_id = ? AND worker_id = 'w01'`)
+              .all(sid) as { worker_id: string; model: string; input: number; output: number }[];
+            return r.length ? r : undefined;
+          } finally {
+            db.close();
+          }
+        },
+        60_000,
+      );
+      assert.deepEqual(rows, [{ worker_id: 'w01', model: 'claude-sonnet-4-5', input: 1234, output: 56 }]);
+
+      // What left the lead host is in its event log: the file's name and size, never its contents.
+      const db = new Database(dbFile, { readonly: true });
+      const sent = db
+        .prepare(`SELECT message, data FROM events WHERE session_id = ? AND type = 'bootstrap.node_files'`)
+        .all(sid) as { message: string; data: string }[];
+      db.close();
+      assert.equal(sent.length, 1);
+      assert.match(sent[0]!.message, /^w01: sent 1 \.worktreeinclude file\(s\) \(30 bytes\) to node n0: \.env$/);
+      assert.doesNotMatch(JSON.stringify(sent), /from-the-lead-checkout/);
+
+      // Finished as an agent finishes: its done.flag, on the node.
+      r0.writeDoneFlag('bootstrapped on the node');
+      const r = await run;
+      assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+      assert.equal(git(repo, 'show', `crewmux/${sid}/integration:n0.txt`), 'from node n0');
+      // Neither the .env nor the marker came home in the worker's branch (git-ignored there as here).
+      assert.doesNotMatch(
+        git(repo, 'ls-tree', '-r', '--name-only', `crewmux/${sid}/integration`),
+        /\.env|setup-marker/,
+      );
+    } finally {
+      await r0.close();
+    }
+  },
+);
