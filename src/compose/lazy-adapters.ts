@@ -87,6 +87,8 @@ const TMUX_METHODS: LazyMethods<Tmux> = {
   newSession: 'load',
   newWindow: 'load',
   startPane: 'load',
+  parkPane: 'load',
+  adoptPane: 'load',
   splitWindow: 'load',
   respawnPane: 'load',
   setWindowOption: 'load',
