@@ -2,7 +2,6 @@
  * What the supervisor holds while a session runs: the adapters, the session's ids and directories, the
  * agent table and the event log. Use cases (spawn, turns, kill, goal) take a Runtime.
  */
-import { join } from 'node:path';
 import type { Store } from './ports/store.js';
 import type { SessionRow, RunOptions, VerifyRow, WorkerRow } from '../core/session/rows.js';
 import type { PaneGate, Tmux } from './ports/tmux.js';
@@ -148,7 +147,5 @@ export function getWorkerOrFail(rt: Runtime, workerId: string): WorkerRow {
   return w;
 }
 
-/** Worker `workerId`'s state directory (prompt, pane log, MCP config) under the session dir; pure, creates nothing. */
-export function workerDir(rt: Runtime, workerId: string): string {
-  return join(rt.sessionDir, 'workers', workerId);
-}
+// Defined with the other paths, which `crewmux status` loads without this module.
+export { workerDir } from './session/paths.js';

@@ -5,7 +5,11 @@
  * yargs, so help and every error stay yargs' own. test/unit/cli-fast-args.test.ts checks that what this accepts,
  * yargs parses to the same values.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig, parseArgs as ParseArgs } from 'node:util';
+
+// Fetched, not imported: an `import` of node:util makes the ESM loader read every export of it, which loads modules
+// (internal/mime) that parseArgs does not need, on every start-up of `crewmux status`.
+const parseArgs: typeof ParseArgs = process.getBuiltinModule('node:util').parseArgs;
 
 /** The flags a command accepts on the light path; booleans default to false, like the yargs options they mirror. */
 export interface FastFlags {

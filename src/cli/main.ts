@@ -6,18 +6,16 @@
  */
 import type { Argv } from 'yargs';
 import { COMMANDS } from './commands/index.js';
-import { TOP_HELP } from './help-text.js';
 import type { Command, CommandEntry } from './command.js';
 import { ExitError, UserError, EXIT } from '../core/errors.js';
 import { pipeSafeWriter, processOutput } from './output.js';
 import { escapeControls } from '../core/text/terminal-text.js';
-import { parseFast } from './fast-args.js';
 import type { Output } from '../app/ports/output.js';
 
 const stderr = pipeSafeWriter(process.stderr);
 
 async function crewmuxVersion(): Promise<string> {
-  return (await import('../compose/app-context.js')).crewmuxVersion();
+  return (await import('../compose/version.js')).crewmuxVersion();
 }
 
 /** `crewmux` -> `crewmux --help`; `crewmux help run` -> `crewmux run --help`; `--list-sessions` -> `sessions`. */
@@ -67,15 +65,13 @@ async function main(argv: string[]): Promise<number> {
   // `crewmux --help` without loading yargs (most of its start-up): the text yargs prints at this width, generated
   // by scripts/help-text.mjs into help-text.ts (a unit test keeps the two equal). Other widths, and
   // CREWMUX_YARGS_HELP=1 (what the generator and the test use), ask yargs.
-  const precomputed = TOP_HELP[helpWidth()];
-  if (
-    argv.length === 1 &&
-    (argv[0] === '--help' || argv[0] === '-h') &&
-    precomputed &&
-    !process.env.CREWMUX_YARGS_HELP
-  ) {
-    pipeSafeWriter(process.stdout)(precomputed);
-    return 0;
+  // The text is imported only here: every other command would load it for nothing.
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && !process.env.CREWMUX_YARGS_HELP) {
+    const precomputed = (await import('./help-text.js')).TOP_HELP[helpWidth()];
+    if (precomputed) {
+      pipeSafeWriter(process.stdout)(precomputed);
+      return 0;
+    }
   }
   // The light path (fast-args.ts): a plainly well-formed use of a command with `fast` flags runs without yargs;
   // help, misuse and anything unusual fall through to yargs below (and everything does with CREWMUX_YARGS=1, which
@@ -83,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
   const light = process.env.CREWMUX_YARGS
     ? undefined
     : COMMANDS.find((c) => c.fast && c.command.split(' ')[0] === argv[0]);
-  const lightArgs = light?.fast && parseFast(light.fast, argv.slice(1));
+  const lightArgs = light?.fast && (await import('./fast-args.js')).parseFast(light.fast, argv.slice(1));
   if (light && lightArgs) return runHandler(await light.load(), { ...lightArgs, _: [argv[0]] }, out);
   const { default: yargs } = await import('yargs');
   let exitCode = 0;

@@ -3,23 +3,17 @@
  * the supervisor get an AppContext; tests build one with their own env (private tmux socket, temp
  * XDG dirs). The store opens lazily so commands that never touch state never create it.
  */
-import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createTmux } from '../adapters/tmux/tmux.js';
-import { createGit } from '../adapters/git/git.js';
 import { openStore } from '../adapters/state/store.js';
 import type { Store } from '../app/ports/store.js';
 import { ensureDir, readText, tightenDir, writeFileAtomic } from '../adapters/system/files.js';
 import { usePrivateUmask } from '../adapters/system/umask.js';
-import { attachTerminal } from '../adapters/system/terminal.js';
 import { systemClock } from '../adapters/system/clock.js';
 import { readPackageVersion } from '../adapters/system/package-version.js';
 import { resolvePaths, type Paths } from '../app/session/paths.js';
 import type { Output } from '../app/ports/output.js';
 import type { AppServices } from '../app/services.js';
-
-/** crewmux's version, from package.json (throws when it cannot be read). */
-export const crewmuxVersion = readPackageVersion;
+import { lazyGit, lazyTmux } from './lazy-adapters.js';
 
 /** AppServices plus where command output goes: what every CLI command gets. */
 export interface AppContext extends AppServices {
@@ -49,11 +43,14 @@ export function protectCrewmuxDirs(paths: Paths, out: Pick<Output, 'err'>): void
  */
 export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = process.cwd()): AppContext {
   usePrivateUmask();
-  const paths = resolvePaths(env, env.HOME || homedir(), process.getuid?.() ?? 0);
+  // node:os only without HOME: fetched, not imported, as it is seldom needed (start-up, docs/architecture.md).
+  const home = env.HOME || process.getBuiltinModule('node:os').homedir();
+  const paths = resolvePaths(env, home, process.getuid?.() ?? 0);
   protectCrewmuxDirs(paths, out);
   let store: Store | undefined;
+  // git, tmux and the terminal load on their first use: most commands never run them (lazy-adapters.ts).
   const tmuxFor = (socket: string | null, o: { controlSession?: string } = {}) =>
-    createTmux({
+    lazyTmux({
       socket: socket ?? undefined,
       configFile: env.CREWMUX_TMUX_CONFIG || undefined,
       ...(o.controlSession ? { control: { session: o.controlSession } } : {}),
@@ -63,7 +60,7 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
     cwd,
     paths,
     out,
-    git: createGit({ env }),
+    git: lazyGit(env),
     tmux: tmuxFor(env.CREWMUX_TMUX_SOCKET || null),
     tmuxFor,
     store() {
@@ -77,7 +74,8 @@ export function createAppContext(env: NodeJS.ProcessEnv, out: Output, cwd = proc
     version: readPackageVersion(),
     clock: systemClock,
     now: () => systemClock.now(),
-    attachTerminal: (tmux, session) => attachTerminal(tmux, session, env),
+    attachTerminal: async (tmux, session) =>
+      (await import('../adapters/system/terminal.js')).attachTerminal(tmux, session, env),
     readUserFile: (path) => readText(path),
     writeUserFile: (path, text) => writeFileAtomic(path, text),
     async openRuntime(sid) {

@@ -155,6 +155,45 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
     }
   }));
 
+/**
+ * What `crewmux status`, `--help` and `--version` never load: git, tmux and the terminal load on first use
+ * (compose/lazy-adapters.ts), the spawn site with them, the help text only for --help; node:crypto, node:util and node:os
+ * are fetched where they are used (process.getBuiltinModule); better-sqlite3 is required, not imported (the ESM loader
+ * lexes a CommonJS package).
+ */
+const NOT_ON_STATUS_PATH = [
+  '/dist/src/adapters/tmux/tmux.js',
+  '/dist/src/adapters/tmux/tmux-control.js',
+  '/dist/src/adapters/git/git.js',
+  '/dist/src/adapters/git/git-refs.js',
+  '/dist/src/adapters/process/exec.js',
+  '/dist/src/adapters/system/terminal.js',
+  '/dist/src/app/runtime.js',
+  'node:child_process',
+  'node:crypto',
+  'node:util',
+  'node:os',
+  '/node_modules/better-sqlite3/',
+];
+
+/**
+ * The most crewmux modules (dist/src/) each start-up path may load: the count when the path was last cut down (before:
+ * status 54, --version 31, --help 8). The ESM loader reads, resolves and compiles each one, a good part of a start-up
+ * that must stay under 200 ms; a deterministic count, where a time would be noise. Over the ceiling: load what only
+ * some commands need with `await import()` where it is used, or raise the ceiling when the module is needed.
+ */
+const MODULE_CEILING: Record<string, number> = { status: 47, '--version': 8, '--help': 7 };
+
+/** Asserts that the crewmux modules among `urls` (a load log) are at most the ceiling of `args`' path. */
+function assertModuleCeiling(args: string[], urls: string[]): void {
+  const ceiling = MODULE_CEILING[args[0]!]!;
+  const ours = urls.filter((u) => u.includes('/dist/src/')).map((u) => u.replace(/^.*\/dist\/src\//, ''));
+  assert.ok(
+    ours.length <= ceiling,
+    `crewmux ${args.join(' ')} loads ${ours.length} crewmux modules, over its ceiling of ${ceiling}: ${ours.join(' ')}`,
+  );
+}
+
 /** A module hook, registered with `--import register`, that appends every URL the ESM loader loads to `loaded`. */
 function loadLog(t: TestEnv): { loaded: string; register: string } {
   const loaded = join(t.dir, 'loaded.txt');
@@ -172,7 +211,7 @@ function loadLog(t: TestEnv): { loaded: string; register: string } {
   return { loaded, register };
 }
 
-test('status of a session with workers, usage, reviews and approvals loads no zod and runs no git; --version neither', () =>
+test('status of a session with workers, usage, reviews and approvals loads no zod, no git or tmux adapter, at most its ceiling of modules, and runs no git; --version and --help neither', () =>
   withEnv(async (t) => {
     const repo = createRepo(t, { 'sub/a.txt': 'a\n' });
     mkdirSync(t.env.CREWMUX_DATA_DIR!, { recursive: true, mode: 0o700 });
@@ -225,7 +264,7 @@ test('status of a session with workers, usage, reviews and approvals loads no zo
     writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${gitLog}'\nexec '${realGit}' "$@"\n`, { mode: 0o700 });
     const env = { NODE_OPTIONS: `--import ${register}`, PATH: `${bin}:${t.env.PATH ?? process.env.PATH}` };
     const gitCalls = () => (existsSync(gitLog) ? readFileSync(gitLog, 'utf8') : '');
-    for (const args of [['status'], ['status', '--json'], ['status', '--explain', 'w02'], ['--version']]) {
+    for (const args of [['status'], ['status', '--json'], ['status', '--explain', 'w02'], ['--version'], ['--help']]) {
       writeFileSync(loaded, '');
       const res = await runCli(t, join(repo, 'sub'), args, { env });
       assert.equal(gitCalls(), '', `crewmux ${args.join(' ')} ran git`);
@@ -242,6 +281,19 @@ test('status of a session with workers, usage, reviews and approvals loads no zo
         [],
         `crewmux ${args.join(' ')} loaded zod`,
       );
+      for (const cut of NOT_ON_STATUS_PATH)
+        assert.deepEqual(
+          urls.filter((u) => u.includes(cut)),
+          [],
+          `crewmux ${args.join(' ')} loaded ${cut}`,
+        );
+      if (args[0] !== '--help')
+        assert.deepEqual(
+          urls.filter((u) => u.includes('/dist/src/cli/help-text.js')),
+          [],
+          `crewmux ${args.join(' ')} loaded the --help text`,
+        );
+      assertModuleCeiling(args, urls);
     }
     // A repository without a session is still asked of git, and says so as before.
     const other = createRepo(t);

@@ -5,11 +5,12 @@
  * exit 1 by design). simple-git stays the clone client of `crewmux skill add` (adapters/skills/skill-source.ts). Nothing here touches the user's checkout except `repoInfo` (read-only) and
  * `fastForwardCurrent` (only when the user asked for --merge and the tree is clean).
  */
-import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { exec, type ExecResult } from '../process/exec.js';
 import { ensureDir } from '../system/files.js';
 import { handOverByHand, linkedWorktreeDirs } from './git-refs.js';
+import { guessRepoRoot } from './repo-guess.js';
 import type { Git, MergeResult, RepoInfo } from '../../app/ports/git.js';
 
 /** Untracked files beyond this many are only counted by `uncommittedDiff`, not diffed. */
@@ -40,59 +41,6 @@ export async function retryWorktreeRace<T>(attempt: () => Promise<T>, between?: 
       await between?.();
       await new Promise((r) => setTimeout(r, RACE_BACKOFF_MS[i]));
     }
-  }
-}
-
-/** Variables with which git may find another repository than the `.git` entries say: repoRootGuess does not guess. */
-const DISCOVERY_VARIABLES = [
-  'GIT_DIR',
-  'GIT_WORK_TREE',
-  'GIT_COMMON_DIR',
-  'GIT_CEILING_DIRECTORIES',
-  'GIT_DISCOVERY_ACROSS_FILESYSTEM',
-  'GIT_CONFIG_PARAMETERS',
-  'GIT_CONFIG_GLOBAL',
-  'GIT_CONFIG_SYSTEM',
-];
-
-/** The common dir of the git dir `gitDir`: where its `commondir` file points (a linked worktree's), else itself. */
-function commonDirOf(gitDir: string): string {
-  try {
-    return resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
-  } catch {
-    return gitDir;
-  }
-}
-
-/**
- * Git's discovery from `cwd` read from the files (Git.repoRootGuess): the first directory upwards with a `.git`
- * directory (a main work tree) or a `.git` file `gitdir: PATH` (a linked worktree, a submodule). Undefined when
- * unsure: `env` has a variable of DISCOVERY_VARIABLES, `cwd` is inside a git dir, a `.git` is a symlink or unreadable.
- */
-export function guessRepoRoot(cwd: string, env: NodeJS.ProcessEnv): { root: string; commonDir: string } | undefined {
-  if (DISCOVERY_VARIABLES.some((k) => env[k] !== undefined)) return undefined;
-  if (cwd.split(sep).includes('.git')) return undefined;
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    const dotGit = join(dir, '.git');
-    let stat;
-    try {
-      stat = lstatSync(dotGit);
-    } catch {
-      stat = undefined;
-    }
-    if (stat?.isDirectory()) return { root: dir, commonDir: commonDirOf(dotGit) };
-    if (stat?.isFile()) {
-      let text: string;
-      try {
-        text = readFileSync(dotGit, 'utf8');
-      } catch {
-        return undefined;
-      }
-      const m = /^gitdir: (.+)$/m.exec(text);
-      return m ? { root: dir, commonDir: commonDirOf(resolve(dir, m[1]!.trim())) } : undefined;
-    }
-    if (stat) return undefined;
-    if (dirname(dir) === dir) return undefined;
   }
 }
 

@@ -4,7 +4,9 @@
  * through the checks generated from them (row-checks.ts: no zod to load). Several processes open
  * the same file (supervisor, `crewmux status`, `run --wait`); WAL lets readers run beside the writer.
  */
-import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
 import { preparePrivateFile } from '../system/files.js';
 import type {
   EventRow,
@@ -59,14 +61,22 @@ CREATE TABLE IF NOT EXISTS verifies (
 );
 `;
 
+// better-sqlite3 is CommonJS: `require` loads it without the ESM loader's pass over its source for export names, and its
+// compiled addon, named where its install puts it, spares the `bindings` package's search of a dozen paths. Both
+// were a good part of `crewmux status`'s start-up. A build elsewhere (a debug build) is still found by that search.
+const requireCjs = process.getBuiltinModule('node:module').createRequire(import.meta.url);
+const Database = requireCjs('better-sqlite3') as typeof BetterSqlite3;
+const ADDON = join(dirname(requireCjs.resolve('better-sqlite3')), '..', 'build', 'Release', 'better_sqlite3.node');
+const DATABASE_OPTIONS: BetterSqlite3.Options = existsSync(ADDON) ? { nativeBinding: ADDON } : {};
+
 /** The SQLite store: the Store port plus the open database, which compose/ hands to the stats and compaction stores. */
-export type SqliteStore = Store & { db: Database.Database };
+export type SqliteStore = Store & { db: BetterSqlite3.Database };
 
 /** Opens (creating if needed, 0600; E_UNSAFE_PATH for a symlink) the state database at `file`. Close it with `close()`. */
 export function openStore(file: string, now: () => number = Date.now): SqliteStore {
   // SQLite gives -wal and -shm the database's mode: create it 0600 first, never through a symlink.
   if (file !== ':memory:') preparePrivateFile(file);
-  const db = new Database(file);
+  const db = new Database(file, DATABASE_OPTIONS);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');

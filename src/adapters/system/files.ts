@@ -28,12 +28,10 @@ import {
   type FSWatcher,
   type Stats,
 } from 'node:fs';
-import { exec } from '../process/exec.js';
 import { systemClock } from './clock.js';
 import { waitUntil, type Clock } from '../../core/clock.js';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { randomBytes } from 'node:crypto';
 
 /**
  * Creates `dir` and any missing parents, each with exactly `mode` (default 0700, whatever the umask). An
@@ -79,7 +77,8 @@ export function refuseSymlink(path: string): void {
 export function writeFileAtomic(file: string, content: string | Uint8Array, mode = 0o600): void {
   ensureDir(dirname(file), mode & 0o044 ? 0o755 : 0o700);
   refuseSymlink(file);
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  // node:crypto is fetched here, not imported: loading it costs every command (`crewmux status`) ~20 internal modules.
+  const tmp = `${file}.${process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex')}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
     try {
@@ -285,6 +284,8 @@ export async function createFifo(path: string): Promise<void> {
   } catch {
     /* none */
   }
+  // Imported here: the spawn site is the only one of these helpers' needs that most commands never have.
+  const { exec } = await import('../process/exec.js');
   await exec('mkfifo', ['-m', '600', path]);
 }
 

@@ -6,15 +6,10 @@
  */
 import { exec, ExecError, type ExecResult } from '../process/exec.js';
 import { createTmuxControl } from './tmux-control.js';
+import { tmuxArgvPrefix, type TmuxServer } from './tmux-argv.js';
 import type { PanePlace, PaneInfo, ServerPane, SpawnPane, Tmux } from '../../app/ports/tmux.js';
 
-export interface TmuxOptions {
-  /** `-L` socket name; undefined uses the user's default server. */
-  socket?: string;
-  /** `-f` config file; tests pass /dev/null so a user's tmux.conf cannot change behaviour. */
-  configFile?: string;
-  /** Binary, default `tmux`. */
-  binary?: string;
+export interface TmuxOptions extends TmuxServer {
   /** Observer of every argv sent, for unit tests and tracing. */
   onCommand?: (argv: string[]) => void;
   /** Milliseconds each tmux command may take before it is killed and counts as failed (default 15 000). */
@@ -40,8 +35,7 @@ const ALL_PANES_FORMAT =
 
 /** tmux on the server named by `opts.socket` (default: the user's server); every call has a timeout (default 15 s). */
 export function createTmux(opts: TmuxOptions = {}): Tmux {
-  const binary = opts.binary ?? 'tmux';
-  const base = [...(opts.socket ? ['-L', opts.socket] : []), ...(opts.configFile ? ['-f', opts.configFile] : [])];
+  const [binary, ...base] = tmuxArgvPrefix(opts);
 
   const control = opts.control && createTmuxControl({ argv: [binary, ...base], session: opts.control.session });
 

@@ -3,7 +3,6 @@
  * and memory; runtime $XDG_RUNTIME_DIR/crewmux), computed from an environment passed in by the composition
  * root. Overrides: CREWMUX_CONFIG_DIR, CREWMUX_DATA_DIR, CREWMUX_RUNTIME_DIR, else the XDG variables.
  */
-import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { repoSlug } from '../../core/session/naming.js';
 
@@ -44,6 +43,15 @@ export function resolvePaths(env: NodeJS.ProcessEnv, home: string, uid: number):
 
 /** Where a repository's worktrees live: worktrees/<repo-name>-<hash of its path>. */
 export function repoWorktreesDir(paths: Paths, repoRoot: string): string {
-  const hash = createHash('sha256').update(repoRoot).digest('hex');
+  // node:crypto is fetched here, not imported: every command loads this module, few need a hash (and crypto is big).
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(repoRoot).digest('hex');
   return join(paths.worktreesDir, repoSlug(basename(repoRoot), hash));
+}
+
+/**
+ * Worker `workerId`'s state directory (prompt, pane log, MCP config) under the session dir of `rt` (a Runtime); pure,
+ * creates nothing.
+ */
+export function workerDir(rt: { sessionDir: string }, workerId: string): string {
+  return join(rt.sessionDir, 'workers', workerId);
 }

@@ -17,7 +17,8 @@ import {
 } from '../../core/workers/signals.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import type { Store } from '../ports/store.js';
-import { workerDir, type Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import { workerDir } from '../session/paths.js';
 import { UserError } from '../../core/errors.js';
 
 /** Where the reader of one worker's signals file is. */
