@@ -8,12 +8,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, createRepo, createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
+import { createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
 import { waitFor } from '../helpers/wait.js';
-import { startNodeRun } from '../helpers/node-lab-run.js';
+import { labCrewmux, startNodeRun } from '../helpers/node-lab-run.js';
 import Database from 'better-sqlite3';
 
 const isAlive = (pid: number) => {
@@ -45,20 +45,8 @@ test('a goal with one local and two node workers completes; both node branches a
   const t = createTestEnv();
   try {
     const [n0, n1] = lab.nodes as [(typeof lab.nodes)[0], (typeof lab.nodes)[0]];
-    // The lead's files are root's and 0700: a node user reaching for one of them fails.
-    chmodSync(t.dir, 0o700);
-    const configDir = t.env.CREWMUX_CONFIG_DIR!;
-    mkdirSync(configDir, { recursive: true, mode: 0o700 });
-    writeFileSync(
-      join(configDir, 'config.json'),
-      JSON.stringify({
-        nodes: { n0: { host: n0.ip, user: n0.user }, n1: { host: n1.ip, user: n1.user, maxWorkers: 1 } },
-      }),
-      { mode: 0o600 },
-    );
-    const repo = createRepo(t, {
-      'README.md': '# test repo\n',
-      '.crewmux/config.json': JSON.stringify({ verify: ['git status'] }),
+    const { repo, cli } = labCrewmux(lab, t, {
+      nodes: { n0: { host: n0.ip, user: n0.user }, n1: { host: n1.ip, user: n1.user, maxWorkers: 1 } },
     });
     const plan = {
       workers: [
@@ -69,9 +57,6 @@ test('a goal with one local and two node workers completes; both node branches a
       verify: ['git status'],
     };
     const goal = `Three files.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
-    const env = { ...t.env, CREWMUX_SSH_COMMAND: lab.sshCommand };
-    const cli = (args: string[], timeoutMs = 60_000) =>
-      lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
     const argv = headlessRunArgs(goal, { lead: 'scripted-lead', agents: ['scripted-worker'], timeoutS: 150 });
     const r = await cli(argv, 200_000);
     assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
@@ -113,68 +98,18 @@ test(
   'the link is cut while a node worker runs; it finishes meanwhile; once the link is back the lead learns it',
   { skip },
   async () => {
-    const lab = await createSshLab({ nodes: 1 });
-    const t = createTestEnv();
+    // The scripted worker writes cut.txt and holds its turn open (uncommitted) until a message comes: it never
+    // finishes by itself, so the test finishes it on the node while the link is down.
+    const r0 = await startNodeRun({ task: 'Cut.\n```file:cut.txt\nwritten on the node\n```', timeoutS: 200 });
+    const { lab, t, node: n0, repo, cli, run, sid, state } = r0;
     try {
-      const [n0] = lab.nodes as [(typeof lab.nodes)[0]];
-      chmodSync(t.dir, 0o700);
-      const configDir = t.env.CREWMUX_CONFIG_DIR!;
-      mkdirSync(configDir, { recursive: true, mode: 0o700 });
-      writeFileSync(join(configDir, 'config.json'), JSON.stringify({ nodes: { n0: { host: n0.ip, user: n0.user } } }), {
-        mode: 0o600,
-      });
-      const repo = createRepo(t, {
-        'README.md': '# test repo\n',
-        '.crewmux/config.json': JSON.stringify({ verify: ['git status'] }),
-      });
-      // The scripted worker writes cut.txt and holds its turn open (uncommitted) until a message comes: it never
-      // finishes by itself, so the test finishes it on the node while the link is down.
-      const plan = {
-        workers: [{ task: 'Cut.\n```file:cut.txt\nwritten on the node\n```\n```hold\n```\n', node: 'n0' }],
-        verify: ['git status'],
-      };
-      const goal = `One file.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
-      const env = { ...t.env, CREWMUX_SSH_COMMAND: lab.sshCommand };
-      const cli = (args: string[], timeoutMs = 60_000) =>
-        lab.runInLead([process.execPath, BIN, ...args], { env, cwd: repo, timeoutMs });
-      const args = ['run', '--goal', goal, '--lead', 'scripted-lead', '--agents', 'scripted-worker', '--no-attach'];
-      const run = cli([...args, '--trust-repo-config', '--wait', '--timeout', '200'], 260_000);
-
-      const nodeData = join(n0.home, '.local', 'share', 'crewmux', 'node');
-      const sid = await waitFor(
-        'the node worker to hold its turn with cut.txt written',
-        () => {
-          const found = lab.asNode(n0, ['sh', '-c', `ls -d ${nodeData}/worktrees/*/w01/cut.txt`]).stdout.trim();
-          return found ? found.split('/').at(-3) : undefined;
-        },
-        120_000,
-      );
-      const state = join(nodeData, 'sessions', sid, 'w01');
-      await waitFor(
-        'the scripted worker to idle',
-        () => /holding/.test(lab.asNode(n0, ['cat', join(state, 'pane.log')]).stdout),
-        60_000,
-      );
-      const nonce = /(?:<nonce> is|with nonce) ([0-9a-f]{12})/.exec(
-        readFileSync(join(state, 'prompt.md'), 'utf8'),
-      )?.[1];
-      assert.ok(nonce, 'the prompt on the node names the nonce');
       // The token never went on a command line: it was in the 0600 env file, deleted once read.
       const left = lab.asNode(n0, ['ls', state]).stdout.split('\n');
       assert.ok(!left.includes('env'), `the env file is deleted once read: ${left.join(' ')}`);
 
       lab.linkDown(n0);
       // Finished while the lead cannot reach the node: its done.flag, as an agent writes it, on the node.
-      const flag = join(nodeData, 'worktrees', sid, 'w01', '.crewmux', 'done.flag');
-      const wrote = lab.asNode(n0, [
-        'sh',
-        '-c',
-        'printf %s "$1" > "$2.tmp" && mv "$2.tmp" "$2"',
-        'sh',
-        JSON.stringify({ nonce, status: 'done', summary: 'finished while the link was down' }),
-        flag,
-      ]);
-      assert.equal(wrote.status, 0, wrote.stderr);
+      r0.writeDoneFlag('finished while the link was down');
       // The lead cannot know yet: only the node has the answer.
       const during = JSON.parse((await cli(['status', '--json'])).stdout);
       assert.equal(during.workers[0].state, 'running');
@@ -190,8 +125,7 @@ test(
       // Its uncommitted file was committed on the node (the snapshot) and came home.
       assert.equal(git(repo, 'show', `crewmux/${sid}/integration:cut.txt`), 'written on the node');
     } finally {
-      t.cleanup();
-      await lab.close();
+      await r0.close();
     }
   },
 );

@@ -15,6 +15,7 @@ import {
   type UsageReadResult,
   type WorkerPrepareResult,
 } from '../../core/nodes/bootstrap-protocol.js';
+import { parseOpParams } from '../../core/nodes/protocol.js';
 import { ConfigSchema } from '../../core/session/config-schema.js';
 import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
@@ -34,21 +35,11 @@ export interface NodeBootstrapDeps extends Pick<NodeWorkerDeps, 'dataDir' | 'tmu
   runtimeDir: string;
 }
 
-function parse<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Error } },
-  params: unknown,
-  op: string,
-): T {
-  const r = schema.safeParse(params ?? {});
-  if (!r.success) throw new Error(`${op}: invalid params: ${r.error.message}`);
-  return r.data;
-}
-
 /** The node's bootstrap and usage ops by name: `worker.prepare`, `usage.read`. */
 export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (params: unknown) => Promise<unknown>> {
   return {
     async 'worker.prepare'(params): Promise<WorkerPrepareResult> {
-      const p = parse(WorkerPrepareParamsSchema, params, 'worker.prepare');
+      const p = parseOpParams(WorkerPrepareParamsSchema, params, 'worker.prepare');
       const at = placesOf(d, p.id);
       const worktree = await freshWorktree(d, p);
       ensureDir(at.stateDir);
@@ -85,7 +76,7 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
     },
 
     async 'usage.read'(params): Promise<UsageReadResult> {
-      const p = parse(UsageReadParamsSchema, params, 'usage.read');
+      const p = parseOpParams(UsageReadParamsSchema, params, 'usage.read');
       let budget = NODE_USAGE_READ_MAX_BYTES;
       const workers: UsageReadResult['workers'] = [];
       for (const w of p.workers) {

@@ -18,6 +18,7 @@ import {
   WorkerSnapshotParamsSchema,
   WorkerStartParamsSchema,
   WorkerWatchParamsSchema,
+  parseOpParams,
   type WorkerStatus,
 } from '../../core/nodes/protocol.js';
 import { readPane, readsPane, type PaneReading } from '../../core/nodes/pane-reading.js';
@@ -55,18 +56,6 @@ export interface NodeWorkerDeps {
   /** Connects to a loopback port and closes (relay.poke); resolves whether anything accepted. */
   pokePort?(port: number): Promise<boolean>;
 }
-
-type Parse = <T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Error } },
-  params: unknown,
-  op: string,
-) => T;
-
-const parse: Parse = (schema, params, op) => {
-  const r = schema.safeParse(params ?? {});
-  if (!r.success) throw new Error(`${op}: invalid params: ${r.error.message}`);
-  return r.data;
-};
 
 /** The file in a worker's state dir naming its agent. */
 const AGENT_FILE = 'agent';
@@ -159,12 +148,12 @@ export async function freshWorktree(
 export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: unknown) => Promise<unknown>> {
   return {
     async 'relay.poke'(params) {
-      const { port } = parse(RelayPokeParamsSchema, params, 'relay.poke');
+      const { port } = parseOpParams(RelayPokeParamsSchema, params, 'relay.poke');
       return { reached: (await d.pokePort?.(port)) ?? false };
     },
 
     async 'repo.ensure'(params) {
-      const { repoId } = parse(RepoEnsureParamsSchema, params, 'repo.ensure');
+      const { repoId } = parseOpParams(RepoEnsureParamsSchema, params, 'repo.ensure');
       const path = repoPath(d, repoId);
       if (readIfExists(join(path, 'HEAD')) === undefined) {
         ensureDir(path);
@@ -174,7 +163,7 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
     },
 
     async 'worker.start'(params) {
-      const p = parse(WorkerStartParamsSchema, params, 'worker.start');
+      const p = parseOpParams(WorkerStartParamsSchema, params, 'worker.start');
       const at = placesOf(d, p.id);
       const agent = await d.resolveAgent(p.agent);
       if (!agent) throw new Error(`agent "${p.agent}" is not installed on this node`);
@@ -237,18 +226,18 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
     },
 
     async 'worker.running'(params) {
-      const { id } = parse(WorkerRefParamsSchema, params, 'worker.running');
+      const { id } = parseOpParams(WorkerRefParamsSchema, params, 'worker.running');
       return nodeWorkerStatus(d, id);
     },
 
     async 'worker.watch'(params) {
-      const { ids } = parse(WorkerWatchParamsSchema, params, 'worker.watch');
+      const { ids } = parseOpParams(WorkerWatchParamsSchema, params, 'worker.watch');
       for (const id of ids) d.watch?.add(id);
       return { watching: d.watch?.size() ?? 0 };
     },
 
     async 'worker.stop'(params) {
-      const { id } = parse(WorkerRefParamsSchema, params, 'worker.stop');
+      const { id } = parseOpParams(WorkerRefParamsSchema, params, 'worker.stop');
       const { session } = placesOf(d, id);
       d.watch?.remove(id);
       const p = await livePane(d, session);
@@ -263,7 +252,7 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
     },
 
     async 'worker.send'(params) {
-      const p = parse(WorkerSendParamsSchema, params, 'worker.send');
+      const p = parseOpParams(WorkerSendParamsSchema, params, 'worker.send');
       const at = placesOf(d, p.id);
       const pane = await livePane(d, at.session);
       if (!pane) throw new Error(`worker ${p.id}'s agent is not running on this node`);
@@ -278,7 +267,7 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
     },
 
     async 'worker.output'(params) {
-      const p = parse(WorkerOutputParamsSchema, params, 'worker.output');
+      const p = parseOpParams(WorkerOutputParamsSchema, params, 'worker.output');
       const panes = await d.tmux.listPanes(placesOf(d, p.id).session).catch(() => []);
       const pane = panes[0];
       if (!pane) return {};
@@ -286,7 +275,7 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
     },
 
     async 'worker.snapshot'(params) {
-      const p = parse(WorkerSnapshotParamsSchema, params, 'worker.snapshot');
+      const p = parseOpParams(WorkerSnapshotParamsSchema, params, 'worker.snapshot');
       const { worktree } = placesOf(d, p.id);
       const commit = await d.git.snapshotCommit(worktree, p.message, p.exclude);
       return { commit: commit ?? null, head: await d.git.revParse(worktree, 'HEAD') };

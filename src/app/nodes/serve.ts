@@ -9,6 +9,7 @@ import {
   NODE_PROTOCOL,
   type HelloResult,
   type NodeInfo,
+  parseOpParams,
 } from '../../core/nodes/protocol.js';
 import type { MemoryReader } from '../ports/machine-memory.js';
 
@@ -24,16 +25,6 @@ export interface NodeServeDeps {
   detectAgents(names: string[] | undefined): Promise<NodeInfo['agents']>;
   /** How many crewmux worker sessions run on the node's tmux server. */
   workersRunning(): Promise<number>;
-}
-
-function parse<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Error } },
-  params: unknown,
-  op: string,
-): T {
-  const r = schema.safeParse(params ?? {});
-  if (!r.success) throw new Error(`${op}: invalid params: ${r.error.message}`);
-  return r.data;
 }
 
 async function info(deps: NodeServeDeps, agents: string[] | undefined): Promise<NodeInfo> {
@@ -53,7 +44,7 @@ async function info(deps: NodeServeDeps, agents: string[] | undefined): Promise<
 export function nodeServeMethods(deps: NodeServeDeps): Record<string, (params: unknown) => Promise<unknown>> {
   return {
     async hello(params): Promise<HelloResult> {
-      const p = parse(HelloParamsSchema, params, 'hello');
+      const p = parseOpParams(HelloParamsSchema, params, 'hello');
       return {
         version: deps.version,
         protocol: NODE_PROTOCOL,
@@ -64,7 +55,7 @@ export function nodeServeMethods(deps: NodeServeDeps): Record<string, (params: u
       };
     },
     async info(params): Promise<NodeInfo> {
-      return info(deps, parse(InfoParamsSchema, params, 'info').agents);
+      return info(deps, parseOpParams(InfoParamsSchema, params, 'info').agents);
     },
   };
 }

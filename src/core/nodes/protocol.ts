@@ -201,3 +201,14 @@ export function hostLocalEnvName(name: string): boolean {
     /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|GIT_CONFIG_GLOBAL)$/.test(name)
   );
 }
+
+/** Op `op`'s params checked against `schema` (missing params are `{}`); throws "OP: invalid params: ..." otherwise. */
+export function parseOpParams<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Error } },
+  params: unknown,
+  op: string,
+): T {
+  const r = schema.safeParse(params ?? {});
+  if (!r.success) throw new Error(`${op}: invalid params: ${r.error.message}`);
+  return r.data;
+}
