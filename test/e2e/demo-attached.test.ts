@@ -10,19 +10,11 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as pty from 'node-pty';
 import { BIN, createTestEnv, diagnostics, eventually, runCli, type TestEnv } from '../helpers/env.js';
+import { isAlive } from '../helpers/wait.js';
 
 /** tmux on the test's server, its "no server running" stderr kept out of the test output. */
 const quietTmux = (t: TestEnv, ...args: string[]) =>
   execFileSync('tmux', ['-L', t.socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Pane pids on the test's tmux server right now ([] when it runs no session). */
 function panePids(t: TestEnv): number[] {
@@ -78,7 +70,7 @@ test('the attached demo returns to the shell when the goal ends and leaves no tm
     assert.match(text, /session \S+: done/);
     assert.ok(pids.size >= 3, `saw the lead, supervisor and worker panes (${[...pids].join(', ')})`);
     assert.deepEqual(tmuxSessions(t), [], 'no tmux session is left');
-    assert.deepEqual([...pids].filter(alive), [], 'no pane process is left');
+    assert.deepEqual([...pids].filter(isAlive), [], 'no pane process is left');
     const repo = /throwaway repository (\S+)/.exec(text)?.[1];
     assert.ok(repo, text);
     assert.equal(existsSync(repo), false, `the throwaway repository ${repo} is removed`);
@@ -110,7 +102,7 @@ test('demo --keep-session leaves its session; stop on that ended session clears 
     assert.equal(stop.code, 0, `${stop.stdout}\n${stop.stderr}`);
     assert.match(stop.stdout, new RegExp(`session ${sid} had already ended \\(done\\); stopped what it left running`));
     assert.deepEqual(tmuxSessions(t), []);
-    await eventually('every pane process to be gone', () => pids.every((p) => !alive(p)));
+    await eventually('every pane process to be gone', () => pids.every((p) => !isAlive(p)));
 
     const again = await runCli(t, repo, ['stop']);
     assert.equal(again.code, 1);

@@ -15,20 +15,11 @@ import Database from 'better-sqlite3';
 import { createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason, type LabNode } from '../helpers/netns-ssh.js';
 import { labCrewmux, startNodeRun } from '../helpers/node-lab-run.js';
-import { waitFor } from '../helpers/wait.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
 
 const skip =
   sshLabSkipReason() ??
   (existsSync('/proc/pressure/memory') ? undefined : 'needs PSI (/proc/pressure/memory) to refuse workers here');
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const goalOf = (workers: unknown[]) =>
   `Work.\n\`\`\`json\n${JSON.stringify({ workers, verify: ['git status'] })}\n\`\`\`\n`;

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
-import { waitFor } from '../helpers/wait.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
 
 test('after a merge, the next worker takes a pool worktree at the new head; idle pool worktrees go with the session', async () => {
   const t = createTestEnv();
@@ -103,15 +103,6 @@ function parkedPanes(t: ReturnType<typeof createTestEnv>): { paneId: string; pid
     .filter(([win, dead]) => win === 'crewmux-pool' && dead === '0')
     .map(([, , paneId, pid, cwd]) => ({ paneId: paneId!, pid: Number(pid), cwd: cwd! }));
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('a pooled worker starts in the pane parked for its worktree, with its own variables and no secret left in a file; a dead parked pane is replaced, never used; no parked pane outlives the session', async () => {
   const t = createTestEnv();
@@ -241,7 +232,8 @@ test('a pooled worker starts in the pane parked for its worktree, with its own v
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     assert.deepEqual(parkedPanes(t), [], 'no parked pane survives the session');
     const workers = new Set([live.pid, ...refilled.filter((p) => p.paneId === b.pane).map((p) => p.pid)]);
-    for (const pid of everParked) if (!workers.has(pid)) assert.equal(alive(pid), false, `parked shell ${pid} is gone`);
+    for (const pid of everParked)
+      if (!workers.has(pid)) assert.equal(isAlive(pid), false, `parked shell ${pid} is gone`);
     assert.equal(existsSync(join(sessionDir, 'pool')), false, "the parked panes' gates and scripts are gone");
   } finally {
     t.cleanup();
@@ -274,7 +266,7 @@ test('a supervisor SIGKILLed with parked panes leaves them in its tmux session; 
     const gc = await runCli(t, repo, ['gc', '--json']);
     assert.equal(gc.code, 0, gc.stderr);
     assert.deepEqual(parkedPanes(t), [], 'gc killed the parked panes');
-    for (const p of filled) await waitFor(`parked shell ${p.pid} to end`, () => !alive(p.pid), 10_000, 50);
+    for (const p of filled) await waitFor(`parked shell ${p.pid} to end`, () => !isAlive(p.pid), 10_000, 50);
   } finally {
     t.cleanup();
   }

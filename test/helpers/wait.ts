@@ -16,3 +16,13 @@ export async function waitFor<T>(
     await delay(everyMs);
   }
 }
+
+/** True while a process with `pid` exists (signal 0: nothing is sent); false once it is gone. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
