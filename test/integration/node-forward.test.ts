@@ -35,12 +35,16 @@ console.log(JSON.stringify({ remotePort, localPort, cancelled, viaLoopback: viaL
   afterCancel: afterCancel.stdout.trim(), stderr: viaLoopback.stderr }));
 `;
 
-test('ssh -O forward -R gives the node a loopback port to a loopback server on the lead side', { skip }, async () => {
+/**
+ * Runs `probe` (an ES module) in the lead namespace of a new one-node lab, with the ssh adapter, the lab's ssh
+ * command, a runtime dir and the node as its target; resolves with its last stdout line parsed as JSON.
+ */
+async function runProbe<T>(probe: string): Promise<{ out: T; stdout: string }> {
   const lab = await createSshLab({ nodes: 1 });
   const t = createTestEnv();
   try {
     const [node] = lab.nodes;
-    const r = await lab.runInLead([process.execPath, '--input-type=module', '-e', PROBE], {
+    const r = await lab.runInLead([process.execPath, '--input-type=module', '-e', probe], {
       env: {
         ...t.env,
         CREWMUX_SSH_COMMAND: lab.sshCommand,
@@ -51,17 +55,21 @@ test('ssh -O forward -R gives the node a loopback port to a loopback server on t
       timeoutMs: 120_000,
     });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, string | number | boolean>;
-    assert.ok(Number(out.remotePort) > 0, r.stdout);
-    assert.equal(out.viaLoopback, 'lead-mcp-ok /mcp', r.stdout);
-    // Bound to the node's loopback only: its network address has nothing there.
-    assert.equal(out.viaAddress, 'failed ECONNREFUSED', r.stdout);
-    assert.equal(out.cancelled, true, r.stdout);
-    assert.equal(out.afterCancel, 'failed ECONNREFUSED', r.stdout);
+    return { out: JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T, stdout: r.stdout };
   } finally {
     t.cleanup();
     await lab.close();
   }
+}
+
+test('ssh -O forward -R gives the node a loopback port to a loopback server on the lead side', { skip }, async () => {
+  const { out, stdout } = await runProbe<Record<string, string | number | boolean>>(PROBE);
+  assert.ok(Number(out.remotePort) > 0, stdout);
+  assert.equal(out.viaLoopback, 'lead-mcp-ok /mcp', stdout);
+  // Bound to the node's loopback only: its network address has nothing there.
+  assert.equal(out.viaAddress, 'failed ECONNREFUSED', stdout);
+  assert.equal(out.cancelled, true, stdout);
+  assert.equal(out.afterCancel, 'failed ECONNREFUSED', stdout);
 });
 
 /** Runs in the lead namespace: a server on a Unix socket, the forward to it, the master's loss, the same port again. */
@@ -96,32 +104,13 @@ test(
   'a forward to a Unix socket here is made again on the same node port after its master is gone',
   { skip },
   async () => {
-    const lab = await createSshLab({ nodes: 1 });
-    const t = createTestEnv();
-    try {
-      const [node] = lab.nodes;
-      const r = await lab.runInLead([process.execPath, '--input-type=module', '-e', SOCKET_PROBE], {
-        env: {
-          ...t.env,
-          CREWMUX_SSH_COMMAND: lab.sshCommand,
-          SSH_MODULE: join(ROOT, 'dist', 'src', 'adapters', 'nodes', 'ssh.js'),
-          RUNTIME_DIR: t.env.CREWMUX_RUNTIME_DIR,
-          TARGET: JSON.stringify({ host: node!.ip, user: node!.user }),
-        },
-        timeoutMs: 120_000,
-      });
-      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, string | number | null>;
-      assert.ok(Number(out.port) > 0, r.stdout);
-      assert.equal(out.first, `lead-socket-ok 127.0.0.1:${out.port}`, r.stdout);
-      assert.ok(Number(out.master1) > 0, r.stdout);
-      assert.equal(out.gone, null, r.stdout);
-      assert.equal(out.again, out.port, r.stdout);
-      assert.ok(Number(out.master2) > 0 && out.master2 !== out.master1, r.stdout);
-      assert.equal(out.second, `lead-socket-ok 127.0.0.1:${out.port}`, r.stdout);
-    } finally {
-      t.cleanup();
-      await lab.close();
-    }
+    const { out, stdout } = await runProbe<Record<string, string | number | null>>(SOCKET_PROBE);
+    assert.ok(Number(out.port) > 0, stdout);
+    assert.equal(out.first, `lead-socket-ok 127.0.0.1:${out.port}`, stdout);
+    assert.ok(Number(out.master1) > 0, stdout);
+    assert.equal(out.gone, null, stdout);
+    assert.equal(out.again, out.port, stdout);
+    assert.ok(Number(out.master2) > 0 && out.master2 !== out.master1, stdout);
+    assert.equal(out.second, `lead-socket-ok 127.0.0.1:${out.port}`, stdout);
   },
 );
