@@ -5,12 +5,15 @@
  * (or marks 'unreachable'); it records what it was asked (starts, status and info questions, stops, fetches, removals,
  * watches, worktree bootstraps) and hands the test's `push` to the listeners the runtime's `onStatus` registered; its
  * workers' usage files are the test's `usageFiles`, served from the offsets asked as the node would. No ssh, no channel.
+ * Also a scripted node connector (`createScriptedConnector`) for tests of the real NodeRuntime over fake channels.
  */
 import type { NodeRuntime, NodeWorkerPrepare, NodeWorkerStart } from '../../src/app/nodes/node-runtime.js';
 import type { WorkerPrepareResult } from '../../src/core/nodes/bootstrap-protocol.js';
 import type { RuntimeCapabilities, WorkerHandle } from '../../src/app/ports/worker-runtime.js';
 import type { NodeWorktree, WorkerRemoveParams, WorkerRemoveResult } from '../../src/core/nodes/gc-protocol.js';
-import type { NodeInfo, WorkerStatus } from '../../src/core/nodes/protocol.js';
+import { NODE_PROTOCOL, type NodeInfo, type WorkerStatus } from '../../src/core/nodes/protocol.js';
+import type { NodeChannel, NodeConnector } from '../../src/app/ports/nodes.js';
+import type { NodeLinkFailure } from '../../src/core/nodes/ssh-failure.js';
 import type { Config } from '../../src/core/session/config-schema.js';
 import { ConfigSchema } from '../../src/core/session/config-schema.js';
 import { createFakeRuntime, type FakeRuntime, type FakeRuntimeOptions } from './fake-runtime.js';
@@ -212,4 +215,60 @@ export async function createFakeNodesRuntime(
       },
     },
   });
+}
+
+/** One channel a scripted connector opened: the calls it got, notifications to push on it, a cut like a lost link. */
+export interface ScriptedChannel {
+  calls: [string, unknown][];
+  push(method: string, params: unknown): void;
+  cut(): void;
+}
+
+/**
+ * A node connector (app/ports/nodes.ts) whose channels answer `hello` as a node `gpu1` running one worker and every
+ * other call with `answer(method, params)` (a throw is the node's error); `channels` are the ones opened so far, in
+ * order, for the test to read and drive. No ssh, no node process: a real NodeRuntime runs on top of it.
+ */
+export function createScriptedConnector(answer: (method: string, params: unknown) => unknown): {
+  connector: NodeConnector;
+  channels: ScriptedChannel[];
+} {
+  const channels: ScriptedChannel[] = [];
+  const connector: NodeConnector = {
+    async open() {
+      const calls: [string, unknown][] = [];
+      const listeners: ((m: string, p: unknown) => void)[] = [];
+      let end: (f: NodeLinkFailure) => void = () => undefined;
+      const closed = new Promise<NodeLinkFailure>((r) => (end = r));
+      channels.push({
+        calls,
+        push: (m, p) => listeners.forEach((fn) => fn(m, p)),
+        cut: () => end({ kind: 'exited', exitCode: 255, stderr: 'Connection reset' }),
+      });
+      const channel: NodeChannel = {
+        async call(method, params) {
+          calls.push([method, params]);
+          if (method === 'hello')
+            return {
+              version: '1.0.0',
+              protocol: NODE_PROTOCOL,
+              dataDir: '/home/n/.local/share/crewmux',
+              hostname: 'gpu1',
+              platform: 'linux',
+              workersRunning: 1,
+              agents: [],
+            };
+          return answer(method, params);
+        },
+        onNotification: (fn) => listeners.push(fn),
+        closed,
+        async close() {
+          end({ kind: 'exited', exitCode: 0, stderr: '' });
+        },
+      };
+      return channel;
+    },
+    async disconnect() {},
+  };
+  return { connector, channels };
 }

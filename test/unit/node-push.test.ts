@@ -9,13 +9,11 @@ import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
 import { createWorkerWatch } from '../../src/app/nodes/serve-watch.js';
 import { createNodeRuntime } from '../../src/app/nodes/node-runtime.js';
-import type { NodeChannel, NodeConnector } from '../../src/app/ports/nodes.js';
-import { NODE_PROTOCOL, type WorkerStatus } from '../../src/core/nodes/protocol.js';
-import type { NodeLinkFailure } from '../../src/core/nodes/ssh-failure.js';
+import type { WorkerStatus } from '../../src/core/nodes/protocol.js';
 import type { WorkerHandle } from '../../src/app/ports/worker-runtime.js';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
-import { createFakeNode, createFakeNodesRuntime } from '../helpers/fake-node.js';
+import { createFakeNode, createFakeNodesRuntime, createScriptedConnector } from '../helpers/fake-node.js';
 
 const settle = async () => {
   for (let i = 0; i < 10; i++) await turn();
@@ -79,50 +77,11 @@ test('push: the node announces a watched worker, then notifies only its changes 
 
 /** A connector whose channels the test drives: it records calls, pushes notifications, ends a channel like a cut link. */
 function drivenConnector() {
-  const channels: {
-    calls: [string, unknown][];
-    push(method: string, params: unknown): void;
-    cut(): void;
-  }[] = [];
-  const connector: NodeConnector = {
-    async open() {
-      const calls: [string, unknown][] = [];
-      const listeners: ((m: string, p: unknown) => void)[] = [];
-      let end: (f: NodeLinkFailure) => void = () => undefined;
-      const closed = new Promise<NodeLinkFailure>((r) => (end = r));
-      channels.push({
-        calls,
-        push: (m, p) => listeners.forEach((fn) => fn(m, p)),
-        cut: () => end({ kind: 'exited', exitCode: 255, stderr: 'Connection reset' }),
-      });
-      const channel: NodeChannel = {
-        async call(method, params) {
-          calls.push([method, params]);
-          if (method === 'hello')
-            return {
-              version: '1.0.0',
-              protocol: NODE_PROTOCOL,
-              dataDir: '/home/n/.local/share/crewmux',
-              hostname: 'gpu1',
-              platform: 'linux',
-              workersRunning: 1,
-              agents: [],
-            };
-          if (method === 'worker.watch') return { watching: 1 };
-          if (method === 'worker.running') return { running: true };
-          throw new Error(`unexpected ${method}`);
-        },
-        onNotification: (fn) => listeners.push(fn),
-        closed,
-        async close() {
-          end({ kind: 'exited', exitCode: 0, stderr: '' });
-        },
-      };
-      return channel;
-    },
-    async disconnect() {},
-  };
-  return { connector, channels };
+  return createScriptedConnector((method) => {
+    if (method === 'worker.watch') return { watching: 1 };
+    if (method === 'worker.running') return { running: true };
+    throw new Error(`unexpected ${method}`);
+  });
 }
 
 test('push: the lead watches its node workers on every new channel, and hands the node’s pushes on', async () => {

@@ -9,48 +9,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
 import { createNodeRuntime, type NodeRelay } from '../../src/app/nodes/node-runtime.js';
-import type { NodeChannel, NodeConnector } from '../../src/app/ports/nodes.js';
-import { NODE_PROTOCOL } from '../../src/core/nodes/protocol.js';
-import type { NodeLinkFailure } from '../../src/core/nodes/ssh-failure.js';
+import { createScriptedConnector } from '../helpers/fake-node.js';
 
 /** Channels that answer hello and worker.running, and can be cut like a dropped link. */
 function connector(onPoke: (port: number) => void = () => undefined) {
-  const cuts: (() => void)[] = [];
-  const c: NodeConnector = {
-    async open() {
-      let end: (f: NodeLinkFailure) => void = () => undefined;
-      const closed = new Promise<NodeLinkFailure>((r) => (end = r));
-      cuts.push(() => end({ kind: 'exited', exitCode: 255, stderr: 'Connection reset' }));
-      const channel: NodeChannel = {
-        async call(method, params) {
-          if (method === 'relay.poke') {
-            onPoke((params as { port: number }).port);
-            return { reached: true };
-          }
-          if (method === 'hello')
-            return {
-              version: '1.0.0',
-              protocol: NODE_PROTOCOL,
-              dataDir: '/home/n/.local/share/crewmux',
-              hostname: 'gpu1',
-              platform: 'linux',
-              workersRunning: 1,
-              agents: [],
-            };
-          if (method === 'worker.running') return { running: true };
-          return { watching: 1 };
-        },
-        onNotification: () => undefined,
-        closed,
-        async close() {
-          end({ kind: 'exited', exitCode: 0, stderr: '' });
-        },
-      };
-      return channel;
-    },
-    async disconnect() {},
-  };
-  return { connector: c, cutLast: () => cuts.at(-1)!() };
+  const { connector: c, channels } = createScriptedConnector((method, params) => {
+    if (method === 'relay.poke') {
+      onPoke((params as { port: number }).port);
+      return { reached: true };
+    }
+    if (method === 'worker.running') return { running: true };
+    return { watching: 1 };
+  });
+  return { connector: c, cutLast: () => channels.at(-1)!.cut() };
 }
 
 /** An ssh master: its pid, the node ports it forwards (to what), ports held by someone else on the node. */
