@@ -49,7 +49,7 @@ import { createMachineMemory } from './machine-memory.js';
 import { closeNodeRuntimes, nodeOf } from '../app/workers/worker-runtimes.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ensureDir } from '../adapters/system/files.js';
+import { ensureDir, makeOwnerOnly, removeStaleSocket } from '../adapters/system/files.js';
 import { cleanNodeWorkers } from '../app/nodes/node-gc.js';
 
 const isFinishedState = (name: string) => FINISHED_STATES.includes(name as WorkerState);
@@ -206,6 +206,7 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
       workerByToken: workerTokenLookup(() => store.listWorkers(sid)),
     },
     buildServer: (p) => buildMcpServer(p, p.role === 'lead' ? leadDeps : toolDeps),
+    socketFiles: { removeStale: removeStaleSocket, makeOwnerOnly },
   });
 
   // A worker node's agent reaches this server through a loopback port on its node (app/nodes/node-runtime.ts).

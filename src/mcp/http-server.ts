@@ -4,7 +4,6 @@
  * Host and Origin name this loopback port (DNS-rebinding protection), the body is under the size limit,
  * and the bearer token names a principal, who gets only that role's tools.
  */
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -21,6 +20,16 @@ export interface McpHttpOptions {
   maxBodyBytes?: number;
   /** Called after `principal`'s tools/list request was answered (the lead's start-up waits for it). */
   onToolsListed?(principal: Principal): void;
+  /** The file steps `listenSocket` needs (src/adapters/system/files.ts, wired in src/compose/); without them it throws. */
+  socketFiles?: SocketFiles;
+}
+
+/** File steps around a Unix socket listener: this driving adapter does no file I/O itself. */
+export interface SocketFiles {
+  /** Removes a leftover socket at the path (a supervisor that was killed); leaves anything else. */
+  removeStale(path: string): void;
+  /** Makes the new socket 0600. */
+  makeOwnerOnly(path: string): void;
 }
 
 /** True when the JSON-RPC body (one message or a batch) holds a tools/list request. */
@@ -165,13 +174,15 @@ export function createMcpHttpServer(opts: McpHttpOptions) {
      * allowed Host header. Resolves once it listens; rejects with the listen error.
      */
     async listenSocket(path: string): Promise<void> {
-      if (lstatSync(path, { throwIfNoEntry: false })?.isSocket()) unlinkSync(path);
+      const files = opts.socketFiles;
+      if (!files) throw new Error('listenSocket needs the socketFiles option (src/adapters/system/files.ts)');
+      files.removeStale(path);
       const server = newServer();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(path, () => resolve());
       });
-      chmodSync(path, 0o600);
+      files.makeOwnerOnly(path);
       socketServer = server;
     },
     /** Closes every MCP session and the listeners. */

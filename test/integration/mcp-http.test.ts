@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMcpHttpServer } from '../../src/mcp/http-server.js';
+import { createMcpHttpServer, type McpHttpOptions } from '../../src/mcp/http-server.js';
+import { makeOwnerOnly, removeStaleSocket } from '../../src/adapters/system/files.js';
 import { buildMcpServer } from '../../src/mcp/build-server.js';
 import { connectCrewmux } from '../../src/demo/mcp-client.js';
 import type { Runtime } from '../../src/app/runtime.js';
@@ -18,12 +19,20 @@ const WORKER = 'worker-token-0123456789';
 // Listing tools never touches the runtime; a bare object stands in for it.
 const rt = { options: { toolWaitS: 45 } } as unknown as Runtime;
 
-function raw(port: number, headers: Record<string, string>, body: string): Promise<number> {
+/** The MCP endpoint (not listening yet) for the lead's token and worker w01's, with `extra` options. */
+const serve = (extra: Partial<McpHttpOptions> = {}) =>
+  createMcpHttpServer({
+    book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) },
+    buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
+    ...extra,
+  });
+
+/** A POST to /mcp on 127.0.0.1:`to` (a port) or over the Unix socket `to` (a path); resolves with the status. */
+function raw(to: number | string, headers: Record<string, string>, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: '127.0.0.1',
-        port,
+        ...(typeof to === 'number' ? { host: '127.0.0.1', port: to } : { socketPath: to }),
         path: '/mcp',
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
@@ -46,11 +55,7 @@ const init = JSON.stringify({
 });
 
 test('requests with a wrong token, a foreign Host or Origin, or an oversized body are refused', async () => {
-  const server = createMcpHttpServer({
-    book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) },
-    buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
-    maxBodyBytes: 4096,
-  });
+  const server = serve({ maxBodyBytes: 4096 });
   const port = await server.listen(0);
   try {
     const host = `127.0.0.1:${port}`;
@@ -73,11 +78,7 @@ test('requests with a wrong token, a foreign Host or Origin, or an oversized bod
 
 test('the lead sees lead tools; a worker sees only its own and cannot call a lead tool; each tools/list is told', async () => {
   const listed: Principal[] = [];
-  const server = createMcpHttpServer({
-    book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) },
-    buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
-    onToolsListed: (p) => listed.push(p),
-  });
+  const server = serve({ onToolsListed: (p) => listed.push(p) });
   const port = await server.listen(0);
   const url = `http://127.0.0.1:${port}/mcp`;
   try {
@@ -132,10 +133,7 @@ test('the lead sees lead tools; a worker sees only its own and cannot call a lea
 });
 
 test('an idle keep-alive connection stays open past the 5 s Node default: a request sent on it later is answered', async () => {
-  const server = createMcpHttpServer({
-    book: { lead: LEAD, workerByToken: () => undefined },
-    buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
-  });
+  const server = serve();
   const port = await server.listen(0);
   const socket = connect(port, '127.0.0.1');
   try {
@@ -166,26 +164,6 @@ test('an idle keep-alive connection stays open past the 5 s Node default: a requ
   }
 });
 
-/** A POST to /mcp over the Unix socket `path`; resolves with the status. */
-function viaSocket(path: string, headers: Record<string, string>, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath: path,
-        path: '/mcp',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-      },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 test('the Unix socket nodes relay to: 0600, a leftover socket replaced, the same token and Host checks', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'crewmux-mcp-sock-'));
   chmodSync(dir, 0o700);
@@ -194,19 +172,16 @@ test('the Unix socket nodes relay to: 0600, a leftover socket replaced, the same
   const script = `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`;
   spawnSync(process.execPath, ['-e', script]);
   assert.ok(lstatSync(path).isSocket(), 'the leftover socket is there');
-  const server = createMcpHttpServer({
-    book: { lead: LEAD, workerByToken: (t) => (t === WORKER ? 'w01' : undefined) },
-    buildServer: (p) => buildMcpServer(p, { rt, version: '0.0.0-test' }),
-  });
+  const server = serve({ socketFiles: { removeStale: removeStaleSocket, makeOwnerOnly } });
   await server.listen(0);
   try {
     await server.listenSocket(path);
     assert.equal(statSync(path).mode & 0o777, 0o600);
     server.allowRelayedHost('127.0.0.1:40123');
     const relayed = { host: '127.0.0.1:40123' };
-    assert.equal(await viaSocket(path, { ...relayed, authorization: `Bearer ${WORKER}` }, init), 200);
-    assert.equal(await viaSocket(path, { ...relayed, authorization: 'Bearer nope' }, init), 401);
-    assert.equal(await viaSocket(path, { host: '127.0.0.1:40124', authorization: `Bearer ${WORKER}` }, init), 403);
+    assert.equal(await raw(path, { ...relayed, authorization: `Bearer ${WORKER}` }, init), 200);
+    assert.equal(await raw(path, { ...relayed, authorization: 'Bearer nope' }, init), 401);
+    assert.equal(await raw(path, { host: '127.0.0.1:40124', authorization: `Bearer ${WORKER}` }, init), 403);
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

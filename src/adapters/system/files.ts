@@ -328,6 +328,16 @@ export function removeFile(path: string): void {
   rmSync(path, { force: true });
 }
 
+/** Removes `path` when it is a Unix socket (one a killed server left); anything else there is left as it is. */
+export function removeStaleSocket(path: string): void {
+  if (lstatSync(path, { throwIfNoEntry: false })?.isSocket()) unlinkSync(path);
+}
+
+/** Makes `path` readable and writable by its owner only (mode 0600, whatever the umask gave it). */
+export function makeOwnerOnly(path: string): void {
+  chmodSync(path, 0o600);
+}
+
 /** Removes a directory and everything below it if it exists (symlinks inside are removed, not followed). */
 export function removeTree(path: string): void {
   rmSync(path, { recursive: true, force: true });
