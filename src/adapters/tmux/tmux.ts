@@ -80,6 +80,10 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     const r = await run(['has-session', '-t', `=${name}`], false);
     return r.exitCode === 1 && !noAnswer(r);
   }
+  /** The argv tail that starts `command` in `p.cwd` and prints the new pane's `format` (`-P -F`). */
+  function startIn(p: SpawnPane, command = [p.command], format = '#{pane_id}\t#{window_id}'): string[] {
+    return ['-c', p.cwd, '-P', '-F', format, ...command];
+  }
   const ids = (r: ExecResult) => {
     const [paneId, windowId] = r.stdout.trim().split('\t');
     return { paneId: paneId!, windowId: windowId! };
@@ -114,12 +118,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
         String(size.width),
         '-y',
         String(size.height),
-        '-c',
-        p.cwd,
-        '-P',
-        '-F',
-        '#{pane_id}\t#{window_id}',
-        p.command,
+        ...startIn(p),
       ]);
       return ids(r);
     },
@@ -132,12 +131,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
         `=${session}:`,
         '-n',
         window,
-        '-c',
-        p.cwd,
-        '-P',
-        '-F',
-        '#{pane_id}\t#{window_id}',
-        p.command,
+        ...startIn(p),
       ]);
       return ids(r);
     },
@@ -146,7 +140,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
       // Without -d the new pane becomes the chain's current target, so the commands after it apply to it;
       // last-pane / last-window then give the focus back. The command runs in /bin/sh, started by tmux itself (more
       // than one word: no default-shell in between), so the pane's start costs one small shell whatever the user's.
-      const start = ['-c', p.cwd, '-P', '-F', '#{pane_id}\t#{window_id}', '/bin/sh', '-c', p.command];
+      const start = startIn(p, ['/bin/sh', '-c', p.command]);
       const chain =
         'split' in at
           ? [
@@ -173,7 +167,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     async parkPane(session: string, window: string, p: SpawnPane) {
       // -d everywhere: a parked pane never takes the focus, and the user's current window stays. The window is found by
       // its exact name (`=name`); when there is none (or no room in it), a new hidden window holds the pane.
-      const start = ['-c', p.cwd, '-P', '-F', '#{pane_id}\t#{window_id}\t#{pane_pid}', '/bin/sh', '-c', p.command];
+      const start = startIn(p, ['/bin/sh', '-c', p.command], '#{pane_id}\t#{window_id}\t#{pane_pid}');
       const target = `=${session}:=${window}`;
       const split = await run(
         ['split-window', '-d', '-t', target, ...start, ';', 'select-layout', '-t', target, 'tiled'],
@@ -215,18 +209,7 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
     },
 
     async splitWindow(targetWindowId: string, p: SpawnPane): Promise<string> {
-      const r = await run([
-        'split-window',
-        '-d',
-        '-t',
-        targetWindowId,
-        '-c',
-        p.cwd,
-        '-P',
-        '-F',
-        '#{pane_id}',
-        p.command,
-      ]);
+      const r = await run(['split-window', '-d', '-t', targetWindowId, ...startIn(p, [p.command], '#{pane_id}')]);
       return r.stdout.trim();
     },
 
