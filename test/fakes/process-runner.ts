@@ -6,7 +6,7 @@
  * its output file, as the real one appends the command's output. Processes are a set of live pids
  * with parents: `isAlive` looks there and `killTree` removes the tree (recorded in `kills`).
  *
- * Not modelled: running anything, timeouts in real time (a script says `timedOut`), stdin, signals
+ * Not modelled: running anything, timeouts in real time (a script says `timedOut`), stdin beyond recording it, signals
  * other than the end of a tree, the grace period of `killTree` (recorded, not waited).
  */
 import { appendFileSync } from 'node:fs';
@@ -28,6 +28,8 @@ export interface ScriptedResult {
 export interface RunnerCall {
   kind: 'exec' | 'execToFile';
   argv: string[];
+  /** What `exec` wrote to the command's stdin (its `input` option). */
+  input?: string;
   cwd?: string;
   timeoutMs?: number;
   shell?: boolean;
@@ -75,7 +77,13 @@ export function createFakeRunner(): FakeRunner {
     },
 
     async exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-      const call: RunnerCall = { kind: 'exec', argv: [file, ...args], cwd: opts.cwd, timeoutMs: opts.timeoutMs };
+      const call: RunnerCall = {
+        kind: 'exec',
+        argv: [file, ...args],
+        cwd: opts.cwd,
+        timeoutMs: opts.timeoutMs,
+        ...(opts.input === undefined ? {} : { input: opts.input }),
+      };
       runner.calls.push(call);
       const s = answer(call);
       const result: ExecResult = {

@@ -6,7 +6,8 @@
  * agent still runs are relaunched on their worktree with their new token, and the lead is relaunched
  * with a recap, because a running agent cannot be handed a new token. A worker on an SSH node is
  * re-adopted instead: its agent there keeps running, with the token it had (it only ever reached crewmux through
- * the MCP server's private Unix socket, so it was not rotated).
+ * the MCP server's private Unix socket, so it was not rotated). A worker on an `exec:` runtime is re-adopted too
+ * when its runtime says it still runs (its token was rotated: it reports through its done file).
  */
 import { isActive } from '../../core/workers/state.js';
 import { waitUntil } from '../../core/clock.js';
@@ -24,7 +25,8 @@ import { sessionFenceMarker } from './data-fence.js';
 import { parseDoneFlag } from '../../core/workers/completion.js';
 import type { WorkerRow } from '../../core/session/rows.js';
 import { completeTurn } from '../workers/turns.js';
-import { nodeRuntimeOf, runtimeOf } from '../workers/worker-runtimes.js';
+import { LOCAL_RUNTIME, nodeRuntimeOf, runtimeOf } from '../workers/worker-runtimes.js';
+import type { WorkerHandle, WorkerRuntime } from '../ports/worker-runtime.js';
 import type { NodeRuntime } from '../nodes/node-runtime.js';
 import { reopenNodeView } from '../nodes/node-view.js';
 
@@ -41,10 +43,11 @@ const ROTATED = 'crewmux resumed and replaced every MCP token (the old ones are 
 /**
  * Adopts a session in a new supervisor whose tokens were rotated: watches its active workers again, marks those
  * whose agent is gone `crashed`, relaunches those whose agent still runs (a failed relaunch leaves the worker
- * `crashed` and is told in the recap), re-adopts workers on SSH nodes without relaunching them (readoptNodeWorker),
- * and relaunches the lead with a recap (its prompt listing `leadTools`),
- * stopping a lead that still runs first; a tmux or lead launch failure rejects. Resolves to the relaunched lead,
- * whose prompt the caller delivers (deliverLeadPrompt: typed once its MCP client has listed crewmux's tools).
+ * `crashed` and is told in the recap), re-adopts workers on SSH nodes without relaunching them (readoptNodeWorker)
+ * and running workers of `exec:` runtimes (readoptRuntimeWorker), and relaunches the lead with a recap (its prompt
+ * listing `leadTools`), stopping a lead that still runs first; a tmux or lead launch failure rejects. Resolves to
+ * the relaunched lead, whose prompt the caller delivers (deliverLeadPrompt: typed once its MCP client has listed
+ * crewmux's tools).
  */
 export async function resumeSession(
   rt: Runtime,
@@ -71,6 +74,18 @@ export async function resumeSession(
     const now = rt.store.getWorker(rt.sid, w.id)!;
     if (!isActive(now.state)) {
       notes.push(`${w.id} finished while crewmux was down (${now.state})`);
+      continue;
+    }
+    // A runtime no longer configured cannot be asked: its worker is crashed below, as one without a pane.
+    const other = (() => {
+      try {
+        return runtimeOf(rt, now);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (other && other.runtime.name !== LOCAL_RUNTIME) {
+      notes.push(await readoptRuntimeWorker(rt, monitor, now, other.runtime, other.handle));
       continue;
     }
     const pane = livePane(w.pane_id);
@@ -157,6 +172,37 @@ async function readoptNodeWorker(rt: Runtime, monitor: Monitor, w: WorkerRow, no
     summary: w.summary ?? 'lost in restart',
   });
   return `${w.id}'s agent on node ${node.name} was gone; it is crashed`;
+}
+
+/**
+ * A worker on an `exec:` runtime runs where its script put it, not in a pane here, so a crash of the supervisor did
+ * not touch it: its runtime is asked once (`is-running` with the worker's handle). A live agent is re-adopted (it is
+ * watched already: its done.flag and log lines end its turn, the monitor asks its runtime as before); it keeps running
+ * with its MCP token from before the restart, which is refused, so it reports through its done file. A gone one is
+ * crashed (worker.crashed); a runtime that cannot tell keeps it watched (never evidence of an exit: the monitor asks
+ * again). Resolves with the line the recap and the session.resumed event carry.
+ */
+async function readoptRuntimeWorker(
+  rt: Runtime,
+  monitor: Monitor,
+  w: WorkerRow,
+  runtime: WorkerRuntime,
+  handle: WorkerHandle,
+): Promise<string> {
+  let running: boolean;
+  try {
+    running = await runtime.isRunning(handle);
+  } catch (e) {
+    return `${w.id}'s runtime ${runtime.name} could not tell whether its agent still runs (${(e as Error).message}); it is watched again`;
+  }
+  if (running)
+    return `${w.id} still runs on runtime ${runtime.name}: re-adopted (its agent keeps working there; its MCP token from before the restart is refused, so it reports through its done file)`;
+  changeWorkerState(rt, w, 'crashed', `its agent on runtime ${runtime.name} was gone when the session resumed`, {
+    exit_info: 'lost in restart',
+    summary: w.summary ?? 'lost in restart',
+  });
+  monitor.unwatch(w.id);
+  return `${w.id}'s agent on runtime ${runtime.name} was gone; it is crashed`;
 }
 
 function freshPanes<T>(panes: T[], freshTmux: boolean): T[] {
