@@ -217,6 +217,18 @@ export async function createFakeNodesRuntime(
   });
 }
 
+/** The NodeRuntime deps every scripted-connector test shares: node `gpu1` of session `s1`, no transfer, no events. */
+export const SCRIPTED_NODE = {
+  name: 'gpu1',
+  spec: { host: 'gpu1.lan' },
+  gitSshCommand: 'ssh',
+  transfer: {} as never,
+  version: '1.0.0',
+  emit: () => undefined,
+  sid: 's1',
+  repoRoot: '/repo',
+};
+
 /** One channel a scripted connector opened: the calls it got, notifications to push on it, a cut like a lost link. */
 export interface ScriptedChannel {
   calls: [string, unknown][];

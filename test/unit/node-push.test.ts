@@ -13,7 +13,12 @@ import type { WorkerStatus } from '../../src/core/nodes/protocol.js';
 import type { WorkerHandle } from '../../src/app/ports/worker-runtime.js';
 import { createMonitor } from '../../src/app/workers/monitor.js';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
-import { createFakeNode, createFakeNodesRuntime, createScriptedConnector } from '../helpers/fake-node.js';
+import {
+  createFakeNode,
+  createFakeNodesRuntime,
+  createScriptedConnector,
+  SCRIPTED_NODE,
+} from '../helpers/fake-node.js';
 
 const settle = async () => {
   for (let i = 0; i < 10; i++) await turn();
@@ -87,16 +92,9 @@ function drivenConnector() {
 test('push: the lead watches its node workers on every new channel, and hands the node’s pushes on', async () => {
   const { connector, channels } = drivenConnector();
   const node = createNodeRuntime({
-    name: 'gpu1',
-    spec: { host: 'gpu1.lan' },
+    ...SCRIPTED_NODE,
     connector,
     forwardRemote: () => Promise.reject(new Error('not here')),
-    gitSshCommand: 'ssh',
-    transfer: {} as never,
-    version: '1.0.0',
-    emit: () => undefined,
-    sid: 's1',
-    repoRoot: '/repo',
   });
   const heard: [string, WorkerStatus][] = [];
   node.onStatus((id, st) => heard.push([id, st]));

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as turn } from 'node:timers/promises';
 import { createNodeRuntime, type NodeRelay } from '../../src/app/nodes/node-runtime.js';
-import { createScriptedConnector } from '../helpers/fake-node.js';
+import { createScriptedConnector, SCRIPTED_NODE } from '../helpers/fake-node.js';
 
 /** Channels that answer hello and worker.running, and can be cut like a dropped link. */
 function connector(onPoke: (port: number) => void = () => undefined) {
@@ -74,20 +74,14 @@ test('relay: a new channel makes the lost relay again on the same node port; a l
   const allowed: string[] = [];
   const events: [string, unknown][] = [];
   const node = createNodeRuntime({
-    name: 'gpu1',
-    spec: { host: 'gpu1.lan' },
+    ...SCRIPTED_NODE,
     connector: conn,
     ...deps,
     mcpTarget: () => '/run/crewmux/mcp/s.sock',
     relayRecord: { load: () => record, save: (r) => (record = { ...r }) },
     allowMcpHost: (h) => allowed.push(h),
     sleep: async () => undefined,
-    gitSshCommand: 'ssh',
-    transfer: {} as never,
-    version: '1.0.0',
     emit: (type, _msg, _w, data) => void events.push([type, data]),
-    sid: 's1',
-    repoRoot: '/repo',
   });
   const h = { id: 's1/w01' };
   try {
@@ -139,19 +133,12 @@ test('relay: a relay that leads to a port the MCP server no longer has is moved 
   let record: NodeRelay | undefined = { port: 40007, to: 5100, master: 100 };
   m.forwards.set(40007, 5100);
   const node = createNodeRuntime({
-    name: 'gpu1',
-    spec: { host: 'gpu1.lan' },
+    ...SCRIPTED_NODE,
     connector: conn,
     ...deps,
     mcpTarget: () => 5200,
     sleep: async () => undefined,
     relayRecord: { load: () => record, save: (r) => (record = { ...r }) },
-    gitSshCommand: 'ssh',
-    transfer: {} as never,
-    version: '1.0.0',
-    emit: () => undefined,
-    sid: 's1',
-    repoRoot: '/repo',
   });
   try {
     await node.status({ id: 's1/w01' });
