@@ -95,7 +95,15 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     resolveAgent,
     pokePort: pokeLoopbackPort,
   });
-  const gc = nodeGcMethods({ dataDir: ctx.paths.dataDir, tmux, git: ctx.git });
+  const gc = nodeGcMethods({
+    dataDir: ctx.paths.dataDir,
+    tmux,
+    git: ctx.git,
+    env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
+    files: createWorktreeFiles(),
+    runner: createProcessRunner(),
+    runtimeDir: ctx.paths.runtimeDir,
+  });
   const bootstrap = nodeBootstrapMethods({
     dataDir: ctx.paths.dataDir,
     tmux,

@@ -5,6 +5,9 @@
  * worktree holds the `.env` (owner-only) and the marker the setup wrote with its CREWMUX_PORT and slug, its agent has
  * that port in its environment and its prompt, the lead's event log names the file sent (not its contents), and
  * the usage the worker's agent recorded on the node arrives in the lead's usage table while it still runs.
+ * A second case: the lead's `worktree.teardown` runs on the node before the session's end removes the node worktree
+ * (a marker with its CREWMUX_PORT and slug, its port lock released, `bootstrap.teardown` at home), and the user's
+ * `.env.local` here gives the node worktree a 0600 `.env.local` holding only the managed block.
  * Skipped (with the reason) where the lab cannot run (it needs root).
  */
 import { test } from 'node:test';
@@ -106,6 +109,68 @@ test(
       assert.doesNotMatch(
         git(repo, 'ls-tree', '-r', '--name-only', `crewmux/${sid}/integration`),
         /\.env|setup-marker/,
+      );
+    } finally {
+      await r0.close();
+    }
+  },
+);
+
+test(
+  'a node worktree runs the lead teardown on the node before it goes at the session end; .env.local gets the block',
+  { skip },
+  async () => {
+    // The teardown writes a marker beside the node dir (the worktree itself goes), with its port and slug.
+    const teardown = 'printf "%s %s\\n" "$CREWMUX_PORT" "$CREWMUX_WORKTREE_SLUG" > ../../../teardown-marker';
+    const r0 = await startNodeRun({
+      task: 'On n0.\n```file:n0.txt\nfrom node n0\n```\n',
+      repoFiles: {
+        '.gitignore': '.env.local\n',
+        '.crewmux/config.json': JSON.stringify({ verify: ['git status'], worktree: { teardown: [teardown] } }),
+      },
+      // The user's checkout uses .env.local; the node gets no include (no "include": true), only the block.
+      untracked: { '.env.local': 'MINE=1\n' },
+      timeoutS: 200,
+    });
+    const { lab, t, node: n0, run, sid, nodeData } = r0;
+    try {
+      const worktree = join(nodeData, 'worktrees', sid, 'w01');
+      const envLocal = lab.asNode(n0, ['sh', '-c', 'stat -c %a "$1" && cat "$1"', 'sh', join(worktree, '.env.local')]);
+      assert.match(envLocal.stdout, /^600\n/, envLocal.stderr);
+      assert.match(envLocal.stdout, /CREWMUX_PORT=\d+\n/);
+      assert.doesNotMatch(envLocal.stdout, /MINE=1/);
+      const port = /CREWMUX_PORT=(\d+)/.exec(envLocal.stdout)![1]!;
+
+      r0.writeDoneFlag('done on the node');
+      const r = await run;
+      assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+      // The session's end removed the node worktree, and its teardown ran there first.
+      const marker = await waitFor(
+        'the teardown marker on the node',
+        () => lab.asNode(n0, ['cat', join(nodeData, 'teardown-marker')]).stdout || undefined,
+        60_000,
+      );
+      assert.equal(marker, `${port} ${`crewmux_${sid}_w01_implementer`.replace(/-/g, '_')}\n`);
+      assert.equal(lab.asNode(n0, ['test', '-e', worktree]).status, 1, 'the node worktree is gone');
+      // Its port lock on the node is released.
+      const locks = lab.asNode(n0, [
+        'sh',
+        '-c',
+        'ls "$1" "$2" 2>/dev/null',
+        'sh',
+        join(n0.home, '.local', 'share', 'crewmux', 'run', String(n0.uid), 'ports'),
+        join('/run/user', String(n0.uid), 'crewmux', 'ports'),
+      ]).stdout;
+      assert.doesNotMatch(locks, new RegExp(`${port}\\.lock`));
+      // The outcome is an event at home.
+      const db = new Database(join(t.env.CREWMUX_DATA_DIR!, 'state.db'), { readonly: true });
+      const ev = db
+        .prepare(`SELECT message FROM events WHERE session_id = ? AND type LIKE 'bootstrap.teardown%'`)
+        .all(sid) as { message: string }[];
+      db.close();
+      assert.deepEqual(
+        ev.map((e) => e.message.replace(/ \(output in .*$/, '')),
+        ["teardown of w01's worktree on node n0: 1 command(s) ran"],
       );
     } finally {
       await r0.close();

@@ -37,6 +37,11 @@ export interface FakeNodeOptions {
    * slug sent, setup ok with its commands counted).
    */
   prepare?: (p: NodeWorkerPrepare) => WorkerPrepareResult;
+  /**
+   * The teardown outcome of a removed worktree from the commands kept with it at prepare (default: each ran, log
+   * `teardown.log`); only asked when the worker was prepared with teardown commands.
+   */
+  teardown?: (commands: string[], id: string) => WorkerRemoveResult['teardown'];
 }
 
 /** The fake node: what the test sets and reads; `runtime` is what crewmux sees. */
@@ -65,6 +70,10 @@ export interface FakeNode {
   stopped: string[];
   fetched: string[];
   removed: RemoveAsked[];
+  /** The teardown commands the node keeps with each prepared worktree (worker id -> commands), as the real node does. */
+  teardowns: Map<string, string[]>;
+  /** The teardown commands run, by worker id, in order (a removal runs the ones kept with the worktree, once). */
+  tornDown: { id: string; commands: string[] }[];
   watched: string[];
   closed: boolean;
   /** Pushes a `worker.status` change to the runtime's onStatus listeners (as the node's notification would). */
@@ -91,6 +100,7 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
     async prepareOnNode(p: NodeWorkerPrepare) {
       if (!node.up) throw noRoute();
       node.prepared.push(p);
+      node.teardowns.set(p.workerId, p.bootstrap.teardown);
       if (o.prepare) return o.prepare(p);
       const commands = p.bootstrap.setup.commands;
       return {
@@ -149,7 +159,13 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
     async removeWorker(p) {
       if (!node.up) throw noRoute();
       node.removed.push(p);
-      return o.remove ? o.remove(p) : { removed: true, branches: Object.keys(p.heads), bytes: 10 };
+      const r = o.remove ? o.remove(p) : { removed: true, branches: Object.keys(p.heads), bytes: 10 };
+      const wid = p.id.split('/')[1] ?? p.id;
+      const commands = node.teardowns.get(wid);
+      if (!r.removed || p.dryRun || !commands?.length) return r;
+      node.teardowns.delete(wid);
+      node.tornDown.push({ id: wid, commands });
+      return { ...r, teardown: o.teardown ? o.teardown(commands, wid) : { ran: commands.length, log: 'teardown.log' } };
     },
     async info() {
       node.infoAsked++;
@@ -179,6 +195,8 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
     stopped: [],
     fetched: [],
     removed: [],
+    teardowns: new Map(),
+    tornDown: [],
     watched: [],
     closed: false,
     push: (id, st) => listeners.forEach((fn) => fn(id, st)),

@@ -11,6 +11,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGit } from '../../src/adapters/git/git.js';
 import { nodeGcMethods } from '../../src/app/nodes/serve-gc.js';
+import { createWorktreeFiles } from '../../src/adapters/git/worktree-files.js';
+import { createProcessRunner } from '../../src/adapters/process/process-runner.js';
 import { createFakeTmux } from '../fakes/tmux.js';
 import { createRepo, createTestEnv } from '../helpers/env.js';
 
@@ -37,7 +39,15 @@ test('worker.remove keeps what only the node has and removes the rest; worktrees
     const head = g(worktree, 'rev-parse', 'HEAD');
 
     const tmux = createFakeTmux();
-    const ops = nodeGcMethods({ dataDir, tmux, git: createGit() });
+    const ops = nodeGcMethods({
+      dataDir,
+      tmux,
+      git: createGit(),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      files: createWorktreeFiles(),
+      runner: createProcessRunner(),
+      runtimeDir: join(t.dir, 'node-run'),
+    });
     const list = (await ops['worktrees.list']!({})) as { worktrees: unknown[] };
     assert.deepEqual(list.worktrees, [
       { id: 's1/w01', repoId, path: worktree, running: false, heads: { 'crewmux/s1/w01-implementer': head } },

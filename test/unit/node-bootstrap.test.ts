@@ -216,3 +216,29 @@ test('node usage: the usage lines a node worker wrote on its node become usage r
     assert.equal(await syncNodeUsage(f.rt), 0);
   });
 });
+
+test('node bootstrap: the trusted teardown goes with the worktree to the node; .env.local by the local rule', async () => {
+  for (const checkoutUsesEnvLocal of [true, false]) {
+    const gpu = createFakeNode('gpu1');
+    const files = fakeFiles();
+    const f = await createFakeNodesRuntime(gpu, {
+      config: { worktree: { teardown: ['docker compose down'], setupTimeout: 42 } },
+      runtime: {
+        worktreeFiles: {
+          ...files,
+          // The user's checkout here has a .env.local (or not); the node worktree cannot know.
+          exists: (p: string) => files.exists(p) || (checkoutUsesEnvLocal && p === `${f.rt.repoRoot}/.env.local`),
+        },
+      },
+    });
+    try {
+      await spawnWorker(f.rt, { task: 'there', node: 'gpu1' });
+      const asked = gpu.prepared[0]!.bootstrap;
+      assert.deepEqual(asked.teardown, ['docker compose down']);
+      assert.equal(asked.setupTimeoutS, 42);
+      assert.equal(asked.envLocal, checkoutUsesEnvLocal);
+    } finally {
+      f.cleanup();
+    }
+  }
+});

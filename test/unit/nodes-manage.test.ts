@@ -7,12 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addNode, checkNode, listNodes, removeNode } from '../../src/app/nodes/manage.js';
 import type { UserError } from '../../src/core/errors.js';
-import type { HelloResult } from '../../src/core/nodes/protocol.js';
+import { NODE_PROTOCOL, type HelloResult } from '../../src/core/nodes/protocol.js';
 import { createFakeNodeConnector, createMemoryNodesConfig } from '../fakes/nodes.js';
 
-const hello = (version: string): HelloResult => ({
+const hello = (version: string, protocol = NODE_PROTOCOL): HelloResult => ({
   version,
-  protocol: 1,
+  protocol,
   dataDir: '/home/w/.local/share/crewmux',
   hostname: 'gpu1',
   platform: 'linux',
@@ -47,6 +47,24 @@ test('node add stores a node answering this version; refuses another version wit
   assert.deepEqual(connector.disconnected, ['old']);
   await assert.rejects(addNode({ name: 'g1', target: 'gpu1' }, deps), (e: UserError) => e.code === 'E_NODE_EXISTS');
   assert.equal(config.writes, 1);
+});
+
+test('node add: the same version speaking another node protocol is refused as two builds of one version', async () => {
+  const connector = createFakeNodeConnector({ dev: { hello: hello('1.0.0', NODE_PROTOCOL - 1) } });
+  const config = createMemoryNodesConfig();
+  await assert.rejects(
+    addNode({ name: 'd', target: 'dev' }, { config, connector, version: '1.0.0' }),
+    (e: UserError) => {
+      assert.equal(e.code, 'E_NODE_VERSION');
+      assert.equal(
+        e.message,
+        `node d (dev) runs crewmux 1.0.0 speaking node protocol ${NODE_PROTOCOL - 1}; this host's crewmux 1.0.0 speaks node protocol ${NODE_PROTOCOL} (two different builds of the same version).`,
+      );
+      assert.match(e.hint, /Install the same build on both/);
+      return true;
+    },
+  );
+  assert.equal(config.writes, 0);
 });
 
 test('node add: each link failure is its code, naming the node, with the ssh command for its host in the hint', async () => {

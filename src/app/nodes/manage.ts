@@ -63,11 +63,28 @@ export function nodeLinkUserError(name: string, spec: NodeSpec, failure: NodeLin
   return new UserError(code, `${where}: ${what}${missing}${detail ? `: ${detail}` : ''}.`, nodeHint(code, name, spec));
 }
 
-function versionError(name: string, spec: NodeSpec, hello: HelloResult, version: string): UserError | undefined {
+/**
+ * E_NODE_VERSION when node `name` answered `hello` with another crewmux version or node protocol than this host's;
+ * undefined when both match. The same version with another protocol is two builds of one version (a dev build, a
+ * checkout): said as such.
+ */
+export function versionError(
+  name: string,
+  spec: NodeSpec,
+  hello: Pick<HelloResult, 'version' | 'protocol'>,
+  version: string,
+): UserError | undefined {
   if (hello.version === version && hello.protocol === NODE_PROTOCOL) return undefined;
+  const where = `node ${name} (${formatTarget(targetOf(spec))})`;
+  if (hello.version === version)
+    return new UserError(
+      'E_NODE_VERSION',
+      `${where} runs crewmux ${version} speaking node protocol ${hello.protocol}; this host's crewmux ${version} speaks node protocol ${NODE_PROTOCOL} (two different builds of the same version).`,
+      `Install the same build on both (the one of this host, e.g. \`npm install -g crewmux@${version}\` on both or the same checkout's \`npm pack\`), then \`crewmux node check ${name}\`.`,
+    );
   return new UserError(
     'E_NODE_VERSION',
-    `node ${name} (${formatTarget(targetOf(spec))}) runs crewmux ${hello.version} (protocol ${hello.protocol}); this host runs ${version} (protocol ${NODE_PROTOCOL}).`,
+    `${where} runs crewmux ${hello.version} (node protocol ${hello.protocol}); this host runs ${version} (node protocol ${NODE_PROTOCOL}).`,
     `Install the same version on both: \`npm install -g crewmux@${version}\` on ${spec.host}, then \`crewmux node check ${name}\`.`,
   );
 }

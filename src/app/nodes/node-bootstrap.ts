@@ -5,8 +5,9 @@
  * node whose config says `include: true` (at most NODE_INCLUDE_MAX_BYTES); either way a `bootstrap.node_files`
  * event names them, never their contents. `worktree.clone` / `worktree.link` folders are not cloned on a node (it
  * has no copy of the user's checkout): said in `bootstrap.prepared`, with `worktree.setup` as the way to install
- * them. The setup commands come from this host's effective config, so an untrusted repository's setup never runs
- * on a node either. CREWMUX_PORT is reserved on the node; it and the slug are recorded here for the prompt.
+ * them. The setup and teardown commands come from this host's effective config, so an untrusted repository's
+ * commands never run on a node either (the node keeps the teardown with the worktree, for whenever it is removed).
+ * `.env.local` gets the managed block on the node by the local rule: when the user's checkout here uses one. CREWMUX_PORT is reserved on the node; it and the slug are recorded here for the prompt.
  */
 import { join } from 'node:path';
 import { NODE_INCLUDE_MAX_BYTES, type IncludedFile } from '../../core/nodes/bootstrap-protocol.js';
@@ -69,6 +70,10 @@ export async function prepareNodeWorkerWorktree(
       include: send,
       setup: { source: plan.source, commands: plan.commands },
       setupTimeoutS: wt.setupTimeout ?? 300,
+      // Kept on the node with the worktree and run there before it is removed (serve-gc.ts).
+      teardown: wt.teardown ?? [],
+      // The local rule (app/worktrees/prepare.ts): the managed block when the user's checkout uses .env.local.
+      envLocal: s.files.exists(join(rt.repoRoot, '.env.local')),
     },
   });
   const cloneHow = notCloned.length

@@ -3,8 +3,9 @@
  * worktree, branches and state under its user's data dir while the worker may still run there. Once the worker is
  * finished (the session's end, `crewmux stop`, or `crewmux gc` later), the lead host tells the node which commits
  * of the worker's branches it holds; the node removes its copy when nothing there is beyond them (the usual gc
- * rule: nothing that exists only there is removed without --force). The lead host's branch and mirror worktree stay
- * for `crewmux gc` as any worker's do.
+ * rule: nothing that exists only there is removed without --force). The node runs the worktree's teardown first (the
+ * commands this host's trusted config had when the worktree was prepared, kept on the node with it); its outcome is
+ * an event here. The lead host's branch and mirror worktree stay for `crewmux gc` as any worker's do.
  */
 import { isActive } from '../../core/workers/state.js';
 import type { WorkerRow } from '../../core/session/rows.js';
@@ -13,6 +14,22 @@ import { nodeEntries } from '../../core/nodes/node-config.js';
 import type { Runtime } from '../runtime.js';
 import { isNodeRuntime, nodeRuntimeOf, runtimeByName, runtimeOf } from '../workers/worker-runtimes.js';
 import { nodeRepoId } from './node-runtime.js';
+import type { WorkerRemoveResult } from '../../core/nodes/gc-protocol.js';
+
+/** What went wrong in a node worktree's teardown, in words; undefined when it ran clean (or had nothing to run). */
+export function nodeTeardownFailure(t: WorkerRemoveResult['teardown']): string | undefined {
+  if (!t) return undefined;
+  if (t.error) return `${t.error} (output in ${t.log} on the node)`;
+  if (t.failed)
+    return `"${t.failed.command}" ${t.failed.timedOut ? 'timed out' : `exited ${t.failed.exitCode}`} (output in ${t.log} on the node)`;
+  return undefined;
+}
+
+/** How long `worker.remove` may take on the node: its teardown's commands, each with its timeout, and the rest. */
+function removeBudgetMs(rt: Runtime): number {
+  const wt = rt.config.worktree ?? {};
+  return (wt.setupTimeout ?? 300) * 1000 * (wt.teardown?.length ?? 0);
+}
 
 /** What became of one worker's copy on its node. */
 export interface NodeCleanup {
@@ -28,6 +45,8 @@ export interface NodeCleanup {
   unreachable?: boolean;
   branches: string[];
   bytes: number;
+  /** The worktree's teardown on the node before it was removed (core/nodes/gc-protocol.ts). */
+  teardown?: WorkerRemoveResult['teardown'];
 }
 
 export interface NodeCleanupOptions {
@@ -67,13 +86,37 @@ async function cleanOne(rt: Runtime, w: WorkerRow, name: string, o: NodeCleanupO
   const base = { session: rt.sid, workerId: w.id, node: name, path: nodePath(rt.sid, w.id) };
   if (!isNodeRuntime(node)) return { ...base, removed: false, reason: 'not a node', branches: [], bytes: 0 };
   try {
-    const r = await node.removeWorker({
-      id: nodeWorkerId(rt.sid, w.id),
-      heads: await leadHeads(rt, rt.sid, w.id),
-      force: Boolean(o.force),
-      dryRun: Boolean(o.dryRun),
-    });
-    const done = { ...base, removed: r.removed, ...(r.reason ? { reason: r.reason } : {}), branches: r.branches };
+    const r = await node.removeWorker(
+      {
+        id: nodeWorkerId(rt.sid, w.id),
+        heads: await leadHeads(rt, rt.sid, w.id),
+        force: Boolean(o.force),
+        dryRun: Boolean(o.dryRun),
+      },
+      removeBudgetMs(rt),
+    );
+    const done = {
+      ...base,
+      removed: r.removed,
+      ...(r.reason ? { reason: r.reason } : {}),
+      branches: r.branches,
+      ...(r.teardown ? { teardown: r.teardown } : {}),
+    };
+    const failure = nodeTeardownFailure(r.teardown);
+    if (failure)
+      rt.events.emit(
+        'bootstrap.teardown_failed',
+        `teardown of ${w.id}'s worktree on node ${name} failed: ${failure} (removed anyway)`,
+        w.id,
+        { node: name, ...r.teardown },
+      );
+    else if (r.teardown?.ran)
+      rt.events.emit(
+        'bootstrap.teardown',
+        `teardown of ${w.id}'s worktree on node ${name}: ${r.teardown.ran} command(s) ran (output in ${r.teardown.log} on the node)`,
+        w.id,
+        { node: name, ...r.teardown },
+      );
     if (!o.dryRun) {
       if (r.removed)
         rt.events.emit(
@@ -141,16 +184,22 @@ export async function cleanGoneSessionsOnNodes(
       if (known.has(sid) || wt.repoId !== repoId) continue;
       const base = { session: sid, workerId: wid, node: name, path: wt.path };
       try {
-        const r = await node.removeWorker({
-          id: wt.id,
-          heads: await leadHeads(rt, sid, wid),
-          force: Boolean(o.force),
-          dryRun: Boolean(o.dryRun),
-        });
+        // The node runs the teardown it keeps with the worktree (sent by the session that made it).
+        const r = await node.removeWorker(
+          {
+            id: wt.id,
+            heads: await leadHeads(rt, sid, wid),
+            force: Boolean(o.force),
+            dryRun: Boolean(o.dryRun),
+          },
+          removeBudgetMs(rt),
+        );
+        const failure = nodeTeardownFailure(r.teardown);
         out.push({
           ...base,
           removed: r.removed,
-          ...(r.reason ? { reason: r.reason } : {}),
+          ...(r.reason || failure ? { reason: r.reason ?? `teardown failed: ${failure}` } : {}),
+          ...(r.teardown ? { teardown: r.teardown } : {}),
           branches: r.branches,
           bytes: r.bytes,
         });

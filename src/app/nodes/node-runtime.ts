@@ -47,7 +47,7 @@ import type { NodeChannel, NodeConnector } from '../ports/nodes.js';
 import type { GitTransfer } from '../ports/git-transfer.js';
 import type { RuntimeCapabilities, WorkerHandle, WorkerRuntime } from '../ports/worker-runtime.js';
 import { fetchWorkerRefs, pushWorkerBase, type CodeTransferDeps, type WorkerRemote } from './code-transfer.js';
-import { nodeLinkUserError } from './manage.js';
+import { nodeLinkUserError, versionError } from './manage.js';
 
 /** What a node runtime is built from; compose/runtime-factory.ts wires the real ones. */
 export interface NodeRuntimeDeps {
@@ -156,7 +156,11 @@ export interface NodeRuntime extends WorkerRuntime {
    * repository); kept, with the reason, when the lead host lacks commits of its branches or work is uncommitted
    * there (unless force), or when its agent still runs.
    */
-  removeWorker(p: Omit<WorkerRemoveParams, 'repoId'> & { repoId?: string }): Promise<WorkerRemoveResult>;
+  removeWorker(
+    p: Omit<WorkerRemoveParams, 'repoId'> & { repoId?: string },
+    /** What the worktree's teardown on the node may take, beyond the removal itself (default 0). */
+    teardownMs?: number,
+  ): Promise<WorkerRemoveResult>;
   /** The node's status answer (free memory, workers running, `agents` probed); rejects when it cannot be asked. */
   info(agents: string[]): Promise<NodeInfo>;
   /**
@@ -208,10 +212,8 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
       const hello = HelloResultSchema.parse(
         await channel.call('hello', { version: d.version, protocol: NODE_PROTOCOL, agents: [] }, 60_000),
       );
-      if (hello.version !== d.version || hello.protocol !== NODE_PROTOCOL)
-        throw new Error(
-          `${where} runs crewmux ${hello.version} (protocol ${hello.protocol}); this host runs ${d.version}`,
-        );
+      const bad = versionError(d.name, d.spec, hello, d.version);
+      if (bad) throw bad;
     } catch (e) {
       await channel.close();
       throw e instanceof NodeLinkError ? nodeLinkUserError(d.name, d.spec, e.failure) : e;
@@ -462,9 +464,9 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
     async listWorktrees() {
       return WorktreesListResultSchema.parse(await call('worktrees.list', {}, 60_000)).worktrees;
     },
-    async removeWorker(p) {
+    async removeWorker(p, teardownMs = 0) {
       return WorkerRemoveResultSchema.parse(
-        await call('worker.remove', { ...p, repoId: p.repoId ?? nodeRepoId(d.repoRoot) }, 120_000),
+        await call('worker.remove', { ...p, repoId: p.repoId ?? nodeRepoId(d.repoRoot) }, 120_000 + teardownMs),
       );
     },
     async info(agents) {

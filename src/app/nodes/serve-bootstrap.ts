@@ -4,12 +4,15 @@
  * it, with what the lead host sent in place of what only it has: the `.worktreeinclude` files it selected (written
  * owner-only), and the setup commands of its trusted config (the node reads no repository config, so it never
  * decides trust). Nothing is cloned: the node has no copy of the user's checkout. The port block is checked free by
- * binding on the node and locked under the node's runtime dir. `usage.read` serves the new complete lines of a
+ * binding on the node and locked under the node's runtime dir. The lead's teardown commands are kept with the worktree
+ * (NODE_TEARDOWN_FILE in its state dir) for serve-gc.ts to run before it removes the worktree. `usage.read` serves the new complete lines of a
  * worker's usage files (core/nodes/bootstrap-protocol.ts isNodeUsageFile) from its node state dir.
  */
 import { join } from 'node:path';
 import {
   NODE_USAGE_READ_MAX_BYTES,
+  NODE_TEARDOWN_FILE,
+  type NodeTeardownRecord,
   UsageReadParamsSchema,
   WorkerPrepareParamsSchema,
   type UsageReadResult,
@@ -46,6 +49,9 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
       const logFile = join(at.stateDir, 'pane.log');
       if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
       const commands = p.setup.source === 'none' ? [] : p.setup.commands;
+      // The teardown commands stay with the worktree (0600), for whichever removal comes: the lead's or a later gc.
+      const record: NodeTeardownRecord = { slug: p.slug, commands: p.teardown, timeoutS: p.setupTimeoutS };
+      writeFileAtomic(join(at.stateDir, NODE_TEARDOWN_FILE), JSON.stringify(record) + '\n', 0o600);
       const r = await prepareWorktree(
         {
           // The lead host's selection stands in for the user's checkout, which the node does not have.
@@ -61,9 +67,17 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
           runtimeDir: d.runtimeDir,
           baseEnv: d.env,
         },
-        // The worktree is its own source root here: conductor's CONDUCTOR_ROOT_PATH names it, and .env.local gets
-        // the managed block when the worktree has one (tracked or included).
-        { path: worktree, role: 'worker', sourceRoot: worktree, slug: p.slug, logFile },
+        // The worktree is its own source root here: conductor's CONDUCTOR_ROOT_PATH names it. .env.local gets the
+        // managed block by the local rule: when the worktree has one (tracked or included) or the user's checkout on
+        // the lead host has one (then a 0600 .env.local holding only the block is made).
+        {
+          path: worktree,
+          role: 'worker',
+          sourceRoot: worktree,
+          slug: p.slug,
+          logFile,
+          sourceUsesEnvLocal: p.envLocal,
+        },
       );
       return {
         worktree,

@@ -36,6 +36,11 @@ export interface PrepareInput {
   slug: string;
   /** Setup output is appended here (the worker's pane log, or a log of its own). */
   logFile: string;
+  /**
+   * Whether the user's checkout uses `.env.local`, when `sourceRoot` is not that checkout (a node's worktree: the
+   * lead host looked); default: whether `sourceRoot` has one.
+   */
+  sourceUsesEnvLocal?: boolean;
 }
 
 export interface SetupOutcome {
@@ -140,7 +145,8 @@ export async function prepareWorktree(s: BootstrapServices, input: PrepareInput)
       const port = await s.files.reservePorts(portLockDir(s.runtimeDir), input.path);
       const vars = { CREWMUX_PORT: String(port), CREWMUX_WORKTREE_SLUG: input.slug };
       const envLocal = join(input.path, '.env.local');
-      const usesEnvLocal = s.files.exists(envLocal) || s.files.exists(join(input.sourceRoot, '.env.local'));
+      const usesEnvLocal =
+        s.files.exists(envLocal) || (input.sourceUsesEnvLocal ?? s.files.exists(join(input.sourceRoot, '.env.local')));
       if (usesEnvLocal) s.files.writeEnvBlock(envLocal, vars);
       return { vars, usesEnvLocal };
     },

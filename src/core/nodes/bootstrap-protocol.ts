@@ -43,6 +43,16 @@ export const WorkerPrepareParamsSchema = z.object({
     .int()
     .positive()
     .max(24 * 3600),
+  /**
+   * The teardown commands from the lead host's trusted config (`worktree.teardown`): the node keeps them with the
+   * worktree (NodeTeardownRecord) and runs them before it removes the worktree, whenever that is.
+   */
+  teardown: z
+    .array(z.string().max(64 * 1024))
+    .max(100)
+    .default([]),
+  /** The user's checkout on the lead host uses `.env.local`: the node worktree gets the managed block too. */
+  envLocal: z.boolean().default(false),
 });
 export type WorkerPrepareParams = z.infer<typeof WorkerPrepareParamsSchema>;
 
@@ -67,6 +77,19 @@ export const WorkerPrepareResultSchema = z.object({
   }),
 });
 export type WorkerPrepareResult = z.infer<typeof WorkerPrepareResultSchema>;
+
+/**
+ * What a node keeps with a worker's worktree (`teardown.json` in its node state dir, 0600) from `worker.prepare`, so
+ * that the teardown runs before the worktree is removed, on the lead's word or on a later gc of the node's own.
+ */
+export const NODE_TEARDOWN_FILE = 'teardown.json';
+/** NODE_TEARDOWN_FILE's content. */
+export const NodeTeardownRecordSchema = z.object({
+  slug: WorkerPrepareParamsSchema.shape.slug,
+  commands: z.array(z.string().max(64 * 1024)).max(100),
+  timeoutS: WorkerPrepareParamsSchema.shape.setupTimeoutS,
+});
+export type NodeTeardownRecord = z.infer<typeof NodeTeardownRecordSchema>;
 
 /**
  * Whether `rel` (relative to a worker's state dir) is a usage file a node serves: the ACP pane process's record,

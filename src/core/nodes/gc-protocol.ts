@@ -45,5 +45,17 @@ export const WorkerRemoveResultSchema = z.object({
   /** The worker's branches on the node (removed with it, or kept). */
   branches: z.array(z.string()),
   bytes: z.number().int().nonnegative(),
+  /**
+   * The worktree's teardown, run on the node before it was removed (absent: nothing removed, or no record): how many
+   * commands ran, the one that failed or why none could run, and the node-side log of its output.
+   */
+  teardown: z
+    .object({
+      ran: z.number().int().nonnegative(),
+      failed: z.object({ command: z.string(), exitCode: z.number().nullable(), timedOut: z.boolean() }).optional(),
+      error: z.string().optional(),
+      log: z.string(),
+    })
+    .optional(),
 });
 export type WorkerRemoveResult = z.infer<typeof WorkerRemoveResultSchema>;

@@ -9,8 +9,12 @@ import { z } from 'zod';
 import { NODE_TMUX_SOCKET_PREFIX } from './view.js';
 import { PaneReadingSchema } from './pane-reading.js';
 
-/** Bumped when an op changes shape; a node answering another protocol is refused like another version. */
-export const NODE_PROTOCOL = 1;
+/**
+ * Bumped when an op changes shape; a node answering another protocol is refused like another version. 2:
+ * `worker.prepare` carries the teardown commands and whether the user's checkout uses `.env.local`; `worker.remove`
+ * runs the teardown and answers its outcome.
+ */
+export const NODE_PROTOCOL = 2;
 
 /** One agent CLI as the node sees it (`crewmux detect` on the node). */
 export const NodeAgentSchema = z.object({
