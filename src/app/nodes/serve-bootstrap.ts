@@ -3,7 +3,8 @@
  * `worker.prepare` makes the worker's worktree and runs the local bootstrap's use case (app/worktrees/prepare.ts) on
  * it, with what the lead host sent in place of what only it has: the `.worktreeinclude` files it selected (written
  * owner-only), and the setup commands of its trusted config (the node reads no repository config, so it never
- * decides trust). Nothing is cloned: the node has no copy of the user's checkout. The port block is checked free by
+ * decides trust). `worktree.clone` / `worktree.link` folders the lead named (with their fingerprints) are cloned (or
+ * linked) from the node's cache (serve-clone.ts), with the local clone code. The port block is checked free by
  * binding on the node and locked under the node's runtime dir. `usage.read` serves the new complete lines of a
  * worker's usage files (core/nodes/bootstrap-protocol.ts isNodeUsageFile) from its node state dir.
  */
@@ -19,6 +20,7 @@ import { parseOpParams } from '../../core/nodes/protocol.js';
 import { ConfigSchema } from '../../core/session/config-schema.js';
 import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
+import type { CloneCache } from '../ports/clone-folders.js';
 import type { UsageFiles } from '../ports/usage.js';
 import type { WorktreeFiles } from '../ports/worktree-files.js';
 import { prepareWorktree } from '../worktrees/prepare.js';
@@ -33,6 +35,8 @@ export interface NodeBootstrapDeps extends Pick<NodeWorkerDeps, 'dataDir' | 'tmu
   usageFiles: Pick<UsageFiles, 'readLines'>;
   /** The node user's crewmux runtime dir: port locks live in its `ports/`. */
   runtimeDir: string;
+  /** The cache of `worktree.clone` folders the lead sent (unset: nothing is cloned). */
+  cloneCache?: CloneCache;
 }
 
 /** The node's bootstrap and usage ops by name: `worker.prepare`, `usage.read`. */
@@ -46,6 +50,15 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
       const logFile = join(at.stateDir, 'pane.log');
       if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
       const commands = p.setup.source === 'none' ? [] : p.setup.commands;
+      // Each folder from the cache; one the cache lacks (never sent, or dropped since) is said and skipped.
+      const cloneSources: Record<string, string> = {};
+      const missing: { folder: string; method: 'copy'; why: string }[] = [];
+      for (const c of p.clone ?? []) {
+        const src = d.cloneCache?.use(p.repoId, c.folder, c.fingerprint);
+        if (src) cloneSources[c.folder] = src;
+        else missing.push({ folder: c.folder, method: 'copy', why: 'not cloned: not in the node cache' });
+      }
+      const cloned = (p.clone ?? []).filter((c) => cloneSources[c.folder]);
       const r = await prepareWorktree(
         {
           // The lead host's selection stands in for the user's checkout, which the node does not have.
@@ -54,6 +67,8 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
           config: ConfigSchema.parse({
             worktree: {
               ...(p.setup.source === 'worktree.setup' ? { setup: commands } : {}),
+              clone: cloned.filter((c) => !c.link).map((c) => c.folder),
+              link: cloned.filter((c) => c.link).map((c) => c.folder),
               setupTimeout: p.setupTimeoutS,
             },
           }),
@@ -63,11 +78,12 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
         },
         // The worktree is its own source root here: conductor's CONDUCTOR_ROOT_PATH names it, and .env.local gets
         // the managed block when the worktree has one (tracked or included).
-        { path: worktree, role: 'worker', sourceRoot: worktree, slug: p.slug, logFile },
+        { path: worktree, role: 'worker', sourceRoot: worktree, slug: p.slug, logFile, cloneSources },
       );
       return {
         worktree,
         phases: r.phases,
+        ...(p.clone ? { clone: [...r.clone, ...missing] } : {}),
         env: r.env,
         included: r.include.copied,
         skipped: r.include.skipped,
