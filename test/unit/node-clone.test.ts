@@ -3,11 +3,13 @@
  * "Worker nodes: cloned folders"), on the fake runtime with a fake node (its clone cache a set) and fake fingerprints:
  * a cache miss sends the folder once and the worktree clones it; a second worker on the same node is a cache hit (0
  * bytes sent); a node of another platform-arch, a folder over `nodes.cloneMaxBytes`, a symlinked folder and a failed
- * send are not cloned, each said in `bootstrap.prepared` with its fix; `worktree.link` folders are linked there.
+ * send are not cloned, each said in `bootstrap.prepared` with its fix; `worktree.link` folders are linked there; the
+ * node runtime runs the node's `crewmux node clone-receive` with exact arguments, once for two spawns at once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnWorker } from '../../src/app/workers/spawn.js';
+import { createNodeRuntime, nodeRepoId } from '../../src/app/nodes/node-runtime.js';
 import type { WorktreeFiles } from '../../src/app/ports/worktree-files.js';
 import type { CloneFolders } from '../../src/app/ports/clone-folders.js';
 import type { CloneCandidate } from '../../src/core/nodes/clone-protocol.js';
@@ -160,4 +162,48 @@ test('node clone: worktree.link folders are linked on the node; a symlinked fold
     assert.deepEqual(ok.prepared[0]!.bootstrap.clone, [{ folder: '.venv', fingerprint: FP_VENV, link: true }]);
     assert.match(prepared(f, 'w01').message, /\.venv by link: worktree\.link asks for a symlink; \.venv sent/);
   });
+});
+
+test('node clone: the send runs the node crewmux clone-receive with exact arguments, once for two spawns at once', async () => {
+  const sends: { root: string; folder: string; remote: readonly string[] }[] = [];
+  let release: () => void = () => undefined;
+  const node = createNodeRuntime({
+    name: 'gpu1',
+    spec: { host: 'gpu1.lan', crewmuxPath: '/opt/crewmux/bin/crewmux' },
+    connector: { open: () => Promise.reject(new Error('no channel in this test')), disconnect: async () => undefined },
+    forwardRemote: () => Promise.reject(new Error('no relay in this test')),
+    gitSshCommand: 'ssh',
+    transfer: {
+      push: () => Promise.reject(new Error('no git')),
+      fetch: () => Promise.reject(new Error('no git')),
+      listRefs: () => Promise.reject(new Error('no git')),
+    },
+    version: '0.0.0',
+    emit: () => undefined,
+    sid: 's1fake00',
+    repoRoot: '/home/me/proj',
+    async sendFolder(_spec, o) {
+      sends.push(o);
+      await new Promise<void>((r) => (release = r));
+      return { bytes: 20480, answer: { bytes: 20480, cached: false } };
+    },
+  });
+  const a = node.sendClone({ folder: '-odd/node_modules', fingerprint: FP_NM, maxBytes: 5000 });
+  const b = node.sendClone({ folder: '-odd/node_modules', fingerprint: FP_NM, maxBytes: 5000 });
+  await new Promise((r) => setImmediate(r));
+  release();
+  assert.deepEqual(await a, { bytes: 20480, cached: false });
+  assert.deepEqual(await b, { bytes: 0, cached: true });
+  assert.equal(sends.length, 1);
+  assert.equal(sends[0]!.root, '/home/me/proj');
+  assert.equal(sends[0]!.folder, '-odd/node_modules');
+  assert.deepEqual(sends[0]!.remote, [
+    '/opt/crewmux/bin/crewmux',
+    'node',
+    'clone-receive',
+    `--repo-id=${nodeRepoId('/home/me/proj')}`,
+    '--folder=-odd/node_modules',
+    `--fingerprint=${FP_NM}`,
+    '--max-bytes=5000',
+  ]);
 });

@@ -417,10 +417,11 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
       if (known) return known.then(() => ({ bytes: 0, cached: true }));
       const send = d.sendFolder;
       if (!send) return Promise.reject(new Error(`${where}: this session cannot send folders to nodes`));
+      // `--flag=value`: a folder named `-x` stays a value.
       const remote = [
         d.spec.crewmuxPath ?? 'crewmux',
-        ...['node', 'clone-receive', '--repo-id', nodeRepoId(d.repoRoot), '--folder', o.folder],
-        ...['--fingerprint', o.fingerprint, '--max-bytes', String(o.maxBytes)],
+        ...['node', 'clone-receive', `--repo-id=${nodeRepoId(d.repoRoot)}`, `--folder=${o.folder}`],
+        ...[`--fingerprint=${o.fingerprint}`, `--max-bytes=${o.maxBytes}`],
       ];
       const p = send(d.spec, { root: d.repoRoot, folder: o.folder, remote }).then((r) => ({
         bytes: r.bytes,
