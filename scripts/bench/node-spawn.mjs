@@ -4,11 +4,15 @@
 // session in the lab's lead namespace whose lead is scripts/bench/node-spawn-lead.mjs; everything the lab started is
 // stopped by PID and removed by `lab.close()`. Needs root and `ip netns`; `nodeBenchSkipReason()` says why not.
 // Build first; run alone with `node scripts/bench.mjs --nodes` (BENCH_NODE_RUNS: spawns of each kind, default 5).
+// BENCH_NODE_CLONE=1 adds a git-ignored node_modules of 1,000 files (about 2 MB) listed in `worktree.clone`, and prints
+// the bytes its clone moved to the node at the first node spawn and later (a cache hit: 0); off by default, since
+// the clone then counts in every spawn above.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { createSshLab, sshLabSkipReason } from '../../dist/test/helpers/netns-ssh.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,6 +73,15 @@ export async function benchNodeSpawn(runs = Number(process.env.BENCH_NODE_RUNS) 
     );
     const repo = join(dir, 'repo-2000');
     makeRepo(repo, env);
+    const clone = process.env.BENCH_NODE_CLONE === '1';
+    if (clone) {
+      writeFileSync(join(repo, '.gitignore'), 'node_modules/\n');
+      for (let i = 0; i < 1000; i++) {
+        const pkg = join(repo, 'node_modules', `pkg${i % 50}`);
+        mkdirSync(pkg, { recursive: true });
+        writeFileSync(join(pkg, `f${i}.js`), `// module ${i}\n${'module.exports.x = 1;\n'.repeat(100)}`);
+      }
+    }
     const out = join(dir, 'bench-out.json');
     mkdirSync(join(repo, '.crewmux'));
     writeFileSync(
@@ -90,9 +103,10 @@ export async function benchNodeSpawn(runs = Number(process.env.BENCH_NODE_RUNS) 
           },
         },
         verify: ['git status --short'],
+        ...(clone ? { worktree: { clone: ['node_modules'] } } : {}),
       }),
     );
-    execFileSync('git', ['-C', repo, 'add', '.crewmux'], { env });
+    execFileSync('git', ['-C', repo, 'add', '.crewmux', ...(clone ? ['.gitignore'] : [])], { env });
     execFileSync('git', ['-C', repo, 'commit', '-q', '-m', 'bench config'], { env });
     const started = Date.now();
     const r = await lab.runInLead(
@@ -140,6 +154,20 @@ export async function benchNodeSpawn(runs = Number(process.env.BENCH_NODE_RUNS) 
     console.log(
       `  bytes moved per node spawn, all traffic on the node's link (ssh, RPC, pack; both ways): first ${kb(b.linkBytes[0])}, later p50 ${kb(pct(b.linkBytes.slice(1), 50))}`,
     );
+    if (clone) {
+      // What each node spawn's bootstrap said (bootstrap.prepared): the bytes the node_modules clone moved.
+      const db = new Database(join(env.CREWMUX_DATA_DIR, 'state.db'), { readonly: true });
+      const sent = db
+        .prepare(`SELECT data FROM events WHERE type = 'bootstrap.prepared' ORDER BY id`)
+        .all()
+        .map((e) => JSON.parse(e.data).nodeClone?.[0])
+        .filter(Boolean);
+      db.close();
+      const bytes = sent.map((o) => o.bytesSent);
+      console.log(
+        `  worktree.clone node_modules (1,000 files, ${kb(sent[0]?.bytes ?? 0)}) to the node: first spawn sent ${kb(bytes[0] ?? 0)}, later p50 ${kb(pct(bytes.slice(1), 50) ?? 0)}  [${sent.map((o) => o.outcome).join(', ')}]`,
+      );
+    }
     if (b.endRefused) console.log(`  note: mark_goal_done was refused: ${b.endRefused}`);
   } finally {
     // The session's tmux server ran in the lead namespace (stopped by lab.close, by PID); then the bench's files.

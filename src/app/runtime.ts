@@ -17,6 +17,7 @@ import { ToolError } from '../core/errors.js';
 import type { TextCompleter } from './llm/summarize.js';
 import type { Memory } from './llm/memory.js';
 import type { WorktreeFiles } from './ports/worktree-files.js';
+import type { CloneFolders } from './ports/clone-folders.js';
 import type { WorktreePool } from './workers/pool.js';
 import type { UsageCollector } from './usage/collect.js';
 import type { MachineMemory } from './ports/machine-memory.js';
@@ -82,6 +83,8 @@ export interface Runtime {
   leadToolsListed?: (token: string) => boolean;
   /** The file work of worktree bootstraps (app/worktrees/); unset: worktrees are not bootstrapped (unit tests). */
   worktreeFiles?: WorktreeFiles;
+  /** Fingerprints of the user's `worktree.clone` folders, for sending them to nodes (app/nodes/node-clone.ts). */
+  cloneFolders?: CloneFolders;
   /** conductor.json's `scripts.setup` from the trusted snapshot (used when `worktree.setup` is unset). */
   conductorSetup?: string;
   /** The integration worktree's bootstrap, started once per supervisor (app/worktrees/session-worktrees.ts). */

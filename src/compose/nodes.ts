@@ -2,9 +2,10 @@
  * Wiring worker nodes: the ssh adapter from CREWMUX_SSH_COMMAND and the runtime dir, the node connector and
  * the global config's `nodes` for `crewmux node add|list|check|remove`; and the node side of
  * `crewmux node serve --stdio` (memory, agents, and the workers it runs on the node user's own tmux server, whose
- * changes it pushes to the lead).
+ * changes it pushes to the lead) and of `crewmux node clone-receive` (a `worktree.clone` folder into the node's cache).
  */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { createSsh } from '../adapters/nodes/ssh.js';
 import { createNodeConnector } from '../adapters/nodes/node-channel.js';
 import { createNodesConfigFile } from '../adapters/nodes/nodes-config-file.js';
@@ -16,6 +17,8 @@ import { detectAgents } from '../app/agents/detect.js';
 import { nodeServeMethods } from '../app/nodes/serve.js';
 import { nodeWorkerMethods, nodeWorkerStatus, nodeWorkerWatchDirs } from '../app/nodes/serve-workers.js';
 import { nodeBootstrapMethods } from '../app/nodes/serve-bootstrap.js';
+import { nodeCloneMethods, receiveCloneFolder } from '../app/nodes/serve-clone.js';
+import { createCloneCache } from '../adapters/nodes/clone-folders.js';
 import { createWorktreeFiles } from '../adapters/git/worktree-files.js';
 import { createUsageFiles } from '../adapters/usage/usage-files.js';
 import { nodeGcMethods } from '../app/nodes/serve-gc.js';
@@ -104,7 +107,9 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     runner: createProcessRunner(),
     runtimeDir: ctx.paths.runtimeDir,
   });
+  const cloneCache = createCloneCache({ nodeDir: join(ctx.paths.dataDir, 'node') });
   const bootstrap = nodeBootstrapMethods({
+    cloneCache,
     dataDir: ctx.paths.dataDir,
     tmux,
     git: ctx.git,
@@ -114,10 +119,20 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     usageFiles: createUsageFiles(),
     runtimeDir: ctx.paths.runtimeDir,
   });
-  channel.server = serveStdio({ ...methods, ...workers, ...gc, ...bootstrap });
+  const clone = nodeCloneMethods({ cache: cloneCache });
+  channel.server = serveStdio({ ...methods, ...workers, ...gc, ...bootstrap, ...clone });
   try {
     await channel.server.done;
   } finally {
     watch.close();
   }
+}
+
+/**
+ * `crewmux node clone-receive` (run by the lead host through ssh): the tar stream on stdin into the node's cache of
+ * `worktree.clone` folders; prints its answer as one JSON line. Rejects with why (nothing kept).
+ */
+export async function receiveNodeClone(ctx: AppServices, params: unknown): Promise<unknown> {
+  const cache = createCloneCache({ nodeDir: join(ctx.paths.dataDir, 'node') });
+  return receiveCloneFolder(cache, params, process.stdin);
 }

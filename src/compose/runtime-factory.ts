@@ -21,6 +21,7 @@ import { createNodeRuntime, type NodeRelay } from '../app/nodes/node-runtime.js'
 import { createSsh } from '../adapters/nodes/ssh.js';
 import { createNodeConnector } from '../adapters/nodes/node-channel.js';
 import { createGitTransfer } from '../adapters/nodes/git-transfer.js';
+import { createCloneFolders, sendFolder } from '../adapters/nodes/clone-folders.js';
 
 /**
  * The Runtime of session `sid` (hooks are no-ops until the caller sets them). Throws when unknown. The repo's
@@ -39,6 +40,7 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
     git: ctx.git,
     runner: createProcessRunner(),
     worktreeFiles: createWorktreeFiles(),
+    cloneFolders: createCloneFolders(),
     conductorSetup: parsed.conductorSetup,
     paths: ctx.paths,
     config,
@@ -87,6 +89,7 @@ export function openRuntime(ctx: AppServices, sid: string): Runtime {
       repoRoot: s.repo_root,
       allowMcpHost: (hostPort) => rt.allowMcpHost?.(hostPort),
       ttyArgv: (target, remote) => ssh.argv(target, remote, { tty: true }),
+      sendFolder: (target, o) => sendFolder(ssh, target, o),
     });
   };
   return rt;

@@ -8,16 +8,19 @@
  * A second case: the lead's `worktree.teardown` runs on the node before the session's end removes the node worktree
  * (a marker with its CREWMUX_PORT and slug, its port lock released, `bootstrap.teardown` at home), and the user's
  * `.env.local` here gives the node worktree a 0600 `.env.local` holding only the managed block.
+ * A third: a fixture project whose git-ignored node_modules holds the module its test script requires, with
+ * `worktree.clone`: two workers on one node each run the test in their worktree's setup without installing; the
+ * folder went to the node once (the other worker's bootstrap reports a cache hit, 0 bytes sent).
  * Skipped (with the reason) where the lab cannot run (it needs root).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { diagnostics, git } from '../helpers/env.js';
-import { sshLabSkipReason } from '../helpers/netns-ssh.js';
-import { startNodeRun } from '../helpers/node-lab-run.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
+import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
+import { labCrewmux, startNodeRun } from '../helpers/node-lab-run.js';
 import { waitFor } from '../helpers/wait.js';
 
 const skip = sshLabSkipReason();
@@ -174,6 +177,86 @@ test(
       );
     } finally {
       await r0.close();
+    }
+  },
+);
+
+test(
+  'worktree.clone folders reach node workers: their test passes without installing; the second is a cache hit',
+  { skip },
+  async () => {
+    const lab = await createSshLab({ nodes: 1 });
+    const t = createTestEnv();
+    try {
+      const [n0] = lab.nodes as [(typeof lab.nodes)[0]];
+      const test = "require('fs').writeFileSync('.test-result', 'dep=' + require('dep') + '\\n');\n";
+      const { repo, cli } = labCrewmux(
+        lab,
+        t,
+        { nodes: { n0: { host: n0.ip, user: n0.user } } },
+        {
+          '.gitignore': 'node_modules/\n.test-result\n',
+          'test.js': test,
+          '.crewmux/config.json': JSON.stringify({
+            verify: ['node test.js'],
+            worktree: { clone: ['node_modules'], setup: ['node test.js'] },
+          }),
+        },
+      );
+      // The user's installed dependency: only in this checkout, git-ignored.
+      mkdirSync(join(repo, 'node_modules', 'dep'), { recursive: true });
+      writeFileSync(join(repo, 'node_modules', 'dep', 'index.js'), 'module.exports = 42;\n');
+      const plan = {
+        workers: [
+          { task: 'On n0.\n```file:a.txt\nfrom a\n```\n', node: 'n0' },
+          { task: 'On n0 too.\n```file:b.txt\nfrom b\n```\n', node: 'n0' },
+        ],
+        verify: ['node test.js'],
+      };
+      const goal = `Two files.\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
+      const r = await cli(
+        headlessRunArgs(goal, { lead: 'scripted-lead', agents: ['scripted-worker'], timeoutS: 150 }),
+        200_000,
+      );
+      assert.equal(r.code, 0, `run failed:\n${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
+
+      const db = new Database(join(t.env.CREWMUX_DATA_DIR!, 'state.db'), { readonly: true });
+      const rows = db
+        .prepare(
+          `SELECT worker_id, message, data FROM events WHERE type = 'bootstrap.prepared' AND worker_id LIKE 'w%' ORDER BY worker_id`,
+        )
+        .all() as { worker_id: string; message: string; data: string }[];
+      db.close();
+      assert.equal(rows.length, 2, JSON.stringify(rows));
+      type Outcome = { folder: string; outcome: string; bytesSent: number };
+      const outcomes = rows.map((e) => (JSON.parse(e.data) as { nodeClone: Outcome[] }).nodeClone[0]!);
+      // Sent once (a tar stream of the folder), then found in the node's cache: 0 bytes.
+      const [sent, hit] = outcomes[0]!.outcome === 'sent' ? outcomes : [outcomes[1]!, outcomes[0]!];
+      assert.deepEqual([sent!.outcome, hit!.outcome, hit!.bytesSent], ['sent', 'cached', 0], JSON.stringify(outcomes));
+      assert.ok(sent!.bytesSent >= 10240, JSON.stringify(sent));
+      for (const e of rows) {
+        // Cloned into each worktree (a copy: never a symlink on a node without worktree.link); the setup's test passed.
+        assert.match(e.message, /clone [\d.]+ ms \(node_modules by (reflink|copy)/, e.message);
+        assert.match(e.message, /setup [\d.]+ ms \(1 command\(s\) from worktree\.setup: ok\)/, e.message);
+      }
+      // The node's cache holds the folder once, owner-only.
+      const cache = join(n0.home, '.local', 'share', 'crewmux', 'node', 'cache');
+      const held = lab.asNode(n0, [
+        'sh',
+        '-c',
+        'stat -c %a "$1" && ls -d "$1"/*/node_modules/*/node_modules/dep',
+        'sh',
+        cache,
+      ]);
+      assert.equal(held.stdout.trim().split('\n').length, 2, held.stdout + held.stderr);
+      assert.equal(held.stdout.split('\n')[0], '700');
+      const status = JSON.parse((await cli(['status', '--json'])).stdout) as { session: { id: string } };
+      const integration = `crewmux/${status.session.id}/integration`;
+      assert.equal(git(repo, 'show', `${integration}:a.txt`), 'from a');
+      assert.equal(git(repo, 'show', `${integration}:b.txt`), 'from b');
+    } finally {
+      t.cleanup();
+      await lab.close();
     }
   },
 );

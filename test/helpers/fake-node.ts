@@ -3,7 +3,7 @@
  * a new method fails to compile until the fake has it; and a fake runtime (helpers/fake-runtime.ts) whose config names
  * such nodes. The node is reachable while `up`; each worker it started has an agent whose `status` answer the test sets
  * (or marks 'unreachable'); it records what it was asked (starts, status and info questions, stops, fetches, removals,
- * watches, worktree bootstraps) and hands the test's `push` to the listeners the runtime's `onStatus` registered; its
+ * watches, worktree bootstraps, folders sent to its clone cache) and hands the test's `push` to the listeners the runtime's `onStatus` registered; its
  * workers' usage files are the test's `usageFiles`, served from the offsets asked as the node would. No ssh, no channel.
  * Also a scripted node connector (`createScriptedConnector`) for tests of the real NodeRuntime over fake channels.
  */
@@ -42,6 +42,8 @@ export interface FakeNodeOptions {
    * `teardown.log`); only asked when the worker was prepared with teardown commands.
    */
   teardown?: (commands: string[], id: string) => WorkerRemoveResult['teardown'];
+  /** The node's platform-arch for `cloneCheck` (default `linux-x64`). */
+  platformArch?: string;
 }
 
 /** The fake node: what the test sets and reads; `runtime` is what crewmux sees. */
@@ -76,6 +78,11 @@ export interface FakeNode {
   tornDown: { id: string; commands: string[] }[];
   watched: string[];
   closed: boolean;
+  /** The node's cache of worktree.clone folders (`<folder>@<fingerprint>`): `sendClone` adds to it. */
+  cloneCache: Set<string>;
+  /** What `sendClone` was asked, in order; `sendFails` makes it reject. */
+  cloneSends: { folder: string; fingerprint: string; maxBytes: number }[];
+  sendFails?: string;
   /** Pushes a `worker.status` change to the runtime's onStatus listeners (as the node's notification would). */
   push(id: string, st: WorkerStatus): void;
 }
@@ -108,6 +115,15 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
         phases: (['include', 'clone', 'env', 'setup'] as const).map((ph) => ({ name: ph, ms: 0, how: 'fake' })),
         env: { CREWMUX_PORT: String(24000 + 10 * (node.prepared.length - 1)), CREWMUX_WORKTREE_SLUG: p.bootstrap.slug },
         included: p.bootstrap.include.map((f) => f.path),
+        ...(p.bootstrap.clone
+          ? {
+              clone: p.bootstrap.clone.map((c) => ({
+                folder: c.folder,
+                method: c.link ? ('link' as const) : ('copy' as const),
+                why: c.link ? 'worktree.link asks for a symlink' : 'fake copy',
+              })),
+            }
+          : {}),
         skipped: [],
         setup: { source: p.bootstrap.setup.source, ok: true, tail: commands.length ? `${commands.length} ran` : '' },
       };
@@ -126,6 +142,20 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
           return { id: w.id, chunks };
         }),
       };
+    },
+    async cloneCheck(folders) {
+      if (!node.up) throw noRoute();
+      return {
+        platformArch: o.platformArch ?? 'linux-x64',
+        cached: folders.map((f) => `${f.folder}@${f.fingerprint}`).filter((k) => node.cloneCache.has(k)),
+      };
+    },
+    async sendClone(c) {
+      if (!node.up) throw noRoute();
+      node.cloneSends.push(c);
+      if (node.sendFails) throw new Error(node.sendFails);
+      node.cloneCache.add(`${c.folder}@${c.fingerprint}`);
+      return { bytes: 1000 + node.cloneSends.length, cached: false };
     },
     async startOnNode(s: NodeWorkerStart) {
       node.starts.push(s);
@@ -192,6 +222,8 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
     starts: [],
     prepared: [],
     usageFiles: new Map(),
+    cloneCache: new Set(),
+    cloneSends: [],
     stopped: [],
     fetched: [],
     removed: [],

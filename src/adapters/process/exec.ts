@@ -377,3 +377,145 @@ export function groupAlive(pgid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** A process whose raw stdout is read as a stream (execSource): the producer side of a pipe between processes. */
+export interface SourceProcess {
+  /** Its stdout, raw bytes. */
+  stdout: NodeJS.ReadableStream;
+  /** Resolves once it has exited: its exit code, signal, and the last 8 KB of its stderr (redacted). */
+  exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; stderr: string; error?: Error }>;
+  /** Kills its process group (SIGTERM, then SIGKILL). */
+  stop(): Promise<StopOutcome>;
+}
+
+/** Starts `file args` (no shell, own process group, stdin closed) for its raw stdout, fed to execFed. Never throws. */
+export function execSource(
+  file: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) {
+  const child = withUserUmask(() =>
+    spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
+  );
+  let tail = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    tail = (tail + d).slice(-8192);
+  });
+  let done = false;
+  const exited: SourceProcess['exited'] = new Promise((resolve) => {
+    child.on('error', (error) => {
+      done = true;
+      resolve({ exitCode: null, signal: null, stderr: tail, error });
+    });
+    child.on('close', (exitCode, signal) => {
+      done = true;
+      resolve({ exitCode, signal, stderr: redactSecrets(tail) });
+    });
+  });
+  const source: SourceProcess = {
+    stdout: child.stdout,
+    exited,
+    stop() {
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
+      return stopPolitely({ signal, alive: () => !done }, { graceMs: 2_000, killWaitMs: 2_000 });
+    },
+  };
+  return source;
+}
+
+/**
+ * Runs `file args` (no shell, own process group) with its stdin fed from `input` (another process's stdout, or this
+ * process's stdin) and collects its output like `exec`. The bytes fed are counted (`inputBytes`); past
+ * `maxInputBytes` the process group is killed and the result says `overInput`. Never rejects on a failed exit.
+ */
+export function execFed(
+  file: string,
+  args: readonly string[],
+  input: NodeJS.ReadableStream,
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; maxInputBytes?: number } = {},
+): Promise<ExecResult & { inputBytes: number; overInput: boolean }> {
+  const started = performance.now();
+  const command = redactSecrets([file, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '));
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      child = withUserUmask(() =>
+        spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
+      );
+    } catch (e) {
+      reject(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    let stdout = '';
+    let stderr = '';
+    let inputBytes = 0;
+    let overInput = false;
+    let timedOut = false;
+    let settled = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < 1024 * 1024) stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-8192);
+    });
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        child.kill(sig);
+      }
+    };
+    const stop = () => void stopPolitely({ signal: killGroup, alive: () => !settled }, { killWaitMs: 0 });
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        stop();
+      },
+      opts.timeoutMs ?? 30 * 60_000,
+    );
+    const max = opts.maxInputBytes ?? Infinity;
+    const onData = (chunk: Buffer | string) => {
+      inputBytes += Buffer.byteLength(chunk);
+      if (inputBytes > max && !overInput) {
+        overInput = true;
+        input.unpipe(child.stdin);
+        child.stdin.destroy();
+        stop();
+      }
+    };
+    input.on('data', onData);
+    child.stdin.on('error', () => {
+      /* the child may exit before reading all its input */
+    });
+    input.pipe(child.stdin);
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      settled = true;
+      clearTimeout(timer);
+      input.removeListener('data', onData);
+      reject(err);
+    });
+    child.on('close', (exitCode, signal) => {
+      settled = true;
+      clearTimeout(timer);
+      input.removeListener('data', onData);
+      input.unpipe(child.stdin);
+      resolve({
+        command,
+        exitCode,
+        signal,
+        stdout,
+        stderr: redactSecrets(stderr),
+        timedOut,
+        durationMs: performance.now() - started,
+        inputBytes,
+        overInput,
+      });
+    });
+  });
+}

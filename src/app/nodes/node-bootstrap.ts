@@ -3,9 +3,9 @@
  * usage"): what only this host has is decided here and sent, the rest runs on the node (serve-bootstrap.ts, with the
  * local bootstrap's use case). `.worktreeinclude` files are selected here with the local matcher and sent only to a
  * node whose config says `include: true` (at most NODE_INCLUDE_MAX_BYTES); either way a `bootstrap.node_files`
- * event names them, never their contents. `worktree.clone` / `worktree.link` folders are not cloned on a node (it
- * has no copy of the user's checkout): said in `bootstrap.prepared`, with `worktree.setup` as the way to install
- * them. The setup and teardown commands come from this host's effective config, so an untrusted repository's
+ * event names them, never their contents. `worktree.clone` / `worktree.link` folders go to the node's cache once per
+ * fingerprint (node-clone.ts) and are cloned (linked) from it there; `bootstrap.prepared` says for each how, the bytes
+ * sent (0 on a cache hit), or why not (another platform-arch, over `nodes.cloneMaxBytes`). The setup and teardown commands come from this host's effective config, so an untrusted repository's
  * commands never run on a node either (the node keeps the teardown with the worktree, for whenever it is removed).
  * `.env.local` gets the managed block on the node by the local rule: when the user's checkout here uses one. CREWMUX_PORT is reserved on the node; it and the slug are recorded here for the prompt.
  */
@@ -17,13 +17,14 @@ import { describePrepared, type PreparedWorktree } from '../worktrees/prepare.js
 import { bootstrapServices, recordWorkerWorktreeEnv, slugOf } from '../worktrees/session-worktrees.js';
 import { nodeSpecOf } from '../workers/worker-runtimes.js';
 import type { NodeRuntime } from './node-runtime.js';
+import { syncNodeClones } from './node-clone.js';
 
 /** The bytes a sent file carries. */
 const sizeOf = (f: IncludedFile) => ('base64' in f ? Buffer.from(f.base64, 'base64').length : 0);
 
 /**
  * Makes worker `w`'s worktree on `node` at `baseCommit` and bootstraps it there (include as the node's config allows,
- * env, setup; no clone), records its env for the prompt and restarts, and logs `bootstrap.node_files` and
+ * clone from the node's cache after sending what it lacks, env, setup), records its env for the prompt and restarts, and logs `bootstrap.node_files` and
  * `bootstrap.prepared`. Resolves with the bootstrap as a local one reports it (`setup.ok` false: its setup failed);
  * undefined when bootstrapping is off (then the node makes a bare worktree at start). Rejects when the node fails.
  */
@@ -60,7 +61,12 @@ export async function prepareNodeWorkerWorktree(
     );
   }
   const plan = setupPlan(wt.setup, rt.conductorSetup);
-  const notCloned = [...(wt.clone ?? []), ...(wt.link ?? [])].filter((f) => s.files.exists(join(rt.repoRoot, f)));
+  const folders = [
+    ...(wt.clone ?? []).map((folder) => ({ folder, link: false })),
+    ...(wt.link ?? []).map((folder) => ({ folder, link: true })),
+  ].filter((f) => s.files.exists(join(rt.repoRoot, f.folder)));
+  const synced = await syncNodeClones(rt, node, folders);
+  const notCloned = synced.outcomes.filter((o) => o.outcome === 'skipped');
   const r = await node.prepareOnNode({
     workerId: w.id,
     branch: w.branch,
@@ -74,16 +80,26 @@ export async function prepareNodeWorkerWorktree(
       teardown: wt.teardown ?? [],
       // The local rule (app/worktrees/prepare.ts): the managed block when the user's checkout uses .env.local.
       envLocal: s.files.exists(join(rt.repoRoot, '.env.local')),
+      ...(synced.clone.length ? { clone: synced.clone } : {}),
     },
   });
-  const cloneHow = notCloned.length
-    ? `${notCloned.join(', ')} not cloned: node ${node.node} has no copy of your checkout (install them with worktree.setup)`
-    : undefined;
+  const cloned = r.clone ?? [];
+  const sentHow = synced.outcomes
+    .filter((o) => o.outcome !== 'skipped')
+    .map(
+      (o) =>
+        `${o.folder} ${o.outcome === 'sent' ? `sent (${o.bytesSent} bytes)` : 'from the node cache (0 bytes sent)'}`,
+    );
+  const cloneHow = [
+    ...(cloned.length ? [cloned.map((c) => `${c.folder} by ${c.method}: ${c.why}`).join('; ')] : []),
+    ...sentHow,
+    ...notCloned.map((o) => `${o.folder} ${o.why}`),
+  ].join('; ');
   const prepared: PreparedWorktree = {
     phases: r.phases.map((ph) => (ph.name === 'clone' && cloneHow ? { ...ph, how: cloneHow } : ph)),
     env: r.env,
     include: { copied: r.included, skipped: [...withheld, ...read.skipped, ...r.skipped] },
-    clone: [],
+    clone: cloned,
     setup: r.setup,
   };
   recordWorkerWorktreeEnv(rt, w.id, r.env);
@@ -95,8 +111,9 @@ export async function prepareNodeWorkerWorktree(
       role: 'worker',
       node: node.node,
       phases: prepared.phases,
-      clone: [],
-      ...(notCloned.length ? { notCloned } : {}),
+      clone: cloned,
+      ...(synced.outcomes.length ? { nodeClone: synced.outcomes } : {}),
+      ...(notCloned.length ? { notCloned: notCloned.map((o) => o.folder) } : {}),
       included: r.included.length,
       skipped: prepared.include.skipped,
     },

@@ -39,6 +39,11 @@ import {
   WorkerRemoveResultSchema,
   WorktreesListResultSchema,
 } from '../../core/nodes/gc-protocol.js';
+import {
+  CloneCheckResultSchema,
+  type CloneCheckResult,
+  type CloneReceiveResult,
+} from '../../core/nodes/clone-protocol.js';
 import { NodeLinkError } from '../../core/nodes/ssh-failure.js';
 import { formatTarget } from '../../core/nodes/target.js';
 import { nodeBaseRef } from '../../core/nodes/worker-refs.js';
@@ -87,6 +92,14 @@ export interface NodeRuntimeDeps {
   allowMcpHost?(hostPort: string): void;
   /** The ssh argv (program first) running `remote` on the node with a terminal, on the shared connection. */
   ttyArgv?(spec: NodeSpec, remote: readonly string[]): string[];
+  /**
+   * Sends `root/folder` as a tar stream to `remote` run on the node (its `crewmux node clone-receive`), on the shared
+   * connection (adapters/nodes/clone-folders.ts sendFolder); unset: folders cannot be sent.
+   */
+  sendFolder?(
+    spec: NodeSpec,
+    o: { root: string; folder: string; remote: readonly string[] },
+  ): Promise<{ bytes: number; answer: CloneReceiveResult }>;
 }
 
 /**
@@ -142,6 +155,14 @@ export interface NodeRuntime extends WorkerRuntime {
   prepareOnNode(p: NodeWorkerPrepare): Promise<WorkerPrepareResult>;
   /** The new complete lines of the workers' usage files on the node, past the offsets the lead has read. */
   readUsage(p: UsageReadParams): Promise<UsageReadResult>;
+  /** The node's platform-arch and which of these folder fingerprints its cache holds (`clone.check`). */
+  cloneCheck(folders: { folder: string; fingerprint: string }[]): Promise<CloneCheckResult>;
+  /**
+   * Sends the user's `folder` (of this host's repository) to the node's cache as `fingerprint`, at most `maxBytes`;
+   * one send per folder and fingerprint at a time (a second caller waits for the first). Resolves with the bytes
+   * sent; rejects with tar's, ssh's or the node's error.
+   */
+  sendClone(o: { folder: string; fingerprint: string; maxBytes: number }): Promise<{ bytes: number; cached: boolean }>;
   /**
    * Commits leftover work on the node (paths in `exclude` never), then fetches the worker's branches into the lead
    * host's repository (only `refs/heads/crewmux/<sid>/<worker>-*`). Resolves with the snapshot commit, if any.
@@ -354,6 +375,8 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
   };
 
   const transferDeps: CodeTransferDeps = { transfer: d.transfer, emit: d.emit };
+  /** Folder sends in flight, by folder and fingerprint: two workers spawned at once send it once. */
+  const sending = new Map<string, Promise<{ bytes: number; cached: boolean }>>();
 
   return {
     name: d.name,
@@ -383,6 +406,35 @@ export function createNodeRuntime(d: NodeRuntimeDeps): NodeRuntime {
     },
     async readUsage(p) {
       return UsageReadResultSchema.parse(await call('usage.read', p, 60_000));
+    },
+    async cloneCheck(folders) {
+      return CloneCheckResultSchema.parse(
+        await call('clone.check', { repoId: nodeRepoId(d.repoRoot), folders }, 60_000),
+      );
+    },
+    sendClone(o) {
+      const key = `${o.folder}@${o.fingerprint}`;
+      const known = sending.get(key);
+      // The first caller's send made it cached for this one.
+      if (known) return known.then(() => ({ bytes: 0, cached: true }));
+      const send = d.sendFolder;
+      if (!send) return Promise.reject(new Error(`${where}: this session cannot send folders to nodes`));
+      // `--flag=value`: a folder named `-x` stays a value.
+      const remote = [
+        d.spec.crewmuxPath ?? 'crewmux',
+        ...['node', 'clone-receive', `--repo-id=${nodeRepoId(d.repoRoot)}`, `--folder=${o.folder}`],
+        ...[`--fingerprint=${o.fingerprint}`, `--max-bytes=${o.maxBytes}`],
+      ];
+      const p = send(d.spec, { root: d.repoRoot, folder: o.folder, remote }).then((r) => ({
+        bytes: r.bytes,
+        cached: r.answer.cached,
+      }));
+      sending.set(key, p);
+      void p.then(
+        () => sending.delete(key),
+        () => sending.delete(key),
+      );
+      return p;
     },
     async startOnNode(s) {
       const to = await remote(s.workerId);

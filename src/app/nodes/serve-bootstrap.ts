@@ -3,9 +3,10 @@
  * `worker.prepare` makes the worker's worktree and runs the local bootstrap's use case (app/worktrees/prepare.ts) on
  * it, with what the lead host sent in place of what only it has: the `.worktreeinclude` files it selected (written
  * owner-only), and the setup commands of its trusted config (the node reads no repository config, so it never
- * decides trust). Nothing is cloned: the node has no copy of the user's checkout. The port block is checked free by
- * binding on the node and locked under the node's runtime dir. The lead's teardown commands are kept with the worktree
- * (NODE_TEARDOWN_FILE in its state dir) for serve-gc.ts to run before it removes the worktree. `usage.read` serves the new complete lines of a
+ * decides trust). `worktree.clone` / `worktree.link` folders the lead named (with their fingerprints) are cloned (or
+ * linked) from the node's cache (serve-clone.ts), with the local clone code. The port block is checked free by
+ * binding on the node and locked under the node's runtime dir. The lead's teardown commands are kept with the worktree (NODE_TEARDOWN_FILE in its state dir) for
+ * serve-gc.ts to run before it removes the worktree. `usage.read` serves the new complete lines of a
  * worker's usage files (core/nodes/bootstrap-protocol.ts isNodeUsageFile) from its node state dir.
  */
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { parseOpParams } from '../../core/nodes/protocol.js';
 import { ConfigSchema } from '../../core/session/config-schema.js';
 import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
+import type { CloneCache } from '../ports/clone-folders.js';
 import type { UsageFiles } from '../ports/usage.js';
 import type { WorktreeFiles } from '../ports/worktree-files.js';
 import { prepareWorktree } from '../worktrees/prepare.js';
@@ -36,6 +38,8 @@ export interface NodeBootstrapDeps extends Pick<NodeWorkerDeps, 'dataDir' | 'tmu
   usageFiles: Pick<UsageFiles, 'readLines'>;
   /** The node user's crewmux runtime dir: port locks live in its `ports/`. */
   runtimeDir: string;
+  /** The cache of `worktree.clone` folders the lead sent (unset: nothing is cloned). */
+  cloneCache?: CloneCache;
 }
 
 /** The node's bootstrap and usage ops by name: `worker.prepare`, `usage.read`. */
@@ -52,6 +56,15 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
       // The teardown commands stay with the worktree (0600), for whichever removal comes: the lead's or a later gc.
       const record: NodeTeardownRecord = { slug: p.slug, commands: p.teardown, timeoutS: p.setupTimeoutS };
       writeFileAtomic(join(at.stateDir, NODE_TEARDOWN_FILE), JSON.stringify(record) + '\n', 0o600);
+      // Each folder from the cache; one the cache lacks (never sent, or dropped since) is said and skipped.
+      const cloneSources: Record<string, string> = {};
+      const missing: { folder: string; method: 'copy'; why: string }[] = [];
+      for (const c of p.clone ?? []) {
+        const src = d.cloneCache?.use(p.repoId, c.folder, c.fingerprint);
+        if (src) cloneSources[c.folder] = src;
+        else missing.push({ folder: c.folder, method: 'copy', why: 'not cloned: not in the node cache' });
+      }
+      const cloned = (p.clone ?? []).filter((c) => cloneSources[c.folder]);
       const r = await prepareWorktree(
         {
           // The lead host's selection stands in for the user's checkout, which the node does not have.
@@ -60,6 +73,8 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
           config: ConfigSchema.parse({
             worktree: {
               ...(p.setup.source === 'worktree.setup' ? { setup: commands } : {}),
+              clone: cloned.filter((c) => !c.link).map((c) => c.folder),
+              link: cloned.filter((c) => c.link).map((c) => c.folder),
               setupTimeout: p.setupTimeoutS,
             },
           }),
@@ -77,11 +92,13 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
           slug: p.slug,
           logFile,
           sourceUsesEnvLocal: p.envLocal,
+          cloneSources,
         },
       );
       return {
         worktree,
         phases: r.phases,
+        ...(p.clone ? { clone: [...r.clone, ...missing] } : {}),
         env: r.env,
         included: r.include.copied,
         skipped: r.include.skipped,

@@ -41,6 +41,8 @@ export interface PrepareInput {
    * lead host looked); default: whether `sourceRoot` has one.
    */
   sourceUsesEnvLocal?: boolean;
+  /** Where each clone or link folder comes from instead of `sourceRoot/<folder>` (a worker node's cache). */
+  cloneSources?: Record<string, string>;
 }
 
 export interface SetupOutcome {
@@ -126,7 +128,7 @@ export async function prepareWorktree(s: BootstrapServices, input: PrepareInput)
         ...(wt.link ?? []).map((folder) => ({ folder, link: true })),
       ];
       for (const { folder, link } of entries) {
-        const src = join(input.sourceRoot, folder);
+        const src = input.cloneSources?.[folder] ?? join(input.sourceRoot, folder);
         if (!s.files.exists(src)) continue;
         const { method, why } = link
           ? { method: 'link' as const, why: 'worktree.link asks for a symlink' }

@@ -6,13 +6,13 @@
 import type { Argv } from 'yargs';
 import { numberOption, type Command } from '../command.js';
 import type { AppContext } from '../../compose/app-context.js';
-import { nodeDeps, serveNodeStdio } from '../../compose/nodes.js';
+import { nodeDeps, receiveNodeClone, serveNodeStdio } from '../../compose/nodes.js';
 import { addNode, checkNode, listNodes, removeNode, type NodeStatus } from '../../app/nodes/manage.js';
 import { EXIT, UserError } from '../../core/errors.js';
 import { formatTarget } from '../../core/nodes/target.js';
 import { mb } from '../../core/workers/memory.js';
 
-const ACTIONS = ['add', 'list', 'check', 'remove', 'serve'] as const;
+const ACTIONS = ['add', 'list', 'check', 'remove', 'serve', 'clone-receive'] as const;
 type Action = (typeof ACTIONS)[number];
 
 function required(action: Action, value: unknown, what: string, usage: string): string {
@@ -52,6 +52,17 @@ async function run(action: Action, a: Record<string, unknown>, ctx: AppContext):
         'The lead host runs it for you through ssh; to try it yourself: `crewmux node serve --stdio`.',
       );
     await serveNodeStdio(ctx);
+    return EXIT.ok;
+  }
+  if (action === 'clone-receive') {
+    // Run by the lead host through ssh with a tar stream on stdin (docs/architecture.md "Worker nodes: cloned folders").
+    const answer = await receiveNodeClone(ctx, {
+      repoId: a['repo-id'],
+      folder: a.folder,
+      fingerprint: a.fingerprint,
+      maxBytes: Number(a['max-bytes']),
+    });
+    ctx.out.out(JSON.stringify(answer));
     return EXIT.ok;
   }
   const deps = nodeDeps(ctx);
@@ -116,7 +127,7 @@ export const nodeCommand: Command = {
       .positional('action', {
         choices: ACTIONS,
         describe:
-          'add NAME [user@]host[:port] | list | check NAME | remove NAME | serve --stdio (run by the lead host over ssh)',
+          'add NAME [user@]host[:port] | list | check NAME | remove NAME | serve --stdio, clone-receive (run by the lead host over ssh)',
       })
       .positional('name', { type: 'string', describe: 'The node name (lowercase letters, digits, - and _)' })
       .positional('target', { type: 'string', describe: 'add: [user@]host[:port] (a host from ~/.ssh/config works)' })
@@ -133,6 +144,10 @@ export const nodeCommand: Command = {
         describe: 'add: crewmux on the node, when it is not on the PATH of a non-interactive ssh session',
       })
       .option('stdio', { type: 'boolean', default: false, describe: 'serve: speak JSON-RPC lines on stdin and stdout' })
+      .option('repo-id', { type: 'string', hidden: true })
+      .option('folder', { type: 'string', hidden: true })
+      .option('fingerprint', { type: 'string', hidden: true })
+      .option('max-bytes', { type: 'string', hidden: true })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
   handler: (a, ctx) => run(a.action as Action, a, ctx),
 };

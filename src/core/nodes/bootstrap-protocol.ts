@@ -11,6 +11,7 @@ import { isSafeRelativePath } from '../worktrees/bootstrap.js';
 import { NodeWorkerIdSchema, WorkerStartParamsSchema } from './protocol.js';
 import { ACP_USAGE_FILE } from '../acp/usage.js';
 import { CLAUDE_STATUS_LINE_FILE } from '../agents/profiles/claude.js';
+import { PrepareCloneSchema } from './clone-protocol.js';
 
 /** At most this many bytes of `.worktreeinclude` files go to a node per worker (one file or all of them). */
 export const NODE_INCLUDE_MAX_BYTES = 1024 * 1024;
@@ -53,6 +54,8 @@ export const WorkerPrepareParamsSchema = z.object({
     .default([]),
   /** The user's checkout on the lead host uses `.env.local`: the node worktree gets the managed block too. */
   envLocal: z.boolean().default(false),
+  /** `worktree.clone` / `worktree.link` folders to clone (link) from the node's cache (clone-protocol.ts). */
+  clone: z.array(PrepareCloneSchema).max(100).optional(),
 });
 export type WorkerPrepareParams = z.infer<typeof WorkerPrepareParamsSchema>;
 
@@ -62,10 +65,14 @@ const PhaseSchema = z.object({
   how: z.string(),
 });
 
-/** `worker.prepare`'s answer: the bootstrap as app/worktrees/prepare.ts reports it (no clone on a node). */
+/** `worker.prepare`'s answer: the bootstrap as app/worktrees/prepare.ts reports it. */
 export const WorkerPrepareResultSchema = z.object({
   worktree: z.string(),
   phases: z.array(PhaseSchema),
+  /** The folders cloned from the node's cache, how (reflink, copy, link) and why. */
+  clone: z
+    .array(z.object({ folder: z.string(), method: z.enum(['reflink', 'copy', 'link']), why: z.string() }))
+    .optional(),
   env: z.record(z.string(), z.string()),
   included: z.array(z.string()),
   skipped: z.array(z.object({ path: z.string(), why: z.string() })),

@@ -1,7 +1,7 @@
 /**
  * The `nodes` key of the global config.json: `{"nodes": {"lostAfter": 600, "gpu1": {"host": "gpu1.lan", "user":
- * "me", "port": 22, "maxWorkers": 4, "agents": ["claude"]}}}`. Node names share the object with `lostAfter`
- * (which is not a valid node name: names are lowercase). Only the global config may hold nodes: a repository
+ * "me", "port": 22, "maxWorkers": 4, "agents": ["claude"]}}}`. Node names share the object with `lostAfter` and
+ * `cloneMaxBytes` (which are not valid node names: names are lowercase). Only the global config may hold nodes: a repository
  * cannot send work to a host (core/session/repo-trust.ts drops the key). Pure.
  */
 import { z } from 'zod';
@@ -46,7 +46,9 @@ export type NodeSpec = z.infer<typeof NodeSpecSchema>;
  * `nodes` as the code sees it: `lostAfter` beside one NodeSpec per name. Written out because zod's inference of
  * an object with a catchall gives an index signature that `lostAfter`'s number cannot satisfy.
  */
-export type NodesConfig = { lostAfter?: number } & { [name: string]: NodeSpec | number | undefined };
+export type NodesConfig = { lostAfter?: number; cloneMaxBytes?: number } & {
+  [name: string]: NodeSpec | number | undefined;
+};
 
 /** `nodes`: `lostAfter` (seconds) and one NodeSpec per node name; each problem is named by its key. */
 export const NodesConfigSchema = z
@@ -56,6 +58,12 @@ export const NodesConfigSchema = z
       if (name === 'lostAfter') {
         if (typeof value !== 'number' || !(value > 0))
           ctx.addIssue({ code: 'custom', path: [name], message: 'expected a number of seconds above 0' });
+        continue;
+      }
+      // The most bytes of one worktree.clone folder sent to a node (core/nodes/clone-protocol.ts; default 2 GiB).
+      if (name === 'cloneMaxBytes') {
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+          ctx.addIssue({ code: 'custom', path: [name], message: 'expected a whole number of bytes above 0' });
         continue;
       }
       if (!NODE_NAME_PATTERN.test(name))
@@ -72,9 +80,12 @@ export const NodesConfigSchema = z
   })
   .transform((v) => v as NodesConfig);
 
-/** The configured nodes by name, without `lostAfter`. */
+/** The configured nodes by name, without `lostAfter` and `cloneMaxBytes`. */
 export function nodeEntries(nodes: NodesConfig | undefined): [string, NodeSpec][] {
   return Object.entries(nodes ?? {})
-    .filter((e): e is [string, NodeSpec] => e[0] !== 'lostAfter' && typeof e[1] === 'object' && e[1] !== null)
+    .filter(
+      (e): e is [string, NodeSpec] =>
+        e[0] !== 'lostAfter' && e[0] !== 'cloneMaxBytes' && typeof e[1] === 'object' && e[1] !== null,
+    )
     .sort(([a], [b]) => a.localeCompare(b));
 }
