@@ -105,6 +105,7 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     runner: createProcessRunner(),
     usageFiles: createUsageFiles(),
     runtimeDir: ctx.paths.runtimeDir,
+    userHome: ctx.env.HOME ?? '',
   });
   channel.server = serveStdio({ ...methods, ...workers, ...gc, ...bootstrap });
   try {

@@ -156,6 +156,7 @@ export function createUsageFiles(): UsageFiles {
       return { lines, next: offset + end + 1 };
     },
     claudeTranscripts: (configDir) => listFilesBelow(join(configDir, 'projects'), '.jsonl').map((f) => f.path),
+    mirrored: (dir) => listFilesBelow(dir, '.jsonl').map((f) => f.path),
     codexRollouts(codexHome, sinceMs, cwd) {
       const want = new Set([cwd, real(cwd)]);
       return dayDirs(sinceMs, Date.now())
@@ -204,7 +205,13 @@ export function createUsageFiles(): UsageFiles {
         })[];
         const lastUpdated = rows.reduce((m, r) => Math.max(m, r.timeUpdated), updatedSince);
         return {
-          rows: rows.map(({ id, data, message, timeCreated }) => ({ id, data, message, timeCreated })),
+          rows: rows.map(({ id, data, message, timeCreated, timeUpdated }) => ({
+            id,
+            data,
+            message,
+            timeCreated,
+            timeUpdated,
+          })),
           lastUpdated,
         };
       } catch (e) {

@@ -48,6 +48,8 @@ export interface UsageFiles {
   readLines(file: string, offset: number, maxBytes?: number): { lines: string[]; next: number };
   /** Claude Code transcripts (`*.jsonl`) below `<configDir>/projects`. */
   claudeTranscripts(configDir: string): string[];
+  /** Every `*.jsonl` file below `dir` (a node worker's mirror of its agent's files: the node chose them), sorted. */
+  mirrored(dir: string): string[];
   /** Codex rollouts below `<codexHome>/sessions`, changed at or after `sinceMs`, whose session ran in `cwd`. */
   codexRollouts(codexHome: string, sinceMs: number, cwd: string): string[];
   /** Gemini CLI chat recordings (`tmp/<project>/chats/*.jsonl` below `geminiDir`), changed at or after `sinceMs`, whose project is `cwd`. */
