@@ -6,6 +6,8 @@
  * ending runs a last one after the agents have stopped. A pass never throws: a failure is an event. A worker of an
  * agent that reports its calls over ACP (`acp.usage`, its workers on ACP) is read from what its ACP pane process
  * recorded (core/acp/usage.ts) instead: the agent's own files may miss calls (Qwen Code's chat recording in ACP mode).
+ * A worker on an SSH node is read from the mirror app/nodes/node-usage.ts keeps in its state dir here: the same paths
+ * for its state-dir files, `node-usage/<source>/` for its agent's own files (every file there its own).
  */
 import { join } from 'node:path';
 import type { Runtime } from '../runtime.js';
