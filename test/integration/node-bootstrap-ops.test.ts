@@ -283,7 +283,11 @@ test("usage.read: each agent's own usage files the node finds in the layouts its
     dbs.push(seedOpencodeDb(join(s.t.dir, 'kilo-elsewhere.db'), kiloW.worktree, now));
     // Aider: its report in its pane log on the node.
     const aiderW = worker('w7', 'aider');
-    put(join(aiderW.state, 'pane.log'), 'Tokens: 1.2k sent, 34 received. Cost: $0.01 message, $0.01 session.\n');
+    // A pane log holds whatever the agent printed: an invalid UTF-8 byte still crosses as one byte.
+    writeFileSync(
+      join(aiderW.state, 'pane.log'),
+      Buffer.concat([Buffer.from([0xff, 0x0a]), Buffer.from('Tokens: 1.2k sent, 34 received.\n')]),
+    );
 
     const ask = async (w: string, offsets: Record<string, number> = {}, steps?: number) =>
       UsageReadResultSchema.parse(
@@ -305,8 +309,10 @@ test("usage.read: each agent's own usage files the node finds in the layouts its
     assert.deepEqual(await chunks('w4'), [
       ['node-usage/copilot-events/session-state/e878a684/events.jsonl', 0, events],
     ]);
-    assert.deepEqual(await chunks('w7'), [
-      ['node-usage/pane/pane.log', 0, 'Tokens: 1.2k sent, 34 received. Cost: $0.01 message, $0.01 session.\n'],
+    assert.deepEqual(await chunks('w7'), [['node-usage/pane/pane.log', 0, '?\nTokens: 1.2k sent, 34 received.\n']]);
+    appendFileSync(join(aiderW.state, 'pane.log'), 'more\n');
+    assert.deepEqual(await chunks('w7', { 'node-usage/pane/pane.log': 34 }), [
+      ['node-usage/pane/pane.log', 34, 'more\n'],
     ]);
     for (const w of ['w5', 'w6']) {
       const a = await ask(w);

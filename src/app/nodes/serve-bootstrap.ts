@@ -104,11 +104,10 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
         for (const [rel, file] of paths) {
           if (budget <= 0) break;
           const from = w.offsets[rel] ?? 0;
-          const { lines, next } = d.usageFiles.readLines(file, from, budget);
+          // Complete lines only (a line still being written is left): `from` + the text's bytes is `next`, whatever
+          // bytes the file holds (a pane log may hold any), so the mirror stays in step.
+          const { text, next } = d.usageFiles.readText(file, from, budget);
           if (next === from) continue;
-          // Complete lines only (readLines leaves a line still being written): `from` + the text's bytes is `next`.
-          const text = lines.map((l) => l + '\n').join('');
-          if (Buffer.byteLength(text) !== next - from) continue;
           budget -= next - from;
           chunks.push({ path: rel, from, text });
         }
