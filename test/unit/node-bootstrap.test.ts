@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { codex } from '../../src/core/agents/profiles/codex.js';
 import { opencode } from '../../src/core/agents/profiles/opencode.js';
 import { aider } from '../../src/core/agents/profiles/aider.js';
+import { qwen } from '../../src/core/agents/profiles/qwen.js';
 
 const ENV_FILE: IncludedFile = {
   path: '.env',
@@ -275,5 +276,36 @@ test("node usage: a Codex, an OpenCode and an Aider node worker's usage (under t
     const mirror = (w: string, rel: string) => readFileSync(`${f.rt.sessionDir}/workers/${w}/${rel}`, 'utf8');
     assert.equal(mirror('w02', 'node-usage/opencode-db/steps.jsonl').trim().split('\n').length, 2);
     assert.equal(mirror('w01', rollout).split('\n').length - 1, 4);
+  });
+});
+
+test('node usage: a Qwen Code node worker is read from what its node sent, its ACP record or its chats, whatever ACP config says here', async () => {
+  const gpu = createFakeNode('gpu1');
+  await withNode({}, gpu, async (f) => {
+    f.rt.agents.set('qwen', { profile: qwen, binary: '/usr/bin/qwen' });
+    f.rt.options.agents = [...f.rt.options.agents, 'qwen'];
+    await spawnWorker(f.rt, { task: 'under ACP', node: 'gpu1', agent: 'qwen' });
+    await spawnWorker(f.rt, { task: 'in its TUI', node: 'gpu1', agent: 'qwen' });
+    gpu.usageFiles.set('w01', {
+      'acp-usage.jsonl': JSON.stringify({ key: 'k1', model: 'qwen3-coder-plus', input: 50, output: 5 }) + '\n',
+    });
+    const chat = JSON.stringify({
+      uuid: 'u1',
+      type: 'assistant',
+      model: 'qwen3-coder-plus',
+      usageMetadata: { promptTokenCount: 500, candidatesTokenCount: 10 },
+    });
+    gpu.usageFiles.set('w02', { 'node-usage/qwen-chat/projects/-ws/chats/s.jsonl': chat + '\n' });
+    assert.equal(await createUsageCollector(f.rt, createUsageFiles()).collect(), 2);
+    assert.deepEqual(
+      f.store
+        .usage()
+        .list(f.rt.sid)
+        .map((r) => [r.worker, r.input, r.source]),
+      [
+        ['w01', 50, 'protocol'],
+        ['w02', 500, 'session-files'],
+      ],
+    );
   });
 });

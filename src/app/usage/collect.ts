@@ -136,6 +136,12 @@ export function collectUsage(rt: Runtime, files: UsageFiles): number {
     const profile = lookupAgent(rt.agents, a.agent)?.profile;
     const usage = profile?.usage;
     if (!usage || usage.source === 'none') continue;
+    if (a.onNode && profile.acp?.usage === true) {
+      // The node sends what its worker recorded: the ACP pane process's record when it ran under one, else the
+      // agent's own files (never both), whatever this host's config says of ACP.
+      added += collectAcpUsage(rt, store, files, a, usage) + collectAgent(rt, store, files, a, usage);
+      continue;
+    }
     const overAcp = a.worker !== 'lead' && profile.acp?.workers === true && profile.acp.usage === true;
     added += overAcp ? collectAcpUsage(rt, store, files, a, usage) : collectAgent(rt, store, files, a, usage);
   }
