@@ -118,6 +118,7 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     runner: createProcessRunner(),
     usageFiles: createUsageFiles(),
     runtimeDir: ctx.paths.runtimeDir,
+    userHome: ctx.env.HOME ?? '',
   });
   const clone = nodeCloneMethods({ cache: cloneCache });
   channel.server = serveStdio({ ...methods, ...workers, ...gc, ...bootstrap, ...clone });

@@ -4,11 +4,13 @@
  * such nodes. The node is reachable while `up`; each worker it started has an agent whose `status` answer the test sets
  * (or marks 'unreachable'); it records what it was asked (starts, status and info questions, stops, fetches, removals,
  * watches, worktree bootstraps, folders sent to its clone cache) and hands the test's `push` to the listeners the runtime's `onStatus` registered; its
- * workers' usage files are the test's `usageFiles`, served from the offsets asked as the node would. No ssh, no channel.
+ * workers' usage files are the test's `usageFiles` (state-dir paths and `node-usage/<source>/` mirror paths), served
+ * from the offsets asked as the node would, and their OpenCode step rows the test's `usageSteps`, served from the update
+ * time asked. No ssh, no channel.
  * Also a scripted node connector (`createScriptedConnector`) for tests of the real NodeRuntime over fake channels.
  */
 import type { NodeRuntime, NodeWorkerPrepare, NodeWorkerStart } from '../../src/app/nodes/node-runtime.js';
-import type { WorkerPrepareResult } from '../../src/core/nodes/bootstrap-protocol.js';
+import type { UsageReadResult, WorkerPrepareResult } from '../../src/core/nodes/bootstrap-protocol.js';
 import type { RuntimeCapabilities, WorkerHandle } from '../../src/app/ports/worker-runtime.js';
 import type { NodeWorktree, WorkerRemoveParams, WorkerRemoveResult } from '../../src/core/nodes/gc-protocol.js';
 import { NODE_PROTOCOL, type NodeInfo, type WorkerStatus } from '../../src/core/nodes/protocol.js';
@@ -69,6 +71,8 @@ export interface FakeNode {
   prepared: NodeWorkerPrepare[];
   /** Usage files in each worker's state dir on the node (worker id -> path relative to it -> text); `readUsage` serves them. */
   usageFiles: Map<string, Record<string, string>>;
+  /** OpenCode (or Kilo Code) step-finish rows of each worker's sessions on the node (worker id -> rows). */
+  usageSteps: Map<string, NonNullable<UsageReadResult['workers'][0]['steps']>>;
   stopped: string[];
   fetched: string[];
   removed: RemoveAsked[];
@@ -139,7 +143,10 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
             const end = bytes.lastIndexOf(0x0a) + 1;
             return end > from ? [{ path, from, text: bytes.subarray(from, end).toString() }] : [];
           });
-          return { id: w.id, chunks };
+          const steps = (node.usageSteps.get(w.id.split('/')[1] ?? '') ?? []).filter(
+            (r) => r.timeUpdated >= (w.steps ?? 0),
+          );
+          return { id: w.id, chunks, ...(steps.length ? { steps } : {}) };
         }),
       };
     },
@@ -224,6 +231,7 @@ export function createFakeNode(name: string, o: FakeNodeOptions = {}): FakeNode 
     usageFiles: new Map(),
     cloneCache: new Set(),
     cloneSends: [],
+    usageSteps: new Map(),
     stopped: [],
     fetched: [],
     removed: [],

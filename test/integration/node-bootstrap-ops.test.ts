@@ -10,7 +10,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRepo, createTestEnv, git } from '../helpers/env.js';
+import { ROOT, createRepo, createTestEnv, git } from '../helpers/env.js';
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { createWorktreeFiles } from '../../src/adapters/git/worktree-files.js';
 import { createGit } from '../../src/adapters/git/git.js';
 import { createTmux } from '../../src/adapters/tmux/tmux.js';
@@ -53,6 +55,7 @@ function setup() {
   const tmux = createTmux({ socket: SOCKET });
   const standIn = join(t.dir, 'qwen-stand-in');
   writeFileSync(standIn, '#!/bin/sh\nexec cat >/dev/null\n', { mode: 0o755 });
+  const home = join(t.dir, 'node-home');
   const ops = nodeBootstrapMethods({
     dataDir,
     tmux,
@@ -62,6 +65,7 @@ function setup() {
     runner: createProcessRunner(),
     usageFiles: createUsageFiles(),
     runtimeDir,
+    userHome: home,
   });
   const prepare = async (w: string, include: IncludedFile[], commands: string[]) =>
     WorkerPrepareResultSchema.parse(
@@ -88,7 +92,7 @@ function setup() {
     // only the launch is looked at.
     resolveAgent: async (name) => (name === 'qwen' ? { profile: qwen, binary: standIn } : undefined),
   });
-  return { t, repo, dataDir, runtimeDir, ops, workers, prepare };
+  return { t, repo, dataDir, runtimeDir, home, ops, workers, prepare };
 }
 
 test('worker.prepare: the included files the lead selected are written 0600, the setup sees its own port block', async () => {
@@ -185,6 +189,167 @@ test('usage.read: the complete lines of a worker usage files past the offsets as
   }
 });
 
+/** A recording of a real CLI run (test/fixtures/usage/), its worktree path replaced by `cwd`. */
+function recording(name: string, recordedCwd: string, cwd: string): string {
+  const sha = (x: string) => createHash('sha256').update(x).digest('hex');
+  return readFileSync(join(ROOT, 'test', 'fixtures', 'usage', name), 'utf8')
+    .replaceAll(sha(recordedCwd), sha(cwd))
+    .replaceAll(recordedCwd, cwd);
+}
+
+/**
+ * An OpenCode (1.18.33 schema) database in WAL mode with one step-finish part of a session in `cwd`, one elsewhere;
+ * left open, as OpenCode keeps it (its WAL file exists while it runs).
+ */
+function seedOpencodeDb(file: string, cwd: string, at: number): Database.Database {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.exec(`CREATE TABLE session (id text PRIMARY KEY, directory text NOT NULL, time_created integer NOT NULL);
+    CREATE TABLE message (id text PRIMARY KEY, session_id text NOT NULL, data text NOT NULL);
+    CREATE TABLE part (id text PRIMARY KEY, message_id text NOT NULL, session_id text NOT NULL,
+      time_created integer NOT NULL, time_updated integer NOT NULL, data text NOT NULL)`);
+  db.prepare('INSERT INTO session VALUES (?, ?, ?)').run('ses_mine', cwd, at);
+  db.prepare('INSERT INTO session VALUES (?, ?, ?)').run('ses_other', '/elsewhere', at);
+  const msg = JSON.stringify({ role: 'assistant', modelID: 'fake-model' });
+  db.prepare('INSERT INTO message VALUES (?, ?, ?)').run('msg_1', 'ses_mine', msg);
+  db.prepare('INSERT INTO message VALUES (?, ?, ?)').run('msg_2', 'ses_other', msg);
+  const step = (input: number) =>
+    JSON.stringify({ type: 'step-finish', tokens: { input, output: 4, reasoning: 0, cache: { read: 0, write: 0 } } });
+  db.prepare('INSERT INTO part VALUES (?, ?, ?, ?, ?, ?)').run('prt_1', 'msg_1', 'ses_mine', at, at + 1, step(100));
+  db.prepare('INSERT INTO part VALUES (?, ?, ?, ?, ?, ?)').run('prt_x', 'msg_2', 'ses_other', at, at + 1, step(999));
+  return db;
+}
+
+test("usage.read: each agent's own usage files the node finds in the layouts its CLI writes, that worker's only", async () => {
+  const s = setup();
+  try {
+    const now = Date.now();
+    const d = new Date(now);
+    const day = [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, '0')).join('/');
+    const places = (w: string) => ({
+      state: join(s.dataDir, 'node', 'sessions', SID, w),
+      worktree: join(s.dataDir, 'node', 'worktrees', SID, w),
+    });
+    const worker = (w: string, agent: string, env?: Record<string, string>) => {
+      const at = places(w);
+      mkdirSync(at.state, { recursive: true });
+      writeFileSync(join(at.state, 'agent'), agent);
+      if (env) writeFileSync(join(at.state, 'usage-env.json'), JSON.stringify(env));
+      return at;
+    };
+    const put = (file: string, text: string) => {
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, text);
+    };
+    // The node's environment says HOME is t.dir: the agents wrote below it.
+    const home = s.t.dir;
+    // Codex: a rollout of this worker's session and one of another worktree's, under ~/.codex/sessions/Y/M/D.
+    const codexW = worker('w1', 'codex');
+    const ev = (type: string, payload: unknown) => JSON.stringify({ type, payload }) + '\n';
+    const turn = ev('event_msg', {
+      type: 'token_count',
+      info: { total_token_usage: { total_tokens: 107 }, last_token_usage: { input_tokens: 100, output_tokens: 7 } },
+    });
+    const rollout = `sessions/${day}/rollout-2026-11-30T10-00-00-0197.jsonl`;
+    put(join(home, '.codex', rollout), ev('session_meta', { cwd: codexW.worktree }) + turn + '{"partial":');
+    put(
+      join(home, '.codex', `sessions/${day}/rollout-2026-11-30T10-00-00-0198.jsonl`),
+      ev('session_meta', { cwd: '/x' }) + turn,
+    );
+    // Gemini CLI (its chat recording under ~/.gemini/tmp/<project>/chats), Qwen Code outside ACP (~/.qwen/projects),
+    // Copilot CLI (~/.copilot/session-state/<id>/events.jsonl): the recordings of real runs.
+    const geminiW = worker('w2', 'gemini');
+    const geminiChat = recording(
+      'gemini-0.61.0-chat.jsonl',
+      '/work/wt-sources/test-artifacts/lab/gemini/ws',
+      geminiW.worktree,
+    );
+    put(join(home, '.gemini', 'tmp', 'ws', 'chats', 'session-2026-11-30T01-48-ff62dca1.jsonl'), geminiChat);
+    const qwenW = worker('w3', 'qwen');
+    const qwenChat = recording('qwen-0.24.4-chat.jsonl', '/work/wt-sources/test-artifacts/lab/qwen/ws', qwenW.worktree);
+    put(join(home, '.qwen', 'projects', '-node-ws', 'chats', '4b09de03.jsonl'), qwenChat);
+    const copilotW = worker('w4', 'copilot');
+    const events = recording(
+      'copilot-1.0.102-events.jsonl',
+      '/work/wt-sources/test-artifacts/lab/copilot/ws',
+      copilotW.worktree,
+    );
+    put(join(home, '.copilot', 'session-state', 'e878a684', 'events.jsonl'), events);
+    // OpenCode (~/.local/share/opencode/opencode.db) and Kilo Code with KILO_DB in the environment it started with.
+    const opencodeW = worker('w5', 'opencode');
+    const dbs = [seedOpencodeDb(join(home, '.local', 'share', 'opencode', 'opencode.db'), opencodeW.worktree, now)];
+    const kiloW = worker('w6', 'kilocode', { HOME: home, KILO_DB: join(s.t.dir, 'kilo-elsewhere.db') });
+    dbs.push(seedOpencodeDb(join(s.t.dir, 'kilo-elsewhere.db'), kiloW.worktree, now));
+    // Aider: its report in its pane log on the node.
+    const aiderW = worker('w7', 'aider');
+    // A pane log holds whatever the agent printed: an invalid UTF-8 byte still crosses as one byte.
+    writeFileSync(
+      join(aiderW.state, 'pane.log'),
+      Buffer.concat([Buffer.from([0xff, 0x0a]), Buffer.from('Tokens: 1.2k sent, 34 received.\n')]),
+    );
+
+    const ask = async (w: string, offsets: Record<string, number> = {}, steps?: number) =>
+      UsageReadResultSchema.parse(
+        await s.ops['usage.read']!({
+          workers: [{ id: `${SID}/${w}`, offsets, since: now - 60_000, ...(steps !== undefined ? { steps } : {}) }],
+        }),
+      ).workers[0]!;
+    const chunks = async (w: string, offsets: Record<string, number> = {}) =>
+      (await ask(w, offsets)).chunks.map((c) => [c.path, c.from, c.text]);
+    const mine = ev('session_meta', { cwd: codexW.worktree }) + turn;
+    assert.deepEqual(await chunks('w1'), [[`node-usage/codex-rollout/${rollout}`, 0, mine]]);
+    assert.deepEqual(await chunks('w1', { [`node-usage/codex-rollout/${rollout}`]: Buffer.byteLength(mine) }), []);
+    assert.deepEqual(await chunks('w2'), [
+      ['node-usage/gemini-chat/tmp/ws/chats/session-2026-11-30T01-48-ff62dca1.jsonl', 0, geminiChat],
+    ]);
+    assert.deepEqual(await chunks('w3'), [
+      ['node-usage/qwen-chat/projects/-node-ws/chats/4b09de03.jsonl', 0, qwenChat],
+    ]);
+    assert.deepEqual(await chunks('w4'), [
+      ['node-usage/copilot-events/session-state/e878a684/events.jsonl', 0, events],
+    ]);
+    assert.deepEqual(await chunks('w7'), [['node-usage/pane/pane.log', 0, '?\nTokens: 1.2k sent, 34 received.\n']]);
+    appendFileSync(join(aiderW.state, 'pane.log'), 'more\n');
+    assert.deepEqual(await chunks('w7', { 'node-usage/pane/pane.log': 34 }), [
+      ['node-usage/pane/pane.log', 34, 'more\n'],
+    ]);
+    for (const w of ['w5', 'w6']) {
+      const a = await ask(w);
+      assert.deepEqual(a.chunks, []);
+      assert.deepEqual(
+        a.steps?.map((r) => [r.id, r.timeUpdated]),
+        [['prt_1', now + 1]],
+      );
+      assert.equal((await ask(w, {}, now + 2)).steps, undefined, 'nothing updated since');
+    }
+    // A Qwen worker that ran under the ACP pane process: its acp-usage.jsonl is its usage, its chats are not sent.
+    writeFileSync(join(qwenW.state, 'acp-launch.json'), '{}');
+    writeFileSync(join(qwenW.state, 'acp-usage.jsonl'), '{"a":1}\n');
+    assert.deepEqual(await chunks('w3'), [['acp-usage.jsonl', 0, '{"a":1}\n']]);
+    // The lead names no other file: a mirror path the node did not find (another worktree's rollout) is not read, and
+    // a path outside the layouts is refused.
+    assert.deepEqual(
+      await chunks('w2', {
+        [`node-usage/codex-rollout/sessions/${day}/rollout-2026-11-30T10-00-00-0198.jsonl`]: 0,
+      }).then((c) => c.map((x) => x[0])),
+      ['node-usage/gemini-chat/tmp/ws/chats/session-2026-11-30T01-48-ff62dca1.jsonl'],
+    );
+    for (const bad of [
+      'node-usage/codex-rollout/../../../.ssh/id_ed25519',
+      'node-usage/codex-rollout/auth.json',
+      'node-usage/x.jsonl',
+    ])
+      await assert.rejects(
+        s.ops['usage.read']!({ workers: [{ id: `${SID}/w1`, offsets: { [bad]: 0 } }] }),
+        /not a usage file/,
+      );
+    for (const db of dbs) db.close();
+  } finally {
+    s.t.cleanup();
+  }
+});
+
 test('worker.start keeps the worktree worker.prepare bootstrapped; an ACP agent runs under the ACP pane process', async () => {
   const s = setup();
   try {
@@ -208,6 +373,9 @@ test('worker.start keeps the worktree worker.prepare bootstrapped; an ACP agent 
     const state = join(s.dataDir, 'node', 'sessions', SID, 'w1');
     const launch = JSON.parse(readFileSync(join(state, 'acp-launch.json'), 'utf8')) as { usage?: string };
     assert.equal(launch.usage, join(state, 'acp-usage.jsonl'));
+    // Where its agent keeps its own usage files, as usage.read resolves them later: owner-only.
+    assert.deepEqual(JSON.parse(readFileSync(join(state, 'usage-env.json'), 'utf8')), { HOME: s.t.dir });
+    assert.equal(statSync(join(state, 'usage-env.json')).mode & 0o777, 0o600);
   } finally {
     try {
       execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });

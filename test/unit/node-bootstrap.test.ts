@@ -20,6 +20,10 @@ import { ToolError } from '../../src/core/errors.js';
 import type { FakeRuntime } from '../helpers/fake-runtime.js';
 import { createFakeNode, createFakeNodesRuntime, type FakeNode } from '../helpers/fake-node.js';
 import { readFileSync } from 'node:fs';
+import { codex } from '../../src/core/agents/profiles/codex.js';
+import { opencode } from '../../src/core/agents/profiles/opencode.js';
+import { aider } from '../../src/core/agents/profiles/aider.js';
+import { qwen } from '../../src/core/agents/profiles/qwen.js';
 
 const ENV_FILE: IncludedFile = {
   path: '.env',
@@ -241,4 +245,93 @@ test('node bootstrap: the trusted teardown goes with the worktree to the node; .
       f.cleanup();
     }
   }
+});
+
+test("node usage: a Codex, an OpenCode and an Aider node worker's usage (under the node user's HOME, its pane log) becomes rows here", async () => {
+  const gpu = createFakeNode('gpu1');
+  await withNode({}, gpu, async (f) => {
+    for (const a of [codex, opencode, aider]) f.rt.agents.set(a.name, { profile: a, binary: `/usr/bin/${a.name}` });
+    f.rt.options.agents = [...f.rt.options.agents, 'codex', 'opencode', 'aider'];
+    await spawnWorker(f.rt, { task: 'codex there', node: 'gpu1', agent: 'codex' });
+    await spawnWorker(f.rt, { task: 'opencode there', node: 'gpu1', agent: 'opencode' });
+    await spawnWorker(f.rt, { task: 'aider there', node: 'gpu1', agent: 'aider' });
+    // Codex's rollout as the node serves it (the node found it below its CODEX_HOME, its cwd the node worktree).
+    const ev = (type: string, payload: unknown) => JSON.stringify({ type, payload }) + '\n';
+    const turn = (input: number, total: number) =>
+      ev('event_msg', {
+        type: 'token_count',
+        info: {
+          total_token_usage: { total_tokens: total },
+          last_token_usage: { input_tokens: input, output_tokens: 7 },
+        },
+      });
+    const rollout = 'node-usage/codex-rollout/sessions/2026/11/30/rollout-2026-11-30T10-00-00-abc.jsonl';
+    const head = ev('session_meta', { cwd: '/home/gpu1/.local/share/crewmux/node/worktrees/s1fake00/w01' });
+    gpu.usageFiles.set('w01', { [rollout]: head + ev('turn_context', { model: 'gpt-5-codex' }) + turn(100, 107) });
+    // OpenCode's step-finish rows from its database on the node.
+    const step = (id: string, input: number, timeUpdated: number) => ({
+      id,
+      timeCreated: timeUpdated,
+      timeUpdated,
+      message: JSON.stringify({ role: 'assistant', modelID: 'claude-sonnet-4-5' }),
+      data: JSON.stringify({ type: 'step-finish', tokens: { input, output: 20, reasoning: 0, cache: {} } }),
+    });
+    gpu.usageSteps.set('w02', [step('prt_1', 300, 1000)]);
+    // Aider's report in its pane log on the node.
+    const report = 'Tokens: 1.2k sent, 34 received. Cost: $0.01 message, $0.01 session.\n';
+    gpu.usageFiles.set('w03', { 'node-usage/pane/pane.log': 'Model: gpt-4o with diff edit format\n' + report });
+
+    const collector = createUsageCollector(f.rt, createUsageFiles());
+    assert.equal(await collector.collect(), 3);
+    gpu.usageFiles.set('w01', {
+      [rollout]: head + ev('turn_context', { model: 'gpt-5-codex' }) + turn(100, 107) + turn(200, 314),
+    });
+    // The node answers from the update time asked, that time included: prt_1 again (held already) and prt_2.
+    gpu.usageSteps.set('w02', [step('prt_1', 300, 1000), step('prt_2', 400, 1000)]);
+    assert.equal(await collector.collect(), 2);
+    assert.equal(await collector.collect(), 0);
+    const rows = f.store.usage().list(f.rt.sid);
+    assert.deepEqual(rows.map((r) => [r.worker, r.agent, r.model, r.input, r.source]).sort(), [
+      ['w01', 'codex', 'gpt-5-codex', 100, 'session-files'],
+      ['w01', 'codex', 'gpt-5-codex', 200, 'session-files'],
+      ['w02', 'opencode', 'claude-sonnet-4-5', 300, 'session-files'],
+      ['w02', 'opencode', 'claude-sonnet-4-5', 400, 'session-files'],
+      ['w03', 'aider', 'gpt-4o', 1200, 'pane'],
+    ]);
+    // Each mirrored once.
+    const mirror = (w: string, rel: string) => readFileSync(`${f.rt.sessionDir}/workers/${w}/${rel}`, 'utf8');
+    assert.equal(mirror('w02', 'node-usage/opencode-db/steps.jsonl').trim().split('\n').length, 2);
+    assert.equal(mirror('w01', rollout).split('\n').length - 1, 4);
+  });
+});
+
+test('node usage: a Qwen Code node worker is read from what its node sent, its ACP record or its chats, whatever ACP config says here', async () => {
+  const gpu = createFakeNode('gpu1');
+  await withNode({}, gpu, async (f) => {
+    f.rt.agents.set('qwen', { profile: qwen, binary: '/usr/bin/qwen' });
+    f.rt.options.agents = [...f.rt.options.agents, 'qwen'];
+    await spawnWorker(f.rt, { task: 'under ACP', node: 'gpu1', agent: 'qwen' });
+    await spawnWorker(f.rt, { task: 'in its TUI', node: 'gpu1', agent: 'qwen' });
+    gpu.usageFiles.set('w01', {
+      'acp-usage.jsonl': JSON.stringify({ key: 'k1', model: 'qwen3-coder-plus', input: 50, output: 5 }) + '\n',
+    });
+    const chat = JSON.stringify({
+      uuid: 'u1',
+      type: 'assistant',
+      model: 'qwen3-coder-plus',
+      usageMetadata: { promptTokenCount: 500, candidatesTokenCount: 10 },
+    });
+    gpu.usageFiles.set('w02', { 'node-usage/qwen-chat/projects/-ws/chats/s.jsonl': chat + '\n' });
+    assert.equal(await createUsageCollector(f.rt, createUsageFiles()).collect(), 2);
+    assert.deepEqual(
+      f.store
+        .usage()
+        .list(f.rt.sid)
+        .map((r) => [r.worker, r.input, r.source]),
+      [
+        ['w01', 50, 'protocol'],
+        ['w02', 500, 'session-files'],
+      ],
+    );
+  });
 });

@@ -11,6 +11,7 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, real
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { listFilesBelow } from '../system/files.js';
+import { utf8Exact } from '../../core/text/utf8-exact.js';
 import type { UsageFiles } from '../../app/ports/usage.js';
 import { codexRolloutCwd } from '../../core/usage/codex-rollout.js';
 import { geminiChatProjectHash } from '../../core/usage/gemini-chat.js';
@@ -155,7 +156,14 @@ export function createUsageFiles(): UsageFiles {
       const lines = buf.subarray(0, end).toString('utf8').split('\n');
       return { lines, next: offset + end + 1 };
     },
+    readText(file: string, offset: number, maxBytes: number) {
+      const buf = readBytes(file, offset, maxBytes);
+      const end = buf.lastIndexOf(0x0a);
+      if (end < 0) return { text: '', next: offset };
+      return { text: utf8Exact(buf.subarray(0, end + 1)), next: offset + end + 1 };
+    },
     claudeTranscripts: (configDir) => listFilesBelow(join(configDir, 'projects'), '.jsonl').map((f) => f.path),
+    mirrored: (dir) => listFilesBelow(dir, '.jsonl').map((f) => f.path),
     codexRollouts(codexHome, sinceMs, cwd) {
       const want = new Set([cwd, real(cwd)]);
       return dayDirs(sinceMs, Date.now())
@@ -204,7 +212,13 @@ export function createUsageFiles(): UsageFiles {
         })[];
         const lastUpdated = rows.reduce((m, r) => Math.max(m, r.timeUpdated), updatedSince);
         return {
-          rows: rows.map(({ id, data, message, timeCreated }) => ({ id, data, message, timeCreated })),
+          rows: rows.map(({ id, data, message, timeCreated, timeUpdated }) => ({
+            id,
+            data,
+            message,
+            timeCreated,
+            timeUpdated,
+          })),
           lastUpdated,
         };
       } catch (e) {

@@ -7,7 +7,8 @@
  * linked) from the node's cache (serve-clone.ts), with the local clone code. The port block is checked free by
  * binding on the node and locked under the node's runtime dir. The lead's teardown commands are kept with the worktree (NODE_TEARDOWN_FILE in its state dir) for
  * serve-gc.ts to run before it removes the worktree. `usage.read` serves the new complete lines of a
- * worker's usage files (core/nodes/bootstrap-protocol.ts isNodeUsageFile) from its node state dir.
+ * worker's usage files (core/nodes/bootstrap-protocol.ts isNodeUsageFile) from its node state dir, and of its agent's
+ * own files the node resolves itself (node-usage.ts nodeAgentUsageFiles; OpenCode's database as rows).
  */
 import { join } from 'node:path';
 import {
@@ -21,21 +22,22 @@ import {
 } from '../../core/nodes/bootstrap-protocol.js';
 import { parseOpParams } from '../../core/nodes/protocol.js';
 import { ConfigSchema } from '../../core/session/config-schema.js';
+import { BUILTIN_AGENTS } from '../../core/agents/registry.js';
 import { ensureDir, readIfExists, writeFileAtomic } from '../../adapters/system/files.js';
 import type { ProcessRunner } from '../ports/process-runner.js';
 import type { CloneCache } from '../ports/clone-folders.js';
 import type { UsageFiles } from '../ports/usage.js';
 import type { WorktreeFiles } from '../ports/worktree-files.js';
 import { prepareWorktree } from '../worktrees/prepare.js';
-import { freshWorktree, placesOf, type NodeWorkerDeps } from './serve-workers.js';
-import { nodeUsageFiles } from './node-usage.js';
+import { AGENT_FILE, freshWorktree, placesOf, type NodeWorkerDeps } from './serve-workers.js';
+import { nodeAgentUsageFiles, nodeUsageFiles, readUsageEnv } from './node-usage.js';
 
 /** What the node's bootstrap and usage ops need beyond the worker ops'; compose/nodes.ts wires the real ones. */
-export interface NodeBootstrapDeps extends Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'git' | 'env'> {
+export interface NodeBootstrapDeps extends Pick<NodeWorkerDeps, 'dataDir' | 'tmux' | 'git' | 'env' | 'userHome'> {
   files: WorktreeFiles;
   runner: ProcessRunner;
-  /** Reads usage files' complete lines from an offset (adapters/usage/usage-files.ts). */
-  usageFiles: Pick<UsageFiles, 'readLines'>;
+  /** Reads usage files' complete lines from an offset and finds the agents' own (adapters/usage/usage-files.ts). */
+  usageFiles: UsageFiles;
   /** The node user's crewmux runtime dir: port locks live in its `ports/`. */
   runtimeDir: string;
   /** The cache of `worktree.clone` folders the lead sent (unset: nothing is cloned). */
@@ -111,20 +113,48 @@ export function nodeBootstrapMethods(d: NodeBootstrapDeps): Record<string, (para
       let budget = NODE_USAGE_READ_MAX_BYTES;
       const workers: UsageReadResult['workers'] = [];
       for (const w of p.workers) {
-        const { stateDir } = placesOf(d, w.id);
+        const { stateDir, worktree } = placesOf(d, w.id);
+        // The files of its state dir at their own paths, and its agent's own files the node finds (never a path the
+        // lead named: a path asked that is neither is not read).
+        const paths = new Map(nodeUsageFiles(stateDir).map((f) => [f.path, join(stateDir, f.path)]));
+        for (const rel of Object.keys(w.offsets))
+          if (!rel.startsWith('node-usage/') && !paths.has(rel)) paths.set(rel, join(stateDir, rel));
+        // Its agent's built-in entry (installed here or not any more: its files stay where it wrote them).
+        const name = readIfExists(join(stateDir, AGENT_FILE))?.trim();
+        const profile = BUILTIN_AGENTS.find((a) => a.name === name);
+        const own = nodeAgentUsageFiles(d.usageFiles, {
+          profile,
+          env: readUsageEnv(stateDir) ?? d.env,
+          home: d.userHome,
+          stateDir,
+          worktree,
+          sinceMs: w.since ?? Date.now() - 86_400_000,
+        });
+        for (const [rel, file] of own.files) paths.set(rel, file);
         const chunks: UsageReadResult['workers'][0]['chunks'] = [];
-        for (const rel of new Set([...nodeUsageFiles(stateDir).map((f) => f.path), ...Object.keys(w.offsets)])) {
+        for (const [rel, file] of paths) {
           if (budget <= 0) break;
           const from = w.offsets[rel] ?? 0;
-          const { lines, next } = d.usageFiles.readLines(join(stateDir, rel), from, budget);
+          // Complete lines only (a line still being written is left): `from` + the text's bytes is `next`, whatever
+          // bytes the file holds (a pane log may hold any), so the mirror stays in step.
+          const { text, next } = d.usageFiles.readText(file, from, budget);
           if (next === from) continue;
-          // Complete lines only (readLines leaves a line still being written): `from` + the text's bytes is `next`.
-          const text = lines.map((l) => l + '\n').join('');
-          if (Buffer.byteLength(text) !== next - from) continue;
           budget -= next - from;
           chunks.push({ path: rel, from, text });
         }
-        workers.push({ id: w.id, chunks });
+        let steps: UsageReadResult['workers'][0]['steps'];
+        if (own.db && budget > 0) {
+          const rows = d.usageFiles.opencodeSteps(own.db, worktree, w.since ?? 0, w.steps ?? 0).rows;
+          steps = [];
+          for (const r of rows) {
+            const row = { ...r, timeUpdated: r.timeUpdated ?? 0 };
+            budget -= Buffer.byteLength(JSON.stringify(row));
+            // Oldest first: the rows past the budget come with the next read (the lead's cursor stays before them).
+            if (budget < 0 && steps.length > 0) break;
+            steps.push(row);
+          }
+        }
+        workers.push({ id: w.id, chunks, ...(steps?.length ? { steps } : {}) });
       }
       return { workers };
     },

@@ -35,6 +35,7 @@ import { askHookArgv } from '../questions/ask-hook-path.js';
 import { exitStatusFile, recordingExit, withEnvFile } from '../workers/panes.js';
 import { deliverText } from '../workers/deliver.js';
 import type { WorkerWatch } from './serve-watch.js';
+import { NODE_USAGE_ENV_FILE, usageEnvRecord } from './node-usage.js';
 
 /** What the node's worker ops need; compose/nodes.ts wires the real ones. */
 export interface NodeWorkerDeps {
@@ -58,7 +59,7 @@ export interface NodeWorkerDeps {
 }
 
 /** The file in a worker's state dir naming its agent. */
-const AGENT_FILE = 'agent';
+export const AGENT_FILE = 'agent';
 
 /** Where worker `id` (`<sid>/<worker>`) lives on the node: worktree, state dir, tmux session. */
 export function placesOf(d: Pick<NodeWorkerDeps, 'dataDir'>, id: string) {
@@ -180,6 +181,8 @@ export function nodeWorkerMethods(d: NodeWorkerDeps): Record<string, (params: un
       writeFileAtomic(promptFile, prompt);
       // Which agent it runs: its screen is read with that agent's registry entry (by later channels too).
       writeFileAtomic(join(at.stateDir, AGENT_FILE), p.agent);
+      // Where its agent keeps its usage files (CODEX_HOME, XDG_DATA_HOME, ...): usage.read finds them from this.
+      writeFileAtomic(join(at.stateDir, NODE_USAGE_ENV_FILE), usageEnvRecord({ HOME: d.userHome, ...d.env, ...p.env }));
       if (readIfExists(logFile) === undefined) writeFileAtomic(logFile, '');
       ensureDir(join(at.worktree, '.crewmux'));
       const launch = await prepareLaunch({

@@ -46,8 +46,15 @@ export interface UsageStore {
 export interface UsageFiles {
   /** Complete lines of `file` from byte `offset` (at most about `maxBytes`), and the offset after the last one. */
   readLines(file: string, offset: number, maxBytes?: number): { lines: string[]; next: number };
+  /**
+   * The complete lines of `file` from byte `offset` (at most about `maxBytes`) as one text whose UTF-8 length is
+   * exactly `next - offset` (a byte of an invalid sequence reads `?`): what a node sends of a usage file.
+   */
+  readText(file: string, offset: number, maxBytes: number): { text: string; next: number };
   /** Claude Code transcripts (`*.jsonl`) below `<configDir>/projects`. */
   claudeTranscripts(configDir: string): string[];
+  /** Every `*.jsonl` file below `dir` (a node worker's mirror of its agent's files: the node chose them), sorted. */
+  mirrored(dir: string): string[];
   /** Codex rollouts below `<codexHome>/sessions`, changed at or after `sinceMs`, whose session ran in `cwd`. */
   codexRollouts(codexHome: string, sinceMs: number, cwd: string): string[];
   /** Gemini CLI chat recordings (`tmp/<project>/chats/*.jsonl` below `geminiDir`), changed at or after `sinceMs`, whose project is `cwd`. */

@@ -6,11 +6,20 @@
  * ending runs a last one after the agents have stopped. A pass never throws: a failure is an event. A worker of an
  * agent that reports its calls over ACP (`acp.usage`, its workers on ACP) is read from what its ACP pane process
  * recorded (core/acp/usage.ts) instead: the agent's own files may miss calls (Qwen Code's chat recording in ACP mode).
+ * A worker on an SSH node is read from the mirror app/nodes/node-usage.ts keeps in its state dir here: the same paths
+ * for its state-dir files, `node-usage/<source>/` for its agent's own files (every file there its own).
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Runtime } from '../runtime.js';
 import { session, workerDir } from '../runtime.js';
-import { syncNodeUsage } from '../nodes/node-usage.js';
+import { isNodeWorker, syncNodeUsage } from '../nodes/node-usage.js';
+import {
+  NODE_PANE_FILE,
+  NODE_STEPS_FILE,
+  nodeMirrorDir,
+  OpencodeStepRowSchema,
+} from '../../core/nodes/bootstrap-protocol.js';
+import { codexHomeOf, copilotDirOf, geminiDirOf, opencodeDbOf, qwenDirOf } from '../../core/usage/usage-locations.js';
 import type { UsageFiles, UsageStore } from '../ports/usage.js';
 import type { UsageProfile } from '../../core/agents/profile.js';
 import { parseClaudeTranscript } from '../../core/usage/claude-transcript.js';
@@ -25,7 +34,7 @@ import { parseGeminiChat } from '../../core/usage/gemini-chat.js';
 import { parseQwenChat } from '../../core/usage/qwen-chat.js';
 import { parseCopilotEvents } from '../../core/usage/copilot-events.js';
 import { parsePaneUsage } from '../../core/usage/pane-usage.js';
-import { parseOpencodeSteps } from '../../core/usage/opencode-steps.js';
+import { parseOpencodeSteps, type OpencodeStepRow } from '../../core/usage/opencode-steps.js';
 import { costOf, priceFor, type ModelPrice } from '../../core/usage/prices.js';
 import { usageBucket } from '../../core/usage/buckets.js';
 import type { UsageDelta, UsageBucket } from '../../core/usage/usage.js';
@@ -38,6 +47,11 @@ interface UsageAgent {
   stateDir: string;
   cwd: string;
   since: number;
+  /**
+   * A worker on an SSH node: its agent's own files (under the node user's HOME, or its pane log) are read from the
+   * mirror app/nodes/node-usage.ts keeps in `stateDir` (`node-usage/<source>/`), every file there its own.
+   */
+  onNode?: boolean;
 }
 
 export interface UsageCollector {
@@ -113,6 +127,7 @@ export function collectUsage(rt: Runtime, files: UsageFiles): number {
       stateDir: workerDir(rt, w.id),
       cwd: w.worktree,
       since: w.created_at,
+      ...(isNodeWorker(rt, w) ? { onNode: true } : {}),
     })),
   ];
   const store = rt.store.usage();
@@ -121,6 +136,12 @@ export function collectUsage(rt: Runtime, files: UsageFiles): number {
     const profile = lookupAgent(rt.agents, a.agent)?.profile;
     const usage = profile?.usage;
     if (!usage || usage.source === 'none') continue;
+    if (a.onNode && profile.acp?.usage === true) {
+      // The node sends what its worker recorded: the ACP pane process's record when it ran under one, else the
+      // agent's own files (never both), whatever this host's config says of ACP.
+      added += collectAcpUsage(rt, store, files, a, usage) + collectAgent(rt, store, files, a, usage);
+      continue;
+    }
     const overAcp = a.worker !== 'lead' && profile.acp?.workers === true && profile.acp.usage === true;
     added += overAcp ? collectAcpUsage(rt, store, files, a, usage) : collectAgent(rt, store, files, a, usage);
   }
@@ -182,17 +203,20 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
       store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
     }
   } else if (usage.source === 'codex-rollout') {
-    const home = rt.baseEnv.CODEX_HOME || join(rt.userHome, '.codex');
     const known = new Set(store.files(rt.sid, a.worker));
     // A minute's slack: file times come from the kernel's coarse clock, and the cwd match is what counts.
-    for (const f of files.codexRollouts(home, a.since - 60_000, a.cwd)) known.add(f);
+    const found = a.onNode
+      ? files.mirrored(join(a.stateDir, nodeMirrorDir('codex-rollout')))
+      : files.codexRollouts(codexHomeOf(rt.baseEnv, rt.userHome), a.since - 60_000, a.cwd);
+    for (const f of found) known.add(f);
     for (const file of known) {
       const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: JSON.stringify(NEW_CODEX_CURSOR) };
       const { lines, next } = files.readLines(file, c.offset);
       if (next === c.offset) continue;
       const parsed = parseCodexRollout(lines, JSON.parse(c.state) as CodexCursor, `${file}@${c.offset}`);
-      // The same lines tell a worker's status (task_started, task_complete): app/workers/signals.ts.
-      if (a.worker !== 'lead') rolloutSignals(rt, a.worker, lines);
+      // The same lines tell a worker's status (task_started, task_complete): app/workers/signals.ts. A node worker's
+      // status comes from its node (which reads its screen), not from the mirror, which lags a pass behind.
+      if (a.worker !== 'lead' && !a.onNode) rolloutSignals(rt, a.worker, lines);
       added += store.add(parsed.deltas.map(row));
       const ts = rt.now();
       store.setLimits(
@@ -205,12 +229,13 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
     const kind = usage.source;
     const since = a.since - 60_000;
     const known = new Set(store.files(rt.sid, a.worker));
-    const found =
-      kind === 'gemini-chat'
-        ? files.geminiChats(join(rt.baseEnv.GEMINI_CLI_HOME || rt.userHome, '.gemini'), since, a.cwd)
+    const found = a.onNode
+      ? files.mirrored(join(a.stateDir, nodeMirrorDir(kind)))
+      : kind === 'gemini-chat'
+        ? files.geminiChats(geminiDirOf(rt.baseEnv, rt.userHome), since, a.cwd)
         : kind === 'qwen-chat'
-          ? files.qwenChats(rt.baseEnv.QWEN_HOME || join(rt.userHome, '.qwen'), since, a.cwd)
-          : files.copilotEvents(rt.baseEnv.COPILOT_HOME || join(rt.userHome, '.copilot'), since, a.cwd);
+          ? files.qwenChats(qwenDirOf(rt.baseEnv, rt.userHome), since, a.cwd)
+          : files.copilotEvents(copilotDirOf(rt.baseEnv, rt.userHome), since, a.cwd);
     const parse = kind === 'gemini-chat' ? parseGeminiChat : kind === 'qwen-chat' ? parseQwenChat : parseCopilotEvents;
     for (const f of found) known.add(f);
     for (const file of known) {
@@ -221,8 +246,9 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
       store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
     }
   } else if (usage.source === 'pane' && usage.pane) {
-    // The last resort: the agent's own report in its pane log; the cursor's state is the model named last.
-    const file = join(a.stateDir, 'pane.log');
+    // The last resort: the agent's own report in its pane log; the cursor's state is the model named last. A node
+    // worker's is the mirror of its pane log on the node (what the agent printed, as a local pane log holds it).
+    const file = join(a.stateDir, a.onNode ? NODE_PANE_FILE : 'pane.log');
     const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: '' };
     const { lines, next } = files.readLines(file, c.offset);
     if (next !== c.offset) {
@@ -230,8 +256,25 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
       added += store.add(parsed.deltas.map(row));
       store.setCursor(rt.sid, a.worker, file, { offset: next, state: parsed.model ?? '' });
     }
+  } else if (usage.source === 'opencode-db' && a.onNode) {
+    // The rows the node read from its database, one JSON row per line (app/nodes/node-usage.ts).
+    const file = join(a.stateDir, NODE_STEPS_FILE);
+    const c = store.cursor(rt.sid, a.worker, file) ?? { offset: 0, state: '' };
+    const { lines, next } = files.readLines(file, c.offset);
+    if (next !== c.offset) {
+      const rows = lines.flatMap((l): OpencodeStepRow[] => {
+        try {
+          const r = OpencodeStepRowSchema.safeParse(JSON.parse(l));
+          return r.success ? [r.data] : [];
+        } catch {
+          return [];
+        }
+      });
+      added += store.add(parseOpencodeSteps(rows).map(row));
+      store.setCursor(rt.sid, a.worker, file, { offset: next, state: '' });
+    }
   } else if (usage.source === 'opencode-db') {
-    const db = opencodeDbFile(rt, usage);
+    const db = opencodeDbOf(usage, rt.baseEnv, rt.userHome);
     if (!db) return 0;
     // The cursor's offset is the latest part update time read (parts are rewritten while a step streams).
     const c = store.cursor(rt.sid, a.worker, db) ?? { offset: 0, state: '' };
@@ -242,18 +285,6 @@ function collectAgent(rt: Runtime, store: UsageStore, files: UsageFiles, a: Usag
     }
   }
   return added;
-}
-
-/**
- * The SQLite file of an `opencode-db` agent (OpenCode, or Kilo Code by its `db` names): `<env>` when set (absolute,
- * or relative to the data dir; `:memory:` keeps nothing to read), else `<XDG_DATA_HOME or ~/.local/share>/<dir>/<file>`.
- */
-function opencodeDbFile(rt: Runtime, usage: UsageProfile): string | undefined {
-  const names = usage.db ?? { dir: 'opencode', file: 'opencode.db', env: 'OPENCODE_DB' };
-  const dataDir = join(rt.baseEnv.XDG_DATA_HOME || join(rt.userHome, '.local', 'share'), names.dir);
-  const set = rt.baseEnv[names.env];
-  if (set === ':memory:') return undefined;
-  return set ? resolve(dataDir, set) : join(dataDir, names.file);
 }
 
 function toRow(

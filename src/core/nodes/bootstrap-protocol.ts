@@ -4,7 +4,8 @@
  * worktree from the base the lead pushed, the `.worktreeinclude` files the lead host selected and sent (only to a
  * node whose config says `include: true`), a port block checked free on the node, and the setup commands from the
  * lead host's trusted config (the node never reads the repository's config). `usage.read` hands the lead the new
- * complete lines of a worker's usage files in its node state dir, from the offsets the lead has read. Pure.
+ * complete lines of a worker's usage files in its node state dir and of its agent's own usage files the node resolves
+ * itself (under the agent's HOME; OpenCode's database as rows), from the offsets the lead has read. Pure.
  */
 import { z } from 'zod';
 import { isSafeRelativePath } from '../worktrees/bootstrap.js';
@@ -85,6 +86,42 @@ export const WorkerPrepareResultSchema = z.object({
 });
 export type WorkerPrepareResult = z.infer<typeof WorkerPrepareResultSchema>;
 
+/** The folder of a node worker's state dir on the lead host holding the mirror of its agent's own usage files. */
+export const NODE_USAGE_DIR = 'node-usage';
+
+/** The usage sources whose files a node resolves itself (under the agent's HOME, or its pane log) and mirrors. */
+export const NODE_MIRRORED_SOURCES = [
+  'codex-rollout',
+  'gemini-chat',
+  'qwen-chat',
+  'copilot-events',
+  'opencode-db',
+  'pane',
+] as const;
+export type NodeMirroredSource = (typeof NODE_MIRRORED_SOURCES)[number];
+
+/** Where source `source`'s mirror lives in a worker's state dir on the lead host (`node-usage/<source>`). */
+export const nodeMirrorDir = (source: NodeMirroredSource): string => `${NODE_USAGE_DIR}/${source}`;
+
+/** The mirror of OpenCode's (or Kilo Code's) step-finish rows of a node worker: one JSON row per line. */
+export const NODE_STEPS_FILE = `${nodeMirrorDir('opencode-db')}/steps.jsonl`;
+/** The lead host's cursor of that mirror: the latest update time it holds and the part ids updated then. */
+export const NODE_STEPS_CURSOR_FILE = `${nodeMirrorDir('opencode-db')}/cursor.json`;
+/** The mirror of a pane-read agent's (Aider's) pane log on its node. */
+export const NODE_PANE_FILE = `${nodeMirrorDir('pane')}/pane.log`;
+
+/**
+ * The mirror paths of the files a node resolves below an agent's own usage root: the layout each CLI writes (the path
+ * relative to its root: CODEX_HOME, `.gemini`, QWEN_HOME, COPILOT_HOME), nothing else.
+ */
+const MIRRORED: readonly RegExp[] = [
+  /^node-usage\/codex-rollout\/sessions\/\d{4}\/\d{2}\/\d{2}\/rollout-[^/]+\.jsonl$/,
+  /^node-usage\/gemini-chat\/tmp\/[^/]+\/chats\/[^/]+\.jsonl$/,
+  /^node-usage\/qwen-chat\/projects\/[^/]+\/chats\/[^/]+\.jsonl$/,
+  /^node-usage\/copilot-events\/session-state\/[^/]+\/events\.jsonl$/,
+  /^node-usage\/pane\/pane\.log$/,
+];
+
 /**
  * What a node keeps with a worker's worktree (`teardown.json` in its node state dir, 0600) from `worker.prepare`, so
  * that the teardown runs before the worktree is removed, on the lead's word or on a later gc of the node's own.
@@ -100,17 +137,28 @@ export type NodeTeardownRecord = z.infer<typeof NodeTeardownRecordSchema>;
 
 /**
  * Whether `rel` (relative to a worker's state dir) is a usage file a node serves: the ACP pane process's record,
- * Claude Code's status-line record, and transcripts below its crewmux-owned CLAUDE_CONFIG_DIR
- * (`claude-config/projects/<project>/<session>.jsonl`).
+ * Claude Code's status-line record, transcripts below its crewmux-owned CLAUDE_CONFIG_DIR
+ * (`claude-config/projects/<project>/<session>.jsonl`), and the mirror paths (`node-usage/<source>/...`) of the files
+ * the node resolves below the agent's own usage root (Codex rollouts, Gemini and Qwen chats, Copilot event logs) or
+ * its pane log (pane-read agents).
  */
 export function isNodeUsageFile(rel: string): boolean {
   if (!isSafeRelativePath(rel)) return false;
   if (rel === ACP_USAGE_FILE || rel === CLAUDE_STATUS_LINE_FILE) return true;
-  return /^claude-config\/projects\/[^/]+\/[^/]+\.jsonl$/.test(rel);
+  return /^claude-config\/projects\/[^/]+\/[^/]+\.jsonl$/.test(rel) || MIRRORED.some((r) => r.test(rel));
 }
 
 /** At most this many bytes of usage lines per `usage.read` answer (the rest comes with the next read). */
 export const NODE_USAGE_READ_MAX_BYTES = 1024 * 1024;
+
+/** One OpenCode (or Kilo Code) step-finish row as it travels (core/usage/opencode-steps.ts), with its update time. */
+export const OpencodeStepRowSchema = z.object({
+  id: z.string().max(256),
+  data: z.string(),
+  message: z.string(),
+  timeCreated: z.number(),
+  timeUpdated: z.number(),
+});
 
 /** `usage.read`: for each worker, the offsets the lead has read of its usage files (a file not named: from 0). */
 export const UsageReadParamsSchema = z.object({
@@ -119,6 +167,10 @@ export const UsageReadParamsSchema = z.object({
       z.object({
         id: NodeWorkerIdSchema,
         offsets: z.record(z.string().refine(isNodeUsageFile, 'not a usage file'), z.number().int().nonnegative()),
+        /** The worker's start (ms): the agent's files changed before it are not its own (and not listed). */
+        since: z.number().int().nonnegative().optional(),
+        /** `opencode-db` agents: the latest part update time (ms) the lead holds; the rows updated since then come. */
+        steps: z.number().int().nonnegative().optional(),
       }),
     )
     .max(1000),
@@ -137,6 +189,8 @@ export const UsageReadResultSchema = z.object({
           text: z.string(),
         }),
       ),
+      /** `opencode-db` agents: the step-finish rows of the worker's sessions updated at or after `steps`. */
+      steps: z.array(OpencodeStepRowSchema).optional(),
     }),
   ),
 });

@@ -16,6 +16,8 @@ export interface OpencodeStepRow {
   data: string;
   message: string;
   timeCreated: number;
+  /** When the part was last written (ms; a node mirrors rows by it). */
+  timeUpdated?: number;
 }
 
 /** The calls in `rows` (rows that are not a step-finish, or not JSON, are skipped), one delta per part id. */
