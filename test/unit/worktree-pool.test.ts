@@ -64,6 +64,20 @@ test('spawn_worker takes a ready worktree: a new branch at its commit and no che
     assert.equal(third.worktree, poolPath(f, 3));
   }));
 
+test('the pool starts no git after a take until spawn_worker has answered: its branch deletion and refill wait for a later turn of the event loop', () =>
+  withPool(async (f) => {
+    // Starting a process blocks the supervisor's event loop until the child has exec'd (25-110 ms on a busy machine):
+    // run at once when the spawn ended, the pool's `git branch -D` held back the lead's answer that long.
+    await spawnWorker(f.rt, { task: 'add a flag' });
+    // The MCP SDK's answer is a chain of promise reactions after the handler returns.
+    for (let i = 0; i < 50; i++) await Promise.resolve();
+    const poolGit = () => f.git.calls.filter((c) => c[0] === 'deleteBranch' || c[0] === 'addWorktree').length;
+    assert.equal(poolGit(), 0, 'no pool git command before the answer is out');
+    await f.rt.pool!.settled();
+    assert.equal(f.git.branches.has(poolBranch(f.rt.sid, 1)), false, 'the pool branch went afterwards');
+    assert.ok(poolGit() >= 2, 'and the pool refilled');
+  }));
+
 test('a merge moves the integration head: idle entries follow it, and the next worker starts from the merge', () =>
   withPool(async (f) => {
     const w = (await spawnWorker(f.rt, { task: 'write a file' })).worker;

@@ -515,7 +515,10 @@ async function startWorker(
     marks[name] = Math.round((performance.now() - t0) * 10) / 10;
   };
   mark('checks');
-  // Ends when spawn_worker does: the pool refills only then, so its checkout does not compete with this spawn.
+  // Ends when spawn_worker does: the pool refills only then, so its checkout does not compete with this spawn. And only
+  // in a later turn of the event loop, once the caller has answered: starting the pool's first process (`git branch
+  // -D`) blocks this loop until the child has exec'd (25-110 ms on a busy machine), and run as a reaction to the spawn's
+  // end it held back the lead's spawn_worker answer that long.
   let spawnEnded!: () => void;
   const ended = new Promise<void>((resolve) => (spawnEnded = resolve));
   try {
@@ -703,6 +706,6 @@ async function startWorker(
       `Error: could not start worker ${id}: ${(err as Error).message}${undoErrors.length ? ` (cleanup also failed: ${undoErrors.join('; ')})` : ''}. Fix the cause or try another agent.`,
     );
   } finally {
-    spawnEnded();
+    setImmediate(spawnEnded);
   }
 }
