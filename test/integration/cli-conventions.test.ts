@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN, ROOT, createRepo, createTestEnv, runCli, type TestEnv } from '../helpers/env.js';
@@ -150,7 +150,7 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
       const loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean);
       assert.ok(
         loaded.some((u) => u.includes(args[0] === 'status' ? STATUS_BUNDLE : '/dist/src/cli/main.js')),
-        'the hook saw the CLI load',
+        `the hook saw ${args[0] === 'status' ? `${STATUS_BUNDLE} load (built by \`npm run build\`, after tsc)` : 'the CLI load'}`,
       );
       for (const heavy of [
         '@modelcontextprotocol/sdk',
@@ -210,11 +210,17 @@ const STATUS_BUNDLE = '/dist/src/cli/status-bundle.js';
 
 /** Asserts that the crewmux modules among `urls` (a load log) are at most the ceiling of `args`' path. */
 function assertModuleCeiling(args: string[], urls: string[]): void {
-  if (args[0] === 'status')
+  if (args[0] === 'status') {
+    const bundle = join(ROOT, STATUS_BUNDLE);
     assert.ok(
-      existsSync(join(ROOT, STATUS_BUNDLE)),
+      existsSync(bundle),
       `${STATUS_BUNDLE} was not built: run \`npm install\` (esbuild, a devDependency, builds it) and \`npm run build\``,
     );
+    assert.ok(
+      statSync(bundle).mtimeMs >= statSync(join(ROOT, 'dist/src/cli/main.js')).mtimeMs,
+      `${STATUS_BUNDLE} is older than main.js (tsc ran alone), so bin/crewmux.js does not use it: run \`npm run build\``,
+    );
+  }
   const ceiling = MODULE_CEILING[args[0]!]!;
   const ours = urls.filter((u) => u.includes('/dist/src/')).map((u) => u.replace(/^.*\/dist\/src\//, ''));
   assert.ok(
@@ -303,7 +309,7 @@ test('status of a session with workers, usage, reviews and approvals loads no zo
       const urls = readFileSync(loaded, 'utf8').split('\n');
       assert.ok(
         urls.some((u) => u.includes(args[0] === 'status' ? STATUS_BUNDLE : '/dist/src/cli/main.js')),
-        'the hook saw the CLI load',
+        `the hook saw ${args[0] === 'status' ? `${STATUS_BUNDLE} load (built by \`npm run build\`, after tsc)` : 'the CLI load'}`,
       );
       assert.deepEqual(
         urls.filter((u) => u.includes('/node_modules/zod/')),
