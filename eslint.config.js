@@ -92,7 +92,8 @@ const CORE_PACKAGES = ['zod', 'smol-toml', 'tweetnacl', 'node:path', 'node:url',
  *   adapters          -> core, app/ports
  *   core              -> core, and only the packages in CORE_PACKAGES
  *   demo              -> demo, core, adapters/exec, packages (scripted agents reach crewmux over MCP, like any agent)
- *   bin/*.js          -> ../dist/src/cli/main.js or ../dist/src/shim/main.js, nothing else
+ *   bin/*.js          -> ../dist/src/cli/main.js or ../dist/src/shim/main.js, nothing else (bin/crewmux.js picks
+ *                        main.js or, for `status`, its bundle at run time: scripts/bundle-cli.mjs)
  *   test/, scripts/   -> anything: they test and measure every layer.
  */
 const LAYERS = {

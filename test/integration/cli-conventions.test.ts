@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN, ROOT, createRepo, createTestEnv, runCli, type TestEnv } from '../helpers/env.js';
@@ -16,6 +16,26 @@ import { openStore } from '../../src/adapters/state/store.js';
 import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** `crewmux ARGS` through dist/src/cli/main.js, the modules tsc built, instead of bin/crewmux.js. */
+function runMainJs(
+  t: TestEnv,
+  cwd: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args], {
+      cwd,
+      env: t.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 async function withEnv(fn: (t: TestEnv) => Promise<void>): Promise<void> {
   const t = createTestEnv();
@@ -129,8 +149,8 @@ test('--help and status load no command module they do not run: no MCP SDK, fast
       assert.notEqual(code, null);
       const loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean);
       assert.ok(
-        loaded.some((u) => u.includes('/dist/src/cli/main.js')),
-        'the hook saw the CLI load',
+        loaded.some((u) => u.includes(args[0] === 'status' ? STATUS_BUNDLE : '/dist/src/cli/main.js')),
+        `the hook saw ${args[0] === 'status' ? `${STATUS_BUNDLE} load (built by \`npm run build\`, after tsc)` : 'the CLI load'}`,
       );
       for (const heavy of [
         '@modelcontextprotocol/sdk',
@@ -178,14 +198,29 @@ const NOT_ON_STATUS_PATH = [
 
 /**
  * The most crewmux modules (dist/src/) each start-up path may load: the count when the path was last cut down (before:
- * status 54, --version 31, --help 8). The ESM loader reads, resolves and compiles each one, a good part of a start-up
- * that must stay under 200 ms; a deterministic count, where a time would be noise. Over the ceiling: load what only
- * some commands need with `await import()` where it is used, or raise the ceiling when the module is needed.
+ * status 54 then 47, --version 31, --help 8). The ESM loader reads, resolves and compiles each one, a good part of a
+ * start-up that must stay under 200 ms; a deterministic count, where a time would be noise. Over the ceiling: load what
+ * only some commands need with `await import()` where it is used, or raise the ceiling when the module is needed.
+ * `status` loads two: its bundle (scripts/bundle-cli.mjs) and core/errors.js, which the bundle shares with the modules.
  */
-const MODULE_CEILING: Record<string, number> = { status: 47, '--version': 8, '--help': 7 };
+const MODULE_CEILING: Record<string, number> = { status: 2, '--version': 8, '--help': 7 };
+
+/** What bin/crewmux.js loads for `crewmux status`: the modules of its path in one file (scripts/bundle-cli.mjs). */
+const STATUS_BUNDLE = '/dist/src/cli/status-bundle.js';
 
 /** Asserts that the crewmux modules among `urls` (a load log) are at most the ceiling of `args`' path. */
 function assertModuleCeiling(args: string[], urls: string[]): void {
+  if (args[0] === 'status') {
+    const bundle = join(ROOT, STATUS_BUNDLE);
+    assert.ok(
+      existsSync(bundle),
+      `${STATUS_BUNDLE} was not built: run \`npm install\` (esbuild, a devDependency, builds it) and \`npm run build\``,
+    );
+    assert.ok(
+      statSync(bundle).mtimeMs >= statSync(join(ROOT, 'dist/src/cli/main.js')).mtimeMs,
+      `${STATUS_BUNDLE} is older than main.js (tsc ran alone), so bin/crewmux.js does not use it: run \`npm run build\``,
+    );
+  }
   const ceiling = MODULE_CEILING[args[0]!]!;
   const ours = urls.filter((u) => u.includes('/dist/src/')).map((u) => u.replace(/^.*\/dist\/src\//, ''));
   assert.ok(
@@ -273,8 +308,8 @@ test('status of a session with workers, usage, reviews and approvals loads no zo
         assert.match(res.stdout, /gate round 1: running[\s\S]*\[high\] a\.ts:3 bad[\s\S]*held: its review failed/);
       const urls = readFileSync(loaded, 'utf8').split('\n');
       assert.ok(
-        urls.some((u) => u.includes('/dist/src/cli/main.js')),
-        'the hook saw the CLI load',
+        urls.some((u) => u.includes(args[0] === 'status' ? STATUS_BUNDLE : '/dist/src/cli/main.js')),
+        `the hook saw ${args[0] === 'status' ? `${STATUS_BUNDLE} load (built by \`npm run build\`, after tsc)` : 'the CLI load'}`,
       );
       assert.deepEqual(
         urls.filter((u) => u.includes('/node_modules/zod/')),
@@ -336,6 +371,41 @@ test('status on the light path prints what the yargs path prints: output, --json
       const light = await runCli(t, repo, ['status', ...args]);
       const viaYargs = await runCli(t, repo, ['status', ...args], { env: { CREWMUX_YARGS: '1' } });
       assert.deepEqual(light, viaYargs, `status ${args.join(' ')}`);
+      // bin/crewmux.js runs status from its bundle: it prints what the modules of dist/src print.
+      assert.deepEqual(light, await runMainJs(t, repo, ['status', ...args]), `status ${args.join(' ')} unbundled`);
     }
+    // Outside a repository the bundle asks git (the git adapter, loaded from dist/src) and fails as the modules do.
+    const outside = await runCli(t, t.dir, ['status']);
+    assert.match(outside.stderr, /E_NOT_GIT_REPO/);
+    assert.deepEqual(outside, await runMainJs(t, t.dir, ['status']));
     assert.match((await runCli(t, repo, ['status'])).stdout, /session 20260101-aaaa {2}running[\s\S]*w01 .*did it/);
+  }));
+
+test('bin/crewmux.js runs status from its bundle only while the bundle is not older than main.js; other commands from main.js', () =>
+  withEnv(async (t) => {
+    // A copy of bin/crewmux.js over a dist/ whose main.js and bundle say which of them ran.
+    const root = join(t.dir, 'pkg');
+    const cli = join(root, 'dist', 'src', 'cli');
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    mkdirSync(cli, { recursive: true });
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+    writeFileSync(join(root, 'bin', 'crewmux.js'), readFileSync(BIN));
+    writeFileSync(join(cli, 'main.js'), "console.log('main.js');\n");
+    writeFileSync(join(cli, 'status-bundle.js'), "console.log('bundle');\n");
+    const ran = (...args: string[]) =>
+      execFileSync(process.execPath, [join(root, 'bin', 'crewmux.js'), ...args], { encoding: 'utf8' }).trim();
+    const at = (file: string, seconds: number) => utimesSync(join(cli, file), seconds, seconds);
+    at('main.js', 1_000);
+    at('status-bundle.js', 2_000);
+    assert.equal(ran('status'), 'bundle');
+    assert.equal(ran('status', '--json'), 'bundle');
+    assert.equal(ran('sessions'), 'main.js');
+    assert.equal(ran('--help'), 'main.js');
+    assert.equal(ran(), 'main.js');
+    // tsc ran after the bundle was built: the bundle would run old code.
+    at('main.js', 3_000);
+    assert.equal(ran('status'), 'main.js');
+    // Built without esbuild: no bundle.
+    rmSync(join(cli, 'status-bundle.js'));
+    assert.equal(ran('status'), 'main.js');
   }));
