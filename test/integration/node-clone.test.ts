@@ -188,6 +188,7 @@ test('worker.prepare clones the cached folder into the worktree (a copy, not a l
       tmux: createTmux({ socket }),
       git: createGit(),
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t.dir },
+      userHome: t.dir,
       files: createWorktreeFiles(),
       runner: createProcessRunner(),
       usageFiles: createUsageFiles(),

@@ -38,7 +38,14 @@ test('worker.remove runs the kept teardown with the worktree port and slug, then
     const runtimeDir = join(t.dir, 'node-run');
     const ports = join(runtimeDir, 'ports');
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t.dir };
-    const common = { dataDir, tmux: createTmux({ socket: SOCKET }), git: createGit(), env, runtimeDir };
+    const common = {
+      dataDir,
+      tmux: createTmux({ socket: SOCKET }),
+      git: createGit(),
+      env,
+      runtimeDir,
+      userHome: t.dir,
+    };
     const files = createWorktreeFiles();
     const boot = nodeBootstrapMethods({
       ...common,
