@@ -283,6 +283,21 @@ export default tseslint.config(
     // Tests read JSON from stdout, HTTP bodies and SQLite rows as `any` on purpose: a wrong shape fails the
     // assertion anyway. src/ keeps the no-unsafe-* rules.
     files: ['test/**/*.ts'],
+    ignores: ['test/helpers/wait.ts'],
+    rules: {
+      // process.kill(0, sig) signals the runner's whole process group (a pid file read before it was written
+      // parsed as 0 and killed a CI run): tests signal through signalPid, which refuses what is not a pid.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='process'][callee.property.name='kill']",
+          message: 'signal processes with signalPid (or probe with isAlive) from test/helpers/wait.ts',
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -12,6 +12,7 @@ import { useFakeModel } from '../helpers/fake-model.js';
 import { createTestEnv, diagnostics, eventually, git, runCli } from '../helpers/env.js';
 import { startGatedRun } from '../helpers/gated-run.js';
 import { RESUME_NOTE } from '../../src/core/api-lead/system-prompt.js';
+import { signalPid } from '../helpers/wait.js';
 
 const { fake } = useFakeModel({ server: { keepBodies: true } });
 
@@ -37,7 +38,7 @@ test('SIGKILL of the supervisor mid-run, then resume: the API lead continues the
       60_000,
     );
     const before = await view();
-    process.kill(before.session.supervisorPid, 'SIGKILL');
+    signalPid(before.session.supervisorPid, 'SIGKILL');
     writeFileSync(gate, '');
     await eventually(
       'the worker finishes while crewmux is down',

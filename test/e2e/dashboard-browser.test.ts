@@ -18,6 +18,7 @@ import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { buildDashboard } from '../../src/dashboard/build-dashboard.js';
 import { staticReader } from '../../src/compose/dashboard-static.js';
 import { seedSession, seedWorker } from '../helpers/dashboard-seed.js';
+import { signalPid } from '../helpers/wait.js';
 
 const XSS_GOAL = 'Ship it <script>window.__xss = "goal"</script><img src=x onerror="window.__xss = \'goal-img\'">';
 const XSS_TASK = 'hang <img src=x onerror="window.__xss = \'task\'"><script>window.__xss = "task-script"</script>';
@@ -151,7 +152,7 @@ test(
       await browser.close();
       if (dashboardPid)
         try {
-          process.kill(dashboardPid, 'SIGTERM');
+          signalPid(dashboardPid, 'SIGTERM');
         } catch {
           /* already gone */
         }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createRepo, createTestEnv, diagnostics, eventually, fixtureAgent, git, ROOT, runCli } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
+import { readPidFile, signalPid } from '../helpers/wait.js';
 
 const EXAMPLE = join(ROOT, 'examples', 'runtimes', 'local-tmux.mjs');
 
@@ -116,19 +117,19 @@ test('resume after the supervisor is SIGKILLed re-adopts a running exec: worker 
         const up =
           s?.workers.length === 2 &&
           s.workers.every((w: { id: string; state: string }) => w.state === 'running') &&
-          s.workers.every((w: { id: string }) => existsSync(pidFile(s.session.id, w.id)));
+          s.workers.every((w: { id: string }) => readPidFile(pidFile(s.session.id, w.id)));
         return up ? s : undefined;
       },
       60_000,
     );
     const sid = before.session.id as string;
-    const pid = (w: string) => Number(readFileSync(pidFile(sid, w), 'utf8'));
+    const pid = (w: string) => readPidFile(pidFile(sid, w));
     const gatedPid = pid('w01');
-    process.kill(before.session.supervisorPid, 'SIGKILL');
+    signalPid(before.session.supervisorPid, 'SIGKILL');
     const lost = await run.result;
     assert.equal(lost.code, 1, `${lost.stdout}\n${lost.stderr}`);
     // While crewmux is down, w02's agent dies; w01's waits for its gate.
-    process.kill(pid('w02'), 'SIGKILL');
+    signalPid(pid('w02'), 'SIGKILL');
 
     const resumed = runCli(t, repo, ['resume', '--no-attach', '--wait'], { timeoutMs: 120_000, env });
     const db = new Database(join(t.env.CREWMUX_DATA_DIR!, 'state.db'), { readonly: true });

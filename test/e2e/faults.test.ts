@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createRepo, createTestEnv, eventually, fixtureAgent, runCli } from '../helpers/env.js';
 import { diagnostics } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
+import { readPidFile, signalPid } from '../helpers/wait.js';
 
 test('crash, exited agent, literal text, bad arguments and a worker calling a lead tool', async () => {
   const t = createTestEnv();
@@ -116,12 +117,11 @@ test('a hung worker hits --worker-timeout and one killed with SIGKILL is noticed
       { hang: fixtureAgent('hang-worker') },
       ['--worker-timeout', '4'],
     );
-    const pidFile = await eventually('w02 pid file', () => {
+    const pid = await eventually('w02 pid file', () => {
       const dir = run.sessionDir();
-      const f = dir && join(dir, 'workers', 'w02', 'pid');
-      return f && existsSync(f) ? f : undefined;
+      return dir && readPidFile(join(dir, 'workers', 'w02', 'pid'));
     });
-    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    signalPid(pid, 'SIGKILL');
     const r = await run.result;
     assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}\n${diagnostics(t)}`);
     assert.match(r.stdout, /w02 crashed: the agent killed by signal 9/);

@@ -12,9 +12,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestEnv, diagnostics, git, headlessRunArgs } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
-import { isAlive, waitFor } from '../helpers/wait.js';
 import { labCrewmux, startNodeRun } from '../helpers/node-lab-run.js';
 import Database from 'better-sqlite3';
+import { isAlive, signalPid, waitFor } from '../helpers/wait.js';
 
 const skip = sshLabSkipReason();
 
@@ -147,7 +147,7 @@ test(
       const viewFile = await waitFor('view.json', () => findFile(t.env.CREWMUX_DATA_DIR!, 'view.json'), 30_000);
       const viewPane = () => JSON.parse(readFileSync(viewFile, 'utf8')).pane as string;
       const before = JSON.parse((await cli(['status', '--json'])).stdout);
-      process.kill(before.session.supervisorPid, 'SIGKILL');
+      signalPid(before.session.supervisorPid, 'SIGKILL');
       const lost = await run;
       assert.equal(lost.code, 1, `${lost.stdout}\n${lost.stderr}`);
       assert.match(lost.stdout, /E_SUPERVISOR_LOST/);

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, diagnostics, eventually, ROOT, runCli } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
+import { signalPid } from '../helpers/wait.js';
 
 const scripted = (env: Record<string, string> = {}) => ({
   command: process.execPath,
@@ -222,7 +223,7 @@ test('gate across a supervisor restart: SIGKILLed while round 2 runs, resumed, t
     );
     const reviewer = before.review.gate[0]!.reviewers[0]!;
     assert.deepEqual(before.review.gate[1]!.reviewers, [reviewer]);
-    process.kill(before.session.supervisorPid, 'SIGKILL');
+    signalPid(before.session.supervisorPid, 'SIGKILL');
     const lost = await run.result;
     assert.equal(lost.code, 1);
     assert.match(lost.stdout, /E_SUPERVISOR_LOST/);

@@ -19,6 +19,7 @@ import {
 } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
 import Database from 'better-sqlite3';
+import { readPidFile, signalPid } from '../helpers/wait.js';
 
 test('resume after the supervisor is SIGKILLed: live agents relaunched, a worker done while down, the goal completes', async () => {
   const t = createTestEnv();
@@ -53,7 +54,7 @@ test('resume after the supervisor is SIGKILLed: live agents relaunched, a worker
         ? s
         : undefined;
     });
-    process.kill(before.session.supervisorPid, 'SIGKILL');
+    signalPid(before.session.supervisorPid, 'SIGKILL');
     const lost = await run.result;
     assert.equal(lost.code, 1);
     assert.match(lost.stdout, /E_SUPERVISOR_LOST/);
@@ -124,7 +125,7 @@ test('stop snapshots work and ends resumably; sessions lists it; gc keeps unmerg
     // startStepRun rewrote config.json; the hooks file stays.
     const sessionDir = await eventually('w01 running', () => {
       const d = run.sessionDir();
-      return d && existsSync(join(d, 'workers', 'w01', 'pid')) ? d : undefined;
+      return d && readPidFile(join(d, 'workers', 'w01', 'pid')) ? d : undefined;
     });
     const s = await eventually('w02 crashed', async () => {
       const v = JSON.parse((await runCli(t, repo, ['status', '--json'])).stdout);

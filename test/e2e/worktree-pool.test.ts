@@ -11,7 +11,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRepo, createTestEnv, diagnostics, git, ROOT, runCli } from '../helpers/env.js';
 import { startStepRun } from '../helpers/step-run.js';
-import { isAlive, waitFor } from '../helpers/wait.js';
+import { isAlive, signalPid, waitFor } from '../helpers/wait.js';
 
 test('after a merge, the next worker takes a pool worktree at the new head; idle pool worktrees go with the session', async () => {
   const t = createTestEnv();
@@ -161,7 +161,7 @@ test('a pooled worker starts in the pane parked for its worktree, with its own v
     );
     // One parked shell dies (killed by hand): the spawn must not hand it out.
     const [dead, live] = filled as [(typeof filled)[0], (typeof filled)[0]];
-    process.kill(dead.pid, 'SIGKILL');
+    signalPid(dead.pid, 'SIGKILL');
     // tmux reaps it and drops its pane (the pool window has no remain-on-exit).
     await waitFor(
       'the killed shell to be reaped',
@@ -256,7 +256,7 @@ test('a supervisor SIGKILLed with parked panes leaves them in its tmux session; 
     const status = JSON.parse((await runCli(t, repo, ['status', '--json'])).stdout) as {
       session: { supervisorPid: number };
     };
-    process.kill(status.session.supervisorPid, 'SIGKILL');
+    signalPid(status.session.supervisorPid, 'SIGKILL');
     await run.result;
     assert.deepEqual(
       parkedPanes(t).map((p) => p.paneId),

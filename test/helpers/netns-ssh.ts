@@ -29,7 +29,7 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BIN, ROOT } from './env.js';
-import { waitFor } from './wait.js';
+import { isAlive, signalPid, waitFor } from './wait.js';
 
 /** One "host": its namespace, address, sshd and Unix user. */
 export interface LabNode {
@@ -163,19 +163,10 @@ function uidPids(uid: number): number[] {
 function killPids(pids: readonly number[]): void {
   for (const pid of pids)
     try {
-      process.kill(pid, 'SIGKILL');
+      signalPid(pid, 'SIGKILL');
     } catch {
       /* gone */
     }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function sshdConfig(o: { node: LabNode; hostKey: string; pidFile: string; path: string }): string {
@@ -236,7 +227,7 @@ export async function createSshLab(o: LabOptions = {}): Promise<SshLab> {
     for (const u of users) for (const p of uidPids(u.uid)) pids.add(p);
     pids.delete(process.pid);
     killPids([...pids]);
-    await waitFor('lab processes to exit', () => [...pids].every((p) => !alive(p)), 10_000, 50).catch(() => {});
+    await waitFor('lab processes to exit', () => [...pids].every((p) => !isAlive(p)), 10_000, 50).catch(() => {});
     for (const ns of namespaces) spawnSync(ip, ['netns', 'del', ns]);
     for (const u of users) spawnSync('userdel', [u.user]);
     rmSync(dir, { recursive: true, force: true });

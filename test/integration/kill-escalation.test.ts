@@ -8,10 +8,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, ExecError, execDetached } from '../../src/adapters/process/exec.js';
-import { isAlive, killTree } from '../../src/adapters/process/process-tree.js';
+import { isAlive, killTree, processTree } from '../../src/adapters/process/process-tree.js';
 import { systemClock } from '../../src/adapters/system/clock.js';
 import { waitUntil } from '../../src/core/clock.js';
 import { FIXTURES } from '../helpers/env.js';
+import { signalPid } from '../helpers/wait.js';
 
 const HANG = join(FIXTURES, 'hang-worker.mjs');
 
@@ -39,7 +40,7 @@ test('killTree: a process that ignores SIGTERM gets it first and dies by SIGKILL
     assert.match(readFileSync(log, 'utf8'), /ignoring SIGTERM/);
   } finally {
     try {
-      process.kill(pid, 'SIGKILL');
+      signalPid(pid, 'SIGKILL');
     } catch {
       /* gone */
     }
@@ -63,4 +64,14 @@ test('exec: a command past its timeout gets SIGTERM, then SIGKILL after killGrac
   assert.equal(err.result.stdout, 'ready\n');
   assert.match(err.message, /^\/bin\/sh -c .* timed out/);
   assert.ok(took >= 800, `ended after ${Math.round(took)} ms, before timeout + grace`);
+});
+
+test('a pid read as 0, NaN, 1 or a negative group names no process: nothing alive, an empty tree to stop', () => {
+  // processTree(0) once listed every process (init's parent is 0), and killTree(0) would have signalled them all;
+  // a pid file read before its writer wrote it parses as 0. killTree is never called here with such a pid.
+  for (const pid of [0, Number(''), Number('x'), 1, -process.pid]) {
+    assert.equal(isAlive(pid), false, `isAlive(${pid})`);
+    assert.deepEqual(processTree(pid), [], `processTree(${pid})`);
+  }
+  assert.deepEqual(processTree(process.pid)[0], process.pid);
 });

@@ -29,6 +29,7 @@ import { shellJoin } from '../../src/core/text/shell-quote.js';
 import { MDNS_SERVICE_TYPE } from '../../src/core/external/shim-protocol.js';
 import { createFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
 import { OFFLINE_ENV, seedUserHome } from '../helpers/agent-homes.js';
+import { signalPid } from '../helpers/wait.js';
 
 // If these tests run inside a crewmux agent, its variables would make every pane look like crewmux's own.
 for (const k of ['CREWMUX_ROLE', 'CREWMUX_SESSION_ID', 'CREWMUX_WORKER_ID', 'TMUX', 'TMUX_PANE']) delete process.env[k];
@@ -230,7 +231,7 @@ test(
       `the fake model answered the prompt: ${JSON.stringify(fake.requests.slice(asked))}`,
     );
 
-    process.kill(card.pid, 'SIGTERM');
+    signalPid(card.pid, 'SIGTERM');
     await waitFor('the card to go', () => !existsSync(deps.cards.cardPath(card.id)), 10_000);
     await waitFor('the socket to go', () => !existsSync(card.socket), 5_000);
     await waitFor('the shim to exit', () => !isAlive(card.pid), 5_000);

@@ -37,6 +37,7 @@ import {
 import { shellJoin } from '../../src/core/text/shell-quote.js';
 import { ToolError } from '../../src/core/errors.js';
 import { MDNS_SERVICE_TYPE } from '../../src/core/external/shim-protocol.js';
+import { signalPid } from '../helpers/wait.js';
 
 // If these tests run inside a crewmux agent, its variables would make every pane look like crewmux's own.
 for (const k of ['CREWMUX_ROLE', 'CREWMUX_SESSION_ID', 'CREWMUX_WORKER_ID', 'TMUX', 'TMUX_PANE']) delete process.env[k];
@@ -205,7 +206,7 @@ test('a shim in a tmux pane is discovered, answers a prompt, and disappears when
     return r.text.includes('size 100x25');
   });
 
-  process.kill(card.pid, 'SIGTERM');
+  signalPid(card.pid, 'SIGTERM');
   await waitFor('the card to go', () => !existsSync(deps.cards.cardPath(card.id)));
   await waitFor('the socket to go', () => !existsSync(card.socket));
   await waitFor('the mDNS goodbye', () => mdnsDown.find((s) => s.txt.id === card.id));

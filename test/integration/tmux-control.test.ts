@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { createTestEnv, eventually } from '../helpers/env.js';
 import { tmuxLine } from '../../src/adapters/tmux/tmux-control.js';
+import { signalPid } from '../helpers/wait.js';
 
 /** A tmux binary that logs each start (its argv) to `log`, then runs the real one. */
 function countingTmux(dir: string): { binary: string; starts: () => string[] } {
@@ -118,11 +119,11 @@ test('a server that stops answering times the control client out: an error, neve
     await tmux.newSession('cs', 'lead', { cwd: t.dir, command: 'exec sleep 600' });
     assert.equal((await tmux.listPanes('cs')).length, 1);
     const server = Number(t.tmux('display-message', '-p', '#{pid}').trim());
-    process.kill(server, 'SIGSTOP');
+    signalPid(server, 'SIGSTOP');
     try {
       await assert.rejects(tmux.listPanes('cs'), /list-panes .* timed out/);
     } finally {
-      process.kill(server, 'SIGCONT');
+      signalPid(server, 'SIGCONT');
     }
     assert.equal((await tmux.listPanes('cs')).length, 1);
   } finally {

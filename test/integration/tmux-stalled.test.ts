@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createTmux } from '../../src/adapters/tmux/tmux.js';
 import { exec } from '../../src/adapters/process/exec.js';
 import { createTestEnv } from '../helpers/env.js';
+import { signalPid } from '../helpers/wait.js';
 
 test('a tmux list-panes that times out is an error, not an empty list (regression)', async () => {
   // Before: a list-panes that timed out answered [], and the monitor took that as every pane being gone.
@@ -13,12 +14,12 @@ test('a tmux list-panes that times out is an error, not an empty list (regressio
     await tmux.newSession('crewmux-stalled', 'lead', { cwd: t.dir, command: 'exec sleep 600' });
     const server = Number(t.tmux('display-message', '-p', '#{pid}').trim());
     assert.ok(server > 0);
-    process.kill(server, 'SIGSTOP');
+    signalPid(server, 'SIGSTOP');
     try {
       await assert.rejects(tmux.listPanes('crewmux-stalled'), /list-panes .* timed out/);
       await assert.rejects(tmux.hasSession('crewmux-stalled'), /has-session .* timed out/);
     } finally {
-      process.kill(server, 'SIGCONT');
+      signalPid(server, 'SIGCONT');
     }
     assert.equal((await tmux.listPanes('crewmux-stalled')).length, 1);
     // A session tmux says does not exist has no panes.
@@ -38,6 +39,6 @@ test("exec settles at its deadline when a process outside the child's group hold
     assert.ok(r.durationMs < 5_000, `took ${r.durationMs} ms`);
   } finally {
     const holder = Number(r.stdout.trim());
-    if (holder > 0) process.kill(holder, 'SIGKILL');
+    if (holder > 0) signalPid(holder, 'SIGKILL');
   }
 });

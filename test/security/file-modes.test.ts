@@ -25,6 +25,7 @@ import {
 import { join, relative } from 'node:path';
 import { BIN, createRepo, createTestEnv, eventually, runCli, type TestEnv } from '../helpers/env.js';
 import { writeSkill } from '../fakes/skill-fixtures.js';
+import { signalPid } from '../helpers/wait.js';
 
 interface FreshHome {
   t: TestEnv;
@@ -162,7 +163,7 @@ async function startDashboard(h: FreshHome, urlFile: string) {
   return {
     url,
     async stop() {
-      process.kill(child.pid!, 'SIGTERM');
+      signalPid(child.pid, 'SIGTERM');
       await exited;
     },
   };

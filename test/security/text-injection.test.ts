@@ -27,6 +27,7 @@ import { connectCrewmux } from '../../src/demo/mcp-client.js';
 import { createFakeRuntime } from '../helpers/fake-runtime.js';
 import { spawnFinished } from '../helpers/worker-steps.js';
 import { sessionFenceMarker } from '../../src/app/session/data-fence.js';
+import { signalPid } from '../helpers/wait.js';
 
 interface Step {
   call: string;
@@ -94,7 +95,7 @@ test('a hostile summary and an OSC 52 note never reach a terminal as keys or esc
 
     // The supervisor dies; run --wait ends, having printed the note and the summary without escapes.
     const status = JSON.parse((await runCli(t, repo, ['status', '--json'])).stdout);
-    process.kill(status.session.supervisorPid, 'SIGKILL');
+    signalPid(status.session.supervisorPid, 'SIGKILL');
     const lost = await run;
     // Resume rotates every token, so the live lead is relaunched with the recap in its prompt file (never typed).
     const resumed = await runCli(t, repo, ['resume', '--no-attach', '--no-wait']);

@@ -22,6 +22,7 @@ import { checkSupervisor } from '../../src/app/session/control.js';
 import { isAlive } from '../../src/adapters/process/process-tree.js';
 import { connectCrewmux } from '../../src/demo/mcp-client.js';
 import type { SessionRow } from '../../src/core/session/rows.js';
+import { signalPid } from '../helpers/wait.js';
 
 interface Tokens {
   port: number;
@@ -107,7 +108,7 @@ test('tokens captured by binding the freed MCP port give no access after resume;
 
     // The attack: the supervisor dies; a local process binds its port and collects the bearer tokens of the
     // requests the lead retries.
-    process.kill(before.session.supervisorPid, 'SIGKILL');
+    signalPid(before.session.supervisorPid, 'SIGKILL');
     await run.result;
     const seen = new Set<string>();
     const thief = createServer((req, res) => {

@@ -1,13 +1,14 @@
 /** crewmux detect's probing: parallel, per-probe deadlines, a hanging binary (even one whose child keeps stdout open) cannot stall it. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectAgents, parseVersion } from '../../src/app/agents/detect.js';
 import { renderDetect } from '../../src/cli/commands/detect.js';
 import type { AgentProfile } from '../../src/core/agents/profile.js';
 import { findAgent } from '../../src/core/agents/registry.js';
+import { isAlive, readPidFile, signalPid } from '../helpers/wait.js';
 
 const profile = (name: string, binaries: string[], mcpClient = true): AgentProfile => ({
   name,
@@ -72,13 +73,8 @@ test('detect: found, missing, hanging and stdout-holding binaries; a hanging pro
     assert.match(text, /good\s+\S*good-cli\s+1\.2\.3/);
     assert.match(text, /can lead: good, hang, holder/);
   } finally {
-    if (existsSync(pidFile)) {
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    const pid = readPidFile(pidFile);
+    if (pid && isAlive(pid)) signalPid(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });

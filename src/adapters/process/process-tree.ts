@@ -20,6 +20,7 @@ function parentOf(pid: number): number | undefined {
 
 /** `root` and all its descendants, parents before children. */
 export function processTree(root: number): number[] {
+  if (!isProcessPid(root)) return [];
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -62,7 +63,14 @@ export function processIdentity(pid: number): ProcessIdentity | undefined | 'uns
   }
 }
 
+/** A pid that names one real process: not 0 (kill's "my process group"), not negative (a group), not init. */
+export function isProcessPid(pid: number): boolean {
+  return Number.isSafeInteger(pid) && pid > 1;
+}
+
+/** True while process `pid` exists (signal 0). False for anything that is not one process's pid (isProcessPid). */
 export function isAlive(pid: number): boolean {
+  if (!isProcessPid(pid)) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -73,6 +81,7 @@ export function isAlive(pid: number): boolean {
 
 function signalAll(pids: number[], sig: NodeJS.Signals): void {
   for (const pid of pids) {
+    if (!isProcessPid(pid)) continue;
     try {
       process.kill(pid, sig);
     } catch {
@@ -86,6 +95,8 @@ function signalAll(pids: number[], sig: NodeJS.Signals): void {
  * 2 000) for them to exit, then SIGKILL to those left. Resolves when none is alive or after the SIGKILL wait.
  */
 export async function killTree(root: number, graceMs = 2_000, clock?: Clock): Promise<void> {
+  // processTree(0) would be every process (init's parent is 0): a pid read as 0 or NaN stops nothing.
+  if (!isProcessPid(root)) return;
   const pids = processTree(root).filter(isAlive);
   if (pids.length === 0) return;
   // Only the ones still alive are signalled: a pid that exited may already name another process.
