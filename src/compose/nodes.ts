@@ -86,36 +86,29 @@ export async function serveNodeStdio(ctx: AppServices): Promise<void> {
     watchDir,
     notify: (method, params) => channel.server?.notify(method, params),
   });
-  const workers = nodeWorkerMethods({
-    watch,
+  // What the worker, gc and bootstrap methods share: where the node keeps its state and how it starts processes.
+  const shared = {
     dataDir: ctx.paths.dataDir,
     tmux,
     git: ctx.git,
     runner: createProcessRunner(),
+    env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
+  };
+  const files = createWorktreeFiles();
+  const workers = nodeWorkerMethods({
+    ...shared,
+    watch,
     clock: ctx.clock,
     userHome: ctx.env.HOME ?? '',
-    env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
     resolveAgent,
     pokePort: pokeLoopbackPort,
   });
-  const gc = nodeGcMethods({
-    dataDir: ctx.paths.dataDir,
-    tmux,
-    git: ctx.git,
-    env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
-    files: createWorktreeFiles(),
-    runner: createProcessRunner(),
-    runtimeDir: ctx.paths.runtimeDir,
-  });
+  const gc = nodeGcMethods({ ...shared, files, runtimeDir: ctx.paths.runtimeDir });
   const cloneCache = createCloneCache({ nodeDir: join(ctx.paths.dataDir, 'node') });
   const bootstrap = nodeBootstrapMethods({
+    ...shared,
     cloneCache,
-    dataDir: ctx.paths.dataDir,
-    tmux,
-    git: ctx.git,
-    env: { LANG: process.env.LANG ?? 'C.UTF-8', ...forwardableEnv(ctx.env) },
-    files: createWorktreeFiles(),
-    runner: createProcessRunner(),
+    files,
     usageFiles: createUsageFiles(),
     runtimeDir: ctx.paths.runtimeDir,
     userHome: ctx.env.HOME ?? '',

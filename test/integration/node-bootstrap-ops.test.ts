@@ -11,13 +11,10 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, createRepo, createTestEnv, git } from '../helpers/env.js';
+import { nodeDataWithBases, nodeOpsDeps, prepareParams } from '../helpers/node-ops.js';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { createWorktreeFiles } from '../../src/adapters/git/worktree-files.js';
-import { createGit } from '../../src/adapters/git/git.js';
-import { createTmux } from '../../src/adapters/tmux/tmux.js';
-import { createProcessRunner } from '../../src/adapters/process/process-runner.js';
-import { createUsageFiles } from '../../src/adapters/usage/usage-files.js';
 import { nodeBootstrapMethods } from '../../src/app/nodes/serve-bootstrap.js';
 import { nodeWorkerMethods } from '../../src/app/nodes/serve-workers.js';
 import { systemClock } from '../../src/adapters/system/clock.js';
@@ -29,6 +26,7 @@ import {
   WorkerPrepareResultSchema,
   type IncludedFile,
 } from '../../src/core/nodes/bootstrap-protocol.js';
+import { rolloutLine, tokenCountLine } from '../helpers/codex-rollout.js';
 
 const SID = 's1nodeboot';
 const REPO_ID = '0123456789abcdef';
@@ -46,48 +44,26 @@ function setup() {
   writeFileSync(join(repo, '.env'), 'SECRET=inside\n');
   symlinkSync(outside, join(repo, 'key.pem'));
   // The node: a data dir with the bare repository the lead pushes bases to, and a runtime dir.
-  const dataDir = join(t.dir, 'node-data');
-  const bare = join(dataDir, 'node', 'repos', `${REPO_ID}.git`);
-  mkdirSync(bare, { recursive: true });
-  git(bare, 'init', '-q', '--bare');
-  for (const w of ['w1', 'w2', 'w3']) git(repo, 'push', '-q', bare, `HEAD:refs/heads/crewmux/${SID}/base-${w}`);
-  const runtimeDir = join(t.dir, 'node-run');
-  const tmux = createTmux({ socket: SOCKET });
+  const { dataDir } = nodeDataWithBases(t, { repo, repoId: REPO_ID, sid: SID, workers: ['w1', 'w2', 'w3'] });
   const standIn = join(t.dir, 'qwen-stand-in');
   writeFileSync(standIn, '#!/bin/sh\nexec cat >/dev/null\n', { mode: 0o755 });
   const home = join(t.dir, 'node-home');
-  const ops = nodeBootstrapMethods({
-    dataDir,
-    tmux,
-    git: createGit(),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t.dir },
-    files: createWorktreeFiles(),
-    runner: createProcessRunner(),
-    usageFiles: createUsageFiles(),
-    runtimeDir,
-    userHome: home,
-  });
+  const deps = nodeOpsDeps(t, { dataDir, socket: SOCKET, userHome: home });
+  const { runtimeDir } = deps;
+  const ops = nodeBootstrapMethods(deps);
   const prepare = async (w: string, include: IncludedFile[], commands: string[]) =>
     WorkerPrepareResultSchema.parse(
-      await ops['worker.prepare']!({
-        id: `${SID}/${w}`,
-        repoId: REPO_ID,
-        branch: `crewmux/${SID}/${w}-implementer`,
-        baseRef: `refs/heads/crewmux/${SID}/base-${w}`,
-        slug: `crewmux_${SID}_${w}_implementer`,
-        include,
-        setup: { source: commands.length ? 'worktree.setup' : 'none', commands },
-        setupTimeoutS: 60,
-      }),
+      await ops['worker.prepare']!(
+        prepareParams(SID, REPO_ID, w, {
+          include,
+          setup: { source: commands.length ? 'worktree.setup' : 'none', commands },
+        }),
+      ),
     );
   const workers = nodeWorkerMethods({
-    dataDir,
-    tmux,
-    git: createGit(),
-    runner: createProcessRunner(),
+    ...deps,
     clock: systemClock,
     userHome: t.dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t.dir },
     // Qwen Code's entry (its workers speak ACP) with a stand-in that reads its stdin until the pane process ends:
     // only the launch is looked at.
     resolveAgent: async (name) => (name === 'qwen' ? { profile: qwen, binary: standIn } : undefined),
@@ -246,16 +222,12 @@ test("usage.read: each agent's own usage files the node finds in the layouts its
     const home = s.t.dir;
     // Codex: a rollout of this worker's session and one of another worktree's, under ~/.codex/sessions/Y/M/D.
     const codexW = worker('w1', 'codex');
-    const ev = (type: string, payload: unknown) => JSON.stringify({ type, payload }) + '\n';
-    const turn = ev('event_msg', {
-      type: 'token_count',
-      info: { total_token_usage: { total_tokens: 107 }, last_token_usage: { input_tokens: 100, output_tokens: 7 } },
-    });
+    const turn = tokenCountLine(100, 107);
     const rollout = `sessions/${day}/rollout-2026-11-30T10-00-00-0197.jsonl`;
-    put(join(home, '.codex', rollout), ev('session_meta', { cwd: codexW.worktree }) + turn + '{"partial":');
+    put(join(home, '.codex', rollout), rolloutLine('session_meta', { cwd: codexW.worktree }) + turn + '{"partial":');
     put(
       join(home, '.codex', `sessions/${day}/rollout-2026-11-30T10-00-00-0198.jsonl`),
-      ev('session_meta', { cwd: '/x' }) + turn,
+      rolloutLine('session_meta', { cwd: '/x' }) + turn,
     );
     // Gemini CLI (its chat recording under ~/.gemini/tmp/<project>/chats), Qwen Code outside ACP (~/.qwen/projects),
     // Copilot CLI (~/.copilot/session-state/<id>/events.jsonl): the recordings of real runs.
@@ -297,7 +269,7 @@ test("usage.read: each agent's own usage files the node finds in the layouts its
       ).workers[0]!;
     const chunks = async (w: string, offsets: Record<string, number> = {}) =>
       (await ask(w, offsets)).chunks.map((c) => [c.path, c.from, c.text]);
-    const mine = ev('session_meta', { cwd: codexW.worktree }) + turn;
+    const mine = rolloutLine('session_meta', { cwd: codexW.worktree }) + turn;
     assert.deepEqual(await chunks('w1'), [[`node-usage/codex-rollout/${rollout}`, 0, mine]]);
     assert.deepEqual(await chunks('w1', { [`node-usage/codex-rollout/${rollout}`]: Buffer.byteLength(mine) }), []);
     assert.deepEqual(await chunks('w2'), [

@@ -22,15 +22,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, createRepo, createTestEnv, git, type TestEnv } from '../helpers/env.js';
+import { ROOT, createRepo, createTestEnv, type TestEnv } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
+import { nodeDataWithBases, nodeOpsDeps, prepareParams } from '../helpers/node-ops.js';
 import { createCloneCache, createCloneFolders } from '../../src/adapters/nodes/clone-folders.js';
 import { execSource } from '../../src/adapters/process/exec.js';
-import { createWorktreeFiles } from '../../src/adapters/git/worktree-files.js';
-import { createGit } from '../../src/adapters/git/git.js';
-import { createTmux } from '../../src/adapters/tmux/tmux.js';
-import { createProcessRunner } from '../../src/adapters/process/process-runner.js';
-import { createUsageFiles } from '../../src/adapters/usage/usage-files.js';
 import { nodeBootstrapMethods } from '../../src/app/nodes/serve-bootstrap.js';
 import { nodeCloneMethods } from '../../src/app/nodes/serve-clone.js';
 import { WorkerPrepareResultSchema } from '../../src/core/nodes/bootstrap-protocol.js';
@@ -172,45 +168,25 @@ test('worker.prepare clones the cached folder into the worktree (a copy, not a l
   const socket = `crewmux-test-nodeclone-${process.pid}`;
   try {
     const repo = checkout(t);
-    const dataDir = join(t.dir, 'node-data');
-    const bare = join(dataDir, 'node', 'repos', `${REPO_ID}.git`);
-    mkdirSync(bare, { recursive: true });
-    git(bare, 'init', '-q', '--bare');
-    for (const w of ['w1', 'w2']) git(repo, 'push', '-q', bare, `HEAD:refs/heads/crewmux/${SID}/base-${w}`);
+    const { dataDir } = nodeDataWithBases(t, { repo, repoId: REPO_ID, sid: SID, workers: ['w1', 'w2'] });
     const cache = createCloneCache({ nodeDir: join(dataDir, 'node') });
     const fp = 'c'.repeat(64);
     await cache.receive(
       { repoId: REPO_ID, folder: 'node_modules', fingerprint: fp, maxBytes: 1e9 },
       tarOf(repo, 'node_modules'),
     );
-    const ops = nodeBootstrapMethods({
-      dataDir,
-      tmux: createTmux({ socket }),
-      git: createGit(),
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t.dir },
-      userHome: t.dir,
-      files: createWorktreeFiles(),
-      runner: createProcessRunner(),
-      usageFiles: createUsageFiles(),
-      runtimeDir: join(t.dir, 'node-run'),
-      cloneCache: cache,
-    });
+    const ops = nodeBootstrapMethods({ ...nodeOpsDeps(t, { dataDir, socket }), cloneCache: cache });
     const prepare = async (w: string, link: boolean, setup: string[] = []) =>
       WorkerPrepareResultSchema.parse(
-        await ops['worker.prepare']!({
-          id: `${SID}/${w}`,
-          repoId: REPO_ID,
-          branch: `crewmux/${SID}/${w}-implementer`,
-          baseRef: `refs/heads/crewmux/${SID}/base-${w}`,
-          slug: `crewmux_${SID}_${w}`,
-          include: [],
-          setup: { source: setup.length ? 'worktree.setup' : 'none', commands: setup },
-          setupTimeoutS: 60,
-          clone: [
-            { folder: 'node_modules', fingerprint: fp, link },
-            { folder: '.venv', fingerprint: 'd'.repeat(64), link: false },
-          ],
-        }),
+        await ops['worker.prepare']!(
+          prepareParams(SID, REPO_ID, w, {
+            setup: { source: setup.length ? 'worktree.setup' : 'none', commands: setup },
+            clone: [
+              { folder: 'node_modules', fingerprint: fp, link },
+              { folder: '.venv', fingerprint: 'd'.repeat(64), link: false },
+            ],
+          }),
+        ),
       );
     // The worker's test needs the module: it runs without installing.
     const a = await prepare('w1', false, ['node test.js > test-ran.txt && echo ok >> test-ran.txt']);

@@ -8,14 +8,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo, createTestEnv, git } from '../helpers/env.js';
-import { createWorktreeFiles } from '../../src/adapters/git/worktree-files.js';
-import { createGit } from '../../src/adapters/git/git.js';
-import { createTmux } from '../../src/adapters/tmux/tmux.js';
-import { createProcessRunner } from '../../src/adapters/process/process-runner.js';
-import { createUsageFiles } from '../../src/adapters/usage/usage-files.js';
+import { nodeDataWithBases, nodeOpsDeps, prepareParams } from '../helpers/node-ops.js';
 import { nodeBootstrapMethods } from '../../src/app/nodes/serve-bootstrap.js';
 import { nodeGcMethods } from '../../src/app/nodes/serve-gc.js';
 import { WorkerPrepareResultSchema } from '../../src/core/nodes/bootstrap-protocol.js';
@@ -30,45 +26,15 @@ test('worker.remove runs the kept teardown with the worktree port and slug, then
   try {
     // As a project using .env.local does: git ignores it.
     const repo = createRepo(t, { 'README.md': '# r\n', '.gitignore': '.env.local\n' });
-    const dataDir = join(t.dir, 'node-data');
-    const bare = join(dataDir, 'node', 'repos', `${REPO_ID}.git`);
-    mkdirSync(bare, { recursive: true });
-    git(bare, 'init', '-q', '--bare');
-    for (const w of ['w1', 'w2', 'w3']) git(repo, 'push', '-q', bare, `HEAD:refs/heads/crewmux/${SID}/base-${w}`);
-    const runtimeDir = join(t.dir, 'node-run');
-    const ports = join(runtimeDir, 'ports');
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: t.dir };
-    const common = {
-      dataDir,
-      tmux: createTmux({ socket: SOCKET }),
-      git: createGit(),
-      env,
-      runtimeDir,
-      userHome: t.dir,
-    };
-    const files = createWorktreeFiles();
-    const boot = nodeBootstrapMethods({
-      ...common,
-      files,
-      runner: createProcessRunner(),
-      usageFiles: createUsageFiles(),
-    });
-    const gc = nodeGcMethods({ ...common, files, runner: createProcessRunner() });
+    const { dataDir, bare } = nodeDataWithBases(t, { repo, repoId: REPO_ID, sid: SID, workers: ['w1', 'w2', 'w3'] });
+    const deps = nodeOpsDeps(t, { dataDir, socket: SOCKET });
+    const ports = join(deps.runtimeDir, 'ports');
+    const boot = nodeBootstrapMethods(deps);
+    const gc = nodeGcMethods(deps);
     const marker = (w: string) => join(t.dir, `torn-down-${w}`);
     const prepare = async (w: string, teardown: string[], envLocal: boolean) =>
       WorkerPrepareResultSchema.parse(
-        await boot['worker.prepare']!({
-          id: `${SID}/${w}`,
-          repoId: REPO_ID,
-          branch: `crewmux/${SID}/${w}-implementer`,
-          baseRef: `refs/heads/crewmux/${SID}/base-${w}`,
-          slug: `crewmux_${SID}_${w}_implementer`,
-          include: [],
-          setup: { source: 'none', commands: [] },
-          setupTimeoutS: 60,
-          teardown,
-          envLocal,
-        }),
+        await boot['worker.prepare']!(prepareParams(SID, REPO_ID, w, { teardown, envLocal })),
       );
     const remove = async (w: string) => {
       const heads = Object.fromEntries(

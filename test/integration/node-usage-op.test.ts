@@ -16,6 +16,7 @@ import { ROOT, createTestEnv } from '../helpers/env.js';
 import { createSshLab, sshLabSkipReason } from '../helpers/netns-ssh.js';
 import { UsageReadResultSchema } from '../../src/core/nodes/bootstrap-protocol.js';
 import { HelloResultSchema } from '../../src/core/nodes/protocol.js';
+import { rolloutHead, tokenCountLine } from '../helpers/codex-rollout.js';
 
 const skip = sshLabSkipReason();
 const SID = 's1nodeuse';
@@ -109,13 +110,7 @@ test(
       const day = [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, '0')).join('/');
       const state = (w: string) => join(dataDir, 'node', 'sessions', SID, w);
       const worktree = (w: string) => join(dataDir, 'node', 'worktrees', SID, w);
-      const ev = (type: string, payload: unknown) => JSON.stringify({ type, payload }) + '\n';
-      const turn = ev('event_msg', {
-        type: 'token_count',
-        info: { total_token_usage: { total_tokens: 107 }, last_token_usage: { input_tokens: 100, output_tokens: 7 } },
-      });
-      const rollout = (cwd: string) =>
-        ev('session_meta', { cwd }) + ev('turn_context', { model: 'gpt-5-codex' }) + turn;
+      const rollout = (cwd: string) => rolloutHead(cwd) + tokenCountLine(100, 107);
       const gemini = recording(
         'gemini-0.61.0-chat.jsonl',
         '/work/wt-sources/test-artifacts/lab/gemini/ws',

@@ -24,6 +24,7 @@ import { codex } from '../../src/core/agents/profiles/codex.js';
 import { opencode } from '../../src/core/agents/profiles/opencode.js';
 import { aider } from '../../src/core/agents/profiles/aider.js';
 import { qwen } from '../../src/core/agents/profiles/qwen.js';
+import { rolloutHead, tokenCountLine } from '../helpers/codex-rollout.js';
 
 const ENV_FILE: IncludedFile = {
   path: '.env',
@@ -256,18 +257,10 @@ test("node usage: a Codex, an OpenCode and an Aider node worker's usage (under t
     await spawnWorker(f.rt, { task: 'opencode there', node: 'gpu1', agent: 'opencode' });
     await spawnWorker(f.rt, { task: 'aider there', node: 'gpu1', agent: 'aider' });
     // Codex's rollout as the node serves it (the node found it below its CODEX_HOME, its cwd the node worktree).
-    const ev = (type: string, payload: unknown) => JSON.stringify({ type, payload }) + '\n';
-    const turn = (input: number, total: number) =>
-      ev('event_msg', {
-        type: 'token_count',
-        info: {
-          total_token_usage: { total_tokens: total },
-          last_token_usage: { input_tokens: input, output_tokens: 7 },
-        },
-      });
+    const turn = tokenCountLine;
     const rollout = 'node-usage/codex-rollout/sessions/2026/11/30/rollout-2026-11-30T10-00-00-abc.jsonl';
-    const head = ev('session_meta', { cwd: '/home/gpu1/.local/share/crewmux/node/worktrees/s1fake00/w01' });
-    gpu.usageFiles.set('w01', { [rollout]: head + ev('turn_context', { model: 'gpt-5-codex' }) + turn(100, 107) });
+    const head = rolloutHead('/home/gpu1/.local/share/crewmux/node/worktrees/s1fake00/w01');
+    gpu.usageFiles.set('w01', { [rollout]: head + turn(100, 107) });
     // OpenCode's step-finish rows from its database on the node.
     const step = (id: string, input: number, timeUpdated: number) => ({
       id,
@@ -284,7 +277,7 @@ test("node usage: a Codex, an OpenCode and an Aider node worker's usage (under t
     const collector = createUsageCollector(f.rt, createUsageFiles());
     assert.equal(await collector.collect(), 3);
     gpu.usageFiles.set('w01', {
-      [rollout]: head + ev('turn_context', { model: 'gpt-5-codex' }) + turn(100, 107) + turn(200, 314),
+      [rollout]: head + turn(100, 107) + turn(200, 314),
     });
     // The node answers from the update time asked, that time included: prt_1 again (held already) and prt_2.
     gpu.usageSteps.set('w02', [step('prt_1', 300, 1000), step('prt_2', 400, 1000)]);

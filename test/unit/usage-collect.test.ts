@@ -21,6 +21,7 @@ import { renderReport } from '../../src/core/session/report.js';
 import { renderEpisode } from '../../src/core/llm/memory-text.js';
 import { collectMetrics } from '../../src/app/observe/metrics.js';
 import { renderPrometheus } from '../../src/core/observe/prometheus.js';
+import { rolloutHead, rolloutLine, tokenCountLine } from '../helpers/codex-rollout.js';
 
 const line = (id: string, out: number, model = 'claude-sonnet-4-5-20250929') =>
   JSON.stringify({
@@ -93,23 +94,10 @@ test('a Codex lead: the rollout whose cwd is its worktree is read, another sessi
       String(d.getDate()).padStart(2, '0'),
     );
     mkdirSync(day, { recursive: true });
-    const ev = (type: string, payload: unknown) => JSON.stringify({ type, payload }) + '\n';
     const turn = (input: number, total: number) =>
-      ev('event_msg', {
-        type: 'token_count',
-        info: {
-          total_token_usage: { total_tokens: total },
-          last_token_usage: { input_tokens: input, output_tokens: 7 },
-        },
-        rate_limits: { primary: { used_percent: total / 10, window_minutes: 300 } },
-      });
-    writeFileSync(
-      join(day, 'rollout-a.jsonl'),
-      ev('session_meta', { cwd: f.rt.integrationWorktree }) +
-        ev('turn_context', { model: 'gpt-5-codex' }) +
-        turn(100, 107),
-    );
-    writeFileSync(join(day, 'rollout-b.jsonl'), ev('session_meta', { cwd: '/elsewhere' }) + turn(999, 1006));
+      tokenCountLine(input, total, { rate_limits: { primary: { used_percent: total / 10, window_minutes: 300 } } });
+    writeFileSync(join(day, 'rollout-a.jsonl'), rolloutHead(f.rt.integrationWorktree) + turn(100, 107));
+    writeFileSync(join(day, 'rollout-b.jsonl'), rolloutLine('session_meta', { cwd: '/elsewhere' }) + turn(999, 1006));
     const files = createUsageFiles();
     assert.equal(collectUsage(f.rt, files), 1);
     appendFileSync(join(day, 'rollout-a.jsonl'), turn(100, 107) + turn(200, 314));

@@ -5,7 +5,15 @@
  * the kill escalation (`stopPolitely`) live here, and so does the error that names the command, its exit
  * code or signal, and the stderr tail. Long-lived agent processes are started by tmux, not here.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import {
+  spawn,
+  spawnSync,
+  type ChildProcess,
+  type ChildProcessByStdio,
+  type ChildProcessWithoutNullStreams,
+  type StdioOptions,
+} from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { closeSync, constants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as NodePty from 'node-pty';
@@ -19,6 +27,50 @@ export type { ExecOptions, ExecResult };
 
 /** How output files are opened: append, created 0600, never through a symlink (ELOOP). */
 const APPEND_PRIVATE = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
+/** Where a process starts: its working directory and whole environment (both default to this process's). */
+interface SpawnAt {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The command as messages show it: words with spaces quoted, secrets redacted (it may be logged and sent to the lead). */
+function shownCommand(file: string, args: readonly string[]): string {
+  return redactSecrets([file, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '));
+}
+
+/** Starts `file args` (no shell) under the user's umask in its own process group, so a stop reaches grandchildren. */
+function startInGroup(file: string, args: readonly string[], o: SpawnAt, stdin: 'pipe'): ChildProcessWithoutNullStreams;
+function startInGroup(
+  file: string,
+  args: readonly string[],
+  o: SpawnAt,
+  stdin: 'ignore',
+): ChildProcessByStdio<null, Readable, Readable>;
+function startInGroup(file: string, args: readonly string[], o: SpawnAt, stdin: 'ignore', outFd: number): ChildProcess;
+function startInGroup(
+  file: string,
+  args: readonly string[],
+  o: SpawnAt,
+  stdin: 'pipe' | 'ignore',
+  outFd?: number,
+): ChildProcess {
+  const out = outFd ?? 'pipe';
+  return withUserUmask(() =>
+    spawn(file, args, { cwd: o.cwd, env: o.env, stdio: [stdin, out, out] as StdioOptions, detached: true }),
+  );
+}
+
+/** Signals the whole process group of `child` (started by startInGroup); the child alone when the group is gone. */
+function groupSignaller(child: ChildProcess): (sig: NodeJS.Signals) => void {
+  return (sig) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      child.kill(sig);
+    }
+  };
+}
 
 /**
  * A command that failed: its message names the command (secrets redacted: environment assignments with
@@ -43,16 +95,13 @@ export class ExecError extends Error {
 /** Runs `file` with `args` (no shell). Rejects with ExecError on failure unless `reject: false`. */
 export function exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const started = performance.now();
-  // For messages only, so redacted: it may be logged, shown and sent to the lead.
-  const command = redactSecrets([file, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '));
+  const command = shownCommand(file, args);
   const max = opts.maxBuffer ?? 8 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     let child;
     try {
       // Own process group, so a timeout stops grandchildren too (a shell's `sleep` would hold the pipes open).
-      child = withUserUmask(() =>
-        spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
-      );
+      child = startInGroup(file, args, opts, 'pipe');
     } catch (e) {
       reject(e instanceof Error ? e : new Error(String(e)));
       return;
@@ -68,13 +117,7 @@ export function exec(file: string, args: readonly string[], opts: ExecOptions = 
       if (stderr.length < max) stderr += d;
     });
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    const killGroup = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, sig);
-      } catch {
-        child.kill(sig);
-      }
-    };
+    const killGroup = groupSignaller(child);
     // A child can exit while its pipes stay open in another process: tmux's client hands its stdio to the
     // server, so a stopped server held them (and this promise) until it resumed. Past the deadline, once the
     // child has exited, its pipes are closed from this side and the result is what was read so far.
@@ -151,9 +194,7 @@ export function execToFile(
     const [cmd, argv] = opts.shell ? ['/bin/sh', ['-c', file]] : [file, [...args]];
     let child;
     try {
-      child = withUserUmask(() =>
-        spawn(cmd, argv, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', fd, fd], detached: true }),
-      );
+      child = startInGroup(cmd, argv, opts, 'ignore', fd);
     } catch (e) {
       closeSync(fd);
       resolve({ exitCode: 127, timedOut: false, durationMs: 0 });
@@ -211,9 +252,7 @@ export function execDetached(
 ): number {
   const fd = openSync(opts.logFile, APPEND_PRIVATE, 0o600);
   try {
-    const child = withUserUmask(() =>
-      spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', fd, fd] }),
-    );
+    const child = startInGroup(file, args, opts, 'ignore', fd);
     // A failed start is also emitted as 'error' later; the throw below reports it, so it must not crash us.
     child.on('error', () => undefined);
     if (child.pid === undefined) throw new Error(`cannot start ${file}`);
@@ -248,9 +287,7 @@ export function execPiped(
   args: readonly string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): PipedProcess {
-  const child = withUserUmask(() =>
-    spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
-  );
+  const child = startInGroup(file, args, opts, 'pipe');
   let tail = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     tail = (tail + d).slice(-8192);
@@ -280,14 +317,7 @@ export function execPiped(
     exited,
     stop(graceMs = 2_000) {
       child.stdin.end();
-      const signal = (sig: NodeJS.Signals) => {
-        try {
-          process.kill(-child.pid!, sig);
-        } catch {
-          child.kill(sig);
-        }
-      };
-      return stopPolitely({ signal, alive: () => !done }, { graceMs, killWaitMs: 2_000 });
+      return stopPolitely({ signal: groupSignaller(child), alive: () => !done }, { graceMs, killWaitMs: 2_000 });
     },
   };
 }
@@ -394,9 +424,7 @@ export function execSource(
   args: readonly string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ) {
-  const child = withUserUmask(() =>
-    spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
-  );
+  const child = startInGroup(file, args, opts, 'ignore');
   let tail = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     tail = (tail + d).slice(-8192);
@@ -416,14 +444,7 @@ export function execSource(
     stdout: child.stdout,
     exited,
     stop() {
-      const signal = (sig: NodeJS.Signals) => {
-        try {
-          process.kill(-child.pid!, sig);
-        } catch {
-          child.kill(sig);
-        }
-      };
-      return stopPolitely({ signal, alive: () => !done }, { graceMs: 2_000, killWaitMs: 2_000 });
+      return stopPolitely({ signal: groupSignaller(child), alive: () => !done }, { graceMs: 2_000, killWaitMs: 2_000 });
     },
   };
   return source;
@@ -441,13 +462,11 @@ export function execFed(
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; maxInputBytes?: number } = {},
 ): Promise<ExecResult & { inputBytes: number; overInput: boolean }> {
   const started = performance.now();
-  const command = redactSecrets([file, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '));
+  const command = shownCommand(file, args);
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = withUserUmask(() =>
-        spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
-      );
+      child = startInGroup(file, args, opts, 'pipe');
     } catch (e) {
       reject(e instanceof Error ? e : new Error(String(e)));
       return;
@@ -464,13 +483,7 @@ export function execFed(
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr = (stderr + d).slice(-8192);
     });
-    const killGroup = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, sig);
-      } catch {
-        child.kill(sig);
-      }
-    };
+    const killGroup = groupSignaller(child);
     const stop = () => void stopPolitely({ signal: killGroup, alive: () => !settled }, { killWaitMs: 0 });
     const timer = setTimeout(
       () => {

@@ -170,6 +170,23 @@ export interface NodeUsageWorker {
   sinceMs: number;
 }
 
+/** The usage sources a node serves from below the agent's own usage root. */
+type RootedSource = 'codex-rollout' | 'gemini-chat' | 'qwen-chat' | 'copilot-events';
+
+/** Per such source: its root under the agent's environment and HOME, and a worker's files there (UsageFiles). */
+const ROOTED_SOURCES: Record<
+  RootedSource,
+  {
+    root: (env: Readonly<Record<string, string | undefined>>, home: string) => string;
+    list: (files: UsageFiles, root: string, sinceMs: number, worktree: string) => string[];
+  }
+> = {
+  'codex-rollout': { root: codexHomeOf, list: (f, ...a) => f.codexRollouts(...a) },
+  'gemini-chat': { root: geminiDirOf, list: (f, ...a) => f.geminiChats(...a) },
+  'qwen-chat': { root: qwenDirOf, list: (f, ...a) => f.qwenChats(...a) },
+  'copilot-events': { root: copilotDirOf, list: (f, ...a) => f.copilotEvents(...a) },
+};
+
 /**
  * Node side: the agent's own usage files of worker `w` the node mirrors to the lead, by mirror path (`node-usage/...`)
  * -> the file on the node, and its OpenCode database when its agent keeps one. Only the layouts each CLI writes below
@@ -192,27 +209,14 @@ export function nodeAgentUsageFiles(
     }
   };
   const home = w.env.HOME || w.home;
+  if (Object.hasOwn(ROOTED_SOURCES, usage.source)) {
+    const source = usage.source as RootedSource;
+    const { root: rootOf, list } = ROOTED_SOURCES[source];
+    const root = rootOf(w.env, home);
+    mirror(source, root, list(files, root, w.sinceMs, w.worktree));
+    return { files: out };
+  }
   switch (usage.source) {
-    case 'codex-rollout': {
-      const root = codexHomeOf(w.env, home);
-      mirror('codex-rollout', root, files.codexRollouts(root, w.sinceMs, w.worktree));
-      break;
-    }
-    case 'gemini-chat': {
-      const root = geminiDirOf(w.env, home);
-      mirror('gemini-chat', root, files.geminiChats(root, w.sinceMs, w.worktree));
-      break;
-    }
-    case 'qwen-chat': {
-      const root = qwenDirOf(w.env, home);
-      mirror('qwen-chat', root, files.qwenChats(root, w.sinceMs, w.worktree));
-      break;
-    }
-    case 'copilot-events': {
-      const root = copilotDirOf(w.env, home);
-      mirror('copilot-events', root, files.copilotEvents(root, w.sinceMs, w.worktree));
-      break;
-    }
     case 'pane':
       out.set(NODE_PANE_FILE, join(w.stateDir, 'pane.log'));
       break;
