@@ -89,6 +89,7 @@ const TMUX_METHODS: LazyMethods<Tmux> = {
   startPane: 'load',
   parkPane: 'load',
   adoptPane: 'load',
+  sessionEnvironment: 'load',
   splitWindow: 'load',
   respawnPane: 'load',
   setWindowOption: 'load',

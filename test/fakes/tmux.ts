@@ -49,6 +49,8 @@ interface FakeSession {
   name: string;
   windows: FakeWindow[];
   options: Map<string, string>;
+  /** Its own environment (sessionEnvironment); a test sets it as an attaching client's update-environment would. */
+  env: Map<string, string | undefined>;
   activeWindow?: string;
 }
 
@@ -217,7 +219,7 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
     async newSession(name, window, p, size) {
       call('newSession', [name, window, p, ...(size ? [`${size.width}x${size.height}`] : [])]);
       if (sessions.has(name)) throw new Error(`duplicate session: ${name}`);
-      const s: FakeSession = { name, windows: [], options: new Map() };
+      const s: FakeSession = { name, windows: [], options: new Map(), env: new Map() };
       sessions.set(name, s);
       const w = newWindow(s, window, p);
       s.activeWindow = w.windowId;
@@ -259,6 +261,11 @@ export function createFakeTmux(opts: { socket?: string; version?: string } = {})
         w.panes.push(pane);
       } else pane = newWindow(s, window, p).panes[0]!;
       return { paneId: pane.paneId, windowId: pane.windowId, pid: pane.pid };
+    },
+
+    async sessionEnvironment(session) {
+      call('sessionEnvironment', [session]);
+      return new Map(requireSession(session).env);
     },
 
     async adoptPane(paneId, at, pipeTo) {

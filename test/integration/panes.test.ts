@@ -122,6 +122,13 @@ test('parked panes: out of sight in crewmux-pool, moved beside the lead and into
       cwd: t.dir,
       command: 'exec sleep 600',
     });
+    const setEnv = (...args: string[]) => {
+      const argv = tmux.argv(['set-environment', '-t', 'crewmux-park', ...args]);
+      execFileSync(argv[0]!, argv.slice(1));
+    };
+    // The session environment at park time, as an attaching client's update-environment leaves it.
+    setEnv('SSH_AUTH_SOCK', '/tmp/agent-at-park-time.sock');
+    setEnv('STALE_VAR', 'from-park-time');
     const gate = (k: number) => join(t.dir, `pool-${k}`, 'gate.fifo');
     const launch = (k: number) => join(t.dir, `pool-${k}`, 'launch.sh');
     const parked: ParkedPane[] = [];
@@ -163,12 +170,21 @@ test('parked panes: out of sight in crewmux-pool, moved beside the lead and into
       5_000,
     );
     assert.equal(dead.windowName, 'lead');
+    // A client attached since with another agent socket, and tmux now removes STALE_VAR from new panes: the parked
+    // shell still has the old values, and the worker gets what a new pane would; its env file has the last word.
+    setEnv('SSH_AUTH_SOCK', '/tmp/agent-of-the-new-client.sock');
+    setEnv('-r', 'STALE_VAR');
+    setEnv('SECRET_Y', 'from-the-session');
     // Into an overflow window (as the sixth worker would go): break-pane out of the pool window.
     const b = await openParkedPane(
       tmux,
       'crewmux-park',
       parked[1]!,
-      { cwd: t.dir, command: 'echo "$SECRET_Y"; exec sleep 600', env: { SECRET_Y: 'from-the-env-file' } },
+      {
+        cwd: t.dir,
+        command: 'echo "$SECRET_Y sock=$SSH_AUTH_SOCK stale=${STALE_VAR-unset}"; exec sleep 600',
+        env: { SECRET_Y: 'from-the-env-file' },
+      },
       log(2),
       Promise.resolve([
         ...before.filter((p) => p.windowName !== POOL_WINDOW),
@@ -176,6 +192,10 @@ test('parked panes: out of sight in crewmux-pool, moved beside the lead and into
       ]),
     );
     await eventually('its output', () => readFileSync(log(2), 'utf8').includes('from-the-env-file'));
+    assert.match(
+      readFileSync(log(2), 'utf8'),
+      /from-the-env-file sock=\/tmp\/agent-of-the-new-client\.sock stale=unset/,
+    );
     const after = await tmux.listPanes('crewmux-park');
     assert.equal(after.find((p) => p.paneId === b.paneId)!.windowName, 'workers-2');
     assert.equal(

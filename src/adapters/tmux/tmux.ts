@@ -208,6 +208,18 @@ export function createTmux(opts: TmuxOptions = {}): Tmux {
       return 'split' in at ? { paneId, windowId: at.split } : ids(r);
     },
 
+    async sessionEnvironment(session: string): Promise<Map<string, string | undefined>> {
+      const r = await run(['show-environment', '-t', `=${session}`], true, 'retry');
+      const env = new Map<string, string | undefined>();
+      for (const line of r.stdout.split('\n')) {
+        const removed = /^-([A-Za-z_][A-Za-z0-9_]*)$/.exec(line);
+        const set = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+        if (removed) env.set(removed[1]!, undefined);
+        else if (set) env.set(set[1]!, set[2]);
+      }
+      return env;
+    },
+
     async splitWindow(targetWindowId: string, p: SpawnPane): Promise<string> {
       const r = await run(['split-window', '-d', '-t', targetWindowId, ...startIn(p, [p.command], '#{pane_id}')]);
       return r.stdout.trim();

@@ -95,6 +95,12 @@ export interface Tmux {
    * ('' : it is piped already) and remain-on-exit on, in ONE tmux invocation; the focus stays where it was.
    */
   adoptPane(paneId: string, at: PanePlace, pipeTo: string): Promise<{ paneId: string; windowId: string }>;
+  /**
+   * The session's own environment (`show-environment -t`): what tmux puts in a new pane of it over the global
+   * environment, as `update-environment` last copied it from an attaching client (DISPLAY, SSH_AUTH_SOCK, ...); a
+   * variable tmux removes from new panes maps to undefined. Rejects when tmux does not answer.
+   */
+  sessionEnvironment(session: string): Promise<Map<string, string | undefined>>;
   /** Splits the window; returns the new pane's id. */
   splitWindow(targetWindowId: string, p: SpawnPane): Promise<string>;
   /** Replaces the pane's process (killing the old one) with `command`. */

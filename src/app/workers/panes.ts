@@ -198,7 +198,9 @@ export function parkedCommand(gate: string, launch: string): string {
  * pane's launch script (0600). Its output is piped since it was parked: that log file is renamed to `logFile` (the
  * pipe's `cat` keeps writing to it; no fork in tmux on the spawn's path). Then ONE tmux invocation moves it where a
  * new pane would go (Tmux.adoptPane), and its gate opens. Nothing is typed into the pane. Rejects when a step fails
- * (the caller kills the parked pane and starts a new one); `listing` as for openWorkerPane.
+ * (the caller kills the parked pane and starts a new one); `listing` as for openWorkerPane. The parked shell has the
+ * session environment of park time: the launch script first sets it as it is now (what a new pane would get, e.g. the
+ * DISPLAY and SSH_AUTH_SOCK of the client that attached since); the worker's env file still has the last word.
  */
 export async function openParkedPane(
   tmux: Tmux,
@@ -214,12 +216,25 @@ export async function openParkedPane(
     emptied: true,
   });
   if (Object.keys(pane.env ?? {}).length) removeOnceEmptied(envFile);
-  // The pane's shell started in the worktree; `cd` again all the same (a builtin: it costs no process).
-  writeFileAtomic(parked.launch, `cd ${shellQuote(spec.cwd)} || exit 1\n${spec.command}\n`, 0o600);
+  // Asked first, so it is answered before the move (one control client answers in order); none if tmux cannot say.
+  const sessionEnv = tmux.sessionEnvironment(session).catch(() => undefined);
   adoptLog(parked.log, logFile);
   const ref = await inLayout(tmux, session, listing, (at) => tmux.adoptPane(parked.paneId, at, ''));
+  // The pane's shell started in the worktree; `cd` again all the same (a builtin: it costs no process).
+  const launch = `${sessionEnvScript(await sessionEnv)}cd ${shellQuote(spec.cwd)} || exit 1\n${spec.command}\n`;
+  writeFileAtomic(parked.launch, launch, 0o600);
   await gate.open(parked.gate);
   return ref;
+}
+
+/** Shell lines that set `env` (a tmux session environment): `export NAME='value'`, or `unset NAME` for a removed one. */
+export function sessionEnvScript(env: ReadonlyMap<string, string | undefined> | undefined): string {
+  let out = '';
+  for (const [name, value] of env ?? []) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+    out += value === undefined ? `unset ${name}\n` : `export ${name}=${shellQuote(value)}\n`;
+  }
+  return out;
 }
 
 /**
