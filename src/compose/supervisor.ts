@@ -28,7 +28,7 @@ import { createToolStats } from '../app/observe/tool-stats.js';
 import { createExternalAgentDeps } from '../app/external/external-agents.js';
 import { createResearch } from '../app/llm/research.js';
 import { openRouter } from '../app/llm/router.js';
-import { createSkillCache, selectSkillsForWorker } from '../app/skills/catalog.js';
+import { createSkillCache, selectSkillsForWorker, warmSkillMatcher } from '../app/skills/catalog.js';
 import { openRuntime } from './runtime-factory.js';
 import { closeSteps } from './close-steps.js';
 import { MEMORY_BUDGET, openMemory, retrieveMemory } from '../app/llm/memory.js';
@@ -126,9 +126,10 @@ export async function runSupervisor(ctx: AppContext, sid: string, opts: Supervis
     ctx.now,
     60_000,
   );
-  // Loaded now, not on the first spawn_worker, which the lead waits for.
+  // Loaded now, not on the first spawn_worker, which the lead waits for; its matcher warmed once the start is done.
   try {
-    skills();
+    const loaded = skills();
+    setImmediate(() => warmSkillMatcher(loaded));
   } catch (e) {
     events.emit('skill.refused', `skills not loaded: ${(e as Error).message}`);
   }
