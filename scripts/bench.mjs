@@ -271,6 +271,9 @@ try {
     `list_workers round trip, 16 live workers (n=${b.listWorkers.length}): p50 ${f(pct(b.listWorkers, 50))}  p95 ${f(pct(b.listWorkers, 95))}  (target p50 <= 5 ms: ${verdict(pct(b.listWorkers, 50) <= 5)})`,
   );
   console.log(
+    `  the same with the pool idle again (n=${b.listWorkersIdle.length}): p50 ${f(pct(b.listWorkersIdle, 50))}  p95 ${f(pct(b.listWorkersIdle, 95))}`,
+  );
+  console.log(
     `32 concurrent scripted workers, spawn to all done: ${(b.wall32Ms / 1000).toFixed(2)} s; supervisor peak RSS ${(b.supervisorPeakRssKb / 1024).toFixed(0)} MB (target < 250 MB: ${verdict(b.supervisorPeakRssKb / 1024 < 250)})`,
   );
   console.log(`merge_worker (n=8): p50 ${f(pct(b.merges, 50))}  p95 ${f(pct(b.merges, 95))}`);

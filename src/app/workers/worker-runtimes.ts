@@ -84,20 +84,36 @@ export function runtimeByName(rt: Runtime, name: string): WorkerRuntime {
 
 const recordFile = (rt: Runtime, workerId: string) => join(workerDir(rt, workerId), 'runtime.json');
 
+type RuntimeRecord = z.infer<typeof RecordSchema>;
+
+/**
+ * runtime.json of each worker as this process last wrote or read it (null: none), per session: the supervisor is its
+ * only writer (a resumed one starts with none cached), and list_workers asks for every worker's on each call (reading
+ * 40 files was a quarter of its time).
+ */
+const records = new WeakMap<Runtime, Map<string, RuntimeRecord | null>>();
+const recordsOf = (rt: Runtime) => records.get(rt) ?? records.set(rt, new Map()).get(rt)!;
+
 /** Records that worker `workerId` runs on runtime `name` (with its handle `id` once started); nothing for local. */
 export function recordRuntime(rt: Runtime, workerId: string, name: string, id?: string): void {
   if (name === LOCAL_RUNTIME) return;
-  writeFileAtomic(recordFile(rt, workerId), JSON.stringify({ runtime: name, ...(id ? { id } : {}) }), 0o600);
+  const record: RuntimeRecord = { runtime: name, ...(id ? { id } : {}) };
+  writeFileAtomic(recordFile(rt, workerId), JSON.stringify(record), 0o600);
+  recordsOf(rt).set(workerId, record);
 }
 
-function readRecord(rt: Runtime, workerId: string): z.infer<typeof RecordSchema> | undefined {
+function readRecord(rt: Runtime, workerId: string): RuntimeRecord | undefined {
+  const cached = recordsOf(rt).get(workerId);
+  if (cached !== undefined) return cached ?? undefined;
   const text = readIfExists(recordFile(rt, workerId));
-  if (text === undefined) return undefined;
+  let record: RuntimeRecord | null = null;
   try {
-    return RecordSchema.parse(JSON.parse(text));
+    if (text !== undefined) record = RecordSchema.parse(JSON.parse(text));
   } catch {
-    return undefined;
+    /* unreadable: as none */
   }
+  recordsOf(rt).set(workerId, record);
+  return record ?? undefined;
 }
 
 /** The name of the runtime worker `w` runs (or will run) on: `local` unless runtime.json says otherwise. */
