@@ -1,6 +1,7 @@
 /** Waiting on a condition with a deadline (no bare sleeps in tests). */
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { isProcessPid } from '../../src/adapters/process/process-tree.js';
 
 /** Resolves the first truthy value of `check`, polled every `everyMs`; rejects naming `what` after `timeoutMs`. */
 export async function waitFor<T>(
@@ -36,7 +37,7 @@ export function isAlive(pid: number): boolean {
  * (the lint refuses process.kill elsewhere in test/).
  */
 export function signalPid(pid: unknown, sig: NodeJS.Signals): void {
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid)
+  if (typeof pid !== 'number' || !isProcessPid(pid) || pid === process.pid)
     throw new Error(`refusing to send ${sig} to ${JSON.stringify(pid)}: not another process's pid`);
   process.kill(pid, sig);
 }
