@@ -391,6 +391,8 @@ export async function createSshLab(o: LabOptions = {}): Promise<SshLab> {
             clearTimeout(timer);
             resolve({ code, stdout, stderr });
           });
+          // A command that exits before reading its stdin (ssh on a quick refusal) must not fail the test with EPIPE.
+          child.stdin.on('error', () => undefined);
           child.stdin.end(opts.input ?? '');
         });
       },
